@@ -1,0 +1,163 @@
+"""Tenant files: one TOML file per municipality (DESIGN.md, "Tenant file").
+
+Secrets are never in the file; it names the environment variables that hold
+them. Loading is pure: it reads the files and returns frozen values.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.errors import ConfigError
+
+DEFAULT_TENANTS_DIR = Path(__file__).resolve().parents[1] / "data" / "tenants"
+
+
+@dataclass(frozen=True, slots=True)
+class Branding:
+    bot_name: str
+    primary_color: str = "#00609c"
+    secondary_color: str = "#f2f6f9"
+    logo: str | None = None
+    description: str = ""
+    short_description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Privacy:
+    policy_url: str
+    imprint_url: str
+    consent_version: str
+    retention_months: int = 12
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramConfig:
+    token_env: str
+    api_base_url: str = ""
+    webhook_url: str = ""
+    webhook_secret_env: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixConfig:
+    homeserver: str
+    user_id: str
+    password_env: str = ""
+    access_token_env: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Notifications:
+    quiet_start: str = "21:00"
+    quiet_end: str = "08:00"
+    weekly_budget: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class TenantConfig:
+    slug: str
+    name: str
+    timezone: str
+    languages: tuple[str, ...]
+    address_form: str
+    region_center: tuple[float, float]
+    region_radius_km: float
+    show_neighbours: bool
+    branding: Branding
+    privacy: Privacy
+    moderation_required: bool
+    geocoder: str = "offline"  # or "nominatim"
+    nominatim_url: str = ""
+    districts: dict[str, tuple[float, float]] = field(default_factory=dict)
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)  # lang -> key -> text
+    notifications: Notifications = field(default_factory=Notifications)
+    telegram: TelegramConfig | None = None
+    matrix: MatrixConfig | None = None
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+
+def _pair(value: Any, where: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(v) for v in value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: expected [lat, lon]") from exc
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ConfigError(f"{where}: coordinates out of range")
+    return lat, lon
+
+
+def parse_tenant(raw: dict[str, Any], source: str = "<memory>") -> TenantConfig:
+    try:
+        region = raw.get("region", {})
+        branding = raw.get("branding", {})
+        privacy = raw.get("privacy", {})
+        geo = raw.get("geocoding", {})
+        tg = raw.get("telegram")
+        mx = raw.get("matrix")
+        languages = tuple(raw.get("languages", ["de", "en"]))
+        address_form = raw.get("address_form", "du")
+        if address_form not in ("du", "Sie"):
+            raise ConfigError(f"{source}: address_form must be 'du' or 'Sie'")
+        return TenantConfig(
+            slug=raw["slug"],
+            name=raw["name"],
+            timezone=raw.get("timezone", "Europe/Berlin"),
+            languages=languages,
+            address_form=address_form,
+            region_center=_pair(region["center"], f"{source} [region].center"),
+            region_radius_km=float(region.get("radius_km", 15)),
+            show_neighbours=bool(region.get("show_neighbours", True)),
+            branding=Branding(
+                bot_name=branding.get("bot_name", raw["name"]),
+                primary_color=branding.get("primary_color", "#00609c"),
+                secondary_color=branding.get("secondary_color", "#f2f6f9"),
+                logo=branding.get("logo"),
+                description=branding.get("description", ""),
+                short_description=branding.get("short_description", ""),
+            ),
+            privacy=Privacy(
+                policy_url=privacy.get("policy_url", ""),
+                imprint_url=privacy.get("imprint_url", ""),
+                consent_version=str(privacy.get("consent_version", "1")),
+                retention_months=int(privacy.get("retention_months", 12)),
+            ),
+            moderation_required=bool(raw.get("moderation", {}).get("required", True)),
+            geocoder=geo.get("provider", "offline"),
+            nominatim_url=geo.get("nominatim_url", ""),
+            districts={
+                name: _pair(v, f"{source} [districts].{name}")
+                for name, v in raw.get("districts", {}).items()
+            },
+            texts={lang: dict(t) for lang, t in raw.get("texts", {}).items()},
+            notifications=Notifications(**raw.get("notifications", {})),
+            telegram=TelegramConfig(**tg) if tg else None,
+            matrix=MatrixConfig(**mx) if mx else None,
+        )
+    except KeyError as exc:
+        raise ConfigError(f"{source}: missing key {exc}") from exc
+    except TypeError as exc:
+        raise ConfigError(f"{source}: {exc}") from exc
+
+
+def load_tenants(directory: Path | str | None = None) -> dict[str, TenantConfig]:
+    """Read every ``*.toml`` in the directory; the slug is the key."""
+    folder = Path(directory) if directory else DEFAULT_TENANTS_DIR
+    tenants: dict[str, TenantConfig] = {}
+    for path in sorted(folder.glob("*.toml")):
+        with path.open("rb") as fh:
+            try:
+                raw = tomllib.load(fh)
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(f"{path.name}: {exc}") from exc
+        tenant = parse_tenant(raw, path.name)
+        if tenant.slug in tenants:
+            raise ConfigError(f"{path.name}: duplicate tenant slug {tenant.slug!r}")
+        tenants[tenant.slug] = tenant
+    return tenants
