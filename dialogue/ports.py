@@ -1,0 +1,51 @@
+"""The ports between the dialogue and the channels.
+
+A channel adapter turns platform events into ``Incoming``, calls
+``ConversationEngine.handle`` and renders the replies. For messages the
+service sends on its own (reminders, alerts), each channel implements
+``Notifier``. Adapters hold no business rule.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
+
+from dialogue.messages import Incoming, Reply
+
+
+class ConversationEngine(Protocol):
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Handle one event; never raises for anything a person can cause.
+        Events of one identity are handled in order; different identities
+        may be handled concurrently."""
+        ...
+
+
+class Delivery(enum.Enum):
+    DELIVERED = "delivered"
+    UNREACHABLE = "unreachable"  # blocked the bot, left, deleted account: do not retry
+    FAILED = "failed"  # transient: may be retried later
+
+
+class Notifier(Protocol):
+    channel: str  # "telegram", "matrix", "web", "console"
+
+    async def notify(self, tenant: str, identity: str, replies: Sequence[Reply]) -> Delivery:
+        """Send unsolicited replies to one identity (``<channel>:<id>``)."""
+        ...
+
+
+class Channel(Protocol):
+    """Something the runner starts and stops (a bot of one tenant, the web server)."""
+
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+# Called by an adapter when the platform says a person can no longer be reached.
+UnreachableCallback = Callable[[str, str], Awaitable[None]]  # (tenant, identity)
