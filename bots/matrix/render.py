@@ -1,0 +1,150 @@
+"""Between reply values and Matrix message contents, both ways.
+
+Outbound: a ``Reply`` becomes an ``m.room.message`` content with an HTML
+``formatted_body`` (the reply's light markup) and a plain ``body``; buttons are
+appended as a numbered list. Inbound: a typed number or label presses one of
+the buttons offered last, ``geo:`` URIs become locations, ``!cmd args`` is a
+command, and reply fallbacks and mentions are cut from the text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+
+from dialogue.markup import escape, to_plain
+from dialogue.messages import Attachment, Location, Reply
+
+HTML_FORMAT = "org.matrix.custom.html"
+
+# One offered button as persisted per room: (label, payload).
+Offer = tuple[str, str]
+
+_GEO = re.compile(r"^geo:(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)(?:[,;].*)?$")
+_CHOICE_NUMBER = re.compile(r"^\(?(\d{1,2})[.)]?$")
+_COMMAND = re.compile(r"^!([A-Za-zÄÖÜäöüß_]+)(?:\s+(.*))?$", re.S)
+_EDGE = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def message_content(
+    reply: Reply, *, location_hint: str = "", msgtype: str = "m.text"
+) -> dict[str, object]:
+    """The content of one ``m.room.message`` for a reply (attachments apart)."""
+    formatted = reply.text.replace("\n", "<br>")
+    plain = [to_plain(reply.text)]
+    if reply.buttons:
+        items = "".join(f"<li>{escape(b.label)}</li>" for b in reply.buttons)
+        formatted += f"<ol>{items}</ol>"
+        plain.append("\n".join(f"{n}. {b.label}" for n, b in enumerate(reply.buttons, start=1)))
+    if reply.request_location and location_hint:
+        formatted += ("" if reply.buttons else "<br><br>") + location_hint.replace("\n", "<br>")
+        plain.append(to_plain(location_hint))
+    return {
+        "msgtype": msgtype,
+        "body": "\n\n".join(p for p in plain if p),
+        "format": HTML_FORMAT,
+        "formatted_body": formatted,
+    }
+
+
+def notice_content(text: str) -> dict[str, object]:
+    """An ``m.notice`` for the channel's own notices (light markup)."""
+    return {
+        "msgtype": "m.notice",
+        "body": to_plain(text),
+        "format": HTML_FORMAT,
+        "formatted_body": text.replace("\n", "<br>"),
+    }
+
+
+def file_content(
+    attachment: Attachment, content_uri: str, encryption: dict[str, object] | None
+) -> dict[str, object]:
+    """An ``m.file`` for an uploaded attachment; ``file`` instead of ``url`` when encrypted."""
+    content: dict[str, object] = {
+        "msgtype": "m.file",
+        "body": attachment.filename,
+        "filename": attachment.filename,
+        "info": {"mimetype": attachment.mime_type, "size": attachment.size},
+    }
+    if encryption is None:
+        content["url"] = content_uri
+    else:
+        content["file"] = {"url": content_uri, **encryption}
+    return content
+
+
+def _normal(text: str) -> str:
+    return _EDGE.sub("", " ".join(text.casefold().split()))
+
+
+def choose(text: str, offered: Sequence[Offer]) -> str | None:
+    """The payload of the offered button the person meant by ``text``, if any.
+
+    A number (``2``, ``2.``, ``2)``) picks by position; otherwise the text must
+    equal a label, ignoring case, spacing, emoji and punctuation at the edges."""
+    if not offered:
+        return None
+    stripped = text.strip()
+    number = _CHOICE_NUMBER.match(stripped)
+    if number:
+        index = int(number.group(1))
+        return offered[index - 1][1] if 1 <= index <= len(offered) else None
+    wanted = _normal(stripped)
+    if not wanted:
+        return None
+    for label, payload in offered:
+        if _normal(label) == wanted:
+            return payload
+    return None
+
+
+def parse_geo_uri(uri: str) -> Location | None:
+    """``geo:50.77,6.08`` (optionally ``;u=35``) as a location, else None."""
+    match = _GEO.match(uri.strip())
+    if not match:
+        return None
+    lat, lon = float(match.group(1)), float(match.group(2))
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return Location(lat=lat, lon=lon)
+
+
+def parse_command(text: str) -> tuple[str, str] | None:
+    """``!start need_42`` -> ("start", "need_42"); Matrix clients keep ``/`` for themselves."""
+    match = _COMMAND.match(text.strip())
+    if not match:
+        return None
+    return match.group(1).lower(), (match.group(2) or "").strip()
+
+
+def strip_reply_fallback(body: str) -> str:
+    """Cut the quoted ``> <@user> …`` lines a client puts before a reply."""
+    lines = body.split("\n")
+    if not lines or not lines[0].startswith(">"):
+        return body
+    while lines and lines[0].startswith(">"):
+        lines.pop(0)
+    return "\n".join(lines).strip()
+
+
+def strip_mention(body: str, names: Iterable[str]) -> str:
+    """Remove the bot's names from a group-room message, with ``:`` or ``,`` after them."""
+    text = body
+    for name in sorted({n for n in names if n}, key=len, reverse=True):
+        text = re.sub(re.escape(name) + r"\s*[:,]?", " ", text, flags=re.I)
+    return " ".join(text.split())
+
+
+def mentions(body: str, formatted_body: str, content_mentions: object, user_id: str,
+             names: Iterable[str]) -> bool:
+    """Whether a message addresses the bot: ``m.mentions``, a pill, its id or a name."""
+    if isinstance(content_mentions, dict):
+        ids = content_mentions.get("user_ids")
+        if isinstance(ids, list) and user_id in ids:
+            return True
+    if user_id in body or f"matrix.to/#/{user_id}" in html.unescape(formatted_body):
+        return True
+    folded = body.casefold()
+    return any(name and name.casefold() in folded for name in names)

@@ -1,0 +1,181 @@
+"""Scoring a volunteer against a need: pure functions over plain values.
+
+The same ``score`` serves both directions (a person's top needs, a need's
+best volunteers). Every weight names the rule it protects; the reasons are
+what the bot turns into one line ("2,1 km · Sa vormittags · Umwelt").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from core.geo.distance import distance_km
+from core.schedule import CELL_BIT, first_shared_cell, time_fit
+
+# Interests come first: a need in a category the person chose beats a
+# closer one they never asked for.
+W_CATEGORY = 0.35
+# Nearer is better, decaying linearly to zero at the edge of the radius.
+W_DISTANCE = 0.25
+# The share of the need's time the person said they have.
+W_TIME = 0.25
+# Urgent needs rise so they fill in time, but never outrank a poor fit by much.
+W_URGENT = 0.05
+# Freshly published needs get a small lift (decays over FRESH_DAYS).
+W_FRESH = 0.05
+FRESH_DAYS = 14
+# Needs of the person's own municipality rank before equal ones of neighbours.
+W_LOCAL = 0.05
+# A remote need counts as this close (it has no distance).
+REMOTE_DISTANCE_SHARE = 0.6
+# With no interests stated, every category counts half.
+NO_INTEREST_SHARE = 0.5
+
+MAX_SCORE = W_CATEGORY + W_DISTANCE + W_TIME + W_URGENT + W_FRESH + W_LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class VolunteerView:
+    person_id: int
+    tenant_id: int
+    interests: frozenset[str]
+    qualifications: frozenset[str]
+    lat: float | None
+    lon: float | None
+    radius_km: float
+    availability_mask: int
+    spontaneous: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NeedView:
+    id: int
+    tenant_id: int
+    category: str
+    qualifications: tuple[str, ...]
+    remote: bool
+    lat: float | None
+    lon: float | None
+    cell_mask: int
+    starts_at: datetime | None
+    urgent: bool
+    published_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    kind: str  # category | distance | remote | time | spontaneous | urgent | neighbour | missing_qualification | too_far
+    value: str | float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    need_id: int
+    person_id: int
+    score: float
+    reasons: tuple[Reason, ...]
+    distance_km: float | None
+    excluded: bool = False
+
+
+def missing_qualifications(volunteer: VolunteerView, need: NeedView) -> list[str]:
+    return [q for q in need.qualifications if q not in volunteer.qualifications]
+
+
+def category_share(volunteer: VolunteerView, need: NeedView) -> float:
+    if not volunteer.interests:
+        return NO_INTEREST_SHARE
+    return 1.0 if need.category in volunteer.interests else 0.0
+
+
+def distance_share(distance: float | None, radius_km: float, remote: bool) -> float:
+    if remote:
+        return REMOTE_DISTANCE_SHARE
+    if distance is None or radius_km <= 0:
+        return 0.0
+    return max(0.0, 1.0 - distance / radius_km)
+
+
+def fresh_share(published_at: datetime | None, now: datetime) -> float:
+    if published_at is None:
+        return 0.0
+    age = now - published_at
+    return max(0.0, 1.0 - age / timedelta(days=FRESH_DAYS))
+
+
+def score(volunteer: VolunteerView, need: NeedView, now: datetime) -> Match:
+    """Score one pair. A missing required qualification or a place outside the
+    radius excludes the need (``excluded``) and says why in the reasons."""
+    missing = missing_qualifications(volunteer, need)
+    if missing:
+        return Match(need.id, volunteer.person_id, 0.0,
+                     tuple(Reason("missing_qualification", q) for q in missing), None, True)
+    distance = None
+    if not need.remote:
+        if need.lat is None or volunteer.lat is None or volunteer.lon is None or need.lon is None:
+            return Match(need.id, volunteer.person_id, 0.0, (Reason("too_far"),), None, True)
+        distance = distance_km((volunteer.lat, volunteer.lon), (need.lat, need.lon))
+        if distance > volunteer.radius_km:
+            return Match(need.id, volunteer.person_id, 0.0, (Reason("too_far", round(distance, 1)),), distance, True)
+
+    cat = category_share(volunteer, need)
+    dist = distance_share(distance, volunteer.radius_km, need.remote)
+    fit = time_fit(need.cell_mask, volunteer.availability_mask, volunteer.spontaneous,
+                   need.starts_at, now)
+    local = 1.0 if need.tenant_id == volunteer.tenant_id else 0.0
+    total = (
+        W_CATEGORY * cat
+        + W_DISTANCE * dist
+        + W_TIME * fit
+        + (W_URGENT if need.urgent else 0.0)
+        + W_FRESH * fresh_share(need.published_at, now)
+        + W_LOCAL * local
+    )
+    return Match(need.id, volunteer.person_id, round(total, 6),
+                 tuple(_reasons(volunteer, need, distance, cat, fit, local, now)), distance)
+
+
+def _reasons(
+    volunteer: VolunteerView, need: NeedView, distance: float | None,
+    cat: float, fit: float, local: float, now: datetime,
+) -> list[Reason]:
+    reasons = [Reason("remote") if need.remote else Reason("distance", round(distance or 0.0, 1))]
+    shared = first_shared_cell(need.cell_mask, volunteer.availability_mask)
+    if volunteer.spontaneous and need.starts_at is not None and fit == 1.0 and shared is None:
+        reasons.append(Reason("spontaneous"))
+    elif shared is not None:
+        reasons.append(Reason("time", shared))
+    if cat == 1.0:
+        reasons.append(Reason("category", need.category))
+    if need.urgent:
+        reasons.append(Reason("urgent"))
+    if not local:
+        reasons.append(Reason("neighbour"))
+    return reasons
+
+
+def best_possible(
+    volunteer: VolunteerView, *, category_matches: bool, min_distance_km: float
+) -> float:
+    """An upper bound of ``score`` for any place-bound need not seen yet, when
+    all needs closer than ``min_distance_km`` were seen: retrieval stops
+    widening its search once the k-th found need beats it (exact top-k)."""
+    if category_matches or not volunteer.interests:
+        cat_bound = 1.0 if volunteer.interests else NO_INTEREST_SHARE
+    else:
+        cat_bound = 0.0
+    dist_bound = distance_share(min_distance_km, volunteer.radius_km, False)
+    return W_CATEGORY * cat_bound + W_DISTANCE * dist_bound + W_TIME + W_URGENT + W_FRESH + W_LOCAL
+
+
+__all__ = [
+    "CELL_BIT",
+    "MAX_SCORE",
+    "Match",
+    "NeedView",
+    "Reason",
+    "VolunteerView",
+    "best_possible",
+    "score",
+]

@@ -1,0 +1,35 @@
+"""The domain's tables, one module per noun."""
+
+from core.models.audit import AuditEvent
+from core.models.base import Base
+from core.models.conversation import ConversationState
+from core.models.engagement import ACTIVE_STATUSES, Engagement, EngagementStatus
+from core.models.need import Need, NeedStatus, Offer
+from core.models.organisation import Account, Membership, Organisation, OrgKind, Role
+from core.models.person import Identity, Person
+from core.models.profile import VolunteerProfile
+from core.models.reminder import Reminder, ReminderStatus
+from core.models.tenant import Tenant
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "Account",
+    "AuditEvent",
+    "Base",
+    "ConversationState",
+    "Engagement",
+    "EngagementStatus",
+    "Identity",
+    "Membership",
+    "Need",
+    "NeedStatus",
+    "Offer",
+    "OrgKind",
+    "Organisation",
+    "Person",
+    "Reminder",
+    "ReminderStatus",
+    "Role",
+    "Tenant",
+    "VolunteerProfile",
+]

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Index, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models.base import Base
+
+
+class EngagementStatus(enum.StrEnum):
+    INTERESTED = "interested"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    WITHDRAWN = "withdrawn"
+
+
+# Statuses that hold one of the need's places (or a waitlist spot).
+ACTIVE_STATUSES = (EngagementStatus.INTERESTED, EngagementStatus.ACCEPTED)
+
+
+class Engagement(Base):
+    __tablename__ = "engagement"
+    __table_args__ = (
+        UniqueConstraint("need_id", "person_id"),
+        Index("ix_engagement_need_status", "need_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[EngagementStatus] = mapped_column(
+        Enum(EngagementStatus, native_enum=False, length=20)
+    )
+    waitlisted: Mapped[bool] = mapped_column(default=False)
+    contact_shared: Mapped[bool] = mapped_column(default=False)
+    hours: Mapped[float | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models.base import Base
+
+
+class NeedStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PENDING_REVIEW = "pending_review"
+    PUBLISHED = "published"
+    FILLED = "filled"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+
+class Need(Base):
+    """A Bedarf. ``cell_mask`` holds the weekly grid cells its times touch (in
+    the tenant's zone) so retrieval filters on time in SQL; ``starts_at`` /
+    ``ends_at`` hold a one-off range, ``recurrence`` a weekly one."""
+
+    __tablename__ = "need"
+    __table_args__ = (
+        # Retrieval: status first, then a latitude range, longitude filtered in the index.
+        Index("ix_need_geo", "status", "lat", "lon"),
+        Index("ix_need_status_category", "status", "category"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(30))
+    qualifications: Mapped[list[str]] = mapped_column(default=list)
+    remote: Mapped[bool] = mapped_column(default=False)
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    place_label: Mapped[str | None] = mapped_column(String(120))
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    recurrence: Mapped[dict[str, Any] | None]  # {"days": ["di"], "from": "15:00", "to": "17:00"}
+    cell_mask: Mapped[int] = mapped_column(default=0)
+    helpers_wanted: Mapped[int] = mapped_column(default=1)
+    urgent: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[NeedStatus] = mapped_column(
+        Enum(NeedStatus, native_enum=False, length=20), default=NeedStatus.DRAFT
+    )
+    valid_until: Mapped[datetime | None]  # expiry of a recurring need
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    hidden: Mapped[bool] = mapped_column(default=False)
+    created_by_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class Offer(Base):
+    """An Angebot: time, skills or resources (a van, a room) someone offers."""
+
+    __tablename__ = "offer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(20))  # time | skill | resource
+    category: Mapped[str | None] = mapped_column(String(30))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    place_label: Mapped[str | None] = mapped_column(String(120))
+    available_from: Mapped[datetime | None]
+    available_until: Mapped[datetime | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]

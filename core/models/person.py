@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models.base import Base
+
+
+class Person(Base):
+    """Someone who talks to the bot. Created only with consent: before it, the
+    conversation state is all that is stored for an identity."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    display_name: Mapped[str | None] = mapped_column(String(80))  # first name or pseudonym
+    language: Mapped[str] = mapped_column(String(8), default="de")
+    consent_version: Mapped[str | None] = mapped_column(String(40))
+    consented_at: Mapped[datetime | None]
+    email: Mapped[str | None] = mapped_column(String(200))  # shared only on consent
+    phone: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[datetime]
+    last_active_at: Mapped[datetime]
+
+
+class Identity(Base):
+    """One channel identity of a person: ``telegram:<chat id>``, ``matrix:@a:b``."""
+
+    __tablename__ = "identity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    created_at: Mapped[datetime]
+    unreachable_at: Mapped[datetime | None]  # blocked the bot: skipped by notifications

@@ -1,0 +1,67 @@
+"""A person's matches and searches: ranking from ``core.search`` joined with
+what a card shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from core.db import Database
+from core.matching import Match, VolunteerView
+from core.search import NO_FILTER, SearchFilter, rank_needs, visible_tenant_ids
+from core.services.needs import NeedDetail, need_details
+from core.services.profiles import get_profile
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    match: Match
+    need: NeedDetail
+
+
+@dataclass(frozen=True, slots=True)
+class CardPage:
+    cards: tuple[Card, ...]
+    offset: int
+    has_more: bool
+
+
+async def matches_for_view(
+    db: Database,
+    volunteer: VolunteerView,
+    now: datetime,
+    *,
+    flt: SearchFilter = NO_FILTER,
+    tz: ZoneInfo | None = None,
+    offset: int = 0,
+    limit: int = 5,
+) -> CardPage:
+    async with db.sessions() as session:
+        tenant_ids = await visible_tenant_ids(session, volunteer.tenant_id)
+        page = await rank_needs(
+            session, volunteer, now, flt=flt, tenant_ids=tenant_ids,
+            tz=tz or ZoneInfo("Europe/Berlin"), offset=offset, limit=limit,
+        )
+    details = await need_details(db, [m.need_id for m in page.matches])
+    cards = tuple(Card(m, details[m.need_id]) for m in page.matches if m.need_id in details)
+    return CardPage(cards, page.offset, page.has_more)
+
+
+async def matches_for_person(
+    db: Database,
+    person_id: int,
+    now: datetime,
+    *,
+    flt: SearchFilter = NO_FILTER,
+    tz: ZoneInfo | None = None,
+    offset: int = 0,
+    limit: int = 5,
+) -> CardPage:
+    """The person's best needs; an empty page when there is no profile yet."""
+    profile = await get_profile(db, person_id)
+    if profile is None:
+        return CardPage((), offset, False)
+    return await matches_for_view(
+        db, profile.volunteer_view(), now, flt=flt, tz=tz, offset=offset, limit=limit
+    )

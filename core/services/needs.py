@@ -1,0 +1,309 @@
+"""Needs (Bedarfe): post, moderate, cancel, expire, read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+
+from core.db import Database
+from core.errors import (
+    InvalidTimeRange,
+    InvalidValue,
+    NotAllowed,
+    PlaceRequired,
+    UnknownCategory,
+    UnknownNeed,
+    UnknownQualification,
+)
+from core.models import (
+    ACTIVE_STATUSES,
+    Engagement,
+    Need,
+    NeedStatus,
+    Organisation,
+    Tenant,
+)
+from core.schedule import Weekly, one_off_mask, validate_range, weekly_mask
+from core.services.audit import record
+from core.taxonomy import Taxonomy
+
+MAX_HELPERS = 500
+OPEN_STATUSES = (NeedStatus.PUBLISHED, NeedStatus.FILLED)
+
+
+class PlaceResolver(Protocol):
+    def resolve(self, name: str, tenant_slug: str) -> tuple[float, float, str]:
+        """(lat, lon, label) of a place name; raises ``UnknownPlace``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class NeedInput:
+    title: str
+    category: str
+    description: str = ""
+    qualifications: tuple[str, ...] = ()
+    place: str | None = None  # a name, postcode or address to resolve
+    lat: float | None = None  # or a location already known
+    lon: float | None = None
+    place_label: str | None = None
+    remote: bool = False
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    weekly: Weekly | None = None
+    valid_until: datetime | None = None
+    helpers_wanted: int = 1
+    urgent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NeedRef:
+    id: int
+    status: NeedStatus
+
+
+@dataclass(frozen=True, slots=True)
+class NeedDetail:
+    id: int
+    tenant_id: int
+    tenant_slug: str
+    organisation_id: int
+    organisation: str
+    title: str
+    description: str
+    category: str
+    qualifications: tuple[str, ...]
+    remote: bool
+    lat: float | None
+    lon: float | None
+    place_label: str | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    weekly: Weekly | None
+    helpers_wanted: int
+    helpers_taken: int
+    urgent: bool
+    status: NeedStatus
+    contact_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def places_left(self) -> int:
+        return max(0, self.helpers_wanted - self.helpers_taken)
+
+
+def validate_need(
+    data: NeedInput, taxonomy: Taxonomy, now: datetime
+) -> None:
+    if not data.title.strip() or len(data.title) > 120:
+        raise InvalidValue(field="title")
+    if not taxonomy.is_category(data.category):
+        raise UnknownCategory(code=data.category)
+    for code in data.qualifications:
+        if not taxonomy.is_qualification(code):
+            raise UnknownQualification(code=code)
+    if not 1 <= data.helpers_wanted <= MAX_HELPERS:
+        raise InvalidValue(field="helpers_wanted")
+    if not data.remote and not data.place and (data.lat is None or data.lon is None):
+        raise PlaceRequired()
+    if data.weekly is None:
+        if data.starts_at is None or data.ends_at is None:
+            raise InvalidTimeRange(reason="missing")
+        validate_range(data.starts_at, data.ends_at)
+        if data.ends_at <= now:
+            raise InvalidTimeRange(reason="past")
+    else:
+        data.weekly.validate()
+        if data.valid_until is not None and data.valid_until <= now:
+            raise InvalidTimeRange(reason="past")
+
+
+async def post_need(
+    db: Database,
+    *,
+    organisation_id: int,
+    data: NeedInput,
+    taxonomy: Taxonomy,
+    places: PlaceResolver,
+    now: datetime,
+    tz: ZoneInfo,
+    actor: str,
+    created_by_person_id: int | None = None,
+) -> NeedRef:
+    """Validate, resolve the place and store the need: ``pending_review`` when
+    the tenant moderates, else ``published``. Bad input writes nothing."""
+    validate_need(data, taxonomy, now)
+    async with db.transaction() as session:
+        org = await session.get(Organisation, organisation_id)
+        if org is None:
+            raise NotAllowed()
+        tenant = await session.get(Tenant, org.tenant_id)
+        assert tenant is not None
+        lat, lon, label = data.lat, data.lon, data.place_label
+        if not data.remote and data.place and (lat is None or lon is None):
+            lat, lon, label = places.resolve(data.place, tenant.slug)
+        if data.remote:
+            lat = lon = None
+        mask = (
+            weekly_mask(data.weekly)
+            if data.weekly is not None
+            else one_off_mask(data.starts_at, data.ends_at, tz)  # type: ignore[arg-type]
+        )
+        status = NeedStatus.PENDING_REVIEW if tenant.moderation_required else NeedStatus.PUBLISHED
+        need = Need(
+            tenant_id=tenant.id, organisation_id=org.id, title=data.title.strip(),
+            description=data.description.strip(), category=data.category,
+            qualifications=list(data.qualifications), remote=data.remote, lat=lat, lon=lon,
+            place_label=label or data.place, starts_at=data.starts_at, ends_at=data.ends_at,
+            recurrence=data.weekly.to_dict() if data.weekly else None, cell_mask=mask,
+            helpers_wanted=data.helpers_wanted, urgent=data.urgent, status=status,
+            valid_until=data.valid_until, created_by_person_id=created_by_person_id,
+            created_at=now, updated_at=now,
+            published_at=now if status == NeedStatus.PUBLISHED else None,
+        )
+        session.add(need)
+        await session.flush()
+        record(session, tenant_id=tenant.id, actor=actor, action="need_posted",
+               subject=f"need:{need.id}", at=now, data={"status": status.value})
+        return NeedRef(need.id, status)
+
+
+async def moderate(
+    db: Database, need_id: int, *, approve: bool, reason: str | None, actor: str, now: datetime
+) -> NeedRef:
+    async with db.transaction() as session:
+        need = await session.get(Need, need_id)
+        if need is None:
+            raise UnknownNeed(need_id=need_id)
+        if need.status != NeedStatus.PENDING_REVIEW:
+            raise InvalidValue(field="status")
+        if approve:
+            need.status, need.published_at = NeedStatus.PUBLISHED, now
+        else:
+            need.status, need.rejection_reason = NeedStatus.REJECTED, reason or ""
+        need.updated_at = now
+        record(session, tenant_id=need.tenant_id, actor=actor,
+               action="need_approved" if approve else "need_rejected",
+               subject=f"need:{need.id}", at=now, data={"reason": reason} if reason else {})
+        return NeedRef(need.id, need.status)
+
+
+async def cancel_need(db: Database, need_id: int, *, actor: str, now: datetime) -> list[int]:
+    """Cancel a need; returns the people with an active sign-up, to be told."""
+    async with db.transaction() as session:
+        need = await session.get(Need, need_id)
+        if need is None:
+            raise UnknownNeed(need_id=need_id)
+        need.status, need.updated_at = NeedStatus.CANCELLED, now
+        people = (
+            await session.scalars(
+                select(Engagement.person_id).where(
+                    Engagement.need_id == need_id, Engagement.status.in_(ACTIVE_STATUSES),
+                    Engagement.person_id.is_not(None),
+                )
+            )
+        ).all()
+        record(session, tenant_id=need.tenant_id, actor=actor, action="need_cancelled",
+               subject=f"need:{need_id}", at=now)
+        return [p for p in people if p is not None]
+
+
+async def expire_needs(db: Database, now: datetime) -> int:
+    """Needs whose time has passed become ``expired``; returns how many."""
+    async with db.transaction() as session:
+        result = await session.execute(
+            update(Need)
+            .where(
+                Need.status.in_((NeedStatus.PUBLISHED, NeedStatus.FILLED, NeedStatus.PENDING_REVIEW)),
+                ((Need.ends_at.is_not(None)) & (Need.ends_at <= now))
+                | ((Need.valid_until.is_not(None)) & (Need.valid_until <= now)),
+            )
+            .values(status=NeedStatus.EXPIRED, updated_at=now)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def taken_places(session, need_id: int) -> int:  # type: ignore[no-untyped-def]
+    return int(
+        await session.scalar(
+            select(func.count()).select_from(Engagement).where(
+                Engagement.need_id == need_id,
+                Engagement.status.in_(ACTIVE_STATUSES),
+                Engagement.waitlisted.is_(False),
+            )
+        )
+        or 0
+    )
+
+
+async def need_detail(db: Database, need_id: int) -> NeedDetail:
+    async with db.sessions() as session:
+        row = (
+            await session.execute(
+                select(Need, Organisation, Tenant.slug)
+                .join(Organisation, Organisation.id == Need.organisation_id)
+                .join(Tenant, Tenant.id == Need.tenant_id)
+                .where(Need.id == need_id)
+            )
+        ).one_or_none()
+        if row is None:
+            raise UnknownNeed(need_id=need_id)
+        need, org, slug = row
+        taken = await taken_places(session, need_id)
+    return NeedDetail(
+        id=need.id, tenant_id=need.tenant_id, tenant_slug=slug, organisation_id=org.id,
+        organisation=org.name, title=need.title, description=need.description,
+        category=need.category, qualifications=tuple(need.qualifications), remote=need.remote,
+        lat=need.lat, lon=need.lon, place_label=need.place_label, starts_at=need.starts_at,
+        ends_at=need.ends_at,
+        weekly=Weekly.from_dict(need.recurrence) if need.recurrence else None,
+        helpers_wanted=need.helpers_wanted, helpers_taken=taken, urgent=need.urgent,
+        status=need.status, contact_name=org.contact_name, contact_email=org.email,
+        contact_phone=org.phone,
+    )
+
+
+async def need_details(db: Database, need_ids: list[int]) -> dict[int, NeedDetail]:
+    """Details of several needs (cards of a result page) in few queries."""
+    if not need_ids:
+        return {}
+    async with db.sessions() as session:
+        rows = (
+            await session.execute(
+                select(Need, Organisation.name, Tenant.slug)
+                .join(Organisation, Organisation.id == Need.organisation_id)
+                .join(Tenant, Tenant.id == Need.tenant_id)
+                .where(Need.id.in_(need_ids))
+            )
+        ).all()
+        counts = dict(
+            (
+                await session.execute(
+                    select(Engagement.need_id, func.count())
+                    .where(Engagement.need_id.in_(need_ids),
+                           Engagement.status.in_(ACTIVE_STATUSES),
+                           Engagement.waitlisted.is_(False))
+                    .group_by(Engagement.need_id)
+                )
+            ).all()
+        )
+    out: dict[int, NeedDetail] = {}
+    for need, org_name, slug in rows:
+        out[need.id] = NeedDetail(
+            id=need.id, tenant_id=need.tenant_id, tenant_slug=slug,
+            organisation_id=need.organisation_id, organisation=org_name, title=need.title,
+            description=need.description, category=need.category,
+            qualifications=tuple(need.qualifications), remote=need.remote, lat=need.lat,
+            lon=need.lon, place_label=need.place_label, starts_at=need.starts_at,
+            ends_at=need.ends_at,
+            weekly=Weekly.from_dict(need.recurrence) if need.recurrence else None,
+            helpers_wanted=need.helpers_wanted, helpers_taken=int(counts.get(need.id, 0)),
+            urgent=need.urgent, status=need.status,
+        )
+    return out

@@ -1,0 +1,208 @@
+"""Signing up for needs: capacity, waitlist, withdraw, the organisation's answer.
+
+Each verb first *writes* the need row (``updated_at``): on PostgreSQL that
+locks the row, on SQLite it takes the database's write lock, so two people
+signing up for the last place at once cannot both get it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import Database
+from core.errors import AlreadySignedUp, NeedNotOpen, NotAllowed, UnknownEngagement, UnknownNeed
+from core.models import ACTIVE_STATUSES, Engagement, EngagementStatus, Need, NeedStatus
+from core.services.audit import record
+from core.services.needs import taken_places
+
+
+@dataclass(frozen=True, slots=True)
+class SignupResult:
+    engagement_id: int
+    need_id: int
+    waitlisted: bool
+    waitlist_position: int | None
+    need_filled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawResult:
+    engagement_id: int
+    need_id: int
+    moved_up_person_id: int | None  # the first on the waitlist, now with a place
+    moved_up_engagement_id: int | None
+
+
+async def _lock_need(session: AsyncSession, need_id: int, now: datetime) -> Need:
+    result = await session.execute(
+        update(Need).where(Need.id == need_id).values(updated_at=now).returning(Need.id)
+    )
+    if result.scalar_one_or_none() is None:
+        raise UnknownNeed(need_id=need_id)
+    need = await session.get(Need, need_id, populate_existing=True)
+    assert need is not None
+    return need
+
+
+async def _waitlist(session: AsyncSession, need_id: int) -> list[Engagement]:
+    return list(
+        (
+            await session.scalars(
+                select(Engagement)
+                .where(Engagement.need_id == need_id, Engagement.waitlisted.is_(True),
+                       Engagement.status.in_(ACTIVE_STATUSES))
+                .order_by(Engagement.created_at, Engagement.id)
+            )
+        ).all()
+    )
+
+
+async def sign_up(db: Database, person_id: int, need_id: int, now: datetime) -> SignupResult:
+    """A place while there is one, else the waitlist. The need becomes
+    ``filled`` when the wanted number is reached."""
+    async with db.transaction() as session:
+        need = await _lock_need(session, need_id, now)
+        if need.status not in (NeedStatus.PUBLISHED, NeedStatus.FILLED) or need.hidden:
+            raise NeedNotOpen(need_id=need_id)
+        if need.ends_at is not None and need.ends_at <= now:
+            raise NeedNotOpen(need_id=need_id)
+        existing = await session.scalar(
+            select(Engagement).where(Engagement.need_id == need_id,
+                                     Engagement.person_id == person_id)
+        )
+        if existing is not None and existing.status in ACTIVE_STATUSES:
+            raise AlreadySignedUp(need_id=need_id)
+        taken = await taken_places(session, need_id)
+        waitlisted = taken >= need.helpers_wanted
+        if existing is None:
+            existing = Engagement(need_id=need_id, person_id=person_id, created_at=now)
+            session.add(existing)
+        existing.status = EngagementStatus.INTERESTED
+        existing.waitlisted = waitlisted
+        existing.created_at = now  # a renewed sign-up queues anew
+        existing.updated_at = now
+        filled = not waitlisted and taken + 1 >= need.helpers_wanted
+        if filled:
+            need.status = NeedStatus.FILLED
+        await session.flush()
+        position = None
+        if waitlisted:
+            position = [e.id for e in await _waitlist(session, need_id)].index(existing.id) + 1
+        record(session, tenant_id=need.tenant_id, actor=f"person:{person_id}",
+               action="signed_up", subject=f"need:{need_id}", at=now,
+               data={"waitlisted": waitlisted})
+        return SignupResult(existing.id, need_id, waitlisted, position,
+                            need.status == NeedStatus.FILLED)
+
+
+async def _free_place(session: AsyncSession, need: Need, now: datetime) -> Engagement | None:
+    """After a place was given up: the first on the waitlist moves up, or the
+    need opens again."""
+    queue = await _waitlist(session, need.id)
+    if queue:
+        first = queue[0]
+        first.waitlisted, first.updated_at = False, now
+        return first
+    if need.status == NeedStatus.FILLED:
+        need.status = NeedStatus.PUBLISHED
+    return None
+
+
+async def withdraw(
+    db: Database, person_id: int, engagement_id: int, now: datetime
+) -> WithdrawResult:
+    async with db.transaction() as session:
+        engagement = await session.get(Engagement, engagement_id)
+        if engagement is None or engagement.person_id != person_id:
+            raise UnknownEngagement(engagement_id=engagement_id)
+        if engagement.status not in ACTIVE_STATUSES:
+            raise UnknownEngagement(engagement_id=engagement_id)
+        need = await _lock_need(session, engagement.need_id, now)
+        had_place = not engagement.waitlisted
+        engagement.status, engagement.updated_at = EngagementStatus.WITHDRAWN, now
+        engagement.waitlisted = False
+        await session.flush()
+        moved = await _free_place(session, need, now) if had_place else None
+        record(session, tenant_id=need.tenant_id, actor=f"person:{person_id}",
+               action="withdrawn", subject=f"need:{need.id}", at=now)
+        return WithdrawResult(engagement.id, need.id,
+                              moved.person_id if moved else None, moved.id if moved else None)
+
+
+async def decide(
+    db: Database, organisation_id: int, engagement_id: int, *, accept: bool, actor: str,
+    now: datetime,
+) -> WithdrawResult | None:
+    """The organisation accepts or declines a sign-up. Declining frees the
+    place (the waitlist moves up); the result says who moved up."""
+    async with db.transaction() as session:
+        engagement = await session.get(Engagement, engagement_id)
+        if engagement is None:
+            raise UnknownEngagement(engagement_id=engagement_id)
+        need = await _lock_need(session, engagement.need_id, now)
+        if need.organisation_id != organisation_id:
+            raise NotAllowed()
+        if engagement.status not in ACTIVE_STATUSES:
+            raise UnknownEngagement(engagement_id=engagement_id)
+        record(session, tenant_id=need.tenant_id, actor=actor,
+               action="signup_accepted" if accept else "signup_declined",
+               subject=f"need:{need.id}", at=now)
+        if accept:
+            engagement.status, engagement.updated_at = EngagementStatus.ACCEPTED, now
+            return None
+        had_place = not engagement.waitlisted
+        engagement.status, engagement.waitlisted = EngagementStatus.DECLINED, False
+        engagement.updated_at = now
+        await session.flush()
+        moved = await _free_place(session, need, now) if had_place else None
+        return WithdrawResult(engagement.id, need.id,
+                              moved.person_id if moved else None, moved.id if moved else None)
+
+
+async def release_places_of(session: AsyncSession, person_id: int, now: datetime) -> None:
+    """Withdraw every active sign-up of a person (erasure), moving waitlists up."""
+    active = (
+        await session.scalars(
+            select(Engagement).where(Engagement.person_id == person_id,
+                                     Engagement.status.in_(ACTIVE_STATUSES))
+        )
+    ).all()
+    for engagement in active:
+        need = await _lock_need(session, engagement.need_id, now)
+        had_place = not engagement.waitlisted
+        engagement.status, engagement.waitlisted = EngagementStatus.WITHDRAWN, False
+        engagement.updated_at = now
+        await session.flush()
+        if had_place:
+            await _free_place(session, need, now)
+
+
+@dataclass(frozen=True, slots=True)
+class EngagementView:
+    id: int
+    need_id: int
+    status: EngagementStatus
+    waitlisted: bool
+    starts_at: datetime | None
+    title: str
+
+
+async def engagements_of(
+    db: Database, person_id: int, *, active_only: bool = True
+) -> list[EngagementView]:
+    async with db.sessions() as session:
+        q = (
+            select(Engagement.id, Engagement.need_id, Engagement.status, Engagement.waitlisted,
+                   Need.starts_at, Need.title)
+            .join(Need, Need.id == Engagement.need_id)
+            .where(Engagement.person_id == person_id)
+            .order_by(Need.starts_at.is_(None), Need.starts_at, Engagement.id)
+        )
+        if active_only:
+            q = q.where(Engagement.status.in_(ACTIVE_STATUSES))
+        rows = (await session.execute(q)).all()
+    return [EngagementView(*row) for row in rows]
