@@ -18,8 +18,11 @@ run: $(STAMP)
 chat: $(STAMP)
 	$(BIN)/ehrenamt chat
 
+# Browser tests need Debian's Chromium and axe-core; the script installs them when missing.
+BROWSER_SETUP := tests/bots/web/install_browser.sh
+
 test: $(STAMP)
-	$(BIN)/ehrenamt db upgrade --quiet || true
+	if [ -f $(BROWSER_SETUP) ]; then bash $(BROWSER_SETUP); fi
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
