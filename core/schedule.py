@@ -103,7 +103,9 @@ def one_off_mask(starts_at: datetime, ends_at: datetime, tz: ZoneInfo) -> int:
     local_start, local_end = starts_at.astimezone(tz), ends_at.astimezone(tz)
     mask = 0
     day = local_start.date()
-    while day <= local_end.date():
+    # A range ending at local midnight ends on the previous day.
+    last = local_end.date() - timedelta(days=1) if local_end.time() == time(0) else local_end.date()
+    while day <= last:
         span_start = local_start.time() if day == local_start.date() else time(0)
         span_end = local_end.time() if day == local_end.date() else time(0)
         for part in _dayparts_overlapping(span_start, span_end):
