@@ -1,0 +1,204 @@
+"""Scoring truth tables with personas: Luisa aus Burtscheid, Heinrich Helfer in Brand."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from core.matching import (
+    MAX_SCORE,
+    W_CATEGORY,
+    W_LOCAL,
+    W_URGENT,
+    NeedView,
+    Reason,
+    VolunteerView,
+    best_possible,
+    score,
+)
+from core.schedule import mask_of
+
+NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
+AACHEN, STOLBERG = 1, 2
+BURTSCHEID = (50.7606, 6.0939)
+BRAND = (50.7489, 6.1650)
+
+LUISA = VolunteerView(
+    person_id=1,
+    tenant_id=AACHEN,
+    interests=frozenset({"kinder_jugend", "bildung"}),
+    qualifications=frozenset({"paedagogik", "fuehrungszeugnis"}),
+    lat=BURTSCHEID[0],
+    lon=BURTSCHEID[1],
+    radius_km=5,
+    availability_mask=mask_of(["sa:vormittag", "di:nachmittag"]),
+)
+HEINRICH = VolunteerView(
+    person_id=2,
+    tenant_id=AACHEN,
+    interests=frozenset({"senioren", "umwelt", "handwerk"}),
+    qualifications=frozenset({"fuehrerschein", "handwerk"}),
+    lat=BRAND[0],
+    lon=BRAND[1],
+    radius_km=8,
+    availability_mask=mask_of([f"{d}:vormittag" for d in ("mo", "di", "mi", "do", "fr")]),
+    spontaneous=True,
+)
+
+
+def need(**kw: object) -> NeedView:
+    base = NeedView(
+        id=10,
+        tenant_id=AACHEN,
+        category="kinder_jugend",
+        qualifications=(),
+        remote=False,
+        lat=BURTSCHEID[0] + 0.01,  # ~1.1 km north
+        lon=BURTSCHEID[1],
+        cell_mask=mask_of(["sa:vormittag"]),
+        starts_at=NOW + timedelta(days=4),
+        urgent=False,
+        published_at=NOW - timedelta(days=30),
+    )
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+def kinds(reasons: tuple[Reason, ...]) -> list[str]:
+    return [r.kind for r in reasons]
+
+
+def test_hausaufgabenhilfe_near_burtscheid_fits_luisa_with_every_reason() -> None:
+    m = score(LUISA, need(), NOW)
+    assert not m.excluded
+    assert kinds(m.reasons) == ["distance", "time", "category"]
+    assert m.reasons[0].value == pytest.approx(1.1, abs=0.05)
+    assert m.reasons[1] == Reason("time", "sa:vormittag")
+    assert m.reasons[2] == Reason("category", "kinder_jugend")
+    assert m.distance_km == pytest.approx(1.11, abs=0.02)
+
+
+def test_missing_qualification_excludes_and_names_it() -> None:
+    m = score(LUISA, need(qualifications=("erste_hilfe", "paedagogik", "fuehrerschein")), NOW)
+    assert m.excluded and m.score == 0.0
+    assert m.reasons == (
+        Reason("missing_qualification", "erste_hilfe"),
+        Reason("missing_qualification", "fuehrerschein"),
+    )
+
+
+def test_held_qualifications_do_not_exclude() -> None:
+    assert not score(LUISA, need(qualifications=("paedagogik",)), NOW).excluded
+
+
+def test_outside_the_radius_excludes_with_the_distance() -> None:
+    far = need(lat=BURTSCHEID[0] + 0.06)  # ~6.7 km
+    m = score(LUISA, far, NOW)
+    assert m.excluded
+    assert m.reasons[0].kind == "too_far"
+    assert m.reasons[0].value == pytest.approx(6.7, abs=0.1)
+
+
+def test_need_without_place_that_is_not_remote_is_excluded() -> None:
+    assert score(LUISA, need(lat=None, lon=None), NOW).excluded
+
+
+def test_volunteer_without_home_only_sees_remote_needs() -> None:
+    nowhere = replace(LUISA, lat=None, lon=None)
+    assert score(nowhere, need(), NOW).excluded
+    m = score(nowhere, need(remote=True, lat=None, lon=None), NOW)
+    assert not m.excluded and m.reasons[0] == Reason("remote")
+
+
+def test_remote_need_has_no_distance() -> None:
+    m = score(LUISA, need(remote=True, lat=None, lon=None), NOW)
+    assert m.distance_km is None and kinds(m.reasons)[0] == "remote"
+
+
+def test_urgent_reason_and_bonus() -> None:
+    plain, urgent = score(LUISA, need(), NOW), score(LUISA, need(urgent=True), NOW)
+    assert "urgent" in kinds(urgent.reasons) and "urgent" not in kinds(plain.reasons)
+    assert urgent.score - plain.score == pytest.approx(W_URGENT)
+
+
+def test_neighbour_tenant_ranks_after_an_equal_local_need() -> None:
+    local = score(LUISA, need(id=20), NOW)
+    neighbour = score(LUISA, need(id=5, tenant_id=STOLBERG), NOW)
+    assert "neighbour" in kinds(neighbour.reasons) and "neighbour" not in kinds(local.reasons)
+    assert local.score - neighbour.score == pytest.approx(W_LOCAL)
+    ranked = sorted([neighbour, local], key=lambda m: (-m.score, m.need_id))
+    assert [m.need_id for m in ranked] == [20, 5]
+
+
+def test_category_of_interest_beats_a_closer_need_of_another_category() -> None:
+    closer_other = score(LUISA, need(category="sport", lat=BURTSCHEID[0] + 0.001), NOW)
+    farther_own = score(LUISA, need(lat=BURTSCHEID[0] + 0.03), NOW)
+    assert farther_own.score > closer_other.score
+    assert "category" not in kinds(closer_other.reasons)
+
+
+def test_no_interests_counts_every_category_half() -> None:
+    open_minded = replace(LUISA, interests=frozenset())
+    diff = score(LUISA, need(), NOW).score - score(open_minded, need(), NOW).score
+    assert diff == pytest.approx(W_CATEGORY / 2)
+
+
+def test_nearer_scores_higher_and_time_fit_counts() -> None:
+    near, far = need(lat=BURTSCHEID[0] + 0.005), need(lat=BURTSCHEID[0] + 0.03)
+    assert score(LUISA, near, NOW).score > score(LUISA, far, NOW).score
+    wrong_time = need(cell_mask=mask_of(["mo:abend"]))
+    m = score(LUISA, wrong_time, NOW)
+    assert m.score < score(LUISA, need(), NOW).score
+    assert "time" not in kinds(m.reasons)
+
+
+def test_fresh_need_ranks_over_an_old_one() -> None:
+    fresh = score(LUISA, need(published_at=NOW - timedelta(days=1)), NOW)
+    old = score(LUISA, need(published_at=NOW - timedelta(days=20)), NOW)
+    assert fresh.score > old.score
+
+
+def test_heinrich_spontaneous_fits_a_short_notice_evening() -> None:
+    tomorrow_evening = need(
+        category="senioren",
+        lat=BRAND[0],
+        lon=BRAND[1] + 0.01,
+        cell_mask=mask_of(["mi:abend"]),
+        starts_at=NOW + timedelta(hours=32),
+    )
+    m = score(HEINRICH, tomorrow_evening, NOW)
+    assert kinds(m.reasons) == ["distance", "spontaneous", "category"]
+    in_two_weeks = replace(tomorrow_evening, starts_at=NOW + timedelta(days=14))
+    later = score(HEINRICH, in_two_weeks, NOW)
+    assert "spontaneous" not in kinds(later.reasons)
+    assert m.score > later.score
+
+
+def test_heinrich_sees_a_stolberg_need_after_an_equal_brand_one() -> None:
+    brand = need(id=30, category="umwelt", lat=BRAND[0], lon=BRAND[1] + 0.02)
+    stolberg = replace(brand, id=3, tenant_id=STOLBERG)
+    scored = sorted(
+        (score(HEINRICH, n, NOW) for n in (stolberg, brand)), key=lambda m: (-m.score, m.need_id)
+    )
+    assert [m.need_id for m in scored] == [30, 3]
+    assert scored[1].reasons[-1] == Reason("neighbour")
+
+
+def test_scores_stay_within_the_maximum() -> None:
+    best = need(urgent=True, published_at=NOW, lat=BURTSCHEID[0], lon=BURTSCHEID[1])
+    m = score(LUISA, best, NOW)
+    assert m.score == pytest.approx(MAX_SCORE)
+
+
+@pytest.mark.parametrize("km", [0.0, 1.0, 2.5, 4.9])
+@pytest.mark.parametrize("category", ["kinder_jugend", "sport"])
+def test_best_possible_bounds_every_need_beyond_the_distance(km: float, category: str) -> None:
+    bound = best_possible(LUISA, category_matches=category in LUISA.interests, min_distance_km=km)
+    for extra in (0.0, 0.001, 0.01):
+        lat = BURTSCHEID[0] + (km / 111.0) + extra  # just beyond km
+        candidate = need(
+            category=category, urgent=True, published_at=NOW, lat=lat, lon=BURTSCHEID[1]
+        )
+        m = score(LUISA, candidate, NOW)
+        assert m.excluded or m.score <= bound + 1e-9
