@@ -18,6 +18,9 @@ import yaml
 
 from core.errors import ConfigError
 
+# libyaml when available: the pure-Python parser alone would cost most of start-up.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "categories.yml"
 
 CATEGORY_CODES: tuple[str, ...] = (
@@ -193,7 +196,7 @@ class Taxonomy:
 def _load(path: Path) -> Taxonomy:
     try:
         with path.open(encoding="utf-8") as fh:
-            raw = yaml.safe_load(fh)
+            raw = yaml.load(fh, Loader=_YAML_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read taxonomy {path}: {exc}") from exc
     if not isinstance(raw, Mapping):

@@ -1,0 +1,187 @@
+"""Weekly availability: which grid cells ("sa:vormittag") a text states.
+
+The text is read as a sequence of day items (a day, "Mo-Fr", "werktags",
+"am Wochenende"), part items (a day part, "ganztags", a time range such as
+"9-15 Uhr") and negations ("keine WE", "nicht abends"). Items group into
+"days x parts": a new group starts when a day follows a group that already
+has both, so "samstags vormittags und sonntags nachmittags" is two groups.
+A group without days means every day ("abends"); without parts, the whole
+day ("am Wochenende"). Negated items are taken out at the end; a text that
+only excludes ("keine WE") means every other time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from core.availability import ALL_CELLS, DAYPARTS, DAYS
+from dialogue.nlu.extractors.calendar_words import DAY_INDEX
+from dialogue.nlu.extractors.times import find_ranges, single_times
+from dialogue.nlu.extractors.weekdays import extract_dayparts, extract_weekdays
+from dialogue.nlu.result import Entity
+
+_WORKDAYS = DAYS[:5]
+_WEEKEND = DAYS[5:]
+_DAY_GROUPS = re.compile(
+    r"\b(?P<work>werktags|wochentags|unter der woche|unter der wo|montags bis freitags|"
+    r"weekdays?|during the week|on weekdays)\b|"
+    r"\b(?P<weekend>wochenende[n]?|we|weekends?|wochenenden)\b|"
+    r"\b(?P<all>täglich|jeden tag|alle tage|every day|daily|any day|immer)\b",
+    re.IGNORECASE,
+)
+_ALL_DAY = re.compile(r"\b(ganztags|ganztägig|den ganzen tag|all day|whole day|full day)\b", re.I)
+_NEGATION = re.compile(
+    r"\b(nicht|kein|keine|keinen|außer|ausser|ohne|not|no|except|never|nie)\b[\w\s]{0,12}$",
+    re.IGNORECASE,
+)
+_RANGE_JOIN = re.compile(r"^\s*(-|–|bis|to|through|until)\s*$", re.IGNORECASE)
+_SPONTANEOUS = re.compile(
+    r"\b(spontan\w*|kurzfristig\w*|auf abruf|short notice|spontaneous\w*|last[- ]minute|on call)\b",
+    re.IGNORECASE,
+)
+_PART_RANGES = {p: (s.hour * 60, e.hour * 60) for p, (s, e) in DAYPARTS.items()}
+
+
+@dataclass(slots=True)
+class _Item:
+    start: int
+    end: int
+    days: frozenset[str] = frozenset()
+    parts: frozenset[str] = frozenset()
+    negated: bool = False
+
+
+@dataclass(slots=True)
+class _Group:
+    days: set[str] = field(default_factory=set)
+    parts: set[str] = field(default_factory=set)
+
+    def cells(self) -> set[str]:
+        days = self.days or set(DAYS)
+        parts = self.parts or set(DAYPARTS)
+        return {f"{d}:{p}" for d in days for p in parts}
+
+
+def parts_for_range(start: int, end: int) -> frozenset[str]:
+    """Day parts a time range covers: those it overlaps by two hours or more,
+    or lies within; failing both, those it overlaps most."""
+    overlaps = {p: max(0, min(end, pe) - max(start, ps)) for p, (ps, pe) in _PART_RANGES.items()}
+    chosen = {
+        p
+        for p, o in overlaps.items()
+        if o >= 120 or (o > 0 and _PART_RANGES[p][0] <= start and end <= _PART_RANGES[p][1])
+    }
+    if not chosen and any(overlaps.values()):
+        best = max(overlaps.values())
+        chosen = {p for p, o in overlaps.items() if o == best}
+    return frozenset(chosen)
+
+
+def _parts_from(minute: int) -> frozenset[str]:
+    return frozenset(p for p, (_, pe) in _PART_RANGES.items() if pe > minute)
+
+
+def _part_at(minute: int) -> frozenset[str]:
+    return frozenset(p for p, (ps, pe) in _PART_RANGES.items() if ps <= minute < pe)
+
+
+def _day_items(text: str, date_spans: list[tuple[int, int]]) -> list[_Item]:
+    days = [e for e in extract_weekdays(text) if not any(s <= e.start < t for s, t in date_spans)]
+    items: list[_Item] = []
+    i = 0
+    while i < len(days):
+        first = days[i]
+        # "Mo-Fr", "Montag bis Freitag": a range of days.
+        if i + 1 < len(days) and _RANGE_JOIN.match(text[first.end : days[i + 1].start]):
+            last = days[i + 1]
+            a, b = DAY_INDEX[first.value], DAY_INDEX[last.value]
+            span = [DAYS[k % 7] for k in range(a, b + 1 if b >= a else b + 8)]
+            items.append(_Item(first.start, last.end, days=frozenset(span)))
+            i += 2
+            continue
+        items.append(_Item(first.start, first.end, days=frozenset({first.value})))
+        i += 1
+    for m in _DAY_GROUPS.finditer(text):
+        if m.group("weekend") and m.group().lower() == "we" and m.group() != "WE":
+            continue  # "we" in English is a pronoun
+        group = _WORKDAYS if m.group("work") else _WEEKEND if m.group("weekend") else DAYS
+        items.append(_Item(m.start(), m.end(), days=frozenset(group)))
+    return items
+
+
+def _part_items(text: str, date_spans: list[tuple[int, int]]) -> list[_Item]:
+    items = [
+        _Item(e.start, e.end, parts=frozenset({e.value}))
+        for e in extract_dayparts(text)
+        if not any(s <= e.start < t for s, t in date_spans)
+    ]
+    items += [_Item(m.start(), m.end(), parts=frozenset(DAYPARTS)) for m in _ALL_DAY.finditer(text)]
+    for r in find_ranges(text):
+        parts = parts_for_range(r.start, r.end)
+        if parts:
+            items.append(_Item(r.span[0], r.span[1], parts=parts))
+    for minute, offset, after in single_times(text):
+        parts = _parts_from(minute) if after else _part_at(minute)
+        if parts:
+            items.append(_Item(offset, offset + 1, parts=parts))
+    return items
+
+
+def extract_availability(text: str, dates: Sequence[Entity] = ()) -> tuple[tuple[str, ...], bool]:
+    """The grid cells the text states, in grid order, and the "spontaneous" flag."""
+    date_spans = [(d.start, d.end) for d in dates]
+    spontaneous = bool(_SPONTANEOUS.search(text))
+    day_items = _day_items(text, date_spans)
+    if date_spans and not day_items:
+        # "morgen 10-14 Uhr" is one date, not a weekly habit.
+        return (), spontaneous
+    items = sorted(day_items + _part_items(text, date_spans), key=lambda x: x.start)
+    for item in items:
+        item.negated = bool(_NEGATION.search(text[max(0, item.start - 25) : item.start]))
+    groups: list[_Group] = []
+    current: _Group | None = None
+    excluded_days: set[str] = set()
+    excluded_parts: set[str] = set()
+    for item in items:
+        if item.negated:
+            excluded_days |= item.days
+            excluded_parts |= item.parts
+            continue
+        if (
+            current is None
+            or (item.days and current.days and current.parts)
+            or (
+                item.parts
+                and current.parts
+                and current.days
+                and not item.days
+                and _gap_has_separator(text, current, item)
+            )
+        ):
+            current = _Group()
+            groups.append(current)
+        current.days |= item.days
+        current.parts |= item.parts
+    cells: set[str] = set()
+    for group in groups:
+        cells |= group.cells()
+    if not groups and (excluded_days or excluded_parts):
+        cells = set(ALL_CELLS)
+    cells = {
+        c for c in cells
+        if c.split(":")[0] not in excluded_days and c.split(":")[1] not in excluded_parts
+    }  # fmt: skip
+    return tuple(c for c in ALL_CELLS if c in cells), spontaneous
+
+
+def _gap_has_separator(text: str, group: _Group, item: _Item) -> bool:
+    # "vormittags am Samstag und nachmittags am Sonntag": a new part after a
+    # complete group starts the next one only across "und", "," or ";".
+    del group
+    before = text[max(0, item.start - 8) : item.start]
+    return bool(re.search(r"(,|;|\bund\b|\band\b|\boder\b|\bor\b)\s*\w*\s*$", before))
+
+
+__all__ = ["extract_availability", "parts_for_range"]

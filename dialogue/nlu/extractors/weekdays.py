@@ -1,0 +1,62 @@
+"""Day names and parts of the day: the ``weekday`` and ``daypart`` entities.
+
+German two-letter abbreviations ("Di", "Do", "So") are also ordinary words, so
+they count only when written capitalised next to a separator, a digit or
+another abbreviation ("Di+Do", "Mo-Fr", "Sa 10 Uhr", "Sa.").
+"""
+
+from __future__ import annotations
+
+import re
+
+from dialogue.nlu.extractors.calendar_words import WEEKDAY_ABBREVIATIONS, WEEKDAY_WORDS, alternation
+from dialogue.nlu.result import Entity
+
+_FULL = re.compile(rf"\b(?P<w>{alternation(WEEKDAY_WORDS)})(?:e?s)?\b\.?", re.IGNORECASE)
+_ABBR = re.compile(rf"\b(?P<w>{'|'.join(a.capitalize() for a in WEEKDAY_ABBREVIATIONS)})\b")
+_ABBR_CONTEXT_AFTER = re.compile(r"(\.|\s*[-–+/,&]|\s+(und|bis|oder)\s+[A-Z][a-z]\b|\s*\d)")
+_ABBR_CONTEXT_BEFORE = re.compile(r"([-–+/,&]\s*|\b(und|bis|oder)\s+)$")
+_ENGLISH_SHORT = {"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"}
+
+DAYPART_WORDS: dict[str, str] = {
+    "vormittags": "vormittag", "vormittag": "vormittag", "morgens": "vormittag",
+    "am morgen": "vormittag", "früh morgens": "vormittag", "nachmittags": "nachmittag",
+    "nachmittag": "nachmittag", "mittags": "nachmittag", "abends": "abend", "abend": "abend",
+    "nach feierabend": "abend", "nach der arbeit": "abend",
+    "mornings": "vormittag", "morning": "vormittag", "afternoons": "nachmittag",
+    "afternoon": "nachmittag", "evenings": "abend", "evening": "abend", "after work": "abend",
+    "at night": "abend", "nights": "abend", "tonight": "abend",
+}  # fmt: skip
+_DAYPART = re.compile(rf"\b(?P<w>{alternation(DAYPART_WORDS)})\b", re.IGNORECASE)
+# Greetings and wishes are not availability: "Guten Abend", "Good morning".
+_GREETING_BEFORE = re.compile(r"\b(guten|gute|schönen|schöner|einen|good|nice|lovely)\s+$", re.I)
+
+
+def extract_weekdays(text: str) -> list[Entity]:
+    out: list[Entity] = []
+    for m in _FULL.finditer(text):
+        word = m.group("w").lower()
+        if word in _ENGLISH_SHORT and not m.group("w")[0].isupper():
+            continue  # "sat", "sun", "wed" as ordinary English words
+        end = m.end() - (1 if m.group().endswith(".") else 0)
+        out.append(Entity("weekday", WEEKDAY_WORDS[word], m.start(), end))
+    for m in _ABBR.finditer(text):
+        if any(e.start <= m.start() < e.end for e in out):
+            continue
+        if _ABBR_CONTEXT_AFTER.match(text, m.end()) or _ABBR_CONTEXT_BEFORE.search(
+            text[: m.start()]
+        ):
+            out.append(
+                Entity("weekday", WEEKDAY_ABBREVIATIONS[m.group("w").lower()], m.start(), m.end())
+            )
+    return sorted(out, key=lambda e: e.start)
+
+
+def extract_dayparts(text: str) -> list[Entity]:
+    out = []
+    for m in _DAYPART.finditer(text):
+        if _GREETING_BEFORE.search(text[: m.start()]):
+            continue
+        word = m.group("w").lower()
+        out.append(Entity("daypart", DAYPART_WORDS[word], m.start(), m.end()))
+    return out

@@ -1,0 +1,216 @@
+"""The built-in NLU: trained from ``data/nlu/<lang>.yml`` at start-up.
+
+``NLU.train()`` reads the training data and the taxonomy and builds, per
+language, an intent classifier and a vocabulary matcher; everything else is
+rules. ``parse()`` never raises on what a person can type.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from core.taxonomy import Taxonomy
+from dialogue.nlu import training_data
+from dialogue.nlu.extractors.availability import extract_availability
+from dialogue.nlu.extractors.dates import extract_dates
+from dialogue.nlu.extractors.quantities import (
+    extract_counts,
+    extract_durations,
+    extract_postcodes,
+    extract_radius,
+    extract_urgency,
+)
+from dialogue.nlu.extractors.times import extract_times
+from dialogue.nlu.extractors.vocabulary import VocabularyMatcher
+from dialogue.nlu.extractors.weekdays import extract_dayparts, extract_weekdays
+from dialogue.nlu.intent_classifier import OUT_OF_SCOPE, IntentClassifier
+from dialogue.nlu.places import PlaceFinder, gazetteer_finder, lookup_finder
+from dialogue.nlu.result import Entity, ParseResult
+from dialogue.nlu.text import clean, tokenize
+
+log = logging.getLogger(__name__)
+
+# Below this the engine should ask back ("Meintest du …?") instead of acting.
+LOW_CONFIDENCE = 0.5
+MAX_TEXT = 4096
+# Entities that are specific beat generic ones when spans overlap: a date
+# "5.12." is not also a time, "Brand" found as a category is not a place.
+_PRIORITY = (
+    "date", "postcode", "radius_km", "count", "duration", "time", "qualification",
+    "category", "language", "weekday", "daypart", "urgency", "place",
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class _LanguageModel:
+    classifier: IntentClassifier
+    vocabulary: VocabularyMatcher
+    postcode_patterns: list[str]
+    place_names: list[str]
+
+
+class NLU:
+    def __init__(
+        self,
+        models: dict[str, _LanguageModel],
+        place_finder: PlaceFinder | None,
+        training_seconds: float,
+    ) -> None:
+        self._models = models
+        self._place_finder = place_finder
+        self.training_seconds = training_seconds
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self._models)
+
+    @classmethod
+    def train(
+        cls,
+        data_dir: Path | None = None,
+        languages: Sequence[str] = ("de", "en"),
+        place_finder: PlaceFinder | None = None,
+        taxonomy: Taxonomy | None = None,
+    ) -> NLU:
+        started = time.perf_counter()
+        folder = data_dir or training_data.DEFAULT_DATA_DIR
+        taxonomy = taxonomy or Taxonomy.load()
+        models: dict[str, _LanguageModel] = {}
+        for lang in languages:
+            data = training_data.load(folder / f"{lang}.yml", lang)
+            classifier = IntentClassifier.train((e.text, e.intent) for e in data.examples)
+            vocabulary = VocabularyMatcher.build(
+                taxonomy, lang, data.synonyms, _ordinary_words(data)
+            )
+            models[lang] = _LanguageModel(
+                classifier,
+                vocabulary,
+                data.regexes.get("postcode", []),
+                data.lookups.get("place", []),
+            )
+        finder = place_finder or gazetteer_finder()
+        if finder is None:
+            names = [n for m in models.values() for n in m.place_names]
+            finder = lookup_finder(names)
+        seconds = time.perf_counter() - started
+        log.info("NLU trained for %s in %.3f s", ",".join(languages), seconds)
+        return cls(models, finder, seconds)
+
+    def parse(
+        self,
+        text: str,
+        lang: str = "de",
+        now: datetime | None = None,
+        tz: str = "Europe/Berlin",
+        districts: Mapping[str, tuple[float, float]] | None = None,
+    ) -> ParseResult:
+        original = text if isinstance(text, str) else str(text)
+        model = self._models.get(lang) or next(iter(self._models.values()))
+        work = clean(original[:MAX_TEXT])
+        if not any(t.norm for t in tokenize(work)):
+            return _nothing(original, model.classifier.intents)
+        local_now = _local_now(now, tz)
+        ranking = model.classifier.rank(work)
+        intent, confidence = ranking[0]
+        entities = self._entities(work, model, local_now, districts, intent)
+        dates = [e for e in entities if e.entity == "date"]
+        availability, spontaneous = extract_availability(work, dates)
+        return ParseResult(
+            text=original,
+            intent=intent,
+            confidence=confidence,
+            entities=tuple(entities),
+            availability=availability,
+            spontaneous=spontaneous,
+            ranking=tuple(ranking[:10]),
+        )
+
+    def _entities(
+        self,
+        text: str,
+        model: _LanguageModel,
+        now: datetime,
+        districts: Mapping[str, tuple[float, float]] | None,
+        intent: str,
+    ) -> list[Entity]:
+        found: list[Entity] = []
+        found += extract_dates(text, now)
+        found += extract_times(text)
+        found += extract_postcodes(text, model.postcode_patterns)
+        found += extract_radius(text)
+        found += extract_counts(text)
+        found += extract_durations(text)
+        found += extract_urgency(text)
+        found += extract_weekdays(text)
+        found += extract_dayparts(text)
+        vocabulary = model.vocabulary.extract(text)
+        if intent in ("find_engagement", "inform", "post_need", "edit_profile") and any(
+            e.entity == "qualification" for e in vocabulary
+        ):
+            # Among other skills, a language is one more skill ("Erzieherin, Türkisch").
+            vocabulary = model.vocabulary.language_entities_as_skills(vocabulary)
+        found += vocabulary
+        found += self._places(text, districts)
+        return _resolve_overlaps(found)
+
+    def _places(
+        self, text: str, districts: Mapping[str, tuple[float, float]] | None
+    ) -> list[Entity]:
+        if self._place_finder is None:
+            return []
+        try:
+            mentions = self._place_finder(text, districts)
+        except Exception:  # a broken gazetteer must not break the conversation
+            log.exception("place finder failed")
+            return []
+        return [
+            Entity("place", name, start, end)
+            for start, end, name in mentions
+            if not name.strip().isdigit()
+        ]
+
+
+def _resolve_overlaps(entities: list[Entity]) -> list[Entity]:
+    rank = {name: i for i, name in enumerate(_PRIORITY)}
+    ordered = sorted(entities, key=lambda e: (rank.get(e.entity, 99), -(e.end - e.start)))
+    kept: list[Entity] = []
+    for e in ordered:
+        clash = any(k.start < e.end and e.start < k.end for k in kept)
+        # Weekday and day part may sit inside a time phrase ("Sa 10 Uhr" does not overlap).
+        if not clash:
+            kept.append(e)
+    return sorted(set(kept), key=lambda e: (e.start, e.entity))
+
+
+def _ordinary_words(data: training_data.TrainingData) -> set[str]:
+    words: set[str] = set()
+    for example in data.examples:
+        annotated = [(e.start, e.end) for e in example.entities]
+        for tok in tokenize(example.text):
+            if not any(s <= tok.start < t for s, t in annotated):
+                words.add(tok.norm)
+    return words
+
+
+def _local_now(now: datetime | None, tz: str) -> datetime:
+    try:
+        zone = ZoneInfo(tz)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("Europe/Berlin")
+    if now is None:
+        # The NLU sits in dialogue, not core; callers pass the engine's clock.
+        return datetime.now(zone)
+    return now.astimezone(zone) if now.tzinfo else now.replace(tzinfo=zone)
+
+
+def _nothing(text: str, intents: list[str]) -> ParseResult:
+    others = [i for i in intents if i != OUT_OF_SCOPE]
+    share = 0.5 / max(len(others), 1)
+    ranking = ((OUT_OF_SCOPE, 0.5), *((i, share) for i in others))
+    return ParseResult(text, OUT_OF_SCOPE, 0.5, ranking=ranking[:10])
