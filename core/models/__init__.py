@@ -33,3 +33,19 @@ __all__ = [
     "Tenant",
     "VolunteerProfile",
 ]
+
+# Web: accounts, relay, invites, text overrides, web chat (issue 6).
+from core.models.org_invite import OrgInvite
+from core.models.relay import RelayDirection, RelayMessage
+from core.models.text_override import TextOverride
+from core.models.web_account import RateLimitHit
+from core.models.web_chat import WebChatLine
+
+__all__ += [
+    "OrgInvite",
+    "RateLimitHit",
+    "RelayDirection",
+    "RelayMessage",
+    "TextOverride",
+    "WebChatLine",
+]

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Index, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models.base import Base
+
+
+class RelayDirection(enum.StrEnum):
+    TO_VOLUNTEER = "to_volunteer"  # written on the web by the organisation
+    FROM_VOLUNTEER = "from_volunteer"  # the volunteer's answer, written in their chat
+
+
+class RelayMessage(Base):
+    """A message between an organisation and a volunteer, relayed through the
+    volunteer's chat channel so neither sees the other's contact details.
+    The organisation's inbox page lists these rows; ``emailed_at`` marks a
+    volunteer's reply that was also sent to the organisation by e-mail."""
+
+    __tablename__ = "relay_message"
+    __table_args__ = (Index("ix_relay_message_org_at", "organisation_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    need_id: Mapped[int | None] = mapped_column(ForeignKey("need.id", ondelete="SET NULL"))
+    engagement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("engagement.id", ondelete="SET NULL")
+    )
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    direction: Mapped[RelayDirection] = mapped_column(
+        Enum(RelayDirection, native_enum=False, length=20)
+    )
+    body: Mapped[str] = mapped_column(Text)
+    author_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account.id", ondelete="SET NULL")
+    )
+    delivered: Mapped[bool] = mapped_column(default=False)
+    read_at: Mapped[datetime | None]
+    emailed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
