@@ -8,11 +8,13 @@ service sends on its own (reminders, alerts), each channel implements
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
+from core.notify import Delivery
 from dialogue.messages import Incoming, Reply
+
+__all__ = ["Channel", "ConversationEngine", "Delivery", "Notifier", "UnreachableCallback"]
 
 
 class ConversationEngine(Protocol):
@@ -21,12 +23,6 @@ class ConversationEngine(Protocol):
         Events of one identity are handled in order; different identities
         may be handled concurrently."""
         ...
-
-
-class Delivery(enum.Enum):
-    DELIVERED = "delivered"
-    UNREACHABLE = "unreachable"  # blocked the bot, left, deleted account: do not retry
-    FAILED = "failed"  # transient: may be retried later
 
 
 class Notifier(Protocol):
