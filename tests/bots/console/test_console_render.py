@@ -5,8 +5,8 @@ attachments land on disk, /quit and Ctrl-D say goodbye."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -25,6 +25,7 @@ from bots.console import (
 )
 from core.tenants import TenantConfig
 from dialogue.messages import Attachment, Button, Incoming, Location, Reply
+from dialogue.ports import ConversationEngine
 
 INTERESTS = Reply(
     "Wofür <b>interessierst</b> du dich?",
@@ -37,24 +38,12 @@ SIGNED_UP = Reply(
 )
 
 
-@dataclass
-class ScriptedEngine:
-    """Answers each event with the next scripted replies and records the events."""
-
-    script: list[list[Reply]]
-    seen: list[Incoming] = field(default_factory=list)
-
-    async def handle(self, incoming: Incoming) -> list[Reply]:
-        self.seen.append(incoming)
-        return self.script.pop(0) if self.script else [Reply("…")]
-
-
 @pytest.fixture
 def texts(tenants: dict[str, TenantConfig]) -> ConsoleTexts:
     return load_texts(tenants["aachen"], "de")
 
 
-def session_with(engine: ScriptedEngine, texts: ConsoleTexts, tmp_path: Path) -> ConsoleSession:
+def session_with(engine: ConversationEngine, texts: ConsoleTexts, tmp_path: Path) -> ConsoleSession:
     return ConsoleSession(
         engine=engine,
         tenant="aachen",
@@ -123,9 +112,9 @@ def test_location_command_arguments(args: str, expected: Location | None) -> Non
 
 
 async def test_typed_number_after_buttons_reaches_the_engine_as_a_press(
-    texts: ConsoleTexts, tmp_path: Path
+    texts: ConsoleTexts, tmp_path: Path, scripted: Any
 ) -> None:
-    engine = ScriptedEngine([[INTERESTS], [Reply("Prima.")]])
+    engine = scripted([[INTERESTS], [Reply("Prima.")]])
     session = session_with(engine, texts, tmp_path)
     await session.turn(session.translate("hallo"))  # type: ignore[arg-type]
     press = session.translate("1")
@@ -138,8 +127,10 @@ async def test_typed_number_after_buttons_reaches_the_engine_as_a_press(
     assert isinstance(again, Incoming) and again.text == "1"
 
 
-def test_slash_words_are_commands_with_arguments(texts: ConsoleTexts, tmp_path: Path) -> None:
-    session = session_with(ScriptedEngine([]), texts, tmp_path)
+def test_slash_words_are_commands_with_arguments(
+    texts: ConsoleTexts, tmp_path: Path, scripted: Any
+) -> None:
+    session = session_with(scripted([]), texts, tmp_path)
     start = session.translate("/start need_42")
     assert isinstance(start, Incoming)
     assert (start.command, start.args) == ("start", "need_42")
@@ -154,9 +145,9 @@ def test_slash_words_are_commands_with_arguments(texts: ConsoleTexts, tmp_path: 
 
 
 async def test_attachments_are_saved_and_their_path_shown(
-    texts: ConsoleTexts, tmp_path: Path
+    texts: ConsoleTexts, tmp_path: Path, scripted: Any
 ) -> None:
-    engine = ScriptedEngine([[SIGNED_UP], [SIGNED_UP]])
+    engine = scripted([[SIGNED_UP], [SIGNED_UP]])
     session = session_with(engine, texts, tmp_path)
     first = await session.turn(session.translate("anmelden"))  # type: ignore[arg-type]
     second = await session.turn(session.translate("nochmal"))  # type: ignore[arg-type]
@@ -197,9 +188,9 @@ async def _conversation(lines: Sequence[str | None], session: ConsoleSession) ->
 
 
 async def test_a_terminal_conversation_ends_politely_on_quit(
-    texts: ConsoleTexts, tmp_path: Path
+    texts: ConsoleTexts, tmp_path: Path, scripted: Any
 ) -> None:
-    engine = ScriptedEngine([[INTERESTS], [WHERE], [Reply("Danke!")]])
+    engine = scripted([[INTERESTS], [WHERE], [Reply("Danke!")]])
     session = session_with(engine, texts, tmp_path)
     output = await _conversation(
         ["hallo", "Umwelt", "/location", "/location 50.77 6.08", "/quit", "nie gelesen"], session
@@ -214,8 +205,8 @@ async def test_a_terminal_conversation_ends_politely_on_quit(
     assert output.rstrip().endswith(texts.get("goodbye"))
 
 
-async def test_ctrl_d_ends_politely(texts: ConsoleTexts, tmp_path: Path) -> None:
-    session = session_with(ScriptedEngine([]), texts, tmp_path)
+async def test_ctrl_d_ends_politely(texts: ConsoleTexts, tmp_path: Path, scripted: Any) -> None:
+    session = session_with(scripted([]), texts, tmp_path)
     output = await _conversation([None], session)
     assert texts.get("goodbye") in output
 
