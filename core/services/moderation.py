@@ -1,0 +1,230 @@
+"""The Redaktion's work for one tenant: the review queue, organisations to
+verify, hiding abusive content, the tenant's own bot texts. Every verb
+checks the tenant (``NotAllowed`` for another tenant's content) and lands in
+the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from core.db import Database
+from core.errors import InvalidValue, NotAllowed, UnknownNeed
+from core.models import AuditEvent, Need, NeedStatus, Offer, Organisation, TextOverride
+from core.services.audit import record
+from core.services.needs import NeedRef, moderate
+
+MAX_REASON = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    id: int
+    title: str
+    description: str
+    category: str
+    organisation: str
+    organisation_verified: bool
+    place_label: str | None
+    remote: bool
+    starts_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OrgRow:
+    id: int
+    name: str
+    kind: str
+    contact_name: str | None
+    email: str | None
+    verified: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ContentRow:
+    kind: str  # need | offer
+    id: int
+    title: str
+    organisation: str
+    status: str
+    hidden: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    data: dict[str, Any]
+
+
+async def queue(db: Database, tenant_id: int) -> list[QueueItem]:
+    async with db.sessions() as session:
+        rows = (
+            await session.execute(
+                select(Need, Organisation.name, Organisation.verified)
+                .join(Organisation, Organisation.id == Need.organisation_id)
+                .where(Need.tenant_id == tenant_id, Need.status == NeedStatus.PENDING_REVIEW)
+                .order_by(Need.created_at, Need.id)
+            )
+        ).all()
+    return [
+        QueueItem(n.id, n.title, n.description, n.category, org, verified, n.place_label,
+                  n.remote, n.starts_at, n.created_at)
+        for n, org, verified in rows
+    ]
+
+
+async def _need_tenant(db: Database, need_id: int) -> int:
+    async with db.sessions() as session:
+        tenant_id = await session.scalar(select(Need.tenant_id).where(Need.id == need_id))
+    if tenant_id is None:
+        raise UnknownNeed(need_id=need_id)
+    return int(tenant_id)
+
+
+async def review(
+    db: Database, tenant_id: int, need_id: int, *, approve: bool, reason: str | None,
+    actor: str, now: datetime,
+) -> NeedRef:
+    """Approve a need, or reject it with a reason the organisation sees."""
+    if await _need_tenant(db, need_id) != tenant_id:
+        raise NotAllowed()
+    reason = (reason or "").strip()
+    if not approve and (not reason or len(reason) > MAX_REASON):
+        raise InvalidValue(field="reason")
+    return await moderate(db, need_id, approve=approve, reason=reason or None, actor=actor,
+                          now=now)
+
+
+async def organisations(db: Database, tenant_id: int) -> list[OrgRow]:
+    async with db.sessions() as session:
+        rows = (
+            await session.scalars(
+                select(Organisation).where(Organisation.tenant_id == tenant_id)
+                .order_by(Organisation.verified, Organisation.created_at.desc(), Organisation.name)
+            )
+        ).all()
+    return [OrgRow(o.id, o.name, o.kind.value, o.contact_name, o.email, o.verified, o.created_at)
+            for o in rows]
+
+
+async def set_verified(
+    db: Database, tenant_id: int, organisation_id: int, verified: bool, *, actor: str,
+    now: datetime,
+) -> None:
+    async with db.transaction() as session:
+        org = await session.get(Organisation, organisation_id)
+        if org is None or org.tenant_id != tenant_id:
+            raise NotAllowed()
+        org.verified = verified
+        record(session, tenant_id=tenant_id, actor=actor,
+               action="organisation_verified" if verified else "organisation_unverified",
+               subject=f"organisation:{org.id}", at=now)
+
+
+async def content(db: Database, tenant_id: int, *, limit: int = 200) -> list[ContentRow]:
+    """Needs and offers of the tenant, newest first, for hiding and showing."""
+    async with db.sessions() as session:
+        needs = (
+            await session.execute(
+                select(Need.id, Need.title, Organisation.name, Need.status, Need.hidden)
+                .join(Organisation, Organisation.id == Need.organisation_id)
+                .where(Need.tenant_id == tenant_id)
+                .order_by(Need.created_at.desc(), Need.id.desc()).limit(limit)
+            )
+        ).all()
+        offers = (
+            await session.execute(
+                select(Offer.id, Offer.title, Organisation.name, Offer.active)
+                .outerjoin(Organisation, Organisation.id == Offer.organisation_id)
+                .where(Offer.tenant_id == tenant_id)
+                .order_by(Offer.created_at.desc(), Offer.id.desc()).limit(limit)
+            )
+        ).all()
+    rows = [ContentRow("need", i, t, o, s.value, h) for i, t, o, s, h in needs]
+    rows += [ContentRow("offer", i, t, o or "", "active" if a else "inactive", not a)
+             for i, t, o, a in offers]
+    return rows
+
+
+async def set_hidden(
+    db: Database, tenant_id: int, kind: str, item_id: int, hidden: bool, *, actor: str,
+    now: datetime, reason: str = "",
+) -> None:
+    """Hide a need (still listed for its organisation, not for volunteers) or
+    deactivate an offer; or show it again."""
+    async with db.transaction() as session:
+        item: Need | Offer | None
+        if kind == "need":
+            item = await session.get(Need, item_id)
+        elif kind == "offer":
+            item = await session.get(Offer, item_id)
+        else:
+            raise InvalidValue(field="kind")
+        if item is None or item.tenant_id != tenant_id:
+            raise NotAllowed()
+        if isinstance(item, Need):
+            item.hidden, item.updated_at = hidden, now
+        else:
+            item.active = not hidden
+        record(session, tenant_id=tenant_id, actor=actor,
+               action="content_hidden" if hidden else "content_shown",
+               subject=f"{kind}:{item_id}", at=now,
+               data={"reason": reason.strip()[:MAX_REASON]} if reason.strip() else {})
+
+
+# -- the tenant's texts ----------------------------------------------------------
+
+
+async def text_overrides(db: Database, tenant_id: int, language: str) -> dict[str, str]:
+    async with db.sessions() as session:
+        rows = (
+            await session.execute(
+                select(TextOverride.key, TextOverride.value).where(
+                    TextOverride.tenant_id == tenant_id, TextOverride.language == language)
+            )
+        ).all()
+    return {k: v for k, v in rows}
+
+
+async def set_text(
+    db: Database, tenant_id: int, language: str, key: str, value: str, *, actor: str,
+    now: datetime,
+) -> None:
+    """Store the tenant's wording of a text; an empty value goes back to the default."""
+    value = value.strip()
+    async with db.transaction() as session:
+        row = await session.scalar(
+            select(TextOverride).where(TextOverride.tenant_id == tenant_id,
+                                       TextOverride.language == language,
+                                       TextOverride.key == key)
+        )
+        if not value:
+            if row is not None:
+                await session.execute(delete(TextOverride).where(TextOverride.id == row.id))
+        elif row is None:
+            session.add(TextOverride(tenant_id=tenant_id, language=language, key=key,
+                                     value=value, updated_at=now, updated_by=actor))
+        else:
+            row.value, row.updated_at, row.updated_by = value, now, actor
+        record(session, tenant_id=tenant_id, actor=actor,
+               action="text_reset" if not value else "text_edited",
+               subject=f"text:{language}:{key}"[:60], at=now)
+
+
+async def audit_log(db: Database, tenant_id: int, *, limit: int = 200) -> list[AuditRow]:
+    async with db.sessions() as session:
+        rows = (
+            await session.scalars(
+                select(AuditEvent).where(AuditEvent.tenant_id == tenant_id)
+                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+            )
+        ).all()
+    return [AuditRow(r.at, r.actor, r.action, r.subject, dict(r.data or {})) for r in rows]

@@ -1,0 +1,362 @@
+"""What an organisation manages: its needs (edit, extend, mark filled), the
+sign-ups on them, and its offers. Every verb checks that the need or offer
+belongs to the organisation (``NotAllowed`` otherwise)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from core.db import Database
+from core.errors import InvalidValue, NotAllowed, UnknownNeed
+from core.models import (
+    ACTIVE_STATUSES,
+    Engagement,
+    EngagementStatus,
+    Need,
+    NeedStatus,
+    Offer,
+    Organisation,
+    Person,
+    Tenant,
+)
+from core.schedule import one_off_mask, weekly_mask
+from core.services.audit import record
+from core.services.needs import NeedInput, PlaceResolver, validate_need
+from core.taxonomy import Taxonomy
+
+EXTEND_BY = timedelta(weeks=4)
+OFFER_KINDS = ("time", "skill", "resource")
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationView:
+    id: int
+    tenant_id: int
+    name: str
+    kind: str
+    contact_name: str | None
+    verified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NeedRow:
+    id: int
+    title: str
+    status: NeedStatus
+    category: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    weekly: bool
+    valid_until: datetime | None
+    helpers_wanted: int
+    signups: int
+    hidden: bool
+    rejection_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SignupView:
+    engagement_id: int
+    person_id: int | None
+    name: str  # first name or pseudonym; "" when the person was deleted
+    status: EngagementStatus
+    waitlisted: bool
+    contact_shared: bool
+    email: str | None  # only when contact was shared
+    phone: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OfferInput:
+    title: str
+    description: str
+    kind: str
+    category: str | None
+    place: str | None
+    available_from: datetime | None
+    available_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class OfferView:
+    id: int
+    organisation_id: int | None
+    title: str
+    description: str
+    kind: str
+    category: str | None
+    place_label: str | None
+    available_from: datetime | None
+    available_until: datetime | None
+    active: bool
+
+
+async def organisation(db: Database, organisation_id: int) -> OrganisationView | None:
+    async with db.sessions() as session:
+        org = await session.get(Organisation, organisation_id)
+    if org is None:
+        return None
+    return OrganisationView(org.id, org.tenant_id, org.name, org.kind.value, org.contact_name,
+                            org.verified)
+
+
+async def need_owner(db: Database, need_id: int) -> tuple[int, int]:
+    """(organisation id, tenant id) of a need; ``UnknownNeed`` when missing."""
+    async with db.sessions() as session:
+        row = (
+            await session.execute(
+                select(Need.organisation_id, Need.tenant_id).where(Need.id == need_id)
+            )
+        ).one_or_none()
+    if row is None:
+        raise UnknownNeed(need_id=need_id)
+    return int(row[0]), int(row[1])
+
+
+async def needs_of(db: Database, organisation_id: int) -> list[NeedRow]:
+    """The organisation's needs, newest first, with their active sign-ups."""
+    async with db.sessions() as session:
+        counts = (
+            select(Engagement.need_id, func.count().label("n"))
+            .where(Engagement.status.in_(ACTIVE_STATUSES))
+            .group_by(Engagement.need_id)
+            .subquery()
+        )
+        rows = (
+            await session.execute(
+                select(Need, func.coalesce(counts.c.n, 0))
+                .outerjoin(counts, counts.c.need_id == Need.id)
+                .where(Need.organisation_id == organisation_id)
+                .order_by(Need.created_at.desc(), Need.id.desc())
+            )
+        ).all()
+    return [
+        NeedRow(n.id, n.title, n.status, n.category, n.starts_at, n.ends_at,
+                n.recurrence is not None, n.valid_until, n.helpers_wanted, int(count), n.hidden,
+                n.rejection_reason)
+        for n, count in rows
+    ]
+
+
+async def signups_of(db: Database, organisation_id: int, need_id: int) -> list[SignupView]:
+    async with db.sessions() as session:
+        need = await session.get(Need, need_id)
+        if need is None:
+            raise UnknownNeed(need_id=need_id)
+        if need.organisation_id != organisation_id:
+            raise NotAllowed()
+        rows = (
+            await session.execute(
+                select(Engagement, Person)
+                .outerjoin(Person, Person.id == Engagement.person_id)
+                .where(Engagement.need_id == need_id)
+                .order_by(Engagement.created_at, Engagement.id)
+            )
+        ).all()
+    out = []
+    for e, p in rows:
+        shared = bool(e.contact_shared and p is not None)
+        out.append(SignupView(
+            engagement_id=e.id, person_id=e.person_id,
+            name=(p.display_name or "") if p is not None else "", status=e.status,
+            waitlisted=e.waitlisted, contact_shared=shared,
+            email=p.email if shared and p is not None else None,
+            phone=p.phone if shared and p is not None else None, created_at=e.created_at,
+        ))
+    return out
+
+
+async def need_for_edit(db: Database, organisation_id: int, need_id: int) -> Need:
+    """The need row itself, detached, for filling the edit form."""
+    async with db.sessions() as session:
+        need = await session.get(Need, need_id)
+    if need is None:
+        raise UnknownNeed(need_id=need_id)
+    if need.organisation_id != organisation_id:
+        raise NotAllowed()
+    return need
+
+
+async def update_need(
+    db: Database, organisation_id: int, need_id: int, data: NeedInput, *, taxonomy: Taxonomy,
+    places: PlaceResolver, now: datetime, tz: ZoneInfo, actor: str,
+) -> NeedStatus:
+    """Change every field of a need. A rejected need goes back to review."""
+    validate_need(data, taxonomy, now)
+    async with db.transaction() as session:
+        need = await session.get(Need, need_id)
+        if need is None:
+            raise UnknownNeed(need_id=need_id)
+        if need.organisation_id != organisation_id:
+            raise NotAllowed()
+        if need.status in (NeedStatus.CANCELLED,):
+            raise InvalidValue(field="status")
+        tenant = await session.get(Tenant, need.tenant_id)
+        assert tenant is not None
+        lat, lon, label = data.lat, data.lon, data.place_label
+        if not data.remote and data.place and (lat is None or lon is None):
+            lat, lon, label = places.resolve(data.place, tenant.slug)
+        if data.remote:
+            lat = lon = label = None
+        need.title, need.description = data.title.strip(), data.description.strip()
+        need.category, need.qualifications = data.category, list(data.qualifications)
+        need.remote, need.lat, need.lon = data.remote, lat, lon
+        need.place_label = label or (None if data.remote else data.place)
+        need.starts_at, need.ends_at = data.starts_at, data.ends_at
+        need.recurrence = data.weekly.to_dict() if data.weekly else None
+        need.cell_mask = (
+            weekly_mask(data.weekly) if data.weekly is not None
+            else one_off_mask(data.starts_at, data.ends_at, tz)  # type: ignore[arg-type]
+        )
+        need.helpers_wanted, need.urgent = data.helpers_wanted, data.urgent
+        need.valid_until, need.updated_at = data.valid_until, now
+        if need.status == NeedStatus.REJECTED:
+            need.status = (NeedStatus.PENDING_REVIEW if tenant.moderation_required
+                           else NeedStatus.PUBLISHED)
+        if need.status == NeedStatus.EXPIRED and (data.ends_at or data.valid_until or now) >= now:
+            need.status = NeedStatus.PUBLISHED
+        record(session, tenant_id=need.tenant_id, actor=actor, action="need_edited",
+               subject=f"need:{need.id}", at=now)
+        return need.status
+
+
+async def extend_need(
+    db: Database, organisation_id: int, need_id: int, *, now: datetime, actor: str
+) -> datetime:
+    """Push a recurring need's expiry back by four weeks (from now when it has
+    passed); an expired need is published again. Returns the new expiry."""
+    async with db.transaction() as session:
+        need = await session.get(Need, need_id)
+        if need is None:
+            raise UnknownNeed(need_id=need_id)
+        if need.organisation_id != organisation_id:
+            raise NotAllowed()
+        if need.recurrence is None or need.status in (NeedStatus.CANCELLED, NeedStatus.REJECTED):
+            raise InvalidValue(field="extend")
+        base = max(need.valid_until or now, now)
+        need.valid_until, need.updated_at = base + EXTEND_BY, now
+        if need.status == NeedStatus.EXPIRED:
+            need.status = NeedStatus.PUBLISHED
+        record(session, tenant_id=need.tenant_id, actor=actor, action="need_extended",
+               subject=f"need:{need.id}", at=now)
+        return need.valid_until
+
+
+async def mark_filled(
+    db: Database, organisation_id: int, need_id: int, *, now: datetime, actor: str
+) -> None:
+    async with db.transaction() as session:
+        need = await session.get(Need, need_id)
+        if need is None:
+            raise UnknownNeed(need_id=need_id)
+        if need.organisation_id != organisation_id:
+            raise NotAllowed()
+        if need.status not in (NeedStatus.PUBLISHED, NeedStatus.FILLED):
+            raise InvalidValue(field="status")
+        need.status, need.updated_at = NeedStatus.FILLED, now
+        record(session, tenant_id=need.tenant_id, actor=actor, action="need_marked_filled",
+               subject=f"need:{need.id}", at=now)
+
+
+# -- offers --------------------------------------------------------------------
+
+
+def validate_offer(data: OfferInput, taxonomy: Taxonomy) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not data.title.strip() or len(data.title) > 120:
+        errors["title"] = "required"
+    if data.kind not in OFFER_KINDS:
+        errors["kind"] = "choose"
+    if data.category and not taxonomy.is_category(data.category):
+        errors["category"] = "choose"
+    if data.available_from and data.available_until and data.available_until < data.available_from:
+        errors["available_until"] = "date_order"
+    return errors
+
+
+async def save_offer(
+    db: Database, organisation_id: int, data: OfferInput, *, taxonomy: Taxonomy,
+    places: PlaceResolver, now: datetime, actor: str, offer_id: int | None = None,
+) -> int:
+    if validate_offer(data, taxonomy):
+        raise InvalidValue(field="offer")
+    async with db.transaction() as session:
+        org = await session.get(Organisation, organisation_id)
+        if org is None:
+            raise NotAllowed()
+        slug = await session.scalar(select(Tenant.slug).where(Tenant.id == org.tenant_id))
+        lat = lon = None
+        label = None
+        if data.place:
+            lat, lon, label = places.resolve(data.place, str(slug))
+        if offer_id is None:
+            offer = Offer(tenant_id=org.tenant_id, organisation_id=org.id, created_at=now)
+            session.add(offer)
+        else:
+            found = await session.get(Offer, offer_id)
+            if found is None or found.organisation_id != organisation_id:
+                raise NotAllowed()
+            offer = found
+        offer.title, offer.description = data.title.strip(), data.description.strip()
+        offer.kind, offer.category = data.kind, data.category or None
+        offer.lat, offer.lon, offer.place_label = lat, lon, label
+        offer.available_from, offer.available_until = data.available_from, data.available_until
+        await session.flush()
+        record(session, tenant_id=org.tenant_id, actor=actor,
+               action="offer_saved" if offer_id else "offer_posted",
+               subject=f"offer:{offer.id}", at=now)
+        return offer.id
+
+
+def _offer_view(o: Offer) -> OfferView:
+    return OfferView(o.id, o.organisation_id, o.title, o.description, o.kind, o.category,
+                     o.place_label, o.available_from, o.available_until, o.active)
+
+
+async def offers_of(db: Database, organisation_id: int) -> list[OfferView]:
+    async with db.sessions() as session:
+        rows = (
+            await session.scalars(
+                select(Offer).where(Offer.organisation_id == organisation_id)
+                .order_by(Offer.created_at.desc(), Offer.id.desc())
+            )
+        ).all()
+    return [_offer_view(o) for o in rows]
+
+
+async def offer_of(db: Database, organisation_id: int, offer_id: int) -> OfferView:
+    async with db.sessions() as session:
+        offer = await session.get(Offer, offer_id)
+    if offer is None or offer.organisation_id != organisation_id:
+        raise NotAllowed()
+    return _offer_view(offer)
+
+
+async def withdraw_offer(
+    db: Database, organisation_id: int, offer_id: int, *, now: datetime, actor: str
+) -> None:
+    async with db.transaction() as session:
+        offer = await session.get(Offer, offer_id)
+        if offer is None or offer.organisation_id != organisation_id:
+            raise NotAllowed()
+        offer.active = False
+        record(session, tenant_id=offer.tenant_id, actor=actor, action="offer_withdrawn",
+               subject=f"offer:{offer.id}", at=now)
+
+
+async def public_offers(db: Database, tenant_id: int, now: datetime) -> list[OfferView]:
+    async with db.sessions() as session:
+        rows = (
+            await session.scalars(
+                select(Offer).where(
+                    Offer.tenant_id == tenant_id, Offer.active.is_(True),
+                    (Offer.available_until.is_(None)) | (Offer.available_until > now),
+                ).order_by(Offer.created_at.desc()).limit(50)
+            )
+        ).all()
+    return [_offer_view(o) for o in rows]

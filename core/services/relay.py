@@ -1,0 +1,228 @@
+"""Messages between an organisation and a volunteer, relayed through the
+volunteer's chat channel (neither side sees the other's contact details).
+
+The organisation writes on the web (``send_to_volunteer``); the channel layer
+delivers the text through the volunteer's notifier and calls
+``mark_delivered``. The volunteer's answer comes back through the dialogue
+engine, which calls ``record_reply``; the web's inbox page lists both
+directions, and ``replies_to_email`` feeds the e-mail copy to the organisation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from core.db import Database
+from core.errors import InvalidValue, NotAllowed, UnknownEngagement
+from core.models import (
+    Engagement,
+    Identity,
+    Need,
+    Organisation,
+    Person,
+    RelayDirection,
+    RelayMessage,
+)
+from core.services.audit import record
+
+MAX_BODY = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message to deliver: to whom, through which identities, in what language."""
+
+    message_id: int
+    tenant_id: int
+    person_id: int
+    language: str
+    organisation: str
+    need_title: str
+    body: str
+    identities: tuple[str, ...]  # reachable ones, oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    id: int
+    direction: RelayDirection
+    need_id: int | None
+    need_title: str | None
+    volunteer: str
+    body: str
+    delivered: bool
+    read: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyMail:
+    message_id: int
+    organisation_email: str
+    organisation: str
+    volunteer: str
+    need_title: str | None
+    body: str
+
+
+async def send_to_volunteer(
+    db: Database, organisation_id: int, engagement_id: int, body: str, *, account_id: int | None,
+    now: datetime,
+) -> Outgoing:
+    """Store the organisation's message to the volunteer of an engagement."""
+    body = body.strip()
+    if not body or len(body) > MAX_BODY:
+        raise InvalidValue(field="body")
+    async with db.transaction() as session:
+        row = (
+            await session.execute(
+                select(Engagement, Need, Organisation.name)
+                .join(Need, Need.id == Engagement.need_id)
+                .join(Organisation, Organisation.id == Need.organisation_id)
+                .where(Engagement.id == engagement_id)
+            )
+        ).one_or_none()
+        if row is None:
+            raise UnknownEngagement(engagement_id=engagement_id)
+        engagement, need, org_name = row
+        if need.organisation_id != organisation_id:
+            raise NotAllowed()
+        if engagement.person_id is None:
+            raise UnknownEngagement(engagement_id=engagement_id)
+        person = await session.get(Person, engagement.person_id)
+        assert person is not None
+        identities = (
+            await session.scalars(
+                select(Identity.key).where(Identity.person_id == person.id,
+                                           Identity.unreachable_at.is_(None))
+                .order_by(Identity.id)
+            )
+        ).all()
+        message = RelayMessage(
+            tenant_id=need.tenant_id, organisation_id=organisation_id, need_id=need.id,
+            engagement_id=engagement.id, person_id=person.id,
+            direction=RelayDirection.TO_VOLUNTEER, body=body, author_account_id=account_id,
+            created_at=now,
+        )
+        session.add(message)
+        await session.flush()
+        record(session, tenant_id=need.tenant_id,
+               actor=f"account:{account_id}" if account_id else "system",
+               action="message_relayed", subject=f"need:{need.id}", at=now)
+        return Outgoing(message.id, need.tenant_id, person.id, person.language, org_name,
+                        need.title, body, tuple(identities))
+
+
+async def mark_delivered(db: Database, message_id: int) -> None:
+    async with db.transaction() as session:
+        await session.execute(
+            update(RelayMessage).where(RelayMessage.id == message_id).values(delivered=True)
+        )
+
+
+async def record_reply(
+    db: Database, person_id: int, body: str, *, now: datetime, need_id: int | None = None
+) -> int | None:
+    """A volunteer's answer, written in their chat: it goes to the organisation
+    that last wrote to them (about ``need_id`` when given). Returns the
+    organisation id, or None when nobody wrote to this person."""
+    body = body.strip()[:MAX_BODY]
+    if not body:
+        return None
+    async with db.transaction() as session:
+        q = (
+            select(RelayMessage)
+            .where(RelayMessage.person_id == person_id,
+                   RelayMessage.direction == RelayDirection.TO_VOLUNTEER)
+            .order_by(RelayMessage.created_at.desc(), RelayMessage.id.desc())
+            .limit(1)
+        )
+        if need_id is not None:
+            q = q.where(RelayMessage.need_id == need_id)
+        last = await session.scalar(q)
+        if last is None:
+            return None
+        session.add(RelayMessage(
+            tenant_id=last.tenant_id, organisation_id=last.organisation_id, need_id=last.need_id,
+            engagement_id=last.engagement_id, person_id=person_id,
+            direction=RelayDirection.FROM_VOLUNTEER, body=body, delivered=True, created_at=now,
+        ))
+        record(session, tenant_id=last.tenant_id, actor=f"person:{person_id}",
+               action="message_reply", subject=f"organisation:{last.organisation_id}", at=now)
+        return last.organisation_id
+
+
+async def inbox(db: Database, organisation_id: int, *, limit: int = 100) -> list[InboxItem]:
+    async with db.sessions() as session:
+        rows = (
+            await session.execute(
+                select(RelayMessage, Need.title, Person.display_name)
+                .outerjoin(Need, Need.id == RelayMessage.need_id)
+                .outerjoin(Person, Person.id == RelayMessage.person_id)
+                .where(RelayMessage.organisation_id == organisation_id)
+                .order_by(RelayMessage.created_at.desc(), RelayMessage.id.desc())
+                .limit(limit)
+            )
+        ).all()
+    return [
+        InboxItem(m.id, m.direction, m.need_id, title, name or "", m.body, m.delivered,
+                  m.read_at is not None, m.created_at)
+        for m, title, name in rows
+    ]
+
+
+async def mark_read(db: Database, organisation_id: int, now: datetime) -> None:
+    async with db.transaction() as session:
+        await session.execute(
+            update(RelayMessage)
+            .where(RelayMessage.organisation_id == organisation_id,
+                   RelayMessage.direction == RelayDirection.FROM_VOLUNTEER,
+                   RelayMessage.read_at.is_(None))
+            .values(read_at=now)
+        )
+
+
+async def unread_count(db: Database, organisation_id: int) -> int:
+    from sqlalchemy import func
+
+    async with db.sessions() as session:
+        return int(
+            await session.scalar(
+                select(func.count()).select_from(RelayMessage).where(
+                    RelayMessage.organisation_id == organisation_id,
+                    RelayMessage.direction == RelayDirection.FROM_VOLUNTEER,
+                    RelayMessage.read_at.is_(None))
+            ) or 0
+        )
+
+
+async def replies_to_email(db: Database, *, limit: int = 50) -> list[ReplyMail]:
+    """Volunteers' replies not yet sent to their organisation by e-mail."""
+    async with db.sessions() as session:
+        rows = (
+            await session.execute(
+                select(RelayMessage, Organisation.email, Organisation.name, Person.display_name,
+                       Need.title)
+                .join(Organisation, Organisation.id == RelayMessage.organisation_id)
+                .outerjoin(Person, Person.id == RelayMessage.person_id)
+                .outerjoin(Need, Need.id == RelayMessage.need_id)
+                .where(RelayMessage.direction == RelayDirection.FROM_VOLUNTEER,
+                       RelayMessage.emailed_at.is_(None))
+                .order_by(RelayMessage.id)
+                .limit(limit)
+            )
+        ).all()
+    return [
+        ReplyMail(m.id, email or "", org, name or "", title, m.body)
+        for m, email, org, name, title in rows
+    ]
+
+
+async def mark_emailed(db: Database, message_id: int, now: datetime) -> None:
+    async with db.transaction() as session:
+        await session.execute(
+            update(RelayMessage).where(RelayMessage.id == message_id).values(emailed_at=now)
+        )
