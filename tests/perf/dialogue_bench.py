@@ -1,0 +1,242 @@
+"""Dialogue turns per second and p95 turn latency (DESIGN.md, "Budgets").
+
+Scripted conversations — onboarding by buttons and by one sentence, matches,
+paging, detail, search by sentence and by command — go through the real
+engine (``bots.bootstrap`` → ``app.engine``) on a fresh SQLite file under
+``var/bench/`` with the demo seeded: one process, one event loop, no network,
+one turn at a time. Budget: ≥ 500 turns/s, p95 ≤ 20 ms.
+
+    .venv/bin/python -m tests.perf.dialogue_bench [--quick] [--profile]
+
+``--profile`` runs the measured part under cProfile and prints the hot spots.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import json
+import os
+import pstats
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bots.bootstrap import App, bootstrap
+from core.clock import FixedClock
+from core.services.demo import seed_demo
+from core.settings import PROJECT_ROOT, Settings
+from dialogue.messages import Incoming, Location, Reply
+
+BENCH_DIR = PROJECT_ROOT / "var" / "bench"
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday morning in Aachen
+TENANT = "aachen"
+BUDGET_TURNS_PER_S = 500
+BUDGET_P95_MS = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One thing a volunteer does. ``press`` picks the first button of the
+    last turn whose payload starts with the given prefix (``"f:interests:"``)
+    or, failing that, whose label contains it; if none is offered, the step
+    falls back to ``text`` (so a changed flow still makes a turn)."""
+
+    text: str | None = None
+    command: str | None = None
+    location: tuple[float, float] | None = None
+    press: str | None = None
+
+
+def say(text: str) -> Step:
+    return Step(text=text)
+
+
+def cmd(name: str) -> Step:
+    return Step(command=name)
+
+
+def press(prefix: str, fallback: str) -> Step:
+    return Step(press=prefix, text=fallback)
+
+
+# Each conversation starts with a new identity, so onboarding really runs.
+CONVERSATIONS: dict[str, tuple[Step, ...]] = {
+    "onboarding_buttons": (
+        cmd("start"),
+        press("f:consent:yes", "ja"),
+        press("f:interests:umwelt", "Umwelt"),
+        press("f:interests:kinder_jugend", "Kinder"),
+        press("f:interests:done", "fertig"),
+        Step(location=(50.7753, 6.0839)),
+        press("f:radius:10", "10 km"),
+        press("f:availability:weekend", "am Wochenende"),
+        press("f:availability:done", "fertig"),
+        press("f:alerts:no", "nein"),
+        press("f:confirm:yes", "passt"),
+        press("more", "mehr"),
+        press("need:", "1"),
+        cmd("hilfe"),
+    ),
+    "onboarding_sentence": (
+        say("Hallo"),
+        press("f:consent:yes", "ja"),
+        say("Ich möchte samstags vormittags in Burtscheid mit Kindern helfen"),
+        press("f:confirm:yes", "ja"),
+        press("need:", "1"),
+        say("zurück"),
+        press("more", "mehr"),
+    ),
+    "search": (
+        cmd("start"),
+        press("f:consent:yes", "ja"),
+        say("Umwelt in Aachen am Wochenende"),
+        press("need:", "1"),
+        say("Suche Tiere in Stolberg"),
+        press("more", "mehr"),
+        cmd("suche"),
+        say("Senioren nachmittags"),
+        say("abbrechen"),
+    ),
+}
+
+
+@dataclass(slots=True)
+class Measured:
+    latencies: list[float]
+    elapsed: float
+    empty_turns: int
+    conversations: int
+
+
+def _incoming(step: Step, identity: str, offered: Sequence[tuple[str, str]]) -> Incoming:
+    if step.press is not None:
+        for _label, payload in offered:
+            if payload.startswith(step.press):
+                return Incoming(identity=identity, tenant=TENANT, button=payload)
+        for label, payload in offered:
+            if step.press.casefold() in label.casefold():
+                return Incoming(identity=identity, tenant=TENANT, button=payload)
+    if step.command is not None:
+        return Incoming(identity=identity, tenant=TENANT, command=step.command)
+    if step.location is not None:
+        lat, lon = step.location
+        return Incoming(identity=identity, tenant=TENANT, location=Location(lat, lon))
+    return Incoming(identity=identity, tenant=TENANT, text=step.text or "")
+
+
+def _offered(replies: Sequence[Reply]) -> list[tuple[str, str]]:
+    return [(b.label, b.payload) for r in replies for b in r.buttons]
+
+
+async def _converse(engine: Any, identity: str, steps: Sequence[Step], out: Measured) -> None:
+    offered: list[tuple[str, str]] = []
+    clock = time.perf_counter
+    for step in steps:
+        incoming = _incoming(step, identity, offered)
+        start = clock()
+        replies = await engine.handle(incoming)
+        out.latencies.append(clock() - start)
+        if not replies:
+            out.empty_turns += 1
+        offered = _offered(replies) or offered
+    out.conversations += 1
+
+
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+async def _prepare(path: Path) -> App:
+    _remove_database(path)
+    settings = Settings.from_env(database_url=f"sqlite+aiosqlite:///{path}")
+    app = await bootstrap(settings, clock=FixedClock(NOW))
+    await seed_demo(
+        app.db,
+        tenants=app.tenants,
+        tenant_ids=app.tenant_ids,
+        taxonomy=app.taxonomy,
+        places=app.places,
+        now=NOW,
+    )
+    return app
+
+
+async def _measure(engine: Any, rounds: int, tag: str) -> Measured:
+    out = Measured([], 0.0, 0, 0)
+    start = time.perf_counter()
+    for n in range(rounds):
+        for name, steps in CONVERSATIONS.items():
+            await _converse(engine, f"console:bench-{tag}-{name}-{n}", steps, out)
+    out.elapsed = time.perf_counter() - start
+    return out
+
+
+def _p95(values: Sequence[float]) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[94]
+
+
+async def run_dialogue_bench(quick: bool, *, profile: bool = False) -> dict[str, Any]:
+    """Measure the dialogue; the keys ``make bench`` prints."""
+    os.makedirs(BENCH_DIR, exist_ok=True)
+    path = BENCH_DIR / f"dialogue-{os.getpid()}.db"
+    app = await _prepare(path)
+    try:
+        build_start = time.perf_counter()
+        engine = app.engine
+        build_s = time.perf_counter() - build_start
+        await _measure(engine, 1, "warmup")  # first-use costs: caches, statements
+        rounds = 3 if quick else 20
+        profiler = cProfile.Profile() if profile else None
+        if profiler:
+            profiler.enable()
+        result = await _measure(engine, rounds, "run")
+        if profiler:
+            profiler.disable()
+            _print_profile(profiler)
+    finally:
+        await app.close()
+        _remove_database(path)
+    turns = len(result.latencies)
+    ms = [x * 1000 for x in result.latencies]
+    return {
+        "dialogue_turns_per_s": round(turns / result.elapsed, 1),
+        "dialogue_turn_p95_ms": round(_p95(ms), 2),
+        "dialogue_turn_p50_ms": round(statistics.median(ms), 2),
+        "dialogue_turn_max_ms": round(max(ms), 2),
+        "dialogue_turns": turns,
+        "dialogue_conversations": result.conversations,
+        "dialogue_turns_without_reply": result.empty_turns,
+        "dialogue_engine_build_s": round(build_s, 3),
+        "dialogue_budget_turns_per_s": BUDGET_TURNS_PER_S,
+        "dialogue_budget_p95_ms": BUDGET_P95_MS,
+    }
+
+
+def _print_profile(profiler: cProfile.Profile, limit: int = 35) -> None:
+    for key in ("tottime", "cumulative"):
+        buffer = io.StringIO()
+        pstats.Stats(profiler, stream=buffer).sort_stats(key).print_stats(limit)
+        print(buffer.getvalue(), file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="cProfile hot spots on stderr")
+    args = parser.parse_args(argv)
+    result = asyncio.run(run_dialogue_bench(args.quick, profile=args.profile))
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
