@@ -25,9 +25,28 @@ _SMOOTHING = 0.1
 # Sharpens the per-feature average into a usable confidence; chosen so that
 # correct held-out predictions mostly land above LOW_CONFIDENCE and
 # confusions below it.
-_TEMPERATURE = 12.0
+_TEMPERATURE = 3.0
 _WORD = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 _DIGIT = re.compile(r"\d")
+_PLACEHOLDER = "ent_"
+
+
+def mask_entities(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
+    """The text with each entity replaced by its type ("in __place__").
+
+    The classifier then learns that a bare category or place is an answer
+    ("inform") whichever category or place it is, and training examples with
+    annotations teach the same as parsed texts with extracted entities.
+    """
+    out: list[str] = []
+    pos = 0
+    for start, end, name in sorted(spans):
+        if start < pos:
+            continue
+        out += [text[pos:start], f" {_PLACEHOLDER}{name} "]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def features(text: str) -> list[str]:
@@ -37,6 +56,8 @@ def features(text: str) -> list[str]:
     feats = [f"w:{w}" for w in words]
     feats += [f"b:{a}_{b}" for a, b in pairwise(words)]
     for word in words:
+        if word.startswith(_PLACEHOLDER):
+            continue  # the spelling of a placeholder carries no signal
         padded = f" {word} "
         for n in (3, 4, 5):
             feats += [padded[i : i + n] for i in range(len(padded) - n + 1)]

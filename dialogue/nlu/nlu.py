@@ -29,7 +29,7 @@ from dialogue.nlu.extractors.quantities import (
 from dialogue.nlu.extractors.times import extract_times
 from dialogue.nlu.extractors.vocabulary import VocabularyMatcher
 from dialogue.nlu.extractors.weekdays import extract_dayparts, extract_weekdays
-from dialogue.nlu.intent_classifier import OUT_OF_SCOPE, IntentClassifier
+from dialogue.nlu.intent_classifier import OUT_OF_SCOPE, IntentClassifier, mask_entities
 from dialogue.nlu.places import PlaceFinder, gazetteer_finder, lookup_finder
 from dialogue.nlu.result import Entity, ParseResult
 from dialogue.nlu.text import clean, tokenize
@@ -84,7 +84,10 @@ class NLU:
         models: dict[str, _LanguageModel] = {}
         for lang in languages:
             data = training_data.load(folder / f"{lang}.yml", lang)
-            classifier = IntentClassifier.train((e.text, e.intent) for e in data.examples)
+            classifier = IntentClassifier.train(
+                (mask_entities(e.text, ((x.start, x.end, x.entity) for x in e.entities)), e.intent)
+                for e in data.examples
+            )
             vocabulary = VocabularyMatcher.build(
                 taxonomy, lang, data.synonyms, _ordinary_words(data)
             )
@@ -116,9 +119,11 @@ class NLU:
         if not any(t.norm for t in tokenize(work)):
             return _nothing(original, model.classifier.intents)
         local_now = _local_now(now, tz)
-        ranking = model.classifier.rank(work)
+        entities = self._entities(work, model, local_now, districts)
+        masked = mask_entities(work, ((e.start, e.end, e.entity) for e in entities))
+        ranking = model.classifier.rank(masked)
         intent, confidence = ranking[0]
-        entities = self._entities(work, model, local_now, districts, intent)
+        entities = _as_skills(entities, model, intent)
         dates = [e for e in entities if e.entity == "date"]
         availability, spontaneous = extract_availability(work, dates)
         return ParseResult(
@@ -137,7 +142,6 @@ class NLU:
         model: _LanguageModel,
         now: datetime,
         districts: Mapping[str, tuple[float, float]] | None,
-        intent: str,
     ) -> list[Entity]:
         found: list[Entity] = []
         found += extract_dates(text, now)
@@ -149,13 +153,7 @@ class NLU:
         found += extract_urgency(text)
         found += extract_weekdays(text)
         found += extract_dayparts(text)
-        vocabulary = model.vocabulary.extract(text)
-        if intent in ("find_engagement", "inform", "post_need", "edit_profile") and any(
-            e.entity == "qualification" for e in vocabulary
-        ):
-            # Among other skills, a language is one more skill ("Erzieherin, Türkisch").
-            vocabulary = model.vocabulary.language_entities_as_skills(vocabulary)
-        found += vocabulary
+        found += model.vocabulary.extract(text)
         found += self._places(text, districts)
         return _resolve_overlaps(found)
 
@@ -174,6 +172,15 @@ class NLU:
             for start, end, name in mentions
             if not name.strip().isdigit()
         ]
+
+
+def _as_skills(entities: list[Entity], model: _LanguageModel, intent: str) -> list[Entity]:
+    if intent in ("find_engagement", "inform", "post_need", "edit_profile") and any(
+        e.entity == "qualification" for e in entities
+    ):
+        # Among other skills, a language is one more skill ("Erzieherin, Türkisch").
+        return model.vocabulary.language_entities_as_skills(entities)
+    return entities
 
 
 def _resolve_overlaps(entities: list[Entity]) -> list[Entity]:

@@ -25,7 +25,7 @@ _MAX_PHRASE = 5
 _INFLECTIONS = ("n", "en", "e", "s", "es", "er", "ern", "nen", "in", "innen")
 _MIN_COMPOUND_HEAD = 6
 _FUZZY_MIN_LEN = 5
-_FUZZY_CUTOFF = 85.0
+_FUZZY_CUTOFF = 86.0
 # Verbs and phrases that say "I speak ..." (a skill) rather than "talk to me in ...".
 _SPEAK = re.compile(
     r"\b(sprech\w*|sprich\w*|spreche|kann|können|beherrsch\w*|muttersprache|"
@@ -150,7 +150,7 @@ class VocabularyMatcher:
         if best is None:
             return None
         candidate = best[0]
-        if candidate[0] != word[0] or abs(len(candidate) - len(word)) > 2:
+        if candidate[0] != word[0] or abs(len(candidate) - len(word)) > 1:
             return None
         term = self._singles[candidate]
         # Language names are short and close to ordinary words; exact only.
