@@ -76,6 +76,7 @@ SYNC_FILTER: dict[str, Any] = {
     "room": {"timeline": {"limit": 100}, "state": {"lazy_load_members": False}},
     "presence": {"not_types": ["*"]},
 }
+ROOM_WAIT_SECONDS = 30.0  # for a room we created to come down the sync
 TRANSIENT = (aiohttp.ClientError, TimeoutError, OSError)
 
 
@@ -148,18 +149,25 @@ class MatrixChannel:
         self._client: AsyncClient | None = None
         self._state = SyncState()
         self._since: str | None = None
-        self._batches: asyncio.Queue[SyncResponse] = asyncio.Queue()
+        self._batches: asyncio.Queue[SyncResponse | None] = asyncio.Queue()  # None: wake up
+        self._full_state = True
         self._synced = asyncio.Condition()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._display_name = ""
         self._dm_locks: dict[str, asyncio.Lock] = {}
+        self._keys_lock = asyncio.Lock()
 
     # ----------------------------------------------------------------- lifecycle
 
     @property
     def running(self) -> bool:
-        return self._client is not None and bool(self._tasks) and not self._stopping
+        return (
+            self._client is not None
+            and bool(self._tasks)
+            and not self._stopping
+            and self.failure is None
+        )
 
     @property
     def user_id(self) -> str:
@@ -183,6 +191,7 @@ class MatrixChannel:
         if self._tasks:
             return
         self._stopping = False
+        self._full_state = True
         self.failure = None
         _ = self.texts  # a broken texts file should fail at start, not at the first notice
         try:
@@ -190,12 +199,14 @@ class MatrixChannel:
             self._state = await self.store.load_state()
             self._client = await self._login()
             await self._prepare()
-            first = await self._sync(first=True)
+            first = await self._sync()
         except LoginFailed as exc:
             await self._fail(f"login failed: {exc}")
             return
         except TRANSIENT as exc:
-            await self._fail(f"homeserver {self.config.homeserver} unreachable ({type(exc).__name__})")
+            await self._fail(
+                f"homeserver {self.config.homeserver} unreachable ({type(exc).__name__})"
+            )
             return
         if first is not None:
             self._batches.put_nowait(first)
@@ -216,7 +227,7 @@ class MatrixChannel:
             with contextlib.suppress(asyncio.CancelledError):
                 await sync_task
         for worker in workers:
-            self._batches.put_nowait(SyncResponse.__new__(SyncResponse))  # wake it up
+            self._batches.put_nowait(None)
             try:
                 await asyncio.wait_for(worker, timeout=20)
             except (TimeoutError, asyncio.CancelledError):
@@ -231,7 +242,9 @@ class MatrixChannel:
 
     async def _fail(self, reason: str) -> None:
         self.failure = reason
-        log.error("Matrix bot for tenant %s (%s) not started: %s", self.tenant.slug, self.user_id, reason)
+        log.error(
+            "Matrix bot for tenant %s (%s) not started: %s", self.tenant.slug, self.user_id, reason
+        )
         if self._client is not None:
             await self._client.close()
             self._client = None
@@ -269,20 +282,21 @@ class MatrixChannel:
             await client.close()
             if who.status_code != "M_UNKNOWN_TOKEN":
                 raise LoginFailed(f"{who.status_code}: {who.message}")
-            log.warning("Matrix bot %s: stored access token rejected, logging in again", self.tenant.slug)
+            log.warning(
+                "Matrix bot %s: stored access token rejected, logging in again", self.tenant.slug
+            )
         device_id = session.device_id if session else None
 
         if token:
             client = self._new_client(None)
             client.access_token = token
-            client.user_id = self.user_id
             who = await client.whoami()
-            await client.close()
             if not isinstance(who, WhoamiResponse):
+                await client.close()
                 raise LoginFailed(f"access token rejected ({who.status_code}: {who.message})")
             if who.user_id != self.user_id or not who.device_id:
+                await client.close()
                 raise LoginFailed("the access token belongs to another account or has no device")
-            client = self._new_client(who.device_id)
             client.restore_login(self.user_id, who.device_id, token)
         elif self._credentials.password:
             client = self._new_client(device_id)
@@ -321,14 +335,14 @@ class MatrixChannel:
 
     # --------------------------------------------------------------------- sync
 
-    async def _sync(self, *, first: bool = False) -> SyncResponse | None:
+    async def _sync(self) -> SyncResponse | None:
+        """One sync; the first after start asks for the full state (resume)."""
         client = self._require_client()
-        timeout = 0 if first else self._sync_timeout()
         resp = await client.sync(
-            timeout=timeout,
+            timeout=0 if self._full_state else self._sync_timeout(),
             sync_filter=SYNC_FILTER,
             since=self._since,
-            full_state=True if first else None,
+            full_state=True if self._full_state else None,
             set_presence="online",
         )
         if isinstance(resp, SyncError):
@@ -337,6 +351,7 @@ class MatrixChannel:
             log.warning("Matrix bot %s: sync failed (%s)", self.tenant.slug, resp.status_code)
             return None
         self._since = resp.next_batch
+        self._full_state = False
         await self._exchange_keys()
         async with self._synced:
             self._synced.notify_all()
@@ -351,17 +366,33 @@ class MatrixChannel:
     async def _exchange_keys(self) -> None:
         """What ``sync_forever`` does between syncs: to-device messages and keys."""
         client = self._require_client()
-        try:
-            if client.outgoing_to_device_messages:
-                await client.send_to_device_messages()
-            if client.should_upload_keys:
-                await client.keys_upload()
+        async with self._keys_lock:
+            try:
+                if client.outgoing_to_device_messages:
+                    await client.send_to_device_messages()
+                if client.should_upload_keys:
+                    await client.keys_upload()
+                if client.should_query_keys:
+                    await client.keys_query()
+                if client.should_claim_keys:
+                    await client.keys_claim(client.get_users_for_key_claiming())
+            except LocalProtocolError as exc:
+                log.debug("Matrix bot %s: key exchange skipped: %s", self.tenant.slug, exc)
+
+    async def _know_devices(self, room_id: str) -> None:
+        """Before encrypting: know every member's devices, so each gets the room key.
+
+        nio's own check in ``room_send`` races with a key query still in flight
+        from the sync loop; one lock around both closes that gap."""
+        client = self._require_client()
+        room = client.rooms.get(room_id)
+        if room is None or not room.encrypted:
+            return
+        async with self._keys_lock:
+            if not room.members_synced:
+                await client.joined_members(room_id)
             if client.should_query_keys:
                 await client.keys_query()
-            if client.should_claim_keys:
-                await client.keys_claim(client.get_users_for_key_claiming())
-        except LocalProtocolError as exc:  # another task did it first
-            log.debug("Matrix bot %s: key exchange skipped: %s", self.tenant.slug, exc)
 
     async def _sync_loop(self) -> None:
         backoff = 1.0
@@ -477,7 +508,9 @@ class MatrixChannel:
         client = self._require_client()
         resp = await client.join(room_id)
         if isinstance(resp, JoinError):
-            log.warning("Matrix bot %s: could not join %s (%s)", self.tenant.slug, room_id, resp.status_code)
+            log.warning(
+                "Matrix bot %s: could not join %s (%s)", self.tenant.slug, room_id, resp.status_code
+            )
 
     async def _on_membership(self, room: MatrixRoom, event: RoomMemberEvent) -> None:
         if event.state_key == self.user_id or self._state.was_handled(event.event_id):
@@ -572,7 +605,9 @@ class MatrixChannel:
             self._state.direct.setdefault(sender, room.room_id)
         await self._converse(target, incoming)
 
-    def _incoming(self, room: MatrixRoom, event: Event, sender: str, *, group: bool) -> Incoming | None:
+    def _incoming(
+        self, room: MatrixRoom, event: Event, sender: str, *, group: bool
+    ) -> Incoming | None:
         identity, tenant = _identity(sender), self.tenant.slug
         content: dict[str, Any] = event.source.get("content", {})
         if isinstance(event, RoomMessageUnknown) or content.get("msgtype") == "m.location":
@@ -644,13 +679,17 @@ class MatrixChannel:
                 del self._state.pending[event_id]
                 continue
             event = MegolmEvent.from_dict(pending.source)
-            decrypted = self._decrypt(pending.room_id, event) if isinstance(event, MegolmEvent) else None
+            decrypted = (
+                self._decrypt(pending.room_id, event) if isinstance(event, MegolmEvent) else None
+            )
             if decrypted is not None:
                 del self._state.pending[event_id]
                 await self._handle_event(room, decrypted, before_join=False)
             elif now >= pending.first_seen + self.undecryptable_grace:
                 del self._state.pending[event_id]
-                log.info("Matrix bot %s: no room key for %s, told the sender", self.tenant.slug, event_id)
+                log.info(
+                    "Matrix bot %s: no room key for %s, told the sender", self.tenant.slug, event_id
+                )
                 if not self._is_group(room):
                     try:
                         await self._send_notice(room.room_id, self.texts["undecryptable"])
@@ -678,6 +717,7 @@ class MatrixChannel:
 
     async def _send(self, room_id: str, content: dict[str, Any]) -> None:
         client = self._require_client()
+        await self._know_devices(room_id)
         try:
             resp = await client.room_send(
                 room_id, "m.room.message", content, ignore_unverified_devices=True
@@ -731,21 +771,29 @@ class MatrixChannel:
                 initial_state=initial_state,
             )
             if isinstance(resp, RoomCreateError):
-                if resp.status_code in ("M_NOT_FOUND", "M_UNKNOWN", "M_FORBIDDEN", "M_INVALID_PARAM"):
+                if resp.status_code in (
+                    "M_NOT_FOUND",
+                    "M_UNKNOWN",
+                    "M_FORBIDDEN",
+                    "M_INVALID_PARAM",
+                ):
                     raise _Unreachable(resp.status_code)
                 raise _SendFailed(f"room create: {resp.status_code}")
             room_id = resp.room_id
             await self._wait_for(
-                lambda: (room := client.rooms.get(room_id)) is not None
-                and user_id in room.users
-                and room.encrypted == self.encrypt_new_rooms
+                lambda: (
+                    (room := client.rooms.get(room_id)) is not None
+                    and user_id in room.users
+                    and room.encrypted == self.encrypt_new_rooms
+                )
             )
             self._state.direct[user_id] = room_id
             await self.store.save_state(self._state)
             return room_id
 
-    async def _wait_for(self, ready: Callable[[], bool], timeout: float = 30.0) -> None:
-        async with asyncio.timeout(timeout), self._synced:
+    async def _wait_for(self, ready: Callable[[], bool]) -> None:
+        """Until a sync makes ``ready()`` true (a room we created shows up)."""
+        async with asyncio.timeout(ROOM_WAIT_SECONDS), self._synced:
             await self._synced.wait_for(ready)
 
     # ----------------------------------------------------------------- notify
@@ -767,7 +815,11 @@ class MatrixChannel:
             await self._unreachable(user_id)
             return Delivery.UNREACHABLE
         except (_SendFailed, TimeoutError, *TRANSIENT) as exc:
-            log.warning("Matrix bot %s: notification not delivered (%s)", self.tenant.slug, type(exc).__name__)
+            log.warning(
+                "Matrix bot %s: notification not delivered (%s)",
+                self.tenant.slug,
+                type(exc).__name__,
+            )
             return Delivery.FAILED
         return Delivery.DELIVERED
 

@@ -137,8 +137,9 @@ def strip_mention(body: str, names: Iterable[str]) -> str:
     return " ".join(text.split())
 
 
-def mentions(body: str, formatted_body: str, content_mentions: object, user_id: str,
-             names: Iterable[str]) -> bool:
+def mentions(
+    body: str, formatted_body: str, content_mentions: object, user_id: str, names: Iterable[str]
+) -> bool:
     """Whether a message addresses the bot: ``m.mentions``, a pill, its id or a name."""
     if isinstance(content_mentions, dict):
         ids = content_mentions.get("user_ids")
