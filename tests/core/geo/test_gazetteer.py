@@ -246,6 +246,13 @@ def test_nearest_at_sea_or_abroad_is_none(gazetteer: Gazetteer) -> None:
     assert gazetteer.nearest(41.9, 12.5) is None  # Rome
 
 
+def test_nearest_gives_up_beyond_about_30_km(gazetteer: Gazetteer) -> None:
+    off_helgoland = (54.2, 7.3)  # 38 km from Helgoland, the nearest place
+    assert gazetteer.nearest(*off_helgoland) is None
+    nearer = gazetteer.nearest(54.3, 7.6)  # 23 km from Helgoland
+    assert nearer is not None and nearer.name == "Helgoland"
+
+
 def test_a_small_gazetteer_can_be_built_from_places() -> None:
     home = Place("Heimatdorf", 50.0, 7.0, "place", "gazetteer", population=800)
     small = Gazetteer([(home, ("Heimdorf",))])
