@@ -13,7 +13,9 @@ class VolunteerProfile(Base):
     weekly grid as 21 bits (``core.schedule``) so SQL can filter on it."""
 
     __tablename__ = "volunteer_profile"
-    __table_args__ = (Index("ix_profile_geo", "home_lat", "home_lon"),)
+    # Urgent-alert fan-out: opted-in people first, then a latitude range,
+    # longitude checked inside the index (core.fanout).
+    __table_args__ = (Index("ix_profile_alert_geo", "urgent_alerts", "home_lat", "home_lon"),)
 
     person_id: Mapped[int] = mapped_column(
         ForeignKey("person.id", ondelete="CASCADE"), primary_key=True

@@ -21,3 +21,7 @@ class Tenant(Base):
     show_neighbours: Mapped[bool] = mapped_column(default=True)
     moderation_required: Mapped[bool] = mapped_column(default=True)
     retention_months: Mapped[int] = mapped_column(default=12)
+    timezone: Mapped[str] = mapped_column(String(60), default="Europe/Berlin")
+    quiet_start: Mapped[str] = mapped_column(String(5), default="21:00")
+    quiet_end: Mapped[str] = mapped_column(String(5), default="08:00")
+    weekly_budget: Mapped[int] = mapped_column(default=5)

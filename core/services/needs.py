@@ -27,6 +27,13 @@ from core.models import (
     Organisation,
     Tenant,
 )
+from core.reminders import kinds
+from core.reminders.planning import (
+    cancel_for_engagement,
+    notify_person,
+    plan_org_expiry,
+    plan_urgent_alert,
+)
 from core.schedule import Weekly, one_off_mask, validate_range, weekly_mask
 from core.services.audit import record
 from core.taxonomy import Taxonomy
@@ -169,9 +176,19 @@ async def post_need(
         )
         session.add(need)
         await session.flush()
+        if status == NeedStatus.PUBLISHED:
+            await on_published(session, need, now)
         record(session, tenant_id=tenant.id, actor=actor, action="need_posted",
                subject=f"need:{need.id}", at=now, data={"status": status.value})
         return NeedRef(need.id, status)
+
+
+async def on_published(session, need: Need, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """A need goes public: urgent ones alert nearby people; the organisation
+    hears before it runs out."""
+    if need.urgent:
+        await plan_urgent_alert(session, need, now)
+    await plan_org_expiry(session, need, now)
 
 
 async def moderate(
@@ -185,6 +202,7 @@ async def moderate(
             raise InvalidValue(field="status")
         if approve:
             need.status, need.published_at = NeedStatus.PUBLISHED, now
+            await on_published(session, need, now)
         else:
             need.status, need.rejection_reason = NeedStatus.REJECTED, reason or ""
         need.updated_at = now
@@ -201,17 +219,22 @@ async def cancel_need(db: Database, need_id: int, *, actor: str, now: datetime) 
         if need is None:
             raise UnknownNeed(need_id=need_id)
         need.status, need.updated_at = NeedStatus.CANCELLED, now
-        people = (
-            await session.scalars(
-                select(Engagement.person_id).where(
+        active = (
+            await session.execute(
+                select(Engagement.id, Engagement.person_id).where(
                     Engagement.need_id == need_id, Engagement.status.in_(ACTIVE_STATUSES),
                     Engagement.person_id.is_not(None),
                 )
             )
         ).all()
+        for engagement_id, person_id in active:
+            await cancel_for_engagement(session, engagement_id)
+            await notify_person(session, kind=kinds.NEED_CANCELLED.name,
+                                tenant_id=need.tenant_id, person_id=person_id, need_id=need_id,
+                                engagement_id=engagement_id, now=now, key=str(engagement_id))
         record(session, tenant_id=need.tenant_id, actor=actor, action="need_cancelled",
                subject=f"need:{need_id}", at=now)
-        return [p for p in people if p is not None]
+        return [person_id for _, person_id in active]
 
 
 async def expire_needs(db: Database, now: datetime) -> int:

@@ -9,13 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
 from core.errors import AlreadySignedUp, NeedNotOpen, NotAllowed, UnknownEngagement, UnknownNeed
-from core.models import ACTIVE_STATUSES, Engagement, EngagementStatus, Need, NeedStatus
+from core.models import ACTIVE_STATUSES, Engagement, EngagementStatus, Need, NeedStatus, Tenant
+from core.reminders import kinds
+from core.reminders.planning import (
+    add_reminder,
+    cancel_for_engagement,
+    notify_person,
+    plan_engagement,
+)
 from core.services.audit import record
 from core.services.needs import taken_places
 
@@ -61,9 +69,42 @@ async def _waitlist(session: AsyncSession, need_id: int) -> list[Engagement]:
     )
 
 
-async def sign_up(db: Database, person_id: int, need_id: int, now: datetime) -> SignupResult:
-    """A place while there is one, else the waitlist. The need becomes
-    ``filled`` when the wanted number is reached."""
+async def _tz(session: AsyncSession, tenant_id: int) -> ZoneInfo:
+    return ZoneInfo(await session.scalar(select(Tenant.timezone).where(Tenant.id == tenant_id))
+                    or "Europe/Berlin")
+
+
+async def _got_place(
+    session: AsyncSession, engagement: Engagement, need: Need, now: datetime
+) -> None:
+    """Someone holds a place now: plan the reminders before the date."""
+    assert engagement.person_id is not None
+    await plan_engagement(session, engagement_id=engagement.id, person_id=engagement.person_id,
+                          need=need, now=now, tz=await _tz(session, need.tenant_id))
+
+
+async def _moved_up(session: AsyncSession, moved: Engagement, need: Need, now: datetime) -> None:
+    await _got_place(session, moved, need, now)
+    assert moved.person_id is not None
+    await notify_person(session, kind=kinds.MOVED_UP.name, tenant_id=need.tenant_id,
+                        person_id=moved.person_id, need_id=need.id, engagement_id=moved.id,
+                        now=now, key=f"{moved.id}:{now.isoformat()}")
+
+
+async def _offer_freed_place(session: AsyncSession, need: Need, now: datetime) -> None:
+    """Nobody waits: ask the best available people, as for an urgent need."""
+    await add_reminder(session, kind=kinds.ALERT_WAVE.name, tenant_id=need.tenant_id,
+                       due_at=now, now=now, need_id=need.id,
+                       dedupe_key=f"alert_wave:{need.id}:{now.isoformat()}:1",
+                       data={"wave": 1, "ask": kinds.PLACE_OFFER.name, "round": now.isoformat()})
+
+
+async def sign_up(
+    db: Database, person_id: int, need_id: int, now: datetime, *, allow_waitlist: bool = True
+) -> SignupResult:
+    """A place while there is one, else the waitlist (or ``NeedNotOpen`` when
+    the waitlist is not wanted). The need becomes ``filled`` when the wanted
+    number is reached; a place comes with its reminders."""
     async with db.transaction() as session:
         need = await _lock_need(session, need_id, now)
         if need.status not in (NeedStatus.PUBLISHED, NeedStatus.FILLED) or need.hidden:
@@ -78,6 +119,8 @@ async def sign_up(db: Database, person_id: int, need_id: int, now: datetime) -> 
             raise AlreadySignedUp(need_id=need_id)
         taken = await taken_places(session, need_id)
         waitlisted = taken >= need.helpers_wanted
+        if waitlisted and not allow_waitlist:
+            raise NeedNotOpen(need_id=need_id)
         if existing is None:
             existing = Engagement(need_id=need_id, person_id=person_id, created_at=now)
             session.add(existing)
@@ -92,6 +135,8 @@ async def sign_up(db: Database, person_id: int, need_id: int, now: datetime) -> 
         position = None
         if waitlisted:
             position = [e.id for e in await _waitlist(session, need_id)].index(existing.id) + 1
+        else:
+            await _got_place(session, existing, need, now)
         record(session, tenant_id=need.tenant_id, actor=f"person:{person_id}",
                action="signed_up", subject=f"need:{need_id}", at=now,
                data={"waitlisted": waitlisted})
@@ -113,7 +158,8 @@ async def _free_place(session: AsyncSession, need: Need, now: datetime) -> Engag
 
 
 async def withdraw(
-    db: Database, person_id: int, engagement_id: int, now: datetime
+    db: Database, person_id: int, engagement_id: int, now: datetime, *,
+    offer_freed_place: bool = False,
 ) -> WithdrawResult:
     async with db.transaction() as session:
         engagement = await session.get(Engagement, engagement_id)
@@ -125,8 +171,13 @@ async def withdraw(
         had_place = not engagement.waitlisted
         engagement.status, engagement.updated_at = EngagementStatus.WITHDRAWN, now
         engagement.waitlisted = False
+        await cancel_for_engagement(session, engagement.id)
         await session.flush()
         moved = await _free_place(session, need, now) if had_place else None
+        if moved is not None:
+            await _moved_up(session, moved, need, now)
+        elif had_place and offer_freed_place and need.status == NeedStatus.PUBLISHED:
+            await _offer_freed_place(session, need, now)
         record(session, tenant_id=need.tenant_id, actor=f"person:{person_id}",
                action="withdrawn", subject=f"need:{need.id}", at=now)
         return WithdrawResult(engagement.id, need.id,
@@ -157,8 +208,11 @@ async def decide(
         had_place = not engagement.waitlisted
         engagement.status, engagement.waitlisted = EngagementStatus.DECLINED, False
         engagement.updated_at = now
+        await cancel_for_engagement(session, engagement.id)
         await session.flush()
         moved = await _free_place(session, need, now) if had_place else None
+        if moved is not None:
+            await _moved_up(session, moved, need, now)
         return WithdrawResult(engagement.id, need.id,
                               moved.person_id if moved else None, moved.id if moved else None)
 
@@ -176,9 +230,12 @@ async def release_places_of(session: AsyncSession, person_id: int, now: datetime
         had_place = not engagement.waitlisted
         engagement.status, engagement.waitlisted = EngagementStatus.WITHDRAWN, False
         engagement.updated_at = now
+        await cancel_for_engagement(session, engagement.id)
         await session.flush()
         if had_place:
-            await _free_place(session, need, now)
+            moved = await _free_place(session, need, now)
+            if moved is not None:
+                await _moved_up(session, moved, need, now)
 
 
 @dataclass(frozen=True, slots=True)

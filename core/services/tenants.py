@@ -24,6 +24,10 @@ async def sync_tenants(db: Database, configs: Mapping[str, TenantConfig]) -> dic
             row.show_neighbours = cfg.show_neighbours
             row.moderation_required = cfg.moderation_required
             row.retention_months = cfg.privacy.retention_months
+            row.timezone = cfg.timezone
+            row.quiet_start = cfg.notifications.quiet_start
+            row.quiet_end = cfg.notifications.quiet_end
+            row.weekly_budget = cfg.notifications.weekly_budget
             session.add(row)
             rows[slug] = row
         await session.flush()

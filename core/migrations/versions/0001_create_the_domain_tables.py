@@ -40,6 +40,10 @@ def upgrade() -> None:
     sa.Column('show_neighbours', sa.Boolean(), nullable=False),
     sa.Column('moderation_required', sa.Boolean(), nullable=False),
     sa.Column('retention_months', sa.Integer(), nullable=False),
+    sa.Column('timezone', sa.String(length=60), nullable=False),
+    sa.Column('quiet_start', sa.String(length=5), nullable=False),
+    sa.Column('quiet_end', sa.String(length=5), nullable=False),
+    sa.Column('weekly_budget', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tenant')),
     sa.UniqueConstraint('slug', name=op.f('uq_tenant_slug'))
     )
@@ -205,7 +209,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('person_id', name=op.f('pk_volunteer_profile'))
     )
     with op.batch_alter_table('volunteer_profile', schema=None) as batch_op:
-        batch_op.create_index('ix_profile_geo', ['home_lat', 'home_lon'], unique=False)
+        batch_op.create_index('ix_profile_alert_geo', ['urgent_alerts', 'home_lat', 'home_lon'], unique=False)
         batch_op.create_index(batch_op.f('ix_volunteer_profile_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('engagement',
@@ -300,7 +304,7 @@ def downgrade() -> None:
     op.drop_table('engagement')
     with op.batch_alter_table('volunteer_profile', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_volunteer_profile_tenant_id'))
-        batch_op.drop_index('ix_profile_geo')
+        batch_op.drop_index('ix_profile_alert_geo')
 
     op.drop_table('volunteer_profile')
     with op.batch_alter_table('offer', schema=None) as batch_op:

@@ -1,0 +1,49 @@
+"""Reminder kinds and how late each is still worth sending."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    name: str
+    # How late the message is still useful; later it is dropped and audited.
+    grace: timedelta
+    # Unsolicited kinds count against the weekly budget and wait for the end
+    # of quiet hours and pauses; reminders about a person's own commitment
+    # do neither (they asked for the date).
+    unsolicited: bool
+    # The person can switch this kind off ("my reminders").
+    mutable: bool = True
+
+
+BEFORE_24H = Kind("before_24h", timedelta(hours=6), unsolicited=False)
+BEFORE_2H = Kind("before_2h", timedelta(minutes=30), unsolicited=False)
+FOLLOW_UP = Kind("follow_up", timedelta(days=2), unsolicited=True)
+URGENT_ALERT = Kind("urgent_alert", timedelta(hours=2), unsolicited=True)
+PLACE_OFFER = Kind("place_offer", timedelta(hours=2), unsolicited=True)
+DIGEST = Kind("digest", timedelta(hours=12), unsolicited=True)
+ORG_EXPIRY = Kind("org_expiry", timedelta(hours=12), unsolicited=False, mutable=False)
+ALERT_WAVE = Kind("alert_wave", timedelta(hours=6), unsolicited=False, mutable=False)
+MOVED_UP = Kind("moved_up", timedelta(days=1), unsolicited=False, mutable=False)
+NEED_CANCELLED = Kind("need_cancelled", timedelta(days=2), unsolicited=False, mutable=False)
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        BEFORE_24H,
+        BEFORE_2H,
+        FOLLOW_UP,
+        URGENT_ALERT,
+        PLACE_OFFER,
+        DIGEST,
+        ORG_EXPIRY,
+        ALERT_WAVE,
+        MOVED_UP,
+        NEED_CANCELLED,
+    )
+}
+# What a person may switch off, in the order "my reminders" lists them.
+MUTABLE_KINDS = tuple(k.name for k in KINDS.values() if k.mutable)

@@ -1,0 +1,201 @@
+"""Writing reminder rows. Every function joins the caller's transaction, so a
+sign-up and its reminders commit together (an outbox); ``dedupe_key`` makes
+planning idempotent: planning twice never sends twice."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import Need, Reminder, ReminderStatus
+from core.reminders import kinds
+from core.schedule import Weekly
+
+FOLLOW_UP_AFTER = timedelta(hours=2)
+ORG_EXPIRY_BEFORE = timedelta(days=2)
+
+
+async def add_reminder(
+    session: AsyncSession,
+    *,
+    kind: str,
+    tenant_id: int,
+    due_at: datetime,
+    dedupe_key: str,
+    now: datetime,
+    person_id: int | None = None,
+    organisation_id: int | None = None,
+    need_id: int | None = None,
+    engagement_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Insert unless a row with the same ``dedupe_key`` exists."""
+    values = dict(
+        kind=kind,
+        tenant_id=tenant_id,
+        due_at=due_at,
+        dedupe_key=dedupe_key,
+        created_at=now,
+        person_id=person_id,
+        organisation_id=organisation_id,
+        need_id=need_id,
+        engagement_id=engagement_id,
+        data=data or {},
+        status=ReminderStatus.PENDING,
+    )
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(Reminder).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+
+
+def next_occurrence(need: Need, now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """The next (start, end) of a need after ``now``, in UTC."""
+    if need.starts_at is not None and need.ends_at is not None:
+        return (need.starts_at, need.ends_at) if need.starts_at > now else None
+    if need.recurrence:
+        weekly = Weekly.from_dict(need.recurrence)
+        found = weekly.occurrences(now, tz, limit=1)
+        if not found:
+            return None
+        start = found[0]
+        local = start.astimezone(tz)
+        end_local = local.replace(hour=weekly.end.hour, minute=weekly.end.minute)
+        end = end_local.astimezone(start.tzinfo)
+        if need.valid_until is not None and start >= need.valid_until:
+            return None
+        return start, end
+    return None
+
+
+async def plan_engagement(
+    session: AsyncSession,
+    *,
+    engagement_id: int,
+    person_id: int,
+    need: Need,
+    now: datetime,
+    tz: ZoneInfo,
+) -> None:
+    """24 h and 2 h before the next date, and a follow-up after it."""
+    occurrence = next_occurrence(need, now, tz)
+    if occurrence is None:
+        return
+    start, end = occurrence
+    stamp = start.strftime("%Y%m%dT%H%M")
+    common = dict(
+        tenant_id=need.tenant_id,
+        now=now,
+        person_id=person_id,
+        need_id=need.id,
+        engagement_id=engagement_id,
+        data={"starts_at": start.isoformat()},
+    )
+    for kind, offset in (
+        (kinds.BEFORE_24H, timedelta(hours=24)),
+        (kinds.BEFORE_2H, timedelta(hours=2)),
+    ):
+        due = start - offset
+        if due > now:
+            await add_reminder(
+                session,
+                kind=kind.name,
+                due_at=due,
+                dedupe_key=f"{kind.name}:{engagement_id}:{stamp}",
+                **common,
+            )  # type: ignore[arg-type]
+    await add_reminder(
+        session,
+        kind=kinds.FOLLOW_UP.name,
+        due_at=end + FOLLOW_UP_AFTER,
+        dedupe_key=f"follow_up:{engagement_id}:{stamp}",
+        **common,
+    )  # type: ignore[arg-type]
+
+
+async def cancel_for_engagement(session: AsyncSession, engagement_id: int) -> None:
+    await session.execute(
+        update(Reminder)
+        .where(Reminder.engagement_id == engagement_id, Reminder.status == ReminderStatus.PENDING)
+        .values(status=ReminderStatus.CANCELLED)
+    )
+
+
+async def notify_person(
+    session: AsyncSession,
+    *,
+    kind: str,
+    tenant_id: int,
+    person_id: int,
+    now: datetime,
+    need_id: int | None = None,
+    engagement_id: int | None = None,
+    key: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """A one-off message due now (moved up from the waitlist, need cancelled, …)."""
+    await add_reminder(
+        session,
+        kind=kind,
+        tenant_id=tenant_id,
+        due_at=now,
+        now=now,
+        person_id=person_id,
+        need_id=need_id,
+        engagement_id=engagement_id,
+        dedupe_key=f"{kind}:{key}",
+        data=data,
+    )
+
+
+async def plan_urgent_alert(session: AsyncSession, need: Need, now: datetime) -> None:
+    """The first wave of an urgent need's alert; each wave plans the next."""
+    await add_reminder(
+        session,
+        kind=kinds.ALERT_WAVE.name,
+        tenant_id=need.tenant_id,
+        due_at=now,
+        now=now,
+        need_id=need.id,
+        dedupe_key=f"alert_wave:{need.id}:1",
+        data={"wave": 1},
+    )
+
+
+async def plan_org_expiry(session: AsyncSession, need: Need, now: datetime) -> None:
+    """Two days before a need runs out, ask the organisation to extend it."""
+    expires = need.ends_at if need.recurrence is None else need.valid_until
+    if expires is None:
+        return
+    due = max(now, expires - ORG_EXPIRY_BEFORE)
+    if due >= expires:
+        return
+    await add_reminder(
+        session,
+        kind=kinds.ORG_EXPIRY.name,
+        tenant_id=need.tenant_id,
+        due_at=due,
+        now=now,
+        organisation_id=need.organisation_id,
+        need_id=need.id,
+        dedupe_key=f"org_expiry:{need.id}:{expires.strftime('%Y%m%d')}",
+    )
+
+
+async def pending_for_person(session: AsyncSession, person_id: int) -> list[Reminder]:
+    return list(
+        (
+            await session.scalars(
+                select(Reminder)
+                .where(Reminder.person_id == person_id, Reminder.status == ReminderStatus.PENDING)
+                .order_by(Reminder.due_at)
+            )
+        ).all()
+    )
