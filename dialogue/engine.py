@@ -1,0 +1,633 @@
+"""The conversation engine: load the identity's state, handle one event,
+save, return the replies (DESIGN.md, "Dialogue").
+
+Order and safety:
+* one ``asyncio.Lock`` per identity keeps a person's events in order in
+  this process; different people run concurrently;
+* across processes the state row carries a ``version``: a save that finds
+  another version reloads and handles the event once more;
+* nothing a person can send raises: domain errors become their text, a
+  programming error is logged (with no message content) and answered with
+  an apology, and the state stays as it was before the event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+
+from core.errors import DomainError
+from core.models import ConversationState
+from core.services.people import person_for_identity
+from core.services.profiles import get_profile
+from core.tenants import TenantConfig
+from dialogue.flows import FORMS, data, matches, needs, onboarding, post_need, search, settings
+from dialogue.flows.form import run_form
+from dialogue.markup import escape
+from dialogue.messages import Button, Incoming, Reply
+from dialogue.nlu.result import ParseResult
+from dialogue.state import DialogueState
+from dialogue.texts import LANGUAGES, Texts
+from dialogue.turn import Event, Turn
+from dialogue.understanding import Understanding, load_nlu, word_of
+
+if TYPE_CHECKING:
+    from bots.bootstrap import App
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 1000  # longer texts are cut before parsing; nobody onboards in an essay
+# Intents that may interrupt a form when the classifier is sure of them.
+INTERRUPTS = frozenset(
+    {
+        "cancel",
+        "help",
+        "change_language",
+        "delete_data",
+        "export_data",
+        "my_engagements",
+        "show_matches",
+        "pause_notifications",
+        "privacy_info",
+    }
+)
+SURE = 0.75
+COMMANDS = {
+    "start": "start",
+    "passt": "matches",
+    "matches": "matches",
+    "suche": "search",
+    "search": "search",
+    "termine": "engagements",
+    "engagements": "engagements",
+    "profil": "profile",
+    "profile": "profile",
+    "pause": "pause",
+    "daten": "data",
+    "data": "data",
+    "loeschen": "delete",
+    "löschen": "delete",
+    "delete": "delete",
+    "sprache": "language",
+    "language": "language",
+    "hilfe": "help",
+    "help": "help",
+    "abbrechen": "cancel",
+    "cancel": "cancel",
+    "zurueck": "back",
+    "zurück": "back",
+    "back": "back",
+    "menu": "menu",
+    "menue": "menu",
+    "menü": "menu",
+    "bedarf": "post",
+    "post": "post",
+    "export": "export",
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_NEED_LINK = re.compile(r"^need_(\d{1,12})$")
+
+
+class StateConflict(Exception):
+    """Another process saved this conversation since we loaded it."""
+
+
+class Engine:
+    def __init__(self, app: App, understanding: Understanding) -> None:
+        self.app = app
+        self.understanding = understanding
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        lock = self._locks.setdefault(incoming.identity, asyncio.Lock())
+        try:
+            async with lock:
+                return await self._handle_in_order(incoming)
+        finally:
+            if not lock.locked() and not getattr(lock, "_waiters", None):
+                self._locks.pop(incoming.identity, None)
+
+    async def _handle_in_order(self, incoming: Incoming) -> list[Reply]:
+        tenant = self.app.tenants.get(incoming.tenant)
+        if tenant is None:
+            log.warning("event for unknown tenant", extra={"tenant": incoming.tenant})
+            return [Reply("Dieser Bot ist nicht eingerichtet. / This bot is not set up.")]
+        turn: Turn | None = None
+        for attempt in range(2):
+            turn, version, exists = await self._load(incoming, tenant)
+            try:
+                drop = await self._turn(turn, incoming)
+            except DomainError as exc:  # a person's mistake a flow did not catch itself
+                return [Reply(turn.t(exc.key, **error_values(exc)), turn.menu())]
+            except Exception:
+                log.exception(
+                    "dialogue turn failed",
+                    extra={
+                        "tenant": tenant.slug,
+                        "flow": turn.state.flow,
+                        "slot": turn.state.slot,
+                        "kind": _kind(incoming),
+                    },
+                )
+                return [Reply(turn.t("error.apology"), turn.menu())]
+            try:
+                await self._save(turn, version, exists, drop)
+                return turn.replies
+            except StateConflict:
+                if attempt == 0:
+                    log.info("conversation state changed meanwhile; handling again")
+        log.warning("conversation state conflict twice; replies sent, state kept by the other")
+        return turn.replies if turn else [Reply("…")]
+
+    # -- state ---------------------------------------------------------------
+
+    async def _load(self, incoming: Incoming, tenant: TenantConfig) -> tuple[Turn, int, bool]:
+        async with self.app.db.sessions() as session:
+            row = await session.get(ConversationState, incoming.identity)
+        person = await person_for_identity(self.app.db, incoming.identity)
+        state = DialogueState.from_dict(row.data if row else None)
+        lang = (row.language if row else None) or (person.language if person else None)
+        if lang not in LANGUAGES:
+            hint = (incoming.language_hint or "").split("-")[0].lower()
+            lang = (
+                hint if hint in LANGUAGES and hint in tenant.languages else tenant.default_language
+            )
+        if lang not in LANGUAGES:
+            lang = "de"
+        now = incoming.now or self.app.clock.now()
+        turn = Turn(
+            app=self.app,
+            identity=incoming.identity,
+            tenant=tenant,
+            state=state,
+            lang=lang,
+            now=now,
+            person=person,
+            understanding=self.understanding,
+        )
+        return turn, (row.version if row else 0), row is not None
+
+    async def _save(self, turn: Turn, version: int, exists: bool, drop: bool) -> None:
+        async with self.app.db.transaction() as session:
+            if drop:
+                await session.execute(
+                    delete(ConversationState).where(ConversationState.identity == turn.identity)
+                )
+                return
+            values: dict[str, Any] = {
+                "data": turn.state.to_dict(),
+                "language": turn.lang,
+                "updated_at": turn.now,
+                "tenant_slug": turn.tenant.slug,
+            }
+            if exists:
+                result = await session.execute(
+                    update(ConversationState)
+                    .where(
+                        ConversationState.identity == turn.identity,
+                        ConversationState.version == version,
+                    )
+                    .values(version=version + 1, **values)
+                )
+                if result.rowcount != 1:  # type: ignore[attr-defined]
+                    raise StateConflict()
+                return
+            session.add(ConversationState(identity=turn.identity, version=1, **values))
+            try:
+                await session.flush()
+            except IntegrityError as exc:
+                raise StateConflict() from exc
+
+    # -- one turn --------------------------------------------------------------
+
+    async def _turn(self, turn: Turn, incoming: Incoming) -> bool:
+        """Handle the event; True when the conversation's state is to be dropped."""
+        event = self._normalise(turn, incoming)
+        drop = False
+        if event.kind == "command":
+            drop = await self._command(turn, event.command, event.args)
+        elif event.kind == "button":
+            drop = await self._button(turn, event)
+        elif event.kind == "location":
+            await self._location(turn, event)
+        elif event.kind == "empty":
+            turn.say(turn.t("error.empty"))
+            await self._reask(turn)
+        else:
+            drop = await self._text(turn, event)
+        if not turn.replies:  # never silent
+            turn.say(turn.t("error.not_understood"), turn.menu())
+        return drop
+
+    def _normalise(self, turn: Turn, incoming: Incoming) -> Event:
+        if incoming.command is not None:
+            return Event(
+                "command",
+                command=incoming.command.strip().lstrip("/").lower(),
+                args=(incoming.args or "").strip(),
+            )
+        if incoming.button is not None:
+            return Event("button", payload=incoming.button.strip()[:200])
+        if incoming.location is not None:
+            return Event("location", location=incoming.location)
+        text = _CONTROL.sub(" ", incoming.text or "").strip()
+        if not text:
+            return Event("empty")
+        if text.startswith("/") and not text.startswith("/intent"):
+            name, _, args = text[1:].partition(" ")
+            if name.lower() in COMMANDS:
+                return Event("command", command=name.lower(), args=args.strip())
+        pressed = _pressed(turn.state, text)
+        if pressed is not None:
+            return Event("button", payload=pressed, text=text)
+        return Event("text", text=text[:MAX_TEXT])
+
+    async def _reask(self, turn: Turn) -> None:
+        """Ask the open question again, or offer the menu."""
+        form = FORMS.get(turn.state.flow or "")
+        slot = form.slot(turn.state.slot) if form else None
+        if slot is not None:
+            await slot.ask(turn)
+        elif not turn.replies or not turn.replies[-1].buttons:
+            turn.say(turn.t("menu.ask"), turn.menu())
+
+    # -- commands, buttons, locations ------------------------------------------
+
+    async def _command(self, turn: Turn, name: str, args: str) -> bool:
+        action = COMMANDS.get(name)
+        if action == "start":
+            match = _NEED_LINK.match(args)
+            if match:
+                await matches.detail(turn, int(match.group(1)))
+                return False
+            return await self._menu(turn, "start")
+        if action is None:
+            turn.say(turn.t("error.unknown_command"), turn.menu())
+            return False
+        return await self._menu(turn, action)
+
+    async def _menu(self, turn: Turn, action: str) -> bool:
+        state = turn.state
+        if action in ("cancel", "back"):
+            await (self._cancel(turn) if action == "cancel" else self._back(turn))
+            return False
+        if action != "language":
+            state.finish()
+            state.pending = None
+        if action == "start":
+            profile = await get_profile(turn.app.db, turn.person.id) if turn.person else None
+            if profile is None:
+                await onboarding.start(turn)
+            else:
+                turn.say(turn.t("welcome_back", tenant=turn.tenant.name), turn.menu())
+        elif action == "matches":
+            await matches.show(turn, kind="matches")
+        elif action == "search":
+            await search.start(turn)
+        elif action == "engagements":
+            await needs.engagements(turn)
+        elif action == "profile":
+            await onboarding.edit_profile(turn)
+        elif action == "pause":
+            await settings.ask_pause(turn)
+        elif action == "data":
+            await data.menu(turn)
+        elif action == "export":
+            await data.export(turn)
+        elif action == "delete":
+            await data.ask_delete(turn)
+        elif action == "language":
+            await settings.ask_language(turn)
+        elif action == "help":
+            await settings.help_text(turn)
+        elif action == "post":
+            await post_need.start(turn)
+        elif action == "menu":
+            turn.say(turn.t("menu.ask"), turn.menu())
+        else:
+            await matches.stale(turn)
+        return False
+
+    async def _button(self, turn: Turn, event: Event) -> bool:
+        payload = event.payload
+        head, _, rest = payload.partition(":")
+        if head == "nav":
+            if rest == "cancel":
+                await self._cancel(turn)
+            elif rest == "back":
+                await self._back(turn)
+            elif rest == "help":
+                await settings.help_text(turn)
+            elif rest == "menu":
+                turn.state.finish()
+                turn.say(turn.t("menu.ask"), turn.menu())
+            elif rest == "list":
+                await matches.back_to_list(turn)
+            else:
+                await self._stale(turn)
+            return False
+        if head == "menu":
+            return await self._menu(turn, rest)
+        if head == "lang":
+            if await settings.switch_language(turn, rest):
+                await self._reask(turn)
+            else:
+                await self._stale(turn)
+            return False
+        if head == "need" and re.fullmatch(r"\d{1,12}(:signup)?", rest):
+            if rest.endswith(":signup"):
+                turn.state.finish()
+                await needs.sign_up_payload(turn, payload)
+            else:
+                await matches.detail(turn, int(rest))
+            return False
+        if head == "more":
+            await matches.more(turn, payload)
+            return False
+        if head == "eng" and re.fullmatch(r"\d{1,12}:withdraw(:yes)?", rest):
+            await needs.withdraw_payload(turn, payload)
+            return False
+        if head == "pause":
+            await settings.set_pause(turn, payload)
+            return False
+        if head == "data":
+            if rest == "export":
+                await data.export(turn)
+            elif rest == "delete":
+                await data.ask_delete(turn)
+            elif rest == "delete:yes":
+                return await data.delete(turn)
+            else:
+                await self._stale(turn)
+            return False
+        if head == "intent":
+            await self._intent(turn, ParseResult(text="", intent=rest, confidence=1.0))
+            return False
+        if head == "f":
+            form = FORMS.get(turn.state.flow or "")
+            slot_name = rest.partition(":")[0]
+            if form is not None and slot_name == turn.state.slot:
+                await run_form(turn, form, event)
+                return False
+        await self._stale(turn)
+        return False
+
+    async def _stale(self, turn: Turn) -> None:
+        turn.say(turn.t("error.stale_button"))
+        await self._reask(turn)
+
+    async def _location(self, turn: Turn, event: Event) -> None:
+        form = FORMS.get(turn.state.flow or "")
+        slot = form.slot(turn.state.slot) if form else None
+        if form is not None and slot is not None and "location" in slot.sources:
+            await run_form(turn, form, event)
+            return
+        # Outside a form a shared location means "what is near here?".
+        turn.state.start("search")
+        turn.state.slot = "query"
+        await run_form(turn, search.FORM, event)
+
+    # -- text --------------------------------------------------------------------
+
+    async def _text(self, turn: Turn, event: Event) -> bool:
+        word = word_of(event.text)
+        if word == "back":
+            await self._back(turn)
+            return False
+        if word == "cancel":
+            await self._cancel(turn)
+            return False
+        if word == "more" and turn.state.flow is None and turn.state.view.get("kind"):
+            view = turn.state.view
+            await matches.show(
+                turn,
+                kind=view["kind"],
+                offset=int(view.get("offset", 0)) + 5,
+                flt=view.get("filter"),
+            )
+            return False
+        if not _has_letters_or_digits(event.text):
+            turn.say(turn.t("error.no_words"))
+            await self._reask(turn)
+            return False
+        if not _has_latin(event.text):
+            buttons = tuple(
+                Button(settings.LANGUAGE_NAMES[lang], f"lang:{lang}")
+                for lang in turn.tenant.languages
+                if lang in LANGUAGES
+            )
+            turn.say(turn.t("error.other_script"), buttons)
+            return False
+        parse = turn.understanding.parse(
+            event.text,
+            turn.lang,
+            now=turn.now,
+            tz=turn.tenant.timezone,
+            districts=turn.tenant.districts,
+        )
+        event.parse = parse
+        form = FORMS.get(turn.state.flow or "")
+        if form is not None:
+            if word == "help":
+                turn.say(turn.t("help.in_form"))
+                await self._reask(turn)
+                return False
+            if parse.intent in INTERRUPTS and parse.confidence >= SURE:
+                filled = await form.extract(turn, parse) if turn.state.slot != "consent" else {}
+                if not filled:
+                    return await self._intent(turn, parse)
+            await run_form(turn, form, event)
+            return False
+        if word == "help":
+            await settings.help_text(turn)
+            return False
+        if parse.confidence < turn.understanding.low_confidence:
+            await self._ask_back(turn, parse)
+            return False
+        return await self._intent(turn, parse)
+
+    async def _ask_back(self, turn: Turn, parse: ParseResult) -> None:
+        """Not sure what was meant: offer the likely intents, never guess."""
+        offered = [name for name, _ in parse.ranking if name in _INTENT_BUTTONS][:3]
+        buttons = [turn.button(_INTENT_BUTTONS[name], f"intent:{name}") for name in offered]
+        buttons += [b for b in turn.menu() if b.payload not in {x.payload for x in buttons}]
+        turn.say(turn.t("error.not_sure"), buttons[:6])
+
+    async def _intent(self, turn: Turn, parse: ParseResult) -> bool:
+        name = parse.intent
+        t = turn.t
+        if name in ("greet",):
+            return await self._menu(turn, "start")
+        if name in ("goodbye", "thank"):
+            turn.say(t(f"smalltalk.{name}"), turn.menu())
+        elif name == "help":
+            await settings.help_text(turn)
+        elif name == "cancel":
+            await self._cancel(turn)
+        elif name in ("find_engagement", "inform"):
+            await self._find(turn, parse)
+        elif name == "show_matches":
+            turn.state.finish()
+            await matches.show(turn, kind="matches")
+        elif name == "search":
+            await search.start(turn, parse)
+        elif name == "sign_up":
+            need_id = turn.state.view.get("need")
+            if need_id:
+                await needs.sign_up_payload(turn, f"need:{int(need_id)}:signup")
+            else:
+                await matches.show(turn, kind="matches")
+        elif name == "post_need":
+            await post_need.start(turn, parse)
+        elif name == "my_engagements":
+            return await self._menu(turn, "engagements")
+        elif name == "edit_profile":
+            return await self._menu(turn, "profile")
+        elif name == "pause_notifications":
+            return await self._menu(turn, "pause")
+        elif name == "delete_data":
+            return await self._menu(turn, "delete")
+        elif name == "export_data":
+            return await self._menu(turn, "export")
+        elif name == "privacy_info":
+            link = turn.tenant.privacy.policy_url
+            turn.say(
+                t("privacy.info", link=f'<a href="{link}">{t("consent.link")}</a>'),
+                (turn.button("menu.data", "menu:data"), turn.button("menu.main", "nav:menu")),
+            )
+        elif name == "change_language":
+            languages = parse.values("language")
+            if languages and await settings.switch_language(turn, languages[0]):
+                await self._reask(turn)
+            else:
+                await settings.ask_language(turn)
+        elif name == "feedback":
+            turn.say(t("smalltalk.feedback"), turn.menu())
+        elif name in ("affirm", "deny"):
+            turn.say(t("menu.ask"), turn.menu())
+        else:
+            turn.say(t("error.not_understood"), turn.menu())
+        return False
+
+    async def _find(self, turn: Turn, parse: ParseResult) -> None:
+        """ "Ich möchte … helfen": onboarding for newcomers, a search for the rest."""
+        profile = await get_profile(turn.app.db, turn.person.id) if turn.person else None
+        if turn.person is None:
+            await onboarding.start(turn)
+            return
+        if profile is None:
+            turn.state.start("onboarding")
+            turn.state.slots.update(await onboarding.FORM.extract(turn, parse))
+            await run_form(turn, onboarding.FORM, None)
+            return
+        if search.filter_of(turn, parse):
+            await search.start(turn, parse)
+        else:
+            await matches.show(turn, kind="matches")
+
+    # -- back and cancel ---------------------------------------------------------
+
+    async def _cancel(self, turn: Turn) -> None:
+        had_flow = turn.state.flow is not None
+        turn.state.finish()
+        turn.state.pending = None
+        turn.say(turn.t("cancel.done" if had_flow else "cancel.nothing"), turn.menu())
+
+    async def _back(self, turn: Turn) -> None:
+        state = turn.state
+        form = FORMS.get(state.flow or "")
+        if form is None:
+            if state.view.get("kind"):
+                await matches.back_to_list(turn)
+            else:
+                turn.say(turn.t("back.nothing"), turn.menu())
+            return
+        if state.asked and state.asked[-1] == state.slot:
+            state.asked.pop()
+        previous = state.asked[-1] if state.asked else None
+        slot = form.slot(previous)
+        if slot is None or previous == "consent":
+            turn.say(turn.t("back.at_start"))
+            await self._reask(turn)
+            return
+        state.slots.pop(previous, None)
+        state.slot = previous
+        turn.say(turn.t("back.done"))
+        await slot.ask(turn)
+
+
+_INTENT_BUTTONS = {
+    "find_engagement": "menu.matches",
+    "show_matches": "menu.matches",
+    "search": "menu.search",
+    "my_engagements": "menu.engagements",
+    "edit_profile": "menu.profile",
+    "pause_notifications": "menu.pause",
+    "post_need": "menu.post",
+    "help": "menu.help",
+    "change_language": "menu.language",
+    "export_data": "menu.data",
+    "delete_data": "menu.data",
+}
+
+
+def _pressed(state: DialogueState, text: str) -> str | None:
+    """The payload of an offered button typed by number ("2") or label."""
+    if not state.buttons:
+        return None
+    stripped = text.strip().rstrip(".)")
+    if stripped.isdigit():
+        index = int(stripped) - 1
+        return state.buttons[index][1] if 0 <= index < len(state.buttons) else None
+    key = _label_key(text)
+    if not key:
+        return None
+    for label, payload in state.buttons:
+        if _label_key(label) == key:
+            return payload
+    return None
+
+
+def _label_key(text: str) -> str:
+    # Emoji and check marks in labels are decoration, not part of the name.
+    return " ".join(
+        "".join(c for c in text.casefold() if c.isalnum() or c.isspace() or c in ".,-").split()
+    )
+
+
+def _has_letters_or_digits(text: str) -> bool:
+    return any(c.isalnum() for c in text)
+
+
+def _has_latin(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return True  # digits only ("52062") are fine
+    latin = sum(1 for c in letters if "LATIN" in unicodedata.name(c, ""))
+    return latin * 2 >= len(letters)
+
+
+def error_values(exc: DomainError) -> dict[str, str]:
+    """A domain error's values, escaped, for its text's placeholders."""
+    return {k: escape(v) for k, v in exc.params.items() if isinstance(v, str | int | float)}
+
+
+def _kind(incoming: Incoming) -> str:
+    for name in ("command", "button", "location", "text"):
+        if getattr(incoming, name) is not None:
+            return name
+    return "?"
+
+
+def build_engine(app: App) -> Engine:
+    """The engine for ``App.engine``: the NLU is trained once per process."""
+    return Engine(app, load_nlu(app))
+
+
+__all__ = ["Engine", "Texts", "build_engine"]

@@ -1,0 +1,73 @@
+"""My data: export as a JSON file, deletion after a confirmation.
+
+```mermaid
+flowchart LR
+  daten[Meine Daten] -->|Export| json([JSON-Datei])
+  daten -->|Löschen| sure{Wirklich?} -->|ja| gone([alles gelöscht, Gespräch neu])
+```
+"""
+
+from __future__ import annotations
+
+import json
+
+from core.services.export import export_person
+from core.services.people import delete_person
+from dialogue.messages import Attachment
+from dialogue.turn import Turn
+
+
+async def menu(turn: Turn) -> None:
+    t = turn.t
+    if turn.person is None:
+        turn.say(t("data.nothing"), turn.menu())
+        return
+    turn.say(
+        t("data.ask"),
+        (
+            turn.button("data.export", "data:export"),
+            turn.button("data.delete", "data:delete"),
+            turn.button("menu.main", "nav:menu"),
+        ),
+    )
+
+
+async def export(turn: Turn) -> None:
+    t = turn.t
+    if turn.person is None:
+        turn.say(t("data.nothing"), turn.menu())
+        return
+    data = await export_person(turn.app.db, turn.person.id)
+    content = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    turn.say(
+        t("data.exported"),
+        turn.menu(),
+        attachments=(Attachment("meine-daten.json", "application/json", content),),
+    )
+
+
+async def ask_delete(turn: Turn) -> None:
+    t = turn.t
+    if turn.person is None:
+        turn.say(t("data.nothing"), turn.menu())
+        return
+    turn.say(
+        t("data.delete_ask"),
+        (
+            turn.button("data.delete_yes", "data:delete:yes"),
+            turn.button("data.delete_no", "nav:menu"),
+        ),
+    )
+
+
+async def delete(turn: Turn) -> bool:
+    """Erase the person; True tells the engine to drop the conversation state too."""
+    if turn.person is None:
+        turn.say(turn.t("data.nothing"), turn.menu())
+        return False
+    await delete_person(turn.app.db, turn.person.id, turn.now)
+    turn.person = None
+    turn.state.finish()
+    turn.state.view = {}
+    turn.say(turn.t("data.deleted"), (turn.button("data.start_again", "menu:start"),))
+    return True

@@ -1,0 +1,148 @@
+"""Forms with slots (Rasa's idea, our code): a flow is data.
+
+A ``Form`` lists its slots in the order they are asked. Each ``Slot`` says
+where its value may come from (``sources``, for the reader and the docs),
+which text asks for it (``prompt``), how to build that question (``ask``)
+and how to take a direct answer (``accept``, the validator). The form's
+``extract`` fills *any* slot from the entities of a free text (mixed
+initiative) and ``complete`` runs once every slot has a value.
+
+``run_form`` is the one loop: take what the event gives, ask for the next
+missing slot, or complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dialogue.messages import Reply
+from dialogue.nlu.result import ParseResult
+from dialogue.turn import Event, Turn
+
+NO_DEFAULT = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a direct answer did to the slot asked for.
+
+    ``values``: slots filled. ``stay``: the answer was taken but the slot
+    is still open (a multi-choice toggled, a place to pick) and ``ask``
+    again. ``replied``: the accept function already answered (an error
+    with suggestions); nothing else is said."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    stay: bool = False
+    replied: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not self.values and not self.stay and not self.replied
+
+
+NOTHING = Outcome()
+
+AskFn = Callable[[Turn], Awaitable[None]]
+AcceptFn = Callable[[Turn, Event], Awaitable[Outcome]]
+ExtractFn = Callable[[Turn, ParseResult], Awaitable[dict[str, Any]]]
+CompleteFn = Callable[[Turn], Awaitable[None]]
+SkipFn = Callable[[Turn], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    name: str
+    prompt: str  # text key of the question
+    sources: tuple[str, ...]  # "entity:<name>", "button", "text", "location"
+    ask: AskFn
+    accept: AcceptFn
+    # A slot with a default is asked when the person goes step by step; when
+    # one answer jumps ahead (mixed initiative) it takes the default.
+    default: Any = NO_DEFAULT
+    skip: SkipFn | None = None  # not asked at all in this situation
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    name: str
+    slots: tuple[Slot, ...]
+    extract: ExtractFn
+    complete: CompleteFn
+    # Slots that are stepping stones (consent) do not count as "jumping ahead".
+    first_slot_after_jump: str | None = None
+
+    def slot(self, name: str | None) -> Slot | None:
+        return next((s for s in self.slots if s.name == name), None)
+
+
+async def run_form(turn: Turn, form: Form, event: Event | None) -> None:
+    """Handle one event inside ``form`` (``None``: just ask the next slot)."""
+    state = turn.state
+    current = form.slot(state.slot)
+    filled: dict[str, Any] = {}
+    if event is not None:
+        outcome = await _take(turn, form, current, event, filled)
+        if outcome.replied:
+            return
+        if outcome.stay and current is not None:
+            await current.ask(turn)
+            return
+        if not filled:
+            await _not_understood(turn, form, current, event)
+            return
+    state.slots.update(filled)
+    jumped = any(name != state.slot for name in filled)
+    if jumped:
+        for slot in form.slots:
+            if slot.name not in state.slots and slot.default is not NO_DEFAULT:
+                state.slots[slot.name] = slot.default
+    await ask_next(turn, form)
+
+
+async def ask_next(turn: Turn, form: Form) -> None:
+    state = turn.state
+    for slot in form.slots:
+        if slot.name in state.slots:
+            continue
+        if slot.skip is not None and slot.skip(turn):
+            continue
+        state.slot = slot.name
+        state.push_asked(slot.name)
+        await slot.ask(turn)
+        return
+    state.slot = None
+    await form.complete(turn)
+
+
+async def _take(
+    turn: Turn, form: Form, current: Slot | None, event: Event, filled: dict[str, Any]
+) -> Outcome:
+    outcome = NOTHING
+    if event.kind == "text" and event.parse is not None and current is not None:
+        # Entities fill their slots wherever they are, but not past a slot
+        # that must be answered first (consent).
+        if current.name != "consent":
+            filled.update(await form.extract(turn, event.parse))
+    if current is not None and current.name not in filled:
+        outcome = await current.accept(turn, event)
+        filled.update(outcome.values)
+    elif event.kind == "button" and current is None:
+        outcome = NOTHING
+    return outcome
+
+
+async def _not_understood(turn: Turn, form: Form, current: Slot | None, event: Event) -> None:
+    key = "error.not_understood_button" if event.kind == "button" else "error.not_understood"
+    turn.say(turn.t(key))
+    if current is not None:
+        await current.ask(turn)
+    else:
+        await ask_next(turn, form)
+
+
+def prompt_reply(turn: Turn, slot: Slot, text: str | None = None, **kwargs: Any) -> Reply:
+    """The standard question of a slot with back/cancel added to its buttons."""
+    buttons = tuple(kwargs.pop("buttons", ())) + turn.nav(back=len(turn.state.asked) > 1)
+    return turn.say(text or turn.t(slot.prompt), buttons, **kwargs)

@@ -1,0 +1,189 @@
+"""Matches and search results as short cards, "more" paging, need detail.
+
+```mermaid
+flowchart LR
+  list[Karten 1-5] -->|Mehr| list2[Karten 6-10 (edit)]
+  list -->|Nummer| detail[Detail] -->|Mitmachen| signup([Anmeldung + .ics])
+  detail -->|Zurück zur Liste| list
+```
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.errors import UnknownNeed
+from core.geo.distance import distance_km
+from core.matching import VolunteerView
+from core.models import NeedStatus
+from core.schedule import FULL_MASK
+from core.search import NO_FILTER, SearchFilter
+from core.services.matches import CardPage, matches_for_view
+from core.services.needs import need_detail
+from core.services.profiles import get_profile
+from dialogue import render
+from dialogue.markup import escape
+from dialogue.messages import Button
+from dialogue.turn import Turn
+
+PAGE = 5
+TITLE_IN_BUTTON = 28
+
+
+async def volunteer_view(turn: Turn) -> tuple[VolunteerView, bool]:
+    """The person's profile view, or the tenant's region for people without one."""
+    if turn.person is not None:
+        profile = await get_profile(turn.app.db, turn.person.id)
+        if profile is not None:
+            return profile.volunteer_view(), True
+    lat, lon = turn.tenant.region_center
+    person_id = turn.person.id if turn.person else 0
+    return VolunteerView(
+        person_id=person_id,
+        tenant_id=turn.tenant_id,
+        interests=frozenset(),
+        qualifications=frozenset(),
+        lat=lat,
+        lon=lon,
+        radius_km=turn.tenant.region_radius_km,
+        availability_mask=0,
+    ), False
+
+
+def filter_from(raw: dict[str, Any] | None) -> SearchFilter:
+    if not raw:
+        return NO_FILTER
+    center = raw.get("center")
+    return SearchFilter(
+        categories=tuple(raw.get("categories") or ()),
+        date_from=date.fromisoformat(raw["date_from"]) if raw.get("date_from") else None,
+        date_to=date.fromisoformat(raw["date_to"]) if raw.get("date_to") else None,
+        cell_mask=int(raw.get("cell_mask") or 0) & FULL_MASK,
+        center=(float(center[0]), float(center[1])) if center else None,
+        radius_km=float(raw["radius_km"]) if raw.get("radius_km") else None,
+        qualifications=tuple(raw.get("qualifications") or ()),
+    )
+
+
+async def show(
+    turn: Turn, *, kind: str, offset: int = 0, flt: dict[str, Any] | None = None
+) -> None:
+    """A page of cards; ``kind`` is "matches" (the profile) or "search"."""
+    t = turn.t
+    if flt is None and kind == "search":
+        flt = turn.state.view.get("filter") or {}
+    search = filter_from(flt if kind == "search" else None)
+    volunteer, has_profile = await volunteer_view(turn)
+    if kind == "matches" and not has_profile:
+        from dialogue.flows import onboarding
+
+        turn.say(t("matches.need_profile"))
+        await onboarding.start(turn, welcome=False)
+        return
+    page: CardPage = await matches_for_view(
+        turn.app.db,
+        volunteer,
+        turn.now,
+        flt=search,
+        tz=ZoneInfo(turn.tenant.timezone),
+        offset=offset,
+        limit=PAGE,
+    )
+    turn.state.view = {
+        "kind": kind,
+        "offset": offset,
+        "filter": flt or {},
+        "ids": [c.need.id for c in page.cards],
+    }
+    if not page.cards:
+        key = "matches.none_more" if offset else f"{kind}.none"
+        turn.say(
+            t(key),
+            (
+                turn.button("menu.search", "menu:search"),
+                turn.button("matches.widen", "menu:profile"),
+                turn.button("menu.main", "nav:menu"),
+            ),
+        )
+        return
+    header = t(f"{kind}.header") if offset == 0 else t("matches.more_header")
+    cards = [render.card(t, turn.app.taxonomy, offset + i + 1, c) for i, c in enumerate(page.cards)]
+    buttons = [
+        Button(f"{offset + i + 1} · {_short(c.need.title)}", f"need:{c.need.id}")
+        for i, c in enumerate(page.cards)
+    ]
+    if page.has_more:
+        buttons.append(turn.button("matches.more", f"more:{kind}:{offset + PAGE}"))
+    buttons.append(
+        turn.button("menu.search" if kind == "matches" else "search.again", "menu:search")
+    )
+    buttons.append(turn.button("menu.main", "nav:menu"))
+    turn.say(header + "\n\n" + "\n\n".join(cards), buttons, edit=offset > 0)
+
+
+def _short(title: str) -> str:
+    return title if len(title) <= TITLE_IN_BUTTON else title[: TITLE_IN_BUTTON - 1] + "…"
+
+
+async def more(turn: Turn, payload: str) -> None:
+    parts = payload.split(":")
+    if len(parts) != 3 or parts[1] not in ("matches", "search") or not parts[2].isdigit():
+        await stale(turn)
+        return
+    await show(turn, kind=parts[1], offset=int(parts[2]))
+
+
+async def detail(turn: Turn, need_id: int) -> None:
+    t = turn.t
+    try:
+        need = await need_detail(turn.app.db, need_id)
+    except UnknownNeed:
+        turn.say(t("error.unknown_need"), turn.menu())
+        return
+    visible = need.status in (NeedStatus.PUBLISHED, NeedStatus.FILLED) and (
+        need.ends_at is None or need.ends_at > turn.now
+    )
+    if not visible:
+        turn.say(t("error.need_not_open"), turn.menu())
+        return
+    volunteer, _ = await volunteer_view(turn)
+    center = (turn.state.view.get("filter") or {}).get("center")
+    origin = tuple(center) if center else (volunteer.lat, volunteer.lon)
+    km = None
+    if need.lat is not None and need.lon is not None and origin[0] is not None:
+        km = distance_km((float(origin[0]), float(origin[1])), (need.lat, need.lon))  # type: ignore[arg-type]
+    turn.state.view["need"] = need.id
+    key = "need.signup" if need.places_left > 0 else "need.waitlist"
+    buttons = [turn.button(key, f"need:{need.id}:signup")]
+    if turn.state.view.get("ids"):
+        buttons.append(turn.button("need.back_to_list", "nav:list"))
+    buttons.append(turn.button("menu.main", "nav:menu"))
+    turn.say(render.detail(t, turn.app.taxonomy, need, km), buttons)
+
+
+async def back_to_list(turn: Turn) -> None:
+    view = turn.state.view
+    if view.get("kind") in ("matches", "search"):
+        await show(
+            turn, kind=view["kind"], offset=int(view.get("offset") or 0), flt=view.get("filter")
+        )
+    else:
+        await stale(turn)
+
+
+async def stale(turn: Turn) -> None:
+    turn.say(turn.t("error.stale_button"), turn.menu())
+
+
+def describe_filter(turn: Turn, flt: dict[str, Any]) -> str:
+    t = turn.t
+    parts: list[str] = []
+    for code in flt.get("categories") or ():
+        parts.append(turn.app.taxonomy.label(code, turn.lang))
+    if flt.get("label"):
+        parts.append(flt["label"])
+    if flt.get("when"):
+        parts.append(t(f"search.when.{flt['when']}"))
+    return escape(", ".join(parts))

@@ -1,0 +1,160 @@
+"""Signing up for a need, my engagements, withdrawing.
+
+```mermaid
+flowchart LR
+  detail -->|need:<id>:signup| consent{Zustimmung?}
+  consent -->|nein| onboarding
+  consent -->|ja| signup([Platz + .ics]) & wait([Warteliste Platz N])
+  engagements[Meine Termine] -->|eng:<id>:withdraw| sure{Sicher?} -->|ja| withdrawn([abgemeldet; Nachrücker])
+```
+"""
+
+from __future__ import annotations
+
+from core.calendar import event_ics
+from core.errors import DomainError, UnknownNeed
+from core.services.needs import need_detail
+from core.services.signup import engagements_of, sign_up, withdraw
+from dialogue.markup import escape
+from dialogue.messages import Attachment
+from dialogue.turn import Turn
+
+
+async def sign_up_payload(turn: Turn, payload: str) -> None:
+    """``need:<id>:signup``."""
+    from dialogue.flows import onboarding
+
+    need_id = int(payload.split(":")[1])
+    t = turn.t
+    if turn.person is None:
+        turn.state.start("onboarding")
+        turn.state.pending = payload
+        turn.say(t("signup.consent_first"))
+        await onboarding.ask_consent(turn)
+        turn.state.slot = "consent"
+        turn.state.push_asked("consent")
+        return
+    try:
+        need = await need_detail(turn.app.db, need_id)
+        result = await sign_up(turn.app.db, turn.person.id, need_id, turn.now)
+    except UnknownNeed:
+        turn.say(t("error.unknown_need"), turn.menu())
+        return
+    except DomainError as exc:
+        turn.say(
+            t(exc.key),
+            (
+                turn.button("menu.engagements", "menu:engagements"),
+                turn.button("menu.matches", "menu:matches"),
+                turn.button("menu.main", "nav:menu"),
+            ),
+        )
+        return
+    buttons = (
+        turn.button("menu.engagements", "menu:engagements"),
+        turn.button("menu.matches", "menu:matches"),
+        turn.button("menu.main", "nav:menu"),
+    )
+    if result.waitlisted:
+        turn.say(
+            t(
+                "signup.waitlisted",
+                title=escape(need.title),
+                position=result.waitlist_position or 1,
+            ),
+            buttons,
+        )
+        return
+    attachments: tuple[Attachment, ...] = ()
+    if need.starts_at is not None:
+        ics = event_ics(
+            need_id=need.id,
+            tenant_slug=need.tenant_slug,
+            title=need.title,
+            starts_at=need.starts_at,
+            ends_at=need.ends_at,
+            stamp=turn.now,
+            description=f"{need.organisation}\n{need.description}".strip(),
+            location=need.place_label or "",
+            geo=(need.lat, need.lon) if need.lat is not None and need.lon is not None else None,
+        )
+        attachments = (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
+    text = t("signup.done", title=escape(need.title), organisation=escape(need.organisation))
+    if attachments:
+        text += "\n" + t("signup.calendar")
+    turn.say(text, buttons, attachments=attachments)
+
+
+async def engagements(turn: Turn) -> None:
+    t = turn.t
+    if turn.person is None:
+        turn.say(t("engagements.none"), turn.menu())
+        return
+    items = await engagements_of(turn.app.db, turn.person.id)
+    if not items:
+        turn.say(
+            t("engagements.none"),
+            (
+                turn.button("menu.matches", "menu:matches"),
+                turn.button("menu.search", "menu:search"),
+                turn.button("menu.main", "nav:menu"),
+            ),
+        )
+        return
+    lines = [t("engagements.header")]
+    buttons = []
+    for i, item in enumerate(items, 1):
+        when = t.when(item.starts_at) if item.starts_at else t("need.flexible")
+        line = f"{i}. <b>{escape(item.title)}</b> · {escape(when)}"
+        if item.waitlisted:
+            line += " · " + t("engagements.waitlisted")
+        lines.append(line)
+        buttons.append(turn.button("engagements.withdraw", f"eng:{item.id}:withdraw", number=i))
+    buttons.append(turn.button("menu.main", "nav:menu"))
+    turn.say("\n".join(lines), buttons)
+
+
+async def withdraw_payload(turn: Turn, payload: str) -> None:
+    """``eng:<id>:withdraw`` asks first; ``eng:<id>:withdraw:yes`` does it."""
+    parts = payload.split(":")
+    engagement_id = int(parts[1])
+    t = turn.t
+    if turn.person is None:
+        turn.say(t("error.unknown_engagement"), turn.menu())
+        return
+    if parts[-1] != "yes":
+        items = {e.id: e for e in await engagements_of(turn.app.db, turn.person.id)}
+        item = items.get(engagement_id)
+        if item is None:
+            turn.say(t("error.unknown_engagement"), turn.menu())
+            return
+        turn.say(
+            t("withdraw.ask", title=escape(item.title)),
+            (
+                turn.button("withdraw.yes", f"eng:{engagement_id}:withdraw:yes"),
+                turn.button("withdraw.no", "menu:engagements"),
+            ),
+        )
+        return
+    try:
+        result = await withdraw(turn.app.db, turn.person.id, engagement_id, turn.now)
+    except DomainError as exc:
+        turn.say(t(exc.key), turn.menu())
+        return
+    # The moved-up person's own message comes with the reminders (an outbox
+    # row); the channel or scheduler finds who in the reply's meta.
+    if result.moved_up_person_id is not None:
+        turn.meta["moved_up_person_id"] = str(result.moved_up_person_id)
+        turn.meta["moved_up_engagement_id"] = str(result.moved_up_engagement_id)
+    text = t("withdraw.done")
+    if result.moved_up_person_id is not None:
+        text += " " + t("withdraw.moved_up")
+    turn.say(
+        text,
+        (
+            turn.button("menu.engagements", "menu:engagements"),
+            turn.button("menu.matches", "menu:matches"),
+            turn.button("menu.main", "nav:menu"),
+        ),
+    )
+    turn.meta.clear()

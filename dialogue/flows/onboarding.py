@@ -1,0 +1,501 @@
+"""Onboarding: consent, interests, location, radius, availability, alerts,
+read-back. Also the profile edit (the same form, filled from the profile).
+
+```mermaid
+flowchart LR
+  consent -->|ja| interests --> location --> radius --> availability --> alerts --> confirm
+  consent -->|nein| stop([nichts gespeichert])
+  confirm -->|passt| save([Profil speichern, Treffer zeigen])
+  confirm -->|ändern| pick[welcher Punkt?] --> interests & location & radius & availability & alerts
+```
+
+A free text fills every slot it names ("samstags vormittags in Burtscheid
+mit Kindern"); radius and alerts then take their defaults and the read-back
+comes at once. No Person row exists before consent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.availability import ALL_CELLS, DAYPARTS, DAYS
+from core.services.people import register_with_consent
+from core.services.profiles import MAX_RADIUS_KM, ProfileData, get_profile, save_profile
+from core.taxonomy import CATEGORY_CODES
+from dialogue.flows import location as places
+from dialogue.flows.form import NOTHING, Form, Outcome, Slot, ask_next, prompt_reply
+from dialogue.markup import escape
+from dialogue.messages import Button
+from dialogue.nlu.result import ParseResult
+from dialogue.render import week
+from dialogue.turn import Event, Turn
+from dialogue.understanding import word_of
+
+RADII = (2, 5, 10, 25)
+DEFAULT_RADIUS = 10
+WEEKDAYS = DAYS[:5]
+PRESETS: dict[str, tuple[str, ...]] = {
+    "wd_vormittag": tuple(f"{d}:vormittag" for d in WEEKDAYS),
+    "wd_nachmittag": tuple(f"{d}:nachmittag" for d in WEEKDAYS),
+    "wd_abend": tuple(f"{d}:abend" for d in WEEKDAYS),
+    "weekend": tuple(f"{d}:{p}" for d in ("sa", "so") for p in DAYPARTS),
+    "any": ALL_CELLS,
+}
+EDITABLE = ("interests", "location", "radius", "availability", "alerts")
+
+
+def _answer(event: Event) -> str | None:
+    """yes/no from a button, a fixed word or the intent."""
+    if event.kind == "button":
+        return event.payload.rsplit(":", 1)[-1]
+    if event.kind == "text":
+        word = word_of(event.text)
+        if word in ("yes", "no"):
+            return word
+        if event.parse is not None and event.parse.confidence >= 0.5:
+            if event.parse.intent == "affirm":
+                return "yes"
+            if event.parse.intent == "deny":
+                return "no"
+    return None
+
+
+# -- consent -------------------------------------------------------------------
+
+
+def _has_consent(turn: Turn) -> bool:
+    return (
+        turn.person is not None
+        and turn.person.consent_version == turn.tenant.privacy.consent_version
+    )
+
+
+async def ask_consent(turn: Turn) -> None:
+    t = turn.t
+    link = f'<a href="{escape(turn.tenant.privacy.policy_url)}">{t("consent.link")}</a>'
+    turn.say(
+        t("consent.ask", link=link),
+        (
+            t_button(turn, "consent.yes", "f:consent:yes"),
+            t_button(turn, "consent.no", "f:consent:no"),
+        ),
+    )
+
+
+def t_button(turn: Turn, key: str, payload: str) -> Button:
+    return Button(turn.t(key), payload)
+
+
+async def accept_consent(turn: Turn, event: Event) -> Outcome:
+    answer = _answer(event)
+    if answer == "yes":
+        version = turn.tenant.privacy.consent_version
+        turn.person = await register_with_consent(
+            turn.app.db,
+            tenant_slug=turn.tenant.slug,
+            identity=turn.identity,
+            consent_version=version,
+            language=turn.lang,
+            now=turn.now,
+        )
+        turn.say(turn.t("consent.thanks"))
+        if turn.state.pending:
+            return Outcome({"consent": version}, replied=await _run_pending(turn))
+        return Outcome({"consent": version})
+    if answer == "no":
+        turn.state.finish()
+        turn.say(
+            turn.t("consent.declined"),
+            (
+                t_button(turn, "consent.yes_after_all", "menu:start"),
+                t_button(turn, "menu.search", "menu:search"),
+                t_button(turn, "menu.help", "nav:help"),
+            ),
+        )
+        return Outcome(replied=True)
+    return NOTHING
+
+
+async def _run_pending(turn: Turn) -> bool:
+    """A sign-up pressed before consent runs right after it."""
+    from dialogue.flows import needs
+
+    payload, turn.state.pending = turn.state.pending, None
+    if payload and payload.startswith("need:") and payload.endswith(":signup"):
+        turn.state.finish()
+        await needs.sign_up_payload(turn, payload)
+        return True
+    return False
+
+
+# -- interests -------------------------------------------------------------------
+
+
+async def ask_interests(turn: Turn) -> None:
+    chosen = set(turn.state.slots.get("_interests", []))
+    taxonomy = turn.app.taxonomy
+    buttons = []
+    for code in CATEGORY_CODES:
+        mark = "✅ " if code in chosen else f"{taxonomy.emoji(code)} "
+        buttons.append(Button(mark + taxonomy.label(code, turn.lang), f"f:interests:{code}"))
+    buttons.append(Button(turn.t("interests.done"), "f:interests:done"))
+    text = turn.t("interests.ask")
+    if chosen:
+        labels = ", ".join(taxonomy.label(c, turn.lang) for c in CATEGORY_CODES if c in chosen)
+        text += "\n" + turn.t("interests.chosen", labels=escape(labels))
+    prompt_reply(turn, SLOTS["interests"], text, buttons=buttons, per_row=2)
+
+
+async def accept_interests(turn: Turn, event: Event) -> Outcome:
+    chosen: list[str] = list(turn.state.slots.get("_interests", []))
+    if event.kind == "button":
+        value = event.payload.split(":", 2)[2]
+        if value == "done":
+            return Outcome({"interests": chosen})
+        if value in CATEGORY_CODES:
+            if value in chosen:
+                chosen.remove(value)
+            else:
+                chosen.append(value)
+            turn.state.slots["_interests"] = chosen
+            return Outcome(stay=True)
+        return NOTHING
+    if event.kind == "text":
+        if word_of(event.text) in ("done", "yes"):
+            return Outcome({"interests": chosen})
+        if turn.t("interests.any_word") in event.text.casefold():
+            return Outcome({"interests": []})
+    return NOTHING
+
+
+# -- location --------------------------------------------------------------------
+
+
+async def ask_location(turn: Turn) -> None:
+    prompt_reply(turn, SLOTS["location"], request_location=True)
+
+
+async def accept_location(turn: Turn, event: Event) -> Outcome:
+    if event.kind == "location" and event.location is not None:
+        value = places.from_shared(turn, event.location)
+        if value is None:
+            turn.say(turn.t("error.location_nowhere"), turn.nav(), request_location=True)
+            return Outcome(replied=True)
+        return Outcome({"location": value})
+    if event.kind == "button":
+        value = places.pick(turn, event.payload.split(":", 2)[2], "location")
+        if value is None:
+            return Outcome(replied=bool(turn.replies))
+        return Outcome({"location": value})
+    if event.kind == "text" and event.text.strip():
+        value = places.resolve(turn, event.text, "location")
+        return Outcome({"location": value}) if value else Outcome(replied=True)
+    return NOTHING
+
+
+# -- radius ----------------------------------------------------------------------
+
+
+async def ask_radius(turn: Turn) -> None:
+    buttons = [Button(turn.t.km(r).replace(",0", ""), f"f:radius:{r}") for r in RADII]
+    prompt_reply(turn, SLOTS["radius"], buttons=buttons, per_row=4)
+
+
+def _radius(value: str) -> float | None:
+    try:
+        radius = float(value.replace(",", ".").lower().replace("km", "").strip())
+    except ValueError:
+        return None
+    return radius if 0 < radius <= MAX_RADIUS_KM else None
+
+
+async def accept_radius(turn: Turn, event: Event) -> Outcome:
+    raw = event.payload.split(":", 2)[2] if event.kind == "button" else event.text
+    radius = _radius(raw) if raw else None
+    if radius is None:
+        if event.kind == "text" and raw and any(c.isdigit() for c in raw):
+            turn.say(turn.t("error.invalid_radius", max=int(MAX_RADIUS_KM)))
+            await ask_radius(turn)
+            return Outcome(replied=True)
+        return NOTHING
+    return Outcome({"radius": radius})
+
+
+# -- availability ------------------------------------------------------------------
+
+
+async def ask_availability(turn: Turn) -> None:
+    pending = turn.state.slots.get("_availability") or {"cells": [], "spontaneous": False}
+    cells = set(pending["cells"])
+    buttons = []
+    for name, preset in PRESETS.items():
+        mark = "✅ " if cells >= set(preset) else ""
+        buttons.append(Button(mark + turn.t(f"availability.{name}"), f"f:availability:{name}"))
+    mark = "✅ " if pending.get("spontaneous") else ""
+    buttons.append(Button(mark + turn.t("availability.spontaneous"), "f:availability:spontaneous"))
+    buttons.append(Button(turn.t("availability.done"), "f:availability:done"))
+    text = turn.t("availability.ask")
+    if cells or pending.get("spontaneous"):
+        text += "\n" + turn.t(
+            "availability.chosen",
+            week=escape(week(turn.t, cells, bool(pending.get("spontaneous")))),
+        )
+    prompt_reply(turn, SLOTS["availability"], text, buttons=buttons, per_row=2)
+
+
+async def accept_availability(turn: Turn, event: Event) -> Outcome:
+    pending = dict(turn.state.slots.get("_availability") or {"cells": [], "spontaneous": False})
+    if event.kind == "button":
+        value = event.payload.split(":", 2)[2]
+        if value == "done":
+            if not pending["cells"] and not pending["spontaneous"]:
+                pending["cells"] = list(ALL_CELLS)  # "no preference": any time fits
+            return Outcome({"availability": pending})
+        if value == "spontaneous":
+            pending["spontaneous"] = not pending["spontaneous"]
+        elif value in PRESETS:
+            cells = set(pending["cells"])
+            preset = set(PRESETS[value])
+            pending["cells"] = sorted(
+                cells - preset if cells >= preset else cells | preset, key=ALL_CELLS.index
+            )
+        else:
+            return NOTHING
+        turn.state.slots["_availability"] = pending
+        return Outcome(stay=True)
+    if event.kind == "text" and word_of(event.text) in ("done", "yes"):
+        return await accept_availability(turn, _button("f:availability:done"))
+    return NOTHING
+
+
+def _button(payload: str) -> Event:
+    return Event(kind="button", payload=payload)
+
+
+# -- alerts ------------------------------------------------------------------------
+
+
+async def ask_alerts(turn: Turn) -> None:
+    prompt_reply(
+        turn,
+        SLOTS["alerts"],
+        buttons=(
+            t_button(turn, "alerts.yes", "f:alerts:yes"),
+            t_button(turn, "alerts.no", "f:alerts:no"),
+        ),
+    )
+
+
+async def accept_alerts(turn: Turn, event: Event) -> Outcome:
+    answer = _answer(event)
+    if answer in ("yes", "no"):
+        return Outcome({"alerts": answer == "yes"})
+    return NOTHING
+
+
+# -- read-back -----------------------------------------------------------------------
+
+
+def summary(turn: Turn, slots: dict[str, Any]) -> str:
+    t, taxonomy = turn.t, turn.app.taxonomy
+    interests = slots.get("interests") or []
+    labels = ", ".join(taxonomy.label(c, turn.lang) for c in interests) or t("summary.any")
+    location = slots.get("location") or {}
+    avail = slots.get("availability") or {}
+    lines = [
+        t("summary.interests", value=escape(labels)),
+        t(
+            "summary.location",
+            value=escape(location.get("label", "–")),
+            radius=t.km(float(slots.get("radius", DEFAULT_RADIUS))).replace(",0", ""),
+        ),
+        t(
+            "summary.availability",
+            value=escape(week(t, avail.get("cells", []), bool(avail.get("spontaneous")))),
+        ),
+        t("summary.alerts", value=t("summary.yes" if slots.get("alerts") else "summary.no")),
+    ]
+    return "\n".join(lines)
+
+
+async def ask_confirm(turn: Turn) -> None:
+    text = turn.t("confirm.ask") + "\n" + summary(turn, turn.state.slots)
+    turn.say(
+        text,
+        (
+            t_button(turn, "confirm.yes", "f:confirm:yes"),
+            t_button(turn, "confirm.change", "f:confirm:change"),
+            *turn.nav(),
+        ),
+    )
+
+
+async def accept_confirm(turn: Turn, event: Event) -> Outcome:
+    if event.kind == "button":
+        rest = event.payload.split(":", 2)[2]
+        if rest == "yes":
+            return Outcome({"confirm": True})
+        if rest == "change":
+            buttons = [t_button(turn, f"change.{s}", f"f:confirm:edit:{s}") for s in EDITABLE]
+            turn.say(turn.t("change.ask"), (*buttons, *turn.nav()), per_row=2)
+            return Outcome(replied=True)
+        if rest.startswith("edit:") and rest[5:] in EDITABLE:
+            await edit(turn, rest[5:])
+            return Outcome(replied=True)
+        return NOTHING
+    answer = _answer(event)
+    if answer == "yes":
+        return Outcome({"confirm": True})
+    if answer == "no":
+        return await accept_confirm(turn, _button("f:confirm:change"))
+    return NOTHING
+
+
+async def edit(turn: Turn, slot: str) -> None:
+    """Ask one slot again; the read-back follows."""
+    turn.state.slots.pop(slot, None)
+    turn.state.slots.pop("_" + slot, None)
+    turn.state.editing = True
+    await ask_next(turn, FORM)
+
+
+# -- mixed initiative, completion -----------------------------------------------------
+
+
+async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    categories = [c for c in parse.values("category") if turn.app.taxonomy.is_category(c)]
+    if categories:
+        pending = list(turn.state.slots.get("_interests", []))
+        values["interests"] = list(dict.fromkeys(pending + categories))
+    names = parse.values("postcode") + parse.values("place")
+    for name in names:
+        found = places.candidates(turn, name)
+        if found:
+            values["location"] = places.place_value(found[0].lat, found[0].lon, found[0].name)
+            break
+    for raw in parse.values("radius_km"):
+        radius = _radius(raw)
+        if radius is not None:
+            values["radius"] = radius
+    if parse.availability or parse.spontaneous:
+        values["availability"] = {
+            "cells": [c for c in ALL_CELLS if c in set(parse.availability)],
+            "spontaneous": parse.spontaneous,
+        }
+    if parse.values("urgency") and turn.state.slot == "alerts":
+        values["alerts"] = True
+    return values
+
+
+async def complete(turn: Turn) -> None:
+    from dialogue.flows import matches
+
+    slots = turn.state.slots
+    person = turn.person
+    if person is None:  # consent withdrawn meanwhile: start over
+        turn.state.finish()
+        await start(turn)
+        return
+    location = slots.get("location") or {}
+    avail = slots.get("availability") or {}
+    old = await get_profile(turn.app.db, person.id)
+    data = ProfileData(
+        person_id=person.id,
+        tenant_id=person.tenant_id,
+        interests=tuple(slots.get("interests") or ()),
+        qualifications=old.qualifications if old else (),
+        home_lat=location.get("lat"),
+        home_lon=location.get("lon"),
+        home_label=location.get("label"),
+        radius_km=float(slots.get("radius", DEFAULT_RADIUS)),
+        availability=tuple(avail.get("cells") or ()),
+        spontaneous=bool(avail.get("spontaneous")),
+        urgent_alerts=bool(slots.get("alerts")),
+        digest=old.digest if old else False,
+        paused_until=old.paused_until if old else None,
+        muted_kinds=old.muted_kinds if old else (),
+    )
+    await save_profile(turn.app.db, data, turn.app.taxonomy, turn.now)
+    turn.state.finish()
+    turn.say(turn.t("confirm.saved"))
+    await matches.show(turn, kind="matches", offset=0)
+
+
+SLOTS: dict[str, Slot] = {
+    "consent": Slot(
+        "consent", "consent.ask", ("button", "text"), ask_consent, accept_consent, skip=_has_consent
+    ),
+    "interests": Slot(
+        "interests",
+        "interests.ask",
+        ("entity:category", "button", "text"),
+        ask_interests,
+        accept_interests,
+    ),
+    "location": Slot(
+        "location",
+        "location.ask",
+        ("location", "entity:place", "entity:postcode", "button", "text"),
+        ask_location,
+        accept_location,
+    ),
+    "radius": Slot(
+        "radius",
+        "radius.ask",
+        ("entity:radius_km", "button", "text"),
+        ask_radius,
+        accept_radius,
+        default=DEFAULT_RADIUS,
+    ),
+    "availability": Slot(
+        "availability",
+        "availability.ask",
+        ("availability", "entity:weekday", "entity:daypart", "button", "text"),
+        ask_availability,
+        accept_availability,
+    ),
+    "alerts": Slot(
+        "alerts", "alerts.ask", ("button", "text"), ask_alerts, accept_alerts, default=False
+    ),
+    "confirm": Slot("confirm", "confirm.ask", ("button", "text"), ask_confirm, accept_confirm),
+}
+FORM = Form("onboarding", tuple(SLOTS.values()), extract, complete)
+
+
+async def start(turn: Turn, *, welcome: bool = True) -> None:
+    """Begin (or begin again): welcome, then the first open slot."""
+    turn.state.start("onboarding")
+    if welcome:
+        turn.say(
+            turn.t(
+                "welcome",
+                tenant=escape(turn.tenant.name),
+                bot=escape(turn.tenant.branding.bot_name),
+            )
+        )
+    await ask_next(turn, FORM)
+
+
+async def edit_profile(turn: Turn) -> None:
+    """The profile as a read-back, each item changeable."""
+    if turn.person is None:
+        await start(turn)
+        return
+    profile = await get_profile(turn.app.db, turn.person.id)
+    if profile is None:
+        await start(turn, welcome=False)
+        return
+    slots: dict[str, Any] = {
+        "consent": turn.person.consent_version,
+        "interests": list(profile.interests),
+        "radius": profile.radius_km,
+        "availability": {"cells": list(profile.availability), "spontaneous": profile.spontaneous},
+        "alerts": profile.urgent_alerts,
+    }
+    if profile.home_lat is not None and profile.home_lon is not None:
+        slots["location"] = places.place_value(
+            profile.home_lat, profile.home_lon, profile.home_label or ""
+        )
+    turn.state.start("onboarding", slots)
+    await ask_next(turn, FORM)

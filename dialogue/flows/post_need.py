@@ -1,0 +1,316 @@
+"""Posting a need by message, for people linked to an organisation.
+
+"Wir brauchen morgen 3 Leute für die Tafel, 10-14 Uhr" fills title, date,
+time, count and category at once; the bot asks only for what is missing,
+shows a preview and posts on confirmation (``needs.post_need``).
+
+```mermaid
+flowchart LR
+  text[Nachricht] --> org --> title --> category --> day --> time --> count --> place --> preview
+  preview -->|veröffentlichen| post([post_need: Prüfung oder veröffentlicht])
+```
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.errors import DomainError
+from core.schedule import local_range
+from core.services.needs import MAX_HELPERS, NeedInput, post_need
+from core.services.org_links import organisations_of_person
+from core.taxonomy import CATEGORY_CODES
+from dialogue.flows import location as places
+from dialogue.flows.form import NOTHING, Form, Outcome, Slot, ask_next, prompt_reply
+from dialogue.markup import escape
+from dialogue.messages import Button
+from dialogue.nlu.result import ParseResult
+from dialogue.turn import Event, Turn
+from dialogue.understanding import word_of
+
+_FOR = re.compile(
+    r"\b(?:für|fuer|for|bei|beim|at)\s+((?:die|den|das|dem|der|the|our|unsere[nmr]?)\s+)?"
+    r"([\wäöüÄÖÜß\-]+(?:\s+[A-ZÄÖÜ][\wäöüß\-]+)?)"
+)
+_TIME = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*(?:-|–|bis|to)\s*(\d{1,2})(?::(\d{2}))?")
+
+
+def guess_title(turn: Turn, text: str) -> str | None:
+    match = _FOR.search(text)
+    if not match:
+        return None
+    what = (match.group(1) or "") + match.group(2)
+    return turn.t("post.title_for", what=what.strip())[:120]
+
+
+async def ask_org(turn: Turn) -> None:
+    orgs = turn.state.slots.get("_orgs") or []
+    buttons = [Button(name, f"f:org:{oid}") for oid, name in orgs]
+    prompt_reply(turn, SLOTS["org"], buttons=buttons)
+
+
+async def accept_org(turn: Turn, event: Event) -> Outcome:
+    if event.kind == "button":
+        value = event.payload.split(":")[-1]
+        ids = {str(oid) for oid, _ in turn.state.slots.get("_orgs") or []}
+        if value in ids:
+            return Outcome({"org": int(value)})
+    return NOTHING
+
+
+async def ask_title(turn: Turn) -> None:
+    prompt_reply(turn, SLOTS["title"])
+
+
+async def accept_title(turn: Turn, event: Event) -> Outcome:
+    if event.kind == "text" and 3 <= len(event.text.strip()) <= 120:
+        return Outcome({"title": event.text.strip()})
+    if event.kind == "text" and event.text.strip():
+        turn.say(turn.t("post.title_invalid"))
+        await ask_title(turn)
+        return Outcome(replied=True)
+    return NOTHING
+
+
+async def ask_category(turn: Turn) -> None:
+    tax = turn.app.taxonomy
+    buttons = [
+        Button(f"{tax.emoji(c)} {tax.label(c, turn.lang)}".strip(), f"f:category:{c}")
+        for c in CATEGORY_CODES
+    ]
+    prompt_reply(turn, SLOTS["category"], buttons=buttons, per_row=2)
+
+
+async def accept_category(turn: Turn, event: Event) -> Outcome:
+    if event.kind == "button":
+        value = event.payload.split(":")[-1]
+        if value in CATEGORY_CODES:
+            return Outcome({"category": value})
+    return NOTHING
+
+
+async def ask_day(turn: Turn) -> None:
+    prompt_reply(turn, SLOTS["day"])
+
+
+async def accept_day(turn: Turn, event: Event) -> Outcome:
+    return NOTHING  # dates come from the NLU's date entity ("morgen", "5.12.")
+
+
+async def ask_time(turn: Turn) -> None:
+    prompt_reply(turn, SLOTS["time"])
+
+
+def _time_range(text: str) -> dict[str, str] | None:
+    match = _TIME.match(text)
+    if not match:
+        return None
+    h1, m1, h2, m2 = match.groups()
+    try:
+        start, end = time(int(h1), int(m1 or 0)), time(int(h2), int(m2 or 0))
+    except ValueError:
+        return None
+    return {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")}
+
+
+async def accept_time(turn: Turn, event: Event) -> Outcome:
+    if event.kind == "text":
+        value = _time_range(event.text)
+        if value:
+            return Outcome({"time": value})
+    return NOTHING
+
+
+async def ask_count(turn: Turn) -> None:
+    buttons = [Button(str(n), f"f:count:{n}") for n in (1, 2, 3, 5, 10)]
+    prompt_reply(turn, SLOTS["count"], buttons=buttons, per_row=5)
+
+
+async def accept_count(turn: Turn, event: Event) -> Outcome:
+    raw = event.payload.split(":")[-1] if event.kind == "button" else event.text.strip()
+    if raw.isdigit() and 1 <= int(raw) <= MAX_HELPERS:
+        return Outcome({"count": int(raw)})
+    return NOTHING
+
+
+async def ask_place(turn: Turn) -> None:
+    prompt_reply(
+        turn,
+        SLOTS["place"],
+        buttons=(turn.button("post.remote", "f:place:remote"),),
+        request_location=True,
+    )
+
+
+async def accept_place(turn: Turn, event: Event) -> Outcome:
+    if event.kind == "button":
+        rest = event.payload.split(":", 2)[2]
+        if rest == "remote":
+            return Outcome({"place": {"remote": True, "label": turn.t("post.remote")}})
+        value = places.pick(turn, rest, "place")
+        return Outcome({"place": value}) if value else Outcome(replied=bool(turn.replies))
+    if event.kind == "location" and event.location is not None:
+        shared = places.from_shared(turn, event.location)
+        if shared is None:
+            turn.say(turn.t("error.location_nowhere"), turn.nav(), request_location=True)
+            return Outcome(replied=True)
+        return Outcome({"place": shared})
+    if event.kind == "text" and event.text.strip():
+        value = places.resolve(turn, event.text, "place")
+        return Outcome({"place": value}) if value else Outcome(replied=True)
+    return NOTHING
+
+
+def preview(turn: Turn) -> str:
+    s, t = turn.state.slots, turn.t
+    start, end = _range(turn)
+    org_name = dict((oid, name) for oid, name in s.get("_orgs") or []).get(s.get("org"), "")
+    return "\n".join(
+        [
+            t("post.preview"),
+            f"<b>{escape(s.get('title', ''))}</b>",
+            escape(org_name),
+            t("need.when", when=escape(t.when_range(start, end))),
+            t("need.where", where=escape((s.get("place") or {}).get("label", ""))),
+            t(
+                "need.category",
+                category=escape(turn.app.taxonomy.label(s.get("category", ""), turn.lang)),
+            ),
+            t("post.count", count=s.get("count", 1)),
+        ]
+    )
+
+
+def _range(turn: Turn) -> tuple[Any, Any]:
+    s = turn.state.slots
+    tz = ZoneInfo(turn.tenant.timezone)
+    day = date.fromisoformat(s["day"])
+    times = s["time"]
+    return local_range(
+        day, time.fromisoformat(times["start"]), time.fromisoformat(times["end"]), tz
+    )
+
+
+async def ask_confirm(turn: Turn) -> None:
+    turn.say(preview(turn), (turn.button("post.publish", "f:confirm:yes"), *turn.nav()))
+
+
+async def accept_confirm(turn: Turn, event: Event) -> Outcome:
+    if (event.kind == "button" and event.payload.endswith(":yes")) or (
+        event.kind == "text" and word_of(event.text) == "yes"
+    ):
+        return Outcome({"confirm": True})
+    return NOTHING
+
+
+async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    categories = parse.values("category")
+    if categories and categories[0] in CATEGORY_CODES:
+        values["category"] = categories[0]
+    dates = parse.values("date")
+    if dates:
+        try:
+            if date.fromisoformat(dates[0]) >= turn.now.astimezone(turn.t.tz).date():
+                values["day"] = dates[0]
+        except ValueError:
+            pass
+    times = parse.values("time")
+    if len(times) >= 2:
+        values["time"] = {"start": times[0], "end": times[1]}
+    counts = [c for c in parse.values("count") if c.isdigit() and 1 <= int(c) <= MAX_HELPERS]
+    if counts:
+        values["count"] = int(counts[0])
+    for name in parse.values("postcode") + parse.values("place"):
+        found = places.candidates(turn, name)
+        if found:
+            values["place"] = places.place_value(found[0].lat, found[0].lon, found[0].name)
+            break
+    if "title" not in turn.state.slots and turn.state.slot != "title":
+        title = guess_title(turn, parse.text)
+        if title:
+            values["title"] = title
+    return values
+
+
+async def complete(turn: Turn) -> None:
+    s, t = turn.state.slots, turn.t
+    start, end = _range(turn)
+    place = s.get("place") or {}
+    data = NeedInput(
+        title=s["title"],
+        category=s["category"],
+        remote=bool(place.get("remote")),
+        lat=place.get("lat"),
+        lon=place.get("lon"),
+        place_label=place.get("label"),
+        starts_at=start,
+        ends_at=end,
+        helpers_wanted=int(s.get("count", 1)),
+    )
+    try:
+        ref = await post_need(
+            turn.app.db,
+            organisation_id=int(s["org"]),
+            data=data,
+            taxonomy=turn.app.taxonomy,
+            places=turn.app.places,
+            now=turn.now,
+            tz=ZoneInfo(turn.tenant.timezone),
+            actor=f"person:{turn.person.id if turn.person else 0}",
+            created_by_person_id=turn.person.id if turn.person else None,
+        )
+    except DomainError as exc:
+        turn.say(t(exc.key), turn.nav(back=True))
+        turn.state.slots.pop("confirm", None)
+        return
+    turn.state.finish()
+    key = "post.published" if ref.status.value == "published" else "post.pending"
+    turn.say(t(key), turn.menu())
+
+
+SLOTS = {
+    "org": Slot("org", "post.ask_org", ("button",), ask_org, accept_org),
+    "title": Slot("title", "post.ask_title", ("text",), ask_title, accept_title),
+    "category": Slot(
+        "category",
+        "post.ask_category",
+        ("entity:category", "button"),
+        ask_category,
+        accept_category,
+    ),
+    "day": Slot("day", "post.ask_day", ("entity:date",), ask_day, accept_day),
+    "time": Slot("time", "post.ask_time", ("entity:time", "text"), ask_time, accept_time),
+    "count": Slot(
+        "count", "post.ask_count", ("entity:count", "button", "text"), ask_count, accept_count
+    ),
+    "place": Slot(
+        "place",
+        "post.ask_place",
+        ("entity:place", "entity:postcode", "location", "button", "text"),
+        ask_place,
+        accept_place,
+    ),
+    "confirm": Slot("confirm", "post.preview", ("button", "text"), ask_confirm, accept_confirm),
+}
+FORM = Form("post_need", tuple(SLOTS.values()), extract, complete)
+
+
+async def start(turn: Turn, parse: ParseResult | None = None) -> None:
+    t = turn.t
+    if turn.person is None:
+        turn.say(t("post.not_linked"), turn.menu())
+        return
+    orgs = await organisations_of_person(turn.app.db, turn.person.id)
+    if not orgs:
+        turn.say(t("post.not_linked"), turn.menu())
+        return
+    turn.state.start("post_need", {"_orgs": [[o.id, o.name] for o in orgs]})
+    if len(orgs) == 1:
+        turn.state.slots["org"] = orgs[0].id
+    if parse is not None:
+        turn.state.slots.update(await extract(turn, parse))
+    await ask_next(turn, FORM)

@@ -1,0 +1,182 @@
+"""Search with filters, by buttons or by sentence ("Umwelt in Aachen am Wochenende").
+
+One slot, ``query``: a filter built from the entities of a text (category,
+place or postcode, radius, date, weekday/day part, qualification) or from
+a button (a category, a time frame). Completing it shows the cards.
+
+```mermaid
+flowchart LR
+  ask[Was suchst du?] -->|Satz / Knopf| results[Karten] -->|Mehr| results
+```
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from core.availability import DAYPARTS
+from core.schedule import mask_of
+from core.taxonomy import CATEGORY_CODES
+from dialogue.flows import location as places
+from dialogue.flows import matches
+from dialogue.flows.form import NOTHING, Form, Outcome, Slot, ask_next, prompt_reply
+from dialogue.messages import Button
+from dialogue.nlu.result import ParseResult
+from dialogue.turn import Event, Turn
+
+QUICK_CATEGORIES = (
+    "umwelt",
+    "kinder_jugend",
+    "senioren",
+    "soziales",
+    "tiere",
+    "kultur",
+    "sport",
+    "integration",
+)
+WHEN = ("today", "weekend", "week")
+
+
+def _today(turn: Turn) -> date:
+    return turn.now.astimezone(turn.t.tz).date()
+
+
+def when_filter(turn: Turn, when: str) -> dict[str, Any]:
+    today = _today(turn)
+    if when == "today":
+        return {"date_from": today.isoformat(), "date_to": today.isoformat(), "when": when}
+    if when == "weekend":
+        saturday = today + timedelta(days=(5 - today.weekday()) % 7)
+        if today.weekday() == 6:
+            saturday = today - timedelta(days=1)
+        sunday = saturday + timedelta(days=1)
+        return {
+            "date_from": max(saturday, today).isoformat(),
+            "date_to": sunday.isoformat(),
+            "cell_mask": mask_of(f"{d}:{p}" for d in ("sa", "so") for p in DAYPARTS),
+            "when": when,
+        }
+    return {
+        "date_from": today.isoformat(),
+        "date_to": (today + timedelta(days=6)).isoformat(),
+        "when": when,
+    }
+
+
+async def ask_query(turn: Turn) -> None:
+    taxonomy = turn.app.taxonomy
+    buttons = [
+        Button(f"{taxonomy.emoji(c)} {taxonomy.label(c, turn.lang)}".strip(), f"f:query:cat:{c}")
+        for c in QUICK_CATEGORIES
+    ]
+    buttons += [turn.button(f"search.when.{w}", f"f:query:when:{w}") for w in WHEN]
+    prompt_reply(turn, SLOTS["query"], buttons=buttons, per_row=2)
+
+
+async def accept_query(turn: Turn, event: Event) -> Outcome:
+    if event.kind == "button":
+        _, _, rest = event.payload.partition(":query:")
+        kind, _, value = rest.partition(":")
+        if kind == "cat" and value in CATEGORY_CODES:
+            return Outcome({"query": {"categories": [value]}})
+        if kind == "when" and value in WHEN:
+            return Outcome({"query": when_filter(turn, value)})
+        if kind in ("pick", "suggest"):
+            value_place = places.pick(turn, rest, "query")
+            if value_place is None:
+                return Outcome(replied=bool(turn.replies))
+            return Outcome({"query": _near(value_place)})
+        return NOTHING
+    if event.kind == "location" and event.location is not None:
+        shared = places.from_shared(turn, event.location)
+        if shared is None:
+            turn.say(turn.t("error.location_nowhere"), turn.nav())
+            return Outcome(replied=True)
+        return Outcome({"query": _near(shared)})
+    return NOTHING
+
+
+def _near(place: dict[str, Any]) -> dict[str, Any]:
+    return {"center": [place["lat"], place["lon"]], "label": place["label"]}
+
+
+async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
+    flt = filter_of(turn, parse)
+    return {"query": flt} if flt else {}
+
+
+def filter_of(turn: Turn, parse: ParseResult) -> dict[str, Any]:
+    """A search filter from a parse; empty when the text names no filter."""
+    flt: dict[str, Any] = {}
+    categories = [c for c in parse.values("category") if turn.app.taxonomy.is_category(c)]
+    if categories:
+        flt["categories"] = categories
+    quals = [q for q in parse.values("qualification") if turn.app.taxonomy.is_qualification(q)]
+    if quals:
+        flt["qualifications"] = quals
+    for name in parse.values("postcode") + parse.values("place"):
+        found = places.candidates(turn, name)
+        if found:
+            flt.update(_near(places.place_value(found[0].lat, found[0].lon, found[0].name)))
+            break
+    for raw in parse.values("radius_km"):
+        try:
+            radius = float(raw)
+        except ValueError:
+            continue
+        if 0 < radius <= 100:
+            flt["radius_km"] = radius
+    dates = sorted(parse.values("date"))
+    valid = []
+    for raw in dates:
+        try:
+            valid.append(date.fromisoformat(raw))
+        except ValueError:
+            continue
+    if valid:
+        flt["date_from"], flt["date_to"] = valid[0].isoformat(), valid[-1].isoformat()
+    if parse.availability:
+        flt["cell_mask"] = mask_of(parse.availability)
+        if not valid and set(parse.availability) <= {
+            f"{d}:{p}" for d in ("sa", "so") for p in DAYPARTS
+        }:
+            flt.update({k: v for k, v in when_filter(turn, "weekend").items() if k != "cell_mask"})
+    return flt
+
+
+async def complete(turn: Turn) -> None:
+    flt = turn.state.slots.get("query") or {}
+    turn.state.finish()
+    await matches.show(turn, kind="search", offset=0, flt=flt)
+
+
+SLOTS = {
+    "query": Slot(
+        "query",
+        "search.ask",
+        (
+            "entity:category",
+            "entity:place",
+            "entity:postcode",
+            "entity:date",
+            "entity:weekday",
+            "entity:daypart",
+            "entity:qualification",
+            "button",
+            "location",
+        ),
+        ask_query,
+        accept_query,
+    ),
+}
+FORM = Form("search", tuple(SLOTS.values()), extract, complete)
+
+
+async def start(turn: Turn, parse: ParseResult | None = None) -> None:
+    turn.state.start("search")
+    if parse is not None:
+        flt = filter_of(turn, parse)
+        if flt:
+            turn.state.slots["query"] = flt
+    await ask_next(turn, FORM)

@@ -1,0 +1,123 @@
+"""Turning domain values into reply text: cards, reasons, the week, a need.
+
+Every organisation- or person-written value goes through ``escape``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from core.availability import DAYPARTS, DAYS
+from core.matching import Reason
+from core.services.matches import Card
+from core.services.needs import NeedDetail
+from core.taxonomy import Taxonomy
+from dialogue.markup import escape
+from dialogue.texts import Texts
+
+
+def week(t: Texts, cells: Iterable[str], spontaneous: bool = False) -> str:
+    """ "Mo–Fr abends · Sa, So ganztags · spontan"."""
+    chosen = set(cells)
+    per_day = [frozenset(p for p in DAYPARTS if f"{d}:{p}" in chosen) for d in DAYS]
+    groups: list[tuple[list[str], frozenset[str]]] = []
+    for day, parts in zip(DAYS, per_day, strict=True):
+        if not parts:
+            continue
+        if (
+            groups
+            and groups[-1][1] == parts
+            and DAYS.index(groups[-1][0][-1]) == DAYS.index(day) - 1
+        ):
+            groups[-1][0].append(day)
+        else:
+            groups.append(([day], parts))
+    out = []
+    for days, parts in groups:
+        if len(days) >= 3:
+            label = f"{t('day.' + days[0])}–{t('day.' + days[-1])}"
+        else:
+            label = ", ".join(t("day." + d) for d in days)
+        if len(parts) == len(DAYPARTS):
+            part_label = t("part.all")
+        else:
+            part_label = ", ".join(t("part." + p) for p in DAYPARTS if p in parts)
+        out.append(f"{label} {part_label}")
+    if spontaneous:
+        out.append(t("part.spontaneous"))
+    return " · ".join(out) if out else t("part.none")
+
+
+def reasons_line(t: Texts, taxonomy: Taxonomy, reasons: Sequence[Reason]) -> str:
+    parts: list[str] = []
+    for reason in reasons:
+        if reason.kind == "distance" and isinstance(reason.value, int | float):
+            parts.append(t.km(float(reason.value)))
+        elif reason.kind == "remote":
+            parts.append(t("reason.remote"))
+        elif reason.kind == "time" and isinstance(reason.value, str) and ":" in reason.value:
+            day, part = reason.value.split(":", 1)
+            parts.append(f"{t('day.' + day)} {t('part.' + part)}")
+        elif reason.kind == "spontaneous":
+            parts.append(t("reason.spontaneous"))
+        elif reason.kind == "category" and isinstance(reason.value, str):
+            parts.append(taxonomy.label(reason.value, t.lang))
+        elif reason.kind == "urgent":
+            parts.append(t("reason.urgent"))
+        elif reason.kind == "neighbour":
+            parts.append(t("reason.neighbour"))
+    return " · ".join(escape(p) for p in parts)
+
+
+def need_when(t: Texts, need: NeedDetail) -> str:
+    if need.starts_at is not None:
+        return t.when_range(need.starts_at, need.ends_at)
+    if need.weekly is not None:
+        days = ", ".join(t("day." + d) for d in need.weekly.days)
+        return t(
+            "need.weekly",
+            days=days,
+            start=need.weekly.start.strftime("%H:%M"),
+            end=need.weekly.end.strftime("%H:%M"),
+        )
+    return t("need.flexible")
+
+
+def card(t: Texts, taxonomy: Taxonomy, number: int, item: Card) -> str:
+    need = item.need
+    emoji = taxonomy.emoji(need.category)
+    lines = [
+        f"<b>{number}. {emoji} {escape(need.title)}</b>".replace("  ", " "),
+        f"{escape(need.organisation)} · {escape(need_when(t, need))}",
+    ]
+    reasons = reasons_line(t, taxonomy, item.match.reasons)
+    if reasons:
+        lines.append(f"<i>{reasons}</i>")
+    return "\n".join(lines)
+
+
+def detail(t: Texts, taxonomy: Taxonomy, need: NeedDetail, distance_km: float | None) -> str:
+    lines = [f"<b>{taxonomy.emoji(need.category)} {escape(need.title)}</b>".replace("  ", " ")]
+    lines.append(escape(need.organisation))
+    lines.append(t("need.when", when=escape(need_when(t, need))))
+    if need.remote:
+        lines.append(t("need.remote"))
+    elif need.place_label:
+        where = escape(need.place_label)
+        if distance_km is not None:
+            where += f" ({t.km(distance_km)})"
+        lines.append(t("need.where", where=where))
+    lines.append(t("need.category", category=escape(taxonomy.label(need.category, t.lang))))
+    if need.qualifications:
+        quals = ", ".join(taxonomy.label(q, t.lang) for q in need.qualifications)
+        lines.append(t("need.qualifications", qualifications=escape(quals)))
+    if need.places_left > 0:
+        lines.append(t("need.places_left", left=need.places_left, wanted=need.helpers_wanted))
+    else:
+        lines.append(t("need.full"))
+    if need.urgent:
+        lines.append(t("need.urgent"))
+    if need.description:
+        lines.append("")
+        lines.append(escape(need.description[:600]))
+    return "\n".join(lines)

@@ -1,0 +1,60 @@
+"""What the engine remembers about one conversation, stored as JSON in
+``core.models.ConversationState.data`` so a restart or a second process goes
+on where the conversation was.
+
+Only plain JSON values live here. Before consent it holds no personal
+data: the onboarding keeps answers only after the person agreed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from dialogue.messages import Button
+
+MAX_BACK = 20  # the "back" stack is short: nobody goes back twenty steps
+
+
+@dataclass(slots=True)
+class DialogueState:
+    flow: str | None = None  # the form in progress ("onboarding", "post_need", ...)
+    slot: str | None = None  # the slot last asked for
+    slots: dict[str, Any] = field(default_factory=dict)
+    asked: list[str] = field(default_factory=list)  # slots asked, for "back"
+    buttons: list[list[str]] = field(default_factory=list)  # [label, payload] last offered
+    view: dict[str, Any] = field(default_factory=dict)  # the list shown: kind, offset, filter
+    pending: str | None = None  # a button payload to run once the person consented
+    editing: bool = False  # changing one slot from the read-back or profile
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any] | None) -> DialogueState:
+        if not raw:
+            return cls()
+        known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
+        try:
+            return cls(**known)
+        except TypeError:
+            return cls()  # a state written by an older version: start clean
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def start(self, flow: str, slots: dict[str, Any] | None = None) -> None:
+        self.flow, self.slot, self.slots, self.asked = flow, None, dict(slots or {}), []
+        self.editing = False
+
+    def finish(self) -> None:
+        self.flow, self.slot, self.slots, self.asked, self.editing = None, None, {}, [], False
+
+    def offer(self, buttons: tuple[Button, ...]) -> None:
+        if buttons:
+            self.buttons = [[b.label, b.payload] for b in buttons]
+
+    def offered_payloads(self) -> set[str]:
+        return {payload for _, payload in self.buttons}
+
+    def push_asked(self, slot: str) -> None:
+        if not self.asked or self.asked[-1] != slot:
+            self.asked.append(slot)
+            del self.asked[:-MAX_BACK]

@@ -1,0 +1,121 @@
+"""Texts people read: ``data/texts/<lang>.yml``, du/Sie variants, tenant
+overrides, and Babel formatting of dates and numbers.
+
+A text is a string, or a mapping ``{du: ..., Sie: ...}`` where the address
+differs. Placeholders are ``{name}`` (``str.format``). A tenant overrides
+any key per language in its file (``[texts.de]``). Values put into a text
+are escaped by the caller (``dialogue.markup.escape``), never here, because
+some values are markup themselves (a link).
+"""
+
+from __future__ import annotations
+
+import functools
+import string
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from babel.dates import format_datetime, format_time
+from babel.numbers import format_decimal
+
+from core.tenants import TenantConfig
+
+TEXTS_DIR = Path(__file__).resolve().parents[1] / "data" / "texts"
+LANGUAGES: tuple[str, ...] = ("de", "en")
+FALLBACK = "de"
+
+
+@functools.cache
+def catalogue(lang: str) -> dict[str, Any]:
+    """All texts of one language, flattened to dotted keys; read once per process."""
+    with (TEXTS_DIR / f"{lang}.yml").open(encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh) or {}
+    flat: dict[str, Any] = {}
+    _flatten(raw, "", flat)
+    return flat
+
+
+def _flatten(node: Mapping[str, Any], prefix: str, out: dict[str, Any]) -> None:
+    for key, value in node.items():
+        full = f"{prefix}{key}"
+        # A mapping of exactly the address forms is one text, not a section.
+        if isinstance(value, Mapping) and not set(value) <= {"du", "Sie"}:
+            _flatten(value, full + ".", out)
+        else:
+            out[full] = value
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+class _Missing(dict):  # type: ignore[type-arg]
+    """A placeholder nobody filled shows as itself rather than raising."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+class Texts:
+    """The texts of one tenant in one language."""
+
+    def __init__(self, tenant: TenantConfig, lang: str) -> None:
+        self.tenant = tenant
+        self.lang = lang if lang in LANGUAGES else FALLBACK
+        self.form = tenant.address_form if tenant.address_form in ("du", "Sie") else "du"
+        self.tz = ZoneInfo(tenant.timezone)
+        self._own = catalogue(self.lang)
+        self._fallback = catalogue(FALLBACK)
+        self._overrides = tenant.texts.get(self.lang, {})
+
+    def raw(self, key: str) -> str:
+        value: Any = self._overrides.get(key)
+        if value is None:
+            value = self._own.get(key, self._fallback.get(key))
+        if value is None:
+            return key  # a missing text shows its key: visible in tests, harmless in chat
+        if isinstance(value, Mapping):
+            value = value.get(self.form) or value.get("du") or next(iter(value.values()))
+        return str(value)
+
+    def __call__(self, key: str, **values: Any) -> str:
+        text = self.raw(key)
+        if not values:
+            return text
+        return text.format_map(_Missing(values))
+
+    def has(self, key: str) -> bool:
+        return key in self._overrides or key in self._own
+
+    # -- formatting ----------------------------------------------------------
+
+    def when(self, at: datetime | None) -> str:
+        """ "Sa., 5. Dez., 10:00" in the tenant's zone."""
+        if at is None:
+            return ""
+        return format_datetime(at.astimezone(self.tz), self.raw("format.when"), locale=self.lang)
+
+    def when_range(self, start: datetime | None, end: datetime | None) -> str:
+        if start is None:
+            return ""
+        text = self.when(start)
+        if end is not None:
+            end_local = end.astimezone(self.tz)
+            if end_local.date() == start.astimezone(self.tz).date():
+                text += "–" + format_time(end_local, "HH:mm", locale=self.lang)
+            else:
+                text += " – " + self.when(end)
+        return text
+
+    def date(self, at: datetime) -> str:
+        return format_datetime(at.astimezone(self.tz), self.raw("format.date"), locale=self.lang)
+
+    def km(self, value: float) -> str:
+        return format_decimal(value, "#,##0.0", locale=self.lang) + " km"
+
+    def number(self, value: float) -> str:
+        return format_decimal(value, locale=self.lang)

@@ -1,0 +1,195 @@
+"""What a text means: the NLU (``dialogue.nlu``), plus the two things the
+engine needs however the NLU is built:
+
+* ``/intent{"slot": "value"}`` names an intent and its entities directly, so
+  flow tests do not depend on the classifier (STYLE.md rule 6);
+* a few fixed words ("ja", "zurück", "fertig") that must work at every step
+  even when the classifier is unsure.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+from dialogue.nlu.result import Entity, ParseResult
+
+log = logging.getLogger(__name__)
+
+LOW_CONFIDENCE_DEFAULT = 0.5
+_INTENT_SYNTAX = re.compile(r"^/([a-z_]+)\s*(\{.*\})?\s*$", re.S)
+
+# Fixed words, compared after lower-casing and stripping punctuation.
+WORDS: dict[str, frozenset[str]] = {
+    "yes": frozenset(
+        {
+            "ja",
+            "jep",
+            "jo",
+            "klar",
+            "gerne",
+            "gern",
+            "ok",
+            "okay",
+            "yes",
+            "yep",
+            "sure",
+            "passt",
+            "stimmt",
+            "genau",
+            "richtig",
+            "einverstanden",
+            "ja gerne",
+            "ja bitte",
+            "ich stimme zu",
+            "i agree",
+            "agree",
+        }
+    ),
+    "no": frozenset(
+        {"nein", "nee", "ne", "no", "nope", "nicht", "lieber nicht", "no thanks", "nein danke"}
+    ),
+    "done": frozenset(
+        {
+            "fertig",
+            "weiter",
+            "das wars",
+            "das war's",
+            "done",
+            "next",
+            "that's it",
+            "reicht",
+            "ok fertig",
+        }
+    ),
+    "back": frozenset({"zurück", "zurueck", "back", "go back"}),
+    "cancel": frozenset(
+        {"abbrechen", "abbruch", "stopp", "stop", "cancel", "quit", "exit", "vergiss es", "lass es"}
+    ),
+    "help": frozenset({"hilfe", "help", "?", "was kannst du", "menü", "menu", "hilfe bitte"}),
+    "more": frozenset({"mehr", "more", "weitere", "nächste", "next page"}),
+}
+
+
+def word_of(text: str) -> str | None:
+    """Which fixed word a short text is, if any."""
+    key = re.sub(r"[.!,;:]+$", "", text.strip().casefold()).strip()
+    for name, words in WORDS.items():
+        if key in words:
+            return name
+    return None
+
+
+class Parser(Protocol):
+    def parse(
+        self,
+        text: str,
+        lang: str,
+        *,
+        now: datetime | None = None,
+        tz: str = "Europe/Berlin",
+        districts: Mapping[str, tuple[float, float]] | None = None,
+    ) -> ParseResult: ...
+
+
+def parse_intent_syntax(text: str) -> ParseResult | None:
+    """``/find_engagement{"category": "umwelt", "weekday": ["sa"]}`` -> a sure parse.
+
+    Lists give several entities; ``availability`` and ``spontaneous`` fill
+    the result's fields of the same names."""
+    match = _INTENT_SYNTAX.match(text.strip())
+    if not match:
+        return None
+    name, raw = match.group(1), match.group(2)
+    values: dict[str, Any] = {}
+    if raw:
+        try:
+            loaded = json.loads(raw)
+        except json.JSONDecodeError:
+            return None
+        if not isinstance(loaded, dict):
+            return None
+        values = loaded
+    entities: list[Entity] = []
+    availability: tuple[str, ...] = ()
+    spontaneous = False
+    for key, value in values.items():
+        if key == "availability":
+            availability = tuple(str(v) for v in (value if isinstance(value, list) else [value]))
+            continue
+        if key == "spontaneous":
+            spontaneous = bool(value)
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            entities.append(Entity(str(key), str(item), 0, 0))
+    return ParseResult(
+        text=text,
+        intent=name,
+        confidence=1.0,
+        entities=tuple(entities),
+        availability=availability,
+        spontaneous=spontaneous,
+    )
+
+
+class Understanding:
+    """The engine's view of the NLU: parse, with the intent syntax first."""
+
+    def __init__(self, parser: Parser | None, low_confidence: float = LOW_CONFIDENCE_DEFAULT):
+        self.parser = parser
+        self.low_confidence = low_confidence
+
+    def parse(
+        self,
+        text: str,
+        lang: str,
+        *,
+        now: datetime,
+        tz: str,
+        districts: Mapping[str, tuple[float, float]],
+    ) -> ParseResult:
+        named = parse_intent_syntax(text)
+        if named is not None:
+            return named
+        if self.parser is None:
+            return ParseResult(text=text, intent="out_of_scope", confidence=0.0)
+        return self.parser.parse(text, lang, now=now, tz=tz, districts=districts)
+
+
+def load_nlu(app: Any) -> Understanding:
+    """Train the built-in NLU once per process (kept in ``app.extras``)."""
+    cached = app.extras.get("understanding")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    parser: Parser | None = app.extras.get("nlu")
+    low = LOW_CONFIDENCE_DEFAULT
+    if parser is None:
+        try:
+            import dialogue.nlu as nlu_module
+
+            nlu_class = nlu_module.NLU  # type: ignore[attr-defined]
+            parser = _train(nlu_class, app)
+            low = float(getattr(nlu_module, "LOW_CONFIDENCE", LOW_CONFIDENCE_DEFAULT))
+        except (ImportError, AttributeError):
+            # Without the NLU the bot still works by buttons, commands and fixed words.
+            log.warning("NLU not available; understanding buttons and commands only")
+            parser = None
+        app.extras["nlu"] = parser
+    understanding = Understanding(parser, low)
+    app.extras["understanding"] = understanding
+    return understanding
+
+
+def _train(nlu_class: Any, app: Any) -> Parser:
+    gazetteer = app.gazetteer
+
+    def find_places(
+        text: str, districts: Mapping[str, tuple[float, float]] | None
+    ) -> list[tuple[int, int, str]]:
+        return list(gazetteer.find_mentions(text, districts=districts))
+
+    return nlu_class.train(place_finder=find_places)  # type: ignore[no-any-return]
