@@ -1,0 +1,106 @@
+"""The demo seed: enough organisations and needs, every category, and
+sensible top matches for the sample volunteers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bots.bootstrap import bootstrap
+from core.clock import FixedClock
+from core.db import Database
+from core.geo.distance import distance_km
+from core.matching import W_LOCAL, score
+from core.models import Need, NeedStatus, Organisation
+from core.search import need_view
+from core.services.demo import seed_demo
+from core.services.matches import matches_for_person
+from core.services.profiles import get_profile
+from core.settings import Settings
+
+NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
+BURTSCHEID = (50.7606, 6.0939)
+
+
+async def test_demo_seed_gives_each_sample_volunteer_sensible_matches(
+    db: Database, tmp_path: Path
+) -> None:
+    app = await bootstrap(
+        Settings.from_env(database_url=db.url, data_dir=tmp_path), db=db, clock=FixedClock(NOW)
+    )
+    result = await seed_demo(
+        db,
+        tenants=app.tenants,
+        tenant_ids=app.tenant_ids,
+        taxonomy=app.taxonomy,
+        places=app.places,
+        now=app.now(),
+    )
+    assert result.needs >= 40 and result.organisations >= 12
+    async with db.sessions() as session:
+        needs = (await session.scalars(select(Need))).all()
+        kinds = set((await session.scalars(select(Organisation.kind))).all())
+    assert len(needs) == result.needs
+    assert {n.status for n in needs} == {NeedStatus.PUBLISHED}
+    assert {n.category for n in needs} == set(app.taxonomy.categories)
+    assert {k.value for k in kinds} >= {"verein", "company", "school", "initiative", "private"}
+    assert {n.tenant_id for n in needs} == {app.tenant_ids["aachen"], app.tenant_ids["stolberg"]}
+    assert any(n.urgent for n in needs) and any(n.recurrence for n in needs)
+
+    people = {v.name: v.person_id for v in result.volunteers}
+    assert set(people) == {"Luisa", "Heinrich", "Amira"}
+    by_id = {n.id: n for n in needs}
+
+    luisa = await matches_for_person(db, people["Luisa"], NOW, limit=5)
+    assert len(luisa.cards) == 5
+    top = [by_id[c.match.need_id] for c in luisa.cards]
+    assert top[0].category in {"kinder_jugend", "bildung"}
+    assert sum(n.category in {"kinder_jugend", "bildung"} for n in top) >= 3
+    for n in top:
+        assert n.remote or distance_km(BURTSCHEID, (n.lat, n.lon)) <= 5.5  # type: ignore[arg-type]
+        assert set(n.qualifications) <= {"paedagogik", "fuehrungszeugnis"}
+
+    amira = await matches_for_person(db, people["Amira"], NOW, limit=5)
+    assert amira.cards and amira.cards[0].need.category in {"integration", "kultur"}
+
+    heinrich = await matches_for_person(db, people["Heinrich"], NOW, limit=50)
+    profile = await get_profile(db, people["Heinrich"])
+    assert profile is not None
+    volunteer = profile.volunteer_view()
+    stolberg = [c for c in heinrich.cards if c.need.tenant_slug == "stolberg"]
+    assert stolberg, "Heinrich in Brand sees needs of neighbouring Stolberg"
+    assert heinrich.cards[0].need.tenant_slug == "aachen"
+    assert heinrich.cards[0].need.category in {"senioren", "umwelt", "handwerk"}
+    for card in stolberg:
+        assert card.match.reasons[-1].kind == "neighbour"
+        as_local = score(
+            volunteer,
+            replace(need_view_of(by_id[card.match.need_id]), tenant_id=volunteer.tenant_id),
+            NOW,
+        )
+        # The same need, were it local, would rank exactly one boost higher.
+        assert as_local.score - card.match.score == pytest.approx(W_LOCAL)
+    scores = [c.match.score for c in heinrich.cards]
+    assert scores == sorted(scores, reverse=True)
+
+
+def need_view_of(n: Need):  # type: ignore[no-untyped-def]
+    return need_view(
+        (
+            n.id,
+            n.tenant_id,
+            n.category,
+            n.qualifications,
+            n.remote,
+            n.lat,
+            n.lon,
+            n.cell_mask,
+            n.starts_at,
+            n.urgent,
+            n.published_at,
+        )
+    )
