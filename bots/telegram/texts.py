@@ -28,7 +28,11 @@ class TelegramTexts:
         lang = (hint or "").split("-")[0].lower()
         if lang in self.tenant.languages and lang in self.by_language:
             return lang
-        return self.tenant.default_language if self.tenant.default_language in self.by_language else "de"
+        return (
+            self.tenant.default_language
+            if self.tenant.default_language in self.by_language
+            else "de"
+        )
 
     def get(self, key: str, hint: str | None = None) -> str:
         lang = self.language(hint)
