@@ -24,4 +24,6 @@ class WebChatLine(Base):
     html: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     request_location: Mapped[bool] = mapped_column(default=False)
+    # Files the bot sent (a calendar entry): [{"filename", "mime_type", "content_b64"}].
+    attachments: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime]

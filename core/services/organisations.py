@@ -360,3 +360,29 @@ async def public_offers(db: Database, tenant_id: int, now: datetime) -> list[Off
             )
         ).all()
     return [_offer_view(o) for o in rows]
+
+
+async def languages_of(db: Database, person_ids: list[int]) -> dict[int, str]:
+    """Each person's language, for telling them something."""
+    if not person_ids:
+        return {}
+    async with db.sessions() as session:
+        rows = (
+            await session.execute(select(Person.id, Person.language).where(
+                Person.id.in_(person_ids)))
+        ).all()
+    return {int(i): str(lang) for i, lang in rows}
+
+
+async def person_of_engagement(db: Database, organisation_id: int, engagement_id: int) -> int | None:
+    async with db.sessions() as session:
+        row = (
+            await session.execute(
+                select(Engagement.person_id, Need.organisation_id)
+                .join(Need, Need.id == Engagement.need_id)
+                .where(Engagement.id == engagement_id)
+            )
+        ).one_or_none()
+    if row is None or row[1] != organisation_id:
+        raise NotAllowed()
+    return row[0]

@@ -25,6 +25,7 @@ from core.models import (
     Person,
     RelayDirection,
     RelayMessage,
+    Tenant,
 )
 from core.services.audit import record
 
@@ -61,6 +62,7 @@ class InboxItem:
 @dataclass(frozen=True, slots=True)
 class ReplyMail:
     message_id: int
+    tenant_slug: str
     organisation_email: str
     organisation: str
     volunteer: str
@@ -204,9 +206,10 @@ async def replies_to_email(db: Database, *, limit: int = 50) -> list[ReplyMail]:
     async with db.sessions() as session:
         rows = (
             await session.execute(
-                select(RelayMessage, Organisation.email, Organisation.name, Person.display_name,
-                       Need.title)
+                select(RelayMessage, Tenant.slug, Organisation.email, Organisation.name,
+                       Person.display_name, Need.title)
                 .join(Organisation, Organisation.id == RelayMessage.organisation_id)
+                .join(Tenant, Tenant.id == RelayMessage.tenant_id)
                 .outerjoin(Person, Person.id == RelayMessage.person_id)
                 .outerjoin(Need, Need.id == RelayMessage.need_id)
                 .where(RelayMessage.direction == RelayDirection.FROM_VOLUNTEER,
@@ -216,8 +219,8 @@ async def replies_to_email(db: Database, *, limit: int = 50) -> list[ReplyMail]:
             )
         ).all()
     return [
-        ReplyMail(m.id, email or "", org, name or "", title, m.body)
-        for m, email, org, name, title in rows
+        ReplyMail(m.id, slug, email or "", org, name or "", title, m.body)
+        for m, slug, email, org, name, title in rows
     ]
 
 

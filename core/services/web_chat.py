@@ -4,6 +4,7 @@ so the page can show the conversation (the dialogue state itself lives in
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,7 @@ class Line:
     buttons: tuple[tuple[str, str], ...]  # (label, payload)
     request_location: bool
     created_at: datetime
+    attachments: tuple[tuple[int, str], ...] = ()  # (index, filename)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,7 @@ class NewLine:
     html: str
     buttons: tuple[tuple[str, str], ...] = ()
     request_location: bool = False
+    attachments: tuple[tuple[str, str, bytes], ...] = ()  # (filename, mime type, content)
 
 
 async def append(
@@ -43,6 +46,9 @@ async def append(
                 identity=identity, tenant_slug=tenant_slug, from_bot=line.from_bot,
                 html=line.html, buttons=[{"label": lb, "payload": p} for lb, p in line.buttons],
                 request_location=line.request_location, created_at=now,
+                attachments=[{"filename": f, "mime_type": m,
+                              "content_b64": base64.b64encode(c).decode("ascii")}
+                             for f, m, c in line.attachments],
             ))
         await session.flush()
         keep_from = await session.scalar(
@@ -68,8 +74,22 @@ async def transcript(db: Database, identity: str, *, limit: int = 30) -> list[Li
                 .order_by(WebChatLine.id.desc()).limit(limit)
             )
         ).all()
-    return [Line(r.id, r.from_bot, r.html, _buttons(r.buttons), r.request_location, r.created_at)
+    return [Line(r.id, r.from_bot, r.html, _buttons(r.buttons), r.request_location, r.created_at,
+                 tuple((i, str(a["filename"])) for i, a in enumerate(r.attachments or [])))
             for r in reversed(rows)]
+
+
+async def attachment(
+    db: Database, identity: str, line_id: int, index: int
+) -> tuple[str, str, bytes] | None:
+    """(filename, mime type, content) of a file in the identity's own transcript."""
+    async with db.sessions() as session:
+        row = await session.get(WebChatLine, line_id)
+    if row is None or row.identity != identity or not 0 <= index < len(row.attachments or []):
+        return None
+    item = row.attachments[index]
+    return (str(item["filename"]), str(item["mime_type"]),
+            base64.b64decode(item["content_b64"]))
 
 
 async def forget(db: Database, identity: str) -> None:
