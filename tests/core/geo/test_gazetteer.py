@@ -34,14 +34,12 @@ def test_default_is_loaded_once_per_process() -> None:
     assert Gazetteer.default() is Gazetteer.default()
 
 
-def test_loading_stays_within_budget() -> None:
+def test_the_shipped_file_loads_every_place_and_postcode() -> None:
+    # Load time is measured in `make bench`, not asserted here.
     from core.geo.gazetteer import COMMON_WORDS_FILE, PLACES_FILE
 
-    started = time.perf_counter()
     fresh = Gazetteer.load(PLACES_FILE, COMMON_WORDS_FILE)
-    elapsed = time.perf_counter() - started
     assert len(fresh) > 20_000
-    assert elapsed < 0.6  # target 0.3 s on a developer machine; slack for busy CI
 
 
 @pytest.mark.parametrize(
