@@ -438,6 +438,15 @@ class Engine:
                 turn.say(turn.t("help.in_form"))
                 await self._reask(turn)
                 return False
+            if (
+                parse.intent == "post_need"
+                and parse.confidence >= SURE
+                and turn.state.flow != "post_need"
+                and await post_need.may_post(turn)
+            ):
+                turn.state.finish()
+                await post_need.start(turn, parse)
+                return False
             if parse.intent in INTERRUPTS and parse.confidence >= SURE:
                 filled = await form.extract(turn, parse) if turn.state.slot != "consent" else {}
                 if not filled:
@@ -548,14 +557,16 @@ class Engine:
             else:
                 turn.say(turn.t("back.nothing"), turn.menu())
             return
-        if state.asked and state.asked[-1] == state.slot:
-            state.asked.pop()
-        previous = state.asked[-1] if state.asked else None
+        asked = list(state.asked)
+        if asked and asked[-1] == state.slot:
+            asked.pop()
+        previous = asked[-1] if asked else None
         slot = form.slot(previous)
         if slot is None or previous == "consent":
             turn.say(turn.t("back.at_start"))
             await self._reask(turn)
             return
+        state.asked = asked
         state.slots.pop(previous, None)
         state.slot = previous
         turn.say(turn.t("back.done"))
@@ -583,6 +594,10 @@ def _pressed(state: DialogueState, text: str) -> str | None:
         return None
     stripped = text.strip().rstrip(".)")
     if stripped.isdigit():
+        # "5" at "2 km / 5 km / 10 km" means the label "5 km", not the fifth button.
+        for label, payload in state.buttons:
+            if _label_key(label).split(" ")[0] == stripped:
+                return payload
         index = int(stripped) - 1
         return state.buttons[index][1] if 0 <= index < len(state.buttons) else None
     key = _label_key(text)

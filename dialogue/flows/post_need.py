@@ -299,6 +299,12 @@ SLOTS = {
 FORM = Form("post_need", tuple(SLOTS.values()), extract, complete)
 
 
+async def may_post(turn: Turn) -> bool:
+    if turn.person is None:
+        return False
+    return bool(await organisations_of_person(turn.app.db, turn.person.id))
+
+
 async def start(turn: Turn, parse: ParseResult | None = None) -> None:
     t = turn.t
     if turn.person is None:

@@ -47,13 +47,8 @@ def when_filter(turn: Turn, when: str) -> dict[str, Any]:
     if when == "today":
         return {"date_from": today.isoformat(), "date_to": today.isoformat(), "when": when}
     if when == "weekend":
-        saturday = today + timedelta(days=(5 - today.weekday()) % 7)
-        if today.weekday() == 6:
-            saturday = today - timedelta(days=1)
-        sunday = saturday + timedelta(days=1)
+        # "am Wochenende" means weekends in general, not only the next one.
         return {
-            "date_from": max(saturday, today).isoformat(),
-            "date_to": sunday.isoformat(),
             "cell_mask": mask_of(f"{d}:{p}" for d in ("sa", "so") for p in DAYPARTS),
             "when": when,
         }
@@ -138,10 +133,6 @@ def filter_of(turn: Turn, parse: ParseResult) -> dict[str, Any]:
         flt["date_from"], flt["date_to"] = valid[0].isoformat(), valid[-1].isoformat()
     if parse.availability:
         flt["cell_mask"] = mask_of(parse.availability)
-        if not valid and set(parse.availability) <= {
-            f"{d}:{p}" for d in ("sa", "so") for p in DAYPARTS
-        }:
-            flt.update({k: v for k, v in when_filter(turn, "weekend").items() if k != "cell_mask"})
     return flt
 
 
