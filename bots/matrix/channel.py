@@ -464,6 +464,7 @@ class MatrixChannel:
 
         catching_up = self._state.next_batch is None  # a brand-new store: no history answered
         by_sender: dict[str, list[tuple[MatrixRoom, Event, bool]]] = {}
+        departed: set[str] = set()  # rooms someone else left in this batch
         for room_id, info in batch.rooms.join.items():
             room = client.rooms.get(room_id)
             if room is None:
@@ -482,7 +483,8 @@ class MatrixChannel:
             )
             for index, event in enumerate(events):
                 if isinstance(event, RoomMemberEvent):
-                    await self._on_membership(room, event)
+                    if await self._on_membership(room, event):
+                        departed.add(room_id)
                     continue
                 sender = getattr(event, "sender", None)
                 if not sender or sender == self.user_id or catching_up:
@@ -500,7 +502,7 @@ class MatrixChannel:
 
         # One person's events in order; different people concurrently.
         results = await asyncio.gather(*(run(items) for items in by_sender.values()))
-        for room_id in batch.rooms.join:
+        for room_id in departed:
             await self._leave_if_alone(room_id)
         return all(results)
 
@@ -512,18 +514,20 @@ class MatrixChannel:
                 "Matrix bot %s: could not join %s (%s)", self.tenant.slug, room_id, resp.status_code
             )
 
-    async def _on_membership(self, room: MatrixRoom, event: RoomMemberEvent) -> None:
+    async def _on_membership(self, room: MatrixRoom, event: RoomMemberEvent) -> bool:
+        """Note who left; True when someone other than the bot left the room."""
         if event.state_key == self.user_id or self._state.was_handled(event.event_id):
-            return
+            return False
         self._state.mark_handled(event.event_id)
         if event.membership not in ("leave", "ban"):
-            return
+            return False
         was_our_dm = self._state.direct.get(event.state_key) == room.room_id
         if was_our_dm:
             del self._state.direct[event.state_key]
             if event.prev_membership == "invite" and event.sender == event.state_key:
                 # They declined our invitation: tell the core, it decides what that means.
                 await self._unreachable(event.state_key)
+        return True
 
     async def _leave_if_alone(self, room_id: str) -> None:
         client = self._require_client()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import socket
 import subprocess
@@ -233,15 +234,17 @@ def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synapse]:
 class Person:
     """A test person: their own nio client, device and key store (so they can encrypt)."""
 
-    def __init__(self, synapse: Synapse, user_id: str, store: Path) -> None:
+    def __init__(self, synapse: Synapse, user_id: str, store: Path, *, e2e: bool = True) -> None:
         store.mkdir(parents=True, exist_ok=True)
         self.user_id = user_id
         self.client = AsyncClient(
             synapse.base_url,
             user_id,
             store_path=str(store),
-            config=AsyncClientConfig(encryption_enabled=True, store_sync_tokens=True),
+            config=AsyncClientConfig(encryption_enabled=e2e, store_sync_tokens=True),
         )
+        self.left: set[str] = set()  # rooms this account left or was removed from
+        self.invites: list[tuple[str, InviteMemberEvent]] = []
         self.events: list[tuple[str, Event]] = []  # (room id, event), decrypted where possible
         self.undecrypted: list[tuple[str, MegolmEvent]] = []
         self.auto_join = True
@@ -256,7 +259,7 @@ class Person:
         self.client.add_response_callback(self._on_sync, SyncResponse)  # type: ignore[arg-type]
         self.client.add_response_callback(self._on_keys, KeysQueryResponse)  # type: ignore[arg-type]
         await self.client.sync(timeout=0, full_state=True)
-        if self.client.should_upload_keys:
+        if self.client.olm and self.client.should_upload_keys:
             await self.client.keys_upload()
         self._task = asyncio.create_task(self.client.sync_forever(timeout=5_000))
 
@@ -274,10 +277,13 @@ class Person:
         await self._notify()
 
     async def _on_invite(self, room: MatrixRoom, event: InviteMemberEvent) -> None:
-        if self.auto_join and event.state_key == self.user_id and event.membership == "invite":
-            await self.client.join(room.room_id)
+        if event.state_key == self.user_id and event.membership == "invite":
+            self.invites.append((room.room_id, event))
+            if self.auto_join:
+                await self.client.join(room.room_id)
 
-    async def _on_sync(self, _resp: SyncResponse) -> None:
+    async def _on_sync(self, resp: SyncResponse) -> None:
+        self.left.update(resp.rooms.leave)
         for item in list(self.undecrypted):  # keys may come a sync later than the message
             room_id, event = item
             event.room_id = room_id
@@ -338,6 +344,13 @@ class Person:
     async def say(self, room_id: str, text: str, **extra: Any) -> str:
         return await self.send(room_id, {"msgtype": "m.text", "body": text, **extra})
 
+    def joined(self, room_id: str, user_id: str) -> bool:
+        room = self.client.rooms.get(room_id)
+        return room is not None and user_id in room.users and not room.users[user_id].invited
+
+    async def wait_joined(self, room_id: str, *user_ids: str) -> None:
+        await self.wait_for(lambda: all(self.joined(room_id, u) for u in user_ids))
+
     def messages(self, room_id: str, sender: str) -> list[RoomMessage]:
         return [
             e
@@ -349,6 +362,17 @@ class Person:
         """The message number ``after`` (0-based) from ``sender`` in the room, once it is there."""
         await self.wait_for(lambda: len(self.messages(room_id, sender)) > after)
         return self.messages(room_id, sender)[after]
+
+    async def send_raw(self, room_id: str, event_type: str, content: dict[str, Any]) -> None:
+        """Send an event exactly as given (no encryption by nio)."""
+        txn = f"raw{next(_names)}"
+        resp = await self.client.send(
+            "PUT",
+            f"/_matrix/client/v3/rooms/{room_id}/send/{event_type}/{txn}",
+            json.dumps(content),
+            {"Authorization": f"Bearer {self.client.access_token}"},
+        )
+        assert resp.status == 200, await resp.text()
 
     async def download(self, content: dict[str, Any]) -> bytes:
         if "file" in content:
@@ -370,8 +394,10 @@ async def people(
 ) -> AsyncIterator[Callable[[str], Awaitable[Person]]]:
     started: list[Person] = []
 
-    async def make(name: str) -> Person:
-        person = Person(synapse, synapse.register(name), tmp_path / f"person-{name}")
+    async def make(name: str, *, account: str | None = None) -> Person:
+        """A new person; with ``account``, another (unencrypted) login to that account."""
+        user_id = account or synapse.register(name)
+        person = Person(synapse, user_id, tmp_path / f"person-{name}", e2e=account is None)
         await person.start()
         started.append(person)
         return person
@@ -472,6 +498,9 @@ class BotFactory:
     async def stop(self, channel: MatrixChannel) -> None:
         await channel.stop()
         self.running.remove(channel)
+
+    def tenant(self, slug: str = "aachen", user_id: str | None = None) -> TenantConfig:
+        return tenant_for(self.synapse, user_id or self.user_id, slug)
 
 
 @pytest.fixture

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from nio import RoomEncryptedFile, RoomMessageFile, RoomMessageText
+import json
 
-from dialogue.messages import Location
+from nio import RoomEncryptedFile, RoomMessageFile, RoomMessageNotice, RoomMessageText
+from nio.crypto import OutboundGroupSession
+
+from bots.matrix import build_matrix_channels
+from dialogue.messages import Button, Location, Reply
+from dialogue.ports import Delivery
+
+PASSWORD = "correct horse battery staple"  # as registered by conftest.py
 
 
 def _body(event: object) -> str:
@@ -83,3 +90,172 @@ async def test_location_message_reaches_the_dialogue_as_a_location(bots, people,
     reply = await luisa.next_message(room, bot.user_id, 0)
     assert "50.7606, 6.0939" in _body(reply)
     assert engine.received[-1].location == Location(lat=50.7606, lon=6.0939)
+
+
+async def test_restart_between_two_messages_answers_each_exactly_once(bots, people, engine) -> None:
+    bot = await bots.start()
+    luisa = await people("luisa")
+    room = await luisa.open_dm(bot.user_id)
+    await luisa.say(room, "Hallo")
+    await luisa.next_message(room, bot.user_id, 0)  # the welcome, with buttons
+    device = bot.device_id
+
+    await bots.stop(bot)
+    await luisa.say(room, "1")  # encrypted, while the bot is down
+
+    bot = await bots.start()
+    assert bot.device_id == device  # same device, so the stored keys still decrypt
+    detail = await luisa.next_message(room, bot.user_id, 1)
+    assert "Bachpatenschaft Wurm" in _body(detail)  # the button offered before the restart
+    await luisa.say(room, "Wie lange dauert das?")
+    await luisa.next_message(room, bot.user_id, 2)
+
+    # Everything before the last message was handled before it: no duplicates left to come.
+    assert len(luisa.messages(room, bot.user_id)) == 3
+    assert [(i.text, i.button) for i in engine.received] == [
+        ("Hallo", None),
+        (None, "cat:umwelt"),
+        ("Wie lange dauert das?", None),
+    ]
+
+
+async def test_notification_opens_a_dm_with_someone_who_never_wrote(bots, people, engine) -> None:
+    bot = await bots.start()
+    anna = await people("anna")
+    urgent = Reply(
+        "<b>Dringend:</b> Die Tafel braucht morgen 3 Leute, 10–14 Uhr.",
+        buttons=(Button("Ich helfe", "need:7:signup"),),
+    )
+
+    assert await bot.notify("aachen", f"matrix:{anna.user_id}", [urgent]) is Delivery.DELIVERED
+
+    await anna.wait_for(lambda: anna.invites)
+    room, invite = anna.invites[0]
+    assert invite.content.get("is_direct") is True and invite.sender == bot.user_id
+    alert = await anna.next_message(room, bot.user_id, 0)
+    assert alert.decrypted  # sent while she was only invited, still readable
+    assert "Dringend:" in _body(alert) and "1. Ich helfe" in _body(alert)
+
+    await anna.say(room, "Ich helfe")
+    await anna.next_message(room, bot.user_id, 1)
+    assert engine.received[-1].button == "need:7:signup"
+    assert engine.received[-1].identity == f"matrix:{anna.user_id}"
+
+    # The room is remembered: the next notification goes there, no second invitation.
+    assert await bot.notify("aachen", f"matrix:{anna.user_id}", [Reply("Erinnerung")]) is (
+        Delivery.DELIVERED
+    )
+    assert _body(await anna.next_message(room, bot.user_id, 2)) == "Erinnerung"
+    assert len(anna.invites) == 1
+
+
+async def test_group_room_stays_quiet_until_the_bot_is_mentioned(bots, people, engine) -> None:
+    bot = await bots.start()
+    anna, ben = await people("anna"), await people("ben")
+    created = await anna.client.room_create(
+        name="Nachbarschaftshilfe Burtscheid", invite=[bot.user_id, ben.user_id]
+    )
+    group = created.room_id
+    await anna.wait_joined(group, bot.user_id, ben.user_id)
+
+    await anna.say(group, "Hallo zusammen, wer hat Samstag Zeit?")
+    await ben.say(group, "Ich! Bringe Handschuhe mit.")
+    name = "Engagement-Bot Aachen"
+    await anna.say(
+        group,
+        f"{name}: hallo",
+        format="org.matrix.custom.html",
+        formatted_body=f'<a href="https://matrix.to/#/{bot.user_id}">{name}</a>: hallo',
+        **{"m.mentions": {"user_ids": [bot.user_id]}},
+    )
+
+    pointer = await anna.next_message(group, bot.user_id, 0)
+    assert isinstance(pointer, RoomMessageNotice) and "Direktchat" in _body(pointer)
+    await anna.wait_for(lambda: any(r != group for r, _ in anna.invites))
+    dm = next(r for r, _ in anna.invites if r != group)
+    welcome = await anna.next_message(dm, bot.user_id, 0)
+    assert "1. 🌳 Umwelt" in _body(welcome)
+
+    # The chatter before the mention reached nobody; the group got only the pointer.
+    assert [(i.identity, i.text) for i in engine.received] == [(f"matrix:{anna.user_id}", "hallo")]
+    assert len(anna.messages(group, bot.user_id)) == 1
+
+
+async def test_message_the_bot_cannot_decrypt_gets_the_polite_notice(bots, people, engine) -> None:
+    bot = await bots.start(undecryptable_grace=0.5)
+    luisa = await people("luisa")
+    room = await luisa.open_dm(bot.user_id)
+    await luisa.wait_joined(room, bot.user_id)
+
+    # A Megolm session that is shared with nobody: its key can never reach the bot.
+    session = OutboundGroupSession()
+    session.mark_as_shared()
+    plaintext = {
+        "type": "m.room.message",
+        "room_id": room,
+        "content": {"msgtype": "m.text", "body": "?"},
+    }
+    await luisa.send_raw(
+        room,
+        "m.room.encrypted",
+        {
+            "algorithm": "m.megolm.v1.aes-sha2",
+            "sender_key": luisa.client.olm.account.identity_keys["curve25519"],
+            "ciphertext": session.encrypt(json.dumps(plaintext)),
+            "session_id": session.id,
+            "device_id": luisa.client.device_id,
+        },
+    )
+
+    notice = await luisa.next_message(room, bot.user_id, 0)
+    assert isinstance(notice, RoomMessageNotice)
+    assert "nicht entschlüsseln" in _body(notice)
+    assert engine.received == []
+
+    await luisa.say(room, "Hallo")  # sent again, readable this time
+    assert "Willkommen" in _body(await luisa.next_message(room, bot.user_id, 1))
+
+
+async def test_bot_leaves_a_dm_the_person_left(bots, people) -> None:
+    bot = await bots.start()
+    luisa = await people("luisa")
+    room = await luisa.open_dm(bot.user_id)
+    await luisa.say(room, "Hallo")
+    await luisa.next_message(room, bot.user_id, 0)
+    observer = await people("observer", account=bot.user_id)  # sees the bot account's rooms
+
+    await luisa.client.room_leave(room)
+
+    await observer.wait_for(lambda: room in observer.left)
+
+
+async def test_bad_login_is_reported_without_the_secret_and_other_tenants_run(
+    bots, people, engine, tmp_path, caplog, allow_logged_errors
+) -> None:
+    good, bad = bots.tenant("aachen"), bots.tenant("stolberg")
+    environ = {"TEST_MATRIX_PASSWORD": PASSWORD}
+    wrong = {"TEST_MATRIX_PASSWORD": "not-the-password-4711"}
+    [aachen] = build_matrix_channels([good], engine, environ, tmp_path / "var")
+    [stolberg] = build_matrix_channels({"stolberg": bad}, engine, wrong, tmp_path / "var")
+
+    await stolberg.start()  # does not raise
+    await aachen.start()
+    try:
+        assert stolberg.failure is not None and "M_FORBIDDEN" in stolberg.failure
+        assert not stolberg.running
+        assert "stolberg" in caplog.text and "not-the-password-4711" not in caplog.text
+        assert await stolberg.notify("stolberg", "matrix:@x:localhost", [Reply("x")]) is (
+            Delivery.FAILED
+        )
+
+        assert aachen.failure is None and aachen.running
+        store = tmp_path / "var" / "matrix" / "aachen"
+        assert (store / "session.json").exists()
+        assert list(store.glob("*.db"))  # nio's encryption store
+        luisa = await people("luisa")
+        room = await luisa.open_dm(aachen.user_id)
+        await luisa.say(room, "Hallo")
+        await luisa.next_message(room, aachen.user_id, 0)
+    finally:
+        await stolberg.stop()
+        await aachen.stop()
