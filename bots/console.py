@@ -23,12 +23,13 @@ import re
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
 
+from core.clock import as_utc
 from core.settings import DATA_DIR
 from core.tenants import TenantConfig
 from dialogue.markup import to_plain
@@ -119,7 +120,7 @@ class ConsoleClock:
         return self._at if self._at is not None else datetime.now(UTC)
 
     def set(self, at: datetime) -> None:
-        self._at = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
+        self._at = as_utc(at)
 
 
 # ── reading stdin without blocking the loop ──────────────────────────────────
@@ -389,10 +390,10 @@ class ScriptLine:
     now: datetime | None
 
 
-def parse_jsonl_line(raw: bytes | str, tz: tzinfo) -> ScriptLine:
+def parse_jsonl_line(raw: bytes | str) -> ScriptLine:
     """Check one input line of the scripted console; ``JsonlError`` if invalid.
 
-    A ``now`` without offset is taken in the tenant's time zone (``tz``)."""
+    A ``now`` without offset is UTC, as everywhere (``core.clock.as_utc``)."""
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError as exc:
@@ -406,7 +407,7 @@ def parse_jsonl_line(raw: bytes | str, tz: tzinfo) -> ScriptLine:
     unknown = sorted(set(data) - _ALLOWED_KEYS)
     if unknown:
         raise JsonlError(f"unknown key(s) {', '.join(unknown)}; expected one of {_EVENT_KEYS}")
-    now = _parse_now(data["now"], tz) if "now" in data else None
+    now = _parse_now(data["now"]) if "now" in data else None
     given = [key for key in _EVENT_KEYS if key in data]
     if not given:
         if now is None:
@@ -437,16 +438,14 @@ def parse_jsonl_line(raw: bytes | str, tz: tzinfo) -> ScriptLine:
     return ScriptLine({key: value}, now)
 
 
-def _parse_now(value: Any, tz: tzinfo) -> datetime:
+def _parse_now(value: Any) -> datetime:
     if not isinstance(value, str):
         raise JsonlError('"now" must be an ISO datetime string')
     try:
         at = datetime.fromisoformat(value)
     except ValueError as exc:
         raise JsonlError(f'"now" is not an ISO datetime: {value!r}') from exc
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=tz)
-    return at.astimezone(UTC)
+    return as_utc(at)
 
 
 def _parse_location_object(value: Any) -> Location:
@@ -493,7 +492,6 @@ async def run_jsonl(
     *,
     tenant: str,
     identity: str,
-    tz: tzinfo,
     clock: Clock,
     read_line: Callable[[], Awaitable[bytes | str | None]],
     write: Callable[[str], None],
@@ -513,7 +511,7 @@ async def run_jsonl(
         if not raw.strip():
             continue  # blank lines are no events
         try:
-            line = parse_jsonl_line(raw, tz)
+            line = parse_jsonl_line(raw)
         except JsonlError as exc:
             write(_dump({"error": str(exc)}))
             write(END_OF_TURN)

@@ -13,7 +13,6 @@ import getpass
 import logging
 import sys
 from typing import IO
-from zoneinfo import ZoneInfo
 
 from bots.bootstrap import App, bootstrap
 from bots.console import (
@@ -45,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "buttons, /location LAT LON shares a location, /quit or Ctrl-D ends. "
             "With --jsonl: one JSON event per input line, JSON replies and "
             '{"end_of_turn": true} per line on stdout (DESIGN.md, scripted console). '
-            'A "now" without offset is taken in the tenant\'s time zone.'
+            'A "now" without offset is UTC.'
         ),
     )
     parser.add_argument("--tenant", help=f"tenant slug (default: {DEFAULT_TENANT})")
@@ -132,7 +131,6 @@ async def _jsonl(args: argparse.Namespace, out: IO[bytes]) -> int:
             engine,
             tenant=args.tenant,
             identity=f"console:{_user(args)}",
-            tz=ZoneInfo(app.tenants[args.tenant].timezone),
             clock=clock,
             read_line=reader.readline,
             write=lambda s: out.write(s.encode("utf-8")),
