@@ -174,7 +174,7 @@ class TelegramChannel:
         builder = (
             ApplicationBuilder()
             .token(token)
-            .rate_limiter(TelegramRateLimiter(max_per_second, 1.05, max_retries))
+            .rate_limiter(TelegramRateLimiter(max_per_second, 1.01, max_retries))
             .concurrent_updates(_PerChatProcessor(max_concurrent_updates))
             .job_queue(None)  # timers are the scheduler's
             .defaults(

@@ -65,12 +65,12 @@ class SlidingWindow:
 class TelegramRateLimiter(AIORateLimiter):
     """``AIORateLimiter`` with a sliding window for messages and no retries for set-up calls.
 
-    ``window`` is a little longer than a second so that jitter on the way to the
-    server never squeezes ``max_per_window`` + 1 messages into one second there.
+    ``window`` is a hair over a second for clock granularity; the window itself
+    is counted from responses, so delays on the way cannot squeeze more in.
     """
 
     def __init__(
-        self, max_per_window: int = 30, window: float = 1.05, max_retries: int = 3
+        self, max_per_window: int = 30, window: float = 1.01, max_retries: int = 3
     ) -> None:
         super().__init__(overall_max_rate=0, overall_time_period=0, max_retries=max_retries)
         self._window = SlidingWindow(max_per_window, window)
