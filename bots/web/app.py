@@ -1,0 +1,199 @@
+"""The web application: ``create_app(app)`` builds the Starlette app over
+the composition root's ``App``; ``WebChannel(app, host, port)`` runs it with
+uvicorn inside the runner's event loop (start/stop like any channel)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Generator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from bots.bootstrap import App
+from bots.web.config import WebConfig
+from bots.web.i18n import WebTexts
+from bots.web.mail import Mail, Mailer
+from bots.web.notify import WebChatNotifier, notifiers
+from bots.web.pages import (
+    STATIC_DIR,
+    LoginRequired,
+    WebState,
+    build_jinja,
+    login_redirect,
+    render,
+    texts,
+    web,
+)
+from bots.web.routes import accounts, chat, editor, org, public
+from bots.web.security import BodySizeLimit, SecurityHeaders
+from bots.web.tokens import Tokens
+from core.services import relay
+from core.services.accounts import ensure_editor, new_password
+
+log = logging.getLogger(__name__)
+REPLY_MAIL_INTERVAL = 30.0  # seconds between looks for volunteers' replies to e-mail
+DEMO_TENANT = "aachen"
+
+
+def create_app(app: App, config: WebConfig | None = None) -> Starlette:
+    """The web app. ``config`` defaults to the environment (``WebConfig.from_env``)."""
+    config = config or WebConfig.from_env(app.settings.data_dir, app.settings.host,
+                                          app.settings.web_port)
+    state = WebState(
+        app=app, config=config, jinja=build_jinja(),
+        mailer=Mailer(smtp_url=config.smtp_url, mail_from=config.mail_from,
+                      outbox_dir=config.outbox_dir),
+        tokens=Tokens(config.secret_key),
+    )
+    notifiers(app).setdefault("web", WebChatNotifier(app.db, app.now))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(_mail_replies_forever(state), name="web-reply-mails")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    starlette = Starlette(
+        routes=[
+            *public.routes, *accounts.routes, *org.routes, *editor.routes, *chat.routes,
+            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        ],
+        middleware=[
+            Middleware(BodySizeLimit, max_bytes=config.max_body_bytes),
+            Middleware(SecurityHeaders, frame_ancestors=config.frame_ancestors,
+                       hsts=config.secure_cookies),
+            Middleware(SessionMiddleware, secret_key=config.secret_key,
+                       session_cookie="ehrenamt_session", max_age=14 * 24 * 3600,
+                       same_site="lax", https_only=config.secure_cookies),
+        ],
+        exception_handlers={HTTPException: _http_error, LoginRequired: _login_required},
+        lifespan=lifespan,
+    )
+    starlette.state.web = state
+    return starlette
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    return login_redirect(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code not in (400, 403, 404, 405):
+        return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
+    tenant = web(request).app.tenants.get(request.path_params.get("tenant", ""))
+    t = texts(request, tenant)
+    return await render(request, "error.html", {
+        "status": exc.status_code,
+        "heading": t(f"http.{exc.status_code}.title"),
+        "body": t(f"http.{exc.status_code}.body"),
+    }, tenant=tenant, status=exc.status_code)
+
+
+async def mail_replies(state: WebState) -> int:
+    """E-mail volunteers' replies to their organisation (the inbox shows them
+    too); returns how many went out. Each is marked after sending."""
+    sent = 0
+    for item in await relay.replies_to_email(state.app.db):
+        if not item.organisation_email:
+            await relay.mark_emailed(state.app.db, item.message_id, state.app.now())
+            continue
+        tenant = state.app.tenants.get(item.tenant_slug)
+        if tenant is None:
+            continue
+        t = WebTexts(tenant.default_language, ZoneInfo(tenant.timezone))
+        link = f"{state.config.public_url}/t/{tenant.slug}/org/inbox"
+        await state.mailer.send(Mail(
+            to=item.organisation_email,
+            subject=t("mail.reply.subject", need=item.need_title or ""),
+            body=t("mail.reply.body", volunteer=item.volunteer or t("signup.someone"),
+                   need=item.need_title or "", body=item.body, link=link),
+        ), state.app.now())
+        await relay.mark_emailed(state.app.db, item.message_id, state.app.now())
+        sent += 1
+    return sent
+
+
+async def _mail_replies_forever(state: WebState) -> None:
+    while True:
+        try:
+            await mail_replies(state)
+        except Exception:  # the mail server may be down: try again next round
+            log.warning("could not e-mail volunteers' replies", exc_info=True)
+        await asyncio.sleep(REPLY_MAIL_INTERVAL)
+
+
+async def ensure_demo_editor(app: App, tenant_slug: str | None = None) -> tuple[str, str]:
+    """An editor account for the demo tenant with a fresh random password
+    (printed by the runner at start-up); returns (e-mail, password)."""
+    slug = tenant_slug or (DEMO_TENANT if DEMO_TENANT in app.tenants else next(iter(app.tenants)))
+    email = f"redaktion@{slug}.demo"
+    password = new_password()
+    await ensure_editor(app.db, tenant_id=app.tenant_ids[slug], email=email,
+                        display_name="Redaktion (Demo)", password=password, now=app.now())
+    return email, password
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handlers: the runner owns SIGINT/SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+class WebChannel:
+    """The web server as a channel of the runner (``dialogue.ports.Channel``)."""
+
+    name = "web"
+
+    def __init__(self, app: App, host: str, port: int, config: WebConfig | None = None) -> None:
+        self.app = app
+        self.host = host
+        self.port = port
+        self.asgi = create_app(app, config)
+        self._server: _Server | None = None
+        self._task: asyncio.Task[Any] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> None:
+        config = uvicorn.Config(self.asgi, host=self.host, port=self.port, lifespan="on",
+                                log_config=None, access_log=False, server_header=False)
+        self._server = _Server(config)
+        self._task = asyncio.create_task(self._server.serve(), name="web-server")
+        while not self._server.started:
+            if self._task.done():
+                await self._task  # raises the start-up error (port in use, …)
+                raise RuntimeError("web server stopped during start-up")
+            await asyncio.sleep(0.02)
+
+    async def stop(self) -> None:
+        if self._server is None or self._task is None:
+            return
+        self._server.should_exit = True
+        try:
+            await asyncio.wait_for(self._task, timeout=10)
+        except TimeoutError:
+            self._server.force_exit = True
+            await self._task
+        self._server = self._task = None

@@ -1,0 +1,59 @@
+"""Web settings from the environment. Read by ``create_app``, never at import."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class WebConfig:
+    public_url: str  # how people reach the site, used in e-mailed links
+    secret_key: str  # signs session cookies and e-mailed links
+    smtp_url: str  # empty: mail goes to the outbox folder
+    mail_from: str
+    outbox_dir: Path
+    frame_ancestors: str  # who may embed the web chat, e.g. "https://www.aachen.de"
+    max_body_bytes: int = 64 * 1024
+    telegram_usernames: Mapping[str, str] | None = None  # tenant slug -> bot username
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+    @classmethod
+    def from_env(
+        cls, data_dir: Path, host: str, port: int, environ: Mapping[str, str] | None = None
+    ) -> WebConfig:
+        env = os.environ if environ is None else environ
+        usernames = {
+            key.removeprefix("EHRENAMT_TELEGRAM_USERNAME_").lower(): value.lstrip("@")
+            for key, value in env.items()
+            if key.startswith("EHRENAMT_TELEGRAM_USERNAME_") and value
+        }
+        return cls(
+            public_url=env.get("EHRENAMT_PUBLIC_URL", f"http://{host}:{port}").rstrip("/"),
+            secret_key=env.get("EHRENAMT_SECRET_KEY") or _stored_secret(data_dir),
+            smtp_url=env.get("EHRENAMT_SMTP_URL", ""),
+            mail_from=env.get("EHRENAMT_MAIL_FROM", "ehrenamt-bot@localhost"),
+            outbox_dir=Path(env.get("EHRENAMT_OUTBOX_DIR", data_dir / "outbox")),
+            frame_ancestors=env.get("EHRENAMT_FRAME_ANCESTORS", "").strip(),
+            max_body_bytes=int(env.get("EHRENAMT_MAX_BODY_BYTES", 64 * 1024)),
+            telegram_usernames=usernames,
+        )
+
+
+def _stored_secret(data_dir: Path) -> str:
+    """A secret kept in ``<data_dir>/web-secret`` so every process of one
+    deployment (and a restart) signs with the same key."""
+    path = data_dir / "web-secret"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret, encoding="utf-8")
+    path.chmod(0o600)
+    return secret

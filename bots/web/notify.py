@@ -1,0 +1,99 @@
+"""Telling volunteers through their chat channel: the notifier registry
+(``app.extras["notifiers"]``: channel name -> ``dialogue.ports.Notifier``,
+filled by the runner), and the web chat's own notifier, which appends to
+the person's web chat transcript."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from bots.bootstrap import App
+from bots.web.i18n import WebTexts
+from core.db import Database
+from core.services import relay
+from core.services.people import identities_of
+from core.services.web_chat import NewLine, append
+from dialogue.markup import escape
+from dialogue.messages import Button, Reply
+from dialogue.ports import Delivery, Notifier
+
+log = logging.getLogger(__name__)
+
+
+class WebChatNotifier:
+    """Delivers to ``web:`` identities by adding lines to their transcript;
+    the person sees them on their next visit to the chat page."""
+
+    channel = "web"
+
+    def __init__(self, db: Database, now: object) -> None:
+        self._db = db
+        self._now = now
+
+    async def notify(self, tenant: str, identity: str, replies: Sequence[Reply]) -> Delivery:
+        lines = [reply_line(r) for r in replies]
+        await append(self._db, identity, tenant, lines, self._now())  # type: ignore[operator]
+        return Delivery.DELIVERED
+
+
+def reply_line(reply: Reply) -> NewLine:
+    return NewLine(from_bot=True, html=reply.text,
+                   buttons=tuple((b.label, b.payload) for b in reply.buttons),
+                   request_location=reply.request_location)
+
+
+def notifiers(app: App) -> dict[str, Notifier]:
+    return app.extras.setdefault("notifiers", {})  # type: ignore[no-any-return]
+
+
+async def deliver(app: App, tenant: str, identities: Sequence[str],
+                  replies: Sequence[Reply]) -> bool:
+    """Send to the first identity whose channel has a notifier and takes it."""
+    registry = notifiers(app)
+    for identity in identities:
+        notifier = registry.get(identity.split(":", 1)[0])
+        if notifier is None:
+            continue
+        try:
+            result = await notifier.notify(tenant, identity, replies)
+        except Exception:  # a broken channel must not break the organisation's page
+            log.warning("notifier %s failed", notifier.channel, exc_info=True)
+            continue
+        if result == Delivery.DELIVERED:
+            return True
+    return False
+
+
+def _person_texts(app: App, tenant: str, lang: str) -> WebTexts:
+    return WebTexts(lang, ZoneInfo(app.tenants[tenant].timezone))
+
+
+async def tell_people(
+    app: App, tenant: str, person_ids: Sequence[int], key: str, languages: dict[int, str],
+    **values: str,
+) -> int:
+    """Tell each person a ``notify.*`` text in their language; returns how many got it."""
+    told = 0
+    for person_id in person_ids:
+        t = _person_texts(app, tenant, languages.get(person_id, "de"))
+        reply = Reply(text=t(key, **{k: escape(v) for k, v in values.items()}))
+        identities = [i for i, reachable in await identities_of(app.db, person_id) if reachable]
+        if await deliver(app, tenant, identities, [reply]):
+            told += 1
+    return told
+
+
+async def relay_message(app: App, tenant: str, outgoing: relay.Outgoing) -> bool:
+    t = _person_texts(app, tenant, outgoing.language)
+    reply = Reply(
+        text=t("notify.relay", organisation=escape(outgoing.organisation),
+               need=escape(outgoing.need_title), body=escape(outgoing.body)),
+        buttons=(Button(t("notify.relay_answer"), f"relay:{outgoing.message_id}:reply"),),
+        meta={"kind": "relay", "relay_message_id": str(outgoing.message_id)},
+    )
+    delivered = await deliver(app, tenant, outgoing.identities, [reply])
+    if delivered:
+        await relay.mark_delivered(app.db, outgoing.message_id)
+    return delivered

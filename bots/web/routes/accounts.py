@@ -1,0 +1,335 @@
+"""Organisation accounts: sign-up, e-mail verification, log-in by password or
+e-mailed link, password reset, log-out."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bots.web.forms import FormState, form_state
+from bots.web.mail import Mail
+from bots.web.pages import (
+    current_account,
+    redirect,
+    render,
+    safe_next,
+    sign_in,
+    tenant_id,
+    tenant_of,
+    texts,
+    web,
+)
+from bots.web.security import checked_form
+from bots.web.tokens import BadToken, Purpose
+from core.models import OrgKind
+from core.services import accounts
+from core.services.accounts import (
+    BadCredentials,
+    EmailNotVerified,
+    EmailTaken,
+    RateLimited,
+    SignupInput,
+)
+
+log = logging.getLogger(__name__)
+WINDOW = timedelta(minutes=15)
+LOGIN_PER_EMAIL, LOGIN_PER_IP = 5, 30
+LINKS_PER_EMAIL, LINKS_PER_IP = 3, 20
+SIGNUP_FIELDS = ("organisation", "kind", "contact_name", "email", "password")
+
+
+def _ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def _limit(request: Request, kind: str, email: str, per_email: int, per_ip: int) -> None:
+    app = web(request).app
+    now = app.now()
+    await accounts.hit(app.db, accounts.limit_key(f"{kind}-ip", _ip(request)), limit=per_ip,
+                       window=WINDOW, now=now)
+    if email:
+        await accounts.hit(app.db, accounts.limit_key(kind, email), limit=per_email,
+                           window=WINDOW, now=now)
+
+
+async def _send_link(request: Request, purpose: Purpose, account_id: int, email: str) -> None:
+    state = web(request)
+    info = await accounts.account_info(state.app.db, account_id)
+    if info is None:
+        return
+    tenant = tenant_of(request)
+    t = texts(request, tenant)
+    fingerprint = "" if purpose == Purpose.VERIFY else info.password_fingerprint
+    token = state.tokens.make(purpose, account_id, fingerprint)
+    path = {Purpose.VERIFY: "verify", Purpose.LOGIN: "login/link",
+            Purpose.RESET: "reset"}[purpose]
+    link = f"{state.config.public_url}/t/{tenant.slug}/{path}/{token}"
+    mail = Mail(
+        to=email,
+        subject=t(f"mail.{purpose.value}.subject", site=tenant.branding.bot_name),
+        body=t(f"mail.{purpose.value}.body", name=info.display_name, link=link,
+               site=tenant.branding.bot_name),
+    )
+    await state.mailer.send(mail, state.app.now())
+
+
+# -- sign-up -------------------------------------------------------------------
+
+
+def _kinds(request: Request) -> list[tuple[str, str]]:
+    t = texts(request, tenant_of(request))
+    return [(k.value, t(f"kind.{k.value}")) for k in OrgKind]
+
+
+async def signup_page(request: Request) -> Response:
+    tenant = tenant_of(request)
+    return await render(request, "signup.html", {"form": FormState(), "kinds": _kinds(request)},
+                        tenant=tenant, title_key="signup.title")
+
+
+async def signup_submit(request: Request) -> Response:
+    tenant = tenant_of(request)
+    form = await checked_form(request)
+    state = form_state(form, SIGNUP_FIELDS)
+    data = SignupInput(tenant.slug, state.get("organisation"), state.get("kind"),
+                       state.get("contact_name"), state.get("email"),
+                       str(form.get("password") or ""))
+    state.errors.update(accounts.validate_signup(data))
+    state.values.pop("password", None)  # never sent back into the page
+    if not state.errors:
+        try:
+            await _limit(request, "signup", data.email, LINKS_PER_EMAIL, LINKS_PER_IP)
+            account_id = await accounts.sign_up(web(request).app.db, data, web(request).app.now())
+        except EmailTaken:
+            state.errors["email"] = "email_taken"
+        except RateLimited:
+            state.errors["form"] = "rate_limited"
+        else:
+            await _send_link(request, Purpose.VERIFY, account_id, data.email)
+            return redirect(f"/t/{tenant.slug}/signup/sent")
+    return await render(request, "signup.html", {"form": state, "kinds": _kinds(request)},
+                        tenant=tenant, status=400, title_key="signup.title")
+
+
+async def signup_sent(request: Request) -> Response:
+    return await render(request, "message.html", {"heading": "signup.sent_title",
+                                                  "body": "signup.sent_body"},
+                        tenant=tenant_of(request), title_key="signup.sent_title")
+
+
+async def verify(request: Request) -> Response:
+    tenant = tenant_of(request)
+    state = web(request)
+    try:
+        data = state.tokens.read(Purpose.VERIFY, request.path_params["token"])
+    except BadToken as exc:
+        return await render(request, "message.html", {
+            "heading": "verify.failed_title",
+            "body": "verify.expired" if exc.expired else "verify.invalid",
+            "link": (f"/t/{tenant.slug}/login", "login.title")}, tenant=tenant, status=400)
+    if not await accounts.mark_verified(state.app.db, data.account_id, state.app.now()):
+        return await render(request, "message.html", {"heading": "verify.failed_title",
+                                                      "body": "verify.invalid"},
+                            tenant=tenant, status=400)
+    info = await accounts.account_info(state.app.db, data.account_id)
+    assert info is not None
+    sign_in(request, info)
+    log.info("account %s verified its e-mail address", info.id)
+    return redirect(f"/t/{tenant.slug}/org/?welcome=1")
+
+
+# -- log-in --------------------------------------------------------------------
+
+
+async def login_page(request: Request) -> Response:
+    tenant = tenant_of(request)
+    return await render(request, "login.html", {
+        "form": FormState(), "next": safe_next(request.query_params.get("next"), tenant.slug),
+    }, tenant=tenant, title_key="login.title")
+
+
+async def login_submit(request: Request) -> Response:
+    tenant = tenant_of(request)
+    form = await checked_form(request)
+    state = form_state(form, ("email",))
+    password = str(form.get("password") or "")
+    next_path = safe_next(str(form.get("next") or ""), tenant.slug)
+    app = web(request).app
+    status = 400
+    if not state.get("email"):
+        state.errors["email"] = "required"
+    if not password:
+        state.errors["password"] = "required"
+    if not state.errors:
+        try:
+            await _limit(request, "login", state.get("email"), LOGIN_PER_EMAIL, LOGIN_PER_IP)
+            account_id = await accounts.authenticate(app.db, state.get("email"), password)
+        except RateLimited:
+            state.errors["form"] = "rate_limited"
+            status = 429
+        except BadCredentials:
+            state.errors["form"] = "bad_credentials"
+        except EmailNotVerified:
+            state.errors["form"] = "not_verified"
+            found = await accounts.account_id_for_email(app.db, state.get("email"))
+            if found is not None:
+                try:
+                    await _limit(request, "links", state.get("email"), LINKS_PER_EMAIL,
+                                 LINKS_PER_IP)
+                    await _send_link(request, Purpose.VERIFY, found, state.get("email"))
+                except RateLimited:
+                    pass
+        else:
+            info = await accounts.account_info(app.db, account_id)
+            assert info is not None
+            sign_in(request, info)
+            log.info("account %s logged in", info.id)
+            if next_path == f"/t/{tenant.slug}/":
+                next_path = _home_of(info, app.tenant_ids[tenant.slug], tenant.slug)
+            return redirect(next_path)
+    return await render(request, "login.html", {"form": state, "next": next_path},
+                        tenant=tenant, status=status, title_key="login.title")
+
+
+def _home_of(info: accounts.AccountInfo, tid: int, slug: str) -> str:
+    if tid in info.editor_tenant_ids:
+        return f"/t/{slug}/editor/"
+    if info.organisation_id is not None:
+        return f"/t/{slug}/org/"
+    return f"/t/{slug}/"
+
+
+def _link_kind(request: Request) -> str:
+    kind = str(request.path_params["kind"])
+    if kind not in ("login", "reset"):
+        raise HTTPException(status_code=404)
+    return kind
+
+
+async def link_request_page(request: Request) -> Response:
+    tenant = tenant_of(request)
+    kind = _link_kind(request)
+    return await render(request, "link_request.html", {"form": FormState(), "kind": kind},
+                        tenant=tenant, title_key=f"{kind}_link.title")
+
+
+async def link_request_submit(request: Request) -> Response:
+    """Send a log-in or reset link. The answer is the same whether or not the
+    address has an account, so the form does not reveal who is registered."""
+    tenant = tenant_of(request)
+    kind = _link_kind(request)
+    form = await checked_form(request)
+    state = form_state(form, ("email",))
+    if not accounts.EMAIL.match(state.get("email")):
+        state.errors["email"] = "email"
+        return await render(request, "link_request.html", {"form": state, "kind": kind},
+                            tenant=tenant, status=400, title_key=f"{kind}_link.title")
+    try:
+        await _limit(request, "links", state.get("email"), LINKS_PER_EMAIL, LINKS_PER_IP)
+    except RateLimited:
+        state.errors["form"] = "rate_limited"
+        return await render(request, "link_request.html", {"form": state, "kind": kind},
+                            tenant=tenant, status=429, title_key=f"{kind}_link.title")
+    found = await accounts.account_id_for_email(web(request).app.db, state.get("email"))
+    if found is not None:
+        purpose = Purpose.LOGIN if kind == "login" else Purpose.RESET
+        await _send_link(request, purpose, found, state.get("email"))
+    return await render(request, "message.html", {"heading": "link_sent.title",
+                                                  "body": "link_sent.body"},
+                        tenant=tenant, title_key="link_sent.title")
+
+
+async def _read_link(request: Request, purpose: Purpose) -> accounts.AccountInfo | Response:
+    tenant = tenant_of(request)
+    state = web(request)
+    try:
+        data = state.tokens.read(purpose, request.path_params["token"])
+    except BadToken as exc:
+        return await render(request, "message.html", {
+            "heading": "link_failed.title",
+            "body": "link_failed.expired" if exc.expired else "link_failed.invalid",
+            "link": (f"/t/{tenant.slug}/links/{purpose.value}", "link_failed.again")},
+            tenant=tenant, status=400)
+    info = await accounts.account_info(state.app.db, data.account_id)
+    if info is None or info.password_fingerprint != data.fingerprint:
+        return await render(request, "message.html", {
+            "heading": "link_failed.title", "body": "link_failed.used",
+            "link": (f"/t/{tenant.slug}/links/{purpose.value}", "link_failed.again")},
+            tenant=tenant, status=400)
+    return info
+
+
+async def login_link(request: Request) -> Response:
+    """GET shows a button; the POST logs in (mail scanners that follow links
+    must not use up or act on the link)."""
+    tenant = tenant_of(request)
+    found = await _read_link(request, Purpose.LOGIN)
+    if isinstance(found, Response):
+        return found
+    if request.method == "GET":
+        return await render(request, "link_confirm.html", {"kind": "login"}, tenant=tenant,
+                            title_key="login.title")
+    await checked_form(request)
+    if not found.verified:
+        await accounts.mark_verified(web(request).app.db, found.id, web(request).app.now())
+        found = await accounts.account_info(web(request).app.db, found.id) or found
+    sign_in(request, found)
+    log.info("account %s logged in by link", found.id)
+    return redirect(_home_of(found, tenant_id(request, tenant), tenant.slug))
+
+
+async def reset(request: Request) -> Response:
+    tenant = tenant_of(request)
+    found = await _read_link(request, Purpose.RESET)
+    if isinstance(found, Response):
+        return found
+    state = FormState()
+    if request.method == "POST":
+        form = await checked_form(request)
+        password = str(form.get("password") or "")
+        if len(password) < accounts.MIN_PASSWORD:
+            state.errors["password"] = "password_short"
+        elif password != str(form.get("password2") or ""):
+            state.errors["password2"] = "password_mismatch"
+        else:
+            await accounts.set_password(web(request).app.db, found.id, password,
+                                        web(request).app.now())
+            info = await accounts.account_info(web(request).app.db, found.id)
+            assert info is not None
+            sign_in(request, info)
+            return redirect(_home_of(info, tenant_id(request, tenant), tenant.slug))
+    return await render(request, "reset.html", {"form": state}, tenant=tenant,
+                        status=400 if state.errors else 200, title_key="reset.title")
+
+
+async def logout(request: Request) -> Response:
+    tenant = tenant_of(request)
+    await checked_form(request)
+    account = await current_account(request)
+    chat = request.session.get("chat")
+    request.session.clear()
+    if chat:
+        request.session["chat"] = chat
+    if account is not None:
+        log.info("account %s logged out", account.id)
+    return redirect(f"/t/{tenant.slug}/")
+
+
+routes = [
+    Route("/t/{tenant}/signup", signup_page, methods=["GET"]),
+    Route("/t/{tenant}/signup", signup_submit, methods=["POST"]),
+    Route("/t/{tenant}/signup/sent", signup_sent, methods=["GET"]),
+    Route("/t/{tenant}/verify/{token}", verify, methods=["GET"]),
+    Route("/t/{tenant}/login", login_page, methods=["GET"]),
+    Route("/t/{tenant}/login", login_submit, methods=["POST"]),
+    Route("/t/{tenant}/links/{kind:str}", link_request_page, methods=["GET"]),
+    Route("/t/{tenant}/links/{kind:str}", link_request_submit, methods=["POST"]),
+    Route("/t/{tenant}/login/link/{token}", login_link, methods=["GET", "POST"]),
+    Route("/t/{tenant}/reset/{token}", reset, methods=["GET", "POST"]),
+    Route("/t/{tenant}/logout", logout, methods=["POST"]),
+]

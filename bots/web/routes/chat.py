@@ -1,0 +1,161 @@
+"""The web chat: the same dialogue engine as Telegram and Matrix. The
+``web:<id>`` identity lives in the session cookie; each message is a form
+post (buttons are submit buttons), answered by a redirect back to the page
+(works without JavaScript). ``/embed/t/<tenant>/chat`` is the same chat
+for framing on the municipality's site."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bots.web.notify import reply_line
+from bots.web.pages import redirect, render, tenant_of, texts, web
+from bots.web.security import checked_form
+from core.services import web_chat
+from core.services.web_chat import NewLine
+from dialogue.markup import escape
+from dialogue.messages import Incoming, Location, Reply
+
+log = logging.getLogger(__name__)
+SESSION_CHAT = "chat"
+MAX_TEXT = 1000
+
+
+def _identity(request: Request) -> str:
+    chat_id = request.session.get(SESSION_CHAT)
+    if not isinstance(chat_id, str):
+        chat_id = secrets.token_urlsafe(18)
+        request.session[SESSION_CHAT] = chat_id
+    return f"web:{chat_id}"
+
+
+def _embedded(request: Request) -> bool:
+    return request.url.path.startswith("/embed/")
+
+
+def _chat_path(request: Request) -> str:
+    slug = tenant_of(request).slug
+    return f"/embed/t/{slug}/chat" if _embedded(request) else f"/t/{slug}/chat"
+
+
+async def _exchange(request: Request, incoming: Incoming, said: str | None) -> None:
+    """Hand one event to the engine and keep both sides in the transcript."""
+    app = web(request).app
+    replies: list[Reply] = await app.engine.handle(incoming)
+    lines = [NewLine(from_bot=False, html=said)] if said else []
+    for reply in replies:
+        line = reply_line(reply)
+        lines.append(NewLine(line.from_bot, line.html, line.buttons, line.request_location,
+                             tuple((a.filename, a.mime_type, a.content)
+                                   for a in reply.attachments)))
+    await web_chat.append(app.db, incoming.identity, incoming.tenant, lines, app.now())
+
+
+async def chat_page(request: Request) -> Response:
+    tenant = tenant_of(request)
+    app = web(request).app
+    identity = _identity(request)
+    t = texts(request, tenant)
+    lines = await web_chat.transcript(app.db, identity)
+    start = request.query_params.get("start", "")[:64]
+    if not lines or start:
+        # Opening the chat is like opening a bot in a messenger: it says hello
+        # (and, with a start argument, shows that need).
+        await _exchange(request, Incoming(identity=identity, tenant=tenant.slug,
+                                          command="start", args=start,
+                                          language_hint=t.lang, now=app.now()), None)
+        if start:
+            return redirect(_chat_path(request) + "#latest")
+        lines = await web_chat.transcript(app.db, identity)
+    last = lines[-1] if lines else None
+    return await render(request, "embed_chat.html" if _embedded(request) else "chat.html", {
+        "lines": [
+            {"id": line.id, "from_bot": line.from_bot, "html": line.html,
+             "files": [(f"{_chat_path(request)}/files/{line.id}/{i}", name)
+                       for i, name in line.attachments]}
+            for line in lines
+        ],
+        "buttons": list(last.buttons) if last and last.from_bot else [],
+        "request_location": bool(last and last.from_bot and last.request_location),
+        "action": _chat_path(request),
+    }, tenant=tenant, title_key="chat.title")
+
+
+async def chat_post(request: Request) -> Response:
+    tenant = tenant_of(request)
+    app = web(request).app
+    form = await checked_form(request)
+    identity = _identity(request)
+    t = texts(request, tenant)
+    text = str(form.get("text") or "").strip()[:MAX_TEXT]
+    button = str(form.get("button") or "")
+    lat, lon = str(form.get("lat") or ""), str(form.get("lon") or "")
+    base = {"identity": identity, "tenant": tenant.slug, "language_hint": t.lang,
+            "now": app.now()}
+    if button:
+        label = await _label_of(request, identity, button)
+        await _exchange(request, Incoming(button=button[:200], **base), escape(label))
+    elif lat and lon:
+        try:
+            location = Location(float(lat), float(lon))
+        except ValueError:
+            return redirect(_chat_path(request) + "#latest")
+        if not (-90 <= location.lat <= 90 and -180 <= location.lon <= 180):
+            return redirect(_chat_path(request) + "#latest")
+        await _exchange(request, Incoming(location=location, **base), escape(t("chat.location_sent")))
+    elif text:
+        if text.startswith("/") and len(text) > 1:
+            name, _, args = text[1:].partition(" ")
+            incoming = Incoming(command=name.lower(), args=args.strip(), **base)
+        else:
+            incoming = Incoming(text=text, **base)
+        await _exchange(request, incoming, escape(text))
+    return redirect(_chat_path(request) + "#latest")
+
+
+async def _label_of(request: Request, identity: str, payload: str) -> str:
+    """The label of the pressed button, as the person saw it."""
+    for line in reversed(await web_chat.transcript(web(request).app.db, identity, limit=5)):
+        for label, value in line.buttons:
+            if value == payload:
+                return label
+    return payload
+
+
+async def chat_file(request: Request) -> Response:
+    found = await web_chat.attachment(web(request).app.db, _identity(request),
+                                      int(request.path_params["line_id"]),
+                                      int(request.path_params["index"]))
+    if found is None:
+        raise HTTPException(status_code=404)
+    filename, mime, content = found
+    safe = "".join(c for c in filename if c.isalnum() or c in "-_.") or "file"
+    return Response(content, media_type=mime,
+                    headers={"content-disposition": f'attachment; filename="{safe}"'})
+
+
+async def chat_reset(request: Request) -> Response:
+    """Start over with a new chat identity (the old transcript is removed)."""
+    await checked_form(request)
+    identity = _identity(request)
+    await web_chat.forget(web(request).app.db, identity)
+    request.session.pop(SESSION_CHAT, None)
+    return redirect(_chat_path(request))
+
+
+routes = [
+    Route("/t/{tenant}/chat", chat_page, methods=["GET"]),
+    Route("/t/{tenant}/chat", chat_post, methods=["POST"]),
+    Route("/t/{tenant}/chat/reset", chat_reset, methods=["POST"]),
+    Route("/t/{tenant}/chat/files/{line_id:int}/{index:int}", chat_file, methods=["GET"]),
+    Route("/embed/t/{tenant}/chat", chat_page, methods=["GET"]),
+    Route("/embed/t/{tenant}/chat", chat_post, methods=["POST"]),
+    Route("/embed/t/{tenant}/chat/reset", chat_reset, methods=["POST"]),
+    Route("/embed/t/{tenant}/chat/files/{line_id:int}/{index:int}", chat_file, methods=["GET"]),
+]

@@ -1,0 +1,304 @@
+"""The Redaktion's area for one tenant: review queue, organisations,
+hiding content, the tenant's bot texts, the audit log and statistics. An
+editor of another tenant gets 403 on every route here."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bots.web.charts import grouped_bars
+from bots.web.i18n import WebTexts
+from bots.web.pages import Editor, redirect, render, require_editor, texts, web
+from bots.web.security import checked_form
+from core.errors import DomainError, InvalidValue, NotAllowed, UnknownNeed
+from core.services import moderation
+from core.services.statistics import OTHER, REMOTE, Statistics, tenant_statistics
+
+
+async def queue(request: Request) -> Response:
+    editor = await require_editor(request)
+    app = web(request).app
+    t = texts(request, editor.tenant)
+    items = await moderation.queue(app.db, editor.tenant_id)
+    return await render(request, "editor/queue.html", {
+        "items": [
+            {"id": i.id, "title": i.title, "description": i.description,
+             "category": app.taxonomy.label(i.category, t.lang), "organisation": i.organisation,
+             "verified": i.organisation_verified,
+             "place": t("need.remote") if i.remote else (i.place_label or ""),
+             "when": t.when(i.starts_at) if i.starts_at else t("need.recurring"),
+             "posted": t.when(i.created_at)}
+            for i in items
+        ],
+        "notice": request.query_params.get("notice", ""),
+        "errors": {}, "reason_for": None, "reason": "",
+    }, tenant=editor.tenant, title_key="editor.queue_title")
+
+
+async def review(request: Request) -> Response:
+    editor = await require_editor(request)
+    form = await checked_form(request)
+    app = web(request).app
+    need_id = int(request.path_params["need_id"])
+    if request.path_params["action"] not in ("approve", "reject"):
+        raise HTTPException(status_code=404)
+    approve = request.path_params["action"] == "approve"
+    reason = str(form.get("reason") or "")
+    try:
+        await moderation.review(app.db, editor.tenant_id, need_id, approve=approve,
+                                reason=reason, actor=editor.actor, now=app.now())
+    except (NotAllowed, UnknownNeed) as exc:
+        raise HTTPException(status_code=403) from exc
+    except InvalidValue as exc:
+        if exc.params.get("field") == "reason":
+            return await _queue_with_error(request, editor, need_id, reason)
+        return redirect(f"/t/{editor.tenant.slug}/editor/?notice=not_possible")
+    return redirect(f"/t/{editor.tenant.slug}/editor/?notice={'approved' if approve else 'rejected'}")
+
+
+async def _queue_with_error(request: Request, editor: Editor, need_id: int, reason: str
+                            ) -> Response:
+    app = web(request).app
+    t = texts(request, editor.tenant)
+    items = await moderation.queue(app.db, editor.tenant_id)
+    return await render(request, "editor/queue.html", {
+        "items": [
+            {"id": i.id, "title": i.title, "description": i.description,
+             "category": app.taxonomy.label(i.category, t.lang), "organisation": i.organisation,
+             "verified": i.organisation_verified,
+             "place": t("need.remote") if i.remote else (i.place_label or ""),
+             "when": t.when(i.starts_at) if i.starts_at else t("need.recurring"),
+             "posted": t.when(i.created_at)}
+            for i in items
+        ],
+        "notice": "", "errors": {"reason": "reason_required"}, "reason_for": need_id,
+        "reason": reason,
+    }, tenant=editor.tenant, status=400, title_key="editor.queue_title")
+
+
+async def organisations(request: Request) -> Response:
+    editor = await require_editor(request)
+    app = web(request).app
+    t = texts(request, editor.tenant)
+    if request.method == "POST":
+        form = await checked_form(request)
+        try:
+            await moderation.set_verified(app.db, editor.tenant_id, int(str(form.get("id"))),
+                                          form.get("verified") == "1", actor=editor.actor,
+                                          now=app.now())
+        except (NotAllowed, ValueError) as exc:
+            raise HTTPException(status_code=403) from exc
+        return redirect(f"/t/{editor.tenant.slug}/editor/organisations")
+    rows = await moderation.organisations(app.db, editor.tenant_id)
+    return await render(request, "editor/organisations.html", {
+        "organisations": [
+            {"id": o.id, "name": o.name, "kind": t(f"kind.{o.kind}"),
+             "contact": o.contact_name or "", "email": o.email or "", "verified": o.verified,
+             "since": t.day(o.created_at)}
+            for o in rows
+        ]}, tenant=editor.tenant, title_key="editor.organisations_title")
+
+
+async def content(request: Request) -> Response:
+    editor = await require_editor(request)
+    app = web(request).app
+    t = texts(request, editor.tenant)
+    if request.method == "POST":
+        form = await checked_form(request)
+        try:
+            await moderation.set_hidden(
+                app.db, editor.tenant_id, str(form.get("kind")), int(str(form.get("id"))),
+                form.get("hidden") == "1", actor=editor.actor, now=app.now(),
+                reason=str(form.get("reason") or ""))
+        except (NotAllowed, ValueError) as exc:
+            raise HTTPException(status_code=403) from exc
+        except DomainError:
+            pass
+        return redirect(f"/t/{editor.tenant.slug}/editor/content")
+    rows = await moderation.content(app.db, editor.tenant_id)
+    return await render(request, "editor/content.html", {
+        "rows": [
+            {"kind": r.kind, "kind_label": t(f"content.kind_{r.kind}"), "id": r.id,
+             "title": r.title, "organisation": r.organisation, "hidden": r.hidden,
+             "status": t(f"status.{r.status}") if r.kind == "need" else t(f"content.{r.status}"),
+             "url": f"/t/{editor.tenant.slug}/needs/{r.id}" if r.kind == "need" else ""}
+            for r in rows
+        ]}, tenant=editor.tenant, title_key="editor.content_title")
+
+
+def _bot_texts(lang: str) -> dict[str, Any]:
+    from dialogue.texts import catalogue
+
+    try:
+        return catalogue(lang)
+    except FileNotFoundError:
+        return {}
+
+
+def _default_text(value: Any, address_form: str) -> str:
+    if isinstance(value, dict):
+        return str(value.get(address_form) or value.get("du") or next(iter(value.values())))
+    return str(value)
+
+
+async def bot_texts(request: Request) -> Response:
+    """Search the bot's texts and set the tenant's own wording of one."""
+    editor = await require_editor(request)
+    app = web(request).app
+    t = texts(request, editor.tenant)
+    lang = request.query_params.get("in", editor.tenant.default_language)
+    if lang not in editor.tenant.languages:
+        lang = editor.tenant.default_language
+    errors: dict[str, str] = {}
+    kept: dict[str, str] = {}
+    defaults = _bot_texts(lang)
+    status = 200
+    if request.method == "POST":
+        form = await checked_form(request)
+        key, value = str(form.get("key") or ""), str(form.get("value") or "")
+        if key not in defaults:
+            raise HTTPException(status_code=404)
+        from dialogue.texts import placeholders
+
+        default = _default_text(defaults[key], editor.tenant.address_form)
+        if value.strip() and placeholders(value) != placeholders(default):
+            errors[key] = "placeholders"
+            kept[key] = value
+            status = 400
+        else:
+            await moderation.set_text(app.db, editor.tenant_id, lang, key, value,
+                                      actor=editor.actor, now=app.now())
+            return redirect(f"/t/{editor.tenant.slug}/editor/texts?in={lang}&q="
+                            f"{request.query_params.get('q', '')}&saved={key}")
+    query = request.query_params.get("q", "").strip().lower()
+    overrides = await moderation.text_overrides(app.db, editor.tenant_id, lang)
+    rows = []
+    for key, value in sorted(defaults.items()):
+        default = _default_text(value, editor.tenant.address_form)
+        if query and query not in key.lower() and query not in default.lower():
+            continue
+        if not query and key not in overrides and key not in kept:
+            continue
+        from dialogue.texts import placeholders
+
+        rows.append({"key": key, "default": default,
+                     "value": kept.get(key, overrides.get(key, "")),
+                     "overridden": key in overrides, "error": errors.get(key, ""),
+                     "placeholders": ", ".join("{" + p + "}" for p in sorted(placeholders(default)))})
+        if len(rows) >= 50:
+            break
+    return await render(request, "editor/texts.html", {
+        "rows": rows, "q": request.query_params.get("q", ""), "in": lang,
+        "languages": [(code, t(f"language.{code}")) for code in editor.tenant.languages],
+        "saved": request.query_params.get("saved", ""), "has_texts": bool(defaults),
+    }, tenant=editor.tenant, status=status, title_key="editor.texts_title")
+
+
+async def audit(request: Request) -> Response:
+    editor = await require_editor(request)
+    app = web(request).app
+    t = texts(request, editor.tenant)
+    rows = await moderation.audit_log(app.db, editor.tenant_id)
+    return await render(request, "editor/audit.html", {
+        "rows": [{"when": t.when(r.at), "actor": r.actor,
+                  "action": t(f"audit.{r.action}") if t.has(f"audit.{r.action}") else r.action,
+                  "subject": r.subject, "reason": str(r.data.get("reason") or "")}
+                 for r in rows]}, tenant=editor.tenant, title_key="editor.audit_title")
+
+
+async def _statistics(request: Request, editor: Editor) -> Statistics:
+    app = web(request).app
+    weeks = request.query_params.get("weeks", "12")
+    return await tenant_statistics(
+        app.db, editor.tenant_id, now=app.now(), tz=ZoneInfo(editor.tenant.timezone),
+        districts=editor.tenant.districts, weeks=int(weeks) if weeks in ("4", "12", "26", "52")
+        else 12)
+
+
+def _group_label(t: WebTexts, request: Request, key: str, kind: str) -> str:
+    if key == REMOTE:
+        return t("need.remote")
+    if key == OTHER:
+        return t("stats.other")
+    return web(request).app.taxonomy.label(key, t.lang) if kind == "category" else key
+
+
+async def statistics(request: Request) -> Response:
+    editor = await require_editor(request)
+    t = texts(request, editor.tenant)
+    s = await _statistics(request, editor)
+    legend = (t("stats.posted"), t("stats.filled"), t("stats.signups"))
+    weekly = grouped_bars(t("stats.per_week"),
+                          [(t.day(w.week_start), (w.posted, w.filled, w.signups)) for w in s.weeks],
+                          legend)
+    by_category = grouped_bars(
+        t("stats.by_category"),
+        [(_group_label(t, request, g.key, "category"), (g.posted, g.filled, g.signups))
+         for g in s.by_category[:10]], legend)
+    by_district = grouped_bars(
+        t("stats.by_district"),
+        [(_group_label(t, request, g.key, "district"), (g.posted, g.filled, g.signups))
+         for g in s.by_district[:10]], legend)
+    return await render(request, "editor/stats.html", {
+        "figures": [
+            (t("stats.posted"), t.number(s.posted)), (t("stats.filled"), t.number(s.filled)),
+            (t("stats.signups"), t.number(s.signups)),
+            (t("stats.active_volunteers"), t.number(s.active_volunteers)),
+            (t("stats.fill_rate"), t.percent(s.fill_rate)),
+            (t("stats.median_to_fill"),
+             t("stats.hours", hours=t.number(s.median_hours_to_fill))
+             if s.median_hours_to_fill is not None else "–"),
+        ],
+        "charts": [weekly, by_category, by_district],
+        "tables": [
+            (t("stats.by_category"),
+             [(_group_label(t, request, g.key, "category"), g.posted, g.filled, g.signups,
+               t.percent(g.fill_rate)) for g in s.by_category]),
+            (t("stats.by_district"),
+             [(_group_label(t, request, g.key, "district"), g.posted, g.filled, g.signups,
+               t.percent(g.fill_rate)) for g in s.by_district]),
+        ],
+        "weeks": request.query_params.get("weeks", "12"),
+    }, tenant=editor.tenant, title_key="editor.stats_title")
+
+
+async def statistics_csv(request: Request) -> Response:
+    editor = await require_editor(request)
+    s = await _statistics(request, editor)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["section", "key", "posted", "filled", "signups", "fill_rate"])
+    for w in s.weeks:
+        writer.writerow(["week", w.week_start.isoformat(), w.posted, w.filled, w.signups,
+                         f"{w.filled / w.posted:.3f}" if w.posted else ""])
+    for section, groups in (("category", s.by_category), ("district", s.by_district)):
+        for g in groups:
+            writer.writerow([section, g.key, g.posted, g.filled, g.signups, f"{g.fill_rate:.3f}"])
+    writer.writerow(["total", "", s.posted, s.filled, s.signups, f"{s.fill_rate:.3f}"])
+    writer.writerow(["active_volunteers", "", s.active_volunteers, "", "", ""])
+    writer.writerow(["median_hours_to_fill", "",
+                     f"{s.median_hours_to_fill:.1f}" if s.median_hours_to_fill is not None
+                     else "", "", "", ""])
+    filename = f"statistik-{editor.tenant.slug}.csv"
+    return Response(out.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": f'attachment; filename="{filename}"'})
+
+
+routes = [
+    Route("/t/{tenant}/editor/", queue, methods=["GET"]),
+    Route("/t/{tenant}/editor/needs/{need_id:int}/{action:str}", review, methods=["POST"]),
+    Route("/t/{tenant}/editor/organisations", organisations, methods=["GET", "POST"]),
+    Route("/t/{tenant}/editor/content", content, methods=["GET", "POST"]),
+    Route("/t/{tenant}/editor/texts", bot_texts, methods=["GET", "POST"]),
+    Route("/t/{tenant}/editor/audit", audit, methods=["GET"]),
+    Route("/t/{tenant}/editor/statistics", statistics, methods=["GET"]),
+    Route("/t/{tenant}/editor/statistics.csv", statistics_csv, methods=["GET"]),
+]

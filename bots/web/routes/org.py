@@ -1,0 +1,430 @@
+"""The organisation's area: its needs (post, edit, extend, mark filled,
+cancel), sign-ups (accept, decline, message), offers, inbox and the invite
+that links a chat. Every route checks that the need or offer is the
+signed-in member's organisation's (403 otherwise)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bots.web import notify
+from bots.web.forms import (
+    NEED_FIELDS,
+    NEED_LISTS,
+    OFFER_FIELDS,
+    FormState,
+    domain_error_field,
+    form_state,
+    need_state_from,
+    parse_need,
+    parse_offer,
+)
+from bots.web.pages import Member, redirect, render, require_member, texts, web
+from bots.web.security import checked_form
+from bots.web.views import (
+    category_choices,
+    chat_links,
+    day_choices,
+    need_card,
+    need_line,
+    offer_line,
+    qualification_choices,
+)
+from core.errors import DomainError, NotAllowed, UnknownEngagement, UnknownNeed, UnknownPlace
+from core.models import EngagementStatus, NeedStatus
+from core.services import org_invites, organisations, relay
+from core.services.needs import cancel_need, need_detail, post_need
+from core.services.signup import decide
+
+log = logging.getLogger(__name__)
+
+
+def _tz(member: Member) -> ZoneInfo:
+    return ZoneInfo(member.tenant.timezone)
+
+
+def _need_id(request: Request) -> int:
+    return int(request.path_params["need_id"])
+
+
+async def _own_need(request: Request, member: Member) -> int:
+    """The need id of the path, if it is the member's organisation's: else 403/404."""
+    need_id = _need_id(request)
+    try:
+        owner, _ = await organisations.need_owner(web(request).app.db, need_id)
+    except UnknownNeed as exc:
+        raise HTTPException(status_code=404) from exc
+    if owner != member.organisation_id:
+        raise HTTPException(status_code=403)
+    return need_id
+
+
+async def dashboard(request: Request) -> Response:
+    member = await require_member(request)
+    app = web(request).app
+    t = texts(request, member.tenant)
+    rows = await organisations.needs_of(app.db, member.organisation_id)
+    org = await organisations.organisation(app.db, member.organisation_id)
+    return await render(request, "org/dashboard.html", {
+        "needs": [need_line(t, app.taxonomy, r) for r in rows],
+        "organisation": org, "welcome": request.query_params.get("welcome") == "1",
+        "notice": request.query_params.get("notice", ""),
+    }, tenant=member.tenant, title_key="org.title")
+
+
+def _form_values(request: Request, member: Member, state: FormState, **extra: Any) -> dict[str, Any]:
+    t = texts(request, member.tenant)
+    taxonomy = web(request).app.taxonomy
+    values: dict[str, Any] = {
+        "form": state, "categories": category_choices(t, taxonomy),
+        "qualifications": qualification_choices(t, taxonomy), "days": day_choices(t),
+        "preview": None, "suggestions": [],
+    }
+    values.update(extra)
+    return values
+
+
+def _resolve_preview(request: Request, member: Member, state: FormState) -> str | None:
+    """Where the typed place resolves, for the preview; errors go into the form."""
+    if state.get("where") == "remote" or not state.get("place"):
+        return None
+    try:
+        lat, lon, label = web(request).app.places.resolve(state.get("place"), member.tenant.slug)
+    except UnknownPlace as exc:
+        state.errors["place"] = "unknown_place"
+        state.values["_suggestions"] = ", ".join(exc.suggestions[:5])
+        return None
+    t = texts(request, member.tenant)
+    return t("need_form.resolved", label=label, lat=t.number(lat, "0.0000"),
+             lon=t.number(lon, "0.0000"))
+
+
+async def need_new(request: Request) -> Response:
+    member = await require_member(request)
+    state = FormState(values={"schedule": "once", "where": "place", "helpers": "1"})
+    return await render(request, "org/need_form.html", _form_values(request, member, state),
+                        tenant=member.tenant, title_key="need_form.new_title")
+
+
+async def _need_submit(request: Request, need_id: int | None) -> Response:
+    member = await require_member(request)
+    if need_id is not None:
+        need_id = await _own_need(request, member)
+    app = web(request).app
+    form = await checked_form(request)
+    state = form_state(form, NEED_FIELDS, NEED_LISTS)
+    data = parse_need(state, app.taxonomy, _tz(member), app.now())
+    preview = _resolve_preview(request, member, state)
+    title_key = "need_form.edit_title" if need_id else "need_form.new_title"
+    if data is None or state.errors or form.get("action") == "preview":
+        return await render(request, "org/need_form.html",
+                            _form_values(request, member, state, preview=preview,
+                                         need_id=need_id),
+                            tenant=member.tenant, status=400 if state.errors else 200,
+                            title_key=title_key)
+    try:
+        if need_id is None:
+            ref = await post_need(app.db, organisation_id=member.organisation_id, data=data,
+                                  taxonomy=app.taxonomy, places=app.places, now=app.now(),
+                                  tz=_tz(member), actor=member.actor)
+            need_id, status = ref.id, ref.status
+        else:
+            status = await organisations.update_need(
+                app.db, member.organisation_id, need_id, data, taxonomy=app.taxonomy,
+                places=app.places, now=app.now(), tz=_tz(member), actor=member.actor)
+    except UnknownPlace:
+        state.errors["place"] = "unknown_place"
+    except NotAllowed as exc:
+        raise HTTPException(status_code=403) from exc
+    except DomainError as exc:
+        field, key = domain_error_field(exc)
+        state.errors[field] = key
+    if state.errors:
+        return await render(request, "org/need_form.html",
+                            _form_values(request, member, state, preview=preview,
+                                         need_id=need_id),
+                            tenant=member.tenant, status=400, title_key=title_key)
+    notice = "pending" if status == NeedStatus.PENDING_REVIEW else "published"
+    return redirect(f"/t/{member.tenant.slug}/org/needs/{need_id}?notice={notice}")
+
+
+async def need_create(request: Request) -> Response:
+    return await _need_submit(request, None)
+
+
+async def need_page(request: Request) -> Response:
+    member = await require_member(request)
+    need_id = await _own_need(request, member)
+    app = web(request).app
+    t = texts(request, member.tenant)
+    detail = await need_detail(app.db, need_id)
+    signups = await organisations.signups_of(app.db, member.organisation_id, need_id)
+    row = await organisations.need_for_edit(app.db, member.organisation_id, need_id)
+    public_url = f"/t/{member.tenant.slug}/needs/{need_id}"
+    return await render(request, "org/need.html", {
+        "need": need_card(t, app.taxonomy, detail, public_url),
+        "signups": [
+            {
+                "id": s.engagement_id,
+                "name": s.name or t("signup.someone"),
+                "status": t(f"engagement.{s.status.value}")
+                + (" · " + t("engagement.waitlisted") if s.waitlisted else ""),
+                "open": s.status in (EngagementStatus.INTERESTED, EngagementStatus.ACCEPTED),
+                "can_accept": s.status == EngagementStatus.INTERESTED,
+                "contact": ", ".join(x for x in (s.email, s.phone) if x),
+                "since": t.when(s.created_at),
+                "can_message": s.person_id is not None,
+            }
+            for s in signups
+        ],
+        "rejection_reason": row.rejection_reason if row.status == NeedStatus.REJECTED else None,
+        "can_edit": row.status not in (NeedStatus.CANCELLED,),
+        "can_cancel": row.status in (NeedStatus.PENDING_REVIEW, NeedStatus.PUBLISHED,
+                                     NeedStatus.FILLED, NeedStatus.DRAFT),
+        "can_fill": row.status == NeedStatus.PUBLISHED,
+        "can_extend": row.recurrence is not None and row.status in (
+            NeedStatus.PUBLISHED, NeedStatus.FILLED, NeedStatus.EXPIRED),
+        "valid_until": t.day(row.valid_until) if row.valid_until else "",
+        "notice": request.query_params.get("notice", ""),
+        "public": row.status in (NeedStatus.PUBLISHED, NeedStatus.FILLED) and not row.hidden,
+    }, tenant=member.tenant, title_key="org.need_title")
+
+
+async def need_edit(request: Request) -> Response:
+    member = await require_member(request)
+    need_id = await _own_need(request, member)
+    if request.method == "POST":
+        return await _need_submit(request, need_id)
+    row = await organisations.need_for_edit(web(request).app.db, member.organisation_id, need_id)
+    state = need_state_from({
+        "title": row.title, "description": row.description, "category": row.category,
+        "remote": row.remote, "place_label": row.place_label, "starts_at": row.starts_at,
+        "ends_at": row.ends_at, "recurrence": row.recurrence, "valid_until": row.valid_until,
+        "helpers_wanted": row.helpers_wanted, "urgent": row.urgent,
+        "qualifications": row.qualifications,
+    }, _tz(member))
+    return await render(request, "org/need_form.html",
+                        _form_values(request, member, state, need_id=need_id),
+                        tenant=member.tenant, title_key="need_form.edit_title")
+
+
+async def need_action(request: Request) -> Response:
+    """cancel | fill | extend"""
+    member = await require_member(request)
+    need_id = await _own_need(request, member)
+    await checked_form(request)
+    app = web(request).app
+    action = request.path_params["action"]
+    notice = action
+    try:
+        if action == "cancel":
+            people = await cancel_need(app.db, need_id, actor=member.actor, now=app.now())
+            detail = await need_detail(app.db, need_id)
+            told = await notify.tell_people(
+                app, member.tenant.slug, people,
+                "notify.cancelled", await organisations.languages_of(app.db, people),
+                need=detail.title, organisation=detail.organisation)
+            log.info("need %s cancelled, %s of %s people told", need_id, told, len(people))
+        elif action == "fill":
+            await organisations.mark_filled(app.db, member.organisation_id, need_id,
+                                            now=app.now(), actor=member.actor)
+        elif action == "extend":
+            await organisations.extend_need(app.db, member.organisation_id, need_id,
+                                            now=app.now(), actor=member.actor)
+        else:
+            raise HTTPException(status_code=404)
+    except DomainError:
+        notice = "not_possible"
+    return redirect(f"/t/{member.tenant.slug}/org/needs/{need_id}?notice={notice}")
+
+
+async def signup_action(request: Request) -> Response:
+    """accept | decline | message, for one sign-up on the member's need."""
+    member = await require_member(request)
+    need_id = await _own_need(request, member)
+    form = await checked_form(request)
+    app = web(request).app
+    engagement_id = int(request.path_params["engagement_id"])
+    action = request.path_params["action"]
+    notice = action
+    detail = await need_detail(app.db, need_id)
+    try:
+        person_id = await organisations.person_of_engagement(app.db, member.organisation_id,
+                                                             engagement_id)
+        if action in ("accept", "decline"):
+            moved = await decide(app.db, member.organisation_id, engagement_id,
+                                 accept=action == "accept", actor=member.actor, now=app.now())
+            told = [p for p in (person_id,) if p is not None]
+            if told:
+                await notify.tell_people(
+                    app, member.tenant.slug, told, "notify.accepted" if action == "accept" else "notify.declined",
+                    await organisations.languages_of(app.db, told),
+                    need=detail.title, organisation=detail.organisation)
+            if moved is not None and moved.moved_up_person_id is not None:
+                up = [moved.moved_up_person_id]
+                await notify.tell_people(app, member.tenant.slug, up, "notify.moved_up",
+                                         await organisations.languages_of(app.db, up),
+                                         need=detail.title, organisation=detail.organisation)
+        elif action == "message":
+            body = str(form.get("body") or "")
+            outgoing = await relay.send_to_volunteer(
+                app.db, member.organisation_id, engagement_id, body,
+                account_id=member.account.id, now=app.now())
+            delivered = await notify.relay_message(app, member.tenant.slug, outgoing)
+            notice = "message_sent" if delivered else "message_stored"
+        else:
+            raise HTTPException(status_code=404)
+    except NotAllowed as exc:
+        raise HTTPException(status_code=403) from exc
+    except (UnknownEngagement, DomainError):
+        notice = "not_possible"
+    return redirect(f"/t/{member.tenant.slug}/org/needs/{need_id}?notice={notice}")
+
+
+async def inbox(request: Request) -> Response:
+    member = await require_member(request)
+    app = web(request).app
+    t = texts(request, member.tenant)
+    items = await relay.inbox(app.db, member.organisation_id)
+    await relay.mark_read(app.db, member.organisation_id, app.now())
+    return await render(request, "org/inbox.html", {
+        "items": [
+            {"incoming": i.direction.value == "from_volunteer", "need": i.need_title or "",
+             "need_url": f"/t/{member.tenant.slug}/org/needs/{i.need_id}" if i.need_id else "",
+             "volunteer": i.volunteer or t("signup.someone"), "body": i.body,
+             "when": t.when(i.created_at), "delivered": i.delivered, "unread": not i.read}
+            for i in items
+        ],
+    }, tenant=member.tenant, title_key="inbox.title")
+
+
+async def invite(request: Request) -> Response:
+    member = await require_member(request)
+    app = web(request).app
+    if request.method == "POST":
+        form = await checked_form(request)
+        if form.get("action") == "revoke":
+            await org_invites.revoke_invites(app.db, member.organisation_id,
+                                             account_id=member.account.id, now=app.now())
+        else:
+            await org_invites.create_invite(app.db, member.organisation_id,
+                                            account_id=member.account.id, now=app.now())
+        return redirect(f"/t/{member.tenant.slug}/org/invite")
+    t = texts(request, member.tenant)
+    current = await org_invites.current_invite(app.db, member.organisation_id, app.now())
+    links = None
+    if current is not None:
+        usernames = web(request).config.telegram_usernames or {}
+        links = chat_links(member.tenant, current.start_arg, usernames.get(member.tenant.slug))
+    return await render(request, "org/invite.html", {
+        "invite": current, "links": links,
+        "expires": t.day(current.expires_at) if current else "",
+    }, tenant=member.tenant, title_key="invite.title")
+
+
+# -- offers --------------------------------------------------------------------
+
+
+def _offer_values(request: Request, member: Member, state: FormState, offer_id: int | None
+                  ) -> dict[str, Any]:
+    t = texts(request, member.tenant)
+    return {"form": state, "offer_id": offer_id,
+            "categories": category_choices(t, web(request).app.taxonomy),
+            "kinds": [(k, t(f"offer.kind_{k}")) for k in organisations.OFFER_KINDS]}
+
+
+async def offers(request: Request) -> Response:
+    member = await require_member(request)
+    app = web(request).app
+    t = texts(request, member.tenant)
+    rows = await organisations.offers_of(app.db, member.organisation_id)
+    return await render(request, "org/offers.html", {
+        "offers": [offer_line(t, app.taxonomy, o) for o in rows]},
+        tenant=member.tenant, title_key="offers.title")
+
+
+async def offer_form(request: Request) -> Response:
+    member = await require_member(request)
+    app = web(request).app
+    offer_id = int(request.path_params["offer_id"]) if "offer_id" in request.path_params \
+        else None
+    if request.method == "GET":
+        state = FormState(values={"kind": "resource"})
+        if offer_id is not None:
+            try:
+                o = await organisations.offer_of(app.db, member.organisation_id, offer_id)
+            except NotAllowed as exc:
+                raise HTTPException(status_code=403) from exc
+            tz = _tz(member)
+            state = FormState(values={
+                "title": o.title, "description": o.description, "kind": o.kind,
+                "category": o.category or "", "place": o.place_label or "",
+                "available_from": _local_day(o.available_from, tz, 0),
+                "available_until": _local_day(o.available_until, tz, -1)})
+        return await render(request, "org/offer_form.html",
+                            _offer_values(request, member, state, offer_id),
+                            tenant=member.tenant, title_key="offers.form_title")
+    form = await checked_form(request)
+    state = form_state(form, OFFER_FIELDS)
+    data = parse_offer(state, _tz(member))
+    state.errors.update(organisations.validate_offer(data, app.taxonomy))
+    if not state.errors:
+        try:
+            await organisations.save_offer(app.db, member.organisation_id, data,
+                                           taxonomy=app.taxonomy, places=app.places,
+                                           now=app.now(), actor=member.actor, offer_id=offer_id)
+            return redirect(f"/t/{member.tenant.slug}/org/offers")
+        except UnknownPlace:
+            state.errors["place"] = "unknown_place"
+        except NotAllowed as exc:
+            raise HTTPException(status_code=403) from exc
+    return await render(request, "org/offer_form.html",
+                        _offer_values(request, member, state, offer_id),
+                        tenant=member.tenant, status=400, title_key="offers.form_title")
+
+
+def _local_day(at: datetime | None, tz: ZoneInfo, shift: int) -> str:
+    from datetime import timedelta
+
+    if at is None:
+        return ""
+    return (at.astimezone(tz) + timedelta(days=shift)).date().isoformat()
+
+
+async def offer_withdraw(request: Request) -> Response:
+    member = await require_member(request)
+    await checked_form(request)
+    app = web(request).app
+    try:
+        await organisations.withdraw_offer(app.db, member.organisation_id,
+                                           int(request.path_params["offer_id"]), now=app.now(),
+                                           actor=member.actor)
+    except NotAllowed as exc:
+        raise HTTPException(status_code=403) from exc
+    return redirect(f"/t/{member.tenant.slug}/org/offers")
+
+
+routes = [
+    Route("/t/{tenant}/org/", dashboard, methods=["GET"]),
+    Route("/t/{tenant}/org/needs/new", need_new, methods=["GET"]),
+    Route("/t/{tenant}/org/needs/new", need_create, methods=["POST"]),
+    Route("/t/{tenant}/org/needs/{need_id:int}", need_page, methods=["GET"]),
+    Route("/t/{tenant}/org/needs/{need_id:int}/edit", need_edit, methods=["GET", "POST"]),
+    Route("/t/{tenant}/org/needs/{need_id:int}/{action:str}", need_action, methods=["POST"]),
+    Route("/t/{tenant}/org/needs/{need_id:int}/signups/{engagement_id:int}/{action:str}",
+          signup_action, methods=["POST"]),
+    Route("/t/{tenant}/org/inbox", inbox, methods=["GET"]),
+    Route("/t/{tenant}/org/invite", invite, methods=["GET", "POST"]),
+    Route("/t/{tenant}/org/offers", offers, methods=["GET"]),
+    Route("/t/{tenant}/org/offers/new", offer_form, methods=["GET", "POST"]),
+    Route("/t/{tenant}/org/offers/{offer_id:int}/edit", offer_form, methods=["GET", "POST"]),
+    Route("/t/{tenant}/org/offers/{offer_id:int}/withdraw", offer_withdraw, methods=["POST"]),
+]
