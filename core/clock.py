@@ -33,6 +33,29 @@ class FixedClock:
         self._at += delta
 
 
+class ScaledClock:
+    """A clock that starts at a given time and runs ``speed`` times faster:
+    restart and two-process tests fast-forward through hours in seconds
+    (``EHRENAMT_CLOCK="2026-12-01T08:00:00+00:00@600"``)."""
+
+    def __init__(self, start: datetime, speed: float = 1.0) -> None:
+        import time
+
+        self._start = as_utc(start)
+        self._speed = speed
+        self._t0 = time.monotonic()
+
+    def now(self) -> datetime:
+        import time
+
+        return self._start + timedelta(seconds=(time.monotonic() - self._t0) * self._speed)
+
+    @classmethod
+    def parse(cls, spec: str) -> ScaledClock:
+        at, _, speed = spec.partition("@")
+        return cls(datetime.fromisoformat(at), float(speed or 1))
+
+
 def as_utc(at: datetime) -> datetime:
     """Naive datetimes are taken as UTC (that is how the database returns them)."""
     if at.tzinfo is None:

@@ -10,3 +10,6 @@ class Delivery(enum.Enum):
     DELIVERED = "delivered"
     UNREACHABLE = "unreachable"  # blocked the bot, left, deleted account: do not retry
     FAILED = "failed"  # transient: may be retried later
+    NO_CHANNEL = (
+        "no_channel"  # this identity's channel cannot push here (console, web): try another
+    )

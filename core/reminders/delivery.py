@@ -11,7 +11,7 @@ never lose the message silently.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -176,7 +176,7 @@ async def _deliver(
     )
     delivered = False
     for person_id in recipients:
-        verdict = await _respect(session, reminder, kind, tenant, person_id, now)
+        verdict = await _respect(session, reminder, kind, person_id, now)
         if verdict is not None:
             if verdict == "postponed":
                 return "postponed"
@@ -251,11 +251,11 @@ async def _respect(
     session: AsyncSession,
     reminder: Reminder,
     kind: kinds.Kind,
-    tenant: Tenant,
     person_id: int,
     now: datetime,
 ) -> str | None:
-    """None to send now; else why not: muted | paused | budget | postponed."""
+    """None to send now; else why not: muted | paused | budget | postponed.
+    Quiet hours and budget are those of the person's own municipality."""
     profile = await session.get(VolunteerProfile, person_id)
     if profile is not None and kind.mutable and reminder.kind in (profile.muted_kinds or []):
         return "muted"
@@ -263,6 +263,11 @@ async def _respect(
         return None
     if profile is not None and profile.paused_until is not None and profile.paused_until > now:
         return "paused"
+    tenant = await session.scalar(
+        select(Tenant).join(Person, Person.tenant_id == Tenant.id).where(Person.id == person_id)
+    )
+    if tenant is None:
+        return "no_recipient"
     quiet_end = quiet_hours_end(
         now,
         ZoneInfo(tenant.timezone),
@@ -273,7 +278,7 @@ async def _respect(
         reminder.status, reminder.sent_at = ReminderStatus.PENDING, None
         reminder.due_at = quiet_end  # wait for the morning; grace counts from then
         return "postponed"
-    if await _sent_this_week(session, person_id, now) >= tenant.weekly_budget:
+    if await _sent_this_week(session, person_id, reminder.id, now) >= tenant.weekly_budget:
         return "budget"
     return None
 
@@ -281,7 +286,9 @@ async def _respect(
 UNSOLICITED = tuple(k.name for k in kinds.KINDS.values() if k.unsolicited)
 
 
-async def _sent_this_week(session: AsyncSession, person_id: int, now: datetime) -> int:
+async def _sent_this_week(
+    session: AsyncSession, person_id: int, current_id: int, now: datetime
+) -> int:
     return int(
         await session.scalar(
             select(func.count())
@@ -290,8 +297,8 @@ async def _sent_this_week(session: AsyncSession, person_id: int, now: datetime) 
                 Reminder.person_id == person_id,
                 Reminder.status == ReminderStatus.SENT,
                 Reminder.kind.in_(UNSOLICITED),
+                Reminder.id != current_id,
                 Reminder.sent_at > now - timedelta(days=7),
-                Reminder.sent_at < now,
             )
         )
         or 0
@@ -325,13 +332,16 @@ async def _send_to_person(
     language = await session.scalar(select(Person.language).where(Person.id == person_id))
     identities = (
         await session.execute(
-            select(Identity.id, Identity.key)
+            select(Identity.id, Identity.key, Tenant.slug)
+            .join(Tenant, Tenant.id == Identity.tenant_id)
             .where(Identity.person_id == person_id, Identity.unreachable_at.is_(None))
             .order_by(Identity.id)
         )
     ).all()
-    for identity_id, key in identities:
-        result = await sender.send(message, key, language or "de")
+    for identity_id, key, tenant_slug in identities:
+        # Worded and sent by the person's own municipality's bot, even for a
+        # neighbour's need.
+        result = await sender.send(replace(message, tenant_slug=tenant_slug), key, language or "de")
         if result is Delivery.DELIVERED:
             reminder = await session.get(Reminder, message.id)
             if reminder is not None:
@@ -341,6 +351,8 @@ async def _send_to_person(
             await session.execute(
                 update(Identity).where(Identity.id == identity_id).values(unreachable_at=now)
             )
+            continue
+        if result is Delivery.NO_CHANNEL:
             continue
         log.warning("reminder %s: channel failed, will retry", message.id)
         raise TransientFailure()

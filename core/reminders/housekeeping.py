@@ -1,0 +1,59 @@
+"""Periodic planning the scheduler leader runs: weekly digests and expiry."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from core.db import Database
+from core.models import Tenant, VolunteerProfile
+from core.reminders import kinds
+from core.reminders.planning import add_reminder
+from core.services.needs import expire_needs
+
+
+def next_digest_at(now: datetime, tz: ZoneInfo, weekday: int, hour: int) -> datetime:
+    """The next time (UTC) it is ``weekday`` (0 = Monday) at ``hour`` locally."""
+    local = now.astimezone(tz)
+    days = (weekday - local.weekday()) % 7
+    candidate = datetime.combine(local.date() + timedelta(days=days), time(hour), tz)
+    if candidate <= local:
+        candidate = datetime.combine(candidate.date() + timedelta(days=7), time(hour), tz)
+    return candidate.astimezone(now.tzinfo)
+
+
+async def plan_digests(db: Database, now: datetime) -> None:
+    """One digest row per subscriber for their next digest time (idempotent)."""
+    async with db.transaction() as session:
+        zones = dict((await session.execute(select(Tenant.id, Tenant.timezone))).all())
+        rows = (
+            await session.execute(
+                select(
+                    VolunteerProfile.person_id,
+                    VolunteerProfile.tenant_id,
+                    VolunteerProfile.digest_weekday,
+                    VolunteerProfile.digest_hour,
+                ).where(VolunteerProfile.digest.is_(True))
+            )
+        ).all()
+        for person_id, tenant_id, weekday, hour in rows:
+            due = next_digest_at(
+                now, ZoneInfo(zones.get(tenant_id, "Europe/Berlin")), weekday, hour
+            )
+            await add_reminder(
+                session,
+                kind=kinds.DIGEST.name,
+                tenant_id=tenant_id,
+                due_at=due,
+                now=now,
+                person_id=person_id,
+                dedupe_key=f"digest:{person_id}:{due.date().isoformat()}",
+                data={"since": (due - timedelta(days=7)).isoformat()},
+            )
+
+
+async def run_housekeeping(db: Database, now: datetime) -> None:
+    await expire_needs(db, now)
+    await plan_digests(db, now)

@@ -1,0 +1,296 @@
+"""Rendering the messages the service sends on its own, at delivery time, in
+the recipient's language and the tenant's address form; and handing them to
+the channel of an identity (``core.reminders.delivery.Sender``)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+
+from core.calendar import event_ics
+from core.db import Database
+from core.geo.distance import distance_km
+from core.models import Need, VolunteerProfile
+from core.notify import Delivery
+from core.reminders.delivery import ReminderMessage
+from core.reminders.planning import next_occurrence
+from core.services.matches import matches_for_person
+from core.services.needs import NeedDetail, need_detail
+from core.tenants import TenantConfig
+from dialogue.markup import escape
+from dialogue.messages import Attachment, Button, Reply
+from dialogue.ports import Notifier
+from dialogue.texts import TEXTS_DIR, Texts, _flatten, catalogue
+
+NOTIFY_DIR = TEXTS_DIR / "notifications"
+DIGEST_ITEMS = 5
+
+
+@functools.cache
+def notify_catalogue(lang: str) -> dict[str, Any]:
+    with (NOTIFY_DIR / f"{lang}.yml").open(encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh) or {}
+    flat: dict[str, Any] = {}
+    _flatten(raw, "", flat)
+    return flat
+
+
+class NotifyTexts(Texts):
+    """The dialogue's texts plus the notification texts (same overrides, forms)."""
+
+    def __init__(self, tenant: TenantConfig, lang: str) -> None:
+        super().__init__(tenant, lang)
+        self._own = {**catalogue(self.lang), **notify_catalogue(self.lang)}
+        self._fallback = {**catalogue("de"), **notify_catalogue("de")}
+
+
+class Renderer:
+    def __init__(self, db: Database, tenants: Mapping[str, TenantConfig]) -> None:
+        self.db = db
+        self.tenants = tenants
+
+    async def render(self, message: ReminderMessage, language: str, now: datetime) -> list[Reply]:
+        t = NotifyTexts(self.tenants[message.tenant_slug], language)
+        render = getattr(self, f"_{message.kind}")
+        return await render(t, message, now)
+
+    # -- helpers -------------------------------------------------------------
+
+    async def _need(self, message: ReminderMessage) -> NeedDetail:
+        assert message.need_id is not None
+        return await need_detail(self.db, message.need_id)
+
+    def _when(self, t: Texts, need: NeedDetail, message: ReminderMessage) -> str:
+        starts = message.data.get("starts_at")
+        if starts:
+            return t.when(datetime.fromisoformat(starts))
+        if need.starts_at is not None:
+            return t.when_range(need.starts_at, need.ends_at)
+        return t("notify.weekly")
+
+    @staticmethod
+    def _place(t: Texts, need: NeedDetail) -> str:
+        return t("notify.place", place=escape(need.place_label)) if need.place_label else ""
+
+    async def _distance(self, t: Texts, need: NeedDetail, person_id: int | None) -> str:
+        if person_id is None or need.lat is None or need.lon is None:
+            return ""
+        async with self.db.sessions() as session:
+            home = (
+                await session.execute(
+                    select(VolunteerProfile.home_lat, VolunteerProfile.home_lon).where(
+                        VolunteerProfile.person_id == person_id
+                    )
+                )
+            ).one_or_none()
+        if home is None or home[0] is None:
+            return ""
+        return t("notify.distance", km=t.km(distance_km((home[0], home[1]), (need.lat, need.lon))))
+
+    # -- kinds ---------------------------------------------------------------
+
+    async def _before_24h(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        need = await self._need(m)
+        text = t(
+            "notify.before_24h",
+            title=escape(need.title),
+            organisation=escape(need.organisation),
+            when=self._when(t, need, m),
+            place=self._place(t, need),
+        )
+        return [
+            Reply(
+                text,
+                (
+                    Button(t("notify.button.coming"), f"attend:{m.engagement_id}:yes"),
+                    Button(t("notify.button.not_coming"), f"attend:{m.engagement_id}:no"),
+                ),
+                buttons_per_row=2,
+            )
+        ]
+
+    async def _before_2h(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        need = await self._need(m)
+        contact = ""
+        if need.contact_name:
+            phone = (
+                t("notify.phone", phone=escape(need.contact_phone)) if need.contact_phone else ""
+            )
+            contact = t("notify.contact", name=escape(need.contact_name), phone=phone)
+        return [
+            Reply(
+                t(
+                    "notify.before_2h",
+                    title=escape(need.title),
+                    when=self._when(t, need, m),
+                    place=self._place(t, need),
+                    contact=contact,
+                )
+            )
+        ]
+
+    async def _follow_up(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        need = await self._need(m)
+        hours = tuple(
+            Button(t("notify.button.hours", n=n), f"hours:{m.engagement_id}:{n}")
+            for n in (1, 2, 3, 4)
+        )
+        return [
+            Reply(
+                t("notify.follow_up", title=escape(need.title)),
+                (
+                    *hours,
+                    Button(t("notify.button.hours_more"), f"hours:{m.engagement_id}:5"),
+                    Button(t("notify.button.similar"), f"similar:{need.id}"),
+                ),
+                buttons_per_row=4,
+            )
+        ]
+
+    async def _ask(self, key: str, t: Texts, m: ReminderMessage) -> list[Reply]:
+        need = await self._need(m)
+        text = t(
+            key,
+            title=escape(need.title),
+            organisation=escape(need.organisation),
+            when=self._when(t, need, m),
+            place=self._place(t, need),
+            distance=await self._distance(t, need, m.person_id),
+        )
+        return [
+            Reply(
+                text,
+                (
+                    Button(t("notify.button.alert_yes"), f"alert:{need.id}:yes"),
+                    Button(t("notify.button.alert_no"), f"alert:{need.id}:no"),
+                ),
+                buttons_per_row=2,
+            )
+        ]
+
+    async def _urgent_alert(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        return await self._ask("notify.urgent_alert", t, m)
+
+    async def _place_offer(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        return await self._ask("notify.place_offer", t, m)
+
+    async def _digest(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        assert m.person_id is not None
+        since = datetime.fromisoformat(m.data["since"]) if m.data.get("since") else None
+        page = await matches_for_person(self.db, m.person_id, now, tz=t.tz, limit=20)
+        fresh = [c for c in page.cards if since is None or _published_after(c.need, since)]
+        if not fresh:
+            return [Reply(t("notify.digest_empty"))]
+        lines = [t("notify.digest", count=len(fresh))]
+        for card in fresh[:DIGEST_ITEMS]:
+            need = card.need
+            when = (
+                t.when_range(need.starts_at, need.ends_at) if need.starts_at else t("notify.weekly")
+            )
+            lines.append(
+                t(
+                    "notify.digest_item",
+                    title=escape(need.title),
+                    organisation=escape(need.organisation),
+                    when=when,
+                )
+            )
+        buttons = tuple(
+            Button(c.need.title[:40], f"need:{c.need.id}") for c in fresh[:DIGEST_ITEMS]
+        )
+        return [
+            Reply("\n".join(lines), (*buttons, Button(t("notify.button.matches"), "cmd:passt")))
+        ]
+
+    async def _org_expiry(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        need = await self._need(m)
+        async with self.db.sessions() as session:
+            row = await session.get(Need, need.id)
+        until = (
+            row.ends_at
+            if row is not None and row.recurrence is None
+            else (row.valid_until if row else None)
+        )
+        return [
+            Reply(
+                t(
+                    "notify.org_expiry",
+                    title=escape(need.title),
+                    until=t.date(until) if until else "",
+                    taken=need.helpers_taken,
+                    wanted=need.helpers_wanted,
+                ),
+                (
+                    Button(t("notify.button.extend"), f"extend:{need.id}:7"),
+                    Button(t("notify.button.keep"), "cmd:hilfe"),
+                ),
+                buttons_per_row=2,
+            )
+        ]
+
+    async def _moved_up(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        need = await self._need(m)
+        async with self.db.sessions() as session:
+            row = await session.get(Need, need.id)
+        occurrence = next_occurrence(row, now, t.tz) if row is not None else None
+        attachments: tuple[Attachment, ...] = ()
+        when = self._when(t, need, m)
+        if occurrence is not None:
+            start, end = occurrence
+            when = t.when_range(start, end)
+            ics = event_ics(
+                need_id=need.id,
+                tenant_slug=need.tenant_slug,
+                title=need.title,
+                starts_at=start,
+                ends_at=end,
+                stamp=now,
+                description=f"{need.organisation}\n{need.description}".strip(),
+                location=need.place_label or "",
+                geo=(need.lat, need.lon) if need.lat is not None and need.lon is not None else None,
+            )
+            attachments = (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
+        return [
+            Reply(
+                t("notify.moved_up", title=escape(need.title), when=when), attachments=attachments
+            )
+        ]
+
+    async def _need_cancelled(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        need = await self._need(m)
+        return [
+            Reply(
+                t("notify.need_cancelled", title=escape(need.title), when=self._when(t, need, m)),
+                (Button(t("notify.button.similar"), f"similar:{need.id}"),),
+            )
+        ]
+
+
+def _published_after(need: NeedDetail, since: datetime) -> bool:
+    # Cards carry no publication time; a need counts as new when it starts
+    # after the last digest or recurs (weekly needs stay interesting).
+    return need.starts_at is None or need.starts_at >= since
+
+
+class ChannelSender:
+    """``Sender`` over the running channels: renders, then notifies."""
+
+    def __init__(self, renderer: Renderer, notifiers: Mapping[str, Notifier], clock: Any) -> None:
+        self.renderer = renderer
+        self.notifiers = notifiers
+        self.clock = clock
+
+    async def send(self, message: ReminderMessage, identity: str, language: str) -> Delivery:
+        notifier = self.notifiers.get(identity.split(":", 1)[0])
+        if notifier is None:
+            return Delivery.NO_CHANNEL
+        replies = await self.renderer.render(message, language, self.clock.now())
+        return await notifier.notify(message.tenant_slug, identity, replies)
+
+
+__all__ = ["ChannelSender", "NotifyTexts", "Renderer"]

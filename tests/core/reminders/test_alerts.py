@@ -1,0 +1,141 @@
+"""Urgent alerts in waves, quiet hours, the weekly budget and the answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from core.models import Engagement, EngagementStatus, Need, NeedStatus, Reminder, Tenant
+from core.reminders.alerts import WAVE_SIZE, answer_alert, answer_attendance
+from core.services.signup import sign_up
+from tests.core.reminders.conftest import BURTSCHEID, World
+
+FAR_AWAY = (51.2277, 6.7735)  # Düsseldorf
+
+
+async def test_an_urgent_need_asks_the_nearest_eligible_people(world: World) -> None:
+    near = await world.person("near", at=(BURTSCHEID[0] + 0.005, BURTSCHEID[1]))
+    farther = await world.person("farther", at=(BURTSCHEID[0] + 0.05, BURTSCHEID[1]))
+    await world.person("optout", alerts=False)
+    await world.person("duesseldorf", at=FAR_AWAY)
+    await world.person("busy", spontaneous=False, cells=("sa:abend",))
+    await world.need(starts_in=timedelta(hours=20), urgent=True, helpers=1)
+    await world.deliver()
+    asked = {who for who, _ in world.channel.sent}
+    assert asked == {"telegram:near", "telegram:farther"}
+    assert "Wer kann?" in world.channel.texts_to("telegram:near")[0]
+    async with world.db.sessions() as session:
+        order = (
+            await session.scalars(
+                select(Reminder.person_id)
+                .where(Reminder.kind == "urgent_alert")
+                .order_by(Reminder.id)
+            )
+        ).all()
+    assert list(order) == [near, farther]  # best match asked first
+
+
+async def test_the_need_closes_when_full_and_late_yeses_are_told(world: World) -> None:
+    first = await world.person("first")
+    second = await world.person("second")
+    need = await world.need(starts_in=timedelta(hours=20), urgent=True, helpers=1)
+    await world.deliver()
+    assert len(world.channel.sent) == 2
+    yes = await answer_alert(world.db, first, need, True, world.now())
+    assert yes.outcome == "signed_up"
+    late = await answer_alert(world.db, second, need, True, world.now())
+    assert late.outcome == "already_filled"
+    async with world.db.sessions() as session:
+        assert (await session.get(Need, need)).status == NeedStatus.FILLED  # type: ignore[union-attr]
+        engaged = (
+            await session.scalars(select(Engagement.person_id).where(Engagement.need_id == need))
+        ).all()
+    assert list(engaged) == [first]  # nobody waitlisted by a late "yes"
+
+
+async def test_later_waves_ask_the_next_people_while_the_need_is_open(world: World) -> None:
+    people = [
+        await world.person(f"p{i}", at=(BURTSCHEID[0] + 0.002 * i, BURTSCHEID[1]))
+        for i in range(WAVE_SIZE + 3)
+    ]
+    need = await world.need(starts_in=timedelta(hours=20), urgent=True, helpers=2)
+    await world.deliver()
+    first_wave = {who for who, _ in world.channel.sent}
+    assert len(first_wave) == WAVE_SIZE
+    await world.at(world.now() + timedelta(minutes=20))
+    second_wave = {who for who, _ in world.channel.sent} - first_wave
+    assert len(second_wave) == 3
+    await answer_alert(world.db, people[0], need, True, world.now())
+    await answer_alert(world.db, people[1], need, True, world.now())
+    before = len(world.channel.sent)
+    await world.at(world.now() + timedelta(hours=1))
+    assert len(world.channel.sent) == before  # filled: no more asking
+
+
+async def test_quiet_hours_shift_an_alert_to_the_morning(world: World) -> None:
+    await world.person("heinrich")
+    world.clock.set(datetime(2026, 12, 1, 21, 30, tzinfo=UTC))  # 22:30 in Aachen
+    await world.need(starts_in=timedelta(hours=14), urgent=True)
+    await world.deliver()
+    assert world.channel.sent == []
+    await world.at(datetime(2026, 12, 2, 6, 59, tzinfo=UTC))  # 07:59 local
+    assert world.channel.sent == []
+    await world.at(datetime(2026, 12, 2, 7, 0, tzinfo=UTC))  # 08:00 local: quiet hours end
+    assert len(world.channel.texts_to("telegram:heinrich")) == 1
+
+
+async def test_the_weekly_budget_holds(world: World) -> None:
+    await world.person("heinrich")
+    async with world.db.transaction() as session:
+        await session.execute(update(Tenant).values(weekly_budget=2))
+    for i in range(4):
+        await world.need(starts_in=timedelta(hours=20 + i), urgent=True, title=f"Dringend {i}")
+        await world.deliver()
+    assert len(world.channel.texts_to("telegram:heinrich")) == 2
+    await world.at(world.now() + timedelta(days=8))
+    await world.need(starts_in=timedelta(hours=20), urgent=True, title="Nächste Woche")
+    await world.deliver()
+    assert len(world.channel.texts_to("telegram:heinrich")) == 3  # a new week, a new budget
+
+
+async def test_cannot_come_moves_the_waitlist_up(world: World) -> None:
+    anna = await world.person("anna", alerts=False)
+    ben = await world.person("ben", alerts=False)
+    need = await world.need(starts_in=timedelta(days=3), helpers=1)
+    first = await sign_up(world.db, anna, need, world.now())
+    waiting = await sign_up(world.db, ben, need, world.now())
+    assert waiting.waitlisted
+    await world.at(world.now() + timedelta(days=2))  # the 24 h reminder
+    payloads = [b.payload for b in world.channel.sent[0][1][0].buttons]
+    assert payloads == [f"attend:{first.engagement_id}:yes", f"attend:{first.engagement_id}:no"]
+    answer = await answer_attendance(world.db, anna, first.engagement_id, False, world.now())
+    assert answer.outcome == "freed" and answer.moved_up_person_id == ben
+    await world.deliver()
+    moved = world.channel.sent[-1]
+    assert moved[0] == "telegram:ben" and "ist ein Platz frei geworden" in moved[1][0].text
+    assert moved[1][0].attachments[0].filename.endswith(".ics")
+    async with world.db.sessions() as session:
+        assert (await session.get(Engagement, waiting.engagement_id)).waitlisted is False  # type: ignore[union-attr]
+        anna_status = (await session.get(Engagement, first.engagement_id)).status  # type: ignore[union-attr]
+        bens = (
+            await session.scalars(
+                select(Reminder.kind).where(Reminder.person_id == ben, Reminder.status == "pending")
+            )
+        ).all()
+    assert anna_status == EngagementStatus.WITHDRAWN
+    assert "before_2h" in bens  # Ben now gets Anna's reminders
+
+
+async def test_cannot_come_without_a_waitlist_asks_available_people(world: World) -> None:
+    anna = await world.person("anna", alerts=False)
+    carla = await world.person("carla")
+    need = await world.need(starts_in=timedelta(days=3), helpers=1)
+    first = await sign_up(world.db, anna, need, world.now())
+    await world.at(world.now() + timedelta(days=2))
+    await answer_attendance(world.db, anna, first.engagement_id, False, world.now())
+    await world.deliver()
+    texts = world.channel.texts_to("telegram:carla")
+    assert len(texts) == 1 and "Ein Platz ist frei geworden" in texts[0]
+    yes = await answer_alert(world.db, carla, need, True, world.now())
+    assert yes.outcome == "signed_up"

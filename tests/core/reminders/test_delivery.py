@@ -1,0 +1,158 @@
+"""Reminders arrive once, on time, in the person's language; late ones only
+while still useful."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from core.models import AuditEvent, Identity, Reminder, ReminderStatus
+from core.services.profiles import pause
+from core.services.signup import sign_up
+from tests.core.reminders.conftest import World
+
+
+async def _rows(world: World, **where: object) -> list[Reminder]:
+    async with world.db.sessions() as session:
+        q = select(Reminder).order_by(Reminder.due_at, Reminder.id)
+        for key, value in where.items():
+            q = q.where(getattr(Reminder, key) == value)
+        return list((await session.scalars(q)).all())
+
+
+async def test_sign_up_plans_24h_2h_and_follow_up(world: World) -> None:
+    luisa = await world.person("luisa", alerts=False)
+    need = await world.need(starts_in=timedelta(days=3))
+    await sign_up(world.db, luisa, need, world.now())
+    kinds = [(r.kind, r.due_at) for r in await _rows(world, person_id=luisa)]
+    start = world.now() + timedelta(days=3)
+    assert kinds == [
+        ("before_24h", start - timedelta(hours=24)),
+        ("before_2h", start - timedelta(hours=2)),
+        ("follow_up", start + timedelta(hours=3) + timedelta(hours=2)),
+    ]
+
+
+async def test_each_kind_fires_at_its_time_in_the_persons_language(world: World) -> None:
+    luisa = await world.person("luisa", alerts=False)
+    tom = await world.person("tom", lang="en", alerts=False)
+    need = await world.need(starts_in=timedelta(days=3), helpers=2)
+    await sign_up(world.db, luisa, need, world.now())
+    await sign_up(world.db, tom, need, world.now())
+    start = world.now() + timedelta(days=3)
+
+    await world.at(start - timedelta(hours=24, minutes=1))
+    assert world.channel.sent == []  # not yet
+    await world.at(start - timedelta(hours=24))
+    assert "Morgen ist es so weit" in world.channel.texts_to("telegram:luisa")[0]
+    assert "Tomorrow's the day" in world.channel.texts_to("telegram:tom")[0]
+    buttons = world.channel.sent[0][1][0].buttons
+    assert [b.payload.split(":")[2] for b in buttons] == ["yes", "no"]
+
+    await world.at(start - timedelta(hours=2))
+    assert "In zwei Stunden" in world.channel.texts_to("telegram:luisa")[1]
+    assert "Petra" in world.channel.texts_to("telegram:luisa")[1]  # contact in the 2 h reminder
+
+    await world.at(start + timedelta(hours=5))
+    assert "Wie war's" in world.channel.texts_to("telegram:luisa")[2]
+    assert "How was" in world.channel.texts_to("telegram:tom")[2]
+    assert len(world.channel.sent) == 6
+
+
+async def test_delivering_twice_sends_once(world: World) -> None:
+    luisa = await world.person("luisa", alerts=False)
+    need = await world.need(starts_in=timedelta(days=3))
+    await sign_up(world.db, luisa, need, world.now())
+    due = world.now() + timedelta(days=2)
+    await world.at(due)
+    await world.at(due)
+    await world.at(due + timedelta(minutes=1))
+    assert len(world.channel.texts_to("telegram:luisa")) == 1
+
+
+async def test_a_reminder_late_within_grace_is_still_sent(world: World) -> None:
+    luisa = await world.person("luisa", alerts=False)
+    need = await world.need(starts_in=timedelta(days=3))
+    await sign_up(world.db, luisa, need, world.now())
+    start = world.now() + timedelta(days=3)
+    # The service was down from before the 24 h reminder until 20 minutes after the 2 h one.
+    await world.at(start - timedelta(hours=2) + timedelta(minutes=20))
+    statuses = {r.kind: r.status for r in await _rows(world, person_id=luisa)}
+    # The 24 h one is 22 h late: dropped; the 2 h one is 20 min late: sent.
+    assert statuses["before_24h"] == ReminderStatus.DROPPED
+    assert statuses["before_2h"] == ReminderStatus.SENT
+    texts = world.channel.texts_to("telegram:luisa")
+    assert len(texts) == 1 and "In zwei Stunden" in texts[0]
+
+
+async def test_a_reminder_beyond_grace_is_dropped_and_audited(world: World) -> None:
+    luisa = await world.person("luisa", alerts=False)
+    need = await world.need(starts_in=timedelta(days=3))
+    await sign_up(world.db, luisa, need, world.now())
+    start = world.now() + timedelta(days=3)
+    await world.at(start - timedelta(minutes=10))  # 2 h reminder is 110 min late
+    assert world.channel.sent == []
+    dropped = await _rows(world, status=ReminderStatus.DROPPED, person_id=luisa)
+    assert {r.kind for r in dropped} == {"before_24h", "before_2h"}
+    async with world.db.sessions() as session:
+        audited = (
+            await session.scalars(
+                select(AuditEvent.subject).where(AuditEvent.action == "reminder_dropped")
+            )
+        ).all()
+    assert {f"reminder:{r.id}" for r in dropped} <= set(audited)
+
+
+async def test_an_outage_keeps_the_reminder_for_the_next_tick(world: World) -> None:
+    luisa = await world.person("luisa", alerts=False)
+    need = await world.need(starts_in=timedelta(days=3))
+    await sign_up(world.db, luisa, need, world.now())
+    due = world.now() + timedelta(days=2)
+    world.channel.down = True
+    outcomes = await world.at(due)
+    assert "failed" in [o.status for o in outcomes]
+    world.channel.down = False
+    await world.at(due + timedelta(minutes=1))
+    assert len(world.channel.texts_to("telegram:luisa")) == 1
+
+
+async def test_a_blocked_identity_is_marked_unreachable_and_skipped(world: World) -> None:
+    luisa = await world.person("luisa", alerts=False)
+    need = await world.need(starts_in=timedelta(days=3))
+    await sign_up(world.db, luisa, need, world.now())
+    world.channel.blocked.add("telegram:luisa")
+    await world.at(world.now() + timedelta(days=2))
+    statuses = {r.kind: r.status for r in await _rows(world, person_id=luisa)}
+    assert statuses["before_24h"] == ReminderStatus.SKIPPED
+    async with world.db.sessions() as session:
+        marked = await session.scalar(
+            select(Identity.unreachable_at).where(Identity.key == "telegram:luisa")
+        )
+    assert marked is not None
+
+
+async def test_a_muted_kind_is_not_sent(world: World) -> None:
+    from core.services.profiles import get_profile, save_profile
+
+    luisa = await world.person("luisa", alerts=False)
+    profile = await get_profile(world.db, luisa)
+    assert profile is not None
+    from dataclasses import replace
+
+    await save_profile(
+        world.db, replace(profile, muted_kinds=("before_24h",)), world.app.taxonomy, world.now()
+    )
+    need = await world.need(starts_in=timedelta(days=3))
+    await sign_up(world.db, luisa, need, world.now())
+    await world.at(world.now() + timedelta(days=3) - timedelta(hours=2))
+    texts = world.channel.texts_to("telegram:luisa")
+    assert len(texts) == 1 and "In zwei Stunden" in texts[0]
+
+
+async def test_a_pause_holds_back_alerts_but_not_own_dates(world: World) -> None:
+    heinrich = await world.person("heinrich")
+    await pause(world.db, heinrich, world.now() + timedelta(days=7))
+    await world.need(starts_in=timedelta(hours=20), urgent=True)
+    await world.deliver()
+    assert world.channel.texts_to("telegram:heinrich") == []
