@@ -111,12 +111,29 @@ def parse_geo_uri(uri: str) -> Location | None:
     return Location(lat=lat, lon=lon)
 
 
+# English alias -> the engine's German command name. The same vocabulary as
+# bots/telegram/commands.py (kept apart so Matrix does not import python-telegram-bot).
+COMMAND_ALIASES: dict[str, str] = {
+    "matches": "passt",
+    "search": "suche",
+    "dates": "termine",
+    "profile": "profil",
+    "data": "daten",
+    "delete": "loeschen",
+    "language": "sprache",
+    "help": "hilfe",
+}
+
+
 def parse_command(text: str) -> tuple[str, str] | None:
-    """``!start need_42`` -> ("start", "need_42"); Matrix clients keep ``/`` for themselves."""
+    """``!start need_42`` -> ("start", "need_42"); ``!help`` -> ("hilfe", "").
+
+    Matrix clients keep ``/`` for their own commands, so bots use ``!``."""
     match = _COMMAND.match(text.strip())
     if not match:
         return None
-    return match.group(1).lower(), (match.group(2) or "").strip()
+    name = match.group(1).lower()
+    return COMMAND_ALIASES.get(name, name), (match.group(2) or "").strip()
 
 
 def strip_reply_fallback(body: str) -> str:
