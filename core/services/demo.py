@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from core.db import Database
 from core.models import Need, NeedStatus, Organisation, OrgKind
 from core.schedule import Weekly, local_range
-from core.services.needs import NeedInput, PlaceResolver, post_need
+from core.services.needs import NeedInput, PlaceResolver, moderate, post_need
 from core.services.people import register_with_consent
 from core.services.profiles import ProfileData, save_profile
 from core.settings import DATA_DIR
@@ -85,11 +85,17 @@ async def seed_demo(
             taxonomy=taxonomy, places=places, now=now, tz=tz, actor="system:demo",
         )
         need_ids.append(ref.id)
-    async with db.transaction() as session:
-        # Demo needs are shown at once, as if an editor had approved them.
-        for need in (await session.scalars(select(Need).where(Need.id.in_(need_ids)))).all():
-            if need.status == NeedStatus.PENDING_REVIEW:
-                need.status, need.published_at = NeedStatus.PUBLISHED, now
+    async with db.sessions() as session:
+        pending = (
+            await session.scalars(
+                select(Need.id).where(
+                    Need.id.in_(need_ids), Need.status == NeedStatus.PENDING_REVIEW
+                )
+            )
+        ).all()
+    # Demo needs are shown at once, as if an editor had approved them.
+    for need_id in pending:
+        await moderate(db, need_id, approve=True, reason=None, actor="system:demo", now=now)
     volunteers = [
         await _volunteer(db, v, tenants, taxonomy, places, now) for v in raw.get("volunteers", [])
     ]
