@@ -11,6 +11,8 @@ only safety nets.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import itertools
 import json
 import os
@@ -50,6 +52,7 @@ from dialogue.messages import Attachment, Button, Incoming, Reply
 
 WAIT = 30.0  # safety net for every wait on a condition
 PASSWORD = "correct horse battery staple"
+SHARED_SECRET = "test-registration-secret"
 _names = itertools.count(1)
 
 
@@ -94,6 +97,7 @@ enable_registration_without_verification: true
 bcrypt_rounds: 4
 macaroon_secret_key: "test-macaroon"
 form_secret: "test-form"
+registration_shared_secret: "{shared_secret}"
 url_preview_enabled: false
 presence:
   enabled: false
@@ -159,7 +163,11 @@ class Synapse:
         config = self.directory / "homeserver.yaml"
         config.write_text(
             SYNAPSE_CONFIG.format(
-                dir=self.directory, port=self.port, base_url=self.base_url, limits="\n".join(limits)
+                dir=self.directory,
+                port=self.port,
+                base_url=self.base_url,
+                limits="\n".join(limits),
+                shared_secret=SHARED_SECRET,
             )
         )
         (self.directory / "log.config").write_text(LOG_CONFIG.format(dir=self.directory))
@@ -216,6 +224,37 @@ class Synapse:
         )
         resp.raise_for_status()
         return str(resp.json()["user_id"])
+
+    def admin_token(self) -> str:
+        """A server admin, registered with the shared secret (Synapse's admin API)."""
+        url = f"{self.base_url}/_synapse/admin/v1/register"
+        nonce = httpx.get(url, timeout=10).json()["nonce"]
+        username = f"admin{next(_names)}x{os.getpid()}"
+        message = "\0".join((nonce, username, PASSWORD, "admin")).encode()
+        mac = hmac.new(SHARED_SECRET.encode(), message, hashlib.sha1).hexdigest()
+        resp = httpx.post(
+            url,
+            json={
+                "nonce": nonce,
+                "username": username,
+                "password": PASSWORD,
+                "admin": True,
+                "mac": mac,
+            },
+            timeout=10,
+        )
+        resp.raise_for_status()
+        return str(resp.json()["access_token"])
+
+    def limit_messages(self, user_id: str, per_second: float, burst: int) -> None:
+        """Give one account strict message rate limits, so it meets M_LIMIT_EXCEEDED."""
+        resp = httpx.post(
+            f"{self.base_url}/_synapse/admin/v1/users/{user_id}/override_ratelimit",
+            json={"messages_per_second": per_second, "burst_count": burst},
+            headers={"Authorization": f"Bearer {self.admin_token()}"},
+            timeout=10,
+        )
+        resp.raise_for_status()
 
 
 @pytest.fixture(scope="session")
@@ -449,6 +488,8 @@ class ScriptedEngine:
                     attachments=(Attachment("bachpatenschaft.ics", "text/calendar", ICS),),
                 )
             ]
+        if incoming.text == "drei Antworten":
+            return [Reply(f"Antwort {n}") for n in (1, 2, 3)]
         if incoming.text is not None:
             return [Reply(f"Du schriebst: <i>{escape(incoming.text)}</i>")]
         return [Reply(f"Auswahl: <code>{escape(incoming.button or incoming.command)}</code>")]

@@ -259,3 +259,23 @@ async def test_bad_login_is_reported_without_the_secret_and_other_tenants_run(
     finally:
         await stolberg.stop()
         await aachen.stop()
+
+
+async def test_rate_limited_replies_are_sent_after_retry_after_ms(
+    bots, people, synapse, caplog
+) -> None:
+    synapse.limit_messages(bots.user_id, per_second=2, burst=1)
+    bot = await bots.start()
+    luisa = await people("luisa")
+    room = await luisa.open_dm(bot.user_id, encrypted=False)
+    await luisa.wait_joined(room, bot.user_id)
+
+    await luisa.say(room, "drei Antworten")
+
+    await luisa.wait_for(lambda: len(luisa.messages(room, bot.user_id)) == 3)
+    assert [_body(m) for m in luisa.messages(room, bot.user_id)] == [
+        "Antwort 1",
+        "Antwort 2",
+        "Antwort 3",
+    ]
+    assert any("ratelimited" in r.getMessage() for r in caplog.records)  # M_LIMIT_EXCEEDED met

@@ -1,0 +1,100 @@
+"""Rendering replies as Matrix contents and reading people's answers (no server)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bots.matrix import render
+from dialogue.messages import Attachment, Button, Location, Reply
+
+OFFERED = [("🌳 Umwelt", "cat:umwelt"), ("Senioren & Pflege", "cat:senioren")]
+
+
+def test_reply_has_html_and_plain_body_with_numbered_buttons() -> None:
+    reply = Reply(
+        "<b>Tafel &amp; Co</b>\nmorgen",
+        buttons=(Button("Ich <helfe>", "need:7:signup"), Button("Später", "later")),
+    )
+    content = render.message_content(reply)
+    assert content["format"] == "org.matrix.custom.html"
+    assert content["formatted_body"] == (
+        "<b>Tafel &amp; Co</b><br>morgen<ol><li>Ich &lt;helfe&gt;</li><li>Später</li></ol>"
+    )
+    assert content["body"] == "Tafel & Co\nmorgen\n\n1. Ich <helfe>\n2. Später"
+
+
+def test_location_request_adds_the_hint() -> None:
+    content = render.message_content(Reply("Wo?", request_location=True), location_hint="📍 Ort")
+    assert content["body"] == "Wo?\n\n📍 Ort"
+
+
+@pytest.mark.parametrize(
+    ("typed", "payload"),
+    [
+        ("1", "cat:umwelt"),
+        (" 2. ", "cat:senioren"),
+        ("2)", "cat:senioren"),
+        ("umwelt", "cat:umwelt"),
+        ("🌳 UMWELT!", "cat:umwelt"),
+        ("senioren &  pflege", "cat:senioren"),
+        ("3", None),
+        ("0", None),
+        ("Umwelt und mehr", None),
+        ("", None),
+    ],
+)
+def test_number_or_label_presses_the_offered_button(typed: str, payload: str | None) -> None:
+    assert render.choose(typed, OFFERED) == payload
+
+
+def test_nothing_is_pressed_when_nothing_was_offered() -> None:
+    assert render.choose("1", []) is None
+
+
+@pytest.mark.parametrize(
+    ("uri", "location"),
+    [
+        ("geo:50.7606,6.0939", Location(50.7606, 6.0939)),
+        ("geo:50.7606,6.0939;u=35", Location(50.7606, 6.0939)),
+        ("geo:-33.9,18.4", Location(-33.9, 18.4)),
+        ("geo:91,6", None),
+        ("https://example.org", None),
+    ],
+)
+def test_geo_uri(uri: str, location: Location | None) -> None:
+    assert render.parse_geo_uri(uri) == location
+
+
+def test_commands_use_the_engines_german_names() -> None:
+    assert render.parse_command("!start need_42") == ("start", "need_42")
+    assert render.parse_command("!help") == ("hilfe", "")
+    assert render.parse_command("!Hilfe") == ("hilfe", "")
+    assert render.parse_command("Hilfe!") is None
+
+
+def test_reply_fallback_and_mentions_are_cut() -> None:
+    assert render.strip_reply_fallback("> <@bot:x> Was interessiert dich?\n\nUmwelt") == "Umwelt"
+    assert render.strip_mention("Engagement-Bot Aachen: hallo", ["Engagement-Bot Aachen"]) == (
+        "hallo"
+    )
+
+
+def test_mention_by_id_pill_name_or_m_mentions() -> None:
+    names = ["Engagement-Bot Aachen"]
+    assert render.mentions("hi", "", {"user_ids": ["@bot:x"]}, "@bot:x", names)
+    assert render.mentions("@bot:x hi", "", None, "@bot:x", names)
+    assert render.mentions(
+        "hi", '<a href="https://matrix.to/#/@bot:x">B</a>', None, "@bot:x", names
+    )
+    assert render.mentions("engagement-bot aachen, hi", "", None, "@bot:x", names)
+    assert not render.mentions("Wer hat Zeit?", "", {"user_ids": ["@ben:x"]}, "@bot:x", names)
+
+
+def test_encrypted_file_uses_file_instead_of_url() -> None:
+    ics = Attachment("termin.ics", "text/calendar", b"BEGIN:VCALENDAR")
+    plain = render.file_content(ics, "mxc://x/1", None)
+    assert plain["url"] == "mxc://x/1" and "file" not in plain
+    keys = {"key": {"k": "…"}, "iv": "…", "hashes": {"sha256": "…"}, "v": "v2"}
+    encrypted = render.file_content(ics, "mxc://x/2", keys)
+    assert "url" not in encrypted and encrypted["file"] == {"url": "mxc://x/2", **keys}
+    assert encrypted["info"] == {"mimetype": "text/calendar", "size": 15}
