@@ -150,6 +150,7 @@ class TelegramChannel:
         max_per_second: int = 30,
         typing_delay: float = 0.5,
         max_concurrent_updates: int = 256,
+        start_retry_delay: float = 30.0,
         on_handled: Callable[[int], None] | None = None,
         texts: TelegramTexts | None = None,
     ) -> None:
@@ -167,6 +168,9 @@ class TelegramChannel:
         self.failure: str | None = None  # why the bot is off, for the runner's status
         self.username: str | None = None
         self._location_keyboard: set[int] = set()  # chats showing the location keyboard
+        self._retry_delay = start_retry_delay  # after a network failure at start, doubling
+        self._retry: asyncio.Task[None] | None = None
+        self._stopping = False
         redactor = _RedactToken(token)
         for name in _redacted_loggers():
             logging.getLogger(name).addFilter(redactor)
@@ -233,8 +237,17 @@ class TelegramChannel:
             return
         except (NetworkError, TelegramError) as exc:
             self.failure = f"Bot API unreachable ({type(exc).__name__})"
-            log.error("Telegram bot of tenant %s is off: %s", slug, self.failure)
             await self._abort_start()
+            if self._stopping:
+                return
+            log.error(
+                "Telegram bot of tenant %s is off: %s; trying again in %.0f s",
+                slug,
+                self.failure,
+                self._retry_delay,
+            )
+            self._retry = asyncio.create_task(self._start_again(self._retry_delay))
+            self._retry_delay = min(self._retry_delay * 2, 300.0)
             return
         self.running = True
         self.failure = None
@@ -250,11 +263,21 @@ class TelegramChannel:
         hand, then close. After this no update is answered a second time."""
         app = self.application
         self.running = False
+        self._stopping = True
+        if self._retry is not None and self._retry is not asyncio.current_task():
+            self._retry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._retry
         if app.updater is not None and app.updater.running:
             await app.updater.stop()  # one last getUpdates with the next offset
         if app.running:
             await app.stop()  # handles what was fetched
         await app.shutdown()
+
+    async def _start_again(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        if not self._stopping:
+            await self.start()
 
     async def _abort_start(self) -> None:
         with contextlib.suppress(Exception):

@@ -171,6 +171,7 @@ class FakeBot:
     confirmed_offset: int = 0  # updates below this were acknowledged by getUpdates(offset)
     rejected_429: int = 0
     force_429: int = 0  # answer the next n message calls with 429
+    unavailable: int = 0  # answer the next n calls of any method with 502 Bad Gateway
     calls: list[str] = field(default_factory=list)
     _messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     _callbacks: set[str] = field(default_factory=set)
@@ -321,6 +322,9 @@ class FakeBot:
     async def call(self, method: str, params: dict[str, Any]) -> Any:
         self.calls.append(method)
         self.api.changed()
+        if self.unavailable > 0:
+            self.unavailable -= 1
+            raise ApiError(502, "Bad Gateway")
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             raise ApiError(404, "Not Found: method not found")

@@ -467,6 +467,18 @@ async def test_unreachable_api_at_start_is_reported(handled, caplog, allow_logge
     await channel.stop()
 
 
+async def test_bot_api_down_at_start_is_retried_until_it_answers(
+    start_channel, engine, tg_bot, user, caplog, allow_logged_errors
+):
+    tg_bot.unavailable = 1  # getMe fails once with 502
+    channel = await start_channel(engine, start_retry_delay=0.1)
+    assert not channel.running
+    assert any("aachen is off: Bot API unreachable" in r.getMessage() for r in caplog.records)
+    await tg_bot.api.wait_for(lambda: "getUpdates" in tg_bot.calls)
+    assert channel.running
+    assert texts_of(await user.say("Hallo")) == ["Echo: Hallo"]
+
+
 async def test_token_never_appears_in_logs(start_channel, engine, user, caplog):
     caplog.set_level(logging.DEBUG)
     channel = await start_channel(engine)
