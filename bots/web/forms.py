@@ -116,7 +116,11 @@ def parse_need(state: FormState, taxonomy: Taxonomy, tz: ZoneInfo, now: datetime
             errors["start"] = "time"
         if end is None:
             errors["end"] = "time"
-        if day and start and end:
+        if start and end and end <= start:
+            # The form has one date: an end before the start is a typing error
+            # (the chat understands overnight shifts; the form keeps it simple).
+            errors["end"] = "time_order"
+        elif day and start and end:
             starts, ends = local_range(day, start, end, tz)
             if ends <= now:
                 errors["date"] = "past"

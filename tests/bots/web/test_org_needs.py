@@ -1,0 +1,246 @@
+"""An organisation posts and manages needs: validation with kept input,
+place preview, edit, extend, fill, cancel (people told), sign-ups with
+first names, accept/decline, relayed messages, offers, invites; and it
+cannot touch another organisation's needs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from core.models import Need, NeedStatus, RelayMessage
+from core.services.org_invites import redeem
+from core.services.people import register_with_consent
+from core.services.relay import record_reply
+from core.services.signup import sign_up
+from dialogue.messages import Reply
+from dialogue.ports import Delivery
+from tests.bots.web.conftest import Web
+from tests.bots.web.helpers import csrf_of, need_form, post_need, sign_up_organisation
+
+
+class RecordingNotifier:
+    """A chat channel that records what it would have sent."""
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+        self.sent: list[tuple[str, str, list[Reply]]] = []
+
+    async def notify(self, tenant: str, identity: str, replies: Sequence[Reply]) -> Delivery:
+        self.sent.append((tenant, identity, list(replies)))
+        return Delivery.DELIVERED
+
+
+async def _need(web: Web, need_id: int) -> Need:
+    async with web.app.db.sessions() as session:
+        need = await session.get(Need, need_id)
+    assert need is not None
+    return need
+
+
+async def _volunteer(web: Web, identity: str, name: str) -> int:
+    person = await register_with_consent(web.app.db, tenant_slug="aachen", identity=identity,
+                                         consent_version="2026-11", language="de",
+                                         now=web.clock.now(), display_name=name)
+    return person.id
+
+
+async def test_posted_need_waits_for_review_with_the_resolved_place(web_app: Web):
+    client = await sign_up_organisation(web_app)
+    need_id = await post_need(web_app, client)
+    need = await _need(web_app, need_id)
+    assert need.status == NeedStatus.PENDING_REVIEW
+    assert need.place_label and "Burtscheid" in need.place_label
+    assert need.lat is not None and 50.7 < need.lat < 50.8
+    page = await client.get(f"/t/aachen/org/needs/{need_id}?notice=pending")
+    assert "wird geprüft" in page.text
+
+
+async def test_need_form_with_errors_keeps_every_input(web_app: Web):
+    client = await sign_up_organisation(web_app)
+    token = await csrf_of(client, "/t/aachen/org/needs/new")
+    data = need_form(web_app, title="", place="Xyzzyhausen", helpers="0", end="09:00",
+                     qualifications=["erste_hilfe"], description="Bitte <b>pünktlich</b>")
+    response = await client.post("/t/aachen/org/needs/new", data={"csrf": token, **data})
+    assert response.status_code == 400
+    for field in ("title", "helpers", "place", "end"):
+        assert f'id="e-{field}"' in response.text, field
+    assert 'value="Xyzzyhausen"' in response.text
+    assert "Bitte &lt;b&gt;pünktlich&lt;/b&gt;" in response.text
+    assert 'value="erste_hilfe" checked' in response.text
+    async with web_app.app.db.sessions() as session:
+        assert (await session.scalars(select(Need))).all() == []
+
+
+async def test_place_preview_shows_where_the_place_was_found_without_saving(web_app: Web):
+    client = await sign_up_organisation(web_app)
+    token = await csrf_of(client, "/t/aachen/org/needs/new")
+    response = await client.post("/t/aachen/org/needs/new", data={
+        "csrf": token, **need_form(web_app, place="52066", action="preview")})
+    assert response.status_code == 200
+    assert "Gefunden:" in response.text and "50," in response.text
+    async with web_app.app.db.sessions() as session:
+        assert (await session.scalars(select(Need))).all() == []
+
+
+async def test_weekly_need_can_be_extended(web_app: Web):
+    client = await sign_up_organisation(web_app)
+    need_id = await post_need(web_app, client, schedule="weekly", days=["di", "do"],
+                              weekly_start="15:00", weekly_end="17:00", date="", start="",
+                              end="")
+    need = await _need(web_app, need_id)
+    assert need.recurrence == {"days": ["di", "do"], "from": "15:00", "to": "17:00"}
+    token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
+    response = await client.post(f"/t/aachen/org/needs/{need_id}/extend", data={"csrf": token})
+    assert response.headers["location"].endswith("notice=extend")
+    assert (await _need(web_app, need_id)).valid_until is not None
+
+
+async def test_edit_changes_the_need_and_keeps_it_the_same_row(web_app: Web):
+    client = await sign_up_organisation(web_app)
+    need_id = await post_need(web_app, client)
+    form = await client.get(f"/t/aachen/org/needs/{need_id}/edit")
+    assert 'value="Helfende für die Tafel-Ausgabe"' in form.text
+    token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}/edit")
+    response = await client.post(f"/t/aachen/org/needs/{need_id}/edit", data={
+        "csrf": token, **need_form(web_app, title="Tafel: Ausgabe am Samstag", helpers="5")})
+    assert response.status_code == 303
+    need = await _need(web_app, need_id)
+    assert (need.title, need.helpers_wanted) == ("Tafel: Ausgabe am Samstag", 5)
+
+
+async def test_another_organisation_gets_403_on_every_need_route(web_app: Web):
+    owner = await sign_up_organisation(web_app)
+    need_id = await post_need(web_app, owner)
+    other = await sign_up_organisation(web_app, email="sport@example.org", name="TSV",
+                                       client=web_app.new_client())
+    assert (await other.get(f"/t/aachen/org/needs/{need_id}")).status_code == 403
+    assert (await other.get(f"/t/aachen/org/needs/{need_id}/edit")).status_code == 403
+    token = await csrf_of(other, "/t/aachen/org/")
+    for path in (f"/t/aachen/org/needs/{need_id}/cancel", f"/t/aachen/org/needs/{need_id}/edit",
+                 f"/t/aachen/org/needs/{need_id}/signups/1/accept"):
+        assert (await other.post(path, data={"csrf": token})).status_code == 403, path
+    assert (await _need(web_app, need_id)).status == NeedStatus.PENDING_REVIEW
+
+
+async def test_member_of_aachen_cannot_use_the_stolberg_area(web_app: Web):
+    client = await sign_up_organisation(web_app)
+    assert (await client.get("/t/stolberg/org/")).status_code == 403
+
+
+async def test_signups_show_first_names_and_accept_tells_the_volunteer(web_app: Web):
+    notifier = RecordingNotifier("telegram")
+    web_app.app.extras["notifiers"]["telegram"] = notifier
+    client = await sign_up_organisation(web_app)
+    need_id = await post_need(web_app, client)
+    await _publish(web_app, need_id)
+    luisa = await _volunteer(web_app, "telegram:111", "Luisa")
+    result = await sign_up(web_app.app.db, luisa, need_id, web_app.clock.now())
+    page = await client.get(f"/t/aachen/org/needs/{need_id}")
+    assert "Luisa" in page.text and "angemeldet" in page.text
+    token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
+    response = await client.post(
+        f"/t/aachen/org/needs/{need_id}/signups/{result.engagement_id}/accept",
+        data={"csrf": token})
+    assert response.headers["location"].endswith("notice=accept")
+    assert [(t, i) for t, i, _ in notifier.sent] == [("aachen", "telegram:111")]
+    assert "Aachener Tafel" in notifier.sent[0][2][0].text
+
+
+async def test_relayed_message_reaches_the_chat_and_the_reply_comes_back(web_app: Web):
+    notifier = RecordingNotifier("telegram")
+    web_app.app.extras["notifiers"]["telegram"] = notifier
+    client = await sign_up_organisation(web_app)
+    need_id = await post_need(web_app, client)
+    await _publish(web_app, need_id)
+    luisa = await _volunteer(web_app, "telegram:111", "Luisa")
+    result = await sign_up(web_app.app.db, luisa, need_id, web_app.clock.now())
+    token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
+    response = await client.post(
+        f"/t/aachen/org/needs/{need_id}/signups/{result.engagement_id}/message",
+        data={"csrf": token, "body": "Bitte <feste> Schuhe mitbringen"})
+    assert response.headers["location"].endswith("notice=message_sent")
+    reply = notifier.sent[0][2][0]
+    assert "Bitte &lt;feste&gt; Schuhe mitbringen" in reply.text
+    assert reply.buttons[0].payload.startswith("relay:")
+    # The volunteer answers in the chat (the dialogue engine calls record_reply).
+    org_id = await record_reply(web_app.app.db, luisa, "Mache ich!", now=web_app.clock.now())
+    assert org_id is not None
+    inbox = await client.get("/t/aachen/org/inbox")
+    assert "Mache ich!" in inbox.text and "Von Luisa" in inbox.text
+    from bots.web import mail_replies
+
+    assert await mail_replies(web_app.asgi.state.web) == 1
+    assert "Mache ich!" in web_app.mails()[-1].get_payload(decode=True).decode()
+    assert await mail_replies(web_app.asgi.state.web) == 0
+
+
+async def test_cancel_tells_every_signed_up_volunteer(web_app: Web):
+    notifier = RecordingNotifier("telegram")
+    web_app.app.extras["notifiers"]["telegram"] = notifier
+    client = await sign_up_organisation(web_app)
+    need_id = await post_need(web_app, client)
+    await _publish(web_app, need_id)
+    for n, name in enumerate(("Luisa", "Heinrich")):
+        person = await _volunteer(web_app, f"telegram:{n}", name)
+        await sign_up(web_app.app.db, person, need_id, web_app.clock.now())
+    token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
+    await client.post(f"/t/aachen/org/needs/{need_id}/cancel", data={"csrf": token})
+    assert (await _need(web_app, need_id)).status == NeedStatus.CANCELLED
+    assert sorted(i for _, i, _ in notifier.sent) == ["telegram:0", "telegram:1"]
+
+
+async def test_message_to_a_web_chat_volunteer_lands_in_their_transcript(web_app: Web):
+    client = await sign_up_organisation(web_app)
+    need_id = await post_need(web_app, client)
+    await _publish(web_app, need_id)
+    amira = await _volunteer(web_app, "web:abc", "Amira")
+    result = await sign_up(web_app.app.db, amira, need_id, web_app.clock.now())
+    token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
+    await client.post(f"/t/aachen/org/needs/{need_id}/signups/{result.engagement_id}/message",
+                      data={"csrf": token, "body": "Treffpunkt am Eingang"})
+    from core.services.web_chat import transcript
+
+    lines = await transcript(web_app.app.db, "web:abc")
+    assert "Treffpunkt am Eingang" in lines[-1].html
+    async with web_app.app.db.sessions() as session:
+        assert (await session.scalars(select(RelayMessage.delivered))).all() == [True]
+
+
+async def test_offers_can_be_posted_listed_and_withdrawn(web_app: Web):
+    client = await sign_up_organisation(web_app, name="Autohaus Müller")
+    token = await csrf_of(client, "/t/aachen/org/offers/new")
+    bad = await client.post("/t/aachen/org/offers/new", data={
+        "csrf": token, "title": "", "kind": "resource", "description": "9-Sitzer"})
+    assert bad.status_code == 400 and "9-Sitzer" in bad.text
+    ok = await client.post("/t/aachen/org/offers/new", data={
+        "csrf": token, "title": "Transporter am Wochenende", "kind": "resource",
+        "place": "Brand"})
+    assert ok.status_code == 303
+    assert "Transporter am Wochenende" in (await web_app.client.get("/t/aachen/offers")).text
+    page = await client.get("/t/aachen/org/offers")
+    offer_id = int(re.search(r"/org/offers/(\d+)/withdraw", page.text).group(1))  # type: ignore[union-attr]
+    await client.post(f"/t/aachen/org/offers/{offer_id}/withdraw", data={"csrf": token})
+    assert "Transporter am Wochenende" not in (await web_app.client.get("/t/aachen/offers")).text
+
+
+async def test_invite_code_links_a_chat_person_to_the_organisation(web_app: Web):
+    client = await sign_up_organisation(web_app)
+    token = await csrf_of(client, "/t/aachen/org/invite")
+    await client.post("/t/aachen/org/invite", data={"csrf": token, "action": "create"})
+    page = await client.get("/t/aachen/org/invite")
+    code = page.text.split('<code class="code">')[1].split("<")[0]
+    assert code.startswith("org_")
+    assert f"https://t.me/AachenEngagementBot?start={code}" in page.text
+    person = await _volunteer(web_app, "telegram:5", "Petra")
+    redeemed = await redeem(web_app.app.db, code, person, web_app.clock.now())
+    assert redeemed.organisation == "Aachener Tafel" and not redeemed.already_member
+
+
+async def _publish(web: Web, need_id: int) -> None:
+    from core.services.needs import moderate
+
+    await moderate(web.app.db, need_id, approve=True, reason=None, actor="test",
+                   now=web.clock.now())

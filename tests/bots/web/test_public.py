@@ -1,0 +1,92 @@
+"""Public pages: the list with the bot's filters, a need's page with chat
+links and QR code, ICS feeds with stable UIDs, branding and languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.services.demo import seed_demo
+from tests.bots.web.conftest import Web
+
+
+@pytest.fixture
+async def demo(web_app: Web) -> Web:
+    app = web_app.app
+    await seed_demo(app.db, tenants=app.tenants, tenant_ids=app.tenant_ids,
+                    taxonomy=app.taxonomy, places=app.places, now=app.now())
+    return web_app
+
+
+async def test_list_filters_by_category_and_place(demo: Web):
+    every = await demo.client.get("/t/aachen/")
+    only = await demo.client.get("/t/aachen/?category=tiere")
+    assert every.status_code == only.status_code == 200
+    assert only.text.count('class="card"') < every.text.count('class="card"')
+    assert only.text.count('class="card"') >= 1
+    assert "Tiere" in only.text
+    near = await demo.client.get("/t/aachen/?place=Burtscheid&radius=2")
+    assert "In der Nähe von Burtscheid" in near.text and "km entfernt" in near.text
+
+
+async def test_unknown_place_in_the_filter_is_explained_and_kept(demo: Web):
+    response = await demo.client.get("/t/aachen/?place=Atlantis")
+    assert response.status_code == 400
+    assert 'value="Atlantis"' in response.text and 'id="e-place"' in response.text
+
+
+async def test_need_page_has_chat_links_qr_code_and_calendar(demo: Web):
+    page = await demo.client.get("/t/aachen/needs/1")
+    assert page.status_code == 200
+    assert "/t/aachen/chat?start=need_1" in page.text
+    assert "https://t.me/AachenEngagementBot?start=need_1" in page.text
+    qr = await demo.client.get("/t/aachen/needs/1/qr.svg")
+    assert qr.headers["content-type"].startswith("image/svg+xml") and b"<svg" in qr.content
+    assert 'alt="QR-Code' in page.text
+
+
+async def test_feeds_have_stable_uids_per_tenant_category_and_organisation(demo: Web):
+    feed = await demo.client.get("/t/aachen/calendar.ics")
+    assert feed.headers["content-type"].startswith("text/calendar")
+    body = feed.text
+    assert body.startswith("BEGIN:VCALENDAR\r\n") and body.endswith("END:VCALENDAR\r\n")
+    uids = [line for line in body.split("\r\n") if line.startswith("UID:")]
+    assert len(uids) > 5 and all(u.endswith("-aachen@ehrenamt-bot") for u in uids)
+    assert uids == [line for line in (await demo.client.get("/t/aachen/calendar.ics")).text
+                    .split("\r\n") if line.startswith("UID:")]
+    assert "RRULE:FREQ=WEEKLY" in body and "BEGIN:VTIMEZONE" in body
+    category = await demo.client.get("/t/aachen/calendar/category/umwelt.ics")
+    assert 0 < category.text.count("BEGIN:VEVENT") < body.count("BEGIN:VEVENT")
+    org = await demo.client.get("/t/aachen/calendar/organisation/1.ics")
+    assert org.status_code == 200
+    assert (await demo.client.get("/t/aachen/calendar/category/nope.ics")).status_code == 404
+    assert (await demo.client.get("/t/stolberg/calendar/organisation/1.ics")).status_code == 404
+
+
+async def test_branding_and_language_choice(demo: Web):
+    css = await demo.client.get("/t/aachen/brand.css")
+    assert "--brand: #00609c;" in css.text
+    english = await demo.client.get("/t/aachen/", headers={"accept-language": "en-GB,en;q=0.9"})
+    assert '<html lang="en">' in english.text and "Volunteering near you" in english.text
+    chosen = await demo.client.get("/t/aachen/?lang=de",
+                                   headers={"accept-language": "en"})
+    assert '<html lang="de">' in chosen.text
+    # The choice sticks (cookie) over the browser's preference.
+    again = await demo.client.get("/t/aachen/", headers={"accept-language": "en"})
+    assert '<html lang="de">' in again.text
+    page = await demo.client.get("/t/aachen/")
+    assert "https://demo.ehrenamt-bot.example/aachen/impressum" in page.text
+    assert '/static/logos/aachen.svg' in page.text
+
+
+async def test_unknown_tenant_and_need_are_404(demo: Web):
+    assert (await demo.client.get("/t/atlantis/")).status_code == 404
+    assert (await demo.client.get("/t/aachen/needs/99999")).status_code == 404
+    # A need of another tenant is not shown under this tenant's address.
+    from sqlalchemy import select
+
+    from core.models import Need
+
+    async with demo.app.db.sessions() as session:
+        stolberg_need = await session.scalar(
+            select(Need.id).where(Need.tenant_id == demo.app.tenant_ids["stolberg"]))
+    assert (await demo.client.get(f"/t/aachen/needs/{stolberg_need}")).status_code == 404
