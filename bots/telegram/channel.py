@@ -235,6 +235,11 @@ class TelegramChannel:
             )
             await self._abort_start()
             return
+        except BadRequest as exc:  # e.g. a webhook URL Telegram does not accept
+            self.failure = f"set-up refused: {exc.message}"
+            log.error("Telegram bot of tenant %s is off: %s", slug, self.failure)
+            await self._abort_start()
+            return
         except (NetworkError, TelegramError) as exc:
             self.failure = f"Bot API unreachable ({type(exc).__name__})"
             await self._abort_start()

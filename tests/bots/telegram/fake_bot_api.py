@@ -405,6 +405,10 @@ class FakeBot:
         return True
 
     def _api_setWebhook(self, params: dict[str, Any]) -> Any:
+        if not str(params.get("url", "")).startswith("https://"):
+            raise ApiError(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
         self.webhook = dict(params)
         return True
 

@@ -565,3 +565,18 @@ async def test_webhook_without_secret_is_refused(fake, caplog, allow_logged_erro
         build_telegram_channels([tenant], ScriptedEngine(), {"AACHEN_TELEGRAM_TOKEN": TOKEN}) == []
     )
     assert any("webhook mode needs a secret" in r.getMessage() for r in caplog.records)
+
+
+async def test_webhook_url_telegram_refuses_is_reported_not_retried(
+    fake, tg_bot, caplog, allow_logged_errors
+):
+    tenant = make_tenant(
+        fake.url, webhook_url="http://plain.example.org/telegram/aachen", webhook_secret_env="S"
+    )
+    (channel,) = build_telegram_channels(
+        [tenant], ScriptedEngine(), {"AACHEN_TELEGRAM_TOKEN": TOKEN, "S": "abc"}
+    )
+    await channel.start()
+    assert not channel.running and channel._retry is None
+    assert any("set-up refused: bad webhook" in r.getMessage().lower() for r in caplog.records)
+    await channel.stop()
