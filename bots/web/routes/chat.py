@@ -73,7 +73,15 @@ async def chat_page(request: Request) -> Response:
         if start:
             return redirect(_chat_path(request) + "#latest")
         lines = await web_chat.transcript(app.db, identity)
-    last = lines[-1] if lines else None
+    # Buttons and the location request of the bot's latest turn (the lines
+    # since the person last spoke), from its last reply that had them.
+    turn = []
+    for line in reversed(lines):
+        if not line.from_bot:
+            break
+        turn.append(line)
+    buttons = next((list(line.buttons) for line in turn if line.buttons), [])
+    wants_location = any(line.request_location for line in turn)
     return await render(request, "embed_chat.html" if _embedded(request) else "chat.html", {
         "lines": [
             {"id": line.id, "from_bot": line.from_bot, "html": line.html,
@@ -81,8 +89,8 @@ async def chat_page(request: Request) -> Response:
                        for i, name in line.attachments]}
             for line in lines
         ],
-        "buttons": list(last.buttons) if last and last.from_bot else [],
-        "request_location": bool(last and last.from_bot and last.request_location),
+        "buttons": buttons,
+        "request_location": wants_location,
         "action": _chat_path(request),
     }, tenant=tenant, title_key="chat.title")
 
