@@ -27,7 +27,17 @@ from core.models import ConversationState
 from core.services.people import person_for_identity
 from core.services.profiles import get_profile
 from core.tenants import TenantConfig
-from dialogue.flows import FORMS, data, matches, needs, onboarding, post_need, search, settings
+from dialogue.flows import (
+    FORMS,
+    data,
+    matches,
+    needs,
+    onboarding,
+    post_need,
+    reminders,
+    search,
+    settings,
+)
 from dialogue.flows.form import run_form
 from dialogue.markup import escape
 from dialogue.messages import Button, Incoming, Reply
@@ -266,6 +276,9 @@ class Engine:
             if match:
                 await matches.detail(turn, int(match.group(1)))
                 return False
+            if args.lower().startswith("org_"):
+                await post_need.join_organisation(turn, args)
+                return False
             return await self._menu(turn, "start")
         if action is None:
             turn.say(turn.t("error.unknown_command"), turn.menu())
@@ -292,6 +305,8 @@ class Engine:
             await search.start(turn)
         elif action == "engagements":
             await needs.engagements(turn)
+        elif action == "reminders":
+            await reminders.show(turn)
         elif action == "profile":
             await onboarding.edit_profile(turn)
         elif action == "pause":
@@ -369,6 +384,8 @@ class Engine:
         if head == "intent":
             await self._intent(turn, ParseResult(text="", intent=rest, confidence=1.0))
             return False
+        if await self._reminder_button(turn, head, rest):
+            return False
         if head == "f":
             form = FORMS.get(turn.state.flow or "")
             slot_name = rest.partition(":")[0]
@@ -377,6 +394,30 @@ class Engine:
                 return False
         await self._stale(turn)
         return False
+
+    async def _reminder_button(self, turn: Turn, head: str, rest: str) -> bool:
+        """Answers to reminders, alerts and follow-ups (dialogue/flows/reminders.py).
+        They arrive out of the blue, so they end whatever form was open."""
+        if head not in ("attend", "alert", "hours", "similar", "extend", "mute", "unmute", "cmd"):
+            return False
+        turn.state.finish()
+        if head == "attend" and (m := re.fullmatch(r"(\d{1,12}):(yes|no)", rest)):
+            await reminders.attend(turn, int(m.group(1)), m.group(2) == "yes")
+        elif head == "alert" and (m := re.fullmatch(r"(\d{1,12}):(yes|no)", rest)):
+            await reminders.alert(turn, int(m.group(1)), m.group(2) == "yes")
+        elif head == "hours" and (m := re.fullmatch(r"(\d{1,12}):(\d{1,2})", rest)):
+            await reminders.hours(turn, int(m.group(1)), int(m.group(2)))
+        elif head == "similar" and rest.isdigit() and len(rest) <= 12:
+            await reminders.similar(turn, int(rest))
+        elif head == "extend" and (m := re.fullmatch(r"(\d{1,12})(:\d{1,3})?", rest)):
+            await reminders.extend(turn, int(m.group(1)))
+        elif head in ("mute", "unmute"):
+            await reminders.toggle(turn, rest, head == "mute")
+        elif head == "cmd" and rest in COMMANDS:
+            await self._command(turn, rest, "")
+        else:
+            return False
+        return True
 
     async def _stale(self, turn: Turn) -> None:
         turn.say(turn.t("error.stale_button"))

@@ -110,6 +110,7 @@ async def engagements(turn: Turn) -> None:
             line += " · " + t("engagements.waitlisted")
         lines.append(line)
         buttons.append(turn.button("engagements.withdraw", f"eng:{item.id}:withdraw", number=i))
+    buttons.append(turn.button("menu.reminders", "menu:reminders"))
     buttons.append(turn.button("menu.main", "nav:menu"))
     turn.say("\n".join(lines), buttons)
 

@@ -121,6 +121,11 @@ async def _run_pending(turn: Turn) -> bool:
     from dialogue.flows import needs
 
     payload, turn.state.pending = turn.state.pending, None
+    if payload and payload.startswith("org:"):
+        from dialogue.flows.post_need import join_organisation
+
+        await join_organisation(turn, payload.removeprefix("org:"))
+        return False  # onboarding goes on after joining
     if payload and payload.startswith("need:") and payload.endswith(":signup"):
         turn.state.finish()
         await needs.sign_up_payload(turn, payload)

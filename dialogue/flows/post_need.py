@@ -320,3 +320,28 @@ async def start(turn: Turn, parse: ParseResult | None = None) -> None:
     if parse is not None:
         turn.state.slots.update(await extract(turn, parse))
     await ask_next(turn, FORM)
+
+
+async def join_organisation(turn: Turn, start_arg: str) -> None:
+    """``/start org_<code>`` from an invite link: this chat may now post needs
+    for that organisation. Without consent there is no person to link yet."""
+    from core.services.org_invites import redeem
+
+    t = turn.t
+    if turn.person is None:
+        turn.state.pending = f"org:{start_arg}"
+        turn.say(t("post.join_needs_consent"))
+        from dialogue.flows import onboarding
+
+        await onboarding.start(turn)
+        return
+    try:
+        joined = await redeem(turn.app.db, start_arg, turn.person.id, turn.now)
+    except DomainError as exc:
+        turn.say(t(exc.key), turn.menu())
+        return
+    key = "post.join_again" if joined.already_member else "post.joined"
+    turn.say(
+        t(key, organisation=escape(joined.organisation)),
+        (turn.button("menu.post", "menu:post"), turn.button("menu.main", "nav:menu")),
+    )

@@ -1,0 +1,126 @@
+"""Pressing the buttons of reminders, alerts and follow-ups in the chat, my
+reminders, and joining an organisation by invite link."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.models import Engagement, EngagementStatus, Membership, Need, NeedStatus, Organisation
+from core.services.org_invites import create_invite
+from core.services.people import person_for_identity
+from core.services.profiles import get_profile
+from core.services.signup import sign_up
+from tests.dialogue.harness import Conversation
+
+ONE_SENTENCE = "Ich möchte samstags vormittags in Burtscheid mit Kindern helfen"
+
+
+async def onboard(conversation: Conversation) -> int:
+    await conversation.command("start")
+    await conversation.press("f:consent:yes")
+    await conversation.say(ONE_SENTENCE)
+    await conversation.press("f:confirm:yes")
+    ref = await person_for_identity(conversation.app.db, conversation.identity)
+    assert ref is not None, conversation.text
+    assert await get_profile(conversation.app.db, ref.id) is not None, conversation.text
+    return ref.id
+
+
+async def a_need(conversation: Conversation, helpers: int) -> int:
+    async with conversation.app.db.sessions() as session:
+        need = await session.scalar(
+            select(Need)
+            .where(
+                Need.status == NeedStatus.PUBLISHED,
+                Need.starts_at.is_not(None),
+                Need.helpers_wanted >= helpers,
+            )
+            .order_by(Need.id)
+        )
+    assert need is not None
+    async with conversation.app.db.transaction() as session:
+        row = await session.get(Need, need.id)
+        assert row is not None
+        row.helpers_wanted = helpers
+    return need.id
+
+
+async def test_cannot_come_frees_the_place(conversation: Conversation) -> None:
+    person = await onboard(conversation)
+    need = await a_need(conversation, 1)
+    signed = await sign_up(conversation.app.db, person, need, conversation.app.now())
+    await conversation.press(f"attend:{signed.engagement_id}:no")
+    assert "Danke, dass du Bescheid sagst" in conversation.text
+    async with conversation.app.db.sessions() as session:
+        status = (await session.get(Engagement, signed.engagement_id)).status  # type: ignore[union-attr]
+    assert status == EngagementStatus.WITHDRAWN
+
+
+async def test_coming_is_confirmed(conversation: Conversation) -> None:
+    person = await onboard(conversation)
+    need = await a_need(conversation, 2)
+    signed = await sign_up(conversation.app.db, person, need, conversation.app.now())
+    await conversation.press(f"attend:{signed.engagement_id}:yes")
+    assert "Bis morgen" in conversation.text
+
+
+async def test_a_late_yes_to_an_alert_is_told_the_need_is_taken(conversation: Conversation) -> None:
+    await onboard(conversation)
+    need = await a_need(conversation, 1)
+    other = await person_for_identity(conversation.app.db, "demo:luisa")
+    assert other is not None
+    await sign_up(conversation.app.db, other.id, need, conversation.app.now())
+    await conversation.press(f"alert:{need}:yes")
+    assert "Schon besetzt, danke!" in conversation.text
+
+
+async def test_a_yes_to_an_alert_signs_up(conversation: Conversation) -> None:
+    await onboard(conversation)
+    need = await a_need(conversation, 2)
+    await conversation.press(f"alert:{need}:yes")
+    assert "Danke, dass du einspringst" in conversation.replies[0].text
+    async with conversation.app.db.sessions() as session:
+        engaged = await session.scalar(select(Engagement.status).where(Engagement.need_id == need))
+    assert engaged == EngagementStatus.INTERESTED
+
+
+async def test_reminder_kinds_can_be_switched_off_and_on(conversation: Conversation) -> None:
+    person = await onboard(conversation)
+    await conversation.press("menu:engagements")
+    await conversation.press("menu:reminders")
+    assert "Wochenübersicht: an" in conversation.text
+    await conversation.press("mute:digest")
+    assert "Wochenübersicht: aus" in conversation.text
+    profile = await get_profile(conversation.app.db, person)
+    assert profile is not None and profile.muted_kinds == ("digest",)
+    await conversation.press("unmute:digest")
+    profile = await get_profile(conversation.app.db, person)
+    assert profile is not None and profile.muted_kinds == ()
+
+
+async def test_an_invite_link_links_the_chat_to_the_organisation(
+    conversation: Conversation,
+) -> None:
+    person = await onboard(conversation)
+    async with conversation.app.db.sessions() as session:
+        org = await session.scalar(select(Organisation).order_by(Organisation.id))
+    assert org is not None
+    invite = await create_invite(
+        conversation.app.db, org.id, account_id=None, now=conversation.app.now()
+    )
+    await conversation.command("start", f"org_{invite.code}")
+    assert "verknüpft" in conversation.text and "menu:post" in conversation.payloads()
+    async with conversation.app.db.sessions() as session:
+        linked = await session.scalar(
+            select(Membership.organisation_id).where(Membership.person_id == person)
+        )
+    assert linked == org.id
+    await conversation.command("start", "org_wrongcode")
+    assert "ungültig oder abgelaufen" in conversation.text
+
+
+async def test_a_stale_reminder_button_gets_a_polite_answer(conversation: Conversation) -> None:
+    await onboard(conversation)
+    await conversation.press("attend:999999:yes")
+    assert conversation.replies and "Traceback" not in conversation.text
+    assert conversation.payloads()  # a way on
