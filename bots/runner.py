@@ -1,4 +1,5 @@
-"""``ehrenamt run``: every configured channel of every tenant in one process.
+"""``ehrenamt run``: every configured channel of every tenant, the web server
+and the reminder scheduler in one process.
 
 Channels come from factories that read the tenant files (Telegram, Matrix);
 a channel that fails to start is reported and the others keep running.
@@ -11,13 +12,47 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from bots.bootstrap import App
+from core.notify import Delivery
+from core.reminders.alerts import run_alert_wave
+from core.reminders.housekeeping import run_housekeeping
+from core.reminders.scheduler import ReminderScheduler
 from core.services.people import mark_unreachable
-from dialogue.ports import Channel
+from dialogue.messages import Reply
+from dialogue.notifications import ChannelSender, Renderer
+from dialogue.ports import Channel, Notifier
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class TenantRouter:
+    """One notifier per channel kind that hands each message to the bot of
+    the recipient's municipality (one Telegram bot per tenant, …)."""
+
+    channel: str
+    by_tenant: dict[str, Notifier] = field(default_factory=dict)
+
+    async def notify(self, tenant: str, identity: str, replies: Sequence[Reply]) -> Delivery:
+        notifier = self.by_tenant.get(tenant)
+        if notifier is None:
+            return Delivery.NO_CHANNEL
+        return await notifier.notify(tenant, identity, replies)
+
+
+def notifiers_of(channels: Sequence[Channel]) -> dict[str, TenantRouter]:
+    routers: dict[str, TenantRouter] = {}
+    for channel in channels:
+        kind = getattr(channel, "channel", None)
+        tenant = getattr(channel, "tenant", None)
+        if kind is None or tenant is None or not hasattr(channel, "notify"):
+            continue
+        router = routers.setdefault(kind, TenantRouter(kind))
+        router.by_tenant[tenant.slug] = channel  # type: ignore[assignment]
+    return routers
 
 
 def build_channels(app: App, environ: Mapping[str, str] | None = None) -> list[Channel]:
@@ -41,7 +76,18 @@ def build_channels(app: App, environ: Mapping[str, str] | None = None) -> list[C
     return channels
 
 
-async def start_channels(channels: list[Channel]) -> list[Channel]:
+def build_scheduler(app: App, notifiers: Mapping[str, Notifier]) -> ReminderScheduler:
+    sender = ChannelSender(Renderer(app.db, app.tenants), notifiers, app.clock)
+
+    async def housekeeping(now):  # type: ignore[no-untyped-def]
+        await run_housekeeping(app.db, now)
+
+    return ReminderScheduler(
+        app.db, sender, app.clock, {"alert_wave": run_alert_wave}, housekeeping_work=housekeeping
+    )
+
+
+async def start_channels(channels: Sequence[Channel]) -> list[Channel]:
     started = []
     for channel in channels:
         try:
@@ -53,7 +99,7 @@ async def start_channels(channels: list[Channel]) -> list[Channel]:
     return started
 
 
-async def stop_channels(channels: list[Channel]) -> None:
+async def stop_channels(channels: Sequence[Channel]) -> None:
     for channel in reversed(channels):
         try:
             await channel.stop()

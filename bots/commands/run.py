@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,12 +15,21 @@ from babel.dates import format_datetime, get_day_names
 from babel.numbers import format_decimal
 
 from bots.bootstrap import App, bootstrap
-from bots.runner import build_channels, start_channels, stop_channels, wait_for_stop_signal
+from bots.runner import (
+    build_channels,
+    build_scheduler,
+    notifiers_of,
+    start_channels,
+    stop_channels,
+    wait_for_stop_signal,
+)
 from core.availability import DAYS
+from core.clock import Clock, ScaledClock, SystemClock
 from core.services.demo import is_empty, seed_demo
 from core.services.matches import Card, matches_for_person
 from core.services.people import person_for_identity
 from core.settings import DATA_DIR, Settings
+from core.tenants import DEFAULT_TENANTS_DIR
 
 TEXTS_FILE = DATA_DIR / "texts" / "channels" / "runner.yml"
 DEMO_IDENTITIES = ("demo:luisa", "demo:heinrich", "demo:amira")
@@ -32,6 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument(
         "--once", action="store_true", help="show the demo matches and exit (no channels)"
     )
+    parser.add_argument("--no-web", action="store_true", help="do not start the web server")
+    parser.add_argument("--host", help="web server address (default EHRENAMT_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="web port (default EHRENAMT_WEB_PORT or 8080)")
     parser.set_defaults(func=lambda args: asyncio.run(_run(args)))
 
 
@@ -40,32 +53,74 @@ def _texts(lang: str, path: Path = TEXTS_FILE) -> dict[str, str]:
         return yaml.safe_load(fh)[lang]
 
 
+def _clock() -> Clock:
+    """The system clock; ``EHRENAMT_CLOCK="<ISO start>@<speed>"`` fast-forwards
+    time for restart and takeover tests (never set it in production)."""
+    spec = os.environ.get("EHRENAMT_CLOCK")
+    return ScaledClock.parse(spec) if spec else SystemClock()
+
+
 async def _run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs request URLs, and a Telegram URL holds the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     texts = _texts(args.lang)
-    app = await bootstrap(Settings.from_env(database_url=args.db))
+    settings = Settings.from_env(database_url=args.db, host=args.host, web_port=args.port)
+    app = await bootstrap(settings, clock=_clock())
     try:
         if await is_empty(app.db):
             result = await seed_demo(
-                app.db, tenants=app.tenants, tenant_ids=app.tenant_ids, taxonomy=app.taxonomy,
-                places=app.places, now=app.now(),
+                app.db,
+                tenants=app.tenants,
+                tenant_ids=app.tenant_ids,
+                taxonomy=app.taxonomy,
+                places=app.places,
+                now=app.now(),
             )
-            print(texts["seeded"].format(organisations=result.organisations, needs=result.needs,
-                                         volunteers=len(result.volunteers)))
+            print(
+                texts["seeded"].format(
+                    organisations=result.organisations,
+                    needs=result.needs,
+                    volunteers=len(result.volunteers),
+                )
+            )
         await print_demo_matches(app, texts, args.lang)
         if args.once:
             return 0
-        channels = await start_channels(build_channels(app))
-        print(texts["channels_started"].format(names=", ".join(c.name for c in channels))
-              if channels else texts["no_channels"], flush=True)
-        if not channels:
-            return 0
-        await wait_for_stop_signal()
-        print(texts["stopping"])
-        await stop_channels(channels)
-        return 0
+        return await _serve(app, settings, texts, web=not args.no_web)
     finally:
         await app.close()
+
+
+async def _serve(app: App, settings: Settings, texts: dict[str, str], *, web: bool) -> int:
+    channels = build_channels(app)
+    notifiers = notifiers_of(channels)
+    app.extras["notifiers"] = notifiers  # the web relays organisation messages through them
+    if web:
+        from bots.web.app import WebChannel, ensure_demo_editor
+
+        channels.append(WebChannel(app, settings.host, settings.web_port))
+    started = await start_channels(channels)
+    scheduler = build_scheduler(app, notifiers)
+    await scheduler.start()
+    chat = [c.name for c in started if c.name != "web"]
+    print(texts["channels_started"].format(names=", ".join(chat)) if chat else texts["no_channels"])
+    if any(c.name == "web" for c in started):
+        print(texts["web_ready"].format(url=f"http://{settings.host}:{settings.web_port}"))
+        if "aachen" in app.tenants and settings.tenants_dir == DEFAULT_TENANTS_DIR:
+            email, password = await ensure_demo_editor(app)
+            print(texts["demo_editor"].format(email=email, password=password))
+    print(texts["ready"], flush=True)
+    try:
+        await wait_for_stop_signal()
+    finally:
+        print(texts["stopping"], flush=True)
+        await scheduler.stop()
+        await stop_channels(started)
+    return 0
 
 
 async def print_demo_matches(app: App, texts: dict[str, str], lang: str) -> None:
@@ -81,15 +136,25 @@ async def print_demo_matches(app: App, texts: dict[str, str], lang: str) -> None
         tz = ZoneInfo(tenant.timezone)
         page = await matches_for_person(app.db, person.id, app.now(), tz=tz, limit=5)
         print()
-        print(texts["volunteer_header"].format(
-            name=person.display_name, place=profile.home_label,
-            radius=format_decimal(profile.radius_km, locale=lang)))
+        print(
+            texts["volunteer_header"].format(
+                name=person.display_name,
+                place=profile.home_label,
+                radius=format_decimal(profile.radius_km, locale=lang),
+            )
+        )
         if not page.cards:
             print(texts["no_matches"])
         for rank, card in enumerate(page.cards, 1):
-            print(texts["card"].format(
-                rank=rank, title=card.need.title, organisation=card.need.organisation,
-                when=_when(card, texts, lang, tz), reasons=_reasons(card, app, texts, lang)))
+            print(
+                texts["card"].format(
+                    rank=rank,
+                    title=card.need.title,
+                    organisation=card.need.organisation,
+                    when=_when(card, texts, lang, tz),
+                    reasons=_reasons(card, app, texts, lang),
+                )
+            )
 
 
 def _when(card: Card, texts: dict[str, str], lang: str, tz: ZoneInfo) -> str:
@@ -97,8 +162,11 @@ def _when(card: Card, texts: dict[str, str], lang: str, tz: ZoneInfo) -> str:
     if need.weekly is not None:
         names = get_day_names("abbreviated", locale=lang)
         days = ", ".join(names[DAYS.index(d)] for d in need.weekly.days)
-        return texts["weekly"].format(days=days, start=need.weekly.start.strftime("%H:%M"),
-                                      end=need.weekly.end.strftime("%H:%M"))
+        return texts["weekly"].format(
+            days=days,
+            start=need.weekly.start.strftime("%H:%M"),
+            end=need.weekly.end.strftime("%H:%M"),
+        )
     assert need.starts_at is not None
     return format_datetime(need.starts_at, "EEE d. MMM, HH:mm", tzinfo=tz, locale=lang)
 
