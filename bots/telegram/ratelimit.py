@@ -37,13 +37,14 @@ class SlidingWindow:
     def __init__(self, limit: int, period: float) -> None:
         self.limit = limit
         self.period = period
-        self._finished: deque[float] = deque()
+        self._finished: deque[float] = deque()  # response times still inside the window
         self._in_flight = 0
-        self._changed = asyncio.Condition()
+        self._queue = asyncio.Lock()  # first come, first served; only the head waits
+        self._freed = asyncio.Event()
 
     async def acquire(self) -> None:
         loop = asyncio.get_running_loop()
-        async with self._changed:
+        async with self._queue:
             while True:
                 now = loop.time()
                 while self._finished and self._finished[0] + self.period <= now:
@@ -51,15 +52,15 @@ class SlidingWindow:
                 if self._in_flight + len(self._finished) < self.limit:
                     self._in_flight += 1
                     return
+                self._freed.clear()
                 wait = self._finished[0] + self.period - now if self._finished else None
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), wait)
+                    await asyncio.wait_for(self._freed.wait(), wait)
 
-    async def release(self) -> None:
-        async with self._changed:
-            self._in_flight -= 1
-            self._finished.append(asyncio.get_running_loop().time())
-            self._changed.notify_all()
+    def release(self) -> None:
+        self._in_flight -= 1
+        self._finished.append(asyncio.get_running_loop().time())
+        self._freed.set()
 
 
 class TelegramRateLimiter(AIORateLimiter):
@@ -96,7 +97,7 @@ class TelegramRateLimiter(AIORateLimiter):
             try:
                 return await callback(*a, **kw)
             finally:
-                await self._window.release()
+                self._window.release()
 
         return await super().process_request(
             windowed, args, kwargs, endpoint, data, rate_limit_args
