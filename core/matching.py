@@ -100,7 +100,7 @@ def distance_share(distance: float | None, radius_km: float, remote: bool) -> fl
 def fresh_share(published_at: datetime | None, now: datetime) -> float:
     if published_at is None:
         return 0.0
-    age = now - published_at
+    age = max(now - published_at, timedelta(0))  # published "later" (clock skew) is fresh, no more
     return max(0.0, 1.0 - age / timedelta(days=FRESH_DAYS))
 
 

@@ -10,26 +10,71 @@ brute-force ranking of every need (the property tests check that).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, false, func, not_, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidRadius, InvalidTimeRange, UnknownCategory, UnknownQualification
-from core.geo.distance import bounding_box
-from core.matching import Match, NeedView, VolunteerView, best_possible, score
+from core.geo.distance import EARTH_RADIUS_KM, bounding_box
+from core.matching import (
+    FRESH_DAYS,
+    NO_INTEREST_SHARE,
+    REMOTE_DISTANCE_SHARE,
+    W_CATEGORY,
+    W_DISTANCE,
+    W_FRESH,
+    W_LOCAL,
+    W_TIME,
+    W_URGENT,
+    Match,
+    NeedView,
+    VolunteerView,
+    score,
+)
 from core.models import Need, NeedStatus, Tenant
-from core.taxonomy import Taxonomy
+from core.schedule import SHORT_NOTICE
+from core.taxonomy import CATEGORY_CODES, Taxonomy
 
 MAX_RADIUS_KM = 100.0
-RINGS = (0.25, 0.5, 1.0)  # shares of the radius searched in turn
+MIN_BATCH = 64  # rows read from a stream at first; each further batch is four times larger
+_FRESH_STEPS = (0, 1, 2, 4, 7, 10, FRESH_DAYS)  # days: freshness bound in steps
+_SLACK = 1e-6  # scores are rounded to 6 places; bounds are not
 
 _NEED_COLUMNS = (
-    Need.id, Need.tenant_id, Need.category, Need.qualifications, Need.remote, Need.lat,
-    Need.lon, Need.cell_mask, Need.starts_at, Need.urgent, Need.published_at,
+    Need.id,
+    Need.tenant_id,
+    Need.category,
+    Need.qualifications,
+    Need.remote,
+    Need.lat,
+    Need.lon,
+    Need.cell_mask,
+    Need.starts_at,
+    Need.urgent,
+    Need.published_at,
 )
 
 
@@ -97,8 +142,17 @@ class _TopK:
 def need_view(row: Sequence[object]) -> NeedView:
     (nid, tenant_id, category, quals, remote, lat, lon, mask, starts_at, urgent, published) = row
     return NeedView(
-        int(nid), int(tenant_id), str(category), tuple(quals or ()), bool(remote),  # type: ignore[arg-type]
-        lat, lon, int(mask), _aware(starts_at), bool(urgent), _aware(published),  # type: ignore[arg-type]
+        int(nid),
+        int(tenant_id),
+        str(category),
+        tuple(quals or ()),
+        bool(remote),  # type: ignore[arg-type]
+        lat,
+        lon,
+        int(mask),
+        _aware(starts_at),
+        bool(urgent),
+        _aware(published),  # type: ignore[arg-type]
     )
 
 
@@ -126,7 +180,9 @@ def _base_query(
         q = q.where(_date_condition(flt.date_from, flt.date_to, tz))
     if flt.text:
         like = f"%{_escape_like(flt.text.strip())}%"
-        q = q.where(or_(Need.title.ilike(like, escape="\\"), Need.description.ilike(like, escape="\\")))
+        q = q.where(
+            or_(Need.title.ilike(like, escape="\\"), Need.description.ilike(like, escape="\\"))
+        )
     return q
 
 
@@ -159,30 +215,136 @@ async def _fetch(session: AsyncSession, query: Select[tuple[object, ...]]) -> li
 
 
 @dataclass(slots=True)
-class _Group:
-    """Needs fetched ring by ring; ``covered`` is the last ring fetched."""
+class _Stream:
+    """One slice of the candidates (interest or other categories, place-bound or
+    remote), read in batches best bound first. ``bound`` is at least the score
+    of every need not read yet."""
 
     query: Select[tuple[object, ...]]
-    category_matches: bool
-    covered: int = -1
+    params: dict[str, object]
+    bound: float
+    batch: int
+    offset: int = 0
+    done: bool = False
 
 
-def _ring(
-    query: Select[tuple[object, ...]], lat: float, lon: float, radius: float, inner: float | None
-) -> Select[tuple[object, ...]]:
-    """Place-bound needs in the box of ``radius`` but not in the box of ``inner``."""
-    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius)
-    query = query.where(
-        Need.remote == false(),
-        Need.lat.between(min_lat, max_lat),
-        Need.lon.between(min_lon, max_lon),
+def _p(name: str, type_: Any = None) -> BindParameter[Any]:
+    return bindparam(name, type_=type_)
+
+
+@cache
+def _box_clause(prefix: str) -> ColumnElement[bool]:
+    return and_(
+        Need.lat.between(_p(f"{prefix}_min_lat"), _p(f"{prefix}_max_lat")),
+        Need.lon.between(_p(f"{prefix}_min_lon"), _p(f"{prefix}_max_lon")),
     )
-    if inner is not None:
-        i_min_lat, i_max_lat, i_min_lon, i_max_lon = bounding_box(lat, lon, inner)
-        query = query.where(
-            not_(and_(Need.lat.between(i_min_lat, i_max_lat), Need.lon.between(i_min_lon, i_max_lon)))
+
+
+def _box_params(prefix: str, lat: float, lon: float, radius: float) -> dict[str, float]:
+    box = bounding_box(lat, lon, radius)
+    return dict(
+        zip(
+            (f"{prefix}_min_lat", f"{prefix}_max_lat", f"{prefix}_min_lon", f"{prefix}_max_lon"),
+            box,
+            strict=True,
         )
-    return query
+    )
+
+
+@cache
+def _upper_bound(place: bool, has_availability: bool, spontaneous: bool) -> ColumnElement[Any]:
+    """An upper bound of ``matching.score`` per row that the database computes
+    from indexed columns, so rows are read best bound first: distance from a
+    lower bound of the km (degrees apart, scaled), freshness in steps, time as
+    full when the need's cells meet the person's (or as ``time_fit`` gives it
+    otherwise).
+    Built once per shape; the values are bind parameters (``_bound_params``)."""
+    if place:
+        # A lower bound of the distance in km from degrees (``_bound_params``).
+        north = func.abs(Need.lat - _p("ub_lat", Float())) * _p("ub_km_lat", Float())
+        east = func.abs(Need.lon - _p("ub_lon", Float())) * _p("ub_km_lon", Float())
+        nearest = case((north > east, north), else_=east)
+        distance: ColumnElement[Any] = W_DISTANCE - nearest * _p("ub_share_per_km", Float())
+    else:
+        distance = literal(W_DISTANCE * REMOTE_DISTANCE_SHARE)
+    if has_availability:
+        timed: ColumnElement[Any] = case(
+            (Need.cell_mask == 0, W_TIME * 0.75),
+            (Need.cell_mask.op("&")(_p("ub_avail", Integer())) != 0, W_TIME),
+            else_=0.0,
+        )
+    else:
+        timed = case((Need.cell_mask == 0, W_TIME * 0.75), else_=W_TIME * 0.5)
+    at = Need.starts_at.type
+    if spontaneous:
+        soon = and_(Need.starts_at >= _p("ub_now", at), Need.starts_at <= _p("ub_soon", at))
+        timed = case((soon, W_TIME), else_=timed)
+    fresh = case(
+        (Need.published_at.is_(None), 0.0),
+        *(
+            (Need.published_at > _p(f"ub_fresh{i}", at), W_FRESH * (1.0 - prev / FRESH_DAYS))
+            for i, prev in enumerate(_FRESH_STEPS[:-1])
+        ),
+        else_=0.0,
+    )
+    return (
+        _p("ub_category", Float())
+        + distance
+        + timed
+        + case((Need.urgent == true(), W_URGENT), else_=0.0)
+        + fresh
+        + case((Need.tenant_id == _p("ub_tenant", Integer()), W_LOCAL), else_=0.0)
+    )
+
+
+def _bound_params(volunteer: VolunteerView, now: datetime) -> dict[str, object]:
+    params: dict[str, object] = {
+        "ub_avail": volunteer.availability_mask,
+        "ub_now": now,
+        "ub_soon": now + SHORT_NOTICE,
+        "ub_tenant": volunteer.tenant_id,
+    }
+    for i, age in enumerate(_FRESH_STEPS[1:]):
+        params[f"ub_fresh{i}"] = now - timedelta(days=age)
+    if volunteer.lat is not None and volunteer.lon is not None and volunteer.radius_km > 0:
+        # On a sphere, hav(d) = hav(dlat) + cos(lat1) cos(lat2) hav(dlon), so
+        # d >= R * |dlat| and d >= 2R asin(sqrt(cos lat1 cos lat2) sin(|dlon| / 2)),
+        # which is at least R * sqrt(cos lat1 cos lat2) * |dlon| * (1 - dlon^2 / 24).
+        min_lat, max_lat, min_lon, max_lon = bounding_box(
+            volunteer.lat, volunteer.lon, volunteer.radius_km
+        )
+        polar = max(abs(min_lat), abs(max_lat))
+        widest = math.radians(max(max_lon - volunteer.lon, volunteer.lon - min_lon))
+        shrink = 1.0 - widest * widest / 24 - 1e-9
+        cosines = math.cos(math.radians(volunteer.lat)) * math.cos(math.radians(polar))
+        km_per_degree = EARTH_RADIUS_KM * math.pi / 180
+        params.update(
+            ub_lat=volunteer.lat,
+            ub_lon=volunteer.lon,
+            ub_km_lat=km_per_degree * (1 - 1e-9),
+            ub_km_lon=km_per_degree * math.sqrt(max(cosines, 0.0)) * max(shrink, 0.0),
+            ub_share_per_km=W_DISTANCE / volunteer.radius_km,
+        )
+    return params
+
+
+async def _read(session: AsyncSession, stream: _Stream) -> list[NeedView]:
+    """The next batch of a stream; lowers its bound to the last row's."""
+    size = stream.batch
+    top = stream.query.offset(stream.offset).limit(size).subquery("top")
+    query = (
+        select(*_NEED_COLUMNS, top.c.ub)
+        .join(top, Need.id == top.c.id)
+        .order_by(top.c.ub.desc(), top.c.id)
+    )
+    rows = (await (await session.connection()).execute(query, stream.params)).all()
+    stream.offset += len(rows)
+    stream.batch = size * 4
+    if len(rows) < size:
+        stream.done = True
+    else:
+        stream.bound = float(rows[-1][-1]) + _SLACK  # every later row's bound is at most this
+    return [need_view(row[:-1]) for row in rows]
 
 
 async def rank_needs(
@@ -196,55 +358,74 @@ async def rank_needs(
     offset: int = 0,
     limit: int = 10,
 ) -> Page:
-    """A person's best needs, best first, with paging in a stable order."""
+    """A person's best needs, best first, with paging in a stable order.
+
+    Candidates come in streams (interest categories or others; place-bound
+    within the box of the radius, or remote), each ordered by an upper bound
+    of the score that the database computes from the index. The stream with
+    the highest remaining bound is read next, until the k-th best exact score
+    beats every remaining bound: the result equals a brute-force ranking."""
     if flt.center is not None:
         volunteer = replace(volunteer, lat=flt.center[0], lon=flt.center[1])
     if flt.radius_km is not None:
         volunteer = replace(volunteer, radius_km=flt.radius_km)
     if flt.categories:
         volunteer = replace(volunteer, interests=frozenset(flt.categories))
-    top = _TopK(offset + limit + 1)  # one more tells whether there is a next page
+    k = offset + limit + 1  # one more tells whether there is a next page
+    top = _TopK(k)
     base = _base_query(now, tenant_ids, flt, tz)
     wanted = set(flt.qualifications)
+    params = _bound_params(volunteer, now)
+    has_place = volunteer.lat is not None and volunteer.lon is not None
+    if has_place:
+        params.update(_box_params("box", volunteer.lat, volunteer.lon, volunteer.radius_km))  # type: ignore[arg-type]
 
-    def take(needs: Iterable[NeedView]) -> None:
-        for need in needs:
+    interests = tuple(sorted(volunteer.interests))
+    # Category lists (not NOT IN) keep the (status, remote, category, lat) index usable.
+    if interests:
+        groups = [(interests, 1.0)]
+        if not flt.categories:  # interests only rank: other categories may still make the top
+            groups.append((tuple(c for c in CATEGORY_CODES if c not in interests), 0.0))
+    else:
+        groups = [(CATEGORY_CODES, NO_INTEREST_SHARE)]
+    streams: list[_Stream] = []
+    for categories, share in groups:
+        in_group = base.where(Need.category.in_(categories))
+        for place in (True, False) if has_place else (False,):
+            ub = _upper_bound(place, volunteer.availability_mask != 0, volunteer.spontaneous)
+            where = (
+                in_group.where(Need.remote == false(), _box_clause("box"))
+                if place
+                else in_group.where(Need.remote == true())
+            )
+            # Bounds from the covering index first; whole rows only for the batch read.
+            query = where.with_only_columns(Need.id, ub.label("ub")).order_by(
+                literal_column("ub").desc(), Need.id
+            )
+            most = (  # before reading, a stream can reach at most the weights' sum
+                W_CATEGORY * share
+                + W_DISTANCE * (1.0 if place else REMOTE_DISTANCE_SHARE)
+                + W_TIME
+                + W_URGENT
+                + W_FRESH
+                + W_LOCAL
+            )
+            stream_params = {**params, "ub_category": W_CATEGORY * share}
+            streams.append(
+                _Stream(query, stream_params, most + _SLACK, batch=max(2 * k, MIN_BATCH))
+            )
+
+    while True:
+        open_streams = [s for s in streams if not s.done]
+        if not open_streams:
+            break
+        stream = max(open_streams, key=lambda s: s.bound)
+        if top.kth_score() > stream.bound:
+            break  # nothing unread can enter the top: the ranking is exact
+        for need in await _read(session, stream):
             if wanted and not wanted <= set(need.qualifications):
                 continue
             top.offer(score(volunteer, need, now))
-
-    interests = tuple(sorted(volunteer.interests))
-    if flt.categories or not interests:
-        groups = [_Group(base.where(Need.category.in_(interests)) if interests else base, True)]
-    else:  # interests only rank: needs of other categories may still make the top
-        groups = [
-            _Group(base.where(Need.category.in_(interests)), True),
-            _Group(base.where(Need.category.not_in(interests)), False),
-        ]
-    for group in groups:
-        take(await _fetch(session, group.query.where(Need.remote.is_(True))))
-    if volunteer.lat is not None and volunteer.lon is not None:
-        lat, lon, radius = volunteer.lat, volunteer.lon, volunteer.radius_km
-        rings = [radius * share for share in RINGS] if radius > 4 else [radius]
-        while True:
-            open_groups = [g for g in groups if g.covered < len(rings) - 1]
-            if not open_groups:
-                break
-            bounds = [
-                best_possible(
-                    volunteer,
-                    category_matches=g.category_matches,
-                    min_distance_km=rings[g.covered] if g.covered >= 0 else 0.0,
-                )
-                for g in open_groups
-            ]
-            best = max(bounds)
-            if top.kth_score() >= best:
-                break  # nothing unseen can enter the top: the ranking is exact
-            group = open_groups[bounds.index(best)]
-            inner = rings[group.covered] if group.covered >= 0 else None
-            group.covered += 1
-            take(await _fetch(session, _ring(group.query, lat, lon, rings[group.covered], inner)))
     ranked = top.ranked()
     return Page(tuple(ranked[offset : offset + limit]), offset, len(ranked) > offset + limit)
 
@@ -257,5 +438,9 @@ async def visible_tenant_ids(session: AsyncSession, tenant_id: int) -> list[int]
 
 
 async def count_published(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.count()).select_from(Need).where(
-        Need.status == NeedStatus.PUBLISHED)) or 0)
+    return int(
+        await session.scalar(
+            select(func.count()).select_from(Need).where(Need.status == NeedStatus.PUBLISHED)
+        )
+        or 0
+    )

@@ -27,8 +27,13 @@ class Need(Base):
 
     __tablename__ = "need"
     __table_args__ = (
-        # Retrieval: status first, then a latitude range, longitude filtered in the index.
-        Index("ix_need_geo", "status", "lat", "lon"),
+        # Retrieval (core.search): equality on status, remote and category, a
+        # latitude range, and every column the score bound and the visibility
+        # filters read, so candidates are ranked from the index alone.
+        Index(
+            "ix_need_match", "status", "remote", "category", "lat", "lon", "cell_mask", "urgent",
+            "tenant_id", "published_at", "starts_at", "ends_at", "valid_until", "hidden",
+        ),
         Index("ix_need_status_category", "status", "category"),
     )
 

@@ -202,3 +202,9 @@ def test_best_possible_bounds_every_need_beyond_the_distance(km: float, category
         )
         m = score(LUISA, candidate, NOW)
         assert m.excluded or m.score <= bound + 1e-9
+
+
+def test_a_need_published_in_the_future_is_no_fresher_than_now() -> None:
+    now = score(LUISA, need(published_at=NOW), NOW)
+    skewed = score(LUISA, need(published_at=NOW + timedelta(days=3)), NOW)
+    assert skewed.score == now.score
