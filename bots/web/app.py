@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import AsyncIterator, Generator
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -177,10 +178,13 @@ class WebChannel:
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> None:
+        """Bind the port (an ``OSError`` here, e.g. port in use, reaches the
+        runner), then serve in a task of this event loop."""
         config = uvicorn.Config(self.asgi, host=self.host, port=self.port, lifespan="on",
                                 log_config=None, access_log=False, server_header=False)
+        sock = socket.create_server((self.host, self.port))  # raises OSError, never exits
         self._server = _Server(config)
-        self._task = asyncio.create_task(self._server.serve(), name="web-server")
+        self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="web-server")
         while not self._server.started:
             if self._task.done():
                 await self._task  # raises the start-up error (port in use, …)
