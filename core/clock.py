@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -35,25 +36,24 @@ class FixedClock:
 
 class ScaledClock:
     """A clock that starts at a given time and runs ``speed`` times faster:
-    restart and two-process tests fast-forward through hours in seconds
-    (``EHRENAMT_CLOCK="2026-12-01T08:00:00+00:00@600"``)."""
+    restart and two-process tests fast-forward through hours in seconds.
+    ``EHRENAMT_CLOCK="2026-12-01T08:00:00+00:00@600"`` starts now; a third
+    part, a Unix time, anchors the start so several processes share one time
+    (``…@600@1764576000.0``)."""
 
-    def __init__(self, start: datetime, speed: float = 1.0) -> None:
-        import time
-
+    def __init__(self, start: datetime, speed: float = 1.0, anchor: float | None = None) -> None:
         self._start = as_utc(start)
         self._speed = speed
-        self._t0 = time.monotonic()
+        self._anchor = time.time() if anchor is None else anchor
 
     def now(self) -> datetime:
-        import time
-
-        return self._start + timedelta(seconds=(time.monotonic() - self._t0) * self._speed)
+        return self._start + timedelta(seconds=(time.time() - self._anchor) * self._speed)
 
     @classmethod
     def parse(cls, spec: str) -> ScaledClock:
-        at, _, speed = spec.partition("@")
-        return cls(datetime.fromisoformat(at), float(speed or 1))
+        at, _, rest = spec.partition("@")
+        speed, _, anchor = rest.partition("@")
+        return cls(datetime.fromisoformat(at), float(speed or 1), float(anchor) if anchor else None)
 
 
 def as_utc(at: datetime) -> datetime:
