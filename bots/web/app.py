@@ -50,12 +50,16 @@ DEMO_TENANT = "aachen"
 
 def create_app(app: App, config: WebConfig | None = None) -> Starlette:
     """The web app. ``config`` defaults to the environment (``WebConfig.from_env``)."""
-    config = config or WebConfig.from_env(app.settings.data_dir, app.settings.host,
-                                          app.settings.web_port)
+    config = config or WebConfig.from_env(
+        app.settings.data_dir, app.settings.host, app.settings.web_port
+    )
     state = WebState(
-        app=app, config=config, jinja=build_jinja(),
-        mailer=Mailer(smtp_url=config.smtp_url, mail_from=config.mail_from,
-                      outbox_dir=config.outbox_dir),
+        app=app,
+        config=config,
+        jinja=build_jinja(),
+        mailer=Mailer(
+            smtp_url=config.smtp_url, mail_from=config.mail_from, outbox_dir=config.outbox_dir
+        ),
         tokens=Tokens(config.secret_key),
     )
     notifiers(app).setdefault("web", WebChatNotifier(app.db, app.now))
@@ -72,16 +76,26 @@ def create_app(app: App, config: WebConfig | None = None) -> Starlette:
 
     starlette = Starlette(
         routes=[
-            *public.routes, *accounts.routes, *org.routes, *editor.routes, *chat.routes,
+            *public.routes,
+            *accounts.routes,
+            *org.routes,
+            *editor.routes,
+            *chat.routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[
             Middleware(BodySizeLimit, max_bytes=config.max_body_bytes),
-            Middleware(SecurityHeaders, frame_ancestors=config.frame_ancestors,
-                       hsts=config.secure_cookies),
-            Middleware(SessionMiddleware, secret_key=config.secret_key,
-                       session_cookie="ehrenamt_session", max_age=14 * 24 * 3600,
-                       same_site="lax", https_only=config.secure_cookies),
+            Middleware(
+                SecurityHeaders, frame_ancestors=config.frame_ancestors, hsts=config.secure_cookies
+            ),
+            Middleware(
+                SessionMiddleware,
+                secret_key=config.secret_key,
+                session_cookie="ehrenamt_session",
+                max_age=14 * 24 * 3600,
+                same_site="lax",
+                https_only=config.secure_cookies,
+            ),
         ],
         exception_handlers={HTTPException: _http_error, LoginRequired: _login_required},
         lifespan=lifespan,
@@ -101,11 +115,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
     tenant = web(request).app.tenants.get(request.path_params.get("tenant", ""))
     t = texts(request, tenant)
-    return await render(request, "error.html", {
-        "status": exc.status_code,
-        "heading": t(f"http.{exc.status_code}.title"),
-        "body": t(f"http.{exc.status_code}.body"),
-    }, tenant=tenant, status=exc.status_code)
+    return await render(
+        request,
+        "error.html",
+        {
+            "status": exc.status_code,
+            "heading": t(f"http.{exc.status_code}.title"),
+            "body": t(f"http.{exc.status_code}.body"),
+        },
+        tenant=tenant,
+        status=exc.status_code,
+    )
 
 
 async def mail_replies(state: WebState) -> int:
@@ -121,12 +141,20 @@ async def mail_replies(state: WebState) -> int:
             continue
         t = WebTexts(tenant.default_language, ZoneInfo(tenant.timezone))
         link = f"{state.config.public_url}/t/{tenant.slug}/org/inbox"
-        await state.mailer.send(Mail(
-            to=item.organisation_email,
-            subject=t("mail.reply.subject", need=item.need_title or ""),
-            body=t("mail.reply.body", volunteer=item.volunteer or t("signup.someone"),
-                   need=item.need_title or "", body=item.body, link=link),
-        ), state.app.now())
+        await state.mailer.send(
+            Mail(
+                to=item.organisation_email,
+                subject=t("mail.reply.subject", need=item.need_title or ""),
+                body=t(
+                    "mail.reply.body",
+                    volunteer=item.volunteer or t("signup.someone"),
+                    need=item.need_title or "",
+                    body=item.body,
+                    link=link,
+                ),
+            ),
+            state.app.now(),
+        )
         await relay.mark_emailed(state.app.db, item.message_id, state.app.now())
         sent += 1
     return sent
@@ -147,8 +175,14 @@ async def ensure_demo_editor(app: App, tenant_slug: str | None = None) -> tuple[
     slug = tenant_slug or (DEMO_TENANT if DEMO_TENANT in app.tenants else next(iter(app.tenants)))
     email = f"redaktion@{slug}.demo"
     password = new_password()
-    await ensure_editor(app.db, tenant_id=app.tenant_ids[slug], email=email,
-                        display_name="Redaktion (Demo)", password=password, now=app.now())
+    await ensure_editor(
+        app.db,
+        tenant_id=app.tenant_ids[slug],
+        email=email,
+        display_name="Redaktion (Demo)",
+        password=password,
+        now=app.now(),
+    )
     return email, password
 
 
@@ -180,8 +214,15 @@ class WebChannel:
     async def start(self) -> None:
         """Bind the port (an ``OSError`` here, e.g. port in use, reaches the
         runner), then serve in a task of this event loop."""
-        config = uvicorn.Config(self.asgi, host=self.host, port=self.port, lifespan="on",
-                                log_config=None, access_log=False, server_header=False)
+        config = uvicorn.Config(
+            self.asgi,
+            host=self.host,
+            port=self.port,
+            lifespan="on",
+            log_config=None,
+            access_log=False,
+            server_header=False,
+        )
         sock = socket.create_server((self.host, self.port))  # raises OSError, never exits
         self._server = _Server(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="web-server")

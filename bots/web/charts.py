@@ -46,8 +46,9 @@ def _nice_max(value: int) -> int:
     return value
 
 
-def grouped_bars(title: str, groups: Sequence[tuple[str, Sequence[int]]],
-                 legend: Sequence[str]) -> Chart:
+def grouped_bars(
+    title: str, groups: Sequence[tuple[str, Sequence[int]]], legend: Sequence[str]
+) -> Chart:
     """Bars in groups (one per label), one bar per series in each group."""
     series = max((len(v) for _, v in groups), default=1) or 1
     top = _nice_max(max((max(v) for _, v in groups if v), default=0))
@@ -63,8 +64,16 @@ def grouped_bars(title: str, groups: Sequence[tuple[str, Sequence[int]]],
         labels.append((round(PAD_LEFT + gi * slot + slot / 2, 1), label))
         for si, value in enumerate(values):
             h = plot_h * value / top if top else 0.0
-            bars.append(Bar(round(x0 + si * bar_w, 1), round(baseline - h, 1),
-                            round(bar_w - 1, 1), round(h, 1), value, label, si))
+            bars.append(
+                Bar(
+                    round(x0 + si * bar_w, 1),
+                    round(baseline - h, 1),
+                    round(bar_w - 1, 1),
+                    round(h, 1),
+                    value,
+                    label,
+                    si,
+                )
+            )
     ticks = tuple(Tick(round(baseline - plot_h * i / 4, 1), top * i // 4) for i in range(5))
-    return Chart(title, WIDTH, HEIGHT, tuple(bars), ticks, tuple(labels), tuple(legend),
-                 baseline)
+    return Chart(title, WIDTH, HEIGHT, tuple(bars), ticks, tuple(labels), tuple(legend), baseline)

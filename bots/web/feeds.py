@@ -32,8 +32,15 @@ DTSTART:19701025T030000
 RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
 END:STANDARD
 END:VTIMEZONE"""
-_CET_ZONES = {"Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Europe/Amsterdam",
-              "Europe/Brussels", "Europe/Luxembourg", "Europe/Paris"}
+_CET_ZONES = {
+    "Europe/Berlin",
+    "Europe/Vienna",
+    "Europe/Zurich",
+    "Europe/Amsterdam",
+    "Europe/Brussels",
+    "Europe/Luxembourg",
+    "Europe/Paris",
+}
 
 
 def fold(line: str) -> str:
@@ -54,28 +61,42 @@ def _utc(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def feed_ics(needs: Sequence[NeedDetail], *, name: str, tz_name: str, stamp: datetime,
-             base_url: str) -> bytes:
+def feed_ics(
+    needs: Sequence[NeedDetail], *, name: str, tz_name: str, stamp: datetime, base_url: str
+) -> bytes:
     tz = ZoneInfo(tz_name)
     local_rules = tz_name in _CET_ZONES
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", f"X-WR-CALNAME:{escape_text(name)}", f"X-WR-TIMEZONE:{tz_name}"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{escape_text(name)}",
+        f"X-WR-TIMEZONE:{tz_name}",
+    ]
     if local_rules and any(n.weekly for n in needs):
         lines += _CET.format(tzid=tz_name).split("\n")
     for need in needs:
-        event = ["BEGIN:VEVENT", f"UID:{need_uid(need.id, need.tenant_slug)}",
-                 f"DTSTAMP:{_utc(stamp)}"]
+        event = [
+            "BEGIN:VEVENT",
+            f"UID:{need_uid(need.id, need.tenant_slug)}",
+            f"DTSTAMP:{_utc(stamp)}",
+        ]
         if need.weekly is not None:
             first = need.weekly.occurrences(stamp - timedelta(days=7), tz, 1)
             if not first:
                 continue
             start_local = first[0].astimezone(tz)
-            end_local = start_local.replace(hour=need.weekly.end.hour,
-                                            minute=need.weekly.end.minute)
+            end_local = start_local.replace(
+                hour=need.weekly.end.hour, minute=need.weekly.end.minute
+            )
             days = ",".join(_RRULE_DAYS[d] for d in need.weekly.days)
             if local_rules:
-                event += [f"DTSTART;TZID={tz_name}:{start_local:%Y%m%dT%H%M%S}",
-                          f"DTEND;TZID={tz_name}:{end_local:%Y%m%dT%H%M%S}"]
+                event += [
+                    f"DTSTART;TZID={tz_name}:{start_local:%Y%m%dT%H%M%S}",
+                    f"DTEND;TZID={tz_name}:{end_local:%Y%m%dT%H%M%S}",
+                ]
             else:
                 event += [f"DTSTART:{_utc(start_local)}", f"DTEND:{_utc(end_local)}"]
             event.append(f"RRULE:FREQ=WEEKLY;BYDAY={days}")

@@ -18,8 +18,22 @@ from core.services.needs import MAX_HELPERS, NeedInput
 from core.services.organisations import OfferInput
 from core.taxonomy import Taxonomy
 
-NEED_FIELDS = ("title", "description", "category", "where", "place", "schedule", "date",
-               "start", "end", "weekly_start", "weekly_end", "valid_until", "helpers", "urgent")
+NEED_FIELDS = (
+    "title",
+    "description",
+    "category",
+    "where",
+    "place",
+    "schedule",
+    "date",
+    "start",
+    "end",
+    "weekly_start",
+    "weekly_end",
+    "valid_until",
+    "helpers",
+    "urgent",
+)
 NEED_LISTS = ("qualifications", "days")
 
 
@@ -38,11 +52,15 @@ class FormState:
         return value in self.lists.get(name, [])
 
 
-def form_state(form: FormData | Mapping[str, str], names: tuple[str, ...],
-               lists: tuple[str, ...] = ()) -> FormState:
+def form_state(
+    form: FormData | Mapping[str, str], names: tuple[str, ...], lists: tuple[str, ...] = ()
+) -> FormState:
     values = {n: str(form.get(n) or "").strip() for n in names}
-    multi = {n: [str(v) for v in form.getlist(n)] for n in lists} if isinstance(form, FormData) \
+    multi = (
+        {n: [str(v) for v in form.getlist(n)] for n in lists}
+        if isinstance(form, FormData)
         else {n: [] for n in lists}
+    )
     return FormState(values, multi)
 
 
@@ -60,7 +78,9 @@ def _time(value: str) -> time | None:
         return None
 
 
-def parse_need(state: FormState, taxonomy: Taxonomy, tz: ZoneInfo, now: datetime) -> NeedInput | None:
+def parse_need(
+    state: FormState, taxonomy: Taxonomy, tz: ZoneInfo, now: datetime
+) -> NeedInput | None:
     """The need the form describes, or None with ``state.errors`` filled."""
     v, errors = state.values, state.errors
     title = v["title"]
@@ -129,10 +149,18 @@ def parse_need(state: FormState, taxonomy: Taxonomy, tz: ZoneInfo, now: datetime
     if errors:
         return None
     return NeedInput(
-        title=title, category=v["category"], description=v["description"],
-        qualifications=quals, place=None if remote else v["place"], remote=remote,
-        starts_at=starts, ends_at=ends, weekly=weekly, valid_until=valid_until,
-        helpers_wanted=helpers, urgent=v["urgent"] == "on",
+        title=title,
+        category=v["category"],
+        description=v["description"],
+        qualifications=quals,
+        place=None if remote else v["place"],
+        remote=remote,
+        starts_at=starts,
+        ends_at=ends,
+        weekly=weekly,
+        valid_until=valid_until,
+        helpers_wanted=helpers,
+        urgent=v["urgent"] == "on",
     )
 
 
@@ -151,7 +179,8 @@ def need_state_from(need_values: Mapping[str, object], tz: ZoneInfo) -> FormStat
     recurrence = need_values.get("recurrence") or {}
     valid_until = need_values.get("valid_until")
     values = {
-        "title": str(need_values["title"]), "description": str(need_values["description"] or ""),
+        "title": str(need_values["title"]),
+        "description": str(need_values["description"] or ""),
         "category": str(need_values["category"]),
         "where": "remote" if need_values["remote"] else "place",
         "place": str(need_values.get("place_label") or ""),
@@ -161,20 +190,32 @@ def need_state_from(need_values: Mapping[str, object], tz: ZoneInfo) -> FormStat
         "end": ends.astimezone(tz).strftime("%H:%M") if isinstance(ends, datetime) else "",
         "weekly_start": str(recurrence.get("from", "")) if isinstance(recurrence, dict) else "",
         "weekly_end": str(recurrence.get("to", "")) if isinstance(recurrence, dict) else "",
-        "valid_until": ((valid_until.astimezone(tz) - timedelta(days=1)).date().isoformat()
-                        if isinstance(valid_until, datetime) else ""),
+        "valid_until": (
+            (valid_until.astimezone(tz) - timedelta(days=1)).date().isoformat()
+            if isinstance(valid_until, datetime)
+            else ""
+        ),
         "helpers": str(need_values["helpers_wanted"]),
         "urgent": "on" if need_values["urgent"] else "",
     }
     lists = {
         "qualifications": [str(q) for q in need_values.get("qualifications") or []],  # type: ignore[attr-defined]
-        "days": [str(d) for d in recurrence.get("days", [])] if isinstance(recurrence, dict) else [],
+        "days": [str(d) for d in recurrence.get("days", [])]
+        if isinstance(recurrence, dict)
+        else [],
     }
     return FormState(values, lists)
 
 
-OFFER_FIELDS = ("title", "description", "kind", "category", "place", "available_from",
-                "available_until")
+OFFER_FIELDS = (
+    "title",
+    "description",
+    "kind",
+    "category",
+    "place",
+    "available_from",
+    "available_until",
+)
 
 
 def parse_offer(state: FormState, tz: ZoneInfo) -> OfferInput:
@@ -186,9 +227,13 @@ def parse_offer(state: FormState, tz: ZoneInfo) -> OfferInput:
     if v["available_until"] and end is None:
         state.errors["available_until"] = "date"
     return OfferInput(
-        title=v["title"], description=v["description"], kind=v["kind"],
-        category=v["category"] or None, place=v["place"] or None,
+        title=v["title"],
+        description=v["description"],
+        kind=v["kind"],
+        category=v["category"] or None,
+        place=v["place"] or None,
         available_from=datetime.combine(start, time(0), tz).astimezone(UTC) if start else None,
-        available_until=(datetime.combine(end + timedelta(days=1), time(0), tz).astimezone(UTC)
-                         if end else None),
+        available_until=(
+            datetime.combine(end + timedelta(days=1), time(0), tz).astimezone(UTC) if end else None
+        ),
     )

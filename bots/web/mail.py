@@ -68,8 +68,9 @@ class Mailer:
         url = urlsplit(self.smtp_url)
         host = url.hostname or "localhost"
         if url.scheme == "smtps":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(host, url.port or 465, timeout=30,
-                                                    context=ssl.create_default_context())
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                host, url.port or 465, timeout=30, context=ssl.create_default_context()
+            )
         else:
             client = smtplib.SMTP(host, url.port or 587, timeout=30)
         with client:

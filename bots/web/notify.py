@@ -39,17 +39,21 @@ class WebChatNotifier:
 
 
 def reply_line(reply: Reply) -> NewLine:
-    return NewLine(from_bot=True, html=reply.text,
-                   buttons=tuple((b.label, b.payload) for b in reply.buttons),
-                   request_location=reply.request_location)
+    return NewLine(
+        from_bot=True,
+        html=reply.text,
+        buttons=tuple((b.label, b.payload) for b in reply.buttons),
+        request_location=reply.request_location,
+    )
 
 
 def notifiers(app: App) -> dict[str, Notifier]:
     return app.extras.setdefault("notifiers", {})  # type: ignore[no-any-return]
 
 
-async def deliver(app: App, tenant: str, identities: Sequence[str],
-                  replies: Sequence[Reply]) -> bool:
+async def deliver(
+    app: App, tenant: str, identities: Sequence[str], replies: Sequence[Reply]
+) -> bool:
     """Send to the first identity whose channel has a notifier and takes it."""
     registry = notifiers(app)
     for identity in identities:
@@ -71,7 +75,11 @@ def _person_texts(app: App, tenant: str, lang: str) -> WebTexts:
 
 
 async def tell_people(
-    app: App, tenant: str, person_ids: Sequence[int], key: str, languages: dict[int, str],
+    app: App,
+    tenant: str,
+    person_ids: Sequence[int],
+    key: str,
+    languages: dict[int, str],
     **values: str,
 ) -> int:
     """Tell each person a ``notify.*`` text in their language; returns how many got it."""
@@ -88,8 +96,12 @@ async def tell_people(
 async def relay_message(app: App, tenant: str, outgoing: relay.Outgoing) -> bool:
     t = _person_texts(app, tenant, outgoing.language)
     reply = Reply(
-        text=t("notify.relay", organisation=escape(outgoing.organisation),
-               need=escape(outgoing.need_title), body=escape(outgoing.body)),
+        text=t(
+            "notify.relay",
+            organisation=escape(outgoing.organisation),
+            need=escape(outgoing.need_title),
+            body=escape(outgoing.body),
+        ),
         buttons=(Button(t("notify.relay_answer"), f"relay:{outgoing.message_id}:reply"),),
         meta={"kind": "relay", "relay_message_id": str(outgoing.message_id)},
     )

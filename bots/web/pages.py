@@ -50,7 +50,9 @@ def build_jinja() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(["html", "svg", "xml"], default_for_string=True),
-        trim_blocks=True, lstrip_blocks=True, enable_async=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        enable_async=False,
     )
     env.filters["markup"] = reply_markup
     return env
@@ -98,9 +100,12 @@ def tenant_id(request: Request, tenant: TenantConfig) -> int:
 
 def language(request: Request, tenant: TenantConfig | None) -> str:
     offered = tenant.languages if tenant else ("de", "en")
-    return choose_language(query=request.query_params.get("lang"),
-                           cookie=request.cookies.get(LANG_COOKIE),
-                           accept=request.headers.get("accept-language"), offered=offered)
+    return choose_language(
+        query=request.query_params.get("lang"),
+        cookie=request.cookies.get(LANG_COOKIE),
+        accept=request.headers.get("accept-language"),
+        offered=offered,
+    )
 
 
 def texts(request: Request, tenant: TenantConfig | None) -> WebTexts:
@@ -115,8 +120,15 @@ def texts(request: Request, tenant: TenantConfig | None) -> WebTexts:
 def brand(tenant: TenantConfig) -> Brand:
     logo = tenant.branding.logo
     logo_url = f"/static/logos/{logo}" if logo and (STATIC_DIR / "logos" / logo).is_file() else None
-    return Brand(tenant.slug, tenant.name, tenant.branding.bot_name, logo_url,
-                 tenant.privacy.policy_url, tenant.privacy.imprint_url, tenant.languages)
+    return Brand(
+        tenant.slug,
+        tenant.name,
+        tenant.branding.bot_name,
+        logo_url,
+        tenant.privacy.policy_url,
+        tenant.privacy.imprint_url,
+        tenant.languages,
+    )
 
 
 async def current_account(request: Request) -> AccountInfo | None:
@@ -214,8 +226,13 @@ def safe_next(value: str | None, tenant: str) -> str:
 
 
 async def render(
-    request: Request, template: str, values: Mapping[str, Any] | None = None, *,
-    tenant: TenantConfig | None = None, status: int = 200, title_key: str = "",
+    request: Request,
+    template: str,
+    values: Mapping[str, Any] | None = None,
+    *,
+    tenant: TenantConfig | None = None,
+    status: int = 200,
+    title_key: str = "",
 ) -> Response:
     """Render a page: the template gets the finished values plus what the
     frame needs (brand, texts, language links, account, CSRF token)."""
@@ -232,15 +249,22 @@ async def render(
         "lang": t.lang,
         "other_languages": [
             (lang, _with_query(request, lang=lang))
-            for lang in (tenant.languages if tenant else ("de", "en")) if lang != t.lang
+            for lang in (tenant.languages if tenant else ("de", "en"))
+            if lang != t.lang
         ],
         "brand": brand(tenant) if tenant else None,
         "account": account,
-        "is_editor": bool(account and tenant and web(request).app.tenant_ids[tenant.slug]
-                          in account.editor_tenant_ids),
-        "is_member": bool(account and account.organisation_id and tenant
-                          and account.organisation_tenant_id
-                          == web(request).app.tenant_ids[tenant.slug]),
+        "is_editor": bool(
+            account
+            and tenant
+            and web(request).app.tenant_ids[tenant.slug] in account.editor_tenant_ids
+        ),
+        "is_member": bool(
+            account
+            and account.organisation_id
+            and tenant
+            and account.organisation_tenant_id == web(request).app.tenant_ids[tenant.slug]
+        ),
         "unread": unread,
         "csrf_field": CSRF_FIELD,
         "csrf": csrf_token(request),
@@ -252,8 +276,14 @@ async def render(
     response = HTMLResponse(html, status_code=status)
     chosen = request.query_params.get("lang")
     if chosen in ("de", "en"):
-        response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax",
-                            httponly=True, secure=web(request).config.secure_cookies)
+        response.set_cookie(
+            LANG_COOKIE,
+            chosen,
+            max_age=365 * 24 * 3600,
+            samesite="lax",
+            httponly=True,
+            secure=web(request).config.secure_cookies,
+        )
     response.headers["cache-control"] = "no-store" if account else "private, max-age=0"
     return response
 

@@ -38,21 +38,34 @@ class NeedCard:
 def weekly_text(t: WebTexts, weekly: Weekly) -> str:
     names = get_day_names("abbreviated", locale=t.lang)
     days = ", ".join(names[DAYS.index(d)] for d in weekly.days)
-    return t("need.weekly", days=days, start=weekly.start.strftime("%H:%M"),
-             end=weekly.end.strftime("%H:%M"))
+    return t(
+        "need.weekly",
+        days=days,
+        start=weekly.start.strftime("%H:%M"),
+        end=weekly.end.strftime("%H:%M"),
+    )
 
 
-def need_card(t: WebTexts, taxonomy: Taxonomy, need: NeedDetail, url: str,
-              reasons: str = "") -> NeedCard:
-    when = weekly_text(t, need.weekly) if need.weekly else t.when_range(need.starts_at,
-                                                                       need.ends_at)
+def need_card(
+    t: WebTexts, taxonomy: Taxonomy, need: NeedDetail, url: str, reasons: str = ""
+) -> NeedCard:
+    when = (
+        weekly_text(t, need.weekly) if need.weekly else t.when_range(need.starts_at, need.ends_at)
+    )
     place = t("need.remote") if need.remote else (need.place_label or "")
     return NeedCard(
-        id=need.id, url=url, title=need.title, description=need.description,
-        organisation=need.organisation, category=taxonomy.label(need.category, t.lang),
-        emoji=taxonomy.emoji(need.category), when=when, place=place,
+        id=need.id,
+        url=url,
+        title=need.title,
+        description=need.description,
+        organisation=need.organisation,
+        category=taxonomy.label(need.category, t.lang),
+        emoji=taxonomy.emoji(need.category),
+        when=when,
+        place=place,
         helpers=t("need.places_left", left=need.places_left, wanted=need.helpers_wanted),
-        urgent=need.urgent, status=t(f"status.{need.status.value}"),
+        urgent=need.urgent,
+        status=t(f"status.{need.status.value}"),
         status_code=need.status.value,
         qualifications=tuple(taxonomy.label(q, t.lang) for q in need.qualifications),
         reasons=reasons,
@@ -73,12 +86,22 @@ class NeedLine:
 
 
 def need_line(t: WebTexts, taxonomy: Taxonomy, row: NeedRow) -> NeedLine:
-    when = t("need.recurring_until", until=t.day(row.valid_until)) if row.weekly and \
-        row.valid_until else (t("need.recurring") if row.weekly else t.when(row.starts_at))
-    return NeedLine(row.id, row.title, t(f"status.{row.status.value}"), row.status.value,
-                    taxonomy.label(row.category, t.lang), when,
-                    t("need.signups_of", count=row.signups, wanted=row.helpers_wanted),
-                    row.hidden, row.rejection_reason)
+    when = (
+        t("need.recurring_until", until=t.day(row.valid_until))
+        if row.weekly and row.valid_until
+        else (t("need.recurring") if row.weekly else t.when(row.starts_at))
+    )
+    return NeedLine(
+        row.id,
+        row.title,
+        t(f"status.{row.status.value}"),
+        row.status.value,
+        taxonomy.label(row.category, t.lang),
+        when,
+        t("need.signups_of", count=row.signups, wanted=row.helpers_wanted),
+        row.hidden,
+        row.rejection_reason,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,16 +119,27 @@ class OfferLine:
 def offer_line(t: WebTexts, taxonomy: Taxonomy, offer: OfferView) -> OfferLine:
     period = ""
     if offer.available_from or offer.available_until:
-        period = t("offer.period", start=t.day(offer.available_from) or "…",
-                   end=t.day(offer.available_until) or "…")
-    return OfferLine(offer.id, offer.title, offer.description, t(f"offer.kind_{offer.kind}"),
-                     taxonomy.label(offer.category, t.lang) if offer.category else "",
-                     offer.place_label or "", period, offer.active)
+        period = t(
+            "offer.period",
+            start=t.day(offer.available_from) or "…",
+            end=t.day(offer.available_until) or "…",
+        )
+    return OfferLine(
+        offer.id,
+        offer.title,
+        offer.description,
+        t(f"offer.kind_{offer.kind}"),
+        taxonomy.label(offer.category, t.lang) if offer.category else "",
+        offer.place_label or "",
+        period,
+        offer.active,
+    )
 
 
 def category_choices(t: WebTexts, taxonomy: Taxonomy) -> list[tuple[str, str]]:
-    return sorted(((c.code, c.label(t.lang)) for c in taxonomy.categories.values()),
-                  key=lambda item: item[1])
+    return sorted(
+        ((c.code, c.label(t.lang)) for c in taxonomy.categories.values()), key=lambda item: item[1]
+    )
 
 
 def qualification_choices(t: WebTexts, taxonomy: Taxonomy) -> list[tuple[str, str]]:
@@ -127,8 +161,11 @@ class ChatLinks:
 
 def chat_links(tenant: TenantConfig, start_arg: str, telegram_username: str | None) -> ChatLinks:
     """How to open the bot with a start argument on each channel."""
-    telegram = f"https://t.me/{telegram_username}?start={start_arg}" if telegram_username \
-        else None
+    telegram = f"https://t.me/{telegram_username}?start={start_arg}" if telegram_username else None
     matrix = f"https://matrix.to/#/{tenant.matrix.user_id}" if tenant.matrix else None
-    return ChatLinks(telegram, matrix, f"/start {start_arg}" if tenant.matrix else None,
-                     f"/t/{tenant.slug}/chat?start={start_arg}")
+    return ChatLinks(
+        telegram,
+        matrix,
+        f"/start {start_arg}" if tenant.matrix else None,
+        f"/t/{tenant.slug}/chat?start={start_arg}",
+    )

@@ -114,17 +114,39 @@ async def sign_up(db: Database, data: SignupInput, now: datetime) -> int:
         if await session.scalar(select(Account.id).where(Account.email == email)):
             raise EmailTaken()
         org = Organisation(
-            tenant_id=tenant_id, name=data.organisation.strip(), kind=OrgKind(data.kind),
-            contact_name=data.contact_name.strip(), email=email, verified=False, created_at=now,
+            tenant_id=tenant_id,
+            name=data.organisation.strip(),
+            kind=OrgKind(data.kind),
+            contact_name=data.contact_name.strip(),
+            email=email,
+            verified=False,
+            created_at=now,
         )
-        account = Account(email=email, password_hash=password_hash,
-                          display_name=data.contact_name.strip(), created_at=now)
+        account = Account(
+            email=email,
+            password_hash=password_hash,
+            display_name=data.contact_name.strip(),
+            created_at=now,
+        )
         session.add_all([org, account])
         await session.flush()
-        session.add(Membership(tenant_id=tenant_id, organisation_id=org.id,
-                               account_id=account.id, role=Role.ADMIN, created_at=now))
-        record(session, tenant_id=tenant_id, actor=f"account:{account.id}",
-               action="organisation_signed_up", subject=f"organisation:{org.id}", at=now)
+        session.add(
+            Membership(
+                tenant_id=tenant_id,
+                organisation_id=org.id,
+                account_id=account.id,
+                role=Role.ADMIN,
+                created_at=now,
+            )
+        )
+        record(
+            session,
+            tenant_id=tenant_id,
+            actor=f"account:{account.id}",
+            action="organisation_signed_up",
+            subject=f"organisation:{org.id}",
+            at=now,
+        )
         return account.id
 
 
@@ -146,12 +168,16 @@ async def account_info(db: Database, account_id: int) -> AccountInfo | None:
         m.tenant_id for m, o in rows if o is None and m.role in (Role.EDITOR, Role.ADMIN)
     )
     return AccountInfo(
-        id=account.id, email=account.email, display_name=account.display_name,
+        id=account.id,
+        email=account.email,
+        display_name=account.display_name,
         verified=account.email_verified_at is not None,
         password_fingerprint=fingerprint(account.password_hash),
-        organisation_id=org.id if org else None, organisation_name=org.name if org else None,
+        organisation_id=org.id if org else None,
+        organisation_name=org.name if org else None,
         organisation_tenant_id=org.tenant_id if org else None,
-        organisation_verified=bool(org and org.verified), editor_tenant_ids=editor_of,
+        organisation_verified=bool(org and org.verified),
+        editor_tenant_ids=editor_of,
     )
 
 
@@ -190,8 +216,14 @@ async def mark_verified(db: Database, account_id: int, now: datetime) -> bool:
             tenant_id = await session.scalar(
                 select(Membership.tenant_id).where(Membership.account_id == account_id)
             )
-            record(session, tenant_id=tenant_id, actor=f"account:{account_id}",
-                   action="email_verified", subject=f"account:{account_id}", at=now)
+            record(
+                session,
+                tenant_id=tenant_id,
+                actor=f"account:{account_id}",
+                action="email_verified",
+                subject=f"account:{account_id}",
+                at=now,
+            )
         return True
 
 
@@ -208,8 +240,14 @@ async def set_password(
         account.password_hash = password_hash
         if verify_email and account.email_verified_at is None:
             account.email_verified_at = now  # the reset link proved the address
-        record(session, tenant_id=None, actor=f"account:{account_id}", action="password_set",
-               subject=f"account:{account_id}", at=now)
+        record(
+            session,
+            tenant_id=None,
+            actor=f"account:{account_id}",
+            action="password_set",
+            subject=f"account:{account_id}",
+            at=now,
+        )
 
 
 async def ensure_editor(
@@ -227,13 +265,18 @@ async def ensure_editor(
         await session.flush()
         has_role = await session.scalar(
             select(Membership.id).where(
-                Membership.account_id == account.id, Membership.tenant_id == tenant_id,
-                Membership.organisation_id.is_(None), Membership.role == Role.EDITOR,
+                Membership.account_id == account.id,
+                Membership.tenant_id == tenant_id,
+                Membership.organisation_id.is_(None),
+                Membership.role == Role.EDITOR,
             )
         )
         if not has_role:
-            session.add(Membership(tenant_id=tenant_id, account_id=account.id,
-                                   role=Role.EDITOR, created_at=now))
+            session.add(
+                Membership(
+                    tenant_id=tenant_id, account_id=account.id, role=Role.EDITOR, created_at=now
+                )
+            )
         return account.id
 
 
@@ -256,8 +299,9 @@ async def hit(db: Database, key: str, *, limit: int, window: timedelta, now: dat
             delete(RateLimitHit).where(RateLimitHit.key == key, RateLimitHit.at < since)
         )
         count = await session.scalar(
-            select(func.count()).select_from(RateLimitHit).where(
-                RateLimitHit.key == key, RateLimitHit.at >= since)
+            select(func.count())
+            .select_from(RateLimitHit)
+            .where(RateLimitHit.key == key, RateLimitHit.at >= since)
         )
         if (count or 0) >= limit:
             raise RateLimited()

@@ -14,8 +14,13 @@ FEED_LIMIT = 500
 
 
 async def public_need_ids(
-    db: Database, tenant_id: int, now: datetime, *, category: str | None = None,
-    organisation_id: int | None = None, limit: int = FEED_LIMIT,
+    db: Database,
+    tenant_id: int,
+    now: datetime,
+    *,
+    category: str | None = None,
+    organisation_id: int | None = None,
+    limit: int = FEED_LIMIT,
 ) -> list[int]:
     q = (
         select(Need.id)

@@ -75,8 +75,18 @@ async def queue(db: Database, tenant_id: int) -> list[QueueItem]:
             )
         ).all()
     return [
-        QueueItem(n.id, n.title, n.description, n.category, org, verified, n.place_label,
-                  n.remote, n.starts_at, n.created_at)
+        QueueItem(
+            n.id,
+            n.title,
+            n.description,
+            n.category,
+            org,
+            verified,
+            n.place_label,
+            n.remote,
+            n.starts_at,
+            n.created_at,
+        )
         for n, org, verified in rows
     ]
 
@@ -90,8 +100,14 @@ async def _need_tenant(db: Database, need_id: int) -> int:
 
 
 async def review(
-    db: Database, tenant_id: int, need_id: int, *, approve: bool, reason: str | None,
-    actor: str, now: datetime,
+    db: Database,
+    tenant_id: int,
+    need_id: int,
+    *,
+    approve: bool,
+    reason: str | None,
+    actor: str,
+    now: datetime,
 ) -> NeedRef:
     """Approve a need, or reject it with a reason the organisation sees."""
     if await _need_tenant(db, need_id) != tenant_id:
@@ -99,24 +115,31 @@ async def review(
     reason = (reason or "").strip()
     if not approve and (not reason or len(reason) > MAX_REASON):
         raise InvalidValue(field="reason")
-    return await moderate(db, need_id, approve=approve, reason=reason or None, actor=actor,
-                          now=now)
+    return await moderate(db, need_id, approve=approve, reason=reason or None, actor=actor, now=now)
 
 
 async def organisations(db: Database, tenant_id: int) -> list[OrgRow]:
     async with db.sessions() as session:
         rows = (
             await session.scalars(
-                select(Organisation).where(Organisation.tenant_id == tenant_id)
+                select(Organisation)
+                .where(Organisation.tenant_id == tenant_id)
                 .order_by(Organisation.verified, Organisation.created_at.desc(), Organisation.name)
             )
         ).all()
-    return [OrgRow(o.id, o.name, o.kind.value, o.contact_name, o.email, o.verified, o.created_at)
-            for o in rows]
+    return [
+        OrgRow(o.id, o.name, o.kind.value, o.contact_name, o.email, o.verified, o.created_at)
+        for o in rows
+    ]
 
 
 async def set_verified(
-    db: Database, tenant_id: int, organisation_id: int, verified: bool, *, actor: str,
+    db: Database,
+    tenant_id: int,
+    organisation_id: int,
+    verified: bool,
+    *,
+    actor: str,
     now: datetime,
 ) -> None:
     async with db.transaction() as session:
@@ -124,9 +147,14 @@ async def set_verified(
         if org is None or org.tenant_id != tenant_id:
             raise NotAllowed()
         org.verified = verified
-        record(session, tenant_id=tenant_id, actor=actor,
-               action="organisation_verified" if verified else "organisation_unverified",
-               subject=f"organisation:{org.id}", at=now)
+        record(
+            session,
+            tenant_id=tenant_id,
+            actor=actor,
+            action="organisation_verified" if verified else "organisation_unverified",
+            subject=f"organisation:{org.id}",
+            at=now,
+        )
 
 
 async def content(db: Database, tenant_id: int, *, limit: int = 200) -> list[ContentRow]:
@@ -137,7 +165,8 @@ async def content(db: Database, tenant_id: int, *, limit: int = 200) -> list[Con
                 select(Need.id, Need.title, Organisation.name, Need.status, Need.hidden)
                 .join(Organisation, Organisation.id == Need.organisation_id)
                 .where(Need.tenant_id == tenant_id)
-                .order_by(Need.created_at.desc(), Need.id.desc()).limit(limit)
+                .order_by(Need.created_at.desc(), Need.id.desc())
+                .limit(limit)
             )
         ).all()
         offers = (
@@ -145,18 +174,28 @@ async def content(db: Database, tenant_id: int, *, limit: int = 200) -> list[Con
                 select(Offer.id, Offer.title, Organisation.name, Offer.active)
                 .outerjoin(Organisation, Organisation.id == Offer.organisation_id)
                 .where(Offer.tenant_id == tenant_id)
-                .order_by(Offer.created_at.desc(), Offer.id.desc()).limit(limit)
+                .order_by(Offer.created_at.desc(), Offer.id.desc())
+                .limit(limit)
             )
         ).all()
     rows = [ContentRow("need", i, t, o, s.value, h) for i, t, o, s, h in needs]
-    rows += [ContentRow("offer", i, t, o or "", "active" if a else "inactive", not a)
-             for i, t, o, a in offers]
+    rows += [
+        ContentRow("offer", i, t, o or "", "active" if a else "inactive", not a)
+        for i, t, o, a in offers
+    ]
     return rows
 
 
 async def set_hidden(
-    db: Database, tenant_id: int, kind: str, item_id: int, hidden: bool, *, actor: str,
-    now: datetime, reason: str = "",
+    db: Database,
+    tenant_id: int,
+    kind: str,
+    item_id: int,
+    hidden: bool,
+    *,
+    actor: str,
+    now: datetime,
+    reason: str = "",
 ) -> None:
     """Hide a need (still listed for its organisation, not for volunteers) or
     deactivate an offer; or show it again."""
@@ -174,10 +213,15 @@ async def set_hidden(
             item.hidden, item.updated_at = hidden, now
         else:
             item.active = not hidden
-        record(session, tenant_id=tenant_id, actor=actor,
-               action="content_hidden" if hidden else "content_shown",
-               subject=f"{kind}:{item_id}", at=now,
-               data={"reason": reason.strip()[:MAX_REASON]} if reason.strip() else {})
+        record(
+            session,
+            tenant_id=tenant_id,
+            actor=actor,
+            action="content_hidden" if hidden else "content_shown",
+            subject=f"{kind}:{item_id}",
+            at=now,
+            data={"reason": reason.strip()[:MAX_REASON]} if reason.strip() else {},
+        )
 
 
 # -- the tenant's texts ----------------------------------------------------------
@@ -188,43 +232,67 @@ async def text_overrides(db: Database, tenant_id: int, language: str) -> dict[st
         rows = (
             await session.execute(
                 select(TextOverride.key, TextOverride.value).where(
-                    TextOverride.tenant_id == tenant_id, TextOverride.language == language)
+                    TextOverride.tenant_id == tenant_id, TextOverride.language == language
+                )
             )
         ).all()
     return {k: v for k, v in rows}
 
 
 async def set_text(
-    db: Database, tenant_id: int, language: str, key: str, value: str, *, actor: str,
+    db: Database,
+    tenant_id: int,
+    language: str,
+    key: str,
+    value: str,
+    *,
+    actor: str,
     now: datetime,
 ) -> None:
     """Store the tenant's wording of a text; an empty value goes back to the default."""
     value = value.strip()
     async with db.transaction() as session:
         row = await session.scalar(
-            select(TextOverride).where(TextOverride.tenant_id == tenant_id,
-                                       TextOverride.language == language,
-                                       TextOverride.key == key)
+            select(TextOverride).where(
+                TextOverride.tenant_id == tenant_id,
+                TextOverride.language == language,
+                TextOverride.key == key,
+            )
         )
         if not value:
             if row is not None:
                 await session.execute(delete(TextOverride).where(TextOverride.id == row.id))
         elif row is None:
-            session.add(TextOverride(tenant_id=tenant_id, language=language, key=key,
-                                     value=value, updated_at=now, updated_by=actor))
+            session.add(
+                TextOverride(
+                    tenant_id=tenant_id,
+                    language=language,
+                    key=key,
+                    value=value,
+                    updated_at=now,
+                    updated_by=actor,
+                )
+            )
         else:
             row.value, row.updated_at, row.updated_by = value, now, actor
-        record(session, tenant_id=tenant_id, actor=actor,
-               action="text_reset" if not value else "text_edited",
-               subject=f"text:{language}:{key}"[:60], at=now)
+        record(
+            session,
+            tenant_id=tenant_id,
+            actor=actor,
+            action="text_reset" if not value else "text_edited",
+            subject=f"text:{language}:{key}"[:60],
+            at=now,
+        )
 
 
 async def audit_log(db: Database, tenant_id: int, *, limit: int = 200) -> list[AuditRow]:
     async with db.sessions() as session:
         rows = (
             await session.scalars(
-                select(AuditEvent).where(AuditEvent.tenant_id == tenant_id)
-                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+                select(AuditEvent)
+                .where(AuditEvent.tenant_id == tenant_id)
+                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                .limit(limit)
             )
         ).all()
     return [AuditRow(r.at, r.actor, r.action, r.subject, dict(r.data or {})) for r in rows]

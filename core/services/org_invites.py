@@ -53,7 +53,7 @@ def new_code() -> str:
 def code_from_start_arg(arg: str) -> str | None:
     """``org_abc`` -> ``abc``; None for other start arguments."""
     arg = arg.strip()
-    return arg[len(START_PREFIX):].lower() if arg.lower().startswith(START_PREFIX) else None
+    return arg[len(START_PREFIX) :].lower() if arg.lower().startswith(START_PREFIX) else None
 
 
 async def create_invite(
@@ -63,12 +63,23 @@ async def create_invite(
         org = await session.get(Organisation, organisation_id)
         if org is None:
             raise NotAllowed()
-        invite = OrgInvite(code=new_code(), tenant_id=org.tenant_id, organisation_id=org.id,
-                           created_by_account_id=account_id, created_at=now,
-                           expires_at=now + VALID_FOR)
+        invite = OrgInvite(
+            code=new_code(),
+            tenant_id=org.tenant_id,
+            organisation_id=org.id,
+            created_by_account_id=account_id,
+            created_at=now,
+            expires_at=now + VALID_FOR,
+        )
         session.add(invite)
-        record(session, tenant_id=org.tenant_id, actor=f"account:{account_id}",
-               action="invite_created", subject=f"organisation:{org.id}", at=now)
+        record(
+            session,
+            tenant_id=org.tenant_id,
+            actor=f"account:{account_id}",
+            action="invite_created",
+            subject=f"organisation:{org.id}",
+            at=now,
+        )
         return InviteView(invite.code, invite.expires_at, 0)
 
 
@@ -76,8 +87,11 @@ async def current_invite(db: Database, organisation_id: int, now: datetime) -> I
     async with db.sessions() as session:
         invite = await session.scalar(
             select(OrgInvite)
-            .where(OrgInvite.organisation_id == organisation_id, OrgInvite.revoked_at.is_(None),
-                   OrgInvite.expires_at > now)
+            .where(
+                OrgInvite.organisation_id == organisation_id,
+                OrgInvite.revoked_at.is_(None),
+                OrgInvite.expires_at > now,
+            )
             .order_by(OrgInvite.created_at.desc(), OrgInvite.id.desc())
             .limit(1)
         )
@@ -88,15 +102,24 @@ async def revoke_invites(
     db: Database, organisation_id: int, *, account_id: int | None, now: datetime
 ) -> None:
     async with db.transaction() as session:
-        invites = (await session.scalars(
-            select(OrgInvite).where(OrgInvite.organisation_id == organisation_id,
-                                    OrgInvite.revoked_at.is_(None))
-        )).all()
+        invites = (
+            await session.scalars(
+                select(OrgInvite).where(
+                    OrgInvite.organisation_id == organisation_id, OrgInvite.revoked_at.is_(None)
+                )
+            )
+        ).all()
         for invite in invites:
             invite.revoked_at = now
         if invites:
-            record(session, tenant_id=invites[0].tenant_id, actor=f"account:{account_id}",
-                   action="invites_revoked", subject=f"organisation:{organisation_id}", at=now)
+            record(
+                session,
+                tenant_id=invites[0].tenant_id,
+                actor=f"account:{account_id}",
+                action="invites_revoked",
+                subject=f"organisation:{organisation_id}",
+                at=now,
+            )
 
 
 async def redeem(db: Database, code: str, person_id: int, now: datetime) -> Redeemed:
@@ -114,13 +137,27 @@ async def redeem(db: Database, code: str, person_id: int, now: datetime) -> Rede
         org = await session.get(Organisation, invite.organisation_id)
         assert org is not None
         existing = await session.scalar(
-            select(Membership.id).where(Membership.person_id == person_id,
-                                        Membership.organisation_id == org.id)
+            select(Membership.id).where(
+                Membership.person_id == person_id, Membership.organisation_id == org.id
+            )
         )
         if existing is None:
-            session.add(Membership(tenant_id=org.tenant_id, organisation_id=org.id,
-                                   person_id=person_id, role=Role.MEMBER, created_at=now))
+            session.add(
+                Membership(
+                    tenant_id=org.tenant_id,
+                    organisation_id=org.id,
+                    person_id=person_id,
+                    role=Role.MEMBER,
+                    created_at=now,
+                )
+            )
             invite.uses += 1
-            record(session, tenant_id=org.tenant_id, actor=f"person:{person_id}",
-                   action="invite_redeemed", subject=f"organisation:{org.id}", at=now)
+            record(
+                session,
+                tenant_id=org.tenant_id,
+                actor=f"person:{person_id}",
+                action="invite_redeemed",
+                subject=f"organisation:{org.id}",
+                at=now,
+            )
         return Redeemed(org.id, org.name, existing is not None)

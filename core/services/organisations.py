@@ -101,8 +101,9 @@ async def organisation(db: Database, organisation_id: int) -> OrganisationView |
         org = await session.get(Organisation, organisation_id)
     if org is None:
         return None
-    return OrganisationView(org.id, org.tenant_id, org.name, org.kind.value, org.contact_name,
-                            org.verified)
+    return OrganisationView(
+        org.id, org.tenant_id, org.name, org.kind.value, org.contact_name, org.verified
+    )
 
 
 async def need_owner(db: Database, need_id: int) -> tuple[int, int]:
@@ -136,9 +137,20 @@ async def needs_of(db: Database, organisation_id: int) -> list[NeedRow]:
             )
         ).all()
     return [
-        NeedRow(n.id, n.title, n.status, n.category, n.starts_at, n.ends_at,
-                n.recurrence is not None, n.valid_until, n.helpers_wanted, int(count), n.hidden,
-                n.rejection_reason)
+        NeedRow(
+            n.id,
+            n.title,
+            n.status,
+            n.category,
+            n.starts_at,
+            n.ends_at,
+            n.recurrence is not None,
+            n.valid_until,
+            n.helpers_wanted,
+            int(count),
+            n.hidden,
+            n.rejection_reason,
+        )
         for n, count in rows
     ]
 
@@ -161,13 +173,19 @@ async def signups_of(db: Database, organisation_id: int, need_id: int) -> list[S
     out = []
     for e, p in rows:
         shared = bool(e.contact_shared and p is not None)
-        out.append(SignupView(
-            engagement_id=e.id, person_id=e.person_id,
-            name=(p.display_name or "") if p is not None else "", status=e.status,
-            waitlisted=e.waitlisted, contact_shared=shared,
-            email=p.email if shared and p is not None else None,
-            phone=p.phone if shared and p is not None else None, created_at=e.created_at,
-        ))
+        out.append(
+            SignupView(
+                engagement_id=e.id,
+                person_id=e.person_id,
+                name=(p.display_name or "") if p is not None else "",
+                status=e.status,
+                waitlisted=e.waitlisted,
+                contact_shared=shared,
+                email=p.email if shared and p is not None else None,
+                phone=p.phone if shared and p is not None else None,
+                created_at=e.created_at,
+            )
+        )
     return out
 
 
@@ -183,8 +201,16 @@ async def need_for_edit(db: Database, organisation_id: int, need_id: int) -> Nee
 
 
 async def update_need(
-    db: Database, organisation_id: int, need_id: int, data: NeedInput, *, taxonomy: Taxonomy,
-    places: PlaceResolver, now: datetime, tz: ZoneInfo, actor: str,
+    db: Database,
+    organisation_id: int,
+    need_id: int,
+    data: NeedInput,
+    *,
+    taxonomy: Taxonomy,
+    places: PlaceResolver,
+    now: datetime,
+    tz: ZoneInfo,
+    actor: str,
 ) -> NeedStatus:
     """Change every field of a need. A rejected need goes back to review."""
     validate_need(data, taxonomy, now)
@@ -210,18 +236,26 @@ async def update_need(
         need.starts_at, need.ends_at = data.starts_at, data.ends_at
         need.recurrence = data.weekly.to_dict() if data.weekly else None
         need.cell_mask = (
-            weekly_mask(data.weekly) if data.weekly is not None
+            weekly_mask(data.weekly)
+            if data.weekly is not None
             else one_off_mask(data.starts_at, data.ends_at, tz)  # type: ignore[arg-type]
         )
         need.helpers_wanted, need.urgent = data.helpers_wanted, data.urgent
         need.valid_until, need.updated_at = data.valid_until, now
         if need.status == NeedStatus.REJECTED:
-            need.status = (NeedStatus.PENDING_REVIEW if tenant.moderation_required
-                           else NeedStatus.PUBLISHED)
+            need.status = (
+                NeedStatus.PENDING_REVIEW if tenant.moderation_required else NeedStatus.PUBLISHED
+            )
         if need.status == NeedStatus.EXPIRED and (data.ends_at or data.valid_until or now) >= now:
             need.status = NeedStatus.PUBLISHED
-        record(session, tenant_id=need.tenant_id, actor=actor, action="need_edited",
-               subject=f"need:{need.id}", at=now)
+        record(
+            session,
+            tenant_id=need.tenant_id,
+            actor=actor,
+            action="need_edited",
+            subject=f"need:{need.id}",
+            at=now,
+        )
         return need.status
 
 
@@ -242,8 +276,14 @@ async def extend_need(
         need.valid_until, need.updated_at = base + EXTEND_BY, now
         if need.status == NeedStatus.EXPIRED:
             need.status = NeedStatus.PUBLISHED
-        record(session, tenant_id=need.tenant_id, actor=actor, action="need_extended",
-               subject=f"need:{need.id}", at=now)
+        record(
+            session,
+            tenant_id=need.tenant_id,
+            actor=actor,
+            action="need_extended",
+            subject=f"need:{need.id}",
+            at=now,
+        )
         return need.valid_until
 
 
@@ -259,8 +299,14 @@ async def mark_filled(
         if need.status not in (NeedStatus.PUBLISHED, NeedStatus.FILLED):
             raise InvalidValue(field="status")
         need.status, need.updated_at = NeedStatus.FILLED, now
-        record(session, tenant_id=need.tenant_id, actor=actor, action="need_marked_filled",
-               subject=f"need:{need.id}", at=now)
+        record(
+            session,
+            tenant_id=need.tenant_id,
+            actor=actor,
+            action="need_marked_filled",
+            subject=f"need:{need.id}",
+            at=now,
+        )
 
 
 # -- offers --------------------------------------------------------------------
@@ -280,8 +326,15 @@ def validate_offer(data: OfferInput, taxonomy: Taxonomy) -> dict[str, str]:
 
 
 async def save_offer(
-    db: Database, organisation_id: int, data: OfferInput, *, taxonomy: Taxonomy,
-    places: PlaceResolver, now: datetime, actor: str, offer_id: int | None = None,
+    db: Database,
+    organisation_id: int,
+    data: OfferInput,
+    *,
+    taxonomy: Taxonomy,
+    places: PlaceResolver,
+    now: datetime,
+    actor: str,
+    offer_id: int | None = None,
 ) -> int:
     if validate_offer(data, taxonomy):
         raise InvalidValue(field="offer")
@@ -307,22 +360,38 @@ async def save_offer(
         offer.lat, offer.lon, offer.place_label = lat, lon, label
         offer.available_from, offer.available_until = data.available_from, data.available_until
         await session.flush()
-        record(session, tenant_id=org.tenant_id, actor=actor,
-               action="offer_saved" if offer_id else "offer_posted",
-               subject=f"offer:{offer.id}", at=now)
+        record(
+            session,
+            tenant_id=org.tenant_id,
+            actor=actor,
+            action="offer_saved" if offer_id else "offer_posted",
+            subject=f"offer:{offer.id}",
+            at=now,
+        )
         return offer.id
 
 
 def _offer_view(o: Offer) -> OfferView:
-    return OfferView(o.id, o.organisation_id, o.title, o.description, o.kind, o.category,
-                     o.place_label, o.available_from, o.available_until, o.active)
+    return OfferView(
+        o.id,
+        o.organisation_id,
+        o.title,
+        o.description,
+        o.kind,
+        o.category,
+        o.place_label,
+        o.available_from,
+        o.available_until,
+        o.active,
+    )
 
 
 async def offers_of(db: Database, organisation_id: int) -> list[OfferView]:
     async with db.sessions() as session:
         rows = (
             await session.scalars(
-                select(Offer).where(Offer.organisation_id == organisation_id)
+                select(Offer)
+                .where(Offer.organisation_id == organisation_id)
                 .order_by(Offer.created_at.desc(), Offer.id.desc())
             )
         ).all()
@@ -345,18 +414,28 @@ async def withdraw_offer(
         if offer is None or offer.organisation_id != organisation_id:
             raise NotAllowed()
         offer.active = False
-        record(session, tenant_id=offer.tenant_id, actor=actor, action="offer_withdrawn",
-               subject=f"offer:{offer.id}", at=now)
+        record(
+            session,
+            tenant_id=offer.tenant_id,
+            actor=actor,
+            action="offer_withdrawn",
+            subject=f"offer:{offer.id}",
+            at=now,
+        )
 
 
 async def public_offers(db: Database, tenant_id: int, now: datetime) -> list[OfferView]:
     async with db.sessions() as session:
         rows = (
             await session.scalars(
-                select(Offer).where(
-                    Offer.tenant_id == tenant_id, Offer.active.is_(True),
+                select(Offer)
+                .where(
+                    Offer.tenant_id == tenant_id,
+                    Offer.active.is_(True),
                     (Offer.available_until.is_(None)) | (Offer.available_until > now),
-                ).order_by(Offer.created_at.desc()).limit(50)
+                )
+                .order_by(Offer.created_at.desc())
+                .limit(50)
             )
         ).all()
     return [_offer_view(o) for o in rows]
@@ -368,13 +447,16 @@ async def languages_of(db: Database, person_ids: list[int]) -> dict[int, str]:
         return {}
     async with db.sessions() as session:
         rows = (
-            await session.execute(select(Person.id, Person.language).where(
-                Person.id.in_(person_ids)))
+            await session.execute(
+                select(Person.id, Person.language).where(Person.id.in_(person_ids))
+            )
         ).all()
     return {int(i): str(lang) for i, lang in rows}
 
 
-async def person_of_engagement(db: Database, organisation_id: int, engagement_id: int) -> int | None:
+async def person_of_engagement(
+    db: Database, organisation_id: int, engagement_id: int
+) -> int | None:
     async with db.sessions() as session:
         row = (
             await session.execute(

@@ -71,7 +71,12 @@ class ReplyMail:
 
 
 async def send_to_volunteer(
-    db: Database, organisation_id: int, engagement_id: int, body: str, *, account_id: int | None,
+    db: Database,
+    organisation_id: int,
+    engagement_id: int,
+    body: str,
+    *,
+    account_id: int | None,
     now: datetime,
 ) -> Outgoing:
     """Store the organisation's message to the volunteer of an engagement."""
@@ -98,24 +103,42 @@ async def send_to_volunteer(
         assert person is not None
         identities = (
             await session.scalars(
-                select(Identity.key).where(Identity.person_id == person.id,
-                                           Identity.unreachable_at.is_(None))
+                select(Identity.key)
+                .where(Identity.person_id == person.id, Identity.unreachable_at.is_(None))
                 .order_by(Identity.id)
             )
         ).all()
         message = RelayMessage(
-            tenant_id=need.tenant_id, organisation_id=organisation_id, need_id=need.id,
-            engagement_id=engagement.id, person_id=person.id,
-            direction=RelayDirection.TO_VOLUNTEER, body=body, author_account_id=account_id,
+            tenant_id=need.tenant_id,
+            organisation_id=organisation_id,
+            need_id=need.id,
+            engagement_id=engagement.id,
+            person_id=person.id,
+            direction=RelayDirection.TO_VOLUNTEER,
+            body=body,
+            author_account_id=account_id,
             created_at=now,
         )
         session.add(message)
         await session.flush()
-        record(session, tenant_id=need.tenant_id,
-               actor=f"account:{account_id}" if account_id else "system",
-               action="message_relayed", subject=f"need:{need.id}", at=now)
-        return Outgoing(message.id, need.tenant_id, person.id, person.language, org_name,
-                        need.title, body, tuple(identities))
+        record(
+            session,
+            tenant_id=need.tenant_id,
+            actor=f"account:{account_id}" if account_id else "system",
+            action="message_relayed",
+            subject=f"need:{need.id}",
+            at=now,
+        )
+        return Outgoing(
+            message.id,
+            need.tenant_id,
+            person.id,
+            person.language,
+            org_name,
+            need.title,
+            body,
+            tuple(identities),
+        )
 
 
 async def mark_delivered(db: Database, message_id: int) -> None:
@@ -137,8 +160,10 @@ async def record_reply(
     async with db.transaction() as session:
         q = (
             select(RelayMessage)
-            .where(RelayMessage.person_id == person_id,
-                   RelayMessage.direction == RelayDirection.TO_VOLUNTEER)
+            .where(
+                RelayMessage.person_id == person_id,
+                RelayMessage.direction == RelayDirection.TO_VOLUNTEER,
+            )
             .order_by(RelayMessage.created_at.desc(), RelayMessage.id.desc())
             .limit(1)
         )
@@ -147,13 +172,27 @@ async def record_reply(
         last = await session.scalar(q)
         if last is None:
             return None
-        session.add(RelayMessage(
-            tenant_id=last.tenant_id, organisation_id=last.organisation_id, need_id=last.need_id,
-            engagement_id=last.engagement_id, person_id=person_id,
-            direction=RelayDirection.FROM_VOLUNTEER, body=body, delivered=True, created_at=now,
-        ))
-        record(session, tenant_id=last.tenant_id, actor=f"person:{person_id}",
-               action="message_reply", subject=f"organisation:{last.organisation_id}", at=now)
+        session.add(
+            RelayMessage(
+                tenant_id=last.tenant_id,
+                organisation_id=last.organisation_id,
+                need_id=last.need_id,
+                engagement_id=last.engagement_id,
+                person_id=person_id,
+                direction=RelayDirection.FROM_VOLUNTEER,
+                body=body,
+                delivered=True,
+                created_at=now,
+            )
+        )
+        record(
+            session,
+            tenant_id=last.tenant_id,
+            actor=f"person:{person_id}",
+            action="message_reply",
+            subject=f"organisation:{last.organisation_id}",
+            at=now,
+        )
         return last.organisation_id
 
 
@@ -170,8 +209,17 @@ async def inbox(db: Database, organisation_id: int, *, limit: int = 100) -> list
             )
         ).all()
     return [
-        InboxItem(m.id, m.direction, m.need_id, title, name or "", m.body, m.delivered,
-                  m.read_at is not None, m.created_at)
+        InboxItem(
+            m.id,
+            m.direction,
+            m.need_id,
+            title,
+            name or "",
+            m.body,
+            m.delivered,
+            m.read_at is not None,
+            m.created_at,
+        )
         for m, title, name in rows
     ]
 
@@ -180,9 +228,11 @@ async def mark_read(db: Database, organisation_id: int, now: datetime) -> None:
     async with db.transaction() as session:
         await session.execute(
             update(RelayMessage)
-            .where(RelayMessage.organisation_id == organisation_id,
-                   RelayMessage.direction == RelayDirection.FROM_VOLUNTEER,
-                   RelayMessage.read_at.is_(None))
+            .where(
+                RelayMessage.organisation_id == organisation_id,
+                RelayMessage.direction == RelayDirection.FROM_VOLUNTEER,
+                RelayMessage.read_at.is_(None),
+            )
             .values(read_at=now)
         )
 
@@ -193,11 +243,15 @@ async def unread_count(db: Database, organisation_id: int) -> int:
     async with db.sessions() as session:
         return int(
             await session.scalar(
-                select(func.count()).select_from(RelayMessage).where(
+                select(func.count())
+                .select_from(RelayMessage)
+                .where(
                     RelayMessage.organisation_id == organisation_id,
                     RelayMessage.direction == RelayDirection.FROM_VOLUNTEER,
-                    RelayMessage.read_at.is_(None))
-            ) or 0
+                    RelayMessage.read_at.is_(None),
+                )
+            )
+            or 0
         )
 
 
@@ -206,14 +260,22 @@ async def replies_to_email(db: Database, *, limit: int = 50) -> list[ReplyMail]:
     async with db.sessions() as session:
         rows = (
             await session.execute(
-                select(RelayMessage, Tenant.slug, Organisation.email, Organisation.name,
-                       Person.display_name, Need.title)
+                select(
+                    RelayMessage,
+                    Tenant.slug,
+                    Organisation.email,
+                    Organisation.name,
+                    Person.display_name,
+                    Need.title,
+                )
                 .join(Organisation, Organisation.id == RelayMessage.organisation_id)
                 .join(Tenant, Tenant.id == RelayMessage.tenant_id)
                 .outerjoin(Person, Person.id == RelayMessage.person_id)
                 .outerjoin(Need, Need.id == RelayMessage.need_id)
-                .where(RelayMessage.direction == RelayDirection.FROM_VOLUNTEER,
-                       RelayMessage.emailed_at.is_(None))
+                .where(
+                    RelayMessage.direction == RelayDirection.FROM_VOLUNTEER,
+                    RelayMessage.emailed_at.is_(None),
+                )
                 .order_by(RelayMessage.id)
                 .limit(limit)
             )

@@ -23,8 +23,12 @@ DISTRICT_KM = 3.0
 REMOTE = "remote"
 OTHER = "other"
 # Engagements that took a place (a declined or withdrawn one gave it back).
-_TOOK_PLACE = (EngagementStatus.INTERESTED, EngagementStatus.ACCEPTED, EngagementStatus.DONE,
-               EngagementStatus.NO_SHOW)
+_TOOK_PLACE = (
+    EngagementStatus.INTERESTED,
+    EngagementStatus.ACCEPTED,
+    EngagementStatus.DONE,
+    EngagementStatus.NO_SHOW,
+)
 _NOT_COUNTED = (NeedStatus.DRAFT, NeedStatus.REJECTED)
 
 
@@ -66,14 +70,14 @@ def week_start(at: datetime, tz: ZoneInfo) -> date:
     return local - timedelta(days=local.weekday())
 
 
-def district_of(lat: float | None, lon: float | None, remote: bool,
-                districts: Mapping[str, tuple[float, float]]) -> str:
+def district_of(
+    lat: float | None, lon: float | None, remote: bool, districts: Mapping[str, tuple[float, float]]
+) -> str:
     if remote:
         return REMOTE
     if lat is None or lon is None or not districts:
         return OTHER
-    name, (dlat, dlon) = min(districts.items(),
-                             key=lambda kv: distance_km((lat, lon), kv[1]))
+    name, (dlat, dlon) = min(districts.items(), key=lambda kv: distance_km((lat, lon), kv[1]))
     return name if distance_km((lat, lon), (dlat, dlon)) <= DISTRICT_KM else OTHER
 
 
@@ -89,23 +93,34 @@ def filled_at(need: Need, engagements: list[Engagement]) -> datetime | None:
 
 
 async def tenant_statistics(
-    db: Database, tenant_id: int, *, now: datetime, tz: ZoneInfo,
-    districts: Mapping[str, tuple[float, float]], weeks: int = 12,
+    db: Database,
+    tenant_id: int,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    districts: Mapping[str, tuple[float, float]],
+    weeks: int = 12,
 ) -> Statistics:
     first_week = week_start(now, tz) - timedelta(weeks=weeks - 1)
     since = datetime.combine(first_week, time(0), tz)
     async with db.sessions() as session:
         needs = (
             await session.scalars(
-                select(Need).where(Need.tenant_id == tenant_id, Need.created_at >= since,
-                                   Need.status.not_in(_NOT_COUNTED))
+                select(Need).where(
+                    Need.tenant_id == tenant_id,
+                    Need.created_at >= since,
+                    Need.status.not_in(_NOT_COUNTED),
+                )
             )
         ).all()
         engagements = (
             await session.scalars(
-                select(Engagement).join(Need, Need.id == Engagement.need_id).where(
+                select(Engagement)
+                .join(Need, Need.id == Engagement.need_id)
+                .where(
                     Need.tenant_id == tenant_id,
-                    (Engagement.created_at >= since) | (Need.created_at >= since))
+                    (Engagement.created_at >= since) | (Need.created_at >= since),
+                )
             )
         ).all()
     by_need: dict[int, list[Engagement]] = defaultdict(list)
@@ -125,8 +140,9 @@ async def tenant_statistics(
 
     for need in needs:
         district = district_of(need.lat, need.lon, need.remote, districts)
-        posted_w[week_start(need.created_at, tz)] = posted_w.get(
-            week_start(need.created_at, tz), 0) + 1
+        posted_w[week_start(need.created_at, tz)] = (
+            posted_w.get(week_start(need.created_at, tz), 0) + 1
+        )
         bump("category", need.category, 0)
         bump("district", district, 0)
         taken = filled_at(need, by_need.get(need.id, []))
@@ -163,8 +179,12 @@ async def tenant_statistics(
     posted_total = len(needs)
     return Statistics(
         weeks=tuple(WeekRow(w, posted_w[w], filled_w[w], signups_w[w]) for w in week_keys),
-        by_category=rows("category"), by_district=rows("district"), posted=posted_total,
-        filled=filled_total, signups=signups_total, active_volunteers=len(people),
+        by_category=rows("category"),
+        by_district=rows("district"),
+        posted=posted_total,
+        filled=filled_total,
+        signups=signups_total,
+        active_volunteers=len(people),
         fill_rate=filled_total / posted_total if posted_total else 0.0,
         median_hours_to_fill=stats.median(hours) if hours else None,
     )

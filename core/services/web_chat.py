@@ -42,23 +42,38 @@ async def append(
 ) -> None:
     async with db.transaction() as session:
         for line in lines:
-            session.add(WebChatLine(
-                identity=identity, tenant_slug=tenant_slug, from_bot=line.from_bot,
-                html=line.html, buttons=[{"label": lb, "payload": p} for lb, p in line.buttons],
-                request_location=line.request_location, created_at=now,
-                attachments=[{"filename": f, "mime_type": m,
-                              "content_b64": base64.b64encode(c).decode("ascii")}
-                             for f, m, c in line.attachments],
-            ))
+            session.add(
+                WebChatLine(
+                    identity=identity,
+                    tenant_slug=tenant_slug,
+                    from_bot=line.from_bot,
+                    html=line.html,
+                    buttons=[{"label": lb, "payload": p} for lb, p in line.buttons],
+                    request_location=line.request_location,
+                    created_at=now,
+                    attachments=[
+                        {
+                            "filename": f,
+                            "mime_type": m,
+                            "content_b64": base64.b64encode(c).decode("ascii"),
+                        }
+                        for f, m, c in line.attachments
+                    ],
+                )
+            )
         await session.flush()
         keep_from = await session.scalar(
-            select(WebChatLine.id).where(WebChatLine.identity == identity)
-            .order_by(WebChatLine.id.desc()).offset(KEEP - 1).limit(1)
+            select(WebChatLine.id)
+            .where(WebChatLine.identity == identity)
+            .order_by(WebChatLine.id.desc())
+            .offset(KEEP - 1)
+            .limit(1)
         )
         if keep_from is not None:
             await session.execute(
-                delete(WebChatLine).where(WebChatLine.identity == identity,
-                                          WebChatLine.id < keep_from)
+                delete(WebChatLine).where(
+                    WebChatLine.identity == identity, WebChatLine.id < keep_from
+                )
             )
 
 
@@ -70,13 +85,24 @@ async def transcript(db: Database, identity: str, *, limit: int = 30) -> list[Li
     async with db.sessions() as session:
         rows = (
             await session.scalars(
-                select(WebChatLine).where(WebChatLine.identity == identity)
-                .order_by(WebChatLine.id.desc()).limit(limit)
+                select(WebChatLine)
+                .where(WebChatLine.identity == identity)
+                .order_by(WebChatLine.id.desc())
+                .limit(limit)
             )
         ).all()
-    return [Line(r.id, r.from_bot, r.html, _buttons(r.buttons), r.request_location, r.created_at,
-                 tuple((i, str(a["filename"])) for i, a in enumerate(r.attachments or [])))
-            for r in reversed(rows)]
+    return [
+        Line(
+            r.id,
+            r.from_bot,
+            r.html,
+            _buttons(r.buttons),
+            r.request_location,
+            r.created_at,
+            tuple((i, str(a["filename"])) for i, a in enumerate(r.attachments or [])),
+        )
+        for r in reversed(rows)
+    ]
 
 
 async def attachment(
@@ -88,8 +114,7 @@ async def attachment(
     if row is None or row.identity != identity or not 0 <= index < len(row.attachments or []):
         return None
     item = row.attachments[index]
-    return (str(item["filename"]), str(item["mime_type"]),
-            base64.b64decode(item["content_b64"]))
+    return (str(item["filename"]), str(item["mime_type"]), base64.b64decode(item["content_b64"]))
 
 
 async def forget(db: Database, identity: str) -> None:

@@ -50,11 +50,13 @@ def _ip(request: Request) -> str:
 async def _limit(request: Request, kind: str, email: str, per_email: int, per_ip: int) -> None:
     app = web(request).app
     now = app.now()
-    await accounts.hit(app.db, accounts.limit_key(f"{kind}-ip", _ip(request)), limit=per_ip,
-                       window=WINDOW, now=now)
+    await accounts.hit(
+        app.db, accounts.limit_key(f"{kind}-ip", _ip(request)), limit=per_ip, window=WINDOW, now=now
+    )
     if email:
-        await accounts.hit(app.db, accounts.limit_key(kind, email), limit=per_email,
-                           window=WINDOW, now=now)
+        await accounts.hit(
+            app.db, accounts.limit_key(kind, email), limit=per_email, window=WINDOW, now=now
+        )
 
 
 async def _send_link(request: Request, purpose: Purpose, account_id: int, email: str) -> None:
@@ -66,14 +68,17 @@ async def _send_link(request: Request, purpose: Purpose, account_id: int, email:
     t = texts(request, tenant)
     fingerprint = "" if purpose == Purpose.VERIFY else info.password_fingerprint
     token = state.tokens.make(purpose, account_id, fingerprint)
-    path = {Purpose.VERIFY: "verify", Purpose.LOGIN: "login/link",
-            Purpose.RESET: "reset"}[purpose]
+    path = {Purpose.VERIFY: "verify", Purpose.LOGIN: "login/link", Purpose.RESET: "reset"}[purpose]
     link = f"{state.config.public_url}/t/{tenant.slug}/{path}/{token}"
     mail = Mail(
         to=email,
         subject=t(f"mail.{purpose.value}.subject", site=tenant.branding.bot_name),
-        body=t(f"mail.{purpose.value}.body", name=info.display_name, link=link,
-               site=tenant.branding.bot_name),
+        body=t(
+            f"mail.{purpose.value}.body",
+            name=info.display_name,
+            link=link,
+            site=tenant.branding.bot_name,
+        ),
     )
     await state.mailer.send(mail, state.app.now())
 
@@ -88,17 +93,27 @@ def _kinds(request: Request) -> list[tuple[str, str]]:
 
 async def signup_page(request: Request) -> Response:
     tenant = tenant_of(request)
-    return await render(request, "signup.html", {"form": FormState(), "kinds": _kinds(request)},
-                        tenant=tenant, title_key="signup.title")
+    return await render(
+        request,
+        "signup.html",
+        {"form": FormState(), "kinds": _kinds(request)},
+        tenant=tenant,
+        title_key="signup.title",
+    )
 
 
 async def signup_submit(request: Request) -> Response:
     tenant = tenant_of(request)
     form = await checked_form(request)
     state = form_state(form, SIGNUP_FIELDS)
-    data = SignupInput(tenant.slug, state.get("organisation"), state.get("kind"),
-                       state.get("contact_name"), state.get("email"),
-                       str(form.get("password") or ""))
+    data = SignupInput(
+        tenant.slug,
+        state.get("organisation"),
+        state.get("kind"),
+        state.get("contact_name"),
+        state.get("email"),
+        str(form.get("password") or ""),
+    )
     state.errors.update(accounts.validate_signup(data))
     state.values.pop("password", None)  # never sent back into the page
     if not state.errors:
@@ -112,14 +127,24 @@ async def signup_submit(request: Request) -> Response:
         else:
             await _send_link(request, Purpose.VERIFY, account_id, data.email)
             return redirect(f"/t/{tenant.slug}/signup/sent")
-    return await render(request, "signup.html", {"form": state, "kinds": _kinds(request)},
-                        tenant=tenant, status=400, title_key="signup.title")
+    return await render(
+        request,
+        "signup.html",
+        {"form": state, "kinds": _kinds(request)},
+        tenant=tenant,
+        status=400,
+        title_key="signup.title",
+    )
 
 
 async def signup_sent(request: Request) -> Response:
-    return await render(request, "message.html", {"heading": "signup.sent_title",
-                                                  "body": "signup.sent_body"},
-                        tenant=tenant_of(request), title_key="signup.sent_title")
+    return await render(
+        request,
+        "message.html",
+        {"heading": "signup.sent_title", "body": "signup.sent_body"},
+        tenant=tenant_of(request),
+        title_key="signup.sent_title",
+    )
 
 
 async def verify(request: Request) -> Response:
@@ -128,14 +153,25 @@ async def verify(request: Request) -> Response:
     try:
         data = state.tokens.read(Purpose.VERIFY, request.path_params["token"])
     except BadToken as exc:
-        return await render(request, "message.html", {
-            "heading": "verify.failed_title",
-            "body": "verify.expired" if exc.expired else "verify.invalid",
-            "link": (f"/t/{tenant.slug}/login", "login.title")}, tenant=tenant, status=400)
+        return await render(
+            request,
+            "message.html",
+            {
+                "heading": "verify.failed_title",
+                "body": "verify.expired" if exc.expired else "verify.invalid",
+                "link": (f"/t/{tenant.slug}/login", "login.title"),
+            },
+            tenant=tenant,
+            status=400,
+        )
     if not await accounts.mark_verified(state.app.db, data.account_id, state.app.now()):
-        return await render(request, "message.html", {"heading": "verify.failed_title",
-                                                      "body": "verify.invalid"},
-                            tenant=tenant, status=400)
+        return await render(
+            request,
+            "message.html",
+            {"heading": "verify.failed_title", "body": "verify.invalid"},
+            tenant=tenant,
+            status=400,
+        )
     info = await accounts.account_info(state.app.db, data.account_id)
     assert info is not None
     sign_in(request, info)
@@ -148,9 +184,16 @@ async def verify(request: Request) -> Response:
 
 async def login_page(request: Request) -> Response:
     tenant = tenant_of(request)
-    return await render(request, "login.html", {
-        "form": FormState(), "next": safe_next(request.query_params.get("next"), tenant.slug),
-    }, tenant=tenant, title_key="login.title")
+    return await render(
+        request,
+        "login.html",
+        {
+            "form": FormState(),
+            "next": safe_next(request.query_params.get("next"), tenant.slug),
+        },
+        tenant=tenant,
+        title_key="login.title",
+    )
 
 
 async def login_submit(request: Request) -> Response:
@@ -179,8 +222,9 @@ async def login_submit(request: Request) -> Response:
             found = await accounts.account_id_for_email(app.db, state.get("email"))
             if found is not None:
                 try:
-                    await _limit(request, "links", state.get("email"), LINKS_PER_EMAIL,
-                                 LINKS_PER_IP)
+                    await _limit(
+                        request, "links", state.get("email"), LINKS_PER_EMAIL, LINKS_PER_IP
+                    )
                     await _send_link(request, Purpose.VERIFY, found, state.get("email"))
                 except RateLimited:
                     pass
@@ -192,8 +236,14 @@ async def login_submit(request: Request) -> Response:
             if next_path == f"/t/{tenant.slug}/":
                 next_path = _home_of(info, app.tenant_ids[tenant.slug], tenant.slug)
             return redirect(next_path)
-    return await render(request, "login.html", {"form": state, "next": next_path},
-                        tenant=tenant, status=status, title_key="login.title")
+    return await render(
+        request,
+        "login.html",
+        {"form": state, "next": next_path},
+        tenant=tenant,
+        status=status,
+        title_key="login.title",
+    )
 
 
 def _home_of(info: accounts.AccountInfo, tid: int, slug: str) -> str:
@@ -214,8 +264,13 @@ def _link_kind(request: Request) -> str:
 async def link_request_page(request: Request) -> Response:
     tenant = tenant_of(request)
     kind = _link_kind(request)
-    return await render(request, "link_request.html", {"form": FormState(), "kind": kind},
-                        tenant=tenant, title_key=f"{kind}_link.title")
+    return await render(
+        request,
+        "link_request.html",
+        {"form": FormState(), "kind": kind},
+        tenant=tenant,
+        title_key=f"{kind}_link.title",
+    )
 
 
 async def link_request_submit(request: Request) -> Response:
@@ -227,21 +282,37 @@ async def link_request_submit(request: Request) -> Response:
     state = form_state(form, ("email",))
     if not accounts.EMAIL.match(state.get("email")):
         state.errors["email"] = "email"
-        return await render(request, "link_request.html", {"form": state, "kind": kind},
-                            tenant=tenant, status=400, title_key=f"{kind}_link.title")
+        return await render(
+            request,
+            "link_request.html",
+            {"form": state, "kind": kind},
+            tenant=tenant,
+            status=400,
+            title_key=f"{kind}_link.title",
+        )
     try:
         await _limit(request, "links", state.get("email"), LINKS_PER_EMAIL, LINKS_PER_IP)
     except RateLimited:
         state.errors["form"] = "rate_limited"
-        return await render(request, "link_request.html", {"form": state, "kind": kind},
-                            tenant=tenant, status=429, title_key=f"{kind}_link.title")
+        return await render(
+            request,
+            "link_request.html",
+            {"form": state, "kind": kind},
+            tenant=tenant,
+            status=429,
+            title_key=f"{kind}_link.title",
+        )
     found = await accounts.account_id_for_email(web(request).app.db, state.get("email"))
     if found is not None:
         purpose = Purpose.LOGIN if kind == "login" else Purpose.RESET
         await _send_link(request, purpose, found, state.get("email"))
-    return await render(request, "message.html", {"heading": "link_sent.title",
-                                                  "body": "link_sent.body"},
-                        tenant=tenant, title_key="link_sent.title")
+    return await render(
+        request,
+        "message.html",
+        {"heading": "link_sent.title", "body": "link_sent.body"},
+        tenant=tenant,
+        title_key="link_sent.title",
+    )
 
 
 async def _read_link(request: Request, purpose: Purpose) -> accounts.AccountInfo | Response:
@@ -250,17 +321,30 @@ async def _read_link(request: Request, purpose: Purpose) -> accounts.AccountInfo
     try:
         data = state.tokens.read(purpose, request.path_params["token"])
     except BadToken as exc:
-        return await render(request, "message.html", {
-            "heading": "link_failed.title",
-            "body": "link_failed.expired" if exc.expired else "link_failed.invalid",
-            "link": (f"/t/{tenant.slug}/links/{purpose.value}", "link_failed.again")},
-            tenant=tenant, status=400)
+        return await render(
+            request,
+            "message.html",
+            {
+                "heading": "link_failed.title",
+                "body": "link_failed.expired" if exc.expired else "link_failed.invalid",
+                "link": (f"/t/{tenant.slug}/links/{purpose.value}", "link_failed.again"),
+            },
+            tenant=tenant,
+            status=400,
+        )
     info = await accounts.account_info(state.app.db, data.account_id)
     if info is None or info.password_fingerprint != data.fingerprint:
-        return await render(request, "message.html", {
-            "heading": "link_failed.title", "body": "link_failed.used",
-            "link": (f"/t/{tenant.slug}/links/{purpose.value}", "link_failed.again")},
-            tenant=tenant, status=400)
+        return await render(
+            request,
+            "message.html",
+            {
+                "heading": "link_failed.title",
+                "body": "link_failed.used",
+                "link": (f"/t/{tenant.slug}/links/{purpose.value}", "link_failed.again"),
+            },
+            tenant=tenant,
+            status=400,
+        )
     return info
 
 
@@ -272,8 +356,9 @@ async def login_link(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     if request.method == "GET":
-        return await render(request, "link_confirm.html", {"kind": "login"}, tenant=tenant,
-                            title_key="login.title")
+        return await render(
+            request, "link_confirm.html", {"kind": "login"}, tenant=tenant, title_key="login.title"
+        )
     await checked_form(request)
     if not found.verified:
         await accounts.mark_verified(web(request).app.db, found.id, web(request).app.now())
@@ -297,14 +382,21 @@ async def reset(request: Request) -> Response:
         elif password != str(form.get("password2") or ""):
             state.errors["password2"] = "password_mismatch"
         else:
-            await accounts.set_password(web(request).app.db, found.id, password,
-                                        web(request).app.now())
+            await accounts.set_password(
+                web(request).app.db, found.id, password, web(request).app.now()
+            )
             info = await accounts.account_info(web(request).app.db, found.id)
             assert info is not None
             sign_in(request, info)
             return redirect(_home_of(info, tenant_id(request, tenant), tenant.slug))
-    return await render(request, "reset.html", {"form": state}, tenant=tenant,
-                        status=400 if state.errors else 200, title_key="reset.title")
+    return await render(
+        request,
+        "reset.html",
+        {"form": state},
+        tenant=tenant,
+        status=400 if state.errors else 200,
+        title_key="reset.title",
+    )
 
 
 async def logout(request: Request) -> Response:

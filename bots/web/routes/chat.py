@@ -51,9 +51,15 @@ async def _exchange(request: Request, incoming: Incoming, said: str | None) -> N
     lines = [NewLine(from_bot=False, html=said)] if said else []
     for reply in replies:
         line = reply_line(reply)
-        lines.append(NewLine(line.from_bot, line.html, line.buttons, line.request_location,
-                             tuple((a.filename, a.mime_type, a.content)
-                                   for a in reply.attachments)))
+        lines.append(
+            NewLine(
+                line.from_bot,
+                line.html,
+                line.buttons,
+                line.request_location,
+                tuple((a.filename, a.mime_type, a.content) for a in reply.attachments),
+            )
+        )
     await web_chat.append(app.db, incoming.identity, incoming.tenant, lines, app.now())
 
 
@@ -67,9 +73,18 @@ async def chat_page(request: Request) -> Response:
     if not lines or start:
         # Opening the chat is like opening a bot in a messenger: it says hello
         # (and, with a start argument, shows that need).
-        await _exchange(request, Incoming(identity=identity, tenant=tenant.slug,
-                                          command="start", args=start,
-                                          language_hint=t.lang, now=app.now()), None)
+        await _exchange(
+            request,
+            Incoming(
+                identity=identity,
+                tenant=tenant.slug,
+                command="start",
+                args=start,
+                language_hint=t.lang,
+                now=app.now(),
+            ),
+            None,
+        )
         if start:
             return redirect(_chat_path(request) + "#latest")
         lines = await web_chat.transcript(app.db, identity)
@@ -82,17 +97,29 @@ async def chat_page(request: Request) -> Response:
         turn.append(line)
     buttons = next((list(line.buttons) for line in turn if line.buttons), [])
     wants_location = any(line.request_location for line in turn)
-    return await render(request, "embed_chat.html" if _embedded(request) else "chat.html", {
-        "lines": [
-            {"id": line.id, "from_bot": line.from_bot, "html": line.html,
-             "files": [(f"{_chat_path(request)}/files/{line.id}/{i}", name)
-                       for i, name in line.attachments]}
-            for line in lines
-        ],
-        "buttons": buttons,
-        "request_location": wants_location,
-        "action": _chat_path(request),
-    }, tenant=tenant, title_key="chat.title")
+    return await render(
+        request,
+        "embed_chat.html" if _embedded(request) else "chat.html",
+        {
+            "lines": [
+                {
+                    "id": line.id,
+                    "from_bot": line.from_bot,
+                    "html": line.html,
+                    "files": [
+                        (f"{_chat_path(request)}/files/{line.id}/{i}", name)
+                        for i, name in line.attachments
+                    ],
+                }
+                for line in lines
+            ],
+            "buttons": buttons,
+            "request_location": wants_location,
+            "action": _chat_path(request),
+        },
+        tenant=tenant,
+        title_key="chat.title",
+    )
 
 
 async def chat_post(request: Request) -> Response:
@@ -104,8 +131,7 @@ async def chat_post(request: Request) -> Response:
     text = str(form.get("text") or "").strip()[:MAX_TEXT]
     button = str(form.get("button") or "")
     lat, lon = str(form.get("lat") or ""), str(form.get("lon") or "")
-    base = {"identity": identity, "tenant": tenant.slug, "language_hint": t.lang,
-            "now": app.now()}
+    base = {"identity": identity, "tenant": tenant.slug, "language_hint": t.lang, "now": app.now()}
     if button:
         label = await _label_of(request, identity, button)
         await _exchange(request, Incoming(button=button[:200], **base), escape(label))
@@ -116,7 +142,9 @@ async def chat_post(request: Request) -> Response:
             return redirect(_chat_path(request) + "#latest")
         if not (-90 <= location.lat <= 90 and -180 <= location.lon <= 180):
             return redirect(_chat_path(request) + "#latest")
-        await _exchange(request, Incoming(location=location, **base), escape(t("chat.location_sent")))
+        await _exchange(
+            request, Incoming(location=location, **base), escape(t("chat.location_sent"))
+        )
     elif text:
         if text.startswith("/") and len(text) > 1:
             name, _, args = text[1:].partition(" ")
@@ -137,15 +165,19 @@ async def _label_of(request: Request, identity: str, payload: str) -> str:
 
 
 async def chat_file(request: Request) -> Response:
-    found = await web_chat.attachment(web(request).app.db, _identity(request),
-                                      int(request.path_params["line_id"]),
-                                      int(request.path_params["index"]))
+    found = await web_chat.attachment(
+        web(request).app.db,
+        _identity(request),
+        int(request.path_params["line_id"]),
+        int(request.path_params["index"]),
+    )
     if found is None:
         raise HTTPException(status_code=404)
     filename, mime, content = found
     safe = "".join(c for c in filename if c.isalnum() or c in "-_.") or "file"
-    return Response(content, media_type=mime,
-                    headers={"content-disposition": f'attachment; filename="{safe}"'})
+    return Response(
+        content, media_type=mime, headers={"content-disposition": f'attachment; filename="{safe}"'}
+    )
 
 
 async def chat_reset(request: Request) -> Response:

@@ -28,19 +28,32 @@ async def queue(request: Request) -> Response:
     app = web(request).app
     t = texts(request, editor.tenant)
     items = await moderation.queue(app.db, editor.tenant_id)
-    return await render(request, "editor/queue.html", {
-        "items": [
-            {"id": i.id, "title": i.title, "description": i.description,
-             "category": app.taxonomy.label(i.category, t.lang), "organisation": i.organisation,
-             "verified": i.organisation_verified,
-             "place": t("need.remote") if i.remote else (i.place_label or ""),
-             "when": t.when(i.starts_at) if i.starts_at else t("need.recurring"),
-             "posted": t.when(i.created_at)}
-            for i in items
-        ],
-        "notice": request.query_params.get("notice", ""),
-        "errors": {}, "reason_for": None, "reason": "",
-    }, tenant=editor.tenant, title_key="editor.queue_title")
+    return await render(
+        request,
+        "editor/queue.html",
+        {
+            "items": [
+                {
+                    "id": i.id,
+                    "title": i.title,
+                    "description": i.description,
+                    "category": app.taxonomy.label(i.category, t.lang),
+                    "organisation": i.organisation,
+                    "verified": i.organisation_verified,
+                    "place": t("need.remote") if i.remote else (i.place_label or ""),
+                    "when": t.when(i.starts_at) if i.starts_at else t("need.recurring"),
+                    "posted": t.when(i.created_at),
+                }
+                for i in items
+            ],
+            "notice": request.query_params.get("notice", ""),
+            "errors": {},
+            "reason_for": None,
+            "reason": "",
+        },
+        tenant=editor.tenant,
+        title_key="editor.queue_title",
+    )
 
 
 async def review(request: Request) -> Response:
@@ -53,35 +66,59 @@ async def review(request: Request) -> Response:
     approve = request.path_params["action"] == "approve"
     reason = str(form.get("reason") or "")
     try:
-        await moderation.review(app.db, editor.tenant_id, need_id, approve=approve,
-                                reason=reason, actor=editor.actor, now=app.now())
+        await moderation.review(
+            app.db,
+            editor.tenant_id,
+            need_id,
+            approve=approve,
+            reason=reason,
+            actor=editor.actor,
+            now=app.now(),
+        )
     except (NotAllowed, UnknownNeed) as exc:
         raise HTTPException(status_code=403) from exc
     except InvalidValue as exc:
         if exc.params.get("field") == "reason":
             return await _queue_with_error(request, editor, need_id, reason)
         return redirect(f"/t/{editor.tenant.slug}/editor/?notice=not_possible")
-    return redirect(f"/t/{editor.tenant.slug}/editor/?notice={'approved' if approve else 'rejected'}")
+    return redirect(
+        f"/t/{editor.tenant.slug}/editor/?notice={'approved' if approve else 'rejected'}"
+    )
 
 
-async def _queue_with_error(request: Request, editor: Editor, need_id: int, reason: str
-                            ) -> Response:
+async def _queue_with_error(
+    request: Request, editor: Editor, need_id: int, reason: str
+) -> Response:
     app = web(request).app
     t = texts(request, editor.tenant)
     items = await moderation.queue(app.db, editor.tenant_id)
-    return await render(request, "editor/queue.html", {
-        "items": [
-            {"id": i.id, "title": i.title, "description": i.description,
-             "category": app.taxonomy.label(i.category, t.lang), "organisation": i.organisation,
-             "verified": i.organisation_verified,
-             "place": t("need.remote") if i.remote else (i.place_label or ""),
-             "when": t.when(i.starts_at) if i.starts_at else t("need.recurring"),
-             "posted": t.when(i.created_at)}
-            for i in items
-        ],
-        "notice": "", "errors": {"reason": "reason_required"}, "reason_for": need_id,
-        "reason": reason,
-    }, tenant=editor.tenant, status=400, title_key="editor.queue_title")
+    return await render(
+        request,
+        "editor/queue.html",
+        {
+            "items": [
+                {
+                    "id": i.id,
+                    "title": i.title,
+                    "description": i.description,
+                    "category": app.taxonomy.label(i.category, t.lang),
+                    "organisation": i.organisation,
+                    "verified": i.organisation_verified,
+                    "place": t("need.remote") if i.remote else (i.place_label or ""),
+                    "when": t.when(i.starts_at) if i.starts_at else t("need.recurring"),
+                    "posted": t.when(i.created_at),
+                }
+                for i in items
+            ],
+            "notice": "",
+            "errors": {"reason": "reason_required"},
+            "reason_for": need_id,
+            "reason": reason,
+        },
+        tenant=editor.tenant,
+        status=400,
+        title_key="editor.queue_title",
+    )
 
 
 async def organisations(request: Request) -> Response:
@@ -91,20 +128,38 @@ async def organisations(request: Request) -> Response:
     if request.method == "POST":
         form = await checked_form(request)
         try:
-            await moderation.set_verified(app.db, editor.tenant_id, int(str(form.get("id"))),
-                                          form.get("verified") == "1", actor=editor.actor,
-                                          now=app.now())
+            await moderation.set_verified(
+                app.db,
+                editor.tenant_id,
+                int(str(form.get("id"))),
+                form.get("verified") == "1",
+                actor=editor.actor,
+                now=app.now(),
+            )
         except (NotAllowed, ValueError) as exc:
             raise HTTPException(status_code=403) from exc
         return redirect(f"/t/{editor.tenant.slug}/editor/organisations")
     rows = await moderation.organisations(app.db, editor.tenant_id)
-    return await render(request, "editor/organisations.html", {
-        "organisations": [
-            {"id": o.id, "name": o.name, "kind": t(f"kind.{o.kind}"),
-             "contact": o.contact_name or "", "email": o.email or "", "verified": o.verified,
-             "since": t.day(o.created_at)}
-            for o in rows
-        ]}, tenant=editor.tenant, title_key="editor.organisations_title")
+    return await render(
+        request,
+        "editor/organisations.html",
+        {
+            "organisations": [
+                {
+                    "id": o.id,
+                    "name": o.name,
+                    "kind": t(f"kind.{o.kind}"),
+                    "contact": o.contact_name or "",
+                    "email": o.email or "",
+                    "verified": o.verified,
+                    "since": t.day(o.created_at),
+                }
+                for o in rows
+            ]
+        },
+        tenant=editor.tenant,
+        title_key="editor.organisations_title",
+    )
 
 
 async def content(request: Request) -> Response:
@@ -115,23 +170,44 @@ async def content(request: Request) -> Response:
         form = await checked_form(request)
         try:
             await moderation.set_hidden(
-                app.db, editor.tenant_id, str(form.get("kind")), int(str(form.get("id"))),
-                form.get("hidden") == "1", actor=editor.actor, now=app.now(),
-                reason=str(form.get("reason") or ""))
+                app.db,
+                editor.tenant_id,
+                str(form.get("kind")),
+                int(str(form.get("id"))),
+                form.get("hidden") == "1",
+                actor=editor.actor,
+                now=app.now(),
+                reason=str(form.get("reason") or ""),
+            )
         except (NotAllowed, ValueError) as exc:
             raise HTTPException(status_code=403) from exc
         except DomainError:
             pass
         return redirect(f"/t/{editor.tenant.slug}/editor/content")
     rows = await moderation.content(app.db, editor.tenant_id)
-    return await render(request, "editor/content.html", {
-        "rows": [
-            {"kind": r.kind, "kind_label": t(f"content.kind_{r.kind}"), "id": r.id,
-             "title": r.title, "organisation": r.organisation, "hidden": r.hidden,
-             "status": t(f"status.{r.status}") if r.kind == "need" else t(f"content.{r.status}"),
-             "url": f"/t/{editor.tenant.slug}/needs/{r.id}" if r.kind == "need" else ""}
-            for r in rows
-        ]}, tenant=editor.tenant, title_key="editor.content_title")
+    return await render(
+        request,
+        "editor/content.html",
+        {
+            "rows": [
+                {
+                    "kind": r.kind,
+                    "kind_label": t(f"content.kind_{r.kind}"),
+                    "id": r.id,
+                    "title": r.title,
+                    "organisation": r.organisation,
+                    "hidden": r.hidden,
+                    "status": t(f"status.{r.status}")
+                    if r.kind == "need"
+                    else t(f"content.{r.status}"),
+                    "url": f"/t/{editor.tenant.slug}/needs/{r.id}" if r.kind == "need" else "",
+                }
+                for r in rows
+            ]
+        },
+        tenant=editor.tenant,
+        title_key="editor.content_title",
+    )
 
 
 def _bot_texts(lang: str) -> dict[str, Any]:
@@ -174,10 +250,13 @@ async def bot_texts(request: Request) -> Response:
             kept[key] = value
             status = 400
         else:
-            await moderation.set_text(app.db, editor.tenant_id, lang, key, value,
-                                      actor=editor.actor, now=app.now())
-            return redirect(f"/t/{editor.tenant.slug}/editor/texts?in={lang}&q="
-                            f"{request.query_params.get('q', '')}&saved={key}")
+            await moderation.set_text(
+                app.db, editor.tenant_id, lang, key, value, actor=editor.actor, now=app.now()
+            )
+            return redirect(
+                f"/t/{editor.tenant.slug}/editor/texts?in={lang}&q="
+                f"{request.query_params.get('q', '')}&saved={key}"
+            )
     query = request.query_params.get("q", "").strip().lower()
     overrides = await moderation.text_overrides(app.db, editor.tenant_id, lang)
     rows = []
@@ -189,17 +268,33 @@ async def bot_texts(request: Request) -> Response:
             continue
         from dialogue.texts import placeholders
 
-        rows.append({"key": key, "default": default,
-                     "value": kept.get(key, overrides.get(key, "")),
-                     "overridden": key in overrides, "error": errors.get(key, ""),
-                     "placeholders": ", ".join("{" + p + "}" for p in sorted(placeholders(default)))})
+        rows.append(
+            {
+                "key": key,
+                "default": default,
+                "value": kept.get(key, overrides.get(key, "")),
+                "overridden": key in overrides,
+                "error": errors.get(key, ""),
+                "placeholders": ", ".join("{" + p + "}" for p in sorted(placeholders(default))),
+            }
+        )
         if len(rows) >= 50:
             break
-    return await render(request, "editor/texts.html", {
-        "rows": rows, "q": request.query_params.get("q", ""), "in": lang,
-        "languages": [(code, t(f"language.{code}")) for code in editor.tenant.languages],
-        "saved": request.query_params.get("saved", ""), "has_texts": bool(defaults),
-    }, tenant=editor.tenant, status=status, title_key="editor.texts_title")
+    return await render(
+        request,
+        "editor/texts.html",
+        {
+            "rows": rows,
+            "q": request.query_params.get("q", ""),
+            "in": lang,
+            "languages": [(code, t(f"language.{code}")) for code in editor.tenant.languages],
+            "saved": request.query_params.get("saved", ""),
+            "has_texts": bool(defaults),
+        },
+        tenant=editor.tenant,
+        status=status,
+        title_key="editor.texts_title",
+    )
 
 
 async def audit(request: Request) -> Response:
@@ -207,20 +302,37 @@ async def audit(request: Request) -> Response:
     app = web(request).app
     t = texts(request, editor.tenant)
     rows = await moderation.audit_log(app.db, editor.tenant_id)
-    return await render(request, "editor/audit.html", {
-        "rows": [{"when": t.when(r.at), "actor": r.actor,
-                  "action": t(f"audit.{r.action}") if t.has(f"audit.{r.action}") else r.action,
-                  "subject": r.subject, "reason": str(r.data.get("reason") or "")}
-                 for r in rows]}, tenant=editor.tenant, title_key="editor.audit_title")
+    return await render(
+        request,
+        "editor/audit.html",
+        {
+            "rows": [
+                {
+                    "when": t.when(r.at),
+                    "actor": r.actor,
+                    "action": t(f"audit.{r.action}") if t.has(f"audit.{r.action}") else r.action,
+                    "subject": r.subject,
+                    "reason": str(r.data.get("reason") or ""),
+                }
+                for r in rows
+            ]
+        },
+        tenant=editor.tenant,
+        title_key="editor.audit_title",
+    )
 
 
 async def _statistics(request: Request, editor: Editor) -> Statistics:
     app = web(request).app
     weeks = request.query_params.get("weeks", "12")
     return await tenant_statistics(
-        app.db, editor.tenant_id, now=app.now(), tz=ZoneInfo(editor.tenant.timezone),
-        districts=editor.tenant.districts, weeks=int(weeks) if weeks in ("4", "12", "26", "52")
-        else 12)
+        app.db,
+        editor.tenant_id,
+        now=app.now(),
+        tz=ZoneInfo(editor.tenant.timezone),
+        districts=editor.tenant.districts,
+        weeks=int(weeks) if weeks in ("4", "12", "26", "52") else 12,
+    )
 
 
 def _group_label(t: WebTexts, request: Request, key: str, kind: str) -> str:
@@ -236,38 +348,78 @@ async def statistics(request: Request) -> Response:
     t = texts(request, editor.tenant)
     s = await _statistics(request, editor)
     legend = (t("stats.posted"), t("stats.filled"), t("stats.signups"))
-    weekly = grouped_bars(t("stats.per_week"),
-                          [(t.day(w.week_start), (w.posted, w.filled, w.signups)) for w in s.weeks],
-                          legend)
+    weekly = grouped_bars(
+        t("stats.per_week"),
+        [(t.day(w.week_start), (w.posted, w.filled, w.signups)) for w in s.weeks],
+        legend,
+    )
     by_category = grouped_bars(
         t("stats.by_category"),
-        [(_group_label(t, request, g.key, "category"), (g.posted, g.filled, g.signups))
-         for g in s.by_category[:10]], legend)
+        [
+            (_group_label(t, request, g.key, "category"), (g.posted, g.filled, g.signups))
+            for g in s.by_category[:10]
+        ],
+        legend,
+    )
     by_district = grouped_bars(
         t("stats.by_district"),
-        [(_group_label(t, request, g.key, "district"), (g.posted, g.filled, g.signups))
-         for g in s.by_district[:10]], legend)
-    return await render(request, "editor/stats.html", {
-        "figures": [
-            (t("stats.posted"), t.number(s.posted)), (t("stats.filled"), t.number(s.filled)),
-            (t("stats.signups"), t.number(s.signups)),
-            (t("stats.active_volunteers"), t.number(s.active_volunteers)),
-            (t("stats.fill_rate"), t.percent(s.fill_rate)),
-            (t("stats.median_to_fill"),
-             t("stats.hours", hours=t.number(s.median_hours_to_fill))
-             if s.median_hours_to_fill is not None else "–"),
+        [
+            (_group_label(t, request, g.key, "district"), (g.posted, g.filled, g.signups))
+            for g in s.by_district[:10]
         ],
-        "charts": [weekly, by_category, by_district],
-        "tables": [
-            (t("stats.by_category"),
-             [(_group_label(t, request, g.key, "category"), g.posted, g.filled, g.signups,
-               t.percent(g.fill_rate)) for g in s.by_category]),
-            (t("stats.by_district"),
-             [(_group_label(t, request, g.key, "district"), g.posted, g.filled, g.signups,
-               t.percent(g.fill_rate)) for g in s.by_district]),
-        ],
-        "weeks": request.query_params.get("weeks", "12"),
-    }, tenant=editor.tenant, title_key="editor.stats_title")
+        legend,
+    )
+    return await render(
+        request,
+        "editor/stats.html",
+        {
+            "figures": [
+                (t("stats.posted"), t.number(s.posted)),
+                (t("stats.filled"), t.number(s.filled)),
+                (t("stats.signups"), t.number(s.signups)),
+                (t("stats.active_volunteers"), t.number(s.active_volunteers)),
+                (t("stats.fill_rate"), t.percent(s.fill_rate)),
+                (
+                    t("stats.median_to_fill"),
+                    t("stats.hours", hours=t.number(s.median_hours_to_fill))
+                    if s.median_hours_to_fill is not None
+                    else "–",
+                ),
+            ],
+            "charts": [weekly, by_category, by_district],
+            "tables": [
+                (
+                    t("stats.by_category"),
+                    [
+                        (
+                            _group_label(t, request, g.key, "category"),
+                            g.posted,
+                            g.filled,
+                            g.signups,
+                            t.percent(g.fill_rate),
+                        )
+                        for g in s.by_category
+                    ],
+                ),
+                (
+                    t("stats.by_district"),
+                    [
+                        (
+                            _group_label(t, request, g.key, "district"),
+                            g.posted,
+                            g.filled,
+                            g.signups,
+                            t.percent(g.fill_rate),
+                        )
+                        for g in s.by_district
+                    ],
+                ),
+            ],
+            "weeks": request.query_params.get("weeks", "12"),
+        },
+        tenant=editor.tenant,
+        title_key="editor.stats_title",
+    )
 
 
 async def statistics_csv(request: Request) -> Response:
@@ -277,19 +429,37 @@ async def statistics_csv(request: Request) -> Response:
     writer = csv.writer(out)
     writer.writerow(["section", "key", "posted", "filled", "signups", "fill_rate"])
     for w in s.weeks:
-        writer.writerow(["week", w.week_start.isoformat(), w.posted, w.filled, w.signups,
-                         f"{w.filled / w.posted:.3f}" if w.posted else ""])
+        writer.writerow(
+            [
+                "week",
+                w.week_start.isoformat(),
+                w.posted,
+                w.filled,
+                w.signups,
+                f"{w.filled / w.posted:.3f}" if w.posted else "",
+            ]
+        )
     for section, groups in (("category", s.by_category), ("district", s.by_district)):
         for g in groups:
             writer.writerow([section, g.key, g.posted, g.filled, g.signups, f"{g.fill_rate:.3f}"])
     writer.writerow(["total", "", s.posted, s.filled, s.signups, f"{s.fill_rate:.3f}"])
     writer.writerow(["active_volunteers", "", s.active_volunteers, "", "", ""])
-    writer.writerow(["median_hours_to_fill", "",
-                     f"{s.median_hours_to_fill:.1f}" if s.median_hours_to_fill is not None
-                     else "", "", "", ""])
+    writer.writerow(
+        [
+            "median_hours_to_fill",
+            "",
+            f"{s.median_hours_to_fill:.1f}" if s.median_hours_to_fill is not None else "",
+            "",
+            "",
+            "",
+        ]
+    )
     filename = f"statistik-{editor.tenant.slug}.csv"
-    return Response(out.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
-                    headers={"content-disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        out.getvalue().encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 routes = [

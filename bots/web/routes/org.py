@@ -73,20 +73,32 @@ async def dashboard(request: Request) -> Response:
     t = texts(request, member.tenant)
     rows = await organisations.needs_of(app.db, member.organisation_id)
     org = await organisations.organisation(app.db, member.organisation_id)
-    return await render(request, "org/dashboard.html", {
-        "needs": [need_line(t, app.taxonomy, r) for r in rows],
-        "organisation": org, "welcome": request.query_params.get("welcome") == "1",
-        "notice": request.query_params.get("notice", ""),
-    }, tenant=member.tenant, title_key="org.title")
+    return await render(
+        request,
+        "org/dashboard.html",
+        {
+            "needs": [need_line(t, app.taxonomy, r) for r in rows],
+            "organisation": org,
+            "welcome": request.query_params.get("welcome") == "1",
+            "notice": request.query_params.get("notice", ""),
+        },
+        tenant=member.tenant,
+        title_key="org.title",
+    )
 
 
-def _form_values(request: Request, member: Member, state: FormState, **extra: Any) -> dict[str, Any]:
+def _form_values(
+    request: Request, member: Member, state: FormState, **extra: Any
+) -> dict[str, Any]:
     t = texts(request, member.tenant)
     taxonomy = web(request).app.taxonomy
     values: dict[str, Any] = {
-        "form": state, "categories": category_choices(t, taxonomy),
-        "qualifications": qualification_choices(t, taxonomy), "days": day_choices(t),
-        "preview": None, "suggestions": [],
+        "form": state,
+        "categories": category_choices(t, taxonomy),
+        "qualifications": qualification_choices(t, taxonomy),
+        "days": day_choices(t),
+        "preview": None,
+        "suggestions": [],
     }
     values.update(extra)
     return values
@@ -103,15 +115,21 @@ def _resolve_preview(request: Request, member: Member, state: FormState) -> str 
         state.values["_suggestions"] = ", ".join(exc.suggestions[:5])
         return None
     t = texts(request, member.tenant)
-    return t("need_form.resolved", label=label, lat=t.number(lat, "0.0000"),
-             lon=t.number(lon, "0.0000"))
+    return t(
+        "need_form.resolved", label=label, lat=t.number(lat, "0.0000"), lon=t.number(lon, "0.0000")
+    )
 
 
 async def need_new(request: Request) -> Response:
     member = await require_member(request)
     state = FormState(values={"schedule": "once", "where": "place", "helpers": "1"})
-    return await render(request, "org/need_form.html", _form_values(request, member, state),
-                        tenant=member.tenant, title_key="need_form.new_title")
+    return await render(
+        request,
+        "org/need_form.html",
+        _form_values(request, member, state),
+        tenant=member.tenant,
+        title_key="need_form.new_title",
+    )
 
 
 async def _need_submit(request: Request, need_id: int | None) -> Response:
@@ -125,21 +143,39 @@ async def _need_submit(request: Request, need_id: int | None) -> Response:
     preview = _resolve_preview(request, member, state)
     title_key = "need_form.edit_title" if need_id else "need_form.new_title"
     if data is None or state.errors or form.get("action") == "preview":
-        return await render(request, "org/need_form.html",
-                            _form_values(request, member, state, preview=preview,
-                                         need_id=need_id),
-                            tenant=member.tenant, status=400 if state.errors else 200,
-                            title_key=title_key)
+        return await render(
+            request,
+            "org/need_form.html",
+            _form_values(request, member, state, preview=preview, need_id=need_id),
+            tenant=member.tenant,
+            status=400 if state.errors else 200,
+            title_key=title_key,
+        )
     try:
         if need_id is None:
-            ref = await post_need(app.db, organisation_id=member.organisation_id, data=data,
-                                  taxonomy=app.taxonomy, places=app.places, now=app.now(),
-                                  tz=_tz(member), actor=member.actor)
+            ref = await post_need(
+                app.db,
+                organisation_id=member.organisation_id,
+                data=data,
+                taxonomy=app.taxonomy,
+                places=app.places,
+                now=app.now(),
+                tz=_tz(member),
+                actor=member.actor,
+            )
             need_id, status = ref.id, ref.status
         else:
             status = await organisations.update_need(
-                app.db, member.organisation_id, need_id, data, taxonomy=app.taxonomy,
-                places=app.places, now=app.now(), tz=_tz(member), actor=member.actor)
+                app.db,
+                member.organisation_id,
+                need_id,
+                data,
+                taxonomy=app.taxonomy,
+                places=app.places,
+                now=app.now(),
+                tz=_tz(member),
+                actor=member.actor,
+            )
     except UnknownPlace:
         state.errors["place"] = "unknown_place"
     except NotAllowed as exc:
@@ -148,10 +184,14 @@ async def _need_submit(request: Request, need_id: int | None) -> Response:
         field, key = domain_error_field(exc)
         state.errors[field] = key
     if state.errors:
-        return await render(request, "org/need_form.html",
-                            _form_values(request, member, state, preview=preview,
-                                         need_id=need_id),
-                            tenant=member.tenant, status=400, title_key=title_key)
+        return await render(
+            request,
+            "org/need_form.html",
+            _form_values(request, member, state, preview=preview, need_id=need_id),
+            tenant=member.tenant,
+            status=400,
+            title_key=title_key,
+        )
     notice = "pending" if status == NeedStatus.PENDING_REVIEW else "published"
     return redirect(f"/t/{member.tenant.slug}/org/needs/{need_id}?notice={notice}")
 
@@ -169,33 +209,44 @@ async def need_page(request: Request) -> Response:
     signups = await organisations.signups_of(app.db, member.organisation_id, need_id)
     row = await organisations.need_for_edit(app.db, member.organisation_id, need_id)
     public_url = f"/t/{member.tenant.slug}/needs/{need_id}"
-    return await render(request, "org/need.html", {
-        "need": need_card(t, app.taxonomy, detail, public_url),
-        "signups": [
-            {
-                "id": s.engagement_id,
-                "name": s.name or t("signup.someone"),
-                "status": t(f"engagement.{s.status.value}")
-                + (" · " + t("engagement.waitlisted") if s.waitlisted else ""),
-                "open": s.status in (EngagementStatus.INTERESTED, EngagementStatus.ACCEPTED),
-                "can_accept": s.status == EngagementStatus.INTERESTED,
-                "contact": ", ".join(x for x in (s.email, s.phone) if x),
-                "since": t.when(s.created_at),
-                "can_message": s.person_id is not None,
-            }
-            for s in signups
-        ],
-        "rejection_reason": row.rejection_reason if row.status == NeedStatus.REJECTED else None,
-        "can_edit": row.status not in (NeedStatus.CANCELLED,),
-        "can_cancel": row.status in (NeedStatus.PENDING_REVIEW, NeedStatus.PUBLISHED,
-                                     NeedStatus.FILLED, NeedStatus.DRAFT),
-        "can_fill": row.status == NeedStatus.PUBLISHED,
-        "can_extend": row.recurrence is not None and row.status in (
-            NeedStatus.PUBLISHED, NeedStatus.FILLED, NeedStatus.EXPIRED),
-        "valid_until": t.day(row.valid_until) if row.valid_until else "",
-        "notice": request.query_params.get("notice", ""),
-        "public": row.status in (NeedStatus.PUBLISHED, NeedStatus.FILLED) and not row.hidden,
-    }, tenant=member.tenant, title_key="org.need_title")
+    return await render(
+        request,
+        "org/need.html",
+        {
+            "need": need_card(t, app.taxonomy, detail, public_url),
+            "signups": [
+                {
+                    "id": s.engagement_id,
+                    "name": s.name or t("signup.someone"),
+                    "status": t(f"engagement.{s.status.value}")
+                    + (" · " + t("engagement.waitlisted") if s.waitlisted else ""),
+                    "open": s.status in (EngagementStatus.INTERESTED, EngagementStatus.ACCEPTED),
+                    "can_accept": s.status == EngagementStatus.INTERESTED,
+                    "contact": ", ".join(x for x in (s.email, s.phone) if x),
+                    "since": t.when(s.created_at),
+                    "can_message": s.person_id is not None,
+                }
+                for s in signups
+            ],
+            "rejection_reason": row.rejection_reason if row.status == NeedStatus.REJECTED else None,
+            "can_edit": row.status not in (NeedStatus.CANCELLED,),
+            "can_cancel": row.status
+            in (
+                NeedStatus.PENDING_REVIEW,
+                NeedStatus.PUBLISHED,
+                NeedStatus.FILLED,
+                NeedStatus.DRAFT,
+            ),
+            "can_fill": row.status == NeedStatus.PUBLISHED,
+            "can_extend": row.recurrence is not None
+            and row.status in (NeedStatus.PUBLISHED, NeedStatus.FILLED, NeedStatus.EXPIRED),
+            "valid_until": t.day(row.valid_until) if row.valid_until else "",
+            "notice": request.query_params.get("notice", ""),
+            "public": row.status in (NeedStatus.PUBLISHED, NeedStatus.FILLED) and not row.hidden,
+        },
+        tenant=member.tenant,
+        title_key="org.need_title",
+    )
 
 
 async def need_edit(request: Request) -> Response:
@@ -204,16 +255,30 @@ async def need_edit(request: Request) -> Response:
     if request.method == "POST":
         return await _need_submit(request, need_id)
     row = await organisations.need_for_edit(web(request).app.db, member.organisation_id, need_id)
-    state = need_state_from({
-        "title": row.title, "description": row.description, "category": row.category,
-        "remote": row.remote, "place_label": row.place_label, "starts_at": row.starts_at,
-        "ends_at": row.ends_at, "recurrence": row.recurrence, "valid_until": row.valid_until,
-        "helpers_wanted": row.helpers_wanted, "urgent": row.urgent,
-        "qualifications": row.qualifications,
-    }, _tz(member))
-    return await render(request, "org/need_form.html",
-                        _form_values(request, member, state, need_id=need_id),
-                        tenant=member.tenant, title_key="need_form.edit_title")
+    state = need_state_from(
+        {
+            "title": row.title,
+            "description": row.description,
+            "category": row.category,
+            "remote": row.remote,
+            "place_label": row.place_label,
+            "starts_at": row.starts_at,
+            "ends_at": row.ends_at,
+            "recurrence": row.recurrence,
+            "valid_until": row.valid_until,
+            "helpers_wanted": row.helpers_wanted,
+            "urgent": row.urgent,
+            "qualifications": row.qualifications,
+        },
+        _tz(member),
+    )
+    return await render(
+        request,
+        "org/need_form.html",
+        _form_values(request, member, state, need_id=need_id),
+        tenant=member.tenant,
+        title_key="need_form.edit_title",
+    )
 
 
 async def need_action(request: Request) -> Response:
@@ -229,16 +294,23 @@ async def need_action(request: Request) -> Response:
             people = await cancel_need(app.db, need_id, actor=member.actor, now=app.now())
             detail = await need_detail(app.db, need_id)
             told = await notify.tell_people(
-                app, member.tenant.slug, people,
-                "notify.cancelled", await organisations.languages_of(app.db, people),
-                need=detail.title, organisation=detail.organisation)
+                app,
+                member.tenant.slug,
+                people,
+                "notify.cancelled",
+                await organisations.languages_of(app.db, people),
+                need=detail.title,
+                organisation=detail.organisation,
+            )
             log.info("need %s cancelled, %s of %s people told", need_id, told, len(people))
         elif action == "fill":
-            await organisations.mark_filled(app.db, member.organisation_id, need_id,
-                                            now=app.now(), actor=member.actor)
+            await organisations.mark_filled(
+                app.db, member.organisation_id, need_id, now=app.now(), actor=member.actor
+            )
         elif action == "extend":
-            await organisations.extend_need(app.db, member.organisation_id, need_id,
-                                            now=app.now(), actor=member.actor)
+            await organisations.extend_need(
+                app.db, member.organisation_id, need_id, now=app.now(), actor=member.actor
+            )
         else:
             raise HTTPException(status_code=404)
     except DomainError:
@@ -257,27 +329,50 @@ async def signup_action(request: Request) -> Response:
     notice = action
     detail = await need_detail(app.db, need_id)
     try:
-        person_id = await organisations.person_of_engagement(app.db, member.organisation_id,
-                                                             engagement_id)
+        person_id = await organisations.person_of_engagement(
+            app.db, member.organisation_id, engagement_id
+        )
         if action in ("accept", "decline"):
-            moved = await decide(app.db, member.organisation_id, engagement_id,
-                                 accept=action == "accept", actor=member.actor, now=app.now())
+            moved = await decide(
+                app.db,
+                member.organisation_id,
+                engagement_id,
+                accept=action == "accept",
+                actor=member.actor,
+                now=app.now(),
+            )
             told = [p for p in (person_id,) if p is not None]
             if told:
                 await notify.tell_people(
-                    app, member.tenant.slug, told, "notify.accepted" if action == "accept" else "notify.declined",
+                    app,
+                    member.tenant.slug,
+                    told,
+                    "notify.accepted" if action == "accept" else "notify.declined",
                     await organisations.languages_of(app.db, told),
-                    need=detail.title, organisation=detail.organisation)
+                    need=detail.title,
+                    organisation=detail.organisation,
+                )
             if moved is not None and moved.moved_up_person_id is not None:
                 up = [moved.moved_up_person_id]
-                await notify.tell_people(app, member.tenant.slug, up, "notify.moved_up",
-                                         await organisations.languages_of(app.db, up),
-                                         need=detail.title, organisation=detail.organisation)
+                await notify.tell_people(
+                    app,
+                    member.tenant.slug,
+                    up,
+                    "notify.moved_up",
+                    await organisations.languages_of(app.db, up),
+                    need=detail.title,
+                    organisation=detail.organisation,
+                )
         elif action == "message":
             body = str(form.get("body") or "")
             outgoing = await relay.send_to_volunteer(
-                app.db, member.organisation_id, engagement_id, body,
-                account_id=member.account.id, now=app.now())
+                app.db,
+                member.organisation_id,
+                engagement_id,
+                body,
+                account_id=member.account.id,
+                now=app.now(),
+            )
             delivered = await notify.relay_message(app, member.tenant.slug, outgoing)
             notice = "message_sent" if delivered else "message_stored"
         else:
@@ -295,15 +390,29 @@ async def inbox(request: Request) -> Response:
     t = texts(request, member.tenant)
     items = await relay.inbox(app.db, member.organisation_id)
     await relay.mark_read(app.db, member.organisation_id, app.now())
-    return await render(request, "org/inbox.html", {
-        "items": [
-            {"incoming": i.direction.value == "from_volunteer", "need": i.need_title or "",
-             "need_url": f"/t/{member.tenant.slug}/org/needs/{i.need_id}" if i.need_id else "",
-             "volunteer": i.volunteer or t("signup.someone"), "body": i.body,
-             "when": t.when(i.created_at), "delivered": i.delivered, "unread": not i.read}
-            for i in items
-        ],
-    }, tenant=member.tenant, title_key="inbox.title")
+    return await render(
+        request,
+        "org/inbox.html",
+        {
+            "items": [
+                {
+                    "incoming": i.direction.value == "from_volunteer",
+                    "need": i.need_title or "",
+                    "need_url": f"/t/{member.tenant.slug}/org/needs/{i.need_id}"
+                    if i.need_id
+                    else "",
+                    "volunteer": i.volunteer or t("signup.someone"),
+                    "body": i.body,
+                    "when": t.when(i.created_at),
+                    "delivered": i.delivered,
+                    "unread": not i.read,
+                }
+                for i in items
+            ],
+        },
+        tenant=member.tenant,
+        title_key="inbox.title",
+    )
 
 
 async def invite(request: Request) -> Response:
@@ -312,11 +421,13 @@ async def invite(request: Request) -> Response:
     if request.method == "POST":
         form = await checked_form(request)
         if form.get("action") == "revoke":
-            await org_invites.revoke_invites(app.db, member.organisation_id,
-                                             account_id=member.account.id, now=app.now())
+            await org_invites.revoke_invites(
+                app.db, member.organisation_id, account_id=member.account.id, now=app.now()
+            )
         else:
-            await org_invites.create_invite(app.db, member.organisation_id,
-                                            account_id=member.account.id, now=app.now())
+            await org_invites.create_invite(
+                app.db, member.organisation_id, account_id=member.account.id, now=app.now()
+            )
         return redirect(f"/t/{member.tenant.slug}/org/invite")
     t = texts(request, member.tenant)
     current = await org_invites.current_invite(app.db, member.organisation_id, app.now())
@@ -324,21 +435,32 @@ async def invite(request: Request) -> Response:
     if current is not None:
         usernames = web(request).config.telegram_usernames or {}
         links = chat_links(member.tenant, current.start_arg, usernames.get(member.tenant.slug))
-    return await render(request, "org/invite.html", {
-        "invite": current, "links": links,
-        "expires": t.day(current.expires_at) if current else "",
-    }, tenant=member.tenant, title_key="invite.title")
+    return await render(
+        request,
+        "org/invite.html",
+        {
+            "invite": current,
+            "links": links,
+            "expires": t.day(current.expires_at) if current else "",
+        },
+        tenant=member.tenant,
+        title_key="invite.title",
+    )
 
 
 # -- offers --------------------------------------------------------------------
 
 
-def _offer_values(request: Request, member: Member, state: FormState, offer_id: int | None
-                  ) -> dict[str, Any]:
+def _offer_values(
+    request: Request, member: Member, state: FormState, offer_id: int | None
+) -> dict[str, Any]:
     t = texts(request, member.tenant)
-    return {"form": state, "offer_id": offer_id,
-            "categories": category_choices(t, web(request).app.taxonomy),
-            "kinds": [(k, t(f"offer.kind_{k}")) for k in organisations.OFFER_KINDS]}
+    return {
+        "form": state,
+        "offer_id": offer_id,
+        "categories": category_choices(t, web(request).app.taxonomy),
+        "kinds": [(k, t(f"offer.kind_{k}")) for k in organisations.OFFER_KINDS],
+    }
 
 
 async def offers(request: Request) -> Response:
@@ -346,16 +468,19 @@ async def offers(request: Request) -> Response:
     app = web(request).app
     t = texts(request, member.tenant)
     rows = await organisations.offers_of(app.db, member.organisation_id)
-    return await render(request, "org/offers.html", {
-        "offers": [offer_line(t, app.taxonomy, o) for o in rows]},
-        tenant=member.tenant, title_key="offers.title")
+    return await render(
+        request,
+        "org/offers.html",
+        {"offers": [offer_line(t, app.taxonomy, o) for o in rows]},
+        tenant=member.tenant,
+        title_key="offers.title",
+    )
 
 
 async def offer_form(request: Request) -> Response:
     member = await require_member(request)
     app = web(request).app
-    offer_id = int(request.path_params["offer_id"]) if "offer_id" in request.path_params \
-        else None
+    offer_id = int(request.path_params["offer_id"]) if "offer_id" in request.path_params else None
     if request.method == "GET":
         state = FormState(values={"kind": "resource"})
         if offer_id is not None:
@@ -364,31 +489,53 @@ async def offer_form(request: Request) -> Response:
             except NotAllowed as exc:
                 raise HTTPException(status_code=403) from exc
             tz = _tz(member)
-            state = FormState(values={
-                "title": o.title, "description": o.description, "kind": o.kind,
-                "category": o.category or "", "place": o.place_label or "",
-                "available_from": _local_day(o.available_from, tz, 0),
-                "available_until": _local_day(o.available_until, tz, -1)})
-        return await render(request, "org/offer_form.html",
-                            _offer_values(request, member, state, offer_id),
-                            tenant=member.tenant, title_key="offers.form_title")
+            state = FormState(
+                values={
+                    "title": o.title,
+                    "description": o.description,
+                    "kind": o.kind,
+                    "category": o.category or "",
+                    "place": o.place_label or "",
+                    "available_from": _local_day(o.available_from, tz, 0),
+                    "available_until": _local_day(o.available_until, tz, -1),
+                }
+            )
+        return await render(
+            request,
+            "org/offer_form.html",
+            _offer_values(request, member, state, offer_id),
+            tenant=member.tenant,
+            title_key="offers.form_title",
+        )
     form = await checked_form(request)
     state = form_state(form, OFFER_FIELDS)
     data = parse_offer(state, _tz(member))
     state.errors.update(organisations.validate_offer(data, app.taxonomy))
     if not state.errors:
         try:
-            await organisations.save_offer(app.db, member.organisation_id, data,
-                                           taxonomy=app.taxonomy, places=app.places,
-                                           now=app.now(), actor=member.actor, offer_id=offer_id)
+            await organisations.save_offer(
+                app.db,
+                member.organisation_id,
+                data,
+                taxonomy=app.taxonomy,
+                places=app.places,
+                now=app.now(),
+                actor=member.actor,
+                offer_id=offer_id,
+            )
             return redirect(f"/t/{member.tenant.slug}/org/offers")
         except UnknownPlace:
             state.errors["place"] = "unknown_place"
         except NotAllowed as exc:
             raise HTTPException(status_code=403) from exc
-    return await render(request, "org/offer_form.html",
-                        _offer_values(request, member, state, offer_id),
-                        tenant=member.tenant, status=400, title_key="offers.form_title")
+    return await render(
+        request,
+        "org/offer_form.html",
+        _offer_values(request, member, state, offer_id),
+        tenant=member.tenant,
+        status=400,
+        title_key="offers.form_title",
+    )
 
 
 def _local_day(at: datetime | None, tz: ZoneInfo, shift: int) -> str:
@@ -404,9 +551,13 @@ async def offer_withdraw(request: Request) -> Response:
     await checked_form(request)
     app = web(request).app
     try:
-        await organisations.withdraw_offer(app.db, member.organisation_id,
-                                           int(request.path_params["offer_id"]), now=app.now(),
-                                           actor=member.actor)
+        await organisations.withdraw_offer(
+            app.db,
+            member.organisation_id,
+            int(request.path_params["offer_id"]),
+            now=app.now(),
+            actor=member.actor,
+        )
     except NotAllowed as exc:
         raise HTTPException(status_code=403) from exc
     return redirect(f"/t/{member.tenant.slug}/org/offers")
@@ -419,8 +570,11 @@ routes = [
     Route("/t/{tenant}/org/needs/{need_id:int}", need_page, methods=["GET"]),
     Route("/t/{tenant}/org/needs/{need_id:int}/edit", need_edit, methods=["GET", "POST"]),
     Route("/t/{tenant}/org/needs/{need_id:int}/{action:str}", need_action, methods=["POST"]),
-    Route("/t/{tenant}/org/needs/{need_id:int}/signups/{engagement_id:int}/{action:str}",
-          signup_action, methods=["POST"]),
+    Route(
+        "/t/{tenant}/org/needs/{need_id:int}/signups/{engagement_id:int}/{action:str}",
+        signup_action,
+        methods=["POST"],
+    ),
     Route("/t/{tenant}/org/inbox", inbox, methods=["GET"]),
     Route("/t/{tenant}/org/invite", invite, methods=["GET", "POST"]),
     Route("/t/{tenant}/org/offers", offers, methods=["GET"]),

@@ -43,9 +43,12 @@ async def home(request: Request) -> Response:
     tenants = web(request).app.tenants
     if len(tenants) == 1:
         return RedirectResponse(f"/t/{next(iter(tenants))}/", 303)
-    return await render(request, "tenants.html", {
-        "tenants": [(t.slug, t.name, t.branding.short_description) for t in tenants.values()]},
-        title_key="tenants.title")
+    return await render(
+        request,
+        "tenants.html",
+        {"tenants": [(t.slug, t.name, t.branding.short_description) for t in tenants.values()]},
+        title_key="tenants.title",
+    )
 
 
 def _date(value: str) -> date | None:
@@ -60,15 +63,21 @@ async def needs_list(request: Request) -> Response:
     app = web(request).app
     t = texts(request, tenant)
     q = request.query_params
-    state = FormState(values={k: q.get(k, "").strip() for k in (
-        "category", "qualification", "from", "to", "place", "radius", "text")})
+    state = FormState(
+        values={
+            k: q.get(k, "").strip()
+            for k in ("category", "qualification", "from", "to", "place", "radius", "text")
+        }
+    )
     errors = state.errors
-    categories = (state.get("category"),) if app.taxonomy.is_category(state.get("category")) \
-        else ()
+    categories = (state.get("category"),) if app.taxonomy.is_category(state.get("category")) else ()
     if state.get("category") and not categories:
         errors["category"] = "choose"
-    quals = (state.get("qualification"),) if app.taxonomy.is_qualification(
-        state.get("qualification")) else ()
+    quals = (
+        (state.get("qualification"),)
+        if app.taxonomy.is_qualification(state.get("qualification"))
+        else ()
+    )
     date_from, date_to = _date(state.get("from")), _date(state.get("to"))
     if state.get("from") and date_from is None:
         errors["from"] = "date"
@@ -95,37 +104,72 @@ async def needs_list(request: Request) -> Response:
     cards = []
     has_more = False
     if not errors:
-        flt = SearchFilter(categories=categories, date_from=date_from, date_to=date_to,
-                           center=center, radius_km=radius, qualifications=quals,
-                           text=state.get("text")[:100])
+        flt = SearchFilter(
+            categories=categories,
+            date_from=date_from,
+            date_to=date_to,
+            center=center,
+            radius_km=radius,
+            qualifications=quals,
+            text=state.get("text")[:100],
+        )
         try:
             flt.validate(app.taxonomy)
-            viewer = VolunteerView(person_id=0, tenant_id=tenant_id(request, tenant),
-                                   interests=frozenset(), qualifications=frozenset(quals),
-                                   lat=center[0], lon=center[1], radius_km=radius,
-                                   availability_mask=0)
-            page = await matches_for_view(app.db, viewer, app.now(), flt=flt,
-                                          tz=ZoneInfo(tenant.timezone), offset=offset,
-                                          limit=PAGE_SIZE)
+            viewer = VolunteerView(
+                person_id=0,
+                tenant_id=tenant_id(request, tenant),
+                interests=frozenset(),
+                qualifications=frozenset(quals),
+                lat=center[0],
+                lon=center[1],
+                radius_km=radius,
+                availability_mask=0,
+            )
+            page = await matches_for_view(
+                app.db,
+                viewer,
+                app.now(),
+                flt=flt,
+                tz=ZoneInfo(tenant.timezone),
+                offset=offset,
+                limit=PAGE_SIZE,
+            )
             has_more = page.has_more
             for card in page.cards:
                 distance = card.match.distance_km
-                reason = t("list.distance", km=t.number(distance, "0.0")) \
-                    if distance is not None else ""
-                cards.append(need_card(t, app.taxonomy, card.need,
-                                       f"/t/{card.need.tenant_slug}/needs/{card.need.id}",
-                                       reason))
+                reason = (
+                    t("list.distance", km=t.number(distance, "0.0")) if distance is not None else ""
+                )
+                cards.append(
+                    need_card(
+                        t,
+                        app.taxonomy,
+                        card.need,
+                        f"/t/{card.need.tenant_slug}/needs/{card.need.id}",
+                        reason,
+                    )
+                )
         except DomainError:
             errors["form"] = "invalid"
     base_query = "&".join(f"{k}={v}" for k, v in q.items() if k != "offset" and v)
-    return await render(request, "list.html", {
-        "form": state, "cards": cards, "place_label": place_label,
-        "categories": category_choices(t, app.taxonomy),
-        "qualifications": qualification_choices(t, app.taxonomy), "radii": RADII,
-        "next_url": f"?{base_query}&offset={offset + PAGE_SIZE}" if has_more else "",
-        "prev_url": f"?{base_query}&offset={max(0, offset - PAGE_SIZE)}" if offset else "",
-        "description": tenant.branding.description,
-    }, tenant=tenant, status=400 if errors else 200, title_key="list.title")
+    return await render(
+        request,
+        "list.html",
+        {
+            "form": state,
+            "cards": cards,
+            "place_label": place_label,
+            "categories": category_choices(t, app.taxonomy),
+            "qualifications": qualification_choices(t, app.taxonomy),
+            "radii": RADII,
+            "next_url": f"?{base_query}&offset={offset + PAGE_SIZE}" if has_more else "",
+            "prev_url": f"?{base_query}&offset={max(0, offset - PAGE_SIZE)}" if offset else "",
+            "description": tenant.branding.description,
+        },
+        tenant=tenant,
+        status=400 if errors else 200,
+        title_key="list.title",
+    )
 
 
 async def _public_need(request: Request) -> NeedDetail:
@@ -135,7 +179,8 @@ async def _public_need(request: Request) -> NeedDetail:
     except UnknownNeed as exc:
         raise HTTPException(status_code=404) from exc
     if need.tenant_slug != tenant.slug or need.status not in (
-        NeedStatus.PUBLISHED, NeedStatus.FILLED
+        NeedStatus.PUBLISHED,
+        NeedStatus.FILLED,
     ):
         raise HTTPException(status_code=404)
     if not await is_public(web(request).app.db, need.id, web(request).app.now()):
@@ -149,14 +194,20 @@ async def need_page(request: Request) -> Response:
     app = web(request).app
     t = texts(request, tenant)
     usernames = web(request).config.telegram_usernames or {}
-    return await render(request, "need.html", {
-        "need": need_card(t, app.taxonomy, need, request.url.path),
-        "links": chat_links(tenant, f"need_{need.id}", usernames.get(tenant.slug)),
-        "qr_url": f"/t/{tenant.slug}/needs/{need.id}/qr.svg",
-        "ics_url": f"/t/{tenant.slug}/needs/{need.id}.ics",
-        "organisation_feed": f"/t/{tenant.slug}/calendar/organisation/{need.organisation_id}.ics",
-        "open": need.status == NeedStatus.PUBLISHED,
-    }, tenant=tenant, title_key="need.title")
+    return await render(
+        request,
+        "need.html",
+        {
+            "need": need_card(t, app.taxonomy, need, request.url.path),
+            "links": chat_links(tenant, f"need_{need.id}", usernames.get(tenant.slug)),
+            "qr_url": f"/t/{tenant.slug}/needs/{need.id}/qr.svg",
+            "ics_url": f"/t/{tenant.slug}/needs/{need.id}.ics",
+            "organisation_feed": f"/t/{tenant.slug}/calendar/organisation/{need.organisation_id}.ics",
+            "open": need.status == NeedStatus.PUBLISHED,
+        },
+        tenant=tenant,
+        title_key="need.title",
+    )
 
 
 async def need_qr(request: Request) -> Response:
@@ -166,8 +217,11 @@ async def need_qr(request: Request) -> Response:
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     buffer = io.BytesIO()
     image.save(buffer)
-    return Response(buffer.getvalue(), media_type="image/svg+xml",
-                    headers={"cache-control": "public, max-age=3600"})
+    return Response(
+        buffer.getvalue(),
+        media_type="image/svg+xml",
+        headers={"cache-control": "public, max-age=3600"},
+    )
 
 
 async def need_ics(request: Request) -> Response:
@@ -175,18 +229,32 @@ async def need_ics(request: Request) -> Response:
     need = await _public_need(request)
     base = web(request).config.public_url
     if need.weekly is not None:
-        body = feed_ics([need], name=need.title, tz_name=tenant.timezone,
-                        stamp=web(request).app.now(), base_url=base)
+        body = feed_ics(
+            [need],
+            name=need.title,
+            tz_name=tenant.timezone,
+            stamp=web(request).app.now(),
+            base_url=base,
+        )
     else:
         assert need.starts_at is not None
-        body = event_ics(need_id=need.id, tenant_slug=tenant.slug, title=need.title,
-                         starts_at=need.starts_at, ends_at=need.ends_at,
-                         stamp=web(request).app.now(), description=need.description,
-                         location="" if need.remote else (need.place_label or ""),
-                         geo=(need.lat, need.lon) if need.lat is not None and need.lon is not None
-                         else None, url=f"{base}/t/{tenant.slug}/needs/{need.id}")
-    return Response(body, media_type="text/calendar; charset=utf-8", headers={
-        "content-disposition": f'attachment; filename="need-{need.id}.ics"'})
+        body = event_ics(
+            need_id=need.id,
+            tenant_slug=tenant.slug,
+            title=need.title,
+            starts_at=need.starts_at,
+            ends_at=need.ends_at,
+            stamp=web(request).app.now(),
+            description=need.description,
+            location="" if need.remote else (need.place_label or ""),
+            geo=(need.lat, need.lon) if need.lat is not None and need.lon is not None else None,
+            url=f"{base}/t/{tenant.slug}/needs/{need.id}",
+        )
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="need-{need.id}.ics"'},
+    )
 
 
 async def feed(request: Request) -> Response:
@@ -205,24 +273,44 @@ async def feed(request: Request) -> Response:
         if org is None or org.tenant_id != tenant_id(request, tenant):
             raise HTTPException(status_code=404)
         name = f"{tenant.name} · {org.name}"
-    ids = await public_need_ids(app.db, tenant_id(request, tenant), app.now(), category=category,
-                                organisation_id=int(org_id) if org_id is not None else None)
+    ids = await public_need_ids(
+        app.db,
+        tenant_id(request, tenant),
+        app.now(),
+        category=category,
+        organisation_id=int(org_id) if org_id is not None else None,
+    )
     details = await need_details(app.db, ids)
-    body = feed_ics([details[i] for i in ids if i in details], name=name,
-                    tz_name=tenant.timezone, stamp=app.now(),
-                    base_url=web(request).config.public_url)
-    return Response(body, media_type="text/calendar; charset=utf-8",
-                    headers={"cache-control": "public, max-age=900"})
+    body = feed_ics(
+        [details[i] for i in ids if i in details],
+        name=name,
+        tz_name=tenant.timezone,
+        stamp=app.now(),
+        base_url=web(request).config.public_url,
+    )
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"cache-control": "public, max-age=900"},
+    )
 
 
 async def calendars(request: Request) -> Response:
     tenant = tenant_of(request)
     t = texts(request, tenant)
-    return await render(request, "calendars.html", {
-        "all_url": f"/t/{tenant.slug}/calendar.ics",
-        "categories": [(label, f"/t/{tenant.slug}/calendar/category/{code}.ics")
-                       for code, label in category_choices(t, web(request).app.taxonomy)],
-    }, tenant=tenant, title_key="calendars.title")
+    return await render(
+        request,
+        "calendars.html",
+        {
+            "all_url": f"/t/{tenant.slug}/calendar.ics",
+            "categories": [
+                (label, f"/t/{tenant.slug}/calendar/category/{code}.ics")
+                for code, label in category_choices(t, web(request).app.taxonomy)
+            ],
+        },
+        tenant=tenant,
+        title_key="calendars.title",
+    )
 
 
 async def offers(request: Request) -> Response:
@@ -230,9 +318,13 @@ async def offers(request: Request) -> Response:
     app = web(request).app
     t = texts(request, tenant)
     rows = await public_offers(app.db, tenant_id(request, tenant), app.now())
-    return await render(request, "offers.html", {
-        "offers": [offer_line(t, app.taxonomy, o) for o in rows]},
-        tenant=tenant, title_key="public_offers.title")
+    return await render(
+        request,
+        "offers.html",
+        {"offers": [offer_line(t, app.taxonomy, o) for o in rows]},
+        tenant=tenant,
+        title_key="public_offers.title",
+    )
 
 
 async def brand_css(request: Request) -> Response:
@@ -240,8 +332,10 @@ async def brand_css(request: Request) -> Response:
     no inline style)."""
     tenant = tenant_of(request)
     colours = []
-    for name, value in (("--brand", tenant.branding.primary_color),
-                        ("--brand-soft", tenant.branding.secondary_color)):
+    for name, value in (
+        ("--brand", tenant.branding.primary_color),
+        ("--brand-soft", tenant.branding.secondary_color),
+    ):
         if _is_colour(value):
             colours.append(f"  {name}: {value};")
     body = ":root {\n" + "\n".join(colours) + "\n}\n"

@@ -48,30 +48,38 @@ class Web:
         assert found, f"no CSRF token on {path}"
         return found.group(1)
 
-    async def post(self, path: str, data: dict[str, object], *, form_page: str | None = None
-                   ) -> httpx.Response:
+    async def post(
+        self, path: str, data: dict[str, object], *, form_page: str | None = None
+    ) -> httpx.Response:
         token = await self.csrf(form_page or path)
         return await self.client.post(path, data={"csrf": token, **data})
 
     def new_client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.asgi),
-                                 base_url="http://testserver")
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.asgi), base_url="http://testserver"
+        )
 
 
 def web_config(tmp_path: Path) -> WebConfig:
-    return WebConfig(public_url="http://testserver", secret_key="test-secret-key",
-                     smtp_url="", mail_from="test@localhost", outbox_dir=tmp_path / "outbox",
-                     frame_ancestors="https://www.example.org", max_body_bytes=64 * 1024,
-                     telegram_usernames={"aachen": "AachenEngagementBot"})
+    return WebConfig(
+        public_url="http://testserver",
+        secret_key="test-secret-key",
+        smtp_url="",
+        mail_from="test@localhost",
+        outbox_dir=tmp_path / "outbox",
+        frame_ancestors="https://www.example.org",
+        max_body_bytes=64 * 1024,
+        telegram_usernames={"aachen": "AachenEngagementBot"},
+    )
 
 
 @pytest.fixture
 async def web_app(sqlite_db: Database, clock: FixedClock, tmp_path: Path) -> AsyncIterator[Web]:
-    settings = Settings.from_env({"EHRENAMT_DATA_DIR": str(tmp_path)},
-                                 database_url=sqlite_db.url)
+    settings = Settings.from_env({"EHRENAMT_DATA_DIR": str(tmp_path)}, database_url=sqlite_db.url)
     app = await bootstrap(settings, clock=clock, db=sqlite_db, migrate=False)
     config = web_config(tmp_path)
     asgi = create_app(app, config)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi),
-                                 base_url="http://testserver") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=asgi), base_url="http://testserver"
+    ) as client:
         yield Web(app, asgi, client, config.outbox_dir, clock)

@@ -14,28 +14,43 @@ from tests.bots.web.conftest import Web
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-async def sign_up_organisation(web: Web, *, email: str = "tafel@example.org",
-                               name: str = "Aachener Tafel", tenant: str = "aachen",
-                               client: httpx.AsyncClient | None = None) -> httpx.AsyncClient:
+async def sign_up_organisation(
+    web: Web,
+    *,
+    email: str = "tafel@example.org",
+    name: str = "Aachener Tafel",
+    tenant: str = "aachen",
+    client: httpx.AsyncClient | None = None,
+) -> httpx.AsyncClient:
     """Sign up, follow the e-mailed link; returns the logged-in client."""
     client = client or web.client
     token = await _csrf(client, f"/t/{tenant}/signup")
-    response = await client.post(f"/t/{tenant}/signup", data={
-        "csrf": token, "organisation": name, "kind": "verein", "contact_name": "Petra",
-        "email": email, "password": "sicheres-passwort-1"})
+    response = await client.post(
+        f"/t/{tenant}/signup",
+        data={
+            "csrf": token,
+            "organisation": name,
+            "kind": "verein",
+            "contact_name": "Petra",
+            "email": email,
+            "password": "sicheres-passwort-1",
+        },
+    )
     assert response.status_code == 303, response.text
     verified = await client.get(web.last_link())
     assert verified.status_code == 303
     return client
 
 
-async def log_in_editor(web: Web, tenant: str = "aachen",
-                        client: httpx.AsyncClient | None = None) -> httpx.AsyncClient:
+async def log_in_editor(
+    web: Web, tenant: str = "aachen", client: httpx.AsyncClient | None = None
+) -> httpx.AsyncClient:
     client = client or web.new_client()
     email, password = await ensure_demo_editor(web.app, tenant)
     token = await _csrf(client, f"/t/{tenant}/login")
-    response = await client.post(f"/t/{tenant}/login", data={
-        "csrf": token, "email": email, "password": password, "next": ""})
+    response = await client.post(
+        f"/t/{tenant}/login", data={"csrf": token, "email": email, "password": password, "next": ""}
+    )
     assert response.status_code == 303, response.text
     return client
 
@@ -43,19 +58,29 @@ async def log_in_editor(web: Web, tenant: str = "aachen",
 def need_form(web: Web, **overrides: object) -> dict[str, object]:
     day = (web.clock.now().astimezone(BERLIN) + timedelta(days=4)).date().isoformat()
     data: dict[str, object] = {
-        "title": "Helfende für die Tafel-Ausgabe", "description": "Lebensmittel ausgeben.",
-        "category": "soziales", "where": "place", "place": "Burtscheid", "schedule": "once",
-        "date": day, "start": "10:00", "end": "14:00", "helpers": "3", "action": "save",
+        "title": "Helfende für die Tafel-Ausgabe",
+        "description": "Lebensmittel ausgeben.",
+        "category": "soziales",
+        "where": "place",
+        "place": "Burtscheid",
+        "schedule": "once",
+        "date": day,
+        "start": "10:00",
+        "end": "14:00",
+        "helpers": "3",
+        "action": "save",
     }
     data.update(overrides)
     return data
 
 
-async def post_need(web: Web, client: httpx.AsyncClient, tenant: str = "aachen",
-                    **overrides: object) -> int:
+async def post_need(
+    web: Web, client: httpx.AsyncClient, tenant: str = "aachen", **overrides: object
+) -> int:
     token = await _csrf(client, f"/t/{tenant}/org/needs/new")
-    response = await client.post(f"/t/{tenant}/org/needs/new",
-                                 data={"csrf": token, **need_form(web, **overrides)})
+    response = await client.post(
+        f"/t/{tenant}/org/needs/new", data={"csrf": token, **need_form(web, **overrides)}
+    )
     assert response.status_code == 303, response.text
     return int(response.headers["location"].split("/needs/")[1].split("?")[0])
 

@@ -12,9 +12,17 @@ from tests.bots.web.helpers import csrf_of, sign_up_organisation
 async def test_sign_up_sends_a_verification_link_that_logs_the_organisation_in(web_app: Web):
     client = web_app.client
     token = await csrf_of(client, "/t/aachen/signup")
-    response = await client.post("/t/aachen/signup", data={
-        "csrf": token, "organisation": "Aachener Tafel", "kind": "verein",
-        "contact_name": "Petra", "email": "Tafel@Example.org", "password": "sicheres-passwort-1"})
+    response = await client.post(
+        "/t/aachen/signup",
+        data={
+            "csrf": token,
+            "organisation": "Aachener Tafel",
+            "kind": "verein",
+            "contact_name": "Petra",
+            "email": "Tafel@Example.org",
+            "password": "sicheres-passwort-1",
+        },
+    )
     assert response.status_code == 303
     mails = web_app.mails()
     assert len(mails) == 1 and mails[0]["To"] == "Tafel@Example.org"
@@ -29,9 +37,17 @@ async def test_sign_up_sends_a_verification_link_that_logs_the_organisation_in(w
 
 async def test_signup_with_errors_keeps_the_input_and_names_each_field(web_app: Web):
     token = await csrf_of(web_app.client, "/t/aachen/signup")
-    response = await web_app.client.post("/t/aachen/signup", data={
-        "csrf": token, "organisation": "Sportverein <Eintracht>", "kind": "",
-        "contact_name": "Jo", "email": "not-an-address", "password": "kurz"})
+    response = await web_app.client.post(
+        "/t/aachen/signup",
+        data={
+            "csrf": token,
+            "organisation": "Sportverein <Eintracht>",
+            "kind": "",
+            "contact_name": "Jo",
+            "email": "not-an-address",
+            "password": "kurz",
+        },
+    )
     assert response.status_code == 400
     assert 'value="Sportverein &lt;Eintracht&gt;"' in response.text  # kept, escaped
     assert 'value="not-an-address"' in response.text
@@ -45,9 +61,17 @@ async def test_second_signup_with_the_same_email_is_refused(web_app: Web):
     await sign_up_organisation(web_app)
     other = web_app.new_client()
     token = await csrf_of(other, "/t/aachen/signup")
-    response = await other.post("/t/aachen/signup", data={
-        "csrf": token, "organisation": "Zweite", "kind": "verein", "contact_name": "Max",
-        "email": "tafel@example.org", "password": "sicheres-passwort-2"})
+    response = await other.post(
+        "/t/aachen/signup",
+        data={
+            "csrf": token,
+            "organisation": "Zweite",
+            "kind": "verein",
+            "contact_name": "Max",
+            "email": "tafel@example.org",
+            "password": "sicheres-passwort-2",
+        },
+    )
     assert response.status_code == 400
     assert 'id="e-email"' in response.text
 
@@ -56,12 +80,16 @@ async def test_password_login_and_logout(web_app: Web):
     await sign_up_organisation(web_app)
     client = web_app.new_client()
     token = await csrf_of(client, "/t/aachen/login")
-    wrong = await client.post("/t/aachen/login", data={
-        "csrf": token, "email": "tafel@example.org", "password": "falsch-falsch"})
+    wrong = await client.post(
+        "/t/aachen/login",
+        data={"csrf": token, "email": "tafel@example.org", "password": "falsch-falsch"},
+    )
     assert wrong.status_code == 400
     assert 'value="tafel@example.org"' in wrong.text
-    right = await client.post("/t/aachen/login", data={
-        "csrf": token, "email": "tafel@example.org", "password": "sicheres-passwort-1"})
+    right = await client.post(
+        "/t/aachen/login",
+        data={"csrf": token, "email": "tafel@example.org", "password": "sicheres-passwort-1"},
+    )
     assert right.status_code == 303
     assert (await client.get("/t/aachen/org/")).status_code == 200
     token = await csrf_of(client, "/t/aachen/org/")
@@ -75,17 +103,23 @@ async def test_login_is_rate_limited_per_address(web_app: Web):
     token = await csrf_of(client, "/t/aachen/login")
     statuses = []
     for _ in range(6):
-        r = await client.post("/t/aachen/login", data={
-            "csrf": token, "email": "tafel@example.org", "password": "falsch-falsch"})
+        r = await client.post(
+            "/t/aachen/login",
+            data={"csrf": token, "email": "tafel@example.org", "password": "falsch-falsch"},
+        )
         statuses.append(r.status_code)
     assert statuses == [400] * 5 + [429]
     # Even the right password waits until the window has passed.
-    r = await client.post("/t/aachen/login", data={
-        "csrf": token, "email": "tafel@example.org", "password": "sicheres-passwort-1"})
+    r = await client.post(
+        "/t/aachen/login",
+        data={"csrf": token, "email": "tafel@example.org", "password": "sicheres-passwort-1"},
+    )
     assert r.status_code == 429
     web_app.clock.advance(timedelta(minutes=16))
-    r = await client.post("/t/aachen/login", data={
-        "csrf": token, "email": "tafel@example.org", "password": "sicheres-passwort-1"})
+    r = await client.post(
+        "/t/aachen/login",
+        data={"csrf": token, "email": "tafel@example.org", "password": "sicheres-passwort-1"},
+    )
     assert r.status_code == 303
 
 
@@ -93,8 +127,9 @@ async def test_login_link_works_once_the_button_is_pressed_and_expires(web_app: 
     await sign_up_organisation(web_app)
     client = web_app.new_client()
     token = await csrf_of(client, "/t/aachen/links/login")
-    sent = await client.post("/t/aachen/links/login",
-                             data={"csrf": token, "email": "tafel@example.org"})
+    sent = await client.post(
+        "/t/aachen/links/login", data={"csrf": token, "email": "tafel@example.org"}
+    )
     assert sent.status_code == 200
     link = web_app.last_link()
     shown = await client.get(link)
@@ -107,8 +142,9 @@ async def test_login_link_works_once_the_button_is_pressed_and_expires(web_app: 
 
 async def test_link_request_for_unknown_address_looks_the_same_and_sends_nothing(web_app: Web):
     token = await csrf_of(web_app.client, "/t/aachen/links/reset")
-    response = await web_app.client.post("/t/aachen/links/reset",
-                                         data={"csrf": token, "email": "nobody@example.org"})
+    response = await web_app.client.post(
+        "/t/aachen/links/reset", data={"csrf": token, "email": "nobody@example.org"}
+    )
     assert response.status_code == 200
     assert web_app.mails() == []
 
@@ -120,11 +156,13 @@ async def test_password_reset_sets_a_new_password_and_the_link_cannot_be_reused(
     await client.post("/t/aachen/links/reset", data={"csrf": token, "email": "tafel@example.org"})
     link = web_app.last_link()
     token = await csrf_of(client, link)
-    mismatch = await client.post(link, data={"csrf": token, "password": "neues-passwort-1",
-                                             "password2": "anderes-passwort"})
+    mismatch = await client.post(
+        link, data={"csrf": token, "password": "neues-passwort-1", "password2": "anderes-passwort"}
+    )
     assert mismatch.status_code == 400 and 'id="e-password2"' in mismatch.text
-    done = await client.post(link, data={"csrf": token, "password": "neues-passwort-1",
-                                         "password2": "neues-passwort-1"})
+    done = await client.post(
+        link, data={"csrf": token, "password": "neues-passwort-1", "password2": "neues-passwort-1"}
+    )
     assert done.status_code == 303
     again = await client.get(link)
     assert again.status_code == 400
@@ -134,9 +172,17 @@ async def test_password_reset_sets_a_new_password_and_the_link_cannot_be_reused(
 
 async def test_tampered_verification_link_is_refused(web_app: Web):
     token = await csrf_of(web_app.client, "/t/aachen/signup")
-    await web_app.client.post("/t/aachen/signup", data={
-        "csrf": token, "organisation": "Tafel", "kind": "verein", "contact_name": "Petra",
-        "email": "tafel@example.org", "password": "sicheres-passwort-1"})
+    await web_app.client.post(
+        "/t/aachen/signup",
+        data={
+            "csrf": token,
+            "organisation": "Tafel",
+            "kind": "verein",
+            "contact_name": "Petra",
+            "email": "tafel@example.org",
+            "password": "sicheres-passwort-1",
+        },
+    )
     link = web_app.last_link()
     response = await web_app.client.get(link[:-3] + "abc")
     assert response.status_code == 400

@@ -33,8 +33,14 @@ from tests.bots.web.helpers import BERLIN
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = PROJECT_ROOT / "var" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = PROJECT_ROOT / "var" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists() or not AXE.exists(),
@@ -64,12 +70,24 @@ async def site(sqlite_db: Database, clock: FixedClock, tmp_path: Path) -> AsyncI
     port = _free_port()
     settings = Settings.from_env({"EHRENAMT_DATA_DIR": str(tmp_path)}, database_url=sqlite_db.url)
     app = await bootstrap(settings, clock=clock, db=sqlite_db, migrate=False)
-    await seed_demo(app.db, tenants=app.tenants, tenant_ids=app.tenant_ids,
-                    taxonomy=app.taxonomy, places=app.places, now=app.now())
+    await seed_demo(
+        app.db,
+        tenants=app.tenants,
+        tenant_ids=app.tenant_ids,
+        taxonomy=app.taxonomy,
+        places=app.places,
+        now=app.now(),
+    )
     url = f"http://127.0.0.1:{port}"
-    config = WebConfig(public_url=url, secret_key="browser-test-secret", smtp_url="",
-                       mail_from="test@localhost", outbox_dir=tmp_path / "outbox",
-                       frame_ancestors="", telegram_usernames={})
+    config = WebConfig(
+        public_url=url,
+        secret_key="browser-test-secret",
+        smtp_url="",
+        mail_from="test@localhost",
+        outbox_dir=tmp_path / "outbox",
+        frame_ancestors="",
+        telegram_usernames={},
+    )
     channel = WebChannel(app, "127.0.0.1", port, config)
     await channel.start()
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -86,7 +104,8 @@ async def site(sqlite_db: Database, clock: FixedClock, tmp_path: Path) -> AsyncI
 
 async def _context(site: Site, width: int = 1100):  # type: ignore[no-untyped-def]
     context = await site.browser.new_context(  # type: ignore[attr-defined]
-        viewport={"width": width, "height": 900}, locale="de-DE", base_url=site.url)
+        viewport={"width": width, "height": 900}, locale="de-DE", base_url=site.url
+    )
     context.set_default_timeout(10_000)
     return context
 
@@ -106,7 +125,8 @@ async def check_page(page, name: str) -> None:  # type: ignore[no-untyped-def]
     width = page.viewport_size["width"]
     await page.set_viewport_size({"width": 360, "height": 800})
     overflow = await page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
     assert overflow <= 0, f"{name}: scrolls sideways by {overflow}px at 360px"
     await page.screenshot(path=str(SHOTS / f"{name}-360.png"), full_page=True)
     await page.set_viewport_size({"width": width, "height": 900})
@@ -206,8 +226,12 @@ async def test_errors_keep_input_and_others_are_kept_out(site: Site):
     await a.get_by_label("Wie viele Helfende?").fill("0")
     await a.get_by_role("button", name="Gesuch veröffentlichen").click()
     await a.get_by_text("Bitte prüfen Sie diese Angaben").wait_for()
-    assert await a.get_by_label("Adresse, Postleitzahl oder Ortsname").input_value() == "Atlantis-Süd"
-    assert await a.get_by_label("Beschreibung").input_value() == "Lebensmittel sortieren und ausgeben."
+    assert (
+        await a.get_by_label("Adresse, Postleitzahl oder Ortsname").input_value() == "Atlantis-Süd"
+    )
+    assert (
+        await a.get_by_label("Beschreibung").input_value() == "Lebensmittel sortieren und ausgeben."
+    )
     assert await a.get_by_label("Bereich").input_value() == "soziales"
     assert await a.locator("#f-title").get_attribute("aria-invalid") == "true"
     await check_page(a, "need-form-errors")

@@ -37,8 +37,7 @@ async def test_editor_approves_a_need_and_it_becomes_public(web_app: Web):
     queue = await editor.get("/t/aachen/editor/")
     assert "Helfende für die Tafel-Ausgabe" in queue.text
     token = await csrf_of(editor, "/t/aachen/editor/")
-    response = await editor.post(f"/t/aachen/editor/needs/{need_id}/approve",
-                                 data={"csrf": token})
+    response = await editor.post(f"/t/aachen/editor/needs/{need_id}/approve", data={"csrf": token})
     assert response.headers["location"].endswith("notice=approved")
     assert await _status(web_app, need_id) == NeedStatus.PUBLISHED
     assert (await public.get(f"/t/aachen/needs/{need_id}")).status_code == 200
@@ -50,12 +49,15 @@ async def test_rejection_needs_a_reason_which_the_organisation_then_sees(web_app
     need_id = await post_need(web_app, org)
     editor = await log_in_editor(web_app)
     token = await csrf_of(editor, "/t/aachen/editor/")
-    empty = await editor.post(f"/t/aachen/editor/needs/{need_id}/reject",
-                              data={"csrf": token, "reason": "  "})
+    empty = await editor.post(
+        f"/t/aachen/editor/needs/{need_id}/reject", data={"csrf": token, "reason": "  "}
+    )
     assert empty.status_code == 400 and f'id="e-reason-{need_id}"' in empty.text
     assert await _status(web_app, need_id) == NeedStatus.PENDING_REVIEW
-    await editor.post(f"/t/aachen/editor/needs/{need_id}/reject",
-                      data={"csrf": token, "reason": "Bitte Uhrzeit <genauer> angeben"})
+    await editor.post(
+        f"/t/aachen/editor/needs/{need_id}/reject",
+        data={"csrf": token, "reason": "Bitte Uhrzeit <genauer> angeben"},
+    )
     assert await _status(web_app, need_id) == NeedStatus.REJECTED
     page = await org.get(f"/t/aachen/org/needs/{need_id}")
     assert "Bitte Uhrzeit &lt;genauer&gt; angeben" in page.text
@@ -69,16 +71,22 @@ async def test_editor_of_stolberg_cannot_moderate_aachen(web_app: Web):
     assert (await stolberg.get("/t/aachen/editor/statistics.csv")).status_code == 403
     token = await csrf_of(stolberg, "/t/stolberg/editor/")
     # Through its own tenant's URL as well: the need belongs to Aachen.
-    for path in (f"/t/stolberg/editor/needs/{need_id}/approve",
-                 f"/t/aachen/editor/needs/{need_id}/approve"):
+    for path in (
+        f"/t/stolberg/editor/needs/{need_id}/approve",
+        f"/t/aachen/editor/needs/{need_id}/approve",
+    ):
         assert (await stolberg.post(path, data={"csrf": token})).status_code == 403, path
     assert await _status(web_app, need_id) == NeedStatus.PENDING_REVIEW
 
 
 async def test_an_organisation_member_is_not_an_editor(web_app: Web):
     org = await sign_up_organisation(web_app)
-    for path in ("/t/aachen/editor/", "/t/aachen/editor/organisations",
-                 "/t/aachen/editor/statistics", "/t/aachen/editor/texts"):
+    for path in (
+        "/t/aachen/editor/",
+        "/t/aachen/editor/organisations",
+        "/t/aachen/editor/statistics",
+        "/t/aachen/editor/texts",
+    ):
         assert (await org.get(path)).status_code == 403, path
 
 
@@ -91,11 +99,14 @@ async def test_verify_organisation_and_hide_a_need(web_app: Web):
     page = await editor.get("/t/aachen/editor/organisations")
     assert "Aachener Tafel" in page.text
     org_id = await _org_id(web_app)
-    await editor.post("/t/aachen/editor/organisations",
-                      data={"csrf": token, "id": org_id, "verified": "1"})
+    await editor.post(
+        "/t/aachen/editor/organisations", data={"csrf": token, "id": org_id, "verified": "1"}
+    )
     assert "geprüft" in (await org.get("/t/aachen/org/")).text
-    await editor.post("/t/aachen/editor/content", data={
-        "csrf": token, "kind": "need", "id": need_id, "hidden": "1", "reason": "Werbung"})
+    await editor.post(
+        "/t/aachen/editor/content",
+        data={"csrf": token, "kind": "need", "id": need_id, "hidden": "1", "reason": "Werbung"},
+    )
     assert (await web_app.new_client().get(f"/t/aachen/needs/{need_id}")).status_code == 404
     actions = await _audit(web_app)
     assert {"organisation_verified", "content_hidden"} <= set(actions)
@@ -104,16 +115,20 @@ async def test_verify_organisation_and_hide_a_need(web_app: Web):
 async def test_editor_overrides_a_bot_text_and_placeholders_are_checked(web_app: Web):
     from dialogue.texts import catalogue, placeholders
 
-    key = next(k for k, v in sorted(catalogue("de").items())
-               if isinstance(v, str) and placeholders(v))
+    key = next(
+        k for k, v in sorted(catalogue("de").items()) if isinstance(v, str) and placeholders(v)
+    )
     editor = await log_in_editor(web_app)
     token = await csrf_of(editor, "/t/aachen/editor/texts")
-    bad = await editor.post("/t/aachen/editor/texts?in=de",
-                            data={"csrf": token, "key": key, "value": "Ohne Platzhalter"})
+    bad = await editor.post(
+        "/t/aachen/editor/texts?in=de",
+        data={"csrf": token, "key": key, "value": "Ohne Platzhalter"},
+    )
     assert bad.status_code == 400 and "Ohne Platzhalter" in bad.text
     value = " ".join("{" + p + "}" for p in sorted(placeholders(catalogue("de")[key])))
-    ok = await editor.post("/t/aachen/editor/texts?in=de",
-                           data={"csrf": token, "key": key, "value": f"Hallo {value}"})
+    ok = await editor.post(
+        "/t/aachen/editor/texts?in=de", data={"csrf": token, "key": key, "value": f"Hallo {value}"}
+    )
     assert ok.status_code == 303
     async with web_app.app.db.sessions() as session:
         rows = (await session.scalars(select(TextOverride))).all()
@@ -128,9 +143,14 @@ async def test_statistics_page_draws_svg_and_csv_counts_posted_and_filled(web_ap
     editor = await log_in_editor(web_app)
     token = await csrf_of(editor, "/t/aachen/editor/")
     await editor.post(f"/t/aachen/editor/needs/{need_id}/approve", data={"csrf": token})
-    person = await register_with_consent(web_app.app.db, tenant_slug="aachen",
-                                         identity="telegram:9", consent_version="1",
-                                         language="de", now=web_app.clock.now())
+    person = await register_with_consent(
+        web_app.app.db,
+        tenant_slug="aachen",
+        identity="telegram:9",
+        consent_version="1",
+        language="de",
+        now=web_app.clock.now(),
+    )
     await sign_up(web_app.app.db, person.id, need_id, web_app.clock.now())
     page = await editor.get("/t/aachen/editor/statistics")
     assert page.status_code == 200 and page.text.count("<svg") == 3

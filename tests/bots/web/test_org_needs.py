@@ -41,9 +41,15 @@ async def _need(web: Web, need_id: int) -> Need:
 
 
 async def _volunteer(web: Web, identity: str, name: str) -> int:
-    person = await register_with_consent(web.app.db, tenant_slug="aachen", identity=identity,
-                                         consent_version="2026-11", language="de",
-                                         now=web.clock.now(), display_name=name)
+    person = await register_with_consent(
+        web.app.db,
+        tenant_slug="aachen",
+        identity=identity,
+        consent_version="2026-11",
+        language="de",
+        now=web.clock.now(),
+        display_name=name,
+    )
     return person.id
 
 
@@ -61,8 +67,15 @@ async def test_posted_need_waits_for_review_with_the_resolved_place(web_app: Web
 async def test_need_form_with_errors_keeps_every_input(web_app: Web):
     client = await sign_up_organisation(web_app)
     token = await csrf_of(client, "/t/aachen/org/needs/new")
-    data = need_form(web_app, title="", place="Xyzzyhausen", helpers="0", end="09:00",
-                     qualifications=["erste_hilfe"], description="Bitte <b>pünktlich</b>")
+    data = need_form(
+        web_app,
+        title="",
+        place="Xyzzyhausen",
+        helpers="0",
+        end="09:00",
+        qualifications=["erste_hilfe"],
+        description="Bitte <b>pünktlich</b>",
+    )
     response = await client.post("/t/aachen/org/needs/new", data={"csrf": token, **data})
     assert response.status_code == 400
     for field in ("title", "helpers", "place", "end"):
@@ -77,8 +90,10 @@ async def test_need_form_with_errors_keeps_every_input(web_app: Web):
 async def test_place_preview_shows_where_the_place_was_found_without_saving(web_app: Web):
     client = await sign_up_organisation(web_app)
     token = await csrf_of(client, "/t/aachen/org/needs/new")
-    response = await client.post("/t/aachen/org/needs/new", data={
-        "csrf": token, **need_form(web_app, place="52066", action="preview")})
+    response = await client.post(
+        "/t/aachen/org/needs/new",
+        data={"csrf": token, **need_form(web_app, place="52066", action="preview")},
+    )
     assert response.status_code == 200
     assert "Gefunden:" in response.text and "50," in response.text
     async with web_app.app.db.sessions() as session:
@@ -87,9 +102,17 @@ async def test_place_preview_shows_where_the_place_was_found_without_saving(web_
 
 async def test_weekly_need_can_be_extended(web_app: Web):
     client = await sign_up_organisation(web_app)
-    need_id = await post_need(web_app, client, schedule="weekly", days=["di", "do"],
-                              weekly_start="15:00", weekly_end="17:00", date="", start="",
-                              end="")
+    need_id = await post_need(
+        web_app,
+        client,
+        schedule="weekly",
+        days=["di", "do"],
+        weekly_start="15:00",
+        weekly_end="17:00",
+        date="",
+        start="",
+        end="",
+    )
     need = await _need(web_app, need_id)
     assert need.recurrence == {"days": ["di", "do"], "from": "15:00", "to": "17:00"}
     token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
@@ -104,8 +127,10 @@ async def test_edit_changes_the_need_and_keeps_it_the_same_row(web_app: Web):
     form = await client.get(f"/t/aachen/org/needs/{need_id}/edit")
     assert 'value="Helfende für die Tafel-Ausgabe"' in form.text
     token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}/edit")
-    response = await client.post(f"/t/aachen/org/needs/{need_id}/edit", data={
-        "csrf": token, **need_form(web_app, title="Tafel: Ausgabe am Samstag", helpers="5")})
+    response = await client.post(
+        f"/t/aachen/org/needs/{need_id}/edit",
+        data={"csrf": token, **need_form(web_app, title="Tafel: Ausgabe am Samstag", helpers="5")},
+    )
     assert response.status_code == 303
     need = await _need(web_app, need_id)
     assert (need.title, need.helpers_wanted) == ("Tafel: Ausgabe am Samstag", 5)
@@ -114,13 +139,17 @@ async def test_edit_changes_the_need_and_keeps_it_the_same_row(web_app: Web):
 async def test_another_organisation_gets_403_on_every_need_route(web_app: Web):
     owner = await sign_up_organisation(web_app)
     need_id = await post_need(web_app, owner)
-    other = await sign_up_organisation(web_app, email="sport@example.org", name="TSV",
-                                       client=web_app.new_client())
+    other = await sign_up_organisation(
+        web_app, email="sport@example.org", name="TSV", client=web_app.new_client()
+    )
     assert (await other.get(f"/t/aachen/org/needs/{need_id}")).status_code == 403
     assert (await other.get(f"/t/aachen/org/needs/{need_id}/edit")).status_code == 403
     token = await csrf_of(other, "/t/aachen/org/")
-    for path in (f"/t/aachen/org/needs/{need_id}/cancel", f"/t/aachen/org/needs/{need_id}/edit",
-                 f"/t/aachen/org/needs/{need_id}/signups/1/accept"):
+    for path in (
+        f"/t/aachen/org/needs/{need_id}/cancel",
+        f"/t/aachen/org/needs/{need_id}/edit",
+        f"/t/aachen/org/needs/{need_id}/signups/1/accept",
+    ):
         assert (await other.post(path, data={"csrf": token})).status_code == 403, path
     assert (await _need(web_app, need_id)).status == NeedStatus.PENDING_REVIEW
 
@@ -142,8 +171,8 @@ async def test_signups_show_first_names_and_accept_tells_the_volunteer(web_app: 
     assert "Luisa" in page.text and "angemeldet" in page.text
     token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
     response = await client.post(
-        f"/t/aachen/org/needs/{need_id}/signups/{result.engagement_id}/accept",
-        data={"csrf": token})
+        f"/t/aachen/org/needs/{need_id}/signups/{result.engagement_id}/accept", data={"csrf": token}
+    )
     assert response.headers["location"].endswith("notice=accept")
     assert [(t, i) for t, i, _ in notifier.sent] == [("aachen", "telegram:111")]
     assert "Aachener Tafel" in notifier.sent[0][2][0].text
@@ -160,7 +189,8 @@ async def test_relayed_message_reaches_the_chat_and_the_reply_comes_back(web_app
     token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
     response = await client.post(
         f"/t/aachen/org/needs/{need_id}/signups/{result.engagement_id}/message",
-        data={"csrf": token, "body": "Bitte <feste> Schuhe mitbringen"})
+        data={"csrf": token, "body": "Bitte <feste> Schuhe mitbringen"},
+    )
     assert response.headers["location"].endswith("notice=message_sent")
     reply = notifier.sent[0][2][0]
     assert "Bitte &lt;feste&gt; Schuhe mitbringen" in reply.text
@@ -199,8 +229,10 @@ async def test_message_to_a_web_chat_volunteer_lands_in_their_transcript(web_app
     amira = await _volunteer(web_app, "web:abc", "Amira")
     result = await sign_up(web_app.app.db, amira, need_id, web_app.clock.now())
     token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
-    await client.post(f"/t/aachen/org/needs/{need_id}/signups/{result.engagement_id}/message",
-                      data={"csrf": token, "body": "Treffpunkt am Eingang"})
+    await client.post(
+        f"/t/aachen/org/needs/{need_id}/signups/{result.engagement_id}/message",
+        data={"csrf": token, "body": "Treffpunkt am Eingang"},
+    )
     from core.services.web_chat import transcript
 
     lines = await transcript(web_app.app.db, "web:abc")
@@ -212,12 +244,20 @@ async def test_message_to_a_web_chat_volunteer_lands_in_their_transcript(web_app
 async def test_offers_can_be_posted_listed_and_withdrawn(web_app: Web):
     client = await sign_up_organisation(web_app, name="Autohaus Müller")
     token = await csrf_of(client, "/t/aachen/org/offers/new")
-    bad = await client.post("/t/aachen/org/offers/new", data={
-        "csrf": token, "title": "", "kind": "resource", "description": "9-Sitzer"})
+    bad = await client.post(
+        "/t/aachen/org/offers/new",
+        data={"csrf": token, "title": "", "kind": "resource", "description": "9-Sitzer"},
+    )
     assert bad.status_code == 400 and "9-Sitzer" in bad.text
-    ok = await client.post("/t/aachen/org/offers/new", data={
-        "csrf": token, "title": "Transporter am Wochenende", "kind": "resource",
-        "place": "Brand"})
+    ok = await client.post(
+        "/t/aachen/org/offers/new",
+        data={
+            "csrf": token,
+            "title": "Transporter am Wochenende",
+            "kind": "resource",
+            "place": "Brand",
+        },
+    )
     assert ok.status_code == 303
     assert "Transporter am Wochenende" in (await web_app.client.get("/t/aachen/offers")).text
     page = await client.get("/t/aachen/org/offers")
@@ -242,5 +282,6 @@ async def test_invite_code_links_a_chat_person_to_the_organisation(web_app: Web)
 async def _publish(web: Web, need_id: int) -> None:
     from core.services.needs import moderate
 
-    await moderate(web.app.db, need_id, approve=True, reason=None, actor="test",
-                   now=web.clock.now())
+    await moderate(
+        web.app.db, need_id, approve=True, reason=None, actor="test", now=web.clock.now()
+    )

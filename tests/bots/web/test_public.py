@@ -12,8 +12,14 @@ from tests.bots.web.conftest import Web
 @pytest.fixture
 async def demo(web_app: Web) -> Web:
     app = web_app.app
-    await seed_demo(app.db, tenants=app.tenants, tenant_ids=app.tenant_ids,
-                    taxonomy=app.taxonomy, places=app.places, now=app.now())
+    await seed_demo(
+        app.db,
+        tenants=app.tenants,
+        tenant_ids=app.tenant_ids,
+        taxonomy=app.taxonomy,
+        places=app.places,
+        now=app.now(),
+    )
     return web_app
 
 
@@ -51,8 +57,11 @@ async def test_feeds_have_stable_uids_per_tenant_category_and_organisation(demo:
     assert body.startswith("BEGIN:VCALENDAR\r\n") and body.endswith("END:VCALENDAR\r\n")
     uids = [line for line in body.split("\r\n") if line.startswith("UID:")]
     assert len(uids) > 5 and all(u.endswith("-aachen@ehrenamt-bot") for u in uids)
-    assert uids == [line for line in (await demo.client.get("/t/aachen/calendar.ics")).text
-                    .split("\r\n") if line.startswith("UID:")]
+    assert uids == [
+        line
+        for line in (await demo.client.get("/t/aachen/calendar.ics")).text.split("\r\n")
+        if line.startswith("UID:")
+    ]
     assert "RRULE:FREQ=WEEKLY" in body and "BEGIN:VTIMEZONE" in body
     category = await demo.client.get("/t/aachen/calendar/category/umwelt.ics")
     assert 0 < category.text.count("BEGIN:VEVENT") < body.count("BEGIN:VEVENT")
@@ -67,15 +76,14 @@ async def test_branding_and_language_choice(demo: Web):
     assert "--brand: #00609c;" in css.text
     english = await demo.client.get("/t/aachen/", headers={"accept-language": "en-GB,en;q=0.9"})
     assert '<html lang="en">' in english.text and "Volunteering near you" in english.text
-    chosen = await demo.client.get("/t/aachen/?lang=de",
-                                   headers={"accept-language": "en"})
+    chosen = await demo.client.get("/t/aachen/?lang=de", headers={"accept-language": "en"})
     assert '<html lang="de">' in chosen.text
     # The choice sticks (cookie) over the browser's preference.
     again = await demo.client.get("/t/aachen/", headers={"accept-language": "en"})
     assert '<html lang="de">' in again.text
     page = await demo.client.get("/t/aachen/")
     assert "https://demo.ehrenamt-bot.example/aachen/impressum" in page.text
-    assert '/static/logos/aachen.svg' in page.text
+    assert "/static/logos/aachen.svg" in page.text
 
 
 async def test_unknown_tenant_and_need_are_404(demo: Web):
@@ -88,5 +96,6 @@ async def test_unknown_tenant_and_need_are_404(demo: Web):
 
     async with demo.app.db.sessions() as session:
         stolberg_need = await session.scalar(
-            select(Need.id).where(Need.tenant_id == demo.app.tenant_ids["stolberg"]))
+            select(Need.id).where(Need.tenant_id == demo.app.tenant_ids["stolberg"])
+        )
     assert (await demo.client.get(f"/t/aachen/needs/{stolberg_need}")).status_code == 404

@@ -17,10 +17,15 @@ async def test_every_post_route_refuses_a_missing_or_wrong_csrf_token(web_app: W
     posts = [r for r in web_app.asgi.routes if isinstance(r, Route) and "POST" in (r.methods or ())]
     assert len(posts) > 20
     for route in posts:
-        path = (route.path.replace("{tenant}", "aachen").replace("{need_id:int}", str(need_id))
-                .replace("{engagement_id:int}", "1").replace("{action:str}", "cancel")
-                .replace("{kind:str}", "login").replace("{offer_id:int}", "1")
-                .replace("{token}", "x"))
+        path = (
+            route.path.replace("{tenant}", "aachen")
+            .replace("{need_id:int}", str(need_id))
+            .replace("{engagement_id:int}", "1")
+            .replace("{action:str}", "cancel")
+            .replace("{kind:str}", "login")
+            .replace("{offer_id:int}", "1")
+            .replace("{token}", "x")
+        )
         for data in ({}, {"csrf": "forged"}):
             response = await client.post(path, data=data)
             assert response.status_code in (403, 400), (path, data, response.status_code)
@@ -39,8 +44,14 @@ async def log_in_as_editor_too(web: Web) -> None:
 
     async with web.app.db.transaction() as session:
         account_id = await session.scalar(select(Account.id))
-        session.add(Membership(tenant_id=web.app.tenant_ids["aachen"], account_id=account_id,
-                               role=Role.EDITOR, created_at=web.clock.now()))
+        session.add(
+            Membership(
+                tenant_id=web.app.tenant_ids["aachen"],
+                account_id=account_id,
+                role=Role.EDITOR,
+                created_at=web.clock.now(),
+            )
+        )
 
 
 async def test_session_cookie_is_httponly_and_samesite_lax(web_app: Web):
@@ -52,8 +63,9 @@ async def test_session_cookie_is_httponly_and_samesite_lax(web_app: Web):
 
 
 def test_cookies_are_secure_behind_https(tmp_path):
-    config = WebConfig.from_env(tmp_path, "127.0.0.1", 8080,
-                                {"EHRENAMT_PUBLIC_URL": "https://engagement.aachen.de"})
+    config = WebConfig.from_env(
+        tmp_path, "127.0.0.1", 8080, {"EHRENAMT_PUBLIC_URL": "https://engagement.aachen.de"}
+    )
     assert config.secure_cookies
     # The secret is kept for the next process of the deployment.
     again = WebConfig.from_env(tmp_path, "127.0.0.1", 8080, {})
@@ -74,14 +86,16 @@ async def test_security_headers_and_csp_without_inline_script(web_app: Web):
 async def test_only_the_embed_chat_may_be_framed_by_the_configured_site(web_app: Web):
     response = await web_app.client.get("/embed/t/aachen/chat")
     assert response.status_code == 200
-    assert "frame-ancestors https://www.example.org" in response.headers[
-        "content-security-policy"]
+    assert "frame-ancestors https://www.example.org" in response.headers["content-security-policy"]
     assert "x-frame-options" not in response.headers
 
 
 async def test_oversized_request_is_refused(web_app: Web):
-    response = await web_app.client.post("/t/aachen/login", content=b"x" * (65 * 1024),
-                                         headers={"content-type": "application/x-www-form-urlencoded"})
+    response = await web_app.client.post(
+        "/t/aachen/login",
+        content=b"x" * (65 * 1024),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 413
 
 
