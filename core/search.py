@@ -59,7 +59,7 @@ from core.schedule import SHORT_NOTICE
 from core.taxonomy import CATEGORY_CODES, Taxonomy
 
 MAX_RADIUS_KM = 100.0
-MIN_BATCH = 64  # rows read from a stream at first; each further batch is four times larger
+MIN_BATCH = 32  # rows read from a stream at first; each further batch is twice as large
 _FRESH_STEPS = (0, 1, 2, 4, 7, 10, FRESH_DAYS)  # days: freshness bound in steps
 _SLACK = 1e-6  # scores are rounded to 6 places; bounds are not
 
@@ -264,7 +264,10 @@ def _upper_bound(place: bool, has_availability: bool, spontaneous: bool) -> Colu
         north = func.abs(Need.lat - _p("ub_lat", Float())) * _p("ub_km_lat", Float())
         east = func.abs(Need.lon - _p("ub_lon", Float())) * _p("ub_km_lon", Float())
         nearest = case((north > east, north), else_=east)
-        distance: ColumnElement[Any] = W_DISTANCE - nearest * _p("ub_share_per_km", Float())
+        distance: ColumnElement[Any] = case(
+            (Need.remote == true(), W_DISTANCE * REMOTE_DISTANCE_SHARE),
+            else_=W_DISTANCE - nearest * _p("ub_share_per_km", Float()),
+        )
     else:
         distance = literal(W_DISTANCE * REMOTE_DISTANCE_SHARE)
     if has_availability:
@@ -306,7 +309,7 @@ def _bound_params(volunteer: VolunteerView, now: datetime) -> dict[str, object]:
     }
     for i, age in enumerate(_FRESH_STEPS[1:]):
         params[f"ub_fresh{i}"] = now - timedelta(days=age)
-    if volunteer.lat is not None and volunteer.lon is not None and volunteer.radius_km > 0:
+    if volunteer.lat is not None and volunteer.lon is not None:
         # On a sphere, hav(d) = hav(dlat) + cos(lat1) cos(lat2) hav(dlon), so
         # d >= R * |dlat| and d >= 2R asin(sqrt(cos lat1 cos lat2) sin(|dlon| / 2)),
         # which is at least R * sqrt(cos lat1 cos lat2) * |dlon| * (1 - dlon^2 / 24).
@@ -323,7 +326,7 @@ def _bound_params(volunteer: VolunteerView, now: datetime) -> dict[str, object]:
             ub_lon=volunteer.lon,
             ub_km_lat=km_per_degree * (1 - 1e-9),
             ub_km_lon=km_per_degree * math.sqrt(max(cosines, 0.0)) * max(shrink, 0.0),
-            ub_share_per_km=W_DISTANCE / volunteer.radius_km,
+            ub_share_per_km=W_DISTANCE / volunteer.radius_km if volunteer.radius_km > 0 else 0.0,
         )
     return params
 
@@ -339,7 +342,7 @@ async def _read(session: AsyncSession, stream: _Stream) -> list[NeedView]:
     )
     rows = (await (await session.connection()).execute(query, stream.params)).all()
     stream.offset += len(rows)
-    stream.batch = size * 4
+    stream.batch = size * 2
     if len(rows) < size:
         stream.done = True
     else:
@@ -360,8 +363,8 @@ async def rank_needs(
 ) -> Page:
     """A person's best needs, best first, with paging in a stable order.
 
-    Candidates come in streams (interest categories or others; place-bound
-    within the box of the radius, or remote), each ordered by an upper bound
+    Candidates come in streams (interest categories, other categories: remote
+    or within the box of the radius), each ordered by an upper bound
     of the score that the database computes from the index. The stream with
     the highest remaining bound is read next, until the k-th best exact score
     beats every remaining bound: the result equals a brute-force ranking."""
@@ -378,7 +381,8 @@ async def rank_needs(
     params = _bound_params(volunteer, now)
     has_place = volunteer.lat is not None and volunteer.lon is not None
     if has_place:
-        params.update(_box_params("box", volunteer.lat, volunteer.lon, volunteer.radius_km))  # type: ignore[arg-type]
+        lat, lon, radius = volunteer.lat, volunteer.lon, volunteer.radius_km
+        params.update(_box_params("box", lat, lon, radius))  # type: ignore[arg-type]
 
     interests = tuple(sorted(volunteer.interests))
     # Category lists (not NOT IN) keep the (status, remote, category, lat) index usable.
@@ -391,28 +395,31 @@ async def rank_needs(
     streams: list[_Stream] = []
     for categories, share in groups:
         in_group = base.where(Need.category.in_(categories))
-        for place in (True, False) if has_place else (False,):
-            ub = _upper_bound(place, volunteer.availability_mask != 0, volunteer.spontaneous)
-            where = (
-                in_group.where(Need.remote == false(), _box_clause("box"))
-                if place
-                else in_group.where(Need.remote == true())
-            )
+        ub = _upper_bound(has_place, volunteer.availability_mask != 0, volunteer.spontaneous)
+        rest = W_TIME + W_URGENT + W_FRESH + W_LOCAL  # what a row may add at most
+        slices: list[tuple[ColumnElement[bool], float]] = []
+        if has_place:
+            # Remote needs and those in the box of the radius: one query, both
+            # branches use the index.
+            near = and_(Need.remote == false(), _box_clause("box"))
+            slices.append((or_(Need.remote == true(), near), W_DISTANCE))
+        else:
+            slices.append((Need.remote == true(), W_DISTANCE * REMOTE_DISTANCE_SHARE))
+        for condition, distance_most in slices:
             # Bounds from the covering index first; whole rows only for the batch read.
-            query = where.with_only_columns(Need.id, ub.label("ub")).order_by(
-                literal_column("ub").desc(), Need.id
+            query = (
+                in_group.where(condition)
+                .with_only_columns(Need.id, ub.label("ub"))
+                .order_by(literal_column("ub").desc(), Need.id)
             )
-            most = (  # before reading, a stream can reach at most the weights' sum
-                W_CATEGORY * share
-                + W_DISTANCE * (1.0 if place else REMOTE_DISTANCE_SHARE)
-                + W_TIME
-                + W_URGENT
-                + W_FRESH
-                + W_LOCAL
-            )
-            stream_params = {**params, "ub_category": W_CATEGORY * share}
+            most = W_CATEGORY * share + distance_most + rest  # before reading anything
             streams.append(
-                _Stream(query, stream_params, most + _SLACK, batch=max(2 * k, MIN_BATCH))
+                _Stream(
+                    query,
+                    {**params, "ub_category": W_CATEGORY * share},
+                    most + _SLACK,
+                    batch=max(2 * k, MIN_BATCH),
+                )
             )
 
     while True:
