@@ -1,10 +1,12 @@
 """Retrieval: candidates from the index, then exact scoring (``core.matching``).
 
-Never a scan of every row: needs come from a bounding box on the indexed
-``(status, lat, lon)``, filtered by category, time and status in SQL. The
-box widens in rings only while a need outside it could still beat the
-current k-th result (``matching.best_possible``), so the result equals a
-brute-force ranking of every need (the property tests check that).
+Never a scan of every row: needs come from the covering index
+``ix_need_match`` (status, remote, category, a latitude range, longitude in
+the box of the radius), filtered by time and status in SQL and ordered by an
+upper bound of the score that the database computes from the index. Rows are
+read in batches, best bound first, only while an unread need could still
+beat the current k-th result, so the result equals a brute-force ranking of
+every need (the property tests in ``tests/core/test_search.py`` check that).
 """
 
 from __future__ import annotations
