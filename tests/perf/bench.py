@@ -273,6 +273,7 @@ async def measure_matching(
             statistics.mean(len(r) for r in results.values()), 2
         ),
         f"match_top10_agree{suffix}": f"{agree}/{len(scan)}",
+        f"match_top10_equal_to_scan{suffix}": agree == len(scan),
         f"match_top10_queries{suffix}": len(indexed),
     }
 
@@ -297,7 +298,7 @@ async def run_matching_bench(
     out: dict[str, Any] = {"match_needs": n_needs}
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     path = BENCH_DIR / f"match-{os.getpid()}.db"
-    path.unlink(missing_ok=True)
+    _remove_sqlite(path)
     db = Database(create_engine(f"sqlite+aiosqlite:///{path}"))
     try:
         tenant_ids, seconds = await populate(db, region, n_needs, seed=1)
@@ -307,11 +308,15 @@ async def run_matching_bench(
         out.update(await measure_matching(db, volunteers, n_scans, ""))
     finally:
         await db.dispose()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        _remove_sqlite(path)
     if postgres:
         out.update(await _postgres(region, n_needs, n_queries, n_scans))
     return out
+
+
+def _remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 async def _postgres(region: Region, n_needs: int, n_queries: int, n_scans: int) -> dict[str, Any]:
@@ -390,17 +395,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a small version, under a minute")
     parser.add_argument("--needs", type=int, help="published needs (matching only)")
     parser.add_argument("--queries", type=int, help="volunteers measured (matching only)")
+    parser.add_argument("--scans", type=int, help="full scans measured (matching only)")
     parser.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
     parser.add_argument("--only-matching", action="store_true", help="skip other sections")
     parser.add_argument("--out", type=Path, default=RESULT_FILE)
     args = parser.parse_args(argv)
 
-    async def matching(quick: bool) -> dict[str, Any]:
+    async def run_matching(quick: bool) -> dict[str, Any]:
         return await run_matching_bench(
-            quick, needs=args.needs, queries=args.queries, postgres=not args.no_pg
+            quick,
+            needs=args.needs,
+            queries=args.queries,
+            scans=args.scans,
+            postgres=not args.no_pg,
         )
 
-    chosen = [matching, *sections()[1:]] if not args.only_matching else [matching]
+    chosen = [run_matching, *sections()[1:]] if not args.only_matching else [run_matching]
     results = asyncio.run(run(args.quick, chosen))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
