@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import collections
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -36,7 +43,9 @@ def create_engine(url: str, echo: bool = False) -> AsyncEngine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url, echo=echo, connect_args={"timeout": 30}, module=_one_hop_aiosqlite()
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
@@ -58,6 +67,136 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 def _lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
+
+
+# aiosqlite runs each call on the connection's own thread, and every call is a
+# round trip between threads (a queue put, a wake-up, a callback back into the
+# loop). SQLAlchemy's adapter makes four per statement (open the cursor,
+# execute, fetch, close) and one more for the rollback when a connection goes
+# back to the pool, even after a read that opened no transaction. These
+# classes do one per statement, and none for a commit or rollback when no
+# transaction is open: same driver, same thread, same results.
+
+
+class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
+    """Execute, fetch every row and close the cursor in one call on the
+    connection's thread; description, rowcount and lastrowid are kept."""
+
+    __slots__ = ("_description", "_lastrowid", "_rowcount")
+
+    def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = None  # type: ignore[assignment]
+        self._soft_closed_memoized = {}
+        self._rows = collections.deque()
+        self._description = None
+        self._rowcount = -1
+        self._lastrowid = 0
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> int:
+        return self._lastrowid
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        conn = self._connection._conn
+
+        def run() -> tuple[Any, list[Any] | None, int, int]:
+            cursor = conn.cursor()
+            try:
+                if parameters is None:
+                    cursor.execute(operation)
+                else:
+                    cursor.execute(operation, parameters)
+                rows = cursor.fetchall() if cursor.description else None
+                return cursor.description, rows, cursor.rowcount, cursor.lastrowid or 0
+            finally:
+                cursor.close()
+
+        async with self._adapt_connection._execute_mutex:
+            result = await self._connection._execute(run)
+        self._description, rows, self._rowcount, self._lastrowid = result
+        self._rows = collections.deque(rows) if rows else collections.deque()
+        return None
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        conn = self._connection._conn
+
+        def run() -> tuple[int, int]:
+            cursor = conn.cursor()
+            try:
+                cursor.executemany(operation, seq_of_parameters)
+                return cursor.rowcount, cursor.lastrowid or 0
+            finally:
+                cursor.close()
+
+        async with self._adapt_connection._execute_mutex:
+            self._rowcount, self._lastrowid = await self._connection._execute(run)
+        self._description = None
+        return None
+
+    async def _async_soft_close(self) -> None:
+        return None  # the sqlite3 cursor is closed already
+
+    def close(self) -> None:
+        self._rows.clear()
+
+    def nextset(self) -> None:
+        return None
+
+    def setinputsizes(self, *inputsizes: Any) -> None:
+        return None
+
+    @property
+    def arraysize(self) -> int:
+        return 1
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        pass
+
+
+class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = _OneHopCursor
+
+    def _in_transaction(self) -> bool:
+        # A flag of the sqlite3 connection, read while no call of ours runs on
+        # its thread (calls are awaited one at a time); when in doubt, True.
+        try:
+            return bool(self._connection._conn.in_transaction)
+        except Exception:
+            return True
+
+    def rollback(self) -> None:
+        if self._in_transaction():
+            super().rollback()
+
+    def commit(self) -> None:
+        if self._in_transaction():
+            super().commit()
+
+
+class _OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> _OneHopConnection:
+        adapted = super().connect(*arg, **kw)
+        return _OneHopConnection(self, adapted._connection)
+
+
+def _one_hop_aiosqlite() -> _OneHopDBAPI:
+    import sqlite3
+
+    import aiosqlite
+
+    return _OneHopDBAPI(aiosqlite, sqlite3)
 
 
 class Database:
