@@ -1,32 +1,68 @@
 """Need -> volunteers: the best eligible people for an urgent alert.
 
-Eligible: opted in to alerts, not paused, the need inside their own radius,
-free at that time (or spontaneous and the need starts soon), holding every
-required qualification. Candidates come from the profile index
-``(urgent_alerts, home_lat, home_lon)`` in widening rings around the need;
-a ring is only widened while someone outside it could still rank higher
-(the same exact top-k bound as ``core.search``).
+Eligible: opted in to alerts, not paused, the need inside their own radius
+(at most ``ALERT_REACH_KM``), free at that time (or spontaneous and the need
+starts soon), holding every required qualification.
+
+Retrieval reads a covering index ``(urgent_alerts, home_lat, home_lon,
+radius_km, availability_mask, spontaneous, interest_mask, tenant_id,
+paused_until)``: the database computes, per row, an upper bound of
+``matching.score`` from those columns (exact but for the distance, which it
+bounds from below by degrees) and hands rows over best bound first. Python
+scores each batch exactly and stops once the k-th exact score beats the
+bound of every unread row (a threshold algorithm), so the result equals a
+brute-force ranking of every profile.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Collection
+import math
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, not_, or_, select, true
+from sqlalchemy import Float, case, func, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
-from core.geo.distance import bounding_box
-from core.matching import Match, NeedView, VolunteerView, best_possible, score
+from core.geo.distance import EARTH_RADIUS_KM, bounding_box
+from core.matching import (
+    NO_INTEREST_SHARE,
+    W_CATEGORY,
+    W_DISTANCE,
+    W_FRESH,
+    W_LOCAL,
+    W_TIME,
+    W_URGENT,
+    Match,
+    NeedView,
+    VolunteerView,
+    fresh_share,
+    score,
+)
 from core.models import VolunteerProfile
-from core.schedule import SHORT_NOTICE, mask_of
+from core.schedule import CELL_BIT, SHORT_NOTICE
+from core.taxonomy import CATEGORY_CODES
 
 # Alerts reach people within this distance at most, whatever their radius:
 # it bounds the index scan for a million profiles.
 ALERT_REACH_KM = 30.0
-RINGS_KM = (2.0, 5.0, 10.0, 20.0, ALERT_REACH_KM)
+FIRST_BATCH = 40
+KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
+# Float rounding in the database must never push a bound below a true score.
+SLACK = 1e-9
+
+CATEGORY_BIT: dict[str, int] = {code: 1 << i for i, code in enumerate(CATEGORY_CODES)}
+
+
+def interest_mask(interests: Iterable[str]) -> int:
+    """The interests as bits (``VolunteerProfile.interest_mask``), for SQL."""
+    mask = 0
+    for code in interests:
+        mask |= CATEGORY_BIT.get(code, 0)
+    return mask
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,19 +71,61 @@ class Candidate:
     match: Match
 
 
-def _profile_columns():  # type: ignore[no-untyped-def]
+_P = VolunteerProfile
+_ROW_COLUMNS = (
+    _P.person_id,
+    _P.tenant_id,
+    _P.interests,
+    _P.qualifications,
+    _P.home_lat,
+    _P.home_lon,
+    _P.radius_km,
+    _P.availability_mask,
+    _P.spontaneous,
+)
+
+
+def _bound(
+    need: NeedView, now: datetime, box: tuple[float, float, float, float]
+) -> ColumnElement[Any]:
+    """An upper bound of ``score`` per profile row, from indexed columns only."""
+    assert need.lat is not None and need.lon is not None
     p = VolunteerProfile
-    return (
-        p.person_id,
-        p.tenant_id,
-        p.interests,
-        p.qualifications,
-        p.home_lat,
-        p.home_lon,
-        p.radius_km,
-        p.availability_mask,
-        p.spontaneous,
+    bit = CATEGORY_BIT.get(need.category, 0)
+    category = case(
+        (p.interest_mask.op("&")(bit) != 0, W_CATEGORY),
+        (p.interest_mask == 0, W_CATEGORY * NO_INTEREST_SHARE),
+        else_=0.0,
     )
+    # The distance is at least the larger of the north and east offsets; a
+    # degree of longitude is shortest at the box's poleward edge.
+    poleward = max(abs(box[0]), abs(box[1]))
+    km_lon = KM_PER_DEGREE * math.cos(math.radians(poleward))
+    north = func.abs(p.home_lat - literal(need.lat, Float())) * KM_PER_DEGREE
+    east = func.abs(p.home_lon - literal(need.lon, Float())) * km_lon
+    nearest = case((north > east, north), else_=east)
+    radius = case((p.radius_km > ALERT_REACH_KM, ALERT_REACH_KM), else_=p.radius_km)
+    distance = W_DISTANCE - W_DISTANCE * nearest / radius
+    cells = [bit for bit in CELL_BIT.values() if need.cell_mask & bit]
+    if cells:
+        shared = sum(
+            (case((p.availability_mask.op("&")(c) != 0, 1.0), else_=0.0) for c in cells),
+            start=literal(0.0, Float()),
+        )
+        timed: ColumnElement[Any] = case(
+            (p.availability_mask == 0, W_TIME * 0.5), else_=shared * (W_TIME / len(cells))
+        )
+    else:
+        timed = literal(W_TIME * 0.75, Float())
+    if _soon(need, now):
+        timed = case((p.spontaneous == true(), W_TIME), else_=timed)
+    local = case((p.tenant_id == need.tenant_id, W_LOCAL), else_=0.0)
+    constant = (W_URGENT if need.urgent else 0.0) + W_FRESH * fresh_share(need.published_at, now)
+    return category + distance + timed + local + (constant + SLACK)
+
+
+def _soon(need: NeedView, now: datetime) -> bool:
+    return need.starts_at is not None and need.starts_at - now <= SHORT_NOTICE
 
 
 async def rank_volunteers(
@@ -58,56 +136,56 @@ async def rank_volunteers(
     limit: int,
     exclude: Collection[int] = (),
 ) -> list[Candidate]:
-    """The ``limit`` best eligible volunteers for a place-bound need, best first."""
-    if need.lat is None or need.lon is None:
+    """The ``limit`` best eligible volunteers for a place-bound need, best first
+    (score descending, then the smaller person id)."""
+    if need.lat is None or need.lon is None or limit <= 0:
         return []
-    soon = need.starts_at is not None and need.starts_at - now <= SHORT_NOTICE
     p = VolunteerProfile
-    time_ok = p.availability_mask.op("&")(need.cell_mask) != 0 if need.cell_mask else true()
-    if soon:
-        time_ok = or_(time_ok, p.spontaneous.is_(True))
-    base = select(*_profile_columns()).where(
-        p.urgent_alerts.is_(True),
-        or_(p.paused_until.is_(None), p.paused_until <= now),
-        time_ok,
+    box = bounding_box(need.lat, need.lon, ALERT_REACH_KM)
+    free = p.availability_mask.op("&")(need.cell_mask) != 0 if need.cell_mask else true()
+    if _soon(need, now):
+        free = or_(free, p.spontaneous == true())
+    bound = _bound(need, now, box).label("bound")
+    ranked = (
+        select(p.person_id, bound)
+        .where(
+            p.urgent_alerts == true(),
+            p.home_lat.between(box[0], box[1]),
+            p.home_lon.between(box[2], box[3]),
+            or_(p.paused_until.is_(None), p.paused_until <= now),
+            free,
+        )
+        .order_by(bound.desc(), p.person_id)
     )
     heap: list[tuple[float, int, Candidate]] = []
     excluded = set(exclude)
-    inner: float | None = None
-    for ring in RINGS_KM:
-        min_lat, max_lat, min_lon, max_lon = bounding_box(need.lat, need.lon, ring)
-        query = base.where(
-            p.home_lat.between(min_lat, max_lat), p.home_lon.between(min_lon, max_lon)
-        )
-        if inner is not None:
-            i = bounding_box(need.lat, need.lon, inner)
-            query = query.where(
-                not_(and_(p.home_lat.between(i[0], i[1]), p.home_lon.between(i[2], i[3])))
-            )
-        for row in (await session.execute(query)).all():
-            if row[0] in excluded:
-                continue
-            volunteer = _view(row)
+    offset, batch = 0, max(FIRST_BATCH, 4 * limit)
+    while True:
+        page = (await session.execute(ranked.offset(offset).limit(batch))).all()
+        ids = [pid for pid, _ in page if pid not in excluded]
+        for volunteer in await _volunteers(session, ids):
             match = score(volunteer, need, now)
-            if match.excluded or (match.reasons and match.reasons[0].kind == "too_far"):
+            if match.excluded:
                 continue
             item = (match.score, -volunteer.person_id, Candidate(volunteer.person_id, match))
             if len(heap) < limit:
                 heapq.heappush(heap, item)
             elif item[:2] > heap[0][:2]:
                 heapq.heapreplace(heap, item)
-        inner = ring
-        if len(heap) >= limit and heap[0][0] >= _bound_beyond(ring):
-            break
+        if len(page) < batch:
+            break  # every eligible row was read
+        if len(heap) >= limit and heap[0][0] >= page[-1][1]:
+            break  # no unread row can beat the k-th: exact
+        offset += batch
+        batch *= 4
     return [c for _, _, c in sorted(heap, key=lambda t: (-t[0], -t[1]))]
 
 
-def _bound_beyond(ring_km: float) -> float:
-    """The best score anyone farther than ``ring_km`` can reach: their radius
-    is at most ``ALERT_REACH_KM`` for this purpose, so distance counts at most
-    ``1 - ring/reach``."""
-    someone = VolunteerView(0, 0, frozenset({"x"}), frozenset(), 0, 0, ALERT_REACH_KM, 0)
-    return best_possible(someone, category_matches=True, min_distance_km=ring_km)
+async def _volunteers(session: AsyncSession, ids: list[int]) -> list[VolunteerView]:
+    if not ids:
+        return []
+    rows = (await session.execute(select(*_ROW_COLUMNS).where(_P.person_id.in_(ids)))).all()
+    return [_view(row) for row in rows]
 
 
 def _view(row) -> VolunteerView:  # type: ignore[no-untyped-def]
@@ -125,4 +203,4 @@ def _view(row) -> VolunteerView:  # type: ignore[no-untyped-def]
     )
 
 
-__all__ = ["ALERT_REACH_KM", "Candidate", "mask_of", "rank_volunteers"]
+__all__ = ["ALERT_REACH_KM", "CATEGORY_BIT", "Candidate", "interest_mask", "rank_volunteers"]

@@ -13,15 +13,30 @@ class VolunteerProfile(Base):
     weekly grid as 21 bits (``core.schedule``) so SQL can filter on it."""
 
     __tablename__ = "volunteer_profile"
-    # Urgent-alert fan-out: opted-in people first, then a latitude range,
-    # longitude checked inside the index (core.fanout).
-    __table_args__ = (Index("ix_profile_alert_geo", "urgent_alerts", "home_lat", "home_lon"),)
+    # Urgent-alert fan-out (core.fanout): opted-in people first, then a
+    # latitude range; the other columns let the database bound each score
+    # from the index alone.
+    __table_args__ = (
+        Index(
+            "ix_profile_alert_geo",
+            "urgent_alerts",
+            "home_lat",
+            "home_lon",
+            "radius_km",
+            "availability_mask",
+            "spontaneous",
+            "interest_mask",
+            "tenant_id",
+            "paused_until",
+        ),
+    )
 
     person_id: Mapped[int] = mapped_column(
         ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
     )
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
     interests: Mapped[list[str]] = mapped_column(default=list)
+    interest_mask: Mapped[int] = mapped_column(default=0)  # interests as bits (core.fanout)
     qualifications: Mapped[list[str]] = mapped_column(default=list)
     home_lat: Mapped[float | None]
     home_lon: Mapped[float | None]

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from core.availability import Availability
 from core.db import Database
 from core.errors import InvalidRadius, InvalidValue, UnknownCategory, UnknownQualification
+from core.fanout import interest_mask
 from core.matching import VolunteerView
 from core.models import VolunteerProfile
 from core.schedule import cells_of, mask_of
@@ -70,6 +71,7 @@ async def save_profile(db: Database, data: ProfileData, taxonomy: Taxonomy, now:
             session.add(row)
         row.tenant_id = data.tenant_id
         row.interests = list(dict.fromkeys(data.interests))
+        row.interest_mask = interest_mask(row.interests)
         row.qualifications = list(dict.fromkeys(data.qualifications))
         row.home_lat, row.home_lon, row.home_label = data.home_lat, data.home_lon, data.home_label
         row.radius_km = data.radius_km
