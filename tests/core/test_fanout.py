@@ -75,7 +75,9 @@ def _brute_force(profiles: list[dict], need: NeedView, limit: int) -> list[int]:
     for p in profiles:
         if not p["urgent_alerts"] or (p["paused_until"] and p["paused_until"] > NOW):
             continue
-        free = bool(p["availability_mask"] & need.cell_mask) or (soon and p["spontaneous"])
+        # A need outside the day grid (at night) has no cells: anyone may be free.
+        free = not need.cell_mask or bool(p["availability_mask"] & need.cell_mask)
+        free = free or (soon and p["spontaneous"])
         if not free:
             continue
         volunteer = _view(
@@ -102,7 +104,7 @@ async def test_fanout_equals_brute_force(db: Database, seed: int) -> None:
     rng = random.Random(seed)
     profiles = await _world(db, rng, 1500)
     for i in range(25):
-        starts = NOW + timedelta(hours=rng.choice((2, 10, 30, 70)))
+        starts = NOW + timedelta(hours=rng.choice((2, 10, 14, 30, 70)))  # 14: at night
         need = NeedView(
             i + 1,
             rng.choice((1, 2)),

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.availability import ALL_CELLS
 from core.db import Database, create_engine
-from core.fanout import ALERT_REACH_KM, Candidate, _view, rank_volunteers
+from core.fanout import ALERT_REACH_KM, Candidate, _view, interest_mask, rank_volunteers
 from core.matching import NeedView, score
 from core.models import Person, VolunteerProfile
 from core.schedule import CELL_BIT, one_off_mask
@@ -152,7 +152,8 @@ async def full_scan(db: Database, need: NeedView) -> list[int]:
         if row[9] is not None and row[9].replace(tzinfo=NOW.tzinfo) > NOW:
             continue
         volunteer = _view(row[:9])
-        if not (volunteer.availability_mask & need.cell_mask or (soon and volunteer.spontaneous)):
+        free = not need.cell_mask or volunteer.availability_mask & need.cell_mask
+        if not (free or (soon and volunteer.spontaneous)):  # a need outside the grid: anyone
             continue
         match = score(volunteer, need, NOW)
         if not match.excluded:
