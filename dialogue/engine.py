@@ -17,14 +17,15 @@ import asyncio
 import logging
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import String, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import DomainError
-from core.models import ConversationState
-from core.services.people import person_for_identity
+from core.models import ConversationState, Identity, Person
+from core.services.people import PersonRef, mark_reachable
 from core.services.profiles import get_profile
 from core.tenants import TenantConfig
 from dialogue.flows import (
@@ -108,6 +109,52 @@ class StateConflict(Exception):
     """Another process saved this conversation since we loaded it."""
 
 
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """The stored row as the turn found it: what the save checks against."""
+
+    version: int
+    exists: bool
+    data: dict[str, Any] | None
+    language: str | None
+    tenant_slug: str | None
+
+
+# The state, the person and whether the identity was marked unreachable, in
+# one statement: the state exists before consent, the person only after it.
+_KEY = select(bindparam("identity", type_=String(300)).label("key")).subquery("k")
+_LOAD = select(
+    ConversationState.data,
+    ConversationState.version,
+    ConversationState.language,
+    ConversationState.tenant_slug,
+    Person.id,
+    Person.tenant_id,
+    Person.language,
+    Person.display_name,
+    Person.consent_version,
+    Identity.unreachable_at,
+).select_from(
+    _KEY.outerjoin(ConversationState, ConversationState.identity == _KEY.c.key)
+    .outerjoin(Identity, Identity.key == _KEY.c.key)
+    .outerjoin(Person, Person.id == Identity.person_id)
+)
+_SAVE = (
+    update(ConversationState)
+    .where(
+        ConversationState.identity == bindparam("s_identity"),
+        ConversationState.version == bindparam("s_version"),
+    )
+    .values(
+        version=bindparam("s_next_version"),
+        data=bindparam("s_data", type_=ConversationState.data.type),
+        language=bindparam("s_language"),
+        updated_at=bindparam("s_updated_at", type_=ConversationState.updated_at.type),
+        tenant_slug=bindparam("s_tenant_slug"),
+    )
+)
+
+
 class Engine:
     def __init__(self, app: App, understanding: Understanding) -> None:
         self.app = app
@@ -130,7 +177,7 @@ class Engine:
             return [Reply("Dieser Bot ist nicht eingerichtet. / This bot is not set up.")]
         turn: Turn | None = None
         for attempt in range(2):
-            turn, version, exists = await self._load(incoming, tenant)
+            turn, loaded = await self._load(incoming, tenant)
             try:
                 drop = await self._turn(turn, incoming)
             except DomainError as exc:  # a person's mistake a flow did not catch itself
@@ -147,7 +194,7 @@ class Engine:
                 )
                 return [Reply(turn.t("error.apology"), turn.menu())]
             try:
-                await self._save(turn, version, exists, drop)
+                await self._save(turn, loaded, drop)
                 return turn.replies
             except StateConflict:
                 if attempt == 0:
@@ -157,12 +204,19 @@ class Engine:
 
     # -- state ---------------------------------------------------------------
 
-    async def _load(self, incoming: Incoming, tenant: TenantConfig) -> tuple[Turn, int, bool]:
-        async with self.app.db.sessions() as session:
-            row = await session.get(ConversationState, incoming.identity)
-        person = await person_for_identity(self.app.db, incoming.identity)
-        state = DialogueState.from_dict(row.data if row else None)
-        lang = (row.language if row else None) or (person.language if person else None)
+    async def _load(self, incoming: Incoming, tenant: TenantConfig) -> tuple[Turn, Loaded]:
+        async with self.app.db.engine.connect() as conn:
+            row = (await conn.execute(_LOAD, {"identity": incoming.identity})).first()
+        assert row is not None  # the key row is always there
+        (data, version, row_lang, row_slug, pid, tenant_id, p_lang, name, consent, unreachable) = (
+            row
+        )
+        exists = version is not None
+        person = PersonRef(pid, tenant_id, p_lang, name, consent) if pid is not None else None
+        if unreachable is not None:  # they blocked the bot once; writing again undoes it
+            await mark_reachable(self.app.db, incoming.identity)
+        state = DialogueState.from_dict(data if exists else None)
+        lang = (row_lang if exists else None) or (person.language if person else None)
         if lang not in LANGUAGES:
             hint = (incoming.language_hint or "").split("-")[0].lower()
             lang = (
@@ -181,36 +235,56 @@ class Engine:
             person=person,
             understanding=self.understanding,
         )
-        return turn, (row.version if row else 0), row is not None
+        loaded = Loaded(version or 0, exists, data, row_lang, row_slug)
+        return turn, loaded
 
-    async def _save(self, turn: Turn, version: int, exists: bool, drop: bool) -> None:
-        async with self.app.db.transaction() as session:
-            if drop:
-                await session.execute(
+    async def _save(self, turn: Turn, loaded: Loaded, drop: bool) -> None:
+        if drop:
+            async with self.app.db.engine.begin() as conn:
+                await conn.execute(
                     delete(ConversationState).where(ConversationState.identity == turn.identity)
                 )
-                return
-            values: dict[str, Any] = {
-                "data": turn.state.to_dict(),
-                "language": turn.lang,
-                "updated_at": turn.now,
-                "tenant_slug": turn.tenant.slug,
-            }
-            if exists:
-                result = await session.execute(
-                    update(ConversationState)
-                    .where(
-                        ConversationState.identity == turn.identity,
-                        ConversationState.version == version,
-                    )
-                    .values(version=version + 1, **values)
+            return
+        data = turn.state.to_dict()
+        if (
+            loaded.exists
+            and data == loaded.data
+            and turn.lang == loaded.language
+            and turn.tenant.slug == loaded.tenant_slug
+        ):
+            # Nothing changed: no write. Another process's save since our load
+            # stands, as if this turn had come just before it.
+            return
+        async with self.app.db.engine.begin() as conn:
+            if loaded.exists:
+                version = loaded.version
+                result = await conn.execute(
+                    _SAVE,
+                    {
+                        "s_identity": turn.identity,
+                        "s_version": version,
+                        "s_next_version": version + 1,
+                        "s_data": data,
+                        "s_language": turn.lang,
+                        "s_updated_at": turn.now,
+                        "s_tenant_slug": turn.tenant.slug,
+                    },
                 )
-                if result.rowcount != 1:  # type: ignore[attr-defined]
+                if result.rowcount != 1:
                     raise StateConflict()
                 return
-            session.add(ConversationState(identity=turn.identity, version=1, **values))
             try:
-                await session.flush()
+                await conn.execute(
+                    insert(ConversationState),
+                    {
+                        "identity": turn.identity,
+                        "version": 1,
+                        "data": data,
+                        "language": turn.lang,
+                        "updated_at": turn.now,
+                        "tenant_slug": turn.tenant.slug,
+                    },
+                )
             except IntegrityError as exc:
                 raise StateConflict() from exc
 
@@ -398,7 +472,9 @@ class Engine:
     async def _reminder_button(self, turn: Turn, head: str, rest: str) -> bool:
         """Answers to reminders, alerts and follow-ups (dialogue/flows/reminders.py).
         They arrive out of the blue, so they end whatever form was open."""
-        if head not in ("attend", "alert", "hours", "similar", "extend", "mute", "unmute", "cmd"):
+        if head not in (
+            "attend", "alert", "hours", "similar", "extend", "mute", "unmute", "cmd", "relay"
+        ):
             return False
         turn.state.finish()
         if head == "attend" and (m := re.fullmatch(r"(\d{1,12}):(yes|no)", rest)):
@@ -413,6 +489,8 @@ class Engine:
             await reminders.extend(turn, int(m.group(1)))
         elif head in ("mute", "unmute"):
             await reminders.toggle(turn, rest, head == "mute")
+        elif head == "relay" and (m := re.fullmatch(r"(\d{1,12}):reply", rest)):
+            reminders.ask_relay_answer(turn, int(m.group(1)))
         elif head == "cmd" and rest in COMMANDS:
             await self._command(turn, rest, "")
         else:
@@ -452,6 +530,9 @@ class Engine:
                 offset=int(view.get("offset", 0)) + 5,
                 flt=view.get("filter"),
             )
+            return False
+        if turn.state.flow == "relay" and _has_letters_or_digits(event.text):
+            await reminders.relay_answer(turn, event.text)
             return False
         if not _has_letters_or_digits(event.text):
             turn.say(turn.t("error.no_words"))
