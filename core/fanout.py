@@ -4,14 +4,16 @@ Eligible: opted in to alerts, not paused, the need inside their own radius
 (at most ``ALERT_REACH_KM``), free at that time (or spontaneous and the need
 starts soon), holding every required qualification.
 
-Retrieval reads a covering index ``(urgent_alerts, home_lat, home_lon,
-radius_km, availability_mask, spontaneous, interest_mask, tenant_id,
-paused_until)``: the database computes, per row, an upper bound of
-``matching.score`` from those columns (exact but for the distance, which it
-bounds from below by degrees) and hands rows over best bound first. Python
-scores each batch exactly and stops once the k-th exact score beats the
-bound of every unread row (a threshold algorithm), so the result equals a
-brute-force ranking of every profile.
+Retrieval reads covering indexes in three streams: the people interested in
+the need's category and those who named no interest (``alert_reach``, one
+row per interest), then the other opted-in profiles (``volunteer_profile``).
+The database computes, per row, an upper bound of ``matching.score`` from
+the indexed columns (exact but for the distance, which it bounds from below
+by degrees) and hands rows over best bound first. Python scores each batch
+exactly and stops once the k-th exact score beats the bound of every unread
+row (a threshold algorithm), so the result equals a brute-force ranking of
+every profile; the third stream, capped at the score without the category
+share, is rarely read at all.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, case, func, literal, or_, select, true
+from sqlalchemy import Float, Select, case, delete, func, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -42,7 +44,7 @@ from core.matching import (
     fresh_share,
     score,
 )
-from core.models import VolunteerProfile
+from core.models import AlertReach, VolunteerProfile
 from core.schedule import CELL_BIT, SHORT_NOTICE
 from core.taxonomy import CATEGORY_CODES
 
@@ -85,18 +87,19 @@ _ROW_COLUMNS = (
 )
 
 
+ReachTable = type[VolunteerProfile] | type[AlertReach]
+
+
 def _bound(
-    need: NeedView, now: datetime, box: tuple[float, float, float, float]
+    table: ReachTable,
+    category: ColumnElement[Any],
+    need: NeedView,
+    now: datetime,
+    box: tuple[float, float, float, float],
 ) -> ColumnElement[Any]:
-    """An upper bound of ``score`` per profile row, from indexed columns only."""
+    """An upper bound of ``score`` per row, from indexed columns only."""
     assert need.lat is not None and need.lon is not None
-    p = VolunteerProfile
-    bit = CATEGORY_BIT.get(need.category, 0)
-    category = case(
-        (p.interest_mask.op("&")(bit) != 0, W_CATEGORY),
-        (p.interest_mask == 0, W_CATEGORY * NO_INTEREST_SHARE),
-        else_=0.0,
-    )
+    p = table
     # The distance is at least the larger of the north and east offsets; a
     # degree of longitude is shortest at the box's poleward edge.
     poleward = max(abs(box[0]), abs(box[1]))
@@ -120,12 +123,76 @@ def _bound(
     if _soon(need, now):
         timed = case((p.spontaneous == true(), W_TIME), else_=timed)
     local = case((p.tenant_id == need.tenant_id, W_LOCAL), else_=0.0)
-    constant = (W_URGENT if need.urgent else 0.0) + W_FRESH * fresh_share(need.published_at, now)
-    return category + distance + timed + local + (constant + SLACK)
+    return category + distance + timed + local + (_constant(need, now) + SLACK)
+
+
+def _constant(need: NeedView, now: datetime) -> float:
+    return (W_URGENT if need.urgent else 0.0) + W_FRESH * fresh_share(need.published_at, now)
 
 
 def _soon(need: NeedView, now: datetime) -> bool:
     return need.starts_at is not None and need.starts_at - now <= SHORT_NOTICE
+
+
+@dataclass(slots=True)
+class _Stream:
+    """Rows of one kind, best bound first; ``bound`` caps every unread row."""
+
+    query: Select[Any]
+    bound: float
+    offset: int = 0
+    batch: int = FIRST_BATCH
+    done: bool = False
+
+
+def _eligible(
+    table: ReachTable, need: NeedView, now: datetime, box: tuple[float, ...]
+) -> list[ColumnElement[bool]]:
+    p = table
+    free = p.availability_mask.op("&")(need.cell_mask) != 0 if need.cell_mask else true()
+    if _soon(need, now):
+        free = or_(free, p.spontaneous == true())
+    return [
+        p.home_lat.between(box[0], box[1]),
+        p.home_lon.between(box[2], box[3]),
+        or_(p.paused_until.is_(None), p.paused_until <= now),
+        free,
+    ]
+
+
+def _streams(need: NeedView, now: datetime, limit: int) -> list[_Stream]:
+    """Those interested in the need's category, those who named no interest,
+    and the rest of the opted-in profiles (read only when they could still
+    rank: their category share is 0)."""
+    assert need.lat is not None and need.lon is not None
+    box = bounding_box(need.lat, need.lon, ALERT_REACH_KM)
+    most = W_DISTANCE + W_TIME + W_LOCAL + _constant(need, now) + SLACK
+    batch = max(FIRST_BATCH, 4 * limit)
+    streams = []
+    for category, share in ((need.category, 1.0), ("", NO_INTEREST_SHARE)):
+        term = literal(W_CATEGORY * share, Float())
+        bound = _bound(AlertReach, term, need, now, box).label("bound")
+        query = (
+            select(AlertReach.person_id, bound)
+            .where(AlertReach.category == category, *_eligible(AlertReach, need, now, box))
+            .order_by(bound.desc(), AlertReach.person_id)
+        )
+        streams.append(_Stream(query, W_CATEGORY * share + most, batch=batch))
+    p = VolunteerProfile
+    bit = CATEGORY_BIT.get(need.category, 0)
+    bound = _bound(p, literal(0.0, Float()), need, now, box).label("bound")
+    others = (
+        select(p.person_id, bound)
+        .where(
+            p.urgent_alerts == true(),
+            p.interest_mask != 0,
+            p.interest_mask.op("&")(bit) == 0,
+            *_eligible(p, need, now, box),
+        )
+        .order_by(bound.desc(), p.person_id)
+    )
+    streams.append(_Stream(others, most, batch=batch))
+    return streams
 
 
 async def rank_volunteers(
@@ -140,28 +207,17 @@ async def rank_volunteers(
     (score descending, then the smaller person id)."""
     if need.lat is None or need.lon is None or limit <= 0:
         return []
-    p = VolunteerProfile
-    box = bounding_box(need.lat, need.lon, ALERT_REACH_KM)
-    free = p.availability_mask.op("&")(need.cell_mask) != 0 if need.cell_mask else true()
-    if _soon(need, now):
-        free = or_(free, p.spontaneous == true())
-    bound = _bound(need, now, box).label("bound")
-    ranked = (
-        select(p.person_id, bound)
-        .where(
-            p.urgent_alerts == true(),
-            p.home_lat.between(box[0], box[1]),
-            p.home_lon.between(box[2], box[3]),
-            or_(p.paused_until.is_(None), p.paused_until <= now),
-            free,
-        )
-        .order_by(bound.desc(), p.person_id)
-    )
     heap: list[tuple[float, int, Candidate]] = []
     excluded = set(exclude)
-    offset, batch = 0, max(FIRST_BATCH, 4 * limit)
+    streams = _streams(need, now, limit)
     while True:
-        page = (await session.execute(ranked.offset(offset).limit(batch))).all()
+        open_streams = [s for s in streams if not s.done]
+        if not open_streams:
+            break
+        stream = max(open_streams, key=lambda s: s.bound)
+        if len(heap) >= limit and heap[0][0] >= stream.bound:
+            break  # no unread row can beat the k-th: the ranking is exact
+        page = (await session.execute(stream.query.offset(stream.offset).limit(stream.batch))).all()
         ids = [pid for pid, _ in page if pid not in excluded]
         for volunteer in await _volunteers(session, ids):
             match = score(volunteer, need, now)
@@ -172,13 +228,34 @@ async def rank_volunteers(
                 heapq.heappush(heap, item)
             elif item[:2] > heap[0][:2]:
                 heapq.heapreplace(heap, item)
-        if len(page) < batch:
-            break  # every eligible row was read
-        if len(heap) >= limit and heap[0][0] >= page[-1][1]:
-            break  # no unread row can beat the k-th: exact
-        offset += batch
-        batch *= 4
+        if len(page) < stream.batch:
+            stream.done = True
+        else:
+            stream.bound = page[-1][1]
+            stream.offset += stream.batch
+            stream.batch *= 4
     return [c for _, _, c in sorted(heap, key=lambda t: (-t[0], -t[1]))]
+
+
+async def sync_alert_reach(session: AsyncSession, profile: VolunteerProfile) -> None:
+    """Copy a saved profile into ``alert_reach`` (one row per interest)."""
+    await session.execute(delete(AlertReach).where(AlertReach.person_id == profile.person_id))
+    if not profile.urgent_alerts or profile.home_lat is None or profile.home_lon is None:
+        return
+    for category in profile.interests or [""]:
+        session.add(
+            AlertReach(
+                person_id=profile.person_id,
+                category=category,
+                home_lat=profile.home_lat,
+                home_lon=profile.home_lon,
+                radius_km=profile.radius_km,
+                availability_mask=profile.availability_mask,
+                spontaneous=profile.spontaneous,
+                tenant_id=profile.tenant_id,
+                paused_until=profile.paused_until,
+            )
+        )
 
 
 async def _volunteers(session: AsyncSession, ids: list[int]) -> list[VolunteerView]:
@@ -203,4 +280,11 @@ def _view(row) -> VolunteerView:  # type: ignore[no-untyped-def]
     )
 
 
-__all__ = ["ALERT_REACH_KM", "CATEGORY_BIT", "Candidate", "interest_mask", "rank_volunteers"]
+__all__ = [
+    "ALERT_REACH_KM",
+    "CATEGORY_BIT",
+    "Candidate",
+    "interest_mask",
+    "rank_volunteers",
+    "sync_alert_reach",
+]

@@ -1,5 +1,6 @@
 """The domain's tables, one module per noun."""
 
+from core.models.alert import AlertReach
 from core.models.audit import AuditEvent
 from core.models.base import Base
 from core.models.conversation import ConversationState
@@ -12,6 +13,7 @@ from core.models.reminder import Reminder, ReminderStatus
 from core.models.tenant import Tenant
 
 __all__ = [
+    "AlertReach",
     "ACTIVE_STATUSES",
     "Account",
     "AuditEvent",

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
 from core.availability import Availability
 from core.db import Database
 from core.errors import InvalidRadius, InvalidValue, UnknownCategory, UnknownQualification
-from core.fanout import interest_mask
+from core.fanout import interest_mask, sync_alert_reach
 from core.matching import VolunteerView
-from core.models import VolunteerProfile
+from core.models import AlertReach, VolunteerProfile
 from core.schedule import cells_of, mask_of
 from core.taxonomy import Taxonomy
 
@@ -82,20 +82,41 @@ async def save_profile(db: Database, data: ProfileData, taxonomy: Taxonomy, now:
         row.paused_until = data.paused_until
         row.muted_kinds = list(data.muted_kinds)
         row.updated_at = now
+        await session.flush()  # the profile row exists before its alert rows
+        await sync_alert_reach(session, row)
+
+
+_PROFILE = select(
+    VolunteerProfile.person_id,
+    VolunteerProfile.tenant_id,
+    VolunteerProfile.interests,
+    VolunteerProfile.qualifications,
+    VolunteerProfile.home_lat,
+    VolunteerProfile.home_lon,
+    VolunteerProfile.home_label,
+    VolunteerProfile.radius_km,
+    VolunteerProfile.availability_mask,
+    VolunteerProfile.spontaneous,
+    VolunteerProfile.urgent_alerts,
+    VolunteerProfile.digest,
+    VolunteerProfile.paused_until,
+    VolunteerProfile.muted_kinds,
+).where(VolunteerProfile.person_id == bindparam("person_id"))
 
 
 async def get_profile(db: Database, person_id: int) -> ProfileData | None:
-    async with db.sessions() as session:
-        row = await session.get(VolunteerProfile, person_id)
+    # Columns, not the ORM row: this runs on nearly every page of matches.
+    async with db.engine.connect() as conn:
+        row = (await conn.execute(_PROFILE, {"person_id": person_id})).first()
     if row is None:
         return None
+    (pid, tenant_id, interests, quals, lat, lon, label, radius, mask, spontaneous, alerts,
+     digest, paused_until, muted) = row  # fmt: skip
     return ProfileData(
-        person_id=row.person_id, tenant_id=row.tenant_id, interests=tuple(row.interests),
-        qualifications=tuple(row.qualifications), home_lat=row.home_lat, home_lon=row.home_lon,
-        home_label=row.home_label, radius_km=row.radius_km,
-        availability=tuple(cells_of(row.availability_mask)), spontaneous=row.spontaneous,
-        urgent_alerts=row.urgent_alerts, digest=row.digest, paused_until=row.paused_until,
-        muted_kinds=tuple(row.muted_kinds),
+        person_id=pid, tenant_id=tenant_id, interests=tuple(interests),
+        qualifications=tuple(quals), home_lat=lat, home_lon=lon, home_label=label,
+        radius_km=radius, availability=tuple(cells_of(mask)), spontaneous=spontaneous,
+        urgent_alerts=alerts, digest=digest, paused_until=paused_until, muted_kinds=tuple(muted),
     )
 
 
@@ -105,6 +126,10 @@ async def pause(db: Database, person_id: int, until: datetime | None) -> None:
         row = await session.get(VolunteerProfile, person_id)
         if row is not None:
             row.paused_until = until
+            await session.execute(
+                update(AlertReach).where(AlertReach.person_id == person_id)
+                .values(paused_until=until)
+            )
 
 
 async def profiles_count(db: Database) -> int:

@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.availability import ALL_CELLS
 from core.db import Database, create_engine
-from core.fanout import ALERT_REACH_KM, Candidate, _view, interest_mask, rank_volunteers
+from core.fanout import ALERT_REACH_KM, Candidate, _view, rank_volunteers
 from core.matching import NeedView, score
-from core.models import Person, VolunteerProfile
+from core.models import AlertReach, Person, VolunteerProfile
 from core.schedule import CELL_BIT, one_off_mask
 from tests.perf.bench import (
     BENCH_DIR,
@@ -101,6 +101,25 @@ async def populate_profiles(db: Database, region: Region, n: int, seed: int) -> 
         async with db.engine.begin() as conn:
             await conn.execute(insert(Person), people)
             await conn.execute(insert(VolunteerProfile), profiles)
+            await conn.execute(
+                insert(AlertReach),
+                [
+                    {
+                        "person_id": p["person_id"],
+                        "category": category,
+                        "home_lat": p["home_lat"],
+                        "home_lon": p["home_lon"],
+                        "radius_km": p["radius_km"],
+                        "availability_mask": p["availability_mask"],
+                        "spontaneous": p["spontaneous"],
+                        "tenant_id": p["tenant_id"],
+                        "paused_until": p["paused_until"],
+                    }
+                    for p in profiles
+                    if p["urgent_alerts"]
+                    for category in p["interests"]
+                ],
+            )
     async with db.engine.begin() as conn:
         await conn.execute(text("ANALYZE"))
     return time.perf_counter() - started
