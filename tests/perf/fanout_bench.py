@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.availability import ALL_CELLS
 from core.db import Database, create_engine
-from core.fanout import ALERT_REACH_KM, Candidate, _view, rank_volunteers
+from core.fanout import ALERT_REACH_KM, Candidate, _view, interest_mask, rank_volunteers
 from core.matching import NeedView, score
 from core.models import AlertReach, Person, VolunteerProfile
 from core.schedule import CELL_BIT, one_off_mask
@@ -72,7 +72,8 @@ def _rows(rng: random.Random, region: Region, tenant_ids: list[int], first_id: i
             {
                 "person_id": person_id,
                 "tenant_id": tenant,
-                "interests": rng.sample(CATEGORIES, rng.choice((1, 2, 3))),
+                "interests": (interests := rng.sample(CATEGORIES, rng.choice((1, 2, 3)))),
+                "interest_mask": interest_mask(interests),
                 "qualifications": rng.sample(QUALIFICATIONS, rng.choice((0, 0, 1))),
                 "home_lat": lat,
                 "home_lon": lon,
