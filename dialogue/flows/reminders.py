@@ -147,3 +147,23 @@ async def toggle(turn: Turn, kind: str, mute: bool) -> None:
         turn.app.db, replace(profile, muted_kinds=ordered), turn.app.taxonomy, turn.now
     )
     await show(turn)
+
+
+def ask_relay_answer(turn: Turn, message_id: int) -> None:
+    """An organisation wrote through the web; the next text is the answer."""
+    turn.state.start("relay", {"message_id": message_id})
+    turn.say(turn.t("relay.ask"), turn.nav(back=False))
+
+
+async def relay_answer(turn: Turn, text: str) -> None:
+    from core.services.relay import record_reply
+
+    t = turn.t
+    turn.state.finish()
+    organisation = None
+    if turn.person is not None:
+        organisation = await record_reply(turn.app.db, turn.person.id, text, now=turn.now)
+    if organisation is None:
+        turn.say(t("relay.nobody"), turn.menu())
+    else:
+        turn.say(t("relay.sent"), turn.menu())

@@ -124,3 +124,42 @@ async def test_a_stale_reminder_button_gets_a_polite_answer(conversation: Conver
     await conversation.press("attend:999999:yes")
     assert conversation.replies and "Traceback" not in conversation.text
     assert conversation.payloads()  # a way on
+
+
+async def test_a_volunteer_answers_an_organisations_message(conversation: Conversation) -> None:
+    from core.models import RelayMessage
+    from core.services.relay import send_to_volunteer  # noqa: F401  (the web's verb)
+
+    person = await onboard(conversation)
+    need = await a_need(conversation, 2)
+    signed = await sign_up(conversation.app.db, person, need, conversation.app.now())
+    async with conversation.app.db.transaction() as session:
+        owner = (await session.get(Need, need)).organisation_id  # type: ignore[union-attr]
+        tenant_id = conversation.app.tenant_ids["aachen"]
+        message = RelayMessage(
+            tenant_id=tenant_id,
+            organisation_id=owner,
+            need_id=need,
+            engagement_id=signed.engagement_id,
+            person_id=person,
+            direction="to_volunteer",
+            body="Kannst du 10 Minuten früher kommen?",
+            delivered=True,
+            created_at=conversation.app.now(),
+        )
+        session.add(message)
+        await session.flush()
+        message_id = message.id
+    await conversation.press(f"relay:{message_id}:reply")
+    assert "antworten" in conversation.text
+    await conversation.say("Ja, klar, bis dann!")
+    assert "angekommen" in conversation.text
+    async with conversation.app.db.sessions() as session:
+        answers = (
+            await session.scalars(
+                select(RelayMessage.body).where(
+                    RelayMessage.person_id == person, RelayMessage.direction == "from_volunteer"
+                )
+            )
+        ).all()
+    assert list(answers) == ["Ja, klar, bis dann!"]
