@@ -100,9 +100,12 @@ async def _serve(app: App, settings: Settings, texts: dict[str, str], *, web: bo
     notifiers = notifiers_of(channels)
     app.extras["notifiers"] = notifiers  # the web relays organisation messages through them
     if web:
+        from bots.telegram.webhook import webhook_routes
         from bots.web.app import WebChannel, ensure_demo_editor
 
-        channels.append(WebChannel(app, settings.host, settings.web_port))
+        # Telegram bots in webhook mode receive their updates on this server.
+        webhooks = webhook_routes(c for c in channels if getattr(c, "channel", "") == "telegram")
+        channels.append(WebChannel(app, settings.host, settings.web_port, extra_routes=webhooks))
     started = await start_channels(channels)
     scheduler = build_scheduler(app, notifiers)
     await scheduler.start()

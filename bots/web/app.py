@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Generator, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from bots.bootstrap import App
@@ -48,8 +48,11 @@ REPLY_MAIL_INTERVAL = 30.0  # seconds between looks for volunteers' replies to e
 DEMO_TENANT = "aachen"
 
 
-def create_app(app: App, config: WebConfig | None = None) -> Starlette:
-    """The web app. ``config`` defaults to the environment (``WebConfig.from_env``)."""
+def create_app(
+    app: App, config: WebConfig | None = None, extra_routes: Sequence[BaseRoute] = ()
+) -> Starlette:
+    """The web app. ``config`` defaults to the environment (``WebConfig.from_env``);
+    ``extra_routes`` are mounted as they are (the Telegram webhook endpoints)."""
     config = config or WebConfig.from_env(
         app.settings.data_dir, app.settings.host, app.settings.web_port
     )
@@ -81,6 +84,7 @@ def create_app(app: App, config: WebConfig | None = None) -> Starlette:
             *org.routes,
             *editor.routes,
             *chat.routes,
+            *extra_routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[
@@ -199,11 +203,18 @@ class WebChannel:
 
     name = "web"
 
-    def __init__(self, app: App, host: str, port: int, config: WebConfig | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        host: str,
+        port: int,
+        config: WebConfig | None = None,
+        extra_routes: Sequence[BaseRoute] = (),
+    ) -> None:
         self.app = app
         self.host = host
         self.port = port
-        self.asgi = create_app(app, config)
+        self.asgi = create_app(app, config, extra_routes)
         self._server: _Server | None = None
         self._task: asyncio.Task[Any] | None = None
 
