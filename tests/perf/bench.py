@@ -356,6 +356,7 @@ def sections() -> list[Section]:
     found: list[Section] = [run_matching_bench]
     for module, function in (
         ("tests.perf.dialogue_bench", "run_dialogue_bench"),
+        ("tests.perf.fanout_bench", "run_fanout_bench"),
         ("tests.perf.telegram_bench", "run_telegram_bench"),
     ):
         try:
@@ -376,6 +377,13 @@ BUDGETS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "match_top10_speedup >= 50": lambda r: r["match_top10_speedup"] >= 50,
     "match_top10_p95_ms_pg <= 20": lambda r: r["match_top10_p95_ms_pg"] <= 20,
     "match_top10_speedup_pg >= 50": lambda r: r["match_top10_speedup_pg"] >= 50,
+    "fanout_p95_ms <= 100": lambda r: r["fanout_p95_ms"] <= 100,
+    "fanout_p95_ms_pg <= 100": lambda r: r["fanout_p95_ms_pg"] <= 100,
+    "dialogue_turns_per_s >= 500": lambda r: r["dialogue_turns_per_s"] >= 500,
+    "dialogue_turn_p95_ms <= 20": lambda r: r["dialogue_turn_p95_ms"] <= 20,
+    "telegram_roundtrip_p95_ms <= 100": lambda r: r["telegram_roundtrip_p95_ms"] <= 100,
+    "broadcast_msgs_per_s >= 25": lambda r: r["broadcast_msgs_per_s"] >= 25,
+    "broadcast_max_in_any_second <= 30": lambda r: r["broadcast_max_in_any_second"] <= 30,
 }
 
 
