@@ -63,14 +63,19 @@ async def seed_demo(
 ) -> SeedResult:
     """Create the demo. Needs are published directly (the demo shows matches;
     moderation is shown with needs posted later)."""
-    raw = load_seed(path)
+    raw = _configured_only(load_seed(path), tenants)
     org_ids: dict[str, int] = {}
     async with db.transaction() as session:
         for org in raw["organisations"]:
             row = Organisation(
-                tenant_id=tenant_ids[org["tenant"]], name=org["name"], kind=OrgKind(org["kind"]),
-                contact_name=org.get("contact_name"), email=org.get("email"),
-                phone=org.get("phone"), verified=bool(org.get("verified", True)), created_at=now,
+                tenant_id=tenant_ids[org["tenant"]],
+                name=org["name"],
+                kind=OrgKind(org["kind"]),
+                contact_name=org.get("contact_name"),
+                email=org.get("email"),
+                phone=org.get("phone"),
+                verified=bool(org.get("verified", True)),
+                created_at=now,
             )
             session.add(row)
             await session.flush()
@@ -81,8 +86,14 @@ async def seed_demo(
         tenant = tenants[org_tenant[item["org"]]]
         tz = ZoneInfo(tenant.timezone)
         ref = await post_need(
-            db, organisation_id=org_ids[item["org"]], data=_need_input(item, now, tz),
-            taxonomy=taxonomy, places=places, now=now, tz=tz, actor="system:demo",
+            db,
+            organisation_id=org_ids[item["org"]],
+            data=_need_input(item, now, tz),
+            taxonomy=taxonomy,
+            places=places,
+            now=now,
+            tz=tz,
+            actor="system:demo",
         )
         need_ids.append(ref.id)
     async with db.sessions() as session:
@@ -102,6 +113,18 @@ async def seed_demo(
     return SeedResult(len(org_ids), len(need_ids), tuple(volunteers))
 
 
+def _configured_only(raw: dict[str, Any], tenants: Mapping[str, TenantConfig]) -> dict[str, Any]:
+    """The part of the seed whose tenants this deployment has (a municipality
+    with its own tenant files gets no demo data at all)."""
+    orgs = [o for o in raw["organisations"] if o["tenant"] in tenants]
+    keys = {o["key"] for o in orgs}
+    return {
+        "organisations": orgs,
+        "needs": [n for n in raw["needs"] if n["org"] in keys],
+        "volunteers": [v for v in raw.get("volunteers", []) if v["tenant"] in tenants],
+    }
+
+
 def _need_input(item: Mapping[str, Any], now: datetime, tz: ZoneInfo) -> NeedInput:
     starts_at = ends_at = None
     weekly = None
@@ -114,10 +137,16 @@ def _need_input(item: Mapping[str, Any], now: datetime, tz: ZoneInfo) -> NeedInp
             day, time.fromisoformat(once["from"]), time.fromisoformat(once["to"]), tz
         )
     return NeedInput(
-        title=item["title"], description=item.get("description", ""), category=item["category"],
-        qualifications=tuple(item.get("qualifications", ())), place=item.get("place"),
-        remote=bool(item.get("remote", False)), starts_at=starts_at, ends_at=ends_at,
-        weekly=weekly, helpers_wanted=int(item.get("helpers", 1)),
+        title=item["title"],
+        description=item.get("description", ""),
+        category=item["category"],
+        qualifications=tuple(item.get("qualifications", ())),
+        place=item.get("place"),
+        remote=bool(item.get("remote", False)),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        weekly=weekly,
+        helpers_wanted=int(item.get("helpers", 1)),
         urgent=bool(item.get("urgent", False)),
     )
 
@@ -133,22 +162,31 @@ async def _volunteer(
     tenant = tenants[item["tenant"]]
     identity = f"demo:{item['name'].lower()}"
     person = await register_with_consent(
-        db, tenant_slug=tenant.slug, identity=identity,
-        consent_version=tenant.privacy.consent_version, language=item.get("language", "de"),
-        now=now, display_name=item["name"],
+        db,
+        tenant_slug=tenant.slug,
+        identity=identity,
+        consent_version=tenant.privacy.consent_version,
+        language=item.get("language", "de"),
+        now=now,
+        display_name=item["name"],
     )
     lat, lon, label = places.resolve(item["place"], tenant.slug)
     await save_profile(
         db,
         ProfileData(
-            person_id=person.id, tenant_id=person.tenant_id,
+            person_id=person.id,
+            tenant_id=person.tenant_id,
             interests=tuple(item.get("interests", ())),
-            qualifications=tuple(item.get("qualifications", ())), home_lat=lat, home_lon=lon,
-            home_label=label, radius_km=float(item.get("radius_km", 10)),
+            qualifications=tuple(item.get("qualifications", ())),
+            home_lat=lat,
+            home_lon=lon,
+            home_label=label,
+            radius_km=float(item.get("radius_km", 10)),
             availability=tuple(item.get("availability", ())),
             spontaneous=bool(item.get("spontaneous", False)),
             urgent_alerts=bool(item.get("urgent_alerts", False)),
         ),
-        taxonomy, now,
+        taxonomy,
+        now,
     )
     return DemoVolunteer(item["name"], tenant.slug, identity, person.id)

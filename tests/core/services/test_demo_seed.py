@@ -104,3 +104,29 @@ def need_view_of(n: Need):  # type: ignore[no-untyped-def]
             n.published_at,
         )
     )
+
+
+async def test_a_deployment_without_the_demo_tenants_gets_no_demo_data(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    from core.tenants import load_tenants
+
+    only_stolberg = {"stolberg": load_tenants()["stolberg"]}
+    app = await bootstrap(
+        Settings.from_env(database_url=sqlite_db.url, data_dir=tmp_path),
+        db=sqlite_db,
+        clock=FixedClock(NOW),
+        tenants=only_stolberg,
+    )
+    result = await seed_demo(
+        app.db,
+        tenants=app.tenants,
+        tenant_ids=app.tenant_ids,
+        taxonomy=app.taxonomy,
+        places=app.places,
+        now=NOW,
+    )
+    async with sqlite_db.sessions() as session:
+        tenants = set((await session.scalars(select(Organisation.tenant_id))).all())
+    assert result.organisations > 0 and tenants == {app.tenant_ids["stolberg"]}
+    assert result.volunteers == ()  # the sample volunteers live in Aachen
