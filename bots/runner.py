@@ -100,11 +100,16 @@ async def start_channels(channels: Sequence[Channel]) -> list[Channel]:
 
 
 async def stop_channels(channels: Sequence[Channel]) -> None:
-    for channel in reversed(channels):
+    """Stop all at once: each bot may wait for its long poll to end, and twenty
+    tenants one after another would keep a shutdown waiting for minutes."""
+
+    async def stop(channel: Channel) -> None:
         try:
             await channel.stop()
         except Exception:
             log.exception("channel %s failed to stop cleanly", channel.name)
+
+    await asyncio.gather(*(stop(c) for c in channels))
 
 
 async def wait_for_stop_signal() -> None:

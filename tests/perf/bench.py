@@ -358,6 +358,7 @@ def sections() -> list[Section]:
         ("tests.perf.dialogue_bench", "run_dialogue_bench"),
         ("tests.perf.fanout_bench", "run_fanout_bench"),
         ("tests.perf.telegram_bench", "run_telegram_bench"),
+        ("tests.perf.runner_bench", "run_runner_bench"),
     ):
         try:
             found.append(getattr(importlib.import_module(module), function))
@@ -384,6 +385,8 @@ BUDGETS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "telegram_roundtrip_p95_ms <= 100": lambda r: r["telegram_roundtrip_p95_ms"] <= 100,
     "broadcast_msgs_per_s >= 25": lambda r: r["broadcast_msgs_per_s"] >= 25,
     "broadcast_max_in_any_second <= 30": lambda r: r["broadcast_max_in_any_second"] <= 30,
+    "run_ready_s <= 5": lambda r: r["run_ready_s"] <= 5,
+    "run_20_tenants_rss_mb <= 300": lambda r: r["run_20_tenants_rss_mb"] <= 300,
 }
 
 
