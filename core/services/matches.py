@@ -36,9 +36,15 @@ async def matches_for_view(
     tz: ZoneInfo | None = None,
     offset: int = 0,
     limit: int = 5,
+    show_neighbours: bool | None = None,
 ) -> CardPage:
+    """``show_neighbours``: the setting of the volunteer's tenant when the
+    caller has its config at hand (saves reading it from the tenant row)."""
     async with db.sessions() as session:
-        tenant_ids = await visible_tenant_ids(session, volunteer.tenant_id)
+        if show_neighbours is None:
+            tenant_ids = await visible_tenant_ids(session, volunteer.tenant_id)
+        else:
+            tenant_ids = None if show_neighbours else [volunteer.tenant_id]
         page = await rank_needs(
             session, volunteer, now, flt=flt, tenant_ids=tenant_ids,
             tz=tz or ZoneInfo("Europe/Berlin"), offset=offset, limit=limit,

@@ -52,6 +52,12 @@ async def volunteer_view(turn: Turn) -> tuple[VolunteerView, bool]:
     ), False
 
 
+def _show_neighbours(turn: Turn, tenant_id: int) -> bool | None:
+    """The tenant's setting from its config (the tenant row mirrors it), when
+    the volunteer belongs to the tenant of this conversation."""
+    return turn.tenant.show_neighbours if tenant_id == turn.tenant_id else None
+
+
 def filter_from(raw: dict[str, Any] | None) -> SearchFilter:
     if not raw:
         return NO_FILTER
@@ -90,6 +96,7 @@ async def show(
         tz=ZoneInfo(turn.tenant.timezone),
         offset=offset,
         limit=PAGE,
+        show_neighbours=_show_neighbours(turn, volunteer.tenant_id),
     )
     turn.state.view = {
         "kind": kind,
