@@ -157,6 +157,29 @@ async def _free_place(session: AsyncSession, need: Need, now: datetime) -> Engag
     return None
 
 
+async def _give_up(
+    session: AsyncSession, engagement: Engagement, need: Need, status: EngagementStatus,
+    now: datetime,
+) -> Engagement | None:
+    """End a sign-up (withdrawn, declined): its reminders go, and a place it
+    held goes to the first on the waitlist, who is told. Returns who moved up."""
+    had_place = not engagement.waitlisted
+    engagement.status, engagement.waitlisted = status, False
+    engagement.updated_at = now
+    await cancel_for_engagement(session, engagement.id)
+    await session.flush()
+    moved = await _free_place(session, need, now) if had_place else None
+    if moved is not None:
+        await _moved_up(session, moved, need, now)
+    return moved
+
+
+def _result(engagement: Engagement, need: Need, moved: Engagement | None) -> WithdrawResult:
+    return WithdrawResult(
+        engagement.id, need.id, moved.person_id if moved else None, moved.id if moved else None
+    )
+
+
 async def withdraw(
     db: Database, person_id: int, engagement_id: int, now: datetime, *,
     offer_freed_place: bool = False,
@@ -169,19 +192,13 @@ async def withdraw(
             raise UnknownEngagement(engagement_id=engagement_id)
         need = await _lock_need(session, engagement.need_id, now)
         had_place = not engagement.waitlisted
-        engagement.status, engagement.updated_at = EngagementStatus.WITHDRAWN, now
-        engagement.waitlisted = False
-        await cancel_for_engagement(session, engagement.id)
-        await session.flush()
-        moved = await _free_place(session, need, now) if had_place else None
-        if moved is not None:
-            await _moved_up(session, moved, need, now)
-        elif had_place and offer_freed_place and need.status == NeedStatus.PUBLISHED:
-            await _offer_freed_place(session, need, now)
+        moved = await _give_up(session, engagement, need, EngagementStatus.WITHDRAWN, now)
+        if moved is None and had_place and offer_freed_place:
+            if need.status == NeedStatus.PUBLISHED:
+                await _offer_freed_place(session, need, now)
         record(session, tenant_id=need.tenant_id, actor=f"person:{person_id}",
                action="withdrawn", subject=f"need:{need.id}", at=now)
-        return WithdrawResult(engagement.id, need.id,
-                              moved.person_id if moved else None, moved.id if moved else None)
+        return _result(engagement, need, moved)
 
 
 async def decide(
@@ -205,16 +222,8 @@ async def decide(
         if accept:
             engagement.status, engagement.updated_at = EngagementStatus.ACCEPTED, now
             return None
-        had_place = not engagement.waitlisted
-        engagement.status, engagement.waitlisted = EngagementStatus.DECLINED, False
-        engagement.updated_at = now
-        await cancel_for_engagement(session, engagement.id)
-        await session.flush()
-        moved = await _free_place(session, need, now) if had_place else None
-        if moved is not None:
-            await _moved_up(session, moved, need, now)
-        return WithdrawResult(engagement.id, need.id,
-                              moved.person_id if moved else None, moved.id if moved else None)
+        moved = await _give_up(session, engagement, need, EngagementStatus.DECLINED, now)
+        return _result(engagement, need, moved)
 
 
 async def release_places_of(session: AsyncSession, person_id: int, now: datetime) -> None:
@@ -227,15 +236,7 @@ async def release_places_of(session: AsyncSession, person_id: int, now: datetime
     ).all()
     for engagement in active:
         need = await _lock_need(session, engagement.need_id, now)
-        had_place = not engagement.waitlisted
-        engagement.status, engagement.waitlisted = EngagementStatus.WITHDRAWN, False
-        engagement.updated_at = now
-        await cancel_for_engagement(session, engagement.id)
-        await session.flush()
-        if had_place:
-            moved = await _free_place(session, need, now)
-            if moved is not None:
-                await _moved_up(session, moved, need, now)
+        await _give_up(session, engagement, need, EngagementStatus.WITHDRAWN, now)
 
 
 @dataclass(frozen=True, slots=True)
