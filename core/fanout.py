@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, Select, case, delete, func, literal, or_, select, true
+from sqlalchemy import Float, Select, case, delete, func, insert, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -237,25 +237,34 @@ async def rank_volunteers(
     return [c for _, _, c in sorted(heap, key=lambda t: (-t[0], -t[1]))]
 
 
+def alert_reach_rows(profile: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The ``alert_reach`` rows of one profile (given as column -> value):
+    one per interest, ``""`` when it names none; none without alerts or place."""
+    if not profile["urgent_alerts"] or profile["home_lat"] is None or profile["home_lon"] is None:
+        return []
+    copied = {column: profile[column] for column in _REACH_COLUMNS}
+    return [{**copied, "category": c} for c in (profile["interests"] or [""])]
+
+
+_REACH_COLUMNS = (
+    "person_id",
+    "home_lat",
+    "home_lon",
+    "radius_km",
+    "availability_mask",
+    "spontaneous",
+    "tenant_id",
+    "paused_until",
+)
+
+
 async def sync_alert_reach(session: AsyncSession, profile: VolunteerProfile) -> None:
     """Copy a saved profile into ``alert_reach`` (one row per interest)."""
     await session.execute(delete(AlertReach).where(AlertReach.person_id == profile.person_id))
-    if not profile.urgent_alerts or profile.home_lat is None or profile.home_lon is None:
-        return
-    for category in profile.interests or [""]:
-        session.add(
-            AlertReach(
-                person_id=profile.person_id,
-                category=category,
-                home_lat=profile.home_lat,
-                home_lon=profile.home_lon,
-                radius_km=profile.radius_km,
-                availability_mask=profile.availability_mask,
-                spontaneous=profile.spontaneous,
-                tenant_id=profile.tenant_id,
-                paused_until=profile.paused_until,
-            )
-        )
+    fields = {c: getattr(profile, c) for c in (*_REACH_COLUMNS, "urgent_alerts", "interests")}
+    rows = alert_reach_rows(fields)
+    if rows:
+        await session.execute(insert(AlertReach), rows)
 
 
 async def _volunteers(session: AsyncSession, ids: list[int]) -> list[VolunteerView]:
@@ -284,6 +293,7 @@ __all__ = [
     "ALERT_REACH_KM",
     "CATEGORY_BIT",
     "Candidate",
+    "alert_reach_rows",
     "interest_mask",
     "rank_volunteers",
     "sync_alert_reach",

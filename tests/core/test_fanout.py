@@ -12,7 +12,7 @@ from sqlalchemy import insert
 
 from core.availability import ALL_CELLS
 from core.db import Database
-from core.fanout import ALERT_REACH_KM, _view, interest_mask, rank_volunteers
+from core.fanout import ALERT_REACH_KM, _view, alert_reach_rows, interest_mask, rank_volunteers
 from core.matching import NeedView, score
 from core.models import AlertReach, Person, Tenant, VolunteerProfile
 from core.schedule import CELL_BIT, SHORT_NOTICE, one_off_mask
@@ -66,22 +66,7 @@ async def _world(db: Database, rng: random.Random, n: int) -> list[dict]:  # typ
     async with db.engine.begin() as conn:
         await conn.execute(insert(Person), people)
         await conn.execute(insert(VolunteerProfile), profiles)
-        reach = [
-            {
-                "person_id": p["person_id"],
-                "category": category,
-                "home_lat": p["home_lat"],
-                "home_lon": p["home_lon"],
-                "radius_km": p["radius_km"],
-                "availability_mask": p["availability_mask"],
-                "spontaneous": p["spontaneous"],
-                "tenant_id": p["tenant_id"],
-                "paused_until": p["paused_until"],
-            }
-            for p in profiles
-            if p["urgent_alerts"]
-            for category in (p["interests"] or [""])
-        ]
+        reach = [row for p in profiles for row in alert_reach_rows(p)]
         await conn.execute(insert(AlertReach), reach)
     return profiles
 

@@ -23,7 +23,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.availability import ALL_CELLS
 from core.db import Database, create_engine
-from core.fanout import ALERT_REACH_KM, Candidate, _view, interest_mask, rank_volunteers
+from core.fanout import (
+    ALERT_REACH_KM,
+    Candidate,
+    _view,
+    alert_reach_rows,
+    interest_mask,
+    rank_volunteers,
+)
 from core.matching import NeedView, score
 from core.models import AlertReach, Person, VolunteerProfile
 from core.schedule import CELL_BIT, one_off_mask
@@ -103,23 +110,7 @@ async def populate_profiles(db: Database, region: Region, n: int, seed: int) -> 
             await conn.execute(insert(Person), people)
             await conn.execute(insert(VolunteerProfile), profiles)
             await conn.execute(
-                insert(AlertReach),
-                [
-                    {
-                        "person_id": p["person_id"],
-                        "category": category,
-                        "home_lat": p["home_lat"],
-                        "home_lon": p["home_lon"],
-                        "radius_km": p["radius_km"],
-                        "availability_mask": p["availability_mask"],
-                        "spontaneous": p["spontaneous"],
-                        "tenant_id": p["tenant_id"],
-                        "paused_until": p["paused_until"],
-                    }
-                    for p in profiles
-                    if p["urgent_alerts"]
-                    for category in p["interests"]
-                ],
+                insert(AlertReach), [r for p in profiles for r in alert_reach_rows(p)]
             )
     async with db.engine.begin() as conn:
         await conn.execute(text("ANALYZE"))
