@@ -13,6 +13,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
+from dialogue.commands import COMMAND_ALIASES
 from dialogue.markup import escape, to_plain
 from dialogue.messages import Attachment, Location, Reply
 
@@ -109,20 +110,6 @@ def parse_geo_uri(uri: str) -> Location | None:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return None
     return Location(lat=lat, lon=lon)
-
-
-# English alias -> the engine's German command name. The same vocabulary as
-# bots/telegram/commands.py (kept apart so Matrix does not import python-telegram-bot).
-COMMAND_ALIASES: dict[str, str] = {
-    "matches": "passt",
-    "search": "suche",
-    "dates": "termine",
-    "profile": "profil",
-    "data": "daten",
-    "delete": "loeschen",
-    "language": "sprache",
-    "help": "hilfe",
-}
 
 
 def parse_command(text: str) -> tuple[str, str] | None:

@@ -7,30 +7,11 @@ from __future__ import annotations
 
 from typing import Final
 
-# English alias -> canonical German command (the engine's name).
-ALIASES: Final[dict[str, str]] = {
-    "matches": "passt",
-    "search": "suche",
-    "dates": "termine",
-    "profile": "profil",
-    "data": "daten",
-    "delete": "loeschen",
-    "language": "sprache",
-    "help": "hilfe",
-}
+from dialogue.commands import CANONICAL_COMMANDS, COMMAND_ALIASES
 
-CANONICAL: Final[tuple[str, ...]] = (
-    "start",
-    "passt",
-    "suche",
-    "termine",
-    "profil",
-    "pause",
-    "daten",
-    "loeschen",
-    "sprache",
-    "hilfe",
-)
+# The vocabulary is the dialogue's, shared with the other channels.
+ALIASES: Final[dict[str, str]] = COMMAND_ALIASES
+CANONICAL: Final[tuple[str, ...]] = CANONICAL_COMMANDS
 
 
 def canonical_command(name: str) -> str:
