@@ -1,12 +1,18 @@
-"""iCalendar files (RFC 5545) for needs: one VEVENT, stable UID, UTC times.
-
-UTC (``...Z``) avoids shipping a VTIMEZONE block; every calendar shows the
-time in the reader's zone. Lines end in CRLF and fold at 75 octets.
+"""iCalendar files (RFC 5545) for needs, with the stable UID of ``need_uid``:
+``event_ics`` for one date (UTC, no VTIMEZONE needed), ``calendar_ics`` for
+feeds and weekly needs (RRULE in the tenant's zone). Lines end in CRLF and
+fold at 75 octets.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from core.services.needs import NeedDetail
 
 PRODID = "-//ehrenamt-bot//DE"
 
@@ -82,4 +88,104 @@ def event_ics(
     if url:
         lines.append(f"URL:{url}")
     lines += ["END:VEVENT", "END:VCALENDAR"]
+    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
+
+
+_RRULE_DAYS = {"mo": "MO", "di": "TU", "mi": "WE", "do": "TH", "fr": "FR", "sa": "SA", "so": "SU"}
+
+# Central European rules (EU daylight saving since 1996), for Europe/Berlin and its neighbours.
+_CET = """BEGIN:VTIMEZONE
+TZID:{tzid}
+BEGIN:DAYLIGHT
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+TZNAME:CEST
+DTSTART:19700329T020000
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
+END:DAYLIGHT
+BEGIN:STANDARD
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+TZNAME:CET
+DTSTART:19701025T030000
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
+END:STANDARD
+END:VTIMEZONE"""
+_CET_ZONES = {
+    "Europe/Berlin",
+    "Europe/Vienna",
+    "Europe/Zurich",
+    "Europe/Amsterdam",
+    "Europe/Brussels",
+    "Europe/Luxembourg",
+    "Europe/Paris",
+}
+
+
+def calendar_ics(
+    needs: Sequence[NeedDetail],
+    *,
+    tz_name: str,
+    stamp: datetime,
+    name: str = "",
+    url_of: Callable[[NeedDetail], str] | None = None,
+) -> bytes:
+    """A calendar of needs: one-off ones in UTC, weekly ones with an RRULE in
+    the tenant's zone (and its VTIMEZONE) so they keep their wall-clock hour
+    across daylight-saving changes."""
+    tz = ZoneInfo(tz_name)
+    local_rules = tz_name in _CET_ZONES
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-TIMEZONE:{tz_name}",
+    ]
+    if name:
+        lines.append(f"X-WR-CALNAME:{escape_text(name)}")
+    if local_rules and any(n.weekly for n in needs):
+        lines += _CET.format(tzid=tz_name).split("\n")
+    for need in needs:
+        event = [
+            "BEGIN:VEVENT",
+            f"UID:{need_uid(need.id, need.tenant_slug)}",
+            f"DTSTAMP:{_utc(stamp)}",
+        ]
+        if need.weekly is not None:
+            first = need.weekly.occurrences(stamp - timedelta(days=7), tz, 1)
+            if not first:
+                continue
+            start_local = first[0].astimezone(tz)
+            end_local = start_local.replace(
+                hour=need.weekly.end.hour, minute=need.weekly.end.minute
+            )
+            days = ",".join(_RRULE_DAYS[d] for d in need.weekly.days)
+            if local_rules:
+                event += [
+                    f"DTSTART;TZID={tz_name}:{start_local:%Y%m%dT%H%M%S}",
+                    f"DTEND;TZID={tz_name}:{end_local:%Y%m%dT%H%M%S}",
+                ]
+            else:
+                event += [f"DTSTART:{_utc(start_local)}", f"DTEND:{_utc(end_local)}"]
+            event.append(f"RRULE:FREQ=WEEKLY;BYDAY={days}")
+        elif need.starts_at is not None:
+            event.append(f"DTSTART:{_utc(need.starts_at)}")
+            if need.ends_at is not None:
+                event.append(f"DTEND:{_utc(need.ends_at)}")
+        else:
+            continue
+        event.append(f"SUMMARY:{escape_text(need.title)}")
+        if need.description:
+            event.append(f"DESCRIPTION:{escape_text(need.description)}")
+        if need.place_label and not need.remote:
+            event.append(f"LOCATION:{escape_text(need.place_label)}")
+        if need.lat is not None and need.lon is not None and not need.remote:
+            event.append(f"GEO:{need.lat:.6f};{need.lon:.6f}")
+        if url_of is not None:
+            event.append(f"URL:{url_of(need)}")
+        event.append("END:VEVENT")
+        lines += event
+    lines.append("END:VCALENDAR")
     return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")

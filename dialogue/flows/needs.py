@@ -11,7 +11,7 @@ flowchart LR
 
 from __future__ import annotations
 
-from core.calendar import event_ics
+from core.calendar import calendar_ics, event_ics
 from core.errors import DomainError, UnknownNeed
 from core.services.needs import need_detail
 from core.services.signup import engagements_of, sign_up, withdraw
@@ -78,6 +78,10 @@ async def sign_up_payload(turn: Turn, payload: str) -> None:
             location=need.place_label or "",
             geo=(need.lat, need.lon) if need.lat is not None and need.lon is not None else None,
         )
+        attachments = (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
+    elif need.weekly is not None:
+        # A weekly need goes in as a series at its local wall-clock hour.
+        ics = calendar_ics([need], tz_name=turn.tenant.timezone, stamp=turn.now)
         attachments = (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
     text = t("signup.done", title=escape(need.title), organisation=escape(need.organisation))
     if attachments:

@@ -25,3 +25,42 @@ def test_ics_has_a_stable_uid_utc_times_escaped_text_and_crlf() -> None:
     assert "Zeile 1\\nZeile 2" in data
     assert all(len(line.encode()) <= 75 for line in data.split("\r\n"))
     assert "\n" not in data.replace("\r\n", "")
+
+
+def test_a_weekly_need_is_a_series_at_its_local_hour() -> None:
+    from datetime import UTC, datetime, time
+
+    from core.calendar import calendar_ics
+    from core.models import NeedStatus
+    from core.schedule import Weekly
+    from core.services.needs import NeedDetail
+
+    need = NeedDetail(
+        id=7,
+        tenant_id=1,
+        tenant_slug="aachen",
+        organisation_id=1,
+        organisation="Tafel",
+        title="Ausgabe, dienstags",
+        description="",
+        category="soziales",
+        qualifications=(),
+        remote=False,
+        lat=50.77,
+        lon=6.08,
+        place_label="Burtscheid",
+        starts_at=None,
+        ends_at=None,
+        weekly=Weekly(("di", "do"), time(15), time(17)),
+        helpers_wanted=2,
+        helpers_taken=0,
+        urgent=False,
+        status=NeedStatus.PUBLISHED,
+    )
+    text = calendar_ics(
+        [need], tz_name="Europe/Berlin", stamp=datetime(2026, 12, 1, 9, tzinfo=UTC)
+    ).decode()
+    assert "RRULE:FREQ=WEEKLY;BYDAY=TU,TH" in text
+    assert "DTSTART;TZID=Europe/Berlin:20261124T150000" in text  # 15:00 local, not UTC
+    assert "BEGIN:VTIMEZONE" in text and "UID:need-7-aachen@ehrenamt-bot" in text
+    assert "SUMMARY:Ausgabe\\, dienstags" in text
