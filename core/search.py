@@ -333,16 +333,103 @@ def _bound_params(volunteer: VolunteerView, now: datetime) -> dict[str, object]:
     return params
 
 
-async def _read(session: AsyncSession, stream: _Stream) -> list[NeedView]:
-    """The next batch of a stream; lowers its bound to the last row's."""
-    size = stream.batch
-    top = stream.query.offset(stream.offset).limit(size).subquery("top")
-    query = (
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What decides the SQL of a stream; everything else is a bind parameter."""
+
+    place: bool
+    availability: bool
+    spontaneous: bool
+    tenants: bool
+    cells: bool
+    date_from: bool
+    date_to: bool
+    text: bool
+
+
+@cache
+def _stream_query(shape: _Shape) -> Select[tuple[object, ...]]:
+    """The batch read of a stream: bounds from the covering index first, whole
+    rows only for the batch. Built once per shape and reused, so SQLAlchemy
+    neither rebuilds nor re-keys the large bound expression per page; the
+    values come as parameters (``_query_params``, ``_bound_params``,
+    ``_box_params``)."""
+    at = Need.ends_at.type
+    now = _p("q_now", at)
+    conditions: list[ColumnElement[bool]] = [
+        Need.status == NeedStatus.PUBLISHED,
+        Need.hidden == false(),
+        or_(Need.ends_at.is_(None), Need.ends_at > now),
+        or_(Need.valid_until.is_(None), Need.valid_until > now),
+        Need.category.in_(bindparam("q_categories", expanding=True)),
+    ]
+    if shape.tenants:
+        conditions.append(Need.tenant_id.in_(bindparam("q_tenants", expanding=True)))
+    if shape.cells:
+        conditions.append(Need.cell_mask.op("&")(_p("q_cells", Integer())) != 0)
+    if shape.date_from or shape.date_to:
+        one_off: list[ColumnElement[bool]] = [Need.starts_at.is_not(None)]
+        recurring: list[ColumnElement[bool]] = [Need.starts_at.is_(None)]
+        if shape.date_from:
+            start = _p("q_start", at)
+            one_off.append(Need.ends_at > start)
+            recurring.append(or_(Need.valid_until.is_(None), Need.valid_until > start))
+        if shape.date_to:
+            one_off.append(Need.starts_at < _p("q_end", at))
+        conditions.append(or_(and_(*one_off), and_(*recurring)))
+    if shape.text:
+        like = _p("q_like", Need.title.type)
+        conditions.append(
+            or_(Need.title.ilike(like, escape="\\"), Need.description.ilike(like, escape="\\"))
+        )
+    if shape.place:
+        # Remote needs and those in the box of the radius: one query, both
+        # branches use the index.
+        conditions.append(
+            or_(Need.remote == true(), and_(Need.remote == false(), _box_clause("box")))
+        )
+    else:
+        conditions.append(Need.remote == true())
+    ub = _upper_bound(shape.place, shape.availability, shape.spontaneous)
+    top = (
+        select(Need.id, ub.label("ub"))
+        .where(*conditions)
+        .order_by(literal_column("ub").desc(), Need.id)
+        .offset(_p("q_offset", Integer()))
+        .limit(_p("q_limit", Integer()))
+        .subquery("top")
+    )
+    return (
         select(*_NEED_COLUMNS, top.c.ub)
         .join(top, Need.id == top.c.id)
         .order_by(top.c.ub.desc(), top.c.id)
     )
-    rows = (await (await session.connection()).execute(query, stream.params)).all()
+
+
+def _query_params(
+    now: datetime, tenant_ids: Sequence[int] | None, flt: SearchFilter, tz: ZoneInfo
+) -> dict[str, object]:
+    """The values of ``_stream_query``'s filters (``_base_query``'s, as parameters)."""
+    params: dict[str, object] = {"q_now": now}
+    if tenant_ids is not None:
+        params["q_tenants"] = list(tenant_ids)
+    if flt.cell_mask:
+        params["q_cells"] = flt.cell_mask
+    if flt.date_from:
+        params["q_start"] = datetime.combine(flt.date_from, time(0), tz).astimezone(UTC)
+    if flt.date_to:
+        end = datetime.combine(flt.date_to + timedelta(days=1), time(0), tz)
+        params["q_end"] = end.astimezone(UTC)
+    if flt.text:
+        params["q_like"] = f"%{_escape_like(flt.text.strip())}%"
+    return params
+
+
+async def _read(session: AsyncSession, stream: _Stream) -> list[NeedView]:
+    """The next batch of a stream; lowers its bound to the last row's."""
+    size = stream.batch
+    params = {**stream.params, "q_offset": stream.offset, "q_limit": size}
+    rows = (await (await session.connection()).execute(stream.query, params)).all()
     stream.offset += len(rows)
     stream.batch = size * 2
     if len(rows) < size:
@@ -378,13 +465,24 @@ async def rank_needs(
         volunteer = replace(volunteer, interests=frozenset(flt.categories))
     k = offset + limit + 1  # one more tells whether there is a next page
     top = _TopK(k)
-    base = _base_query(now, tenant_ids, flt, tz)
     wanted = set(flt.qualifications)
-    params = _bound_params(volunteer, now)
+    params = _bound_params(volunteer, now) | _query_params(now, tenant_ids, flt, tz)
     has_place = volunteer.lat is not None and volunteer.lon is not None
     if has_place:
         lat, lon, radius = volunteer.lat, volunteer.lon, volunteer.radius_km
         params.update(_box_params("box", lat, lon, radius))  # type: ignore[arg-type]
+    query = _stream_query(
+        _Shape(
+            place=has_place,
+            availability=volunteer.availability_mask != 0,
+            spontaneous=volunteer.spontaneous,
+            tenants=tenant_ids is not None,
+            cells=bool(flt.cell_mask),
+            date_from=flt.date_from is not None,
+            date_to=flt.date_to is not None,
+            text=bool(flt.text),
+        )
+    )
 
     interests = tuple(sorted(volunteer.interests))
     # Category lists (not NOT IN) keep the (status, remote, category, lat) index usable.
@@ -394,35 +492,17 @@ async def rank_needs(
             groups.append((tuple(c for c in CATEGORY_CODES if c not in interests), 0.0))
     else:
         groups = [(CATEGORY_CODES, NO_INTEREST_SHARE)]
-    streams: list[_Stream] = []
-    for categories, share in groups:
-        in_group = base.where(Need.category.in_(categories))
-        ub = _upper_bound(has_place, volunteer.availability_mask != 0, volunteer.spontaneous)
-        rest = W_TIME + W_URGENT + W_FRESH + W_LOCAL  # what a row may add at most
-        slices: list[tuple[ColumnElement[bool], float]] = []
-        if has_place:
-            # Remote needs and those in the box of the radius: one query, both
-            # branches use the index.
-            near = and_(Need.remote == false(), _box_clause("box"))
-            slices.append((or_(Need.remote == true(), near), W_DISTANCE))
-        else:
-            slices.append((Need.remote == true(), W_DISTANCE * REMOTE_DISTANCE_SHARE))
-        for condition, distance_most in slices:
-            # Bounds from the covering index first; whole rows only for the batch read.
-            query = (
-                in_group.where(condition)
-                .with_only_columns(Need.id, ub.label("ub"))
-                .order_by(literal_column("ub").desc(), Need.id)
-            )
-            most = W_CATEGORY * share + distance_most + rest  # before reading anything
-            streams.append(
-                _Stream(
-                    query,
-                    {**params, "ub_category": W_CATEGORY * share},
-                    most + _SLACK,
-                    batch=max(2 * k, MIN_BATCH),
-                )
-            )
+    rest = W_TIME + W_URGENT + W_FRESH + W_LOCAL  # what a row may add at most
+    distance_most = W_DISTANCE if has_place else W_DISTANCE * REMOTE_DISTANCE_SHARE
+    streams = [
+        _Stream(
+            query,
+            {**params, "ub_category": W_CATEGORY * share, "q_categories": list(categories)},
+            W_CATEGORY * share + distance_most + rest + _SLACK,  # before reading anything
+            batch=max(2 * k, MIN_BATCH),
+        )
+        for categories, share in groups
+    ]
 
     while True:
         open_streams = [s for s in streams if not s.done]
