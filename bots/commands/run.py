@@ -43,6 +43,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--once", action="store_true", help="show the demo matches and exit (no channels)"
     )
     parser.add_argument("--no-web", action="store_true", help="do not start the web server")
+    parser.add_argument(
+        "--demo",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="seed the demo into an empty database (default: only with the demo tenant files)",
+    )
     parser.add_argument("--host", help="web server address (default EHRENAMT_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="web port (default EHRENAMT_WEB_PORT or 8080)")
     parser.set_defaults(func=lambda args: asyncio.run(_run(args)))
@@ -60,6 +66,14 @@ def _clock() -> Clock:
     return ScaledClock.parse(spec) if spec else SystemClock()
 
 
+def _wants_demo(args: argparse.Namespace, settings: Settings) -> bool:
+    """The demo belongs to the demo tenant files: a municipality's own tenants
+    folder never gets demo data unless asked for with ``--demo``."""
+    if args.demo is not None:
+        return bool(args.demo)
+    return settings.tenants_dir.resolve() == DEFAULT_TENANTS_DIR.resolve()
+
+
 async def _run(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -71,7 +85,7 @@ async def _run(args: argparse.Namespace) -> int:
     settings = Settings.from_env(database_url=args.db, host=args.host, web_port=args.port)
     app = await bootstrap(settings, clock=_clock())
     try:
-        if await is_empty(app.db):
+        if _wants_demo(args, settings) and await is_empty(app.db):
             result = await seed_demo(
                 app.db,
                 tenants=app.tenants,
@@ -113,7 +127,10 @@ async def _serve(app: App, settings: Settings, texts: dict[str, str], *, web: bo
     print(texts["channels_started"].format(names=", ".join(chat)) if chat else texts["no_channels"])
     if any(c.name == "web" for c in started):
         print(texts["web_ready"].format(url=f"http://{settings.host}:{settings.web_port}"))
-        if "aachen" in app.tenants and settings.tenants_dir == DEFAULT_TENANTS_DIR:
+        if (
+            "aachen" in app.tenants
+            and settings.tenants_dir.resolve() == DEFAULT_TENANTS_DIR.resolve()
+        ):
             email, password = await ensure_demo_editor(app)
             print(texts["demo_editor"].format(email=email, password=password))
     print(texts["ready"], flush=True)
