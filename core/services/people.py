@@ -10,13 +10,15 @@ from sqlalchemy import delete, select, update
 from core.db import Database
 from core.errors import ConsentRequired
 from core.models import (
+    ConversationState,
     Engagement,
     Identity,
     Membership,
     Person,
+    RelayMessage,
     Reminder,
-    ReminderStatus,
     Tenant,
+    WebChatLine,
 )
 from core.services.audit import record
 
@@ -34,9 +36,9 @@ async def person_for_identity(db: Database, identity: str) -> PersonRef | None:
     async with db.sessions() as session:
         row = (
             await session.execute(
-                select(Person).join(Identity, Identity.person_id == Person.id).where(
-                    Identity.key == identity
-                )
+                select(Person)
+                .join(Identity, Identity.person_id == Person.id)
+                .where(Identity.key == identity)
             )
         ).scalar_one_or_none()
     return _ref(row) if row else None
@@ -64,9 +66,9 @@ async def register_with_consent(
         assert tenant_id is not None, f"tenant {tenant_slug} not synced"
         existing = (
             await session.execute(
-                select(Person).join(Identity, Identity.person_id == Person.id).where(
-                    Identity.key == identity
-                )
+                select(Person)
+                .join(Identity, Identity.person_id == Person.id)
+                .where(Identity.key == identity)
             )
         ).scalar_one_or_none()
         if existing is not None:
@@ -74,23 +76,42 @@ async def register_with_consent(
             existing.language, existing.last_active_at = language, now
             return _ref(existing)
         person = Person(
-            tenant_id=tenant_id, language=language, display_name=display_name,
-            consent_version=consent_version, consented_at=now, created_at=now, last_active_at=now,
+            tenant_id=tenant_id,
+            language=language,
+            display_name=display_name,
+            consent_version=consent_version,
+            consented_at=now,
+            created_at=now,
+            last_active_at=now,
         )
         session.add(person)
         await session.flush()
         session.add(
-            Identity(key=identity, channel=identity.split(":", 1)[0], person_id=person.id,
-                     tenant_id=tenant_id, created_at=now)
+            Identity(
+                key=identity,
+                channel=identity.split(":", 1)[0],
+                person_id=person.id,
+                tenant_id=tenant_id,
+                created_at=now,
+            )
         )
-        record(session, tenant_id=tenant_id, actor=f"person:{person.id}", action="consent",
-               subject=f"person:{person.id}", at=now, data={"version": consent_version})
+        record(
+            session,
+            tenant_id=tenant_id,
+            actor=f"person:{person.id}",
+            action="consent",
+            subject=f"person:{person.id}",
+            at=now,
+            data={"version": consent_version},
+        )
         return _ref(person)
 
 
 async def set_language(db: Database, person_id: int, language: str) -> None:
     async with db.transaction() as session:
-        await session.execute(update(Person).where(Person.id == person_id).values(language=language))
+        await session.execute(
+            update(Person).where(Person.id == person_id).values(language=language)
+        )
 
 
 async def touch(db: Database, person_id: int, now: datetime) -> None:
@@ -111,7 +132,8 @@ async def mark_unreachable(db: Database, identity: str, now: datetime) -> None:
 async def mark_reachable(db: Database, identity: str) -> None:
     async with db.transaction() as session:
         await session.execute(
-            update(Identity).where(Identity.key == identity, Identity.unreachable_at.is_not(None))
+            update(Identity)
+            .where(Identity.key == identity, Identity.unreachable_at.is_not(None))
             .values(unreachable_at=None)
         )
 
@@ -128,27 +150,35 @@ async def identities_of(db: Database, person_id: int) -> list[tuple[str, bool]]:
 
 
 async def delete_person(db: Database, person_id: int, now: datetime) -> None:
-    """DSGVO erasure: the person, identities, profile and memberships go; their
-    engagements stay as anonymous counts for the organisation (person unlinked,
-    still-open places freed); pending reminders are cancelled."""
+    """DSGVO erasure: the person, identities, profile, memberships, pending
+    reminders, conversation states, web chat transcripts and relayed messages
+    go; their engagements stay as anonymous counts for the organisation
+    (person unlinked, still-open places freed, the waitlist moved up)."""
     from core.services.signup import release_places_of  # a verb of signup, used here
 
     async with db.transaction() as session:
         tenant_id = await session.scalar(select(Person.tenant_id).where(Person.id == person_id))
         if tenant_id is None:
             return
-        await release_places_of(session, person_id, now)
-        await session.execute(
-            update(Reminder).where(Reminder.person_id == person_id,
-                                   Reminder.status == ReminderStatus.PENDING)
-            .values(status=ReminderStatus.CANCELLED)
+        keys = list(
+            await session.scalars(select(Identity.key).where(Identity.person_id == person_id))
         )
+        await release_places_of(session, person_id, now)
         await session.execute(delete(Reminder).where(Reminder.person_id == person_id))
         await session.execute(
             update(Engagement).where(Engagement.person_id == person_id).values(person_id=None)
         )
+        await session.execute(delete(RelayMessage).where(RelayMessage.person_id == person_id))
+        await session.execute(delete(WebChatLine).where(WebChatLine.identity.in_(keys)))
+        await session.execute(delete(ConversationState).where(ConversationState.identity.in_(keys)))
         await session.execute(delete(Membership).where(Membership.person_id == person_id))
         await session.execute(delete(Identity).where(Identity.person_id == person_id))
         await session.execute(delete(Person).where(Person.id == person_id))
-        record(session, tenant_id=tenant_id, actor="system", action="person_deleted",
-               subject="person", at=now)
+        record(
+            session,
+            tenant_id=tenant_id,
+            actor="system",
+            action="person_deleted",
+            subject="person",
+            at=now,
+        )
