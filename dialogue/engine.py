@@ -473,7 +473,8 @@ class Engine:
         """Answers to reminders, alerts and follow-ups (dialogue/flows/reminders.py).
         They arrive out of the blue, so they end whatever form was open."""
         if head not in (
-            "attend", "alert", "hours", "similar", "extend", "mute", "unmute", "cmd", "relay"
+            "attend", "alert", "hours", "similar", "extend", "mute", "unmute", "cmd", "relay",
+            "digest",
         ):
             return False
         turn.state.finish()
@@ -487,6 +488,8 @@ class Engine:
             await reminders.similar(turn, int(rest))
         elif head == "extend" and (m := re.fullmatch(r"(\d{1,12})(:\d{1,3})?", rest)):
             await reminders.extend(turn, int(m.group(1)))
+        elif head == "digest":
+            await reminders.digest(turn, rest)
         elif head in ("mute", "unmute"):
             await reminders.toggle(turn, rest, head == "mute")
         elif head == "relay" and (m := re.fullmatch(r"(\d{1,12}):reply", rest)):

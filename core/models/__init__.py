@@ -13,9 +13,9 @@ from core.models.reminder import Reminder, ReminderStatus
 from core.models.tenant import Tenant
 
 __all__ = [
-    "AlertReach",
     "ACTIVE_STATUSES",
     "Account",
+    "AlertReach",
     "AuditEvent",
     "Base",
     "ConversationState",

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from core.db import Database
-from core.models import Tenant, VolunteerProfile
+from core.models import ACTIVE_STATUSES, Engagement, Need, NeedStatus, Tenant, VolunteerProfile
 from core.reminders import kinds
-from core.reminders.planning import add_reminder
+from core.reminders.planning import add_reminder, plan_engagement
 from core.services.needs import expire_needs
 
 
@@ -54,6 +54,32 @@ async def plan_digests(db: Database, now: datetime) -> None:
             )
 
 
+async def plan_recurring(db: Database, now: datetime) -> None:
+    """People signed up to a weekly need get the reminders of its next date
+    (planning is idempotent per date, so this may run as often as it likes)."""
+    async with db.transaction() as session:
+        zones = dict((await session.execute(select(Tenant.id, Tenant.timezone))).all())
+        rows = (
+            await session.execute(
+                select(Engagement.id, Engagement.person_id, Need)
+                .join(Need, Need.id == Engagement.need_id)
+                .where(
+                    Engagement.status.in_(ACTIVE_STATUSES),
+                    Engagement.waitlisted.is_(False),
+                    Engagement.person_id.is_not(None),
+                    Need.recurrence.is_not(None),
+                    Need.status.in_((NeedStatus.PUBLISHED, NeedStatus.FILLED)),
+                )
+            )
+        ).all()
+        for engagement_id, person_id, need in rows:
+            tz = ZoneInfo(zones.get(need.tenant_id, "Europe/Berlin"))
+            await plan_engagement(
+                session, engagement_id=engagement_id, person_id=person_id, need=need, now=now, tz=tz
+            )
+
+
 async def run_housekeeping(db: Database, now: datetime) -> None:
     await expire_needs(db, now)
     await plan_digests(db, now)
+    await plan_recurring(db, now)

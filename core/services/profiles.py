@@ -33,6 +33,8 @@ class ProfileData:
     spontaneous: bool = False
     urgent_alerts: bool = False
     digest: bool = False
+    digest_weekday: int = 0  # 0 = Monday, in the tenant's zone
+    digest_hour: int = 18
     paused_until: datetime | None = None
     muted_kinds: tuple[str, ...] = field(default_factory=tuple)
 
@@ -54,6 +56,8 @@ def validate_profile(data: ProfileData, taxonomy: Taxonomy) -> None:
             raise UnknownQualification(code=code)
     if not 0 < data.radius_km <= MAX_RADIUS_KM:
         raise InvalidRadius(radius=data.radius_km)
+    if not (0 <= data.digest_weekday <= 6 and 0 <= data.digest_hour <= 23):
+        raise InvalidValue(field="digest")
     if (data.home_lat is None) != (data.home_lon is None):
         raise InvalidValue(field="location")
     if data.home_lat is not None and not (-90 <= data.home_lat <= 90 and -180 <= data.home_lon <= 180):  # type: ignore[operator]
@@ -79,6 +83,7 @@ async def save_profile(db: Database, data: ProfileData, taxonomy: Taxonomy, now:
         row.spontaneous = data.spontaneous
         row.urgent_alerts = data.urgent_alerts
         row.digest = data.digest
+        row.digest_weekday, row.digest_hour = data.digest_weekday, data.digest_hour
         row.paused_until = data.paused_until
         row.muted_kinds = list(data.muted_kinds)
         row.updated_at = now
@@ -99,6 +104,8 @@ _PROFILE = select(
     VolunteerProfile.spontaneous,
     VolunteerProfile.urgent_alerts,
     VolunteerProfile.digest,
+    VolunteerProfile.digest_weekday,
+    VolunteerProfile.digest_hour,
     VolunteerProfile.paused_until,
     VolunteerProfile.muted_kinds,
 ).where(VolunteerProfile.person_id == bindparam("person_id"))
@@ -111,12 +118,13 @@ async def get_profile(db: Database, person_id: int) -> ProfileData | None:
     if row is None:
         return None
     (pid, tenant_id, interests, quals, lat, lon, label, radius, mask, spontaneous, alerts,
-     digest, paused_until, muted) = row  # fmt: skip
+     digest, digest_weekday, digest_hour, paused_until, muted) = row  # fmt: skip
     return ProfileData(
         person_id=pid, tenant_id=tenant_id, interests=tuple(interests),
         qualifications=tuple(quals), home_lat=lat, home_lon=lon, home_label=label,
         radius_km=radius, availability=tuple(cells_of(mask)), spontaneous=spontaneous,
-        urgent_alerts=alerts, digest=digest, paused_until=paused_until, muted_kinds=tuple(muted),
+        urgent_alerts=alerts, digest=digest, digest_weekday=digest_weekday,
+        digest_hour=digest_hour, paused_until=paused_until, muted_kinds=tuple(muted),
     )
 
 

@@ -418,6 +418,8 @@ async def complete(turn: Turn) -> None:
         spontaneous=bool(avail.get("spontaneous")),
         urgent_alerts=bool(slots.get("alerts")),
         digest=old.digest if old else False,
+        digest_weekday=old.digest_weekday if old else 0,
+        digest_hour=old.digest_hour if old else 18,
         paused_until=old.paused_until if old else None,
         muted_kinds=old.muted_kinds if old else (),
     )

@@ -131,6 +131,12 @@ async def show(turn: Turn) -> None:
         buttons.append(
             turn.button(f"reminders.{action}", f"{action}:{kind}", kind=t(f"reminders.kind.{kind}"))
         )
+    if profile.digest:
+        day = t(f"reminders.weekday.{profile.digest_weekday}")
+        lines.append(t("reminders.digest_on", day=day, hour=profile.digest_hour))
+        buttons.append(turn.button("reminders.digest_stop", "digest:off"))
+    else:
+        buttons.append(turn.button("reminders.digest_start", "digest:setup"))
     buttons.append(turn.button("menu.engagements", "menu:engagements"))
     turn.say("\n".join(lines), buttons)
 
@@ -167,3 +173,52 @@ async def relay_answer(turn: Turn, text: str) -> None:
         turn.say(t("relay.nobody"), turn.menu())
     else:
         turn.say(t("relay.sent"), turn.menu())
+
+
+DIGEST_HOURS = (8, 12, 18, 20)
+
+
+async def digest(turn: Turn, rest: str) -> None:
+    """``digest:setup`` -> which day; ``digest:day:<d>`` -> which hour;
+    ``digest:hour:<d>:<h>`` switches it on; ``digest:off`` switches it off."""
+    t = turn.t
+    profile = await get_profile(turn.app.db, turn.person.id) if turn.person else None
+    if profile is None:
+        turn.say(t("reminders.no_profile"), turn.menu())
+        return
+    parts = rest.split(":")
+    if parts == ["setup"]:
+        turn.say(
+            t("reminders.digest_which_day"),
+            tuple(turn.button(f"reminders.weekday.{d}", f"digest:day:{d}") for d in range(7)),
+            per_row=4,
+        )
+    elif len(parts) == 2 and parts[0] == "day" and parts[1] in "0123456" and parts[1]:
+        turn.say(
+            t("reminders.digest_which_hour"),
+            tuple(
+                turn.button("reminders.hour", f"digest:hour:{parts[1]}:{h}", hour=h)
+                for h in DIGEST_HOURS
+            ),
+            per_row=4,
+        )
+    elif (
+        len(parts) == 3
+        and parts[0] == "hour"
+        and parts[1] in "0123456"
+        and parts[1]
+        and parts[2].isdigit()
+        and int(parts[2]) in DIGEST_HOURS
+    ):
+        await save_profile(
+            turn.app.db,
+            replace(profile, digest=True, digest_weekday=int(parts[1]), digest_hour=int(parts[2])),
+            turn.app.taxonomy,
+            turn.now,
+        )
+        await show(turn)
+    elif parts == ["off"]:
+        await save_profile(turn.app.db, replace(profile, digest=False), turn.app.taxonomy, turn.now)
+        await show(turn)
+    else:
+        await matches.stale(turn)

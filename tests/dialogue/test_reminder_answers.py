@@ -163,3 +163,23 @@ async def test_a_volunteer_answers_an_organisations_message(conversation: Conver
             )
         ).all()
     assert list(answers) == ["Ja, klar, bis dann!"]
+
+
+async def test_the_weekly_overview_is_ordered_by_day_and_hour(conversation: Conversation) -> None:
+    person = await onboard(conversation)
+    await conversation.press("menu:reminders")
+    await conversation.press("digest:setup")
+    assert "An welchem Tag" in conversation.text
+    await conversation.press("Freitag")
+    assert "digest:hour:4:18" in conversation.payloads()
+    await conversation.press("18 Uhr")
+    assert "Freitags um 18 Uhr" in conversation.text
+    profile = await get_profile(conversation.app.db, person)
+    assert profile is not None and (
+        profile.digest,
+        profile.digest_weekday,
+        profile.digest_hour,
+    ) == (True, 4, 18)
+    await conversation.press("digest:off")
+    profile = await get_profile(conversation.app.db, person)
+    assert profile is not None and not profile.digest

@@ -3,7 +3,7 @@ while still useful."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -156,3 +156,51 @@ async def test_a_pause_holds_back_alerts_but_not_own_dates(world: World) -> None
     await world.need(starts_in=timedelta(hours=20), urgent=True)
     await world.deliver()
     assert world.channel.texts_to("telegram:heinrich") == []
+
+
+async def test_a_weekly_need_reminds_before_every_date(world: World) -> None:
+    from core.reminders.housekeeping import run_housekeeping
+    from core.schedule import Weekly
+
+    luisa = await world.person("luisa", alerts=False)
+    # Thursdays 15-17 in Aachen; NOW is Tuesday, 1 December, 10:00.
+    need = await world.need(weekly=Weekly(("do",), time(15), time(17)))
+    await sign_up(world.db, luisa, need, world.now())
+    first_24h = datetime(2026, 12, 2, 14, tzinfo=UTC)  # Wed 15:00 local
+    await world.at(first_24h)
+    await run_housekeeping(world.db, world.now())
+    await world.at(datetime(2026, 12, 3, 12, tzinfo=UTC))  # Thu 13:00 local: 2 h before
+    await world.at(datetime(2026, 12, 3, 19, tzinfo=UTC))  # 20:00 local: after the first date
+    await run_housekeeping(world.db, world.now())  # plans the next Thursday
+    await world.at(datetime(2026, 12, 9, 14, tzinfo=UTC))  # Wed 15:00 local, a week on
+    texts = world.channel.texts_to("telegram:luisa")
+    assert [t.split(" ", 1)[0] for t in texts] == ["⏰", "🕑", "🙂", "⏰"]
+    assert "Do., 10. Dez." in texts[-1]
+
+
+async def test_the_weekly_digest_comes_on_the_chosen_day_and_hour(world: World) -> None:
+    from dataclasses import replace
+
+    from core.reminders.housekeeping import run_housekeeping
+    from core.services.profiles import get_profile, save_profile
+
+    luisa = await world.person("luisa", alerts=False)
+    profile = await get_profile(world.db, luisa)
+    assert profile is not None
+    await save_profile(
+        world.db,
+        replace(profile, digest=True, digest_weekday=1, digest_hour=18),
+        world.app.taxonomy,
+        world.now(),
+    )
+    await world.need(starts_in=timedelta(days=3), title="Weihnachtsfeier der Tafel")
+    await run_housekeeping(world.db, world.now())  # Tuesday 10:00 local
+    await world.at(datetime(2026, 12, 1, 16, 59, tzinfo=UTC))
+    assert world.channel.texts_to("telegram:luisa") == []
+    await world.at(datetime(2026, 12, 1, 17, 0, tzinfo=UTC))  # Tuesday 18:00 local
+    texts = world.channel.texts_to("telegram:luisa")
+    assert len(texts) == 1 and "Wochenübersicht" in texts[0]
+    assert "Weihnachtsfeier der Tafel" in texts[0]
+    await run_housekeeping(world.db, world.now())  # plans next Tuesday, not today again
+    await world.at(datetime(2026, 12, 1, 17, 30, tzinfo=UTC))
+    assert len(world.channel.texts_to("telegram:luisa")) == 1
