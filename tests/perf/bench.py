@@ -421,6 +421,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             postgres=not args.no_pg,
         )
 
+    if args.no_pg:  # sections take only ``quick``; this reaches those that use PostgreSQL
+        os.environ["EHRENAMT_BENCH_NO_PG"] = "1"
     chosen = [run_matching, *sections()[1:]] if not args.only_matching else [run_matching]
     results = asyncio.run(run(args.quick, chosen))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import sys
 import time
@@ -196,7 +197,9 @@ async def measure(db: Database, needs: list[NeedView], scans: int, suffix: str) 
     }
 
 
-async def run_fanout_bench(quick: bool, *, postgres: bool = True) -> dict[str, Any]:
+async def run_fanout_bench(quick: bool, *, postgres: bool | None = None) -> dict[str, Any]:
+    if postgres is None:
+        postgres = not os.environ.get("EHRENAMT_BENCH_NO_PG")
     n_profiles, n_needs, n_scans = sizes(quick)
     region = Region.nrw()
     needs = urgent_needs(random.Random(7), region, n_needs)
