@@ -209,13 +209,21 @@ class Renderer:
 
     async def _org_expiry(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         need = await self._need(m)
+        if need.weekly is None:
+            # A one-off date cannot be extended: a summary of the sign-ups.
+            return [
+                Reply(
+                    t(
+                        "notify.org_summary",
+                        title=escape(need.title),
+                        when=t.when_range(need.starts_at, need.ends_at),
+                        taken=need.helpers_taken,
+                        wanted=need.helpers_wanted,
+                    )
+                )
+            ]
         async with self.db.sessions() as session:
-            row = await session.get(Need, need.id)
-        until = (
-            row.ends_at
-            if row is not None and row.recurrence is None
-            else (row.valid_until if row else None)
-        )
+            until = await session.scalar(select(Need.valid_until).where(Need.id == need.id))
         return [
             Reply(
                 t(
@@ -226,7 +234,7 @@ class Renderer:
                     wanted=need.helpers_wanted,
                 ),
                 (
-                    Button(t("notify.button.extend"), f"extend:{need.id}:7"),
+                    Button(t("notify.button.extend"), f"extend:{need.id}"),
                     Button(t("notify.button.keep"), "cmd:hilfe"),
                 ),
                 buttons_per_row=2,

@@ -204,3 +204,37 @@ async def test_the_weekly_digest_comes_on_the_chosen_day_and_hour(world: World) 
     await run_housekeeping(world.db, world.now())  # plans next Tuesday, not today again
     await world.at(datetime(2026, 12, 1, 17, 30, tzinfo=UTC))
     assert len(world.channel.texts_to("telegram:luisa")) == 1
+
+
+async def test_organisations_hear_before_a_need_runs_out(world: World) -> None:
+    from core.models import Membership, Role
+    from core.schedule import Weekly
+
+    member = await world.person("vorstand", alerts=False)
+    async with world.db.transaction() as session:
+        session.add(
+            Membership(
+                tenant_id=world.app.tenant_ids["stolberg"],
+                organisation_id=world.org_id,
+                person_id=member,
+                role=Role.MEMBER,
+                created_at=world.now(),
+            )
+        )
+    await world.need(starts_in=timedelta(days=3), helpers=3, title="Sommerfest")
+    async with world.db.transaction() as session:
+        from core.models import Need
+        from core.reminders.planning import plan_org_expiry
+
+        weekly_id = await world.need(weekly=Weekly(("di",), time(9), time(12)), title="Ausgabe")
+        weekly = await session.get(Need, weekly_id)
+        assert weekly is not None
+        weekly.valid_until = world.now() + timedelta(days=10)
+        await plan_org_expiry(session, weekly, world.now())
+    await world.at(world.now() + timedelta(days=1, hours=3))  # two days before the fest ends
+    summary = world.channel.sent[-1][1][0]
+    assert "Sommerfest" in summary.text and "0 von 3" in summary.text
+    assert summary.buttons == ()  # a date cannot be extended
+    await world.at(world.now() + timedelta(days=7))  # two days before the weekly one expires
+    notice = world.channel.sent[-1][1][0]
+    assert "Ausgabe" in notice.text and f"extend:{weekly_id}" in [b.payload for b in notice.buttons]
