@@ -20,6 +20,7 @@ class Settings:
     host: str
     web_port: int
     data_dir: Path  # per-tenant stores such as Matrix keys
+    rasa_url: str = ""  # a Rasa server whose /model/parse replaces the built-in NLU
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -32,6 +33,7 @@ class Settings:
             host=env.get("EHRENAMT_HOST", "127.0.0.1"),
             web_port=int(env.get("EHRENAMT_WEB_PORT", "8080")),
             data_dir=data_dir,
+            rasa_url=env.get("EHRENAMT_RASA_URL", ""),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **given) if given else settings  # type: ignore[arg-type]

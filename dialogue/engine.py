@@ -549,7 +549,7 @@ class Engine:
             )
             turn.say(turn.t("error.other_script"), buttons)
             return False
-        parse = turn.understanding.parse(
+        parse = await turn.understanding.parse(
             event.text,
             turn.lang,
             now=turn.now,

@@ -16,6 +16,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
+import httpx
+
+from dialogue.nlu.rasa_remote import RemoteRasaNLU
 from dialogue.nlu.result import Entity, ParseResult
 
 log = logging.getLogger(__name__)
@@ -139,11 +142,17 @@ def parse_intent_syntax(text: str) -> ParseResult | None:
 class Understanding:
     """The engine's view of the NLU: parse, with the intent syntax first."""
 
-    def __init__(self, parser: Parser | None, low_confidence: float = LOW_CONFIDENCE_DEFAULT):
+    def __init__(
+        self,
+        parser: Parser | None,
+        low_confidence: float = LOW_CONFIDENCE_DEFAULT,
+        remote: RemoteRasaNLU | None = None,
+    ):
         self.parser = parser
         self.low_confidence = low_confidence
+        self.remote = remote  # a Rasa server asked first, when configured
 
-    def parse(
+    async def parse(
         self,
         text: str,
         lang: str,
@@ -155,6 +164,13 @@ class Understanding:
         named = parse_intent_syntax(text)
         if named is not None:
             return named
+        if self.remote is not None:
+            try:
+                return await self.remote.parse(text, lang)
+            except (httpx.HTTPError, ValueError):
+                # The Rasa server is down or answered nonsense: our own NLU
+                # steps in for this turn rather than the bot going quiet.
+                log.warning("remote Rasa NLU failed; using the built-in NLU for this turn")
         if self.parser is None:
             return ParseResult(text=text, intent="out_of_scope", confidence=0.0)
         return self.parser.parse(text, lang, now=now, tz=tz, districts=districts)
@@ -179,7 +195,8 @@ def load_nlu(app: Any) -> Understanding:
             log.warning("NLU not available; understanding buttons and commands only")
             parser = None
         app.extras["nlu"] = parser
-    understanding = Understanding(parser, low)
+    rasa_url = app.settings.rasa_url
+    understanding = Understanding(parser, low, RemoteRasaNLU(rasa_url) if rasa_url else None)
     app.extras["understanding"] = understanding
     return understanding
 
