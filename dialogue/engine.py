@@ -44,7 +44,7 @@ from dialogue.markup import escape
 from dialogue.messages import Button, Incoming, Reply
 from dialogue.nlu.result import ParseResult
 from dialogue.state import DialogueState
-from dialogue.texts import LANGUAGES, Texts
+from dialogue.texts import LANGUAGES, EditedTexts, Texts
 from dialogue.turn import Event, Turn
 from dialogue.understanding import Understanding, load_nlu, word_of
 
@@ -159,6 +159,7 @@ class Engine:
     def __init__(self, app: App, understanding: Understanding) -> None:
         self.app = app
         self.understanding = understanding
+        self.edited = EditedTexts(app.db)
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
@@ -234,6 +235,7 @@ class Engine:
             now=now,
             person=person,
             understanding=self.understanding,
+            edited=await self.edited.of(self.app.tenant_ids[tenant.slug]),
         )
         loaded = Loaded(version or 0, exists, data, row_lang, row_slug)
         return turn, loaded
@@ -473,7 +475,15 @@ class Engine:
         """Answers to reminders, alerts and follow-ups (dialogue/flows/reminders.py).
         They arrive out of the blue, so they end whatever form was open."""
         if head not in (
-            "attend", "alert", "hours", "similar", "extend", "mute", "unmute", "cmd", "relay",
+            "attend",
+            "alert",
+            "hours",
+            "similar",
+            "extend",
+            "mute",
+            "unmute",
+            "cmd",
+            "relay",
             "digest",
         ):
             return False

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import string
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +22,10 @@ from zoneinfo import ZoneInfo
 import yaml
 from babel.dates import format_datetime, format_time
 from babel.numbers import format_decimal
+from sqlalchemy import select
 
+from core.db import Database
+from core.models import TextOverride
 from core.tenants import TenantConfig
 
 TEXTS_DIR = Path(__file__).resolve().parents[1] / "data" / "texts"
@@ -63,14 +67,21 @@ class _Missing(dict):  # type: ignore[type-arg]
 class Texts:
     """The texts of one tenant in one language."""
 
-    def __init__(self, tenant: TenantConfig, lang: str) -> None:
+    def __init__(
+        self,
+        tenant: TenantConfig,
+        lang: str,
+        edited: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         self.tenant = tenant
         self.lang = lang if lang in LANGUAGES else FALLBACK
         self.form = tenant.address_form if tenant.address_form in ("du", "Sie") else "du"
         self.tz = ZoneInfo(tenant.timezone)
         self._own = catalogue(self.lang)
         self._fallback = catalogue(FALLBACK)
-        self._overrides = tenant.texts.get(self.lang, {})
+        # The editors' wording (web) wins over the tenant file's, which wins
+        # over the defaults.
+        self._overrides = {**tenant.texts.get(self.lang, {}), **(edited or {}).get(self.lang, {})}
 
     def raw(self, key: str) -> str:
         value: Any = self._overrides.get(key)
@@ -119,3 +130,32 @@ class Texts:
 
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self.lang)
+
+
+class EditedTexts:
+    """The texts a municipality's editors changed on the web
+    (``core.models.TextOverride``), read at most every ``ttl`` seconds per
+    tenant: an edit shows in the chat within that time, and a turn costs no
+    query for it."""
+
+    def __init__(self, db: Database, ttl: float = 30.0) -> None:
+        self.db = db
+        self.ttl = ttl
+        self._cache: dict[int, tuple[float, dict[str, dict[str, str]]]] = {}
+
+    async def of(self, tenant_id: int) -> dict[str, dict[str, str]]:
+        cached = self._cache.get(tenant_id)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < self.ttl:
+            return cached[1]
+        async with self.db.sessions() as session:
+            rows = await session.execute(
+                select(TextOverride.language, TextOverride.key, TextOverride.value).where(
+                    TextOverride.tenant_id == tenant_id
+                )
+            )
+            edited: dict[str, dict[str, str]] = {}
+            for lang, key, value in rows.all():
+                edited.setdefault(lang, {})[key] = value
+        self._cache[tenant_id] = (now, edited)
+        return edited

@@ -49,10 +49,11 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     language_changed: bool = False
     meta: dict[str, str] = field(default_factory=dict)
+    edited: dict[str, dict[str, str]] = field(default_factory=dict)  # editors' wording
 
     @property
     def t(self) -> Texts:
-        return Texts(self.tenant, self.lang)
+        return Texts(self.tenant, self.lang, self.edited)
 
     @property
     def tenant_id(self) -> int:
