@@ -18,14 +18,16 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from core.clock import as_utc
 from core.errors import DomainError
 from core.models import ConversationState, Identity, Person
-from core.services.people import PersonRef, mark_reachable
+from core.services.people import PersonRef, mark_reachable, touch
 from core.services.profiles import get_profile
 from core.tenants import TenantConfig
 from dialogue.flows import (
@@ -105,6 +107,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u
 _NEED_LINK = re.compile(r"^need_(\d{1,12})$")
 
 
+ACTIVITY_RESOLUTION = timedelta(days=1)
+
+
 class StateConflict(Exception):
     """Another process saved this conversation since we loaded it."""
 
@@ -134,6 +139,7 @@ _LOAD = select(
     Person.display_name,
     Person.consent_version,
     Identity.unreachable_at,
+    Person.last_active_at,
 ).select_from(
     _KEY.outerjoin(ConversationState, ConversationState.identity == _KEY.c.key)
     .outerjoin(Identity, Identity.key == _KEY.c.key)
@@ -209,13 +215,17 @@ class Engine:
         async with self.app.db.engine.connect() as conn:
             row = (await conn.execute(_LOAD, {"identity": incoming.identity})).first()
         assert row is not None  # the key row is always there
-        (data, version, row_lang, row_slug, pid, tenant_id, p_lang, name, consent, unreachable) = (
-            row
-        )
+        (data, version, row_lang, row_slug, pid, tenant_id, p_lang, name, consent, unreachable,
+         active) = row  # fmt: skip
         exists = version is not None
         person = PersonRef(pid, tenant_id, p_lang, name, consent) if pid is not None else None
         if unreachable is not None:  # they blocked the bot once; writing again undoes it
             await mark_reachable(self.app.db, incoming.identity)
+        now = incoming.now or self.app.clock.now()
+        if pid is not None and (active is None or now - as_utc(active) > ACTIVITY_RESOLUTION):
+            # Retention counts from the last activity; once a day is exact enough
+            # and spares a write on every turn.
+            await touch(self.app.db, pid, now)
         state = DialogueState.from_dict(data if exists else None)
         lang = (row_lang if exists else None) or (person.language if person else None)
         if lang not in LANGUAGES:
@@ -225,7 +235,6 @@ class Engine:
             )
         if lang not in LANGUAGES:
             lang = "de"
-        now = incoming.now or self.app.clock.now()
         turn = Turn(
             app=self.app,
             identity=incoming.identity,
@@ -485,6 +494,7 @@ class Engine:
             "cmd",
             "relay",
             "digest",
+            "keep",
         ):
             return False
         turn.state.finish()
@@ -498,6 +508,9 @@ class Engine:
             await reminders.similar(turn, int(rest))
         elif head == "extend" and (m := re.fullmatch(r"(\d{1,12})(:\d{1,3})?", rest)):
             await reminders.extend(turn, int(m.group(1)))
+        elif head == "keep" and rest == "data":
+            # Pressing it is activity: the load of this turn already noted it.
+            turn.say(turn.t("reminders.kept"), turn.menu())
         elif head == "digest":
             await reminders.digest(turn, rest)
         elif head in ("mute", "unmute"):

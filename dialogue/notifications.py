@@ -278,6 +278,19 @@ class Renderer:
             )
         ]
 
+    async def _retention_warning(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        delete_on = datetime.fromisoformat(m.data["delete_on"])
+        return [
+            Reply(
+                t(
+                    "notify.retention_warning",
+                    date=t.date(delete_on),
+                    bot=escape(t.tenant.branding.bot_name),
+                ),
+                (Button(t("notify.button.keep_data"), "keep:data"),),
+            )
+        ]
+
 
 def _published_after(need: NeedDetail, since: datetime) -> bool:
     # Cards carry no publication time; a need counts as new when it starts

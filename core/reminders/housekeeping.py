@@ -12,6 +12,7 @@ from core.models import ACTIVE_STATUSES, Engagement, Need, NeedStatus, Tenant, V
 from core.reminders import kinds
 from core.reminders.planning import add_reminder, plan_engagement
 from core.services.needs import expire_needs
+from core.services.retention import erase_inactive, warn_inactive
 
 
 def next_digest_at(now: datetime, tz: ZoneInfo, weekday: int, hour: int) -> datetime:
@@ -83,3 +84,5 @@ async def run_housekeeping(db: Database, now: datetime) -> None:
     await expire_needs(db, now)
     await plan_digests(db, now)
     await plan_recurring(db, now)
+    await warn_inactive(db, now)
+    await erase_inactive(db, now)

@@ -29,6 +29,10 @@ ORG_EXPIRY = Kind("org_expiry", timedelta(hours=12), unsolicited=False, mutable=
 ALERT_WAVE = Kind("alert_wave", timedelta(hours=6), unsolicited=False, mutable=False)
 MOVED_UP = Kind("moved_up", timedelta(days=1), unsolicited=False, mutable=False)
 NEED_CANCELLED = Kind("need_cancelled", timedelta(days=2), unsolicited=False, mutable=False)
+# A legal notice: not unsolicited, cannot be switched off; late is still useful.
+RETENTION_WARNING = Kind(
+    "retention_warning", timedelta(days=10), unsolicited=False, mutable=False
+)
 
 KINDS: dict[str, Kind] = {
     k.name: k
@@ -43,6 +47,7 @@ KINDS: dict[str, Kind] = {
         ALERT_WAVE,
         MOVED_UP,
         NEED_CANCELLED,
+        RETENTION_WARNING,
     )
 }
 # What a person may switch off, in the order "my reminders" lists them.

@@ -183,3 +183,17 @@ async def test_the_weekly_overview_is_ordered_by_day_and_hour(conversation: Conv
     await conversation.press("digest:off")
     profile = await get_profile(conversation.app.db, person)
     assert profile is not None and not profile.digest
+
+
+async def test_writing_to_the_bot_counts_as_activity(conversation: Conversation) -> None:
+    from datetime import timedelta
+
+    from core.models import Person
+
+    person = await onboard(conversation)
+    later = conversation.app.now() + timedelta(days=40)
+    await conversation.send(conversation._incoming(button="keep:data", now=later))
+    assert "Deine Daten bleiben" in conversation.text
+    async with conversation.app.db.sessions() as session:
+        active = (await session.get(Person, person)).last_active_at  # type: ignore[union-attr]
+    assert active == later
