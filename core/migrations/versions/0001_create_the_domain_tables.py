@@ -1,7 +1,7 @@
 """Create the domain tables
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-26 15:08:52.261436
 """
 
@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import core.models.base
-
 
 revision: str = '0001'
 down_revision: str | None = None

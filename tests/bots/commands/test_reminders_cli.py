@@ -8,14 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from core.migrate import upgrade
+from core.migrate import upgrade_sync
 
 EHRENAMT = str(Path(sys.executable).with_name("ehrenamt"))
 
 
-async def test_lists_pending_reminders_of_the_demo(tmp_path: Path) -> None:
+def test_lists_pending_reminders_of_the_demo(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'r.db'}"
-    await upgrade(url)
+    upgrade_sync(url)
     seeded = subprocess.run([EHRENAMT, "demo", "seed", "--db", url], capture_output=True,
                             text=True, timeout=120)
     assert seeded.returncode == 0, seeded.stderr

@@ -16,9 +16,10 @@ from dialogue.notifications import ChannelSender, Renderer
 from tests.core.reminders.conftest import World
 
 
-async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
+async def until(condition: Callable[[], bool], within: float = 10.0) -> None:
+    """Poll a flag of the scheduler under test (it offers no event to wait on)."""
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0.02)
 
 
@@ -58,7 +59,7 @@ async def test_only_one_scheduler_leads_and_the_other_takes_over(world: World) -
         await asyncio.sleep(0.5)
         assert not follower.leading
         await leader.stop()  # the leader's process dies
-        await until(lambda: follower.leading, timeout=10)
+        await until(lambda: follower.leading, within=10)
     finally:
         await follower.stop()
         await leader.stop()
@@ -77,8 +78,8 @@ async def test_a_killed_leaders_lock_is_freed_by_postgres(world: World) -> None:
         assert conn is not None
         raw = await conn.get_raw_connection()
         raw.driver_connection.terminate()  # type: ignore[union-attr]
-        await until(lambda: follower.leading, timeout=15)
-        await until(lambda: not leader.leading, timeout=15)
+        await until(lambda: follower.leading, within=15)
+        await until(lambda: not leader.leading, within=15)
     finally:
         await follower.stop()
         await leader.stop()
