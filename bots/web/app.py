@@ -143,7 +143,7 @@ async def mail_replies(state: WebState) -> int:
         tenant = state.app.tenants.get(item.tenant_slug)
         if tenant is None:
             continue
-        t = WebTexts(tenant.default_language, ZoneInfo(tenant.timezone))
+        t = WebTexts(tenant.default_language, ZoneInfo(tenant.timezone), tenant.address_form)
         link = f"{state.config.public_url}/t/{tenant.slug}/org/inbox"
         await state.mailer.send(
             Mail(

@@ -1,6 +1,9 @@
 """The web's texts: ``data/texts/web/<lang>.yml`` (German first, English
 complete), chosen by the person's choice (cookie), else the browser's
-Accept-Language, else the tenant's first language."""
+Accept-Language, else the tenant's first language.
+
+As in ``dialogue.texts``, a text is a string or a mapping ``{du: ..., Sie: ...}``
+where the address differs; the tenant's ``address_form`` picks one."""
 
 from __future__ import annotations
 
@@ -15,26 +18,38 @@ import yaml
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal, format_percent
 
+from dialogue.texts import _flatten
+
 TEXTS_DIR = Path(__file__).resolve().parents[2] / "data" / "texts" / "web"
 LANGUAGES: tuple[str, ...] = ("de", "en")
 LANG_COOKIE = "lang"
 
 
+ADDRESS_FORMS: tuple[str, ...] = ("du", "Sie")
+
+
 @functools.cache
-def catalogue(lang: str) -> dict[str, str]:
+def catalogue(lang: str) -> dict[str, Any]:
+    """Dotted key -> a string or a ``{du, Sie}`` mapping (``dialogue.texts``'
+    flattening, so both read the same shapes)."""
     with (TEXTS_DIR / f"{lang}.yml").open(encoding="utf-8") as fh:
         raw = yaml.safe_load(fh) or {}
-    flat: dict[str, str] = {}
+    flat: dict[str, Any] = {}
     _flatten(raw, "", flat)
     return flat
 
 
-def _flatten(node: Mapping[str, Any], prefix: str, out: dict[str, str]) -> None:
-    for key, value in node.items():
-        if isinstance(value, Mapping):
-            _flatten(value, f"{prefix}{key}.", out)
-        else:
-            out[f"{prefix}{key}"] = str(value)
+def address_form(form: str | None) -> str:
+    """The tenant's form, "du" when it names none we know (as ``dialogue.texts``)."""
+    return form if form is not None and form in ADDRESS_FORMS else "du"
+
+
+def in_form(value: Any, form: str) -> str:
+    """A text in one address form: a ``{du, Sie}`` mapping gives ``form``,
+    else "du", else whatever it has; a plain text is itself."""
+    if isinstance(value, Mapping):
+        value = value.get(form) or value.get("du") or next(iter(value.values()))
+    return str(value)
 
 
 class _Keep(dict):  # type: ignore[type-arg]
@@ -43,18 +58,20 @@ class _Keep(dict):  # type: ignore[type-arg]
 
 
 class WebTexts:
-    """Texts and formatting in one language and time zone."""
+    """Texts and formatting in one language, address form and time zone."""
 
-    def __init__(self, lang: str, tz: ZoneInfo) -> None:
+    def __init__(self, lang: str, tz: ZoneInfo, form: str = "du") -> None:
         self.lang = lang if lang in LANGUAGES else LANGUAGES[0]
         self.tz = tz
+        self.form = address_form(form)
         self._texts = catalogue(self.lang)
         self._fallback = catalogue(LANGUAGES[0])
 
     def __call__(self, key: str, **values: Any) -> str:
-        text = self._texts.get(key) or self._fallback.get(key)
-        if text is None:
+        value = self._texts.get(key) or self._fallback.get(key)
+        if value is None:
             return key
+        text = in_form(value, self.form)
         return text.format_map(_Keep(values)) if values else text
 
     def has(self, key: str) -> bool:

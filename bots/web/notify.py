@@ -71,7 +71,8 @@ async def deliver(
 
 
 def _person_texts(app: App, tenant: str, lang: str) -> WebTexts:
-    return WebTexts(lang, ZoneInfo(app.tenants[tenant].timezone))
+    config = app.tenants[tenant]
+    return WebTexts(lang, ZoneInfo(config.timezone), config.address_form)
 
 
 async def tell_people(

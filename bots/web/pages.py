@@ -113,7 +113,8 @@ def texts(request: Request, tenant: TenantConfig | None) -> WebTexts:
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     tz = ZoneInfo(tenant.timezone if tenant else "Europe/Berlin")
-    request.state.texts = WebTexts(language(request, tenant), tz)
+    form = tenant.address_form if tenant else "du"
+    request.state.texts = WebTexts(language(request, tenant), tz, form)
     return request.state.texts  # type: ignore[no-any-return]
 
 

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bots.web.charts import grouped_bars
-from bots.web.i18n import WebTexts
+from bots.web.i18n import WebTexts, in_form
 from bots.web.pages import Editor, redirect, render, require_editor, texts, web
 from bots.web.security import checked_form
 from core.errors import DomainError, InvalidValue, NotAllowed, UnknownNeed
@@ -219,12 +219,6 @@ def _bot_texts(lang: str) -> dict[str, Any]:
         return {}
 
 
-def _default_text(value: Any, address_form: str) -> str:
-    if isinstance(value, dict):
-        return str(value.get(address_form) or value.get("du") or next(iter(value.values())))
-    return str(value)
-
-
 async def bot_texts(request: Request) -> Response:
     """Search the bot's texts and set the tenant's own wording of one."""
     editor = await require_editor(request)
@@ -244,7 +238,7 @@ async def bot_texts(request: Request) -> Response:
             raise HTTPException(status_code=404)
         from dialogue.texts import placeholders
 
-        default = _default_text(defaults[key], editor.tenant.address_form)
+        default = in_form(defaults[key], editor.tenant.address_form)
         if value.strip() and placeholders(value) != placeholders(default):
             errors[key] = "placeholders"
             kept[key] = value
@@ -261,7 +255,7 @@ async def bot_texts(request: Request) -> Response:
     overrides = await moderation.text_overrides(app.db, editor.tenant_id, lang)
     rows = []
     for key, value in sorted(defaults.items()):
-        default = _default_text(value, editor.tenant.address_form)
+        default = in_form(value, editor.tenant.address_form)
         if query and query not in key.lower() and query not in default.lower():
             continue
         if not query and key not in overrides and key not in kept:

@@ -6,7 +6,6 @@ cannot touch another organisation's needs."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from sqlalchemy import select
 
@@ -15,22 +14,14 @@ from core.services.org_invites import redeem
 from core.services.people import register_with_consent
 from core.services.relay import record_reply
 from core.services.signup import sign_up
-from dialogue.messages import Reply
-from dialogue.ports import Delivery
 from tests.bots.web.conftest import Web
-from tests.bots.web.helpers import csrf_of, need_form, post_need, sign_up_organisation
-
-
-class RecordingNotifier:
-    """A chat channel that records what it would have sent."""
-
-    def __init__(self, channel: str) -> None:
-        self.channel = channel
-        self.sent: list[tuple[str, str, list[Reply]]] = []
-
-    async def notify(self, tenant: str, identity: str, replies: Sequence[Reply]) -> Delivery:
-        self.sent.append((tenant, identity, list(replies)))
-        return Delivery.DELIVERED
+from tests.bots.web.helpers import (
+    RecordingNotifier,
+    csrf_of,
+    need_form,
+    post_need,
+    sign_up_organisation,
+)
 
 
 async def _need(web: Web, need_id: int) -> Need:
