@@ -51,3 +51,8 @@ __all__ += [
     "TextOverride",
     "WebChatLine",
 ]
+
+# Web: e-mailed links work once.
+from core.models.used_link import UsedLink  # noqa: E402 (appended after the exports)
+
+__all__ += ["UsedLink"]
