@@ -63,7 +63,7 @@ def create_app(
         mailer=Mailer(
             smtp_url=config.smtp_url, mail_from=config.mail_from, outbox_dir=config.outbox_dir
         ),
-        tokens=Tokens(config.secret_key),
+        tokens=Tokens(config.secret_key, app.now),
     )
     notifiers(app).setdefault("web", WebChatNotifier(app.db, app.now))
 

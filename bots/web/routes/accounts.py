@@ -25,9 +25,9 @@ from bots.web.pages import (
     web,
 )
 from bots.web.security import checked_form
-from bots.web.tokens import BadToken, Purpose
+from bots.web.tokens import BadToken, Purpose, TokenData
 from core.models import OrgKind
-from core.services import accounts
+from core.services import accounts, used_links
 from core.services.accounts import (
     BadCredentials,
     EmailNotVerified,
@@ -35,6 +35,7 @@ from core.services.accounts import (
     RateLimited,
     SignupInput,
 )
+from core.services.used_links import LinkUsed
 
 log = logging.getLogger(__name__)
 WINDOW = timedelta(minutes=15)
@@ -159,6 +160,22 @@ async def verify(request: Request) -> Response:
             {
                 "heading": "verify.failed_title",
                 "body": "verify.expired" if exc.expired else "verify.invalid",
+                "link": (f"/t/{tenant.slug}/login", "login.title"),
+            },
+            tenant=tenant,
+            status=400,
+        )
+    try:
+        await _use(request, data)
+    except LinkUsed:
+        # Often a mail scanner opened it first; the address is confirmed
+        # either way, so the person logs in with their password.
+        return await render(
+            request,
+            "message.html",
+            {
+                "heading": "verify.used_title",
+                "body": "verify.used",
                 "link": (f"/t/{tenant.slug}/login", "login.title"),
             },
             tenant=tenant,
@@ -315,7 +332,32 @@ async def link_request_submit(request: Request) -> Response:
     )
 
 
-async def _read_link(request: Request, purpose: Purpose) -> accounts.AccountInfo | Response:
+async def _use(request: Request, data: TokenData) -> None:
+    """Record the link as used; ``LinkUsed`` when it was (any process)."""
+    app = web(request).app
+    await used_links.use_once(app.db, data.token_id, expires_at=data.expires_at, now=app.now())
+
+
+async def _link_used(request: Request, purpose: Purpose) -> Response:
+    tenant = tenant_of(request)
+    return await render(
+        request,
+        "message.html",
+        {
+            "heading": "link_failed.title",
+            "body": "link_failed.used",
+            "link": (f"/t/{tenant.slug}/links/{purpose.value}", "link_failed.again"),
+        },
+        tenant=tenant,
+        status=400,
+    )
+
+
+async def _read_link(
+    request: Request, purpose: Purpose
+) -> tuple[accounts.AccountInfo, TokenData] | Response:
+    """The account of a valid, unused link whose password is unchanged, else
+    the page that says why not."""
     tenant = tenant_of(request)
     state = web(request)
     try:
@@ -334,32 +376,29 @@ async def _read_link(request: Request, purpose: Purpose) -> accounts.AccountInfo
         )
     info = await accounts.account_info(state.app.db, data.account_id)
     if info is None or info.password_fingerprint != data.fingerprint:
-        return await render(
-            request,
-            "message.html",
-            {
-                "heading": "link_failed.title",
-                "body": "link_failed.used",
-                "link": (f"/t/{tenant.slug}/links/{purpose.value}", "link_failed.again"),
-            },
-            tenant=tenant,
-            status=400,
-        )
-    return info
+        return await _link_used(request, purpose)
+    if await used_links.was_used(state.app.db, data.token_id):
+        return await _link_used(request, purpose)
+    return info, data
 
 
 async def login_link(request: Request) -> Response:
-    """GET shows a button; the POST logs in (mail scanners that follow links
-    must not use up or act on the link)."""
+    """GET shows a button; the POST logs in and uses the link up (mail
+    scanners that follow links must not use up or act on the link)."""
     tenant = tenant_of(request)
-    found = await _read_link(request, Purpose.LOGIN)
-    if isinstance(found, Response):
-        return found
+    read = await _read_link(request, Purpose.LOGIN)
+    if isinstance(read, Response):
+        return read
+    found, data = read
     if request.method == "GET":
         return await render(
             request, "link_confirm.html", {"kind": "login"}, tenant=tenant, title_key="login.title"
         )
     await checked_form(request)
+    try:
+        await _use(request, data)
+    except LinkUsed:
+        return await _link_used(request, Purpose.LOGIN)
     if not found.verified:
         await accounts.mark_verified(web(request).app.db, found.id, web(request).app.now())
         found = await accounts.account_info(web(request).app.db, found.id) or found
@@ -370,9 +409,10 @@ async def login_link(request: Request) -> Response:
 
 async def reset(request: Request) -> Response:
     tenant = tenant_of(request)
-    found = await _read_link(request, Purpose.RESET)
-    if isinstance(found, Response):
-        return found
+    read = await _read_link(request, Purpose.RESET)
+    if isinstance(read, Response):
+        return read
+    found, data = read
     state = FormState()
     if request.method == "POST":
         form = await checked_form(request)
@@ -382,6 +422,10 @@ async def reset(request: Request) -> Response:
         elif password != str(form.get("password2") or ""):
             state.errors["password2"] = "password_mismatch"
         else:
+            try:
+                await _use(request, data)
+            except LinkUsed:
+                return await _link_used(request, Purpose.RESET)
             await accounts.set_password(
                 web(request).app.db, found.id, password, web(request).app.now()
             )
