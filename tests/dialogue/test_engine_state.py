@@ -60,3 +60,25 @@ async def test_a_turn_that_changes_the_state_writes_it_once(app: App) -> None:
 
     assert (await conv.state()).slot == "interests"
     assert await _version(app, "step:1") == version + 1
+
+
+def test_the_stored_state_is_what_asdict_gives_and_a_copy() -> None:
+    from dataclasses import asdict
+
+    from dialogue.state import DialogueState
+
+    state = DialogueState(
+        flow="search",
+        slot="query",
+        slots={"query": {"categories": ["umwelt"], "center": (50.7, 6.1)}},
+        asked=["query"],
+        buttons=[["1 · Müll sammeln", "need:1"]],
+        view={"kind": "search", "ids": [1, 2], "filter": {"when": "weekend"}},
+        pending="need:1:signup",
+        editing=True,
+    )
+    data = state.to_dict()
+    assert data == asdict(state) and list(data) == list(asdict(state))
+    data["slots"]["query"]["categories"].append("tiere")
+    data["view"]["ids"].append(3)
+    assert state.slots["query"]["categories"] == ["umwelt"] and state.view["ids"] == [1, 2]
