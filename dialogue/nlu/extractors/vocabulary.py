@@ -56,6 +56,10 @@ class VocabularyMatcher:
             key=len,
             reverse=True,
         )
+        # The first head (longest first) a word starts with: at most one head
+        # of each length can be its prefix, so a set lookup per length finds it.
+        self._head_set = frozenset(self._heads)
+        self._head_lengths = sorted({len(h) for h in self._heads}, reverse=True)
         self._fuzzy_choices = [w for w in self._singles if len(w) >= _FUZZY_MIN_LEN]
 
     @classmethod
@@ -132,9 +136,9 @@ class VocabularyMatcher:
                 term = self._singles.get(word[: -len(suffix)])
                 if term:
                     return term
-        for head in self._heads:
-            if word.startswith(head) and len(word) >= len(head) + 3:
-                return self._singles[head]
+        for length in self._head_lengths:
+            if len(word) >= length + 3 and word[:length] in self._head_set:
+                return self._singles[word[:length]]
         return None
 
     def _fuzzy(self, word: str) -> Term | None:
