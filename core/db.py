@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import collections
-import sqlite3
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -53,15 +51,12 @@ def create_engine(url: str, echo: bool = False) -> AsyncEngine:
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
-BUSY_TIMEOUT_MS = 30_000
-
-
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     # WAL lets readers run beside the one writer; busy_timeout makes a second
     # writer wait instead of failing with "database is locked".
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -81,9 +76,6 @@ def _lower(value: object) -> object:
 # back to the pool, even after a read that opened no transaction. These
 # classes do one per statement, and none for a commit or rollback when no
 # transaction is open: same driver, same thread, same results.
-
-
-_Result = tuple[Any, list[Any] | None, int, int]  # description, rows, rowcount, lastrowid
 
 
 class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
@@ -117,7 +109,7 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
         conn = self._connection._conn
 
-        def run() -> _Result:
+        def run() -> tuple[Any, list[Any] | None, int, int]:
             cursor = conn.cursor()
             try:
                 if parameters is None:
@@ -129,10 +121,8 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
             finally:
                 cursor.close()
 
-        result = _read_here(conn, operation, run)
-        if result is None:
-            async with self._adapt_connection._execute_mutex:
-                result = await self._connection._execute(run)
+        async with self._adapt_connection._execute_mutex:
+            result = await self._connection._execute(run)
         self._description, rows, self._rowcount, self._lastrowid = result
         self._rows = collections.deque(rows) if rows else collections.deque()
         return None
@@ -174,43 +164,6 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         pass
 
 
-READ_HERE_MS = 2.0  # a read on the loop thread that takes longer moves to the connection's
-_slow_reads: set[str] = set()  # statements that took longer: straight to the thread
-
-
-def _read_here(conn: Any, operation: str, run: Callable[[], _Result]) -> _Result | None:
-    """A SELECT outside a transaction, run on the event loop's thread: in WAL
-    mode a reader neither waits for a writer nor holds one up, and a short
-    read costs less than the trip to the connection's thread. A read that
-    passes ``READ_HERE_MS`` is stopped and done on the thread instead (and
-    that statement always is from then on), and one that would have to wait
-    for a lock goes there too, so the loop is never held long.
-    None: not read here."""
-    if conn.in_transaction or operation in _slow_reads or not operation.startswith("SELECT"):
-        return None
-    deadline = time.perf_counter() + READ_HERE_MS / 1000
-
-    def too_long() -> bool:
-        return time.perf_counter() > deadline
-
-    conn.execute("PRAGMA busy_timeout=0")
-    conn.set_progress_handler(too_long, 2000)
-    try:
-        return run()
-    except sqlite3.OperationalError as exc:
-        message = str(exc)
-        if "interrupted" in message:
-            if len(_slow_reads) < 1000:
-                _slow_reads.add(operation)
-            return None
-        if "locked" in message or "busy" in message:
-            return None
-        raise
-    finally:
-        conn.set_progress_handler(None, 0)
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-
-
 class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = _OneHopCursor
@@ -234,14 +187,13 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
 
 class _OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> _OneHopConnection:
-        # Reads may run on the loop's thread (``_read_here``); the module is
-        # built thread-safe (serialized) and our calls never overlap.
-        kw["check_same_thread"] = False
         adapted = super().connect(*arg, **kw)
         return _OneHopConnection(self, adapted._connection)
 
 
 def _one_hop_aiosqlite() -> _OneHopDBAPI:
+    import sqlite3
+
     import aiosqlite
 
     return _OneHopDBAPI(aiosqlite, sqlite3)

@@ -54,27 +54,3 @@ async def test_a_read_returns_its_connection_with_no_transaction_open(
         assert raw.driver_connection._conn.in_transaction is True  # type: ignore[union-attr]
     async with sqlite_db.engine.connect() as conn:
         assert (await conn.execute(select(func.count()).select_from(Tenant))).scalar() == 1
-
-
-async def test_a_long_read_moves_off_the_event_loop_and_still_answers(
-    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from core import db as db_module
-
-    monkeypatch.setattr(db_module, "READ_HERE_MS", 0.0)  # every read is "too long"
-    monkeypatch.setattr(db_module, "_slow_reads", set())
-    ten = "(VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10))"
-    long_read = text(f"SELECT count(*) FROM {ten} a, {ten} b, {ten} c, {ten} d")
-    async with sqlite_db.engine.connect() as conn:
-        assert (await conn.execute(long_read)).scalar() == 10_000
-        assert (await conn.execute(long_read)).scalar() == 10_000
-    assert len(db_module._slow_reads) == 1
-
-
-async def test_a_read_inside_a_transaction_sees_its_writes(sqlite_db: Database) -> None:
-    async with sqlite_db.engine.begin() as conn:
-        await conn.execute(insert(Tenant).values(**_tenant("aachen")))
-        assert (await conn.execute(select(Tenant.slug))).scalars().all() == ["aachen"]
-        await conn.rollback()
-    async with sqlite_db.engine.connect() as conn:
-        assert (await conn.execute(select(func.count()).select_from(Tenant))).scalar() == 0
