@@ -4,7 +4,8 @@ Every German web text (``data/texts/web/de.yml``) that speaks to the reader
 with a du-form word has a Sie variant, no Sie variant says "du", and both
 forms carry the same placeholders and markup. Stolberg (``address_form =
 "Sie"``) shows its public pages and tells its volunteers in Sie; Aachen
-("du") keeps the du wording.
+("du") says du on its public pages and in its chat, while the pages for
+organisations and the Redaktion stay in Sie everywhere.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bots.web.i18n import WebTexts, catalogue
+from bots.web.pages import TEMPLATES_DIR
 from core.services.needs import moderate
 from core.services.people import register_with_consent
 from core.services.signup import sign_up
@@ -24,6 +26,9 @@ from tests.bots.web.conftest import Web
 from tests.bots.web.helpers import RecordingNotifier, csrf_of, post_need, sign_up_organisation
 
 DU_WORDS = re.compile(r"\b(du|dich|dir|dein|deine|deinen|deinem|deiner|deines)\b", re.IGNORECASE)
+# Formal address; case-sensitive, so "sie"/"ihre" (she, they, their) inside a
+# sentence pass. A du text should not open a sentence with "Sie" for "they".
+SIE_WORDS = re.compile(r"\b(Sie|Ihr|Ihre|Ihrer|Ihren|Ihrem|Ihres|Ihnen)\b")
 TAG = re.compile(r"</?[a-z]+\b[^>]*>")
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -79,6 +84,48 @@ def test_the_tenant_form_picks_the_variant(tenants: dict[str, TenantConfig]) -> 
     assert "looking forward" in WebTexts("en", BERLIN, "Sie")("notify.accepted", **values)
 
 
+# The templates volunteers and citizens see (public.py, chat.py) and the keys
+# they use; the pages of org.py, editor.py and accounts.py are not among them.
+PUBLIC_TEMPLATES = (
+    "base.html",
+    "list.html",
+    "need.html",
+    "offers.html",
+    "calendars.html",
+    "chat.html",
+    "_chat.html",
+    "embed_chat.html",
+)
+# Public keys the organisation forms share, so they stay in Sie: the list's
+# place filter reuses the need form's "Meinten Sie …?".
+SHARED_WITH_ORGANISATIONS = frozenset({"need_form.suggestions"})
+
+
+def _public_keys() -> set[str]:
+    keys: set[str] = set()
+    for name in PUBLIC_TEMPLATES:
+        source = (TEMPLATES_DIR / name).read_text(encoding="utf-8")
+        keys.update(re.findall(r"\bt\('([a-z0-9_.]+)'", source))
+    return keys
+
+
+def test_du_public_texts_do_not_say_sie() -> None:
+    keys = _public_keys()
+    assert {"list.title", "need.sign_up_intro", "chat.your_message"} <= keys
+    du = WebTexts("de", BERLIN, "du")
+    sie = WebTexts("de", BERLIN, "Sie")
+    slips = {
+        key: du(key)
+        for key in sorted(keys - SHARED_WITH_ORGANISATIONS)
+        if SIE_WORDS.search(du(key))
+    }
+    assert not slips, f"data/texts/web/de.yml: public texts with Sie in the du form: {slips}"
+    assert (du("list.title"), sie("list.title")) == (
+        "Ehrenamt in deiner Nähe",
+        "Ehrenamt in Ihrer Nähe",
+    )
+
+
 def _words(html: str) -> str:
     """What a reader sees: text without tags, scripts or attributes."""
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
@@ -101,6 +148,59 @@ async def test_stolberg_public_pages_say_sie(web_app: Web):
         assert not DU_WORDS.findall(seen), (path, DU_WORDS.findall(seen))
     need_page = await web_app.client.get(f"/t/stolberg/needs/{need_id}")
     assert "Melden Sie sich im Chat an" in need_page.text
+    listing = await web_app.client.get("/t/stolberg/", headers={"accept-language": "de"})
+    assert "Ehrenamt in Ihrer Nähe" in listing.text
+
+
+def _own_words(html: str, *foreign: str) -> str:
+    """The words a public page's template says itself: without the bot's
+    lines and buttons (``dialogue.texts``), the municipality's description
+    and what organisations wrote (their name, a need's title and text)."""
+    html = re.sub(r'<div class="bubble">.*?</div>', " ", html, flags=re.S)
+    html = re.sub(r'<form [^>]*class="choices".*?</form>', " ", html, flags=re.S)
+    html = re.sub(r'<p class="lead">.*?</p>', " ", html, flags=re.S)
+    seen = _words(html)
+    for text in foreign:
+        seen = seen.replace(text, " ")
+    return seen
+
+
+async def test_aachen_public_pages_say_du(web_app: Web):
+    client = await sign_up_organisation(web_app)
+    need_id = await post_need(web_app, client)
+    await moderate(
+        web_app.app.db, need_id, approve=True, reason=None, actor="test", now=web_app.clock.now()
+    )
+    visitor = web_app.new_client()
+    headers = {"accept-language": "de"}
+    assert (await visitor.get("/t/aachen/chat", headers=headers)).status_code == 200
+    said = await visitor.post(
+        "/t/aachen/chat",
+        data={"csrf": await csrf_of(visitor, "/t/aachen/chat"), "text": "Hallo"},
+        headers=headers,
+    )
+    assert said.status_code == 303
+    pages = {}
+    for path in (
+        "/t/aachen/",
+        f"/t/aachen/needs/{need_id}",
+        "/t/aachen/chat",
+        "/embed/t/aachen/chat",
+        "/t/aachen/offers",
+        "/t/aachen/calendars",
+    ):
+        page = await visitor.get(path, headers=headers)
+        assert page.status_code == 200, path
+        pages[path] = page.text
+        seen = _own_words(
+            page.text, "Aachener Tafel", "Helfende für die Tafel-Ausgabe", "Lebensmittel ausgeben."
+        )
+        assert not SIE_WORDS.findall(seen), (path, SIE_WORDS.findall(seen))
+    assert "Ehrenamt in deiner Nähe" in pages["/t/aachen/"]
+    assert "Melde dich im Chat an" in pages[f"/t/aachen/needs/{need_id}"]
+    assert "Deine Nachricht" in pages["/t/aachen/chat"]
+    assert "Du:" in pages["/t/aachen/chat"]
+    assert "Hallo" in pages["/t/aachen/chat"]
 
 
 async def _accept_a_volunteer(web: Web, tenant: str, name: str, place: str) -> RecordingNotifier:
