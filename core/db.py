@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -108,6 +109,7 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
         conn = self._connection._conn
+        commit = self._adapt_connection._commit_each
 
         def run() -> tuple[Any, list[Any] | None, int, int]:
             cursor = conn.cursor()
@@ -117,7 +119,13 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
                 else:
                     cursor.execute(operation, parameters)
                 rows = cursor.fetchall() if cursor.description else None
+                if commit and conn.in_transaction:
+                    conn.commit()
                 return cursor.description, rows, cursor.rowcount, cursor.lastrowid or 0
+            except BaseException:
+                if commit and conn.in_transaction:
+                    conn.rollback()
+                raise
             finally:
                 cursor.close()
 
@@ -130,11 +138,19 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
         conn = self._connection._conn
 
+        commit = self._adapt_connection._commit_each
+
         def run() -> tuple[int, int]:
             cursor = conn.cursor()
             try:
                 cursor.executemany(operation, seq_of_parameters)
+                if commit and conn.in_transaction:
+                    conn.commit()
                 return cursor.rowcount, cursor.lastrowid or 0
+            except BaseException:
+                if commit and conn.in_transaction:
+                    conn.rollback()
+                raise
             finally:
                 cursor.close()
 
@@ -165,8 +181,14 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("_commit_each",)
     _cursor_cls = _OneHopCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        # Set by ``Database.autocommit``: each statement commits in its own
+        # trip to the thread (no separate COMMIT call).
+        self._commit_each = False
 
     def _in_transaction(self) -> bool:
         # A flag of the sqlite3 connection, read while no call of ours runs on
@@ -219,6 +241,24 @@ class Database:
         """A session in one transaction: committed on success, rolled back on error."""
         async with self.sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A connection on which every statement commits by itself, for a
+        write that is one statement (atomic alone, e.g. a versioned UPDATE):
+        one round trip instead of the statement plus a COMMIT (plus a BEGIN
+        on PostgreSQL). SQLite: the driver commits on aiosqlite's thread in
+        the statement's own call; PostgreSQL: AUTOCOMMIT isolation."""
+        async with self.engine.connect() as conn:
+            if not self.is_sqlite:
+                yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+                return
+            raw = (await conn.get_raw_connection()).dbapi_connection
+            raw._commit_each = True  # type: ignore[union-attr]
+            try:
+                yield conn
+            finally:
+                raw._commit_each = False  # type: ignore[union-attr]
 
     async def dispose(self) -> None:
         await self.engine.dispose()

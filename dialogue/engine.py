@@ -251,7 +251,7 @@ class Engine:
 
     async def _save(self, turn: Turn, loaded: Loaded, drop: bool) -> None:
         if drop:
-            async with self.app.db.engine.begin() as conn:
+            async with self.app.db.autocommit() as conn:
                 await conn.execute(
                     delete(ConversationState).where(ConversationState.identity == turn.identity)
                 )
@@ -266,7 +266,9 @@ class Engine:
             # Nothing changed: no write. Another process's save since our load
             # stands, as if this turn had come just before it.
             return
-        async with self.app.db.engine.begin() as conn:
+        # One statement, atomic by itself (the version check is in its WHERE):
+        # committed in the same round trip.
+        async with self.app.db.autocommit() as conn:
             if loaded.exists:
                 version = loaded.version
                 result = await conn.execute(
