@@ -743,7 +743,7 @@ def _pressed(state: DialogueState, text: str) -> str | None:
     if not state.buttons:
         return None
     stripped = text.strip().rstrip(".)")
-    if stripped.isdigit():
+    if stripped.isdecimal():  # "²" is a digit to isdigit(), not to int()
         # "5" at "2 km / 5 km / 10 km" means the label "5 km", not the fifth button.
         for label, payload in state.buttons:
             if _label_key(label).split(" ")[0] == stripped:
