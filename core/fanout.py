@@ -25,8 +25,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, Select, case, delete, func, insert, literal, or_, select, true
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import (
+    Float,
+    Select,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.geo.distance import EARTH_RADIUS_KM, bounding_box
@@ -258,13 +270,18 @@ _REACH_COLUMNS = (
 )
 
 
-async def sync_alert_reach(session: AsyncSession, profile: VolunteerProfile) -> None:
-    """Copy a saved profile into ``alert_reach`` (one row per interest)."""
-    await session.execute(delete(AlertReach).where(AlertReach.person_id == profile.person_id))
-    fields = {c: getattr(profile, c) for c in (*_REACH_COLUMNS, "urgent_alerts", "interests")}
-    rows = alert_reach_rows(fields)
+_DELETE_REACH = delete(AlertReach).where(AlertReach.person_id == bindparam("person_id"))
+
+
+async def sync_alert_reach(
+    conn: AsyncConnection | AsyncSession, profile: Mapping[str, Any]
+) -> None:
+    """Copy a saved profile (column -> value, as ``alert_reach_rows`` takes
+    it) into ``alert_reach``, one row per interest; in the caller's transaction."""
+    await conn.execute(_DELETE_REACH, {"person_id": profile["person_id"]})
+    rows = alert_reach_rows(profile)
     if rows:
-        await session.execute(insert(AlertReach), rows)
+        await conn.execute(insert(AlertReach), rows)
 
 
 async def _volunteers(session: AsyncSession, ids: list[int]) -> list[VolunteerView]:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Insert, bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.availability import Availability
 from core.db import Database
@@ -40,10 +43,15 @@ class ProfileData:
 
     def volunteer_view(self) -> VolunteerView:
         return VolunteerView(
-            person_id=self.person_id, tenant_id=self.tenant_id,
-            interests=frozenset(self.interests), qualifications=frozenset(self.qualifications),
-            lat=self.home_lat, lon=self.home_lon, radius_km=self.radius_km,
-            availability_mask=mask_of(self.availability), spontaneous=self.spontaneous,
+            person_id=self.person_id,
+            tenant_id=self.tenant_id,
+            interests=frozenset(self.interests),
+            qualifications=frozenset(self.qualifications),
+            lat=self.home_lat,
+            lon=self.home_lon,
+            radius_km=self.radius_km,
+            availability_mask=mask_of(self.availability),
+            spontaneous=self.spontaneous,
         )
 
 
@@ -60,7 +68,9 @@ def validate_profile(data: ProfileData, taxonomy: Taxonomy) -> None:
         raise InvalidValue(field="digest")
     if (data.home_lat is None) != (data.home_lon is None):
         raise InvalidValue(field="location")
-    if data.home_lat is not None and not (-90 <= data.home_lat <= 90 and -180 <= data.home_lon <= 180):  # type: ignore[operator]
+    if data.home_lat is not None and not (
+        -90 <= data.home_lat <= 90 and -180 <= data.home_lon <= 180  # type: ignore[operator]
+    ):
         raise InvalidValue(field="location")
     Availability(frozenset(data.availability), data.spontaneous)  # raises on unknown cells
 
@@ -68,27 +78,64 @@ def validate_profile(data: ProfileData, taxonomy: Taxonomy) -> None:
 async def save_profile(db: Database, data: ProfileData, taxonomy: Taxonomy, now: datetime) -> None:
     """Create or replace a person's profile; invalid input changes nothing."""
     validate_profile(data, taxonomy)
-    async with db.transaction() as session:
-        row = await session.get(VolunteerProfile, data.person_id)
-        if row is None:
-            row = VolunteerProfile(person_id=data.person_id)
-            session.add(row)
-        row.tenant_id = data.tenant_id
-        row.interests = list(dict.fromkeys(data.interests))
-        row.interest_mask = interest_mask(row.interests)
-        row.qualifications = list(dict.fromkeys(data.qualifications))
-        row.home_lat, row.home_lon, row.home_label = data.home_lat, data.home_lon, data.home_label
-        row.radius_km = data.radius_km
-        row.availability_mask = mask_of(data.availability)
-        row.spontaneous = data.spontaneous
-        row.urgent_alerts = data.urgent_alerts
-        row.digest = data.digest
-        row.digest_weekday, row.digest_hour = data.digest_weekday, data.digest_hour
-        row.paused_until = data.paused_until
-        row.muted_kinds = list(data.muted_kinds)
-        row.updated_at = now
-        await session.flush()  # the profile row exists before its alert rows
-        await sync_alert_reach(session, row)
+    interests = list(dict.fromkeys(data.interests))
+    row = {
+        "person_id": data.person_id,
+        "tenant_id": data.tenant_id,
+        "interests": interests,
+        "interest_mask": interest_mask(interests),
+        "qualifications": list(dict.fromkeys(data.qualifications)),
+        "home_lat": data.home_lat,
+        "home_lon": data.home_lon,
+        "home_label": data.home_label,
+        "radius_km": data.radius_km,
+        "availability_mask": mask_of(data.availability),
+        "spontaneous": data.spontaneous,
+        "urgent_alerts": data.urgent_alerts,
+        "digest": data.digest,
+        "digest_weekday": data.digest_weekday,
+        "digest_hour": data.digest_hour,
+        "paused_until": data.paused_until,
+        "muted_kinds": list(data.muted_kinds),
+        "updated_at": now,
+    }
+    async with db.engine.begin() as conn:
+        # The profile row exists before its alert rows.
+        await conn.execute(_upsert(conn.dialect.name), row)
+        await sync_alert_reach(conn, row)
+
+
+@cache
+def _upsert(dialect: str) -> Insert:
+    """Insert the profile or replace the columns ``save_profile`` sets (the
+    quiet hours stay): one statement on SQLite and PostgreSQL."""
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(VolunteerProfile)
+    return stmt.on_conflict_do_update(
+        index_elements=[VolunteerProfile.person_id],
+        set_={name: stmt.excluded[name] for name in _SAVED if name != "person_id"},
+    )
+
+
+_SAVED = (
+    "person_id",
+    "tenant_id",
+    "interests",
+    "interest_mask",
+    "qualifications",
+    "home_lat",
+    "home_lon",
+    "home_label",
+    "radius_km",
+    "availability_mask",
+    "spontaneous",
+    "urgent_alerts",
+    "digest",
+    "digest_weekday",
+    "digest_hour",
+    "paused_until",
+    "muted_kinds",
+    "updated_at",
+)
 
 
 _PROFILE = select(
@@ -120,11 +167,22 @@ async def get_profile(db: Database, person_id: int) -> ProfileData | None:
     (pid, tenant_id, interests, quals, lat, lon, label, radius, mask, spontaneous, alerts,
      digest, digest_weekday, digest_hour, paused_until, muted) = row  # fmt: skip
     return ProfileData(
-        person_id=pid, tenant_id=tenant_id, interests=tuple(interests),
-        qualifications=tuple(quals), home_lat=lat, home_lon=lon, home_label=label,
-        radius_km=radius, availability=tuple(cells_of(mask)), spontaneous=spontaneous,
-        urgent_alerts=alerts, digest=digest, digest_weekday=digest_weekday,
-        digest_hour=digest_hour, paused_until=paused_until, muted_kinds=tuple(muted),
+        person_id=pid,
+        tenant_id=tenant_id,
+        interests=tuple(interests),
+        qualifications=tuple(quals),
+        home_lat=lat,
+        home_lon=lon,
+        home_label=label,
+        radius_km=radius,
+        availability=tuple(cells_of(mask)),
+        spontaneous=spontaneous,
+        urgent_alerts=alerts,
+        digest=digest,
+        digest_weekday=digest_weekday,
+        digest_hour=digest_hour,
+        paused_until=paused_until,
+        muted_kinds=tuple(muted),
     )
 
 
@@ -135,7 +193,8 @@ async def pause(db: Database, person_id: int, until: datetime | None) -> None:
         if row is not None:
             row.paused_until = until
             await session.execute(
-                update(AlertReach).where(AlertReach.person_id == person_id)
+                update(AlertReach)
+                .where(AlertReach.person_id == person_id)
                 .values(paused_until=until)
             )
 

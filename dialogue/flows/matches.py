@@ -74,14 +74,23 @@ def filter_from(raw: dict[str, Any] | None) -> SearchFilter:
 
 
 async def show(
-    turn: Turn, *, kind: str, offset: int = 0, flt: dict[str, Any] | None = None
+    turn: Turn,
+    *,
+    kind: str,
+    offset: int = 0,
+    flt: dict[str, Any] | None = None,
+    profile: VolunteerView | None = None,
 ) -> None:
-    """A page of cards; ``kind`` is "matches" (the profile) or "search"."""
+    """A page of cards; ``kind`` is "matches" (the profile) or "search".
+    ``profile``: the person's view when the caller has just saved it."""
     t = turn.t
     if flt is None and kind == "search":
         flt = turn.state.view.get("filter") or {}
     search = filter_from(flt if kind == "search" else None)
-    volunteer, has_profile = await volunteer_view(turn)
+    if profile is not None:
+        volunteer, has_profile = profile, True
+    else:
+        volunteer, has_profile = await volunteer_view(turn)
     if kind == "matches" and not has_profile:
         from dialogue.flows import onboarding
 

@@ -426,7 +426,7 @@ async def complete(turn: Turn) -> None:
     await save_profile(turn.app.db, data, turn.app.taxonomy, turn.now)
     turn.state.finish()
     turn.say(turn.t("confirm.saved"))
-    await matches.show(turn, kind="matches", offset=0)
+    await matches.show(turn, kind="matches", offset=0, profile=data.volunteer_view())
 
 
 SLOTS: dict[str, Slot] = {
