@@ -21,6 +21,22 @@ def record(
     data: dict[str, Any] | None = None,
 ) -> None:
     session.add(
-        AuditEvent(tenant_id=tenant_id, actor=actor, action=action, subject=subject, at=at,
-                   data=data or {})
+        AuditEvent(
+            tenant_id=tenant_id, actor=actor, action=action, subject=subject, at=at, data=data or {}
+        )
+    )
+
+
+def audit_row(
+    *,
+    tenant_id: int | None,
+    actor: str,
+    action: str,
+    subject: str,
+    at: datetime,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``record``'s row as values for a Core ``insert(AuditEvent)``."""
+    return dict(
+        tenant_id=tenant_id, actor=actor, action=action, subject=subject, at=at, data=data or {}
     )

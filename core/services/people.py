@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from core.db import Database
 from core.errors import ConsentRequired
 from core.models import (
+    AuditEvent,
     ConversationState,
     Engagement,
     Identity,
@@ -20,7 +21,7 @@ from core.models import (
     Tenant,
     WebChatLine,
 )
-from core.services.audit import record
+from core.services.audit import audit_row, record
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,26 @@ def _ref(p: Person) -> PersonRef:
     return PersonRef(p.id, p.tenant_id, p.language, p.display_name, p.consent_version)
 
 
+# The tenant and, when the identity has one, its person: one statement.
+_TENANT_AND_PERSON = (
+    select(Tenant.id, Person.id, Person.tenant_id, Person.display_name)
+    .select_from(Tenant)
+    .outerjoin(Identity, Identity.key == bindparam("identity"))
+    .outerjoin(Person, Person.id == Identity.person_id)
+    .where(Tenant.slug == bindparam("slug"))
+)
+_RENEW = (
+    update(Person)
+    .where(Person.id == bindparam("p_id"))
+    .values(
+        consent_version=bindparam("p_version"),
+        consented_at=bindparam("p_now", type_=Person.consented_at.type),
+        language=bindparam("p_language"),
+        last_active_at=bindparam("p_now", type_=Person.last_active_at.type),
+    )
+)
+
+
 async def register_with_consent(
     db: Database,
     *,
@@ -61,50 +82,57 @@ async def register_with_consent(
     """Create the person and identity when they consent (or renew the consent)."""
     if not consent_version:
         raise ConsentRequired()
-    async with db.transaction() as session:
-        tenant_id = await session.scalar(select(Tenant.id).where(Tenant.slug == tenant_slug))
-        assert tenant_id is not None, f"tenant {tenant_slug} not synced"
-        existing = (
-            await session.execute(
-                select(Person)
-                .join(Identity, Identity.person_id == Person.id)
-                .where(Identity.key == identity)
+    # Core statements in one transaction: this runs in the first minute of
+    # every conversation.
+    async with db.engine.begin() as conn:
+        found = (
+            await conn.execute(_TENANT_AND_PERSON, {"identity": identity, "slug": tenant_slug})
+        ).first()
+        assert found is not None, f"tenant {tenant_slug} not synced"
+        tenant_id, person_id, person_tenant, name = found
+        if person_id is not None:
+            await conn.execute(
+                _RENEW,
+                {"p_id": person_id, "p_version": consent_version, "p_now": now,
+                 "p_language": language},
+            )  # fmt: skip
+            return PersonRef(person_id, person_tenant, language, name, consent_version)
+        person_id = (
+            await conn.execute(
+                insert(Person),
+                {
+                    "tenant_id": tenant_id,
+                    "language": language,
+                    "display_name": display_name,
+                    "consent_version": consent_version,
+                    "consented_at": now,
+                    "created_at": now,
+                    "last_active_at": now,
+                },
             )
-        ).scalar_one_or_none()
-        if existing is not None:
-            existing.consent_version, existing.consented_at = consent_version, now
-            existing.language, existing.last_active_at = language, now
-            return _ref(existing)
-        person = Person(
-            tenant_id=tenant_id,
-            language=language,
-            display_name=display_name,
-            consent_version=consent_version,
-            consented_at=now,
-            created_at=now,
-            last_active_at=now,
+        ).inserted_primary_key[0]
+        await conn.execute(
+            insert(Identity),
+            {
+                "key": identity,
+                "channel": identity.split(":", 1)[0],
+                "person_id": person_id,
+                "tenant_id": tenant_id,
+                "created_at": now,
+            },
         )
-        session.add(person)
-        await session.flush()
-        session.add(
-            Identity(
-                key=identity,
-                channel=identity.split(":", 1)[0],
-                person_id=person.id,
+        await conn.execute(
+            insert(AuditEvent),
+            audit_row(
                 tenant_id=tenant_id,
-                created_at=now,
-            )
+                actor=f"person:{person_id}",
+                action="consent",
+                subject=f"person:{person_id}",
+                at=now,
+                data={"version": consent_version},
+            ),
         )
-        record(
-            session,
-            tenant_id=tenant_id,
-            actor=f"person:{person.id}",
-            action="consent",
-            subject=f"person:{person.id}",
-            at=now,
-            data={"version": consent_version},
-        )
-        return _ref(person)
+    return PersonRef(person_id, tenant_id, language, display_name, consent_version)
 
 
 async def set_language(db: Database, person_id: int, language: str) -> None:
