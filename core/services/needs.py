@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from core.db import Database
 from core.errors import (
@@ -105,9 +106,7 @@ class NeedDetail:
         return max(0, self.helpers_wanted - self.helpers_taken)
 
 
-def validate_need(
-    data: NeedInput, taxonomy: Taxonomy, now: datetime
-) -> None:
+def validate_need(data: NeedInput, taxonomy: Taxonomy, now: datetime) -> None:
     if not data.title.strip() or len(data.title) > 120:
         raise InvalidValue(field="title")
     if not taxonomy.is_category(data.category):
@@ -164,22 +163,42 @@ async def post_need(
         )
         status = NeedStatus.PENDING_REVIEW if tenant.moderation_required else NeedStatus.PUBLISHED
         need = Need(
-            tenant_id=tenant.id, organisation_id=org.id, title=data.title.strip(),
-            description=data.description.strip(), category=data.category,
-            qualifications=list(data.qualifications), remote=data.remote, lat=lat, lon=lon,
-            place_label=label or data.place, starts_at=data.starts_at, ends_at=data.ends_at,
-            recurrence=data.weekly.to_dict() if data.weekly else None, cell_mask=mask,
-            helpers_wanted=data.helpers_wanted, urgent=data.urgent, status=status,
-            valid_until=data.valid_until, created_by_person_id=created_by_person_id,
-            created_at=now, updated_at=now,
+            tenant_id=tenant.id,
+            organisation_id=org.id,
+            title=data.title.strip(),
+            description=data.description.strip(),
+            category=data.category,
+            qualifications=list(data.qualifications),
+            remote=data.remote,
+            lat=lat,
+            lon=lon,
+            place_label=label or data.place,
+            starts_at=data.starts_at,
+            ends_at=data.ends_at,
+            recurrence=data.weekly.to_dict() if data.weekly else None,
+            cell_mask=mask,
+            helpers_wanted=data.helpers_wanted,
+            urgent=data.urgent,
+            status=status,
+            valid_until=data.valid_until,
+            created_by_person_id=created_by_person_id,
+            created_at=now,
+            updated_at=now,
             published_at=now if status == NeedStatus.PUBLISHED else None,
         )
         session.add(need)
         await session.flush()
         if status == NeedStatus.PUBLISHED:
             await on_published(session, need, now)
-        record(session, tenant_id=tenant.id, actor=actor, action="need_posted",
-               subject=f"need:{need.id}", at=now, data={"status": status.value})
+        record(
+            session,
+            tenant_id=tenant.id,
+            actor=actor,
+            action="need_posted",
+            subject=f"need:{need.id}",
+            at=now,
+            data={"status": status.value},
+        )
         return NeedRef(need.id, status)
 
 
@@ -206,9 +225,15 @@ async def moderate(
         else:
             need.status, need.rejection_reason = NeedStatus.REJECTED, reason or ""
         need.updated_at = now
-        record(session, tenant_id=need.tenant_id, actor=actor,
-               action="need_approved" if approve else "need_rejected",
-               subject=f"need:{need.id}", at=now, data={"reason": reason} if reason else {})
+        record(
+            session,
+            tenant_id=need.tenant_id,
+            actor=actor,
+            action="need_approved" if approve else "need_rejected",
+            subject=f"need:{need.id}",
+            at=now,
+            data={"reason": reason} if reason else {},
+        )
         return NeedRef(need.id, need.status)
 
 
@@ -222,18 +247,32 @@ async def cancel_need(db: Database, need_id: int, *, actor: str, now: datetime) 
         active = (
             await session.execute(
                 select(Engagement.id, Engagement.person_id).where(
-                    Engagement.need_id == need_id, Engagement.status.in_(ACTIVE_STATUSES),
+                    Engagement.need_id == need_id,
+                    Engagement.status.in_(ACTIVE_STATUSES),
                     Engagement.person_id.is_not(None),
                 )
             )
         ).all()
         for engagement_id, person_id in active:
             await cancel_for_engagement(session, engagement_id)
-            await notify_person(session, kind=kinds.NEED_CANCELLED.name,
-                                tenant_id=need.tenant_id, person_id=person_id, need_id=need_id,
-                                engagement_id=engagement_id, now=now, key=str(engagement_id))
-        record(session, tenant_id=need.tenant_id, actor=actor, action="need_cancelled",
-               subject=f"need:{need_id}", at=now)
+            await notify_person(
+                session,
+                kind=kinds.NEED_CANCELLED.name,
+                tenant_id=need.tenant_id,
+                person_id=person_id,
+                need_id=need_id,
+                engagement_id=engagement_id,
+                now=now,
+                key=str(engagement_id),
+            )
+        record(
+            session,
+            tenant_id=need.tenant_id,
+            actor=actor,
+            action="need_cancelled",
+            subject=f"need:{need_id}",
+            at=now,
+        )
         return [person_id for _, person_id in active]
 
 
@@ -243,7 +282,9 @@ async def expire_needs(db: Database, now: datetime) -> int:
         result = await session.execute(
             update(Need)
             .where(
-                Need.status.in_((NeedStatus.PUBLISHED, NeedStatus.FILLED, NeedStatus.PENDING_REVIEW)),
+                Need.status.in_(
+                    (NeedStatus.PUBLISHED, NeedStatus.FILLED, NeedStatus.PENDING_REVIEW)
+                ),
                 ((Need.ends_at.is_not(None)) & (Need.ends_at <= now))
                 | ((Need.valid_until.is_not(None)) & (Need.valid_until <= now)),
             )
@@ -255,7 +296,9 @@ async def expire_needs(db: Database, now: datetime) -> int:
 async def taken_places(session, need_id: int) -> int:  # type: ignore[no-untyped-def]
     return int(
         await session.scalar(
-            select(func.count()).select_from(Engagement).where(
+            select(func.count())
+            .select_from(Engagement)
+            .where(
                 Engagement.need_id == need_id,
                 Engagement.status.in_(ACTIVE_STATUSES),
                 Engagement.waitlisted.is_(False),
@@ -265,68 +308,82 @@ async def taken_places(session, need_id: int) -> int:  # type: ignore[no-untyped
     )
 
 
-async def need_detail(db: Database, need_id: int) -> NeedDetail:
-    async with db.sessions() as session:
-        row = (
-            await session.execute(
-                select(Need, Organisation, Tenant.slug)
-                .join(Organisation, Organisation.id == Need.organisation_id)
-                .join(Tenant, Tenant.id == Need.tenant_id)
-                .where(Need.id == need_id)
-            )
-        ).one_or_none()
-        if row is None:
-            raise UnknownNeed(need_id=need_id)
-        need, org, slug = row
-        taken = await taken_places(session, need_id)
-    return NeedDetail(
-        id=need.id, tenant_id=need.tenant_id, tenant_slug=slug, organisation_id=org.id,
-        organisation=org.name, title=need.title, description=need.description,
-        category=need.category, qualifications=tuple(need.qualifications), remote=need.remote,
-        lat=need.lat, lon=need.lon, place_label=need.place_label, starts_at=need.starts_at,
-        ends_at=need.ends_at,
-        weekly=Weekly.from_dict(need.recurrence) if need.recurrence else None,
-        helpers_wanted=need.helpers_wanted, helpers_taken=taken, urgent=need.urgent,
-        status=need.status, contact_name=org.contact_name, contact_email=org.email,
-        contact_phone=org.phone,
+# What a need's page and a card show, as columns (no ORM rows), places taken
+# counted in the same statement: one statement for a detail or a page of cards.
+_TAKEN = (
+    select(func.count())
+    .where(
+        Engagement.need_id == Need.id,
+        Engagement.status.in_(ACTIVE_STATUSES),
+        Engagement.waitlisted.is_(False),
     )
+    .correlate(Need)
+    .scalar_subquery()
+)
+_DETAIL_COLUMNS = (
+    select(
+        Need.id,
+        Need.tenant_id,
+        Tenant.slug,
+        Need.organisation_id,
+        Organisation.name,
+        Need.title,
+        Need.description,
+        Need.category,
+        Need.qualifications,
+        Need.remote,
+        Need.lat,
+        Need.lon,
+        Need.place_label,
+        Need.starts_at,
+        Need.ends_at,
+        Need.recurrence,
+        Need.helpers_wanted,
+        _TAKEN,
+        Need.urgent,
+        Need.status,
+        Organisation.contact_name,
+        Organisation.email,
+        Organisation.phone,
+    )
+    .join(Organisation, Organisation.id == Need.organisation_id)
+    .join(Tenant, Tenant.id == Need.tenant_id)
+)
+_DETAIL = _DETAIL_COLUMNS.where(Need.id == bindparam("id"))
+_DETAILS = _DETAIL_COLUMNS.where(Need.id.in_(bindparam("ids", expanding=True)))
+
+
+def _need_detail(row: Sequence[Any], *, contact: bool) -> NeedDetail:
+    (nid, tenant_id, slug, org_id, org_name, title, description, category, quals, remote, lat,
+     lon, place, starts_at, ends_at, recurrence, wanted, taken, urgent, status, contact_name,
+     email, phone) = row  # fmt: skip
+    return NeedDetail(
+        id=nid, tenant_id=tenant_id, tenant_slug=slug, organisation_id=org_id,
+        organisation=org_name, title=title, description=description, category=category,
+        qualifications=tuple(quals), remote=remote, lat=lat, lon=lon, place_label=place,
+        starts_at=starts_at, ends_at=ends_at,
+        weekly=Weekly.from_dict(recurrence) if recurrence else None,
+        helpers_wanted=wanted, helpers_taken=int(taken or 0), urgent=urgent, status=status,
+        contact_name=contact_name if contact else None,
+        contact_email=email if contact else None,
+        contact_phone=phone if contact else None,
+    )  # fmt: skip
+
+
+async def need_detail(db: Database, need_id: int) -> NeedDetail:
+    """A need's page, with the organisation's contact."""
+    async with db.engine.connect() as conn:
+        row = (await conn.execute(_DETAIL, {"id": need_id})).first()
+    if row is None:
+        raise UnknownNeed(need_id=need_id)
+    return _need_detail(row, contact=True)
 
 
 async def need_details(db: Database, need_ids: list[int]) -> dict[int, NeedDetail]:
-    """Details of several needs (cards of a result page) in few queries."""
+    """Details of several needs (cards of a result page) in one statement;
+    cards show no contact."""
     if not need_ids:
         return {}
-    async with db.sessions() as session:
-        rows = (
-            await session.execute(
-                select(Need, Organisation.name, Tenant.slug)
-                .join(Organisation, Organisation.id == Need.organisation_id)
-                .join(Tenant, Tenant.id == Need.tenant_id)
-                .where(Need.id.in_(need_ids))
-            )
-        ).all()
-        counts = dict(
-            (
-                await session.execute(
-                    select(Engagement.need_id, func.count())
-                    .where(Engagement.need_id.in_(need_ids),
-                           Engagement.status.in_(ACTIVE_STATUSES),
-                           Engagement.waitlisted.is_(False))
-                    .group_by(Engagement.need_id)
-                )
-            ).all()
-        )
-    out: dict[int, NeedDetail] = {}
-    for need, org_name, slug in rows:
-        out[need.id] = NeedDetail(
-            id=need.id, tenant_id=need.tenant_id, tenant_slug=slug,
-            organisation_id=need.organisation_id, organisation=org_name, title=need.title,
-            description=need.description, category=need.category,
-            qualifications=tuple(need.qualifications), remote=need.remote, lat=need.lat,
-            lon=need.lon, place_label=need.place_label, starts_at=need.starts_at,
-            ends_at=need.ends_at,
-            weekly=Weekly.from_dict(need.recurrence) if need.recurrence else None,
-            helpers_wanted=need.helpers_wanted, helpers_taken=int(counts.get(need.id, 0)),
-            urgent=need.urgent, status=need.status,
-        )
-    return out
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(_DETAILS, {"ids": list(need_ids)})).all()
+    return {row[0]: _need_detail(row, contact=False) for row in rows}
