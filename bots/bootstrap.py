@@ -88,8 +88,13 @@ async def bootstrap(
     tenant_ids = await sync_tenants(db, tenants)
     gazetteer = Gazetteer.default()
     return App(
-        settings=settings, db=db, clock=clock or SystemClock(), tenants=tenants,
-        tenant_ids=tenant_ids, taxonomy=Taxonomy.load(), gazetteer=gazetteer,
+        settings=settings,
+        db=db,
+        clock=clock or SystemClock(),
+        tenants=tenants,
+        tenant_ids=tenant_ids,
+        taxonomy=Taxonomy.load(),
+        gazetteer=gazetteer,
         places=TenantPlaces(tenants, gazetteer),
     )
 

@@ -22,7 +22,9 @@ COMMAND_MODULES = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ehrenamt", description="ehrenamt-bot: volunteer matching")
+    parser = argparse.ArgumentParser(
+        prog="ehrenamt", description="ehrenamt-bot: volunteer matching"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
         try:

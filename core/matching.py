@@ -109,20 +109,34 @@ def score(volunteer: VolunteerView, need: NeedView, now: datetime) -> Match:
     radius excludes the need (``excluded``) and says why in the reasons."""
     missing = missing_qualifications(volunteer, need)
     if missing:
-        return Match(need.id, volunteer.person_id, 0.0,
-                     tuple(Reason("missing_qualification", q) for q in missing), None, True)
+        return Match(
+            need.id,
+            volunteer.person_id,
+            0.0,
+            tuple(Reason("missing_qualification", q) for q in missing),
+            None,
+            True,
+        )
     distance = None
     if not need.remote:
         if need.lat is None or volunteer.lat is None or volunteer.lon is None or need.lon is None:
             return Match(need.id, volunteer.person_id, 0.0, (Reason("too_far"),), None, True)
         distance = distance_km((volunteer.lat, volunteer.lon), (need.lat, need.lon))
         if distance > volunteer.radius_km:
-            return Match(need.id, volunteer.person_id, 0.0, (Reason("too_far", round(distance, 1)),), distance, True)
+            return Match(
+                need.id,
+                volunteer.person_id,
+                0.0,
+                (Reason("too_far", round(distance, 1)),),
+                distance,
+                True,
+            )
 
     cat = category_share(volunteer, need)
     dist = distance_share(distance, volunteer.radius_km, need.remote)
-    fit = time_fit(need.cell_mask, volunteer.availability_mask, volunteer.spontaneous,
-                   need.starts_at, now)
+    fit = time_fit(
+        need.cell_mask, volunteer.availability_mask, volunteer.spontaneous, need.starts_at, now
+    )
     local = 1.0 if need.tenant_id == volunteer.tenant_id else 0.0
     total = (
         W_CATEGORY * cat
@@ -132,13 +146,23 @@ def score(volunteer: VolunteerView, need: NeedView, now: datetime) -> Match:
         + W_FRESH * fresh_share(need.published_at, now)
         + W_LOCAL * local
     )
-    return Match(need.id, volunteer.person_id, round(total, 6),
-                 tuple(_reasons(volunteer, need, distance, cat, fit, local, now)), distance)
+    return Match(
+        need.id,
+        volunteer.person_id,
+        round(total, 6),
+        tuple(_reasons(volunteer, need, distance, cat, fit, local, now)),
+        distance,
+    )
 
 
 def _reasons(
-    volunteer: VolunteerView, need: NeedView, distance: float | None,
-    cat: float, fit: float, local: float, now: datetime,
+    volunteer: VolunteerView,
+    need: NeedView,
+    distance: float | None,
+    cat: float,
+    fit: float,
+    local: float,
+    now: datetime,
 ) -> list[Reason]:
     reasons = [Reason("remote") if need.remote else Reason("distance", round(distance or 0.0, 1))]
     shared = first_shared_cell(need.cell_mask, volunteer.availability_mask)

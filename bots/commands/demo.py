@@ -26,8 +26,12 @@ async def _seed(args: argparse.Namespace) -> int:
             print("the database already holds data; use --force to seed anyway")
             return 1
         result = await seed_demo(
-            app.db, tenants=app.tenants, tenant_ids=app.tenant_ids, taxonomy=app.taxonomy,
-            places=app.places, now=app.now(),
+            app.db,
+            tenants=app.tenants,
+            tenant_ids=app.tenant_ids,
+            taxonomy=app.taxonomy,
+            places=app.places,
+            now=app.now(),
         )
         print(
             f"demo seeded: {result.organisations} organisations, {result.needs} needs, "

@@ -29,8 +29,15 @@ async def _list(args: argparse.Namespace) -> int:
         now = app.now()
         async with app.db.sessions() as session:
             q = (
-                select(Reminder.id, Reminder.kind, Tenant.slug, Reminder.due_at,
-                       Reminder.person_id, Reminder.organisation_id, Reminder.need_id)
+                select(
+                    Reminder.id,
+                    Reminder.kind,
+                    Tenant.slug,
+                    Reminder.due_at,
+                    Reminder.person_id,
+                    Reminder.organisation_id,
+                    Reminder.need_id,
+                )
                 .join(Tenant, Tenant.id == Reminder.tenant_id)
                 .where(Reminder.status == ReminderStatus.PENDING)
                 .order_by(Reminder.due_at, Reminder.id)
@@ -42,13 +49,25 @@ async def _list(args: argparse.Namespace) -> int:
             # Ids only: the listing carries no names or contact details.
             recipient = f"person:{person}" if person else (f"organisation:{org}" if org else "-")
             if args.json:
-                print(json.dumps({"id": rid, "kind": kind, "tenant": slug,
-                                  "due_at": due.isoformat(), "recipient": recipient,
-                                  "need": need, "due": due <= now}))
+                print(
+                    json.dumps(
+                        {
+                            "id": rid,
+                            "kind": kind,
+                            "tenant": slug,
+                            "due_at": due.isoformat(),
+                            "recipient": recipient,
+                            "need": need,
+                            "due": due <= now,
+                        }
+                    )
+                )
             else:
                 mark = "due" if due <= now else ""
-                print(f"{rid:>6}  {due:%Y-%m-%d %H:%M} UTC  {kind:<14} {slug:<10} "
-                      f"{recipient:<18} need:{need or '-'} {mark}")
+                print(
+                    f"{rid:>6}  {due:%Y-%m-%d %H:%M} UTC  {kind:<14} {slug:<10} "
+                    f"{recipient:<18} need:{need or '-'} {mark}"
+                )
         if not args.json:
             print(f"{len(rows)} pending" + (" and due" if args.due else ""))
         return 0

@@ -31,8 +31,20 @@ class Need(Base):
         # latitude range, and every column the score bound and the visibility
         # filters read, so candidates are ranked from the index alone.
         Index(
-            "ix_need_match", "status", "remote", "category", "lat", "lon", "cell_mask", "urgent",
-            "tenant_id", "published_at", "starts_at", "ends_at", "valid_until", "hidden",
+            "ix_need_match",
+            "status",
+            "remote",
+            "category",
+            "lat",
+            "lon",
+            "cell_mask",
+            "urgent",
+            "tenant_id",
+            "published_at",
+            "starts_at",
+            "ends_at",
+            "valid_until",
+            "hidden",
         ),
         Index("ix_need_status_category", "status", "category"),
     )

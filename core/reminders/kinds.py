@@ -30,9 +30,7 @@ ALERT_WAVE = Kind("alert_wave", timedelta(hours=6), unsolicited=False, mutable=F
 MOVED_UP = Kind("moved_up", timedelta(days=1), unsolicited=False, mutable=False)
 NEED_CANCELLED = Kind("need_cancelled", timedelta(days=2), unsolicited=False, mutable=False)
 # A legal notice: not unsolicited, cannot be switched off; late is still useful.
-RETENTION_WARNING = Kind(
-    "retention_warning", timedelta(days=10), unsolicited=False, mutable=False
-)
+RETENTION_WARNING = Kind("retention_warning", timedelta(days=10), unsolicited=False, mutable=False)
 
 KINDS: dict[str, Kind] = {
     k.name: k

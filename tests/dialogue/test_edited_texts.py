@@ -10,9 +10,15 @@ async def test_an_editors_wording_reaches_the_chat(conversation: Conversation) -
     app = conversation.app
     await conversation.command("hilfe")
     default = conversation.replies[0].text
-    await set_text(app.db, app.tenant_ids["aachen"], "de", "help.text",
-                   "Hilfe gibt es auch im Bürgerbüro, Tel. 0241 000.", actor="account:1",
-                   now=app.now())
+    await set_text(
+        app.db,
+        app.tenant_ids["aachen"],
+        "de",
+        "help.text",
+        "Hilfe gibt es auch im Bürgerbüro, Tel. 0241 000.",
+        actor="account:1",
+        now=app.now(),
+    )
     app.engine.edited.ttl = 0  # no waiting for the cache in a test
     await conversation.command("hilfe")
     assert conversation.replies[0].text != default

@@ -16,11 +16,16 @@ EHRENAMT = str(Path(sys.executable).with_name("ehrenamt"))
 def test_lists_pending_reminders_of_the_demo(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'r.db'}"
     upgrade_sync(url)
-    seeded = subprocess.run([EHRENAMT, "demo", "seed", "--db", url], capture_output=True,
-                            text=True, timeout=120)
+    seeded = subprocess.run(
+        [EHRENAMT, "demo", "seed", "--db", url], capture_output=True, text=True, timeout=120
+    )
     assert seeded.returncode == 0, seeded.stderr
-    listed = subprocess.run([EHRENAMT, "reminders", "list", "--db", url, "--json"],
-                            capture_output=True, text=True, timeout=120)
+    listed = subprocess.run(
+        [EHRENAMT, "reminders", "list", "--db", url, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert listed.returncode == 0, listed.stderr
     rows = [json.loads(line) for line in listed.stdout.splitlines()]
     kinds = {row["kind"] for row in rows}
@@ -29,6 +34,10 @@ def test_lists_pending_reminders_of_the_demo(tmp_path: Path) -> None:
     assert all(r["recipient"].split(":")[0] in ("person", "organisation", "-") for r in rows)
     assert "@" not in listed.stdout  # no e-mail addresses
 
-    due = subprocess.run([EHRENAMT, "reminders", "list", "--db", url, "--due"],
-                         capture_output=True, text=True, timeout=120)
+    due = subprocess.run(
+        [EHRENAMT, "reminders", "list", "--db", url, "--due"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert due.returncode == 0 and due.stdout.strip().endswith("pending and due")

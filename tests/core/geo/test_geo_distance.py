@@ -32,7 +32,9 @@ def test_distance_matches_geopy_great_circle(
     lat1: float, lon1: float, lat2: float, lon2: float
 ) -> None:
     expected = great_circle((lat1, lon1), (lat2, lon2)).km
-    assert distance_km((lat1, lon1), (lat2, lon2)) == pytest.approx(expected, abs=1e-3)  # a metre: haversine loses digits near antipodes
+    assert distance_km((lat1, lon1), (lat2, lon2)) == pytest.approx(
+        expected, abs=1e-3
+    )  # a metre: haversine loses digits near antipodes
 
 
 @given(

@@ -25,9 +25,12 @@ async def until(condition: Callable[[], bool], within: float = 10.0) -> None:
 
 def scheduler_for(world: World, db: Database | None = None) -> ReminderScheduler:
     db = db or world.db
-    sender = ChannelSender(Renderer(db, world.app.tenants), {"telegram": world.channel}, world.clock)
-    return ReminderScheduler(db, sender, world.clock, {"alert_wave": run_alert_wave},
-                             tick_every=timedelta(seconds=0.2))
+    sender = ChannelSender(
+        Renderer(db, world.app.tenants), {"telegram": world.channel}, world.clock
+    )
+    return ReminderScheduler(
+        db, sender, world.clock, {"alert_wave": run_alert_wave}, tick_every=timedelta(seconds=0.2)
+    )
 
 
 async def test_stopped_before_due_and_started_again_sends_once(world: World) -> None:
