@@ -160,6 +160,9 @@ _SAVE = (
     )
 )
 
+_INSERT = insert(ConversationState)
+_DROP = delete(ConversationState).where(ConversationState.identity == bindparam("identity"))
+
 
 class Engine:
     def __init__(self, app: App, understanding: Understanding) -> None:
@@ -212,9 +215,7 @@ class Engine:
     # -- state ---------------------------------------------------------------
 
     async def _load(self, incoming: Incoming, tenant: TenantConfig) -> tuple[Turn, Loaded]:
-        async with self.app.db.engine.connect() as conn:
-            row = (await conn.execute(_LOAD, {"identity": incoming.identity})).first()
-        assert row is not None  # the key row is always there
+        (row,) = await self.app.db.rows(_LOAD, {"identity": incoming.identity})  # the key row
         (data, version, row_lang, row_slug, pid, tenant_id, p_lang, name, consent, unreachable,
          active) = row  # fmt: skip
         exists = version is not None
@@ -251,10 +252,7 @@ class Engine:
 
     async def _save(self, turn: Turn, loaded: Loaded, drop: bool) -> None:
         if drop:
-            async with self.app.db.autocommit() as conn:
-                await conn.execute(
-                    delete(ConversationState).where(ConversationState.identity == turn.identity)
-                )
+            await self.app.db.write_one(_DROP, {"identity": turn.identity})
             return
         data = turn.state.to_dict()
         if (
@@ -268,38 +266,37 @@ class Engine:
             return
         # One statement, atomic by itself (the version check is in its WHERE):
         # committed in the same round trip.
-        async with self.app.db.autocommit() as conn:
-            if loaded.exists:
-                version = loaded.version
-                result = await conn.execute(
-                    _SAVE,
-                    {
-                        "s_identity": turn.identity,
-                        "s_version": version,
-                        "s_next_version": version + 1,
-                        "s_data": data,
-                        "s_language": turn.lang,
-                        "s_updated_at": turn.now,
-                        "s_tenant_slug": turn.tenant.slug,
-                    },
-                )
-                if result.rowcount != 1:
-                    raise StateConflict()
-                return
-            try:
-                await conn.execute(
-                    insert(ConversationState),
-                    {
-                        "identity": turn.identity,
-                        "version": 1,
-                        "data": data,
-                        "language": turn.lang,
-                        "updated_at": turn.now,
-                        "tenant_slug": turn.tenant.slug,
-                    },
-                )
-            except IntegrityError as exc:
-                raise StateConflict() from exc
+        if loaded.exists:
+            version = loaded.version
+            changed = await self.app.db.write_one(
+                _SAVE,
+                {
+                    "s_identity": turn.identity,
+                    "s_version": version,
+                    "s_next_version": version + 1,
+                    "s_data": data,
+                    "s_language": turn.lang,
+                    "s_updated_at": turn.now,
+                    "s_tenant_slug": turn.tenant.slug,
+                },
+            )
+            if changed != 1:
+                raise StateConflict()
+            return
+        try:
+            await self.app.db.write_one(
+                _INSERT,
+                {
+                    "identity": turn.identity,
+                    "version": 1,
+                    "data": data,
+                    "language": turn.lang,
+                    "updated_at": turn.now,
+                    "tenant_slug": turn.tenant.slug,
+                },
+            )
+        except IntegrityError as exc:
+            raise StateConflict() from exc
 
     # -- one turn --------------------------------------------------------------
 

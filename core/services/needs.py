@@ -372,11 +372,10 @@ def _need_detail(row: Sequence[Any], *, contact: bool) -> NeedDetail:
 
 async def need_detail(db: Database, need_id: int) -> NeedDetail:
     """A need's page, with the organisation's contact."""
-    async with db.engine.connect() as conn:
-        row = (await conn.execute(_DETAIL, {"id": need_id})).first()
-    if row is None:
+    rows = await db.rows(_DETAIL, {"id": need_id})
+    if not rows:
         raise UnknownNeed(need_id=need_id)
-    return _need_detail(row, contact=True)
+    return _need_detail(rows[0], contact=True)
 
 
 async def need_details(db: Database, need_ids: list[int]) -> dict[int, NeedDetail]:
@@ -384,6 +383,5 @@ async def need_details(db: Database, need_ids: list[int]) -> dict[int, NeedDetai
     cards show no contact."""
     if not need_ids:
         return {}
-    async with db.engine.connect() as conn:
-        rows = (await conn.execute(_DETAILS, {"ids": list(need_ids)})).all()
+    rows = await db.rows(_DETAILS, {"ids": list(need_ids)})
     return {row[0]: _need_detail(row, contact=False) for row in rows}

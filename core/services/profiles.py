@@ -160,10 +160,10 @@ _PROFILE = select(
 
 async def get_profile(db: Database, person_id: int) -> ProfileData | None:
     # Columns, not the ORM row: this runs on nearly every page of matches.
-    async with db.engine.connect() as conn:
-        row = (await conn.execute(_PROFILE, {"person_id": person_id})).first()
-    if row is None:
+    rows = await db.rows(_PROFILE, {"person_id": person_id})
+    if not rows:
         return None
+    row = rows[0]
     (pid, tenant_id, interests, quals, lat, lon, label, radius, mask, spontaneous, alerts,
      digest, digest_weekday, digest_hour, paused_until, muted) = row  # fmt: skip
     return ProfileData(

@@ -56,40 +56,27 @@ async def test_a_read_returns_its_connection_with_no_transaction_open(
         assert (await conn.execute(select(func.count()).select_from(Tenant))).scalar() == 1
 
 
-async def test_an_autocommit_statement_is_committed_on_its_own(db: Database) -> None:
-    async with db.autocommit() as conn:
-        await conn.execute(insert(Tenant).values(**_tenant("aachen")))
-        # Visible to another connection before this one is closed.
-        async with db.engine.connect() as other:
-            assert (await other.execute(select(func.count()).select_from(Tenant))).scalar() == 1
-        result = await conn.execute(update(Tenant).where(Tenant.slug == "aachen").values(name="A"))
-        assert result.rowcount == 1
-    async with db.engine.connect() as conn:
-        assert (await conn.execute(select(Tenant.name))).scalar() == "A"
+async def test_write_one_commits_its_statement_by_itself(db: Database) -> None:
+    async with db.engine.connect() as reader:
+        await db.write_one(insert(Tenant), _tenant("aachen"))
+        # Committed: visible to a connection that was open before.
+        assert (await reader.execute(select(func.count()).select_from(Tenant))).scalar() == 1
+    changed = await db.write_one(update(Tenant).where(Tenant.slug == "aachen").values(name="A"), {})
+    assert changed == 1
+    assert await db.write_one(update(Tenant).where(Tenant.slug == "x").values(name="B"), {}) == 0
+    assert [tuple(r) for r in await db.rows(select(Tenant.slug, Tenant.name))] == [("aachen", "A")]
 
 
-async def test_a_failed_autocommit_statement_changes_nothing_and_the_connection_goes_on(
-    db: Database,
-) -> None:
+async def test_a_failed_write_one_changes_nothing_and_the_pool_goes_on(db: Database) -> None:
     from sqlalchemy.exc import IntegrityError
 
-    async with db.autocommit() as conn:
-        await conn.execute(insert(Tenant).values(**_tenant("aachen")))
+    await db.write_one(insert(Tenant), _tenant("aachen"))
     with pytest.raises(IntegrityError):
-        async with db.autocommit() as conn:
-            await conn.execute(insert(Tenant).values(**_tenant("aachen")))
+        await db.write_one(insert(Tenant), _tenant("aachen"))
     async with db.transaction() as session:  # pooled connections are back to transactions
         session.add(Tenant(**_tenant("bonn")))
-    async with db.engine.connect() as conn:
-        assert (await conn.execute(select(func.count()).select_from(Tenant))).scalar() == 2
-
-
-async def test_a_transaction_after_autocommit_still_rolls_back(sqlite_db: Database) -> None:
-    async with sqlite_db.autocommit() as conn:
-        await conn.execute(insert(Tenant).values(**_tenant("aachen")))
     with pytest.raises(RuntimeError):
-        async with sqlite_db.transaction() as session:
-            await session.execute(insert(Tenant).values(**_tenant("bonn")))
+        async with db.transaction() as session:
+            await session.execute(insert(Tenant).values(**_tenant("köln")))
             raise RuntimeError("after the insert")
-    async with sqlite_db.engine.connect() as conn:
-        assert (await conn.execute(select(func.count()).select_from(Tenant))).scalar() == 1
+    assert len(await db.rows(select(Tenant.id))) == 2
