@@ -554,6 +554,7 @@ class Engine:
                 kind=view["kind"],
                 offset=int(view.get("offset", 0)) + 5,
                 flt=view.get("filter"),
+                reuse=True,
             )
             return False
         if turn.state.flow == "relay" and _has_letters_or_digits(event.text):

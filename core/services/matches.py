@@ -3,6 +3,7 @@ what a card shows."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -25,6 +26,10 @@ class CardPage:
     cards: tuple[Card, ...]
     offset: int
     has_more: bool
+    # The matches ranked right after this page (``ahead``), best first, and
+    # whether more follow them: the next page without ranking again.
+    ahead: tuple[Match, ...] = ()
+    more_after_ahead: bool = False
 
 
 async def matches_for_view(
@@ -36,10 +41,12 @@ async def matches_for_view(
     tz: ZoneInfo | None = None,
     offset: int = 0,
     limit: int = 5,
+    ahead: int = 0,
     show_neighbours: bool | None = None,
 ) -> CardPage:
     """``show_neighbours``: the setting of the volunteer's tenant when the
-    caller has its config at hand (saves reading it from the tenant row)."""
+    caller has its config at hand (saves reading it from the tenant row).
+    ``ahead``: rank that many more and return them (``CardPage.ahead``)."""
     async with db.sessions() as session:
         if show_neighbours is None:
             tenant_ids = await visible_tenant_ids(session, volunteer.tenant_id)
@@ -53,11 +60,20 @@ async def matches_for_view(
             tenant_ids=tenant_ids,
             tz=tz or ZoneInfo("Europe/Berlin"),
             offset=offset,
-            limit=limit,
+            limit=limit + ahead,
         )
-    details = await need_details(db, [m.need_id for m in page.matches])
-    cards = tuple(Card(m, details[m.need_id]) for m in page.matches if m.need_id in details)
-    return CardPage(cards, page.offset, page.has_more)
+    shown, later = page.matches[:limit], page.matches[limit:]
+    details = await need_details(db, [m.need_id for m in shown])
+    cards = tuple(Card(m, details[m.need_id]) for m in shown if m.need_id in details)
+    return CardPage(cards, page.offset, bool(later) or page.has_more, later, page.has_more)
+
+
+async def cards_of(db: Database, matches: Sequence[Match], now: datetime) -> tuple[Card, ...]:
+    """Cards of matches ranked before (a page shown again, or ``ahead``),
+    in their order; needs no longer open for sign-ups (closed, hidden, past)
+    are left out, as ``rank_needs`` would leave them out now."""
+    details = await need_details(db, [m.need_id for m in matches], open_at=now)
+    return tuple(Card(m, details[m.need_id]) for m in matches if m.need_id in details)
 
 
 async def matches_for_person(

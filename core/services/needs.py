@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, false, func, or_, select, update
 
 from core.db import Database
 from core.errors import (
@@ -351,6 +351,13 @@ _DETAIL_COLUMNS = (
 )
 _DETAIL = _DETAIL_COLUMNS.where(Need.id == bindparam("id"))
 _DETAILS = _DETAIL_COLUMNS.where(Need.id.in_(bindparam("ids", expanding=True)))
+# Only needs open for sign-ups at ``now``: what ``core.search`` ranks at all.
+_OPEN_DETAILS = _DETAILS.where(
+    Need.status == NeedStatus.PUBLISHED,
+    Need.hidden == false(),
+    or_(Need.ends_at.is_(None), Need.ends_at > bindparam("now", type_=Need.ends_at.type)),
+    or_(Need.valid_until.is_(None), Need.valid_until > bindparam("now", type_=Need.ends_at.type)),
+)
 
 
 def _need_detail(row: Sequence[Any], *, contact: bool) -> NeedDetail:
@@ -378,10 +385,15 @@ async def need_detail(db: Database, need_id: int) -> NeedDetail:
     return _need_detail(rows[0], contact=True)
 
 
-async def need_details(db: Database, need_ids: list[int]) -> dict[int, NeedDetail]:
+async def need_details(
+    db: Database, need_ids: list[int], *, open_at: datetime | None = None
+) -> dict[int, NeedDetail]:
     """Details of several needs (cards of a result page) in one statement;
-    cards show no contact."""
+    cards show no contact. ``open_at``: only needs open for sign-ups then."""
     if not need_ids:
         return {}
-    rows = await db.rows(_DETAILS, {"ids": list(need_ids)})
+    if open_at is None:
+        rows = await db.rows(_DETAILS, {"ids": list(need_ids)})
+    else:
+        rows = await db.rows(_OPEN_DETAILS, {"ids": list(need_ids), "now": open_at})
     return {row[0]: _need_detail(row, contact=False) for row in rows}

@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 
 from core.errors import UnknownNeed
 from core.geo.distance import distance_km
-from core.matching import VolunteerView
+from core.matching import Match, Reason, VolunteerView
 from core.models import NeedStatus
 from core.schedule import FULL_MASK
 from core.search import NO_FILTER, SearchFilter
-from core.services.matches import CardPage, matches_for_view
+from core.services.matches import CardPage, cards_of, matches_for_view
 from core.services.needs import need_detail
 from core.services.profiles import get_profile
 from dialogue import render
@@ -80,38 +80,52 @@ async def show(
     offset: int = 0,
     flt: dict[str, Any] | None = None,
     profile: VolunteerView | None = None,
+    reuse: bool = False,
 ) -> None:
     """A page of cards; ``kind`` is "matches" (the profile) or "search".
-    ``profile``: the person's view when the caller has just saved it."""
+    ``profile``: the person's view when the caller has just saved it.
+    ``reuse``: paging ("more", back to the list) shows the ranking the list
+    was made with, kept in the view, instead of ranking again."""
     t = turn.t
     if flt is None and kind == "search":
         flt = turn.state.view.get("filter") or {}
-    search = filter_from(flt if kind == "search" else None)
-    if profile is not None:
-        volunteer, has_profile = profile, True
+    stored = _stored_page(turn.state.view, kind, offset, flt or {}) if reuse else None
+    if stored is not None:
+        matches, has_more, ahead, more_after = stored
+        cards = await cards_of(turn.app.db, matches, turn.now)
+        page = CardPage(cards, offset, has_more, ahead, more_after)
     else:
-        volunteer, has_profile = await volunteer_view(turn)
-    if kind == "matches" and not has_profile:
-        from dialogue.flows import onboarding
+        search = filter_from(flt if kind == "search" else None)
+        if profile is not None:
+            volunteer, has_profile = profile, True
+        else:
+            volunteer, has_profile = await volunteer_view(turn)
+        if kind == "matches" and not has_profile:
+            from dialogue.flows import onboarding
 
-        turn.say(t("matches.need_profile"))
-        await onboarding.start(turn, welcome=False)
-        return
-    page: CardPage = await matches_for_view(
-        turn.app.db,
-        volunteer,
-        turn.now,
-        flt=search,
-        tz=ZoneInfo(turn.tenant.timezone),
-        offset=offset,
-        limit=PAGE,
-        show_neighbours=_show_neighbours(turn, volunteer.tenant_id),
-    )
+            turn.say(t("matches.need_profile"))
+            await onboarding.start(turn, welcome=False)
+            return
+        page = await matches_for_view(
+            turn.app.db,
+            volunteer,
+            turn.now,
+            flt=search,
+            tz=ZoneInfo(turn.tenant.timezone),
+            offset=offset,
+            limit=PAGE,
+            ahead=PAGE,
+            show_neighbours=_show_neighbours(turn, volunteer.tenant_id),
+        )
     turn.state.view = {
         "kind": kind,
         "offset": offset,
         "filter": flt or {},
         "ids": [c.need.id for c in page.cards],
+        "page": [_dump(c.match) for c in page.cards],
+        "more": page.has_more,
+        "ahead": [_dump(m) for m in page.ahead],
+        "more_after": page.more_after_ahead,
     }
     if not page.cards:
         key = "matches.none_more" if offset else f"{kind}.none"
@@ -139,6 +153,46 @@ async def show(
     turn.say(header + "\n\n" + "\n\n".join(cards), buttons, edit=offset > 0)
 
 
+def _dump(match: Match) -> list[Any]:
+    """A match as plain JSON for the view."""
+    reasons = [[r.kind, r.value] for r in match.reasons]
+    return [match.need_id, match.person_id, match.score, match.distance_km, reasons]
+
+
+def _load_match(raw: list[Any]) -> Match:
+    need_id, person_id, score, distance, reasons = raw
+    return Match(
+        int(need_id),
+        int(person_id),
+        float(score),
+        tuple(Reason(str(kind), value) for kind, value in reasons),
+        None if distance is None else float(distance),
+    )
+
+
+def _stored_page(
+    view: dict[str, Any], kind: str, offset: int, flt: dict[str, Any]
+) -> tuple[tuple[Match, ...], bool, tuple[Match, ...], bool] | None:
+    """(matches, has_more, ahead, more after ahead) of the page at ``offset``
+    when the view holds it: the page shown, or the one ranked after it."""
+    if view.get("kind") != kind or (view.get("filter") or {}) != flt or "page" not in view:
+        return None
+    try:
+        shown = int(view.get("offset") or 0)
+        if offset == shown:
+            return (
+                tuple(_load_match(m) for m in view["page"]),
+                bool(view["more"]),
+                tuple(_load_match(m) for m in view["ahead"]),
+                bool(view["more_after"]),
+            )
+        if offset == shown + PAGE and view.get("ahead"):
+            return tuple(_load_match(m) for m in view["ahead"]), bool(view["more_after"]), (), False
+    except (KeyError, TypeError, ValueError):
+        return None  # a view written by an older version: rank again
+    return None
+
+
 def _short(title: str) -> str:
     return title if len(title) <= TITLE_IN_BUTTON else title[: TITLE_IN_BUTTON - 1] + "…"
 
@@ -148,7 +202,7 @@ async def more(turn: Turn, payload: str) -> None:
     if len(parts) != 3 or parts[1] not in ("matches", "search") or not parts[2].isdigit():
         await stale(turn)
         return
-    await show(turn, kind=parts[1], offset=int(parts[2]))
+    await show(turn, kind=parts[1], offset=int(parts[2]), reuse=True)
 
 
 async def detail(turn: Turn, need_id: int) -> None:
@@ -183,7 +237,11 @@ async def back_to_list(turn: Turn) -> None:
     view = turn.state.view
     if view.get("kind") in ("matches", "search"):
         await show(
-            turn, kind=view["kind"], offset=int(view.get("offset") or 0), flt=view.get("filter")
+            turn,
+            kind=view["kind"],
+            offset=int(view.get("offset") or 0),
+            flt=view.get("filter"),
+            reuse=True,
         )
     else:
         await stale(turn)
