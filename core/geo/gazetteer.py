@@ -225,7 +225,7 @@ class Gazetteer:
         followed by a name is one mention ("52062 Aachen").
         """
         mentions = self._mention_index()
-        district_keys = {name_key(d) for d in districts or {}}
+        district_keys = _keys_of(tuple(districts or ()))
         words = [(m.start(), m.end(), name_key(m.group())) for m in _WORD.finditer(text)]
         found: list[Mention] = []
         i = 0
@@ -414,3 +414,9 @@ def _after_preposition(text: str, words: list[tuple[int, int, str]], i: int) -> 
 
 def _cell(lat: float, lon: float) -> tuple[int, int]:
     return (math.floor(lat / _GRID_DEG), math.floor(lon / _GRID_DEG))
+
+
+@functools.lru_cache(maxsize=64)
+def _keys_of(names: tuple[str, ...]) -> frozenset[str]:
+    """The name keys of a tenant's districts: the same few names on every parse."""
+    return frozenset(name_key(n) for n in names)

@@ -21,6 +21,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def fold(word: str) -> str:
     """Lower case, umlauts spelled out, other accents dropped."""
     lowered = word.lower().translate(_UMLAUTS)
+    if lowered.isascii():  # nothing to decompose: most words, once umlauts are spelled out
+        return lowered
     decomposed = unicodedata.normalize("NFKD", lowered)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
