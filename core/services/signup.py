@@ -61,8 +61,11 @@ async def _waitlist(session: AsyncSession, need_id: int) -> list[Engagement]:
         (
             await session.scalars(
                 select(Engagement)
-                .where(Engagement.need_id == need_id, Engagement.waitlisted.is_(True),
-                       Engagement.status.in_(ACTIVE_STATUSES))
+                .where(
+                    Engagement.need_id == need_id,
+                    Engagement.waitlisted.is_(True),
+                    Engagement.status.in_(ACTIVE_STATUSES),
+                )
                 .order_by(Engagement.created_at, Engagement.id)
             )
         ).all()
@@ -70,8 +73,10 @@ async def _waitlist(session: AsyncSession, need_id: int) -> list[Engagement]:
 
 
 async def _tz(session: AsyncSession, tenant_id: int) -> ZoneInfo:
-    return ZoneInfo(await session.scalar(select(Tenant.timezone).where(Tenant.id == tenant_id))
-                    or "Europe/Berlin")
+    return ZoneInfo(
+        await session.scalar(select(Tenant.timezone).where(Tenant.id == tenant_id))
+        or "Europe/Berlin"
+    )
 
 
 async def _got_place(
@@ -79,24 +84,43 @@ async def _got_place(
 ) -> None:
     """Someone holds a place now: plan the reminders before the date."""
     assert engagement.person_id is not None
-    await plan_engagement(session, engagement_id=engagement.id, person_id=engagement.person_id,
-                          need=need, now=now, tz=await _tz(session, need.tenant_id))
+    await plan_engagement(
+        session,
+        engagement_id=engagement.id,
+        person_id=engagement.person_id,
+        need=need,
+        now=now,
+        tz=await _tz(session, need.tenant_id),
+    )
 
 
 async def _moved_up(session: AsyncSession, moved: Engagement, need: Need, now: datetime) -> None:
     await _got_place(session, moved, need, now)
     assert moved.person_id is not None
-    await notify_person(session, kind=kinds.MOVED_UP.name, tenant_id=need.tenant_id,
-                        person_id=moved.person_id, need_id=need.id, engagement_id=moved.id,
-                        now=now, key=f"{moved.id}:{now.isoformat()}")
+    await notify_person(
+        session,
+        kind=kinds.MOVED_UP.name,
+        tenant_id=need.tenant_id,
+        person_id=moved.person_id,
+        need_id=need.id,
+        engagement_id=moved.id,
+        now=now,
+        key=f"{moved.id}:{now.isoformat()}",
+    )
 
 
 async def _offer_freed_place(session: AsyncSession, need: Need, now: datetime) -> None:
     """Nobody waits: ask the best available people, as for an urgent need."""
-    await add_reminder(session, kind=kinds.ALERT_WAVE.name, tenant_id=need.tenant_id,
-                       due_at=now, now=now, need_id=need.id,
-                       dedupe_key=f"alert_wave:{need.id}:{now.isoformat()}:1",
-                       data={"wave": 1, "ask": kinds.PLACE_OFFER.name, "round": now.isoformat()})
+    await add_reminder(
+        session,
+        kind=kinds.ALERT_WAVE.name,
+        tenant_id=need.tenant_id,
+        due_at=now,
+        now=now,
+        need_id=need.id,
+        dedupe_key=f"alert_wave:{need.id}:{now.isoformat()}:1",
+        data={"wave": 1, "ask": kinds.PLACE_OFFER.name, "round": now.isoformat()},
+    )
 
 
 async def sign_up(
@@ -112,8 +136,9 @@ async def sign_up(
         if need.ends_at is not None and need.ends_at <= now:
             raise NeedNotOpen(need_id=need_id)
         existing = await session.scalar(
-            select(Engagement).where(Engagement.need_id == need_id,
-                                     Engagement.person_id == person_id)
+            select(Engagement).where(
+                Engagement.need_id == need_id, Engagement.person_id == person_id
+            )
         )
         if existing is not None and existing.status in ACTIVE_STATUSES:
             raise AlreadySignedUp(need_id=need_id)
@@ -137,11 +162,18 @@ async def sign_up(
             position = [e.id for e in await _waitlist(session, need_id)].index(existing.id) + 1
         else:
             await _got_place(session, existing, need, now)
-        record(session, tenant_id=need.tenant_id, actor=f"person:{person_id}",
-               action="signed_up", subject=f"need:{need_id}", at=now,
-               data={"waitlisted": waitlisted})
-        return SignupResult(existing.id, need_id, waitlisted, position,
-                            need.status == NeedStatus.FILLED)
+        record(
+            session,
+            tenant_id=need.tenant_id,
+            actor=f"person:{person_id}",
+            action="signed_up",
+            subject=f"need:{need_id}",
+            at=now,
+            data={"waitlisted": waitlisted},
+        )
+        return SignupResult(
+            existing.id, need_id, waitlisted, position, need.status == NeedStatus.FILLED
+        )
 
 
 async def _free_place(session: AsyncSession, need: Need, now: datetime) -> Engagement | None:
@@ -158,7 +190,10 @@ async def _free_place(session: AsyncSession, need: Need, now: datetime) -> Engag
 
 
 async def _give_up(
-    session: AsyncSession, engagement: Engagement, need: Need, status: EngagementStatus,
+    session: AsyncSession,
+    engagement: Engagement,
+    need: Need,
+    status: EngagementStatus,
     now: datetime,
 ) -> Engagement | None:
     """End a sign-up (withdrawn, declined): its reminders go, and a place it
@@ -181,7 +216,11 @@ def _result(engagement: Engagement, need: Need, moved: Engagement | None) -> Wit
 
 
 async def withdraw(
-    db: Database, person_id: int, engagement_id: int, now: datetime, *,
+    db: Database,
+    person_id: int,
+    engagement_id: int,
+    now: datetime,
+    *,
     offer_freed_place: bool = False,
 ) -> WithdrawResult:
     async with db.transaction() as session:
@@ -196,13 +235,24 @@ async def withdraw(
         if moved is None and had_place and offer_freed_place:
             if need.status == NeedStatus.PUBLISHED:
                 await _offer_freed_place(session, need, now)
-        record(session, tenant_id=need.tenant_id, actor=f"person:{person_id}",
-               action="withdrawn", subject=f"need:{need.id}", at=now)
+        record(
+            session,
+            tenant_id=need.tenant_id,
+            actor=f"person:{person_id}",
+            action="withdrawn",
+            subject=f"need:{need.id}",
+            at=now,
+        )
         return _result(engagement, need, moved)
 
 
 async def decide(
-    db: Database, organisation_id: int, engagement_id: int, *, accept: bool, actor: str,
+    db: Database,
+    organisation_id: int,
+    engagement_id: int,
+    *,
+    accept: bool,
+    actor: str,
     now: datetime,
 ) -> WithdrawResult | None:
     """The organisation accepts or declines a sign-up. Declining frees the
@@ -216,9 +266,14 @@ async def decide(
             raise NotAllowed()
         if engagement.status not in ACTIVE_STATUSES:
             raise UnknownEngagement(engagement_id=engagement_id)
-        record(session, tenant_id=need.tenant_id, actor=actor,
-               action="signup_accepted" if accept else "signup_declined",
-               subject=f"need:{need.id}", at=now)
+        record(
+            session,
+            tenant_id=need.tenant_id,
+            actor=actor,
+            action="signup_accepted" if accept else "signup_declined",
+            subject=f"need:{need.id}",
+            at=now,
+        )
         if accept:
             engagement.status, engagement.updated_at = EngagementStatus.ACCEPTED, now
             return None
@@ -230,8 +285,9 @@ async def release_places_of(session: AsyncSession, person_id: int, now: datetime
     """Withdraw every active sign-up of a person (erasure), moving waitlists up."""
     active = (
         await session.scalars(
-            select(Engagement).where(Engagement.person_id == person_id,
-                                     Engagement.status.in_(ACTIVE_STATUSES))
+            select(Engagement).where(
+                Engagement.person_id == person_id, Engagement.status.in_(ACTIVE_STATUSES)
+            )
         )
     ).all()
     for engagement in active:
@@ -254,8 +310,14 @@ async def engagements_of(
 ) -> list[EngagementView]:
     async with db.sessions() as session:
         q = (
-            select(Engagement.id, Engagement.need_id, Engagement.status, Engagement.waitlisted,
-                   Need.starts_at, Need.title)
+            select(
+                Engagement.id,
+                Engagement.need_id,
+                Engagement.status,
+                Engagement.waitlisted,
+                Need.starts_at,
+                Need.title,
+            )
             .join(Need, Need.id == Engagement.need_id)
             .where(Engagement.person_id == person_id)
             .order_by(Need.starts_at.is_(None), Need.starts_at, Engagement.id)
