@@ -25,6 +25,19 @@ from core.services.statistics import OTHER, REMOTE, Statistics, tenant_statistic
 
 async def queue(request: Request) -> Response:
     editor = await require_editor(request)
+    return await _render_queue(request, editor, notice=request.query_params.get("notice", ""))
+
+
+async def _render_queue(
+    request: Request,
+    editor: Editor,
+    *,
+    notice: str = "",
+    reason_for: int | None = None,
+    reason: str = "",
+) -> Response:
+    """The review queue; with ``reason_for``, a rejection without a reason
+    comes back with the error beside that need and the typed reason kept."""
     app = web(request).app
     t = texts(request, editor.tenant)
     items = await moderation.queue(app.db, editor.tenant_id)
@@ -46,12 +59,13 @@ async def queue(request: Request) -> Response:
                 }
                 for i in items
             ],
-            "notice": request.query_params.get("notice", ""),
-            "errors": {},
-            "reason_for": None,
-            "reason": "",
+            "notice": notice,
+            "errors": {"reason": "reason_required"} if reason_for is not None else {},
+            "reason_for": reason_for,
+            "reason": reason,
         },
         tenant=editor.tenant,
+        status=400 if reason_for is not None else 200,
         title_key="editor.queue_title",
     )
 
@@ -79,45 +93,10 @@ async def review(request: Request) -> Response:
         raise HTTPException(status_code=403) from exc
     except InvalidValue as exc:
         if exc.params.get("field") == "reason":
-            return await _queue_with_error(request, editor, need_id, reason)
+            return await _render_queue(request, editor, reason_for=need_id, reason=reason)
         return redirect(f"/t/{editor.tenant.slug}/editor/?notice=not_possible")
     return redirect(
         f"/t/{editor.tenant.slug}/editor/?notice={'approved' if approve else 'rejected'}"
-    )
-
-
-async def _queue_with_error(
-    request: Request, editor: Editor, need_id: int, reason: str
-) -> Response:
-    app = web(request).app
-    t = texts(request, editor.tenant)
-    items = await moderation.queue(app.db, editor.tenant_id)
-    return await render(
-        request,
-        "editor/queue.html",
-        {
-            "items": [
-                {
-                    "id": i.id,
-                    "title": i.title,
-                    "description": i.description,
-                    "category": app.taxonomy.label(i.category, t.lang),
-                    "organisation": i.organisation,
-                    "verified": i.organisation_verified,
-                    "place": t("need.remote") if i.remote else (i.place_label or ""),
-                    "when": t.when(i.starts_at) if i.starts_at else t("need.recurring"),
-                    "posted": t.when(i.created_at),
-                }
-                for i in items
-            ],
-            "notice": "",
-            "errors": {"reason": "reason_required"},
-            "reason_for": need_id,
-            "reason": reason,
-        },
-        tenant=editor.tenant,
-        status=400,
-        title_key="editor.queue_title",
     )
 
 
