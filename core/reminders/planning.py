@@ -155,8 +155,20 @@ async def notify_person(
     )
 
 
-async def plan_urgent_alert(session: AsyncSession, need: Need, now: datetime) -> None:
-    """The first wave of an urgent need's alert; each wave plans the next."""
+async def plan_alert_wave(
+    session: AsyncSession,
+    need: Need,
+    now: datetime,
+    *,
+    ask: str = kinds.URGENT_ALERT.name,
+    round_key: str = "",
+) -> None:
+    """The first wave of asking people for a need (each wave plans the next):
+    an urgent need's alert, or a freed place offered round (``round_key``
+    tells such rounds apart)."""
+    data: dict[str, Any] = {"wave": 1}
+    if ask != kinds.URGENT_ALERT.name:
+        data |= {"ask": ask, "round": round_key}
     await add_reminder(
         session,
         kind=kinds.ALERT_WAVE.name,
@@ -164,8 +176,8 @@ async def plan_urgent_alert(session: AsyncSession, need: Need, now: datetime) ->
         due_at=now,
         now=now,
         need_id=need.id,
-        dedupe_key=f"alert_wave:{need.id}:1",
-        data={"wave": 1},
+        dedupe_key=f"alert_wave:{need.id}:{round_key + ':' if round_key else ''}1",
+        data=data,
     )
 
 

@@ -32,8 +32,8 @@ from core.reminders import kinds
 from core.reminders.planning import (
     cancel_for_engagement,
     notify_person,
+    plan_alert_wave,
     plan_org_expiry,
-    plan_urgent_alert,
 )
 from core.schedule import Weekly, one_off_mask, validate_range, weekly_mask
 from core.services.audit import record
@@ -206,7 +206,7 @@ async def on_published(session, need: Need, now: datetime) -> None:  # type: ign
     """A need goes public: urgent ones alert nearby people; the organisation
     hears before it runs out."""
     if need.urgent:
-        await plan_urgent_alert(session, need, now)
+        await plan_alert_wave(session, need, now)
     await plan_org_expiry(session, need, now)
 
 

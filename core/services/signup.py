@@ -19,9 +19,9 @@ from core.errors import AlreadySignedUp, NeedNotOpen, NotAllowed, UnknownEngagem
 from core.models import ACTIVE_STATUSES, Engagement, EngagementStatus, Need, NeedStatus, Tenant
 from core.reminders import kinds
 from core.reminders.planning import (
-    add_reminder,
     cancel_for_engagement,
     notify_person,
+    plan_alert_wave,
     plan_engagement,
 )
 from core.services.audit import record
@@ -111,16 +111,7 @@ async def _moved_up(session: AsyncSession, moved: Engagement, need: Need, now: d
 
 async def _offer_freed_place(session: AsyncSession, need: Need, now: datetime) -> None:
     """Nobody waits: ask the best available people, as for an urgent need."""
-    await add_reminder(
-        session,
-        kind=kinds.ALERT_WAVE.name,
-        tenant_id=need.tenant_id,
-        due_at=now,
-        now=now,
-        need_id=need.id,
-        dedupe_key=f"alert_wave:{need.id}:{now.isoformat()}:1",
-        data={"wave": 1, "ask": kinds.PLACE_OFFER.name, "round": now.isoformat()},
-    )
+    await plan_alert_wave(session, need, now, ask=kinds.PLACE_OFFER.name, round_key=now.isoformat())
 
 
 async def sign_up(
