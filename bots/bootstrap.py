@@ -12,7 +12,6 @@ from typing import Any
 
 from core.clock import Clock, SystemClock
 from core.db import Database, create_engine
-from core.errors import UnknownPlace
 from core.geo.gazetteer import Gazetteer
 from core.migrate import upgrade
 from core.services.tenants import sync_tenants
@@ -99,4 +98,4 @@ async def bootstrap(
     )
 
 
-__all__ = ["App", "TenantPlaces", "UnknownPlace", "bootstrap"]
+__all__ = ["App", "TenantPlaces", "bootstrap"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.geo.distance import distance_km
-from core.schedule import CELL_BIT, first_shared_cell, time_fit
+from core.schedule import first_shared_cell, time_fit
 
 # Interests come first: a need in a category the person chose beats a
 # closer one they never asked for.
@@ -179,27 +179,11 @@ def _reasons(
     return reasons
 
 
-def best_possible(
-    volunteer: VolunteerView, *, category_matches: bool, min_distance_km: float
-) -> float:
-    """An upper bound of ``score`` for any place-bound need not seen yet, when
-    all needs closer than ``min_distance_km`` were seen: retrieval stops
-    widening its search once the k-th found need beats it (exact top-k)."""
-    if category_matches or not volunteer.interests:
-        cat_bound = 1.0 if volunteer.interests else NO_INTEREST_SHARE
-    else:
-        cat_bound = 0.0
-    dist_bound = distance_share(min_distance_km, volunteer.radius_km, False)
-    return W_CATEGORY * cat_bound + W_DISTANCE * dist_bound + W_TIME + W_URGENT + W_FRESH + W_LOCAL
-
-
 __all__ = [
-    "CELL_BIT",
     "MAX_SCORE",
     "Match",
     "NeedView",
     "Reason",
     "VolunteerView",
-    "best_possible",
     "score",
 ]
