@@ -1,4 +1,8 @@
-"""The held-out test files must keep their scores: CI fails below them."""
+"""The held-out test files must keep their scores: CI fails below them.
+
+``test_data_*.yml`` were written apart from the training data but the NLU was
+later tuned while looking at them; ``fresh_*.yml`` were written by someone
+who never read the training data or the NLU, and are the honest measure."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import pytest
 from core.tenants import load_tenants
 from dialogue.nlu import NLU, ParseResult
 from dialogue.nlu.evaluation import evaluate
+from dialogue.nlu.training_data import load
 
 # A Thursday; relative dates refer to it (as in the held-out files).
 NOW = datetime(2026, 11, 26, 10, 0)
@@ -18,6 +23,10 @@ NOW = datetime(2026, 11, 26, 10, 0)
 TEST_DIR = Path(__file__).resolve().parents[2] / "nlu"
 MIN_INTENT_ACCURACY = 0.90
 MIN_ENTITY_F1 = 0.85
+# The blind English file scores 0.897 (58 utterances after leaving out what
+# coincides with training): below the 0.90 bar. This floor only guards against
+# getting worse; issue 3 stays open until English reaches the bar here too.
+BLIND_FLOOR = {"fresh_en": 0.85}
 
 
 @pytest.fixture(scope="module")
@@ -25,19 +34,36 @@ def real_nlu() -> NLU:
     return NLU.train()
 
 
-@pytest.mark.parametrize(("lang", "minimum"), [("de", 150), ("en", 50)])
-def test_held_out_scores(real_nlu: NLU, lang: str, minimum: int) -> None:
+@pytest.mark.parametrize(
+    ("name", "lang", "minimum"),
+    [
+        ("test_data_de", "de", 150),
+        ("test_data_en", "en", 50),
+        ("fresh_de", "de", 150),
+        ("fresh_en", "en", 50),  # after leaving out what coincides with training
+    ],
+)
+def test_held_out_scores(real_nlu: NLU, name: str, lang: str, minimum: int) -> None:
     districts = load_tenants()["aachen"].districts
 
     class InAachen:
         def parse(self, text: str, lang: str = "de", now: datetime | None = None) -> ParseResult:
             return real_nlu.parse(text, lang=lang, now=now, districts=districts)
 
-    report = evaluate(InAachen(), TEST_DIR / f"test_data_{lang}.yml", lang, NOW)
+    # The fresh files were written blind, so common phrases ("ja", "10 km")
+    # coincide with training examples: those are left out of the score.
+    trained = _training_texts(lang) if name.startswith("fresh") else set()
+    report = evaluate(InAachen(), TEST_DIR / f"{name}.yml", lang, NOW, exclude=trained)
     print("\n" + report.render())
     assert report.total >= minimum
-    assert report.intent_accuracy >= MIN_INTENT_ACCURACY, report.render()
+    assert report.intent_accuracy >= BLIND_FLOOR.get(name, MIN_INTENT_ACCURACY), report.render()
     assert report.entity_f1 >= MIN_ENTITY_F1, report.render()
+
+
+def _training_texts(lang: str) -> set[str]:
+    from dialogue.nlu.training_data import DEFAULT_DATA_DIR
+
+    return {e.text.lower() for e in load(DEFAULT_DATA_DIR / f"{lang}.yml").examples}
 
 
 # Sentences the issue itself names; they belong in training and test alike.
@@ -50,9 +76,7 @@ NAMED_IN_THE_ISSUE = {
 
 
 def test_held_out_files_do_not_copy_training_examples() -> None:
-    from dialogue.nlu.training_data import DEFAULT_DATA_DIR, load
-
     for lang in ("de", "en"):
-        train = {e.text.lower() for e in load(DEFAULT_DATA_DIR / f"{lang}.yml").examples}
+        train = _training_texts(lang)
         test = {e.text.lower() for e in load(TEST_DIR / f"test_data_{lang}.yml").examples}
         assert not (train & test) - NAMED_IN_THE_ISSUE
