@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
 from core.errors import InvalidValue, NotAllowed, UnknownNeed
@@ -155,13 +156,20 @@ async def needs_of(db: Database, organisation_id: int) -> list[NeedRow]:
     ]
 
 
+async def _owned_need(session: AsyncSession, organisation_id: int, need_id: int) -> Need:
+    """The need, when it belongs to the organisation; ``UnknownNeed`` or
+    ``NotAllowed`` otherwise (the web answers 404/403)."""
+    need = await session.get(Need, need_id)
+    if need is None:
+        raise UnknownNeed(need_id=need_id)
+    if need.organisation_id != organisation_id:
+        raise NotAllowed()
+    return need
+
+
 async def signups_of(db: Database, organisation_id: int, need_id: int) -> list[SignupView]:
     async with db.sessions() as session:
-        need = await session.get(Need, need_id)
-        if need is None:
-            raise UnknownNeed(need_id=need_id)
-        if need.organisation_id != organisation_id:
-            raise NotAllowed()
+        await _owned_need(session, organisation_id, need_id)
         rows = (
             await session.execute(
                 select(Engagement, Person)
@@ -192,12 +200,7 @@ async def signups_of(db: Database, organisation_id: int, need_id: int) -> list[S
 async def need_for_edit(db: Database, organisation_id: int, need_id: int) -> Need:
     """The need row itself, detached, for filling the edit form."""
     async with db.sessions() as session:
-        need = await session.get(Need, need_id)
-    if need is None:
-        raise UnknownNeed(need_id=need_id)
-    if need.organisation_id != organisation_id:
-        raise NotAllowed()
-    return need
+        return await _owned_need(session, organisation_id, need_id)
 
 
 async def update_need(
@@ -215,11 +218,7 @@ async def update_need(
     """Change every field of a need. A rejected need goes back to review."""
     validate_need(data, taxonomy, now)
     async with db.transaction() as session:
-        need = await session.get(Need, need_id)
-        if need is None:
-            raise UnknownNeed(need_id=need_id)
-        if need.organisation_id != organisation_id:
-            raise NotAllowed()
+        need = await _owned_need(session, organisation_id, need_id)
         if need.status in (NeedStatus.CANCELLED,):
             raise InvalidValue(field="status")
         tenant = await session.get(Tenant, need.tenant_id)
@@ -265,11 +264,7 @@ async def extend_need(
     """Push a recurring need's expiry back by four weeks (from now when it has
     passed); an expired need is published again. Returns the new expiry."""
     async with db.transaction() as session:
-        need = await session.get(Need, need_id)
-        if need is None:
-            raise UnknownNeed(need_id=need_id)
-        if need.organisation_id != organisation_id:
-            raise NotAllowed()
+        need = await _owned_need(session, organisation_id, need_id)
         if need.recurrence is None or need.status in (NeedStatus.CANCELLED, NeedStatus.REJECTED):
             raise InvalidValue(field="extend")
         base = max(need.valid_until or now, now)
@@ -291,11 +286,7 @@ async def mark_filled(
     db: Database, organisation_id: int, need_id: int, *, now: datetime, actor: str
 ) -> None:
     async with db.transaction() as session:
-        need = await session.get(Need, need_id)
-        if need is None:
-            raise UnknownNeed(need_id=need_id)
-        if need.organisation_id != organisation_id:
-            raise NotAllowed()
+        need = await _owned_need(session, organisation_id, need_id)
         if need.status not in (NeedStatus.PUBLISHED, NeedStatus.FILLED):
             raise InvalidValue(field="status")
         need.status, need.updated_at = NeedStatus.FILLED, now
