@@ -28,7 +28,8 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -319,33 +320,44 @@ def _remove_sqlite(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-async def _postgres(region: Region, n_needs: int, n_queries: int, n_scans: int) -> dict[str, Any]:
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
+@asynccontextmanager
+async def pg_schema(prefix: str) -> AsyncIterator[Database | None]:
+    """A fresh PostgreSQL schema for one bench section, dropped afterwards;
+    None (with a note on stderr) when PostgreSQL is not reachable."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_URL)
     try:
         async with admin.begin() as conn:
             await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     except OSError as exc:
-        print(f"PostgreSQL not reachable ({exc}); skipping the _pg measurements", file=sys.stderr)
+        print(f"PostgreSQL not reachable ({exc}); skipping {prefix} _pg", file=sys.stderr)
         await admin.dispose()
-        return {}
+        yield None
+        return
     db = Database(
         create_async_engine(
             PG_URL, connect_args={"server_settings": {"search_path": schema}}, pool_size=5
         )
     )
     try:
+        yield db
+    finally:
+        await db.dispose()
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+async def _postgres(region: Region, n_needs: int, n_queries: int, n_scans: int) -> dict[str, Any]:
+    async with pg_schema("bench") as db:
+        if db is None:
+            return {}
         tenant_ids, seconds = await populate(db, region, n_needs, seed=1)
         rng = random.Random(2)
         volunteers = [synthetic_volunteer(rng, region, tenant_ids, i) for i in range(n_queries)]
         out = {"match_insert_s_pg": round(seconds, 2)}
         out.update(await measure_matching(db, volunteers, n_scans, "_pg"))
         return out
-    finally:
-        await db.dispose()
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
 
 
 # --- the runner -------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.availability import ALL_CELLS
 from core.db import Database, create_engine
@@ -40,13 +39,13 @@ from tests.perf.bench import (
     BERLIN,
     CATEGORIES,
     NOW,
-    PG_URL,
     QUALIFICATIONS,
     RADII,
     Region,
     _remove_sqlite,
     _timed,
     percentile,
+    pg_schema,
     populate,
 )
 
@@ -222,29 +221,12 @@ async def run_fanout_bench(quick: bool, *, postgres: bool | None = None) -> dict
 async def _postgres(
     region: Region, needs: list[NeedView], n_profiles: int, n_scans: int
 ) -> dict[str, Any]:
-    schema = f"fanout_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL)
-    try:
-        async with admin.begin() as conn:
-            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OSError as exc:
-        print(f"PostgreSQL not reachable ({exc}); skipping fanout _pg", file=sys.stderr)
-        await admin.dispose()
-        return {}
-    db = Database(
-        create_async_engine(
-            PG_URL, connect_args={"server_settings": {"search_path": schema}}, pool_size=5
-        )
-    )
-    try:
+    async with pg_schema("fanout") as db:
+        if db is None:
+            return {}
         out = {"fanout_insert_s_pg": round(await populate_profiles(db, region, n_profiles, 3), 1)}
         out.update(await measure(db, needs, n_scans, "_pg"))
         return out
-    finally:
-        await db.dispose()
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
 
 
 def main() -> int:
