@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import String, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from core import metrics
 from core.clock import as_utc
 from core.errors import DomainError
 from core.models import ConversationState, Identity, Person
@@ -172,10 +174,16 @@ class Engine:
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
+        started = time.perf_counter()
+        tenant = incoming.tenant if incoming.tenant in self.app.tenants else "unknown"
+        metrics.message_in(incoming.identity, tenant)
         lock = self._locks.setdefault(incoming.identity, asyncio.Lock())
         try:
             async with lock:
-                return await self._handle_in_order(incoming)
+                replies = await self._handle_in_order(incoming)
+            metrics.messages_out(incoming.identity, tenant, len(replies))
+            metrics.reply_latency(incoming.identity, time.perf_counter() - started)
+            return replies
         finally:
             if not lock.locked() and not getattr(lock, "_waiters", None):
                 self._locks.pop(incoming.identity, None)

@@ -37,7 +37,7 @@ from bots.web.pages import (
     texts,
     web,
 )
-from bots.web.routes import accounts, chat, editor, org, public
+from bots.web.routes import accounts, chat, editor, ops, org, public
 from bots.web.security import BodySizeLimit, SecurityHeaders
 from bots.web.tokens import Tokens
 from core.services import relay
@@ -84,6 +84,7 @@ def create_app(
             *org.routes,
             *editor.routes,
             *chat.routes,
+            *ops.routes,
             *extra_routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],

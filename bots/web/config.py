@@ -19,6 +19,7 @@ class WebConfig:
     frame_ancestors: str  # who may embed the web chat, e.g. "https://www.aachen.de"
     max_body_bytes: int = 64 * 1024
     telegram_usernames: Mapping[str, str] | None = None  # tenant slug -> bot username
+    metrics_token: str = ""  # when set, /metrics wants it as a bearer token
 
     @property
     def secure_cookies(self) -> bool:
@@ -43,6 +44,7 @@ class WebConfig:
             frame_ancestors=env.get("EHRENAMT_FRAME_ANCESTORS", "").strip(),
             max_body_bytes=int(env.get("EHRENAMT_MAX_BODY_BYTES", 64 * 1024)),
             telegram_usernames=usernames,
+            metrics_token=env.get("EHRENAMT_METRICS_TOKEN", ""),
         )
 
 

@@ -18,6 +18,8 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from core import metrics
+
 log = logging.getLogger(__name__)
 _LINK = re.compile(r"https?://\S+")
 
@@ -48,10 +50,16 @@ class Mailer:
     async def send(self, mail: Mail, now: datetime) -> None:
         msg = self._message(mail, now)
         if self.smtp_url:
-            await asyncio.to_thread(self._send_smtp, msg)
+            try:
+                await asyncio.to_thread(self._send_smtp, msg)
+            except Exception:
+                metrics.mail_outcome("failed")
+                raise
+            metrics.mail_outcome("sent")
             log.info("mail sent by SMTP: %s", mail.subject)
             return
         path = await asyncio.to_thread(self._write_outbox, msg, now)
+        metrics.mail_outcome("sent")
         # Links and the file name only: the recipient's address stays out of the log.
         log.info("mail written to the outbox: %s", path)
         for link in _LINK.findall(mail.body):

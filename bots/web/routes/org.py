@@ -27,7 +27,15 @@ from bots.web.forms import (
     parse_need,
     parse_offer,
 )
-from bots.web.pages import Member, redirect, render, require_member, texts, web
+from bots.web.pages import (
+    Member,
+    redirect,
+    render,
+    require_member,
+    telegram_username,
+    texts,
+    web,
+)
 from bots.web.security import checked_form
 from bots.web.views import (
     category_choices,
@@ -433,8 +441,9 @@ async def invite(request: Request) -> Response:
     current = await org_invites.current_invite(app.db, member.organisation_id, app.now())
     links = None
     if current is not None:
-        usernames = web(request).config.telegram_usernames or {}
-        links = chat_links(member.tenant, current.start_arg, usernames.get(member.tenant.slug))
+        links = chat_links(
+            member.tenant, current.start_arg, telegram_username(request, member.tenant.slug)
+        )
     return await render(
         request,
         "org/invite.html",

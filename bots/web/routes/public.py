@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from bots.web.feeds import feed_ics
 from bots.web.forms import FormState
-from bots.web.pages import render, tenant_id, tenant_of, texts, web
+from bots.web.pages import render, telegram_username, tenant_id, tenant_of, texts, web
 from bots.web.views import (
     category_choices,
     chat_links,
@@ -193,13 +193,12 @@ async def need_page(request: Request) -> Response:
     need = await _public_need(request)
     app = web(request).app
     t = texts(request, tenant)
-    usernames = web(request).config.telegram_usernames or {}
     return await render(
         request,
         "need.html",
         {
             "need": need_card(t, app.taxonomy, need, request.url.path),
-            "links": chat_links(tenant, f"need_{need.id}", usernames.get(tenant.slug)),
+            "links": chat_links(tenant, f"need_{need.id}", telegram_username(request, tenant.slug)),
             "qr_url": f"/t/{tenant.slug}/needs/{need.id}/qr.svg",
             "ics_url": f"/t/{tenant.slug}/needs/{need.id}.ics",
             "organisation_feed": f"/t/{tenant.slug}/calendar/organisation/{need.organisation_id}.ics",
