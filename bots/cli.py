@@ -18,6 +18,9 @@ COMMAND_MODULES = (
     "bots.commands.geo",
     "bots.commands.nlu",
     "bots.commands.reminders",
+    "bots.commands.backup",
+    "bots.commands.tenant",
+    "bots.commands.editor",
 )
 
 
