@@ -116,6 +116,7 @@ async def chat_page(request: Request) -> Response:
             "buttons": buttons,
             "request_location": wants_location,
             "action": _chat_path(request),
+            "privacy_summary": tenant.privacy.summary_in(t.lang),
         },
         tenant=tenant,
         title_key="chat.title",

@@ -43,10 +43,15 @@ async def home(request: Request) -> Response:
     tenants = web(request).app.tenants
     if len(tenants) == 1:
         return RedirectResponse(f"/t/{next(iter(tenants))}/", 303)
+    lang = texts(request, None).lang
     return await render(
         request,
         "tenants.html",
-        {"tenants": [(t.slug, t.name, t.branding.short_description) for t in tenants.values()]},
+        {
+            "tenants": [
+                (t.slug, t.name, t.branding.short_description_in(lang)) for t in tenants.values()
+            ]
+        },
         title_key="tenants.title",
     )
 
@@ -164,7 +169,7 @@ async def needs_list(request: Request) -> Response:
             "radii": RADII,
             "next_url": f"?{base_query}&offset={offset + PAGE_SIZE}" if has_more else "",
             "prev_url": f"?{base_query}&offset={max(0, offset - PAGE_SIZE)}" if offset else "",
-            "description": tenant.branding.description,
+            "description": tenant.branding.description_in(t.lang),
         },
         tenant=tenant,
         status=400 if errors else 200,
