@@ -225,6 +225,14 @@ async def require_editor(request: Request) -> Editor:
     return Editor(account, tenant, tid)
 
 
+async def require_admin(request: Request) -> Editor:
+    """The signed-in admin of this tenant (manages its editors); else log-in or 403."""
+    editor = await require_editor(request)
+    if editor.tenant_id not in editor.account.admin_tenant_ids:
+        raise HTTPException(status_code=403)
+    return editor
+
+
 def login_redirect(exc: LoginRequired) -> RedirectResponse:
     return RedirectResponse(f"/t/{exc.tenant}/login?next={quote(exc.next_path)}", 303)
 
@@ -269,6 +277,11 @@ async def render(
             account
             and tenant
             and web(request).app.tenant_ids[tenant.slug] in account.editor_tenant_ids
+        ),
+        "is_admin": bool(
+            account
+            and tenant
+            and web(request).app.tenant_ids[tenant.slug] in account.admin_tenant_ids
         ),
         "is_member": bool(
             account

@@ -63,6 +63,7 @@ class AccountInfo:
     organisation_tenant_id: int | None
     organisation_verified: bool
     editor_tenant_ids: frozenset[int]
+    admin_tenant_ids: frozenset[int] = frozenset()  # may manage the tenant's editors
 
 
 def normalise_email(email: str) -> str:
@@ -178,6 +179,9 @@ async def account_info(db: Database, account_id: int) -> AccountInfo | None:
         organisation_tenant_id=org.tenant_id if org else None,
         organisation_verified=bool(org and org.verified),
         editor_tenant_ids=editor_of,
+        admin_tenant_ids=frozenset(
+            m.tenant_id for m, o in rows if o is None and m.role == Role.ADMIN
+        ),
     )
 
 

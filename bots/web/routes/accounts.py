@@ -338,6 +338,11 @@ async def _use(request: Request, data: TokenData) -> None:
     await used_links.use_once(app.db, data.token_id, expires_at=data.expires_at, now=app.now())
 
 
+def _again(purpose: Purpose) -> str:
+    """Where to ask for a new link (an expired invitation: a reset link sets the password)."""
+    return "reset" if purpose == Purpose.INVITE else purpose.value
+
+
 async def _link_used(request: Request, purpose: Purpose) -> Response:
     tenant = tenant_of(request)
     return await render(
@@ -346,7 +351,7 @@ async def _link_used(request: Request, purpose: Purpose) -> Response:
         {
             "heading": "link_failed.title",
             "body": "link_failed.used",
-            "link": (f"/t/{tenant.slug}/links/{purpose.value}", "link_failed.again"),
+            "link": (f"/t/{tenant.slug}/links/{_again(purpose)}", "link_failed.again"),
         },
         tenant=tenant,
         status=400,
@@ -369,7 +374,7 @@ async def _read_link(
             {
                 "heading": "link_failed.title",
                 "body": "link_failed.expired" if exc.expired else "link_failed.invalid",
-                "link": (f"/t/{tenant.slug}/links/{purpose.value}", "link_failed.again"),
+                "link": (f"/t/{tenant.slug}/links/{_again(purpose)}", "link_failed.again"),
             },
             tenant=tenant,
             status=400,
@@ -443,6 +448,44 @@ async def reset(request: Request) -> Response:
     )
 
 
+async def invitation(request: Request) -> Response:
+    """An invited editor sets their first password (the link works once,
+    in any process, and not at all once a password is set)."""
+    tenant = tenant_of(request)
+    read = await _read_link(request, Purpose.INVITE)
+    if isinstance(read, Response):
+        return read
+    found, data = read
+    state = FormState()
+    if request.method == "POST":
+        form = await checked_form(request)
+        password = str(form.get("password") or "")
+        if len(password) < accounts.MIN_PASSWORD:
+            state.errors["password"] = "password_short"
+        elif password != str(form.get("password2") or ""):
+            state.errors["password2"] = "password_mismatch"
+        else:
+            try:
+                await _use(request, data)
+            except LinkUsed:
+                return await _link_used(request, Purpose.INVITE)
+            app = web(request).app
+            await accounts.set_password(app.db, found.id, password, app.now())
+            info = await accounts.account_info(app.db, found.id)
+            assert info is not None
+            sign_in(request, info)
+            log.info("account %s accepted an editor invitation", info.id)
+            return redirect(_home_of(info, tenant_id(request, tenant), tenant.slug))
+    return await render(
+        request,
+        "invite.html",
+        {"form": state, "email": found.email},
+        tenant=tenant,
+        status=400 if state.errors else 200,
+        title_key="invite.title",
+    )
+
+
 async def logout(request: Request) -> Response:
     tenant = tenant_of(request)
     await checked_form(request)
@@ -467,5 +510,6 @@ routes = [
     Route("/t/{tenant}/links/{kind:str}", link_request_submit, methods=["POST"]),
     Route("/t/{tenant}/login/link/{token}", login_link, methods=["GET", "POST"]),
     Route("/t/{tenant}/reset/{token}", reset, methods=["GET", "POST"]),
+    Route("/t/{tenant}/invite/{token}", invitation, methods=["GET", "POST"]),
     Route("/t/{tenant}/logout", logout, methods=["POST"]),
 ]

@@ -15,10 +15,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bots.web.charts import grouped_bars
+from bots.web.forms import FormState, form_state
 from bots.web.i18n import WebTexts, in_form
-from bots.web.pages import Editor, redirect, render, require_editor, texts, web
+from bots.web.invitations import invite_editor
+from bots.web.pages import Editor, redirect, render, require_admin, require_editor, texts, web
 from bots.web.security import checked_form
 from core.errors import DomainError, InvalidValue, NotAllowed, UnknownNeed
+from core.services import editors as editor_service
 from core.services import moderation
 from core.services.statistics import OTHER, REMOTE, Statistics, tenant_statistics
 
@@ -435,6 +438,155 @@ async def statistics_csv(request: Request) -> Response:
     )
 
 
+# -- the Redaktion itself (admins) ------------------------------------------------
+
+TEAM_NOTICES = ("invited", "role_changed", "removed")
+
+
+async def team(request: Request) -> Response:
+    """Admins list, invite, re-role and remove the tenant's editors; the
+    tenant always keeps one admin (so nobody removes the last one, themselves
+    included)."""
+    admin = await require_admin(request)
+    app = web(request).app
+    t = texts(request, admin.tenant)
+    form = FormState(values={"role": "editor"})
+    status = 200
+    if request.method == "POST":
+        posted = await checked_form(request)
+        form = form_state(posted, ("email", "role"))
+        try:
+            await invite_editor(
+                app.db,
+                config=web(request).config,
+                mailer=web(request).mailer,
+                tokens=web(request).tokens,
+                tenant=admin.tenant,
+                tenant_id=admin.tenant_id,
+                email=form.get("email"),
+                role=form.get("role"),
+                actor=admin.actor,
+                now=app.now(),
+                lang=t.lang,
+            )
+        except InvalidValue as exc:
+            form.errors[str(exc.params.get("field") or "email")] = (
+                "email" if exc.params.get("field") == "email" else "role"
+            )
+            status = 400
+        else:
+            return redirect(f"/t/{admin.tenant.slug}/editor/team?notice=invited")
+    return await _render_team(request, admin, form=form, status=status)
+
+
+async def _render_team(
+    request: Request,
+    admin: Editor,
+    *,
+    form: FormState | None = None,
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    app = web(request).app
+    t = texts(request, admin.tenant)
+    notice = request.query_params.get("notice", "")
+    rows = await editor_service.editors(app.db, admin.tenant_id)
+    return await render(
+        request,
+        "editor/team.html",
+        {
+            "editors": [
+                {
+                    "id": e.account_id,
+                    "email": e.email,
+                    "role": e.role,
+                    "active": e.active,
+                    "is_you": e.account_id == admin.account.id,
+                }
+                for e in rows
+            ],
+            "roles": [(r, t(f"team.role_{r}")) for r in ("editor", "admin")],
+            "form": form or FormState(values={"role": "editor"}),
+            "notice": t(f"team.{notice}") if notice in TEAM_NOTICES else "",
+            "error": error,
+        },
+        tenant=admin.tenant,
+        status=status,
+        title_key="team.title",
+    )
+
+
+async def team_member(request: Request) -> Response:
+    admin = await require_admin(request)
+    form = await checked_form(request)
+    app = web(request).app
+    t = texts(request, admin.tenant)
+    account_id = int(request.path_params["account_id"])
+    action = request.path_params["action"]
+    try:
+        if action == "role":
+            await editor_service.set_role(
+                app.db,
+                tenant_id=admin.tenant_id,
+                account_id=account_id,
+                role=str(form.get("role") or ""),
+                actor=admin.actor,
+                now=app.now(),
+            )
+        elif action == "remove":
+            await editor_service.remove(
+                app.db,
+                tenant_id=admin.tenant_id,
+                account_id=account_id,
+                actor=admin.actor,
+                now=app.now(),
+            )
+        else:
+            raise HTTPException(status_code=404)
+    except editor_service.NotAnEditor as exc:
+        raise HTTPException(status_code=404) from exc
+    except editor_service.LastAdmin:
+        return await _render_team(request, admin, error=t("error.last_admin"), status=400)
+    except InvalidValue:
+        return await _render_team(request, admin, error=t("error.role"), status=400)
+    if account_id == admin.account.id:
+        # Who removed their own admin role has no business on this page any more.
+        return redirect(f"/t/{admin.tenant.slug}/editor/")
+    notice = "role_changed" if action == "role" else "removed"
+    return redirect(f"/t/{admin.tenant.slug}/editor/team?notice={notice}")
+
+
+def embed_snippet(public_url: str, slug: str, title: str) -> str:
+    """The HTML a municipality pastes into its own site."""
+    from markupsafe import escape as html_escape
+
+    return (
+        f'<iframe src="{public_url}/embed/t/{slug}/chat" title="{html_escape(title)}" '
+        'width="100%" height="640" style="border:0;max-width:40rem" loading="lazy"></iframe>'
+    )
+
+
+async def embed(request: Request) -> Response:
+    editor = await require_editor(request)
+    t = texts(request, editor.tenant)
+    config = web(request).config
+    return await render(
+        request,
+        "editor/embed.html",
+        {
+            "snippet": embed_snippet(
+                config.public_url,
+                editor.tenant.slug,
+                f"{t('embed.frame_title')} – {editor.tenant.branding.bot_name}",
+            ),
+            "origins": config.frame_ancestors,
+            "chat_url": f"/embed/t/{editor.tenant.slug}/chat",
+        },
+        tenant=editor.tenant,
+        title_key="embed.title",
+    )
+
+
 routes = [
     Route("/t/{tenant}/editor/", queue, methods=["GET"]),
     Route("/t/{tenant}/editor/needs/{need_id:int}/{action:str}", review, methods=["POST"]),
@@ -444,4 +596,9 @@ routes = [
     Route("/t/{tenant}/editor/audit", audit, methods=["GET"]),
     Route("/t/{tenant}/editor/statistics", statistics, methods=["GET"]),
     Route("/t/{tenant}/editor/statistics.csv", statistics_csv, methods=["GET"]),
+    Route("/t/{tenant}/editor/team", team, methods=["GET", "POST"]),
+    Route(
+        "/t/{tenant}/editor/team/{account_id:int}/{action:str}", team_member, methods=["POST"]
+    ),
+    Route("/t/{tenant}/editor/embed", embed, methods=["GET"]),
 ]
