@@ -120,13 +120,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
     tenant = web(request).app.tenants.get(request.path_params.get("tenant", ""))
     t = texts(request, tenant)
+    # A form without its session's token: say so, not "belongs to someone else".
+    kind = "csrf" if exc.status_code == 403 and exc.detail == "csrf" else str(exc.status_code)
     return await render(
         request,
         "error.html",
         {
             "status": exc.status_code,
-            "heading": t(f"http.{exc.status_code}.title"),
-            "body": t(f"http.{exc.status_code}.body"),
+            "heading": t(f"http.{kind}.title"),
+            "body": t(f"http.{kind}.body"),
         },
         tenant=tenant,
         status=exc.status_code,

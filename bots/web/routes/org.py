@@ -517,6 +517,11 @@ async def offer_form(request: Request) -> Response:
             title_key="offers.form_title",
         )
     form = await checked_form(request)
+    if offer_id is not None:
+        try:  # another organisation's offer: refused before its form is even read
+            await organisations.offer_of(app.db, member.organisation_id, offer_id)
+        except NotAllowed as exc:
+            raise HTTPException(status_code=403) from exc
     state = form_state(form, OFFER_FIELDS)
     data = parse_offer(state, _tz(member))
     state.errors.update(organisations.validate_offer(data, app.taxonomy))
