@@ -35,6 +35,8 @@ class Organisation(Base):
     email: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(50))
     verified: Mapped[bool] = mapped_column(default=False)
+    # Set by an editor: a suspended organisation cannot post or log in to post.
+    suspended_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 
