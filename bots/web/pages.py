@@ -21,7 +21,6 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from bots.bootstrap import App
 from bots.web.config import WebConfig
 from bots.web.i18n import LANG_COOKIE, WebTexts, choose_language
-from bots.web.mail import Mailer
 from bots.web.security import CSRF_FIELD, csrf_token
 from bots.web.tokens import Tokens
 from core.services.accounts import AccountInfo, account_info
@@ -38,12 +37,17 @@ class WebState:
     app: App
     config: WebConfig
     jinja: Environment
-    mailer: Mailer
     tokens: Tokens
 
     @property
     def notifiers(self) -> dict[str, Any]:
         return self.app.extras.setdefault("notifiers", {})
+
+    def mail_enqueued(self) -> None:
+        """Tell this process's mail sender (if it runs one) to look at the queue now."""
+        sender = self.app.extras.get("mail_sender")
+        if sender is not None:
+            sender.wake()
 
 
 def build_jinja() -> Environment:

@@ -12,7 +12,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bots.web.forms import FormState, form_state
-from bots.web.mail import Mail
 from bots.web.pages import (
     current_account,
     redirect,
@@ -27,7 +26,7 @@ from bots.web.pages import (
 from bots.web.security import checked_form
 from bots.web.tokens import BadToken, Purpose, TokenData
 from core.models import OrgKind
-from core.services import accounts, used_links
+from core.services import accounts, mail_queue, used_links
 from core.services.accounts import (
     BadCredentials,
     EmailNotVerified,
@@ -60,28 +59,35 @@ async def _limit(request: Request, kind: str, email: str, per_email: int, per_ip
         )
 
 
+_LINK_PATHS = {Purpose.VERIFY: "verify", Purpose.LOGIN: "login/link", Purpose.RESET: "reset"}
+
+
+def _link_path(request: Request, purpose: Purpose, account_id: int, fingerprint: str) -> str:
+    token = web(request).tokens.make(purpose, account_id, fingerprint)
+    return f"/t/{tenant_of(request).slug}/{_LINK_PATHS[purpose]}/{token}"
+
+
 async def _send_link(request: Request, purpose: Purpose, account_id: int, email: str) -> None:
+    """Enqueue the mail with a link (the background sender delivers it)."""
     state = web(request)
     info = await accounts.account_info(state.app.db, account_id)
     if info is None:
         return
     tenant = tenant_of(request)
-    t = texts(request, tenant)
     fingerprint = "" if purpose == Purpose.VERIFY else info.password_fingerprint
-    token = state.tokens.make(purpose, account_id, fingerprint)
-    path = {Purpose.VERIFY: "verify", Purpose.LOGIN: "login/link", Purpose.RESET: "reset"}[purpose]
-    link = f"{state.config.public_url}/t/{tenant.slug}/{path}/{token}"
-    mail = Mail(
+    await mail_queue.enqueue_mail(
+        state.app.db,
+        tenant_id=tenant_id(request, tenant),
+        kind=purpose.value,
         to=email,
-        subject=t(f"mail.{purpose.value}.subject", site=tenant.branding.bot_name),
-        body=t(
-            f"mail.{purpose.value}.body",
-            name=info.display_name,
-            link=link,
-            site=tenant.branding.bot_name,
-        ),
+        data={
+            "name": info.display_name,
+            "path": _link_path(request, purpose, account_id, fingerprint),
+        },
+        now=state.app.now(),
+        language=texts(request, tenant).lang,
     )
-    await state.mailer.send(mail, state.app.now())
+    state.mail_enqueued()
 
 
 # -- sign-up -------------------------------------------------------------------
@@ -120,13 +126,19 @@ async def signup_submit(request: Request) -> Response:
     if not state.errors:
         try:
             await _limit(request, "signup", data.email, LINKS_PER_EMAIL, LINKS_PER_IP)
-            account_id = await accounts.sign_up(web(request).app.db, data, web(request).app.now())
+            await accounts.sign_up(
+                web(request).app.db,
+                data,
+                web(request).app.now(),
+                verify_path=lambda account_id: _link_path(request, Purpose.VERIFY, account_id, ""),
+                language=texts(request, tenant).lang,
+            )
         except EmailTaken:
             state.errors["email"] = "email_taken"
         except RateLimited:
             state.errors["form"] = "rate_limited"
         else:
-            await _send_link(request, Purpose.VERIFY, account_id, data.email)
+            web(request).mail_enqueued()
             return redirect(f"/t/{tenant.slug}/signup/sent")
     return await render(
         request,
