@@ -262,10 +262,15 @@ class MailSender:
                 mail = _with(mail, count=count)
             rendered = self.renderer.render(mail)
             msg = build_message(rendered, mail_from=self.mail_from, now=now)
+        except PermanentFailure as exc:
+            return await self._failed(mail, str(exc), permanent=True)
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:  # data that does not fit
+            return await self._failed(mail, type(exc).__name__, permanent=True)
+        try:
             path = await self.transport.deliver(msg, now)
         except PermanentFailure as exc:
             return await self._failed(mail, str(exc), permanent=True)
-        except (OSError, smtplib.SMTPException) as exc:
+        except Exception as exc:  # server away, refused for now, bad settings: try again later
             code = getattr(exc, "smtp_code", None)
             return await self._failed(mail, f"{type(exc).__name__}{f' {code}' if code else ''}")
         await mail_queue.mark_sent(self.db, mail.id, self.clock.now())
