@@ -28,10 +28,12 @@ from bots.web.notify import WebChatNotifier, notifiers
 from bots.web.pages import (
     STATIC_DIR,
     LoginRequired,
+    OrganisationSuspended,
     WebState,
     build_jinja,
     login_redirect,
     render,
+    suspended_page,
     texts,
     web,
 )
@@ -84,7 +86,11 @@ def create_app(
                 https_only=config.secure_cookies,
             ),
         ],
-        exception_handlers={HTTPException: _http_error, LoginRequired: _login_required},
+        exception_handlers={
+            HTTPException: _http_error,
+            LoginRequired: _login_required,
+            OrganisationSuspended: _suspended,
+        },
     )
     starlette.state.web = state
     return starlette
@@ -93,6 +99,11 @@ def create_app(
 async def _login_required(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LoginRequired)
     return login_redirect(exc)
+
+
+async def _suspended(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OrganisationSuspended)
+    return await suspended_page(request)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

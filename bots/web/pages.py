@@ -172,6 +172,28 @@ class LoginRequired(Exception):
         self.next_path = next_path
 
 
+class OrganisationSuspended(Exception):
+    """The member's organisation is suspended: a friendly page, nothing else."""
+
+    def __init__(self, tenant: str) -> None:
+        super().__init__(tenant)
+        self.tenant = tenant
+
+
+async def suspended_page(request: Request) -> Response:
+    """Why a suspended organisation's member cannot post (no session is kept)."""
+    tenant = web(request).app.tenants.get(request.path_params.get("tenant", ""))
+    request.session.pop(SESSION_ACCOUNT, None)
+    return await render(
+        request,
+        "message.html",
+        {"heading": "suspended.title", "body": "suspended.body"},
+        tenant=tenant,
+        status=403,
+        title_key="suspended.title",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Member:
     account: AccountInfo
@@ -204,6 +226,8 @@ async def require_member(request: Request) -> Member:
         request, tenant
     ):
         raise HTTPException(status_code=403)
+    if account.organisation_suspended:
+        raise OrganisationSuspended(tenant.slug)
     return Member(account, account.organisation_id, tenant)
 
 

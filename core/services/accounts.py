@@ -65,6 +65,7 @@ class AccountInfo:
     organisation_tenant_id: int | None
     organisation_verified: bool
     editor_tenant_ids: frozenset[int]
+    organisation_suspended: bool = False
 
 
 def normalise_email(email: str) -> str:
@@ -199,6 +200,7 @@ async def account_info(db: Database, account_id: int) -> AccountInfo | None:
         organisation_tenant_id=org.tenant_id if org else None,
         organisation_verified=bool(org and org.verified),
         editor_tenant_ids=editor_of,
+        organisation_suspended=bool(org and org.suspended_at is not None),
     )
 
 

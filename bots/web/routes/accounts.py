@@ -18,6 +18,7 @@ from bots.web.pages import (
     render,
     safe_next,
     sign_in,
+    suspended_page,
     tenant_id,
     tenant_of,
     texts,
@@ -260,6 +261,8 @@ async def login_submit(request: Request) -> Response:
         else:
             info = await accounts.account_info(app.db, account_id)
             assert info is not None
+            if _suspended_only(info):
+                return await suspended_page(request)
             sign_in(request, info)
             log.info("account %s logged in", info.id)
             if next_path == f"/t/{tenant.slug}/":
@@ -273,6 +276,11 @@ async def login_submit(request: Request) -> Response:
         status=status,
         title_key="login.title",
     )
+
+
+def _suspended_only(info: accounts.AccountInfo) -> bool:
+    """A member of a suspended organisation with nothing else to do here."""
+    return info.organisation_suspended and not info.editor_tenant_ids
 
 
 def _home_of(info: accounts.AccountInfo, tid: int, slug: str) -> str:
@@ -414,6 +422,8 @@ async def login_link(request: Request) -> Response:
     if not found.verified:
         await accounts.mark_verified(web(request).app.db, found.id, web(request).app.now())
         found = await accounts.account_info(web(request).app.db, found.id) or found
+    if _suspended_only(found):
+        return await suspended_page(request)
     sign_in(request, found)
     log.info("account %s logged in by link", found.id)
     return redirect(_home_of(found, tenant_id(request, tenant), tenant.slug))

@@ -106,15 +106,31 @@ async def organisations(request: Request) -> Response:
     t = texts(request, editor.tenant)
     if request.method == "POST":
         form = await checked_form(request)
+        action = str(form.get("action") or "")
+        if not action and form.get("verified") in ("0", "1"):
+            action = "verify" if form.get("verified") == "1" else "unverify"
         try:
-            await moderation.set_verified(
-                app.db,
-                editor.tenant_id,
-                int(str(form.get("id"))),
-                form.get("verified") == "1",
-                actor=editor.actor,
-                now=app.now(),
-            )
+            org_id = int(str(form.get("id")))
+            if action in ("verify", "unverify"):
+                await moderation.set_verified(
+                    app.db,
+                    editor.tenant_id,
+                    org_id,
+                    action == "verify",
+                    actor=editor.actor,
+                    now=app.now(),
+                )
+            elif action in ("suspend", "reactivate"):
+                await moderation.set_suspended(
+                    app.db,
+                    editor.tenant_id,
+                    org_id,
+                    action == "suspend",
+                    actor=editor.actor,
+                    now=app.now(),
+                )
+            else:
+                raise HTTPException(status_code=400)
         except (NotAllowed, ValueError) as exc:
             raise HTTPException(status_code=403) from exc
         return redirect(f"/t/{editor.tenant.slug}/editor/organisations")
@@ -131,6 +147,7 @@ async def organisations(request: Request) -> Response:
                     "contact": o.contact_name or "",
                     "email": o.email or "",
                     "verified": o.verified,
+                    "suspended": o.suspended,
                     "since": t.day(o.created_at),
                 }
                 for o in rows
