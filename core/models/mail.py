@@ -35,6 +35,16 @@ class QueuedMail(Base):
     recipient: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(5))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Whom the mail is to or about: erasing them deletes their queued mail.
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
     # Editor notices collect into one pending mail per editor ("editor:<account id>").
     bundle_key: Mapped[str | None] = mapped_column(String(80), index=True)
     status: Mapped[MailStatus] = mapped_column(

@@ -168,6 +168,8 @@ async def sign_up(
                 data={"name": account.display_name, "path": verify_path(account.id)},
                 now=now,
                 language=language,
+                account_id=account.id,
+                organisation_id=org.id,
             )
         return account.id
 

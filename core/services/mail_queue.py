@@ -92,13 +92,18 @@ def enqueue(
     language: str = "",
     not_before: datetime | None = None,
     bundle_key: str | None = None,
+    person_id: int | None = None,
+    organisation_id: int | None = None,
+    account_id: int | None = None,
 ) -> None:
     """Add a mail to the queue inside the caller's transaction.
 
     ``kind`` names the texts ``mail.<kind>.subject`` and ``mail.<kind>.body``
     (data/texts/web/); ``data`` fills them, and a ``path`` in it (``/t/<slug>/…``)
     becomes ``{link}`` on the public URL. ``language`` empty means the
-    tenant's default language. Values must be JSON (str, int, …)."""
+    tenant's default language. Values must be JSON (str, int, …).
+    ``person_id``, ``organisation_id`` and ``account_id`` name whom the mail
+    is to or about: erasing that row deletes the queued mail with it."""
     session.add(
         QueuedMail(
             tenant_id=tenant_id,
@@ -107,6 +112,9 @@ def enqueue(
             language=language,
             data=dict(data),
             bundle_key=bundle_key,
+            person_id=person_id,
+            organisation_id=organisation_id,
+            account_id=account_id,
             status=MailStatus.PENDING,
             attempts=0,
             next_attempt_at=max(now, not_before) if not_before else now,
@@ -124,6 +132,7 @@ async def enqueue_mail(
     data: dict[str, Any],
     now: datetime,
     language: str = "",
+    account_id: int | None = None,
 ) -> None:
     """:func:`enqueue` in a transaction of its own (when nothing else is written)."""
     async with db.transaction() as session:
@@ -135,6 +144,7 @@ async def enqueue_mail(
             data=data,
             now=now,
             language=language,
+            account_id=account_id,
         )
 
 
@@ -321,6 +331,8 @@ async def enqueue_reply(session: AsyncSession, message: RelayMessage, now: datet
             "path": f"/t/{tenant.slug}/org/inbox",
         },
         now=now,
+        person_id=message.person_id,
+        organisation_id=org.id,
     )
 
 
@@ -376,7 +388,7 @@ async def notify_editors(session: AsyncSession, need: Need, now: datetime) -> No
         org_name = await session.scalar(
             select(Organisation.name).where(Organisation.id == need.organisation_id)
         )
-        for _, email in editors:
+        for account_id, email in editors:
             enqueue(
                 session,
                 tenant_id=tenant.id,
@@ -384,6 +396,7 @@ async def notify_editors(session: AsyncSession, need: Need, now: datetime) -> No
                 to=email,
                 data={"title": need.title, "organisation": org_name or "", "path": path},
                 now=now,
+                account_id=account_id,
             )
         return
     for account_id, email in editors:
@@ -411,6 +424,7 @@ async def notify_editors(session: AsyncSession, need: Need, now: datetime) -> No
             now=now,
             not_before=last + EDITOR_BUNDLE_EVERY if last is not None else None,
             bundle_key=key,
+            account_id=account_id,
         )
 
 

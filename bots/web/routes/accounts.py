@@ -87,6 +87,7 @@ async def _send_link(request: Request, purpose: Purpose, account_id: int, email:
         },
         now=state.app.now(),
         language=texts(request, tenant).lang,
+        account_id=account_id,
     )
     state.mail_enqueued()
 

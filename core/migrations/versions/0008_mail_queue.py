@@ -29,6 +29,9 @@ def upgrade() -> None:
         sa.Column("recipient", sa.String(length=200), nullable=False),
         sa.Column("language", sa.String(length=5), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=True),
+        sa.Column("organisation_id", sa.Integer(), nullable=True),
+        sa.Column("account_id", sa.Integer(), nullable=True),
         sa.Column("bundle_key", sa.String(length=80), nullable=True),
         sa.Column(
             "status",
@@ -52,6 +55,24 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["tenant_id"], ["tenant.id"], name=op.f("fk_mail_queue_tenant_id_tenant")
         ),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["person.id"],
+            name=op.f("fk_mail_queue_person_id_person"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisation.id"],
+            name=op.f("fk_mail_queue_organisation_id_organisation"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["account.id"],
+            name=op.f("fk_mail_queue_account_id_account"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mail_queue")),
     )
     with op.batch_alter_table("mail_queue", schema=None) as batch_op:
@@ -60,6 +81,11 @@ def upgrade() -> None:
             "ix_mail_queue_status_next_attempt_at", ["status", "next_attempt_at"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_mail_queue_tenant_id"), ["tenant_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_mail_queue_person_id"), ["person_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_mail_queue_organisation_id"), ["organisation_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_mail_queue_account_id"), ["account_id"], unique=False)
 
     with op.batch_alter_table("organisation", schema=None) as batch_op:
         batch_op.add_column(
@@ -71,6 +97,9 @@ def downgrade() -> None:
     with op.batch_alter_table("organisation", schema=None) as batch_op:
         batch_op.drop_column("suspended_at")
     with op.batch_alter_table("mail_queue", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_mail_queue_account_id"))
+        batch_op.drop_index(batch_op.f("ix_mail_queue_organisation_id"))
+        batch_op.drop_index(batch_op.f("ix_mail_queue_person_id"))
         batch_op.drop_index(batch_op.f("ix_mail_queue_tenant_id"))
         batch_op.drop_index("ix_mail_queue_status_next_attempt_at")
         batch_op.drop_index(batch_op.f("ix_mail_queue_bundle_key"))

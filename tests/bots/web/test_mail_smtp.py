@@ -375,3 +375,27 @@ async def test_a_poisoned_reply_mail_is_parked_and_the_next_one_is_delivered(
     # Parked stays parked: later rounds send nothing more.
     site.clock.advance(timedelta(hours=2))
     assert (await site.sender.run_once()) == type(result)()
+
+
+async def test_erasing_a_volunteer_removes_their_reply_still_waiting_in_the_queue(
+    site: SmtpWeb, plain_smtp: SmtpServer
+):
+    from sqlalchemy import select
+
+    from core.models import QueuedMail
+    from core.services.people import delete_person, person_for_identity
+
+    org = await sign_up_organisation(site)
+    await _reply_from_volunteer(site, org, "telegram:1")
+    person = await person_for_identity(site.app.db, "telegram:1")
+    assert person is not None
+    plain_smtp.stop()  # the reply cannot go out yet
+    assert await record_reply(
+        site.app.db, person.id, "Ich heiße Luisa Beispiel", now=site.clock.now()
+    )
+    assert (await site.sender.run_once()).retrying == 1
+    await delete_person(site.app.db, person.id, site.clock.now())
+    async with site.app.db.sessions() as session:
+        rows = (await session.scalars(select(QueuedMail))).all()
+    assert all("Luisa" not in str(r.data) for r in rows)
+    assert (await mail_queue.counts(site.app.db)).pending == 0
