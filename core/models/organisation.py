@@ -52,6 +52,9 @@ class Account(Base):
     email_verified_at: Mapped[datetime | None]
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
+    # An editor links a chat (``/start ed_<code>``) to get the Redaktion's notices there.
+    chat_link_code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    chat_link_expires_at: Mapped[datetime | None]
 
 
 class Membership(Base):

@@ -40,6 +40,8 @@ from core.models import (
     QueuedMail,
     RelayDirection,
     RelayMessage,
+    Reminder,
+    ReminderStatus,
     Role,
     Tenant,
 )
@@ -357,10 +359,10 @@ async def enqueue_unsent_replies(db: Database, now: datetime) -> int:
 # -- editors in the loop ---------------------------------------------------------
 
 
-async def _editors(session: AsyncSession, tenant_id: int) -> list[tuple[int, str]]:
+async def _editors(session: AsyncSession, tenant_id: int) -> list[tuple[int, str, int | None]]:
     rows = (
         await session.execute(
-            select(Account.id, Account.email)
+            select(Account.id, Account.email, Account.person_id)
             .join(Membership, Membership.account_id == Account.id)
             .where(
                 Membership.tenant_id == tenant_id,
@@ -371,7 +373,7 @@ async def _editors(session: AsyncSession, tenant_id: int) -> list[tuple[int, str
             .order_by(Account.id)
         )
     ).all()
-    return [(int(i), str(e)) for i, e in rows]
+    return [(int(i), str(e), p) for i, e, p in rows]
 
 
 async def notify_editors(session: AsyncSession, need: Need, now: datetime) -> None:
@@ -379,16 +381,18 @@ async def notify_editors(session: AsyncSession, need: Need, now: datetime) -> No
 
     An urgent need of an organisation that is not verified is told at once,
     each on its own; any other joins the editor's bundle, which goes out at
-    most once every ``EDITOR_BUNDLE_EVERY``."""
+    most once every ``EDITOR_BUNDLE_EVERY``. By e-mail, and in the chat an
+    editor linked (``core.services.editor_links``), as a reminder row."""
     tenant = await session.get(Tenant, need.tenant_id)
     assert tenant is not None
     editors = await _editors(session, tenant.id)
+    await _tell_linked_chats(session, need, [(a, p) for a, _, p in editors if p], now)
     path = f"/t/{tenant.slug}/editor/"
     if need.urgent:
         org_name = await session.scalar(
             select(Organisation.name).where(Organisation.id == need.organisation_id)
         )
-        for account_id, email in editors:
+        for account_id, email, _ in editors:
             enqueue(
                 session,
                 tenant_id=tenant.id,
@@ -399,7 +403,7 @@ async def notify_editors(session: AsyncSession, need: Need, now: datetime) -> No
                 account_id=account_id,
             )
         return
-    for account_id, email in editors:
+    for account_id, email, _ in editors:
         key = f"editor:{account_id}"
         open_bundle = await session.scalar(
             select(QueuedMail).where(
@@ -425,6 +429,56 @@ async def notify_editors(session: AsyncSession, need: Need, now: datetime) -> No
             not_before=last + EDITOR_BUNDLE_EVERY if last is not None else None,
             bundle_key=key,
             account_id=account_id,
+        )
+
+
+async def _tell_linked_chats(
+    session: AsyncSession, need: Need, chats: list[tuple[int, int]], now: datetime
+) -> None:
+    from core.reminders import kinds
+    from core.reminders.planning import add_reminder
+
+    for account_id, person_id in chats:
+        if need.urgent:
+            org_name = await session.scalar(
+                select(Organisation.name).where(Organisation.id == need.organisation_id)
+            )
+            await add_reminder(
+                session,
+                kind=kinds.EDITOR_URGENT.name,
+                tenant_id=need.tenant_id,
+                due_at=now,
+                dedupe_key=f"editor_urgent:{account_id}:{need.id}",
+                now=now,
+                person_id=person_id,
+                data={"title": need.title, "organisation": org_name or ""},
+            )
+            continue
+        waiting = await session.scalar(
+            select(Reminder.id).where(
+                Reminder.kind == kinds.EDITOR_QUEUE.name,
+                Reminder.person_id == person_id,
+                Reminder.status == ReminderStatus.PENDING,
+            )
+        )
+        if waiting is not None:
+            continue  # the bundle counts the needs when it goes out
+        last = await session.scalar(
+            select(func.max(Reminder.sent_at)).where(
+                Reminder.kind == kinds.EDITOR_QUEUE.name,
+                Reminder.person_id == person_id,
+                Reminder.status == ReminderStatus.SENT,
+            )
+        )
+        due = max(now, last + EDITOR_BUNDLE_EVERY) if last is not None else now
+        await add_reminder(
+            session,
+            kind=kinds.EDITOR_QUEUE.name,
+            tenant_id=need.tenant_id,
+            due_at=due,
+            dedupe_key=f"editor_queue:{account_id}:{due.isoformat()}",
+            now=now,
+            person_id=person_id,
         )
 
 

@@ -1,6 +1,7 @@
 """Mail queue and organisation suspension: one durable queue for every
-outgoing e-mail (issue 11.5, 13.2), editors' notices bundled through it, and
-organisations an editor suspended (issue 13.1/13.3)
+outgoing e-mail (issue 11.5, 13.2), editors' notices bundled through it,
+organisations an editor suspended, and the code an editor links a chat with
+(issue 13.1/13.3)
 
 Revision ID: 0008
 Revises: 0007
@@ -91,9 +92,23 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("suspended_at", core.models.base.UtcDateTime(timezone=True), nullable=True)
         )
+    with op.batch_alter_table("account", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("chat_link_code", sa.String(length=20), nullable=True))
+        batch_op.add_column(
+            sa.Column(
+                "chat_link_expires_at", core.models.base.UtcDateTime(timezone=True), nullable=True
+            )
+        )
+        batch_op.create_unique_constraint(
+            batch_op.f("uq_account_chat_link_code"), ["chat_link_code"]
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("account", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_account_chat_link_code"), type_="unique")
+        batch_op.drop_column("chat_link_expires_at")
+        batch_op.drop_column("chat_link_code")
     with op.batch_alter_table("organisation", schema=None) as batch_op:
         batch_op.drop_column("suspended_at")
     with op.batch_alter_table("mail_queue", schema=None) as batch_op:

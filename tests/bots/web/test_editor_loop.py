@@ -5,6 +5,7 @@ an urgent need of a verified organisation publishes at once and alerts."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from email.header import decode_header, make_header
 from email.message import Message
@@ -268,3 +269,49 @@ async def test_mail_counts_for_metrics(web_app: Web):
     await sign_up_organisation(web_app)
     counts = await mail_queue.counts(web_app.app.db)
     assert (counts.sent, counts.pending, counts.parked, counts.failed_attempts) == (1, 0, 0, 0)
+
+
+async def test_an_editor_who_linked_a_chat_gets_the_notices_there_too(web_app: Web):
+    from core.reminders.delivery import deliver_due
+    from dialogue.notifications import ChannelSender, Renderer
+    from tests.bots.web.helpers import RecordingNotifier
+    from tests.dialogue.harness import Conversation
+    from tests.dialogue.test_reminder_answers import onboard
+
+    await _editors(web_app)
+    editor = await log_in_editor(web_app)
+    assert "Noch kein Chat verbunden" in (await editor.get("/t/aachen/editor/chat")).text
+    token = await csrf_of(editor, "/t/aachen/editor/chat")
+    page = await editor.post("/t/aachen/editor/chat", data={"csrf": token})
+    code = re.search(r"/start (ed_[0-9a-f]+)", page.text)
+    assert code, page.text
+    assert "https://t.me/AachenEngagementBot?start=" + code.group(1) in page.text
+
+    chat = Conversation(web_app.app, identity="telegram:4711")
+    await onboard(chat)
+    await chat.command("start", code.group(1))
+    assert "Hinweise der Redaktion" in chat.text
+    assert "Dein Chat ist verbunden" not in chat.text
+    assert "Ihr Chat ist verbunden" in (await editor.get("/t/aachen/editor/chat")).text
+    await chat.command("start", code.group(1))  # a code works once
+    assert "ungültig oder abgelaufen" in chat.text
+
+    notifier = RecordingNotifier("telegram")
+    sender = ChannelSender(
+        Renderer(web_app.app.db, web_app.app.tenants), {"telegram": notifier}, web_app.clock
+    )
+    org = await sign_up_organisation(web_app)
+    await post_need(web_app, org)
+    await post_need(web_app, org, title="Sandsäcke füllen", urgent="on")
+    await deliver_due(web_app.app.db, sender, web_app.clock.now())
+    texts = [r.text for _, identity, replies in notifier.sent for r in replies]
+    assert [i for _, i, _ in notifier.sent] == ["telegram:4711", "telegram:4711"]
+    assert any("2 neue Bedarfe warten auf Freigabe" in t for t in texts), texts  # all that wait
+    assert any("<b>Sandsäcke füllen</b> von Aachener Tafel ist dringend" in t for t in texts), texts
+    # The next bundle waits a quarter of an hour and counts what still waits.
+    await post_need(web_app, org, title="Kisten tragen")
+    await deliver_due(web_app.app.db, sender, web_app.clock.now())
+    assert len(notifier.sent) == 2
+    web_app.clock.advance(timedelta(minutes=15))
+    await deliver_due(web_app.app.db, sender, web_app.clock.now())
+    assert "3 neue Bedarfe warten auf Freigabe" in notifier.sent[-1][2][0].text
