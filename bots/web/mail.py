@@ -211,7 +211,6 @@ class MailSender:
         self._wake.set()
 
     async def start(self) -> None:
-        await mail_queue.enqueue_unsent_replies(self.db, self.clock.now())
         self._task = asyncio.create_task(self._forever(), name="mail-sender")
 
     async def stop(self) -> None:
@@ -222,8 +221,12 @@ class MailSender:
             self._task = None
 
     async def _forever(self) -> None:
+        caught_up = False
         while True:
             try:
+                if not caught_up:  # replies recorded before the queue existed
+                    await mail_queue.enqueue_unsent_replies(self.db, self.clock.now())
+                    caught_up = True
                 await self.run_once()
                 await self._purge()
             except asyncio.CancelledError:

@@ -399,3 +399,26 @@ async def test_erasing_a_volunteer_removes_their_reply_still_waiting_in_the_queu
         rows = (await session.scalars(select(QueuedMail))).all()
     assert all("Luisa" not in str(r.data) for r in rows)
     assert (await mail_queue.counts(site.app.db)).pending == 0
+
+
+async def test_replies_recorded_before_the_upgrade_are_mailed_once(
+    site: SmtpWeb, plain_smtp: SmtpServer
+):
+    from sqlalchemy import delete
+
+    from core.models import QueuedMail, RelayMessage
+
+    org = await sign_up_organisation(site)
+    await _reply_from_volunteer(site, org, "telegram:1")
+    from core.services.people import person_for_identity
+
+    person = await person_for_identity(site.app.db, "telegram:1")
+    assert person is not None
+    await record_reply(site.app.db, person.id, "Von vor dem Update", now=site.clock.now())
+    async with site.app.db.transaction() as session:  # as 0.x left it: no queue row
+        await session.execute(delete(QueuedMail).where(QueuedMail.kind == mail_queue.REPLY))
+        await session.execute(update(RelayMessage).values(emailed_at=None))
+    assert await mail_queue.enqueue_unsent_replies(site.app.db, site.clock.now()) == 1
+    assert await mail_queue.enqueue_unsent_replies(site.app.db, site.clock.now()) == 0
+    await site.sender.run_once()
+    assert "Von vor dem Update" in plain_smtp.received[-1].message.get_content()
