@@ -47,6 +47,17 @@ SEND_EVERY = 5.0  # seconds between looks at the queue when nothing woke the sen
 PURGE_EVERY = timedelta(hours=6)
 
 
+# Failures of the server or the settings, not of one message: the round ends.
+_SERVER_DOWN = (
+    OSError,  # refused, unreachable, timed out, TLS failed
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPHeloError,
+    smtplib.SMTPAuthenticationError,
+    smtplib.SMTPNotSupportedError,
+)
+
+
 class PermanentFailure(Exception):
     """This message will never go out as it is: park it."""
 
@@ -205,6 +216,7 @@ class MailSender:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._purged_at: datetime | None = None
+        self._server_down = False
 
     def wake(self) -> None:
         """Look at the queue now (something was just enqueued)."""
@@ -244,10 +256,16 @@ class MailSender:
             self._purged_at = now
 
     async def run_once(self) -> SendResult:
-        """Send every mail due now, each on its own; returns what happened."""
+        """Send every mail due now, each on its own; returns what happened.
+
+        One row is claimed at a time, so a claim never waits behind other
+        mails' SMTP conversations (its lease outlasts one conversation). When
+        the server cannot be reached at all, the round ends: the mail that
+        found out waits with backoff, the others stay due for the next round."""
         totals = {"sent": 0, "retrying": 0, "parked": 0, "dropped": 0}
-        while True:
-            batch = await mail_queue.claim_due(self.db, self.clock.now())
+        self._server_down = False
+        while not self._server_down:
+            batch = await mail_queue.claim_due(self.db, self.clock.now(), limit=1)
             if not batch:
                 break
             for mail in batch:
@@ -274,6 +292,7 @@ class MailSender:
         except PermanentFailure as exc:
             return await self._failed(mail, str(exc), permanent=True)
         except Exception as exc:  # server away, refused for now, bad settings: try again later
+            self._server_down = isinstance(exc, _SERVER_DOWN)
             code = getattr(exc, "smtp_code", None)
             return await self._failed(mail, f"{type(exc).__name__}{f' {code}' if code else ''}")
         await mail_queue.mark_sent(self.db, mail.id, self.clock.now())

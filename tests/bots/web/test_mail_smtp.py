@@ -241,17 +241,21 @@ async def test_an_smtp_outage_of_minutes_loses_nothing_and_sends_nothing_twice(
     addresses = [f"verein{i}@example.org" for i in range(3)]
     for address in addresses:
         await _sign_up_only(site, address)
-    # Seven minutes of outage: the sender tries whenever a mail falls due.
+    # Seven minutes of outage: each round finds the server down with one mail
+    # (the round ends there; that mail waits 1, 2, 4 … minutes, the others go
+    # next), so every mail is tried and none is parked.
     started = site.clock.now()
+    rounds = 0
     while site.clock.now() - started < timedelta(minutes=7):
         result = await site.sender.run_once()
-        assert result.sent == 0 and result.parked == 0
+        assert result.sent == 0 and result.parked == 0 and result.retrying <= 1
+        rounds += 1
         site.clock.advance(timedelta(seconds=30))
     counts = await mail_queue.counts(site.app.db)
-    assert counts.pending == 3 and counts.retrying == 3 and counts.failed_attempts >= 9
+    assert counts.pending == 3 and counts.retrying == 3 and counts.failed_attempts >= 6
     # One log line per failure, without any address.
     failures = [r.getMessage() for r in caplog.records if "failed, attempt" in r.getMessage()]
-    assert len(failures) == counts.failed_attempts
+    assert len(failures) == counts.failed_attempts <= rounds
     assert all("@" not in line and "ConnectionRefusedError" in line for line in failures)
 
     plain_smtp.start()
