@@ -51,7 +51,7 @@ ALERTS = Counter(
 )
 MAILS = Counter(
     "ehrenamt_mails",
-    "E-mails handed to SMTP or the outbox folder, per outcome (sent, failed)",
+    "E-mails of the queue by outcome: sent, retrying (a failure that is tried again), parked, dropped",
     ("outcome",),
     registry=REGISTRY,
 )

@@ -2,7 +2,8 @@
 someone into a municipality's Redaktion (an e-mail with a single-use link to
 set their password); ``editor list --tenant SLUG``; ``editor remove EMAIL
 --tenant SLUG``. Mail goes out as the web server sends it (SMTP or the outbox
-folder), with the same signing secret, so the link works on the web."""
+folder), with the same signing secret, so the link works on the web: the
+mail is queued, and the running service's mail sender delivers it."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ async def _app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 async def _add(args: argparse.Namespace) -> int:
     from bots.web.config import WebConfig
-    from bots.web.invitations import INVITE_DAYS, invite_editor, mailer_of
+    from bots.web.invitations import INVITE_DAYS, invite_editor
     from bots.web.tokens import Tokens
     from core.errors import InvalidValue
 
@@ -66,8 +67,6 @@ async def _add(args: argparse.Namespace) -> int:
         try:
             invited = await invite_editor(
                 app.db,
-                config=config,
-                mailer=mailer_of(config),
                 tokens=Tokens(config.secret_key, app.now),
                 tenant=tenant,
                 tenant_id=app.tenant_ids[tenant.slug],

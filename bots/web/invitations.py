@@ -13,27 +13,20 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bots.web.config import WebConfig
 from bots.web.i18n import WebTexts
-from bots.web.mail import Mail, Mailer
 from bots.web.tokens import MAX_AGE, Purpose, Tokens
 from core.db import Database
-from core.services import accounts, editors
+from core.services import accounts, editors, mail_queue
 from core.services.editors import Invited
 from core.tenants import TenantConfig
 
 INVITE_DAYS = MAX_AGE[Purpose.INVITE] // (24 * 3600)
-
-
-def mailer_of(config: WebConfig) -> Mailer:
-    return Mailer(smtp_url=config.smtp_url, mail_from=config.mail_from, outbox_dir=config.outbox_dir)
+INVITE, INVITE_EXISTING = "invite", "invite_existing"  # mail kinds (texts mail.<kind>.*)
 
 
 async def invite_editor(
     db: Database,
     *,
-    config: WebConfig,
-    mailer: Mailer,
     tokens: Tokens,
     tenant: TenantConfig,
     tenant_id: int,
@@ -43,32 +36,32 @@ async def invite_editor(
     now: datetime,
     lang: str | None = None,
 ) -> Invited:
-    """Give the role and e-mail the invitation (also when they had the role:
-    a second mail is how a lost invitation is sent again)."""
+    """Give the role and queue the invitation mail (also when they had the
+    role: a second mail is how a lost invitation is sent again). The mail
+    queue's sender delivers it (``ehrenamt run``)."""
     invited = await editors.invite(
         db, tenant_id=tenant_id, email=email, role=role, actor=actor, now=now
     )
     info = await accounts.account_info(db, invited.account_id)
     assert info is not None
-    t = WebTexts(lang or tenant.default_language, ZoneInfo(tenant.timezone), "Sie")
-    site = tenant.branding.bot_name
-    role_name = t(f"team.role_{invited.role}")
+    language = lang if lang in tenant.languages else tenant.default_language
+    t = WebTexts(language, ZoneInfo(tenant.timezone), "Sie")
     if invited.needs_password:
         token = tokens.make(Purpose.INVITE, invited.account_id, info.password_fingerprint)
-        link = f"{config.public_url}/t/{tenant.slug}/invite/{token}"
-        kind = "invite"
+        kind, path = INVITE, f"/t/{tenant.slug}/invite/{token}"
     else:
-        link = f"{config.public_url}/t/{tenant.slug}/login"
-        kind = "invite_existing"
-    await mailer.send(
-        Mail(
-            to=info.email,
-            subject=t(f"mail.{kind}.subject", site=site),
-            body=t(f"mail.{kind}.body", site=site, role=role_name, link=link),
-        ),
-        now,
+        kind, path = INVITE_EXISTING, f"/t/{tenant.slug}/login"
+    await mail_queue.enqueue_mail(
+        db,
+        tenant_id=tenant_id,
+        kind=kind,
+        to=info.email,
+        data={"role": t(f"team.role_{invited.role}"), "path": path},
+        now=now,
+        language=language,
+        account_id=invited.account_id,
     )
     return invited
 
 
-__all__ = ["INVITE_DAYS", "invite_editor", "mailer_of"]
+__all__ = ["INVITE_DAYS", "invite_editor"]

@@ -18,11 +18,21 @@ from bots.web.charts import grouped_bars
 from bots.web.forms import FormState, form_state
 from bots.web.i18n import WebTexts, in_form
 from bots.web.invitations import invite_editor
-from bots.web.pages import Editor, redirect, render, require_admin, require_editor, texts, web
+from bots.web.pages import (
+    Editor,
+    redirect,
+    render,
+    require_admin,
+    require_editor,
+    telegram_username,
+    texts,
+    web,
+)
 from bots.web.security import checked_form
+from bots.web.views import chat_links
 from core.errors import DomainError, InvalidValue, NotAllowed, UnknownNeed
+from core.services import editor_links, moderation
 from core.services import editors as editor_service
-from core.services import moderation
 from core.services.statistics import OTHER, REMOTE, Statistics, tenant_statistics
 
 
@@ -109,15 +119,31 @@ async def organisations(request: Request) -> Response:
     t = texts(request, editor.tenant)
     if request.method == "POST":
         form = await checked_form(request)
+        action = str(form.get("action") or "")
+        if not action and form.get("verified") in ("0", "1"):
+            action = "verify" if form.get("verified") == "1" else "unverify"
         try:
-            await moderation.set_verified(
-                app.db,
-                editor.tenant_id,
-                int(str(form.get("id"))),
-                form.get("verified") == "1",
-                actor=editor.actor,
-                now=app.now(),
-            )
+            org_id = int(str(form.get("id")))
+            if action in ("verify", "unverify"):
+                await moderation.set_verified(
+                    app.db,
+                    editor.tenant_id,
+                    org_id,
+                    action == "verify",
+                    actor=editor.actor,
+                    now=app.now(),
+                )
+            elif action in ("suspend", "reactivate"):
+                await moderation.set_suspended(
+                    app.db,
+                    editor.tenant_id,
+                    org_id,
+                    action == "suspend",
+                    actor=editor.actor,
+                    now=app.now(),
+                )
+            else:
+                raise HTTPException(status_code=400)
         except (NotAllowed, ValueError) as exc:
             raise HTTPException(status_code=403) from exc
         return redirect(f"/t/{editor.tenant.slug}/editor/organisations")
@@ -134,6 +160,7 @@ async def organisations(request: Request) -> Response:
                     "contact": o.contact_name or "",
                     "email": o.email or "",
                     "verified": o.verified,
+                    "suspended": o.suspended,
                     "since": t.day(o.created_at),
                 }
                 for o in rows
@@ -458,8 +485,6 @@ async def team(request: Request) -> Response:
         try:
             await invite_editor(
                 app.db,
-                config=web(request).config,
-                mailer=web(request).mailer,
                 tokens=web(request).tokens,
                 tenant=admin.tenant,
                 tenant_id=admin.tenant_id,
@@ -475,6 +500,7 @@ async def team(request: Request) -> Response:
             )
             status = 400
         else:
+            web(request).mail_enqueued()
             return redirect(f"/t/{admin.tenant.slug}/editor/team?notice=invited")
     return await _render_team(request, admin, form=form, status=status)
 
@@ -587,6 +613,32 @@ async def embed(request: Request) -> Response:
     )
 
 
+async def chat(request: Request) -> Response:
+    """Link the editor's chat, so the Redaktion's notices reach it there too."""
+    editor = await require_editor(request)
+    app = web(request).app
+    code = None
+    if request.method == "POST":
+        await checked_form(request)
+        code = await editor_links.new_code(app.db, editor.account.id, editor.tenant_id, app.now())
+    start_arg = f"{editor_links.PREFIX}{code}" if code else ""
+    return await render(
+        request,
+        "editor/chat.html",
+        {
+            "linked": await editor_links.linked(app.db, editor.account.id),
+            "start_arg": start_arg,
+            "links": chat_links(
+                editor.tenant, start_arg, telegram_username(request, editor.tenant.slug)
+            )
+            if code
+            else None,
+        },
+        tenant=editor.tenant,
+        title_key="editor.chat_title",
+    )
+
+
 routes = [
     Route("/t/{tenant}/editor/", queue, methods=["GET"]),
     Route("/t/{tenant}/editor/needs/{need_id:int}/{action:str}", review, methods=["POST"]),
@@ -594,11 +646,10 @@ routes = [
     Route("/t/{tenant}/editor/content", content, methods=["GET", "POST"]),
     Route("/t/{tenant}/editor/texts", bot_texts, methods=["GET", "POST"]),
     Route("/t/{tenant}/editor/audit", audit, methods=["GET"]),
+    Route("/t/{tenant}/editor/chat", chat, methods=["GET", "POST"]),
     Route("/t/{tenant}/editor/statistics", statistics, methods=["GET"]),
     Route("/t/{tenant}/editor/statistics.csv", statistics_csv, methods=["GET"]),
     Route("/t/{tenant}/editor/team", team, methods=["GET", "POST"]),
-    Route(
-        "/t/{tenant}/editor/team/{account_id:int}/{action:str}", team_member, methods=["POST"]
-    ),
+    Route("/t/{tenant}/editor/team/{account_id:int}/{action:str}", team_member, methods=["POST"]),
     Route("/t/{tenant}/editor/embed", embed, methods=["GET"]),
 ]

@@ -18,6 +18,7 @@ import pytest
 
 from bots.bootstrap import bootstrap
 from bots.web import create_app
+from bots.web.app import mail_sender
 from bots.web.mail import outbox_mails
 from core.clock import FixedClock
 from core.migrate import upgrade
@@ -45,8 +46,10 @@ def _cli(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess[st
     )
 
 
-def _mails(outbox: Path) -> list:  # type: ignore[type-arg]
-    return [message_from_bytes(p.read_bytes()) for p in outbox_mails(outbox)]
+async def _mails(web: Web) -> list:  # type: ignore[type-arg]
+    """The mails so far, after the queue's sender delivered what waits."""
+    await web.sender.run_once()
+    return [message_from_bytes(p.read_bytes()) for p in outbox_mails(web.outbox)]
 
 
 def _link(mail) -> str:  # type: ignore[no-untyped-def]
@@ -70,7 +73,8 @@ async def migrated(tmp_path: Path, clock: FixedClock) -> AsyncIterator[tuple[Web
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=asgi), base_url="http://testserver"
     ) as client:
-        yield Web(app, asgi, client, tmp_path / "outbox", clock), url
+        config = web_config(tmp_path)
+        yield Web(app, asgi, client, tmp_path / "outbox", clock, mail_sender(app, config)), url
     await app.close()
 
 
@@ -100,7 +104,7 @@ async def test_the_first_admin_comes_from_the_command_line(
     listed = _cli(tmp_path, url, "list", "--tenant", "aachen")
     assert "leitung@aachen.de  admin  invited" in listed.stdout
 
-    (mail,) = _mails(web.outbox)
+    (mail,) = await _mails(web)
     assert mail["To"] == "leitung@aachen.de"
     link = _link(mail)
     assert link.startswith("/t/aachen/invite/")
@@ -133,7 +137,7 @@ async def test_an_invitation_link_is_dead_once_used_even_unfinished_twice(
 ) -> None:
     web, url = migrated
     assert _cli(tmp_path, url, "add", "a@aachen.de", "--tenant", "aachen").returncode == 0
-    link = _link(_mails(web.outbox)[-1])
+    link = _link((await _mails(web))[-1])
     first, second = web.new_client(), web.new_client()
     # Both open the form; only the first to submit sets the password.
     f1 = CSRF.search((await first.get(link)).text)
@@ -171,7 +175,7 @@ async def test_an_admin_manages_the_redaktion_on_the_web(
         ).returncode
         == 0
     )
-    admin = await _accept(web, _link(_mails(web.outbox)[-1]))
+    admin = await _accept(web, _link((await _mails(web))[-1]))
 
     invited = await _post(
         admin,
@@ -182,7 +186,7 @@ async def test_an_admin_manages_the_redaktion_on_the_web(
     assert invited.status_code == 303
     page = await admin.get(invited.headers["location"])
     assert "neu@aachen.de" in page.text and "Einladung geschickt" in page.text
-    mail = _mails(web.outbox)[-1]
+    mail = (await _mails(web))[-1]
     assert mail["To"] == "neu@aachen.de" and "Redaktion" in mail["Subject"]
     editor = await _accept(web, _link(mail), "neues-passwort-1")
     assert (await editor.get("/t/aachen/editor/")).status_code == 200
