@@ -115,6 +115,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/t/{tenant}/editor/statistics"): Rule(EDITORS_X),
     ("GET", "/t/{tenant}/editor/statistics.csv"): Rule(EDITORS_X),
     ("GET", "/t/{tenant}/editor/embed"): Rule(EDITORS_X),
+    ("GET", "/t/{tenant}/editor/chat"): Rule(EDITORS_X),
+    ("POST", "/t/{tenant}/editor/chat"): Rule(EDITORS_X),
     ("GET", "/t/{tenant}/editor/team"): Rule(ADMINS_X),
     ("POST", "/t/{tenant}/editor/team"): Rule(ADMINS_X),
     ("POST", "/t/{tenant}/editor/team/{account_id:int}/{action:str}"): Rule(ADMINS_X),
