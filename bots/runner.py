@@ -61,7 +61,7 @@ def build_channels(app: App, environ: Mapping[str, str] | None = None) -> list[C
     channels: list[Channel] = []
 
     async def on_unreachable(tenant: str, identity: str) -> None:
-        await mark_unreachable(app.db, identity, app.now())
+        await mark_unreachable(app.db, identity, tenant, app.now())
 
     if any(t.telegram for t in app.tenants.values()):
         from bots.telegram import build_telegram_channels

@@ -16,6 +16,7 @@ from core.models import (
     Need,
     Person,
     Reminder,
+    Tenant,
     VolunteerProfile,
 )
 
@@ -59,7 +60,11 @@ async def export_person(db: Database, person_id: int) -> dict[str, Any]:
         keys = [i.key for i in identities]
         states = (
             await session.scalars(
-                select(ConversationState).where(ConversationState.identity.in_(keys))
+                select(ConversationState).where(
+                    ConversationState.identity.in_(keys),
+                    ConversationState.tenant_slug
+                    == select(Tenant.slug).where(Tenant.id == person.tenant_id).scalar_subquery(),
+                )
             )
         ).all()
     return {

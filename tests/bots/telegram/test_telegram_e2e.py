@@ -54,7 +54,7 @@ async def bot_for(
 
     async def start(app: App) -> TelegramChannel:
         async def on_unreachable(tenant: str, identity: str) -> None:
-            await mark_unreachable(app.db, identity, clock.now())
+            await mark_unreachable(app.db, identity, tenant, clock.now())
 
         tenant = replace(
             app.tenants["aachen"],
@@ -104,7 +104,7 @@ async def test_onboarding_by_buttons_with_shared_location(app, bot_for, user: Ch
     assert "Hab ich das richtig verstanden?" in text(readback)
     done = await user.press("f:confirm:yes")
     assert "gemerkt" in text(done)
-    person = await person_for_identity(app.db, "telegram:4711")
+    person = await person_for_identity(app.db, "telegram:4711", "aachen")
     assert person is not None
 
 
@@ -199,7 +199,7 @@ async def test_blocked_user_is_marked_unreachable(app, bot_for, user: ChatUser, 
     tg_bot.blocked.add(user.chat_id)
     delivery = await channel.notify("aachen", "telegram:4711", [Reply("Erinnerung")])
     assert delivery is Delivery.UNREACHABLE
-    person = await person_for_identity(app.db, "telegram:4711")
+    person = await person_for_identity(app.db, "telegram:4711", "aachen")
     assert await identities_of(app.db, person.id) == [("telegram:4711", False)]
 
 
