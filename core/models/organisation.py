@@ -50,6 +50,8 @@ class Account(Base):
     email_verified_at: Mapped[datetime | None]
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
+    # Last use of a session, at most daily; retention counts from it.
+    last_active_at: Mapped[datetime | None]
 
 
 class Membership(Base):

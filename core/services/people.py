@@ -16,18 +16,24 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from core.db import Database
 from core.errors import ConsentRequired
 from core.models import (
+    Account,
     AuditEvent,
     ConversationState,
     Engagement,
     Identity,
     Membership,
+    Need,
+    Offer,
     Person,
+    RelayDirection,
     RelayMessage,
     Reminder,
     Tenant,
+    VolunteerProfile,
     WebChatLine,
 )
 from core.services.audit import audit_row, record
+from core.services.privacy import PersonalFiles, Traces, erase_files
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,27 +213,41 @@ async def identities_of(db: Database, person_id: int) -> list[tuple[str, bool]]:
         return [(key, unreachable is None) for key, unreachable in rows.all()]
 
 
-async def delete_person(db: Database, person_id: int, now: datetime) -> None:
-    """DSGVO erasure: the person, identities, profile, memberships, pending
-    reminders, conversation states, web chat transcripts and relayed messages
-    go; their engagements stay as anonymous counts for the organisation
-    (person unlinked, still-open places freed, the waitlist moved up)."""
+async def delete_person(
+    db: Database, person_id: int, now: datetime, files: PersonalFiles | None = None
+) -> None:
+    """DSGVO erasure: the person, identities, profile, memberships, a linked
+    web account, offers, pending reminders, conversation states, web chat
+    transcripts and relayed messages go; audit events keep what happened but
+    no longer say to whom; needs they posted stay the organisation's, without
+    them. Their engagements stay as anonymous counts for the organisation
+    (person unlinked, still-open places freed, the waitlist moved up). With
+    ``files``, the Matrix store entries and outbox mails about them go too."""
     from core.services.signup import release_places_of  # a verb of signup, used here
 
     async with db.transaction() as session:
         found = (
             await session.execute(
-                select(Person.tenant_id, Tenant.slug)
+                select(Person.tenant_id, Tenant.slug, Person.display_name, Person.email,
+                       Person.phone)
                 .join(Tenant, Tenant.id == Person.tenant_id)
                 .where(Person.id == person_id)
             )
-        ).first()
+        ).first()  # fmt: skip
         if found is None:
             return
-        tenant_id, slug = found
+        tenant_id, slug, name, mail, phone = found
         keys = list(
             await session.scalars(select(Identity.key).where(Identity.person_id == person_id))
         )
+        written = (
+            await session.scalars(
+                select(RelayMessage.body).where(
+                    RelayMessage.person_id == person_id,
+                    RelayMessage.direction == RelayDirection.FROM_VOLUNTEER,
+                )
+            )
+        ).all()
         await release_places_of(session, person_id, now)
         await session.execute(delete(Reminder).where(Reminder.person_id == person_id))
         await session.execute(
@@ -245,6 +265,21 @@ async def delete_person(db: Database, person_id: int, now: datetime) -> None:
             )
         )
         await session.execute(delete(Membership).where(Membership.person_id == person_id))
+        await session.execute(delete(Offer).where(Offer.person_id == person_id))
+        await session.execute(
+            update(Need)
+            .where(Need.created_by_person_id == person_id)
+            .values(created_by_person_id=None)
+        )
+        await session.execute(delete(Account).where(Account.person_id == person_id))
+        named = f"person:{person_id}"
+        for column in (AuditEvent.actor, AuditEvent.subject):
+            await session.execute(
+                update(AuditEvent).where(column == named).values({column.key: "person"})
+            )
+        await session.execute(
+            delete(VolunteerProfile).where(VolunteerProfile.person_id == person_id)
+        )
         await session.execute(delete(Identity).where(Identity.person_id == person_id))
         await session.execute(delete(Person).where(Person.id == person_id))
         record(
@@ -254,4 +289,14 @@ async def delete_person(db: Database, person_id: int, now: datetime) -> None:
             action="person_deleted",
             subject="person",
             at=now,
+        )
+    if files is not None:
+        await erase_files(
+            files,
+            Traces(
+                slug,
+                tuple(keys),
+                writings=tuple((body, name) for body in written),
+                contacts=tuple(c for c in (mail, phone) if c),
+            ),
         )

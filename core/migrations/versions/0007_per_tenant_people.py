@@ -1,5 +1,8 @@
 """People, identities, profiles, states and consents per tenant (issue 11, finding 2)
 
+Also ``account.last_active_at``, from which the retention of organisation
+accounts counts (finding 6).
+
 Identity keys (``telegram:<id>``, ``matrix:@a:b``, ``web:<cookie>``) were
 unique across tenants, so the same Telegram user talking to two
 municipalities' bots was one person. Now an identity is unique per
@@ -120,9 +123,14 @@ def upgrade() -> None:
         )
     _state_key(["identity", "tenant_slug"])
     _split(op.get_bind())
+    # Retention of organisation accounts counts from their last use (finding 6).
+    with op.batch_alter_table("account", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("last_active_at", _DT, nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("account", schema=None) as batch_op:
+        batch_op.drop_column("last_active_at")
     # Split people stay split; only the keys go back (fails if a key is now
     # used in two tenants, as it must: the old schema cannot hold that).
     _state_key(["identity"])
