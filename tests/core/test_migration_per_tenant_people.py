@@ -4,6 +4,7 @@ tenant's data, and consent stays where it was given. On SQLite and PostgreSQL.""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,8 @@ SETUP = [
     "availability_mask, spontaneous, tenant_id) VALUES (1, 'soziales', 50.77, 6.08, 10, 3, "
     "false, 1)",
     "INSERT INTO conversation_state (identity, tenant_slug, data, version, updated_at) VALUES "
-    f"('telegram:7', 'stolberg', '{{}}', 3, {T}), ('telegram:9', 'stolberg', '{{}}', 1, {T})",
+    f"('telegram:7', 'stolberg', '{{\"flow\": \"search\"}}', 3, {T}), "
+    f'(\'telegram:9\', \'stolberg\', \'{{"flow": "onboarding", "slot": "interests"}}\', 1, {T})',
 ]
 
 
@@ -102,7 +104,7 @@ async def _split_people(url: str) -> None:
             signed = await rows("SELECT actor FROM audit_event WHERE id = 3")
             profile = await rows("SELECT person_id, tenant_id FROM volunteer_profile")
             reach = await rows("SELECT person_id FROM alert_reach")
-            states = await rows("SELECT identity, tenant_slug, version FROM conversation_state")
+            states = await rows("SELECT identity, tenant_slug, data FROM conversation_state")
     finally:
         await engine.dispose()
 
@@ -123,7 +125,13 @@ async def _split_people(url: str) -> None:
     assert consents == [(1, "person:1"), (2, f"person:{new_id}"), (1, "person:2"), (1, "person:3")]
     assert signed == [(f"person:{new_id}",)]
     assert profile == [(1, 1)] and reach == [(1,)]  # the profile was saved in Aachen
-    assert sorted(states) == [("telegram:7", "stolberg", 3), ("telegram:9", "stolberg", 1)]
+    found = sorted(
+        (key, slug, json.loads(d) if isinstance(d, str) else d) for key, slug, d in states
+    )
+    assert found == [
+        ("telegram:7", "stolberg", {"flow": "search"}),  # Anna's, now her Stolberg person's
+        ("telegram:9", "stolberg", {}),  # Cleo has no person in Stolberg: starts afresh
+    ]
 
 
 async def test_shared_people_are_split_per_tenant_on_sqlite(tmp_path: Path) -> None:

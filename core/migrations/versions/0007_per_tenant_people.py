@@ -19,7 +19,8 @@ they never talked to (a neighbour's need found through their own bot) stays
 with the person. Consent stays where it was given: each person's consent is
 the latest ``consent`` event in its own tenant, none if there is none (the bot
 asks again). A copy is made only when a consent or data lands in it; a mere
-conversation state stays what it was before consent, a state without a person.
+conversation state stays what it was before consent, a state without a person,
+and starts afresh.
 
 Revision ID: 0007
 Revises: 0006
@@ -66,7 +67,10 @@ identity = sa.table(
 )
 tenant = sa.table("tenant", sa.column("id", sa.Integer), sa.column("slug", sa.String))
 state = sa.table(
-    "conversation_state", sa.column("identity", sa.String), sa.column("tenant_slug", sa.String)
+    "conversation_state",
+    sa.column("identity", sa.String),
+    sa.column("tenant_slug", sa.String),
+    sa.column("data", sa.JSON),
 )
 chat_line = sa.table(
     "web_chat_line", sa.column("identity", sa.String), sa.column("tenant_slug", sa.String)
@@ -170,6 +174,21 @@ def _split(conn: sa.Connection) -> None:
     slugs = dict(conn.execute(sa.select(tenant.c.slug, tenant.c.id)).all())
     for row in conn.execute(sa.select(person)).mappings().all():
         _split_person(conn, dict(row), slugs)
+    # A conversation another tenant's person had with this tenant's bot, where
+    # this tenant has no person for them (no consent, no data): it starts
+    # afresh, so no form goes on as if they had consented here.
+    known = sa.select(identity.c.key)
+    here = (
+        sa.select(identity.c.id)
+        .join(tenant, tenant.c.id == identity.c.tenant_id)
+        .where(identity.c.key == state.c.identity, tenant.c.slug == state.c.tenant_slug)
+        .exists()
+    )
+    conn.execute(
+        sa.update(state)
+        .where(state.c.identity.in_(known), ~here)
+        .values(data=sa.literal({}, sa.JSON()))
+    )
 
 
 def _split_person(conn: sa.Connection, p: dict[str, Any], slugs: dict[str, int]) -> None:
