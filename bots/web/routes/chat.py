@@ -28,10 +28,18 @@ MAX_TEXT = 1000
 
 
 def _identity(request: Request) -> str:
-    chat_id = request.session.get(SESSION_CHAT)
+    """This browser's chat identity in this municipality's chat. The session
+    holds one id per tenant (``{slug: id}``); a plain id, from sessions made
+    before, stands for every tenant until one of them starts over."""
+    slug = tenant_of(request).slug
+    stored = request.session.get(SESSION_CHAT)
+    if isinstance(stored, str):
+        return f"web:{stored}"
+    ids = stored if isinstance(stored, dict) else {}
+    chat_id = ids.get(slug)
     if not isinstance(chat_id, str):
         chat_id = secrets.token_urlsafe(18)
-        request.session[SESSION_CHAT] = chat_id
+        request.session[SESSION_CHAT] = {**ids, slug: chat_id}
     return f"web:{chat_id}"
 
 
@@ -187,8 +195,16 @@ async def chat_reset(request: Request) -> Response:
     """Start over with a new chat identity (the old transcript is removed)."""
     await checked_form(request)
     identity = _identity(request)
-    await web_chat.forget(web(request).app.db, identity, tenant_of(request).slug)
-    request.session.pop(SESSION_CHAT, None)
+    slug = tenant_of(request).slug
+    await web_chat.forget(web(request).app.db, identity, slug)
+    # A new identity here; the other municipalities' chats stay as they are.
+    stored = request.session.get(SESSION_CHAT)
+    if isinstance(stored, str):
+        ids = {other: stored for other in web(request).app.tenants}
+    else:
+        ids = dict(stored) if isinstance(stored, dict) else {}
+    ids.pop(slug, None)
+    request.session[SESSION_CHAT] = ids
     return redirect(_chat_path(request))
 
 
