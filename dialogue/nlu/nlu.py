@@ -186,13 +186,31 @@ def _as_skills(entities: list[Entity], model: _LanguageModel, intent: str) -> li
 def _resolve_overlaps(entities: list[Entity]) -> list[Entity]:
     rank = {name: i for i, name in enumerate(_PRIORITY)}
     ordered = sorted(entities, key=lambda e: (rank.get(e.entity, 99), -(e.end - e.start)))
+    # A compound ("Mittwochabend") is a weekday and a daypart over the same
+    # span; both stay, and its daypart stays inside a date ("nächsten Mittwochabend").
+    compounds = {(e.start, e.end) for e in entities if e.entity == "weekday"} & {
+        (e.start, e.end) for e in entities if e.entity == "daypart"
+    }
     kept: list[Entity] = []
     for e in ordered:
-        clash = any(k.start < e.end and e.start < k.end for k in kept)
-        # Weekday and day part may sit inside a time phrase ("Sa 10 Uhr" does not overlap).
+        clash = any(
+            k.start < e.end and e.start < k.end and not _shares(k, e, compounds) for k in kept
+        )
         if not clash:
             kept.append(e)
-    return sorted(set(kept), key=lambda e: (e.start, e.entity))
+    return sorted(set(kept), key=lambda e: (e.start, e.entity, e.value))
+
+
+def _shares(kept: Entity, new: Entity, compounds: set[tuple[int, int]]) -> bool:
+    """Whether ``new`` may overlap ``kept``: the two halves of one compound,
+    or the two days of "dieses Wochenende"."""
+    if new.entity == kept.entity == "date" and (new.start, new.end) == (kept.start, kept.end):
+        return True
+    if (new.start, new.end) not in compounds or new.entity != "daypart":
+        return False
+    same = (kept.start, kept.end) == (new.start, new.end) and kept.entity == "weekday"
+    inside_date = kept.entity == "date" and kept.start <= new.start and new.end <= kept.end
+    return same or inside_date
 
 
 def _ordinary_words(data: training_data.TrainingData) -> set[str]:

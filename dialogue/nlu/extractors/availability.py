@@ -2,12 +2,18 @@
 
 The text is read as a sequence of day items (a day, "Mo-Fr", "werktags",
 "am Wochenende"), part items (a day part, "ganztags", a time range such as
-"9-15 Uhr") and negations ("keine WE", "nicht abends"). Items group into
-"days x parts": a new group starts when a day follows a group that already
-has both, so "samstags vormittags und sonntags nachmittags" is two groups.
-A group without days means every day ("abends"); without parts, the whole
-day ("am Wochenende"). Negated items are taken out at the end; a text that
-only excludes ("keine WE") means every other time.
+"9-15 Uhr", "ab 18 Uhr") and negations ("keine WE", "außer Sonntag"); a
+compound ("Mittwochabend") is a day item and a part item at once. Items
+group into "days x parts": a new group starts when a day follows a group
+that already has both, so "samstags vormittags und sonntags nachmittags" is
+two groups. A part after a complete group, across "und" or a comma, starts
+a group of its own that takes the days named after it ("vormittags am
+Samstag und nachmittags am Sonntag") or, when none follow, the days of the
+group before ("Di-Fr 8-12 und 15-18 Uhr"). A group without days means every
+day ("abends"), or the working days when its only time is "ab 18 Uhr"; a
+group without parts means the whole day ("am Wochenende"). Negated items
+are taken out at the end; a text that only excludes ("keine WE") means
+every other time.
 """
 
 from __future__ import annotations
@@ -19,21 +25,23 @@ from dataclasses import dataclass, field
 from core.availability import ALL_CELLS, DAYPARTS, DAYS
 from dialogue.nlu.extractors.calendar_words import DAY_INDEX
 from dialogue.nlu.extractors.times import find_ranges, single_times
-from dialogue.nlu.extractors.weekdays import extract_dayparts, extract_weekdays
+from dialogue.nlu.extractors.weekdays import extract_dayparts, extract_weekdays, is_wish
 from dialogue.nlu.result import Entity
 
 _WORKDAYS = DAYS[:5]
 _WEEKEND = DAYS[5:]
 _DAY_GROUPS = re.compile(
-    r"\b(?P<work>werktags|wochentags|unter der woche|unter der wo|montags bis freitags|"
-    r"weekdays?|during the week|on weekdays)\b|"
-    r"\b(?P<weekend>wochenende[n]?|we|weekends?|wochenenden)\b|"
+    r"\b(?P<nights>weeknights?|weekday nights|werktagabends|werktagsabends)\b|"
+    r"\b(?P<work>werktags|wochentags|unter der woche|unter der wo|"
+    r"während der woche|montags bis freitags|weekdays?|during the week|on weekdays)\b|"
+    r"\b(?P<weekend>wochenende[n]?|wochenends|we|weekends?|wochenenden)\b|"
     r"\b(?P<all>täglich|jeden tag|alle tage|every day|daily|any day|immer)\b",
     re.IGNORECASE,
 )
 _ALL_DAY = re.compile(r"\b(ganztags|ganztägig|den ganzen tag|all day|whole day|full day)\b", re.I)
 _NEGATION = re.compile(
-    r"\b(nicht|kein|keine|keinen|außer|ausser|ohne|not|no|except|never|nie)\b[\w\s]{0,12}$",
+    r"\b(nicht|kein|keine|keinen|außer|ausser|ohne|bis auf|ausgenommen|not|no|except|"
+    r"apart from|other than|never|nie)\b[\w\s]{0,12}$",
     re.IGNORECASE,
 )
 _RANGE_JOIN = re.compile(r"^\s*(-|–|bis|to|through|until)\s*$", re.IGNORECASE)
@@ -51,15 +59,19 @@ class _Item:
     days: frozenset[str] = frozenset()
     parts: frozenset[str] = frozenset()
     negated: bool = False
+    after: bool = False  # parts from "ab 18 Uhr"
 
 
 @dataclass(slots=True)
 class _Group:
     days: set[str] = field(default_factory=set)
     parts: set[str] = field(default_factory=set)
+    # Started by a part right after a complete group ("Di-Fr 8-12 und 15-18 Uhr").
+    continues: bool = False
+    only_after: bool = True
 
     def cells(self) -> set[str]:
-        days = self.days or set(DAYS)
+        days = self.days or set(_WORKDAYS if self.parts and self.only_after else DAYS)
         parts = self.parts or set(DAYPARTS)
         return {f"{d}:{p}" for d in days for p in parts}
 
@@ -106,6 +118,11 @@ def _day_items(text: str, date_spans: list[tuple[int, int]]) -> list[_Item]:
     for m in _DAY_GROUPS.finditer(text):
         if m.group("weekend") and m.group().lower() == "we" and m.group() != "WE":
             continue  # "we" in English is a pronoun
+        if is_wish(text, m.start()) or any(s <= m.start() < t for s, t in date_spans):
+            continue  # "Schönes Wochenende!", "dieses Wochenende" (a date)
+        if m.group("nights"):
+            items.append(_Item(m.start(), m.end(), frozenset(_WORKDAYS), frozenset({"abend"})))
+            continue
         group = _WORKDAYS if m.group("work") else _WEEKEND if m.group("weekend") else DAYS
         items.append(_Item(m.start(), m.end(), days=frozenset(group)))
     return items
@@ -125,7 +142,7 @@ def _part_items(text: str, date_spans: list[tuple[int, int]]) -> list[_Item]:
     for minute, offset, after in single_times(text):
         parts = _parts_from(minute) if after else _part_at(minute)
         if parts:
-            items.append(_Item(offset, offset + 1, parts=parts))
+            items.append(_Item(offset, offset + 1, parts=parts, after=after))
     return items
 
 
@@ -149,23 +166,19 @@ def extract_availability(text: str, dates: Sequence[Entity] = ()) -> tuple[tuple
             excluded_days |= item.days
             excluded_parts |= item.parts
             continue
-        if (
-            current is None
-            or (item.days and current.days and current.parts)
-            or (
-                item.parts
-                and current.parts
-                and current.days
-                and not item.days
-                and _gap_has_separator(text, current, item)
-            )
-        ):
+        complete = current is not None and bool(current.days and current.parts)
+        if current is None or (item.days and complete):
             current = _Group()
+            groups.append(current)
+        elif item.parts and not item.days and complete and _separated(text, item):
+            current = _Group(continues=True)
             groups.append(current)
         current.days |= item.days
         current.parts |= item.parts
+        if item.parts and not item.after:
+            current.only_after = False
     cells: set[str] = set()
-    for group in groups:
+    for group in _attach_dayless(groups):
         cells |= group.cells()
     if not groups and (excluded_days or excluded_parts):
         cells = set(ALL_CELLS)
@@ -176,12 +189,24 @@ def extract_availability(text: str, dates: Sequence[Entity] = ()) -> tuple[tuple
     return tuple(c for c in ALL_CELLS if c in cells), spontaneous
 
 
-def _gap_has_separator(text: str, group: _Group, item: _Item) -> bool:
+def _separated(text: str, item: _Item) -> bool:
     # "vormittags am Samstag und nachmittags am Sonntag": a new part after a
     # complete group starts the next one only across "und", "," or ";".
-    del group
     before = text[max(0, item.start - 8) : item.start]
     return bool(re.search(r"(,|;|\bund\b|\band\b|\boder\b|\bor\b)\s*\w*\s*$", before))
+
+
+def _attach_dayless(groups: list[_Group]) -> list[_Group]:
+    """A group split off by a separator that never got days of its own adds
+    its parts to the group before: "Di-Fr 8-12 und 15-18 Uhr" is one group."""
+    out: list[_Group] = []
+    for group in groups:
+        if group.continues and not group.days and out:
+            out[-1].parts |= group.parts
+            out[-1].only_after = out[-1].only_after and group.only_after
+        else:
+            out.append(group)
+    return out
 
 
 __all__ = ["extract_availability", "parts_for_range"]
