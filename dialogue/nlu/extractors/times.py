@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dialogue.nlu.extractors.calendar_words import WEEKDAY_ABBREVIATIONS, WEEKDAY_WORDS, alternation
 from dialogue.nlu.result import Entity
@@ -62,7 +63,10 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def find_ranges(text: str) -> list[TimeRange]:
+# The entity pass and the availability pass read the same text: each reads
+# the ranges and times once (results are tuples, so sharing them is safe).
+@lru_cache(maxsize=16)
+def find_ranges(text: str) -> tuple[TimeRange, ...]:
     ranges: list[TimeRange] = []
     for m in _RANGE.finditer(text):
         unit = (m.group("unit") or "").lower()
@@ -93,10 +97,11 @@ def find_ranges(text: str) -> list[TimeRange]:
             continue
         span_end = m.end() if unit else m.end("m2") if m.group("m2") else m.end("h2")
         ranges.append(TimeRange(start, end, (m.start(), span_end)))
-    return ranges
+    return tuple(ranges)
 
 
-def extract_times(text: str) -> list[Entity]:
+@lru_cache(maxsize=16)
+def extract_times(text: str) -> tuple[Entity, ...]:
     found: list[Entity] = []
     taken: list[tuple[int, int]] = []
     for r in find_ranges(text):
@@ -122,7 +127,7 @@ def extract_times(text: str) -> list[Entity]:
             continue
         end = m.end()
         found.append(Entity("time", _hhmm(value), m.start(), end))
-    return sorted(found, key=lambda e: e.start)
+    return tuple(sorted(found, key=lambda e: e.start))
 
 
 def single_times(text: str) -> list[tuple[int, int, bool]]:

@@ -10,6 +10,7 @@ weekday and a daypart, each over the whole word.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from dialogue.nlu.extractors.calendar_words import (
     COMPOUND_RE,
@@ -59,7 +60,8 @@ def _compounds(text: str) -> list[tuple[int, int, str, str]]:
     ]  # fmt: skip
 
 
-def extract_weekdays(text: str) -> list[Entity]:
+@lru_cache(maxsize=16)  # read by the entity and the availability pass alike
+def extract_weekdays(text: str) -> tuple[Entity, ...]:
     out = [Entity("weekday", day, start, end) for start, end, day, _ in _compounds(text)]
     for m in _FULL.finditer(text):
         word = m.group("w").lower()
@@ -78,14 +80,15 @@ def extract_weekdays(text: str) -> list[Entity]:
             out.append(
                 Entity("weekday", WEEKDAY_ABBREVIATIONS[m.group("w").lower()], m.start(), m.end())
             )
-    return sorted(out, key=lambda e: e.start)
+    return tuple(sorted(out, key=lambda e: e.start))
 
 
-def extract_dayparts(text: str) -> list[Entity]:
+@lru_cache(maxsize=16)
+def extract_dayparts(text: str) -> tuple[Entity, ...]:
     out = [Entity("daypart", part, start, end) for start, end, _, part in _compounds(text)]
     for m in _DAYPART.finditer(text):
-        if _GREETING_BEFORE.search(text[: m.start()]):
+        if _GREETING_BEFORE.search(text, max(0, m.start() - 12), m.start()):
             continue
         word = m.group("w").lower()
         out.append(Entity("daypart", DAYPART_WORDS[word], m.start(), m.end()))
-    return out
+    return tuple(out)
