@@ -44,6 +44,13 @@ _NEGATION = re.compile(
     r"apart from|other than|never|nie)\b[\w\s]{0,12}$",
     re.IGNORECASE,
 )
+# "sonntags nicht", "am Wochenende leider nicht": a negation after the item.
+_NEGATION_AFTER = re.compile(
+    r"\s*(?:leider\s+|eher\s+|auch\s+)?(?:nicht|not)\b"
+    r"(?:\s+(?:so\s+gut|so\s+gern|gut|gern|möglich|available|possible))?"
+    r"\s*(?:[,.;!)]|$|\b(?:und|aber|but|and)\b)",
+    re.IGNORECASE,
+)
 _RANGE_JOIN = re.compile(r"^\s*(-|–|bis|to|through|until)\s*$", re.IGNORECASE)
 _SPONTANEOUS = re.compile(
     r"\b(spontan\w*|kurzfristig\w*|auf abruf|short notice|spontaneous\w*|last[- ]minute|on call)\b",
@@ -156,7 +163,10 @@ def extract_availability(text: str, dates: Sequence[Entity] = ()) -> tuple[tuple
         return (), spontaneous
     items = sorted(day_items + _part_items(text, date_spans), key=lambda x: x.start)
     for item in items:
-        item.negated = bool(_NEGATION.search(text[max(0, item.start - 25) : item.start]))
+        item.negated = bool(
+            _NEGATION.search(text[max(0, item.start - 25) : item.start])
+            or _NEGATION_AFTER.match(text, item.end)
+        )
     groups: list[_Group] = []
     current: _Group | None = None
     excluded_days: set[str] = set()

@@ -81,6 +81,12 @@ GERMAN = [
     ),
     ("Mo-Fr 9-11 und 17-20 Uhr", cells((WORKDAYS, (VM, AB)))),
     ("samstags vormittags und abends", cells(("sa", (VM, AB)))),
+    ("Mo 18-21 Uhr", cells(("mo", (AB,)))),
+    ("mittwochs zwischen 18 und 20 Uhr", cells(("mi", (AB,)))),
+    ("Samstag ab 15", cells(("sa", (NM, AB)))),
+    # a negation after the day
+    ("sonntags nicht", cells((DAYS[:6], ALL_PARTS))),
+    ("am Wochenende leider nicht", cells((WORKDAYS, ALL_PARTS))),
     ("vormittags am Samstag und nachmittags am Sonntag", cells(("sa", (VM,)), ("so", (NM,)))),
 ]
 
@@ -98,6 +104,10 @@ ENGLISH = [
     ("all day Saturday", cells(("sa", ALL_PARTS))),
     ("during the week", cells((WORKDAYS, ALL_PARTS))),
     ("Mon 8-12, Tue-Fri 8-12 and 3-6pm", cells(("mo", (VM,)), (DAYS[1:5], (VM, NM)))),
+    ("Mondays and Wednesdays after 5", cells((("mo", "mi"), (AB,)))),
+    ("Sunday afternoons from 2 to 5", cells(("so", (NM,)))),
+    ("Tue/Thu 6-8pm", cells((("di", "do"), (AB,)))),
+    ("Saturdays, but not in the evening", cells(("sa", (VM, NM)))),
 ]
 
 
@@ -113,6 +123,26 @@ def test_english_time_phrases_mean_exactly_these_cells(
     nlu: NLU, text: str, expected: tuple[str, ...]
 ) -> None:
     assert nlu.parse(text, lang="en", now=NOW).availability == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "times"),
+    [
+        ("18-21 Uhr", "de", ["18:00", "21:00"]),
+        ("von 9 bis 20 Uhr", "de", ["09:00", "20:00"]),
+        ("zwischen 18 und 20 Uhr", "de", ["18:00", "20:00"]),
+        ("Samstag ab 9", "de", ["09:00"]),
+        ("Mondays after 5", "en", ["17:00"]),
+        ("from 2 to 5", "en", ["14:00", "17:00"]),
+        ("ab 9 Leuten", "de", []),
+        ("Ich bin ab 18", "de", []),
+        ("zwischen 3 und 4 Leute", "de", []),
+    ],
+)
+def test_clock_times_in_availability_phrases(
+    nlu: NLU, text: str, lang: str, times: list[str]
+) -> None:
+    assert nlu.parse(text, lang=lang, now=NOW).values("time") == times
 
 
 @pytest.mark.parametrize(
