@@ -47,12 +47,22 @@ _PRIORITY = (
 )  # fmt: skip
 
 
+# Entities that answer a form's "how far?" or "when?": an intent never seen
+# with one of them in training (greet, goodbye, thank, export_data, ...) is
+# unlikely when the text carries one ("höchstens 5 km von zuhause" is no farewell).
+_ANSWER_ENTITIES = frozenset({"radius_km", "weekday", "daypart", "time"})
+# How much such an intent's confidence keeps.
+_WITHOUT_ANSWER_ENTITY = 0.1
+
+
 @dataclass(slots=True)
 class _LanguageModel:
     classifier: IntentClassifier
     vocabulary: VocabularyMatcher
     postcode_patterns: list[str]
     place_names: list[str]
+    # Per intent, the answer entities its training examples carry.
+    answers: dict[str, frozenset[str]]
 
 
 class NLU:
@@ -96,6 +106,7 @@ class NLU:
                 vocabulary,
                 data.regexes.get("postcode", []),
                 data.lookups.get("place", []),
+                _answer_entities(data),
             )
         finder = place_finder or gazetteer_finder()
         if finder is None:
@@ -121,7 +132,7 @@ class NLU:
         local_now = _local_now(now, tz)
         entities = self._entities(work, model, local_now, districts)
         masked = mask_entities(work, ((e.start, e.end, e.entity) for e in entities))
-        ranking = model.classifier.rank(masked)
+        ranking = _weigh_answers(model.classifier.rank(masked), entities, model.answers)
         intent, confidence = ranking[0]
         entities = _as_skills(entities, model, intent)
         dates = [e for e in entities if e.entity == "date"]
@@ -172,6 +183,32 @@ class NLU:
             for start, end, name in mentions
             if not name.strip().isdigit()
         ]
+
+
+def _answer_entities(data: training_data.TrainingData) -> dict[str, frozenset[str]]:
+    carried: dict[str, set[str]] = {}
+    for example in data.examples:
+        kinds = {e.entity for e in example.entities} & _ANSWER_ENTITIES
+        carried.setdefault(example.intent, set()).update(kinds)
+    return {intent: frozenset(kinds) for intent, kinds in carried.items()}
+
+
+def _weigh_answers(
+    ranking: list[tuple[str, float]],
+    entities: Sequence[Entity],
+    answers: Mapping[str, frozenset[str]],
+) -> list[tuple[str, float]]:
+    """Damp the intents never seen with the time or radius entities the text
+    carries; confidences are renormalised and the ranking re-sorted."""
+    present = {e.entity for e in entities} & _ANSWER_ENTITIES
+    if not present:
+        return ranking
+    weighed = [
+        (name, p if answers.get(name, frozenset()) & present else p * _WITHOUT_ANSWER_ENTITY)
+        for name, p in ranking
+    ]
+    total = sum(p for _, p in weighed) or 1.0
+    return sorted(((name, p / total) for name, p in weighed), key=lambda x: -x[1])
 
 
 def _as_skills(entities: list[Entity], model: _LanguageModel, intent: str) -> list[Entity]:

@@ -27,7 +27,7 @@ _RANGE = re.compile(
     re.IGNORECASE,
 )
 _SINGLE = re.compile(
-    rf"(?<![\d.:/])(?P<h1>{_H})(?:(?:{_M.format('m1')})\s*(?P<unit1>uhr|h\b|am\b|pm\b)?|\s*(?P<unit2>uhr|h\b|am\b|pm\b|a\.m\.|p\.m\.))",
+    rf"(?<![\d.:/])(?P<h1>{_H})(?:(?:{_M.format('m1')})(?:\s*(?P<unit1>uhr|h\b|am\b|pm\b))?|\s*(?P<unit2>uhr|h\b|am\b|pm\b|a\.m\.|p\.m\.))",
     re.IGNORECASE,
 )
 # "ab 9" after a day: an hour without unit ("Samstag ab 9", "Mondays after 5").

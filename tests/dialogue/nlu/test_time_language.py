@@ -218,10 +218,28 @@ def test_weekends_in_general_are_no_date(nlu: NLU) -> None:
         ("no more than 5 km from home", "en"),
         ("Saturday afternoons would work", "en"),
         ("weekday evenings after 6pm", "en"),
+        ("nach 18 Uhr", "de"),
+        ("jeden Dienstagabend", "de"),
+        ("evenings except Fridays", "en"),
     ],
 )
 def test_short_answers_with_a_radius_or_time_are_inform(nlu: NLU, text: str, lang: str) -> None:
     assert nlu.parse(text, lang=lang, now=NOW).intent == "inform"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "intent"),
+    [
+        ("Wir brauchen Samstagvormittag 3 Helfer", "de", "post_need"),
+        ("Ich möchte mittwochabends mit Tieren helfen", "de", "find_engagement"),
+        ("Gibt es was für Kinder am Samstagnachmittag?", "de", "search"),
+        ("I'd like to help refugees on weekday evenings", "en", "find_engagement"),
+    ],
+)
+def test_requests_that_name_a_time_keep_their_intent(
+    nlu: NLU, text: str, lang: str, intent: str
+) -> None:
+    assert nlu.parse(text, lang=lang, now=NOW).intent == intent
 
 
 @pytest.mark.parametrize(
