@@ -6,7 +6,8 @@ The text is read as a sequence of day items (a day, "Mo-Fr", "werktags",
 compound ("Mittwochabend") is a day item and a part item at once. Items
 group into "days x parts": a new group starts when a day follows a group
 that already has both, so "samstags vormittags und sonntags nachmittags" is
-two groups. A part after a complete group, across "und" or a comma, starts
+two groups, and so is a day after parts across "und" or a comma ("abends
+und am Wochenende"). A part after a complete group, across "und" or a comma, starts
 a group of its own that takes the days named after it ("vormittags am
 Samstag und nachmittags am Sonntag") or, when none follow, the days of the
 group before ("Di-Fr 8-12 und 15-18 Uhr"). A group without days means every
@@ -42,6 +43,11 @@ _ALL_DAY = re.compile(r"\b(ganztags|ganztägig|den ganzen tag|all day|whole day|
 _NEGATION = re.compile(
     r"\b(nicht|kein|keine|keinen|außer|ausser|ohne|bis auf|ausgenommen|not|no|except|"
     r"apart from|other than|never|nie)\b[\w\s]{0,12}$",
+    re.IGNORECASE,
+)
+_NEGATION_WORD = re.compile(
+    r"\b(nicht|kein\w*|außer|ausser|ohne|bis auf|ausgenommen|not|no|except|apart from|"
+    r"other than|never|nie)\b",
     re.IGNORECASE,
 )
 # "sonntags nicht", "am Wochenende leider nicht": a negation after the item.
@@ -167,17 +173,36 @@ def extract_availability(text: str, dates: Sequence[Entity] = ()) -> tuple[tuple
             _NEGATION.search(text[max(0, item.start - 25) : item.start])
             or _NEGATION_AFTER.match(text, item.end)
         )
+    groups = _group(text, [i for i in items if not i.negated])
+    # What is negated is grouped on its own, a new group at each negation:
+    # "außer Sonntagvormittag" takes out one cell, "keine WE und nicht abends" two sets.
+    excluded: set[str] = set()
+    for group in _group(text, [i for i in items if i.negated], negated=True):
+        group.only_after = False  # "nicht ab 20 Uhr" is every day
+        excluded |= group.cells()
+    cells: set[str] = set()
+    for group in groups:
+        cells |= group.cells()
+    if not groups and excluded:
+        cells = set(ALL_CELLS)
+    cells -= excluded
+    return tuple(c for c in ALL_CELLS if c in cells), spontaneous
+
+
+def _group(text: str, items: list[_Item], negated: bool = False) -> list[_Group]:
     groups: list[_Group] = []
     current: _Group | None = None
-    excluded_days: set[str] = set()
-    excluded_parts: set[str] = set()
+    previous_end = 0
     for item in items:
-        if item.negated:
-            excluded_days |= item.days
-            excluded_parts |= item.parts
-            continue
         complete = current is not None and bool(current.days and current.parts)
-        if current is None or (item.days and complete):
+        only_parts = current is not None and bool(current.parts and not current.days)
+        if (
+            current is None
+            or (item.days and complete)
+            # "abends und am Wochenende": every evening, and the whole weekend
+            or (item.days and not item.parts and only_parts and _separated(text, item))
+            or (negated and _NEGATION_WORD.search(text, previous_end, item.start))
+        ):
             current = _Group()
             groups.append(current)
         elif item.parts and not item.days and complete and _separated(text, item):
@@ -187,16 +212,8 @@ def extract_availability(text: str, dates: Sequence[Entity] = ()) -> tuple[tuple
         current.parts |= item.parts
         if item.parts and not item.after:
             current.only_after = False
-    cells: set[str] = set()
-    for group in _attach_dayless(groups):
-        cells |= group.cells()
-    if not groups and (excluded_days or excluded_parts):
-        cells = set(ALL_CELLS)
-    cells = {
-        c for c in cells
-        if c.split(":")[0] not in excluded_days and c.split(":")[1] not in excluded_parts
-    }  # fmt: skip
-    return tuple(c for c in ALL_CELLS if c in cells), spontaneous
+        previous_end = item.end
+    return _attach_dayless(groups)
 
 
 def _separated(text: str, item: _Item) -> bool:

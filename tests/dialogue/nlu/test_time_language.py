@@ -87,6 +87,11 @@ GERMAN = [
     # a negation after the day
     ("sonntags nicht", cells((DAYS[:6], ALL_PARTS))),
     ("am Wochenende leider nicht", cells((WORKDAYS, ALL_PARTS))),
+    ("außer Sonntagvormittag", tuple(c for c in ALL_CELLS if c != "so:vormittag")),
+    ("keine Wochenenden und nicht abends", cells((WORKDAYS, (VM, NM)))),
+    # parts, then days across "und": both, not their product
+    ("abends und am Wochenende", cells((DAYS, (AB,)), (WEEKEND, ALL_PARTS))),
+    ("Freitags ab 15 Uhr und am Wochenende", cells(("fr", (NM, AB)), (WEEKEND, ALL_PARTS))),
     ("vormittags am Samstag und nachmittags am Sonntag", cells(("sa", (VM,)), ("so", (NM,)))),
 ]
 
@@ -108,6 +113,8 @@ ENGLISH = [
     ("Sunday afternoons from 2 to 5", cells(("so", (NM,)))),
     ("Tue/Thu 6-8pm", cells((("di", "do"), (AB,)))),
     ("Saturdays, but not in the evening", cells(("sa", (VM, NM)))),
+    ("evenings and weekends", cells((DAYS, (AB,)), (WEEKEND, ALL_PARTS))),
+    ("anytime except Sunday morning", tuple(c for c in ALL_CELLS if c != "so:vormittag")),
 ]
 
 
