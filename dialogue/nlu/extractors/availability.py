@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from core.availability import ALL_CELLS, DAYPARTS, DAYS
 from dialogue.nlu.extractors.calendar_words import DAY_INDEX
@@ -112,8 +113,29 @@ def _part_at(minute: int) -> frozenset[str]:
     return frozenset(p for p, (ps, pe) in _PART_RANGES.items() if ps <= minute < pe)
 
 
-def _day_items(text: str, date_spans: list[tuple[int, int]]) -> list[_Item]:
-    days = [e for e in extract_weekdays(text) if not any(s <= e.start < t for s, t in date_spans)]
+def _naming_a_date(day: Entity, dates: Sequence[Entity]) -> bool:
+    """Whether the day is the weekday of a date right next to it ("Samstag, den 5.12.")."""
+    for d in dates:
+        near = 0 <= d.start - day.end <= 8 or 0 <= day.start - d.end <= 8
+        if near and _weekday_of(d.value) == day.value:
+            return True
+    return False
+
+
+def _weekday_of(iso: str) -> str | None:
+    try:
+        return DAYS[date.fromisoformat(iso).weekday()]
+    except ValueError:
+        return None
+
+
+def _day_items(text: str, dates: Sequence[Entity]) -> list[_Item]:
+    date_spans = [(d.start, d.end) for d in dates]
+    days = [
+        e
+        for e in extract_weekdays(text)
+        if not any(s <= e.start < t for s, t in date_spans) and not _naming_a_date(e, dates)
+    ]
     items: list[_Item] = []
     i = 0
     while i < len(days):
@@ -163,7 +185,7 @@ def extract_availability(text: str, dates: Sequence[Entity] = ()) -> tuple[tuple
     """The grid cells the text states, in grid order, and the "spontaneous" flag."""
     date_spans = [(d.start, d.end) for d in dates]
     spontaneous = bool(_SPONTANEOUS.search(text))
-    day_items = _day_items(text, date_spans)
+    day_items = _day_items(text, dates)
     if date_spans and not day_items:
         # "morgen 10-14 Uhr" is one date, not a weekly habit.
         return (), spontaneous

@@ -2,7 +2,7 @@
 
 "morgen" is tomorrow unless it is a morning ("Guten Morgen", "am Morgen");
 "nächsten Samstag" ("nächsten Samstagabend") is the next Saturday after
-today; "dieses/nächstes Wochenende" is the coming Saturday and Sunday (two
+today, "nächste Woche Dienstag" the Tuesday of next week; "dieses/nächstes Wochenende" is the coming Saturday and Sunday (two
 dates over the same words), while "am Wochenende" alone is a weekly habit and
 no date; a day and month without a year is the next such day from today on.
 """
@@ -31,6 +31,12 @@ _NOT_TOMORROW = re.compile(r"(guten|am|jeden|den|einen|schönen|diesen|heute)\s+
 _WHICH = r"(?P<which>nächste[nmrs]?|naechste[nmrs]?|kommende[nmrs]?|diese[nmrs]?|next|this|coming)"
 _NEXT_DAY = re.compile(
     rf"\b{_WHICH}\s+(?P<day>{_DAYS})(?:s?(?:{alternation(COMPOUND_TAILS)})s?)?\b",
+    re.IGNORECASE,
+)
+# "nächste Woche Dienstag(abend)", "next week Tuesday": that day of the next calendar week.
+_NEXT_WEEK_DAY = re.compile(
+    rf"\b(?:nächste|naechste|kommende|next|coming)\s+(?:woche|week)\s+(?:am\s+|on\s+)?"
+    rf"(?P<day>{_DAYS})(?:s?(?:{alternation(COMPOUND_TAILS)})s?)?\b",
     re.IGNORECASE,
 )
 _NEXT_WEEKEND = re.compile(rf"\b{_WHICH}\s+(?:wochenende|weekend)\b", re.IGNORECASE)
@@ -66,6 +72,10 @@ def extract_dates(text: str, now: datetime) -> list[Entity]:
         if value and not any(e.start < end and start < e.end for e in found):
             found.append(Entity("date", value.isoformat(), start, end))
 
+    for m in _NEXT_WEEK_DAY.finditer(text):
+        monday = today + timedelta(days=7 - today.weekday())
+        day = WEEKDAY_WORDS[m.group("day").lower()]
+        add(m.start(), m.end(), monday + timedelta(days=DAY_INDEX[day]))
     for m in _NEXT_DAY.finditer(text):
         target = DAY_INDEX[WEEKDAY_WORDS[m.group("day").lower()]]
         ahead = (target - today.weekday()) % 7

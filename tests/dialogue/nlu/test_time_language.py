@@ -193,6 +193,8 @@ def test_words_that_merely_contain_a_day_are_no_compound(nlu: NLU) -> None:
         ("am nächsten Wochenende", "de", ["2026-11-28", "2026-11-29"], []),
         ("this weekend", "en", ["2026-11-28", "2026-11-29"], []),
         ("next Wednesday evening", "en", ["2026-12-02"], [AB]),
+        ("nächste Woche Dienstagabend", "de", ["2026-12-01"], [AB]),
+        ("Samstag, den 5.12. vormittags", "de", ["2026-12-05"], [VM]),
     ],
 )
 def test_a_named_coming_day_or_weekend_is_a_date_not_a_habit(
