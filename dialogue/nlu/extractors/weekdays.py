@@ -1,8 +1,8 @@
 """Day names and parts of the day: the ``weekday`` and ``daypart`` entities.
 
 German two-letter abbreviations count only next to a separator, a digit,
-a time word or another abbreviation ("Di+Do", "Mo-Fr", "Sa 10 Uhr", "Fr ab
-14 Uhr", "Sa."); "So" and "Do" are also ordinary words, so those two count
+a time word, a day part or another abbreviation ("Di+Do", "Mo-Fr", "Sa 10
+Uhr", "Fr ab 14 Uhr", "Mi abends", "Sa."); "So" and "Do" are also ordinary words, so those two count
 only when written capitalised. A compound ("Mittwochabend") is both a
 weekday and a daypart, each over the whole word.
 """
@@ -25,7 +25,8 @@ _FULL = re.compile(rf"\b(?P<w>{alternation(WEEKDAY_WORDS)})(?:e?s)?\b\.?", re.IG
 _COMPOUND = re.compile(COMPOUND_RE, re.IGNORECASE)
 _ABBR = re.compile(r"\b(?P<w>Mo|Di|Mi|Do|Fr|Sa|So|mo|di|mi|fr|sa)\b")
 _ABBR_CONTEXT_AFTER = re.compile(
-    r"(\.|\s*[-–+/,&]|\s+(und|bis|oder)\s+[A-Z][a-z]\b|\s*\d|\s+(?i:ab|von|um|nach|zwischen)\s+\d)"
+    r"(\.|\s*[-–+/,&]|\s+(und|bis|oder)\s+[A-Z][a-z]\b|\s*\d|\s+(?i:ab|von|um|nach|zwischen)\s+\d|"
+    r"\s+(?i:vormittags?|nachmittags?|abends?|morgens|mittags)\b)"
 )
 _ABBR_CONTEXT_BEFORE = re.compile(r"([-–+/,&]\s*|\b(und|bis|oder)\s+)$")
 _ENGLISH_SHORT = {"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"}

@@ -49,6 +49,8 @@ GERMAN = [
     ("Dienstagabend und Freitagvormittag", cells(("di", (AB,)), ("fr", (VM,)))),
     ("Dienstag- und Donnerstagabend", cells((("di", "do"), (AB,)))),
     ("Mittwochabend hätte ich Zeit", cells(("mi", (AB,)))),
+    ("Mi abends", cells(("mi", (AB,)))),
+    ("Sa vormittag und So nachmittag", cells(("sa", (VM,)), ("so", (NM,)))),
     ("mittwochabends und samstags", cells(("mi", (AB,)), ("sa", ALL_PARTS))),
     # weekend, working days, whole days
     ("nur am Wochenende", cells((WEEKEND, ALL_PARTS))),
