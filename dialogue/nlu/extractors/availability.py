@@ -2,19 +2,22 @@
 
 The text is read as a sequence of day items (a day, "Mo-Fr", "werktags",
 "am Wochenende"), part items (a day part, "ganztags", a time range such as
-"9-15 Uhr", "ab 18 Uhr") and negations ("keine WE", "außer Sonntag"); a
-compound ("Mittwochabend") is a day item and a part item at once. Items
-group into "days x parts": a new group starts when a day follows a group
-that already has both, so "samstags vormittags und sonntags nachmittags" is
-two groups, and so is a day after parts across "und" or a comma ("abends
-und am Wochenende"). A part after a complete group, across "und" or a comma, starts
-a group of its own that takes the days named after it ("vormittags am
-Samstag und nachmittags am Sonntag") or, when none follow, the days of the
-group before ("Di-Fr 8-12 und 15-18 Uhr"). A group without days means every
-day ("abends"), or the working days when its only time is "ab 18 Uhr"; a
-group without parts means the whole day ("am Wochenende"). Negated items
-are taken out at the end; a text that only excludes ("keine WE") means
-every other time.
+"9-15 Uhr", "ab 18 Uhr") and negations ("keine WE", "außer Sonntag",
+"sonntags nicht"); a compound ("Mittwochabend") is a day item and a part
+item at once. Items group into "days x parts": a new group starts when a
+day follows a group that already has both, so "samstags vormittags und
+sonntags nachmittags" is two groups, and so is a day after parts across
+"und" or a comma ("abends und am Wochenende"). A part after a complete
+group, across "und" or a comma, starts a group of its own that takes the
+days named after it ("vormittags am Samstag und nachmittags am Sonntag")
+or, when none follow, the days of the group before ("Di-Fr 8-12 und 15-18
+Uhr"). A group without days means every day ("abends"), or the working
+days when its only time is "ab 18 Uhr"; a group without parts means the
+whole day ("am Wochenende"). Negated items are grouped the same way and
+their cells taken out at the end; a text that only excludes ("keine WE")
+means every other time. A weekday naming a date beside it ("Samstag, den
+5.12.") belongs to the date, and a text with dates but no other day is a
+one-off, not a weekly habit.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 "morgen" is tomorrow unless it is a morning ("Guten Morgen", "am Morgen");
 "nächsten Samstag" ("nächsten Samstagabend") is the next Saturday after
-today, "nächste Woche Dienstag" the Tuesday of next week; "dieses/nächstes Wochenende" is the coming Saturday and Sunday (two
-dates over the same words), while "am Wochenende" alone is a weekly habit and
-no date; a day and month without a year is the next such day from today on.
+today, "nächste Woche Dienstag" the Tuesday of next week; "dieses" or
+"nächstes Wochenende" is the coming Saturday and Sunday (two dates over the
+same words), while "am Wochenende" alone is a weekly habit and no date; a
+day and month without a year is the next such day from today on.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Day names and parts of the day: the ``weekday`` and ``daypart`` entities.
 
-German two-letter abbreviations count only next to a separator, a digit,
-a time word, a day part or another abbreviation ("Di+Do", "Mo-Fr", "Sa 10
-Uhr", "Fr ab 14 Uhr", "Mi abends", "Sa."); "So" and "Do" are also ordinary words, so those two count
-only when written capitalised. A compound ("Mittwochabend") is both a
-weekday and a daypart, each over the whole word.
+German two-letter abbreviations count only next to a separator, a digit, a
+time word, a day part or another abbreviation ("Di+Do", "Mo-Fr", "Sa 10
+Uhr", "Fr ab 14 Uhr", "Mi abends", "Sa."); "So" and "Do" are also ordinary
+words, so those two count only when written capitalised. A compound
+("Mittwochabend") is both a weekday and a daypart, each over the whole word.
 """
 
 from __future__ import annotations
