@@ -363,6 +363,9 @@ class Engine:
             if args.lower().startswith("org_"):
                 await post_need.join_organisation(turn, args)
                 return False
+            if args.lower().startswith("ed_"):
+                await post_need.link_editor(turn, args)
+                return False
             return await self._menu(turn, "start")
         if action is None:
             turn.say(turn.t("error.unknown_command"), turn.menu())

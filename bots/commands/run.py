@@ -123,6 +123,12 @@ async def _serve(app: App, settings: Settings, texts: dict[str, str], *, web: bo
     started = await start_channels(channels)
     scheduler = build_scheduler(app, notifiers)
     await scheduler.start()
+    from bots.web.app import mail_sender
+
+    # Every process sends mail (rows are claimed before sending, so never twice).
+    sender = mail_sender(app)
+    app.extras["mail_sender"] = sender
+    await sender.start()
     chat = [c.name for c in started if c.name != "web"]
     print(texts["channels_started"].format(names=", ".join(chat)) if chat else texts["no_channels"])
     if any(c.name == "web" for c in started):
@@ -138,6 +144,7 @@ async def _serve(app: App, settings: Settings, texts: dict[str, str], *, web: bo
         await wait_for_stop_signal()
     finally:
         print(texts["stopping"], flush=True)
+        await sender.stop()
         await scheduler.stop()
         await stop_channels(started)
     return 0

@@ -21,7 +21,6 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from bots.bootstrap import App
 from bots.web.config import WebConfig
 from bots.web.i18n import LANG_COOKIE, WebTexts, choose_language
-from bots.web.mail import Mailer
 from bots.web.security import CSRF_FIELD, csrf_token
 from bots.web.tokens import Tokens
 from core.services.accounts import AccountInfo, account_info
@@ -38,12 +37,17 @@ class WebState:
     app: App
     config: WebConfig
     jinja: Environment
-    mailer: Mailer
     tokens: Tokens
 
     @property
     def notifiers(self) -> dict[str, Any]:
         return self.app.extras.setdefault("notifiers", {})
+
+    def mail_enqueued(self) -> None:
+        """Tell this process's mail sender (if it runs one) to look at the queue now."""
+        sender = self.app.extras.get("mail_sender")
+        if sender is not None:
+            sender.wake()
 
 
 def build_jinja() -> Environment:
@@ -168,6 +172,28 @@ class LoginRequired(Exception):
         self.next_path = next_path
 
 
+class OrganisationSuspended(Exception):
+    """The member's organisation is suspended: a friendly page, nothing else."""
+
+    def __init__(self, tenant: str) -> None:
+        super().__init__(tenant)
+        self.tenant = tenant
+
+
+async def suspended_page(request: Request) -> Response:
+    """Why a suspended organisation's member cannot post (no session is kept)."""
+    tenant = web(request).app.tenants.get(request.path_params.get("tenant", ""))
+    request.session.pop(SESSION_ACCOUNT, None)
+    return await render(
+        request,
+        "message.html",
+        {"heading": "suspended.title", "body": "suspended.body"},
+        tenant=tenant,
+        status=403,
+        title_key="suspended.title",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Member:
     account: AccountInfo
@@ -200,6 +226,8 @@ async def require_member(request: Request) -> Member:
         request, tenant
     ):
         raise HTTPException(status_code=403)
+    if account.organisation_suspended:
+        raise OrganisationSuspended(tenant.slug)
     return Member(account, account.organisation_id, tenant)
 
 

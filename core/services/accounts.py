@@ -8,6 +8,7 @@ import functools
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ from sqlalchemy import delete, func, select
 from core.db import Database
 from core.errors import DomainError, InvalidValue, NotAllowed
 from core.models import Account, Membership, Organisation, OrgKind, RateLimitHit, Role, Tenant
+from core.services import mail_queue
 from core.services.audit import record
 
 _hasher = PasswordHasher()
@@ -63,6 +65,7 @@ class AccountInfo:
     organisation_tenant_id: int | None
     organisation_verified: bool
     editor_tenant_ids: frozenset[int]
+    organisation_suspended: bool = False
 
 
 def normalise_email(email: str) -> str:
@@ -100,9 +103,18 @@ def validate_signup(data: SignupInput) -> dict[str, str]:
     return errors
 
 
-async def sign_up(db: Database, data: SignupInput, now: datetime) -> int:
+async def sign_up(
+    db: Database,
+    data: SignupInput,
+    now: datetime,
+    *,
+    verify_path: Callable[[int], str] | None = None,
+    language: str = "",
+) -> int:
     """Create the organisation, its first account (unverified) and the
-    membership; returns the account id. Raises ``EmailTaken``."""
+    membership; returns the account id. Raises ``EmailTaken``.
+    ``verify_path(account_id)`` gives the verification link's path: its mail
+    is enqueued in the same transaction."""
     if validate_signup(data):
         raise InvalidValue(field="signup")
     email = normalise_email(data.email)
@@ -147,6 +159,18 @@ async def sign_up(db: Database, data: SignupInput, now: datetime) -> int:
             subject=f"organisation:{org.id}",
             at=now,
         )
+        if verify_path is not None:
+            mail_queue.enqueue(
+                session,
+                tenant_id=tenant_id,
+                kind=mail_queue.VERIFY,
+                to=data.email.strip(),  # as typed: a local part may be case-sensitive
+                data={"name": account.display_name, "path": verify_path(account.id)},
+                now=now,
+                language=language,
+                account_id=account.id,
+                organisation_id=org.id,
+            )
         return account.id
 
 
@@ -178,6 +202,7 @@ async def account_info(db: Database, account_id: int) -> AccountInfo | None:
         organisation_tenant_id=org.tenant_id if org else None,
         organisation_verified=bool(org and org.verified),
         editor_tenant_ids=editor_of,
+        organisation_suspended=bool(org and org.suspended_at is not None),
     )
 
 
