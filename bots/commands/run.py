@@ -149,13 +149,15 @@ async def _serve(app: App, settings: Settings, texts: dict[str, str], *, web: bo
 async def print_demo_matches(app: App, texts: dict[str, str], lang: str) -> None:
     from core.services.profiles import get_profile
 
-    for identity in DEMO_IDENTITIES:
-        person = await person_for_identity(app.db, identity)
-        if person is None:
-            continue
+    found = [
+        (tenant, person)
+        for identity in DEMO_IDENTITIES
+        for tenant in app.tenants.values()
+        if (person := await person_for_identity(app.db, identity, tenant.slug)) is not None
+    ]
+    for tenant, person in found:
         profile = await get_profile(app.db, person.id)
         assert profile is not None
-        tenant = next(t for t in app.tenants.values() if app.tenant_ids[t.slug] == person.tenant_id)
         tz = ZoneInfo(tenant.timezone)
         page = await matches_for_person(app.db, person.id, app.now(), tz=tz, limit=5)
         print()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,12 +24,13 @@ from bots.web.config import WebConfig
 from bots.web.i18n import LANG_COOKIE, WebTexts, choose_language
 from bots.web.security import CSRF_FIELD, csrf_token
 from bots.web.tokens import Tokens
-from core.services.accounts import AccountInfo, account_info
+from core.services.accounts import AccountInfo, account_info, touch_account
 from core.tenants import TenantConfig
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SESSION_ACCOUNT = "account"
+ACTIVITY_RESOLUTION = timedelta(days=1)
 SESSION_FINGERPRINT = "pw"
 
 
@@ -158,6 +160,9 @@ async def current_account(request: Request) -> AccountInfo | None:
             SESSION_FINGERPRINT
         ):
             account = found
+            now = web(request).app.now()
+            if found.last_active_at is None or now - found.last_active_at > ACTIVITY_RESOLUTION:
+                await touch_account(web(request).app.db, found.id, now)  # at most daily
         else:
             request.session.pop(SESSION_ACCOUNT, None)
     request.state.account = account

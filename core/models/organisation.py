@@ -55,6 +55,8 @@ class Account(Base):
     # An editor links a chat (``/start ed_<code>``) to get the Redaktion's notices there.
     chat_link_code: Mapped[str | None] = mapped_column(String(20), unique=True)
     chat_link_expires_at: Mapped[datetime | None]
+    # Last use of a session, at most daily; retention counts from it.
+    last_active_at: Mapped[datetime | None]
 
 
 class Membership(Base):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from core.db import Database
 from core.errors import DomainError, InvalidValue, NotAllowed
@@ -67,6 +68,7 @@ class AccountInfo:
     editor_tenant_ids: frozenset[int]
     admin_tenant_ids: frozenset[int] = frozenset()  # may manage the tenant's editors
     organisation_suspended: bool = False
+    last_active_at: datetime | None = None
 
 
 def normalise_email(email: str) -> str:
@@ -207,7 +209,16 @@ async def account_info(db: Database, account_id: int) -> AccountInfo | None:
             m.tenant_id for m, o in rows if o is None and m.role == Role.ADMIN
         ),
         organisation_suspended=bool(org and org.suspended_at is not None),
+        last_active_at=account.last_active_at or account.created_at,
     )
+
+
+async def touch_account(db: Database, account_id: int, now: datetime) -> None:
+    """The account was used: retention counts from here."""
+    async with db.transaction() as session:
+        await session.execute(
+            update(Account).where(Account.id == account_id).values(last_active_at=now)
+        )
 
 
 async def account_id_for_email(db: Database, email: str) -> int | None:
@@ -312,9 +323,13 @@ async def ensure_editor(
 # -- rate limits ---------------------------------------------------------------
 
 
-def limit_key(kind: str, value: str) -> str:
-    """A rate-limit key that does not store the e-mail address or IP itself."""
-    digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:40]
+def limit_key(kind: str, value: str, *, salt: str) -> str:
+    """A rate-limit key that does not store the e-mail address or IP itself:
+    a keyed hash with the deployment's secret, so nobody holding the table
+    can test guesses (there are only 2^32 IPv4 addresses)."""
+    digest = hmac.new(
+        salt.encode(), f"{kind}\x00{value.strip().lower()}".encode(), hashlib.sha256
+    ).hexdigest()[:40]
     return f"{kind}:{digest}"
 
 

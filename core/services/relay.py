@@ -37,7 +37,7 @@ class Outgoing:
     """A message to deliver: to whom, through which identities, in what language."""
 
     message_id: int
-    tenant_id: int
+    tenant_id: int  # the person's tenant: its bots reach them
     person_id: int
     language: str
     organisation: str
@@ -120,7 +120,7 @@ async def send_to_volunteer(
         )
         return Outgoing(
             message.id,
-            need.tenant_id,
+            person.tenant_id,
             person.id,
             person.language,
             org_name,

@@ -51,12 +51,21 @@ def _ip(request: Request) -> str:
 async def _limit(request: Request, kind: str, email: str, per_email: int, per_ip: int) -> None:
     app = web(request).app
     now = app.now()
+    salt = web(request).config.secret_key  # per deployment
     await accounts.hit(
-        app.db, accounts.limit_key(f"{kind}-ip", _ip(request)), limit=per_ip, window=WINDOW, now=now
+        app.db,
+        accounts.limit_key(f"{kind}-ip", _ip(request), salt=salt),
+        limit=per_ip,
+        window=WINDOW,
+        now=now,
     )
     if email:
         await accounts.hit(
-            app.db, accounts.limit_key(kind, email), limit=per_email, window=WINDOW, now=now
+            app.db,
+            accounts.limit_key(kind, email, salt=salt),
+            limit=per_email,
+            window=WINDOW,
+            now=now,
         )
 
 

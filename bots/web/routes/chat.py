@@ -46,16 +46,25 @@ EMBED_MAX_AGE = 30 * 24 * 3600  # an idle embedded chat is forgotten after this
 
 
 def _identity(request: Request) -> str:
+    """This browser's chat identity in this municipality's chat. The session
+    holds one id per tenant (``{slug: id}``); a plain id, from sessions made
+    before, stands for every tenant until one of them starts over. The
+    embedded chat's id comes from its page token instead."""
     if _embedded(request):
         chat_id = getattr(request.state, "embed_chat", None)
         if not isinstance(chat_id, str):
             chat_id = _embed_chat(request, request.query_params.get(EMBED_PARAM))
             request.state.embed_chat = chat_id
         return f"web:{chat_id}"
-    chat_id = request.session.get(SESSION_CHAT)
+    slug = tenant_of(request).slug
+    stored = request.session.get(SESSION_CHAT)
+    if isinstance(stored, str):
+        return f"web:{stored}"
+    ids = stored if isinstance(stored, dict) else {}
+    chat_id = ids.get(slug)
     if not isinstance(chat_id, str):
         chat_id = secrets.token_urlsafe(18)
-        request.session[SESSION_CHAT] = chat_id
+        request.session[SESSION_CHAT] = {**ids, slug: chat_id}
     return f"web:{chat_id}"
 
 
@@ -79,7 +88,9 @@ def _back(request: Request) -> str:
 
 
 def _serializer(request: Request) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(web(request).config.secret_key, salt="ehrenamt-embed-chat")
+    # One municipality's token opens no other's embedded chat.
+    salt = f"ehrenamt-embed-chat:{tenant_of(request).slug}"
+    return URLSafeTimedSerializer(web(request).config.secret_key, salt=salt)
 
 
 def _read_token(request: Request, token: str | None) -> str | None:
@@ -161,7 +172,7 @@ async def chat_page(request: Request) -> Response:
     app = web(request).app
     identity = _identity(request)
     t = texts(request, tenant)
-    lines = await web_chat.transcript(app.db, identity)
+    lines = await web_chat.transcript(app.db, identity, tenant.slug)
     start = request.query_params.get("start", "")[:64]
     if not lines or start:
         # Opening the chat is like opening a bot in a messenger: it says hello
@@ -180,7 +191,7 @@ async def chat_page(request: Request) -> Response:
         )
         if start:
             return _keep_embed_session(request, redirect(_back(request)))
-        lines = await web_chat.transcript(app.db, identity)
+        lines = await web_chat.transcript(app.db, identity, tenant.slug)
     # Buttons and the location request of the bot's latest turn (the lines
     # since the person last spoke), from its last reply that had them.
     turn = []
@@ -263,7 +274,9 @@ async def chat_post(request: Request) -> Response:
 
 async def _label_of(request: Request, identity: str, payload: str) -> str:
     """The label of the pressed button, as the person saw it."""
-    for line in reversed(await web_chat.transcript(web(request).app.db, identity, limit=5)):
+    for line in reversed(
+        await web_chat.transcript(web(request).app.db, identity, tenant_of(request).slug, limit=5)
+    ):
         for label, value in line.buttons:
             if value == payload:
                 return label
@@ -274,6 +287,7 @@ async def chat_file(request: Request) -> Response:
     found = await web_chat.attachment(
         web(request).app.db,
         _identity(request),
+        tenant_of(request).slug,
         int(request.path_params["line_id"]),
         int(request.path_params["index"]),
     )
@@ -290,12 +304,20 @@ async def chat_reset(request: Request) -> Response:
     """Start over with a new chat identity (the old transcript is removed)."""
     await _chat_form(request)
     identity = _identity(request)
-    await web_chat.forget(web(request).app.db, identity)
+    slug = tenant_of(request).slug
+    await web_chat.forget(web(request).app.db, identity, slug)
     response = redirect(_chat_path(request))
     if _embedded(request):
         response.delete_cookie(EMBED_COOKIE, path="/embed/", secure=True, samesite="none")
+        return response
+    # A new identity here; the other municipalities' chats stay as they are.
+    stored = request.session.get(SESSION_CHAT)
+    if isinstance(stored, str):
+        ids = {other: stored for other in web(request).app.tenants}
     else:
-        request.session.pop(SESSION_CHAT, None)
+        ids = dict(stored) if isinstance(stored, dict) else {}
+    ids.pop(slug, None)
+    request.session[SESSION_CHAT] = ids
     return response
 
 

@@ -255,7 +255,7 @@ async def _world(web: Web) -> World:
             [NewLine(True, "Termin", attachments=(("termin.ics", "text/calendar", b"X"),))],
             now,
         )
-        lines[identity] = (await web_chat.transcript(app.db, identity))[-1].id
+        lines[identity] = (await web_chat.transcript(app.db, identity, "aachen"))[-1].id
     site_line, embed_line = sorted(lines.values())  # the site chat was opened first
     values = {
         "{tenant}": "aachen",

@@ -226,7 +226,7 @@ async def test_message_to_a_web_chat_volunteer_lands_in_their_transcript(web_app
     )
     from core.services.web_chat import transcript
 
-    lines = await transcript(web_app.app.db, "web:abc")
+    lines = await transcript(web_app.app.db, "web:abc", "aachen")
     assert "Treffpunkt am Eingang" in lines[-1].html
     async with web_app.app.db.sessions() as session:
         assert (await session.scalars(select(RelayMessage.delivered))).all() == [True]
