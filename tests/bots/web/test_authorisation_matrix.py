@@ -235,14 +235,16 @@ async def _world(web: Web) -> World:
     # Attach a file to each of the volunteer's two transcripts (site and embed).
     lines = {}
     async with app.db.sessions() as session:
-        from sqlalchemy import select
+        from sqlalchemy import func, select
 
         from core.models import WebChatLine
 
         identities = list(
             (
                 await session.scalars(
-                    select(WebChatLine.identity).distinct().order_by(WebChatLine.identity)
+                    select(WebChatLine.identity)
+                    .group_by(WebChatLine.identity)
+                    .order_by(func.min(WebChatLine.id))
                 )
             ).all()
         )
@@ -256,7 +258,7 @@ async def _world(web: Web) -> World:
             now,
         )
         lines[identity] = (await web_chat.transcript(app.db, identity, "aachen"))[-1].id
-    site_line, embed_line = sorted(lines.values())  # the site chat was opened first
+    site_line, embed_line = (lines[i] for i in identities)  # the site chat was opened first
     values = {
         "{tenant}": "aachen",
         "{need_id:int}": str(need_id),
