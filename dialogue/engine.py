@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from core.clock import as_utc
 from core.errors import DomainError
 from core.models import ConversationState, Identity, Person
-from core.services.people import PersonRef, mark_reachable, touch
+from core.services.people import PersonRef, mark_reachable, set_language, touch
 from core.services.profiles import get_profile
 from core.tenants import TenantConfig
 from dialogue.flows import (
@@ -48,7 +48,7 @@ from dialogue.nlu.result import ParseResult
 from dialogue.state import DialogueState
 from dialogue.texts import LANGUAGES, EditedTexts, Texts
 from dialogue.turn import Event, Turn
-from dialogue.understanding import Understanding, load_nlu, word_of
+from dialogue.understanding import Understanding, detect_language, load_nlu, word_of
 
 if TYPE_CHECKING:
     from bots.bootstrap import App
@@ -434,10 +434,16 @@ class Engine:
         if head == "menu":
             return await self._menu(turn, rest)
         if head == "lang":
+            turn.state.lang_chosen = True
             if await settings.switch_language(turn, rest):
                 await self._reask(turn)
             else:
                 await self._stale(turn)
+            return False
+        if head == "need" and re.fullmatch(
+            r"\d{1,12}:q:[a-z_]{1,20}(:[a-z]{2})?:(yes|later|no)", rest
+        ):
+            await needs.answer_qualification(turn, payload)
             return False
         if head == "need" and re.fullmatch(r"\d{1,12}(:signup)?", rest):
             if rest.endswith(":signup"):
@@ -572,6 +578,7 @@ class Engine:
             )
             turn.say(turn.t("error.other_script"), buttons)
             return False
+        await self._follow_language(turn, event.text)
         parse = await turn.understanding.parse(
             event.text,
             turn.lang,
@@ -580,6 +587,10 @@ class Engine:
             districts=turn.tenant.districts,
         )
         event.parse = parse
+        if not onboarding.has_consent(turn) and await onboarding.before_consent(
+            turn, event, interrupt=parse.intent in INTERRUPTS and parse.confidence >= SURE
+        ):
+            return False
         form = FORMS.get(turn.state.flow or "")
         if form is not None:
             if word == "help":
@@ -608,6 +619,30 @@ class Engine:
             await self._ask_back(turn, parse)
             return False
         return await self._intent(turn, parse)
+
+    async def _follow_language(self, turn: Turn, text: str) -> None:
+        """Answer in the language the person writes in (the channel's hint
+        only chose the first one), unless they chose one themselves."""
+        if turn.state.lang_chosen:
+            return
+        detected = detect_language(text)
+        if detected is None or detected == turn.lang or detected not in turn.tenant.languages:
+            return
+        if detected not in LANGUAGES:
+            return
+        before = turn.lang
+        turn.lang = detected
+        turn.language_changed = True
+        if turn.person is not None:
+            await set_language(turn.app.db, turn.person.id, detected)
+        turn.say(
+            turn.t("language.detected"),
+            (
+                Button(
+                    turn.t("language.back", name=settings.LANGUAGE_NAMES[before]), f"lang:{before}"
+                ),
+            ),
+        )
 
     async def _ask_back(self, turn: Turn, parse: ParseResult) -> None:
         """Not sure what was meant: offer the likely intents, never guess."""
@@ -660,6 +695,7 @@ class Engine:
             )
         elif name == "change_language":
             languages = parse.values("language")
+            turn.state.lang_chosen = True
             if languages and await settings.switch_language(turn, languages[0]):
                 await self._reask(turn)
             else:
@@ -676,7 +712,10 @@ class Engine:
         """ "Ich möchte … helfen": onboarding for newcomers, a search for the rest."""
         profile = await get_profile(turn.app.db, turn.person.id) if turn.person else None
         if turn.person is None:
-            await onboarding.start(turn)
+            if turn.state.declined:  # no profile wanted: what they said is a search
+                await search.start(turn, parse)
+            else:
+                await onboarding.start(turn)
             return
         if profile is None:
             turn.state.start("onboarding")
