@@ -91,6 +91,7 @@ _ROW_COLUMNS = (
     _P.tenant_id,
     _P.interests,
     _P.qualifications,
+    _P.lacks_qualifications,
     _P.home_lat,
     _P.home_lon,
     _P.radius_km,
@@ -292,12 +293,13 @@ async def _volunteers(session: AsyncSession, ids: list[int]) -> list[VolunteerVi
 
 
 def _view(row) -> VolunteerView:  # type: ignore[no-untyped-def]
-    person_id, tenant_id, interests, quals, lat, lon, radius, mask, spontaneous = row
+    person_id, tenant_id, interests, quals, lacks, lat, lon, radius, mask, spontaneous = row
     return VolunteerView(
         person_id=person_id,
         tenant_id=tenant_id,
         interests=frozenset(interests or ()),
         qualifications=frozenset(quals or ()),
+        lacks_qualifications=frozenset(lacks or ()),
         lat=lat,
         lon=lon,
         radius_km=min(float(radius), ALERT_REACH_KM),

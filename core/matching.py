@@ -46,6 +46,8 @@ class VolunteerView:
     radius_km: float
     availability_mask: int
     spontaneous: bool = False
+    # Qualifications the person said they do not have: only these exclude.
+    lacks_qualifications: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,6 +88,7 @@ def _brute_force(profiles: list[dict], need: NeedView, limit: int) -> list[int]:
                 p["tenant_id"],
                 p["interests"],
                 p["qualifications"],
+                p.get("lacks_qualifications", []),
                 p["home_lat"],
                 p["home_lon"],
                 p["radius_km"],
