@@ -11,12 +11,10 @@ flowchart LR
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from core.calendar import calendar_ics, event_ics
 from core.errors import DomainError, UnknownNeed
 from core.services.needs import need_detail
-from core.services.profiles import ProfileData, get_profile, save_profile
+from core.services.profiles import ProfileData, get_profile, record_qualification
 from core.services.signup import engagements_of, sign_up, withdraw
 from dialogue.flows.onboarding import qualification_label
 from dialogue.markup import escape
@@ -58,9 +56,10 @@ async def answer_qualification(turn: Turn, payload: str) -> None:
     if not turn.app.taxonomy.is_qualification(code) or turn.person is None:
         turn.say(turn.t("error.stale_button"), turn.menu())
         return
-    profile = await get_profile(turn.app.db, turn.person.id)
-    if profile is not None and answer in ("yes", "no"):
-        await record_qualification(turn, profile, code, has=answer == "yes")
+    if answer in ("yes", "no"):
+        await record_qualification(
+            turn.app.db, turn.person.id, code, answer == "yes", turn.app.taxonomy, turn.now
+        )
     answered = list(turn.state.view.get("answered") or [])
     turn.state.view["answered"] = [*answered, code][-10:]
     if answer == "no":
@@ -79,17 +78,6 @@ async def answer_qualification(turn: Turn, payload: str) -> None:
         )
         return
     await sign_up_payload(turn, f"need:{need_id}:signup")
-
-
-async def record_qualification(turn: Turn, profile: ProfileData, code: str, *, has: bool) -> None:
-    """The person said they have (or lack) a qualification: into the profile."""
-    quals = [q for q in profile.qualifications if q != code]
-    lacks = [q for q in getattr(profile, "lacks_qualifications", ()) if q != code]
-    (quals if has else lacks).append(code)
-    changes: dict[str, tuple[str, ...]] = {"qualifications": tuple(quals)}
-    if hasattr(profile, "lacks_qualifications"):
-        changes["lacks_qualifications"] = tuple(lacks)
-    await save_profile(turn.app.db, replace(profile, **changes), turn.app.taxonomy, turn.now)
 
 
 async def sign_up_payload(turn: Turn, payload: str) -> None:

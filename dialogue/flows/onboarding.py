@@ -352,7 +352,28 @@ async def accept_availability(turn: Turn, event: Event) -> Outcome:
         return Outcome(stay=True)
     if event.kind == "text" and word_of(event.text) in ("done", "yes"):
         return await accept_availability(turn, _button("f:availability:done"))
+    if event.kind == "text":
+        # An answer to this question is read as a time even when written as
+        # one word ("Mittwochabend hätte ich Zeit"): split and read again.
+        split = _COMPOUND.sub(r"\1 \2", event.text)
+        if split != event.text:
+            parse = await turn.understanding.parse(
+                split, turn.lang, now=turn.now, tz=turn.tenant.timezone,
+                districts=turn.tenant.districts,
+            )  # fmt: skip
+            if parse.availability or parse.spontaneous:
+                return Outcome(
+                    {"availability": {"cells": list(parse.availability),
+                                      "spontaneous": parse.spontaneous}}
+                )  # fmt: skip
     return NOTHING
+
+
+_COMPOUND = re.compile(
+    r"\b(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)"
+    r"(vormittag|nachmittag|abend|morgen|mittag)",
+    re.I,
+)
 
 
 def _button(payload: str) -> Event:
@@ -585,6 +606,9 @@ async def complete(turn: Turn) -> None:
         tenant_id=person.tenant_id,
         interests=tuple(slots.get("interests") or ()),
         qualifications=tuple(slots.get("qualifications") or ()),
+        lacks_qualifications=tuple(
+            q for q in slots.get("lacks") or () if q not in (slots.get("qualifications") or ())
+        ),
         home_lat=location.get("lat"),
         home_lon=location.get("lon"),
         home_label=location.get("label"),
@@ -701,7 +725,7 @@ async def edit_profile(turn: Turn) -> None:
         "availability": {"cells": list(profile.availability), "spontaneous": profile.spontaneous},
         "alerts": profile.urgent_alerts,
         "qualifications": list(profile.qualifications),
-        "lacks": list(getattr(profile, "lacks_qualifications", ()) or ()),
+        "lacks": list(profile.lacks_qualifications),
         "_review": True,
     }
     if profile.home_lat is not None and profile.home_lon is not None:
