@@ -2,7 +2,9 @@
 
 Eligible: opted in to alerts, not paused, the need inside their own radius
 (at most ``ALERT_REACH_KM``), free at that time (or spontaneous and the need
-starts soon), holding every required qualification.
+starts soon), and not having said they lack a qualification the need asks
+for (one they have not mentioned only ranks them a little lower, as
+``matching.score`` does; the bounds below ignore it, so they stay upper bounds).
 
 Retrieval reads covering indexes in three streams: the people interested in
 the need's category and those who named no interest (``alert_reach``, one
