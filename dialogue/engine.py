@@ -17,7 +17,7 @@ import asyncio
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -317,6 +317,7 @@ class Engine:
             drop = await self._text(turn, event)
         if not turn.replies:  # never silent
             turn.say(turn.t("error.not_understood"), turn.menu())
+        self._language_note(turn)
         return drop
 
     def _normalise(self, turn: Turn, incoming: Incoming) -> Event:
@@ -586,6 +587,10 @@ class Engine:
             tz=turn.tenant.timezone,
             districts=turn.tenant.districts,
         )
+        if not onboarding.has_consent(turn) and not _carries(parse):
+            # Before consent nothing is lost for want of a language: a text
+            # that says something only in the tenant's other language switches.
+            parse = await self._other_language(turn, event.text) or parse
         event.parse = parse
         if not onboarding.has_consent(turn) and await onboarding.before_consent(
             turn, event, interrupt=parse.intent in INTERRUPTS and parse.confidence >= SURE
@@ -630,19 +635,47 @@ class Engine:
             return
         if detected not in LANGUAGES:
             return
-        before = turn.lang
+        await self._switch_to(turn, detected)
+
+    async def _other_language(self, turn: Turn, text: str) -> ParseResult | None:
+        """The parse in the tenant's other language when it carries what this
+        language's did not (and the person did not choose a language)."""
+        if turn.state.lang_chosen:
+            return None
+        for other in turn.tenant.languages:
+            if other == turn.lang or other not in LANGUAGES:
+                continue
+            parse = await turn.understanding.parse(
+                text, other, now=turn.now, tz=turn.tenant.timezone,
+                districts=turn.tenant.districts,
+            )  # fmt: skip
+            if _carries(parse):
+                await self._switch_to(turn, other)
+                return parse
+        return None
+
+    async def _switch_to(self, turn: Turn, detected: str) -> None:
+        turn.switched_from = turn.switched_from or turn.lang
         turn.lang = detected
         turn.language_changed = True
         if turn.person is not None:
             await set_language(turn.app.db, turn.person.id, detected)
-        turn.say(
-            turn.t("language.detected"),
-            (
-                Button(
-                    turn.t("language.back", name=settings.LANGUAGE_NAMES[before]), f"lang:{before}"
-                ),
-            ),
+
+    def _language_note(self, turn: Turn) -> None:
+        """One line saying the language changed, first; the button back last,
+        where every channel offers it (plain channels number only the last
+        buttons, the web chat shows only those)."""
+        before = turn.switched_from
+        if before is None or before == turn.lang or not turn.replies:
+            return
+        first = turn.replies[0]
+        turn.replies[0] = replace(first, text=turn.t("language.detected") + "\n\n" + first.text)
+        back = Button(
+            turn.t("language.back", name=settings.LANGUAGE_NAMES[before]), f"lang:{before}"
         )
+        last = turn.replies[-1]
+        turn.replies[-1] = replace(last, buttons=(*last.buttons, back))
+        turn.state.offer(turn.replies[-1].buttons)
 
     async def _ask_back(self, turn: Turn, parse: ParseResult) -> None:
         """Not sure what was meant: offer the likely intents, never guess."""
@@ -801,6 +834,11 @@ def _label_key(text: str) -> str:
     return " ".join(
         "".join(c for c in text.casefold() if c.isalnum() or c.isspace() or c in ".,-").split()
     )
+
+
+def _carries(parse: ParseResult) -> bool:
+    """Whether a parse carries anything beyond its intent."""
+    return bool(parse.entities or parse.availability or parse.spontaneous)
 
 
 def _has_letters_or_digits(text: str) -> bool:

@@ -1,17 +1,22 @@
-"""Onboarding: consent, interests, location, radius, availability, alerts,
-read-back. Also the profile edit (the same form, filled from the profile).
+"""Onboarding: consent, interests, location, radius, availability,
+qualifications, alerts; the read-back comes with the first matches. Also the
+profile edit (the same form, filled from the profile, with a read-back).
 
 ```mermaid
 flowchart LR
-  consent -->|ja| interests --> location --> radius --> availability --> alerts --> confirm
-  consent -->|nein| stop([nichts gespeichert])
-  confirm -->|passt| save([Profil speichern, Treffer zeigen])
-  confirm -->|ändern| pick[welcher Punkt?] --> interests & location & radius & availability & alerts
+  text[Text vor Zustimmung] -->|gehalten im Zustand| consent
+  consent{Verstanden: … Darf ich mir das merken?} -->|ja| interests --> location --> radius --> availability --> qualifications --> alerts --> save
+  consent -->|nein| stop([nichts gespeichert, Suche ohne Profil])
+  save([Profil speichern]) --> list[Read-back + Treffer, Knopf „Ändern“]
+  profile[/profil] --> confirm -->|ändern| pick[welcher Punkt?] --> interests & location & radius & availability & qualifications & alerts
 ```
 
 A free text fills every slot it names ("samstags vormittags in Burtscheid
-mit Kindern"); radius and alerts then take their defaults and the read-back
-comes at once. No Person row exists before consent.
+mit Kindern"); radius, qualifications and alerts then take their defaults and
+the profile is saved at once. No Person row exists before consent: a text
+typed before it is held as the values it gave, in the conversation state only
+(``slots["_held"]``), read back with the consent question, used on "yes" and
+dropped on "no".
 """
 
 from __future__ import annotations
@@ -92,14 +97,14 @@ async def before_consent(turn: Turn, event: Event, *, interrupt: bool) -> bool:
     values.pop("alerts", None)
     held = dict(state.slots.get("_held") or {})
     held.update(values)
-    answer = _answer(event) if state.flow == "onboarding" else None
-    if answer in ("yes", "no"):
-        if answer == "yes" and values:
-            state.slots["_held"] = held
+    carries = bool(values or parse.entities or parse.availability)
+    if not carries and state.flow == "onboarding" and _answer(event) in ("yes", "no"):
         return False  # accept_consent takes it
+    # Consent is given only by a clear yes: a text that says something else
+    # ("gerne mit Tieren") is held and read back, never taken for a yes.
     if interrupt and not values:
         return False  # help, privacy, language, delete: the engine answers
-    if not values and not parse.entities and parse.intent not in _WANTS_TO_HELP | {"greet"}:
+    if not carries and parse.intent not in _WANTS_TO_HELP | {"greet"}:
         return False
     welcome = state.flow is None
     if welcome:
