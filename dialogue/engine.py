@@ -587,7 +587,7 @@ class Engine:
             tz=turn.tenant.timezone,
             districts=turn.tenant.districts,
         )
-        if not onboarding.has_consent(turn) and not _carries(parse):
+        if not onboarding.has_consent(turn) and not _carries(parse) and parse.confidence < SURE:
             # Before consent nothing is lost for want of a language: a text
             # that says something only in the tenant's other language switches.
             parse = await self._other_language(turn, event.text) or parse

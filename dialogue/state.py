@@ -37,9 +37,14 @@ class DialogueState:
     def from_dict(cls, raw: dict[str, Any] | None) -> DialogueState:
         if not raw:
             return cls()
-        # A copy: the loaded row is what the save compares with to skip
-        # writing an unchanged state, so the state must not share its dicts.
-        known = {k: _copy(v) for k, v in raw.items() if k in cls.__dataclass_fields__}
+        # The loaded row is what the save compares with to skip writing an
+        # unchanged state, so the state must not share the containers flows
+        # change in place (slots, view, asked; nested values are replaced).
+        known = {
+            k: (type(v)(v) if isinstance(v, dict | list) else v)
+            for k, v in raw.items()
+            if k in cls.__dataclass_fields__
+        }
         try:
             return cls(**known)
         except TypeError:
