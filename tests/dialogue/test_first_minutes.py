@@ -57,7 +57,7 @@ async def test_no_to_consent_keeps_nothing_of_what_was_typed(
     new = (await _rows(db)) - before
     found = [(trace, row) for row in new for trace in TRACES if trace in row]
     assert not found, found
-    assert await person_for_identity(db, conv.identity) is None
+    assert await person_for_identity(db, conv.identity, "aachen") is None
 
     # The same scan sees it when the person agrees: the check above can fail.
     other = Conversation(app, identity="test:agrees")
@@ -71,9 +71,9 @@ async def test_sentence_before_consent_is_kept_for_yes(conversation: Conversatio
     await conversation.command("start")
     await conversation.say(SENTENCE)
     assert conversation.payloads()[:2] == ["f:consent:yes", "f:consent:no"]
-    assert await person_for_identity(conversation.app.db, conversation.identity) is None
+    assert await person_for_identity(conversation.app.db, conversation.identity, "aachen") is None
     await conversation.press("f:consent:yes")
-    person = await person_for_identity(conversation.app.db, conversation.identity)
+    person = await person_for_identity(conversation.app.db, conversation.identity, "aachen")
     assert person is not None
     profile = await get_profile(conversation.app.db, person.id)
     assert profile is not None and profile.interests == ("tiere",)
@@ -90,7 +90,7 @@ async def _signed_up_within(conversation: Conversation, steps: list[str]) -> int
             await conversation.press(step.removeprefix("press:"))
         else:
             await conversation.say(step)
-        person = await person_for_identity(conversation.app.db, conversation.identity)
+        person = await person_for_identity(conversation.app.db, conversation.identity, "aachen")
         if person is not None:
             async with conversation.app.db.sessions() as session:
                 signed = await session.scalar(
@@ -151,7 +151,7 @@ async def test_no_at_the_qualification_question_does_not_sign_up_and_is_recorded
     assert "Hast du ein erweitertes Führungszeugnis?" in conversation.text
     await conversation.press(f"need:{need}:q:fuehrungszeugnis:no")
     assert "nicht an" in conversation.text and "kostenlos" in conversation.text
-    person = await person_for_identity(conversation.app.db, conversation.identity)
+    person = await person_for_identity(conversation.app.db, conversation.identity, "aachen")
     assert person is not None
     profile = await get_profile(conversation.app.db, person.id)
     assert profile is not None and profile.lacks_qualifications == ("fuehrungszeugnis",)
@@ -179,7 +179,7 @@ async def test_later_signs_up_without_recording_and_a_known_one_is_not_asked(
     assert "Hast du ein erweitertes Führungszeugnis?" in other.text
     await other.press(f"need:{need}:q:fuehrungszeugnis:later")
     assert "dabei" in other.text
-    person = await person_for_identity(other.app.db, other.identity)
+    person = await person_for_identity(other.app.db, other.identity, "aachen")
     assert person is not None
     profile = await get_profile(other.app.db, person.id)
     assert profile is not None
@@ -193,7 +193,7 @@ async def test_qualifications_from_free_text_and_a_negation(conversation: Conver
         "samstags mit Tieren helfen",
     )
     assert "Nachweise: Führerschein" in conversation.text
-    person = await person_for_identity(conversation.app.db, conversation.identity)
+    person = await person_for_identity(conversation.app.db, conversation.identity, "aachen")
     assert person is not None
     profile = await get_profile(conversation.app.db, person.id)
     assert profile is not None
@@ -210,7 +210,7 @@ async def test_profile_edit_changes_qualifications_by_buttons(conversation: Conv
     await conversation.press("f:qualifications:done")
     assert "Nachweise: Erste Hilfe" in conversation.text
     await conversation.press("f:confirm:yes")
-    person = await person_for_identity(conversation.app.db, conversation.identity)
+    person = await person_for_identity(conversation.app.db, conversation.identity, "aachen")
     assert person is not None
     profile = await get_profile(conversation.app.db, person.id)
     assert profile is not None and profile.qualifications == ("erste_hilfe",)
@@ -222,7 +222,7 @@ async def test_english_first_message_is_answered_in_english(conversation: Conver
     assert "Got it: Integration & refugees · Aachen" in conversation.text
     assert "lang:de" in conversation.payloads()
     await conversation.press("f:consent:yes")
-    person = await person_for_identity(conversation.app.db, conversation.identity)
+    person = await person_for_identity(conversation.app.db, conversation.identity, "aachen")
     assert person is not None and person.language == "en"
 
 
@@ -295,4 +295,4 @@ async def test_no_text_with_an_entity_before_consent_is_not_understood(
     await conv.say(text)
     shown = conv.text
     assert not any(word in shown for word in NOT_UNDERSTOOD), (text, shown)
-    assert await person_for_identity(app.db, conv.identity) is None
+    assert await person_for_identity(app.db, conv.identity, "aachen") is None
