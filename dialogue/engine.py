@@ -578,6 +578,7 @@ class Engine:
             now=turn.now,
             tz=turn.tenant.timezone,
             districts=turn.tenant.districts,
+            tenant=turn.tenant,
         )
         event.parse = parse
         form = FORMS.get(turn.state.flow or "")

@@ -95,7 +95,9 @@ def annotated_entities(example: str) -> list[str]:
             continue
         raw = match.group("dict")
         try:
-            loaded = json.loads("{" + raw + "}" if raw is not None else "[" + match.group("list") + "]")
+            loaded = json.loads(
+                "{" + raw + "}" if raw is not None else "[" + match.group("list") + "]"
+            )
         except json.JSONDecodeError:
             continue
         for obj in loaded if isinstance(loaded, list) else [loaded]:
