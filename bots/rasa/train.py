@@ -40,8 +40,11 @@ def rasa_env() -> dict[str, str]:
 
 
 def project_digest(project: Path) -> str:
+    """What the model depends on: config, domain and training data (not the
+    endpoints or credentials, which only ``rasa run`` reads)."""
     digest = hashlib.sha256()
-    for path in sorted(project.rglob("*.yml")):
+    files = [project / "config.yml", project / "domain.yml", *(project / "data").rglob("*.yml")]
+    for path in sorted(p for p in files if p.exists()):
         digest.update(str(path.relative_to(project)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

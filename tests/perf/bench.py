@@ -371,6 +371,7 @@ def sections() -> list[Section]:
         ("tests.perf.fanout_bench", "run_fanout_bench"),
         ("tests.perf.telegram_bench", "run_telegram_bench"),
         ("tests.perf.runner_bench", "run_runner_bench"),
+        ("tests.perf.rasa_bench", "run_rasa_bench"),
     ):
         try:
             found.append(getattr(importlib.import_module(module), function))

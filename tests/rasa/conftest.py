@@ -27,7 +27,7 @@ from core.tenants import load_tenants
 from tests.conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parents[2]
-EPOCHS = int(os.environ.get("EHRENAMT_TEST_RASA_EPOCHS", "20"))
+EPOCHS = int(os.environ.get("EHRENAMT_TEST_RASA_EPOCHS", "10"))
 START_TIMEOUT_S = 300.0
 
 

@@ -182,7 +182,7 @@ async def test_rasa_assistant_searches_shows_matches_and_signs_up_through_our_ac
 ) -> None:
     process, url = start_rasa(project, tmp_path, name="actions")
     try:
-        greeting = _rest(url, "luisa", "Hallo")
+        greeting = _rest(url, "luisa", "/greet")
         assert "Engagement-Bot Aachen" in str(greeting[0]["text"])  # our texts, via Rasa's rules
 
         found = _rest(url, "luisa", '/search{"category": "umwelt"}')
