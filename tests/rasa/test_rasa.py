@@ -75,6 +75,21 @@ def test_trained_model_answers_parse_in_the_shape_our_bot_reads(rasa_server: str
     assert parse.availability == ("sa:vormittag",)
 
 
+def test_eval_compare_prints_both_nlus_side_by_side(rasa_server: str) -> None:
+    result = subprocess.run(
+        ehrenamt("nlu", "eval", "--compare", rasa_server, "--lang", "de", "--json"),
+        env=our_env(), cwd=ROOT, capture_output=True, text=True, check=True, timeout=900,
+    )  # fmt: skip
+    rows = json.loads(result.stdout)
+    assert {r["set"] for r in rows} >= {"test_data_de", "fresh_de"}
+    for row in rows:
+        for side in ("builtin", "rasa"):
+            figures = row[side]
+            assert 0 <= figures["intent_accuracy"] <= 1 and 0 <= figures["entity_f1"] <= 1
+            assert 0 < figures["p50_ms"] <= figures["p95_ms"]
+        assert row["rasa"]["intent_accuracy"] > 0.3  # a real model answered, not a fallback
+
+
 def _with_rasa(
     tenants: dict[str, TenantConfig], url: str, timeout: float = 10.0
 ) -> dict[str, TenantConfig]:
