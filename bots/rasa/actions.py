@@ -14,7 +14,7 @@ own bot does (same ranking, same sign-up rules, same texts):
 ``action_withdraw``           withdraws (``/withdraw{"need_id": "42"}``)
 ============================  =====================================================
 
-Identity: the Rasa sender id becomes ``rasa:<sender id>`` in the tenant given
+Identity: the Rasa sender id becomes ``rasa:<tenant>:<sender id>`` in the tenant given
 to the server (``--tenant``) or in the message metadata (``{"tenant": slug}``).
 A person is created when an action first needs one; the Rasa assistant must
 have asked for consent before it calls ``action_show_matches`` or
@@ -92,7 +92,9 @@ class Services:
         lang = str(metadata.get("language") or tenant.default_language)
         if lang not in tenant.languages:
             lang = tenant.default_language
-        return Context(self.app, tenant, Texts(tenant, lang), f"rasa:{tracker.sender_id}", lang)
+        return Context(
+            self.app, tenant, Texts(tenant, lang), f"rasa:{tenant.slug}:{tracker.sender_id}", lang
+        )
 
 
 def _values(tracker: Tracker, name: str) -> list[str]:

@@ -224,7 +224,7 @@ async def test_rasa_assistant_searches_shows_matches_and_signs_up_through_our_ac
         migrate=False,
     )
     try:
-        person = await person_for_identity(app.db, "rasa:luisa")
+        person = await person_for_identity(app.db, "rasa:aachen:luisa")
         assert person is not None
         assert [e.need_id for e in await engagements_of(app.db, person.id)] == [rasa_ids[0]]
     finally:
@@ -258,8 +258,10 @@ def test_our_parse_endpoint_feeds_a_real_rasa_dialogue(
         try:
             greeting = _rest(url, "heinrich", "Guten Tag")
             assert "Engagement-Bot Aachen" in str(greeting[0]["text"])
-            found = _rest(url, "heinrich", "Ich suche was mit Kindern in Burtscheid")
-            assert _need_ids(found)  # our parse -> Rasa's rules -> our actions
+            found = _rest(url, "heinrich", "Gibt es was im Naturschutz?")
+            # our parse (search, category umwelt) -> Rasa's rules -> our action_search
+            assert str(found[0]["text"]).startswith("Das habe ich gefunden:")
+            assert _need_ids(found)
             tracker = httpx.get(f"{url}/conversations/heinrich/tracker", timeout=30).json()
             extractors = {e.get("extractor") for e in tracker["latest_message"]["entities"]}
             assert extractors == {"ehrenamt"}  # the entities came from our NLU, not Rasa's model
