@@ -53,6 +53,7 @@ def project_digest(project: Path) -> str:
 def train(project: Path, models: Path, name: str, *, nlu_only: bool = True) -> tuple[Path, bool]:
     """Train ``models/<name>.tar.gz`` from ``project``; returns the model and
     whether it was trained now (False: unchanged project, model kept)."""
+    project, models = project.resolve(), models.resolve()  # rasa runs inside the project
     models.mkdir(parents=True, exist_ok=True)
     model = models / f"{name}.tar.gz"
     stamp = models / f"{name}.sha256"
