@@ -84,12 +84,14 @@ class Row:
                 "entity_f1": round(self.builtin.entity_f1, 4),
                 "p50_ms": round(self.builtin_ms[0], 2),
                 "p95_ms": round(self.builtin_ms[1], 2),
+                "entities": self.builtin.as_dict()["entities"],
             },
             "rasa": {
                 "intent_accuracy": round(self.rasa.intent_accuracy, 4),
                 "entity_f1": round(self.rasa.entity_f1, 4),
                 "p50_ms": round(self.rasa_ms[0], 2),
                 "p95_ms": round(self.rasa_ms[1], 2),
+                "entities": self.rasa.as_dict()["entities"],
             },
         }
 
