@@ -46,13 +46,15 @@ from core.services.profiles import ProfileData, get_profile, save_profile
 from core.services.signup import engagements_of, sign_up, withdraw
 from core.tenants import TenantConfig
 from dialogue import render
+from dialogue.flows import matches as matches_flow
+from dialogue.flows import onboarding
 from dialogue.markup import escape, to_plain
 from dialogue.texts import Texts
 
 log = logging.getLogger(__name__)
 
-PAGE = 5  # as many cards as our bot shows (dialogue.flows.matches.PAGE)
-DEFAULT_RADIUS_KM = 10.0  # as onboarding's default (dialogue.flows.onboarding)
+PAGE = matches_flow.PAGE  # as many cards as our bot shows
+DEFAULT_RADIUS_KM = float(onboarding.DEFAULT_RADIUS)  # the same default radius as onboarding
 
 
 @dataclass(slots=True)
