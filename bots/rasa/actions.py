@@ -142,7 +142,7 @@ def _button(title: str, intent: str, need_id: int) -> dict[str, str]:
 
 
 async def _person(ctx: Context) -> PersonRef:
-    person = await person_for_identity(ctx.app.db, ctx.identity)
+    person = await person_for_identity(ctx.app.db, ctx.identity, ctx.tenant.slug)
     if person is not None:
         return person
     return await register_with_consent(
@@ -231,7 +231,7 @@ class ActionSearch(_OurAction):
         dates = sorted(_iso_dates(_values(tracker, "date")))
         if dates:
             flt = replace(flt, date_from=dates[0], date_to=dates[-1])
-        person = await person_for_identity(ctx.app.db, ctx.identity)
+        person = await person_for_identity(ctx.app.db, ctx.identity, ctx.tenant.slug)
         profile = await get_profile(ctx.app.db, person.id) if person else None
         volunteer = profile.volunteer_view() if profile else _region_view(ctx)
         page = await _rank(ctx, volunteer, flt)
@@ -347,7 +347,7 @@ class ActionMyEngagements(_OurAction):
     async def act(
         self, ctx: Context, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> list[Any]:
-        person = await person_for_identity(ctx.app.db, ctx.identity)
+        person = await person_for_identity(ctx.app.db, ctx.identity, ctx.tenant.slug)
         items = await engagements_of(ctx.app.db, person.id) if person else []
         if not items:
             dispatcher.utter_message(text=ctx.t("engagements.none"))
@@ -373,7 +373,7 @@ class ActionWithdraw(_OurAction):
         self, ctx: Context, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> list[Any]:
         need_id = _need_id(tracker)
-        person = await person_for_identity(ctx.app.db, ctx.identity)
+        person = await person_for_identity(ctx.app.db, ctx.identity, ctx.tenant.slug)
         items = await engagements_of(ctx.app.db, person.id) if person else []
         engagement = next((e for e in items if e.need_id == need_id), None)
         if person is None or engagement is None:
