@@ -27,6 +27,7 @@ from bots.web.config import WebConfig
 from bots.web.i18n import WebTexts
 from bots.web.mail import Mail, Mailer
 from bots.web.notify import WebChatNotifier, notifiers
+from bots.web.outage import DatabaseOutage
 from bots.web.pages import (
     STATIC_DIR,
     LoginRequired,
@@ -89,6 +90,7 @@ def create_app(
         ],
         middleware=[
             Middleware(BodySizeLimit, max_bytes=config.max_body_bytes),
+            Middleware(DatabaseOutage),
             Middleware(
                 SecurityHeaders, frame_ancestors=config.frame_ancestors, hsts=config.secure_cookies
             ),

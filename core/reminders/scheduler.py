@@ -31,7 +31,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.clock import Clock
-from core.db import Database
+from core.db import Database, is_unavailable
 from core.reminders.delivery import Sender, SystemWork, deliver_due, next_due_at
 
 log = logging.getLogger(__name__)
@@ -258,8 +258,13 @@ class ReminderScheduler:
             try:
                 await deliver_due(self.db, self.sender, self.clock.now(), self.system)
                 upcoming = await next_due_at(self.db)
-            except Exception:
-                log.exception("delivering due reminders failed")
+            except Exception as exc:
+                if is_unavailable(exc):
+                    # A database restart: the rows are the truth, the next
+                    # tick picks up where this one stopped.
+                    log.warning("delivering due reminders postponed: database unavailable")
+                else:
+                    log.exception("delivering due reminders failed")
                 return
         if upcoming is not None:
             await self.wake_at(upcoming if upcoming.tzinfo else upcoming.replace(tzinfo=UTC))
