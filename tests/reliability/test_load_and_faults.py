@@ -66,7 +66,6 @@ async def test_load_with_a_postgres_restart_loses_and_doubles_nothing(stage: Sta
     assert outcome.tally.redeliveries > 0
     # ... and nothing was lost or doubled.
     _nothing_lost_or_doubled(outcome, stage)
-    write_report(outcome)
 
 
 async def test_bot_api_failing_then_hanging_for_30_seconds(stage: Stage) -> None:
@@ -109,13 +108,3 @@ async def test_sigkill_mid_load_keeps_conversations_and_reminders(stage: Stage) 
     # that instant (as for reminders, DESIGN.md): never more than that.
     _nothing_lost_or_doubled(outcome, stage, allowed_doubles=outcome.in_flight_at_fault)
     assert stage.service.starts == 2
-
-
-def write_report(outcome: Outcome) -> None:
-    """``make bench`` prints the load figures of the last full run."""
-    from core.settings import PROJECT_ROOT
-
-    target = PROJECT_ROOT / "var" / "bench" / "load.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    report = {**outcome.report(), "quick": QUICK, "at": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    target.write_text(json.dumps(report, indent=2), encoding="utf-8")
