@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, bindparam, delete, insert, select, update
+from sqlalchemy import Integer, String, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.clock import as_utc
@@ -128,7 +128,13 @@ class Loaded:
 
 # The state, the person and whether the identity was marked unreachable, in
 # one statement: the state exists before consent, the person only after it.
-_KEY = select(bindparam("identity", type_=String(300)).label("key")).subquery("k")
+# Everything is per (tenant, identity): the same Telegram id in another
+# municipality's bot is another conversation and another person.
+_KEY = select(
+    bindparam("identity", type_=String(300)).label("key"),
+    bindparam("tenant_slug", type_=String(40)).label("slug"),
+    bindparam("tenant_id", type_=Integer()).label("tenant_id"),
+).subquery("k")
 _LOAD = select(
     ConversationState.data,
     ConversationState.version,
@@ -142,14 +148,18 @@ _LOAD = select(
     Identity.unreachable_at,
     Person.last_active_at,
 ).select_from(
-    _KEY.outerjoin(ConversationState, ConversationState.identity == _KEY.c.key)
-    .outerjoin(Identity, Identity.key == _KEY.c.key)
+    _KEY.outerjoin(
+        ConversationState,
+        (ConversationState.identity == _KEY.c.key) & (ConversationState.tenant_slug == _KEY.c.slug),
+    )
+    .outerjoin(Identity, (Identity.key == _KEY.c.key) & (Identity.tenant_id == _KEY.c.tenant_id))
     .outerjoin(Person, Person.id == Identity.person_id)
 )
 _SAVE = (
     update(ConversationState)
     .where(
         ConversationState.identity == bindparam("s_identity"),
+        ConversationState.tenant_slug == bindparam("s_tenant_slug"),
         ConversationState.version == bindparam("s_version"),
     )
     .values(
@@ -157,12 +167,14 @@ _SAVE = (
         data=bindparam("s_data", type_=ConversationState.data.type),
         language=bindparam("s_language"),
         updated_at=bindparam("s_updated_at", type_=ConversationState.updated_at.type),
-        tenant_slug=bindparam("s_tenant_slug"),
     )
 )
 
 _INSERT = insert(ConversationState)
-_DROP = delete(ConversationState).where(ConversationState.identity == bindparam("identity"))
+_DROP = delete(ConversationState).where(
+    ConversationState.identity == bindparam("identity"),
+    ConversationState.tenant_slug == bindparam("tenant_slug"),
+)
 
 
 class Engine:
@@ -173,13 +185,14 @@ class Engine:
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        lock = self._locks.setdefault(incoming.identity, asyncio.Lock())
+        key = f"{incoming.tenant}\x00{incoming.identity}"
+        lock = self._locks.setdefault(key, asyncio.Lock())
         try:
             async with lock:
                 return await self._handle_in_order(incoming)
         finally:
             if not lock.locked() and not getattr(lock, "_waiters", None):
-                self._locks.pop(incoming.identity, None)
+                self._locks.pop(key, None)
 
     async def _handle_in_order(self, incoming: Incoming) -> list[Reply]:
         tenant = self.app.tenants.get(incoming.tenant)
@@ -239,13 +252,20 @@ class Engine:
     # -- state ---------------------------------------------------------------
 
     async def _load(self, incoming: Incoming, tenant: TenantConfig) -> tuple[Turn, Loaded]:
-        (row,) = await self.app.db.rows(_LOAD, {"identity": incoming.identity})  # the key row
+        (row,) = await self.app.db.rows(
+            _LOAD,
+            {
+                "identity": incoming.identity,
+                "tenant_slug": tenant.slug,
+                "tenant_id": self.app.tenant_ids[tenant.slug],
+            },
+        )  # the key row
         (data, version, row_lang, row_slug, pid, tenant_id, p_lang, name, consent, unreachable,
          active) = row  # fmt: skip
         exists = version is not None
         person = PersonRef(pid, tenant_id, p_lang, name, consent) if pid is not None else None
         if unreachable is not None:  # they blocked the bot once; writing again undoes it
-            await mark_reachable(self.app.db, incoming.identity)
+            await mark_reachable(self.app.db, incoming.identity, tenant.slug)
         now = incoming.now or self.app.clock.now()
         if pid is not None and (active is None or now - as_utc(active) > ACTIVITY_RESOLUTION):
             # Retention counts from the last activity; once a day is exact enough
@@ -286,15 +306,12 @@ class Engine:
 
     async def _write_state(self, turn: Turn, loaded: Loaded, drop: bool) -> None:
         if drop:
-            await self.app.db.write_one(_DROP, {"identity": turn.identity})
+            await self.app.db.write_one(
+                _DROP, {"identity": turn.identity, "tenant_slug": turn.tenant.slug}
+            )
             return
         data = turn.state.to_dict()
-        if (
-            loaded.exists
-            and data == loaded.data
-            and turn.lang == loaded.language
-            and turn.tenant.slug == loaded.tenant_slug
-        ):
+        if loaded.exists and data == loaded.data and turn.lang == loaded.language:
             # Nothing changed: no write. Another process's save since our load
             # stands, as if this turn had come just before it.
             return
@@ -396,6 +413,9 @@ class Engine:
                 return False
             if args.lower().startswith("org_"):
                 await post_need.join_organisation(turn, args)
+                return False
+            if args.lower().startswith("ed_"):
+                await post_need.link_editor(turn, args)
                 return False
             return await self._menu(turn, "start")
         if action is None:

@@ -65,8 +65,8 @@ def _pick(conv: Conversation, wanted: str) -> str:
     raise AssertionError(f"no button like {wanted!r} in {buttons}")
 
 
-async def _link(app: App, identity: str, organisation: str, now: datetime) -> None:
-    person = await person_for_identity(app.db, identity)
+async def _link(app: App, identity: str, tenant: str, organisation: str, now: datetime) -> None:
+    person = await person_for_identity(app.db, identity, tenant)
     assert person is not None, "setup member_of needs a person (consent first)"
     async with app.db.transaction() as session:
         org = (
@@ -117,7 +117,7 @@ async def test_conversation(
                 other.app = app
             continue
         if "setup" in step:
-            await _link(app, conv.identity, step["setup"]["member_of"], clock.now())
+            await _link(app, conv.identity, tenant, step["setup"]["member_of"], clock.now())
             continue
         if "text" in step:
             await conv.say(str(step["text"]))

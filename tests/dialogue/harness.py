@@ -74,5 +74,5 @@ class Conversation:
 
     async def state(self) -> DialogueState:
         async with self.app.db.sessions() as session:
-            row = await session.get(ConversationState, self.identity)
+            row = await session.get(ConversationState, (self.identity, self.tenant))
         return DialogueState.from_dict(row.data if row else None)

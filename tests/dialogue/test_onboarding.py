@@ -32,7 +32,9 @@ async def test_onboarding_by_buttons_reads_back_and_shows_matches(
 ) -> None:
     await conversation.command("start")
     await conversation.press("f:consent:yes")
-    person = await person_for_identity(conversation.app.db, conversation.identity)
+    person = await person_for_identity(
+        conversation.app.db, conversation.identity, conversation.tenant
+    )
     assert person is not None and person.consent_version == "2026-11"
     await conversation.press("f:interests:umwelt")
     assert "✅" in " ".join(label for label, _ in conversation.buttons)

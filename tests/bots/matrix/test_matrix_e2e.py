@@ -149,7 +149,7 @@ async def sign_up_and_get_calendar(app: App, chat: Chat) -> bytes:
     files = [m for m in chat.seen() if isinstance(m, (RoomEncryptedFile, RoomMessageFile))]
     assert files, confirmation
     assert str(files[-1].source["content"]["body"]).endswith(".ics")
-    person = await person_for_identity(app.db, f"matrix:{chat.person.user_id}")
+    person = await person_for_identity(app.db, f"matrix:{chat.person.user_id}", "aachen")
     assert person is not None
     assert need.id in [e.need_id for e in await engagements_of(app.db, person.id)]
     return await chat.person.download(files[-1].source["content"])

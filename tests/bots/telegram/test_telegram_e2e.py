@@ -54,7 +54,7 @@ async def bot_for(
 
     async def start(app: App) -> TelegramChannel:
         async def on_unreachable(tenant: str, identity: str) -> None:
-            await mark_unreachable(app.db, identity, clock.now())
+            await mark_unreachable(app.db, identity, tenant, clock.now())
 
         tenant = replace(
             app.tenants["aachen"],
@@ -104,7 +104,7 @@ async def test_onboarding_by_buttons_with_shared_location(app, bot_for, user: Ch
     assert "Hab ich das richtig verstanden?" in text(readback)
     done = await user.press("f:confirm:yes")
     assert "gemerkt" in text(done)
-    person = await person_for_identity(app.db, "telegram:4711")
+    person = await person_for_identity(app.db, "telegram:4711", "aachen")
     assert person is not None
 
 
@@ -199,9 +199,61 @@ async def test_blocked_user_is_marked_unreachable(app, bot_for, user: ChatUser, 
     tg_bot.blocked.add(user.chat_id)
     delivery = await channel.notify("aachen", "telegram:4711", [Reply("Erinnerung")])
     assert delivery is Delivery.UNREACHABLE
-    person = await person_for_identity(app.db, "telegram:4711")
+    person = await person_for_identity(app.db, "telegram:4711", "aachen")
     assert await identities_of(app.db, person.id) == [("telegram:4711", False)]
 
 
 # The burst of 200 notifications is tested in test_telegram_adapter.py: notify()
 # does not pass through the engine, so the real App would add only time.
+
+
+async def test_one_telegram_user_in_two_municipalities_bots_is_two_people(
+    app: App, fake: FakeBotAPI, clock: FixedClock
+) -> None:
+    """Issue 11, finding 2: the same Telegram id in Aachen's and Stolberg's
+    bots. Stolberg's bot knows nothing of the Aachen conversation, asks for
+    its own consent, and after it there are two people."""
+    from core.models import Identity, Person
+    from tests.bots.telegram.harness import OTHER_TOKEN
+
+    users: dict[str, ChatUser] = {}
+    channels: list[TelegramChannel] = []
+    for slug, token in (("aachen", TOKEN), ("stolberg", OTHER_TOKEN)):
+        bot = fake.bots.get(token) or fake.add_bot(token, f"Engagement{slug}Bot")
+        done = Handled()
+        tenant = replace(
+            app.tenants[slug],
+            telegram=TelegramConfig(
+                token_env=f"{slug.upper()}_TELEGRAM_TOKEN", api_base_url=fake.url
+            ),
+        )
+        channel = TelegramChannel(
+            tenant, app.engine, token, None, polling_timeout=2.0, on_handled=done
+        )
+        await channel.start()
+        channels.append(channel)
+        users[slug] = ChatUser(bot, done)  # the same chat id 4711 in both
+    try:
+        await users["aachen"].say("/start")
+        asked = await users["aachen"].press("f:consent:yes")
+        assert "Wofür" in text(asked)
+
+        welcome = await users["stolberg"].say("/start")
+        assert "f:consent:yes" in [d for s in welcome for _, d in s.buttons], text(welcome)
+        assert await person_for_identity(app.db, "telegram:4711", "stolberg") is None
+        await users["stolberg"].press("f:consent:yes")
+        # Aachen's conversation goes on where it was: the interests question.
+        assert "f:interests:done" in [
+            d for s in await users["aachen"].press("f:interests:umwelt") for _, d in s.buttons
+        ]
+    finally:
+        for channel in channels:
+            await channel.stop()
+    async with app.db.sessions() as session:
+        people = (
+            await session.execute(
+                select(Person.tenant_id).join(Identity, Identity.person_id == Person.id)
+                .where(Identity.key == "telegram:4711")
+            )
+        ).scalars().all()  # fmt: skip
+    assert sorted(people) == sorted([app.tenant_ids["aachen"], app.tenant_ids["stolberg"]])
