@@ -212,6 +212,7 @@ class WebPerson:
     expected_bot: int = 0
     expected_me: int = 0
     waiting: bool = False
+    address: str = "198.51.100.1"  # as the load balancer names this browser
 
     async def _page(self, client: httpx.AsyncClient) -> str:
         deadline = time.monotonic() + self.reply_timeout
@@ -234,6 +235,7 @@ class WebPerson:
         self.my_lines = kinds.count("me")
 
     async def run(self, client: httpx.AsyncClient, until: float) -> None:
+        client.headers["X-Forwarded-For"] = self.address
         page = await self._page(client)
         self.expected_bot = self.counts[0]
         self._count(page)
@@ -321,7 +323,9 @@ async def run_load(
         r = 0
         while time.monotonic() < until and r < rounds:
             script = SCRIPTS[(n + r) % len(SCRIPTS)]
-            person = WebPerson(base_url, script, counts[script], tally)
+            person = WebPerson(
+                base_url, script, counts[script], tally, address=f"198.51.100.{n % 250 + 1}"
+            )
             people.append(person)
             async with httpx.AsyncClient() as client:  # a new browser: a new chat
                 await person.run(client, until)

@@ -72,6 +72,9 @@ class Service:
             "EHRENAMT_HOST": "127.0.0.1",
             "AACHEN_TELEGRAM_TOKEN": TOKEN,
             "AACHEN_TELEGRAM_SECRET": SECRET,
+            # The web people come through a load balancer on this host, which
+            # names each one in X-Forwarded-For (per-address limits apply to them).
+            "EHRENAMT_TRUSTED_PROXIES": "127.0.0.1/32",
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
         }
