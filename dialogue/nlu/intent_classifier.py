@@ -31,9 +31,10 @@ _DIGIT = re.compile(r"\d")
 _PLACEHOLDER = "ent_"
 # At prediction time a feature counts this many times by its kind (training
 # counts stay binary): a short answer as a whole ("ja bitte", "in __place__")
-# says more than each of the dozen character n-grams it also yields, which
-# are there for typos and word forms.
-_WEIGHTS = {"s:": 3.0}
+# and a whole word say more than each of the dozen character n-grams a word
+# also yields, which are there for typos and word forms. Chosen by 5-fold
+# cross-validation on the training data (de 0.750 -> 0.763).
+_WEIGHTS = {"s:": 3.0, "w:": 2.0}
 
 
 def mask_entities(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
