@@ -75,6 +75,9 @@ def features(text: str) -> list[str]:
         padded = f" {word} "
         for n in (3, 4, 5):
             feats += [padded[i : i + n] for i in range(len(padded) - n + 1)]
+    if words:
+        # How a sentence opens ("wir ...", "zeig ...", "wie ...") marks its kind.
+        feats.append("f:" + words[0])
     if len(words) <= 2:
         # Short answers ("ja", "nö", "mehr") are whole-utterance signals.
         feats.append("s:" + " ".join(words))
