@@ -17,7 +17,7 @@ import asyncio
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +25,10 @@ from sqlalchemy import Integer, String, bindparam, delete, insert, select, updat
 from sqlalchemy.exc import IntegrityError
 
 from core.clock import as_utc
+from core.db import DatabaseUnavailable, is_unavailable
 from core.errors import DomainError
 from core.models import ConversationState, Identity, Person
-from core.services.people import PersonRef, mark_reachable, touch
+from core.services.people import PersonRef, mark_reachable, set_language, touch
 from core.services.profiles import get_profile
 from core.tenants import TenantConfig
 from dialogue.flows import (
@@ -43,12 +44,12 @@ from dialogue.flows import (
 )
 from dialogue.flows.form import run_form
 from dialogue.markup import escape
-from dialogue.messages import Button, Incoming, Reply
+from dialogue.messages import Button, Incoming, Reply, reply_from_dict, reply_to_dict
 from dialogue.nlu.result import ParseResult
 from dialogue.state import DialogueState
 from dialogue.texts import LANGUAGES, EditedTexts, Texts
 from dialogue.turn import Event, Turn
-from dialogue.understanding import Understanding, load_nlu, word_of
+from dialogue.understanding import Understanding, detect_language, load_nlu, word_of
 
 if TYPE_CHECKING:
     from bots.bootstrap import App
@@ -200,12 +201,30 @@ class Engine:
             return [Reply("Dieser Bot ist nicht eingerichtet. / This bot is not set up.")]
         turn: Turn | None = None
         for attempt in range(2):
-            turn, loaded = await self._load(incoming, tenant)
+            try:
+                turn, loaded = await self._load(incoming, tenant)
+            except Exception as exc:
+                if is_unavailable(exc):
+                    raise DatabaseUnavailable() from exc
+                raise
+            seen = turn.state.last_event
+            if incoming.event_id and seen and seen.get("id") == incoming.event_id:
+                # The same event again (a webhook retried after a failed send):
+                # the answer it got, not a second turn.
+                return [reply_from_dict(r) for r in seen.get("replies", [])]
             try:
                 drop = await self._turn(turn, incoming)
             except DomainError as exc:  # a person's mistake a flow did not catch itself
                 return [Reply(turn.t(exc.key, **error_values(exc)), turn.menu())]
-            except Exception:
+            except Exception as exc:
+                if is_unavailable(exc):
+                    # Not the person's fault and not a bug: the channel keeps
+                    # the event and hands it in again once the database is back.
+                    log.warning(
+                        "dialogue turn postponed: database unavailable",
+                        extra={"tenant": tenant.slug, "kind": _kind(incoming)},
+                    )
+                    raise DatabaseUnavailable() from exc
                 log.exception(
                     "dialogue turn failed",
                     extra={
@@ -216,6 +235,11 @@ class Engine:
                     },
                 )
                 return [Reply(turn.t("error.apology"), turn.menu())]
+            if incoming.event_id and not drop:
+                turn.state.last_event = {
+                    "id": incoming.event_id,
+                    "replies": [reply_to_dict(r) for r in turn.replies],
+                }
             try:
                 await self._save(turn, loaded, drop)
                 return turn.replies
@@ -271,6 +295,16 @@ class Engine:
         return turn, loaded
 
     async def _save(self, turn: Turn, loaded: Loaded, drop: bool) -> None:
+        try:
+            await self._write_state(turn, loaded, drop)
+        except StateConflict:
+            raise
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise DatabaseUnavailable() from exc
+            raise
+
+    async def _write_state(self, turn: Turn, loaded: Loaded, drop: bool) -> None:
         if drop:
             await self.app.db.write_one(
                 _DROP, {"identity": turn.identity, "tenant_slug": turn.tenant.slug}
@@ -334,6 +368,7 @@ class Engine:
             drop = await self._text(turn, event)
         if not turn.replies:  # never silent
             turn.say(turn.t("error.not_understood"), turn.menu())
+        self._language_note(turn)
         return drop
 
     def _normalise(self, turn: Turn, incoming: Incoming) -> Event:
@@ -454,10 +489,16 @@ class Engine:
         if head == "menu":
             return await self._menu(turn, rest)
         if head == "lang":
+            turn.state.lang_chosen = True
             if await settings.switch_language(turn, rest):
                 await self._reask(turn)
             else:
                 await self._stale(turn)
+            return False
+        if head == "need" and re.fullmatch(
+            r"\d{1,12}:q:[a-z_]{1,20}(:[a-z]{2})?:(yes|later|no)", rest
+        ):
+            await needs.answer_qualification(turn, payload)
             return False
         if head == "need" and re.fullmatch(r"\d{1,12}(:signup)?", rest):
             if rest.endswith(":signup"):
@@ -592,14 +633,24 @@ class Engine:
             )
             turn.say(turn.t("error.other_script"), buttons)
             return False
+        await self._follow_language(turn, event.text)
         parse = await turn.understanding.parse(
             event.text,
             turn.lang,
             now=turn.now,
             tz=turn.tenant.timezone,
             districts=turn.tenant.districts,
+            tenant=turn.tenant,
         )
+        if not onboarding.has_consent(turn) and not _carries(parse) and parse.confidence < SURE:
+            # Before consent nothing is lost for want of a language: a text
+            # that says something only in the tenant's other language switches.
+            parse = await self._other_language(turn, event.text) or parse
         event.parse = parse
+        if not onboarding.has_consent(turn) and await onboarding.before_consent(
+            turn, event, interrupt=parse.intent in INTERRUPTS and parse.confidence >= SURE
+        ):
+            return False
         form = FORMS.get(turn.state.flow or "")
         if form is not None:
             if word == "help":
@@ -628,6 +679,58 @@ class Engine:
             await self._ask_back(turn, parse)
             return False
         return await self._intent(turn, parse)
+
+    async def _follow_language(self, turn: Turn, text: str) -> None:
+        """Answer in the language the person writes in (the channel's hint
+        only chose the first one), unless they chose one themselves."""
+        if turn.state.lang_chosen:
+            return
+        detected = detect_language(text)
+        if detected is None or detected == turn.lang or detected not in turn.tenant.languages:
+            return
+        if detected not in LANGUAGES:
+            return
+        await self._switch_to(turn, detected)
+
+    async def _other_language(self, turn: Turn, text: str) -> ParseResult | None:
+        """The parse in the tenant's other language when it carries what this
+        language's did not (and the person did not choose a language)."""
+        if turn.state.lang_chosen:
+            return None
+        for other in turn.tenant.languages:
+            if other == turn.lang or other not in LANGUAGES:
+                continue
+            parse = await turn.understanding.parse(
+                text, other, now=turn.now, tz=turn.tenant.timezone,
+                districts=turn.tenant.districts,
+            )  # fmt: skip
+            if _carries(parse):
+                await self._switch_to(turn, other)
+                return parse
+        return None
+
+    async def _switch_to(self, turn: Turn, detected: str) -> None:
+        turn.switched_from = turn.switched_from or turn.lang
+        turn.lang = detected
+        turn.language_changed = True
+        if turn.person is not None:
+            await set_language(turn.app.db, turn.person.id, detected)
+
+    def _language_note(self, turn: Turn) -> None:
+        """One line saying the language changed, first; the button back last,
+        where every channel offers it (plain channels number only the last
+        buttons, the web chat shows only those)."""
+        before = turn.switched_from
+        if before is None or before == turn.lang or not turn.replies:
+            return
+        first = turn.replies[0]
+        turn.replies[0] = replace(first, text=turn.t("language.detected") + "\n\n" + first.text)
+        back = Button(
+            turn.t("language.back", name=settings.LANGUAGE_NAMES[before]), f"lang:{before}"
+        )
+        last = turn.replies[-1]
+        turn.replies[-1] = replace(last, buttons=(*last.buttons, back))
+        turn.state.offer(turn.replies[-1].buttons)
 
     async def _ask_back(self, turn: Turn, parse: ParseResult) -> None:
         """Not sure what was meant: offer the likely intents, never guess."""
@@ -680,6 +783,7 @@ class Engine:
             )
         elif name == "change_language":
             languages = parse.values("language")
+            turn.state.lang_chosen = True
             if languages and await settings.switch_language(turn, languages[0]):
                 await self._reask(turn)
             else:
@@ -696,7 +800,10 @@ class Engine:
         """ "Ich möchte … helfen": onboarding for newcomers, a search for the rest."""
         profile = await get_profile(turn.app.db, turn.person.id) if turn.person else None
         if turn.person is None:
-            await onboarding.start(turn)
+            if turn.state.declined:  # no profile wanted: what they said is a search
+                await search.start(turn, parse)
+            else:
+                await onboarding.start(turn)
             return
         if profile is None:
             turn.state.start("onboarding")
@@ -782,6 +889,11 @@ def _label_key(text: str) -> str:
     return " ".join(
         "".join(c for c in text.casefold() if c.isalnum() or c.isspace() or c in ".,-").split()
     )
+
+
+def _carries(parse: ParseResult) -> bool:
+    """Whether a parse carries anything beyond its intent."""
+    return bool(parse.entities or parse.availability or parse.spontaneous)
 
 
 def _has_letters_or_digits(text: str) -> bool:

@@ -12,18 +12,22 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
 import httpx
 
+from core.tenants import TenantConfig
 from dialogue.nlu.rasa_remote import RemoteRasaNLU
 from dialogue.nlu.result import Entity, ParseResult
 
 log = logging.getLogger(__name__)
 
 LOW_CONFIDENCE_DEFAULT = 0.5
+# A Rasa server that is down fails every turn; saying so once a minute is enough.
+FALLBACK_LOG_INTERVAL_S = 60.0
 _INTENT_SYNTAX = re.compile(r"^/([a-z_]+)\s*(\{.*\})?\s*$", re.S)
 
 # Fixed words, compared after lower-casing and stripping punctuation.
@@ -76,6 +80,49 @@ WORDS: dict[str, frozenset[str]] = {
     "help": frozenset({"hilfe", "help", "?", "was kannst du", "menü", "menu", "hilfe bitte"}),
     "more": frozenset({"mehr", "more", "weitere", "nächste", "next page"}),
 }
+
+
+# Words that mark a text as German or English: frequent, short and used in
+# only one of the two (no "in", "am", "so", "will", "hat", "ok", "man").
+_MARKERS: dict[str, frozenset[str]] = {
+    "de": frozenset(
+        """ich du sie wir ihr mich mir dich dir uns und oder aber nicht kein keine keinen
+        mit bei für von zum zur auf ist sind bin bist habe hab hast haben kann kannst können
+        möchte möchten würde gerne gern mag wohne wohnen helfen mithelfen machen zeit
+        hallo moin servus danke bitte ja nein nee wochenende abends morgens vormittags
+        nachmittags samstags sonntags montags dienstags mittwochs donnerstags freitags
+        wann was wie wo warum der die das dem den des ein eine einen einem einer etwas
+        auch noch schon nur sehr mal gibt geht suche möchtest hätte hätten wäre""".split()
+    ),
+    "en": frozenset(
+        """i i'd i'm i'll i've me my you your we our they the a an and or but not
+        with for from of to on at is are am was be have has can could would like love
+        want help helping volunteer volunteering live living time hello hi hey thanks
+        thank please yes no weekend weekends evenings mornings afternoons monday
+        tuesday wednesday thursday friday saturday sunday when what how where why this
+        that some any also just very something looking near around""".split()
+    ),
+}
+_WORD = re.compile(r"[a-zäöüß']+")
+
+
+def detect_language(text: str) -> str | None:
+    """``"de"`` or ``"en"`` when the text's words say so clearly, else None.
+
+    Short or mixed texts ("ok", "Brand", "ja, Aachen") say nothing: at least
+    two marker words of one language, and three times as many as of the other."""
+    counts = {"de": 0, "en": 0}
+    lowered = text.casefold()
+    for word in _WORD.findall(lowered):
+        for lang, markers in _MARKERS.items():
+            if word in markers:
+                counts[lang] += 1
+    if any(c in lowered for c in "äöüß"):
+        counts["de"] += 1
+    for lang, other in (("de", "en"), ("en", "de")):
+        if counts[lang] >= 2 and counts[lang] >= 3 * counts[other]:
+            return lang
+    return None
 
 
 def word_of(text: str) -> str | None:
@@ -140,17 +187,41 @@ def parse_intent_syntax(text: str) -> ParseResult | None:
 
 
 class Understanding:
-    """The engine's view of the NLU: parse, with the intent syntax first."""
+    """The engine's view of the NLU: parse, with the intent syntax first.
+
+    A tenant whose file says ``[nlu] engine = "rasa"`` is read by its Rasa
+    server for that language; ``EHRENAMT_RASA_URL`` (``remote``) does the same
+    for every tenant without its own setting. When the Rasa server is slow or
+    down, the built-in NLU answers that turn."""
 
     def __init__(
         self,
         parser: Parser | None,
         low_confidence: float = LOW_CONFIDENCE_DEFAULT,
         remote: RemoteRasaNLU | None = None,
+        *,
+        monotonic: Any = time.monotonic,
     ):
         self.parser = parser
         self.low_confidence = low_confidence
         self.remote = remote  # a Rasa server asked first, when configured
+        self._remotes: dict[tuple[str, float], RemoteRasaNLU] = {}
+        self._monotonic = monotonic
+        self._last_logged: float | None = None
+        self._unlogged = 0
+        self.fallbacks = 0  # turns the built-in NLU answered for a failed Rasa server
+
+    def remote_for(self, tenant: TenantConfig | None, lang: str) -> RemoteRasaNLU | None:
+        if tenant is not None and tenant.nlu.engine == "rasa":
+            url = tenant.nlu.url_for(lang)
+            if not url:
+                return None
+            key = (url, tenant.nlu.timeout)
+            remote = self._remotes.get(key)
+            if remote is None:
+                remote = self._remotes[key] = RemoteRasaNLU(url, timeout=tenant.nlu.timeout)
+            return remote
+        return self.remote
 
     async def parse(
         self,
@@ -160,20 +231,38 @@ class Understanding:
         now: datetime,
         tz: str,
         districts: Mapping[str, tuple[float, float]],
+        tenant: TenantConfig | None = None,
     ) -> ParseResult:
         named = parse_intent_syntax(text)
         if named is not None:
             return named
-        if self.remote is not None:
+        remote = self.remote_for(tenant, lang)
+        if remote is not None:
             try:
-                return await self.remote.parse(text, lang)
-            except (httpx.HTTPError, ValueError):
-                # The Rasa server is down or answered nonsense: our own NLU
-                # steps in for this turn rather than the bot going quiet.
-                log.warning("remote Rasa NLU failed; using the built-in NLU for this turn")
+                return await remote.parse(text, lang)
+            except (httpx.HTTPError, ValueError) as exc:
+                # The Rasa server is slow, down or answered nonsense: our own
+                # NLU steps in for this turn rather than the bot going quiet.
+                self._note_fallback(remote.url, exc)
         if self.parser is None:
             return ParseResult(text=text, intent="out_of_scope", confidence=0.0)
         return self.parser.parse(text, lang, now=now, tz=tz, districts=districts)
+
+    def _note_fallback(self, url: str, exc: Exception) -> None:
+        self.fallbacks += 1
+        now = self._monotonic()
+        if self._last_logged is not None and now - self._last_logged < FALLBACK_LOG_INTERVAL_S:
+            self._unlogged += 1
+            return
+        log.warning(
+            "Rasa NLU at %s failed (%s); the built-in NLU reads this turn"
+            " (%d more such turns since the last message; logged at most once a minute)",
+            url,
+            type(exc).__name__,
+            self._unlogged,
+        )
+        self._last_logged = now
+        self._unlogged = 0
 
 
 def load_nlu(app: Any) -> Understanding:
