@@ -204,6 +204,24 @@ def test_category_of_interest_beats_a_closer_need_of_another_category() -> None:
     assert "category" not in kinds(closer_other.reasons)
 
 
+def test_a_chosen_topic_outranks_any_other_topic_however_close_or_timely() -> None:
+    """The worst need of Luisa's topics (at the edge of her radius, at a time
+    she is not free, old, of a neighbour, asking for a certificate she has not
+    mentioned) beats the best need of another topic."""
+    worst_own = need(
+        id=1,
+        lat=BURTSCHEID[0] + 0.0449,  # ~4.99 km of her 5
+        cell_mask=mask_of(["mo:abend"]),
+        tenant_id=STOLBERG,
+        qualifications=("erste_hilfe",),
+        published_at=NOW - timedelta(days=60),
+    )
+    best_other = need(id=2, category="sport", lat=BURTSCHEID[0], urgent=True, published_at=NOW)
+    own, other = score(LUISA, worst_own, NOW), score(LUISA, best_other, NOW)
+    assert not own.excluded and not other.excluded
+    assert own.score > other.score
+
+
 def test_no_interests_counts_every_category_half() -> None:
     open_minded = replace(LUISA, interests=frozenset())
     diff = score(LUISA, need(), NOW).score - score(open_minded, need(), NOW).score
