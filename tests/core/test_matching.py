@@ -10,8 +10,11 @@ import pytest
 from core.matching import (
     MAX_SCORE,
     W_CATEGORY,
+    W_DISTANCE,
+    W_FRESH,
     W_LOCAL,
     W_REQUIREMENT,
+    W_TIME,
     W_URGENT,
     NeedView,
     Reason,
@@ -220,6 +223,7 @@ def test_a_chosen_topic_outranks_any_other_topic_however_close_or_timely() -> No
     own, other = score(LUISA, worst_own, NOW), score(LUISA, best_other, NOW)
     assert not own.excluded and not other.excluded
     assert own.score > other.score
+    assert W_CATEGORY - W_REQUIREMENT > W_DISTANCE + W_TIME + W_URGENT + W_FRESH + W_LOCAL
 
 
 def test_no_interests_counts_every_category_half() -> None:
