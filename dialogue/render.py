@@ -113,7 +113,12 @@ def detail(t: Texts, taxonomy: Taxonomy, need: NeedDetail, distance_km: float | 
         lines.append(t("need.where", where=where))
     lines.append(t("need.category", category=escape(taxonomy.label(need.category, t.lang))))
     if need.qualifications:
-        quals = ", ".join(taxonomy.label(q, t.lang) for q in need.qualifications)
+        quals = ", ".join(
+            taxonomy.qualifications[q].label(t.lang)
+            if q in taxonomy.qualifications
+            else taxonomy.label(q, t.lang)
+            for q in need.qualifications
+        )
         lines.append(t("need.qualifications", qualifications=escape(quals)))
     if need.places_left > 0:
         lines.append(t("need.places_left", left=need.places_left, wanted=need.helpers_wanted))

@@ -25,6 +25,7 @@ from core.models import (
     Tenant,
 )
 from core.schedule import one_off_mask, weekly_mask
+from core.services import mail_queue
 from core.services.audit import record
 from core.services.needs import NeedInput, PlaceResolver, validate_need
 from core.taxonomy import Taxonomy
@@ -245,6 +246,8 @@ async def update_need(
             need.status = (
                 NeedStatus.PENDING_REVIEW if tenant.moderation_required else NeedStatus.PUBLISHED
             )
+            if need.status == NeedStatus.PENDING_REVIEW:
+                await mail_queue.notify_editors(session, need, now)
         if need.status == NeedStatus.EXPIRED and (data.ends_at or data.valid_until or now) >= now:
             need.status = NeedStatus.PUBLISHED
         record(
