@@ -70,6 +70,7 @@ class TenantConfig:
     branding: Branding
     privacy: Privacy
     moderation_required: bool
+    corrections_without_review: bool = False
     geocoder: str = "offline"  # or "nominatim"
     nominatim_url: str = ""
     districts: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -129,6 +130,9 @@ def parse_tenant(raw: dict[str, Any], source: str = "<memory>") -> TenantConfig:
                 retention_months=int(privacy.get("retention_months", 12)),
             ),
             moderation_required=bool(raw.get("moderation", {}).get("required", True)),
+            corrections_without_review=bool(
+                raw.get("moderation", {}).get("corrections_without_review", False)
+            ),
             geocoder=geo.get("provider", "offline"),
             nominatim_url=geo.get("nominatim_url", ""),
             districts={

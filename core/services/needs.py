@@ -26,6 +26,8 @@ from core.models import (
     Need,
     NeedStatus,
     Organisation,
+    Reminder,
+    ReminderStatus,
     Tenant,
 )
 from core.reminders import kinds
@@ -210,6 +212,30 @@ async def on_published(session, need: Need, now: datetime) -> None:  # type: ign
     await plan_org_expiry(session, need, now)
 
 
+ALERT_KINDS = (kinds.ALERT_WAVE.name, kinds.URGENT_ALERT.name, kinds.PLACE_OFFER.name)
+
+
+async def cancel_alerts(session, need_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Nobody is asked about the need any more: pending alert waves and
+    their questions are cancelled (hidden, or back in review)."""
+    await session.execute(
+        update(Reminder)
+        .where(
+            Reminder.need_id == need_id,
+            Reminder.kind.in_(ALERT_KINDS),
+            Reminder.status == ReminderStatus.PENDING,
+        )
+        .values(status=ReminderStatus.CANCELLED)
+    )
+
+
+async def send_back_to_review(session, need: Need) -> None:  # type: ignore[no-untyped-def]
+    """Changed content waits for an editor again: not public until approved
+    (``published_at`` is set only by approval), nobody alerted meanwhile."""
+    need.status, need.published_at = NeedStatus.PENDING_REVIEW, None
+    await cancel_alerts(session, need.id)
+
+
 async def moderate(
     db: Database, need_id: int, *, approve: bool, reason: str | None, actor: str, now: datetime
 ) -> NeedRef:
@@ -220,7 +246,9 @@ async def moderate(
         if need.status != NeedStatus.PENDING_REVIEW:
             raise InvalidValue(field="status")
         if approve:
-            need.status, need.published_at = NeedStatus.PUBLISHED, now
+            full = await taken_places(session, need.id) >= need.helpers_wanted
+            need.status = NeedStatus.FILLED if full else NeedStatus.PUBLISHED
+            need.published_at = now
             await on_published(session, need, now)
         else:
             need.status, need.rejection_reason = NeedStatus.REJECTED, reason or ""
@@ -354,6 +382,7 @@ _DETAILS = _DETAIL_COLUMNS.where(Need.id.in_(bindparam("ids", expanding=True)))
 # Only needs open for sign-ups at ``now``: what ``core.search`` ranks at all.
 _OPEN_DETAILS = _DETAILS.where(
     Need.status == NeedStatus.PUBLISHED,
+    Need.published_at.is_not(None),
     Need.hidden == false(),
     or_(Need.ends_at.is_(None), Need.ends_at > bindparam("now", type_=Need.ends_at.type)),
     or_(Need.valid_until.is_(None), Need.valid_until > bindparam("now", type_=Need.ends_at.type)),
