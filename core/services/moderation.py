@@ -15,7 +15,7 @@ from core.db import Database
 from core.errors import InvalidValue, NotAllowed, UnknownNeed
 from core.models import AuditEvent, Need, NeedStatus, Offer, Organisation, TextOverride
 from core.services.audit import record
-from core.services.needs import NeedRef, moderate
+from core.services.needs import NeedRef, cancel_alerts, moderate
 
 MAX_REASON = 1000
 
@@ -211,6 +211,8 @@ async def set_hidden(
             raise NotAllowed()
         if isinstance(item, Need):
             item.hidden, item.updated_at = hidden, now
+            if hidden:
+                await cancel_alerts(session, item.id)  # nobody is asked about it
         else:
             item.active = not hidden
         record(

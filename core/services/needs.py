@@ -14,6 +14,7 @@ from core.db import Database
 from core.errors import (
     InvalidTimeRange,
     InvalidValue,
+    NeedNotOpen,
     NotAllowed,
     PlaceRequired,
     UnknownCategory,
@@ -412,6 +413,47 @@ async def need_detail(db: Database, need_id: int) -> NeedDetail:
     if not rows:
         raise UnknownNeed(need_id=need_id)
     return _need_detail(rows[0], contact=True)
+
+
+async def may_see_tenant(session, viewer_tenant_id: int, need_tenant_id: int) -> bool:  # type: ignore[no-untyped-def]
+    """Whether a person of ``viewer_tenant_id`` may see a need of
+    ``need_tenant_id``: their own, or a neighbour's where their
+    municipality shows neighbours."""
+    if viewer_tenant_id == need_tenant_id:
+        return True
+    return bool(
+        await session.scalar(select(Tenant.show_neighbours).where(Tenant.id == viewer_tenant_id))
+    )
+
+
+def publicly_listed(need: Need) -> bool:
+    """Published by an editor (or an unmoderated tenant) and not hidden."""
+    return need.published_at is not None and not need.hidden
+
+
+async def need_for_volunteer(
+    db: Database, need_id: int, *, tenant_id: int, now: datetime
+) -> NeedDetail:
+    """A need as a volunteer of ``tenant_id`` may see it (the chat's detail,
+    deep links, sign-up). ``UnknownNeed`` for a need they may not see at all
+    (hidden, never published, another municipality's where neighbours are not
+    shown), ``NeedNotOpen`` for one that was public and is over."""
+    async with db.sessions() as session:
+        need = await session.get(Need, need_id)
+        if (
+            need is None
+            or not publicly_listed(need)
+            or need.status == NeedStatus.REJECTED
+            or not await may_see_tenant(session, tenant_id, need.tenant_id)
+        ):
+            raise UnknownNeed(need_id=need_id)
+        if (
+            need.status not in OPEN_STATUSES
+            or (need.ends_at is not None and need.ends_at <= now)
+            or (need.valid_until is not None and need.valid_until <= now)
+        ):
+            raise NeedNotOpen(need_id=need_id)
+    return await need_detail(db, need_id)
 
 
 async def need_details(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from core.calendar import calendar_ics, event_ics
 from core.errors import DomainError, UnknownNeed
-from core.services.needs import need_detail
+from core.services.needs import need_for_volunteer
 from core.services.signup import engagements_of, sign_up, withdraw
 from dialogue.markup import escape
 from dialogue.messages import Attachment
@@ -35,7 +35,9 @@ async def sign_up_payload(turn: Turn, payload: str) -> None:
         turn.state.push_asked("consent")
         return
     try:
-        need = await need_detail(turn.app.db, need_id)
+        need = await need_for_volunteer(
+            turn.app.db, need_id, tenant_id=turn.tenant_id, now=turn.now
+        )
         result = await sign_up(turn.app.db, turn.person.id, need_id, turn.now)
     except UnknownNeed:
         turn.say(t("error.unknown_need"), turn.menu())
