@@ -24,7 +24,9 @@ from dialogue.nlu.result import Entity, ParseResult
 log = logging.getLogger(__name__)
 
 LOW_CONFIDENCE_DEFAULT = 0.5
-_INTENT_SYNTAX = re.compile(r"^/([a-z_]+)\s*(\{.*\})?\s*$", re.S)
+# Matched against the stripped text; one optional group, so no two runs of
+# spaces compete (linear).
+_INTENT_SYNTAX = re.compile(r"^/([a-z_]+)(?:\s*(\{.*\}))?$", re.S)
 
 # Fixed words, compared after lower-casing and stripping punctuation.
 WORDS: dict[str, frozenset[str]] = {
@@ -80,7 +82,9 @@ WORDS: dict[str, frozenset[str]] = {
 
 def word_of(text: str) -> str | None:
     """Which fixed word a short text is, if any."""
-    key = re.sub(r"[.!,;:]+$", "", text.strip().casefold()).strip()
+    if len(text) > 100:
+        return None  # fixed words are short
+    key = text.strip().casefold().rstrip(".!,;:").strip()
     for name, words in WORDS.items():
         if key in words:
             return name

@@ -21,7 +21,17 @@ from core.models import Account, Membership, Organisation, OrgKind, RateLimitHit
 from core.services.audit import record
 
 _hasher = PasswordHasher()
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Dots split the domain, so nothing can match two ways (no backtracking);
+# callers check the length (MAX_EMAIL) first.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$")
+MAX_EMAIL = 200
+
+
+def is_email(text: str) -> bool:
+    """A plausible e-mail address (length first, then the shape)."""
+    return len(text) <= MAX_EMAIL and EMAIL.match(text) is not None
+
+
 MIN_PASSWORD = 10
 
 
@@ -93,7 +103,7 @@ def validate_signup(data: SignupInput) -> dict[str, str]:
         errors["kind"] = "choose"
     if not data.contact_name.strip() or len(data.contact_name) > 120:
         errors["contact_name"] = "required"
-    if not EMAIL.match(data.email.strip()) or len(data.email) > 200:
+    if not is_email(data.email.strip()):
         errors["email"] = "email"
     if len(data.password) < MIN_PASSWORD:
         errors["password"] = "password_short"

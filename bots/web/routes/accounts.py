@@ -297,7 +297,7 @@ async def link_request_submit(request: Request) -> Response:
     kind = _link_kind(request)
     form = await checked_form(request)
     state = form_state(form, ("email",))
-    if not accounts.EMAIL.match(state.get("email")):
+    if not accounts.is_email(state.get("email")):
         state.errors["email"] = "email"
         return await render(
             request,
