@@ -18,6 +18,7 @@ from core.services.audit import record
 from core.services.needs import NeedRef, cancel_alerts, moderate
 
 MAX_REASON = 1000
+MAX_TEXT_OVERRIDE = 4000
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,8 +252,13 @@ async def set_text(
     actor: str,
     now: datetime,
 ) -> None:
-    """Store the tenant's wording of a text; an empty value goes back to the default."""
+    """Store the tenant's wording of a text; an empty value goes back to the
+    default. Placeholders must be bare names (``InvalidValue`` otherwise)."""
+    from dialogue.texts import plain_placeholders
+
     value = value.strip()
+    if not plain_placeholders(value) or len(value) > MAX_TEXT_OVERRIDE:
+        raise InvalidValue(field="value")
     async with db.transaction() as session:
         row = await session.scalar(
             select(TextOverride).where(

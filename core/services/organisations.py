@@ -490,16 +490,20 @@ async def languages_of(db: Database, person_ids: list[int]) -> dict[int, str]:
 
 
 async def person_of_engagement(
-    db: Database, organisation_id: int, engagement_id: int
+    db: Database, organisation_id: int, engagement_id: int, need_id: int | None = None
 ) -> int | None:
+    """Who signed up, when the sign-up is on the organisation's need (and on
+    ``need_id``, the need the page is about); ``NotAllowed`` otherwise."""
     async with db.sessions() as session:
         row = (
             await session.execute(
-                select(Engagement.person_id, Need.organisation_id)
+                select(Engagement.person_id, Need.organisation_id, Need.id)
                 .join(Need, Need.id == Engagement.need_id)
                 .where(Engagement.id == engagement_id)
             )
         ).one_or_none()
     if row is None or row[1] != organisation_id:
+        raise NotAllowed()
+    if need_id is not None and row[2] != need_id:
         raise NotAllowed()
     return row[0]

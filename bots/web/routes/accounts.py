@@ -60,22 +60,25 @@ async def _limit(request: Request, kind: str, email: str, per_email: int, per_ip
         )
 
 
-async def _send_link(request: Request, purpose: Purpose, account_id: int, email: str) -> None:
+async def _send_link(
+    request: Request, purpose: Purpose, account_id: int, email: str, *, wording: str = ""
+) -> None:
     state = web(request)
     info = await accounts.account_info(state.app.db, account_id)
     if info is None:
         return
     tenant = tenant_of(request)
     t = texts(request, tenant)
-    fingerprint = "" if purpose == Purpose.VERIFY else info.password_fingerprint
-    token = state.tokens.make(purpose, account_id, fingerprint)
+    # Every link dies when the password changes or the account logs out
+    # everywhere (the fingerprint covers both).
+    token = state.tokens.make(purpose, account_id, info.password_fingerprint)
     path = {Purpose.VERIFY: "verify", Purpose.LOGIN: "login/link", Purpose.RESET: "reset"}[purpose]
     link = f"{state.config.public_url}/t/{tenant.slug}/{path}/{token}"
     mail = Mail(
         to=email,
-        subject=t(f"mail.{purpose.value}.subject", site=tenant.branding.bot_name),
+        subject=t(f"mail.{wording or purpose.value}.subject", site=tenant.branding.bot_name),
         body=t(
-            f"mail.{purpose.value}.body",
+            f"mail.{wording or purpose.value}.body",
             name=info.display_name,
             link=link,
             site=tenant.branding.bot_name,
@@ -122,7 +125,14 @@ async def signup_submit(request: Request) -> Response:
             await _limit(request, "signup", data.email, LINKS_PER_EMAIL, LINKS_PER_IP)
             account_id = await accounts.sign_up(web(request).app.db, data, web(request).app.now())
         except EmailTaken:
-            state.errors["email"] = "email_taken"
+            # The same answer as for a new address: the page must not tell
+            # who has an account. The owner hears of it by e-mail instead.
+            existing = await accounts.account_id_for_email(web(request).app.db, data.email)
+            if existing is not None:
+                await _send_link(
+                    request, Purpose.LOGIN, existing, data.email, wording="signup_taken"
+                )
+            return redirect(f"/t/{tenant.slug}/signup/sent")
         except RateLimited:
             state.errors["form"] = "rate_limited"
         else:
@@ -162,6 +172,16 @@ async def verify(request: Request) -> Response:
                 "body": "verify.expired" if exc.expired else "verify.invalid",
                 "link": (f"/t/{tenant.slug}/login", "login.title"),
             },
+            tenant=tenant,
+            status=400,
+        )
+    owner = await accounts.account_info(state.app.db, data.account_id)
+    if owner is None or owner.password_fingerprint != data.fingerprint:
+        # The password changed (or the account logged out everywhere) since.
+        return await render(
+            request,
+            "message.html",
+            {"heading": "verify.failed_title", "body": "verify.invalid"},
             tenant=tenant,
             status=400,
         )

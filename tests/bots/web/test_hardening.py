@@ -1,0 +1,166 @@
+"""Issue 11, finding 7: the smaller holes of the web, each closed by a test
+that failed before its fix."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select, text
+
+from core.db import create_engine
+from core.errors import InvalidValue
+from core.models import Engagement, EngagementStatus, Organisation, TextOverride
+from core.services.moderation import set_text
+from core.services.people import register_with_consent
+from core.services.signup import sign_up
+from dialogue.texts import Texts, catalogue, placeholders
+from tests.bots.web.conftest import Web
+from tests.bots.web.helpers import log_in_editor, post_need, sign_up_organisation
+
+
+def _key_with_placeholder() -> tuple[str, str]:
+    key = next(
+        k for k, v in sorted(catalogue("de").items()) if isinstance(v, str) and placeholders(v)
+    )
+    return key, sorted(placeholders(catalogue("de")[key]))[0]
+
+
+@pytest.mark.parametrize("spec", [":>999999999", "!r", "!s:^50", ":,"])
+async def test_editor_text_overrides_reject_format_specs_and_conversions(
+    web_app: Web, spec: str
+) -> None:
+    key, name = _key_with_placeholder()
+    others = " ".join(
+        "{" + p + "}" for p in sorted(placeholders(catalogue("de")[key])) if p != name
+    )
+    value = f"Hallo {{{name}{spec}}} {others}"
+    editor = await log_in_editor(web_app)
+    page = await editor.get("/t/aachen/editor/texts")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    bad = await editor.post(
+        "/t/aachen/editor/texts?in=de", data={"csrf": token, "key": key, "value": value}
+    )
+    assert bad.status_code == 400
+    async with web_app.app.db.sessions() as session:
+        assert (await session.scalars(select(TextOverride))).all() == []
+    with pytest.raises(InvalidValue):
+        await set_text(web_app.app.db, 1, "de", key, value, actor="editor", now=web_app.clock.now())
+
+
+def test_a_stored_override_with_a_format_spec_is_not_used(tenants: dict) -> None:  # type: ignore[type-arg]
+    key, name = _key_with_placeholder()
+    t = Texts(tenants["aachen"], "de", {"de": {key: f"{{{name}:>999999999}}"}})
+    assert len(t(key, **{p: "x" for p in placeholders(catalogue("de")[key])})) < 10_000
+
+
+async def test_database_errors_do_not_carry_bound_parameters(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'p.db'}")
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (v TEXT UNIQUE)"))
+            await conn.execute(text("INSERT INTO t VALUES (:v)"), {"v": "geheim@example.org"})
+            with pytest.raises(Exception) as failed:
+                await conn.execute(text("INSERT INTO t VALUES (:v)"), {"v": "geheim@example.org"})
+        assert "geheim@example.org" not in str(failed.value)
+    finally:
+        await engine.dispose()
+
+
+async def test_the_public_list_caps_its_offset(web_app: Web) -> None:
+    page = await web_app.client.get("/t/aachen/?offset=1000000000")
+    assert page.status_code == 200
+    prev = re.search(r'href="([^"]*)" rel="prev"', page.text)
+    assert prev is not None
+    offset = int(html.unescape(prev.group(1)).rsplit("offset=", 1)[1])
+    assert offset < 1000
+
+
+async def test_an_organisation_calendar_is_404_without_public_needs(web_app: Web) -> None:
+    org = await sign_up_organisation(web_app)
+    async with web_app.app.db.sessions() as session:
+        org_id = await session.scalar(select(Organisation.id))
+    feed = await web_app.new_client().get(f"/t/aachen/calendar/organisation/{org_id}.ics")
+    assert feed.status_code == 404
+    assert "Aachener Tafel" not in feed.text
+    need_id = await post_need(web_app, org)
+    editor = await log_in_editor(web_app)
+    token = re.search(r'name="csrf" value="([^"]+)"', (await editor.get("/t/aachen/editor/")).text)
+    await editor.post(
+        f"/t/aachen/editor/needs/{need_id}/approve",
+        data={"csrf": token.group(1)},  # type: ignore[union-attr]
+    )
+    feed = await web_app.new_client().get(f"/t/aachen/calendar/organisation/{org_id}.ics")
+    assert feed.status_code == 200 and "Aachener Tafel" in feed.text
+
+
+async def test_accepting_a_signup_checks_it_belongs_to_the_need_in_the_url(web_app: Web) -> None:
+    org = await sign_up_organisation(web_app)
+    first = await post_need(web_app, org)
+    second = await post_need(web_app, org, title="Zweites Gesuch")
+    editor = await log_in_editor(web_app)
+    token = re.search(r'name="csrf" value="([^"]+)"', (await editor.get("/t/aachen/editor/")).text)
+    for need_id in (first, second):
+        await editor.post(
+            f"/t/aachen/editor/needs/{need_id}/approve",
+            data={"csrf": token.group(1)},  # type: ignore[union-attr]
+        )
+    person = await register_with_consent(
+        web_app.app.db,
+        tenant_slug="aachen",
+        identity="telegram:77",
+        consent_version="1",
+        language="de",
+        now=web_app.clock.now(),
+    )
+    signed = await sign_up(web_app.app.db, person.id, second, web_app.clock.now())
+    csrf = re.search(r'name="csrf" value="([^"]+)"', (await org.get("/t/aachen/org/")).text)
+    answer = await org.post(
+        f"/t/aachen/org/needs/{first}/signups/{signed.engagement_id}/accept",
+        data={"csrf": csrf.group(1)},  # type: ignore[union-attr]
+    )
+    assert answer.status_code in (403, 404)
+    async with web_app.app.db.sessions() as session:
+        status = await session.scalar(
+            select(Engagement.status).where(Engagement.id == signed.engagement_id)
+        )
+    assert status == EngagementStatus.INTERESTED
+
+
+async def _signup(client: httpx.AsyncClient, email: str, name: str) -> httpx.Response:
+    page = await client.get("/t/aachen/signup")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    return await client.post(
+        "/t/aachen/signup",
+        data={
+            "csrf": token,
+            "organisation": name,
+            "kind": "verein",
+            "contact_name": "Petra",
+            "email": email,
+            "password": "sicheres-passwort-1",
+        },
+    )
+
+
+async def test_signup_answers_the_same_whether_the_email_is_taken(web_app: Web) -> None:
+    await sign_up_organisation(web_app, email="tafel@example.org")
+    before = [m["To"] for m in web_app.mails()]
+    # Outbox file names carry the clock's time: one tick apart, none overwritten.
+    web_app.clock.set(web_app.clock.now() + timedelta(seconds=1))
+    taken = await _signup(web_app.new_client(), "tafel@example.org", "Andere Tafel")
+    web_app.clock.set(web_app.clock.now() + timedelta(seconds=1))
+    fresh = await _signup(web_app.new_client(), "neu@example.org", "Neue Tafel")
+    assert taken.status_code == fresh.status_code == 303
+    assert taken.headers["location"] == fresh.headers["location"]
+    # The owner of the taken address hears about it; nobody else learns anything.
+    after = [m["To"] for m in web_app.mails()]
+    for address in before:
+        after.remove(address)
+    assert sorted(after) == ["neu@example.org", "tafel@example.org"]
+    async with web_app.app.db.sessions() as session:
+        names = (await session.scalars(select(Organisation.name))).all()
+    assert "Andere Tafel" not in names
