@@ -19,6 +19,7 @@ from core.db import Database
 from core.errors import DomainError, InvalidValue, NotAllowed
 from core.models import Account, Membership, Organisation, OrgKind, RateLimitHit, Role, Tenant
 from core.services.audit import record
+from core.single_line import is_single_line
 
 _hasher = PasswordHasher()
 # Dots split the domain, so nothing can match two ways (no backtracking);
@@ -29,7 +30,7 @@ MAX_EMAIL = 200
 
 def is_email(text: str) -> bool:
     """A plausible e-mail address (length first, then the shape)."""
-    return len(text) <= MAX_EMAIL and EMAIL.match(text) is not None
+    return len(text) <= MAX_EMAIL and is_single_line(text) and EMAIL.match(text) is not None
 
 
 MIN_PASSWORD = 10
@@ -99,10 +100,14 @@ def validate_signup(data: SignupInput) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not data.organisation.strip() or len(data.organisation) > 200:
         errors["organisation"] = "required"
+    elif not is_single_line(data.organisation):
+        errors["organisation"] = "invalid"
     if data.kind not in {k.value for k in OrgKind}:
         errors["kind"] = "choose"
     if not data.contact_name.strip() or len(data.contact_name) > 120:
         errors["contact_name"] = "required"
+    elif not is_single_line(data.contact_name):
+        errors["contact_name"] = "invalid"
     if not is_email(data.email.strip()):
         errors["email"] = "email"
     if len(data.password) < MIN_PASSWORD:

@@ -40,6 +40,7 @@ from core.reminders.planning import (
 )
 from core.schedule import Weekly, one_off_mask, validate_range, weekly_mask
 from core.services.audit import record
+from core.single_line import is_single_line
 from core.taxonomy import Taxonomy
 
 MAX_HELPERS = 500
@@ -110,8 +111,10 @@ class NeedDetail:
 
 
 def validate_need(data: NeedInput, taxonomy: Taxonomy, now: datetime) -> None:
-    if not data.title.strip() or len(data.title) > 120:
+    if not data.title.strip() or len(data.title) > 120 or not is_single_line(data.title):
         raise InvalidValue(field="title")
+    if not is_single_line(data.place) or not is_single_line(data.place_label):
+        raise InvalidValue(field="place")
     if not taxonomy.is_category(data.category):
         raise UnknownCategory(code=data.category)
     for code in data.qualifications:

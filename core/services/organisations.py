@@ -27,6 +27,7 @@ from core.models import (
 from core.schedule import one_off_mask, weekly_mask
 from core.services.audit import record
 from core.services.needs import NeedInput, PlaceResolver, send_back_to_review, validate_need
+from core.single_line import is_single_line
 from core.taxonomy import Taxonomy
 
 EXTEND_BY = timedelta(weeks=4)
@@ -351,6 +352,10 @@ def validate_offer(data: OfferInput, taxonomy: Taxonomy) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not data.title.strip() or len(data.title) > 120:
         errors["title"] = "required"
+    elif not is_single_line(data.title):
+        errors["title"] = "invalid"
+    if not is_single_line(data.place):
+        errors["place"] = "invalid"
     if data.kind not in OFFER_KINDS:
         errors["kind"] = "choose"
     if data.category and not taxonomy.is_category(data.category):
