@@ -45,7 +45,10 @@ SIGNUP_FIELDS = ("organisation", "kind", "contact_name", "email", "password")
 
 
 def _ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return web(request).config.client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+    )
 
 
 async def _limit(request: Request, kind: str, email: str, per_email: int, per_ip: int) -> None:

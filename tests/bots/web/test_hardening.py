@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import select, text
 
+from bots.web.config import parse_networks
 from core.db import create_engine
 from core.errors import InvalidValue
 from core.models import Engagement, EngagementStatus, Organisation, TextOverride
@@ -164,3 +167,56 @@ async def test_signup_answers_the_same_whether_the_email_is_taken(web_app: Web) 
     async with web_app.app.db.sessions() as session:
         names = (await session.scalars(select(Organisation.name))).all()
     assert "Andere Tafel" not in names
+
+
+def test_forwarded_for_is_believed_only_from_trusted_proxies() -> None:
+    from bots.web.config import WebConfig, parse_networks
+
+    base = WebConfig("http://x", "k", "", "f@x", Path("/tmp"), "")
+    behind = replace(base, trusted_proxies=parse_networks("127.0.0.1, 10.0.0.0/8"))
+    header = "6.6.6.6, 203.0.113.9, 10.0.0.2"
+    # Nobody trusted: the connection's own address, the header is anyone's to write.
+    assert base.client_address("198.51.100.7", header) == "198.51.100.7"
+    # From a trusted proxy: the last address its chain did not add.
+    assert behind.client_address("127.0.0.1", header) == "203.0.113.9"
+    # From elsewhere, the header is ignored even with proxies configured.
+    assert behind.client_address("198.51.100.7", header) == "198.51.100.7"
+    assert behind.client_address("127.0.0.1", "not-an-ip") == "127.0.0.1"
+    assert behind.client_address("127.0.0.1", None) == "127.0.0.1"
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+async def test_the_login_limit_per_address_reads_forwarded_for_only_from_trusted_proxies(
+    web_app: Web, trusted: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Behind a proxy on the host every request comes from 127.0.0.1: with the
+    proxy trusted, one address hitting the limit does not lock out another."""
+    LOGIN_PER_IP = 3  # the real limit, 30, only makes the test slow
+    monkeypatch.setattr("bots.web.routes.accounts.LOGIN_PER_IP", LOGIN_PER_IP)
+    monkeypatch.setattr("bots.web.routes.accounts.LOGIN_PER_EMAIL", 100)
+    state = web_app.asgi.state.web
+    if trusted:
+        state.config = replace(state.config, trusted_proxies=parse_networks("127.0.0.1"))
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=web_app.asgi, client=("127.0.0.1", 4000)),
+        base_url="http://testserver",
+    )
+
+    async def attempt(forwarded: str, n: int) -> httpx.Response:
+        page = await client.get("/t/aachen/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        return await client.post(
+            "/t/aachen/login",
+            data={"csrf": token, "email": f"x{n}@example.org", "password": "falsch-falsch"},
+            headers={"X-Forwarded-For": forwarded},
+        )
+
+    for n in range(LOGIN_PER_IP):
+        await attempt("203.0.113.9", n)
+    blocked = await attempt("203.0.113.9", 99)
+    other = await attempt("198.51.100.7", 100)
+    await client.aclose()
+    assert "Zu viele Versuche" in blocked.text
+    # Trusted: the other visitor is another address. Untrusted: everyone is
+    # 127.0.0.1 and the header (anyone's to write) changes nothing.
+    assert ("Zu viele Versuche" in other.text) is (not trusted)
