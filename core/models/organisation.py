@@ -50,6 +50,9 @@ class Account(Base):
     email_verified_at: Mapped[datetime | None]
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
+    # Raised to end every session and e-mailed link of the account at once
+    # (log out everywhere; a new password changes the hash, which does too).
+    session_version: Mapped[int] = mapped_column(default=0)
 
 
 class Membership(Base):

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from core.db import Database
 from core.errors import DomainError, InvalidValue, NotAllowed
@@ -80,8 +80,10 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def fingerprint(password_hash: str | None) -> str:
-    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
+def fingerprint(password_hash: str | None, session_version: int = 0) -> str:
+    """What sessions and e-mailed links are bound to: it changes with the
+    password and with every "log out everywhere"."""
+    return hashlib.sha256(f"{password_hash or ''}:{session_version}".encode()).hexdigest()[:16]
 
 
 async def hash_password(password: str) -> str:
@@ -187,7 +189,7 @@ async def account_info(db: Database, account_id: int) -> AccountInfo | None:
         email=account.email,
         display_name=account.display_name,
         verified=account.email_verified_at is not None,
-        password_fingerprint=fingerprint(account.password_hash),
+        password_fingerprint=fingerprint(account.password_hash, account.session_version or 0),
         organisation_id=org.id if org else None,
         organisation_name=org.name if org else None,
         organisation_tenant_id=org.tenant_id if org else None,
@@ -253,6 +255,7 @@ async def set_password(
         if account is None:
             raise NotAllowed()
         account.password_hash = password_hash
+        account.session_version = (account.session_version or 0) + 1
         if verify_email and account.email_verified_at is None:
             account.email_verified_at = now  # the reset link proved the address
         record(
@@ -260,6 +263,25 @@ async def set_password(
             tenant_id=None,
             actor=f"account:{account_id}",
             action="password_set",
+            subject=f"account:{account_id}",
+            at=now,
+        )
+
+
+async def end_sessions(db: Database, account_id: int, now: datetime) -> None:
+    """Log the account out everywhere: every session and unused e-mailed
+    link of it stops working."""
+    async with db.transaction() as session:
+        await session.execute(
+            update(Account)
+            .where(Account.id == account_id)
+            .values(session_version=Account.session_version + 1)
+        )
+        record(
+            session,
+            tenant_id=None,
+            actor=f"account:{account_id}",
+            action="sessions_ended",
             subject=f"account:{account_id}",
             at=now,
         )

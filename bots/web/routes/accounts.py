@@ -467,9 +467,12 @@ async def reset(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
+    """Log out here, or (``everywhere``) end every session of the account."""
     tenant = tenant_of(request)
-    await checked_form(request)
+    form = await checked_form(request)
     account = await current_account(request)
+    if account is not None and form.get("everywhere"):
+        await accounts.end_sessions(web(request).app.db, account.id, web(request).app.now())
     chat = request.session.get("chat")
     request.session.clear()
     if chat:

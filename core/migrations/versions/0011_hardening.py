@@ -27,8 +27,14 @@ def upgrade() -> None:
                 server_default=sa.false(),
             )
         )
+    with op.batch_alter_table("account", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("session_version", sa.Integer(), nullable=False, server_default="0")
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("account", schema=None) as batch_op:
+        batch_op.drop_column("session_version")
     with op.batch_alter_table("tenant", schema=None) as batch_op:
         batch_op.drop_column("corrections_without_review")

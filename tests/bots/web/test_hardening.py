@@ -220,3 +220,31 @@ async def test_the_login_limit_per_address_reads_forwarded_for_only_from_trusted
     # Trusted: the other visitor is another address. Untrusted: everyone is
     # 127.0.0.1 and the header (anyone's to write) changes nothing.
     assert ("Zu viele Versuche" in other.text) is (not trusted)
+
+
+async def test_logging_out_everywhere_ends_a_copied_session_and_open_links(web_app: Web) -> None:
+    org = await sign_up_organisation(web_app)
+    assert (await org.get("/t/aachen/org/")).status_code == 200
+    thief = web_app.new_client()
+    thief.cookies.update(org.cookies)  # a session cookie copied off a shared computer
+    assert (await thief.get("/t/aachen/org/")).status_code == 200
+    # A log-in link requested before, still unused.
+    asker = web_app.new_client()
+    page = await asker.get("/t/aachen/links/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    web_app.clock.set(web_app.clock.now() + timedelta(seconds=1))
+    await asker.post(
+        "/t/aachen/links/login",
+        data={"csrf": token.group(1), "email": "tafel@example.org"},  # type: ignore[union-attr]
+    )
+    link = web_app.last_link()
+    assert "/login/link/" in link
+    csrf = re.search(r'name="csrf" value="([^"]+)"', (await org.get("/t/aachen/org/")).text)
+    out = await org.post(
+        "/t/aachen/logout",
+        data={"csrf": csrf.group(1), "everywhere": "1"},  # type: ignore[union-attr]
+    )
+    assert out.status_code == 303
+    stolen = await thief.get("/t/aachen/org/")
+    assert stolen.status_code in (302, 303) and "/login" in stolen.headers["location"]
+    assert (await web_app.new_client().get(link)).status_code == 400
