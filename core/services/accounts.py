@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 
 from core.db import Database
 from core.errors import DomainError, InvalidValue, NotAllowed
@@ -320,6 +320,9 @@ async def ensure_editor(
 # -- rate limits ---------------------------------------------------------------
 
 
+RATE_LIMIT_LOCK_SPACE = 7311  # the first number of the per-key advisory lock
+
+
 def limit_key(kind: str, value: str) -> str:
     """A rate-limit key that does not store the e-mail address or IP itself."""
     digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:40]
@@ -332,6 +335,14 @@ async def hit(db: Database, key: str, *, limit: int, window: timedelta, now: dat
     processes; old hits are pruned on the way."""
     since = now - window
     async with db.transaction() as session:
+        # Count and add as one step per key: on PostgreSQL a transaction lock
+        # on the key (two-number form: its own key space); on SQLite the
+        # delete below takes the database's write lock first.
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            await session.execute(
+                text("SELECT pg_advisory_xact_lock(:space, hashtext(:key))"),
+                {"space": RATE_LIMIT_LOCK_SPACE, "key": key},
+            )
         await session.execute(
             delete(RateLimitHit).where(RateLimitHit.key == key, RateLimitHit.at < since)
         )
