@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from core.errors import (
     NeedNotOpen,
     NotAllowed,
     PlaceRequired,
+    TooManyNeeds,
     UnknownCategory,
     UnknownNeed,
     UnknownQualification,
@@ -44,6 +45,7 @@ from core.single_line import is_single_line
 from core.taxonomy import Taxonomy
 
 MAX_HELPERS = 500
+MAX_NEEDS_PER_DAY = 20  # per organisation, in any 24 hours
 OPEN_STATUSES = (NeedStatus.PUBLISHED, NeedStatus.FILLED)
 
 
@@ -155,6 +157,13 @@ async def post_need(
         org = await session.get(Organisation, organisation_id)
         if org is None:
             raise NotAllowed()
+        posted_today = await session.scalar(
+            select(func.count())
+            .select_from(Need)
+            .where(Need.organisation_id == org.id, Need.created_at > now - timedelta(days=1))
+        )
+        if (posted_today or 0) >= MAX_NEEDS_PER_DAY:
+            raise TooManyNeeds()
         tenant = await session.get(Tenant, org.tenant_id)
         assert tenant is not None
         lat, lon, label = data.lat, data.lon, data.place_label

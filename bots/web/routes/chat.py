@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import timedelta
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -17,7 +18,7 @@ from starlette.routing import Route
 from bots.web.notify import reply_line
 from bots.web.pages import redirect, render, tenant_of, texts, web
 from bots.web.security import checked_form
-from core.services import web_chat
+from core.services import accounts, web_chat
 from core.services.web_chat import NewLine
 from dialogue.markup import escape
 from dialogue.messages import Incoming, Location, Reply
@@ -25,6 +26,8 @@ from dialogue.messages import Incoming, Location, Reply
 log = logging.getLogger(__name__)
 SESSION_CHAT = "chat"
 MAX_TEXT = 1000
+# Messages to the bot per minute: per chat, and per address (several chats).
+CHAT_PER_MINUTE, CHAT_PER_IP_PER_MINUTE = 20, 60
 
 
 def _identity(request: Request) -> str:
@@ -133,6 +136,10 @@ async def chat_post(request: Request) -> Response:
     button = str(form.get("button") or "")
     lat, lon = str(form.get("lat") or ""), str(form.get("lon") or "")
     base = {"identity": identity, "tenant": tenant.slug, "language_hint": t.lang, "now": app.now()}
+    if (button or text or (lat and lon)) and not await _within_limits(request, identity):
+        line = NewLine(from_bot=True, html=escape(t("chat.slow_down")))
+        await web_chat.append(app.db, identity, tenant.slug, [line], app.now())
+        return redirect(_chat_path(request) + "#latest")
     if button:
         label = await _label_of(request, identity, button)
         await _exchange(request, Incoming(button=button[:200], **base), escape(label))
@@ -154,6 +161,25 @@ async def chat_post(request: Request) -> Response:
             incoming = Incoming(text=text, **base)
         await _exchange(request, incoming, escape(text))
     return redirect(_chat_path(request) + "#latest")
+
+
+async def _within_limits(request: Request, identity: str) -> bool:
+    """Count one message against the chat's and the address's limits."""
+    state = web(request)
+    address = state.config.client_address(
+        request.client.host if request.client else None, request.headers.get("x-forwarded-for")
+    )
+    try:
+        for key, limit in (
+            (accounts.limit_key("chat", identity), CHAT_PER_MINUTE),
+            (accounts.limit_key("chat-ip", address), CHAT_PER_IP_PER_MINUTE),
+        ):
+            await accounts.hit(
+                state.app.db, key, limit=limit, window=timedelta(minutes=1), now=state.app.now()
+            )
+    except accounts.RateLimited:
+        return False
+    return True
 
 
 async def _label_of(request: Request, identity: str, payload: str) -> str:

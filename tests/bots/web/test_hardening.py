@@ -248,3 +248,19 @@ async def test_logging_out_everywhere_ends_a_copied_session_and_open_links(web_a
     stolen = await thief.get("/t/aachen/org/")
     assert stolen.status_code in (302, 303) and "/login" in stolen.headers["location"]
     assert (await web_app.new_client().get(link)).status_code == 400
+
+
+async def test_the_web_chat_limits_messages_per_chat_with_a_friendly_answer(
+    web_app: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bots.web.routes.chat.CHAT_PER_MINUTE", 3)
+    from tests.bots.web.test_chat import say
+
+    for _ in range(3):
+        page = await say(web_app, text="Hilfe")
+        assert "sehr schnell" not in page
+    page = await say(web_app, text="Hilfe")
+    assert "sehr schnell" in page
+    web_app.clock.set(web_app.clock.now() + timedelta(minutes=2))
+    page = await say(web_app, text="Menü")
+    assert page.count("sehr schnell") == 1  # answered normally again
