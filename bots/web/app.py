@@ -61,7 +61,10 @@ def create_app(
         config=config,
         jinja=build_jinja(),
         mailer=Mailer(
-            smtp_url=config.smtp_url, mail_from=config.mail_from, outbox_dir=config.outbox_dir
+            smtp_url=config.smtp_url,
+            mail_from=config.mail_from,
+            outbox_dir=config.outbox_dir,
+            log_links=config.demo_log_links,
         ),
         tokens=Tokens(config.secret_key, app.now),
     )

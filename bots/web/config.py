@@ -23,6 +23,8 @@ class WebConfig:
     # Reverse proxies whose X-Forwarded-For is believed (addresses or networks);
     # empty: the address the connection comes from, whatever a header says.
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    # A demo without SMTP: log the links of outbox mails (they log people in).
+    demo_log_links: bool = False
 
     @property
     def secure_cookies(self) -> bool:
@@ -48,6 +50,7 @@ class WebConfig:
             max_body_bytes=int(env.get("EHRENAMT_MAX_BODY_BYTES", 64 * 1024)),
             telegram_usernames=usernames,
             trusted_proxies=parse_networks(env.get("EHRENAMT_TRUSTED_PROXIES", "")),
+            demo_log_links=env.get("EHRENAMT_DEMO_LOG_LINKS", "") in ("1", "true", "yes"),
         )
 
     def client_address(self, peer: str | None, forwarded_for: str | None) -> str:

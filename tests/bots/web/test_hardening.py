@@ -264,3 +264,25 @@ async def test_the_web_chat_limits_messages_per_chat_with_a_friendly_answer(
     web_app.clock.set(web_app.clock.now() + timedelta(minutes=2))
     page = await say(web_app, text="Menü")
     assert page.count("sehr schnell") == 1  # answered normally again
+
+
+@pytest.mark.parametrize("flag", [False, True])
+async def test_mail_links_are_logged_only_with_the_demo_flag(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, flag: bool
+) -> None:
+    import logging
+    from datetime import UTC, datetime
+
+    from bots.web.config import WebConfig
+    from bots.web.mail import Mail, Mailer
+
+    env = {"EHRENAMT_DEMO_LOG_LINKS": "1"} if flag else {}
+    config = WebConfig.from_env(tmp_path, "127.0.0.1", 8080, env)
+    assert config.demo_log_links is flag
+    mailer = Mailer(
+        smtp_url="", mail_from="f@x", outbox_dir=tmp_path, log_links=config.demo_log_links
+    )
+    link = "http://127.0.0.1:8080/t/aachen/login/link/SECRET-TOKEN"
+    with caplog.at_level(logging.INFO):
+        await mailer.send(Mail("p@example.org", "Anmelden", f"Hier: {link}"), datetime.now(UTC))
+    assert ("SECRET-TOKEN" in caplog.text) is flag
