@@ -18,19 +18,18 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("tenant", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "corrections_without_review",
-                sa.Boolean(),
-                nullable=False,
-                server_default=sa.false(),
-            )
-        )
-    with op.batch_alter_table("account", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("session_version", sa.Integer(), nullable=False, server_default="0")
-        )
+    # Plain ADD COLUMN (no batch copy of the table on SQLite: other tables
+    # point at tenant and account, and copying them breaks those keys).
+    op.add_column(
+        "tenant",
+        sa.Column(
+            "corrections_without_review", sa.Boolean(), nullable=False, server_default=sa.false()
+        ),
+    )
+    op.add_column(
+        "account",
+        sa.Column("session_version", sa.Integer(), nullable=False, server_default="0"),
+    )
 
 
 def downgrade() -> None:
