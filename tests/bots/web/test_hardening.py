@@ -286,3 +286,35 @@ async def test_mail_links_are_logged_only_with_the_demo_flag(
     with caplog.at_level(logging.INFO):
         await mailer.send(Mail("p@example.org", "Anmelden", f"Hier: {link}"), datetime.now(UTC))
     assert ("SECRET-TOKEN" in caplog.text) is flag
+
+
+async def test_the_web_chat_start_link_shows_no_hidden_need(web_app: Web) -> None:
+    """Issue 11, finding 3, through the web chat's ``?start=need_<id>``."""
+    from core.models import Need, NeedStatus
+    from core.services.demo import seed_demo
+
+    app = web_app.app
+    await seed_demo(
+        app.db, tenants=app.tenants, tenant_ids=app.tenant_ids, taxonomy=app.taxonomy,
+        places=app.places, now=web_app.clock.now(),
+    )  # fmt: skip
+    async with app.db.transaction() as session:
+        need = await session.scalar(
+            select(Need)
+            .where(Need.status == NeedStatus.PUBLISHED, Need.starts_at > web_app.clock.now())
+            .order_by(Need.id)
+        )
+        assert need is not None
+        need_id, title = need.id, need.title
+    shown = await web_app.new_client().get(
+        f"/t/aachen/chat?start=need_{need_id}", follow_redirects=True
+    )
+    assert html.escape(title) in shown.text or title in shown.text
+    async with app.db.transaction() as session:
+        row = await session.get(Need, need_id)
+        assert row is not None
+        row.hidden = True
+    hidden = await web_app.new_client().get(
+        f"/t/aachen/chat?start=need_{need_id}", follow_redirects=True
+    )
+    assert title not in hidden.text and html.escape(title) not in hidden.text
