@@ -14,6 +14,7 @@ from core.clock import Clock, SystemClock
 from core.db import Database, create_engine
 from core.geo.gazetteer import Gazetteer
 from core.migrate import upgrade
+from core.services.privacy import PersonalFiles
 from core.services.tenants import sync_tenants
 from core.settings import Settings
 from core.taxonomy import Taxonomy
@@ -64,6 +65,16 @@ class App:
     @engine.setter
     def engine(self, value: Any) -> None:
         self._engine = value
+
+    @property
+    def personal_files(self) -> PersonalFiles:
+        """Personal data outside the database, for erasure (running channels
+        add their forget hooks here)."""
+        files = self.extras.get("personal_files")
+        if files is None:
+            files = PersonalFiles.of(self.settings.data_dir, self.settings.outbox_dir)
+            self.extras["personal_files"] = files
+        return files  # type: ignore[no-any-return]
 
     async def close(self) -> None:
         await self.db.dispose()

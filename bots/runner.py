@@ -61,7 +61,7 @@ def build_channels(app: App, environ: Mapping[str, str] | None = None) -> list[C
     channels: list[Channel] = []
 
     async def on_unreachable(tenant: str, identity: str) -> None:
-        await mark_unreachable(app.db, identity, app.now())
+        await mark_unreachable(app.db, identity, tenant, app.now())
 
     if any(t.telegram for t in app.tenants.values()):
         from bots.telegram import build_telegram_channels
@@ -70,9 +70,12 @@ def build_channels(app: App, environ: Mapping[str, str] | None = None) -> list[C
     if any(t.matrix for t in app.tenants.values()):
         from bots.matrix import build_matrix_channels
 
-        channels += build_matrix_channels(
+        matrix = build_matrix_channels(
             app.tenants, app.engine, env, app.settings.data_dir, on_unreachable
         )
+        # Erasure reaches the bots' state in memory too (core.services.privacy).
+        app.personal_files.hooks.extend(channel.forget for channel in matrix)
+        channels += matrix
     return channels
 
 
@@ -80,7 +83,7 @@ def build_scheduler(app: App, notifiers: Mapping[str, Notifier]) -> ReminderSche
     sender = ChannelSender(Renderer(app.db, app.tenants), notifiers, app.clock)
 
     async def housekeeping(now):  # type: ignore[no-untyped-def]
-        await run_housekeeping(app.db, now)
+        await run_housekeeping(app.db, now, files=app.personal_files)
 
     return ReminderScheduler(
         app.db, sender, app.clock, {"alert_wave": run_alert_wave}, housekeeping_work=housekeeping

@@ -71,6 +71,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Erased rows are overwritten, not left readable in free pages of the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
     # SQLite's own lower() folds ASCII only: free-text search (ILIKE is
     # lower() LIKE lower()) would miss "Über" for "über".

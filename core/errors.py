@@ -84,6 +84,12 @@ class NotAllowed(DomainError):
     key = "error.not_allowed"
 
 
+class OrganisationSuspended(DomainError):
+    """An editor suspended the organisation: it cannot post until reactivated."""
+
+    key = "error.organisation_suspended"
+
+
 class UnknownTenant(DomainError):
     key = "error.unknown_tenant"
 

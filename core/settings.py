@@ -21,6 +21,7 @@ class Settings:
     web_port: int
     data_dir: Path  # per-tenant stores such as Matrix keys
     rasa_url: str = ""  # a Rasa server whose /model/parse replaces the built-in NLU
+    outbox_dir: Path | None = None  # mails when no SMTP is set (default <data_dir>/outbox)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -34,6 +35,7 @@ class Settings:
             web_port=int(env.get("EHRENAMT_WEB_PORT", "8080")),
             data_dir=data_dir,
             rasa_url=env.get("EHRENAMT_RASA_URL", ""),
+            outbox_dir=Path(env["EHRENAMT_OUTBOX_DIR"]) if env.get("EHRENAMT_OUTBOX_DIR") else None,
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **given) if given else settings  # type: ignore[arg-type]

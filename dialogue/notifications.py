@@ -15,7 +15,7 @@ from sqlalchemy import select
 from core.calendar import event_ics
 from core.db import Database
 from core.geo.distance import distance_km
-from core.models import Need, VolunteerProfile
+from core.models import Need, Tenant, VolunteerProfile
 from core.notify import Delivery
 from core.reminders.delivery import ReminderMessage
 from core.reminders.planning import next_occurrence
@@ -288,6 +288,26 @@ class Renderer:
                     bot=escape(t.tenant.branding.bot_name),
                 ),
                 (Button(t("notify.button.keep_data"), "keep:data"),),
+            )
+        ]
+
+    async def _editor_queue(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        from core.services.mail_queue import waiting_for_review
+
+        async with self.db.sessions() as session:
+            tenant_id = await session.scalar(select(Tenant.id).where(Tenant.slug == m.tenant_slug))
+        count = await waiting_for_review(self.db, int(tenant_id or 0))
+        key = "notify.editor_queue_one" if count == 1 else "notify.editor_queue"
+        return [Reply(t(key, count=count, bot=escape(t.tenant.branding.bot_name)))]
+
+    async def _editor_urgent(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        return [
+            Reply(
+                t(
+                    "notify.editor_urgent",
+                    title=escape(str(m.data.get("title", ""))),
+                    organisation=escape(str(m.data.get("organisation", ""))),
+                )
             )
         ]
 

@@ -123,6 +123,12 @@ async def _serve(app: App, settings: Settings, texts: dict[str, str], *, web: bo
     started = await start_channels(channels)
     scheduler = build_scheduler(app, notifiers)
     await scheduler.start()
+    from bots.web.app import mail_sender
+
+    # Every process sends mail (rows are claimed before sending, so never twice).
+    sender = mail_sender(app)
+    app.extras["mail_sender"] = sender
+    await sender.start()
     chat = [c.name for c in started if c.name != "web"]
     print(texts["channels_started"].format(names=", ".join(chat)) if chat else texts["no_channels"])
     if any(c.name == "web" for c in started):
@@ -138,6 +144,7 @@ async def _serve(app: App, settings: Settings, texts: dict[str, str], *, web: bo
         await wait_for_stop_signal()
     finally:
         print(texts["stopping"], flush=True)
+        await sender.stop()
         await scheduler.stop()
         await stop_channels(started)
     return 0
@@ -146,13 +153,15 @@ async def _serve(app: App, settings: Settings, texts: dict[str, str], *, web: bo
 async def print_demo_matches(app: App, texts: dict[str, str], lang: str) -> None:
     from core.services.profiles import get_profile
 
-    for identity in DEMO_IDENTITIES:
-        person = await person_for_identity(app.db, identity)
-        if person is None:
-            continue
+    found = [
+        (tenant, person)
+        for identity in DEMO_IDENTITIES
+        for tenant in app.tenants.values()
+        if (person := await person_for_identity(app.db, identity, tenant.slug)) is not None
+    ]
+    for tenant, person in found:
         profile = await get_profile(app.db, person.id)
         assert profile is not None
-        tenant = next(t for t in app.tenants.values() if app.tenant_ids[t.slug] == person.tenant_id)
         tz = ZoneInfo(tenant.timezone)
         page = await matches_for_person(app.db, person.id, app.now(), tz=tz, limit=5)
         print()

@@ -514,6 +514,17 @@ class MatrixChannel:
                 "Matrix bot %s: could not join %s (%s)", self.tenant.slug, room_id, resp.status_code
             )
 
+    async def forget(self, tenant_slug: str, identities: Sequence[str]) -> None:
+        """An erased person's traces in this bot's memory and store (the
+        ``core.services.privacy`` hook)."""
+        users = [k.split(":", 1)[1] for k in identities if k.startswith("matrix:")]
+        if tenant_slug != self.tenant.slug or not users:
+            return
+        for user_id in users:
+            self._state.forget_user(user_id)
+        if await asyncio.to_thread(self.store.directory.is_dir):  # started once: it has a file
+            await self.store.save_state(self._state)
+
     async def _on_membership(self, room: MatrixRoom, event: RoomMemberEvent) -> bool:
         """Note who left; True when someone other than the bot left the room."""
         if event.state_key == self.user_id or self._state.was_handled(event.event_id):

@@ -67,6 +67,15 @@ class SyncState:
         for event_id in [e for e, p in self.pending.items() if p.room_id == room_id]:
             del self.pending[event_id]
 
+    def forget_user(self, user_id: str) -> None:
+        """DSGVO erasure: their direct room, what was offered there and their
+        messages waiting for a room key."""
+        room_id = self.direct.pop(user_id, None)
+        if room_id is not None:
+            self.forget_room(room_id)
+        for event_id in [e for e, p in self.pending.items() if p.source.get("sender") == user_id]:
+            del self.pending[event_id]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "version": 1,

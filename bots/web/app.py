@@ -8,9 +8,8 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import AsyncIterator, Generator, Sequence
+from collections.abc import Generator, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import uvicorn
 from starlette.applications import Starlette
@@ -24,27 +23,26 @@ from starlette.staticfiles import StaticFiles
 
 from bots.bootstrap import App
 from bots.web.config import WebConfig
-from bots.web.i18n import WebTexts
-from bots.web.mail import Mail, Mailer
+from bots.web.mail import MailSender, build_mail_sender
 from bots.web.notify import WebChatNotifier, notifiers
 from bots.web.pages import (
     STATIC_DIR,
     LoginRequired,
+    OrganisationSuspended,
     WebState,
     build_jinja,
     login_redirect,
     render,
+    suspended_page,
     texts,
     web,
 )
 from bots.web.routes import accounts, chat, editor, org, public
 from bots.web.security import BodySizeLimit, SecurityHeaders
 from bots.web.tokens import Tokens
-from core.services import relay
 from core.services.accounts import ensure_editor, new_password
 
 log = logging.getLogger(__name__)
-REPLY_MAIL_INTERVAL = 30.0  # seconds between looks for volunteers' replies to e-mail
 DEMO_TENANT = "aachen"
 
 
@@ -60,25 +58,9 @@ def create_app(
         app=app,
         config=config,
         jinja=build_jinja(),
-        mailer=Mailer(
-            smtp_url=config.smtp_url,
-            mail_from=config.mail_from,
-            outbox_dir=config.outbox_dir,
-            log_links=config.demo_log_links,
-        ),
         tokens=Tokens(config.secret_key, app.now),
     )
     notifiers(app).setdefault("web", WebChatNotifier(app.db, app.now))
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(_mail_replies_forever(state), name="web-reply-mails")
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     starlette = Starlette(
         routes=[
@@ -104,8 +86,11 @@ def create_app(
                 https_only=config.secure_cookies,
             ),
         ],
-        exception_handlers={HTTPException: _http_error, LoginRequired: _login_required},
-        lifespan=lifespan,
+        exception_handlers={
+            HTTPException: _http_error,
+            LoginRequired: _login_required,
+            OrganisationSuspended: _suspended,
+        },
     )
     starlette.state.web = state
     return starlette
@@ -114,6 +99,11 @@ def create_app(
 async def _login_required(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LoginRequired)
     return login_redirect(exc)
+
+
+async def _suspended(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OrganisationSuspended)
+    return await suspended_page(request)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -135,45 +125,24 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
-async def mail_replies(state: WebState) -> int:
-    """E-mail volunteers' replies to their organisation (the inbox shows them
-    too); returns how many went out. Each is marked after sending."""
-    sent = 0
-    for item in await relay.replies_to_email(state.app.db):
-        if not item.organisation_email:
-            await relay.mark_emailed(state.app.db, item.message_id, state.app.now())
-            continue
-        tenant = state.app.tenants.get(item.tenant_slug)
-        if tenant is None:
-            continue
-        t = WebTexts(tenant.default_language, ZoneInfo(tenant.timezone), tenant.address_form)
-        link = f"{state.config.public_url}/t/{tenant.slug}/org/inbox"
-        await state.mailer.send(
-            Mail(
-                to=item.organisation_email,
-                subject=t("mail.reply.subject", need=item.need_title or ""),
-                body=t(
-                    "mail.reply.body",
-                    volunteer=item.volunteer or t("signup.someone"),
-                    need=item.need_title or "",
-                    body=item.body,
-                    link=link,
-                ),
-            ),
-            state.app.now(),
-        )
-        await relay.mark_emailed(state.app.db, item.message_id, state.app.now())
-        sent += 1
-    return sent
-
-
-async def _mail_replies_forever(state: WebState) -> None:
-    while True:
-        try:
-            await mail_replies(state)
-        except Exception:  # the mail server may be down: try again next round
-            log.warning("could not e-mail volunteers' replies", exc_info=True)
-        await asyncio.sleep(REPLY_MAIL_INTERVAL)
+def mail_sender(app: App, config: WebConfig | None = None) -> MailSender:
+    """The background sender of the mail queue, over the web's mail settings
+    (``EHRENAMT_SMTP_URL``, ``EHRENAMT_MAIL_FROM``, the outbox, the public URL
+    its links point to). The runner starts it; tests call ``run_once``."""
+    config = config or WebConfig.from_env(
+        app.settings.data_dir, app.settings.host, app.settings.web_port
+    )
+    return build_mail_sender(
+        app.db,
+        app.clock,
+        app.tenants,
+        app.tenant_ids,
+        public_url=config.public_url,
+        smtp_url=config.smtp_url,
+        mail_from=config.mail_from,
+        outbox_dir=config.outbox_dir,
+        log_links=config.demo_log_links,
+    )
 
 
 async def ensure_demo_editor(app: App, tenant_slug: str | None = None) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from bots.bootstrap import App
 from bots.web.i18n import WebTexts
 from core.db import Database
 from core.services import relay
-from core.services.people import identities_of
+from core.services.people import identities_of, tenant_of_person
 from core.services.web_chat import NewLine, append
 from dialogue.markup import escape
 from dialogue.messages import Button, Reply
@@ -86,15 +86,24 @@ async def tell_people(
     """Tell each person a ``notify.*`` text in their language; returns how many got it."""
     told = 0
     for person_id in person_ids:
-        t = _person_texts(app, tenant, languages.get(person_id, "de"))
+        # A volunteer from a neighbouring municipality is reached by its bots.
+        theirs = await tenant_of_person(app.db, person_id)
+        if theirs not in app.tenants:
+            theirs = tenant
+        t = _person_texts(app, theirs, languages.get(person_id, "de"))
         reply = Reply(text=t(key, **{k: escape(v) for k, v in values.items()}))
         identities = [i for i, reachable in await identities_of(app.db, person_id) if reachable]
-        if await deliver(app, tenant, identities, [reply]):
+        if await deliver(app, theirs, identities, [reply]):
             told += 1
     return told
 
 
 async def relay_message(app: App, tenant: str, outgoing: relay.Outgoing) -> bool:
+    # Through the volunteer's own municipality's bots (they may be a neighbour's).
+    tenant = next(
+        (s for s, i in app.tenant_ids.items() if i == outgoing.tenant_id and s in app.tenants),
+        tenant,
+    )
     t = _person_texts(app, tenant, outgoing.language)
     reply = Reply(
         text=t(

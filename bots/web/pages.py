@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -21,15 +22,15 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from bots.bootstrap import App
 from bots.web.config import WebConfig
 from bots.web.i18n import LANG_COOKIE, WebTexts, choose_language
-from bots.web.mail import Mailer
 from bots.web.security import CSRF_FIELD, csrf_token
 from bots.web.tokens import Tokens
-from core.services.accounts import AccountInfo, account_info
+from core.services.accounts import AccountInfo, account_info, touch_account
 from core.tenants import TenantConfig
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SESSION_ACCOUNT = "account"
+ACTIVITY_RESOLUTION = timedelta(days=1)
 SESSION_FINGERPRINT = "pw"
 
 
@@ -38,12 +39,17 @@ class WebState:
     app: App
     config: WebConfig
     jinja: Environment
-    mailer: Mailer
     tokens: Tokens
 
     @property
     def notifiers(self) -> dict[str, Any]:
         return self.app.extras.setdefault("notifiers", {})
+
+    def mail_enqueued(self) -> None:
+        """Tell this process's mail sender (if it runs one) to look at the queue now."""
+        sender = self.app.extras.get("mail_sender")
+        if sender is not None:
+            sender.wake()
 
 
 def build_jinja() -> Environment:
@@ -144,6 +150,9 @@ async def current_account(request: Request) -> AccountInfo | None:
             SESSION_FINGERPRINT
         ):
             account = found
+            now = web(request).app.now()
+            if found.last_active_at is None or now - found.last_active_at > ACTIVITY_RESOLUTION:
+                await touch_account(web(request).app.db, found.id, now)  # at most daily
         else:
             request.session.pop(SESSION_ACCOUNT, None)
     request.state.account = account
@@ -166,6 +175,28 @@ class LoginRequired(Exception):
         super().__init__(tenant)
         self.tenant = tenant
         self.next_path = next_path
+
+
+class OrganisationSuspended(Exception):
+    """The member's organisation is suspended: a friendly page, nothing else."""
+
+    def __init__(self, tenant: str) -> None:
+        super().__init__(tenant)
+        self.tenant = tenant
+
+
+async def suspended_page(request: Request) -> Response:
+    """Why a suspended organisation's member cannot post (no session is kept)."""
+    tenant = web(request).app.tenants.get(request.path_params.get("tenant", ""))
+    request.session.pop(SESSION_ACCOUNT, None)
+    return await render(
+        request,
+        "message.html",
+        {"heading": "suspended.title", "body": "suspended.body"},
+        tenant=tenant,
+        status=403,
+        title_key="suspended.title",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +231,8 @@ async def require_member(request: Request) -> Member:
         request, tenant
     ):
         raise HTTPException(status_code=403)
+    if account.organisation_suspended:
+        raise OrganisationSuspended(tenant.slug)
     return Member(account, account.organisation_id, tenant)
 
 

@@ -56,3 +56,8 @@ __all__ += [
 from core.models.used_link import UsedLink  # noqa: E402 (appended after the exports)
 
 __all__ += ["UsedLink"]
+
+# One durable queue for outgoing e-mail (issues 11 and 13).
+from core.models.mail import MailStatus, QueuedMail  # noqa: E402
+
+__all__ += ["MailStatus", "QueuedMail"]

@@ -35,6 +35,8 @@ class Organisation(Base):
     email: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(50))
     verified: Mapped[bool] = mapped_column(default=False)
+    # Set by an editor: a suspended organisation cannot post or log in to post.
+    suspended_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 
@@ -50,6 +52,11 @@ class Account(Base):
     email_verified_at: Mapped[datetime | None]
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
+    # An editor links a chat (``/start ed_<code>``) to get the Redaktion's notices there.
+    chat_link_code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    chat_link_expires_at: Mapped[datetime | None]
+    # Last use of a session, at most daily; retention counts from it.
+    last_active_at: Mapped[datetime | None]
     # Raised to end every session and e-mailed link of the account at once
     # (log out everywhere; a new password changes the hash, which does too).
     session_version: Mapped[int] = mapped_column(default=0)

@@ -2,15 +2,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base
 
 
 class Person(Base):
-    """Someone who talks to the bot. Created only with consent: before it, the
-    conversation state is all that is stored for an identity."""
+    """Someone who talks to one municipality's bot. Created only with consent:
+    before it, the conversation state is all that is stored for an identity.
+    People belong to one tenant; the same human talking to two tenants' bots
+    is two people, and nothing links them."""
 
     __tablename__ = "person"
 
@@ -27,12 +29,15 @@ class Person(Base):
 
 
 class Identity(Base):
-    """One channel identity of a person: ``telegram:<chat id>``, ``matrix:@a:b``."""
+    """One channel identity of a person: ``telegram:<chat id>``, ``matrix:@a:b``.
+    The same key in two municipalities is two identities of two people: each
+    tenant is its own controller (issue 11, finding 2)."""
 
     __tablename__ = "identity"
+    __table_args__ = (UniqueConstraint("tenant_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(300), unique=True)
+    key: Mapped[str] = mapped_column(String(300))
     channel: Mapped[str] = mapped_column(String(20))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))

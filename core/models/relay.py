@@ -18,7 +18,7 @@ class RelayMessage(Base):
     """A message between an organisation and a volunteer, relayed through the
     volunteer's chat channel so neither sees the other's contact details.
     The organisation's inbox page lists these rows; ``emailed_at`` marks a
-    volunteer's reply that was also sent to the organisation by e-mail."""
+    volunteer's reply handed to the mail queue for the organisation."""
 
     __tablename__ = "relay_message"
     __table_args__ = (Index("ix_relay_message_org_at", "organisation_id", "created_at"),)

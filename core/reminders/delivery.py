@@ -212,6 +212,17 @@ def _finish(
 
 
 async def _still_relevant(session: AsyncSession, reminder: Reminder, now: datetime) -> bool:
+    if reminder.kind == kinds.EDITOR_QUEUE.name:  # a bundle: only while needs still wait
+        return bool(
+            await session.scalar(
+                select(Need.id)
+                .where(
+                    Need.tenant_id == reminder.tenant_id,
+                    Need.status == NeedStatus.PENDING_REVIEW,
+                )
+                .limit(1)
+            )
+        )
     if reminder.need_id is not None:
         need = await session.get(Need, reminder.need_id)
         if need is None:

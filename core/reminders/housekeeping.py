@@ -12,7 +12,14 @@ from core.models import ACTIVE_STATUSES, Engagement, Need, NeedStatus, Tenant, V
 from core.reminders import kinds
 from core.reminders.planning import add_reminder, plan_engagement
 from core.services.needs import expire_needs
-from core.services.retention import erase_inactive, warn_inactive
+from core.services.privacy import PersonalFiles
+from core.services.retention import (
+    erase_inactive,
+    purge_organisations,
+    purge_rate_limits,
+    purge_unconsented,
+    warn_inactive,
+)
 
 
 def next_digest_at(now: datetime, tz: ZoneInfo, weekday: int, hour: int) -> datetime:
@@ -80,9 +87,12 @@ async def plan_recurring(db: Database, now: datetime) -> None:
             )
 
 
-async def run_housekeeping(db: Database, now: datetime) -> None:
+async def run_housekeeping(db: Database, now: datetime, files: PersonalFiles | None = None) -> None:
     await expire_needs(db, now)
     await plan_digests(db, now)
     await plan_recurring(db, now)
     await warn_inactive(db, now)
-    await erase_inactive(db, now)
+    await erase_inactive(db, now, files)
+    await purge_unconsented(db, now)
+    await purge_organisations(db, now)
+    await purge_rate_limits(db, now)

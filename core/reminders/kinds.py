@@ -32,6 +32,10 @@ NEED_CANCELLED = Kind("need_cancelled", timedelta(days=2), unsolicited=False, mu
 # A legal notice: not unsolicited, cannot be switched off; late is still useful.
 RETENTION_WARNING = Kind("retention_warning", timedelta(days=10), unsolicited=False, mutable=False)
 
+# The Redaktion's notices in an editor's linked chat (needs waiting for review).
+EDITOR_QUEUE = Kind("editor_queue", timedelta(hours=12), unsolicited=False, mutable=False)
+EDITOR_URGENT = Kind("editor_urgent", timedelta(hours=6), unsolicited=False, mutable=False)
+
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
@@ -46,6 +50,8 @@ KINDS: dict[str, Kind] = {
         MOVED_UP,
         NEED_CANCELLED,
         RETENTION_WARNING,
+        EDITOR_QUEUE,
+        EDITOR_URGENT,
     )
 }
 # What a person may switch off, in the order "my reminders" lists them.

@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +20,7 @@ from sqlalchemy import delete, func, select, text, update
 from core.db import Database
 from core.errors import DomainError, InvalidValue, NotAllowed
 from core.models import Account, Membership, Organisation, OrgKind, RateLimitHit, Role, Tenant
+from core.services import mail_queue
 from core.services.audit import record
 from core.single_line import is_single_line
 
@@ -74,6 +77,8 @@ class AccountInfo:
     organisation_tenant_id: int | None
     organisation_verified: bool
     editor_tenant_ids: frozenset[int]
+    organisation_suspended: bool = False
+    last_active_at: datetime | None = None
 
 
 def normalise_email(email: str) -> str:
@@ -117,9 +122,18 @@ def validate_signup(data: SignupInput) -> dict[str, str]:
     return errors
 
 
-async def sign_up(db: Database, data: SignupInput, now: datetime) -> int:
+async def sign_up(
+    db: Database,
+    data: SignupInput,
+    now: datetime,
+    *,
+    verify_path: Callable[[int, str], str] | None = None,
+    language: str = "",
+) -> int:
     """Create the organisation, its first account (unverified) and the
-    membership; returns the account id. Raises ``EmailTaken``."""
+    membership; returns the account id. Raises ``EmailTaken``.
+    ``verify_path(account_id, fingerprint)`` gives the verification link's path: its mail
+    is enqueued in the same transaction."""
     if validate_signup(data):
         raise InvalidValue(field="signup")
     email = normalise_email(data.email)
@@ -164,6 +178,22 @@ async def sign_up(db: Database, data: SignupInput, now: datetime) -> int:
             subject=f"organisation:{org.id}",
             at=now,
         )
+        if verify_path is not None:
+            mail_queue.enqueue(
+                session,
+                tenant_id=tenant_id,
+                kind=mail_queue.VERIFY,
+                to=data.email.strip(),  # as typed: a local part may be case-sensitive
+                data={
+                    "name": account.display_name,
+                    # Bound to the password: the link dies when it changes.
+                    "path": verify_path(account.id, fingerprint(password_hash)),
+                },
+                now=now,
+                language=language,
+                account_id=account.id,
+                organisation_id=org.id,
+            )
         return account.id
 
 
@@ -195,7 +225,17 @@ async def account_info(db: Database, account_id: int) -> AccountInfo | None:
         organisation_tenant_id=org.tenant_id if org else None,
         organisation_verified=bool(org and org.verified),
         editor_tenant_ids=editor_of,
+        organisation_suspended=bool(org and org.suspended_at is not None),
+        last_active_at=account.last_active_at or account.created_at,
     )
+
+
+async def touch_account(db: Database, account_id: int, now: datetime) -> None:
+    """The account was used: retention counts from here."""
+    async with db.transaction() as session:
+        await session.execute(
+            update(Account).where(Account.id == account_id).values(last_active_at=now)
+        )
 
 
 async def account_id_for_email(db: Database, email: str) -> int | None:
@@ -323,9 +363,13 @@ async def ensure_editor(
 RATE_LIMIT_LOCK_SPACE = 7311  # the first number of the per-key advisory lock
 
 
-def limit_key(kind: str, value: str) -> str:
-    """A rate-limit key that does not store the e-mail address or IP itself."""
-    digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:40]
+def limit_key(kind: str, value: str, *, salt: str) -> str:
+    """A rate-limit key that does not store the e-mail address or IP itself:
+    a keyed hash with the deployment's secret, so nobody holding the table
+    can test guesses (there are only 2^32 IPv4 addresses)."""
+    digest = hmac.new(
+        salt.encode(), f"{kind}\x00{value.strip().lower()}".encode(), hashlib.sha256
+    ).hexdigest()[:40]
     return f"{kind}:{digest}"
 
 

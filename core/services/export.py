@@ -1,22 +1,32 @@
-"""DSGVO Art. 15/20: everything stored about a person, as plain JSON values."""
+"""DSGVO Art. 15/20: everything stored about a person, as plain JSON values:
+the person, identities, profile, engagements, memberships, reminders,
+conversation states, web chat transcripts, relayed messages, offers, needs
+they posted, a linked web account (without its password hash) and the audit
+events that name them."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from core.db import Database
 from core.models import (
+    Account,
+    AuditEvent,
     ConversationState,
     Engagement,
     Identity,
     Membership,
     Need,
+    Offer,
     Person,
+    RelayMessage,
     Reminder,
+    Tenant,
     VolunteerProfile,
+    WebChatLine,
 )
 
 
@@ -57,9 +67,47 @@ async def export_person(db: Database, person_id: int) -> dict[str, Any]:
             await session.scalars(select(Reminder).where(Reminder.person_id == person_id))
         ).all()
         keys = [i.key for i in identities]
+        slug = await session.scalar(select(Tenant.slug).where(Tenant.id == person.tenant_id))
         states = (
             await session.scalars(
-                select(ConversationState).where(ConversationState.identity.in_(keys))
+                select(ConversationState).where(
+                    ConversationState.identity.in_(keys), ConversationState.tenant_slug == slug
+                )
+            )
+        ).all()
+        lines = (
+            await session.scalars(
+                select(WebChatLine)
+                .where(WebChatLine.identity.in_(keys), WebChatLine.tenant_slug == slug)
+                .order_by(WebChatLine.id)
+            )
+        ).all()
+        relayed = (
+            await session.scalars(
+                select(RelayMessage)
+                .where(RelayMessage.person_id == person_id)
+                .order_by(RelayMessage.id)
+            )
+        ).all()
+        offers = (
+            await session.scalars(
+                select(Offer).where(Offer.person_id == person_id).order_by(Offer.id)
+            )
+        ).all()
+        posted = (
+            await session.scalars(
+                select(Need).where(Need.created_by_person_id == person_id).order_by(Need.id)
+            )
+        ).all()
+        linked = (
+            await session.scalars(select(Account).where(Account.person_id == person_id))
+        ).all()
+        named = f"person:{person_id}"
+        audited = (
+            await session.scalars(
+                select(AuditEvent)
+                .where(or_(AuditEvent.actor == named, AuditEvent.subject == named))
+                .order_by(AuditEvent.id)
             )
         ).all()
     return {
@@ -70,4 +118,16 @@ async def export_person(db: Database, person_id: int) -> dict[str, Any]:
         "memberships": [_plain(m) for m in memberships],
         "reminders": [_plain(r) for r in reminders],
         "conversations": [_plain(s) for s in states],
+        "web_chat": [
+            {
+                **_plain(line, skip=("attachments",)),
+                "attachments": [a.get("filename") for a in line.attachments or []],
+            }
+            for line in lines
+        ],
+        "relay_messages": [_plain(m) for m in relayed],
+        "offers": [_plain(o) for o in offers],
+        "needs_posted": [_plain(n) for n in posted],
+        "accounts": [_plain(a, skip=("password_hash",)) for a in linked],
+        "audit_events": [_plain(e) for e in audited],
     }

@@ -44,6 +44,7 @@ class OrgRow:
     email: str | None
     verified: bool
     created_at: datetime
+    suspended: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +130,16 @@ async def organisations(db: Database, tenant_id: int) -> list[OrgRow]:
             )
         ).all()
     return [
-        OrgRow(o.id, o.name, o.kind.value, o.contact_name, o.email, o.verified, o.created_at)
+        OrgRow(
+            o.id,
+            o.name,
+            o.kind.value,
+            o.contact_name,
+            o.email,
+            o.verified,
+            o.created_at,
+            o.suspended_at is not None,
+        )
         for o in rows
     ]
 
@@ -153,6 +163,34 @@ async def set_verified(
             tenant_id=tenant_id,
             actor=actor,
             action="organisation_verified" if verified else "organisation_unverified",
+            subject=f"organisation:{org.id}",
+            at=now,
+        )
+
+
+async def set_suspended(
+    db: Database,
+    tenant_id: int,
+    organisation_id: int,
+    suspended: bool,
+    *,
+    actor: str,
+    now: datetime,
+) -> None:
+    """Suspend an organisation (it cannot post, and its members cannot log in
+    to post; what it already published stays as it is) or reactivate it."""
+    async with db.transaction() as session:
+        org = await session.get(Organisation, organisation_id)
+        if org is None or org.tenant_id != tenant_id:
+            raise NotAllowed()
+        if (org.suspended_at is not None) == suspended:
+            return
+        org.suspended_at = now if suspended else None
+        record(
+            session,
+            tenant_id=tenant_id,
+            actor=actor,
+            action="organisation_suspended" if suspended else "organisation_reactivated",
             subject=f"organisation:{org.id}",
             at=now,
         )

@@ -16,6 +16,7 @@ from core.errors import (
     InvalidValue,
     NeedNotOpen,
     NotAllowed,
+    OrganisationSuspended,
     PlaceRequired,
     TooManyNeeds,
     UnknownCategory,
@@ -40,6 +41,7 @@ from core.reminders.planning import (
     plan_org_expiry,
 )
 from core.schedule import Weekly, one_off_mask, validate_range, weekly_mask
+from core.services import mail_queue
 from core.services.audit import record
 from core.single_line import is_single_line
 from core.taxonomy import Taxonomy
@@ -151,12 +153,16 @@ async def post_need(
     created_by_person_id: int | None = None,
 ) -> NeedRef:
     """Validate, resolve the place and store the need: ``pending_review`` when
-    the tenant moderates, else ``published``. Bad input writes nothing."""
+    the tenant moderates (its editors are told), else ``published``; an
+    urgent need of a verified organisation publishes at once and starts its
+    alert waves. A suspended organisation cannot post. Bad input writes nothing."""
     validate_need(data, taxonomy, now)
     async with db.transaction() as session:
         org = await session.get(Organisation, organisation_id)
         if org is None:
             raise NotAllowed()
+        if org.suspended_at is not None:
+            raise OrganisationSuspended()
         posted_today = await session.scalar(
             select(func.count())
             .select_from(Need)
@@ -176,7 +182,9 @@ async def post_need(
             if data.weekly is not None
             else one_off_mask(data.starts_at, data.ends_at, tz)  # type: ignore[arg-type]
         )
-        status = NeedStatus.PENDING_REVIEW if tenant.moderation_required else NeedStatus.PUBLISHED
+        fast_track = tenant.moderation_required and data.urgent and org.verified
+        moderated = tenant.moderation_required and not fast_track
+        status = NeedStatus.PENDING_REVIEW if moderated else NeedStatus.PUBLISHED
         need = Need(
             tenant_id=tenant.id,
             organisation_id=org.id,
@@ -205,6 +213,8 @@ async def post_need(
         await session.flush()
         if status == NeedStatus.PUBLISHED:
             await on_published(session, need, now)
+        else:
+            await mail_queue.notify_editors(session, need, now)
         record(
             session,
             tenant_id=tenant.id,
@@ -212,7 +222,7 @@ async def post_need(
             action="need_posted",
             subject=f"need:{need.id}",
             at=now,
-            data={"status": status.value},
+            data={"status": status.value, **({"verified_urgent": True} if fast_track else {})},
         )
         return NeedRef(need.id, status)
 

@@ -25,6 +25,7 @@ from core.models import (
     Tenant,
 )
 from core.schedule import one_off_mask, weekly_mask
+from core.services import mail_queue
 from core.services.audit import record
 from core.services.needs import NeedInput, PlaceResolver, send_back_to_review, validate_need
 from core.single_line import is_single_line
@@ -268,6 +269,7 @@ async def update_need(
                     need.status = NeedStatus.PUBLISHED
             else:
                 await send_back_to_review(session, need)
+                await mail_queue.notify_editors(session, need, now)
         record(
             session,
             tenant_id=need.tenant_id,

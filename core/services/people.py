@@ -1,27 +1,39 @@
-"""People and their channel identities. A person exists only with consent."""
+"""People and their channel identities. A person exists only with consent.
+
+People are per tenant (each municipality is its own controller): an identity
+key such as ``telegram:<id>`` is looked up together with the tenant, and the
+same key in another tenant is another person. Identities are never linked
+across tenants."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from core.db import Database
 from core.errors import ConsentRequired
 from core.models import (
+    Account,
     AuditEvent,
     ConversationState,
     Engagement,
     Identity,
     Membership,
+    Need,
+    Offer,
     Person,
+    RelayDirection,
     RelayMessage,
     Reminder,
     Tenant,
+    VolunteerProfile,
     WebChatLine,
 )
 from core.services.audit import audit_row, record
+from core.services.privacy import PersonalFiles, Traces, erase_files
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,13 +45,14 @@ class PersonRef:
     consent_version: str | None
 
 
-async def person_for_identity(db: Database, identity: str) -> PersonRef | None:
+async def person_for_identity(db: Database, identity: str, tenant_slug: str) -> PersonRef | None:
     async with db.sessions() as session:
         row = (
             await session.execute(
                 select(Person)
                 .join(Identity, Identity.person_id == Person.id)
-                .where(Identity.key == identity)
+                .join(Tenant, Tenant.id == Identity.tenant_id)
+                .where(Identity.key == identity, Tenant.slug == tenant_slug)
             )
         ).scalar_one_or_none()
     return _ref(row) if row else None
@@ -53,7 +66,9 @@ def _ref(p: Person) -> PersonRef:
 _TENANT_AND_PERSON = (
     select(Tenant.id, Person.id, Person.tenant_id, Person.display_name)
     .select_from(Tenant)
-    .outerjoin(Identity, Identity.key == bindparam("identity"))
+    .outerjoin(
+        Identity, (Identity.key == bindparam("identity")) & (Identity.tenant_id == Tenant.id)
+    )
     .outerjoin(Person, Person.id == Identity.person_id)
     .where(Tenant.slug == bindparam("slug"))
 )
@@ -149,20 +164,41 @@ async def touch(db: Database, person_id: int, now: datetime) -> None:
         )
 
 
-async def mark_unreachable(db: Database, identity: str, now: datetime) -> None:
-    """The platform says this identity cannot be reached (blocked the bot)."""
-    async with db.transaction() as session:
-        await session.execute(
-            update(Identity).where(Identity.key == identity).values(unreachable_at=now)
-        )
+def _tenant_id(slug: str) -> Any:
+    return select(Tenant.id).where(Tenant.slug == slug).scalar_subquery()
 
 
-async def mark_reachable(db: Database, identity: str) -> None:
+async def mark_unreachable(db: Database, identity: str, tenant_slug: str, now: datetime) -> None:
+    """The platform says this identity cannot be reached by this tenant's bot
+    (blocked it)."""
     async with db.transaction() as session:
         await session.execute(
             update(Identity)
-            .where(Identity.key == identity, Identity.unreachable_at.is_not(None))
+            .where(Identity.key == identity, Identity.tenant_id == _tenant_id(tenant_slug))
+            .values(unreachable_at=now)
+        )
+
+
+async def mark_reachable(db: Database, identity: str, tenant_slug: str) -> None:
+    async with db.transaction() as session:
+        await session.execute(
+            update(Identity)
+            .where(
+                Identity.key == identity,
+                Identity.tenant_id == _tenant_id(tenant_slug),
+                Identity.unreachable_at.is_not(None),
+            )
             .values(unreachable_at=None)
+        )
+
+
+async def tenant_of_person(db: Database, person_id: int) -> str | None:
+    """The slug of the tenant the person belongs to."""
+    async with db.sessions() as session:
+        return await session.scalar(
+            select(Tenant.slug)
+            .join(Person, Person.tenant_id == Tenant.id)
+            .where(Person.id == person_id)
         )
 
 
@@ -177,29 +213,73 @@ async def identities_of(db: Database, person_id: int) -> list[tuple[str, bool]]:
         return [(key, unreachable is None) for key, unreachable in rows.all()]
 
 
-async def delete_person(db: Database, person_id: int, now: datetime) -> None:
-    """DSGVO erasure: the person, identities, profile, memberships, pending
-    reminders, conversation states, web chat transcripts and relayed messages
-    go; their engagements stay as anonymous counts for the organisation
-    (person unlinked, still-open places freed, the waitlist moved up)."""
+async def delete_person(
+    db: Database, person_id: int, now: datetime, files: PersonalFiles | None = None
+) -> None:
+    """DSGVO erasure: the person, identities, profile, memberships, a linked
+    web account, offers, pending reminders, conversation states, web chat
+    transcripts and relayed messages go; audit events keep what happened but
+    no longer say to whom; needs they posted stay the organisation's, without
+    them. Their engagements stay as anonymous counts for the organisation
+    (person unlinked, still-open places freed, the waitlist moved up). With
+    ``files``, the Matrix store entries and outbox mails about them go too."""
     from core.services.signup import release_places_of  # a verb of signup, used here
 
     async with db.transaction() as session:
-        tenant_id = await session.scalar(select(Person.tenant_id).where(Person.id == person_id))
-        if tenant_id is None:
+        found = (
+            await session.execute(
+                select(Person.tenant_id, Tenant.slug, Person.display_name, Person.email,
+                       Person.phone)
+                .join(Tenant, Tenant.id == Person.tenant_id)
+                .where(Person.id == person_id)
+            )
+        ).first()  # fmt: skip
+        if found is None:
             return
+        tenant_id, slug, name, mail, phone = found
         keys = list(
             await session.scalars(select(Identity.key).where(Identity.person_id == person_id))
         )
+        written = (
+            await session.scalars(
+                select(RelayMessage.body).where(
+                    RelayMessage.person_id == person_id,
+                    RelayMessage.direction == RelayDirection.FROM_VOLUNTEER,
+                )
+            )
+        ).all()
         await release_places_of(session, person_id, now)
         await session.execute(delete(Reminder).where(Reminder.person_id == person_id))
         await session.execute(
             update(Engagement).where(Engagement.person_id == person_id).values(person_id=None)
         )
         await session.execute(delete(RelayMessage).where(RelayMessage.person_id == person_id))
-        await session.execute(delete(WebChatLine).where(WebChatLine.identity.in_(keys)))
-        await session.execute(delete(ConversationState).where(ConversationState.identity.in_(keys)))
+        await session.execute(
+            delete(WebChatLine).where(
+                WebChatLine.identity.in_(keys), WebChatLine.tenant_slug == slug
+            )
+        )
+        await session.execute(
+            delete(ConversationState).where(
+                ConversationState.identity.in_(keys), ConversationState.tenant_slug == slug
+            )
+        )
         await session.execute(delete(Membership).where(Membership.person_id == person_id))
+        await session.execute(delete(Offer).where(Offer.person_id == person_id))
+        await session.execute(
+            update(Need)
+            .where(Need.created_by_person_id == person_id)
+            .values(created_by_person_id=None)
+        )
+        await session.execute(delete(Account).where(Account.person_id == person_id))
+        named = f"person:{person_id}"
+        for column in (AuditEvent.actor, AuditEvent.subject):
+            await session.execute(
+                update(AuditEvent).where(column == named).values({column.key: "person"})
+            )
+        await session.execute(
+            delete(VolunteerProfile).where(VolunteerProfile.person_id == person_id)
+        )
         await session.execute(delete(Identity).where(Identity.person_id == person_id))
         await session.execute(delete(Person).where(Person.id == person_id))
         record(
@@ -209,4 +289,14 @@ async def delete_person(db: Database, person_id: int, now: datetime) -> None:
             action="person_deleted",
             subject="person",
             at=now,
+        )
+    if files is not None:
+        await erase_files(
+            files,
+            Traces(
+                slug,
+                tuple(keys),
+                writings=tuple((body, name) for body in written),
+                contacts=tuple(c for c in (mail, phone) if c),
+            ),
         )

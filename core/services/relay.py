@@ -5,7 +5,7 @@ The organisation writes on the web (``send_to_volunteer``); the channel layer
 delivers the text through the volunteer's notifier and calls
 ``mark_delivered``. The volunteer's answer comes back through the dialogue
 engine, which calls ``record_reply``; the web's inbox page lists both
-directions, and ``replies_to_email`` feeds the e-mail copy to the organisation.
+directions, and each reply is e-mailed to the organisation through the mail queue.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from core.models import (
     Person,
     RelayDirection,
     RelayMessage,
-    Tenant,
 )
+from core.services import mail_queue
 from core.services.audit import record
 
 MAX_BODY = 2000
@@ -38,7 +38,7 @@ class Outgoing:
     """A message to deliver: to whom, through which identities, in what language."""
 
     message_id: int
-    tenant_id: int
+    tenant_id: int  # the person's tenant: its bots reach them
     person_id: int
     language: str
     organisation: str
@@ -58,17 +58,6 @@ class InboxItem:
     delivered: bool
     read: bool
     created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyMail:
-    message_id: int
-    tenant_slug: str
-    organisation_email: str
-    organisation: str
-    volunteer: str
-    need_title: str | None
-    body: str
 
 
 async def send_to_volunteer(
@@ -132,7 +121,7 @@ async def send_to_volunteer(
         )
         return Outgoing(
             message.id,
-            need.tenant_id,
+            person.tenant_id,
             person.id,
             person.language,
             org_name,
@@ -184,19 +173,19 @@ async def record_reply(
         last = await session.scalar(q)
         if last is None:
             return None
-        session.add(
-            RelayMessage(
-                tenant_id=last.tenant_id,
-                organisation_id=last.organisation_id,
-                need_id=last.need_id,
-                engagement_id=last.engagement_id,
-                person_id=person_id,
-                direction=RelayDirection.FROM_VOLUNTEER,
-                body=body,
-                delivered=True,
-                created_at=now,
-            )
+        reply = RelayMessage(
+            tenant_id=last.tenant_id,
+            organisation_id=last.organisation_id,
+            need_id=last.need_id,
+            engagement_id=last.engagement_id,
+            person_id=person_id,
+            direction=RelayDirection.FROM_VOLUNTEER,
+            body=body,
+            delivered=True,
+            created_at=now,
         )
+        session.add(reply)
+        await mail_queue.enqueue_reply(session, reply, now)  # the organisation's e-mail copy
         record(
             session,
             tenant_id=last.tenant_id,
@@ -264,42 +253,4 @@ async def unread_count(db: Database, organisation_id: int) -> int:
                 )
             )
             or 0
-        )
-
-
-async def replies_to_email(db: Database, *, limit: int = 50) -> list[ReplyMail]:
-    """Volunteers' replies not yet sent to their organisation by e-mail."""
-    async with db.sessions() as session:
-        rows = (
-            await session.execute(
-                select(
-                    RelayMessage,
-                    Tenant.slug,
-                    Organisation.email,
-                    Organisation.name,
-                    Person.display_name,
-                    Need.title,
-                )
-                .join(Organisation, Organisation.id == RelayMessage.organisation_id)
-                .join(Tenant, Tenant.id == RelayMessage.tenant_id)
-                .outerjoin(Person, Person.id == RelayMessage.person_id)
-                .outerjoin(Need, Need.id == RelayMessage.need_id)
-                .where(
-                    RelayMessage.direction == RelayDirection.FROM_VOLUNTEER,
-                    RelayMessage.emailed_at.is_(None),
-                )
-                .order_by(RelayMessage.id)
-                .limit(limit)
-            )
-        ).all()
-    return [
-        ReplyMail(m.id, slug, email or "", org, name or "", title, m.body)
-        for m, slug, email, org, name, title in rows
-    ]
-
-
-async def mark_emailed(db: Database, message_id: int, now: datetime) -> None:
-    async with db.transaction() as session:
-        await session.execute(
-            update(RelayMessage).where(RelayMessage.id == message_id).values(emailed_at=now)
         )

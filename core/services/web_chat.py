@@ -1,6 +1,7 @@
 """The web chat's transcript: the lines a web identity exchanged with the bot,
 so the page can show the conversation (the dialogue state itself lives in
-``conversation_state``). Only the latest lines are kept."""
+``conversation_state``). Only the latest lines are kept. Transcripts are per
+identity and tenant: the same browser in two municipalities' chats has two."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from core.db import Database
-from core.models import WebChatLine
+from core.models import ConversationState, WebChatLine
 
 KEEP = 60
 
@@ -64,7 +65,7 @@ async def append(
         await session.flush()
         keep_from = await session.scalar(
             select(WebChatLine.id)
-            .where(WebChatLine.identity == identity)
+            .where(WebChatLine.identity == identity, WebChatLine.tenant_slug == tenant_slug)
             .order_by(WebChatLine.id.desc())
             .offset(KEEP - 1)
             .limit(1)
@@ -72,7 +73,9 @@ async def append(
         if keep_from is not None:
             await session.execute(
                 delete(WebChatLine).where(
-                    WebChatLine.identity == identity, WebChatLine.id < keep_from
+                    WebChatLine.identity == identity,
+                    WebChatLine.tenant_slug == tenant_slug,
+                    WebChatLine.id < keep_from,
                 )
             )
 
@@ -81,12 +84,14 @@ def _buttons(raw: list[Any]) -> tuple[tuple[str, str], ...]:
     return tuple((str(b["label"]), str(b["payload"])) for b in raw or [])
 
 
-async def transcript(db: Database, identity: str, *, limit: int = 30) -> list[Line]:
+async def transcript(
+    db: Database, identity: str, tenant_slug: str, *, limit: int = 30
+) -> list[Line]:
     async with db.sessions() as session:
         rows = (
             await session.scalars(
                 select(WebChatLine)
-                .where(WebChatLine.identity == identity)
+                .where(WebChatLine.identity == identity, WebChatLine.tenant_slug == tenant_slug)
                 .order_by(WebChatLine.id.desc())
                 .limit(limit)
             )
@@ -106,17 +111,45 @@ async def transcript(db: Database, identity: str, *, limit: int = 30) -> list[Li
 
 
 async def attachment(
-    db: Database, identity: str, line_id: int, index: int
+    db: Database, identity: str, tenant_slug: str, line_id: int, index: int
 ) -> tuple[str, str, bytes] | None:
     """(filename, mime type, content) of a file in the identity's own transcript."""
     async with db.sessions() as session:
         row = await session.get(WebChatLine, line_id)
-    if row is None or row.identity != identity or not 0 <= index < len(row.attachments or []):
+    if (
+        row is None
+        or row.identity != identity
+        or row.tenant_slug != tenant_slug
+        or not 0 <= index < len(row.attachments or [])
+    ):
         return None
     item = row.attachments[index]
     return (str(item["filename"]), str(item["mime_type"]), base64.b64decode(item["content_b64"]))
 
 
-async def forget(db: Database, identity: str) -> None:
+async def forget(db: Database, identity: str, tenant_slug: str) -> None:
+    """ "Start over": the transcript and the conversation state go (the browser
+    gets a new identity, so nothing could ever read them again)."""
     async with db.transaction() as session:
-        await session.execute(delete(WebChatLine).where(WebChatLine.identity == identity))
+        await session.execute(
+            delete(WebChatLine).where(
+                WebChatLine.identity == identity, WebChatLine.tenant_slug == tenant_slug
+            )
+        )
+        await session.execute(
+            delete(ConversationState).where(
+                ConversationState.identity == identity,
+                ConversationState.tenant_slug == tenant_slug,
+            )
+        )
+
+
+async def forget_lines(db: Database, identity: str, tenant_slug: str) -> None:
+    """Consent declined: the transcript goes (what was typed before the
+    question), the conversation goes on."""
+    async with db.transaction() as session:
+        await session.execute(
+            delete(WebChatLine).where(
+                WebChatLine.identity == identity, WebChatLine.tenant_slug == tenant_slug
+            )
+        )

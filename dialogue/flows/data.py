@@ -65,7 +65,7 @@ async def delete(turn: Turn) -> bool:
     if turn.person is None:
         turn.say(turn.t("data.nothing"), turn.menu())
         return False
-    await delete_person(turn.app.db, turn.person.id, turn.now)
+    await delete_person(turn.app.db, turn.person.id, turn.now, turn.app.personal_files)
     turn.person = None
     turn.state.finish()
     turn.state.view = {}

@@ -345,3 +345,23 @@ async def join_organisation(turn: Turn, start_arg: str) -> None:
         t(key, organisation=escape(joined.organisation)),
         (turn.button("menu.post", "menu:post"), turn.button("menu.main", "nav:menu")),
     )
+
+
+async def link_editor(turn: Turn, start_arg: str) -> None:
+    """``/start ed_<code>`` from the editorial area: the Redaktion's notices
+    (needs waiting for review) reach this chat too."""
+    from core.services.editor_links import redeem
+
+    t = turn.t
+    if turn.person is None:
+        turn.say(t("post.editor_needs_consent"))
+        from dialogue.flows import onboarding
+
+        await onboarding.start(turn)
+        return
+    try:
+        await redeem(turn.app.db, start_arg, turn.person.id, turn.now)
+    except DomainError as exc:
+        turn.say(t(exc.key), turn.menu())
+        return
+    turn.say(t("post.editor_linked"), turn.menu())

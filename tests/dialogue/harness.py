@@ -12,6 +12,7 @@ from typing import Any
 
 from bots.bootstrap import App
 from core.models import ConversationState
+from core.tenants import TenantConfig
 from dialogue.markup import to_plain
 from dialogue.messages import Incoming, Location, Reply
 from dialogue.state import DialogueState
@@ -57,6 +58,10 @@ class Conversation:
         return await self.send(self._incoming(command=name, args=args))
 
     @property
+    def tenant_config(self) -> TenantConfig:
+        return self.app.tenants[self.tenant]
+
+    @property
     def last(self) -> Reply:
         return self.replies[-1]
 
@@ -74,5 +79,5 @@ class Conversation:
 
     async def state(self) -> DialogueState:
         async with self.app.db.sessions() as session:
-            row = await session.get(ConversationState, self.identity)
+            row = await session.get(ConversationState, (self.identity, self.tenant))
         return DialogueState.from_dict(row.data if row else None)

@@ -29,7 +29,7 @@ async def test_a_person_marked_unreachable_who_writes_again_is_reachable(app: Ap
     async with app.db.sessions() as session:
         person_id = await session.scalar(select(Identity.person_id).where(Identity.key == "back:1"))
     assert person_id is not None
-    await mark_unreachable(app.db, "back:1", app.clock.now())
+    await mark_unreachable(app.db, "back:1", "aachen", app.clock.now())
     assert await identities_of(app.db, person_id) == [("back:1", False)]
 
     await conv.command("hilfe")

@@ -18,9 +18,8 @@ ONE_SENTENCE = "Ich möchte samstags vormittags in Burtscheid mit Kindern helfen
 async def onboard(conversation: Conversation) -> int:
     await conversation.command("start")
     await conversation.press("f:consent:yes")
-    await conversation.say(ONE_SENTENCE)
-    await conversation.press("f:confirm:yes")
-    ref = await person_for_identity(conversation.app.db, conversation.identity)
+    await conversation.say(ONE_SENTENCE)  # saved at once, with the first matches
+    ref = await person_for_identity(conversation.app.db, conversation.identity, conversation.tenant)
     assert ref is not None, conversation.text
     assert await get_profile(conversation.app.db, ref.id) is not None, conversation.text
     return ref.id
@@ -67,7 +66,7 @@ async def test_coming_is_confirmed(conversation: Conversation) -> None:
 async def test_a_late_yes_to_an_alert_is_told_the_need_is_taken(conversation: Conversation) -> None:
     await onboard(conversation)
     need = await a_need(conversation, 1)
-    other = await person_for_identity(conversation.app.db, "demo:luisa")
+    other = await person_for_identity(conversation.app.db, "demo:luisa", "aachen")
     assert other is not None
     await sign_up(conversation.app.db, other.id, need, conversation.app.now())
     await conversation.press(f"alert:{need}:yes")

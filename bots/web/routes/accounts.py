@@ -12,13 +12,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bots.web.forms import FormState, form_state
-from bots.web.mail import Mail
 from bots.web.pages import (
     current_account,
     redirect,
     render,
     safe_next,
     sign_in,
+    suspended_page,
     tenant_id,
     tenant_of,
     texts,
@@ -27,7 +27,7 @@ from bots.web.pages import (
 from bots.web.security import checked_form
 from bots.web.tokens import BadToken, Purpose, TokenData
 from core.models import OrgKind
-from core.services import accounts, used_links
+from core.services import accounts, mail_queue, used_links
 from core.services.accounts import (
     BadCredentials,
     EmailNotVerified,
@@ -54,40 +54,58 @@ def _ip(request: Request) -> str:
 async def _limit(request: Request, kind: str, email: str, per_email: int, per_ip: int) -> None:
     app = web(request).app
     now = app.now()
+    salt = web(request).config.secret_key  # per deployment
     await accounts.hit(
-        app.db, accounts.limit_key(f"{kind}-ip", _ip(request)), limit=per_ip, window=WINDOW, now=now
+        app.db,
+        accounts.limit_key(f"{kind}-ip", _ip(request), salt=salt),
+        limit=per_ip,
+        window=WINDOW,
+        now=now,
     )
     if email:
         await accounts.hit(
-            app.db, accounts.limit_key(kind, email), limit=per_email, window=WINDOW, now=now
+            app.db,
+            accounts.limit_key(kind, email, salt=salt),
+            limit=per_email,
+            window=WINDOW,
+            now=now,
         )
+
+
+_LINK_PATHS = {Purpose.VERIFY: "verify", Purpose.LOGIN: "login/link", Purpose.RESET: "reset"}
+
+
+def _link_path(request: Request, purpose: Purpose, account_id: int, fingerprint: str) -> str:
+    token = web(request).tokens.make(purpose, account_id, fingerprint)
+    return f"/t/{tenant_of(request).slug}/{_LINK_PATHS[purpose]}/{token}"
 
 
 async def _send_link(
     request: Request, purpose: Purpose, account_id: int, email: str, *, wording: str = ""
 ) -> None:
+    """Enqueue the mail with a link (the background sender delivers it);
+    ``wording``: another mail kind with the same link (``signup_taken``)."""
     state = web(request)
     info = await accounts.account_info(state.app.db, account_id)
     if info is None:
         return
     tenant = tenant_of(request)
-    t = texts(request, tenant)
     # Every link dies when the password changes or the account logs out
     # everywhere (the fingerprint covers both).
-    token = state.tokens.make(purpose, account_id, info.password_fingerprint)
-    path = {Purpose.VERIFY: "verify", Purpose.LOGIN: "login/link", Purpose.RESET: "reset"}[purpose]
-    link = f"{state.config.public_url}/t/{tenant.slug}/{path}/{token}"
-    mail = Mail(
+    await mail_queue.enqueue_mail(
+        state.app.db,
+        tenant_id=tenant_id(request, tenant),
+        kind=wording or purpose.value,
         to=email,
-        subject=t(f"mail.{wording or purpose.value}.subject", site=tenant.branding.bot_name),
-        body=t(
-            f"mail.{wording or purpose.value}.body",
-            name=info.display_name,
-            link=link,
-            site=tenant.branding.bot_name,
-        ),
+        data={
+            "name": info.display_name,
+            "path": _link_path(request, purpose, account_id, info.password_fingerprint),
+        },
+        now=state.app.now(),
+        language=texts(request, tenant).lang,
+        account_id=account_id,
     )
-    await state.mailer.send(mail, state.app.now())
+    state.mail_enqueued()
 
 
 # -- sign-up -------------------------------------------------------------------
@@ -126,7 +144,15 @@ async def signup_submit(request: Request) -> Response:
     if not state.errors:
         try:
             await _limit(request, "signup", data.email, LINKS_PER_EMAIL, LINKS_PER_IP)
-            account_id = await accounts.sign_up(web(request).app.db, data, web(request).app.now())
+            await accounts.sign_up(
+                web(request).app.db,
+                data,
+                web(request).app.now(),
+                verify_path=lambda account_id, fingerprint: _link_path(
+                    request, Purpose.VERIFY, account_id, fingerprint
+                ),
+                language=texts(request, tenant).lang,
+            )
         except EmailTaken:
             # The same answer as for a new address: the page must not tell
             # who has an account. The owner hears of it by e-mail instead.
@@ -139,7 +165,7 @@ async def signup_submit(request: Request) -> Response:
         except RateLimited:
             state.errors["form"] = "rate_limited"
         else:
-            await _send_link(request, Purpose.VERIFY, account_id, data.email)
+            web(request).mail_enqueued()
             return redirect(f"/t/{tenant.slug}/signup/sent")
     return await render(
         request,
@@ -271,6 +297,8 @@ async def login_submit(request: Request) -> Response:
         else:
             info = await accounts.account_info(app.db, account_id)
             assert info is not None
+            if _suspended_only(info):
+                return await suspended_page(request)
             sign_in(request, info)
             log.info("account %s logged in", info.id)
             if next_path == f"/t/{tenant.slug}/":
@@ -284,6 +312,11 @@ async def login_submit(request: Request) -> Response:
         status=status,
         title_key="login.title",
     )
+
+
+def _suspended_only(info: accounts.AccountInfo) -> bool:
+    """A member of a suspended organisation with nothing else to do here."""
+    return info.organisation_suspended and not info.editor_tenant_ids
 
 
 def _home_of(info: accounts.AccountInfo, tid: int, slug: str) -> str:
@@ -425,6 +458,8 @@ async def login_link(request: Request) -> Response:
     if not found.verified:
         await accounts.mark_verified(web(request).app.db, found.id, web(request).app.now())
         found = await accounts.account_info(web(request).app.db, found.id) or found
+    if _suspended_only(found):
+        return await suspended_page(request)
     sign_in(request, found)
     log.info("account %s logged in by link", found.id)
     return redirect(_home_of(found, tenant_id(request, tenant), tenant.slug))

@@ -31,10 +31,18 @@ CHAT_PER_MINUTE, CHAT_PER_IP_PER_MINUTE = 20, 60
 
 
 def _identity(request: Request) -> str:
-    chat_id = request.session.get(SESSION_CHAT)
+    """This browser's chat identity in this municipality's chat. The session
+    holds one id per tenant (``{slug: id}``); a plain id, from sessions made
+    before, stands for every tenant until one of them starts over."""
+    slug = tenant_of(request).slug
+    stored = request.session.get(SESSION_CHAT)
+    if isinstance(stored, str):
+        return f"web:{stored}"
+    ids = stored if isinstance(stored, dict) else {}
+    chat_id = ids.get(slug)
     if not isinstance(chat_id, str):
         chat_id = secrets.token_urlsafe(18)
-        request.session[SESSION_CHAT] = chat_id
+        request.session[SESSION_CHAT] = {**ids, slug: chat_id}
     return f"web:{chat_id}"
 
 
@@ -51,6 +59,9 @@ async def _exchange(request: Request, incoming: Incoming, said: str | None) -> N
     """Hand one event to the engine and keep both sides in the transcript."""
     app = web(request).app
     replies: list[Reply] = await app.engine.handle(incoming)
+    if any(reply.meta.get("forget_transcript") for reply in replies):
+        # Consent declined: what was typed before goes from the transcript too.
+        await web_chat.forget_lines(app.db, incoming.identity, incoming.tenant)
     lines = [NewLine(from_bot=False, html=said)] if said else []
     for reply in replies:
         line = reply_line(reply)
@@ -71,7 +82,7 @@ async def chat_page(request: Request) -> Response:
     app = web(request).app
     identity = _identity(request)
     t = texts(request, tenant)
-    lines = await web_chat.transcript(app.db, identity)
+    lines = await web_chat.transcript(app.db, identity, tenant.slug)
     start = request.query_params.get("start", "")[:64]
     if not lines or start:
         # Opening the chat is like opening a bot in a messenger: it says hello
@@ -90,7 +101,7 @@ async def chat_page(request: Request) -> Response:
         )
         if start:
             return redirect(_chat_path(request) + "#latest")
-        lines = await web_chat.transcript(app.db, identity)
+        lines = await web_chat.transcript(app.db, identity, tenant.slug)
     # Buttons and the location request of the bot's latest turn (the lines
     # since the person last spoke), from its last reply that had them.
     turn = []
@@ -169,10 +180,11 @@ async def _within_limits(request: Request, identity: str) -> bool:
     address = state.config.client_address(
         request.client.host if request.client else None, request.headers.get("x-forwarded-for")
     )
+    salt = state.config.secret_key
     try:
         for key, limit in (
-            (accounts.limit_key("chat", identity), CHAT_PER_MINUTE),
-            (accounts.limit_key("chat-ip", address), CHAT_PER_IP_PER_MINUTE),
+            (accounts.limit_key("chat", identity, salt=salt), CHAT_PER_MINUTE),
+            (accounts.limit_key("chat-ip", address, salt=salt), CHAT_PER_IP_PER_MINUTE),
         ):
             await accounts.hit(
                 state.app.db, key, limit=limit, window=timedelta(minutes=1), now=state.app.now()
@@ -184,7 +196,9 @@ async def _within_limits(request: Request, identity: str) -> bool:
 
 async def _label_of(request: Request, identity: str, payload: str) -> str:
     """The label of the pressed button, as the person saw it."""
-    for line in reversed(await web_chat.transcript(web(request).app.db, identity, limit=5)):
+    for line in reversed(
+        await web_chat.transcript(web(request).app.db, identity, tenant_of(request).slug, limit=5)
+    ):
         for label, value in line.buttons:
             if value == payload:
                 return label
@@ -195,6 +209,7 @@ async def chat_file(request: Request) -> Response:
     found = await web_chat.attachment(
         web(request).app.db,
         _identity(request),
+        tenant_of(request).slug,
         int(request.path_params["line_id"]),
         int(request.path_params["index"]),
     )
@@ -211,8 +226,16 @@ async def chat_reset(request: Request) -> Response:
     """Start over with a new chat identity (the old transcript is removed)."""
     await checked_form(request)
     identity = _identity(request)
-    await web_chat.forget(web(request).app.db, identity)
-    request.session.pop(SESSION_CHAT, None)
+    slug = tenant_of(request).slug
+    await web_chat.forget(web(request).app.db, identity, slug)
+    # A new identity here; the other municipalities' chats stay as they are.
+    stored = request.session.get(SESSION_CHAT)
+    if isinstance(stored, str):
+        ids = {other: stored for other in web(request).app.tenants}
+    else:
+        ids = dict(stored) if isinstance(stored, dict) else {}
+    ids.pop(slug, None)
+    request.session[SESSION_CHAT] = ids
     return redirect(_chat_path(request))
 
 

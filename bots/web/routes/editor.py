@@ -18,8 +18,9 @@ from bots.web.charts import grouped_bars
 from bots.web.i18n import WebTexts, in_form
 from bots.web.pages import Editor, redirect, render, require_editor, texts, web
 from bots.web.security import checked_form
+from bots.web.views import chat_links
 from core.errors import DomainError, InvalidValue, NotAllowed, UnknownNeed
-from core.services import moderation
+from core.services import editor_links, moderation
 from core.services.statistics import OTHER, REMOTE, Statistics, tenant_statistics
 
 
@@ -106,15 +107,31 @@ async def organisations(request: Request) -> Response:
     t = texts(request, editor.tenant)
     if request.method == "POST":
         form = await checked_form(request)
+        action = str(form.get("action") or "")
+        if not action and form.get("verified") in ("0", "1"):
+            action = "verify" if form.get("verified") == "1" else "unverify"
         try:
-            await moderation.set_verified(
-                app.db,
-                editor.tenant_id,
-                int(str(form.get("id"))),
-                form.get("verified") == "1",
-                actor=editor.actor,
-                now=app.now(),
-            )
+            org_id = int(str(form.get("id")))
+            if action in ("verify", "unverify"):
+                await moderation.set_verified(
+                    app.db,
+                    editor.tenant_id,
+                    org_id,
+                    action == "verify",
+                    actor=editor.actor,
+                    now=app.now(),
+                )
+            elif action in ("suspend", "reactivate"):
+                await moderation.set_suspended(
+                    app.db,
+                    editor.tenant_id,
+                    org_id,
+                    action == "suspend",
+                    actor=editor.actor,
+                    now=app.now(),
+                )
+            else:
+                raise HTTPException(status_code=400)
         except (NotAllowed, ValueError) as exc:
             raise HTTPException(status_code=403) from exc
         return redirect(f"/t/{editor.tenant.slug}/editor/organisations")
@@ -131,6 +148,7 @@ async def organisations(request: Request) -> Response:
                     "contact": o.contact_name or "",
                     "email": o.email or "",
                     "verified": o.verified,
+                    "suspended": o.suspended,
                     "since": t.day(o.created_at),
                 }
                 for o in rows
@@ -437,6 +455,31 @@ async def statistics_csv(request: Request) -> Response:
     )
 
 
+async def chat(request: Request) -> Response:
+    """Link the editor's chat, so the Redaktion's notices reach it there too."""
+    editor = await require_editor(request)
+    app = web(request).app
+    code = None
+    if request.method == "POST":
+        await checked_form(request)
+        code = await editor_links.new_code(app.db, editor.account.id, editor.tenant_id, app.now())
+    start_arg = f"{editor_links.PREFIX}{code}" if code else ""
+    usernames = web(request).config.telegram_usernames or {}
+    return await render(
+        request,
+        "editor/chat.html",
+        {
+            "linked": await editor_links.linked(app.db, editor.account.id),
+            "start_arg": start_arg,
+            "links": chat_links(editor.tenant, start_arg, usernames.get(editor.tenant.slug))
+            if code
+            else None,
+        },
+        tenant=editor.tenant,
+        title_key="editor.chat_title",
+    )
+
+
 routes = [
     Route("/t/{tenant}/editor/", queue, methods=["GET"]),
     Route("/t/{tenant}/editor/needs/{need_id:int}/{action:str}", review, methods=["POST"]),
@@ -444,6 +487,7 @@ routes = [
     Route("/t/{tenant}/editor/content", content, methods=["GET", "POST"]),
     Route("/t/{tenant}/editor/texts", bot_texts, methods=["GET", "POST"]),
     Route("/t/{tenant}/editor/audit", audit, methods=["GET"]),
+    Route("/t/{tenant}/editor/chat", chat, methods=["GET", "POST"]),
     Route("/t/{tenant}/editor/statistics", statistics, methods=["GET"]),
     Route("/t/{tenant}/editor/statistics.csv", statistics_csv, methods=["GET"]),
 ]

@@ -73,14 +73,14 @@ def _check(where: str, replies: list[dict[str, Any]], expect: dict[str, Any]) ->
         assert any(r["request_location"] for r in replies) == wanted_location, where
 
 
-async def _flow(db: Database, identity: str) -> str | None:
+async def _flow(db: Database, identity: str, tenant: str) -> str | None:
     async with db.sessions() as session:
-        row = await session.get(ConversationState, identity)
+        row = await session.get(ConversationState, (identity, tenant))
     return (row.data or {}).get("flow") if row else None
 
 
-async def _link(db: Database, identity: str, organisation: str, now: datetime) -> None:
-    person = await person_for_identity(db, identity)
+async def _link(db: Database, identity: str, tenant: str, organisation: str, now: datetime) -> None:
+    person = await person_for_identity(db, identity, tenant)
     assert person is not None, "setup member_of needs a person (consent first)"
     async with db.transaction() as session:
         org = (
@@ -115,7 +115,8 @@ async def test_scenario_through_the_scripted_console(
 ) -> None:
     scenario = LOADED[path]
     url = f"sqlite+aiosqlite:///{tmp_path}/scenario.db"
-    options = ["--tenant", scenario.get("tenant", "aachen"), "--lang", "de"]
+    options = ["--tenant", scenario.get("tenant", "aachen")]
+    options += ["--lang", scenario.get("language_hint", "de")]
     if not scenario.get("demo", True):
         options.append("--no-demo")
     now = str(scenario.get("now") or DEFAULT_NOW)
@@ -143,7 +144,7 @@ async def test_scenario_through_the_scripted_console(
             if "setup" in step:
                 assert db is not None, f"{where}: setup before anyone spoke"
                 at = datetime.fromisoformat(now)
-                await _link(db, f"console:{user}", step["setup"]["member_of"], at)
+                await _link(db, f"console:{user}", options[1], step["setup"]["member_of"], at)
                 continue
             if user not in chats:
                 chats[user] = await start_chat(url, "--user", user, *options)
@@ -154,7 +155,7 @@ async def test_scenario_through_the_scripted_console(
             _check(where, replies, expect)
             if "state_flow" in expect:
                 db = db or Database(create_engine(url))
-                flow = await _flow(db, f"console:{user}")
+                flow = await _flow(db, f"console:{user}", options[1])
                 assert flow == expect["state_flow"], f"{where}: flow {flow!r}"
         await close_all()
     finally:

@@ -54,7 +54,7 @@ async def bot_for(
 
     async def start(app: App) -> TelegramChannel:
         async def on_unreachable(tenant: str, identity: str) -> None:
-            await mark_unreachable(app.db, identity, clock.now())
+            await mark_unreachable(app.db, identity, tenant, clock.now())
 
         tenant = replace(
             app.tenants["aachen"],
@@ -83,7 +83,8 @@ async def published_need(app: App, *, future: bool = True) -> Need:
         query = select(Need).where(Need.status == NeedStatus.PUBLISHED).order_by(Need.id)
         if future:
             query = query.where(Need.starts_at > app.now())
-        return (await session.execute(query)).scalars().first()
+        # One that asks for no qualification: signing up is then one press.
+        return next(n for n in (await session.execute(query)).scalars() if not n.qualifications)
 
 
 async def test_onboarding_by_buttons_with_shared_location(app, bot_for, user: ChatUser):
@@ -100,11 +101,11 @@ async def test_onboarding_by_buttons_with_shared_location(app, bot_for, user: Ch
     await user.press("f:radius:10")
     await user.press("f:availability:weekend")
     await user.press("f:availability:done")
-    readback = await user.press("f:alerts:yes")
-    assert "Hab ich das richtig verstanden?" in text(readback)
-    done = await user.press("f:confirm:yes")
-    assert "gemerkt" in text(done)
-    person = await person_for_identity(app.db, "telegram:4711")
+    await user.press("f:qualifications:done")
+    done = await user.press("f:alerts:yes")  # the read-back comes with the first matches
+    assert "gemerkt" in text(done) and "Eilige Anfragen: ja" in text(done)
+    assert "menu:profile" in [d for s in done for _, d in s.buttons]
+    person = await person_for_identity(app.db, "telegram:4711", "aachen")
     assert person is not None
 
 
@@ -114,16 +115,14 @@ async def test_onboarding_by_one_sentence(app, bot_for, user: ChatUser):
     await user.say("ja")
     readback = await user.say("Ich möchte samstags vormittags in Burtscheid mit Kindern helfen")
     shown = text(readback)
-    for part in ("Hab ich das richtig verstanden?", "Kinder", "Burtscheid", "Sa vormittags"):
+    for part in ("gemerkt", "Kinder", "Burtscheid", "Sa vormittags", "Das könnte zu dir passen"):
         assert part in shown
-    assert "gemerkt" in text(await user.say("passt"))
 
 
 async def onboard(user: ChatUser) -> None:
     await user.say("Hallo")
     await user.say("ja")
     await user.say("Ich möchte samstags vormittags in Burtscheid mit Kindern helfen")
-    await user.say("passt")
 
 
 async def test_deep_link_opens_the_need(app, bot_for, user: ChatUser):
@@ -199,9 +198,61 @@ async def test_blocked_user_is_marked_unreachable(app, bot_for, user: ChatUser, 
     tg_bot.blocked.add(user.chat_id)
     delivery = await channel.notify("aachen", "telegram:4711", [Reply("Erinnerung")])
     assert delivery is Delivery.UNREACHABLE
-    person = await person_for_identity(app.db, "telegram:4711")
+    person = await person_for_identity(app.db, "telegram:4711", "aachen")
     assert await identities_of(app.db, person.id) == [("telegram:4711", False)]
 
 
 # The burst of 200 notifications is tested in test_telegram_adapter.py: notify()
 # does not pass through the engine, so the real App would add only time.
+
+
+async def test_one_telegram_user_in_two_municipalities_bots_is_two_people(
+    app: App, fake: FakeBotAPI, clock: FixedClock
+) -> None:
+    """Issue 11, finding 2: the same Telegram id in Aachen's and Stolberg's
+    bots. Stolberg's bot knows nothing of the Aachen conversation, asks for
+    its own consent, and after it there are two people."""
+    from core.models import Identity, Person
+    from tests.bots.telegram.harness import OTHER_TOKEN
+
+    users: dict[str, ChatUser] = {}
+    channels: list[TelegramChannel] = []
+    for slug, token in (("aachen", TOKEN), ("stolberg", OTHER_TOKEN)):
+        bot = fake.bots.get(token) or fake.add_bot(token, f"Engagement{slug}Bot")
+        done = Handled()
+        tenant = replace(
+            app.tenants[slug],
+            telegram=TelegramConfig(
+                token_env=f"{slug.upper()}_TELEGRAM_TOKEN", api_base_url=fake.url
+            ),
+        )
+        channel = TelegramChannel(
+            tenant, app.engine, token, None, polling_timeout=2.0, on_handled=done
+        )
+        await channel.start()
+        channels.append(channel)
+        users[slug] = ChatUser(bot, done)  # the same chat id 4711 in both
+    try:
+        await users["aachen"].say("/start")
+        asked = await users["aachen"].press("f:consent:yes")
+        assert "Wofür" in text(asked)
+
+        welcome = await users["stolberg"].say("/start")
+        assert "f:consent:yes" in [d for s in welcome for _, d in s.buttons], text(welcome)
+        assert await person_for_identity(app.db, "telegram:4711", "stolberg") is None
+        await users["stolberg"].press("f:consent:yes")
+        # Aachen's conversation goes on where it was: the interests question.
+        assert "f:interests:done" in [
+            d for s in await users["aachen"].press("f:interests:umwelt") for _, d in s.buttons
+        ]
+    finally:
+        for channel in channels:
+            await channel.stop()
+    async with app.db.sessions() as session:
+        people = (
+            await session.execute(
+                select(Person.tenant_id).join(Identity, Identity.person_id == Person.id)
+                .where(Identity.key == "telegram:4711")
+            )
+        ).scalars().all()  # fmt: skip
+    assert sorted(people) == sorted([app.tenant_ids["aachen"], app.tenant_ids["stolberg"]])

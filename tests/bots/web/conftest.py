@@ -16,9 +16,9 @@ import pytest
 from starlette.applications import Starlette
 
 from bots.bootstrap import App, bootstrap
-from bots.web import create_app
+from bots.web import create_app, mail_sender
 from bots.web.config import WebConfig
-from bots.web.mail import outbox_mails
+from bots.web.mail import MailSender, outbox_mails
 from core.clock import FixedClock
 from core.db import Database
 from core.settings import Settings
@@ -34,12 +34,15 @@ class Web:
     client: httpx.AsyncClient
     outbox: Path
     clock: FixedClock
+    sender: MailSender
 
-    def mails(self) -> list[Message]:
+    async def mails(self) -> list[Message]:
+        """Every mail so far, after the sender delivered what the queue holds."""
+        await self.sender.run_once()
         return [message_from_bytes(p.read_bytes()) for p in outbox_mails(self.outbox)]
 
-    def last_link(self) -> str:
-        body = self.mails()[-1].get_payload(decode=True).decode()  # type: ignore[union-attr]
+    async def last_link(self) -> str:
+        body = (await self.mails())[-1].get_payload(decode=True).decode()  # type: ignore[union-attr]
         return LINK.findall(body)[-1].replace("http://testserver", "")
 
     async def csrf(self, path: str) -> str:
@@ -82,4 +85,4 @@ async def web_app(sqlite_db: Database, clock: FixedClock, tmp_path: Path) -> Asy
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=asgi), base_url="http://testserver"
     ) as client:
-        yield Web(app, asgi, client, config.outbox_dir, clock)
+        yield Web(app, asgi, client, config.outbox_dir, clock, mail_sender(app, config))

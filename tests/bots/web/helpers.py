@@ -53,7 +53,7 @@ async def sign_up_organisation(
         },
     )
     assert response.status_code == 303, response.text
-    verified = await client.get(web.last_link())
+    verified = await client.get(await web.last_link())
     assert verified.status_code == 303
     return client
 

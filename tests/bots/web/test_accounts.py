@@ -35,12 +35,12 @@ async def test_sign_up_sends_a_verification_link_that_logs_the_organisation_in(w
         },
     )
     assert response.status_code == 303
-    mails = web_app.mails()
+    mails = await web_app.mails()
     assert len(mails) == 1 and mails[0]["To"] == "Tafel@Example.org"
-    assert "/t/aachen/verify/" in web_app.last_link()
+    assert "/t/aachen/verify/" in (await web_app.last_link())
     # Not verified yet: the organisation area asks to log in.
     assert (await client.get("/t/aachen/org/")).status_code == 303
-    verified = await client.get(web_app.last_link())
+    verified = await client.get(await web_app.last_link())
     assert verified.headers["location"].startswith("/t/aachen/org/")
     page = await client.get("/t/aachen/org/")
     assert page.status_code == 200 and "Aachener Tafel" in page.text
@@ -65,7 +65,7 @@ async def test_signup_with_errors_keeps_the_input_and_names_each_field(web_app: 
     assert 'value="kurz"' not in response.text  # a password is never sent back
     for field in ("kind", "email", "password"):
         assert f'id="e-{field}"' in response.text
-    assert web_app.mails() == []
+    assert (await web_app.mails()) == []
 
 
 async def test_second_signup_with_the_same_email_creates_nothing_and_tells_nobody(web_app: Web):
@@ -148,7 +148,7 @@ async def test_login_link_works_once_the_button_is_pressed_and_expires(web_app: 
         "/t/aachen/links/login", data={"csrf": token, "email": "tafel@example.org"}
     )
     assert sent.status_code == 200
-    link = web_app.last_link()
+    link = await web_app.last_link()
     shown = await client.get(link)
     assert shown.status_code == 200
     assert (await client.get("/t/aachen/org/")).status_code == 303  # GET alone does not log in
@@ -163,7 +163,7 @@ async def test_link_request_for_unknown_address_looks_the_same_and_sends_nothing
         "/t/aachen/links/reset", data={"csrf": token, "email": "nobody@example.org"}
     )
     assert response.status_code == 200
-    assert web_app.mails() == []
+    assert (await web_app.mails()) == []
 
 
 async def test_password_reset_sets_a_new_password_and_the_link_cannot_be_reused(web_app: Web):
@@ -171,7 +171,7 @@ async def test_password_reset_sets_a_new_password_and_the_link_cannot_be_reused(
     client = web_app.new_client()
     token = await csrf_of(client, "/t/aachen/links/reset")
     await client.post("/t/aachen/links/reset", data={"csrf": token, "email": "tafel@example.org"})
-    link = web_app.last_link()
+    link = await web_app.last_link()
     token = await csrf_of(client, link)
     mismatch = await client.post(
         link, data={"csrf": token, "password": "neues-passwort-1", "password2": "anderes-passwort"}
@@ -200,7 +200,7 @@ async def test_tampered_verification_link_is_refused(web_app: Web):
             "password": "sicheres-passwort-1",
         },
     )
-    link = web_app.last_link()
+    link = await web_app.last_link()
     response = await web_app.client.get(link[:-3] + "abc")
     assert response.status_code == 400
 
@@ -209,7 +209,7 @@ async def _request_login_link(web: Web) -> str:
     client = web.new_client()
     token = await csrf_of(client, "/t/aachen/links/login")
     await client.post("/t/aachen/links/login", data={"csrf": token, "email": "tafel@example.org"})
-    return web.last_link()
+    return await web.last_link()
 
 
 async def _used_links(web: Web) -> int:
@@ -247,7 +247,7 @@ async def test_verification_link_logs_in_once_then_asks_for_the_password(web_app
     await sign_up_organisation(web_app)  # follows the link once
     link = next(
         LINK.findall(m.get_payload(decode=True).decode())[-1]  # type: ignore[union-attr]
-        for m in web_app.mails()
+        for m in (await web_app.mails())
         if "/verify/" in m.get_payload(decode=True).decode()  # type: ignore[union-attr]
     ).replace("http://testserver", "")
     stranger = web_app.new_client()
@@ -261,7 +261,7 @@ async def test_reset_link_is_refused_after_use_without_changing_the_password(web
     client = web_app.new_client()
     token = await csrf_of(client, "/t/aachen/links/reset")
     await client.post("/t/aachen/links/reset", data={"csrf": token, "email": "tafel@example.org"})
-    link = web_app.last_link()
+    link = await web_app.last_link()
     late = web_app.new_client()
     late_token = await csrf_of(late, link)
     token = await csrf_of(client, link)

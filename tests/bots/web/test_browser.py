@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from bots.bootstrap import App, bootstrap
-from bots.web import WebChannel, ensure_demo_editor
+from bots.web import WebChannel, ensure_demo_editor, mail_sender
 from bots.web.config import WebConfig
-from bots.web.mail import outbox_mails
+from bots.web.mail import MailSender, outbox_mails
 from core.clock import FixedClock
 from core.db import Database
 from core.services.demo import seed_demo
@@ -61,6 +61,7 @@ class Site:
     outbox: Path
     clock: FixedClock
     browser: object  # playwright Browser
+    sender: MailSender
 
 
 @pytest.fixture
@@ -95,7 +96,7 @@ async def site(sqlite_db: Database, clock: FixedClock, tmp_path: Path) -> AsyncI
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             try:
-                yield Site(app, url, tmp_path / "outbox", clock, browser)
+                yield Site(app, url, tmp_path / "outbox", clock, browser, mail_sender(app, config))
             finally:
                 await browser.close()
     finally:
@@ -132,8 +133,9 @@ async def check_page(page, name: str) -> None:  # type: ignore[no-untyped-def]
     await page.set_viewport_size({"width": width, "height": 900})
 
 
-def _last_link(outbox: Path) -> str:
-    mail = message_from_bytes(outbox_mails(outbox)[-1].read_bytes())
+async def _last_link(site: Site) -> str:
+    await site.sender.run_once()  # what the runner's sender does in the background
+    mail = message_from_bytes(outbox_mails(site.outbox)[-1].read_bytes())
     body = mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
     return re.findall(r"(http://127\.0\.0\.1:\d+/\S+)", body)[-1]
 
@@ -147,7 +149,7 @@ async def _sign_up(site: Site, page, name: str, email: str) -> None:  # type: ig
     await page.get_by_label("Passwort").fill("sicheres-passwort-1")
     await page.get_by_role("button", name="Registrieren").click()
     await page.get_by_role("heading", name="Fast geschafft!").wait_for()
-    await page.goto(_last_link(site.outbox))
+    await page.goto(await _last_link(site))
     await page.get_by_role("heading", name="Meine Gesuche").wait_for()
 
 

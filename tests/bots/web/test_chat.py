@@ -73,7 +73,7 @@ async def test_consenting_in_the_web_chat_creates_a_web_identity(web_app: Web):
         keys = (await session.scalars(select(Identity.key))).all()
     chat_id = next((k for k in keys if k.startswith("web:")), None)
     assert chat_id is not None, f"no web identity after consent; buttons were {buttons}"
-    assert await person_for_identity(web_app.app.db, chat_id) is not None
+    assert await person_for_identity(web_app.app.db, chat_id, "aachen") is not None
 
 
 async def test_start_over_forgets_the_transcript(web_app: Web):

@@ -151,16 +151,17 @@ async def _signup(client: httpx.AsyncClient, email: str, name: str) -> httpx.Res
 
 async def test_signup_answers_the_same_whether_the_email_is_taken(web_app: Web) -> None:
     await sign_up_organisation(web_app, email="tafel@example.org")
-    before = [m["To"] for m in web_app.mails()]
+    before = [m["To"] for m in (await web_app.mails())]
     # Outbox file names carry the clock's time: one tick apart, none overwritten.
     web_app.clock.set(web_app.clock.now() + timedelta(seconds=1))
     taken = await _signup(web_app.new_client(), "tafel@example.org", "Andere Tafel")
+    await web_app.mails()  # delivered now (outbox names of one instant can collide)
     web_app.clock.set(web_app.clock.now() + timedelta(seconds=1))
     fresh = await _signup(web_app.new_client(), "neu@example.org", "Neue Tafel")
     assert taken.status_code == fresh.status_code == 303
     assert taken.headers["location"] == fresh.headers["location"]
     # The owner of the taken address hears about it; nobody else learns anything.
-    after = [m["To"] for m in web_app.mails()]
+    after = [m["To"] for m in (await web_app.mails())]
     for address in before:
         after.remove(address)
     assert sorted(after) == ["neu@example.org", "tafel@example.org"]
@@ -237,7 +238,7 @@ async def test_logging_out_everywhere_ends_a_copied_session_and_open_links(web_a
         "/t/aachen/links/login",
         data={"csrf": token.group(1), "email": "tafel@example.org"},  # type: ignore[union-attr]
     )
-    link = web_app.last_link()
+    link = await web_app.last_link()
     assert "/login/link/" in link
     csrf = re.search(r'name="csrf" value="([^"]+)"', (await org.get("/t/aachen/org/")).text)
     out = await org.post(
@@ -268,24 +269,25 @@ async def test_the_web_chat_limits_messages_per_chat_with_a_friendly_answer(
 
 @pytest.mark.parametrize("flag", [False, True])
 async def test_mail_links_are_logged_only_with_the_demo_flag(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, flag: bool
+    web_app: Web, tmp_path: Path, caplog: pytest.LogCaptureFixture, flag: bool
 ) -> None:
     import logging
-    from datetime import UTC, datetime
 
+    from bots.web.app import mail_sender
     from bots.web.config import WebConfig
-    from bots.web.mail import Mail, Mailer
 
     env = {"EHRENAMT_DEMO_LOG_LINKS": "1"} if flag else {}
-    config = WebConfig.from_env(tmp_path, "127.0.0.1", 8080, env)
-    assert config.demo_log_links is flag
-    mailer = Mailer(
-        smtp_url="", mail_from="f@x", outbox_dir=tmp_path, log_links=config.demo_log_links
+    config = replace(
+        WebConfig.from_env(tmp_path, "127.0.0.1", 8080, env),
+        outbox_dir=web_app.outbox,
+        public_url="http://testserver",
     )
-    link = "http://127.0.0.1:8080/t/aachen/login/link/SECRET-TOKEN"
+    assert config.demo_log_links is flag
+    web_app.sender = mail_sender(web_app.app, config)
     with caplog.at_level(logging.INFO):
-        await mailer.send(Mail("p@example.org", "Anmelden", f"Hier: {link}"), datetime.now(UTC))
-    assert ("SECRET-TOKEN" in caplog.text) is flag
+        await sign_up_organisation(web_app)  # a verification mail with its link
+    logged = " ".join(r.getMessage() for r in caplog.records if r.name == "bots.web.mail")
+    assert ("/verify/" in logged) is flag
 
 
 async def test_the_web_chat_start_link_shows_no_hidden_need(web_app: Web) -> None:

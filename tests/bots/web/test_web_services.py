@@ -72,7 +72,7 @@ async def _published_need(db: Database, clock: FixedClock, org_id: int, helpers:
 
 
 async def test_rate_limit_counts_inside_the_window_only(db: Database, clock: FixedClock):
-    key = accounts.limit_key("login", "Tafel@Example.org")
+    key = accounts.limit_key("login", "Tafel@Example.org", salt="deployment secret")
     assert "tafel" not in key
     for _ in range(3):
         await accounts.hit(db, key, limit=3, window=timedelta(minutes=15), now=clock.now())

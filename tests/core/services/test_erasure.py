@@ -15,6 +15,8 @@ from core.models import (
     ConversationState,
     Engagement,
     Identity,
+    Need,
+    NeedStatus,
     Organisation,
     OrgKind,
     Person,
@@ -106,3 +108,222 @@ async def test_erasure_leaves_nothing_personal(db: Database, tmp_path: Path) -> 
         moved = await session.get(Engagement, second.engagement_id)
     assert kept is not None and kept.person_id is None  # an anonymous count stays
     assert moved is not None and not moved.waitlisted  # the waitlist moved up
+
+
+# -- Art. 17 without remainder (issue 11, finding 6) ----------------------------
+
+ANNEGRET = "Annegret"
+MAIL = "annegret.kowalski@example.org"
+PHONE = "+49 171 5550123"
+MATRIX_USER = "@annegret:example.org"
+TELEGRAM_ID = "55501234"
+WEB_COOKIE = "q7ZcookieANNEGRET"
+REPLY = "Ich bringe mein Lastenrad mit, Grüße aus Forst"
+CHAT_TEXT = "Hallo, ich möchte beim Nähcafé helfen"
+OFFER = "Nähmaschine zum Ausleihen"
+
+
+def _mail(to: str, body: str) -> bytes:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"] = "ehrenamt-bot@localhost"
+    msg["To"] = to
+    msg["Subject"] = "Antwort zu: Ausgabe"
+    msg.set_content(body)  # non-ASCII: quoted-printable or base64 on disk
+    return bytes(msg)
+
+
+async def _annegret_everywhere(app, db: Database, files_dir: Path, outbox: Path) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """A person with data in every table that can hold some, a Matrix store
+    and an outbox mail; returns (person id, organisation id)."""
+    from bots.matrix.store import MatrixStore, PendingEvent, SyncState
+    from core.models import Account, AuditEvent, Membership, Offer, Role
+    from core.services.profiles import ProfileData, save_profile
+    from core.services.relay import record_reply, send_to_volunteer
+    from core.services.web_chat import NewLine, append
+
+    tenant_id = app.tenant_ids["aachen"]
+    async with db.transaction() as session:
+        org = Organisation(
+            tenant_id=tenant_id, name="Nähcafé Forst", kind=OrgKind.VEREIN, created_at=NOW
+        )
+        session.add(org)
+        await session.flush()
+        org_id = org.id
+    person = await register_with_consent(
+        db,
+        tenant_slug="aachen",
+        identity=f"matrix:{MATRIX_USER}",
+        consent_version="2026-11",
+        language="de",
+        now=NOW,
+        display_name=ANNEGRET,
+    )
+    pid = person.id
+    need = await post_need(
+        db,
+        organisation_id=org_id,
+        data=NeedInput(
+            title="Ausgabe",
+            category="soziales",
+            lat=50.75,
+            lon=6.11,
+            starts_at=NOW + timedelta(days=2),
+            ends_at=NOW + timedelta(days=2, hours=2),
+            helpers_wanted=2,
+        ),
+        taxonomy=app.taxonomy,
+        places=app.places,
+        now=NOW,
+        tz=ZoneInfo("Europe/Berlin"),
+        actor=f"person:{pid}",
+    )
+    async with db.transaction() as session:
+        p = await session.get(Person, pid)
+        assert p is not None
+        p.email, p.phone = MAIL, PHONE
+        for key in (f"telegram:{TELEGRAM_ID}", f"web:{WEB_COOKIE}"):
+            session.add(
+                Identity(
+                    key=key,
+                    channel=key.split(":")[0],
+                    person_id=pid,
+                    tenant_id=tenant_id,
+                    created_at=NOW,
+                )
+            )
+        for key in (f"matrix:{MATRIX_USER}", f"telegram:{TELEGRAM_ID}", f"web:{WEB_COOKIE}"):
+            session.add(
+                ConversationState(
+                    identity=key,
+                    tenant_slug="aachen",
+                    data={"slots": {"home": "Forst", "said": CHAT_TEXT}},
+                    updated_at=NOW,
+                )
+            )
+        session.add(Membership(tenant_id=tenant_id, organisation_id=org_id, person_id=pid,
+                               role=Role.MEMBER, created_at=NOW))  # fmt: skip
+        session.add(Account(email=MAIL, display_name=ANNEGRET, person_id=pid, created_at=NOW))
+        session.add(Offer(tenant_id=tenant_id, person_id=pid, title=OFFER, kind="resource",
+                          description=f"{ANNEGRET}, {PHONE}", created_at=NOW))  # fmt: skip
+        session.add(AuditEvent(tenant_id=tenant_id, at=NOW, actor="system", action="note",
+                               subject=f"person:{pid}", data={}))  # fmt: skip
+        n = await session.get(Need, need.id)
+        assert n is not None
+        n.created_by_person_id = pid
+        n.status, n.published_at = NeedStatus.PUBLISHED, NOW  # as an editor would
+    await save_profile(
+        db,
+        ProfileData(person_id=pid, tenant_id=tenant_id, interests=("soziales",),
+                    home_lat=50.75, home_lon=6.11, home_label="Forst", urgent_alerts=True),
+        app.taxonomy,
+        NOW,
+    )  # fmt: skip
+    signed = await sign_up(db, pid, need.id, NOW)
+    await send_to_volunteer(db, org_id, signed.engagement_id, f"Danke {ANNEGRET}!",
+                            account_id=None, now=NOW)  # fmt: skip
+    assert await record_reply(db, pid, REPLY, now=NOW) == org_id
+    await append(db, f"web:{WEB_COOKIE}", "aachen",
+                 [NewLine(from_bot=False, html=CHAT_TEXT), NewLine(True, f"Hallo {ANNEGRET}")],
+                 NOW)  # fmt: skip
+    # The Matrix bot's store: her direct room, buttons offered there, a
+    # message of hers waiting for its room key; another user's entries stay.
+    store = MatrixStore(files_dir / "matrix" / "aachen")
+    await store.open()
+    await store.save_state(
+        SyncState(
+            next_batch="s1",
+            direct={MATRIX_USER: "!dm-annegret:example.org", "@bob:example.org": "!dm-bob:x"},
+            buttons={"!dm-annegret:example.org": [("Ja", "f:consent:yes")]},
+            pending={
+                "$e1": PendingEvent(
+                    "!dm-annegret:example.org",
+                    {"sender": MATRIX_USER, "content": {"ciphertext": "AwgA"}},
+                    1.0,
+                )
+            },
+        )
+    )
+    _write_outbox(outbox)
+    return pid, org_id
+
+
+def _write_outbox(outbox: Path) -> None:
+    """Her reply mailed to the organisation, and someone else's mail."""
+    outbox.mkdir(parents=True)
+    (outbox / "1-reply.eml").write_bytes(
+        _mail("tafel@example.org", f"{ANNEGRET} schreibt:\n\n{REPLY}\n")
+    )
+    (outbox / "2-other.eml").write_bytes(_mail("bob@example.org", "Ihr Link: https://x/y\n"))
+
+
+def _found(text: str, needles: list[str]) -> list[str]:
+    folded = text.casefold()
+    return [n for n in needles if n.casefold() in folded]
+
+
+async def test_erasure_leaves_no_trace_in_any_table_or_file(db: Database, tmp_path: Path) -> None:
+    import json
+
+    from core.models import Base
+    from core.services.privacy import mail_text
+
+    data_dir, outbox = tmp_path / "data", tmp_path / "data" / "outbox"
+    settings = Settings.from_env(data_dir=data_dir, outbox_dir=outbox)
+    app = await bootstrap(settings, db=db, clock=FixedClock(NOW))
+    pid, _ = await _annegret_everywhere(app, db, data_dir, outbox)
+    needles = [ANNEGRET, MAIL, "5550123", TELEGRAM_ID, MATRIX_USER, "dm-annegret",
+               WEB_COOKIE, "Lastenrad", "Nähcafé helfen", OFFER, f"person:{pid}"]  # fmt: skip
+
+    await delete_person(db, pid, NOW, app.personal_files)
+
+    left: list[str] = []
+    async with db.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            person_columns = [
+                c.name for c in table.columns for fk in c.foreign_keys
+                if fk.column.table.name == "person"
+            ]  # fmt: skip
+            for row in (await conn.execute(table.select())).mappings():
+                for column, value in row.items():
+                    as_text = json.dumps(value, default=str, ensure_ascii=False)
+                    left += [f"{table.name}.{column}: {n}" for n in _found(as_text, needles)]
+                    if column in person_columns and value == pid:
+                        left.append(f"{table.name}.{column} = person {pid}")
+    for path in sorted(p for p in data_dir.rglob("*") if p.is_file()):
+        raw = path.read_bytes()
+        text = raw.decode("utf-8", "replace")
+        if path.suffix == ".eml":
+            text += mail_text(raw)
+        left += [f"{path.relative_to(data_dir)}: {n}" for n in _found(text, needles)]
+    assert left == []
+    # What is not hers stays: the other user's room, the other mail, the organisation.
+    state = json.loads((data_dir / "matrix" / "aachen" / "state.json").read_text())
+    assert state["direct"] == {"@bob:example.org": "!dm-bob:x"}
+    assert [p.name for p in outbox.iterdir()] == ["2-other.eml"]
+    async with db.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Organisation)) == 1
+        assert await session.scalar(select(func.count()).select_from(Engagement)) == 1
+
+
+async def test_export_holds_every_kind_of_their_data(db: Database, tmp_path: Path) -> None:
+    from core.services.export import export_person
+
+    data_dir = tmp_path / "data"
+    app = await bootstrap(Settings.from_env(data_dir=data_dir), db=db, clock=FixedClock(NOW))
+    pid, _ = await _annegret_everywhere(app, db, data_dir, data_dir / "outbox")
+
+    exported = await export_person(db, pid)
+
+    relayed = exported["relay_messages"]
+    assert sorted(m["direction"] for m in relayed) == ["from_volunteer", "to_volunteer"]
+    assert REPLY in [m["body"] for m in relayed]
+    assert [line["html"] for line in exported["web_chat"]] == [CHAT_TEXT, f"Hallo {ANNEGRET}"]
+    assert [o["title"] for o in exported["offers"]] == [OFFER]
+    assert [n["title"] for n in exported["needs_posted"]] == ["Ausgabe"]
+    (account,) = exported["accounts"]
+    assert account["email"] == MAIL and "password_hash" not in account
+    actions = {e["action"] for e in exported["audit_events"]}
+    assert {"consent", "signed_up", "note"} <= actions
+    assert len(exported["identities"]) == 3 and len(exported["conversations"]) == 3

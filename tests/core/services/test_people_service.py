@@ -39,7 +39,7 @@ async def test_consent_creates_person_identity_and_audit_entry(db: Database, wor
         "Heinrich",
         "2026-11",
     )
-    assert await person_for_identity(db, "telegram:4711") == ref
+    assert await person_for_identity(db, "telegram:4711", "aachen") == ref
     assert await _count(db, Person) == people + 1
     async with db.engine.connect() as conn:
         channel = await conn.scalar(select(Identity.channel).where(Identity.key == "telegram:4711"))

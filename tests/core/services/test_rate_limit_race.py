@@ -8,14 +8,13 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from core.db import Database
-
 from core.services.accounts import RateLimited, hit, limit_key
 
 NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
 
 async def test_concurrent_attempts_never_pass_the_limit(db: Database) -> None:
-    key = limit_key("signup", "tafel@example.org")
+    key = limit_key("signup", "tafel@example.org", salt="s")
 
     async def attempt() -> bool:
         try:
