@@ -7,6 +7,7 @@ for framing on the municipality's site."""
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from datetime import timedelta
 
@@ -28,6 +29,7 @@ SESSION_CHAT = "chat"
 MAX_TEXT = 1000
 # Messages to the bot per minute: per chat, and per address (several chats).
 CHAT_PER_MINUTE, CHAT_PER_IP_PER_MINUTE = 20, 60
+_EVENT = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 def _identity(request: Request) -> str:
@@ -130,6 +132,9 @@ async def chat_page(request: Request) -> Response:
             "buttons": buttons,
             "request_location": wants_location,
             "action": _chat_path(request),
+            # Names this page's forms: the same form sent twice (a retry after
+            # an error page) is answered once.
+            "event": secrets.token_urlsafe(12),
         },
         tenant=tenant,
         title_key="chat.title",
@@ -146,7 +151,14 @@ async def chat_post(request: Request) -> Response:
     text = str(form.get("text") or "").strip()[: MAX_TEXT + 1]
     button = str(form.get("button") or "")
     lat, lon = str(form.get("lat") or ""), str(form.get("lon") or "")
-    base = {"identity": identity, "tenant": tenant.slug, "language_hint": t.lang, "now": app.now()}
+    event = str(form.get("event") or "")
+    base = {
+        "identity": identity,
+        "tenant": tenant.slug,
+        "language_hint": t.lang,
+        "now": app.now(),
+        "event_id": f"web:{event}" if _EVENT.fullmatch(event) else None,
+    }
     if (button or text or (lat and lon)) and not await _within_limits(request, identity):
         line = NewLine(from_bot=True, html=escape(t("chat.slow_down")))
         await web_chat.append(app.db, identity, tenant.slug, [line], app.now())
