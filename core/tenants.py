@@ -152,6 +152,7 @@ class TenantConfig:
     branding: Branding
     privacy: Privacy
     moderation_required: bool
+    corrections_without_review: bool = False
     geocoder: str = "offline"  # or "nominatim"
     nominatim_url: str = ""
     districts: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -225,6 +226,9 @@ def parse_tenant(raw: dict[str, Any], source: str = "<memory>") -> TenantConfig:
                 languages=languages,
             ),
             moderation_required=bool(raw.get("moderation", {}).get("required", True)),
+            corrections_without_review=bool(
+                raw.get("moderation", {}).get("corrections_without_review", False)
+            ),
             geocoder=geo.get("provider", "offline"),
             nominatim_url=geo.get("nominatim_url", ""),
             districts={

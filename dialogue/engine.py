@@ -58,7 +58,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 1000  # longer texts are cut before parsing; nobody onboards in an essay
+MAX_TEXT = 1000  # longer texts get a friendly "too long"; nobody onboards in an essay
+MAX_ARGS = 200  # a command's arguments (a deep link's start parameter is at most 64)
 # Intents that may interrupt a form when the classifier is sure of them.
 INTERRUPTS = frozenset(
     {
@@ -372,6 +373,9 @@ class Engine:
         elif event.kind == "empty":
             turn.say(turn.t("error.empty"))
             await self._reask(turn)
+        elif event.kind == "too_long":
+            turn.say(turn.t("error.too_long", max=MAX_TEXT))
+            await self._reask(turn)
         else:
             drop = await self._text(turn, event)
         if not turn.replies:  # never silent
@@ -383,13 +387,16 @@ class Engine:
         if incoming.command is not None:
             return Event(
                 "command",
-                command=incoming.command.strip().lstrip("/").lower(),
-                args=(incoming.args or "").strip(),
+                command=incoming.command.strip()[:MAX_ARGS].lstrip("/").lower(),
+                args=(incoming.args or "")[:MAX_ARGS].strip(),
             )
         if incoming.button is not None:
             return Event("button", payload=incoming.button.strip()[:200])
         if incoming.location is not None:
             return Event("location", location=incoming.location)
+        if len(incoming.text or "") > MAX_TEXT:
+            # Cut off before anything reads it: parsing costs grow with length.
+            return Event("too_long")
         text = _CONTROL.sub(" ", incoming.text or "").strip()
         if not text:
             return Event("empty")
@@ -400,7 +407,7 @@ class Engine:
         pressed = _pressed(turn.state, text)
         if pressed is not None:
             return Event("button", payload=pressed, text=text)
-        return Event("text", text=text[:MAX_TEXT])
+        return Event("text", text=text)
 
     async def _reask(self, turn: Turn) -> None:
         """Ask the open question again, or offer the menu."""

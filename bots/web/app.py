@@ -146,6 +146,7 @@ def mail_sender(app: App, config: WebConfig | None = None) -> MailSender:
         smtp_url=config.smtp_url,
         mail_from=config.mail_from,
         outbox_dir=config.outbox_dir,
+        log_links=config.demo_log_links,
     )
 
 

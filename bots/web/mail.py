@@ -207,7 +207,9 @@ class MailSender:
         *,
         mail_from: str,
         every: float = SEND_EVERY,
+        log_links: bool = False,
     ) -> None:
+        self.log_links = log_links  # a demo's convenience: a log-in link is a password
         self.db = db
         self.clock = clock
         self.renderer = renderer
@@ -302,8 +304,9 @@ class MailSender:
         if path is not None:
             # The file name and links only: the recipient's address stays out of the log.
             log.info("mail %s (%s) written to the outbox: %s", mail.id, mail.kind, path)
-            for link in rendered.links:
-                log.info("mail link: %s", link)
+            if self.log_links:  # only with EHRENAMT_DEMO_LOG_LINKS=1
+                for link in rendered.links:
+                    log.info("mail link: %s", link)
         else:
             log.info("mail %s (%s) sent by SMTP", mail.id, mail.kind)
         return "sent"
@@ -359,6 +362,7 @@ def build_mail_sender(
     mail_from: str,
     outbox_dir: Path,
     ssl_context: ssl.SSLContext | None = None,
+    log_links: bool = False,
 ) -> MailSender:
     return MailSender(
         db,
@@ -366,6 +370,7 @@ def build_mail_sender(
         MailRenderer(tenants, tenant_ids, public_url),
         Transport(smtp_url=smtp_url, outbox_dir=outbox_dir, ssl_context=ssl_context),
         mail_from=mail_from,
+        log_links=log_links,
     )
 
 

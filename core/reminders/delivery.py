@@ -237,6 +237,17 @@ async def _still_relevant(session: AsyncSession, reminder: Reminder, now: dateti
         if reminder.kind in (kinds.URGENT_ALERT.name, kinds.PLACE_OFFER.name):
             if need.status != NeedStatus.PUBLISHED:
                 return False  # filled or gone: no need to ask anyone any more
+            if need.hidden or need.published_at is None:
+                return False  # hidden, or its text waits for review: ask nobody
+            if reminder.person_id is not None:
+                person_tenant = await session.scalar(
+                    select(Person.tenant_id).where(Person.id == reminder.person_id)
+                )
+                shown = await session.scalar(
+                    select(Tenant.show_neighbours).where(Tenant.id == person_tenant)
+                )
+                if person_tenant != need.tenant_id and not shown:
+                    return False
         elif reminder.kind == kinds.NEED_CANCELLED.name:
             return True
         elif reminder.kind != kinds.FOLLOW_UP.name and need.status not in open_statuses:

@@ -45,7 +45,10 @@ SIGNUP_FIELDS = ("organisation", "kind", "contact_name", "email", "password")
 
 
 def _ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return web(request).config.client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+    )
 
 
 async def _limit(request: Request, kind: str, email: str, per_email: int, per_ip: int) -> None:
@@ -77,22 +80,26 @@ def _link_path(request: Request, purpose: Purpose, account_id: int, fingerprint:
     return f"/t/{tenant_of(request).slug}/{_LINK_PATHS[purpose]}/{token}"
 
 
-async def _send_link(request: Request, purpose: Purpose, account_id: int, email: str) -> None:
-    """Enqueue the mail with a link (the background sender delivers it)."""
+async def _send_link(
+    request: Request, purpose: Purpose, account_id: int, email: str, *, wording: str = ""
+) -> None:
+    """Enqueue the mail with a link (the background sender delivers it);
+    ``wording``: another mail kind with the same link (``signup_taken``)."""
     state = web(request)
     info = await accounts.account_info(state.app.db, account_id)
     if info is None:
         return
     tenant = tenant_of(request)
-    fingerprint = "" if purpose == Purpose.VERIFY else info.password_fingerprint
+    # Every link dies when the password changes or the account logs out
+    # everywhere (the fingerprint covers both).
     await mail_queue.enqueue_mail(
         state.app.db,
         tenant_id=tenant_id(request, tenant),
-        kind=purpose.value,
+        kind=wording or purpose.value,
         to=email,
         data={
             "name": info.display_name,
-            "path": _link_path(request, purpose, account_id, fingerprint),
+            "path": _link_path(request, purpose, account_id, info.password_fingerprint),
         },
         now=state.app.now(),
         language=texts(request, tenant).lang,
@@ -141,11 +148,20 @@ async def signup_submit(request: Request) -> Response:
                 web(request).app.db,
                 data,
                 web(request).app.now(),
-                verify_path=lambda account_id: _link_path(request, Purpose.VERIFY, account_id, ""),
+                verify_path=lambda account_id, fingerprint: _link_path(
+                    request, Purpose.VERIFY, account_id, fingerprint
+                ),
                 language=texts(request, tenant).lang,
             )
         except EmailTaken:
-            state.errors["email"] = "email_taken"
+            # The same answer as for a new address: the page must not tell
+            # who has an account. The owner hears of it by e-mail instead.
+            existing = await accounts.account_id_for_email(web(request).app.db, data.email)
+            if existing is not None:
+                await _send_link(
+                    request, Purpose.LOGIN, existing, data.email, wording="signup_taken"
+                )
+            return redirect(f"/t/{tenant.slug}/signup/sent")
         except RateLimited:
             state.errors["form"] = "rate_limited"
         else:
@@ -185,6 +201,16 @@ async def verify(request: Request) -> Response:
                 "body": "verify.expired" if exc.expired else "verify.invalid",
                 "link": (f"/t/{tenant.slug}/login", "login.title"),
             },
+            tenant=tenant,
+            status=400,
+        )
+    owner = await accounts.account_info(state.app.db, data.account_id)
+    if owner is None or owner.password_fingerprint != data.fingerprint:
+        # The password changed (or the account logged out everywhere) since.
+        return await render(
+            request,
+            "message.html",
+            {"heading": "verify.failed_title", "body": "verify.invalid"},
             tenant=tenant,
             status=400,
         )
@@ -327,7 +353,7 @@ async def link_request_submit(request: Request) -> Response:
     kind = _link_kind(request)
     form = await checked_form(request)
     state = form_state(form, ("email",))
-    if not accounts.EMAIL.match(state.get("email")):
+    if not accounts.is_email(state.get("email")):
         state.errors["email"] = "email"
         return await render(
             request,
@@ -519,9 +545,12 @@ async def invitation(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
+    """Log out here, or (``everywhere``) end every session of the account."""
     tenant = tenant_of(request)
-    await checked_form(request)
+    form = await checked_form(request)
     account = await current_account(request)
+    if account is not None and form.get("everywhere"):
+        await accounts.end_sessions(web(request).app.db, account.id, web(request).app.now())
     chat = request.session.get("chat")
     request.session.clear()
     if chat:

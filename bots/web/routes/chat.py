@@ -21,6 +21,7 @@ import hmac
 import logging
 import re
 import secrets
+from datetime import timedelta
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.exceptions import HTTPException
@@ -31,7 +32,7 @@ from starlette.routing import Route
 from bots.web.notify import reply_line
 from bots.web.pages import redirect, render, tenant_of, texts, web
 from bots.web.security import CSRF_FIELD, checked_form
-from core.services import web_chat
+from core.services import accounts, web_chat
 from core.services.web_chat import NewLine
 from dialogue.markup import escape
 from dialogue.messages import Incoming, Location, Reply
@@ -39,6 +40,8 @@ from dialogue.messages import Incoming, Location, Reply
 log = logging.getLogger(__name__)
 SESSION_CHAT = "chat"
 MAX_TEXT = 1000
+# Messages to the bot per minute: per chat, and per address (several chats).
+CHAT_PER_MINUTE, CHAT_PER_IP_PER_MINUTE = 20, 60
 _EVENT = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
@@ -253,7 +256,8 @@ async def chat_post(request: Request) -> Response:
     form = await _chat_form(request)
     identity = _identity(request)
     t = texts(request, tenant)
-    text = str(form.get("text") or "").strip()[:MAX_TEXT]
+    # One character over the engine's limit keeps its friendly "too long".
+    text = str(form.get("text") or "").strip()[: MAX_TEXT + 1]
     button = str(form.get("button") or "")
     lat, lon = str(form.get("lat") or ""), str(form.get("lon") or "")
     event = str(form.get("event") or "")
@@ -264,6 +268,10 @@ async def chat_post(request: Request) -> Response:
         "now": app.now(),
         "event_id": f"web:{event}" if _EVENT.fullmatch(event) else None,
     }
+    if (button or text or (lat and lon)) and not await _within_limits(request, identity):
+        line = NewLine(from_bot=True, html=escape(t("chat.slow_down")))
+        await web_chat.append(app.db, identity, tenant.slug, [line], app.now())
+        return _keep_embed_session(request, redirect(_back(request)))
     if button:
         label = await _label_of(request, identity, button)
         await _exchange(request, Incoming(button=button[:200], **base), escape(label))
@@ -285,6 +293,26 @@ async def chat_post(request: Request) -> Response:
             incoming = Incoming(text=text, **base)
         await _exchange(request, incoming, escape(text))
     return _keep_embed_session(request, redirect(_back(request)))
+
+
+async def _within_limits(request: Request, identity: str) -> bool:
+    """Count one message against the chat's and the address's limits."""
+    state = web(request)
+    address = state.config.client_address(
+        request.client.host if request.client else None, request.headers.get("x-forwarded-for")
+    )
+    salt = state.config.secret_key
+    try:
+        for key, limit in (
+            (accounts.limit_key("chat", identity, salt=salt), CHAT_PER_MINUTE),
+            (accounts.limit_key("chat-ip", address, salt=salt), CHAT_PER_IP_PER_MINUTE),
+        ):
+            await accounts.hit(
+                state.app.db, key, limit=limit, window=timedelta(minutes=1), now=state.app.now()
+            )
+    except accounts.RateLimited:
+        return False
+    return True
 
 
 async def _label_of(request: Request, identity: str, payload: str) -> str:

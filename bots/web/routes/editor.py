@@ -245,10 +245,12 @@ async def bot_texts(request: Request) -> Response:
         key, value = str(form.get("key") or ""), str(form.get("value") or "")
         if key not in defaults:
             raise HTTPException(status_code=404)
-        from dialogue.texts import placeholders
+        from dialogue.texts import placeholders, plain_placeholders
 
         default = in_form(defaults[key], editor.tenant.address_form)
-        if value.strip() and placeholders(value) != placeholders(default):
+        if value.strip() and (
+            not plain_placeholders(value) or placeholders(value) != placeholders(default)
+        ):
             errors[key] = "placeholders"
             kept[key] = value
             status = 400

@@ -338,7 +338,7 @@ async def signup_action(request: Request) -> Response:
     detail = await need_detail(app.db, need_id)
     try:
         person_id = await organisations.person_of_engagement(
-            app.db, member.organisation_id, engagement_id
+            app.db, member.organisation_id, engagement_id, need_id
         )
         if action in ("accept", "decline"):
             moved = await decide(

@@ -36,6 +36,8 @@ from core.services.needs import NeedDetail, need_detail, need_details
 from core.services.organisations import organisation, public_offers
 
 PAGE_SIZE = 10
+# Ranking reads offset + page size needs: deeper pages are not offered.
+MAX_OFFSET = 20 * PAGE_SIZE
 RADII = ("2", "5", "10", "25", "50")
 
 
@@ -103,7 +105,7 @@ async def needs_list(request: Request) -> Response:
         except ValueError:
             errors["radius"] = "number"
     try:
-        offset = max(0, int(q.get("offset", "0")))
+        offset = min(max(0, int(q.get("offset", "0")[:12])), MAX_OFFSET)
     except ValueError:
         offset = 0
     cards = []
@@ -284,6 +286,10 @@ async def feed(request: Request) -> Response:
         category=category,
         organisation_id=int(org_id) if org_id is not None else None,
     )
+    if org_id is not None and not ids:
+        # Not a directory of every organisation's name by id: only an
+        # organisation with public needs has a public calendar.
+        raise HTTPException(status_code=404)
     details = await need_details(app.db, ids)
     body = feed_ics(
         [details[i] for i in ids if i in details],
