@@ -70,7 +70,9 @@ def requirements(
 ) -> tuple[Requirement, ...]:
     """Label and help of each code, in the need's order."""
     return tuple(
-        Requirement(code, taxonomy.label(code, lang), help_text(taxonomy, code, lang, form))
+        Requirement(
+            code, taxonomy.qualification_label(code, lang), help_text(taxonomy, code, lang, form)
+        )
         for code in dict.fromkeys(codes)
     )
 

@@ -177,6 +177,13 @@ class Taxonomy:
             return self.languages[code].label(lang)
         return code
 
+    def qualification_label(self, code: str, lang: str = "de") -> str:
+        """A qualification's label: "handwerk" is a category too, with another
+        label ("Handwerk & Reparatur"), and a need asks for the skill."""
+        if code in self.qualifications:
+            return self.qualifications[code].label(lang)
+        return self.label(code, lang)
+
     def is_category(self, code: str) -> bool:
         return code in self.categories
 

@@ -657,7 +657,8 @@ class Engine:
             districts=turn.tenant.districts,
             tenant=turn.tenant,
         )
-        if not onboarding.has_consent(turn) and not _carries(parse) and parse.confidence < SURE:
+        unsure = parse.confidence < SURE or parse.intent == "out_of_scope"
+        if not onboarding.has_consent(turn) and not _carries(parse) and unsure:
             # Before consent nothing is lost for want of a language: a text
             # that says something only in the tenant's other language switches.
             parse = await self._other_language(turn, event.text) or parse

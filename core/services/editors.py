@@ -164,7 +164,11 @@ async def set_role(
             raise NotAnEditor()
         if membership.role == wanted:
             return
-        if membership.role == Role.ADMIN and keep_an_admin and await _admins(session, tenant_id) <= 1:
+        if (
+            membership.role == Role.ADMIN
+            and keep_an_admin
+            and await _admins(session, tenant_id) <= 1
+        ):
             raise LastAdmin()
         membership.role = wanted
         record(
@@ -195,7 +199,11 @@ async def remove(
         )
         if membership is None:
             raise NotAnEditor()
-        if membership.role == Role.ADMIN and keep_an_admin and await _admins(session, tenant_id) <= 1:
+        if (
+            membership.role == Role.ADMIN
+            and keep_an_admin
+            and await _admins(session, tenant_id) <= 1
+        ):
             raise LastAdmin()
         await session.delete(membership)
         await session.flush()

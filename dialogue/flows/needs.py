@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from core.calendar import calendar_ics, event_ics
 from core.errors import DomainError, UnknownNeed
+from core.qualification_help import help_text
 from core.services.needs import need_for_volunteer
 from core.services.profiles import ProfileData, get_profile, record_qualification
 from core.services.signup import engagements_of, sign_up, withdraw
@@ -37,7 +38,7 @@ def qualification_question(turn: Turn, need_id: int, code: str) -> tuple[str, li
     label = qualification_label(turn.app.taxonomy, code, turn.lang)
     key = code.partition(":")[0]
     text = t(f"qualification.ask.{key}", label=escape(label))
-    text += "\n" + t(f"qualification.help.{key}")
+    text += "\n" + escape(help_text(turn.app.taxonomy, code, turn.lang, t.form))
     base = f"need:{need_id}:q:{code}"
     buttons = [
         turn.button("qualification.yes", f"{base}:yes"),
@@ -69,11 +70,10 @@ async def answer_qualification(turn: Turn, payload: str) -> None:
         )
         buttons.append(turn.button("menu.matches", "menu:matches"))
         buttons.append(turn.button("menu.main", "nav:menu"))
-        key = code.partition(":")[0]
         turn.say(
             turn.t("qualification.lacking", label=escape(label))
             + "\n"
-            + turn.t(f"qualification.help.{key}"),
+            + escape(help_text(turn.app.taxonomy, code, turn.lang, turn.t.form)),
             buttons,
         )
         return

@@ -390,8 +390,7 @@ def _button(payload: str) -> Event:
 
 def qualification_label(taxonomy: Taxonomy, code: str, lang: str) -> str:
     """A qualification's label ("handwerk" is also a category, with another label)."""
-    found = taxonomy.qualifications.get(code)
-    return found.label(lang) if found else taxonomy.label(code, lang)
+    return taxonomy.qualification_label(code, lang)
 
 
 # Offered as buttons; languages ("sprache:<iso>") come from free text.

@@ -38,6 +38,7 @@ _BARE_AFTER = re.compile(
 _BETWEEN = re.compile(r"\b(zwischen|between)\s*$", re.IGNORECASE)
 # Bare hours up to this one are read as afternoon hours.
 _LAST_SMALL_HOUR = 7
+_LOOKBEHIND = 60  # characters before a range that can say what it is
 _FROM = re.compile(r"\b(von|from|zwischen|between|ab|after|um|at)\s*$", re.IGNORECASE)
 _DAY_NEAR = re.compile(
     rf"\b({alternation(WEEKDAY_WORDS)}|{alternation(WEEKDAY_ABBREVIATIONS)})s?\.?[\s,:]*$|"
@@ -83,7 +84,9 @@ def find_ranges(text: str) -> tuple[TimeRange, ...]:
     ranges: list[TimeRange] = []
     for m in _RANGE.finditer(text):
         unit = (m.group("unit") or "").lower()
-        before = text[: m.start()]
+        # What comes just before the range decides ("von", "zwischen", a day);
+        # a short window keeps these end-anchored searches linear in the text.
+        before = text[max(0, m.start() - _LOOKBEHIND) : m.start()]
         if m.group("join").lower() in ("und", "and") and not _BETWEEN.search(before):
             continue  # "3 und 4" is a time range only after "zwischen"
         trusted = (
