@@ -2,7 +2,9 @@
 
 Eligible: opted in to alerts, not paused, the need inside their own radius
 (at most ``ALERT_REACH_KM``), free at that time (or spontaneous and the need
-starts soon), holding every required qualification.
+starts soon), and not having said they lack a qualification the need asks
+for (one they have not mentioned only ranks them a little lower, as
+``matching.score`` does; the bounds below ignore it, so they stay upper bounds).
 
 Retrieval reads covering indexes in three streams: the people interested in
 the need's category and those who named no interest (``alert_reach``, one
@@ -91,6 +93,7 @@ _ROW_COLUMNS = (
     _P.tenant_id,
     _P.interests,
     _P.qualifications,
+    _P.lacks_qualifications,
     _P.home_lat,
     _P.home_lon,
     _P.radius_km,
@@ -292,12 +295,13 @@ async def _volunteers(session: AsyncSession, ids: list[int]) -> list[VolunteerVi
 
 
 def _view(row) -> VolunteerView:  # type: ignore[no-untyped-def]
-    person_id, tenant_id, interests, quals, lat, lon, radius, mask, spontaneous = row
+    person_id, tenant_id, interests, quals, lacks, lat, lon, radius, mask, spontaneous = row
     return VolunteerView(
         person_id=person_id,
         tenant_id=tenant_id,
         interests=frozenset(interests or ()),
         qualifications=frozenset(quals or ()),
+        lacks_qualifications=frozenset(lacks or ()),
         lat=lat,
         lon=lon,
         radius_km=min(float(radius), ALERT_REACH_KM),

@@ -2,7 +2,13 @@
 
 The same ``score`` serves both directions (a person's top needs, a need's
 best volunteers). Every weight names the rule it protects; the reasons are
-what the bot turns into one line ("2,1 km · Sa vormittags · Umwelt").
+what the bot turns into one line, in this order: the fit of the topic, the
+distance, the time, what the need asks for that the person has not
+mentioned ("Kinder & Jugend · 0,3 km · Sa vormittags · Führungszeugnis nötig").
+
+Qualifications: a need asking for one the person has not mentioned stays in
+the list, a little lower, with the requirement as a reason; only a code the
+person said they lack (``lacks_qualifications``) excludes the need.
 """
 
 from __future__ import annotations
@@ -27,6 +33,12 @@ W_FRESH = 0.05
 FRESH_DAYS = 14
 # Needs of the person's own municipality rank before equal ones of neighbours.
 W_LOCAL = 0.05
+# A need asking for a qualification the person has not mentioned is still
+# shown (organisations ask for the erweitertes Führungszeugnis after the first
+# contact, and it is free for volunteers), a little below an equal need they
+# can start right away. Applied once per need, however many are unmentioned;
+# smaller than the category share, so it never hides a topic they chose.
+W_REQUIREMENT = 0.04
 # A remote need counts as this close (it has no distance).
 REMOTE_DISTANCE_SHARE = 0.6
 # With no interests stated, every category counts half.
@@ -46,6 +58,8 @@ class VolunteerView:
     radius_km: float
     availability_mask: int
     spontaneous: bool = False
+    # Qualifications the person said they do not have: only these exclude.
+    lacks_qualifications: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +79,12 @@ class NeedView:
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    kind: str  # category | distance | remote | time | spontaneous | urgent | neighbour | missing_qualification | too_far
+    """``kind``: category | distance | remote | time | spontaneous | requires
+    (value: a qualification code the person has not mentioned) | urgent |
+    neighbour; for excluded matches: lacks_qualification (value: the code
+    they said they lack) | too_far."""
+
+    kind: str
     value: str | float | None = None
 
 
@@ -79,8 +98,18 @@ class Match:
     excluded: bool = False
 
 
-def missing_qualifications(volunteer: VolunteerView, need: NeedView) -> list[str]:
-    return [q for q in need.qualifications if q not in volunteer.qualifications]
+def lacked_qualifications(volunteer: VolunteerView, need: NeedView) -> list[str]:
+    """What the need asks for that the person said they do not have."""
+    return [q for q in need.qualifications if q in volunteer.lacks_qualifications]
+
+
+def unmentioned_qualifications(volunteer: VolunteerView, need: NeedView) -> list[str]:
+    """What the need asks for that the person has said nothing about."""
+    return [
+        q
+        for q in need.qualifications
+        if q not in volunteer.qualifications and q not in volunteer.lacks_qualifications
+    ]
 
 
 def category_share(volunteer: VolunteerView, need: NeedView) -> float:
@@ -105,15 +134,17 @@ def fresh_share(published_at: datetime | None, now: datetime) -> float:
 
 
 def score(volunteer: VolunteerView, need: NeedView, now: datetime) -> Match:
-    """Score one pair. A missing required qualification or a place outside the
-    radius excludes the need (``excluded``) and says why in the reasons."""
-    missing = missing_qualifications(volunteer, need)
-    if missing:
+    """Score one pair. A required qualification the person said they lack or
+    a place outside the radius excludes the need (``excluded``) and says why
+    in the reasons; one they have not mentioned lowers the score by
+    ``W_REQUIREMENT`` and is named as a reason."""
+    lacked = lacked_qualifications(volunteer, need)
+    if lacked:
         return Match(
             need.id,
             volunteer.person_id,
             0.0,
-            tuple(Reason("missing_qualification", q) for q in missing),
+            tuple(Reason("lacks_qualification", q) for q in lacked),
             None,
             True,
         )
@@ -138,6 +169,7 @@ def score(volunteer: VolunteerView, need: NeedView, now: datetime) -> Match:
         need.cell_mask, volunteer.availability_mask, volunteer.spontaneous, need.starts_at, now
     )
     local = 1.0 if need.tenant_id == volunteer.tenant_id else 0.0
+    unmentioned = unmentioned_qualifications(volunteer, need)
     total = (
         W_CATEGORY * cat
         + W_DISTANCE * dist
@@ -145,12 +177,13 @@ def score(volunteer: VolunteerView, need: NeedView, now: datetime) -> Match:
         + (W_URGENT if need.urgent else 0.0)
         + W_FRESH * fresh_share(need.published_at, now)
         + W_LOCAL * local
+        - (W_REQUIREMENT if unmentioned else 0.0)
     )
     return Match(
         need.id,
         volunteer.person_id,
         round(total, 6),
-        tuple(_reasons(volunteer, need, distance, cat, fit, local, now)),
+        tuple(_reasons(volunteer, need, distance, cat, fit, local, unmentioned)),
         distance,
     )
 
@@ -162,16 +195,21 @@ def _reasons(
     cat: float,
     fit: float,
     local: float,
-    now: datetime,
+    unmentioned: list[str],
 ) -> list[Reason]:
-    reasons = [Reason("remote") if need.remote else Reason("distance", round(distance or 0.0, 1))]
+    """The fit first (the topic they chose), then where, when, and what the
+    need asks for that they have not mentioned."""
+    reasons = [Reason("category", need.category)] if cat == 1.0 else []
+    if need.remote:
+        reasons.append(Reason("remote"))
+    else:
+        reasons.append(Reason("distance", round(distance or 0.0, 1)))
     shared = first_shared_cell(need.cell_mask, volunteer.availability_mask)
     if volunteer.spontaneous and need.starts_at is not None and fit == 1.0 and shared is None:
         reasons.append(Reason("spontaneous"))
     elif shared is not None:
         reasons.append(Reason("time", shared))
-    if cat == 1.0:
-        reasons.append(Reason("category", need.category))
+    reasons.extend(Reason("requires", q) for q in unmentioned)
     if need.urgent:
         reasons.append(Reason("urgent"))
     if not local:
@@ -185,5 +223,7 @@ __all__ = [
     "NeedView",
     "Reason",
     "VolunteerView",
+    "lacked_qualifications",
     "score",
+    "unmentioned_qualifications",
 ]

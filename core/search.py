@@ -7,6 +7,9 @@ upper bound of the score that the database computes from the index. Rows are
 read in batches, best bound first, only while an unread need could still
 beat the current k-th result, so the result equals a brute-force ranking of
 every need (the property tests in ``tests/core/test_search.py`` check that).
+The bounds leave out ``W_REQUIREMENT`` (it only lowers a score) and the
+qualifications a person lacks (those rows are read and dropped by ``score``),
+so they stay upper bounds and the ranking stays exact.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import asyncio
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from core.clock import as_utc
 from core.errors import DomainError
 from core.models import ConversationState, Identity, Person
-from core.services.people import PersonRef, mark_reachable, touch
+from core.services.people import PersonRef, mark_reachable, set_language, touch
 from core.services.profiles import get_profile
 from core.tenants import TenantConfig
 from dialogue.flows import (
@@ -48,7 +48,7 @@ from dialogue.nlu.result import ParseResult
 from dialogue.state import DialogueState
 from dialogue.texts import LANGUAGES, EditedTexts, Texts
 from dialogue.turn import Event, Turn
-from dialogue.understanding import Understanding, load_nlu, word_of
+from dialogue.understanding import Understanding, detect_language, load_nlu, word_of
 
 if TYPE_CHECKING:
     from bots.bootstrap import App
@@ -334,6 +334,7 @@ class Engine:
             drop = await self._text(turn, event)
         if not turn.replies:  # never silent
             turn.say(turn.t("error.not_understood"), turn.menu())
+        self._language_note(turn)
         return drop
 
     def _normalise(self, turn: Turn, incoming: Incoming) -> Event:
@@ -454,10 +455,16 @@ class Engine:
         if head == "menu":
             return await self._menu(turn, rest)
         if head == "lang":
+            turn.state.lang_chosen = True
             if await settings.switch_language(turn, rest):
                 await self._reask(turn)
             else:
                 await self._stale(turn)
+            return False
+        if head == "need" and re.fullmatch(
+            r"\d{1,12}:q:[a-z_]{1,20}(:[a-z]{2})?:(yes|later|no)", rest
+        ):
+            await needs.answer_qualification(turn, payload)
             return False
         if head == "need" and re.fullmatch(r"\d{1,12}(:signup)?", rest):
             if rest.endswith(":signup"):
@@ -592,6 +599,7 @@ class Engine:
             )
             turn.say(turn.t("error.other_script"), buttons)
             return False
+        await self._follow_language(turn, event.text)
         parse = await turn.understanding.parse(
             event.text,
             turn.lang,
@@ -599,7 +607,15 @@ class Engine:
             tz=turn.tenant.timezone,
             districts=turn.tenant.districts,
         )
+        if not onboarding.has_consent(turn) and not _carries(parse) and parse.confidence < SURE:
+            # Before consent nothing is lost for want of a language: a text
+            # that says something only in the tenant's other language switches.
+            parse = await self._other_language(turn, event.text) or parse
         event.parse = parse
+        if not onboarding.has_consent(turn) and await onboarding.before_consent(
+            turn, event, interrupt=parse.intent in INTERRUPTS and parse.confidence >= SURE
+        ):
+            return False
         form = FORMS.get(turn.state.flow or "")
         if form is not None:
             if word == "help":
@@ -628,6 +644,58 @@ class Engine:
             await self._ask_back(turn, parse)
             return False
         return await self._intent(turn, parse)
+
+    async def _follow_language(self, turn: Turn, text: str) -> None:
+        """Answer in the language the person writes in (the channel's hint
+        only chose the first one), unless they chose one themselves."""
+        if turn.state.lang_chosen:
+            return
+        detected = detect_language(text)
+        if detected is None or detected == turn.lang or detected not in turn.tenant.languages:
+            return
+        if detected not in LANGUAGES:
+            return
+        await self._switch_to(turn, detected)
+
+    async def _other_language(self, turn: Turn, text: str) -> ParseResult | None:
+        """The parse in the tenant's other language when it carries what this
+        language's did not (and the person did not choose a language)."""
+        if turn.state.lang_chosen:
+            return None
+        for other in turn.tenant.languages:
+            if other == turn.lang or other not in LANGUAGES:
+                continue
+            parse = await turn.understanding.parse(
+                text, other, now=turn.now, tz=turn.tenant.timezone,
+                districts=turn.tenant.districts,
+            )  # fmt: skip
+            if _carries(parse):
+                await self._switch_to(turn, other)
+                return parse
+        return None
+
+    async def _switch_to(self, turn: Turn, detected: str) -> None:
+        turn.switched_from = turn.switched_from or turn.lang
+        turn.lang = detected
+        turn.language_changed = True
+        if turn.person is not None:
+            await set_language(turn.app.db, turn.person.id, detected)
+
+    def _language_note(self, turn: Turn) -> None:
+        """One line saying the language changed, first; the button back last,
+        where every channel offers it (plain channels number only the last
+        buttons, the web chat shows only those)."""
+        before = turn.switched_from
+        if before is None or before == turn.lang or not turn.replies:
+            return
+        first = turn.replies[0]
+        turn.replies[0] = replace(first, text=turn.t("language.detected") + "\n\n" + first.text)
+        back = Button(
+            turn.t("language.back", name=settings.LANGUAGE_NAMES[before]), f"lang:{before}"
+        )
+        last = turn.replies[-1]
+        turn.replies[-1] = replace(last, buttons=(*last.buttons, back))
+        turn.state.offer(turn.replies[-1].buttons)
 
     async def _ask_back(self, turn: Turn, parse: ParseResult) -> None:
         """Not sure what was meant: offer the likely intents, never guess."""
@@ -680,6 +748,7 @@ class Engine:
             )
         elif name == "change_language":
             languages = parse.values("language")
+            turn.state.lang_chosen = True
             if languages and await settings.switch_language(turn, languages[0]):
                 await self._reask(turn)
             else:
@@ -696,7 +765,10 @@ class Engine:
         """ "Ich möchte … helfen": onboarding for newcomers, a search for the rest."""
         profile = await get_profile(turn.app.db, turn.person.id) if turn.person else None
         if turn.person is None:
-            await onboarding.start(turn)
+            if turn.state.declined:  # no profile wanted: what they said is a search
+                await search.start(turn, parse)
+            else:
+                await onboarding.start(turn)
             return
         if profile is None:
             turn.state.start("onboarding")
@@ -782,6 +854,11 @@ def _label_key(text: str) -> str:
     return " ".join(
         "".join(c for c in text.casefold() if c.isalnum() or c.isspace() or c in ".,-").split()
     )
+
+
+def _carries(parse: ParseResult) -> bool:
+    """Whether a parse carries anything beyond its intent."""
+    return bool(parse.entities or parse.availability or parse.spontaneous)
 
 
 def _has_letters_or_digits(text: str) -> bool:

@@ -49,6 +49,8 @@ def week(t: Texts, cells: Iterable[str], spontaneous: bool = False) -> str:
 
 
 def reasons_line(t: Texts, taxonomy: Taxonomy, reasons: Sequence[Reason]) -> str:
+    """One line in the order ``core.matching`` gives the reasons:
+    "Kinder & Jugend · 0,3 km · Sa vormittags · Erweitertes Führungszeugnis nötig"."""
     parts: list[str] = []
     for reason in reasons:
         if reason.kind == "distance" and isinstance(reason.value, int | float):
@@ -62,6 +64,8 @@ def reasons_line(t: Texts, taxonomy: Taxonomy, reasons: Sequence[Reason]) -> str
             parts.append(t("reason.spontaneous"))
         elif reason.kind == "category" and isinstance(reason.value, str):
             parts.append(taxonomy.label(reason.value, t.lang))
+        elif reason.kind == "requires" and isinstance(reason.value, str):
+            parts.append(t("reason.requires", qualification=taxonomy.label(reason.value, t.lang)))
         elif reason.kind == "urgent":
             parts.append(t("reason.urgent"))
         elif reason.kind == "neighbour":
@@ -109,7 +113,12 @@ def detail(t: Texts, taxonomy: Taxonomy, need: NeedDetail, distance_km: float | 
         lines.append(t("need.where", where=where))
     lines.append(t("need.category", category=escape(taxonomy.label(need.category, t.lang))))
     if need.qualifications:
-        quals = ", ".join(taxonomy.label(q, t.lang) for q in need.qualifications)
+        quals = ", ".join(
+            taxonomy.qualifications[q].label(t.lang)
+            if q in taxonomy.qualifications
+            else taxonomy.label(q, t.lang)
+            for q in need.qualifications
+        )
         lines.append(t("need.qualifications", qualifications=escape(quals)))
     if need.places_left > 0:
         lines.append(t("need.places_left", left=need.places_left, wanted=need.helpers_wanted))

@@ -2,8 +2,10 @@
 ``core.models.ConversationState.data`` so a restart or a second process goes
 on where the conversation was.
 
-Only plain JSON values live here. Before consent it holds no personal
-data: the onboarding keeps answers only after the person agreed.
+Only plain JSON values live here. Before consent the only personal data is
+what the person typed while the consent question was open, as the values it
+gave (``slots["_held"]``): kept here and nowhere else, used when they agree,
+dropped with the state's slots when they decline.
 """
 
 from __future__ import annotations
@@ -26,12 +28,23 @@ class DialogueState:
     view: dict[str, Any] = field(default_factory=dict)  # the list shown: kind, offset, filter
     pending: str | None = None  # a button payload to run once the person consented
     editing: bool = False  # changing one slot from the read-back or profile
+    # The person chose the language (a button or "auf Englisch bitte"): the
+    # language of their texts no longer switches it.
+    lang_chosen: bool = False
+    declined: bool = False  # said no to consent: search without a profile
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any] | None) -> DialogueState:
         if not raw:
             return cls()
-        known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
+        # The loaded row is what the save compares with to skip writing an
+        # unchanged state, so the state must not share the containers flows
+        # change in place (slots, view, asked; nested values are replaced).
+        known = {
+            k: (type(v)(v) if isinstance(v, dict | list) else v)
+            for k, v in raw.items()
+            if k in cls.__dataclass_fields__
+        }
         try:
             return cls(**known)
         except TypeError:
@@ -49,6 +62,8 @@ class DialogueState:
             "view": _copy(self.view),
             "pending": self.pending,
             "editing": self.editing,
+            "lang_chosen": self.lang_chosen,
+            "declined": self.declined,
         }
 
     def start(self, flow: str, slots: dict[str, Any] | None = None) -> None:

@@ -48,6 +48,9 @@ class Turn:
     understanding: Understanding
     replies: list[Reply] = field(default_factory=list)
     language_changed: bool = False
+    # The language this turn switched away from, on its own (the person's
+    # text was in another one): the turn's last reply offers the way back.
+    switched_from: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
     edited: dict[str, dict[str, str]] = field(default_factory=dict)  # editors' wording
 

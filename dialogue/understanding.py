@@ -78,6 +78,49 @@ WORDS: dict[str, frozenset[str]] = {
 }
 
 
+# Words that mark a text as German or English: frequent, short and used in
+# only one of the two (no "in", "am", "so", "will", "hat", "ok", "man").
+_MARKERS: dict[str, frozenset[str]] = {
+    "de": frozenset(
+        """ich du sie wir ihr mich mir dich dir uns und oder aber nicht kein keine keinen
+        mit bei für von zum zur auf ist sind bin bist habe hab hast haben kann kannst können
+        möchte möchten würde gerne gern mag wohne wohnen helfen mithelfen machen zeit
+        hallo moin servus danke bitte ja nein nee wochenende abends morgens vormittags
+        nachmittags samstags sonntags montags dienstags mittwochs donnerstags freitags
+        wann was wie wo warum der die das dem den des ein eine einen einem einer etwas
+        auch noch schon nur sehr mal gibt geht suche möchtest hätte hätten wäre""".split()
+    ),
+    "en": frozenset(
+        """i i'd i'm i'll i've me my you your we our they the a an and or but not
+        with for from of to on at is are am was be have has can could would like love
+        want help helping volunteer volunteering live living time hello hi hey thanks
+        thank please yes no weekend weekends evenings mornings afternoons monday
+        tuesday wednesday thursday friday saturday sunday when what how where why this
+        that some any also just very something looking near around""".split()
+    ),
+}
+_WORD = re.compile(r"[a-zäöüß']+")
+
+
+def detect_language(text: str) -> str | None:
+    """``"de"`` or ``"en"`` when the text's words say so clearly, else None.
+
+    Short or mixed texts ("ok", "Brand", "ja, Aachen") say nothing: at least
+    two marker words of one language, and three times as many as of the other."""
+    counts = {"de": 0, "en": 0}
+    lowered = text.casefold()
+    for word in _WORD.findall(lowered):
+        for lang, markers in _MARKERS.items():
+            if word in markers:
+                counts[lang] += 1
+    if any(c in lowered for c in "äöüß"):
+        counts["de"] += 1
+    for lang, other in (("de", "en"), ("en", "de")):
+        if counts[lang] >= 2 and counts[lang] >= 3 * counts[other]:
+            return lang
+    return None
+
+
 def word_of(text: str) -> str | None:
     """Which fixed word a short text is, if any."""
     key = re.sub(r"[.!,;:]+$", "", text.strip().casefold()).strip()

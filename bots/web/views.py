@@ -9,6 +9,7 @@ from babel.dates import get_day_names
 
 from bots.web.i18n import WebTexts
 from core.availability import DAYS
+from core.qualification_help import Requirement, requirements
 from core.schedule import Weekly
 from core.services.needs import NeedDetail
 from core.services.organisations import NeedRow, OfferView
@@ -33,6 +34,8 @@ class NeedCard:
     status_code: str
     qualifications: tuple[str, ...]
     reasons: str = ""
+    # What the need asks for, each with a short help (how to get it).
+    requirements: tuple[Requirement, ...] = ()
 
 
 def weekly_text(t: WebTexts, weekly: Weekly) -> str:
@@ -69,6 +72,7 @@ def need_card(
         status_code=need.status.value,
         qualifications=tuple(taxonomy.label(q, t.lang) for q in need.qualifications),
         reasons=reasons,
+        requirements=requirements(taxonomy, need.qualifications, t.lang, t.form),
     )
 
 

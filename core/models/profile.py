@@ -38,6 +38,9 @@ class VolunteerProfile(Base):
     interests: Mapped[list[str]] = mapped_column(default=list)
     interest_mask: Mapped[int] = mapped_column(default=0)  # interests as bits (core.fanout)
     qualifications: Mapped[list[str]] = mapped_column(default=list)
+    # Qualifications the person said they do not have ("habe ich nicht"): the
+    # only thing that hides a need asking for one (core.matching).
+    lacks_qualifications: Mapped[list[str]] = mapped_column(default=list)
     home_lat: Mapped[float | None]
     home_lon: Mapped[float | None]
     home_label: Mapped[str | None] = mapped_column(String(120))

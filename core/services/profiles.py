@@ -12,10 +12,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.availability import Availability
 from core.db import Database
-from core.errors import InvalidRadius, InvalidValue, UnknownCategory, UnknownQualification
+from core.errors import (
+    ConsentRequired,
+    InvalidRadius,
+    InvalidValue,
+    UnknownCategory,
+    UnknownQualification,
+)
 from core.fanout import interest_mask, sync_alert_reach
 from core.matching import VolunteerView
-from core.models import AlertReach, VolunteerProfile
+from core.models import AlertReach, Person, VolunteerProfile
 from core.schedule import cells_of, mask_of
 from core.taxonomy import Taxonomy
 
@@ -28,6 +34,8 @@ class ProfileData:
     tenant_id: int
     interests: tuple[str, ...] = ()
     qualifications: tuple[str, ...] = ()
+    # Said "habe ich nicht": only these hide a need asking for one.
+    lacks_qualifications: tuple[str, ...] = ()
     home_lat: float | None = None
     home_lon: float | None = None
     home_label: str | None = None
@@ -47,6 +55,7 @@ class ProfileData:
             tenant_id=self.tenant_id,
             interests=frozenset(self.interests),
             qualifications=frozenset(self.qualifications),
+            lacks_qualifications=frozenset(self.lacks_qualifications),
             lat=self.home_lat,
             lon=self.home_lon,
             radius_km=self.radius_km,
@@ -59,9 +68,11 @@ def validate_profile(data: ProfileData, taxonomy: Taxonomy) -> None:
     for code in data.interests:
         if not taxonomy.is_category(code):
             raise UnknownCategory(code=code)
-    for code in data.qualifications:
+    for code in (*data.qualifications, *data.lacks_qualifications):
         if not taxonomy.is_qualification(code):
             raise UnknownQualification(code=code)
+    if set(data.qualifications) & set(data.lacks_qualifications):
+        raise InvalidValue(field="qualifications")
     if not 0 < data.radius_km <= MAX_RADIUS_KM:
         raise InvalidRadius(radius=data.radius_km)
     if not (0 <= data.digest_weekday <= 6 and 0 <= data.digest_hour <= 23):
@@ -85,6 +96,7 @@ async def save_profile(db: Database, data: ProfileData, taxonomy: Taxonomy, now:
         "interests": interests,
         "interest_mask": interest_mask(interests),
         "qualifications": list(dict.fromkeys(data.qualifications)),
+        "lacks_qualifications": list(dict.fromkeys(data.lacks_qualifications)),
         "home_lat": data.home_lat,
         "home_lon": data.home_lon,
         "home_label": data.home_label,
@@ -122,6 +134,7 @@ _SAVED = (
     "interests",
     "interest_mask",
     "qualifications",
+    "lacks_qualifications",
     "home_lat",
     "home_lon",
     "home_label",
@@ -143,6 +156,7 @@ _PROFILE = select(
     VolunteerProfile.tenant_id,
     VolunteerProfile.interests,
     VolunteerProfile.qualifications,
+    VolunteerProfile.lacks_qualifications,
     VolunteerProfile.home_lat,
     VolunteerProfile.home_lon,
     VolunteerProfile.home_label,
@@ -164,13 +178,14 @@ async def get_profile(db: Database, person_id: int) -> ProfileData | None:
     if not rows:
         return None
     row = rows[0]
-    (pid, tenant_id, interests, quals, lat, lon, label, radius, mask, spontaneous, alerts,
+    (pid, tenant_id, interests, quals, lacks, lat, lon, label, radius, mask, spontaneous, alerts,
      digest, digest_weekday, digest_hour, paused_until, muted) = row  # fmt: skip
     return ProfileData(
         person_id=pid,
         tenant_id=tenant_id,
         interests=tuple(interests),
         qualifications=tuple(quals),
+        lacks_qualifications=tuple(lacks or ()),
         home_lat=lat,
         home_lon=lon,
         home_label=label,
@@ -184,6 +199,61 @@ async def get_profile(db: Database, person_id: int) -> ProfileData | None:
         paused_until=paused_until,
         muted_kinds=tuple(muted),
     )
+
+
+async def record_qualification(
+    db: Database,
+    person_id: int,
+    code: str,
+    has: bool,
+    taxonomy: Taxonomy,
+    now: datetime,
+) -> ProfileData:
+    """Record one answer about a qualification ("Hast du ein erweitertes
+    Führungszeugnis?"): ``has`` moves ``code`` into the qualifications, ``not
+    has`` into ``lacks_qualifications``; it leaves the other list. Only a code
+    in ``lacks_qualifications`` hides needs that ask for it.
+
+    A person without a profile yet gets one holding just this answer (the
+    rest at its defaults), so the answer is never lost. Raises
+    ``UnknownQualification`` for a code not in the taxonomy and
+    ``ConsentRequired`` when there is no such person (people exist only with
+    consent); either changes nothing. Returns the profile as saved."""
+    if not taxonomy.is_qualification(code):
+        raise UnknownQualification(code=code)
+    async with db.transaction() as session:
+        # Locked on PostgreSQL: two answers at once must not undo each other.
+        row = await session.get(VolunteerProfile, person_id, with_for_update=True)
+        if row is None:
+            tenant_id = await session.scalar(select(Person.tenant_id).where(Person.id == person_id))
+            if tenant_id is None:
+                raise ConsentRequired()
+            row = VolunteerProfile(
+                person_id=person_id,
+                tenant_id=tenant_id,
+                interests=[],
+                interest_mask=0,
+                qualifications=[],
+                lacks_qualifications=[],
+                muted_kinds=[],
+                updated_at=now,
+            )
+            session.add(row)
+        keep, drop = (
+            (row.qualifications, row.lacks_qualifications)
+            if has
+            else (row.lacks_qualifications, row.qualifications)
+        )
+        kept = [*keep, code] if code not in keep else list(keep)
+        dropped = [c for c in drop if c != code]
+        if has:
+            row.qualifications, row.lacks_qualifications = kept, dropped
+        else:
+            row.qualifications, row.lacks_qualifications = dropped, kept
+        row.updated_at = now
+    profile = await get_profile(db, person_id)
+    assert profile is not None
+    return profile
 
 
 async def pause(db: Database, person_id: int, until: datetime | None) -> None:

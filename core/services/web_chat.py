@@ -142,3 +142,14 @@ async def forget(db: Database, identity: str, tenant_slug: str) -> None:
                 ConversationState.tenant_slug == tenant_slug,
             )
         )
+
+
+async def forget_lines(db: Database, identity: str, tenant_slug: str) -> None:
+    """Consent declined: the transcript goes (what was typed before the
+    question), the conversation goes on."""
+    async with db.transaction() as session:
+        await session.execute(
+            delete(WebChatLine).where(
+                WebChatLine.identity == identity, WebChatLine.tenant_slug == tenant_slug
+            )
+        )

@@ -81,6 +81,8 @@ async def show(
     flt: dict[str, Any] | None = None,
     profile: VolunteerView | None = None,
     reuse: bool = False,
+    intro: str = "",
+    extra: tuple[Button, ...] = (),
 ) -> None:
     """A page of cards; ``kind`` is "matches" (the profile) or "search".
     ``profile``: the person's view when the caller has just saved it.
@@ -130,8 +132,9 @@ async def show(
     if not page.cards:
         key = "matches.none_more" if offset else f"{kind}.none"
         turn.say(
-            t(key),
+            (intro + "\n\n" if intro else "") + t(key),
             (
+                *extra,
                 turn.button("menu.search", "menu:search"),
                 turn.button("matches.widen", "menu:profile"),
                 turn.button("menu.main", "nav:menu"),
@@ -149,8 +152,10 @@ async def show(
     buttons.append(
         turn.button("menu.search" if kind == "matches" else "search.again", "menu:search")
     )
+    buttons.extend(extra)
     buttons.append(turn.button("menu.main", "nav:menu"))
-    turn.say(header + "\n\n" + "\n\n".join(cards), buttons, edit=offset > 0)
+    text = header + "\n\n" + "\n\n".join(cards)
+    turn.say((intro + "\n\n" if intro else "") + text, buttons, edit=offset > 0)
 
 
 def _dump(match: Match) -> list[Any]:
@@ -225,12 +230,31 @@ async def detail(turn: Turn, need_id: int) -> None:
     if need.lat is not None and need.lon is not None and origin[0] is not None:
         km = distance_km((float(origin[0]), float(origin[1])), (need.lat, need.lon))  # type: ignore[arg-type]
     turn.state.view["need"] = need.id
-    key = "need.signup" if need.places_left > 0 else "need.waitlist"
-    buttons = [turn.button(key, f"need:{need.id}:signup")]
+    text = render.detail(t, turn.app.taxonomy, need, km)
+    missing = (
+        [
+            q
+            for q in need.qualifications
+            if q not in volunteer.qualifications
+            and q not in (turn.state.view.get("answered") or ())
+        ]
+        if turn.person is not None and need.places_left > 0
+        else []
+    )
+    if missing:
+        # The detail is the one step before signing up: it asks for what the
+        # need requires, and the answer signs up.
+        from dialogue.flows.needs import qualification_question
+
+        question, buttons = qualification_question(turn, need.id, missing[0])
+        text += "\n\n" + question
+    else:
+        key = "need.signup" if need.places_left > 0 else "need.waitlist"
+        buttons = [turn.button(key, f"need:{need.id}:signup")]
     if turn.state.view.get("ids"):
         buttons.append(turn.button("need.back_to_list", "nav:list"))
     buttons.append(turn.button("menu.main", "nav:menu"))
-    turn.say(render.detail(t, turn.app.taxonomy, need, km), buttons)
+    turn.say(text, buttons)
 
 
 async def back_to_list(turn: Turn) -> None:

@@ -14,14 +14,75 @@ from __future__ import annotations
 from core.calendar import calendar_ics, event_ics
 from core.errors import DomainError, UnknownNeed
 from core.services.needs import need_detail
+from core.services.profiles import ProfileData, get_profile, record_qualification
 from core.services.signup import engagements_of, sign_up, withdraw
+from dialogue.flows.onboarding import qualification_label
 from dialogue.markup import escape
-from dialogue.messages import Attachment
+from dialogue.messages import Attachment, Button
 from dialogue.turn import Turn
 
 
+def missing_qualifications(
+    required: tuple[str, ...], profile: ProfileData | None, answered: list[str]
+) -> list[str]:
+    """What a need asks for that the person has neither said they have nor
+    answered in this conversation."""
+    has = set(profile.qualifications) if profile else set()
+    return [q for q in required if q not in has and q not in answered]
+
+
+def qualification_question(turn: Turn, need_id: int, code: str) -> tuple[str, list[Button]]:
+    """ "Hast du ein erweitertes Führungszeugnis?", its help text and the answers."""
+    t = turn.t
+    label = qualification_label(turn.app.taxonomy, code, turn.lang)
+    key = code.partition(":")[0]
+    text = t(f"qualification.ask.{key}", label=escape(label))
+    text += "\n" + t(f"qualification.help.{key}")
+    base = f"need:{need_id}:q:{code}"
+    buttons = [
+        turn.button("qualification.yes", f"{base}:yes"),
+        turn.button("qualification.later", f"{base}:later"),
+        turn.button("qualification.no", f"{base}:no"),
+    ]
+    return text, buttons
+
+
+async def answer_qualification(turn: Turn, payload: str) -> None:
+    """``need:<id>:q:<code>:yes|later|no``: record the answer, then sign up
+    (yes, later) or say why not (no: only this excludes such needs)."""
+    head, _, answer = payload.rpartition(":")
+    _, need_id_raw, _, code = head.split(":", 3)
+    need_id = int(need_id_raw)
+    if not turn.app.taxonomy.is_qualification(code) or turn.person is None:
+        turn.say(turn.t("error.stale_button"), turn.menu())
+        return
+    if answer in ("yes", "no"):
+        await record_qualification(
+            turn.app.db, turn.person.id, code, answer == "yes", turn.app.taxonomy, turn.now
+        )
+    answered = list(turn.state.view.get("answered") or [])
+    turn.state.view["answered"] = [*answered, code][-10:]
+    if answer == "no":
+        label = qualification_label(turn.app.taxonomy, code, turn.lang)
+        buttons = (
+            [turn.button("need.back_to_list", "nav:list")] if turn.state.view.get("ids") else []
+        )
+        buttons.append(turn.button("menu.matches", "menu:matches"))
+        buttons.append(turn.button("menu.main", "nav:menu"))
+        key = code.partition(":")[0]
+        turn.say(
+            turn.t("qualification.lacking", label=escape(label))
+            + "\n"
+            + turn.t(f"qualification.help.{key}"),
+            buttons,
+        )
+        return
+    await sign_up_payload(turn, f"need:{need_id}:signup")
+
+
 async def sign_up_payload(turn: Turn, payload: str) -> None:
-    """``need:<id>:signup``."""
+    """``need:<id>:signup``: asks first for a qualification the need requires
+    and the person has not mentioned, then signs up."""
     from dialogue.flows import onboarding
 
     need_id = int(payload.split(":")[1])
@@ -36,6 +97,18 @@ async def sign_up_payload(turn: Turn, payload: str) -> None:
         return
     try:
         need = await need_detail(turn.app.db, need_id)
+        if need.qualifications:
+            profile = await get_profile(turn.app.db, turn.person.id)
+            answered = list(turn.state.view.get("answered") or [])
+            missing = missing_qualifications(need.qualifications, profile, answered)
+            if missing:
+                turn.state.view["need"] = need_id
+                text, buttons = qualification_question(turn, need_id, missing[0])
+                if turn.state.view.get("ids"):
+                    buttons.append(turn.button("need.back_to_list", "nav:list"))
+                buttons.append(turn.button("menu.main", "nav:menu"))
+                turn.say(text, buttons)
+                return
         result = await sign_up(turn.app.db, turn.person.id, need_id, turn.now)
     except UnknownNeed:
         turn.say(t("error.unknown_need"), turn.menu())

@@ -1,27 +1,33 @@
-"""Onboarding: consent, interests, location, radius, availability, alerts,
-read-back. Also the profile edit (the same form, filled from the profile).
+"""Onboarding: consent, interests, location, radius, availability,
+qualifications, alerts; the read-back comes with the first matches. Also the
+profile edit (the same form, filled from the profile, with a read-back).
 
 ```mermaid
 flowchart LR
-  consent -->|ja| interests --> location --> radius --> availability --> alerts --> confirm
-  consent -->|nein| stop([nichts gespeichert])
-  confirm -->|passt| save([Profil speichern, Treffer zeigen])
-  confirm -->|ändern| pick[welcher Punkt?] --> interests & location & radius & availability & alerts
+  text[Text vor Zustimmung] -->|gehalten im Zustand| consent
+  consent{Verstanden: … Darf ich mir das merken?} -->|ja| interests --> location --> radius --> availability --> qualifications --> alerts --> save
+  consent -->|nein| stop([nichts gespeichert, Suche ohne Profil])
+  save([Profil speichern]) --> list[Read-back + Treffer, Knopf „Ändern“]
+  profile[/profil] --> confirm -->|ändern| pick[welcher Punkt?] --> interests & location & radius & availability & qualifications & alerts
 ```
 
 A free text fills every slot it names ("samstags vormittags in Burtscheid
-mit Kindern"); radius and alerts then take their defaults and the read-back
-comes at once. No Person row exists before consent.
+mit Kindern"); radius, qualifications and alerts then take their defaults and
+the profile is saved at once. No Person row exists before consent: a text
+typed before it is held as the values it gave, in the conversation state only
+(``slots["_held"]``), read back with the consent question, used on "yes" and
+dropped on "no".
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from core.availability import ALL_CELLS, DAYPARTS, DAYS
 from core.services.people import register_with_consent
 from core.services.profiles import MAX_RADIUS_KM, ProfileData, get_profile, save_profile
-from core.taxonomy import CATEGORY_CODES
+from core.taxonomy import CATEGORY_CODES, Taxonomy
 from dialogue.flows import location as places
 from dialogue.flows.form import NOTHING, Form, Outcome, Slot, ask_next, prompt_reply
 from dialogue.markup import escape
@@ -41,7 +47,7 @@ PRESETS: dict[str, tuple[str, ...]] = {
     "weekend": tuple(f"{d}:{p}" for d in ("sa", "so") for p in DAYPARTS),
     "any": ALL_CELLS,
 }
-EDITABLE = ("interests", "location", "radius", "availability", "alerts")
+EDITABLE = ("interests", "location", "radius", "availability", "qualifications", "alerts")
 
 
 def _answer(event: Event) -> str | None:
@@ -63,18 +69,89 @@ def _answer(event: Event) -> str | None:
 # -- consent -------------------------------------------------------------------
 
 
-def _has_consent(turn: Turn) -> bool:
+def has_consent(turn: Turn) -> bool:
     return (
         turn.person is not None
         and turn.person.consent_version == turn.tenant.privacy.consent_version
     )
 
 
+# Intents that mean "I want to help" even when the text names nothing we can use.
+_WANTS_TO_HELP = frozenset({"find_engagement", "inform", "search", "show_matches", "sign_up"})
+
+
+async def before_consent(turn: Turn, event: Event, *, interrupt: bool) -> bool:
+    """A text before consent: what it says is kept in the conversation state
+    only (``slots["_held"]``) and the consent question shows what was
+    understood. True when answered here; False leaves the text to the engine
+    (a yes or no to the question, help, a language, ...)."""
+    state = turn.state
+    if state.flow not in (None, "onboarding") or (state.flow and state.slot != "consent"):
+        return False
+    if state.declined and state.flow is None:
+        return False  # they said no: a text is a search now
+    parse = event.parse
+    if parse is None:
+        return False
+    values = await extract(turn, parse)
+    values.pop("alerts", None)
+    held = dict(state.slots.get("_held") or {})
+    held.update(values)
+    carries = bool(values or parse.entities or parse.availability)
+    if not carries and state.flow == "onboarding" and _answer(event) in ("yes", "no"):
+        return False  # accept_consent takes it
+    # Consent is given only by a clear yes: a text that says something else
+    # ("gerne mit Tieren") is held and read back, never taken for a yes.
+    if interrupt and not values:
+        return False  # help, privacy, language, delete: the engine answers
+    if not carries and parse.intent not in _WANTS_TO_HELP | {"greet"}:
+        return False
+    welcome = state.flow is None
+    if welcome:
+        state.start("onboarding")
+        turn.say(
+            turn.t(
+                "welcome",
+                tenant=escape(turn.tenant.name),
+                bot=escape(turn.tenant.branding.bot_name),
+            )
+        )
+    if held:
+        state.slots["_held"] = held
+    state.slot = "consent"
+    state.push_asked("consent")
+    await ask_consent(turn)
+    return True
+
+
+def understood(turn: Turn, values: dict[str, Any]) -> str:
+    """ "Tiere · Brand · Mi abends": what a text before consent said."""
+    t, taxonomy = turn.t, turn.app.taxonomy
+    parts = [taxonomy.label(c, turn.lang) for c in values.get("interests") or ()]
+    if values.get("location"):
+        parts.append(str(values["location"].get("label", "")))
+    if "radius" in values:
+        parts.append(t.km(float(values["radius"])).replace(",0", ""))
+    avail = values.get("availability") or {}
+    if avail.get("cells") or avail.get("spontaneous"):
+        parts.append(week(t, avail.get("cells", []), bool(avail.get("spontaneous"))))
+    parts += [
+        qualification_label(taxonomy, q, turn.lang) for q in values.get("qualifications") or ()
+    ]
+    return " · ".join(p for p in parts if p)
+
+
 async def ask_consent(turn: Turn) -> None:
     t = turn.t
     link = f'<a href="{escape(turn.tenant.privacy.policy_url)}">{t("consent.link")}</a>'
+    held = turn.state.slots.get("_held") or {}
+    text = (
+        t("consent.ask_understood", understood=escape(understood(turn, held)), link=link)
+        if held
+        else t("consent.ask", link=link)
+    )
     turn.say(
-        t("consent.ask", link=link),
+        text,
         (
             t_button(turn, "consent.yes", "f:consent:yes"),
             t_button(turn, "consent.no", "f:consent:no"),
@@ -99,11 +176,20 @@ async def accept_consent(turn: Turn, event: Event) -> Outcome:
             now=turn.now,
         )
         turn.say(turn.t("consent.thanks"))
+        turn.state.declined = False
+        # What was said before goes on as if said now.
+        held = turn.state.slots.pop("_held", None) or {}
         if turn.state.pending:
-            return Outcome({"consent": version}, replied=await _run_pending(turn))
-        return Outcome({"consent": version})
+            return Outcome({"consent": version, **held}, replied=await _run_pending(turn))
+        return Outcome({"consent": version, **held})
     if answer == "no":
+        # Nothing of what was typed stays: the state's slots go (the row keeps
+        # only the buttons below), channels that keep a transcript drop it.
         turn.state.finish()
+        turn.state.pending = None
+        turn.state.view = {}
+        turn.state.declined = True
+        turn.meta["forget_transcript"] = "1"
         turn.say(
             turn.t("consent.declined"),
             (
@@ -112,6 +198,7 @@ async def accept_consent(turn: Turn, event: Event) -> Outcome:
                 t_button(turn, "menu.help", "nav:help"),
             ),
         )
+        turn.meta.pop("forget_transcript", None)
         return Outcome(replied=True)
     return NOTHING
 
@@ -270,11 +357,115 @@ async def accept_availability(turn: Turn, event: Event) -> Outcome:
         return Outcome(stay=True)
     if event.kind == "text" and word_of(event.text) in ("done", "yes"):
         return await accept_availability(turn, _button("f:availability:done"))
+    if event.kind == "text":
+        # An answer to this question is read as a time even when written as
+        # one word ("Mittwochabend hätte ich Zeit"): split and read again.
+        split = _COMPOUND.sub(r"\1 \2", event.text)
+        if split != event.text:
+            parse = await turn.understanding.parse(
+                split, turn.lang, now=turn.now, tz=turn.tenant.timezone,
+                districts=turn.tenant.districts,
+            )  # fmt: skip
+            if parse.availability or parse.spontaneous:
+                return Outcome(
+                    {"availability": {"cells": list(parse.availability),
+                                      "spontaneous": parse.spontaneous}}
+                )  # fmt: skip
     return NOTHING
+
+
+_COMPOUND = re.compile(
+    r"\b(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)"
+    r"(vormittag|nachmittag|abend|morgen|mittag)",
+    re.I,
+)
 
 
 def _button(payload: str) -> Event:
     return Event(kind="button", payload=payload)
+
+
+# -- qualifications ------------------------------------------------------------------
+
+
+def qualification_label(taxonomy: Taxonomy, code: str, lang: str) -> str:
+    """A qualification's label ("handwerk" is also a category, with another label)."""
+    found = taxonomy.qualifications.get(code)
+    return found.label(lang) if found else taxonomy.label(code, lang)
+
+
+# Offered as buttons; languages ("sprache:<iso>") come from free text.
+QUALIFICATION_BUTTONS = (
+    "fuehrungszeugnis",
+    "fuehrerschein",
+    "erste_hilfe",
+    "paedagogik",
+    "pflege",
+    "handwerk",
+    "it",
+)
+_NEGATION = frozenset(
+    "kein keine keinen keinem keiner nicht ohne nie no not without don't dont haven't "
+    "havent never".split()
+)
+_CLAUSE = re.compile(r"[,;.!?]|\b(?:aber|und|sondern|but|and)\b", re.I)
+
+
+def qualifications_of(turn: Turn, parse: ParseResult) -> tuple[list[str], list[str]]:
+    """(has, lacks) from the ``qualification`` entities of a text: one said
+    in the same clause as a negation ("habe ich nicht", "kein …") is lacked."""
+    has: list[str] = []
+    lacks: list[str] = []
+    text = parse.text
+    bounds = [0, *(m.start() for m in _CLAUSE.finditer(text)), len(text)]
+    for entity in parse.entities:
+        code = entity.value
+        if entity.entity != "qualification" or not turn.app.taxonomy.is_qualification(code):
+            continue
+        start = max(b for b in bounds if b <= entity.start)
+        end = min((b for b in bounds if b > entity.start), default=len(text))
+        words = set(re.findall(r"[\w']+", text[start:end].casefold()))
+        (lacks if words & _NEGATION else has).append(code)
+    return list(dict.fromkeys(has)), list(dict.fromkeys(lacks))
+
+
+async def ask_qualifications(turn: Turn) -> None:
+    chosen = set(turn.state.slots.get("_qualifications", []))
+    taxonomy = turn.app.taxonomy
+    buttons = [
+        Button(
+            ("✅ " if code in chosen else "") + qualification_label(taxonomy, code, turn.lang),
+            f"f:qualifications:{code}",
+        )
+        for code in QUALIFICATION_BUTTONS
+    ]
+    buttons.append(Button(turn.t("qualifications.done"), "f:qualifications:done"))
+    text = turn.t("qualifications.ask")
+    if chosen:
+        labels = ", ".join(qualification_label(taxonomy, c, turn.lang) for c in chosen)
+        text += "\n" + turn.t("interests.chosen", labels=escape(labels))
+    prompt_reply(turn, SLOTS["qualifications"], text, buttons=buttons, per_row=2)
+
+
+async def accept_qualifications(turn: Turn, event: Event) -> Outcome:
+    chosen: list[str] = list(turn.state.slots.get("_qualifications", []))
+    if event.kind == "button":
+        value = event.payload.split(":", 2)[2]
+        if value == "done":
+            return Outcome({"qualifications": chosen})
+        if value in QUALIFICATION_BUTTONS:
+            if value in chosen:
+                chosen.remove(value)
+            else:
+                chosen.append(value)
+            turn.state.slots["_qualifications"] = chosen
+            return Outcome(stay=True)
+        return NOTHING
+    if event.kind == "text":
+        word = word_of(event.text)
+        if word in ("done", "yes", "no"):
+            return Outcome({"qualifications": chosen})
+    return NOTHING
 
 
 # -- alerts ------------------------------------------------------------------------
@@ -320,6 +511,10 @@ def summary(turn: Turn, slots: dict[str, Any]) -> str:
         ),
         t("summary.alerts", value=t("summary.yes" if slots.get("alerts") else "summary.no")),
     ]
+    quals = slots.get("qualifications") or []
+    if quals:
+        labels = ", ".join(qualification_label(taxonomy, q, turn.lang) for q in quals)
+        lines.append(t("summary.qualifications", value=escape(labels)))
     return "\n".join(lines)
 
 
@@ -390,6 +585,12 @@ async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
         }
     if parse.values("urgency") and turn.state.slot == "alerts":
         values["alerts"] = True
+    has, lacks = qualifications_of(turn, parse)
+    if has or lacks:
+        known = [q for q in turn.state.slots.get("qualifications") or () if q not in lacks]
+        values["qualifications"] = list(dict.fromkeys(known + has))
+        before = [q for q in turn.state.slots.get("lacks") or () if q not in has]
+        values["lacks"] = list(dict.fromkeys(before + lacks))
     return values
 
 
@@ -409,7 +610,10 @@ async def complete(turn: Turn) -> None:
         person_id=person.id,
         tenant_id=person.tenant_id,
         interests=tuple(slots.get("interests") or ()),
-        qualifications=old.qualifications if old else (),
+        qualifications=tuple(slots.get("qualifications") or ()),
+        lacks_qualifications=tuple(
+            q for q in slots.get("lacks") or () if q not in (slots.get("qualifications") or ())
+        ),
         home_lat=location.get("lat"),
         home_lon=location.get("lon"),
         home_label=location.get("label"),
@@ -424,14 +628,23 @@ async def complete(turn: Turn) -> None:
         muted_kinds=old.muted_kinds if old else (),
     )
     await save_profile(turn.app.db, data, turn.app.taxonomy, turn.now)
+    readback = turn.t("confirm.saved") + "\n" + summary(turn, slots)
     turn.state.finish()
-    turn.say(turn.t("confirm.saved"))
-    await matches.show(turn, kind="matches", offset=0, profile=data.volunteer_view())
+    # The read-back comes with the first matches, and a button to change it:
+    # no separate "did I get that right?" turn.
+    await matches.show(
+        turn,
+        kind="matches",
+        offset=0,
+        profile=data.volunteer_view(),
+        intro=readback,
+        extra=(turn.button("confirm.change", "menu:profile"),),
+    )
 
 
 SLOTS: dict[str, Slot] = {
     "consent": Slot(
-        "consent", "consent.ask", ("button", "text"), ask_consent, accept_consent, skip=_has_consent
+        "consent", "consent.ask", ("button", "text"), ask_consent, accept_consent, skip=has_consent
     ),
     "interests": Slot(
         "interests",
@@ -462,10 +675,27 @@ SLOTS: dict[str, Slot] = {
         ask_availability,
         accept_availability,
     ),
+    "qualifications": Slot(
+        "qualifications",
+        "qualifications.ask",
+        ("entity:qualification", "button", "text"),
+        ask_qualifications,
+        accept_qualifications,
+        default=[],
+    ),
     "alerts": Slot(
         "alerts", "alerts.ask", ("button", "text"), ask_alerts, accept_alerts, default=False
     ),
-    "confirm": Slot("confirm", "confirm.ask", ("button", "text"), ask_confirm, accept_confirm),
+    # The read-back is a question of its own only when editing the profile;
+    # a new profile is read back together with its first matches.
+    "confirm": Slot(
+        "confirm",
+        "confirm.ask",
+        ("button", "text"),
+        ask_confirm,
+        accept_confirm,
+        skip=lambda turn: not turn.state.slots.get("_review"),
+    ),
 }
 FORM = Form("onboarding", tuple(SLOTS.values()), extract, complete)
 
@@ -499,6 +729,9 @@ async def edit_profile(turn: Turn) -> None:
         "radius": profile.radius_km,
         "availability": {"cells": list(profile.availability), "spontaneous": profile.spontaneous},
         "alerts": profile.urgent_alerts,
+        "qualifications": list(profile.qualifications),
+        "lacks": list(profile.lacks_qualifications),
+        "_review": True,
     }
     if profile.home_lat is not None and profile.home_lon is not None:
         slots["location"] = places.place_value(

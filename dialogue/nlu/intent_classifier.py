@@ -40,11 +40,19 @@ def mask_entities(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
     """
     out: list[str] = []
     pos = 0
-    for start, end, name in sorted(spans):
+    last: tuple[int, int] | None = None
+    # Several entities on one span ("Mittwochabend": weekday and daypart) each
+    # get a placeholder, the weekday first as in "Mittwoch abends".
+    for start, end, name in sorted(spans, key=lambda s: (s[0], s[1], s[2] != "weekday", s[2])):
+        if (start, end) == last:
+            if not out[-1].endswith(f"{_PLACEHOLDER}{name} "):
+                out.append(f"{_PLACEHOLDER}{name} ")
+            continue
         if start < pos:
             continue
         out += [text[pos:start], f" {_PLACEHOLDER}{name} "]
         pos = end
+        last = (start, end)
     out.append(text[pos:])
     return "".join(out)
 

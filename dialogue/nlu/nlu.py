@@ -47,12 +47,22 @@ _PRIORITY = (
 )  # fmt: skip
 
 
+# Entities that answer a form's "how far?" or "when?": an intent never seen
+# with one of them in training (greet, goodbye, thank, export_data, ...) is
+# unlikely when the text carries one ("höchstens 5 km von zuhause" is no farewell).
+_ANSWER_ENTITIES = frozenset({"radius_km", "weekday", "daypart", "time"})
+# How much such an intent's confidence keeps.
+_WITHOUT_ANSWER_ENTITY = 0.1
+
+
 @dataclass(slots=True)
 class _LanguageModel:
     classifier: IntentClassifier
     vocabulary: VocabularyMatcher
     postcode_patterns: list[str]
     place_names: list[str]
+    # Per intent, the answer entities its training examples carry.
+    answers: dict[str, frozenset[str]]
 
 
 class NLU:
@@ -96,6 +106,7 @@ class NLU:
                 vocabulary,
                 data.regexes.get("postcode", []),
                 data.lookups.get("place", []),
+                _answer_entities(data),
             )
         finder = place_finder or gazetteer_finder()
         if finder is None:
@@ -121,7 +132,7 @@ class NLU:
         local_now = _local_now(now, tz)
         entities = self._entities(work, model, local_now, districts)
         masked = mask_entities(work, ((e.start, e.end, e.entity) for e in entities))
-        ranking = model.classifier.rank(masked)
+        ranking = _weigh_answers(model.classifier.rank(masked), entities, model.answers)
         intent, confidence = ranking[0]
         entities = _as_skills(entities, model, intent)
         dates = [e for e in entities if e.entity == "date"]
@@ -174,6 +185,32 @@ class NLU:
         ]
 
 
+def _answer_entities(data: training_data.TrainingData) -> dict[str, frozenset[str]]:
+    carried: dict[str, set[str]] = {}
+    for example in data.examples:
+        kinds = {e.entity for e in example.entities} & _ANSWER_ENTITIES
+        carried.setdefault(example.intent, set()).update(kinds)
+    return {intent: frozenset(kinds) for intent, kinds in carried.items()}
+
+
+def _weigh_answers(
+    ranking: list[tuple[str, float]],
+    entities: Sequence[Entity],
+    answers: Mapping[str, frozenset[str]],
+) -> list[tuple[str, float]]:
+    """Damp the intents never seen with the time or radius entities the text
+    carries; confidences are renormalised and the ranking re-sorted."""
+    present = {e.entity for e in entities} & _ANSWER_ENTITIES
+    if not present:
+        return ranking
+    weighed = [
+        (name, p if answers.get(name, frozenset()) & present else p * _WITHOUT_ANSWER_ENTITY)
+        for name, p in ranking
+    ]
+    total = sum(p for _, p in weighed) or 1.0
+    return sorted(((name, p / total) for name, p in weighed), key=lambda x: -x[1])
+
+
 def _as_skills(entities: list[Entity], model: _LanguageModel, intent: str) -> list[Entity]:
     if intent in ("find_engagement", "inform", "post_need", "edit_profile") and any(
         e.entity == "qualification" for e in entities
@@ -186,13 +223,31 @@ def _as_skills(entities: list[Entity], model: _LanguageModel, intent: str) -> li
 def _resolve_overlaps(entities: list[Entity]) -> list[Entity]:
     rank = {name: i for i, name in enumerate(_PRIORITY)}
     ordered = sorted(entities, key=lambda e: (rank.get(e.entity, 99), -(e.end - e.start)))
+    # A compound ("Mittwochabend") is a weekday and a daypart over the same
+    # span; both stay, and its daypart stays inside a date ("nächsten Mittwochabend").
+    compounds = {(e.start, e.end) for e in entities if e.entity == "weekday"} & {
+        (e.start, e.end) for e in entities if e.entity == "daypart"
+    }
     kept: list[Entity] = []
     for e in ordered:
-        clash = any(k.start < e.end and e.start < k.end for k in kept)
-        # Weekday and day part may sit inside a time phrase ("Sa 10 Uhr" does not overlap).
+        clash = any(
+            k.start < e.end and e.start < k.end and not _shares(k, e, compounds) for k in kept
+        )
         if not clash:
             kept.append(e)
-    return sorted(set(kept), key=lambda e: (e.start, e.entity))
+    return sorted(set(kept), key=lambda e: (e.start, e.entity, e.value))
+
+
+def _shares(kept: Entity, new: Entity, compounds: set[tuple[int, int]]) -> bool:
+    """Whether ``new`` may overlap ``kept``: the two halves of one compound,
+    or the two days of "dieses Wochenende"."""
+    if new.entity == kept.entity == "date" and (new.start, new.end) == (kept.start, kept.end):
+        return True
+    if (new.start, new.end) not in compounds or new.entity != "daypart":
+        return False
+    same = (kept.start, kept.end) == (new.start, new.end) and kept.entity == "weekday"
+    inside_date = kept.entity == "date" and kept.start <= new.start and new.end <= kept.end
+    return same or inside_date
 
 
 def _ordinary_words(data: training_data.TrainingData) -> set[str]:

@@ -21,8 +21,13 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "nlu"
 
-# [text](entity) or [text]{"entity": "...", "value": "..."}
-_ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<name>[^)]+)\)|(?P<json>\{[^}]*\}))")
+# [text](entity), [text]{"entity": "...", "value": "..."}, or several entities
+# on one span: [text][{"entity": "weekday", ...}, {"entity": "daypart", ...}]
+# (Rasa's list form, as in its own parser since 2.8).
+_ANNOTATION = re.compile(
+    r"\[(?P<text>[^\]]+)\]"
+    r"(?:\((?P<name>[^)]+)\)|(?P<json>\{[^}]*\})|\[(?P<list>\s*\{[^\]]*\}\s*)\])"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +61,16 @@ def parse_example(raw: str, intent: str) -> Example:
         text_parts.append(before)
         length += len(before)
         shown = match.group("text")
+        end = length + len(shown)
         if match.group("json"):
-            spec = json.loads(match.group("json"))
-            name, value = spec["entity"], str(spec.get("value", shown))
+            specs = [json.loads(match.group("json"))]
+        elif match.group("list"):
+            specs = json.loads(f"[{match.group('list')}]")
         else:
             name, _, value = match.group("name").partition(":")
-            value = value or shown
-        entities.append(Entity(name, value, length, length + len(shown)))
+            specs = [{"entity": name, "value": value or shown}]
+        for spec in specs:
+            entities.append(Entity(spec["entity"], str(spec.get("value", shown)), length, end))
         text_parts.append(shown)
         length += len(shown)
         pos = match.end()

@@ -14,12 +14,18 @@ import yaml
 from sqlalchemy import select
 
 from bots.bootstrap import App
+from bots.console import load_texts, render_replies
+from bots.matrix.render import Offer, message_content
+from bots.telegram.render import inline_keyboard, split_text
+from bots.web.notify import reply_line
 from core.clock import FixedClock
 from core.db import Database
 from core.models import Membership, Organisation, Role
 from core.services.demo import seed_demo
 from core.services.people import person_for_identity
 from core.tenants import TenantConfig
+from dialogue.markup import to_plain
+from dialogue.messages import Reply
 from tests.dialogue.conftest import make_app
 from tests.dialogue.harness import Conversation
 
@@ -28,20 +34,55 @@ SCENARIOS = sorted(HERE.glob("*.yml"))
 LOADED = {p: yaml.safe_load(p.read_text(encoding="utf-8")) for p in SCENARIOS}
 
 
+def rendered(replies: list[Reply], tenant: TenantConfig) -> dict[str, tuple[str, list[Offer]]]:
+    """A turn's replies as each channel's renderer puts them on the screen:
+    (plain text, offered (label, payload)) per channel."""
+    console = render_replies(replies, load_texts(tenant))
+    telegram_text: list[str] = []
+    telegram_buttons: list[Offer] = []
+    matrix_text: list[str] = []
+    web_text: list[str] = []
+    web_buttons: list[Offer] = []
+    for reply in replies:
+        telegram_text += [to_plain(chunk) for chunk in split_text(reply.text)]
+        keyboard = inline_keyboard(reply.buttons, reply.buttons_per_row)
+        for row in keyboard.inline_keyboard if keyboard else ():
+            telegram_buttons += [(b.text, str(b.callback_data)) for b in row]
+        matrix_text.append(str(message_content(reply)["body"]))
+        line = reply_line(reply)
+        web_text.append(to_plain(line.html))
+        web_buttons += list(line.buttons)
+    # Matrix offers its buttons as a numbered list in the body; what a number
+    # presses is the payload behind that line.
+    matrix_buttons = [(b.label, b.payload) for r in replies for b in r.buttons]
+    return {
+        "console": (console.text, [(b.label, b.payload) for b in console.offered]),
+        "telegram": ("\n".join(telegram_text), telegram_buttons),
+        "matrix": ("\n".join(matrix_text), matrix_buttons),
+        "web": ("\n".join(web_text), web_buttons),
+    }
+
+
 def _check(name: str, i: int, conv: Conversation, expect: dict[str, Any], flow: Any) -> None:
     where = f"{name} step {i + 1}"
-    text = conv.text.casefold()
     assert conv.replies, f"{where}: no reply"
-    assert "traceback" not in text, where
-    for wanted in expect.get("text_contains", []):
-        assert wanted.casefold() in text, f"{where}: {wanted!r} not in {conv.text!r}"
-    for unwanted in expect.get("text_not_contains", []):
-        assert unwanted.casefold() not in text, f"{where}: {unwanted!r} in {conv.text!r}"
-    labels_and_payloads = {x for pair in conv.buttons for x in pair}
-    for wanted in expect.get("buttons_include", []):
-        assert wanted in labels_and_payloads or any(wanted in label for label, _ in conv.buttons), (
-            f"{where}: button {wanted!r} not in {conv.buttons}"
-        )
+    channels = {"engine": (conv.text, conv.buttons), **rendered(conv.replies, conv.tenant_config)}
+    for channel, (shown, buttons) in channels.items():
+        at = f"{where} [{channel}]"
+        text = shown.casefold()
+        assert "traceback" not in text, at
+        for wanted in expect.get("text_contains", []):
+            assert wanted.casefold() in text, f"{at}: {wanted!r} not in {shown!r}"
+        for unwanted in expect.get("text_not_contains", []):
+            assert unwanted.casefold() not in text, f"{at}: {unwanted!r} in {shown!r}"
+        labels_and_payloads = {x for pair in buttons for x in pair}
+        for wanted in expect.get("buttons_include", []):
+            assert wanted in labels_and_payloads or any(wanted in label for label, _ in buttons), (
+                f"{at}: button {wanted!r} not in {buttons}"
+            )
+        for label, _ in buttons:  # what a plain channel shows is what can be pressed
+            if channel in ("console", "matrix"):
+                assert to_plain(label) in shown, f"{at}: button {label!r} not shown"
     if "attachment" in expect:
         names = [a.filename for r in conv.replies for a in r.attachments]
         assert any(n.endswith(expect["attachment"]) for n in names), f"{where}: {names}"
@@ -108,7 +149,15 @@ async def test_conversation(
     people: dict[str, Conversation] = {}
     for i, step in enumerate(scenario["steps"]):
         user = str(step.get("user", "u1"))
-        conv = people.setdefault(user, Conversation(app, identity=f"test:{user}", tenant=tenant))
+        conv = people.setdefault(
+            user,
+            Conversation(
+                app,
+                identity=f"test:{user}",
+                tenant=tenant,
+                language_hint=scenario.get("language_hint", "de"),
+            ),
+        )
         if step.get("now"):
             clock.set(datetime.fromisoformat(step["now"]))
         if step.get("restart"):

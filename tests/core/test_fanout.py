@@ -44,6 +44,10 @@ async def _world(db: Database, rng: random.Random, n: int) -> list[dict]:  # typ
             }
         )
         interests = rng.sample(CATEGORY_CODES, rng.choice((0, 1, 2, 3)))
+        holds = rng.sample(["fuehrerschein", "erste_hilfe"], rng.choice((0, 1)))
+        lacks = [
+            q for q in ("fuehrerschein", "erste_hilfe") if q not in holds and rng.random() < 0.3
+        ]
         cells = rng.sample(ALL_CELLS, rng.choice((0, 2, 5, 10)))
         profiles.append(
             {
@@ -51,7 +55,8 @@ async def _world(db: Database, rng: random.Random, n: int) -> list[dict]:  # typ
                 "tenant_id": tenant,
                 "interests": interests,
                 "interest_mask": interest_mask(interests),
-                "qualifications": rng.sample(["fuehrerschein", "erste_hilfe"], rng.choice((0, 1))),
+                "qualifications": holds,
+                "lacks_qualifications": lacks,
                 "home_lat": AACHEN[0] + rng.uniform(-0.4, 0.4),
                 "home_lon": AACHEN[1] + rng.uniform(-0.6, 0.6),
                 "radius_km": rng.choice((2.0, 5.0, 10.0, 25.0, 50.0)),
@@ -88,6 +93,7 @@ def _brute_force(profiles: list[dict], need: NeedView, limit: int) -> list[int]:
                 p["tenant_id"],
                 p["interests"],
                 p["qualifications"],
+                p["lacks_qualifications"],
                 p["home_lat"],
                 p["home_lon"],
                 p["radius_km"],
@@ -105,13 +111,14 @@ def _brute_force(profiles: list[dict], need: NeedView, limit: int) -> list[int]:
 async def test_fanout_equals_brute_force(db: Database, seed: int) -> None:
     rng = random.Random(seed)
     profiles = await _world(db, rng, 1500)
+    asked_unmentioned = 0
     for i in range(25):
         starts = NOW + timedelta(hours=rng.choice((2, 10, 14, 30, 70)))  # 14: at night
         need = NeedView(
             i + 1,
             rng.choice((1, 2)),
             rng.choice(CATEGORY_CODES),
-            tuple(rng.sample(["fuehrerschein", "erste_hilfe"], rng.choice((0, 0, 1)))),
+            tuple(rng.sample(["fuehrerschein", "erste_hilfe"], rng.choice((0, 1, 1, 2)))),
             False,
             AACHEN[0] + rng.uniform(-0.2, 0.2),
             AACHEN[1] + rng.uniform(-0.3, 0.3),
@@ -127,6 +134,11 @@ async def test_fanout_equals_brute_force(db: Database, seed: int) -> None:
         for candidate in found:
             assert candidate.match.distance_km is not None
             assert candidate.match.distance_km <= ALERT_REACH_KM
+            # Nobody who said they lack what the need asks for is alerted.
+            profile = profiles[candidate.person_id - 1]
+            assert not set(need.qualifications) & set(profile["lacks_qualifications"])
+            asked_unmentioned += any(r.kind == "requires" for r in candidate.match.reasons)
+    assert asked_unmentioned > 0  # people who never mentioned the requirement were reached
 
 
 async def test_excluded_people_are_not_asked_again(db: Database) -> None:

@@ -11,6 +11,7 @@ from core.matching import (
     MAX_SCORE,
     W_CATEGORY,
     W_LOCAL,
+    W_REQUIREMENT,
     W_URGENT,
     NeedView,
     Reason,
@@ -71,20 +72,86 @@ def kinds(reasons: tuple[Reason, ...]) -> list[str]:
 def test_hausaufgabenhilfe_near_burtscheid_fits_luisa_with_every_reason() -> None:
     m = score(LUISA, need(), NOW)
     assert not m.excluded
-    assert kinds(m.reasons) == ["distance", "time", "category"]
-    assert m.reasons[0].value == pytest.approx(1.1, abs=0.05)
-    assert m.reasons[1] == Reason("time", "sa:vormittag")
-    assert m.reasons[2] == Reason("category", "kinder_jugend")
+    assert kinds(m.reasons) == ["category", "distance", "time"]
+    assert m.reasons[0] == Reason("category", "kinder_jugend")
+    assert m.reasons[1].value == pytest.approx(1.1, abs=0.05)
+    assert m.reasons[2] == Reason("time", "sa:vormittag")
     assert m.distance_km == pytest.approx(1.11, abs=0.02)
 
 
-def test_missing_qualification_excludes_and_names_it() -> None:
-    m = score(LUISA, need(qualifications=("erste_hilfe", "paedagogik", "fuehrerschein")), NOW)
-    assert m.excluded and m.score == 0.0
-    assert m.reasons == (
-        Reason("missing_qualification", "erste_hilfe"),
-        Reason("missing_qualification", "fuehrerschein"),
-    )
+# Qualifications, as a truth table: (holds, said they lack, the need asks) ->
+# shown?, lower by W_REQUIREMENT?, reasons naming a requirement.
+# Tom aus Burtscheid: children, Saturday mornings, said nothing about any
+# qualification; Luisa holds Pädagogik and the Führungszeugnis.
+TOM = replace(LUISA, person_id=3, qualifications=frozenset())
+
+
+@pytest.mark.parametrize(
+    ("holds", "lacks", "asks", "shown", "lower", "requires"),
+    [
+        ((), (), (), True, False, []),
+        (("fuehrungszeugnis",), (), ("fuehrungszeugnis",), True, False, []),
+        ((), (), ("fuehrungszeugnis",), True, True, ["fuehrungszeugnis"]),
+        (
+            (),
+            (),
+            ("fuehrungszeugnis", "erste_hilfe"),
+            True,
+            True,
+            ["fuehrungszeugnis", "erste_hilfe"],
+        ),
+        (
+            ("erste_hilfe",),
+            (),
+            ("fuehrungszeugnis", "erste_hilfe"),
+            True,
+            True,
+            ["fuehrungszeugnis"],
+        ),
+        ((), ("fuehrungszeugnis",), ("fuehrungszeugnis",), False, None, None),
+        ((), ("fuehrerschein",), ("fuehrungszeugnis",), True, True, ["fuehrungszeugnis"]),
+        ((), ("fuehrerschein",), ("fuehrungszeugnis", "fuehrerschein"), False, None, None),
+        (("fuehrungszeugnis",), ("fuehrerschein",), (), True, False, []),
+    ],
+)
+def test_qualifications_truth_table(
+    holds: tuple[str, ...],
+    lacks: tuple[str, ...],
+    asks: tuple[str, ...],
+    shown: bool,
+    lower: bool | None,
+    requires: list[str] | None,
+) -> None:
+    person = replace(TOM, qualifications=frozenset(holds), lacks_qualifications=frozenset(lacks))
+    plain = score(person, need(), NOW)
+    m = score(person, need(qualifications=asks), NOW)
+    assert m.excluded is not shown
+    if not shown:
+        assert m.score == 0.0
+        assert [r.value for r in m.reasons] == [q for q in asks if q in lacks]
+        assert {r.kind for r in m.reasons} == {"lacks_qualification"}
+        return
+    assert plain.score - m.score == pytest.approx(W_REQUIREMENT if lower else 0.0)
+    assert [r.value for r in m.reasons if r.kind == "requires"] == requires
+
+
+def test_tom_sees_the_spielgruppe_with_the_fuehrungszeugnis_named_last() -> None:
+    """The reported case: he never mentioned the certificate, the need asks
+    for it; it is shown, its reasons read "Kinder & Jugend · 1,1 km · Sa
+    vormittags · Erweitertes Führungszeugnis nötig"."""
+    m = score(TOM, need(qualifications=("fuehrungszeugnis",)), NOW)
+    assert not m.excluded
+    assert kinds(m.reasons) == ["category", "distance", "time", "requires"]
+    assert m.reasons[-1] == Reason("requires", "fuehrungszeugnis")
+
+
+def test_an_unmentioned_requirement_never_outranks_the_topic_tom_chose() -> None:
+    """A children's need asking for the certificate still beats an otherwise
+    equal need of a topic Tom did not choose that asks for nothing."""
+    own = score(TOM, need(id=1, qualifications=("fuehrungszeugnis",)), NOW)
+    other = score(TOM, need(id=2, category="umwelt"), NOW)
+    assert own.score > other.score
+    assert own.score < score(TOM, need(id=3), NOW).score  # but below one he can start right away
 
 
 def test_held_qualifications_do_not_exclude() -> None:
@@ -107,12 +174,12 @@ def test_volunteer_without_home_only_sees_remote_needs() -> None:
     nowhere = replace(LUISA, lat=None, lon=None)
     assert score(nowhere, need(), NOW).excluded
     m = score(nowhere, need(remote=True, lat=None, lon=None), NOW)
-    assert not m.excluded and m.reasons[0] == Reason("remote")
+    assert not m.excluded and m.reasons[1] == Reason("remote")  # after the topic
 
 
 def test_remote_need_has_no_distance() -> None:
     m = score(LUISA, need(remote=True, lat=None, lon=None), NOW)
-    assert m.distance_km is None and kinds(m.reasons)[0] == "remote"
+    assert m.distance_km is None and kinds(m.reasons)[:2] == ["category", "remote"]
 
 
 def test_urgent_reason_and_bonus() -> None:
@@ -167,7 +234,7 @@ def test_heinrich_spontaneous_fits_a_short_notice_evening() -> None:
         starts_at=NOW + timedelta(hours=32),
     )
     m = score(HEINRICH, tomorrow_evening, NOW)
-    assert kinds(m.reasons) == ["distance", "spontaneous", "category"]
+    assert kinds(m.reasons) == ["category", "distance", "spontaneous"]
     in_two_weeks = replace(tomorrow_evening, starts_at=NOW + timedelta(days=14))
     later = score(HEINRICH, in_two_weeks, NOW)
     assert "spontaneous" not in kinds(later.reasons)

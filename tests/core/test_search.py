@@ -19,7 +19,7 @@ from sqlalchemy import insert
 
 from core.availability import ALL_CELLS
 from core.db import Database
-from core.matching import Match, NeedView, VolunteerView, score
+from core.matching import Match, NeedView, Reason, VolunteerView, score
 from core.models import Need, NeedStatus
 from core.schedule import FULL_MASK, day_mask, daypart_mask, mask_of, one_off_mask
 from core.search import SearchFilter, rank_needs
@@ -107,16 +107,21 @@ class Query:
 
 
 def random_query(rng: random.Random, tenants: tuple[int, int]) -> Query:
+    holds = rng.sample(QUALS, rng.choice((0, 1, 2, 5)))
+    lacks = rng.sample(
+        [q for q in QUALS if q not in holds], rng.choice((0, 0, 1, 2, 3)) if len(holds) < 3 else 0
+    )
     volunteer = VolunteerView(
         person_id=1,
         tenant_id=rng.choice(tenants),
         interests=frozenset(rng.sample(CATEGORIES, rng.choice((0, 1, 2, 3)))),
-        qualifications=frozenset(rng.sample(QUALS, rng.choice((0, 1, 2, 5)))),
+        qualifications=frozenset(holds),
         lat=None if rng.random() < 0.05 else rng.uniform(LAT0, LAT1),
         lon=rng.uniform(LON0, LON1),
         radius_km=rng.choice((1.0, 3.0, 5.0, 10.0, 15.0, 30.0)),
         availability_mask=rng.choice((0, rng.randrange(FULL_MASK + 1))),
         spontaneous=rng.random() < 0.3,
+        lacks_qualifications=frozenset(lacks),
     )
     if volunteer.lat is None:
         volunteer = replace(volunteer, lon=None)
@@ -241,6 +246,56 @@ async def test_rank_needs_equals_brute_force_ranking(db: Database, world: Any, s
         assert page.has_more == more
         nonempty += bool(expected)
     assert nonempty >= 20  # the queries were not trivially empty
+
+
+@pytest.mark.parametrize("seed", [44, 55])
+async def test_rank_needs_equals_brute_force_when_people_lack_qualifications(
+    db: Database, world: Any, seed: int
+) -> None:
+    """Needs asking for qualifications are common here, and every person has
+    said they lack some: retrieval still ranks exactly as scoring every need,
+    shows the unmentioned requirements and never a need asking for a lacked one."""
+    rng = random.Random(seed)
+    tenants, orgs = (world.aachen, world.stolberg), (world.org, world.stolberg_org)
+    rows = [random_need(rng, i, tenants, orgs) for i in range(2000)]
+    for row in rows:
+        row["qualifications"] = rng.sample(QUALS, rng.choice((0, 1, 1, 2)))
+    rows = await insert_needs(db, rows)
+    asked = {r["id"]: set(r["qualifications"]) for r in rows}
+    seen_requirement = 0
+    for _ in range(30):
+        q = random_query(rng, tenants)
+        lacks = frozenset(rng.sample(QUALS, rng.choice((1, 2))))
+        q = replace(
+            q,
+            volunteer=replace(
+                q.volunteer,
+                lacks_qualifications=lacks,
+                qualifications=q.volunteer.qualifications - lacks,
+            ),
+        )
+        expected, more = brute_force(rows, q)
+        async with db.sessions() as session:
+            page = await rank_needs(
+                session,
+                q.volunteer,
+                NOW,
+                flt=q.flt,
+                tenant_ids=q.tenant_ids,
+                tz=BERLIN,
+                offset=q.offset,
+                limit=q.limit,
+            )
+        assert [(m.need_id, m.score, m.reasons) for m in page.matches] == [
+            (m.need_id, m.score, m.reasons) for m in expected
+        ], q
+        assert page.has_more == more
+        for m in page.matches:
+            assert not asked[m.need_id] & lacks
+            unmentioned = asked[m.need_id] - q.volunteer.qualifications
+            assert {r.value for r in m.reasons if r.kind == "requires"} == unmentioned
+            seen_requirement += bool(unmentioned)
+    assert seen_requirement >= 10  # needs with an unmentioned requirement were shown
 
 
 async def test_paging_is_stable_without_duplicates_or_gaps(db: Database, world: Any) -> None:
@@ -378,8 +433,31 @@ async def test_luisa_sees_her_categories_first_and_the_neighbour_after_local(
     luisa = replace(LUISA, tenant_id=world.aachen)
     got = await ranked(db, few, luisa)
     assert got[:3] == ["hausaufgaben", "stolberg_kita", "lesepaten"]
-    assert "fahrdienst" not in got  # needs a driving licence she lacks
     assert "weit" not in got and "entwurf" not in got
+    # She never said whether she drives: the Fahrdienst is shown, last.
+    assert set(got) == {
+        "hausaufgaben",
+        "stolberg_kita",
+        "lesepaten",
+        "waldputz",
+        "online",
+        "fahrdienst",
+    }
+    assert got[-1] == "fahrdienst"
+
+
+async def test_only_what_luisa_said_she_lacks_hides_a_need(
+    db: Database, world: Any, few: dict[str, int]
+) -> None:
+    luisa = replace(LUISA, tenant_id=world.aachen)
+    async with db.sessions() as session:
+        page = await rank_needs(session, luisa, NOW, tz=BERLIN, limit=20)
+    fahrdienst = next(m for m in page.matches if m.need_id == few["fahrdienst"])
+    assert Reason("requires", "fuehrerschein") in fahrdienst.reasons
+    # "Einen Führerschein habe ich nicht."
+    no_licence = replace(luisa, lacks_qualifications=frozenset({"fuehrerschein"}))
+    got = await ranked(db, few, no_licence)
+    assert "fahrdienst" not in got
     assert set(got) == {"hausaufgaben", "stolberg_kita", "lesepaten", "waldputz", "online"}
 
 

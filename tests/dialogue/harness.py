@@ -12,6 +12,7 @@ from typing import Any
 
 from bots.bootstrap import App
 from core.models import ConversationState
+from core.tenants import TenantConfig
 from dialogue.markup import to_plain
 from dialogue.messages import Incoming, Location, Reply
 from dialogue.state import DialogueState
@@ -55,6 +56,10 @@ class Conversation:
 
     async def command(self, name: str, args: str = "") -> list[Reply]:
         return await self.send(self._incoming(command=name, args=args))
+
+    @property
+    def tenant_config(self) -> TenantConfig:
+        return self.app.tenants[self.tenant]
 
     @property
     def last(self) -> Reply:

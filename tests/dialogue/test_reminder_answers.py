@@ -18,8 +18,7 @@ ONE_SENTENCE = "Ich möchte samstags vormittags in Burtscheid mit Kindern helfen
 async def onboard(conversation: Conversation) -> int:
     await conversation.command("start")
     await conversation.press("f:consent:yes")
-    await conversation.say(ONE_SENTENCE)
-    await conversation.press("f:confirm:yes")
+    await conversation.say(ONE_SENTENCE)  # saved at once, with the first matches
     ref = await person_for_identity(conversation.app.db, conversation.identity, conversation.tenant)
     assert ref is not None, conversation.text
     assert await get_profile(conversation.app.db, ref.id) is not None, conversation.text

@@ -59,6 +59,12 @@ PAYLOADS = [
     "",
     "need:",
     "f:radius:-5",
+    "f:qualifications:it",
+    "f:qualifications:done",
+    "need:1:q:fuehrungszeugnis:yes",
+    "need:1:q:fuehrungszeugnis:later",
+    "need:1:q:xx:no",
+    "need:99999:q:sprache:en:no",
 ]
 COMMANDS = [
     "start",

@@ -148,6 +148,7 @@ async def full_scan(db: Database, need: NeedView) -> list[int]:
                     p.tenant_id,
                     p.interests,
                     p.qualifications,
+                    p.lacks_qualifications,
                     p.home_lat,
                     p.home_lon,
                     p.radius_km,
@@ -160,9 +161,9 @@ async def full_scan(db: Database, need: NeedView) -> list[int]:
     ranked = []
     soon = need.starts_at is not None and need.starts_at - NOW <= timedelta(hours=48)
     for row in rows:
-        if row[9] is not None and row[9].replace(tzinfo=NOW.tzinfo) > NOW:
+        if row[10] is not None and row[10].replace(tzinfo=NOW.tzinfo) > NOW:
             continue
-        volunteer = _view(row[:9])
+        volunteer = _view(row[:10])
         free = not need.cell_mask or volunteer.availability_mask & need.cell_mask
         if not (free or (soon and volunteer.spontaneous)):  # a need outside the grid: anyone
             continue

@@ -56,6 +56,9 @@ async def _exchange(request: Request, incoming: Incoming, said: str | None) -> N
     """Hand one event to the engine and keep both sides in the transcript."""
     app = web(request).app
     replies: list[Reply] = await app.engine.handle(incoming)
+    if any(reply.meta.get("forget_transcript") for reply in replies):
+        # Consent declined: what was typed before goes from the transcript too.
+        await web_chat.forget_lines(app.db, incoming.identity, incoming.tenant)
     lines = [NewLine(from_bot=False, html=said)] if said else []
     for reply in replies:
         line = reply_line(reply)

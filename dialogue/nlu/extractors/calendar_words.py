@@ -18,6 +18,15 @@ WEEKDAY_WORDS: dict[str, str] = {
 WEEKDAY_ABBREVIATIONS: dict[str, str] = {
     "mo": "mo", "di": "di", "mi": "mi", "do": "do", "fr": "fr", "sa": "sa", "so": "so",
 }  # fmt: skip
+# German compounds of a day and a part of it ("Mittwochabend", "sonntagnachmittags",
+# "Montagmorgen"): the tail after the day name, and the day part it means.
+COMPOUND_TAILS: dict[str, str] = {
+    "vormittag": "vormittag", "nachmittag": "nachmittag", "abend": "abend",
+    "morgen": "vormittag", "früh": "vormittag", "frueh": "vormittag", "mittag": "nachmittag",
+}  # fmt: skip
+GERMAN_DAY_WORDS: tuple[str, ...] = (
+    "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonnabend", "sonntag",
+)  # fmt: skip
 DAY_INDEX: dict[str, int] = {d: i for i, d in enumerate(("mo", "di", "mi", "do", "fr", "sa", "so"))}
 
 MONTHS: dict[str, int] = {
@@ -43,6 +52,11 @@ def alternation(words: object) -> str:
     """A regex alternation, longest first so "samstags" beats "samstag"."""
     return "|".join(sorted((str(w) for w in words), key=len, reverse=True))  # type: ignore[attr-defined]
 
+
+# "Mittwochabend", "mittwochabends", "Samstagsvormittag": day, optional "s", tail, optional "s".
+COMPOUND_RE = (
+    rf"\b(?P<cday>{alternation(GERMAN_DAY_WORDS)})s?(?P<ctail>{alternation(COMPOUND_TAILS)})s?\b"
+)
 
 NUMBER_RE = rf"(?:\d+|{alternation(NUMBER_WORDS)})"
 

@@ -2,30 +2,42 @@
 "10-14 Uhr" or "von 9 bis 12", which give two time entities.
 
 A bare range of numbers ("3-4") is only a time when something says so: a
-unit ("Uhr", "am/pm"), "von/from" before it, or a day name next to it
-("Mo-Fr 10-18"); otherwise "3-4 Leute" would be a time.
+unit ("Uhr", "am/pm"), "von/from/zwischen" before it, or a day name next to
+it ("Mo-Fr 10-18"); otherwise "3-4 Leute" would be a time. Likewise a bare
+"ab 9" is a time only right after a day ("Samstag ab 9"). Small bare hours
+are afternoon hours: nobody offers "2-5" at night ("Sunday from 2 to 5",
+"Mondays after 5").
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dialogue.nlu.extractors.calendar_words import WEEKDAY_ABBREVIATIONS, WEEKDAY_WORDS, alternation
 from dialogue.nlu.result import Entity
 
-_H = r"(?:[01]?\d|2[0-4])"
+_H = r"(?:2[0-4]|[01]?\d)"  # "20" before "2": "18-21 Uhr" ends at 21
 _M = r"(?:[:.](?P<{}>[0-5]\d))"
 _RANGE = re.compile(
     rf"(?<![\d.:/])(?P<h1>{_H}){_M.format('m1')}?\s*(?P<ap1>am|pm|a\.m\.|p\.m\.)?\s*"
-    rf"(?:-|–|bis|to|until|till)\s*(?P<h2>{_H}){_M.format('m2')}?(?![\d.]\d)\s*"
+    rf"(?P<join>-|–|bis|to|until|till|und|and)\s*(?P<h2>{_H}){_M.format('m2')}?(?![\d.]\d)\s*"
     rf"(?P<unit>uhr|h\b|am\b|pm\b|a\.m\.|p\.m\.)?",
     re.IGNORECASE,
 )
 _SINGLE = re.compile(
-    rf"(?<![\d.:/])(?P<h1>{_H})(?:(?:{_M.format('m1')})\s*(?P<unit1>uhr|h\b|am\b|pm\b)?|\s*(?P<unit2>uhr|h\b|am\b|pm\b|a\.m\.|p\.m\.))",
+    rf"(?<![\d.:/])(?P<h1>{_H})(?:(?:{_M.format('m1')})(?:\s*(?P<unit1>uhr|h\b|am\b|pm\b))?|\s*(?P<unit2>uhr|h\b|am\b|pm\b|a\.m\.|p\.m\.))",
     re.IGNORECASE,
 )
+# "ab 9" after a day: an hour without unit ("Samstag ab 9", "Mondays after 5").
+_BARE_AFTER = re.compile(
+    rf"\b(?:ab|nach|after|from)\s+(?P<h1>{_H})\b(?![.:,]\d|\s*(?:uhr|h\b|am\b|pm\b|a\.m\.|p\.m\.))",
+    re.IGNORECASE,
+)
+_BETWEEN = re.compile(r"\b(zwischen|between)\s*$", re.IGNORECASE)
+# Bare hours up to this one are read as afternoon hours.
+_LAST_SMALL_HOUR = 7
 _FROM = re.compile(r"\b(von|from|zwischen|between|ab|after|um|at)\s*$", re.IGNORECASE)
 _DAY_NEAR = re.compile(
     rf"\b({alternation(WEEKDAY_WORDS)}|{alternation(WEEKDAY_ABBREVIATIONS)})s?\.?[\s,:]*$|"
@@ -44,6 +56,8 @@ class TimeRange:
     start: int  # minutes after midnight
     end: int
     span: tuple[int, int]
+    first_end: int  # where the first time ends in the text
+    second_start: int  # where the second one starts
 
 
 def _minutes(hour: str, minute: str | None, ampm: str | None) -> int:
@@ -62,11 +76,16 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def find_ranges(text: str) -> list[TimeRange]:
+# The entity pass and the availability pass read the same text: each reads
+# the ranges and times once (results are tuples, so sharing them is safe).
+@lru_cache(maxsize=16)
+def find_ranges(text: str) -> tuple[TimeRange, ...]:
     ranges: list[TimeRange] = []
     for m in _RANGE.finditer(text):
         unit = (m.group("unit") or "").lower()
         before = text[: m.start()]
+        if m.group("join").lower() in ("und", "and") and not _BETWEEN.search(before):
+            continue  # "3 und 4" is a time range only after "zwischen"
         trusted = (
             unit
             or m.group("m1")
@@ -87,26 +106,27 @@ def find_ranges(text: str) -> list[TimeRange]:
         start = _minutes(m.group("h1"), m.group("m1"), start_ampm)
         if start_ampm is None and end_ampm and start + 12 * 60 <= end and start < 12 * 60:
             start += 12 * 60  # "1-3pm"
+        if not (start_ampm or end_ampm) and start < end <= _LAST_SMALL_HOUR * 60:
+            start, end = start + 12 * 60, end + 12 * 60  # "von 2 bis 5"
         if end <= start and end + 12 * 60 > start and not end_ampm and int(m.group("h2")) <= 12:
             end += 12 * 60  # "10-2" means until two in the afternoon
         if end <= start or end > 24 * 60:
             continue
         span_end = m.end() if unit else m.end("m2") if m.group("m2") else m.end("h2")
-        ranges.append(TimeRange(start, end, (m.start(), span_end)))
-    return ranges
+        first_end = (
+            m.end("ap1") if m.group("ap1") else m.end("m1") if m.group("m1") else m.end("h1")
+        )
+        ranges.append(TimeRange(start, end, (m.start(), span_end), first_end, m.start("h2")))
+    return tuple(ranges)
 
 
-def extract_times(text: str) -> list[Entity]:
+@lru_cache(maxsize=16)
+def extract_times(text: str) -> tuple[Entity, ...]:
     found: list[Entity] = []
     taken: list[tuple[int, int]] = []
     for r in find_ranges(text):
-        m = _RANGE.match(text, r.span[0])
-        assert m is not None
-        first_end = m.end("m1") if m.group("m1") else m.end("h1")
-        if m.group("ap1"):
-            first_end = m.end("ap1")
-        found.append(Entity("time", _hhmm(r.start), r.span[0], first_end))
-        found.append(Entity("time", _hhmm(r.end), m.start("h2"), r.span[1]))
+        found.append(Entity("time", _hhmm(r.start), r.span[0], r.first_end))
+        found.append(Entity("time", _hhmm(r.end), r.second_start, r.span[1]))
         taken.append(r.span)
     for m in _SINGLE.finditer(text):
         if any(s <= m.start() < e for s, e in taken):
@@ -122,7 +142,20 @@ def extract_times(text: str) -> list[Entity]:
             continue
         end = m.end()
         found.append(Entity("time", _hhmm(value), m.start(), end))
-    return sorted(found, key=lambda e: e.start)
+        taken.append((m.start(), end))
+    for m in _BARE_AFTER.finditer(text):
+        start, end = m.span("h1")
+        if any(s <= start < e for s, e in taken) or _NOT_TIME_AFTER.match(text, end):
+            continue
+        if not _DAY_NEAR.search(text, max(0, m.start() - 30), m.start()):
+            continue
+        hour = int(m.group("h1"))
+        if hour > 24:
+            continue
+        if 0 < hour <= _LAST_SMALL_HOUR:
+            hour += 12
+        found.append(Entity("time", _hhmm(hour * 60), start, end))
+    return tuple(sorted(found, key=lambda e: e.start))
 
 
 def single_times(text: str) -> list[tuple[int, int, bool]]:

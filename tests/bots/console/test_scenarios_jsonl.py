@@ -115,7 +115,8 @@ async def test_scenario_through_the_scripted_console(
 ) -> None:
     scenario = LOADED[path]
     url = f"sqlite+aiosqlite:///{tmp_path}/scenario.db"
-    options = ["--tenant", scenario.get("tenant", "aachen"), "--lang", "de"]
+    options = ["--tenant", scenario.get("tenant", "aachen")]
+    options += ["--lang", scenario.get("language_hint", "de")]
     if not scenario.get("demo", True):
         options.append("--no-demo")
     now = str(scenario.get("now") or DEFAULT_NOW)

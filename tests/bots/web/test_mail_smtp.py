@@ -359,7 +359,7 @@ async def test_a_poisoned_reply_mail_is_parked_and_the_next_one_is_delivered(
     from core.services.people import person_for_identity
 
     for identity in ("telegram:1", "telegram:2"):
-        person = await person_for_identity(site.app.db, identity)
+        person = await person_for_identity(site.app.db, identity, "aachen")
         assert person is not None
         persons[identity] = person.id
     assert await record_reply(site.app.db, persons["telegram:1"], "Ja!", now=site.clock.now())
@@ -391,7 +391,7 @@ async def test_erasing_a_volunteer_removes_their_reply_still_waiting_in_the_queu
 
     org = await sign_up_organisation(site)
     await _reply_from_volunteer(site, org, "telegram:1")
-    person = await person_for_identity(site.app.db, "telegram:1")
+    person = await person_for_identity(site.app.db, "telegram:1", "aachen")
     assert person is not None
     plain_smtp.stop()  # the reply cannot go out yet
     assert await record_reply(
@@ -416,7 +416,7 @@ async def test_replies_recorded_before_the_upgrade_are_mailed_once(
     await _reply_from_volunteer(site, org, "telegram:1")
     from core.services.people import person_for_identity
 
-    person = await person_for_identity(site.app.db, "telegram:1")
+    person = await person_for_identity(site.app.db, "telegram:1", "aachen")
     assert person is not None
     await record_reply(site.app.db, person.id, "Von vor dem Update", now=site.clock.now())
     async with site.app.db.transaction() as session:  # as 0.x left it: no queue row

@@ -99,3 +99,42 @@ async def test_unknown_tenant_and_need_are_404(demo: Web):
             select(Need.id).where(Need.tenant_id == demo.app.tenant_ids["stolberg"])
         )
     assert (await demo.client.get(f"/t/aachen/needs/{stolberg_need}")).status_code == 404
+
+
+async def _need_id(web: Web, title: str) -> int:
+    from sqlalchemy import select
+
+    from core.models import Need
+
+    async with web.app.db.sessions() as session:
+        found = await session.scalar(select(Need.id).where(Need.title == title))
+    assert found is not None
+    return int(found)
+
+
+async def test_an_anonymous_visitor_sees_the_spielgruppe_with_its_requirement(demo: Web):
+    """Every children's need asks for the erweitertes Führungszeugnis; a visitor
+    who said nothing about it still sees them, with the requirement and how to
+    get the certificate free of charge."""
+    page = await demo.client.get("/t/aachen/?place=Burtscheid&radius=2")
+    assert page.status_code == 200
+    cards = page.text.split('class="card"')[1:]
+    spielgruppe = next(c for c in cards if "Samstags-Spielgruppe im Jugendtreff" in c)
+    assert "Erweitertes Führungszeugnis nötig" in spielgruppe
+    assert "kostenlos" in spielgruppe and "Bürgeramt" in spielgruppe
+    # Its own page: the requirement and the help.
+    need_id = await _need_id(demo, "Samstags-Spielgruppe im Jugendtreff")
+    detail = await demo.client.get(f"/t/aachen/needs/{need_id}")
+    assert "Voraussetzungen: gut zu wissen" in detail.text
+    assert "Bestätigung" in detail.text and "gebührenfrei" in detail.text
+    # Filtering by the category lists it too.
+    children = await demo.client.get("/t/aachen/?category=kinder_jugend")
+    assert "Samstags-Spielgruppe im Jugendtreff" in children.text
+
+
+async def test_the_requirement_and_its_help_are_in_english_too(demo: Web):
+    page = await demo.client.get(
+        "/t/aachen/?category=kinder_jugend", headers={"accept-language": "en"}
+    )
+    assert "Police certificate (Führungszeugnis) required" in page.text
+    assert "free for volunteers" in page.text

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select, update
 
 from core.db import Database
-from core.errors import InvalidRadius
+from core.errors import ConsentRequired, InvalidRadius, InvalidValue, UnknownQualification
 from core.models import AlertReach, VolunteerProfile
-from core.services.profiles import ProfileData, get_profile, save_profile
+from core.services.profiles import ProfileData, get_profile, record_qualification, save_profile
 from core.taxonomy import Taxonomy
 from tests.core.conftest import World
 
@@ -93,3 +93,60 @@ async def test_an_invalid_profile_changes_nothing(
         await save_profile(db, _luisa(person, world.aachen, radius_km=0.0), taxonomy, NOW)
     saved = await get_profile(db, person)
     assert saved is not None and saved.radius_km == 5.0
+
+
+async def test_an_answer_about_a_qualification_moves_it_between_has_and_lacks(
+    db: Database, world: World, taxonomy: Taxonomy
+) -> None:
+    person = world.people[0]
+    await save_profile(
+        db, _luisa(person, world.aachen, qualifications=("erste_hilfe",)), taxonomy, NOW
+    )
+    # "Nein, ein Führungszeugnis habe ich (noch) nicht."
+    saved = await record_qualification(db, person, "fuehrungszeugnis", False, taxonomy, NOW)
+    assert saved.qualifications == ("erste_hilfe",)
+    assert saved.lacks_qualifications == ("fuehrungszeugnis",)
+    assert saved.volunteer_view().lacks_qualifications == frozenset({"fuehrungszeugnis"})
+    # Later she has applied for it and got it.
+    await record_qualification(db, person, "fuehrungszeugnis", True, taxonomy, NOW)
+    again = await get_profile(db, person)
+    assert again is not None
+    assert again.qualifications == ("erste_hilfe", "fuehrungszeugnis")
+    assert again.lacks_qualifications == ()
+    assert again.interests == ("kinder_jugend", "umwelt") and again.home_label == "Burtscheid"
+    # Saving the profile as read keeps both lists.
+    await save_profile(db, again, taxonomy, NOW)
+    kept = await get_profile(db, person)
+    assert kept == again
+
+
+async def test_an_answer_before_any_profile_is_kept_in_a_new_one(
+    db: Database, world: World, taxonomy: Taxonomy
+) -> None:
+    person = world.people[1]
+    saved = await record_qualification(db, person, "fuehrerschein", False, taxonomy, NOW)
+    assert saved.tenant_id == world.aachen
+    assert saved.lacks_qualifications == ("fuehrerschein",) and saved.interests == ()
+    assert await _reach(db, person) == []
+
+
+async def test_a_wrong_answer_about_qualifications_changes_nothing(
+    db: Database, world: World, taxonomy: Taxonomy
+) -> None:
+    person = world.people[0]
+    await save_profile(db, _luisa(person, world.aachen), taxonomy, NOW)
+    with pytest.raises(UnknownQualification):
+        await record_qualification(db, person, "zauberei", True, taxonomy, NOW)
+    with pytest.raises(ConsentRequired):
+        await record_qualification(db, 987654, "fuehrerschein", True, taxonomy, NOW)
+    with pytest.raises(InvalidValue):
+        both = _luisa(
+            person,
+            world.aachen,
+            qualifications=("fuehrerschein",),
+            lacks_qualifications=("fuehrerschein",),
+        )
+        await save_profile(db, both, taxonomy, NOW)
+    saved = await get_profile(db, person)
+    assert saved is not None
+    assert saved.qualifications == () and saved.lacks_qualifications == ()

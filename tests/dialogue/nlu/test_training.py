@@ -37,3 +37,13 @@ def test_the_real_gazetteer_finds_places() -> None:
     assert result.values("place") == ["Stolberg"]
     result = nlu.parse("Ich möchte in Burtscheid helfen", districts={"Burtscheid": (50.76, 6.09)})
     assert result.values("place") == ["Burtscheid"]
+
+
+def test_every_annotation_in_the_training_data_is_read() -> None:
+    # Rasa's three forms only: [text](entity), [text]{...}, [text][{...}, {...}];
+    # anything else would stay in the text as brackets and braces.
+    for lang in ("de", "en"):
+        for example in load(DEFAULT_DATA_DIR / f"{lang}.yml").examples:
+            assert not set(example.text) & set("[]{}"), example.text
+            for entity in example.entities:
+                assert example.text[entity.start : entity.end].strip(), example.text
