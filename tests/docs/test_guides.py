@@ -206,12 +206,24 @@ def test_every_tenant_key_the_guide_names_is_known_to_tenant_check(guide: Path) 
     assert not unknown, f"{guide.name} names tenant keys `ehrenamt tenant check` rejects: {unknown}"
 
 
-def test_the_operations_guide_example_tenant_file_loads() -> None:
-    """The full example in docs/betrieb.md is a tenant file the service accepts."""
+def test_the_operations_guide_example_tenant_file_passes_tenant_check() -> None:
+    """The full example in docs/betrieb.md is a tenant file the service
+    accepts and ``ehrenamt tenant check`` finds nothing in (secrets set)."""
+    from core.tenant_check import check_raw
+
     from core.tenants import parse_tenant
 
     blocks = [tomllib.loads(b) for lang, b in _code_blocks(_text(GUIDES[0])) if lang == "toml"]
     full = next(b for b in blocks if "slug" in b)
+    secrets = {
+        full[table][key]: "123456789:secret"
+        for table in ("telegram", "matrix")
+        for key in ("token_env", "password_env")
+        if key in full.get(table, {})
+    }
+    problems = check_raw(full, f"{full['slug']}.toml", secrets)
+    assert not problems, [str(p) for p in problems]
+    assert check_raw(full, f"{full['slug']}.toml", {}), "the secrets' variables are checked"
     tenant = parse_tenant(full, "docs/betrieb.md")
     assert tenant.privacy.retention_months == full["privacy"]["retention_months"]
 
