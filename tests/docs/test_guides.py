@@ -18,7 +18,10 @@ from bots.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDES = [ROOT / "docs" / name for name in ("betrieb.md", "redaktion.md", "datenschutz.md")]
+# The English reference names the same commands, variables and keys.
+NAMING = [*GUIDES, ROOT / "deploy" / "README.md"]
 CODE_DIRS = ("core", "bots", "dialogue")
+BENCH = ROOT / "tests" / "perf"  # variables the benchmark reads (deploy/README, `make bench`)
 ENV = re.compile(r"EHRENAMT_[A-Z0-9_]+")
 
 
@@ -92,7 +95,7 @@ def test_the_command_check_finds_what_does_not_exist() -> None:
     assert check_command(" nosuchcommand", root) is not None
 
 
-@pytest.mark.parametrize("guide", GUIDES, ids=lambda p: p.name)
+@pytest.mark.parametrize("guide", NAMING, ids=lambda p: p.parent.name + "/" + p.name)
 def test_every_command_the_guide_names_exists(guide: Path) -> None:
     root = build_parser()
     found = list(_command_lines(_text(guide)))
@@ -126,9 +129,10 @@ def code_variables() -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("guide", GUIDES, ids=lambda p: p.name)
+@pytest.mark.parametrize("guide", NAMING, ids=lambda p: p.parent.name + "/" + p.name)
 def test_every_variable_the_guide_names_is_read_by_the_code(guide: Path) -> None:
-    unknown = undocumented(set(ENV.findall(_text(guide))), code_variables())
+    bench = {v for path in BENCH.rglob("*.py") for v in ENV.findall(_text(path))}
+    unknown = undocumented(set(ENV.findall(_text(guide))), code_variables() | bench)
     assert not unknown, f"{guide.name} names variables the code never reads: {unknown}"
 
 
@@ -199,7 +203,7 @@ def test_the_key_check_finds_a_typo() -> None:
     assert unknown_keys({"districts": {"Kohlscheid": [50.8, 6.1]}}, schema) == []
 
 
-@pytest.mark.parametrize("guide", GUIDES, ids=lambda p: p.name)
+@pytest.mark.parametrize("guide", NAMING, ids=lambda p: p.parent.name + "/" + p.name)
 def test_every_tenant_key_the_guide_names_is_known_to_tenant_check(guide: Path) -> None:
     schema = tenant_schema()
     unknown = sorted({k for raw in _named_keys(_text(guide)) for k in unknown_keys(raw, schema)})
