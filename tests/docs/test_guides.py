@@ -253,3 +253,19 @@ def test_links_between_the_documents_resolve() -> None:
             if not (doc.parent / target).exists():
                 broken.append(f"{doc.relative_to(ROOT)} -> {target}")
     assert not broken, broken
+
+
+# -- the editorial guide's menu ---------------------------------------------------
+
+
+def test_the_menu_the_editorial_guide_names_is_the_web_menu() -> None:
+    """Every menu item docs/redaktion.md lists is a label of the web menu."""
+    import yaml
+
+    nav = yaml.safe_load(_text(ROOT / "data" / "texts" / "web" / "de.yml"))["nav"]
+    labels = {v for v in nav.values() if isinstance(v, str)}
+    text = _text(GUIDES[1])
+    menu = text[text.index("Oben erscheinen die Menüpunkte") :].split("\n\n", 1)[0]
+    named = {" ".join(n.split()) for n in re.findall(r"\*\*([^*]+)\*\*", menu)}
+    assert len(named) >= 8, named
+    assert named <= labels, f"not in the web menu: {sorted(named - labels)}"
