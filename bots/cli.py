@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "bots.commands.geo",
     "bots.commands.nlu",
     "bots.commands.reminders",
+    "bots.commands.rasa",
 )
 
 

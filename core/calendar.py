@@ -17,10 +17,16 @@ if TYPE_CHECKING:
 PRODID = "-//ehrenamt-bot//DE"
 
 
+# Control characters other than line breaks and tabs are not allowed in a
+# TEXT value (RFC 5545 §3.1, "CONTROL"); some calendars refuse the whole file.
+_CONTROL = {c: None for c in (*range(0, 9), *range(11, 13), *range(14, 32), 127)}
+
+
 def escape_text(value: str) -> str:
-    """TEXT escaping of RFC 5545 §3.3.11."""
+    """TEXT escaping of RFC 5545 §3.3.11, control characters left out."""
     return (
-        value.replace("\\", "\\\\")
+        value.translate(_CONTROL)
+        .replace("\\", "\\\\")
         .replace(";", "\\;")
         .replace(",", "\\,")
         .replace("\r\n", "\\n")

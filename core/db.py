@@ -281,3 +281,56 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached (restart, failover, network): nothing
+    of the turn was kept, and the same event can be handled again later."""
+
+
+# Messages of errors that mean "the connection went away", not "the statement
+# was wrong": asyncpg's closed connections and shutdowns, SQLite's lock timeout.
+_GONE_MESSAGES = (
+    "connection was closed",
+    "connection is closed",
+    "terminating connection",
+    "server closed the connection",
+    "connection refused",
+    "connect call failed",
+    "cannot connect now",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "database is locked",
+    "another operation is in progress",
+)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` (or what caused it) says the database is out of
+    reach rather than that a statement was wrong."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DatabaseUnavailable | ConnectionError | TimeoutError):
+            return True
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, InterfaceError | OperationalError | OSError | DBAPIError):
+            text = str(current).lower()
+            if any(m in text for m in _GONE_MESSAGES):
+                return True
+        name = type(current).__name__
+        if name in (
+            "ConnectionDoesNotExistError",
+            "AdminShutdownError",
+            "CannotConnectNowError",
+            "ConnectionFailureError",
+            "InterfaceError",
+            "InternalClientError",
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False

@@ -57,6 +57,44 @@ class Notifications:
     weekly_budget: int = 5
 
 
+NLU_ENGINES = ("builtin", "rasa")
+
+
+@dataclass(frozen=True, slots=True)
+class NluConfig:
+    """Which NLU reads this tenant's messages (docs/rasa.md). With ``rasa``, a
+    turn whose Rasa server is slow (``timeout`` seconds) or down is read by the
+    built-in NLU instead; a language without a URL always uses the built-in."""
+
+    engine: str = "builtin"
+    urls: dict[str, str] = field(default_factory=dict)  # language -> Rasa server
+    timeout: float = 2.0
+
+    def url_for(self, lang: str) -> str:
+        return self.urls.get(lang, "") if self.engine == "rasa" else ""
+
+
+def _nlu(raw: Any, languages: tuple[str, ...], source: str) -> NluConfig:
+    if not raw:
+        return NluConfig()
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: [nlu] must be a table")
+    engine = str(raw.get("engine", "builtin"))
+    if engine not in NLU_ENGINES:
+        raise ConfigError(f"{source}: [nlu].engine must be one of {', '.join(NLU_ENGINES)}")
+    url = raw.get("url", {})
+    urls = {lang: str(url) for lang in languages} if isinstance(url, str) else dict(url)
+    if engine == "rasa" and not any(urls.values()):
+        raise ConfigError(f'{source}: [nlu] engine = "rasa" needs url (one, or per language)')
+    try:
+        timeout = float(raw.get("timeout", 2.0))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{source}: [nlu].timeout must be a number of seconds") from exc
+    if not 0 < timeout <= 60:
+        raise ConfigError(f"{source}: [nlu].timeout must be between 0 and 60 seconds")
+    return NluConfig(engine, {k: str(v).rstrip("/") for k, v in urls.items() if v}, timeout)
+
+
 @dataclass(frozen=True, slots=True)
 class TenantConfig:
     slug: str
@@ -77,6 +115,7 @@ class TenantConfig:
     notifications: Notifications = field(default_factory=Notifications)
     telegram: TelegramConfig | None = None
     matrix: MatrixConfig | None = None
+    nlu: NluConfig = field(default_factory=NluConfig)
 
     @property
     def default_language(self) -> str:
@@ -139,6 +178,7 @@ def parse_tenant(raw: dict[str, Any], source: str = "<memory>") -> TenantConfig:
             notifications=Notifications(**raw.get("notifications", {})),
             telegram=TelegramConfig(**tg) if tg else None,
             matrix=MatrixConfig(**mx) if mx else None,
+            nlu=_nlu(raw.get("nlu"), languages, source),
         )
     except KeyError as exc:
         raise ConfigError(f"{source}: missing key {exc}") from exc

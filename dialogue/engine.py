@@ -25,6 +25,7 @@ from sqlalchemy import Integer, String, bindparam, delete, insert, select, updat
 from sqlalchemy.exc import IntegrityError
 
 from core.clock import as_utc
+from core.db import DatabaseUnavailable, is_unavailable
 from core.errors import DomainError
 from core.models import ConversationState, Identity, Person
 from core.services.people import PersonRef, mark_reachable, set_language, touch
@@ -43,7 +44,7 @@ from dialogue.flows import (
 )
 from dialogue.flows.form import run_form
 from dialogue.markup import escape
-from dialogue.messages import Button, Incoming, Reply
+from dialogue.messages import Button, Incoming, Reply, reply_from_dict, reply_to_dict
 from dialogue.nlu.result import ParseResult
 from dialogue.state import DialogueState
 from dialogue.texts import LANGUAGES, EditedTexts, Texts
@@ -200,12 +201,30 @@ class Engine:
             return [Reply("Dieser Bot ist nicht eingerichtet. / This bot is not set up.")]
         turn: Turn | None = None
         for attempt in range(2):
-            turn, loaded = await self._load(incoming, tenant)
+            try:
+                turn, loaded = await self._load(incoming, tenant)
+            except Exception as exc:
+                if is_unavailable(exc):
+                    raise DatabaseUnavailable() from exc
+                raise
+            seen = turn.state.last_event
+            if incoming.event_id and seen and seen.get("id") == incoming.event_id:
+                # The same event again (a webhook retried after a failed send):
+                # the answer it got, not a second turn.
+                return [reply_from_dict(r) for r in seen.get("replies", [])]
             try:
                 drop = await self._turn(turn, incoming)
             except DomainError as exc:  # a person's mistake a flow did not catch itself
                 return [Reply(turn.t(exc.key, **error_values(exc)), turn.menu())]
-            except Exception:
+            except Exception as exc:
+                if is_unavailable(exc):
+                    # Not the person's fault and not a bug: the channel keeps
+                    # the event and hands it in again once the database is back.
+                    log.warning(
+                        "dialogue turn postponed: database unavailable",
+                        extra={"tenant": tenant.slug, "kind": _kind(incoming)},
+                    )
+                    raise DatabaseUnavailable() from exc
                 log.exception(
                     "dialogue turn failed",
                     extra={
@@ -216,6 +235,11 @@ class Engine:
                     },
                 )
                 return [Reply(turn.t("error.apology"), turn.menu())]
+            if incoming.event_id and not drop:
+                turn.state.last_event = {
+                    "id": incoming.event_id,
+                    "replies": [reply_to_dict(r) for r in turn.replies],
+                }
             try:
                 await self._save(turn, loaded, drop)
                 return turn.replies
@@ -271,6 +295,16 @@ class Engine:
         return turn, loaded
 
     async def _save(self, turn: Turn, loaded: Loaded, drop: bool) -> None:
+        try:
+            await self._write_state(turn, loaded, drop)
+        except StateConflict:
+            raise
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise DatabaseUnavailable() from exc
+            raise
+
+    async def _write_state(self, turn: Turn, loaded: Loaded, drop: bool) -> None:
         if drop:
             await self.app.db.write_one(
                 _DROP, {"identity": turn.identity, "tenant_slug": turn.tenant.slug}
@@ -606,6 +640,7 @@ class Engine:
             now=turn.now,
             tz=turn.tenant.timezone,
             districts=turn.tenant.districts,
+            tenant=turn.tenant,
         )
         if not onboarding.has_consent(turn) and not _carries(parse) and parse.confidence < SURE:
             # Before consent nothing is lost for want of a language: a text

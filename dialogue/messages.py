@@ -25,6 +25,9 @@ class Incoming:
     name without slash (``start``); ``args`` carries its argument
     (``/start need_42`` -> command="start", args="need_42").
     ``language_hint`` is the platform's language for people not yet known.
+    ``event_id`` names the platform event (a Telegram update, a Matrix event,
+    a web form) so that the same event delivered again is answered with the
+    same replies instead of being handled twice.
     """
 
     identity: str
@@ -36,6 +39,7 @@ class Incoming:
     args: str = ""
     language_hint: str | None = None
     now: datetime | None = None
+    event_id: str | None = None
 
     def __post_init__(self) -> None:
         given = sum(x is not None for x in (self.text, self.button, self.location, self.command))
@@ -78,3 +82,40 @@ class Reply:
     edit: bool = False
     buttons_per_row: int = 1
     meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+
+def reply_to_dict(reply: Reply) -> dict[str, object]:
+    """A reply as plain JSON (kept with the conversation state so that an
+    event delivered twice gets the same answer); files as base64."""
+    import base64
+
+    return {
+        "text": reply.text,
+        "buttons": [[b.label, b.payload] for b in reply.buttons],
+        "request_location": reply.request_location,
+        "attachments": [
+            [a.filename, a.mime_type, base64.b64encode(a.content).decode("ascii")]
+            for a in reply.attachments
+        ],
+        "edit": reply.edit,
+        "buttons_per_row": reply.buttons_per_row,
+    }
+
+
+def reply_from_dict(raw: dict[str, object]) -> Reply:
+    import base64
+
+    buttons = raw.get("buttons") or []
+    attachments = raw.get("attachments") or []
+    assert isinstance(buttons, list) and isinstance(attachments, list)
+    return Reply(
+        text=str(raw.get("text", "")),
+        buttons=tuple(Button(str(label), str(payload)) for label, payload in buttons),
+        request_location=bool(raw.get("request_location")),
+        attachments=tuple(
+            Attachment(str(name), str(mime), base64.b64decode(str(content)))
+            for name, mime, content in attachments
+        ),
+        edit=bool(raw.get("edit")),
+        buttons_per_row=int(str(raw.get("buttons_per_row", 1))),
+    )

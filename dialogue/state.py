@@ -28,6 +28,10 @@ class DialogueState:
     view: dict[str, Any] = field(default_factory=dict)  # the list shown: kind, offset, filter
     pending: str | None = None  # a button payload to run once the person consented
     editing: bool = False  # changing one slot from the read-back or profile
+    # The last platform event handled and what it was answered with, so the
+    # same event delivered again (a webhook retried, a form sent twice) gets
+    # the same replies and is not handled twice: {"id": ..., "replies": [...]}.
+    last_event: dict[str, Any] | None = None
     # The person chose the language (a button or "auf Englisch bitte"): the
     # language of their texts no longer switches it.
     lang_chosen: bool = False
@@ -62,6 +66,7 @@ class DialogueState:
             "view": _copy(self.view),
             "pending": self.pending,
             "editing": self.editing,
+            "last_event": self.last_event,
             "lang_chosen": self.lang_chosen,
             "declined": self.declined,
         }

@@ -12,18 +12,22 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
 import httpx
 
+from core.tenants import TenantConfig
 from dialogue.nlu.rasa_remote import RemoteRasaNLU
 from dialogue.nlu.result import Entity, ParseResult
 
 log = logging.getLogger(__name__)
 
 LOW_CONFIDENCE_DEFAULT = 0.5
+# A Rasa server that is down fails every turn; saying so once a minute is enough.
+FALLBACK_LOG_INTERVAL_S = 60.0
 _INTENT_SYNTAX = re.compile(r"^/([a-z_]+)\s*(\{.*\})?\s*$", re.S)
 
 # Fixed words, compared after lower-casing and stripping punctuation.
@@ -183,17 +187,41 @@ def parse_intent_syntax(text: str) -> ParseResult | None:
 
 
 class Understanding:
-    """The engine's view of the NLU: parse, with the intent syntax first."""
+    """The engine's view of the NLU: parse, with the intent syntax first.
+
+    A tenant whose file says ``[nlu] engine = "rasa"`` is read by its Rasa
+    server for that language; ``EHRENAMT_RASA_URL`` (``remote``) does the same
+    for every tenant without its own setting. When the Rasa server is slow or
+    down, the built-in NLU answers that turn."""
 
     def __init__(
         self,
         parser: Parser | None,
         low_confidence: float = LOW_CONFIDENCE_DEFAULT,
         remote: RemoteRasaNLU | None = None,
+        *,
+        monotonic: Any = time.monotonic,
     ):
         self.parser = parser
         self.low_confidence = low_confidence
         self.remote = remote  # a Rasa server asked first, when configured
+        self._remotes: dict[tuple[str, float], RemoteRasaNLU] = {}
+        self._monotonic = monotonic
+        self._last_logged: float | None = None
+        self._unlogged = 0
+        self.fallbacks = 0  # turns the built-in NLU answered for a failed Rasa server
+
+    def remote_for(self, tenant: TenantConfig | None, lang: str) -> RemoteRasaNLU | None:
+        if tenant is not None and tenant.nlu.engine == "rasa":
+            url = tenant.nlu.url_for(lang)
+            if not url:
+                return None
+            key = (url, tenant.nlu.timeout)
+            remote = self._remotes.get(key)
+            if remote is None:
+                remote = self._remotes[key] = RemoteRasaNLU(url, timeout=tenant.nlu.timeout)
+            return remote
+        return self.remote
 
     async def parse(
         self,
@@ -203,20 +231,38 @@ class Understanding:
         now: datetime,
         tz: str,
         districts: Mapping[str, tuple[float, float]],
+        tenant: TenantConfig | None = None,
     ) -> ParseResult:
         named = parse_intent_syntax(text)
         if named is not None:
             return named
-        if self.remote is not None:
+        remote = self.remote_for(tenant, lang)
+        if remote is not None:
             try:
-                return await self.remote.parse(text, lang)
-            except (httpx.HTTPError, ValueError):
-                # The Rasa server is down or answered nonsense: our own NLU
-                # steps in for this turn rather than the bot going quiet.
-                log.warning("remote Rasa NLU failed; using the built-in NLU for this turn")
+                return await remote.parse(text, lang)
+            except (httpx.HTTPError, ValueError) as exc:
+                # The Rasa server is slow, down or answered nonsense: our own
+                # NLU steps in for this turn rather than the bot going quiet.
+                self._note_fallback(remote.url, exc)
         if self.parser is None:
             return ParseResult(text=text, intent="out_of_scope", confidence=0.0)
         return self.parser.parse(text, lang, now=now, tz=tz, districts=districts)
+
+    def _note_fallback(self, url: str, exc: Exception) -> None:
+        self.fallbacks += 1
+        now = self._monotonic()
+        if self._last_logged is not None and now - self._last_logged < FALLBACK_LOG_INTERVAL_S:
+            self._unlogged += 1
+            return
+        log.warning(
+            "Rasa NLU at %s failed (%s); the built-in NLU reads this turn"
+            " (%d more such turns since the last message; logged at most once a minute)",
+            url,
+            type(exc).__name__,
+            self._unlogged,
+        )
+        self._last_logged = now
+        self._unlogged = 0
 
 
 def load_nlu(app: Any) -> Understanding:

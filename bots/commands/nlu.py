@@ -2,7 +2,9 @@
 
 ``parse TEXT`` prints one Rasa-shaped JSON object; ``parse -`` reads one text
 per line from standard input and prints one JSON line each, with a single
-start-up. ``eval FILE`` scores a held-out Rasa file and can fail a CI run.
+start-up. ``eval FILE`` scores a held-out Rasa file and can fail a CI run;
+``eval --compare URL`` scores a Rasa server beside the built-in NLU on the
+project's evaluation sets. ``serve`` answers Rasa's ``POST /model/parse``.
 """
 
 from __future__ import annotations
@@ -27,12 +29,22 @@ def register(subparsers: Any) -> None:
     parse.set_defaults(func=cmd_parse)
 
     evaluate = sub.add_parser("eval", help="intent accuracy and entity F1 on a Rasa test file")
-    evaluate.add_argument("file", type=Path)
+    evaluate.add_argument("file", type=Path, nargs="?", default=None)
     _common(evaluate)
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     evaluate.add_argument("--min-intent-accuracy", type=float, default=None)
     evaluate.add_argument("--min-entity-f1", type=float, default=None)
+    evaluate.add_argument(
+        "--compare", metavar="URL", default=None, help="a Rasa server to score beside ours"
+    )
     evaluate.set_defaults(func=cmd_eval)
+
+    serve = sub.add_parser("serve", help="answer Rasa's POST /model/parse with the built-in NLU")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5005)
+    serve.add_argument("--lang", choices=("de", "en"), default="de")
+    serve.add_argument("--tenant", default=None, help="tenant slug: its districts are places")
+    serve.set_defaults(func=cmd_serve)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -80,6 +92,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from dialogue.nlu import NLU
     from dialogue.nlu.evaluation import evaluate
 
+    if args.compare:
+        from bots.rasa.compare import compare
+
+        return compare(args.compare, args.file, args.lang or "de", _districts(args.tenant),
+                       _now(args.now), as_json=args.json)  # fmt: skip
+    if args.file is None:
+        raise SystemExit("eval needs a FILE (or --compare URL)")
     districts = _districts(args.tenant)
     lang = args.lang or args.file.stem.rsplit("_", 1)[-1]
     nlu = NLU.train(languages=(lang,))
@@ -98,3 +117,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for line in failed:
         print(f"FAIL: {line}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from bots.rasa.nlu_server import create_nlu_app
+    from dialogue.nlu import NLU
+
+    districts = _districts(args.tenant)
+    nlu = NLU.train()
+    app = create_nlu_app(nlu, default_lang=args.lang, districts=districts)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    return 0

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hmac
 import json
 import logging
@@ -57,6 +58,7 @@ from bots.telegram.ratelimit import TelegramRateLimiter
 from bots.telegram.render import inline_keyboard, location_keyboard, split_text
 from bots.telegram.texts import TelegramTexts, load_texts
 from bots.telegram.translate import chat_id_of, group_address, identity_of, to_incoming
+from core.db import DatabaseUnavailable
 from core.tenants import TenantConfig
 from dialogue.messages import Incoming, Reply
 from dialogue.ports import ConversationEngine, Delivery, UnreachableCallback
@@ -67,6 +69,12 @@ ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
 
 # BadRequest descriptions that mean "this person cannot be reached any more".
 _GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
+_REMEMBERED_EVENTS = 10_000  # per-event send progress kept for retried webhooks
+_POLLING_ATTEMPTS = 12  # about 5 minutes of waiting for the database or Bot API
+
+
+class _Undelivered(Exception):
+    """The Bot API did not take a reply within the channel's patience."""
 
 
 class _RedactToken(logging.Filter):
@@ -153,6 +161,7 @@ class TelegramChannel:
         start_retry_delay: float = 30.0,
         on_handled: Callable[[int], None] | None = None,
         texts: TelegramTexts | None = None,
+        send_patience: float = 40.0,
     ) -> None:
         self.tenant = tenant
         self.name = f"telegram:{tenant.slug}"
@@ -168,6 +177,8 @@ class TelegramChannel:
         self.failure: str | None = None  # why the bot is off, for the runner's status
         self.username: str | None = None
         self._location_keyboard: set[int] = set()  # chats showing the location keyboard
+        self.send_patience = send_patience
+        self._sent_for: dict[str, int] = {}  # event id -> replies already sent
         self._retry_delay = start_retry_delay  # after a network failure at start, doubling
         self._retry: asyncio.Task[None] | None = None
         self._stopping = False
@@ -368,14 +379,49 @@ class TelegramChannel:
             update = Update.de_json(json.loads(body), self.application.bot)
         except (ValueError, TypeError, KeyError):
             return 400
-        await self.application.update_queue.put(update)
+        # Acknowledged only once handled and answered: while the database or
+        # the Bot API is away, Telegram keeps the update and delivers it
+        # again (the engine answers a repeated update from its record).
+        try:
+            await self._handle(update)
+        except (DatabaseUnavailable, _Undelivered):
+            return 503
+        except Exception:
+            log.exception(
+                "Telegram bot of tenant %s: failed on update %s", self.tenant.slug, update.update_id
+            )
+        finally:
+            if self.on_handled is not None:
+                self.on_handled(update.update_id)
         return 200
 
     # ── Incoming ─────────────────────────────────────────────────────────
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
-            await self._handle(update)
+            delay = 1.0
+            for _ in range(_POLLING_ATTEMPTS):
+                try:
+                    await self._handle(update)
+                    break
+                except (DatabaseUnavailable, _Undelivered) as exc:
+                    # getUpdates has confirmed the update already: hold it here
+                    # until the database or the Bot API is back.
+                    log.warning(
+                        "Telegram bot of tenant %s: update %s postponed (%s), retrying in %.0f s",
+                        self.tenant.slug,
+                        update.update_id,
+                        type(exc).__name__,
+                        delay,
+                    )
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 30.0)
+            else:
+                log.error(
+                    "Telegram bot of tenant %s: gave up on update %s",
+                    self.tenant.slug,
+                    update.update_id,
+                )
         except Exception:
             log.exception(
                 "Telegram bot of tenant %s: failed on update %s", self.tenant.slug, update.update_id
@@ -406,6 +452,8 @@ class TelegramChannel:
             return
 
         incoming = to_incoming(update, slug, self.username)
+        if incoming is not None:
+            incoming = dataclasses.replace(incoming, event_id=f"telegram:{update.update_id}")
         if query is not None:
             await self._answer(query)  # stops the spinner at once; the engine answers old buttons
         if incoming is None:
@@ -416,7 +464,9 @@ class TelegramChannel:
             query.message if query is not None and isinstance(query.message, Message) else None
         )
         try:
-            await self._deliver(chat_id, replies, incoming.language_hint, pressed)
+            await self._deliver(
+                chat_id, replies, incoming.language_hint, pressed, event=incoming.event_id
+            )
         except Forbidden:
             await self._mark_unreachable(incoming.identity)
 
@@ -450,6 +500,8 @@ class TelegramChannel:
                 with contextlib.suppress(TelegramError):
                     await self.application.bot.send_chat_action(chat_id, ChatAction.TYPING)
                 delay = 4.5  # the action shows for 5 seconds
+        except DatabaseUnavailable:
+            raise
         except Exception:
             log.exception(
                 "Telegram bot of tenant %s: the engine failed on a %s event",
@@ -469,13 +521,56 @@ class TelegramChannel:
         replies: Sequence[Reply],
         language_hint: str | None,
         pressed: Message | None = None,
+        *,
+        event: str | None = None,
     ) -> None:
-        for reply in replies:
-            if reply.edit and pressed is not None:
-                target, pressed = pressed, None  # one edit per press
-                if await self._edit(chat_id, target, reply):
-                    continue
-            await self._send(chat_id, reply, language_hint)
+        """Send the replies in order. A Bot API that fails or times out is
+        tried again with growing pauses for up to ``send_patience`` seconds;
+        replies already sent for ``event`` are not sent again when the same
+        event comes back (a webhook retried after such a failure)."""
+        done = self._sent_for.get(event, 0) if event else 0
+        for index, reply in enumerate(replies):
+            if index < done:
+                continue
+            await self._with_patience(self._deliver_one, chat_id, reply, language_hint, pressed)
+            if reply.edit:
+                pressed = None  # one edit per press
+            if event:
+                self._sent_for[event] = index + 1
+                while len(self._sent_for) > _REMEMBERED_EVENTS:
+                    self._sent_for.pop(next(iter(self._sent_for)))
+
+    async def _deliver_one(
+        self, chat_id: int, reply: Reply, language_hint: str | None, pressed: Message | None
+    ) -> None:
+        if reply.edit and pressed is not None and await self._edit(chat_id, pressed, reply):
+            return
+        await self._send(chat_id, reply, language_hint)
+
+    async def _with_patience(self, call: Callable[..., Any], *args: Any) -> None:
+        delay = 0.5
+        deadline = asyncio.get_running_loop().time() + self.send_patience
+        while True:
+            try:
+                await call(*args)
+                return
+            except RetryAfter as exc:
+                pause = float(exc.retry_after if isinstance(exc.retry_after, int | float) else 1)
+            except TimedOut:
+                pause = delay
+            except BadRequest:
+                raise  # the request itself is wrong: trying again changes nothing
+            except NetworkError:
+                pause = delay
+            if asyncio.get_running_loop().time() + pause > deadline:
+                raise _Undelivered()
+            log.info(
+                "Telegram bot of tenant %s: Bot API unavailable, sending again in %.1f s",
+                self.tenant.slug,
+                pause,
+            )
+            await asyncio.sleep(pause)
+            delay = min(delay * 2, 8.0)
 
     async def _edit(self, chat_id: int, message: Message, reply: Reply) -> bool:
         """Replace the pressed message (paging); False when a new one must be sent."""
@@ -561,7 +656,7 @@ class TelegramChannel:
                 return Delivery.UNREACHABLE
             log.error("Telegram bot of tenant %s: notification refused (%s)", tenant, exc.message)
             return Delivery.FAILED
-        except (RetryAfter, TimedOut, NetworkError) as exc:
+        except (RetryAfter, TimedOut, NetworkError, _Undelivered) as exc:
             log.warning(
                 "Telegram bot of tenant %s: notification failed (%s)", tenant, type(exc).__name__
             )

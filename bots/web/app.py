@@ -25,6 +25,7 @@ from bots.bootstrap import App
 from bots.web.config import WebConfig
 from bots.web.mail import MailSender, build_mail_sender
 from bots.web.notify import WebChatNotifier, notifiers
+from bots.web.outage import DatabaseOutage
 from bots.web.pages import (
     STATIC_DIR,
     LoginRequired,
@@ -74,6 +75,7 @@ def create_app(
         ],
         middleware=[
             Middleware(BodySizeLimit, max_bytes=config.max_body_bytes),
+            Middleware(DatabaseOutage),
             Middleware(
                 SecurityHeaders, frame_ancestors=config.frame_ancestors, hsts=config.secure_cookies
             ),

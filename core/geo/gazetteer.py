@@ -304,6 +304,20 @@ class Gazetteer:
             self._mentions = index
         return self._mentions
 
+    def places_near(
+        self, center: tuple[float, float], radius_km: float, limit: int = 300
+    ) -> list[Place]:
+        """Named places (not postcodes) within ``radius_km``, the most populous
+        first, leaving out names that are ordinary words ("Brand", "Forst"):
+        a lookup list for an NLU that matches names anywhere in a text."""
+        near = [
+            p
+            for p in self._places
+            if name_key(p.name) not in self._common and distance_km(center, p.point) <= radius_km
+        ]
+        near.sort(key=lambda p: (-(p.population or 0), distance_km(center, p.point)))
+        return near[:limit]
+
     # -- reverse lookup ------------------------------------------------------
 
     def nearest(self, lat: float, lon: float) -> Place | None:

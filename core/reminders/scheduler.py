@@ -31,7 +31,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.clock import Clock
-from core.db import Database
+from core.db import Database, is_unavailable
 from core.reminders.delivery import Sender, SystemWork, deliver_due, next_due_at
 
 log = logging.getLogger(__name__)
@@ -76,9 +76,14 @@ class PostgresLeadership(Leadership):
 
     async def acquire(self) -> bool:
         conn = await self.db.engine.connect()
-        got = bool(
-            await conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
-        )
+        try:
+            got = bool(
+                await conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
+            )
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await conn.close()
+            raise
         if not got:
             await conn.close()
             return False
@@ -183,15 +188,26 @@ class ReminderScheduler:
         """Try to lead; while leading, check the lock is still held."""
         assert self.leadership is not None
         while True:
-            if not self.leading:
-                if await self.leadership.acquire():
-                    self.leading = True
-                    log.info("this process now owns the reminder scheduler")
-                    await self._start_timer()
-            elif not await self.leadership.still_held():
-                self.leading = False
-                self._stop_timer()
+            try:
+                await self._campaign_once(self.leadership)
+            except Exception as exc:
+                # The campaign must outlive a database restart: a task that
+                # dies here would leave nobody sending reminders.
+                if is_unavailable(exc):
+                    log.warning("scheduler leadership: database unavailable, trying again")
+                else:
+                    log.exception("scheduler leadership check failed; trying again")
             await asyncio.sleep(TAKEOVER_EVERY.total_seconds())
+
+    async def _campaign_once(self, leadership: Leadership) -> None:
+        if not self.leading:
+            if await leadership.acquire():
+                self.leading = True
+                log.info("this process now owns the reminder scheduler")
+                await self._start_timer()
+        elif not await leadership.still_held():
+            self.leading = False
+            self._stop_timer()
 
     async def _start_timer(self) -> None:
         scheduler = AsyncIOScheduler(jobstores={"default": MemoryJobStore()}, timezone=UTC)
@@ -258,8 +274,13 @@ class ReminderScheduler:
             try:
                 await deliver_due(self.db, self.sender, self.clock.now(), self.system)
                 upcoming = await next_due_at(self.db)
-            except Exception:
-                log.exception("delivering due reminders failed")
+            except Exception as exc:
+                if is_unavailable(exc):
+                    # A database restart: the rows are the truth, the next
+                    # tick picks up where this one stopped.
+                    log.warning("delivering due reminders postponed: database unavailable")
+                else:
+                    log.exception("delivering due reminders failed")
                 return
         if upcoming is not None:
             await self.wake_at(upcoming if upcoming.tzinfo else upcoming.replace(tzinfo=UTC))
@@ -269,5 +290,8 @@ class ReminderScheduler:
             return
         try:
             await self.housekeeping_work(self.clock.now())
-        except Exception:
-            log.exception("reminder housekeeping failed")
+        except Exception as exc:
+            if is_unavailable(exc):
+                log.warning("reminder housekeeping postponed: database unavailable")
+            else:
+                log.exception("reminder housekeeping failed")

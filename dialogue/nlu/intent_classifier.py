@@ -29,6 +29,12 @@ _TEMPERATURE = 3.0
 _WORD = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 _DIGIT = re.compile(r"\d")
 _PLACEHOLDER = "ent_"
+# At prediction time a feature counts this many times by its kind (training
+# counts stay binary): a short answer as a whole ("ja bitte", "in __place__")
+# and a whole word say more than each of the dozen character n-grams a word
+# also yields, which are there for typos and word forms. Chosen by 5-fold
+# cross-validation on the training data (de 0.750 -> 0.763).
+_WEIGHTS = {"s:": 3.0, "w:": 2.0}
 
 
 def mask_entities(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
@@ -69,6 +75,9 @@ def features(text: str) -> list[str]:
         padded = f" {word} "
         for n in (3, 4, 5):
             feats += [padded[i : i + n] for i in range(len(padded) - n + 1)]
+    if words:
+        # How a sentence opens ("wir ...", "zeig ...", "wie ...") marks its kind.
+        feats.append("f:" + words[0])
     if len(words) <= 2:
         # Short answers ("ja", "nö", "mehr") are whole-utterance signals.
         feats.append("s:" + " ".join(words))
@@ -79,12 +88,13 @@ def features(text: str) -> list[str]:
 class IntentClassifier:
     """Naive Bayes stored sparsely: a per-intent base row for "feature seen, but
     not with this intent", plus the few intents each feature was seen with.
-    Training and prediction then cost the non-zero counts, not features x intents."""
+    Training and prediction then cost the non-zero counts, not features x intents.
+    Each feature's row is stored already multiplied by its weight, beside the weight."""
 
     intents: list[str]
     log_prior: list[float]
     log_unseen: list[float]
-    boosts: dict[str, tuple[tuple[int, float], ...]]
+    boosts: dict[str, tuple[float, tuple[tuple[int, float], ...]]]
 
     @classmethod
     def train(cls, examples: Iterable[tuple[str, str]]) -> IntentClassifier:
@@ -109,26 +119,38 @@ class IntentClassifier:
             i = index[intent]
             for feature, n in counter.items():
                 by_feature[feature].append((i, math.log(n + _SMOOTHING) - log_smoothing))
-        boosts = {f: tuple(v) for f, v in by_feature.items()}
+        boosts = {}
+        for feature, row in by_feature.items():
+            weight = _WEIGHTS.get(feature[:2], 1.0)
+            boosts[feature] = (weight, tuple((i, b * weight) for i, b in row))
         return cls(intents, log_prior, log_unseen, boosts)
 
     def rank(self, text: str) -> list[tuple[str, float]]:
         """All intents with a confidence each, best first; the confidences sum to 1."""
         feats = features(text)
-        known = [self.boosts[f] for f in feats if f in self.boosts]
+        boosts = self.boosts
+        evidence = [0.0] * len(self.intents)
+        n = 0.0  # the weighted number of known features
+        known = 0
+        for feature in feats:
+            entry = boosts.get(feature)
+            if entry is None:
+                continue
+            known += 1
+            n += entry[0]
+            for i, boost in entry[1]:
+                evidence[i] += boost
         if not known:
             return self._unknown()
-        n = len(known)
-        scores = [p + n * u for p, u in zip(self.log_prior, self.log_unseen, strict=True)]
-        for row in known:
-            for i, boost in row:
-                scores[i] += boost
-        scores = [s / n * _TEMPERATURE for s in scores]
+        scores = [
+            (e + p + n * u) / n * _TEMPERATURE
+            for e, p, u in zip(evidence, self.log_prior, self.log_unseen, strict=True)
+        ]
         top = max(scores)
         exp = [math.exp(s - top) for s in scores]
         z = sum(exp)
         probs = [e / z for e in exp]
-        coverage = n / len(feats)
+        coverage = known / len(feats)
         if coverage < 0.5 and OUT_OF_SCOPE in self.intents:
             # Mostly unknown material: move the mass towards out_of_scope.
             damp = coverage / 0.5

@@ -5,6 +5,7 @@ derived locally from the text with the same rules as the built-in NLU."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import httpx
@@ -34,14 +35,17 @@ class RemoteRasaNLU:
 
 def from_rasa(text: str, answer: dict[str, Any]) -> ParseResult:
     intent = answer.get("intent") or {}
-    entities = tuple(
-        Entity(
-            str(e.get("entity", "")),
-            str(e.get("value", "")),
-            int(e.get("start", 0) or 0),
-            int(e.get("end", 0) or 0),
-        )
-        for e in answer.get("entities") or []
+    entities = _one_per_span(
+        text,
+        [
+            Entity(
+                str(e.get("entity", "")),
+                str(e.get("value", "")),
+                int(e.get("start", 0) or 0),
+                int(e.get("end", 0) or 0),
+            )
+            for e in answer.get("entities") or []
+        ],
     )
     ranking = tuple(
         (str(r.get("name")), float(r.get("confidence") or 0.0))
@@ -58,3 +62,25 @@ def from_rasa(text: str, answer: dict[str, Any]) -> ParseResult:
         spontaneous=spontaneous,
         ranking=ranking,
     )
+
+
+def _one_per_span(text: str, found: Iterable[Entity]) -> tuple[Entity, ...]:
+    """Rasa pipelines often find one mention twice (DIET and the lookup-table
+    extractor): one entity per type and span, preferring a value the synonym
+    mapper normalised ("kinder_jugend") over the text as written ("Kindern")."""
+
+    def as_written(e: Entity) -> bool:
+        return e.value.casefold() == text[e.start : e.end].casefold()
+
+    kept: list[Entity] = []
+    for e in found:
+        same = next(
+            (i for i, k in enumerate(kept)
+             if k.entity == e.entity and k.start < e.end and e.start < k.end),
+            None,
+        )  # fmt: skip
+        if same is None:
+            kept.append(e)
+        elif as_written(kept[same]) and not as_written(e):
+            kept[same] = e
+    return tuple(kept)

@@ -371,6 +371,8 @@ def sections() -> list[Section]:
         ("tests.perf.fanout_bench", "run_fanout_bench"),
         ("tests.perf.telegram_bench", "run_telegram_bench"),
         ("tests.perf.runner_bench", "run_runner_bench"),
+        ("tests.perf.rasa_bench", "run_rasa_bench"),
+        ("tests.perf.load_bench", "run_load_bench"),
     ):
         try:
             found.append(getattr(importlib.import_module(module), function))
@@ -399,6 +401,8 @@ BUDGETS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "broadcast_max_in_any_second <= 30": lambda r: r["broadcast_max_in_any_second"] <= 30,
     "run_ready_s <= 5": lambda r: r["run_ready_s"] <= 5,
     "run_20_tenants_rss_mb <= 300": lambda r: r["run_20_tenants_rss_mb"] <= 300,
+    "load_lost_updates == 0": lambda r: r["load_lost_updates"] == 0,
+    "load_duplicate_replies == 0": lambda r: r["load_duplicate_replies"] == 0,
 }
 
 

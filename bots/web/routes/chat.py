@@ -7,6 +7,7 @@ for framing on the municipality's site."""
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 
 from starlette.exceptions import HTTPException
@@ -25,6 +26,7 @@ from dialogue.messages import Incoming, Location, Reply
 log = logging.getLogger(__name__)
 SESSION_CHAT = "chat"
 MAX_TEXT = 1000
+_EVENT = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 def _identity(request: Request) -> str:
@@ -127,6 +129,9 @@ async def chat_page(request: Request) -> Response:
             "buttons": buttons,
             "request_location": wants_location,
             "action": _chat_path(request),
+            # Names this page's forms: the same form sent twice (a retry after
+            # an error page) is answered once.
+            "event": secrets.token_urlsafe(12),
         },
         tenant=tenant,
         title_key="chat.title",
@@ -142,7 +147,14 @@ async def chat_post(request: Request) -> Response:
     text = str(form.get("text") or "").strip()[:MAX_TEXT]
     button = str(form.get("button") or "")
     lat, lon = str(form.get("lat") or ""), str(form.get("lon") or "")
-    base = {"identity": identity, "tenant": tenant.slug, "language_hint": t.lang, "now": app.now()}
+    event = str(form.get("event") or "")
+    base = {
+        "identity": identity,
+        "tenant": tenant.slug,
+        "language_hint": t.lang,
+        "now": app.now(),
+        "event_id": f"web:{event}" if _EVENT.fullmatch(event) else None,
+    }
     if button:
         label = await _label_of(request, identity, button)
         await _exchange(request, Incoming(button=button[:200], **base), escape(label))

@@ -172,6 +172,8 @@ class FakeBot:
     rejected_429: int = 0
     force_429: int = 0  # answer the next n message calls with 429
     unavailable: int = 0  # answer the next n calls of any method with 502 Bad Gateway
+    failing_until: float = 0.0  # monotonic time: until then every call gets 500
+    hanging_until: float = 0.0  # monotonic time: until then calls hang, then fail unanswered
     calls: list[str] = field(default_factory=list)
     _messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     _callbacks: set[str] = field(default_factory=set)
@@ -325,6 +327,14 @@ class FakeBot:
         if self.unavailable > 0:
             self.unavailable -= 1
             raise ApiError(502, "Bad Gateway")
+        now = time.monotonic()
+        if now < self.hanging_until:
+            # An overloaded API: no answer while it lasts (the client times
+            # out and hangs up); nothing is delivered.
+            await asyncio.sleep(self.hanging_until - now)
+            raise ApiError(504, "Gateway Timeout")
+        if now < self.failing_until:
+            raise ApiError(500, "Internal Server Error")
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             raise ApiError(404, "Not Found: method not found")

@@ -86,3 +86,35 @@ async def test_a_killed_leaders_lock_is_freed_by_postgres(world: World) -> None:
     finally:
         await follower.stop()
         await leader.stop()
+
+
+class _FlakyLeadership:
+    """A lock whose database is away for the first attempts (a restart)."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.attempts = 0
+
+    async def acquire(self) -> bool:
+        self.attempts += 1
+        if self.attempts <= self.failures:
+            raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+        return True
+
+    async def still_held(self) -> bool:
+        return True
+
+    async def release(self) -> None:
+        return None
+
+
+async def test_leadership_is_sought_again_after_the_database_was_away(world: World) -> None:
+    # Before the fix the first refused connection ended the campaign task for
+    # good: after a PostgreSQL restart nobody sent reminders any more.
+    scheduler = scheduler_for(world)
+    scheduler.leadership = _FlakyLeadership(failures=2)
+    await scheduler.start()
+    try:
+        await until(lambda: scheduler.leading, within=15)
+    finally:
+        await scheduler.stop()

@@ -1,0 +1,174 @@
+"""One load-and-fault run, used by the tests and by ``make bench``.
+
+A stage is the service (``ehrenamt run`` on a private PostgreSQL, Aachen's
+Telegram bot in webhook mode on the Bot API fake) with the demo data and
+people whose reminders fall due during the run. ``run`` lets the simulated
+people loose, applies a fault part-way, waits for what is still due, and
+counts: turns, reply latency, lost and doubled replies, reminders."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.bots.telegram.fake_bot_api import FakeBot, FakeBotAPI
+from tests.reliability.load import Tally, expected_counts, run_load
+from tests.reliability.postgres import PrivatePostgres
+from tests.reliability.seed import RunClock, seed, sent_reminder_chats
+from tests.reliability.service import TOKEN, Service, tenants_folder
+
+REMINDER_MARK = "in 2 Stunden"  # how the 2-hour reminder's text starts to read
+
+
+@dataclass
+class Stage:
+    api: FakeBotAPI
+    bot: FakeBot
+    service: Service
+    postgres: PrivatePostgres
+    counts: dict[tuple[str, ...], list[int]]
+    reminder_chats: list[int]
+    reminder_due_at: list[float]  # Unix time each 2-hour reminder falls due
+    clock: RunClock
+
+
+class _KilledPeer(logging.Filter):
+    """A service killed with SIGKILL drops its connections to the Bot API
+    fake mid-request; the fake's server logs that as an error. Expected
+    there, and only that: every other error still fails the test."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, ConnectionResetError)
+
+
+@asynccontextmanager
+async def open_stage(
+    postgres: PrivatePostgres,
+    folder: Path,
+    *,
+    reminder_people: int = 30,
+    first_due_in: float = 40.0,
+    spacing: float = 1.0,
+) -> AsyncIterator[Stage]:
+    peer_filter = _KilledPeer()
+    logging.getLogger("aiohttp.server").addFilter(peer_filter)
+    api = FakeBotAPI()
+    bot = api.add_bot(TOKEN, "EngagementAachenBot")
+    await api.start()
+    clock = RunClock(anchor=time.time())
+    service = Service(folder, postgres.url, api.url, extra_env={"EHRENAMT_CLOCK": clock.spec})
+    tenants = tenants_folder(folder / "tenants", api.url)
+    try:
+        seeded_at = time.time()
+        chats = await seed(
+            postgres.url,
+            tenants,
+            folder / "data",
+            clock,
+            reminder_people=reminder_people,
+            first_due_in=first_due_in,
+            spacing=spacing,
+        )
+        counts = await expected_counts(tenants_folder(folder / "ref-tenants", api.url), clock.now())
+        await asyncio.to_thread(service.start)
+        due_at = [seeded_at + first_due_in + k * spacing for k in range(len(chats))]
+        yield Stage(api, bot, service, postgres, counts, chats, due_at, clock)
+    finally:
+        await asyncio.to_thread(service.stop)
+        await api.close()
+        logging.getLogger("aiohttp.server").removeFilter(peer_filter)
+
+
+@dataclass
+class Outcome:
+    tally: Tally
+    seconds: float
+    reminders_due: int
+    reminders_received: dict[int, int] = field(default_factory=dict)
+    reminders_recorded: int = 0
+    in_flight_at_fault: int = 0
+
+    @property
+    def reminders_lost(self) -> int:
+        return sum(1 for n in self.reminders_received.values() if n == 0)
+
+    @property
+    def reminders_doubled(self) -> int:
+        return sum(n - 1 for n in self.reminders_received.values() if n > 1)
+
+    def report(self) -> dict[str, Any]:
+        return {
+            **self.tally.report(self.seconds),
+            "load_reminders_due": self.reminders_due,
+            "load_reminders_lost": self.reminders_lost,
+            "load_reminders_doubled": self.reminders_doubled,
+        }
+
+
+Fault = Callable[[Stage], Awaitable[None]]
+
+
+async def run(
+    stage: Stage,
+    *,
+    telegram_people: int,
+    web_people: int,
+    seconds: float,
+    fault: Fault | None = None,
+    fault_after: float = 0.0,
+    rounds: int = 1,
+    settle_within: float = 120.0,
+) -> Outcome:
+    people: list[Any] = []
+
+    async def apply_fault() -> int:
+        await asyncio.sleep(fault_after)
+        in_flight = sum(1 for p in people if getattr(p, "waiting", False))
+        assert fault is not None
+        await fault(stage)
+        return in_flight
+
+    fault_task = asyncio.create_task(apply_fault()) if fault else None
+    tally, took = await run_load(
+        bot=stage.bot,
+        base_url=stage.service.base_url,
+        counts=stage.counts,
+        telegram_people=telegram_people,
+        web_people=web_people,
+        seconds=seconds,
+        rounds=rounds,
+        people=people,
+    )
+    in_flight = await fault_task if fault_task else 0
+    # Everything due by now must arrive: the reminders of the run and the
+    # replies still on their way.
+    ended = time.time()
+    due = [
+        c for c, at in zip(stage.reminder_chats, stage.reminder_due_at, strict=True) if at <= ended
+    ]
+    await stage.api.wait_for(
+        lambda: all(_reminders(stage.bot, c) for c in due), settle_within, fail=False
+    )
+    await asyncio.sleep(2.0)  # a doubled reply would come now
+    for person in people:
+        person.settle()
+    recorded = set(await sent_reminder_chats(stage.postgres.url))
+    return Outcome(
+        tally,
+        took,
+        reminders_due=len(due),
+        reminders_received={c: _reminders(stage.bot, c) for c in due},
+        reminders_recorded=sum(1 for c in due if f"telegram:{c}" in recorded),
+        in_flight_at_fault=in_flight,
+    )
+
+
+def _reminders(bot: FakeBot, chat_id: int) -> int:
+    return sum(1 for s in bot.sent if s.chat_id == chat_id)
