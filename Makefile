@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/ehrenamt run
+	EHRENAMT_DEMO_LOG_LINKS=1 $(BIN)/ehrenamt run
 
 chat: $(STAMP)
 	$(BIN)/ehrenamt chat

@@ -19,6 +19,9 @@ COMMAND_MODULES = (
     "bots.commands.nlu",
     "bots.commands.reminders",
     "bots.commands.rasa",
+    "bots.commands.backup",
+    "bots.commands.tenant",
+    "bots.commands.editor",
 )
 
 

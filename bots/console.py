@@ -33,7 +33,15 @@ from core.clock import as_utc
 from core.settings import DATA_DIR
 from core.tenants import TenantConfig
 from dialogue.markup import to_plain
-from dialogue.messages import Attachment, Button, Incoming, Location, Reply
+from dialogue.messages import (
+    MAX_LABEL_TEXT,
+    Attachment,
+    Button,
+    Incoming,
+    Location,
+    Reply,
+    label_key,
+)
 from dialogue.ports import ConversationEngine
 
 __all__ = [
@@ -66,7 +74,6 @@ QUIT_COMMANDS = frozenset({"quit", "exit", "beenden"})
 LOCATION_COMMANDS = frozenset({"location", "standort"})
 
 _CHOICE_NUMBER = re.compile(r"^\(?(\d{1,3})[.)]?$")
-_EDGE = re.compile(r"^[\W_]+|[\W_]+$")
 _COMMAND = re.compile(r"^/([^\W\d][\w-]*)(?:\s+(.*))?$", re.S)
 _FILENAME_UNSAFE = re.compile(r"[^\w.\-]+")
 
@@ -194,7 +201,7 @@ class Notice:
 
 
 def _normal(text: str) -> str:
-    return _EDGE.sub("", " ".join(text.casefold().split()))
+    return label_key(text)
 
 
 def choose(text: str, offered: Sequence[Button]) -> str | None:
@@ -208,6 +215,8 @@ def choose(text: str, offered: Sequence[Button]) -> str | None:
     if number:
         index = int(number.group(1))
         return offered[index - 1].payload if 1 <= index <= len(offered) else None
+    if len(stripped) > MAX_LABEL_TEXT:
+        return None  # no label is this long: cut before comparing
     wanted = _normal(stripped)
     if not wanted:
         return None

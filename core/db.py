@@ -45,11 +45,22 @@ def create_engine(url: str, echo: bool = False) -> AsyncEngine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(
-            url, echo=echo, connect_args={"timeout": 30}, module=_one_hop_aiosqlite()
+            url,
+            echo=echo,
+            connect_args={"timeout": 30},
+            module=_one_hop_aiosqlite(),
+            hide_parameters=True,  # errors and logs never carry personal data
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(
+        url,
+        echo=echo,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        hide_parameters=True,  # errors and logs never carry personal data
+    )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

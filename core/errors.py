@@ -60,6 +60,18 @@ class NeedNotOpen(DomainError):
     key = "error.need_not_open"
 
 
+class TooManyNeeds(DomainError):
+    """An organisation posted its daily number of needs already."""
+
+    key = "error.too_many_needs"
+
+
+class TooManyReplies(DomainError):
+    """A person sent their daily number of replies to organisations already."""
+
+    key = "error.too_many_replies"
+
+
 class AlreadySignedUp(DomainError):
     key = "error.already_signed_up"
 

@@ -16,14 +16,53 @@ from core.errors import ConfigError
 DEFAULT_TENANTS_DIR = Path(__file__).resolve().parents[1] / "data" / "tenants"
 
 
+LocalText = dict[str, str]  # language -> text
+
+
+def local_text(value: Any, languages: tuple[str, ...], where: str) -> LocalText:
+    """A tenant text: one string (in the tenant's first language, the old
+    form) or a table with one string per language (``{de = "…", en = "…"}``)."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        return {languages[0] if languages else "de": value}
+    if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+        return {str(k): v for k, v in value.items() if v}
+    raise ConfigError(f"{where}: expected a text or a table of texts per language")
+
+
+def pick(texts: LocalText, lang: str, languages: tuple[str, ...]) -> str:
+    """The text in ``lang``, else in the tenant's first language, else any."""
+    for candidate in (lang, *languages):
+        if texts.get(candidate):
+            return texts[candidate]
+    return next(iter(texts.values()), "")
+
+
 @dataclass(frozen=True, slots=True)
 class Branding:
     bot_name: str
     primary_color: str = "#00609c"
     secondary_color: str = "#f2f6f9"
     logo: str | None = None
-    description: str = ""
-    short_description: str = ""
+    descriptions: LocalText = field(default_factory=dict)
+    short_descriptions: LocalText = field(default_factory=dict)
+    languages: tuple[str, ...] = ("de",)
+
+    @property
+    def description(self) -> str:
+        """In the tenant's first language."""
+        return pick(self.descriptions, self.languages[0], self.languages)
+
+    @property
+    def short_description(self) -> str:
+        return pick(self.short_descriptions, self.languages[0], self.languages)
+
+    def description_in(self, lang: str) -> str:
+        return pick(self.descriptions, lang, self.languages)
+
+    def short_description_in(self, lang: str) -> str:
+        return pick(self.short_descriptions, lang, self.languages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +71,11 @@ class Privacy:
     imprint_url: str
     consent_version: str
     retention_months: int = 12
+    summaries: LocalText = field(default_factory=dict)  # a short privacy notice
+    languages: tuple[str, ...] = ("de",)
+
+    def summary_in(self, lang: str) -> str:
+        return pick(self.summaries, lang, self.languages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +152,7 @@ class TenantConfig:
     branding: Branding
     privacy: Privacy
     moderation_required: bool
+    corrections_without_review: bool = False
     geocoder: str = "offline"  # or "nominatim"
     nominatim_url: str = ""
     districts: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -141,6 +186,8 @@ def parse_tenant(raw: dict[str, Any], source: str = "<memory>") -> TenantConfig:
         tg = raw.get("telegram")
         mx = raw.get("matrix")
         languages = tuple(raw.get("languages", ["de", "en"]))
+        if not languages:
+            raise ConfigError(f"{source}: languages must name at least one language")
         address_form = raw.get("address_form", "du")
         if address_form not in ("du", "Sie"):
             raise ConfigError(f"{source}: address_form must be 'du' or 'Sie'")
@@ -158,16 +205,30 @@ def parse_tenant(raw: dict[str, Any], source: str = "<memory>") -> TenantConfig:
                 primary_color=branding.get("primary_color", "#00609c"),
                 secondary_color=branding.get("secondary_color", "#f2f6f9"),
                 logo=branding.get("logo"),
-                description=branding.get("description", ""),
-                short_description=branding.get("short_description", ""),
+                descriptions=local_text(
+                    branding.get("description"), languages, f"{source} [branding].description"
+                ),
+                short_descriptions=local_text(
+                    branding.get("short_description"),
+                    languages,
+                    f"{source} [branding].short_description",
+                ),
+                languages=languages,
             ),
             privacy=Privacy(
                 policy_url=privacy.get("policy_url", ""),
                 imprint_url=privacy.get("imprint_url", ""),
                 consent_version=str(privacy.get("consent_version", "1")),
                 retention_months=int(privacy.get("retention_months", 12)),
+                summaries=local_text(
+                    privacy.get("summary"), languages, f"{source} [privacy].summary"
+                ),
+                languages=languages,
             ),
             moderation_required=bool(raw.get("moderation", {}).get("required", True)),
+            corrections_without_review=bool(
+                raw.get("moderation", {}).get("corrections_without_review", False)
+            ),
             geocoder=geo.get("provider", "offline"),
             nominatim_url=geo.get("nominatim_url", ""),
             districts={

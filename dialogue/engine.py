@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Integer, String, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from core import metrics
 from core.clock import as_utc
 from core.db import DatabaseUnavailable, is_unavailable
 from core.errors import DomainError
@@ -56,7 +58,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 1000  # longer texts are cut before parsing; nobody onboards in an essay
+MAX_TEXT = 1000  # longer texts get a friendly "too long"; nobody onboards in an essay
+MAX_ARGS = 200  # a command's arguments (a deep link's start parameter is at most 64)
 # Intents that may interrupt a form when the classifier is sure of them.
 INTERRUPTS = frozenset(
     {
@@ -185,11 +188,17 @@ class Engine:
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
+        started = time.perf_counter()
+        tenant = incoming.tenant if incoming.tenant in self.app.tenants else "unknown"
+        metrics.message_in(incoming.identity, tenant)
         key = f"{incoming.tenant}\x00{incoming.identity}"
         lock = self._locks.setdefault(key, asyncio.Lock())
         try:
             async with lock:
-                return await self._handle_in_order(incoming)
+                replies = await self._handle_in_order(incoming)
+            metrics.messages_out(incoming.identity, tenant, len(replies))
+            metrics.reply_latency(incoming.identity, time.perf_counter() - started)
+            return replies
         finally:
             if not lock.locked() and not getattr(lock, "_waiters", None):
                 self._locks.pop(key, None)
@@ -364,6 +373,9 @@ class Engine:
         elif event.kind == "empty":
             turn.say(turn.t("error.empty"))
             await self._reask(turn)
+        elif event.kind == "too_long":
+            turn.say(turn.t("error.too_long", max=MAX_TEXT))
+            await self._reask(turn)
         else:
             drop = await self._text(turn, event)
         if not turn.replies:  # never silent
@@ -375,13 +387,16 @@ class Engine:
         if incoming.command is not None:
             return Event(
                 "command",
-                command=incoming.command.strip().lstrip("/").lower(),
-                args=(incoming.args or "").strip(),
+                command=incoming.command.strip()[:MAX_ARGS].lstrip("/").lower(),
+                args=(incoming.args or "")[:MAX_ARGS].strip(),
             )
         if incoming.button is not None:
             return Event("button", payload=incoming.button.strip()[:200])
         if incoming.location is not None:
             return Event("location", location=incoming.location)
+        if len(incoming.text or "") > MAX_TEXT:
+            # Cut off before anything reads it: parsing costs grow with length.
+            return Event("too_long")
         text = _CONTROL.sub(" ", incoming.text or "").strip()
         if not text:
             return Event("empty")
@@ -392,7 +407,7 @@ class Engine:
         pressed = _pressed(turn.state, text)
         if pressed is not None:
             return Event("button", payload=pressed, text=text)
-        return Event("text", text=text[:MAX_TEXT])
+        return Event("text", text=text)
 
     async def _reask(self, turn: Turn) -> None:
         """Ask the open question again, or offer the menu."""

@@ -57,6 +57,20 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+def plain_placeholders(text: str) -> bool:
+    """Whether every placeholder is a bare name: no format spec
+    (``{title:>999999999}`` builds a gigabyte), no conversion, no attribute
+    or index, and the braces balance. Edited texts must be plain."""
+    try:
+        fields = list(string.Formatter().parse(text))
+    except ValueError:
+        return False
+    return all(
+        name is None or (name.isidentifier() and not spec and conversion is None)
+        for _, name, spec, conversion in fields
+    )
+
+
 class _Missing(dict):  # type: ignore[type-arg]
     """A placeholder nobody filled shows as itself rather than raising."""
 
@@ -81,7 +95,14 @@ class Texts:
         self._fallback = catalogue(FALLBACK)
         # The editors' wording (web) wins over the tenant file's, which wins
         # over the defaults.
-        self._overrides = {**tenant.texts.get(self.lang, {}), **(edited or {}).get(self.lang, {})}
+        self._overrides = {
+            key: value
+            for key, value in {
+                **tenant.texts.get(self.lang, {}),
+                **(edited or {}).get(self.lang, {}),
+            }.items()
+            if not isinstance(value, str) or plain_placeholders(value)
+        }
 
     def raw(self, key: str) -> str:
         value: Any = self._overrides.get(key)

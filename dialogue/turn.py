@@ -27,7 +27,7 @@ class Event:
     """The incoming event, normalised: a number or label typed on a plain
     channel is already turned into its button payload."""
 
-    kind: str  # "text" | "button" | "location" | "command"
+    kind: str  # "text" | "button" | "location" | "command" | "empty" | "too_long"
     text: str = ""
     payload: str = ""
     location: Location | None = None

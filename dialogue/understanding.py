@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 LOW_CONFIDENCE_DEFAULT = 0.5
 # A Rasa server that is down fails every turn; saying so once a minute is enough.
 FALLBACK_LOG_INTERVAL_S = 60.0
-_INTENT_SYNTAX = re.compile(r"^/([a-z_]+)\s*(\{.*\})?\s*$", re.S)
+# Matched against the stripped text; one optional group, so no two runs of
+# spaces compete (linear).
+_INTENT_SYNTAX = re.compile(r"^/([a-z_]+)(?:\s*(\{.*\}))?$", re.S)
 
 # Fixed words, compared after lower-casing and stripping punctuation.
 WORDS: dict[str, frozenset[str]] = {
@@ -127,7 +129,9 @@ def detect_language(text: str) -> str | None:
 
 def word_of(text: str) -> str | None:
     """Which fixed word a short text is, if any."""
-    key = re.sub(r"[.!,;:]+$", "", text.strip().casefold()).strip()
+    if len(text) > 100:
+        return None  # fixed words are short
+    key = text.strip().casefold().rstrip(".!,;:").strip()
     for name, words in WORDS.items():
         if key in words:
             return name

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,6 +14,7 @@ from babel.dates import format_datetime, get_day_names
 from babel.numbers import format_decimal
 
 from bots.bootstrap import App, bootstrap
+from bots.logs import configure_logging
 from bots.runner import (
     build_channels,
     build_scheduler,
@@ -75,12 +75,7 @@ def _wants_demo(args: argparse.Namespace, settings: Settings) -> bool:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # httpx logs request URLs, and a Telegram URL holds the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    configure_logging()
     texts = _texts(args.lang)
     settings = Settings.from_env(database_url=args.db, host=args.host, web_port=args.port)
     app = await bootstrap(settings, clock=_clock())
@@ -111,6 +106,7 @@ async def _run(args: argparse.Namespace) -> int:
 
 async def _serve(app: App, settings: Settings, texts: dict[str, str], *, web: bool) -> int:
     channels = build_channels(app)
+    app.extras["channels"] = channels  # /readyz reports their state
     notifiers = notifiers_of(channels)
     app.extras["notifiers"] = notifiers  # the web relays organisation messages through them
     if web:

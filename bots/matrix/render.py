@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 
 from dialogue.commands import COMMAND_ALIASES
 from dialogue.markup import escape, to_plain
-from dialogue.messages import Attachment, Location, Reply
+from dialogue.messages import MAX_LABEL_TEXT, Attachment, Location, Reply, label_key
 
 HTML_FORMAT = "org.matrix.custom.html"
 
@@ -25,7 +25,6 @@ Offer = tuple[str, str]
 _GEO = re.compile(r"^geo:(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)(?:[,;].*)?$")
 _CHOICE_NUMBER = re.compile(r"^\(?(\d{1,2})[.)]?$")
 _COMMAND = re.compile(r"^!([A-Za-zÄÖÜäöüß_]+)(?:\s+(.*))?$", re.S)
-_EDGE = re.compile(r"^[\W_]+|[\W_]+$")
 
 
 def message_content(
@@ -77,7 +76,7 @@ def file_content(
 
 
 def _normal(text: str) -> str:
-    return _EDGE.sub("", " ".join(text.casefold().split()))
+    return label_key(text)
 
 
 def choose(text: str, offered: Sequence[Offer]) -> str | None:
@@ -92,6 +91,8 @@ def choose(text: str, offered: Sequence[Offer]) -> str | None:
     if number:
         index = int(number.group(1))
         return offered[index - 1][1] if 1 <= index <= len(offered) else None
+    if len(stripped) > MAX_LABEL_TEXT:
+        return None  # no label is this long: cut before comparing
     wanted = _normal(stripped)
     if not wanted:
         return None

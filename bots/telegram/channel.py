@@ -333,7 +333,7 @@ class TelegramChannel:
                     what,
                     type(exc).__name__,
                 )
-        profile = (
+        profile: list[tuple[str, str, Callable[..., Any], Callable[..., Any]]] = [
             ("name", branding.bot_name[:64], bot.get_my_name, bot.set_my_name),
             (
                 "description",
@@ -347,7 +347,24 @@ class TelegramChannel:
                 bot.get_my_short_description,
                 bot.set_my_short_description,
             ),
-        )
+        ]
+        # The tenant's texts in its other languages, for Telegram users of that language.
+        for lang in branding.languages[1:]:
+            for field, texts, limit, get, put in (
+                ("description", branding.descriptions, 512, bot.get_my_description,
+                 bot.set_my_description),
+                ("short_description", branding.short_descriptions, 120,
+                 bot.get_my_short_description, bot.set_my_short_description),
+            ):  # fmt: skip
+                if texts.get(lang):
+                    profile.append(
+                        (
+                            field,
+                            texts[lang][:limit],
+                            partial(get, language_code=lang),
+                            partial(put, language_code=lang),
+                        )
+                    )
         for field, wanted, get, put in profile:
             if not wanted:
                 continue

@@ -38,7 +38,7 @@ from bots.web.pages import (
     texts,
     web,
 )
-from bots.web.routes import accounts, chat, editor, org, public
+from bots.web.routes import accounts, chat, editor, ops, org, public
 from bots.web.security import BodySizeLimit, SecurityHeaders
 from bots.web.tokens import Tokens
 from core.services.accounts import ensure_editor, new_password
@@ -70,6 +70,7 @@ def create_app(
             *org.routes,
             *editor.routes,
             *chat.routes,
+            *ops.routes,
             *extra_routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
@@ -114,13 +115,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
     tenant = web(request).app.tenants.get(request.path_params.get("tenant", ""))
     t = texts(request, tenant)
+    # A form without its session's token: say so, not "belongs to someone else".
+    kind = "csrf" if exc.status_code == 403 and exc.detail == "csrf" else str(exc.status_code)
     return await render(
         request,
         "error.html",
         {
             "status": exc.status_code,
-            "heading": t(f"http.{exc.status_code}.title"),
-            "body": t(f"http.{exc.status_code}.body"),
+            "heading": t(f"http.{kind}.title"),
+            "body": t(f"http.{kind}.body"),
         },
         tenant=tenant,
         status=exc.status_code,
@@ -143,6 +146,7 @@ def mail_sender(app: App, config: WebConfig | None = None) -> MailSender:
         smtp_url=config.smtp_url,
         mail_from=config.mail_from,
         outbox_dir=config.outbox_dir,
+        log_links=config.demo_log_links,
     )
 
 

@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from pathlib import Path
 
 
@@ -19,6 +20,12 @@ class WebConfig:
     frame_ancestors: str  # who may embed the web chat, e.g. "https://www.aachen.de"
     max_body_bytes: int = 64 * 1024
     telegram_usernames: Mapping[str, str] | None = None  # tenant slug -> bot username
+    metrics_token: str = ""  # when set, /metrics wants it as a bearer token
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks);
+    # empty: the address the connection comes from, whatever a header says.
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    # A demo without SMTP: log the links of outbox mails (they log people in).
+    demo_log_links: bool = False
 
     @property
     def secure_cookies(self) -> bool:
@@ -43,7 +50,39 @@ class WebConfig:
             frame_ancestors=env.get("EHRENAMT_FRAME_ANCESTORS", "").strip(),
             max_body_bytes=int(env.get("EHRENAMT_MAX_BODY_BYTES", 64 * 1024)),
             telegram_usernames=usernames,
+            metrics_token=env.get("EHRENAMT_METRICS_TOKEN", ""),
+            trusted_proxies=parse_networks(env.get("EHRENAMT_TRUSTED_PROXIES", "")),
+            demo_log_links=env.get("EHRENAMT_DEMO_LOG_LINKS", "") in ("1", "true", "yes"),
         )
+
+    def client_address(self, peer: str | None, forwarded_for: str | None) -> str:
+        """The address a request comes from: the peer, unless the peer is a
+        trusted proxy; then the last address in X-Forwarded-For that is not
+        one of ours (what a client writes at the start is not believed)."""
+        address = peer or "unknown"
+        if not forwarded_for or not _within(address, self.trusted_proxies):
+            return address
+        for hop in reversed([h.strip() for h in forwarded_for.split(",")[-20:]]):
+            try:
+                ip_address(hop)
+            except ValueError:
+                return address  # a garbled header: trust nothing in it
+            if not _within(hop, self.trusted_proxies):
+                return hop
+        return address
+
+
+def parse_networks(text: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """``"127.0.0.1, 10.0.0.0/8"`` as networks; a bad entry is a config error."""
+    return tuple(ip_network(p.strip(), strict=False) for p in text.split(",") if p.strip())
+
+
+def _within(address: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in n for n in networks)
 
 
 def _stored_secret(data_dir: Path) -> str:

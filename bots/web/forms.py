@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from starlette.datastructures import FormData
 
 from core.availability import DAYS
-from core.errors import DomainError, InvalidTimeRange
+from core.errors import DomainError, InvalidTimeRange, TooManyNeeds
 from core.schedule import MAX_ONE_OFF, Weekly, local_range
 from core.services.needs import MAX_HELPERS, NeedInput
 from core.services.organisations import OfferInput
@@ -168,6 +168,8 @@ def domain_error_field(exc: DomainError) -> tuple[str, str]:
     """A service's named error as (field, error key) for the form."""
     if isinstance(exc, InvalidTimeRange):
         return ("date", "past" if exc.params.get("reason") == "past" else "time_order")
+    if isinstance(exc, TooManyNeeds):
+        return ("form", "too_many_needs")
     name = str(exc.params.get("field") or "form")
     return (name, "invalid")
 

@@ -34,6 +34,7 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from bots.web.i18n import WebTexts
+from core import metrics
 from core.clock import Clock
 from core.db import Database
 from core.models import MailStatus
@@ -206,7 +207,9 @@ class MailSender:
         *,
         mail_from: str,
         every: float = SEND_EVERY,
+        log_links: bool = False,
     ) -> None:
+        self.log_links = log_links  # a demo's convenience: a log-in link is a password
         self.db = db
         self.clock = clock
         self.renderer = renderer
@@ -279,6 +282,7 @@ class MailSender:
                 count = await mail_queue.waiting_for_review(self.db, mail.tenant_id)
                 if count == 0:
                     await mail_queue.mark_dropped(self.db, mail.id, now)
+                    metrics.mail_outcome("dropped")
                     return "dropped"
                 mail = _with(mail, count=count)
             rendered = self.renderer.render(mail)
@@ -296,11 +300,13 @@ class MailSender:
             code = getattr(exc, "smtp_code", None)
             return await self._failed(mail, f"{type(exc).__name__}{f' {code}' if code else ''}")
         await mail_queue.mark_sent(self.db, mail.id, self.clock.now())
+        metrics.mail_outcome("sent")
         if path is not None:
             # The file name and links only: the recipient's address stays out of the log.
             log.info("mail %s (%s) written to the outbox: %s", mail.id, mail.kind, path)
-            for link in rendered.links:
-                log.info("mail link: %s", link)
+            if self.log_links:  # only with EHRENAMT_DEMO_LOG_LINKS=1
+                for link in rendered.links:
+                    log.info("mail link: %s", link)
         else:
             log.info("mail %s (%s) sent by SMTP", mail.id, mail.kind)
         return "sent"
@@ -310,6 +316,7 @@ class MailSender:
             self.db, mail.id, self.clock.now(), error=error, permanent=permanent
         )
         attempt = mail.attempts + 1
+        metrics.mail_outcome("parked" if status == MailStatus.PARKED else "retrying")
         if status == MailStatus.PARKED:
             log.warning(
                 "mail %s (%s, tenant %s) parked after attempt %d: %s",
@@ -355,6 +362,7 @@ def build_mail_sender(
     mail_from: str,
     outbox_dir: Path,
     ssl_context: ssl.SSLContext | None = None,
+    log_links: bool = False,
 ) -> MailSender:
     return MailSender(
         db,
@@ -362,6 +370,7 @@ def build_mail_sender(
         MailRenderer(tenants, tenant_ids, public_url),
         Transport(smtp_url=smtp_url, outbox_dir=outbox_dir, ssl_context=ssl_context),
         mail_from=mail_from,
+        log_links=log_links,
     )
 
 

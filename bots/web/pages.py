@@ -100,6 +100,16 @@ def tenant_of(request: Request) -> TenantConfig:
     return tenant
 
 
+def telegram_username(request: Request, slug: str) -> str | None:
+    """The tenant's Telegram bot's username: as the Bot API's getMe told the
+    running bot at start, else as configured (``EHRENAMT_TELEGRAM_USERNAME_<SLUG>``)."""
+    for channel in web(request).app.extras.get("channels", []):
+        if getattr(channel, "channel", "") == "telegram" and channel.tenant.slug == slug:
+            if getattr(channel, "username", None):
+                return str(channel.username)
+    return (web(request).config.telegram_usernames or {}).get(slug)
+
+
 def tenant_id(request: Request, tenant: TenantConfig) -> int:
     return web(request).app.tenant_ids[tenant.slug]
 
@@ -248,6 +258,14 @@ async def require_editor(request: Request) -> Editor:
     return Editor(account, tenant, tid)
 
 
+async def require_admin(request: Request) -> Editor:
+    """The signed-in admin of this tenant (manages its editors); else log-in or 403."""
+    editor = await require_editor(request)
+    if editor.tenant_id not in editor.account.admin_tenant_ids:
+        raise HTTPException(status_code=403)
+    return editor
+
+
 def login_redirect(exc: LoginRequired) -> RedirectResponse:
     return RedirectResponse(f"/t/{exc.tenant}/login?next={quote(exc.next_path)}", 303)
 
@@ -292,6 +310,11 @@ async def render(
             account
             and tenant
             and web(request).app.tenant_ids[tenant.slug] in account.editor_tenant_ids
+        ),
+        "is_admin": bool(
+            account
+            and tenant
+            and web(request).app.tenant_ids[tenant.slug] in account.admin_tenant_ids
         ),
         "is_member": bool(
             account

@@ -22,9 +22,15 @@ class Purpose(enum.StrEnum):
     VERIFY = "verify"
     LOGIN = "login"
     RESET = "reset"
+    INVITE = "invite"  # an editor sets their first password
 
 
-MAX_AGE = {Purpose.VERIFY: 3 * 24 * 3600, Purpose.LOGIN: 15 * 60, Purpose.RESET: 60 * 60}
+MAX_AGE = {
+    Purpose.VERIFY: 3 * 24 * 3600,
+    Purpose.LOGIN: 15 * 60,
+    Purpose.RESET: 60 * 60,
+    Purpose.INVITE: 7 * 24 * 3600,
+}
 
 
 @dataclass(frozen=True, slots=True)

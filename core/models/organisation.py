@@ -57,6 +57,9 @@ class Account(Base):
     chat_link_expires_at: Mapped[datetime | None]
     # Last use of a session, at most daily; retention counts from it.
     last_active_at: Mapped[datetime | None]
+    # Raised to end every session and e-mailed link of the account at once
+    # (log out everywhere; a new password changes the hash, which does too).
+    session_version: Mapped[int] = mapped_column(default=0)
 
 
 class Membership(Base):

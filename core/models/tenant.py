@@ -20,6 +20,9 @@ class Tenant(Base):
     radius_km: Mapped[float]
     show_neighbours: Mapped[bool] = mapped_column(default=True)
     moderation_required: Mapped[bool] = mapped_column(default=True)
+    # A published need whose only change is its time or helpers count stays
+    # published; off (the default), every edit goes back to review.
+    corrections_without_review: Mapped[bool] = mapped_column(default=False)
     retention_months: Mapped[int] = mapped_column(default=12)
     timezone: Mapped[str] = mapped_column(String(60), default="Europe/Berlin")
     quiet_start: Mapped[str] = mapped_column(String(5), default="21:00")

@@ -10,11 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
 from core.errors import AlreadySignedUp, NeedNotOpen, UnknownEngagement
-from core.fanout import rank_volunteers
+from core.fanout import Candidate, rank_volunteers
 from core.matching import NeedView
-from core.models import Engagement, Need, NeedStatus, Reminder
+from core.models import Engagement, Need, NeedStatus, Person, Reminder
 from core.reminders import kinds
 from core.reminders.planning import add_reminder
+from core.services.needs import may_see_tenant, publicly_listed
 
 WAVE_SIZE = 10  # people asked per wave
 WAVE_INTERVAL = timedelta(minutes=20)  # time for answers before the next wave
@@ -41,7 +42,7 @@ async def run_alert_wave(session: AsyncSession, reminder: Reminder, now: datetim
     """Ask the next best eligible people; plan the next wave while the need
     is still open. ``data.ask`` is the kind of question (urgent or a freed place)."""
     need = await session.get(Need, reminder.need_id)
-    if need is None or need.status != NeedStatus.PUBLISHED:
+    if need is None or need.status != NeedStatus.PUBLISHED or not publicly_listed(need):
         return
     ask = reminder.data.get("ask", kinds.URGENT_ALERT.name)
     asked = set(
@@ -60,9 +61,7 @@ async def run_alert_wave(session: AsyncSession, reminder: Reminder, now: datetim
             await session.scalars(select(Engagement.person_id).where(Engagement.need_id == need.id))
         ).all()
     )
-    candidates = await rank_volunteers(
-        session, _view(need), now, limit=WAVE_SIZE, exclude=asked | engaged
-    )
+    candidates = await _candidates(session, need, now, exclude=asked | engaged)
     for candidate in candidates:
         await add_reminder(
             session,
@@ -86,6 +85,35 @@ async def run_alert_wave(session: AsyncSession, reminder: Reminder, now: datetim
             dedupe_key=f"alert_wave:{need.id}:{reminder.data.get('round', 0)}:{wave + 1}",
             data={"wave": wave + 1, "ask": ask, "round": reminder.data.get("round", 0)},
         )
+
+
+async def _candidates(
+    session: AsyncSession, need: Need, now: datetime, *, exclude: set[int | None]
+) -> list[Candidate]:
+    """The best eligible people of the need's municipality and of those
+    that show neighbours' needs (people elsewhere are skipped, not asked)."""
+    skipped: set[int | None] = set()
+    for _ in range(5):
+        found = await rank_volunteers(
+            session, _view(need), now, limit=WAVE_SIZE, exclude=exclude | skipped
+        )
+        tenants = dict(
+            (
+                await session.execute(
+                    select(Person.id, Person.tenant_id).where(
+                        Person.id.in_([c.person_id for c in found])
+                    )
+                )
+            ).all()
+        )
+        allowed = {
+            t for t in set(tenants.values()) if await may_see_tenant(session, t, need.tenant_id)
+        }
+        kept = [c for c in found if tenants.get(c.person_id) in allowed]
+        if len(kept) == len(found):
+            return kept
+        skipped |= {c.person_id for c in found if c not in kept}
+    return kept
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import metrics
 from core.db import Database
 from core.models import (
     ACTIVE_STATUSES,
@@ -119,11 +120,14 @@ async def deliver_one(
     now: datetime,
     system: dict[str, SystemWork] | None = None,
 ) -> Outcome:
+    seen: dict[str, str] = {}
     try:
         async with db.transaction() as session:
-            status = await _deliver(session, sender, reminder_id, now, system or {})
+            status = await _deliver(session, sender, reminder_id, now, system or {}, seen)
     except TransientFailure:
-        return Outcome(reminder_id, "failed")
+        status = "failed"
+    if "kind" in seen:  # a row this process claimed (not one another took)
+        metrics.reminder_outcome(seen["kind"], status)
     return Outcome(reminder_id, status)
 
 
@@ -133,6 +137,7 @@ async def _deliver(
     reminder_id: int,
     now: datetime,
     system: dict[str, SystemWork],
+    seen: dict[str, str],
 ) -> str:
     claimed = await session.execute(
         update(Reminder)
@@ -148,6 +153,7 @@ async def _deliver(
         return "taken"
     reminder = await session.get(Reminder, reminder_id, populate_existing=True)
     assert reminder is not None
+    seen["kind"] = reminder.kind if reminder.kind in kinds.KINDS else "unknown"
     kind = kinds.KINDS.get(reminder.kind)
     tenant = await session.get(Tenant, reminder.tenant_id)
     assert tenant is not None
@@ -231,6 +237,17 @@ async def _still_relevant(session: AsyncSession, reminder: Reminder, now: dateti
         if reminder.kind in (kinds.URGENT_ALERT.name, kinds.PLACE_OFFER.name):
             if need.status != NeedStatus.PUBLISHED:
                 return False  # filled or gone: no need to ask anyone any more
+            if need.hidden or need.published_at is None:
+                return False  # hidden, or its text waits for review: ask nobody
+            if reminder.person_id is not None:
+                person_tenant = await session.scalar(
+                    select(Person.tenant_id).where(Person.id == reminder.person_id)
+                )
+                shown = await session.scalar(
+                    select(Tenant.show_neighbours).where(Tenant.id == person_tenant)
+                )
+                if person_tenant != need.tenant_id and not shown:
+                    return False
         elif reminder.kind == kinds.NEED_CANCELLED.name:
             return True
         elif reminder.kind != kinds.FOLLOW_UP.name and need.status not in open_statuses:
@@ -354,6 +371,7 @@ async def _send_to_person(
         # neighbour's need.
         result = await sender.send(replace(message, tenant_slug=tenant_slug), key, language or "de")
         if result is Delivery.DELIVERED:
+            metrics.messages_out(key, tenant_slug)
             reminder = await session.get(Reminder, message.id)
             if reminder is not None:
                 reminder.channel = key.split(":", 1)[0]

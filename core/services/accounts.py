@@ -15,16 +15,27 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 
 from core.db import Database
 from core.errors import DomainError, InvalidValue, NotAllowed
 from core.models import Account, Membership, Organisation, OrgKind, RateLimitHit, Role, Tenant
 from core.services import mail_queue
 from core.services.audit import record
+from core.single_line import is_single_line
 
 _hasher = PasswordHasher()
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Dots split the domain, so nothing can match two ways (no backtracking);
+# callers check the length (MAX_EMAIL) first.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$")
+MAX_EMAIL = 200
+
+
+def is_email(text: str) -> bool:
+    """A plausible e-mail address (length first, then the shape)."""
+    return len(text) <= MAX_EMAIL and is_single_line(text) and EMAIL.match(text) is not None
+
+
 MIN_PASSWORD = 10
 
 
@@ -66,6 +77,7 @@ class AccountInfo:
     organisation_tenant_id: int | None
     organisation_verified: bool
     editor_tenant_ids: frozenset[int]
+    admin_tenant_ids: frozenset[int] = frozenset()  # may manage the tenant's editors
     organisation_suspended: bool = False
     last_active_at: datetime | None = None
 
@@ -74,8 +86,10 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def fingerprint(password_hash: str | None) -> str:
-    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
+def fingerprint(password_hash: str | None, session_version: int = 0) -> str:
+    """What sessions and e-mailed links are bound to: it changes with the
+    password and with every "log out everywhere"."""
+    return hashlib.sha256(f"{password_hash or ''}:{session_version}".encode()).hexdigest()[:16]
 
 
 async def hash_password(password: str) -> str:
@@ -94,11 +108,15 @@ def validate_signup(data: SignupInput) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not data.organisation.strip() or len(data.organisation) > 200:
         errors["organisation"] = "required"
+    elif not is_single_line(data.organisation):
+        errors["organisation"] = "invalid"
     if data.kind not in {k.value for k in OrgKind}:
         errors["kind"] = "choose"
     if not data.contact_name.strip() or len(data.contact_name) > 120:
         errors["contact_name"] = "required"
-    if not EMAIL.match(data.email.strip()) or len(data.email) > 200:
+    elif not is_single_line(data.contact_name):
+        errors["contact_name"] = "invalid"
+    if not is_email(data.email.strip()):
         errors["email"] = "email"
     if len(data.password) < MIN_PASSWORD:
         errors["password"] = "password_short"
@@ -110,12 +128,12 @@ async def sign_up(
     data: SignupInput,
     now: datetime,
     *,
-    verify_path: Callable[[int], str] | None = None,
+    verify_path: Callable[[int, str], str] | None = None,
     language: str = "",
 ) -> int:
     """Create the organisation, its first account (unverified) and the
     membership; returns the account id. Raises ``EmailTaken``.
-    ``verify_path(account_id)`` gives the verification link's path: its mail
+    ``verify_path(account_id, fingerprint)`` gives the verification link's path: its mail
     is enqueued in the same transaction."""
     if validate_signup(data):
         raise InvalidValue(field="signup")
@@ -167,7 +185,11 @@ async def sign_up(
                 tenant_id=tenant_id,
                 kind=mail_queue.VERIFY,
                 to=data.email.strip(),  # as typed: a local part may be case-sensitive
-                data={"name": account.display_name, "path": verify_path(account.id)},
+                data={
+                    "name": account.display_name,
+                    # Bound to the password: the link dies when it changes.
+                    "path": verify_path(account.id, fingerprint(password_hash)),
+                },
                 now=now,
                 language=language,
                 account_id=account.id,
@@ -198,12 +220,15 @@ async def account_info(db: Database, account_id: int) -> AccountInfo | None:
         email=account.email,
         display_name=account.display_name,
         verified=account.email_verified_at is not None,
-        password_fingerprint=fingerprint(account.password_hash),
+        password_fingerprint=fingerprint(account.password_hash, account.session_version or 0),
         organisation_id=org.id if org else None,
         organisation_name=org.name if org else None,
         organisation_tenant_id=org.tenant_id if org else None,
         organisation_verified=bool(org and org.verified),
         editor_tenant_ids=editor_of,
+        admin_tenant_ids=frozenset(
+            m.tenant_id for m, o in rows if o is None and m.role == Role.ADMIN
+        ),
         organisation_suspended=bool(org and org.suspended_at is not None),
         last_active_at=account.last_active_at or account.created_at,
     )
@@ -274,6 +299,7 @@ async def set_password(
         if account is None:
             raise NotAllowed()
         account.password_hash = password_hash
+        account.session_version = (account.session_version or 0) + 1
         if verify_email and account.email_verified_at is None:
             account.email_verified_at = now  # the reset link proved the address
         record(
@@ -281,6 +307,25 @@ async def set_password(
             tenant_id=None,
             actor=f"account:{account_id}",
             action="password_set",
+            subject=f"account:{account_id}",
+            at=now,
+        )
+
+
+async def end_sessions(db: Database, account_id: int, now: datetime) -> None:
+    """Log the account out everywhere: every session and unused e-mailed
+    link of it stops working."""
+    async with db.transaction() as session:
+        await session.execute(
+            update(Account)
+            .where(Account.id == account_id)
+            .values(session_version=Account.session_version + 1)
+        )
+        record(
+            session,
+            tenant_id=None,
+            actor=f"account:{account_id}",
+            action="sessions_ended",
             subject=f"account:{account_id}",
             at=now,
         )
@@ -319,6 +364,9 @@ async def ensure_editor(
 # -- rate limits ---------------------------------------------------------------
 
 
+RATE_LIMIT_LOCK_SPACE = 7311  # the first number of the per-key advisory lock
+
+
 def limit_key(kind: str, value: str, *, salt: str) -> str:
     """A rate-limit key that does not store the e-mail address or IP itself:
     a keyed hash with the deployment's secret, so nobody holding the table
@@ -335,6 +383,14 @@ async def hit(db: Database, key: str, *, limit: int, window: timedelta, now: dat
     processes; old hits are pruned on the way."""
     since = now - window
     async with db.transaction() as session:
+        # Count and add as one step per key: on PostgreSQL a transaction lock
+        # on the key (two-number form: its own key space); on SQLite the
+        # delete below takes the database's write lock first.
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            await session.execute(
+                text("SELECT pg_advisory_xact_lock(:space, hashtext(:key))"),
+                {"space": RATE_LIMIT_LOCK_SPACE, "key": key},
+            )
         await session.execute(
             delete(RateLimitHit).where(RateLimitHit.key == key, RateLimitHit.at < since)
         )

@@ -27,6 +27,7 @@ async def public_need_ids(
         .where(
             Need.tenant_id == tenant_id,
             Need.status.in_((NeedStatus.PUBLISHED, NeedStatus.FILLED)),
+            Need.published_at.is_not(None),
             Need.hidden == false(),
             or_(Need.ends_at.is_(None), Need.ends_at > now),
             or_(Need.valid_until.is_(None), Need.valid_until > now),
@@ -50,6 +51,7 @@ async def is_public(db: Database, need_id: int, now: datetime) -> bool:
             select(Need.id).where(
                 Need.id == need_id,
                 Need.status.in_((NeedStatus.PUBLISHED, NeedStatus.FILLED)),
+                Need.published_at.is_not(None),
                 Need.hidden == false(),
                 or_(Need.ends_at.is_(None), Need.ends_at > now),
                 or_(Need.valid_until.is_(None), Need.valid_until > now),

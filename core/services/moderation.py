@@ -15,9 +15,10 @@ from core.db import Database
 from core.errors import InvalidValue, NotAllowed, UnknownNeed
 from core.models import AuditEvent, Need, NeedStatus, Offer, Organisation, TextOverride
 from core.services.audit import record
-from core.services.needs import NeedRef, moderate
+from core.services.needs import NeedRef, cancel_alerts, moderate
 
 MAX_REASON = 1000
+MAX_TEXT_OVERRIDE = 4000
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +250,8 @@ async def set_hidden(
             raise NotAllowed()
         if isinstance(item, Need):
             item.hidden, item.updated_at = hidden, now
+            if hidden:
+                await cancel_alerts(session, item.id)  # nobody is asked about it
         else:
             item.active = not hidden
         record(
@@ -287,8 +290,13 @@ async def set_text(
     actor: str,
     now: datetime,
 ) -> None:
-    """Store the tenant's wording of a text; an empty value goes back to the default."""
+    """Store the tenant's wording of a text; an empty value goes back to the
+    default. Placeholders must be bare names (``InvalidValue`` otherwise)."""
+    from dialogue.texts import plain_placeholders
+
     value = value.strip()
+    if not plain_placeholders(value) or len(value) > MAX_TEXT_OVERRIDE:
+        raise InvalidValue(field="value")
     async with db.transaction() as session:
         row = await session.scalar(
             select(TextOverride).where(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -14,9 +14,11 @@ from core.db import Database
 from core.errors import (
     InvalidTimeRange,
     InvalidValue,
+    NeedNotOpen,
     NotAllowed,
     OrganisationSuspended,
     PlaceRequired,
+    TooManyNeeds,
     UnknownCategory,
     UnknownNeed,
     UnknownQualification,
@@ -27,6 +29,8 @@ from core.models import (
     Need,
     NeedStatus,
     Organisation,
+    Reminder,
+    ReminderStatus,
     Tenant,
 )
 from core.reminders import kinds
@@ -39,9 +43,11 @@ from core.reminders.planning import (
 from core.schedule import Weekly, one_off_mask, validate_range, weekly_mask
 from core.services import mail_queue
 from core.services.audit import record
+from core.single_line import is_single_line
 from core.taxonomy import Taxonomy
 
 MAX_HELPERS = 500
+MAX_NEEDS_PER_DAY = 20  # per organisation, in any 24 hours
 OPEN_STATUSES = (NeedStatus.PUBLISHED, NeedStatus.FILLED)
 
 
@@ -109,8 +115,10 @@ class NeedDetail:
 
 
 def validate_need(data: NeedInput, taxonomy: Taxonomy, now: datetime) -> None:
-    if not data.title.strip() or len(data.title) > 120:
+    if not data.title.strip() or len(data.title) > 120 or not is_single_line(data.title):
         raise InvalidValue(field="title")
+    if not is_single_line(data.place) or not is_single_line(data.place_label):
+        raise InvalidValue(field="place")
     if not taxonomy.is_category(data.category):
         raise UnknownCategory(code=data.category)
     for code in data.qualifications:
@@ -155,6 +163,13 @@ async def post_need(
             raise NotAllowed()
         if org.suspended_at is not None:
             raise OrganisationSuspended()
+        posted_today = await session.scalar(
+            select(func.count())
+            .select_from(Need)
+            .where(Need.organisation_id == org.id, Need.created_at > now - timedelta(days=1))
+        )
+        if (posted_today or 0) >= MAX_NEEDS_PER_DAY:
+            raise TooManyNeeds()
         tenant = await session.get(Tenant, org.tenant_id)
         assert tenant is not None
         lat, lon, label = data.lat, data.lon, data.place_label
@@ -220,6 +235,30 @@ async def on_published(session, need: Need, now: datetime) -> None:  # type: ign
     await plan_org_expiry(session, need, now)
 
 
+ALERT_KINDS = (kinds.ALERT_WAVE.name, kinds.URGENT_ALERT.name, kinds.PLACE_OFFER.name)
+
+
+async def cancel_alerts(session, need_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Nobody is asked about the need any more: pending alert waves and
+    their questions are cancelled (hidden, or back in review)."""
+    await session.execute(
+        update(Reminder)
+        .where(
+            Reminder.need_id == need_id,
+            Reminder.kind.in_(ALERT_KINDS),
+            Reminder.status == ReminderStatus.PENDING,
+        )
+        .values(status=ReminderStatus.CANCELLED)
+    )
+
+
+async def send_back_to_review(session, need: Need) -> None:  # type: ignore[no-untyped-def]
+    """Changed content waits for an editor again: not public until approved
+    (``published_at`` is set only by approval), nobody alerted meanwhile."""
+    need.status, need.published_at = NeedStatus.PENDING_REVIEW, None
+    await cancel_alerts(session, need.id)
+
+
 async def moderate(
     db: Database, need_id: int, *, approve: bool, reason: str | None, actor: str, now: datetime
 ) -> NeedRef:
@@ -230,7 +269,9 @@ async def moderate(
         if need.status != NeedStatus.PENDING_REVIEW:
             raise InvalidValue(field="status")
         if approve:
-            need.status, need.published_at = NeedStatus.PUBLISHED, now
+            full = await taken_places(session, need.id) >= need.helpers_wanted
+            need.status = NeedStatus.FILLED if full else NeedStatus.PUBLISHED
+            need.published_at = now
             await on_published(session, need, now)
         else:
             need.status, need.rejection_reason = NeedStatus.REJECTED, reason or ""
@@ -364,6 +405,7 @@ _DETAILS = _DETAIL_COLUMNS.where(Need.id.in_(bindparam("ids", expanding=True)))
 # Only needs open for sign-ups at ``now``: what ``core.search`` ranks at all.
 _OPEN_DETAILS = _DETAILS.where(
     Need.status == NeedStatus.PUBLISHED,
+    Need.published_at.is_not(None),
     Need.hidden == false(),
     or_(Need.ends_at.is_(None), Need.ends_at > bindparam("now", type_=Need.ends_at.type)),
     or_(Need.valid_until.is_(None), Need.valid_until > bindparam("now", type_=Need.ends_at.type)),
@@ -393,6 +435,47 @@ async def need_detail(db: Database, need_id: int) -> NeedDetail:
     if not rows:
         raise UnknownNeed(need_id=need_id)
     return _need_detail(rows[0], contact=True)
+
+
+async def may_see_tenant(session, viewer_tenant_id: int, need_tenant_id: int) -> bool:  # type: ignore[no-untyped-def]
+    """Whether a person of ``viewer_tenant_id`` may see a need of
+    ``need_tenant_id``: their own, or a neighbour's where their
+    municipality shows neighbours."""
+    if viewer_tenant_id == need_tenant_id:
+        return True
+    return bool(
+        await session.scalar(select(Tenant.show_neighbours).where(Tenant.id == viewer_tenant_id))
+    )
+
+
+def publicly_listed(need: Need) -> bool:
+    """Published by an editor (or an unmoderated tenant) and not hidden."""
+    return need.published_at is not None and not need.hidden
+
+
+async def need_for_volunteer(
+    db: Database, need_id: int, *, tenant_id: int, now: datetime
+) -> NeedDetail:
+    """A need as a volunteer of ``tenant_id`` may see it (the chat's detail,
+    deep links, sign-up). ``UnknownNeed`` for a need they may not see at all
+    (hidden, never published, another municipality's where neighbours are not
+    shown), ``NeedNotOpen`` for one that was public and is over."""
+    async with db.sessions() as session:
+        need = await session.get(Need, need_id)
+        if (
+            need is None
+            or not publicly_listed(need)
+            or need.status == NeedStatus.REJECTED
+            or not await may_see_tenant(session, tenant_id, need.tenant_id)
+        ):
+            raise UnknownNeed(need_id=need_id)
+        if (
+            need.status not in OPEN_STATUSES
+            or (need.ends_at is not None and need.ends_at <= now)
+            or (need.valid_until is not None and need.valid_until <= now)
+        ):
+            raise NeedNotOpen(need_id=need_id)
+    return await need_detail(db, need_id)
 
 
 async def need_details(

@@ -27,7 +27,8 @@ from core.models import (
 from core.schedule import one_off_mask, weekly_mask
 from core.services import mail_queue
 from core.services.audit import record
-from core.services.needs import NeedInput, PlaceResolver, validate_need
+from core.services.needs import NeedInput, PlaceResolver, send_back_to_review, validate_need
+from core.single_line import is_single_line
 from core.taxonomy import Taxonomy
 
 EXTEND_BY = timedelta(weeks=4)
@@ -216,7 +217,11 @@ async def update_need(
     tz: ZoneInfo,
     actor: str,
 ) -> NeedStatus:
-    """Change every field of a need. A rejected need goes back to review."""
+    """Change every field of a need. In a moderated tenant every change of
+    content sends the need back to review (its ``published_at`` cleared, its
+    pending alerts cancelled); a change of only the time or helpers count
+    stays published when the tenant allows corrections without review. An
+    expired need is published again only with text an editor approved."""
     validate_need(data, taxonomy, now)
     async with db.transaction() as session:
         need = await _owned_need(session, organisation_id, need_id)
@@ -229,6 +234,7 @@ async def update_need(
             lat, lon, label = places.resolve(data.place, tenant.slug)
         if data.remote:
             lat = lon = label = None
+        before = _content(need), _timing(need)
         need.title, need.description = data.title.strip(), data.description.strip()
         need.category, need.qualifications = data.category, list(data.qualifications)
         need.remote, need.lat, need.lon = data.remote, lat, lon
@@ -242,14 +248,28 @@ async def update_need(
         )
         need.helpers_wanted, need.urgent = data.helpers_wanted, data.urgent
         need.valid_until, need.updated_at = data.valid_until, now
-        if need.status == NeedStatus.REJECTED:
-            need.status = (
-                NeedStatus.PENDING_REVIEW if tenant.moderation_required else NeedStatus.PUBLISHED
+        content_changed = before[0] != _content(need)
+        timing_changed = before[1] != _timing(need)
+        if not tenant.moderation_required:
+            if need.status != NeedStatus.FILLED:
+                if need.status != NeedStatus.PUBLISHED:
+                    need.published_at = now
+                need.status = NeedStatus.PUBLISHED
+        else:
+            approved = need.published_at is not None and need.status in (
+                NeedStatus.PUBLISHED,
+                NeedStatus.FILLED,
+                NeedStatus.EXPIRED,
             )
-            if need.status == NeedStatus.PENDING_REVIEW:
+            minor = not content_changed and (
+                not timing_changed or tenant.corrections_without_review
+            )
+            if approved and minor:
+                if need.status == NeedStatus.EXPIRED:
+                    need.status = NeedStatus.PUBLISHED
+            else:
+                await send_back_to_review(session, need)
                 await mail_queue.notify_editors(session, need, now)
-        if need.status == NeedStatus.EXPIRED and (data.ends_at or data.valid_until or now) >= now:
-            need.status = NeedStatus.PUBLISHED
         record(
             session,
             tenant_id=need.tenant_id,
@@ -259,6 +279,26 @@ async def update_need(
             at=now,
         )
         return need.status
+
+
+def _content(need: Need) -> tuple[object, ...]:
+    """What an editor reviews: the words, the place, the kind of help."""
+    return (
+        need.title,
+        need.description,
+        need.category,
+        tuple(need.qualifications or ()),
+        need.remote,
+        need.lat,
+        need.lon,
+        need.place_label,
+        need.urgent,
+    )
+
+
+def _timing(need: Need) -> tuple[object, ...]:
+    """A correction: when, and how many helpers."""
+    return (need.starts_at, need.ends_at, need.recurrence, need.valid_until, need.helpers_wanted)
 
 
 async def extend_need(
@@ -273,7 +313,11 @@ async def extend_need(
         base = max(need.valid_until or now, now)
         need.valid_until, need.updated_at = base + EXTEND_BY, now
         if need.status == NeedStatus.EXPIRED:
-            need.status = NeedStatus.PUBLISHED
+            if need.published_at is not None:
+                need.status = NeedStatus.PUBLISHED  # the text an editor approved
+            else:
+                # Expired while waiting for review: it still needs an editor.
+                need.status = NeedStatus.PENDING_REVIEW
         record(
             session,
             tenant_id=need.tenant_id,
@@ -310,6 +354,10 @@ def validate_offer(data: OfferInput, taxonomy: Taxonomy) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not data.title.strip() or len(data.title) > 120:
         errors["title"] = "required"
+    elif not is_single_line(data.title):
+        errors["title"] = "invalid"
+    if not is_single_line(data.place):
+        errors["place"] = "invalid"
     if data.kind not in OFFER_KINDS:
         errors["kind"] = "choose"
     if data.category and not taxonomy.is_category(data.category):
@@ -449,16 +497,20 @@ async def languages_of(db: Database, person_ids: list[int]) -> dict[int, str]:
 
 
 async def person_of_engagement(
-    db: Database, organisation_id: int, engagement_id: int
+    db: Database, organisation_id: int, engagement_id: int, need_id: int | None = None
 ) -> int | None:
+    """Who signed up, when the sign-up is on the organisation's need (and on
+    ``need_id``, the need the page is about); ``NotAllowed`` otherwise."""
     async with db.sessions() as session:
         row = (
             await session.execute(
-                select(Engagement.person_id, Need.organisation_id)
+                select(Engagement.person_id, Need.organisation_id, Need.id)
                 .join(Need, Need.id == Engagement.need_id)
                 .where(Engagement.id == engagement_id)
             )
         ).one_or_none()
     if row is None or row[1] != organisation_id:
+        raise NotAllowed()
+    if need_id is not None and row[2] != need_id:
         raise NotAllowed()
     return row[0]

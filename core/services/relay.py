@@ -11,12 +11,12 @@ directions, and each reply is e-mailed to the organisation through the mail queu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from core.db import Database
-from core.errors import InvalidValue, NotAllowed, UnknownEngagement
+from core.errors import InvalidValue, NotAllowed, TooManyReplies, UnknownEngagement
 from core.models import (
     Engagement,
     Identity,
@@ -30,6 +30,7 @@ from core.services import mail_queue
 from core.services.audit import record
 
 MAX_BODY = 2000
+MAX_REPLIES_PER_DAY = 30  # a volunteer's replies to organisations, in any 24 hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,17 @@ async def record_reply(
     if not body:
         return None
     async with db.transaction() as session:
+        sent_today = await session.scalar(
+            select(func.count())
+            .select_from(RelayMessage)
+            .where(
+                RelayMessage.person_id == person_id,
+                RelayMessage.direction == RelayDirection.FROM_VOLUNTEER,
+                RelayMessage.created_at > now - timedelta(days=1),
+            )
+        )
+        if (sent_today or 0) >= MAX_REPLIES_PER_DAY:
+            raise TooManyReplies()
         q = (
             select(RelayMessage)
             .where(

@@ -16,7 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
 from core.errors import AlreadySignedUp, NeedNotOpen, NotAllowed, UnknownEngagement, UnknownNeed
-from core.models import ACTIVE_STATUSES, Engagement, EngagementStatus, Need, NeedStatus, Tenant
+from core.models import (
+    ACTIVE_STATUSES,
+    Engagement,
+    EngagementStatus,
+    Need,
+    NeedStatus,
+    Person,
+    Tenant,
+)
 from core.reminders import kinds
 from core.reminders.planning import (
     cancel_for_engagement,
@@ -25,7 +33,7 @@ from core.reminders.planning import (
     plan_engagement,
 )
 from core.services.audit import record
-from core.services.needs import taken_places
+from core.services.needs import may_see_tenant, publicly_listed, taken_places
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,9 +130,18 @@ async def sign_up(
     number is reached; a place comes with its reminders."""
     async with db.transaction() as session:
         need = await _lock_need(session, need_id, now)
-        if need.status not in (NeedStatus.PUBLISHED, NeedStatus.FILLED) or need.hidden:
+        if need.status not in (NeedStatus.PUBLISHED, NeedStatus.FILLED):
             raise NeedNotOpen(need_id=need_id)
-        if need.ends_at is not None and need.ends_at <= now:
+        if not publicly_listed(need):
+            raise NeedNotOpen(need_id=need_id)
+        if (need.ends_at is not None and need.ends_at <= now) or (
+            need.valid_until is not None and need.valid_until <= now
+        ):
+            raise NeedNotOpen(need_id=need_id)
+        person_tenant = await session.scalar(select(Person.tenant_id).where(Person.id == person_id))
+        if person_tenant is None or not await may_see_tenant(
+            session, person_tenant, need.tenant_id
+        ):
             raise NeedNotOpen(need_id=need_id)
         existing = await session.scalar(
             select(Engagement).where(

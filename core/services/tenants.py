@@ -23,6 +23,7 @@ async def sync_tenants(db: Database, configs: Mapping[str, TenantConfig]) -> dic
             row.radius_km = cfg.region_radius_km
             row.show_neighbours = cfg.show_neighbours
             row.moderation_required = cfg.moderation_required
+            row.corrections_without_review = cfg.corrections_without_review
             row.retention_months = cfg.privacy.retention_months
             row.timezone = cfg.timezone
             row.quiet_start = cfg.notifications.quiet_start

@@ -14,14 +14,13 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.errors import UnknownNeed
+from core.errors import NeedNotOpen, UnknownNeed
 from core.geo.distance import distance_km
 from core.matching import Match, Reason, VolunteerView
-from core.models import NeedStatus
 from core.schedule import FULL_MASK
 from core.search import NO_FILTER, SearchFilter
 from core.services.matches import CardPage, cards_of, matches_for_view
-from core.services.needs import need_detail
+from core.services.needs import need_for_volunteer
 from core.services.profiles import get_profile
 from dialogue import render
 from dialogue.markup import escape
@@ -213,14 +212,13 @@ async def more(turn: Turn, payload: str) -> None:
 async def detail(turn: Turn, need_id: int) -> None:
     t = turn.t
     try:
-        need = await need_detail(turn.app.db, need_id)
+        need = await need_for_volunteer(
+            turn.app.db, need_id, tenant_id=turn.tenant_id, now=turn.now
+        )
     except UnknownNeed:
         turn.say(t("error.unknown_need"), turn.menu())
         return
-    visible = need.status in (NeedStatus.PUBLISHED, NeedStatus.FILLED) and (
-        need.ends_at is None or need.ends_at > turn.now
-    )
-    if not visible:
+    except NeedNotOpen:
         turn.say(t("error.need_not_open"), turn.menu())
         return
     volunteer, _ = await volunteer_view(turn)

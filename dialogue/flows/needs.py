@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from core.calendar import calendar_ics, event_ics
 from core.errors import DomainError, UnknownNeed
-from core.services.needs import need_detail
+from core.services.needs import need_for_volunteer
 from core.services.profiles import ProfileData, get_profile, record_qualification
 from core.services.signup import engagements_of, sign_up, withdraw
 from dialogue.flows.onboarding import qualification_label
@@ -96,7 +96,9 @@ async def sign_up_payload(turn: Turn, payload: str) -> None:
         turn.state.push_asked("consent")
         return
     try:
-        need = await need_detail(turn.app.db, need_id)
+        need = await need_for_volunteer(
+            turn.app.db, need_id, tenant_id=turn.tenant_id, now=turn.now
+        )
         if need.qualifications:
             profile = await get_profile(turn.app.db, turn.person.id)
             answered = list(turn.state.view.get("answered") or [])

@@ -162,13 +162,18 @@ def ask_relay_answer(turn: Turn, message_id: int) -> None:
 
 
 async def relay_answer(turn: Turn, text: str) -> None:
+    from core.errors import TooManyReplies
     from core.services.relay import record_reply
 
     t = turn.t
     turn.state.finish()
     organisation = None
     if turn.person is not None:
-        organisation = await record_reply(turn.app.db, turn.person.id, text, now=turn.now)
+        try:
+            organisation = await record_reply(turn.app.db, turn.person.id, text, now=turn.now)
+        except TooManyReplies as exc:
+            turn.say(t(exc.key), turn.menu())
+            return
     if organisation is None:
         turn.say(t("relay.nobody"), turn.menu())
     else:

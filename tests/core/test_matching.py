@@ -10,8 +10,11 @@ import pytest
 from core.matching import (
     MAX_SCORE,
     W_CATEGORY,
+    W_DISTANCE,
+    W_FRESH,
     W_LOCAL,
     W_REQUIREMENT,
+    W_TIME,
     W_URGENT,
     NeedView,
     Reason,
@@ -202,6 +205,25 @@ def test_category_of_interest_beats_a_closer_need_of_another_category() -> None:
     farther_own = score(LUISA, need(lat=BURTSCHEID[0] + 0.03), NOW)
     assert farther_own.score > closer_other.score
     assert "category" not in kinds(closer_other.reasons)
+
+
+def test_a_chosen_topic_outranks_any_other_topic_however_close_or_timely() -> None:
+    """The worst need of Luisa's topics (at the edge of her radius, at a time
+    she is not free, old, of a neighbour, asking for a certificate she has not
+    mentioned) beats the best need of another topic."""
+    worst_own = need(
+        id=1,
+        lat=BURTSCHEID[0] + 0.0449,  # ~4.99 km of her 5
+        cell_mask=mask_of(["mo:abend"]),
+        tenant_id=STOLBERG,
+        qualifications=("erste_hilfe",),
+        published_at=NOW - timedelta(days=60),
+    )
+    best_other = need(id=2, category="sport", lat=BURTSCHEID[0], urgent=True, published_at=NOW)
+    own, other = score(LUISA, worst_own, NOW), score(LUISA, best_other, NOW)
+    assert not own.excluded and not other.excluded
+    assert own.score > other.score
+    assert W_CATEGORY - W_REQUIREMENT > W_DISTANCE + W_TIME + W_URGENT + W_FRESH + W_LOCAL
 
 
 def test_no_interests_counts_every_category_half() -> None:

@@ -2,8 +2,11 @@
 
 Sections are async functions ``(quick) -> dict``; their keys are merged into
 ``var/bench.json`` and printed as a table. This file owns the matching
-section; ``tests/perf/telegram_bench.py:run_telegram_bench`` and
-``tests/perf/dialogue_bench.py:run_dialogue_bench`` join when they exist.
+section; ``tests/perf/telegram_bench.py:run_telegram_bench``,
+``tests/perf/dialogue_bench.py:run_dialogue_bench``,
+``tests/perf/relevance_bench.py:run_relevance_bench`` (what the list shows:
+``match_interest_precision_at5``, ``match_hidden_by_rules``) and the others
+join when they exist.
 
 Matching: synthetic needs and volunteers across NRW, placed by the
 gazetteer's population weights, bulk-inserted into a fresh SQLite file under
@@ -369,6 +372,7 @@ def sections() -> list[Section]:
     for module, function in (
         ("tests.perf.dialogue_bench", "run_dialogue_bench"),
         ("tests.perf.fanout_bench", "run_fanout_bench"),
+        ("tests.perf.relevance_bench", "run_relevance_bench"),
         ("tests.perf.telegram_bench", "run_telegram_bench"),
         ("tests.perf.runner_bench", "run_runner_bench"),
         ("tests.perf.rasa_bench", "run_rasa_bench"),
@@ -394,6 +398,8 @@ BUDGETS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "match_top10_speedup_pg >= 50": lambda r: r["match_top10_speedup_pg"] >= 50,
     "fanout_p95_ms <= 100": lambda r: r["fanout_p95_ms"] <= 100,
     "fanout_p95_ms_pg <= 100": lambda r: r["fanout_p95_ms_pg"] <= 100,
+    "match_interest_precision_at5 >= 0.90": lambda r: r["match_interest_precision_at5"] >= 0.90,
+    "match_hidden_by_rules == 0": lambda r: r["match_hidden_by_rules"] == 0,
     "dialogue_turns_per_s >= 500": lambda r: r["dialogue_turns_per_s"] >= 500,
     "dialogue_turn_p95_ms <= 20": lambda r: r["dialogue_turn_p95_ms"] <= 20,
     "telegram_roundtrip_p95_ms <= 100": lambda r: r["telegram_roundtrip_p95_ms"] <= 100,

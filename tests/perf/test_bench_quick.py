@@ -52,6 +52,21 @@ def test_sections_include_the_other_benches_when_present() -> None:
         assert (function in names) == present
 
 
+@pytest.mark.slow
+def test_relevance_section_measures_what_the_list_shows() -> None:
+    """A small relevance run: people see their topics first and nothing a
+    rule hides without their saying so (the numbers ``make bench`` budgets)."""
+    from tests.perf import relevance_bench
+
+    assert "run_relevance_bench" in [s.__name__ for s in bench.sections()]
+    results = asyncio.run(relevance_bench.run_relevance_bench(True))
+    assert results["match_relevance_volunteers"] >= 200
+    assert results["match_hidden_by_rules_checked"] > 1000
+    assert results["match_hidden_by_rules"] == 0
+    assert results["match_interest_precision_at5"] >= 0.90
+    assert bench.BUDGETS["match_hidden_by_rules == 0"](results)
+
+
 async def test_sections_results_are_merged() -> None:
     async def first(quick: bool) -> dict[str, object]:
         return {"a": 1, "quick_seen": quick}

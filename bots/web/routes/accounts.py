@@ -45,7 +45,10 @@ SIGNUP_FIELDS = ("organisation", "kind", "contact_name", "email", "password")
 
 
 def _ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return web(request).config.client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+    )
 
 
 async def _limit(request: Request, kind: str, email: str, per_email: int, per_ip: int) -> None:
@@ -77,22 +80,26 @@ def _link_path(request: Request, purpose: Purpose, account_id: int, fingerprint:
     return f"/t/{tenant_of(request).slug}/{_LINK_PATHS[purpose]}/{token}"
 
 
-async def _send_link(request: Request, purpose: Purpose, account_id: int, email: str) -> None:
-    """Enqueue the mail with a link (the background sender delivers it)."""
+async def _send_link(
+    request: Request, purpose: Purpose, account_id: int, email: str, *, wording: str = ""
+) -> None:
+    """Enqueue the mail with a link (the background sender delivers it);
+    ``wording``: another mail kind with the same link (``signup_taken``)."""
     state = web(request)
     info = await accounts.account_info(state.app.db, account_id)
     if info is None:
         return
     tenant = tenant_of(request)
-    fingerprint = "" if purpose == Purpose.VERIFY else info.password_fingerprint
+    # Every link dies when the password changes or the account logs out
+    # everywhere (the fingerprint covers both).
     await mail_queue.enqueue_mail(
         state.app.db,
         tenant_id=tenant_id(request, tenant),
-        kind=purpose.value,
+        kind=wording or purpose.value,
         to=email,
         data={
             "name": info.display_name,
-            "path": _link_path(request, purpose, account_id, fingerprint),
+            "path": _link_path(request, purpose, account_id, info.password_fingerprint),
         },
         now=state.app.now(),
         language=texts(request, tenant).lang,
@@ -141,11 +148,20 @@ async def signup_submit(request: Request) -> Response:
                 web(request).app.db,
                 data,
                 web(request).app.now(),
-                verify_path=lambda account_id: _link_path(request, Purpose.VERIFY, account_id, ""),
+                verify_path=lambda account_id, fingerprint: _link_path(
+                    request, Purpose.VERIFY, account_id, fingerprint
+                ),
                 language=texts(request, tenant).lang,
             )
         except EmailTaken:
-            state.errors["email"] = "email_taken"
+            # The same answer as for a new address: the page must not tell
+            # who has an account. The owner hears of it by e-mail instead.
+            existing = await accounts.account_id_for_email(web(request).app.db, data.email)
+            if existing is not None:
+                await _send_link(
+                    request, Purpose.LOGIN, existing, data.email, wording="signup_taken"
+                )
+            return redirect(f"/t/{tenant.slug}/signup/sent")
         except RateLimited:
             state.errors["form"] = "rate_limited"
         else:
@@ -185,6 +201,16 @@ async def verify(request: Request) -> Response:
                 "body": "verify.expired" if exc.expired else "verify.invalid",
                 "link": (f"/t/{tenant.slug}/login", "login.title"),
             },
+            tenant=tenant,
+            status=400,
+        )
+    owner = await accounts.account_info(state.app.db, data.account_id)
+    if owner is None or owner.password_fingerprint != data.fingerprint:
+        # The password changed (or the account logged out everywhere) since.
+        return await render(
+            request,
+            "message.html",
+            {"heading": "verify.failed_title", "body": "verify.invalid"},
             tenant=tenant,
             status=400,
         )
@@ -327,7 +353,7 @@ async def link_request_submit(request: Request) -> Response:
     kind = _link_kind(request)
     form = await checked_form(request)
     state = form_state(form, ("email",))
-    if not accounts.EMAIL.match(state.get("email")):
+    if not accounts.is_email(state.get("email")):
         state.errors["email"] = "email"
         return await render(
             request,
@@ -368,6 +394,11 @@ async def _use(request: Request, data: TokenData) -> None:
     await used_links.use_once(app.db, data.token_id, expires_at=data.expires_at, now=app.now())
 
 
+def _again(purpose: Purpose) -> str:
+    """Where to ask for a new link (an expired invitation: a reset link sets the password)."""
+    return "reset" if purpose == Purpose.INVITE else purpose.value
+
+
 async def _link_used(request: Request, purpose: Purpose) -> Response:
     tenant = tenant_of(request)
     return await render(
@@ -376,7 +407,7 @@ async def _link_used(request: Request, purpose: Purpose) -> Response:
         {
             "heading": "link_failed.title",
             "body": "link_failed.used",
-            "link": (f"/t/{tenant.slug}/links/{purpose.value}", "link_failed.again"),
+            "link": (f"/t/{tenant.slug}/links/{_again(purpose)}", "link_failed.again"),
         },
         tenant=tenant,
         status=400,
@@ -399,7 +430,7 @@ async def _read_link(
             {
                 "heading": "link_failed.title",
                 "body": "link_failed.expired" if exc.expired else "link_failed.invalid",
-                "link": (f"/t/{tenant.slug}/links/{purpose.value}", "link_failed.again"),
+                "link": (f"/t/{tenant.slug}/links/{_again(purpose)}", "link_failed.again"),
             },
             tenant=tenant,
             status=400,
@@ -475,10 +506,51 @@ async def reset(request: Request) -> Response:
     )
 
 
-async def logout(request: Request) -> Response:
+async def invitation(request: Request) -> Response:
+    """An invited editor sets their first password (the link works once,
+    in any process, and not at all once a password is set)."""
     tenant = tenant_of(request)
-    await checked_form(request)
+    read = await _read_link(request, Purpose.INVITE)
+    if isinstance(read, Response):
+        return read
+    found, data = read
+    state = FormState()
+    if request.method == "POST":
+        form = await checked_form(request)
+        password = str(form.get("password") or "")
+        if len(password) < accounts.MIN_PASSWORD:
+            state.errors["password"] = "password_short"
+        elif password != str(form.get("password2") or ""):
+            state.errors["password2"] = "password_mismatch"
+        else:
+            try:
+                await _use(request, data)
+            except LinkUsed:
+                return await _link_used(request, Purpose.INVITE)
+            app = web(request).app
+            await accounts.set_password(app.db, found.id, password, app.now())
+            info = await accounts.account_info(app.db, found.id)
+            assert info is not None
+            sign_in(request, info)
+            log.info("account %s accepted an editor invitation", info.id)
+            return redirect(_home_of(info, tenant_id(request, tenant), tenant.slug))
+    return await render(
+        request,
+        "invite.html",
+        {"form": state, "email": found.email},
+        tenant=tenant,
+        status=400 if state.errors else 200,
+        title_key="invite.title",
+    )
+
+
+async def logout(request: Request) -> Response:
+    """Log out here, or (``everywhere``) end every session of the account."""
+    tenant = tenant_of(request)
+    form = await checked_form(request)
     account = await current_account(request)
+    if account is not None and form.get("everywhere"):
+        await accounts.end_sessions(web(request).app.db, account.id, web(request).app.now())
     chat = request.session.get("chat")
     request.session.clear()
     if chat:
@@ -499,5 +571,6 @@ routes = [
     Route("/t/{tenant}/links/{kind:str}", link_request_submit, methods=["POST"]),
     Route("/t/{tenant}/login/link/{token}", login_link, methods=["GET", "POST"]),
     Route("/t/{tenant}/reset/{token}", reset, methods=["GET", "POST"]),
+    Route("/t/{tenant}/invite/{token}", invitation, methods=["GET", "POST"]),
     Route("/t/{tenant}/logout", logout, methods=["POST"]),
 ]

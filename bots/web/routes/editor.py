@@ -15,12 +15,24 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bots.web.charts import grouped_bars
+from bots.web.forms import FormState, form_state
 from bots.web.i18n import WebTexts, in_form
-from bots.web.pages import Editor, redirect, render, require_editor, texts, web
+from bots.web.invitations import invite_editor
+from bots.web.pages import (
+    Editor,
+    redirect,
+    render,
+    require_admin,
+    require_editor,
+    telegram_username,
+    texts,
+    web,
+)
 from bots.web.security import checked_form
 from bots.web.views import chat_links
 from core.errors import DomainError, InvalidValue, NotAllowed, UnknownNeed
 from core.services import editor_links, moderation
+from core.services import editors as editor_service
 from core.services.statistics import OTHER, REMOTE, Statistics, tenant_statistics
 
 
@@ -233,10 +245,12 @@ async def bot_texts(request: Request) -> Response:
         key, value = str(form.get("key") or ""), str(form.get("value") or "")
         if key not in defaults:
             raise HTTPException(status_code=404)
-        from dialogue.texts import placeholders
+        from dialogue.texts import placeholders, plain_placeholders
 
         default = in_form(defaults[key], editor.tenant.address_form)
-        if value.strip() and placeholders(value) != placeholders(default):
+        if value.strip() and (
+            not plain_placeholders(value) or placeholders(value) != placeholders(default)
+        ):
             errors[key] = "placeholders"
             kept[key] = value
             status = 400
@@ -453,6 +467,154 @@ async def statistics_csv(request: Request) -> Response:
     )
 
 
+# -- the Redaktion itself (admins) ------------------------------------------------
+
+TEAM_NOTICES = ("invited", "role_changed", "removed")
+
+
+async def team(request: Request) -> Response:
+    """Admins list, invite, re-role and remove the tenant's editors; the
+    tenant always keeps one admin (so nobody removes the last one, themselves
+    included)."""
+    admin = await require_admin(request)
+    app = web(request).app
+    t = texts(request, admin.tenant)
+    form = FormState(values={"role": "editor"})
+    status = 200
+    if request.method == "POST":
+        posted = await checked_form(request)
+        form = form_state(posted, ("email", "role"))
+        try:
+            await invite_editor(
+                app.db,
+                tokens=web(request).tokens,
+                tenant=admin.tenant,
+                tenant_id=admin.tenant_id,
+                email=form.get("email"),
+                role=form.get("role"),
+                actor=admin.actor,
+                now=app.now(),
+                lang=t.lang,
+            )
+        except InvalidValue as exc:
+            form.errors[str(exc.params.get("field") or "email")] = (
+                "email" if exc.params.get("field") == "email" else "role"
+            )
+            status = 400
+        else:
+            web(request).mail_enqueued()
+            return redirect(f"/t/{admin.tenant.slug}/editor/team?notice=invited")
+    return await _render_team(request, admin, form=form, status=status)
+
+
+async def _render_team(
+    request: Request,
+    admin: Editor,
+    *,
+    form: FormState | None = None,
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    app = web(request).app
+    t = texts(request, admin.tenant)
+    notice = request.query_params.get("notice", "")
+    rows = await editor_service.editors(app.db, admin.tenant_id)
+    return await render(
+        request,
+        "editor/team.html",
+        {
+            "editors": [
+                {
+                    "id": e.account_id,
+                    "email": e.email,
+                    "role": e.role,
+                    "active": e.active,
+                    "is_you": e.account_id == admin.account.id,
+                }
+                for e in rows
+            ],
+            "roles": [(r, t(f"team.role_{r}")) for r in ("editor", "admin")],
+            "form": form or FormState(values={"role": "editor"}),
+            "notice": t(f"team.{notice}") if notice in TEAM_NOTICES else "",
+            "error": error,
+        },
+        tenant=admin.tenant,
+        status=status,
+        title_key="team.title",
+    )
+
+
+async def team_member(request: Request) -> Response:
+    admin = await require_admin(request)
+    form = await checked_form(request)
+    app = web(request).app
+    t = texts(request, admin.tenant)
+    account_id = int(request.path_params["account_id"])
+    action = request.path_params["action"]
+    try:
+        if action == "role":
+            await editor_service.set_role(
+                app.db,
+                tenant_id=admin.tenant_id,
+                account_id=account_id,
+                role=str(form.get("role") or ""),
+                actor=admin.actor,
+                now=app.now(),
+            )
+        elif action == "remove":
+            await editor_service.remove(
+                app.db,
+                tenant_id=admin.tenant_id,
+                account_id=account_id,
+                actor=admin.actor,
+                now=app.now(),
+            )
+        else:
+            raise HTTPException(status_code=404)
+    except editor_service.NotAnEditor as exc:
+        raise HTTPException(status_code=404) from exc
+    except editor_service.LastAdmin:
+        return await _render_team(request, admin, error=t("error.last_admin"), status=400)
+    except InvalidValue:
+        return await _render_team(request, admin, error=t("error.role"), status=400)
+    if account_id == admin.account.id:
+        # Who removed their own admin role has no business on this page any more.
+        return redirect(f"/t/{admin.tenant.slug}/editor/")
+    notice = "role_changed" if action == "role" else "removed"
+    return redirect(f"/t/{admin.tenant.slug}/editor/team?notice={notice}")
+
+
+def embed_snippet(public_url: str, slug: str, title: str) -> str:
+    """The HTML a municipality pastes into its own site."""
+    from markupsafe import escape as html_escape
+
+    return (
+        f'<iframe src="{public_url}/embed/t/{slug}/chat" title="{html_escape(title)}" '
+        'width="100%" height="640" style="border:0;max-width:40rem" loading="lazy"></iframe>'
+    )
+
+
+async def embed(request: Request) -> Response:
+    editor = await require_editor(request)
+    t = texts(request, editor.tenant)
+    config = web(request).config
+    return await render(
+        request,
+        "editor/embed.html",
+        {
+            "snippet": embed_snippet(
+                config.public_url,
+                editor.tenant.slug,
+                f"{t('embed.frame_title')} – {editor.tenant.branding.bot_name}",
+            ),
+            "origins": config.frame_ancestors,
+            "chat_url": f"/embed/t/{editor.tenant.slug}/chat",
+        },
+        tenant=editor.tenant,
+        title_key="embed.title",
+    )
+
+
 async def chat(request: Request) -> Response:
     """Link the editor's chat, so the Redaktion's notices reach it there too."""
     editor = await require_editor(request)
@@ -462,14 +624,15 @@ async def chat(request: Request) -> Response:
         await checked_form(request)
         code = await editor_links.new_code(app.db, editor.account.id, editor.tenant_id, app.now())
     start_arg = f"{editor_links.PREFIX}{code}" if code else ""
-    usernames = web(request).config.telegram_usernames or {}
     return await render(
         request,
         "editor/chat.html",
         {
             "linked": await editor_links.linked(app.db, editor.account.id),
             "start_arg": start_arg,
-            "links": chat_links(editor.tenant, start_arg, usernames.get(editor.tenant.slug))
+            "links": chat_links(
+                editor.tenant, start_arg, telegram_username(request, editor.tenant.slug)
+            )
             if code
             else None,
         },
@@ -488,4 +651,7 @@ routes = [
     Route("/t/{tenant}/editor/chat", chat, methods=["GET", "POST"]),
     Route("/t/{tenant}/editor/statistics", statistics, methods=["GET"]),
     Route("/t/{tenant}/editor/statistics.csv", statistics_csv, methods=["GET"]),
+    Route("/t/{tenant}/editor/team", team, methods=["GET", "POST"]),
+    Route("/t/{tenant}/editor/team/{account_id:int}/{action:str}", team_member, methods=["POST"]),
+    Route("/t/{tenant}/editor/embed", embed, methods=["GET"]),
 ]

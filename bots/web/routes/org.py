@@ -27,7 +27,15 @@ from bots.web.forms import (
     parse_need,
     parse_offer,
 )
-from bots.web.pages import Member, redirect, render, require_member, texts, web
+from bots.web.pages import (
+    Member,
+    redirect,
+    render,
+    require_member,
+    telegram_username,
+    texts,
+    web,
+)
 from bots.web.security import checked_form
 from bots.web.views import (
     category_choices,
@@ -330,7 +338,7 @@ async def signup_action(request: Request) -> Response:
     detail = await need_detail(app.db, need_id)
     try:
         person_id = await organisations.person_of_engagement(
-            app.db, member.organisation_id, engagement_id
+            app.db, member.organisation_id, engagement_id, need_id
         )
         if action in ("accept", "decline"):
             moved = await decide(
@@ -433,8 +441,9 @@ async def invite(request: Request) -> Response:
     current = await org_invites.current_invite(app.db, member.organisation_id, app.now())
     links = None
     if current is not None:
-        usernames = web(request).config.telegram_usernames or {}
-        links = chat_links(member.tenant, current.start_arg, usernames.get(member.tenant.slug))
+        links = chat_links(
+            member.tenant, current.start_arg, telegram_username(request, member.tenant.slug)
+        )
     return await render(
         request,
         "org/invite.html",
@@ -508,6 +517,11 @@ async def offer_form(request: Request) -> Response:
             title_key="offers.form_title",
         )
     form = await checked_form(request)
+    if offer_id is not None:
+        try:  # another organisation's offer: refused before its form is even read
+            await organisations.offer_of(app.db, member.organisation_id, offer_id)
+        except NotAllowed as exc:
+            raise HTTPException(status_code=403) from exc
     state = form_state(form, OFFER_FIELDS)
     data = parse_offer(state, _tz(member))
     state.errors.update(organisations.validate_offer(data, app.taxonomy))

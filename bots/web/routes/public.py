@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from bots.web.feeds import feed_ics
 from bots.web.forms import FormState
-from bots.web.pages import render, tenant_id, tenant_of, texts, web
+from bots.web.pages import render, telegram_username, tenant_id, tenant_of, texts, web
 from bots.web.views import (
     category_choices,
     chat_links,
@@ -36,6 +36,8 @@ from core.services.needs import NeedDetail, need_detail, need_details
 from core.services.organisations import organisation, public_offers
 
 PAGE_SIZE = 10
+# Ranking reads offset + page size needs: deeper pages are not offered.
+MAX_OFFSET = 20 * PAGE_SIZE
 RADII = ("2", "5", "10", "25", "50")
 
 
@@ -43,10 +45,15 @@ async def home(request: Request) -> Response:
     tenants = web(request).app.tenants
     if len(tenants) == 1:
         return RedirectResponse(f"/t/{next(iter(tenants))}/", 303)
+    lang = texts(request, None).lang
     return await render(
         request,
         "tenants.html",
-        {"tenants": [(t.slug, t.name, t.branding.short_description) for t in tenants.values()]},
+        {
+            "tenants": [
+                (t.slug, t.name, t.branding.short_description_in(lang)) for t in tenants.values()
+            ]
+        },
         title_key="tenants.title",
     )
 
@@ -98,7 +105,7 @@ async def needs_list(request: Request) -> Response:
         except ValueError:
             errors["radius"] = "number"
     try:
-        offset = max(0, int(q.get("offset", "0")))
+        offset = min(max(0, int(q.get("offset", "0")[:12])), MAX_OFFSET)
     except ValueError:
         offset = 0
     cards = []
@@ -164,7 +171,7 @@ async def needs_list(request: Request) -> Response:
             "radii": RADII,
             "next_url": f"?{base_query}&offset={offset + PAGE_SIZE}" if has_more else "",
             "prev_url": f"?{base_query}&offset={max(0, offset - PAGE_SIZE)}" if offset else "",
-            "description": tenant.branding.description,
+            "description": tenant.branding.description_in(t.lang),
         },
         tenant=tenant,
         status=400 if errors else 200,
@@ -193,13 +200,12 @@ async def need_page(request: Request) -> Response:
     need = await _public_need(request)
     app = web(request).app
     t = texts(request, tenant)
-    usernames = web(request).config.telegram_usernames or {}
     return await render(
         request,
         "need.html",
         {
             "need": need_card(t, app.taxonomy, need, request.url.path),
-            "links": chat_links(tenant, f"need_{need.id}", usernames.get(tenant.slug)),
+            "links": chat_links(tenant, f"need_{need.id}", telegram_username(request, tenant.slug)),
             "qr_url": f"/t/{tenant.slug}/needs/{need.id}/qr.svg",
             "ics_url": f"/t/{tenant.slug}/needs/{need.id}.ics",
             "organisation_feed": f"/t/{tenant.slug}/calendar/organisation/{need.organisation_id}.ics",
@@ -280,6 +286,10 @@ async def feed(request: Request) -> Response:
         category=category,
         organisation_id=int(org_id) if org_id is not None else None,
     )
+    if org_id is not None and not ids:
+        # Not a directory of every organisation's name by id: only an
+        # organisation with public needs has a public calendar.
+        raise HTTPException(status_code=404)
     details = await need_details(app.db, ids)
     body = feed_ics(
         [details[i] for i in ids if i in details],

@@ -1,7 +1,10 @@
-"""Reserved: issue 13: editor invitations and tenant administration
+"""Issue 13: editor invitations and tenant administration — no schema change
 
-A placeholder that keeps the revision chain linear while this work is done on
-separate branches; it is filled in (or removed) by the change named above.
+Kept in the chain on purpose: editor invitations need no new table. An
+invited editor is an ``account`` without a password plus a ``membership``
+(role editor or admin, no organisation); the invitation link is signed and,
+once used, recorded in ``used_link``; the invitation mail is a row of the
+mail queue (0008).
 
 Revision ID: 0009
 Revises: 0008

@@ -25,6 +25,7 @@ async def test_every_post_route_refuses_a_missing_or_wrong_csrf_token(web_app: W
             .replace("{kind:str}", "login")
             .replace("{offer_id:int}", "1")
             .replace("{token}", "x")
+            .replace("{account_id:int}", "1")
         )
         for data in ({}, {"csrf": "forged"}):
             response = await client.post(path, data=data)
@@ -37,7 +38,8 @@ async def test_every_post_route_refuses_a_missing_or_wrong_csrf_token(web_app: W
 
 
 async def log_in_as_editor_too(web: Web) -> None:
-    """The signed-in account also becomes an editor, so editor routes are reached."""
+    """The signed-in account also becomes an admin of the Redaktion, so editor
+    and admin routes are reached."""
     from sqlalchemy import select
 
     from core.models import Account, Membership, Role
@@ -48,7 +50,7 @@ async def log_in_as_editor_too(web: Web) -> None:
             Membership(
                 tenant_id=web.app.tenant_ids["aachen"],
                 account_id=account_id,
-                role=Role.EDITOR,
+                role=Role.ADMIN,
                 created_at=web.clock.now(),
             )
         )

@@ -130,3 +130,68 @@ async def test_a_deployment_without_the_demo_tenants_gets_no_demo_data(
         tenants = set((await session.scalars(select(Organisation.tenant_id))).all())
     assert result.organisations > 0 and tenants == {app.tenant_ids["stolberg"]}
     assert result.volunteers == ()  # the sample volunteers live in Aachen
+
+
+async def test_saturday_children_in_burtscheid_lists_the_spielgruppe_first(
+    db: Database, tmp_path: Path
+) -> None:
+    """The reported case: "Ich möchte samstags in Burtscheid mit Kindern
+    helfen", nothing said about qualifications. Every children's need asks
+    for the erweitertes Führungszeugnis; the Samstags-Spielgruppe im
+    Jugendtreff (Burtscheid, Sat 10-12:30) leads the top 5, the requirement
+    named, and the list is about children."""
+    from core.models import Person
+    from core.services.profiles import ProfileData, save_profile
+
+    app = await bootstrap(
+        Settings.from_env(database_url=db.url, data_dir=tmp_path), db=db, clock=FixedClock(NOW)
+    )
+    await seed_demo(
+        db,
+        tenants=app.tenants,
+        tenant_ids=app.tenant_ids,
+        taxonomy=app.taxonomy,
+        places=app.places,
+        now=NOW,
+    )
+    lat, lon, label = app.places.resolve("Burtscheid", "aachen")
+    async with db.transaction() as session:
+        tom = Person(
+            tenant_id=app.tenant_ids["aachen"],
+            display_name="Tom",
+            created_at=NOW,
+            last_active_at=NOW,
+        )
+        session.add(tom)
+        await session.flush()
+        tom_id = tom.id
+    await save_profile(
+        db,
+        ProfileData(
+            person_id=tom_id,
+            tenant_id=app.tenant_ids["aachen"],
+            interests=("kinder_jugend",),
+            home_lat=lat,
+            home_lon=lon,
+            home_label=label,
+            radius_km=10.0,
+            availability=("sa:vormittag", "sa:nachmittag", "sa:abend"),
+        ),
+        app.taxonomy,
+        NOW,
+    )
+    page = await matches_for_person(db, tom_id, NOW, limit=5)
+    titles = [c.need.title for c in page.cards]
+    assert "Samstags-Spielgruppe im Jugendtreff" in titles
+    first = page.cards[0]
+    assert first.need.title == "Samstags-Spielgruppe im Jugendtreff", titles
+    assert [r.kind for r in first.match.reasons] == ["category", "distance", "time", "requires"]
+    assert first.match.reasons[-1].value == "fuehrungszeugnis"
+    assert sum(c.need.category == "kinder_jugend" for c in page.cards) >= 2, titles
+
+    # "Ein Führungszeugnis habe ich nicht": now no children's need is shown.
+    from core.services.profiles import record_qualification
+
+    await record_qualification(db, tom_id, "fuehrungszeugnis", False, app.taxonomy, NOW)
+    page = await matches_for_person(db, tom_id, NOW, limit=5)
+    assert "Samstags-Spielgruppe im Jugendtreff" not in [c.need.title for c in page.cards]
