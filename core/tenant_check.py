@@ -45,7 +45,8 @@ SCHEMA: dict[str, Any] = {
         "retention_months": int,
         "summary": (str, dict),
     },
-    "moderation": {"required": bool},
+    "moderation": {"required": bool, "corrections_without_review": bool},
+    "nlu": {"engine": str, "url": (str, dict), "timeout": (int, float)},
     "geocoding": {"provider": str, "nominatim_url": str},
     "telegram": {
         "token_env": str,

@@ -146,3 +146,24 @@ def test_check_names_file_and_key_of_every_mistake(tmp_path: Path) -> None:
 def test_check_passes_the_demo_tenants() -> None:
     checked = _run("tenant", "check", "--dir", str(DEFAULT_TENANTS_DIR))
     assert checked.returncode == 0, checked.stdout
+
+
+def test_check_knows_the_nlu_table_and_corrections_without_review(tmp_path: Path) -> None:
+    """Keys the service reads (docs/rasa.md, docs/betrieb.md) are not called
+    unknown; a mistake inside them still is."""
+    demo = (DEFAULT_TENANTS_DIR / "aachen.toml").read_text(encoding="utf-8")
+    extra = '\n[nlu]\nengine = "rasa"\ntimeout = 2.0\n[nlu.url]\nde = "http://127.0.0.1:5005"\n'
+    moderated = demo.replace(
+        "required = true", "required = true\ncorrections_without_review = true"
+    )
+    assert moderated != demo
+    (tmp_path / "aachen.toml").write_text(moderated + extra, encoding="utf-8")
+    checked = _run("tenant", "check", "--dir", str(tmp_path), "--lang", "en")
+    assert checked.returncode == 0, checked.stdout
+
+    (tmp_path / "aachen.toml").write_text(
+        moderated + extra.replace("engine", "engin"), encoding="utf-8"
+    )
+    checked = _run("tenant", "check", "--dir", str(tmp_path), "--lang", "en")
+    assert checked.returncode == 1
+    assert "aachen.toml: nlu.engin: unknown key" in checked.stdout, checked.stdout
