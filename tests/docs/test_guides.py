@@ -214,7 +214,6 @@ def test_the_operations_guide_example_tenant_file_passes_tenant_check() -> None:
     """The full example in docs/betrieb.md is a tenant file the service
     accepts and ``ehrenamt tenant check`` finds nothing in (secrets set)."""
     from core.tenant_check import check_raw
-
     from core.tenants import parse_tenant
 
     blocks = [tomllib.loads(b) for lang, b in _code_blocks(_text(GUIDES[0])) if lang == "toml"]
