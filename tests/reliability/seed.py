@@ -76,22 +76,25 @@ async def seed(
             places=app.places,
             now=now,
         )
+        # Several organisations: one may post only so many needs a day.
+        org_ids: list[int] = []
         async with app.db.transaction() as session:
-            org = Organisation(
-                tenant_id=app.tenant_ids["aachen"],
-                name="Tafel Lastprobe",
-                kind=OrgKind.VEREIN,
-                verified=True,
-                created_at=now,
-            )
-            session.add(org)
-            await session.flush()
-            org_id = org.id
+            for n in range(reminder_people // 10 + 1):
+                org = Organisation(
+                    tenant_id=app.tenant_ids["aachen"],
+                    name=f"Tafel Lastprobe {n + 1}",
+                    kind=OrgKind.VEREIN,
+                    verified=True,
+                    created_at=now,
+                )
+                session.add(org)
+                await session.flush()
+                org_ids.append(org.id)
         for k in range(reminder_people):
             starts = now + timedelta(hours=2, seconds=first_due_in + k * spacing)
             need = await post_need(
                 app.db,
-                organisation_id=org_id,
+                organisation_id=org_ids[k // 10],
                 data=NeedInput(
                     title=f"Ausgabe {k}",
                     category="soziales",
