@@ -478,24 +478,9 @@ async def reset(request: Request) -> Response:
     found, data = read
     state = FormState()
     if request.method == "POST":
-        form = await checked_form(request)
-        password = str(form.get("password") or "")
-        if len(password) < accounts.MIN_PASSWORD:
-            state.errors["password"] = "password_short"
-        elif password != str(form.get("password2") or ""):
-            state.errors["password2"] = "password_mismatch"
-        else:
-            try:
-                await _use(request, data)
-            except LinkUsed:
-                return await _link_used(request, Purpose.RESET)
-            await accounts.set_password(
-                web(request).app.db, found.id, password, web(request).app.now()
-            )
-            info = await accounts.account_info(web(request).app.db, found.id)
-            assert info is not None
-            sign_in(request, info)
-            return redirect(_home_of(info, tenant_id(request, tenant), tenant.slug))
+        done = await _set_first_or_new_password(request, found.id, data, Purpose.RESET, state)
+        if done is not None:
+            return done
     return await render(
         request,
         "reset.html",
@@ -516,24 +501,10 @@ async def invitation(request: Request) -> Response:
     found, data = read
     state = FormState()
     if request.method == "POST":
-        form = await checked_form(request)
-        password = str(form.get("password") or "")
-        if len(password) < accounts.MIN_PASSWORD:
-            state.errors["password"] = "password_short"
-        elif password != str(form.get("password2") or ""):
-            state.errors["password2"] = "password_mismatch"
-        else:
-            try:
-                await _use(request, data)
-            except LinkUsed:
-                return await _link_used(request, Purpose.INVITE)
-            app = web(request).app
-            await accounts.set_password(app.db, found.id, password, app.now())
-            info = await accounts.account_info(app.db, found.id)
-            assert info is not None
-            sign_in(request, info)
-            log.info("account %s accepted an editor invitation", info.id)
-            return redirect(_home_of(info, tenant_id(request, tenant), tenant.slug))
+        done = await _set_first_or_new_password(request, found.id, data, Purpose.INVITE, state)
+        if done is not None:
+            log.info("account %s accepted an editor invitation", found.id)
+            return done
     return await render(
         request,
         "invite.html",
@@ -542,6 +513,33 @@ async def invitation(request: Request) -> Response:
         status=400 if state.errors else 200,
         title_key="invite.title",
     )
+
+
+async def _set_first_or_new_password(
+    request: Request, account_id: int, data: TokenData, purpose: Purpose, state: FormState
+) -> Response | None:
+    """The password form of a reset or invitation link: check the two fields,
+    use the link once, set the password and sign in. None (with the field
+    errors in ``state``) when the form is to be shown again."""
+    form = await checked_form(request)
+    password = str(form.get("password") or "")
+    if len(password) < accounts.MIN_PASSWORD:
+        state.errors["password"] = "password_short"
+        return None
+    if password != str(form.get("password2") or ""):
+        state.errors["password2"] = "password_mismatch"
+        return None
+    try:
+        await _use(request, data)
+    except LinkUsed:
+        return await _link_used(request, purpose)
+    app = web(request).app
+    await accounts.set_password(app.db, account_id, password, app.now())
+    info = await accounts.account_info(app.db, account_id)
+    assert info is not None
+    sign_in(request, info)
+    tenant = tenant_of(request)
+    return redirect(_home_of(info, tenant_id(request, tenant), tenant.slug))
 
 
 async def logout(request: Request) -> Response:
