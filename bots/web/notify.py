@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from bots.bootstrap import App
 from bots.web.i18n import WebTexts
 from core.db import Database
-from core.services import relay
+from core.services import chat_email, relay
 from core.services.people import identities_of, tenant_of_person
 from core.services.web_chat import NewLine, append
-from dialogue.markup import escape
+from dialogue.markup import escape, to_plain
 from dialogue.messages import Button, Reply
 from dialogue.ports import Delivery, Notifier
 
@@ -34,7 +34,12 @@ class WebChatNotifier:
 
     async def notify(self, tenant: str, identity: str, replies: Sequence[Reply]) -> Delivery:
         lines = [reply_line(r) for r in replies]
-        await append(self._db, identity, tenant, lines, self._now())  # type: ignore[operator]
+        now = self._now()  # type: ignore[operator]
+        await append(self._db, identity, tenant, lines, now)
+        # The page may be closed: a copy to the address the person confirmed.
+        await chat_email.forward(
+            self._db, identity, tenant, [to_plain(r.text) for r in replies], now
+        )
         return Delivery.DELIVERED
 
 
