@@ -61,6 +61,7 @@ from bots.matrix import render
 from bots.matrix.store import MatrixStore, PendingEvent, Session, SyncState
 from bots.matrix.texts import MatrixTexts, load_texts
 from core.tenants import TenantConfig
+from dialogue import choices
 from dialogue.messages import Incoming, Reply
 from dialogue.ports import ConversationEngine, Delivery, UnreachableCallback
 
@@ -645,7 +646,7 @@ class MatrixChannel:
         if command is not None:
             return Incoming(identity=identity, tenant=tenant, command=command[0], args=command[1])
         if not group:
-            payload = render.choose(text, self._state.buttons.get(room.room_id, []))
+            payload = choices.press(text, self._state.buttons.get(room.room_id, []))
             if payload is not None:
                 return Incoming(identity=identity, tenant=tenant, button=payload)
         if not text.strip():
@@ -714,14 +715,14 @@ class MatrixChannel:
     # ---------------------------------------------------------------- sending
 
     async def _send_replies(self, room_id: str, replies: Sequence[Reply]) -> None:
-        offered: list[render.Offer] = []
+        offered = [(b.label, b.payload) for b in choices.offered(replies)]
+        last = max((i for i, r in enumerate(replies) if r.buttons), default=-1)
         hint = self.texts["location_hint"]
-        for reply in replies:
-            await self._send(room_id, render.message_content(reply, location_hint=hint))
+        for i, reply in enumerate(replies):
+            content = render.message_content(reply, location_hint=hint, pressable=i == last)
+            await self._send(room_id, content)
             for attachment in reply.attachments:
                 await self._send_file(room_id, attachment)
-            if reply.buttons:
-                offered = [(b.label, b.payload) for b in reply.buttons]
         if offered:
             self._state.buttons[room_id] = offered
         else:
