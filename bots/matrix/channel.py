@@ -715,7 +715,7 @@ class MatrixChannel:
     # ---------------------------------------------------------------- sending
 
     async def _send_replies(self, room_id: str, replies: Sequence[Reply]) -> None:
-        offered = [(b.label, b.payload) for b in choices.offered(replies)]
+        offered = render.offer(replies)
         last = max((i for i, r in enumerate(replies) if r.buttons), default=-1)
         hint = self.texts["location_hint"]
         for i, reply in enumerate(replies):

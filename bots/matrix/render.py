@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from dialogue.choices import Offer, listed
+from dialogue.choices import Offer, listed, offered
 from dialogue.commands import COMMAND_ALIASES
 from dialogue.markup import escape, to_plain
 from dialogue.messages import Attachment, Location, Reply
@@ -28,6 +28,7 @@ __all__ = [
     "mentions",
     "message_content",
     "notice_content",
+    "offer",
     "parse_command",
     "parse_geo_uri",
     "strip_mention",
@@ -63,6 +64,12 @@ def message_content(
         "format": HTML_FORMAT,
         "formatted_body": formatted,
     }
+
+
+def offer(replies: Sequence[Reply]) -> list[Offer]:
+    """The buttons a typed answer may press after these replies, as kept per
+    room (``dialogue.choices.offered``: the last reply's that has buttons)."""
+    return [(b.label, b.payload) for b in offered(replies)]
 
 
 def notice_content(text: str) -> dict[str, object]:
