@@ -229,7 +229,7 @@ async def test_a_terminal_conversation_ends_politely_on_quit(
     output = await _conversation(
         ["hallo", "Umwelt", "/location", "/location 50.77 6.08", "/quit", "nie gelesen"], session
     )
-    assert [e.button or e.text or e.location for e in engine.seen] == [
+    assert [e.button or e.text or e.location for e in engine.received] == [
         "hallo",
         "cat:umwelt",
         Location(50.77, 6.08),
