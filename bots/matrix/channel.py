@@ -118,7 +118,8 @@ def _identity(user_id: str) -> str:
 class MatrixChannel:
     """A tenant's Matrix bot: a ``Channel`` for the runner and a ``Notifier``."""
 
-    channel = "matrix"
+    kind = "matrix"  # dialogue.ports.Channel
+    channel = kind  # dialogue.ports.Notifier
 
     def __init__(
         self,
