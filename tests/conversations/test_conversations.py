@@ -26,7 +26,6 @@ from core.services.demo import seed_demo
 from core.services.people import person_for_identity
 from core.tenants import TenantConfig
 from dialogue.choices import press
-from dialogue.engine import _pressed
 from dialogue.markup import to_plain
 from dialogue.messages import Incoming, Reply
 from dialogue.state import DialogueState
@@ -87,8 +86,10 @@ def presses(
     press by the offer they showed. All of them use ``dialogue.choices``."""
 
     def through_engine(incoming: Incoming | None) -> str | None:
+        # What the engine does with typed text (``Engine._normalise``): the
+        # rule over the buttons it kept in the conversation state.
         assert incoming is not None and incoming.text is not None, incoming
-        return _pressed(state, incoming.text)
+        return press(incoming.text, state.buttons)
 
     console = ConsoleSession(
         engine=None,  # type: ignore[arg-type]
@@ -104,7 +105,7 @@ def presses(
     assert parse_command(body) is None, body
     web = text.strip()  # as bots/web/routes/chat.py reads the form
     return {
-        "engine": _pressed(state, text),
+        "engine": press(text, state.buttons),
         "console": typed.button,
         "matrix": press(body, offer(replies)),
         "telegram": through_engine(to_incoming(_telegram_message(text), tenant.slug, None)),
