@@ -52,7 +52,6 @@ from bots.matrix.store import MatrixStore, SyncState
 from bots.matrix.sync import SYNC_TIMEOUT_MS, Syncing
 from bots.matrix.texts import MatrixTexts
 from core.tenants import TenantConfig
-from dialogue import choices
 from dialogue.messages import Incoming, Reply
 from dialogue.ports import ConversationEngine, UnreachableCallback
 
@@ -249,16 +248,8 @@ class MatrixChannel(Syncing, Encryption, Rooms, Outbound):
             text = render.strip_mention(text, [self.user_id, *self._names(room)])
             if not text:
                 return Incoming(identity=identity, tenant=tenant, command="start")
-        command = render.parse_command(text)
-        if command is not None:
-            return Incoming(identity=identity, tenant=tenant, command=command[0], args=command[1])
-        if not group:
-            payload = choices.press(text, self._state.buttons.get(room.room_id, []))
-            if payload is not None:
-                return Incoming(identity=identity, tenant=tenant, button=payload)
-        if not text.strip():
-            return None
-        return Incoming(identity=identity, tenant=tenant, text=text)
+        offer = [] if group else self._state.buttons.get(room.room_id, [])
+        return render.typed(text, offer, identity=identity, tenant=tenant)
 
     async def _converse(self, room_id: str, incoming: Incoming) -> None:
         client = self._require_client()

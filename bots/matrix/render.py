@@ -14,10 +14,10 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
-from dialogue.choices import Offer, listed, offered
+from dialogue.choices import Offer, listed, offered, press
 from dialogue.commands import COMMAND_ALIASES
 from dialogue.markup import escape, to_plain
-from dialogue.messages import Attachment, Location, Reply
+from dialogue.messages import Attachment, Incoming, Location, Reply
 
 HTML_FORMAT = "org.matrix.custom.html"
 
@@ -33,6 +33,7 @@ __all__ = [
     "parse_geo_uri",
     "strip_mention",
     "strip_reply_fallback",
+    "typed",
 ]
 
 _GEO = re.compile(r"^geo:(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)(?:[,;].*)?$")
@@ -119,6 +120,22 @@ def parse_command(text: str) -> tuple[str, str] | None:
         return None
     name = match.group(1).lower()
     return COMMAND_ALIASES.get(name, name), (match.group(2) or "").strip()
+
+
+def typed(text: str, offer: Sequence[Offer], *, identity: str, tenant: str) -> Incoming | None:
+    """What a typed message means: a ``!command``, a press of one of the
+    buttons offered last (the one rule, ``dialogue.choices.press``), or text;
+    None when nothing is left. ``offer`` is empty where nothing can be pressed
+    (group rooms, where the bot answers in the direct room)."""
+    command = parse_command(text)
+    if command is not None:
+        return Incoming(identity=identity, tenant=tenant, command=command[0], args=command[1])
+    payload = press(text, offer)
+    if payload is not None:
+        return Incoming(identity=identity, tenant=tenant, button=payload)
+    if not text.strip():
+        return None
+    return Incoming(identity=identity, tenant=tenant, text=text)
 
 
 def strip_reply_fallback(body: str) -> str:

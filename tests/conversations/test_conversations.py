@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bots.bootstrap import App
 from bots.console import ConsoleSession, load_texts, render_replies
-from bots.matrix.render import Offer, message_content, offer, parse_command, strip_reply_fallback
+from bots.matrix.render import Offer, message_content, offer, strip_reply_fallback, typed
 from bots.telegram.render import inline_keyboard, split_text
 from bots.telegram.translate import to_incoming
 from bots.web.notify import reply_line
@@ -99,15 +99,17 @@ def presses(
         attachments_dir=Path("/nonexistent"),
         offered=render_replies(replies, load_texts(tenant)).offered,
     )
-    typed = console.translate(text)
-    assert isinstance(typed, Incoming) and typed.command is None, typed
-    body = strip_reply_fallback(text)
-    assert parse_command(body) is None, body
+    at_console = console.translate(text)
+    assert isinstance(at_console, Incoming) and at_console.command is None, at_console
+    at_matrix = typed(
+        strip_reply_fallback(text), offer(replies), identity="matrix:@u1:x", tenant="t"
+    )
+    assert at_matrix is not None and at_matrix.command is None, at_matrix
     web = text.strip()  # as bots/web/routes/chat.py reads the form
     return {
         "engine": press(text, state.buttons),
-        "console": typed.button,
-        "matrix": press(body, offer(replies)),
+        "console": at_console.button,
+        "matrix": at_matrix.button,
         "telegram": through_engine(to_incoming(_telegram_message(text), tenant.slug, None)),
         "web": through_engine(Incoming(identity="web:x", tenant=tenant.slug, text=web)),
     }

@@ -128,3 +128,15 @@ def test_encrypted_file_uses_file_instead_of_url() -> None:
     encrypted = render.file_content(ics, "mxc://x/2", keys)
     assert "url" not in encrypted and encrypted["file"] == {"url": "mxc://x/2", **keys}
     assert encrypted["info"] == {"mimetype": "text/calendar", "size": 15}
+
+
+def test_typed_text_is_a_command_a_press_or_text() -> None:
+    def read(text: str, offer: list[tuple[str, str]] = OFFERED) -> object:
+        event = render.typed(text, offer, identity="matrix:@a:x", tenant="aachen")
+        return event and (event.command or event.button or event.text)
+
+    assert read("!hilfe") == "hilfe"
+    assert read("2") == "cat:senioren"
+    assert read("2", []) == "2"  # a group room: nothing to press, the number is text
+    assert read("Hallo") == "Hallo"
+    assert read("   ") is None
