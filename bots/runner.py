@@ -46,12 +46,10 @@ class TenantRouter:
 def notifiers_of(channels: Sequence[Channel]) -> dict[str, TenantRouter]:
     routers: dict[str, TenantRouter] = {}
     for channel in channels:
-        kind = getattr(channel, "channel", None)
-        tenant = getattr(channel, "tenant", None)
-        if kind is None or tenant is None or not hasattr(channel, "notify"):
-            continue
-        router = routers.setdefault(kind, TenantRouter(kind))
-        router.by_tenant[tenant.slug] = channel  # type: ignore[assignment]
+        if channel.tenant is None or not isinstance(channel, Notifier):
+            continue  # serves every tenant, or sends nothing on its own
+        router = routers.setdefault(channel.kind, TenantRouter(channel.kind))
+        router.by_tenant[channel.tenant.slug] = channel
     return routers
 
 

@@ -881,30 +881,9 @@ _INTENT_BUTTONS = {
 
 def _pressed(state: DialogueState, text: str) -> str | None:
     """The payload of an offered button typed by number ("2") or label."""
-    if not state.buttons:
-        return None
-    stripped = text.strip().rstrip(".)")
-    if stripped.isdecimal():  # "²" is a digit to isdigit(), not to int()
-        # "5" at "2 km / 5 km / 10 km" means the label "5 km", not the fifth button.
-        for label, payload in state.buttons:
-            if _label_key(label).split(" ")[0] == stripped:
-                return payload
-        index = int(stripped) - 1
-        return state.buttons[index][1] if 0 <= index < len(state.buttons) else None
-    key = _label_key(text)
-    if not key:
-        return None
-    for label, payload in state.buttons:
-        if _label_key(label) == key:
-            return payload
-    return None
+    from dialogue.choices import press  # the one choice rule (issue 12); move to the top at merge
 
-
-def _label_key(text: str) -> str:
-    # Emoji and check marks in labels are decoration, not part of the name.
-    return " ".join(
-        "".join(c for c in text.casefold() if c.isalnum() or c.isspace() or c in ".,-").split()
-    )
+    return press(text, state.buttons)
 
 
 def _carries(parse: ParseResult) -> bool:

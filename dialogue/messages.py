@@ -53,23 +53,6 @@ class Button:
     payload: str
 
 
-# A typed answer longer than this is no button label (labels are short).
-MAX_LABEL_TEXT = 200
-
-
-def label_key(text: str) -> str:
-    """What a typed answer and a button label are compared by: case and
-    spacing folded, emoji and punctuation cut at the edges. Linear in the
-    text (no backtracking regex on what people type)."""
-    folded = " ".join(text.casefold().split())
-    start, end = 0, len(folded)
-    while start < end and not folded[start].isalnum():
-        start += 1
-    while end > start and not folded[end - 1].isalnum():
-        end -= 1
-    return folded[start:end]
-
-
 @dataclass(frozen=True, slots=True)
 class Attachment:
     filename: str

@@ -9,9 +9,10 @@ service sends on its own (reminders, alerts), each channel implements
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from core.notify import Delivery
+from core.tenants import TenantConfig
 from dialogue.messages import Incoming, Reply
 
 __all__ = ["Channel", "ConversationEngine", "Delivery", "Notifier", "UnreachableCallback"]
@@ -25,6 +26,7 @@ class ConversationEngine(Protocol):
         ...
 
 
+@runtime_checkable
 class Notifier(Protocol):
     channel: str  # "telegram", "matrix", "web", "console"
 
@@ -34,9 +36,20 @@ class Notifier(Protocol):
 
 
 class Channel(Protocol):
-    """Something the runner starts and stops (a bot of one tenant, the web server)."""
+    """Something the runner starts and stops (a bot of one tenant, the web server).
+
+    ``kind`` names the platform ("telegram", "matrix", "web"); ``tenant`` is
+    the municipality a bot serves, None for one serving every tenant (the web
+    server). A channel of one tenant that is also a ``Notifier`` carries that
+    tenant's notifications of its kind (``bots.runner.notifiers_of``)."""
 
     name: str
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def tenant(self) -> TenantConfig | None: ...
 
     async def start(self) -> None: ...
 

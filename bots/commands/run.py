@@ -114,7 +114,7 @@ async def _serve(app: App, settings: Settings, texts: dict[str, str], *, web: bo
         from bots.web.app import WebChannel, ensure_demo_editor
 
         # Telegram bots in webhook mode receive their updates on this server.
-        webhooks = webhook_routes(c for c in channels if getattr(c, "channel", "") == "telegram")
+        webhooks = webhook_routes(c for c in channels if c.kind == "telegram")
         channels.append(WebChannel(app, settings.host, settings.web_port, extra_routes=webhooks))
     started = await start_channels(channels)
     scheduler = build_scheduler(app, notifiers)

@@ -2,8 +2,9 @@
 
 Outbound: a ``Reply`` becomes an ``m.room.message`` content with an HTML
 ``formatted_body`` (the reply's light markup) and a plain ``body``; buttons are
-appended as a numbered list. Inbound: a typed number or label presses one of
-the buttons offered last, ``geo:`` URIs become locations, ``!cmd args`` is a
+appended as a list, numbered or bulleted by the one choice rule
+(``dialogue.choices``). Inbound: a typed number or label presses one of the
+buttons offered last (``dialogue.choices.press``), ``geo:`` URIs become locations, ``!cmd args`` is a
 command, and reply fallbacks and mentions are cut from the text.
 """
 
@@ -13,30 +14,48 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
+from dialogue.choices import Offer, listed, offered, press
 from dialogue.commands import COMMAND_ALIASES
 from dialogue.markup import escape, to_plain
-from dialogue.messages import MAX_LABEL_TEXT, Attachment, Location, Reply, label_key
+from dialogue.messages import Attachment, Incoming, Location, Reply
 
 HTML_FORMAT = "org.matrix.custom.html"
 
-# One offered button as persisted per room: (label, payload).
-Offer = tuple[str, str]
+__all__ = [
+    "HTML_FORMAT",
+    "Offer",
+    "file_content",
+    "mentions",
+    "message_content",
+    "notice_content",
+    "offer",
+    "parse_command",
+    "parse_geo_uri",
+    "strip_mention",
+    "strip_reply_fallback",
+    "typed",
+]
 
 _GEO = re.compile(r"^geo:(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)(?:[,;].*)?$")
-_CHOICE_NUMBER = re.compile(r"^\(?(\d{1,2})[.)]?$")
 _COMMAND = re.compile(r"^!([A-Za-zÄÖÜäöüß_]+)(?:\s+(.*))?$", re.S)
 
 
 def message_content(
-    reply: Reply, *, location_hint: str = "", msgtype: str = "m.text"
+    reply: Reply, *, location_hint: str = "", msgtype: str = "m.text", pressable: bool = True
 ) -> dict[str, object]:
-    """The content of one ``m.room.message`` for a reply (attachments apart)."""
+    """The content of one ``m.room.message`` for a reply (attachments apart).
+
+    ``pressable=False`` for an earlier reply of a turn whose buttons a typed
+    number no longer picks (``dialogue.choices.offered``): they are bulleted."""
     formatted = reply.text.replace("\n", "<br>")
     plain = [to_plain(reply.text)]
     if reply.buttons:
-        items = "".join(f"<li>{escape(b.label)}</li>" for b in reply.buttons)
-        formatted += f"<ol>{items}</ol>"
-        plain.append("\n".join(f"{n}. {b.label}" for n, b in enumerate(reply.buttons, start=1)))
+        labels = [b.label for b in reply.buttons]
+        shown = listed(labels) if pressable else [("", label) for label in labels]
+        items = "".join(f"<li>{escape(label)}</li>" for _, label in shown)
+        numbered = bool(shown[0][0])  # by position, or the labels carry their own numbers
+        formatted += f"<ol>{items}</ol>" if numbered else f"<ul>{items}</ul>"
+        plain.append("\n".join(f"{n}. {label}" if n else f"• {label}" for n, label in shown))
     if reply.request_location and location_hint:
         formatted += ("" if reply.buttons else "<br><br>") + location_hint.replace("\n", "<br>")
         plain.append(to_plain(location_hint))
@@ -46,6 +65,12 @@ def message_content(
         "format": HTML_FORMAT,
         "formatted_body": formatted,
     }
+
+
+def offer(replies: Sequence[Reply]) -> list[Offer]:
+    """The buttons a typed answer may press after these replies, as kept per
+    room (``dialogue.choices.offered``: the last reply's that has buttons)."""
+    return [(b.label, b.payload) for b in offered(replies)]
 
 
 def notice_content(text: str) -> dict[str, object]:
@@ -75,33 +100,6 @@ def file_content(
     return content
 
 
-def _normal(text: str) -> str:
-    return label_key(text)
-
-
-def choose(text: str, offered: Sequence[Offer]) -> str | None:
-    """The payload of the offered button the person meant by ``text``, if any.
-
-    A number (``2``, ``2.``, ``2)``) picks by position; otherwise the text must
-    equal a label, ignoring case, spacing, emoji and punctuation at the edges."""
-    if not offered:
-        return None
-    stripped = text.strip()
-    number = _CHOICE_NUMBER.match(stripped)
-    if number:
-        index = int(number.group(1))
-        return offered[index - 1][1] if 1 <= index <= len(offered) else None
-    if len(stripped) > MAX_LABEL_TEXT:
-        return None  # no label is this long: cut before comparing
-    wanted = _normal(stripped)
-    if not wanted:
-        return None
-    for label, payload in offered:
-        if _normal(label) == wanted:
-            return payload
-    return None
-
-
 def parse_geo_uri(uri: str) -> Location | None:
     """``geo:50.77,6.08`` (optionally ``;u=35``) as a location, else None."""
     match = _GEO.match(uri.strip())
@@ -122,6 +120,22 @@ def parse_command(text: str) -> tuple[str, str] | None:
         return None
     name = match.group(1).lower()
     return COMMAND_ALIASES.get(name, name), (match.group(2) or "").strip()
+
+
+def typed(text: str, offer: Sequence[Offer], *, identity: str, tenant: str) -> Incoming | None:
+    """What a typed message means: a ``!command``, a press of one of the
+    buttons offered last (the one rule, ``dialogue.choices.press``), or text;
+    None when nothing is left. ``offer`` is empty where nothing can be pressed
+    (group rooms, where the bot answers in the direct room)."""
+    command = parse_command(text)
+    if command is not None:
+        return Incoming(identity=identity, tenant=tenant, command=command[0], args=command[1])
+    payload = press(text, offer)
+    if payload is not None:
+        return Incoming(identity=identity, tenant=tenant, button=payload)
+    if not text.strip():
+        return None
+    return Incoming(identity=identity, tenant=tenant, text=text)
 
 
 def strip_reply_fallback(body: str) -> str:

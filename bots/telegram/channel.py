@@ -143,7 +143,8 @@ def api_urls(api_base_url: str) -> tuple[str, str]:
 class TelegramChannel:
     """A tenant's Telegram bot: a ``Channel`` for the runner and a ``Notifier``."""
 
-    channel = "telegram"
+    kind = "telegram"  # dialogue.ports.Channel
+    channel = kind  # dialogue.ports.Notifier
 
     def __init__(
         self,

@@ -180,6 +180,8 @@ class WebChannel:
     """The web server as a channel of the runner (``dialogue.ports.Channel``)."""
 
     name = "web"
+    kind = "web"
+    tenant = None  # serves every tenant; its chat's notifier is WebChatNotifier
 
     def __init__(
         self,

@@ -104,7 +104,7 @@ def telegram_username(request: Request, slug: str) -> str | None:
     """The tenant's Telegram bot's username: as the Bot API's getMe told the
     running bot at start, else as configured (``EHRENAMT_TELEGRAM_USERNAME_<SLUG>``)."""
     for channel in web(request).app.extras.get("channels", []):
-        if getattr(channel, "channel", "") == "telegram" and channel.tenant.slug == slug:
+        if channel.kind == "telegram" and channel.tenant and channel.tenant.slug == slug:
             if getattr(channel, "username", None):
                 return str(channel.username)
     return (web(request).config.telegram_usernames or {}).get(slug)

@@ -12,11 +12,11 @@ from pathlib import Path
 from telegram import Update
 
 from bots.console import ConsoleSession, ConsoleTexts
-from bots.console import choose as console_choose
 from bots.matrix import render as matrix
 from bots.telegram.commands import parse_command as telegram_command
 from bots.telegram.translate import to_incoming
 from core.services.accounts import EMAIL
+from dialogue.choices import label_key, press
 from dialogue.messages import Button
 from dialogue.understanding import word_of
 
@@ -75,7 +75,7 @@ def test_matrix_input_path_is_linear() -> None:
         matrix.parse_geo_uri(text)
         matrix.mentions(text, text, None, "@bot:example.org", ["Ehrenamt-Bot"])
         text = matrix.strip_mention(text, ["Ehrenamt-Bot", "@bot:example.org"])
-        matrix.choose(text, OFFERED)
+        press(text, OFFERED)
 
     _assert_fast("matrix", matrix_input)
 
@@ -92,9 +92,14 @@ def test_console_input_path_is_linear(tmp_path: Path) -> None:
 
     def console_input(body: str) -> None:
         session.translate(body)
-        console_choose(body, session.offered)
+        press(body, session.offered)
 
     _assert_fast("console", console_input)
+
+
+def test_the_choice_rule_is_linear_past_its_length_cap() -> None:
+    """``press`` cuts at MAX_LABEL_TEXT; the key it compares by is linear anyway."""
+    _assert_fast("choices", label_key)
 
 
 def test_telegram_adapter_input_path_is_linear() -> None:

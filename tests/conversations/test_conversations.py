@@ -14,9 +14,10 @@ import yaml
 from sqlalchemy import select
 
 from bots.bootstrap import App
-from bots.console import load_texts, render_replies
-from bots.matrix.render import Offer, message_content
+from bots.console import ConsoleSession, load_texts, render_replies
+from bots.matrix.render import Offer, message_content, offer, strip_reply_fallback, typed
 from bots.telegram.render import inline_keyboard, split_text
+from bots.telegram.translate import to_incoming
 from bots.web.notify import reply_line
 from core.clock import FixedClock
 from core.db import Database
@@ -24,8 +25,10 @@ from core.models import Membership, Organisation, Role
 from core.services.demo import seed_demo
 from core.services.people import person_for_identity
 from core.tenants import TenantConfig
+from dialogue.choices import press
 from dialogue.markup import to_plain
-from dialogue.messages import Reply
+from dialogue.messages import Incoming, Reply
+from dialogue.state import DialogueState
 from tests.dialogue.conftest import make_app
 from tests.dialogue.harness import Conversation
 
@@ -60,6 +63,55 @@ def rendered(replies: list[Reply], tenant: TenantConfig) -> dict[str, tuple[str,
         "telegram": ("\n".join(telegram_text), telegram_buttons),
         "matrix": ("\n".join(matrix_text), matrix_buttons),
         "web": ("\n".join(web_text), web_buttons),
+    }
+
+
+def _telegram_message(text: str) -> Any:
+    from telegram import Update
+
+    chat = {"id": 4711, "type": "private"}
+    message = {"message_id": 1, "date": 0, "chat": chat, "text": text}
+    message["from"] = {"id": 4711, "is_bot": False, "first_name": "Heinrich"}
+    return Update.de_json({"update_id": 1, "message": message}, None)  # type: ignore[arg-type]
+
+
+def presses(
+    text: str, replies: list[Reply], state: DialogueState, tenant: TenantConfig
+) -> dict[str, str | None]:
+    """What typing ``text`` after ``replies`` presses in each channel (None:
+    it reaches the engine as text and presses nothing there either).
+
+    Channels with buttons (Telegram, web chat) hand typed text to the engine,
+    which presses by the state it kept; channels without (console, Matrix)
+    press by the offer they showed. All of them use ``dialogue.choices``."""
+
+    def through_engine(incoming: Incoming | None) -> str | None:
+        # What the engine does with typed text (``Engine._normalise``): the
+        # rule over the buttons it kept in the conversation state.
+        assert incoming is not None and incoming.text is not None, incoming
+        return press(incoming.text, state.buttons)
+
+    console = ConsoleSession(
+        engine=None,  # type: ignore[arg-type]
+        tenant=tenant.slug,
+        identity="console:u1",
+        texts=load_texts(tenant),
+        attachments_dir=Path("/nonexistent"),
+        offered=render_replies(replies, load_texts(tenant)).offered,
+    )
+    at_console = console.translate(text)
+    assert isinstance(at_console, Incoming) and at_console.command is None, at_console
+    at_matrix = typed(
+        strip_reply_fallback(text), offer(replies), identity="matrix:@u1:x", tenant="t"
+    )
+    assert at_matrix is not None and at_matrix.command is None, at_matrix
+    web = text.strip()  # as bots/web/routes/chat.py reads the form
+    return {
+        "engine": press(text, state.buttons),
+        "console": at_console.button,
+        "matrix": at_matrix.button,
+        "telegram": through_engine(to_incoming(_telegram_message(text), tenant.slug, None)),
+        "web": through_engine(Incoming(identity="web:x", tenant=tenant.slug, text=web)),
     }
 
 
@@ -169,7 +221,14 @@ async def test_conversation(
             await _link(app, conv.identity, tenant, step["setup"]["member_of"], clock.now())
             continue
         if "text" in step:
-            await conv.say(str(step["text"]))
+            typed = str(step["text"])
+            if conv.replies:
+                pressed = presses(typed, conv.replies, await conv.state(), conv.tenant_config)
+                wanted = step.get("expect", {}).get("pressed", pressed["engine"])
+                assert pressed == dict.fromkeys(pressed, wanted), (
+                    f"{path.name} step {i + 1}: {typed!r} presses {pressed}"
+                )
+            await conv.say(typed)
         elif "button" in step:
             await conv.send(conv._incoming(button=str(step["button"])))
         elif "press" in step:

@@ -1,4 +1,4 @@
-"""For the console's tests: a small scripted engine (no NLU, no database) and
+"""For the console's tests: the scripted engine (``tests.fakes``; no NLU, no database) and
 a driver for ``ehrenamt chat --jsonl`` as a subprocess (``start_chat``)."""
 
 from __future__ import annotations
@@ -7,30 +7,17 @@ import asyncio
 import json
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dialogue.messages import Incoming, Reply
-
-
-@dataclass
-class ScriptedEngine:
-    """Answers each event with the next scripted replies and records the events."""
-
-    script: list[list[Reply]]
-    seen: list[Incoming] = field(default_factory=list)
-
-    async def handle(self, incoming: Incoming) -> list[Reply]:
-        self.seen.append(incoming)
-        return self.script.pop(0) if self.script else [Reply("…")]
+from tests.fakes import ScriptedEngine
 
 
 @pytest.fixture
 def scripted() -> type[ScriptedEngine]:
-    """The scripted engine class: ``scripted([[Reply(...)], ...])``."""
+    """The scripted engine class (``tests.fakes``): ``scripted([[Reply(...)], ...])``."""
     return ScriptedEngine
 
 

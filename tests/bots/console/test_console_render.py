@@ -17,13 +17,13 @@ from bots.console import (
     ConsoleTexts,
     Notice,
     Quit,
-    choose,
     load_texts,
     parse_location,
     render_replies,
     run_interactive,
 )
 from core.tenants import TenantConfig
+from dialogue.choices import press
 from dialogue.messages import Attachment, Button, Incoming, Location, Reply
 from dialogue.ports import ConversationEngine
 
@@ -53,13 +53,34 @@ def session_with(engine: ConversationEngine, texts: ConsoleTexts, tmp_path: Path
     )
 
 
-def test_buttons_are_numbered_through_the_whole_turn(texts: ConsoleTexts) -> None:
+def test_the_last_offer_of_a_turn_is_numbered(texts: ConsoleTexts) -> None:
+    """A number means one of the last reply's buttons (``dialogue.choices``,
+    as the engine keeps them): an earlier reply's buttons are bulleted."""
     second = Reply("Oder:", buttons=(Button("Hilfe", "help"),))
     rendered = render_replies([INTERESTS, second], texts)
     assert rendered.text == (
-        "Wofür interessierst du dich?\n  1) 🌳 Umwelt\n  2) 👧 Kinder & Jugend\n\nOder:\n  3) Hilfe"
+        "Wofür interessierst du dich?\n  • 🌳 Umwelt\n  • 👧 Kinder & Jugend\n\nOder:\n  1) Hilfe"
     )
-    assert [b.payload for b in rendered.offered] == ["cat:umwelt", "cat:kinder_jugend", "help"]
+    assert [b.payload for b in rendered.offered] == ["help"]
+
+
+RADIUS = Reply(
+    "Wie weit darf es sein?",
+    buttons=(
+        *(Button(f"{km} km", f"f:radius:{km}") for km in (2, 5, 10, 25)),
+        Button("Zurück", "nav:back"),
+        Button("Abbrechen", "nav:cancel"),
+    ),
+)
+
+
+def test_labels_with_their_own_numbers_are_bulleted(texts: ConsoleTexts) -> None:
+    """At the radius prompt "5" means 5 km, so no "5)" may stand before "Zurück"."""
+    rendered = render_replies([RADIUS], texts)
+    assert rendered.text == (
+        "Wie weit darf es sein?\n  • 2 km\n  • 5 km\n  • 10 km\n  • 25 km\n"
+        "  • Zurück\n  • Abbrechen"
+    )
 
 
 def test_location_request_tells_how_to_share_one(texts: ConsoleTexts) -> None:
@@ -88,11 +109,11 @@ def test_links_render_with_their_address(texts: ConsoleTexts) -> None:
     ],
 )
 def test_number_or_label_presses_an_offered_button(typed: str, payload: str | None) -> None:
-    assert choose(typed, INTERESTS.buttons) == payload
+    assert press(typed, INTERESTS.buttons) == payload
 
 
 def test_nothing_is_pressed_when_nothing_was_offered() -> None:
-    assert choose("1", ()) is None
+    assert press("1", ()) is None
 
 
 @pytest.mark.parametrize(
@@ -109,6 +130,19 @@ def test_nothing_is_pressed_when_nothing_was_offered() -> None:
 )
 def test_location_command_arguments(args: str, expected: Location | None) -> None:
     assert parse_location(args) == expected
+
+
+async def test_five_at_the_radius_prompt_is_five_km(
+    texts: ConsoleTexts, tmp_path: Path, scripted: Any
+) -> None:
+    session = session_with(scripted([[RADIUS]]), texts, tmp_path)
+    await session.turn(session.translate("52062"))  # type: ignore[arg-type]
+    five = session.translate("5")
+    assert isinstance(five, Incoming) and five.button == "f:radius:5"
+    back = session.translate("zurück")
+    assert isinstance(back, Incoming) and back.button == "nav:back"
+    seven = session.translate("7")  # no button: the radius slot reads it as 7 km
+    assert isinstance(seven, Incoming) and seven.text == "7"
 
 
 async def test_typed_number_after_buttons_reaches_the_engine_as_a_press(
@@ -195,7 +229,7 @@ async def test_a_terminal_conversation_ends_politely_on_quit(
     output = await _conversation(
         ["hallo", "Umwelt", "/location", "/location 50.77 6.08", "/quit", "nie gelesen"], session
     )
-    assert [e.button or e.text or e.location for e in engine.seen] == [
+    assert [e.button or e.text or e.location for e in engine.received] == [
         "hallo",
         "cat:umwelt",
         Location(50.77, 6.08),

@@ -56,7 +56,9 @@ async def test_each_reply_is_one_line_then_end_of_turn(scripted: Any) -> None:
         },
         {"end_of_turn": True},
     ]
-    assert engine.seen[0] == Incoming(identity="console:luisa", tenant="aachen", command="start")
+    assert engine.received[0] == Incoming(
+        identity="console:luisa", tenant="aachen", command="start"
+    )
 
 
 async def test_every_event_kind_reaches_the_engine(scripted: Any) -> None:
@@ -70,7 +72,7 @@ async def test_every_event_kind_reaches_the_engine(scripted: Any) -> None:
             '{"command": "/start", "args": "need_42"}',
         ],
     )
-    assert [(e.text, e.button, e.location, e.command, e.args) for e in engine.seen] == [
+    assert [(e.text, e.button, e.location, e.command, e.args) for e in engine.received] == [
         ("Ich möchte samstags helfen", None, None, None, ""),
         (None, "cat:umwelt", None, None, ""),
         (None, None, Location(50.77, 6.08), None, ""),
@@ -92,7 +94,7 @@ async def test_now_sets_the_clock_for_this_and_later_turns(scripted: Any) -> Non
     )
     saturday = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)  # 10:00 in Aachen
     # and a "now" without offset is UTC, as core.clock takes it
-    assert [e.now for e in engine.seen] == [saturday, saturday]
+    assert [e.now for e in engine.received] == [saturday, saturday]
     assert clock.now() == datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
 
 
@@ -123,7 +125,7 @@ async def test_an_invalid_line_gets_an_error_and_the_script_goes_on(
     assert set(out[0]) == {"error"} and out[0]["error"]
     assert out[1] == {"end_of_turn": True}
     assert out[2]["text"] == "Weiter geht's"
-    assert [e.text for e in engine.seen] == ["ok"]
+    assert [e.text for e in engine.received] == ["ok"]
 
 
 def test_invalid_utf8_is_an_error_not_a_crash() -> None:

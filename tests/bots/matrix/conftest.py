@@ -49,6 +49,7 @@ from bots.matrix import MatrixChannel, MatrixCredentials
 from core.tenants import TenantConfig, parse_tenant
 from dialogue.markup import escape
 from dialogue.messages import Attachment, Button, Incoming, Reply
+from tests.fakes import ScriptedEngine
 
 WAIT = 30.0  # safety net for every wait on a condition
 PASSWORD = "correct horse battery staple"
@@ -456,46 +457,38 @@ ICS = (
 )
 
 
-@dataclass
-class ScriptedEngine:
-    """A tiny stand-in for the dialogue engine: a fixed volunteer journey."""
-
-    received: list[Incoming] = field(default_factory=list)
-
-    async def handle(self, incoming: Incoming) -> list[Reply]:
-        self.received.append(incoming)
-        if incoming.location is not None:
-            loc = incoming.location
-            return [Reply(f"Standort gespeichert: {loc.lat:.4f}, {loc.lon:.4f}")]
-        if incoming.command == "start" or (incoming.text or "").lower() in ("hallo", "hi"):
-            return [
-                Reply(
-                    "Willkommen beim <b>Engagement-Bot</b>! Was interessiert dich?",
-                    buttons=(Button("🌳 Umwelt", "cat:umwelt"), Button("Senioren", "cat:senioren")),
-                )
-            ]
-        if incoming.button == "cat:umwelt":
-            return [
-                Reply(
-                    "<b>Bachpatenschaft Wurm</b>\n2,1 km · Sa vormittags · Umwelt",
-                    buttons=(Button("Anmelden", "need:42:signup"), Button("Zurück", "back")),
-                )
-            ]
-        if incoming.button == "need:42:signup":
-            return [
-                Reply(
-                    "Du bist angemeldet ✅ Der Termin für deinen Kalender:",
-                    attachments=(Attachment("bachpatenschaft.ics", "text/calendar", ICS),),
-                )
-            ]
-        if incoming.text == "drei Antworten":
-            return [Reply(f"Antwort {n}") for n in (1, 2, 3)]
-        if incoming.text is not None:
-            return [Reply(f"Du schriebst: <i>{escape(incoming.text)}</i>")]
-        return [Reply(f"Auswahl: <code>{escape(incoming.button or incoming.command)}</code>")]
-
-    def said(self) -> list[str | None]:
-        return [i.text for i in self.received]
+def journey(incoming: Incoming) -> list[Reply]:
+    """The fixed volunteer journey of the scripted engine the Matrix tests talk
+    to: ``ScriptedEngine(journey)`` (``tests.fakes``)."""
+    if incoming.location is not None:
+        loc = incoming.location
+        return [Reply(f"Standort gespeichert: {loc.lat:.4f}, {loc.lon:.4f}")]
+    if incoming.command == "start" or (incoming.text or "").lower() in ("hallo", "hi"):
+        return [
+            Reply(
+                "Willkommen beim <b>Engagement-Bot</b>! Was interessiert dich?",
+                buttons=(Button("🌳 Umwelt", "cat:umwelt"), Button("Senioren", "cat:senioren")),
+            )
+        ]
+    if incoming.button == "cat:umwelt":
+        return [
+            Reply(
+                "<b>Bachpatenschaft Wurm</b>\n2,1 km · Sa vormittags · Umwelt",
+                buttons=(Button("Anmelden", "need:42:signup"), Button("Zurück", "back")),
+            )
+        ]
+    if incoming.button == "need:42:signup":
+        return [
+            Reply(
+                "Du bist angemeldet ✅ Der Termin für deinen Kalender:",
+                attachments=(Attachment("bachpatenschaft.ics", "text/calendar", ICS),),
+            )
+        ]
+    if incoming.text == "drei Antworten":
+        return [Reply(f"Antwort {n}") for n in (1, 2, 3)]
+    if incoming.text is not None:
+        return [Reply(f"Du schriebst: <i>{escape(incoming.text)}</i>")]
+    return [Reply(f"Auswahl: <code>{escape(incoming.button or incoming.command)}</code>")]
 
 
 def tenant_for(synapse: Synapse, bot_user_id: str, slug: str = "aachen") -> TenantConfig:
@@ -546,7 +539,7 @@ class BotFactory:
 
 @pytest.fixture
 def engine() -> ScriptedEngine:
-    return ScriptedEngine()
+    return ScriptedEngine(journey)
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from core.services.demo import seed_demo
 from core.services.people import person_for_identity
 from core.services.signup import engagements_of
 from core.tenants import MatrixConfig, TenantConfig
+from dialogue.choices import listed
 from dialogue.messages import Incoming, Reply
 from tests.bots.matrix.conftest import PASSWORD, Person, Synapse
 from tests.dialogue.conftest import make_app
@@ -43,13 +44,17 @@ class Recording:
         return replies
 
     def number_of(self, payload: str) -> str:
-        """The number the bot put before the button with this payload in its last offer."""
+        """What a person types to press the button with this payload in the last
+        offer: the number the bot put before it, or, where the labels carry
+        their own numbers and are bulleted (``dialogue.choices.listed``), the label."""
         for _, replies in reversed(self.turns):
             offered = [r for r in replies if r.buttons]
             if offered:
                 payloads = [b.payload for b in offered[-1].buttons]
                 assert payload in payloads, payloads
-                return str(payloads.index(payload) + 1)
+                shown = listed([b.label for b in offered[-1].buttons])
+                marker, label = shown[payloads.index(payload)]
+                return marker or label
         raise AssertionError("no buttons offered yet")
 
 
@@ -183,8 +188,12 @@ async def test_unencrypted_dm_through_the_real_engine_by_buttons_and_location(
     await chat.press("f:interests:done")
     radius = await chat.share_location(50.7606, 6.0939)  # Burtscheid
     assert chat.engine.turns[-1][0].location is not None
-    assert chat.engine.number_of("f:radius:10"), radius
-    await chat.press("f:radius:10")
+    # Issue 12: the radius labels carry their own numbers, so they are
+    # bulleted and a typed "5" is 5 km, not the fifth button ("Zurück").
+    assert "• 5 km" in radius and "5. " not in radius, radius
+    await chat.say("5")
+    assert chat.engine.turns[-1][0].button == "f:radius:5"
+    assert "f:availability:weekend" in [b.payload for b in chat.engine.turns[-1][1][-1].buttons]
     await chat.press("f:availability:weekend")
     await chat.press("f:availability:done")
     await chat.press("f:qualifications:done")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bots.matrix import render
+from dialogue.choices import press
 from dialogue.messages import Attachment, Button, Location, Reply
 
 OFFERED = [("🌳 Umwelt", "cat:umwelt"), ("Senioren & Pflege", "cat:senioren")]
@@ -44,11 +45,40 @@ def test_location_request_adds_the_hint() -> None:
     ],
 )
 def test_number_or_label_presses_the_offered_button(typed: str, payload: str | None) -> None:
-    assert render.choose(typed, OFFERED) == payload
+    assert press(typed, OFFERED) == payload
 
 
 def test_nothing_is_pressed_when_nothing_was_offered() -> None:
-    assert render.choose("1", []) is None
+    assert press("1", []) is None
+
+
+def test_labels_with_their_own_numbers_are_bulleted_not_numbered() -> None:
+    """At the radius prompt "5" means 5 km (``dialogue.choices``), so the list
+    shows no position numbers a person could take for button numbers."""
+    radius = Reply(
+        "Wie weit?",
+        buttons=(
+            *(Button(f"{km} km", f"f:radius:{km}") for km in (2, 5, 10, 25)),
+            Button("Zurück", "nav:back"),
+            Button("Abbrechen", "nav:cancel"),
+        ),
+    )
+    content = render.message_content(radius)
+    assert content["body"] == "Wie weit?\n\n• 2 km\n• 5 km\n• 10 km\n• 25 km\n• Zurück\n• Abbrechen"
+    assert str(content["formatted_body"]).endswith(
+        "<ul><li>2 km</li><li>5 km</li><li>10 km</li>"
+        "<li>25 km</li><li>Zurück</li><li>Abbrechen</li></ul>"
+    )
+    offered = [(b.label, b.payload) for b in radius.buttons]
+    assert press("5", offered) == "f:radius:5"
+    assert press("5.", offered) == "f:radius:5"
+
+
+def test_an_earlier_offer_of_the_turn_is_bulleted() -> None:
+    content = render.message_content(
+        Reply("Oder:", buttons=(Button("Hilfe", "help"),)), pressable=False
+    )
+    assert content["body"] == "Oder:\n\n• Hilfe"
 
 
 @pytest.mark.parametrize(
@@ -98,3 +128,15 @@ def test_encrypted_file_uses_file_instead_of_url() -> None:
     encrypted = render.file_content(ics, "mxc://x/2", keys)
     assert "url" not in encrypted and encrypted["file"] == {"url": "mxc://x/2", **keys}
     assert encrypted["info"] == {"mimetype": "text/calendar", "size": 15}
+
+
+def test_typed_text_is_a_command_a_press_or_text() -> None:
+    def read(text: str, offer: list[tuple[str, str]] = OFFERED) -> object:
+        event = render.typed(text, offer, identity="matrix:@a:x", tenant="aachen")
+        return event and (event.command or event.button or event.text)
+
+    assert read("!hilfe") == "hilfe"
+    assert read("2") == "cat:senioren"
+    assert read("2", []) == "2"  # a group room: nothing to press, the number is text
+    assert read("Hallo") == "Hallo"
+    assert read("   ") is None

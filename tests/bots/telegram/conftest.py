@@ -11,7 +11,8 @@ import pytest
 from bots.telegram import TelegramChannel
 from core.tenants import TenantConfig
 from tests.bots.telegram.fake_bot_api import FakeBot, FakeBotAPI
-from tests.bots.telegram.harness import TOKEN, ChatUser, Handled, ScriptedEngine, make_tenant
+from tests.bots.telegram.harness import TOKEN, ChatUser, Handled, journey, make_tenant
+from tests.fakes import ScriptedEngine
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def tg_bot(fake: FakeBotAPI) -> FakeBot:
 
 @pytest.fixture
 def engine() -> ScriptedEngine:
-    return ScriptedEngine()
+    return ScriptedEngine(journey)
 
 
 @pytest.fixture

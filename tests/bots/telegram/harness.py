@@ -35,70 +35,62 @@ def make_tenant(api_url: str, slug: str = "aachen", **telegram: str) -> TenantCo
     return replace(tenant, telegram=config)
 
 
-@dataclass
-class ScriptedEngine:
-    """A tiny stand-in for the dialogue engine: fixed answers, records what it got."""
-
-    received: list[Incoming] = field(default_factory=list)
-    delay: float = 0.0
-
-    async def handle(self, incoming: Incoming) -> list[Reply]:
-        self.received.append(incoming)
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        if incoming.command == "start":
-            if incoming.args.startswith("need_"):
-                return [
-                    Reply(
-                        f"<b>Bedarf {incoming.args[5:]}</b>",
-                        buttons=(Button("Mitmachen", "need:42:signup"),),
-                    )
-                ]
+def journey(incoming: Incoming) -> list[Reply]:
+    """The fixed answers of the scripted engine the Telegram tests talk to:
+    ``ScriptedEngine(journey)`` (``tests.fakes``)."""
+    if incoming.command == "start":
+        if incoming.args.startswith("need_"):
             return [
                 Reply(
-                    "Hallo! Wobei möchtest du helfen?",
-                    buttons=(
-                        Button("🌳 Umwelt", "cat:umwelt"),
-                        Button("🐾 Tiere", "cat:tiere"),
-                        Button("Weiter", "page:2"),
-                    ),
-                    buttons_per_row=2,
+                    f"<b>Bedarf {incoming.args[5:]}</b>",
+                    buttons=(Button("Mitmachen", "need:42:signup"),),
                 )
             ]
-        if incoming.command is not None:
-            return [Reply(f"Befehl {incoming.command}")]
-        if incoming.location is not None:
-            return [Reply(f"Standort {incoming.location.lat:.2f}, {incoming.location.lon:.2f}")]
-        if incoming.button is not None:
-            if incoming.button == "page:2":
-                return [Reply("Seite 2", buttons=(Button("Zurück", "page:1"),), edit=True)]
-            if incoming.button == "page:1":
-                return [Reply("Seite 1", buttons=(Button("Weiter", "page:2"),), edit=True)]
-            if incoming.button == "need:42:signup":
-                ics = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
-                return [
-                    Reply(
-                        "Du bist dabei!",
-                        attachments=(Attachment("einsatz.ics", "text/calendar", ics),),
-                    )
-                ]
-            if incoming.button.startswith("cat:"):
-                return [Reply("Wo wohnst du?", request_location=True)]
-            return [Reply("Dieser Knopf ist nicht mehr aktuell.")]
-        text = incoming.text or ""
-        if text == "lang":
-            return [Reply("\n".join(f"<b>Zeile {i}</b> " + "x" * 60 for i in range(300)))]
-        if text == "knöpfe und ort":
+        return [
+            Reply(
+                "Hallo! Wobei möchtest du helfen?",
+                buttons=(
+                    Button("🌳 Umwelt", "cat:umwelt"),
+                    Button("🐾 Tiere", "cat:tiere"),
+                    Button("Weiter", "page:2"),
+                ),
+                buttons_per_row=2,
+            )
+        ]
+    if incoming.command is not None:
+        return [Reply(f"Befehl {incoming.command}")]
+    if incoming.location is not None:
+        return [Reply(f"Standort {incoming.location.lat:.2f}, {incoming.location.lon:.2f}")]
+    if incoming.button is not None:
+        if incoming.button == "page:2":
+            return [Reply("Seite 2", buttons=(Button("Zurück", "page:1"),), edit=True)]
+        if incoming.button == "page:1":
+            return [Reply("Seite 1", buttons=(Button("Weiter", "page:2"),), edit=True)]
+        if incoming.button == "need:42:signup":
+            ics = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
             return [
                 Reply(
-                    "Wähle oder teile deinen Ort",
-                    buttons=(Button("Aachen", "place:ac"),),
-                    request_location=True,
+                    "Du bist dabei!",
+                    attachments=(Attachment("einsatz.ics", "text/calendar", ics),),
                 )
             ]
-        if text == "zu lang":
-            return [Reply("Achtung", buttons=(Button("Lang", "x" * 80),))]
-        return [Reply(f"Echo: {text}")]
+        if incoming.button.startswith("cat:"):
+            return [Reply("Wo wohnst du?", request_location=True)]
+        return [Reply("Dieser Knopf ist nicht mehr aktuell.")]
+    text = incoming.text or ""
+    if text == "lang":
+        return [Reply("\n".join(f"<b>Zeile {i}</b> " + "x" * 60 for i in range(300)))]
+    if text == "knöpfe und ort":
+        return [
+            Reply(
+                "Wähle oder teile deinen Ort",
+                buttons=(Button("Aachen", "place:ac"),),
+                request_location=True,
+            )
+        ]
+    if text == "zu lang":
+        return [Reply("Achtung", buttons=(Button("Lang", "x" * 80),))]
+    return [Reply(f"Echo: {text}")]
 
 
 @dataclass

@@ -19,10 +19,11 @@ from tests.bots.telegram.harness import (
     OTHER_TOKEN,
     TOKEN,
     ChatUser,
-    ScriptedEngine,
+    journey,
     make_tenant,
     texts_of,
 )
+from tests.fakes import ScriptedEngine
 
 
 async def test_text_message_reaches_engine_and_reply_arrives(start_channel, engine, user):
@@ -170,7 +171,7 @@ async def test_overlong_payload_is_guarded_not_rejected(
 
 
 async def test_slow_engine_shows_typing(start_channel, user, tg_bot):
-    await start_channel(ScriptedEngine(delay=0.7))
+    await start_channel(ScriptedEngine(journey, delay=0.7))
     await user.say("Hallo")
     assert [action for chat, action, _ in tg_bot.actions if chat == user.chat_id] == ["typing"]
 
@@ -386,21 +387,21 @@ async def test_restart_answers_nothing_twice_and_drops_nothing(start_channel, en
 
 
 async def test_updates_in_flight_at_stop_are_finished_and_confirmed(start_channel, tg_bot, handled):
-    slow = ScriptedEngine(delay=0.3)
+    slow = ScriptedEngine(journey, delay=0.3)
     channel = await start_channel(slow, typing_delay=5)
     ids = [tg_bot.user_message(7000 + i, f"m{i}") for i in range(5)]
     await tg_bot.api.wait_for(lambda: tg_bot.confirmed_offset > max(ids))  # all fetched
     assert not all(i in handled.ids for i in ids)
     await channel.stop()  # while the engine is still busy
     assert all(i in handled.ids for i in ids)
-    await start_channel(ScriptedEngine())
+    await start_channel(ScriptedEngine(journey))
     await tg_bot.api.wait_for(lambda: "getUpdates" in tg_bot.calls[-1:])
     assert all(tg_bot.delivered_count[i] == 1 for i in ids)
     assert len(tg_bot.sent) == 5
 
 
 async def test_one_chat_in_order_many_chats_concurrently(start_channel, tg_bot, handled):
-    engine = ScriptedEngine(delay=0.2)
+    engine = ScriptedEngine(journey, delay=0.2)
     await start_channel(engine, typing_delay=5)
     ids = [tg_bot.user_message(8000 + i % 10, f"{i}") for i in range(30)]
     loop = asyncio.get_running_loop()
@@ -428,7 +429,7 @@ async def test_revoked_token_is_reported_and_other_tenants_keep_running(
     ]
     environ = {"AACHEN_TELEGRAM_TOKEN": TOKEN, "STOLBERG_TELEGRAM_TOKEN": OTHER_TOKEN}
     channels = build_telegram_channels(
-        tenants, ScriptedEngine(), environ, None, polling_timeout=2.0, on_handled=handled
+        tenants, ScriptedEngine(journey), environ, None, polling_timeout=2.0, on_handled=handled
     )
     assert [c.tenant.slug for c in channels] == ["aachen", "stolberg"]  # eschweiler: no token set
     for channel in channels:
@@ -452,7 +453,7 @@ async def test_revoked_token_is_reported_and_other_tenants_keep_running(
 
 async def test_malformed_token_is_reported(fake, caplog, allow_logged_errors):
     channels = build_telegram_channels(
-        [make_tenant(fake.url)], ScriptedEngine(), {"AACHEN_TELEGRAM_TOKEN": "not a token"}
+        [make_tenant(fake.url)], ScriptedEngine(journey), {"AACHEN_TELEGRAM_TOKEN": "not a token"}
     )
     assert channels == []
     assert any("does not look like a bot token" in r.getMessage() for r in caplog.records)
@@ -461,7 +462,7 @@ async def test_malformed_token_is_reported(fake, caplog, allow_logged_errors):
 
 async def test_unreachable_api_at_start_is_reported(handled, caplog, allow_logged_errors):
     tenant = make_tenant("http://127.0.0.1:9")  # nothing listens there
-    channel = TelegramChannel(tenant, ScriptedEngine(), TOKEN, None)
+    channel = TelegramChannel(tenant, ScriptedEngine(journey), TOKEN, None)
     await channel.start()
     assert not channel.running and "unreachable" in (channel.failure or "")
     await channel.stop()
@@ -516,7 +517,7 @@ async def test_webhook_mode_checks_secret_and_handles_updates(fake, tg_bot, hand
     )
     (channel,) = build_telegram_channels(
         [tenant],
-        ScriptedEngine(),
+        ScriptedEngine(journey),
         {"AACHEN_TELEGRAM_TOKEN": TOKEN, "AACHEN_WEBHOOK_SECRET": "s3cret-value"},
         on_handled=handled,
     )
@@ -562,7 +563,8 @@ async def test_webhook_mode_checks_secret_and_handles_updates(fake, tg_bot, hand
 async def test_webhook_without_secret_is_refused(fake, caplog, allow_logged_errors):
     tenant = make_tenant(fake.url, webhook_url="https://bot.example.org/telegram/aachen")
     assert (
-        build_telegram_channels([tenant], ScriptedEngine(), {"AACHEN_TELEGRAM_TOKEN": TOKEN}) == []
+        build_telegram_channels([tenant], ScriptedEngine(journey), {"AACHEN_TELEGRAM_TOKEN": TOKEN})
+        == []
     )
     assert any("webhook mode needs a secret" in r.getMessage() for r in caplog.records)
 
@@ -574,7 +576,7 @@ async def test_webhook_url_telegram_refuses_is_reported_not_retried(
         fake.url, webhook_url="http://plain.example.org/telegram/aachen", webhook_secret_env="S"
     )
     (channel,) = build_telegram_channels(
-        [tenant], ScriptedEngine(), {"AACHEN_TELEGRAM_TOKEN": TOKEN, "S": "abc"}
+        [tenant], ScriptedEngine(journey), {"AACHEN_TELEGRAM_TOKEN": TOKEN, "S": "abc"}
     )
     await channel.start()
     assert not channel.running and channel._retry is None

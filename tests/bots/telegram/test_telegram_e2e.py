@@ -109,6 +109,25 @@ async def test_onboarding_by_buttons_with_shared_location(app, bot_for, user: Ch
     assert person is not None
 
 
+async def test_typing_five_at_the_radius_prompt_is_five_km(app, bot_for, user: ChatUser):
+    """Issue 12: at "2 km / 5 km / 10 km / 25 km, Zurück, Abbrechen" a typed
+    "5" is 5 km (``dialogue.choices``), as in every channel."""
+    await bot_for(app)
+    await user.say("/start")
+    await user.press("f:consent:yes")
+    await user.press("f:interests:umwelt")
+    await user.press("f:interests:done")
+    radius = await user.say("52062")
+    assert "f:radius:5" in [d for s in radius for _, d in s.buttons], text(radius)
+    asked = await user.say("5")
+    assert any(d.startswith("f:availability:") for s in asked for _, d in s.buttons), text(asked)
+    await user.press("f:availability:weekend")
+    await user.press("f:availability:done")
+    await user.press("f:qualifications:done")
+    done = await user.press("f:alerts:no")
+    assert "5 km" in text(done) and "10 km" not in text(done)
+
+
 async def test_onboarding_by_one_sentence(app, bot_for, user: ChatUser):
     await bot_for(app)
     await user.say("Hallo")

@@ -82,3 +82,23 @@ async def test_start_over_forgets_the_transcript(web_app: Web):
     await web_app.client.post("/t/aachen/chat/reset", data={"csrf": token})
     page = await web_app.client.get("/t/aachen/chat")
     assert "Hallo Bot" not in page.text
+
+
+async def test_typing_five_at_the_radius_prompt_is_five_km(web_app: Web):
+    """Issue 12: at "2 km / 5 km / 10 km / 25 km, Zurück, Abbrechen" a typed
+    "5" is 5 km (``dialogue.choices``), not the fifth button."""
+    from sqlalchemy import select
+
+    from core.models import ConversationState
+
+    await say(web_app, text="1")  # the first button: consent
+    page = await say(web_app, button="f:interests:umwelt")
+    page = await say(web_app, button="f:interests:done")
+    page = await say(web_app, text="52062")
+    assert "f:radius:5" in dict(BUTTON.findall(page))
+    page = await say(web_app, text="5")
+    assert any(p.startswith("f:availability:") for p, _ in BUTTON.findall(page))
+    async with web_app.app.db.sessions() as session:
+        rows = (await session.scalars(select(ConversationState))).all()
+    radii = [row.data["slots"].get("radius") for row in rows if row.identity.startswith("web:")]
+    assert radii == [5.0], radii

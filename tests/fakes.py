@@ -1,0 +1,46 @@
+"""Test doubles shared by the suite, one of each (STYLE.md: small fakes that
+record what happened, dispatching synchronously: no threads, queues or sleeps
+unless a test asks for a delay).
+
+``ScriptedEngine`` stands in for the dialogue engine behind a channel (the
+``dialogue.ports.ConversationEngine`` port): the channel tests check what the
+channel makes of events and replies, not what the engine would answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from dialogue.messages import Incoming, Reply
+
+__all__ = ["Journey", "ScriptedEngine"]
+
+# A fixed conversation: the replies to any event, as a function of it.
+Journey = Callable[[Incoming], list[Reply]]
+
+
+@dataclass
+class ScriptedEngine:
+    """Answers each event from its script and records the events it got.
+
+    ``script`` is either the turns in order (the replies for the first event,
+    the second, …; ``…`` once they are used up) or a ``Journey``. ``delay``
+    makes each turn take that long (for tests of concurrency and shutdown)."""
+
+    script: list[list[Reply]] | Journey = field(default_factory=list)
+    delay: float = 0.0
+    received: list[Incoming] = field(default_factory=list)
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        self.received.append(incoming)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if callable(self.script):
+            return self.script(incoming)
+        return self.script.pop(0) if self.script else [Reply("…")]
+
+    def said(self) -> list[str | None]:
+        """The texts of the events received, in order (None for other kinds)."""
+        return [i.text for i in self.received]
