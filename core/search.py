@@ -44,23 +44,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidRadius, InvalidTimeRange, UnknownCategory, UnknownQualification
 from core.geo.distance import EARTH_RADIUS_KM, bounding_box
-from core.matching import (
+from core.matching import Match, NeedView, Terms, VolunteerView, evaluate, match_of
+from core.models import Need, NeedStatus, Tenant
+from core.scoring import (
+    FIT_FLEXIBLE,
+    FIT_SPONTANEOUS,
+    FIT_UNKNOWN_WEEK,
     FRESH_DAYS,
     NO_INTEREST_SHARE,
     REMOTE_DISTANCE_SHARE,
+    SHORT_NOTICE,
     W_CATEGORY,
     W_DISTANCE,
     W_FRESH,
     W_LOCAL,
     W_TIME,
     W_URGENT,
-    Match,
-    NeedView,
-    VolunteerView,
-    score,
 )
-from core.models import Need, NeedStatus, Tenant
-from core.schedule import SHORT_NOTICE
 from core.taxonomy import CATEGORY_CODES, Taxonomy
 
 MAX_RADIUS_KM = 100.0
@@ -122,26 +122,35 @@ class Page:
 
 @dataclass(slots=True)
 class _TopK:
+    """The k best needs so far; reasons are built only for those kept."""
+
     k: int
-    heap: list[tuple[float, int, Match]] = field(default_factory=list)
+    volunteer: VolunteerView
+    now: datetime
+    heap: list[tuple[float, int, NeedView, Terms]] = field(default_factory=list)
     seen: set[int] = field(default_factory=set)
 
-    def offer(self, match: Match) -> None:
-        if match.excluded or match.need_id in self.seen:
+    def offer(self, need: NeedView) -> None:
+        if need.id in self.seen:
             return
-        self.seen.add(match.need_id)
+        self.seen.add(need.id)
+        terms = evaluate(self.volunteer, need, self.now)
+        if isinstance(terms, Match):  # excluded
+            return
         # Order: score descending, then id ascending (stable paging).
-        item = (match.score, -match.need_id, match)
-        if len(self.heap) < self.k:
-            heapq.heappush(self.heap, item)
-        elif item[:2] > self.heap[0][:2]:
-            heapq.heapreplace(self.heap, item)
+        item = (terms[0], -need.id, need, terms)
+        heap = self.heap
+        if len(heap) < self.k:
+            heapq.heappush(heap, item)
+        elif item[:2] > heap[0][:2]:
+            heapq.heapreplace(heap, item)
 
     def kth_score(self) -> float:
         return self.heap[0][0] if len(self.heap) >= self.k else -1.0
 
     def ranked(self) -> list[Match]:
-        return [m for _, _, m in sorted(self.heap, key=lambda t: (-t[0], -t[1]))]
+        ordered = sorted(self.heap, key=lambda t: (-t[0], -t[1]))
+        return [match_of(self.volunteer, need, terms) for _, _, need, terms in ordered]
 
 
 def need_view(row: Sequence[object]) -> NeedView:
@@ -277,16 +286,16 @@ def _upper_bound(place: bool, has_availability: bool, spontaneous: bool) -> Colu
         distance = literal(W_DISTANCE * REMOTE_DISTANCE_SHARE)
     if has_availability:
         timed: ColumnElement[Any] = case(
-            (Need.cell_mask == 0, W_TIME * 0.75),
-            (Need.cell_mask.op("&")(_p("ub_avail", Integer())) != 0, W_TIME),
+            (Need.cell_mask == 0, W_TIME * FIT_FLEXIBLE),
+            (Need.cell_mask.op("&")(_p("ub_avail", Integer())) != 0, W_TIME),  # a share <= 1
             else_=0.0,
         )
     else:
-        timed = case((Need.cell_mask == 0, W_TIME * 0.75), else_=W_TIME * 0.5)
+        timed = case((Need.cell_mask == 0, W_TIME * FIT_FLEXIBLE), else_=W_TIME * FIT_UNKNOWN_WEEK)
     at = Need.starts_at.type
     if spontaneous:
         soon = and_(Need.starts_at >= _p("ub_now", at), Need.starts_at <= _p("ub_soon", at))
-        timed = case((soon, W_TIME), else_=timed)
+        timed = case((soon, W_TIME * FIT_SPONTANEOUS), else_=timed)
     fresh = case(
         (Need.published_at.is_(None), 0.0),
         *(
@@ -467,7 +476,7 @@ async def rank_needs(
     if flt.categories:
         volunteer = replace(volunteer, interests=frozenset(flt.categories))
     k = offset + limit + 1  # one more tells whether there is a next page
-    top = _TopK(k)
+    top = _TopK(k, volunteer, now)
     wanted = set(flt.qualifications)
     params = _bound_params(volunteer, now) | _query_params(now, tenant_ids, flt, tz)
     has_place = volunteer.lat is not None and volunteer.lon is not None
@@ -517,7 +526,7 @@ async def rank_needs(
         for need in await _read(session, stream):
             if wanted and not wanted <= set(need.qualifications):
                 continue
-            top.offer(score(volunteer, need, now))
+            top.offer(need)
     ranked = top.ranked()
     return Page(tuple(ranked[offset : offset + limit]), offset, len(ranked) > offset + limit)
 
