@@ -19,6 +19,8 @@ KEYS = (
     "match_top10_fullscan_p50_ms",
     "match_top10_fullscan_p95_ms",
     "match_top10_speedup",
+    "match_top10_plain_p95_ms",
+    "match_top10_speedup_plain",
 )
 
 
