@@ -41,6 +41,8 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from core.errors import InvalidRadius, InvalidTimeRange, UnknownCategory, UnknownQualification
 from core.geo.distance import EARTH_RADIUS_KM, bounding_box
@@ -277,7 +279,7 @@ def _upper_bound(place: bool, has_availability: bool, spontaneous: bool) -> Colu
         # A lower bound of the distance in km from degrees (``_bound_params``).
         north = func.abs(Need.lat - _p("ub_lat", Float())) * _p("ub_km_lat", Float())
         east = func.abs(Need.lon - _p("ub_lon", Float())) * _p("ub_km_lon", Float())
-        nearest = case((north > east, north), else_=east)
+        nearest = _Greatest(north, east)
         distance: ColumnElement[Any] = case(
             (Need.remote == true(), W_DISTANCE * REMOTE_DISTANCE_SHARE),
             else_=W_DISTANCE - nearest * _p("ub_share_per_km", Float()),
@@ -296,14 +298,7 @@ def _upper_bound(place: bool, has_availability: bool, spontaneous: bool) -> Colu
     if spontaneous:
         soon = and_(Need.starts_at >= _p("ub_now", at), Need.starts_at <= _p("ub_soon", at))
         timed = case((soon, W_TIME * FIT_SPONTANEOUS), else_=timed)
-    fresh = case(
-        (Need.published_at.is_(None), 0.0),
-        *(
-            (Need.published_at > _p(f"ub_fresh{i}", at), W_FRESH * (1.0 - prev / FRESH_DAYS))
-            for i, prev in enumerate(_FRESH_STEPS[:-1])
-        ),
-        else_=0.0,
-    )
+    fresh = _fresh_steps(0, len(_FRESH_STEPS) - 1)
     return (
         _p("ub_category", Float())
         + distance
@@ -312,6 +307,39 @@ def _upper_bound(place: bool, has_availability: bool, spontaneous: bool) -> Colu
         + fresh
         + case((Need.tenant_id == _p("ub_tenant", Integer()), W_LOCAL), else_=0.0)
     )
+
+
+def _fresh_steps(lo: int, hi: int) -> ColumnElement[Any]:
+    """The freshness bound of the age step a need is in, by halving the steps
+    (three comparisons a row instead of up to seven): step ``i`` is the
+    first whose ``ub_fresh{i}`` the need was published after; a need published
+    before all of them (or never) gets nothing."""
+    if lo == hi:
+        if hi == len(_FRESH_STEPS) - 1:
+            return literal(0.0, Float())
+        return literal(W_FRESH * (1.0 - _FRESH_STEPS[lo] / FRESH_DAYS), Float())
+    mid = (lo + hi) // 2
+    after = Need.published_at > _p(f"ub_fresh{mid}", Need.published_at.type)
+    return case((after, _fresh_steps(lo, mid)), else_=_fresh_steps(mid + 1, hi))
+
+
+class _Greatest(FunctionElement[float]):
+    """The larger of two numbers (``max(a, b)`` on SQLite, ``GREATEST`` on
+    PostgreSQL): each side is computed once, where a CASE computes one twice."""
+
+    type = Float()
+    inherit_cache = True
+    name = "greatest"
+
+
+@compiles(_Greatest)
+def _greatest(element: _Greatest, compiler: Any, **kw: Any) -> str:
+    return f"GREATEST({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Greatest, "sqlite")
+def _greatest_sqlite(element: _Greatest, compiler: Any, **kw: Any) -> str:
+    return f"max({compiler.process(element.clauses, **kw)})"
 
 
 def _bound_params(volunteer: VolunteerView, now: datetime) -> dict[str, object]:
@@ -437,8 +465,9 @@ def _query_params(
     return params
 
 
-async def _read(session: AsyncSession, stream: _Stream) -> list[NeedView]:
-    """The next batch of a stream; lowers its bound to the last row's."""
+async def _read(session: AsyncSession, stream: _Stream) -> list[Any]:
+    """The next batch of a stream (rows: the need's columns, then its bound);
+    lowers the stream's bound to the last row's."""
     size = stream.batch
     params = {**stream.params, "q_offset": stream.offset, "q_limit": size}
     rows = (await (await session.connection()).execute(stream.query, params)).all()
@@ -448,7 +477,7 @@ async def _read(session: AsyncSession, stream: _Stream) -> list[NeedView]:
         stream.done = True
     else:
         stream.bound = float(rows[-1][-1]) + _SLACK  # every later row's bound is at most this
-    return [need_view(row[:-1]) for row in rows]
+    return rows
 
 
 async def rank_needs(
@@ -523,7 +552,13 @@ async def rank_needs(
         stream = max(open_streams, key=lambda s: s.bound)
         if top.kth_score() > stream.bound:
             break  # nothing unread can enter the top: the ranking is exact
-        for need in await _read(session, stream):
+        for row in await _read(session, stream):
+            if top.kth_score() > float(row[-1]) + _SLACK:
+                # Rows come best bound first: neither this one nor any later
+                # one of the stream can enter the top, now or later.
+                stream.done = True
+                break
+            need = need_view(row[:-1])
             if wanted and not wanted <= set(need.qualifications):
                 continue
             top.offer(need)
