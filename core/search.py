@@ -44,6 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from core.db import Database
 from core.errors import InvalidRadius, InvalidTimeRange, UnknownCategory, UnknownQualification
 from core.geo.distance import EARTH_RADIUS_KM, bounding_box
 from core.matching import Match, NeedView, Terms, VolunteerView, evaluate, match_of
@@ -465,12 +466,15 @@ def _query_params(
     return params
 
 
-async def _read(session: AsyncSession, stream: _Stream) -> list[Any]:
+async def _read(source: AsyncSession | Database, stream: _Stream) -> Sequence[Any]:
     """The next batch of a stream (rows: the need's columns, then its bound);
     lowers the stream's bound to the last row's."""
     size = stream.batch
     params = {**stream.params, "q_offset": stream.offset, "q_limit": size}
-    rows = (await (await session.connection()).execute(stream.query, params)).all()
+    if isinstance(source, Database):
+        rows: Sequence[Any] = await source.rows(stream.query, params)
+    else:
+        rows = (await (await source.connection()).execute(stream.query, params)).all()
     stream.offset += len(rows)
     stream.batch = size * 2
     if len(rows) < size:
@@ -481,7 +485,7 @@ async def _read(session: AsyncSession, stream: _Stream) -> list[Any]:
 
 
 async def rank_needs(
-    session: AsyncSession,
+    session: AsyncSession | Database,
     volunteer: VolunteerView,
     now: datetime,
     *,
@@ -497,7 +501,11 @@ async def rank_needs(
     or within the box of the radius), each ordered by an upper bound
     of the score that the database computes from the index. The stream with
     the highest remaining bound is read next, until the k-th best exact score
-    beats every remaining bound: the result equals a brute-force ranking."""
+    beats every remaining bound: the result equals a brute-force ranking.
+
+    ``session``: a session (its transaction's snapshot), or the ``Database``,
+    whose single-statement reads are shortest (``Database.rows``: no
+    transaction round trips on PostgreSQL, statements compiled once)."""
     if flt.center is not None:
         volunteer = replace(volunteer, lat=flt.center[0], lon=flt.center[1])
     if flt.radius_km is not None:

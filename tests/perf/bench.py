@@ -225,8 +225,8 @@ async def populate(db: Database, region: Region, needs: int, seed: int) -> tuple
 
 
 async def indexed_top10(db: Database, volunteer: VolunteerView) -> list[Match]:
-    async with db.sessions() as session:
-        page = await rank_needs(session, volunteer, NOW, tz=BERLIN, limit=10)
+    """What the chat does (``matches_for_view``): ranked on the Database."""
+    page = await rank_needs(db, volunteer, NOW, tz=BERLIN, limit=10)
     return list(page.matches)
 
 
