@@ -368,13 +368,17 @@ class Database:
                     cursor.close()
             else:
                 driver = fairy.dbapi_connection._connection  # type: ignore[union-attr]
-                if plan.processors is None:
-                    prepared = await_(driver.prepare(sql))
-                    oids = [a.type.oid for a in prepared.get_attributes()]
-                    plan.typed(self.engine.sync_engine.dialect, oids)
-                    fetched = await_(prepared.fetch(*args))
-                else:
-                    fetched = await_(driver.fetch(sql, *args))
+                try:
+                    if plan.processors is None:
+                        prepared = await_(driver.prepare(sql))
+                        oids = [a.type.oid for a in prepared.get_attributes()]
+                        plan.typed(self.engine.sync_engine.dialect, oids)
+                        fetched = await_(prepared.fetch(*args))
+                    else:
+                        fetched = await_(driver.fetch(sql, *args))
+                except BaseException as error:
+                    _discard(fairy, error)
+                    raise
         finally:
             fairy.close()
         return plan.rows(fetched)
@@ -398,7 +402,11 @@ class Database:
             try:
                 status = await_(driver.execute(sql, *args))
             except Exception as error:
+                _discard(fairy, error)
                 adapted._handle_exception(error)  # type: ignore[union-attr]  # raises it translated
+                raise
+            except BaseException as error:  # cancelled mid-statement
+                _discard(fairy, error)
                 raise
             return int(status.rsplit(" ", 1)[-1]) if status else 0
         except dialect.loaded_dbapi.Error as error:
@@ -419,6 +427,15 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _discard(fairy: Any, error: BaseException) -> None:
+    """A PostgreSQL connection whose statement failed or was cancelled on the
+    short path is closed rather than given back: its state is unknown (an
+    operation may still be in progress). SQLAlchemy's own path does the same
+    through its reset on return."""
+    if not isinstance(error, Exception) or fairy.dbapi_connection._connection.is_closed():
+        fairy.invalidate(error if isinstance(error, Exception) else None)
 
 
 class _Plan:
