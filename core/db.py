@@ -348,9 +348,12 @@ class Database:
         found = plans.get(key)
         if found is not None and found[0] is statement:
             return found[1]
+        if len(plans) >= 1000:
+            # Statements are module constants; one built anew on every call
+            # would fill this: it takes SQLAlchemy's path (and its cache).
+            return None
         plan = _Plan.of(statement, self.engine.sync_engine.dialect, keys, read=read)
-        if len(plans) < 1000:  # statements are module constants; text() built per call is not
-            plans[key] = (statement, plan)
+        plans[key] = (statement, plan)
         return plan
 
     def _plan_rows(self, plan: _Plan, params: Mapping[str, Any] | None) -> list[Any]:
