@@ -44,22 +44,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.geo.distance import EARTH_RADIUS_KM, bounding_box
-from core.matching import (
+from core.matching import Match, NeedView, VolunteerView, fresh_share, score
+from core.models import AlertReach, VolunteerProfile
+from core.schedule import CELL_BIT
+from core.scoring import (
+    FIT_FLEXIBLE,
+    FIT_SPONTANEOUS,
+    FIT_UNKNOWN_WEEK,
     NO_INTEREST_SHARE,
+    SHORT_NOTICE,
     W_CATEGORY,
     W_DISTANCE,
     W_FRESH,
     W_LOCAL,
     W_TIME,
     W_URGENT,
-    Match,
-    NeedView,
-    VolunteerView,
-    fresh_share,
-    score,
 )
-from core.models import AlertReach, VolunteerProfile
-from core.schedule import CELL_BIT, SHORT_NOTICE
 from core.taxonomy import CATEGORY_CODES
 
 # Alerts reach people within this distance at most, whatever their radius:
@@ -131,12 +131,13 @@ def _bound(
             start=literal(0.0, Float()),
         )
         timed: ColumnElement[Any] = case(
-            (p.availability_mask == 0, W_TIME * 0.5), else_=shared * (W_TIME / len(cells))
+            (p.availability_mask == 0, W_TIME * FIT_UNKNOWN_WEEK),
+            else_=shared * (W_TIME / len(cells)),
         )
     else:
-        timed = literal(W_TIME * 0.75, Float())
+        timed = literal(W_TIME * FIT_FLEXIBLE, Float())
     if _soon(need, now):
-        timed = case((p.spontaneous == true(), W_TIME), else_=timed)
+        timed = case((p.spontaneous == true(), W_TIME * FIT_SPONTANEOUS), else_=timed)
     local = case((p.tenant_id == need.tenant_id, W_LOCAL), else_=0.0)
     return category + distance + timed + local + (_constant(need, now) + SLACK)
 

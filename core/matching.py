@@ -18,37 +18,23 @@ from datetime import datetime, timedelta
 
 from core.geo.distance import distance_km
 from core.schedule import first_shared_cell, time_fit
+from core.scoring import (
+    FRESH_DAYS,
+    MAX_SCORE,
+    NO_INTEREST_SHARE,
+    REMOTE_DISTANCE_SHARE,
+    W_CATEGORY,
+    W_DISTANCE,
+    W_FRESH,
+    W_LOCAL,
+    W_REQUIREMENT,
+    W_TIME,
+    W_URGENT,
+)
 
-# Interests come first: a need in a category the person chose outranks every
-# need of a topic they did not choose, however close or well-timed; the list
-# shows what they asked for (issue 10: >= 0.90 of the top 5 fit a stated
-# interest). So it outweighs all the other terms together, requirement
-# included: W_CATEGORY - W_REQUIREMENT > W_DISTANCE + W_TIME + W_URGENT
-# + W_FRESH + W_LOCAL (0.66 > 0.65; tests/core/test_matching.py checks it).
-W_CATEGORY = 0.70
-# Nearer is better, decaying linearly to zero at the edge of the radius.
-W_DISTANCE = 0.25
-# The share of the need's time the person said they have.
-W_TIME = 0.25
-# Urgent needs rise so they fill in time, but never outrank a poor fit by much.
-W_URGENT = 0.05
-# Freshly published needs get a small lift (decays over FRESH_DAYS).
-W_FRESH = 0.05
-FRESH_DAYS = 14
-# Needs of the person's own municipality rank before equal ones of neighbours.
-W_LOCAL = 0.05
-# A need asking for a qualification the person has not mentioned is still
-# shown (organisations ask for the erweitertes Führungszeugnis after the first
-# contact, and it is free for volunteers), a little below an equal need they
-# can start right away. Applied once per need, however many are unmentioned;
-# small enough that a topic they chose still outranks every other topic.
-W_REQUIREMENT = 0.04
-# A remote need counts as this close (it has no distance).
-REMOTE_DISTANCE_SHARE = 0.6
-# With no interests stated, every category counts half.
-NO_INTEREST_SHARE = 0.5
-
-MAX_SCORE = W_CATEGORY + W_DISTANCE + W_TIME + W_URGENT + W_FRESH + W_LOCAL
+# The weights and shares live in ``core.scoring`` (the SQL bounds in
+# ``core.search`` and ``core.fanout`` read the same), named there with the
+# rule each protects.
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,21 +123,38 @@ def fresh_share(published_at: datetime | None, now: datetime) -> float:
     return max(0.0, 1.0 - age / timedelta(days=FRESH_DAYS))
 
 
+# What ``evaluate`` finds for a need that is not excluded: the rounded score
+# and what the reasons are made of (distance, category share, time fit,
+# local, unmentioned qualifications).
+Terms = tuple[float, float | None, float, float, float, list[str]]
+
+
 def score(volunteer: VolunteerView, need: NeedView, now: datetime) -> Match:
     """Score one pair. A required qualification the person said they lack or
     a place outside the radius excludes the need (``excluded``) and says why
     in the reasons; one they have not mentioned lowers the score by
     ``W_REQUIREMENT`` and is named as a reason."""
-    lacked = lacked_qualifications(volunteer, need)
-    if lacked:
-        return Match(
-            need.id,
-            volunteer.person_id,
-            0.0,
-            tuple(Reason("lacks_qualification", q) for q in lacked),
-            None,
-            True,
-        )
+    terms = evaluate(volunteer, need, now)
+    if isinstance(terms, Match):
+        return terms
+    return match_of(volunteer, need, terms)
+
+
+def evaluate(volunteer: VolunteerView, need: NeedView, now: datetime) -> Terms | Match:
+    """The score of one pair without its reasons (``match_of`` adds them), or
+    the excluded ``Match``: rankings read many needs and show few, so they
+    build reasons only for those they keep."""
+    if need.qualifications and volunteer.lacks_qualifications:
+        lacked = lacked_qualifications(volunteer, need)
+        if lacked:
+            return Match(
+                need.id,
+                volunteer.person_id,
+                0.0,
+                tuple(Reason("lacks_qualification", q) for q in lacked),
+                None,
+                True,
+            )
     distance = None
     if not need.remote:
         if need.lat is None or volunteer.lat is None or volunteer.lon is None or need.lon is None:
@@ -173,7 +176,7 @@ def score(volunteer: VolunteerView, need: NeedView, now: datetime) -> Match:
         need.cell_mask, volunteer.availability_mask, volunteer.spontaneous, need.starts_at, now
     )
     local = 1.0 if need.tenant_id == volunteer.tenant_id else 0.0
-    unmentioned = unmentioned_qualifications(volunteer, need)
+    unmentioned = unmentioned_qualifications(volunteer, need) if need.qualifications else []
     total = (
         W_CATEGORY * cat
         + W_DISTANCE * dist
@@ -183,10 +186,16 @@ def score(volunteer: VolunteerView, need: NeedView, now: datetime) -> Match:
         + W_LOCAL * local
         - (W_REQUIREMENT if unmentioned else 0.0)
     )
+    return round(total, 6), distance, cat, fit, local, unmentioned
+
+
+def match_of(volunteer: VolunteerView, need: NeedView, terms: Terms) -> Match:
+    """The ``Match`` of what ``evaluate`` found, with its reasons."""
+    total, distance, cat, fit, local, unmentioned = terms
     return Match(
         need.id,
         volunteer.person_id,
-        round(total, 6),
+        total,
         tuple(_reasons(volunteer, need, distance, cat, fit, local, unmentioned)),
         distance,
     )
@@ -222,12 +231,25 @@ def _reasons(
 
 
 __all__ = [
+    "FRESH_DAYS",
     "MAX_SCORE",
+    "NO_INTEREST_SHARE",
+    "REMOTE_DISTANCE_SHARE",
+    "W_CATEGORY",
+    "W_DISTANCE",
+    "W_FRESH",
+    "W_LOCAL",
+    "W_REQUIREMENT",
+    "W_TIME",
+    "W_URGENT",
     "Match",
     "NeedView",
     "Reason",
+    "Terms",
     "VolunteerView",
+    "evaluate",
     "lacked_qualifications",
+    "match_of",
     "score",
     "unmentioned_qualifications",
 ]

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from core.availability import ALL_CELLS, DAYPARTS, DAYS, Availability
 from core.errors import InvalidTimeRange
+from core.scoring import FIT_FLEXIBLE, FIT_SPONTANEOUS, FIT_UNKNOWN_WEEK, SHORT_NOTICE
 
 CELL_BIT: dict[str, int] = {c: 1 << i for i, c in enumerate(ALL_CELLS)}
 FULL_MASK = (1 << len(ALL_CELLS)) - 1
-SHORT_NOTICE = timedelta(hours=48)  # "spontaneous" volunteers fit needs starting this soon
 MAX_ONE_OFF = timedelta(days=14)  # a longer "one-off" range is a typing error
 
 
@@ -143,20 +143,21 @@ def time_fit(
 ) -> float:
     """How well a need's times fit a week, 0..1.
 
-    The share of the need's cells the person has free; a person who said
-    nothing about time is neutral (0.5); a spontaneous person fits anything
-    starting within ``SHORT_NOTICE``.
+    The share of the need's cells the person has free; a need without fixed
+    time fits nearly anyone (``FIT_FLEXIBLE``); a person who said nothing
+    about time is neutral (``FIT_UNKNOWN_WEEK``); a spontaneous person fits
+    anything starting within ``SHORT_NOTICE``. The numbers: ``core.scoring``.
     """
     avail_mask = availability if isinstance(availability, int) else mask_of(availability.cells)
     if isinstance(availability, Availability):
         spontaneous = spontaneous or availability.spontaneous
     if spontaneous and starts_at is not None and now is not None:
         if timedelta(0) <= starts_at - now <= SHORT_NOTICE:
-            return 1.0
+            return FIT_SPONTANEOUS
     if need_mask == 0:  # no fixed time (flexible): anyone can fit it in
-        return 0.75
+        return FIT_FLEXIBLE
     if avail_mask == 0:
-        return 0.5
+        return FIT_UNKNOWN_WEEK
     return (need_mask & avail_mask).bit_count() / need_mask.bit_count()
 
 

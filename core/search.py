@@ -41,26 +41,29 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
+from core.db import Database
 from core.errors import InvalidRadius, InvalidTimeRange, UnknownCategory, UnknownQualification
 from core.geo.distance import EARTH_RADIUS_KM, bounding_box
-from core.matching import (
+from core.matching import Match, NeedView, Terms, VolunteerView, evaluate, match_of
+from core.models import Need, NeedStatus, Tenant
+from core.scoring import (
+    FIT_FLEXIBLE,
+    FIT_SPONTANEOUS,
+    FIT_UNKNOWN_WEEK,
     FRESH_DAYS,
     NO_INTEREST_SHARE,
     REMOTE_DISTANCE_SHARE,
+    SHORT_NOTICE,
     W_CATEGORY,
     W_DISTANCE,
     W_FRESH,
     W_LOCAL,
     W_TIME,
     W_URGENT,
-    Match,
-    NeedView,
-    VolunteerView,
-    score,
 )
-from core.models import Need, NeedStatus, Tenant
-from core.schedule import SHORT_NOTICE
 from core.taxonomy import CATEGORY_CODES, Taxonomy
 
 MAX_RADIUS_KM = 100.0
@@ -122,26 +125,35 @@ class Page:
 
 @dataclass(slots=True)
 class _TopK:
+    """The k best needs so far; reasons are built only for those kept."""
+
     k: int
-    heap: list[tuple[float, int, Match]] = field(default_factory=list)
+    volunteer: VolunteerView
+    now: datetime
+    heap: list[tuple[float, int, NeedView, Terms]] = field(default_factory=list)
     seen: set[int] = field(default_factory=set)
 
-    def offer(self, match: Match) -> None:
-        if match.excluded or match.need_id in self.seen:
+    def offer(self, need: NeedView) -> None:
+        if need.id in self.seen:
             return
-        self.seen.add(match.need_id)
+        self.seen.add(need.id)
+        terms = evaluate(self.volunteer, need, self.now)
+        if isinstance(terms, Match):  # excluded
+            return
         # Order: score descending, then id ascending (stable paging).
-        item = (match.score, -match.need_id, match)
-        if len(self.heap) < self.k:
-            heapq.heappush(self.heap, item)
-        elif item[:2] > self.heap[0][:2]:
-            heapq.heapreplace(self.heap, item)
+        item = (terms[0], -need.id, need, terms)
+        heap = self.heap
+        if len(heap) < self.k:
+            heapq.heappush(heap, item)
+        elif item[:2] > heap[0][:2]:
+            heapq.heapreplace(heap, item)
 
     def kth_score(self) -> float:
         return self.heap[0][0] if len(self.heap) >= self.k else -1.0
 
     def ranked(self) -> list[Match]:
-        return [m for _, _, m in sorted(self.heap, key=lambda t: (-t[0], -t[1]))]
+        ordered = sorted(self.heap, key=lambda t: (-t[0], -t[1]))
+        return [match_of(self.volunteer, need, terms) for _, _, need, terms in ordered]
 
 
 def need_view(row: Sequence[object]) -> NeedView:
@@ -268,7 +280,7 @@ def _upper_bound(place: bool, has_availability: bool, spontaneous: bool) -> Colu
         # A lower bound of the distance in km from degrees (``_bound_params``).
         north = func.abs(Need.lat - _p("ub_lat", Float())) * _p("ub_km_lat", Float())
         east = func.abs(Need.lon - _p("ub_lon", Float())) * _p("ub_km_lon", Float())
-        nearest = case((north > east, north), else_=east)
+        nearest = _Greatest(north, east)
         distance: ColumnElement[Any] = case(
             (Need.remote == true(), W_DISTANCE * REMOTE_DISTANCE_SHARE),
             else_=W_DISTANCE - nearest * _p("ub_share_per_km", Float()),
@@ -277,24 +289,17 @@ def _upper_bound(place: bool, has_availability: bool, spontaneous: bool) -> Colu
         distance = literal(W_DISTANCE * REMOTE_DISTANCE_SHARE)
     if has_availability:
         timed: ColumnElement[Any] = case(
-            (Need.cell_mask == 0, W_TIME * 0.75),
-            (Need.cell_mask.op("&")(_p("ub_avail", Integer())) != 0, W_TIME),
+            (Need.cell_mask == 0, W_TIME * FIT_FLEXIBLE),
+            (Need.cell_mask.op("&")(_p("ub_avail", Integer())) != 0, W_TIME),  # a share <= 1
             else_=0.0,
         )
     else:
-        timed = case((Need.cell_mask == 0, W_TIME * 0.75), else_=W_TIME * 0.5)
+        timed = case((Need.cell_mask == 0, W_TIME * FIT_FLEXIBLE), else_=W_TIME * FIT_UNKNOWN_WEEK)
     at = Need.starts_at.type
     if spontaneous:
         soon = and_(Need.starts_at >= _p("ub_now", at), Need.starts_at <= _p("ub_soon", at))
-        timed = case((soon, W_TIME), else_=timed)
-    fresh = case(
-        (Need.published_at.is_(None), 0.0),
-        *(
-            (Need.published_at > _p(f"ub_fresh{i}", at), W_FRESH * (1.0 - prev / FRESH_DAYS))
-            for i, prev in enumerate(_FRESH_STEPS[:-1])
-        ),
-        else_=0.0,
-    )
+        timed = case((soon, W_TIME * FIT_SPONTANEOUS), else_=timed)
+    fresh = _fresh_steps(0, len(_FRESH_STEPS) - 1)
     return (
         _p("ub_category", Float())
         + distance
@@ -303,6 +308,39 @@ def _upper_bound(place: bool, has_availability: bool, spontaneous: bool) -> Colu
         + fresh
         + case((Need.tenant_id == _p("ub_tenant", Integer()), W_LOCAL), else_=0.0)
     )
+
+
+def _fresh_steps(lo: int, hi: int) -> ColumnElement[Any]:
+    """The freshness bound of the age step a need is in, by halving the steps
+    (three comparisons a row instead of up to seven): step ``i`` is the
+    first whose ``ub_fresh{i}`` the need was published after; a need published
+    before all of them (or never) gets nothing."""
+    if lo == hi:
+        if hi == len(_FRESH_STEPS) - 1:
+            return literal(0.0, Float())
+        return literal(W_FRESH * (1.0 - _FRESH_STEPS[lo] / FRESH_DAYS), Float())
+    mid = (lo + hi) // 2
+    after = Need.published_at > _p(f"ub_fresh{mid}", Need.published_at.type)
+    return case((after, _fresh_steps(lo, mid)), else_=_fresh_steps(mid + 1, hi))
+
+
+class _Greatest(FunctionElement[float]):
+    """The larger of two numbers (``max(a, b)`` on SQLite, ``GREATEST`` on
+    PostgreSQL): each side is computed once, where a CASE computes one twice."""
+
+    type = Float()
+    inherit_cache = True
+    name = "greatest"
+
+
+@compiles(_Greatest)
+def _greatest(element: _Greatest, compiler: Any, **kw: Any) -> str:
+    return f"GREATEST({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Greatest, "sqlite")
+def _greatest_sqlite(element: _Greatest, compiler: Any, **kw: Any) -> str:
+    return f"max({compiler.process(element.clauses, **kw)})"
 
 
 def _bound_params(volunteer: VolunteerView, now: datetime) -> dict[str, object]:
@@ -428,22 +466,26 @@ def _query_params(
     return params
 
 
-async def _read(session: AsyncSession, stream: _Stream) -> list[NeedView]:
-    """The next batch of a stream; lowers its bound to the last row's."""
+async def _read(source: AsyncSession | Database, stream: _Stream) -> Sequence[Any]:
+    """The next batch of a stream (rows: the need's columns, then its bound);
+    lowers the stream's bound to the last row's."""
     size = stream.batch
     params = {**stream.params, "q_offset": stream.offset, "q_limit": size}
-    rows = (await (await session.connection()).execute(stream.query, params)).all()
+    if isinstance(source, Database):
+        rows: Sequence[Any] = await source.rows(stream.query, params)
+    else:
+        rows = (await (await source.connection()).execute(stream.query, params)).all()
     stream.offset += len(rows)
     stream.batch = size * 2
     if len(rows) < size:
         stream.done = True
     else:
         stream.bound = float(rows[-1][-1]) + _SLACK  # every later row's bound is at most this
-    return [need_view(row[:-1]) for row in rows]
+    return rows
 
 
 async def rank_needs(
-    session: AsyncSession,
+    session: AsyncSession | Database,
     volunteer: VolunteerView,
     now: datetime,
     *,
@@ -459,7 +501,11 @@ async def rank_needs(
     or within the box of the radius), each ordered by an upper bound
     of the score that the database computes from the index. The stream with
     the highest remaining bound is read next, until the k-th best exact score
-    beats every remaining bound: the result equals a brute-force ranking."""
+    beats every remaining bound: the result equals a brute-force ranking.
+
+    ``session``: a session (its transaction's snapshot), or the ``Database``,
+    whose single-statement reads are shortest (``Database.rows``: no
+    transaction round trips on PostgreSQL, statements compiled once)."""
     if flt.center is not None:
         volunteer = replace(volunteer, lat=flt.center[0], lon=flt.center[1])
     if flt.radius_km is not None:
@@ -467,7 +513,7 @@ async def rank_needs(
     if flt.categories:
         volunteer = replace(volunteer, interests=frozenset(flt.categories))
     k = offset + limit + 1  # one more tells whether there is a next page
-    top = _TopK(k)
+    top = _TopK(k, volunteer, now)
     wanted = set(flt.qualifications)
     params = _bound_params(volunteer, now) | _query_params(now, tenant_ids, flt, tz)
     has_place = volunteer.lat is not None and volunteer.lon is not None
@@ -514,10 +560,16 @@ async def rank_needs(
         stream = max(open_streams, key=lambda s: s.bound)
         if top.kth_score() > stream.bound:
             break  # nothing unread can enter the top: the ranking is exact
-        for need in await _read(session, stream):
+        for row in await _read(session, stream):
+            if top.kth_score() > float(row[-1]) + _SLACK:
+                # Rows come best bound first: neither this one nor any later
+                # one of the stream can enter the top, now or later.
+                stream.done = True
+                break
+            need = need_view(row[:-1])
             if wanted and not wanted <= set(need.qualifications):
                 continue
-            top.offer(score(volunteer, need, now))
+            top.offer(need)
     ranked = top.ranked()
     return Page(tuple(ranked[offset : offset + limit]), offset, len(ranked) > offset + limit)
 

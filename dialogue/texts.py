@@ -125,11 +125,15 @@ class Texts:
 
     # -- formatting ----------------------------------------------------------
 
+    # Babel formatting costs tens of microseconds a call, and the same
+    # few values (a need's times, distances to a tenth of a km) come back in
+    # every list: the formatted strings are kept (``_formatted``).
+
     def when(self, at: datetime | None) -> str:
         """ "Sa., 5. Dez., 10:00" in the tenant's zone."""
         if at is None:
             return ""
-        return format_datetime(at.astimezone(self.tz), self.raw("format.when"), locale=self.lang)
+        return _formatted_datetime(at, self.raw("format.when"), self.tz, self.lang)
 
     def when_range(self, start: datetime | None, end: datetime | None) -> str:
         if start is None:
@@ -138,19 +142,34 @@ class Texts:
         if end is not None:
             end_local = end.astimezone(self.tz)
             if end_local.date() == start.astimezone(self.tz).date():
-                text += "–" + format_time(end_local, "HH:mm", locale=self.lang)
+                text += "–" + _formatted_time(end, "HH:mm", self.tz, self.lang)
             else:
                 text += " – " + self.when(end)
         return text
 
     def date(self, at: datetime) -> str:
-        return format_datetime(at.astimezone(self.tz), self.raw("format.date"), locale=self.lang)
+        return _formatted_datetime(at, self.raw("format.date"), self.tz, self.lang)
 
     def km(self, value: float) -> str:
-        return format_decimal(value, "#,##0.0", locale=self.lang) + " km"
+        return _formatted_km(value, self.lang)
 
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self.lang)
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted_datetime(at: datetime, pattern: str, tz: ZoneInfo, lang: str) -> str:
+    return format_datetime(at.astimezone(tz), pattern, locale=lang)
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted_time(at: datetime, pattern: str, tz: ZoneInfo, lang: str) -> str:
+    return format_time(at.astimezone(tz), pattern, locale=lang)
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted_km(value: float, lang: str) -> str:
+    return format_decimal(value, "#,##0.0", locale=lang) + " km"
 
 
 class EditedTexts:

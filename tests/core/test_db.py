@@ -3,11 +3,13 @@ transactions that still commit, roll back and count as before."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 
 from core.db import Database
-from core.models import Tenant
+from core.models import ConversationState, Tenant
 
 
 def _tenant(slug: str) -> dict[str, object]:
@@ -80,3 +82,52 @@ async def test_a_failed_write_one_changes_nothing_and_the_pool_goes_on(db: Datab
             await session.execute(insert(Tenant).values(**_tenant("köln")))
             raise RuntimeError("after the insert")
     assert len(await db.rows(select(Tenant.id))) == 2
+
+
+_STATES = (
+    select(
+        ConversationState.identity,
+        ConversationState.data,
+        ConversationState.version,
+        ConversationState.updated_at,
+    )
+    .where(ConversationState.identity.in_(bindparam("keys", expanding=True)))
+    .order_by(ConversationState.identity)
+)
+_SAVE = (
+    update(ConversationState)
+    .where(
+        ConversationState.identity == bindparam("key"),
+        ConversationState.version == bindparam("seen"),
+    )
+    .values(version=bindparam("next"), data=bindparam("new", type_=ConversationState.data.type))
+)
+
+
+async def test_statements_compiled_once_read_and_write_as_sqlalchemy_does(db: Database) -> None:
+    """``Database.rows``/``write_one`` hand a module-level statement to the
+    driver themselves (compiled once): JSON, times with zone, an expanding
+    IN and the rows a versioned update changed come out as SQLAlchemy's own
+    execution gives them, on SQLite and PostgreSQL."""
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    for key in ("telegram:1", "telegram:2", "web:3"):
+        await db.write_one(
+            insert(ConversationState),
+            {"identity": key, "tenant_slug": "aachen", "version": 1, "updated_at": at,
+             "data": {"flow": "onboarding", "umlaut": "Größe", "n": [1, 2]}},
+        )  # fmt: skip
+    params = {"keys": ["web:3", "telegram:1"]}
+    assert db._plan(_STATES, params, read=True) is not None  # the short path is taken
+    short = [tuple(r) for r in await db.rows(_STATES, params)]
+    async with db.sessions() as session:
+        own = [tuple(r) for r in (await session.execute(_STATES, params)).all()]
+    assert short == own
+    assert [r[0] for r in short] == ["telegram:1", "web:3"]
+    assert short[0][1] == {"flow": "onboarding", "umlaut": "Größe", "n": [1, 2]}
+    assert short[0][3].astimezone(UTC) == at
+    save = {"key": "web:3", "seen": 1, "next": 2, "new": {"flow": None}}
+    assert db._plan(_SAVE, save, read=False) is not None
+    assert await db.write_one(_SAVE, save) == 1
+    assert await db.write_one(_SAVE, save) == 0  # the version moved on: a conflict, not a write
+    (row,) = await db.rows(_STATES, {"keys": ["web:3"]})
+    assert (row[1], row[2]) == ({"flow": None}, 2)

@@ -11,9 +11,12 @@ join when they exist.
 Matching: synthetic needs and volunteers across NRW, placed by the
 gazetteer's population weights, bulk-inserted into a fresh SQLite file under
 ``var/bench/`` and a fresh PostgreSQL schema; a person's top-10 needs
-(``core.search.rank_needs``) against a full scan (every published need loaded
-and scored in Python) in the same run. Budget: p95 <= 20 ms and >= 50x
-faster than the scan, on both.
+(``core.search.rank_needs``, full scoring) against two baselines in the same
+run: the full scan (every published need loaded and scored in Python through
+the scoring objects, ``match_top10_speedup``) and the fair one, a plain
+haversine scan of the same rows (``plain_top10``,
+``match_top10_speedup_plain``). Budget: p95 <= 5 ms (raised after turn 2),
+on both databases.
 
     .venv/bin/python -m tests.perf.bench [--quick] [--needs N] [--queries N] [--no-pg]
 """
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import heapq
 import importlib
 import json
 import math
@@ -39,12 +43,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, text
+from sqlalchemy import bindparam, false, insert, or_, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.availability import ALL_CELLS
 from core.db import Database, create_engine
-from core.geo.distance import distance_km
+from core.geo.distance import EARTH_RADIUS_KM, distance_km
 from core.geo.gazetteer import Gazetteer, Place
 from core.matching import Match, VolunteerView, score
 from core.models import Base, Need, NeedStatus, Organisation, OrgKind, Tenant
@@ -221,8 +225,8 @@ async def populate(db: Database, region: Region, needs: int, seed: int) -> tuple
 
 
 async def indexed_top10(db: Database, volunteer: VolunteerView) -> list[Match]:
-    async with db.sessions() as session:
-        page = await rank_needs(session, volunteer, NOW, tz=BERLIN, limit=10)
+    """What the chat does (``matches_for_view``): ranked on the Database."""
+    page = await rank_needs(db, volunteer, NOW, tz=BERLIN, limit=10)
     return list(page.matches)
 
 
@@ -233,6 +237,52 @@ async def fullscan_top10(db: Database, volunteer: VolunteerView) -> list[Match]:
     scored = [m for m in (score(volunteer, n, NOW) for n in needs) if not m.excluded]
     scored.sort(key=lambda m: (-m.score, m.need_id))
     return scored[:10]
+
+
+_NOW_PARAM = bindparam("now", type_=Need.ends_at.type)
+# The full scan's rows (published, visible, not over), place-bound, as plain tuples.
+_PLAIN = select(Need.id, Need.lat, Need.lon).where(
+    Need.status == NeedStatus.PUBLISHED,
+    Need.hidden == false(),
+    Need.remote == false(),
+    or_(Need.ends_at.is_(None), Need.ends_at > _NOW_PARAM),
+    or_(Need.valid_until.is_(None), Need.valid_until > _NOW_PARAM),
+)
+
+
+async def plain_top10(db: Database, volunteer: VolunteerView) -> list[int]:
+    """The fair baseline: the simplest honest alternative to the index. One
+    statement reads id, lat and lon of every published, open need (the full
+    scan's rows) as plain tuples, by the shortest read there is
+    (``Database.rows``); Python keeps those within the radius by haversine and
+    returns the ten nearest. No scoring objects, no topics or times: what a
+    first version of "needs near me" would do."""
+    assert volunteer.lat is not None and volunteer.lon is not None
+    rows = await db.rows(_PLAIN, {"now": NOW})
+    lat0, lon0 = math.radians(volunteer.lat), math.radians(volunteer.lon)
+    cos0, radius = math.cos(lat0), volunteer.radius_km
+    radians, sin, cos, asin, sqrt = math.radians, math.sin, math.cos, math.asin, math.sqrt
+    near: list[tuple[float, int]] = []
+    for nid, lat, lon in rows:
+        la, lo = radians(lat), radians(lon)
+        h = sin((la - lat0) / 2) ** 2 + cos0 * cos(la) * sin((lo - lon0) / 2) ** 2
+        km = 2 * EARTH_RADIUS_KM * asin(sqrt(h))
+        if km <= radius:
+            near.append((km, nid))
+    return [nid for _, nid in heapq.nsmallest(10, near)]
+
+
+async def nearest_by_geopy(db: Database, volunteer: VolunteerView) -> list[int]:
+    """What ``plain_top10`` must return, the slow way (its check)."""
+    async with db.sessions() as session:
+        needs = await _fetch(session, _base_query(NOW, None, NO_FILTER, BERLIN))
+    here = (volunteer.lat, volunteer.lon)
+    near = [
+        (distance_km(here, (n.lat, n.lon)), n.id)
+        for n in needs
+        if not n.remote and n.lat is not None and n.lon is not None
+    ]
+    return [nid for km, nid in sorted(near) if km <= volunteer.radius_km][:10]
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -257,6 +307,13 @@ async def measure_matching(
         ms, matches = await _timed(lambda v=v: indexed_top10(db, v))
         indexed.append(ms)
         results[v.person_id] = matches
+    plain: list[float] = []
+    plain_right = 0
+    for i, v in enumerate(volunteers[:scans]):
+        ms, nearest = await _timed(lambda v=v: plain_top10(db, v))
+        plain.append(ms)
+        if i < 3:  # the baseline answers its own question right
+            plain_right += nearest == await nearest_by_geopy(db, v)
     scan: list[float] = []
     agree = 0
     for v in volunteers[:scans]:
@@ -267,12 +324,18 @@ async def measure_matching(
         ]
         agree += same
     p95, scan_p95 = percentile(indexed, 0.95), percentile(scan, 0.95)
+    plain_p95 = percentile(plain, 0.95)
     return {
         f"match_top10_p50_ms{suffix}": round(percentile(indexed, 0.5), 3),
         f"match_top10_p95_ms{suffix}": round(p95, 3),
         f"match_top10_fullscan_p50_ms{suffix}": round(percentile(scan, 0.5), 3),
         f"match_top10_fullscan_p95_ms{suffix}": round(scan_p95, 3),
         f"match_top10_speedup{suffix}": round(scan_p95 / p95, 1) if p95 else None,
+        # The fair baseline (``plain_top10``): a plain haversine scan of the same rows.
+        f"match_top10_plain_p50_ms{suffix}": round(percentile(plain, 0.5), 3),
+        f"match_top10_plain_p95_ms{suffix}": round(plain_p95, 3),
+        f"match_top10_speedup_plain{suffix}": round(plain_p95 / p95, 1) if p95 else None,
+        f"match_top10_plain_checked{suffix}": plain_right == min(3, len(plain)),
         f"match_top10_mean_results{suffix}": round(
             statistics.mean(len(r) for r in results.values()), 2
         ),
@@ -392,16 +455,18 @@ def table(results: dict[str, Any]) -> str:
 
 
 BUDGETS: dict[str, Callable[[dict[str, Any]], bool]] = {
-    "match_top10_p95_ms <= 20": lambda r: r["match_top10_p95_ms"] <= 20,
+    "match_top10_p95_ms <= 5": lambda r: r["match_top10_p95_ms"] <= 5,
     "match_top10_speedup >= 50": lambda r: r["match_top10_speedup"] >= 50,
-    "match_top10_p95_ms_pg <= 20": lambda r: r["match_top10_p95_ms_pg"] <= 20,
+    "match_top10_p95_ms_pg <= 5": lambda r: r["match_top10_p95_ms_pg"] <= 5,
     "match_top10_speedup_pg >= 50": lambda r: r["match_top10_speedup_pg"] >= 50,
     "fanout_p95_ms <= 100": lambda r: r["fanout_p95_ms"] <= 100,
     "fanout_p95_ms_pg <= 100": lambda r: r["fanout_p95_ms_pg"] <= 100,
     "match_interest_precision_at5 >= 0.90": lambda r: r["match_interest_precision_at5"] >= 0.90,
     "match_hidden_by_rules == 0": lambda r: r["match_hidden_by_rules"] == 0,
-    "dialogue_turns_per_s >= 500": lambda r: r["dialogue_turns_per_s"] >= 500,
-    "dialogue_turn_p95_ms <= 20": lambda r: r["dialogue_turn_p95_ms"] <= 20,
+    "dialogue_turns_per_s >= 1000": lambda r: r["dialogue_turns_per_s"] >= 1000,
+    "dialogue_turn_p95_ms <= 10": lambda r: r["dialogue_turn_p95_ms"] <= 10,
+    "dialogue_turns_per_s_pg >= 1000": lambda r: r["dialogue_turns_per_s_pg"] >= 1000,
+    "dialogue_turn_p95_ms_pg <= 10": lambda r: r["dialogue_turn_p95_ms_pg"] <= 10,
     "telegram_roundtrip_p95_ms <= 100": lambda r: r["telegram_roundtrip_p95_ms"] <= 100,
     "broadcast_msgs_per_s >= 25": lambda r: r["broadcast_msgs_per_s"] >= 25,
     "broadcast_max_in_any_second <= 30": lambda r: r["broadcast_max_in_any_second"] <= 30,

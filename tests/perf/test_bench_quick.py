@@ -19,6 +19,8 @@ KEYS = (
     "match_top10_fullscan_p50_ms",
     "match_top10_fullscan_p95_ms",
     "match_top10_speedup",
+    "match_top10_plain_p95_ms",
+    "match_top10_speedup_plain",
 )
 
 
@@ -38,6 +40,7 @@ def test_quick_bench_writes_every_key_and_agrees_with_the_full_scan(tmp_path: Pa
             assert isinstance(results[key + suffix], int | float), key + suffix
         assert results["match_top10_agree" + suffix] == "25/25"
         assert results["match_top10_equal_to_scan" + suffix] is True
+        assert results["match_top10_plain_checked" + suffix] is True  # the baseline is right
         assert results["match_top10_mean_results" + suffix] > 5  # the queries found needs
 
 

@@ -42,6 +42,9 @@ class Term:
     compoundable: bool
 
 
+_FUZZY_SEEN_MAX = 20_000
+
+
 class VocabularyMatcher:
     def __init__(self, phrases: dict[tuple[str, ...], Term], ordinary_words: set[str]) -> None:
         self._phrases = phrases
@@ -61,6 +64,10 @@ class VocabularyMatcher:
         self._head_set = frozenset(self._heads)
         self._head_lengths = sorted({len(h) for h in self._heads}, reverse=True)
         self._fuzzy_choices = [w for w in self._singles if len(w) >= _FUZZY_MIN_LEN]
+        # A fuzzy look-up compares a word with every known one (tens of
+        # microseconds); people use the same few hundred words, so the answer
+        # per word is kept (bounded: cleared when full).
+        self._fuzzy_seen: dict[str, Term | None] = {}
 
     @classmethod
     def build(
@@ -144,6 +151,15 @@ class VocabularyMatcher:
     def _fuzzy(self, word: str) -> Term | None:
         if len(word) < _FUZZY_MIN_LEN or not word.isalpha():
             return None
+        seen = self._fuzzy_seen
+        if word in seen:
+            return seen[word]
+        if len(seen) >= _FUZZY_SEEN_MAX:
+            seen.clear()
+        term = seen[word] = self._fuzzy_match(word)
+        return term
+
+    def _fuzzy_match(self, word: str) -> Term | None:
         best = process.extractOne(
             word,
             self._fuzzy_choices,
