@@ -278,6 +278,25 @@ class Renderer:
             )
         ]
 
+    async def _signup_accepted(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        need = await self._need(m)
+        text = t(
+            "notify.signup_accepted",
+            title=escape(need.title),
+            organisation=escape(need.organisation),
+            when=self._when(t, need, m),
+        )
+        return [Reply(text)]
+
+    async def _signup_declined(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        need = await self._need(m)
+        text = t(
+            "notify.signup_declined",
+            title=escape(need.title),
+            organisation=escape(need.organisation),
+        )
+        return [Reply(text, (Button(t("notify.button.similar"), f"similar:{need.id}"),))]
+
     async def _retention_warning(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         delete_on = datetime.fromisoformat(m.data["delete_on"])
         return [

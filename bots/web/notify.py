@@ -1,7 +1,6 @@
-"""Telling volunteers through their chat channel: the notifier registry
-(``app.extras["notifiers"]``: channel name -> ``dialogue.ports.Notifier``,
-filled by the runner), and the web chat's own notifier, which appends to
-the person's web chat transcript."""
+"""The web chat's own notifier, which appends to the person's web chat
+transcript (``bootstrap`` registers it in ``App.notifiers`` beside the chat
+channels'), and the relay of an organisation's message."""
 
 from __future__ import annotations
 
@@ -13,11 +12,10 @@ from bots.bootstrap import App
 from bots.web.i18n import WebTexts
 from core.db import Database
 from core.services import relay
-from core.services.people import identities_of, tenant_of_person
 from core.services.web_chat import NewLine, append
 from dialogue.markup import escape
 from dialogue.messages import Button, Reply
-from dialogue.ports import Delivery, Notifier
+from dialogue.ports import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -47,17 +45,12 @@ def reply_line(reply: Reply) -> NewLine:
     )
 
 
-def notifiers(app: App) -> dict[str, Notifier]:
-    return app.extras.setdefault("notifiers", {})  # type: ignore[no-any-return]
-
-
 async def deliver(
     app: App, tenant: str, identities: Sequence[str], replies: Sequence[Reply]
 ) -> bool:
     """Send to the first identity whose channel has a notifier and takes it."""
-    registry = notifiers(app)
     for identity in identities:
-        notifier = registry.get(identity.split(":", 1)[0])
+        notifier = app.notifiers.get(identity.split(":", 1)[0])
         if notifier is None:
             continue
         try:
@@ -73,29 +66,6 @@ async def deliver(
 def _person_texts(app: App, tenant: str, lang: str) -> WebTexts:
     config = app.tenants[tenant]
     return WebTexts(lang, ZoneInfo(config.timezone), config.address_form)
-
-
-async def tell_people(
-    app: App,
-    tenant: str,
-    person_ids: Sequence[int],
-    key: str,
-    languages: dict[int, str],
-    **values: str,
-) -> int:
-    """Tell each person a ``notify.*`` text in their language; returns how many got it."""
-    told = 0
-    for person_id in person_ids:
-        # A volunteer from a neighbouring municipality is reached by its bots.
-        theirs = await tenant_of_person(app.db, person_id)
-        if theirs not in app.tenants:
-            theirs = tenant
-        t = _person_texts(app, theirs, languages.get(person_id, "de"))
-        reply = Reply(text=t(key, **{k: escape(v) for k, v in values.items()}))
-        identities = [i for i, reachable in await identities_of(app.db, person_id) if reachable]
-        if await deliver(app, theirs, identities, [reply]):
-            told += 1
-    return told
 
 
 async def relay_message(app: App, tenant: str, outgoing: relay.Outgoing) -> bool:

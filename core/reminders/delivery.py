@@ -36,6 +36,7 @@ from core.models import (
 )
 from core.notify import Delivery
 from core.reminders import kinds
+from core.reminders.planning import next_occurrence
 from core.services.audit import record
 
 log = logging.getLogger(__name__)
@@ -248,8 +249,8 @@ async def _still_relevant(session: AsyncSession, reminder: Reminder, now: dateti
                 )
                 if person_tenant != need.tenant_id and not shown:
                     return False
-        elif reminder.kind == kinds.NEED_CANCELLED.name:
-            return True
+        elif reminder.kind in (kinds.NEED_CANCELLED.name, kinds.SIGNUP_DECLINED.name):
+            return True  # news about a sign-up that has ended
         elif reminder.kind != kinds.FOLLOW_UP.name and need.status not in open_statuses:
             return False
     if reminder.engagement_id is not None and reminder.kind != kinds.FOLLOW_UP.name:
@@ -287,28 +288,54 @@ async def _respect(
     profile = await session.get(VolunteerProfile, person_id)
     if profile is not None and kind.mutable and reminder.kind in (profile.muted_kinds or []):
         return "muted"
-    if not kind.unsolicited:
+    if not kind.unsolicited and not kind.quiet:
         return None
-    if profile is not None and profile.paused_until is not None and profile.paused_until > now:
+    if (
+        kind.unsolicited
+        and profile is not None
+        and profile.paused_until is not None
+        and profile.paused_until > now
+    ):
         return "paused"
     tenant = await session.scalar(
         select(Tenant).join(Person, Person.tenant_id == Tenant.id).where(Person.id == person_id)
     )
     if tenant is None:
         return "no_recipient"
+    tz = ZoneInfo(tenant.timezone)
     quiet_end = quiet_hours_end(
         now,
-        ZoneInfo(tenant.timezone),
+        tz,
         (profile.quiet_start if profile and profile.quiet_start else tenant.quiet_start),
         (profile.quiet_end if profile and profile.quiet_end else tenant.quiet_end),
     )
-    if quiet_end is not None and reminder.person_id is not None:
+    if (
+        quiet_end is not None
+        and reminder.person_id is not None
+        and (kind.unsolicited or not await _starts_before(session, reminder, quiet_end, now, tz))
+    ):
         reminder.status, reminder.sent_at = ReminderStatus.PENDING, None
         reminder.due_at = quiet_end  # wait for the morning; grace counts from then
         return "postponed"
+    if not kind.unsolicited:
+        return None
     if await _sent_this_week(session, person_id, reminder.id, now) >= tenant.weekly_budget:
         return "budget"
     return None
+
+
+async def _starts_before(
+    session: AsyncSession, reminder: Reminder, quiet_end: datetime, now: datetime, tz: ZoneInfo
+) -> bool:
+    """News about a date that begins before the quiet hours end cannot wait:
+    the person would otherwise set out for a cancelled need."""
+    if reminder.need_id is None:
+        return False
+    need = await session.get(Need, reminder.need_id)
+    if need is None:
+        return False
+    upcoming = next_occurrence(need, now, tz)
+    return upcoming is not None and upcoming[0] <= quiet_end
 
 
 UNSOLICITED = tuple(k.name for k in kinds.KINDS.values() if k.unsolicited)

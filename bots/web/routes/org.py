@@ -299,18 +299,8 @@ async def need_action(request: Request) -> Response:
     notice = action
     try:
         if action == "cancel":
-            people = await cancel_need(app.db, need_id, actor=member.actor, now=app.now())
-            detail = await need_detail(app.db, need_id)
-            told = await notify.tell_people(
-                app,
-                member.tenant.slug,
-                people,
-                "notify.cancelled",
-                await organisations.languages_of(app.db, people),
-                need=detail.title,
-                organisation=detail.organisation,
-            )
-            log.info("need %s cancelled, %s of %s people told", need_id, told, len(people))
+            # Each signed-up person is told once, through the outbox.
+            await cancel_need(app.db, need_id, actor=member.actor, now=app.now())
         elif action == "fill":
             await organisations.mark_filled(
                 app.db, member.organisation_id, need_id, now=app.now(), actor=member.actor
@@ -335,13 +325,14 @@ async def signup_action(request: Request) -> Response:
     engagement_id = int(request.path_params["engagement_id"])
     action = request.path_params["action"]
     notice = action
-    detail = await need_detail(app.db, need_id)
     try:
-        person_id = await organisations.person_of_engagement(
+        # The sign-up must be on this need (403/refused otherwise).
+        await organisations.person_of_engagement(
             app.db, member.organisation_id, engagement_id, need_id
         )
         if action in ("accept", "decline"):
-            moved = await decide(
+            # The volunteer (and whoever moves up) is told through the outbox.
+            await decide(
                 app.db,
                 member.organisation_id,
                 engagement_id,
@@ -349,28 +340,6 @@ async def signup_action(request: Request) -> Response:
                 actor=member.actor,
                 now=app.now(),
             )
-            told = [p for p in (person_id,) if p is not None]
-            if told:
-                await notify.tell_people(
-                    app,
-                    member.tenant.slug,
-                    told,
-                    "notify.accepted" if action == "accept" else "notify.declined",
-                    await organisations.languages_of(app.db, told),
-                    need=detail.title,
-                    organisation=detail.organisation,
-                )
-            if moved is not None and moved.moved_up_person_id is not None:
-                up = [moved.moved_up_person_id]
-                await notify.tell_people(
-                    app,
-                    member.tenant.slug,
-                    up,
-                    "notify.moved_up",
-                    await organisations.languages_of(app.db, up),
-                    need=detail.title,
-                    organisation=detail.organisation,
-                )
         elif action == "message":
             body = str(form.get("body") or "")
             outgoing = await relay.send_to_volunteer(
