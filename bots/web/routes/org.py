@@ -47,10 +47,9 @@ from bots.web.views import (
     qualification_choices,
 )
 from core.errors import DomainError, NotAllowed, UnknownEngagement, UnknownNeed, UnknownPlace
-from core.models import EngagementStatus, NeedStatus
 from core.services import org_invites, organisations, relay
-from core.services.needs import cancel_need, need_detail, post_need
-from core.services.signup import decide
+from core.services.needs import NeedStatus, cancel_need, need_detail, post_need
+from core.services.signup import EngagementStatus, decide
 
 log = logging.getLogger(__name__)
 
