@@ -20,6 +20,7 @@ from core.services.mail_queue import waiting_for_review
 from core.services.matches import matches_for_person
 from core.services.needs import NeedDetail, need_dates, need_detail
 from core.services.profiles import get_profile
+from core.services.relay import relay_notice
 from core.services.tenants import tenant_id
 from core.tenants import TenantConfig
 from dialogue.markup import escape
@@ -289,6 +290,19 @@ class Renderer:
             organisation=escape(need.organisation),
         )
         return [Reply(text, (Button(t("notify.button.similar"), f"similar:{need.id}"),))]
+
+    async def _relay_message(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        notice = await relay_notice(self.db, int(m.data["message_id"]))
+        if notice is None:  # erased since
+            return []
+        text = t(
+            "notify.relay",
+            organisation=escape(notice.organisation),
+            need=escape(notice.need_title),
+            body=escape(notice.body),
+        )
+        answer = Button(t("notify.button.relay_answer"), f"relay:{notice.message_id}:reply")
+        return [Reply(text, (answer,))]
 
     async def _retention_warning(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         delete_on = datetime.fromisoformat(m.data["delete_on"])

@@ -11,6 +11,7 @@ never lose the message silently.
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Any, Protocol
@@ -29,6 +30,7 @@ from core.models import (
     Need,
     NeedStatus,
     Person,
+    RelayMessage,
     Reminder,
     ReminderStatus,
     Tenant,
@@ -41,6 +43,15 @@ from core.services.audit import record
 
 log = logging.getLogger(__name__)
 BATCH = 200
+
+# The transaction a notice is delivered in, while its sender runs: a channel
+# that writes to the database (the web chat's transcript) joins it.
+_DELIVERING: ContextVar[AsyncSession | None] = ContextVar("delivering", default=None)
+
+
+def delivery_session() -> AsyncSession | None:
+    """The delivery's own transaction when called from inside a send, else None."""
+    return _DELIVERING.get()
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,8 +260,12 @@ async def _still_relevant(session: AsyncSession, reminder: Reminder, now: dateti
                 )
                 if person_tenant != need.tenant_id and not shown:
                     return False
-        elif reminder.kind in (kinds.NEED_CANCELLED.name, kinds.SIGNUP_DECLINED.name):
-            return True  # news about a sign-up that has ended
+        elif reminder.kind in (
+            kinds.NEED_CANCELLED.name,
+            kinds.SIGNUP_DECLINED.name,
+            kinds.RELAY_MESSAGE.name,
+        ):
+            return True  # news about a sign-up that has ended, or a message written
         elif reminder.kind != kinds.FOLLOW_UP.name and need.status not in open_statuses:
             return False
     if reminder.engagement_id is not None and reminder.kind != kinds.FOLLOW_UP.name:
@@ -396,12 +411,24 @@ async def _send_to_person(
     for identity_id, key, tenant_slug in identities:
         # Worded and sent by the person's own municipality's bot, even for a
         # neighbour's need.
-        result = await sender.send(replace(message, tenant_slug=tenant_slug), key, language or "de")
+        token = _DELIVERING.set(session)
+        try:
+            result = await sender.send(
+                replace(message, tenant_slug=tenant_slug), key, language or "de"
+            )
+        finally:
+            _DELIVERING.reset(token)
         if result is Delivery.DELIVERED:
             metrics.messages_out(key, tenant_slug)
             reminder = await session.get(Reminder, message.id)
             if reminder is not None:
                 reminder.channel = key.split(":", 1)[0]
+            if message.kind == kinds.RELAY_MESSAGE.name:  # the organisation's inbox shows it
+                await session.execute(
+                    update(RelayMessage)
+                    .where(RelayMessage.id == int(message.data["message_id"]))
+                    .values(delivered=True)
+                )
             return True
         if result is Delivery.UNREACHABLE:
             await session.execute(

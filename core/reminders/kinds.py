@@ -43,6 +43,10 @@ SIGNUP_ACCEPTED = Kind(
 SIGNUP_DECLINED = Kind(
     "signup_declined", timedelta(days=2), unsolicited=False, mutable=False, quiet=True
 )
+# An organisation's message to a signed-up volunteer (``core.services.relay``).
+RELAY_MESSAGE = Kind(
+    "relay_message", timedelta(days=7), unsolicited=False, mutable=False, quiet=True
+)
 # A legal notice: not unsolicited, cannot be switched off; late is still useful.
 RETENTION_WARNING = Kind("retention_warning", timedelta(days=10), unsolicited=False, mutable=False)
 
@@ -65,6 +69,7 @@ KINDS: dict[str, Kind] = {
         NEED_CANCELLED,
         SIGNUP_ACCEPTED,
         SIGNUP_DECLINED,
+        RELAY_MESSAGE,
         RETENTION_WARNING,
         EDITOR_QUEUE,
         EDITOR_URGENT,

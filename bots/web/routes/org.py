@@ -15,7 +15,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bots.web import notify
 from bots.web.forms import (
     NEED_FIELDS,
     NEED_LISTS,
@@ -341,7 +340,8 @@ async def signup_action(request: Request) -> Response:
             )
         elif action == "message":
             body = str(form.get("body") or "")
-            outgoing = await relay.send_to_volunteer(
+            # Stored with its outbox row; delivery brings it to the chat.
+            await relay.send_to_volunteer(
                 app.db,
                 member.organisation_id,
                 engagement_id,
@@ -349,8 +349,7 @@ async def signup_action(request: Request) -> Response:
                 account_id=member.account.id,
                 now=app.now(),
             )
-            delivered = await notify.relay_message(app, member.tenant.slug, outgoing)
-            notice = "message_sent" if delivered else "message_stored"
+            notice = "message_sent"
         else:
             raise HTTPException(status_code=404)
     except NotAllowed as exc:

@@ -124,3 +124,26 @@ async def test_decline_tells_the_volunteer_and_the_one_moving_up_once_each(web_a
     assert len(notifier.sent) == 2
     assert "schon genug Helfende" in texts["telegram:0"][0]
     assert "you're in" in texts["telegram:1"][0]
+
+
+async def test_a_message_written_at_night_reaches_the_chat_in_the_morning(web_app: Web):
+    notifier = RecordingNotifier("telegram")
+    web_app.app.notifiers["telegram"] = notifier
+    client, need_id, engagements = await _need_with_signups(web_app, people=2)
+    web_app.clock.set(datetime(2026, 12, 1, 23, 0, tzinfo=BERLIN))
+    token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
+    await client.post(
+        f"/t/aachen/org/needs/{need_id}/signups/{engagements[1]}/message",
+        data={"csrf": token, "body": "Bitte feste Schuhe mitbringen"},
+    )
+    await web_app.deliver()
+    assert notifier.sent == []
+    assert "noch nicht zugestellt" in (await client.get("/t/aachen/org/inbox")).text
+    web_app.clock.set(datetime(2026, 12, 2, 8, 0, tzinfo=BERLIN))
+    await web_app.deliver()
+    await web_app.deliver()
+    [(_, identity, [reply])] = notifier.sent
+    assert identity == "telegram:1"
+    assert "Message from <b>Aachener Tafel</b>" in reply.text  # Heinrich reads English
+    assert reply.buttons[0].payload.startswith("relay:")
+    assert "noch nicht zugestellt" not in (await client.get("/t/aachen/org/inbox")).text

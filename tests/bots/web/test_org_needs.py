@@ -185,7 +185,9 @@ async def test_relayed_message_reaches_the_chat_and_the_reply_comes_back(web_app
         data={"csrf": token, "body": "Bitte <feste> Schuhe mitbringen"},
     )
     assert response.headers["location"].endswith("notice=message_sent")
-    reply = notifier.sent[0][2][0]
+    assert notifier.sent == []  # stored with its outbox row; delivery sends it
+    await web_app.deliver()
+    [(_, _, [reply])] = notifier.sent
     assert "Bitte &lt;feste&gt; Schuhe mitbringen" in reply.text
     assert reply.buttons[0].payload.startswith("relay:")
     # The volunteer answers in the chat (the dialogue engine calls record_reply).
@@ -227,6 +229,7 @@ async def test_message_to_a_web_chat_volunteer_lands_in_their_transcript(web_app
         f"/t/aachen/org/needs/{need_id}/signups/{result.engagement_id}/message",
         data={"csrf": token, "body": "Treffpunkt am Eingang"},
     )
+    await web_app.deliver()
     from core.services.web_chat import transcript
 
     lines = await transcript(web_app.app.db, "web:abc", "aachen")
