@@ -10,7 +10,9 @@ never lose the message silently.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
@@ -49,9 +51,18 @@ BATCH = 200
 _DELIVERING: ContextVar[AsyncSession | None] = ContextVar("delivering", default=None)
 
 
-def delivery_session() -> AsyncSession | None:
-    """The delivery's own transaction when called from inside a send, else None."""
-    return _DELIVERING.get()
+@contextlib.asynccontextmanager
+async def joined_transaction(db: Database) -> AsyncIterator[AsyncSession]:
+    """A transaction for a channel's own writes (the web chat's transcript, its
+    e-mail copy): inside a send, the delivery's, so they commit with the
+    notice's claim, once, without waiting for the SQLite write lock the claim
+    holds; elsewhere a transaction of their own."""
+    ongoing = _DELIVERING.get()
+    if ongoing is not None:
+        yield ongoing
+        return
+    async with db.transaction() as session:
+        yield session
 
 
 @dataclass(frozen=True, slots=True)

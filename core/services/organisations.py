@@ -524,19 +524,6 @@ async def public_offers(db: Database, tenant_id: int, now: datetime) -> list[Off
     return [_offer_view(o) for o in rows]
 
 
-async def languages_of(db: Database, person_ids: list[int]) -> dict[int, str]:
-    """Each person's language, for telling them something."""
-    if not person_ids:
-        return {}
-    async with db.sessions() as session:
-        rows = (
-            await session.execute(
-                select(Person.id, Person.language).where(Person.id.in_(person_ids))
-            )
-        ).all()
-    return {int(i): str(lang) for i, lang in rows}
-
-
 async def person_of_engagement(
     db: Database, organisation_id: int, engagement_id: int, need_id: int | None = None
 ) -> int | None:

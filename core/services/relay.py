@@ -171,13 +171,6 @@ async def relay_notice(db: Database, message_id: int) -> RelayNotice | None:
     return RelayNotice(message_id, organisation, title or "", body)
 
 
-async def mark_delivered(db: Database, message_id: int) -> None:
-    async with db.transaction() as session:
-        await session.execute(
-            update(RelayMessage).where(RelayMessage.id == message_id).values(delivered=True)
-        )
-
-
 async def record_reply(
     db: Database, person_id: int, body: str, *, now: datetime, need_id: int | None = None
 ) -> int | None:

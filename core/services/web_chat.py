@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
 from core.models import ConversationState, WebChatLine
-from core.reminders.delivery import delivery_session
+from core.reminders.delivery import joined_transaction
 
 KEEP = 60
 
@@ -43,14 +43,9 @@ class NewLine:
 async def append(
     db: Database, identity: str, tenant_slug: str, lines: list[NewLine], now: datetime
 ) -> None:
-    """Add lines to a transcript. Inside the scheduler's delivery they join its
-    transaction, so the line is written together with the notice's claim (once,
-    and without waiting for SQLite's write lock that the claim holds)."""
-    ongoing = delivery_session()
-    if ongoing is not None:
-        await _append(ongoing, identity, tenant_slug, lines, now)
-        return
-    async with db.transaction() as session:
+    """Add lines to a transcript (inside the scheduler's delivery, in its
+    transaction: ``joined_transaction``)."""
+    async with joined_transaction(db) as session:
         await _append(session, identity, tenant_slug, lines, now)
 
 
