@@ -38,7 +38,7 @@ from bots.web.pages import (
     texts,
     web,
 )
-from bots.web.routes import accounts, chat, editor, ops, org, public
+from bots.web.routes import accounts, chat, chat_email, editor, ops, org, public
 from bots.web.security import BodySizeLimit, SecurityHeaders
 from bots.web.tokens import Tokens
 from core.services.accounts import ensure_editor, new_password
@@ -69,6 +69,7 @@ def create_app(
             *accounts.routes,
             *org.routes,
             *editor.routes,
+            *chat_email.routes,
             *chat.routes,
             *ops.routes,
             *extra_routes,

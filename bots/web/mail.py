@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import re
+import secrets
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -42,6 +44,7 @@ from core.services.mail_queue import ClaimedMail, MailStatus
 from core.tenants import TenantConfig
 
 log = logging.getLogger(__name__)
+_OUTBOX_SEQ = itertools.count()
 _LINK = re.compile(r"https?://\S+")
 SEND_EVERY = 5.0  # seconds between looks at the queue when nothing woke the sender
 PURGE_EVERY = timedelta(hours=6)
@@ -100,8 +103,11 @@ class Transport:
     def _write_outbox(self, msg: EmailMessage, now: datetime) -> Path:
         self.outbox_dir.mkdir(parents=True, exist_ok=True)
         stamp = now.strftime("%Y%m%dT%H%M%S%f")
-        path = self.outbox_dir / f"{stamp}-{make_msgid()[1:9].strip('.@')}.eml"
-        path.write_bytes(bytes(msg))
+        # Sorted by name = in order: a fixed clock gives two mails the same
+        # stamp, so a sequence follows it, and "x" never overwrites a mail.
+        path = self.outbox_dir / f"{stamp}-{next(_OUTBOX_SEQ):08d}-{secrets.token_hex(3)}.eml"
+        with path.open("xb") as file:
+            file.write(bytes(msg))
         return path
 
     def _send_smtp(self, msg: EmailMessage) -> None:
@@ -165,8 +171,9 @@ class MailRenderer:
         language = mail.language if mail.language in tenant.languages else tenant.default_language
         t = WebTexts(language, ZoneInfo(tenant.timezone), tenant.address_form)
         values: dict[str, Any] = {"site": tenant.branding.bot_name, **mail.data}
-        if "path" in values:
-            values["link"] = self.public_url + str(values.pop("path"))
+        # ``path`` becomes ``{link}``, ``<name>_path`` becomes ``{<name>_link}``.
+        for key in [k for k in values if k == "path" or k.endswith("_path")]:
+            values[key[:-4] + "link"] = self.public_url + str(values.pop(key))
         if mail.kind == mail_queue.REPLY and not values.get("volunteer"):
             values["volunteer"] = t("signup.someone")
         subject_key = f"mail.{mail.kind}.subject"

@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from core.db import Database
+from core.services import chat_email
 from core.services.web_chat import NewLine, append
+from dialogue.markup import to_plain
 from dialogue.messages import Reply
 from dialogue.ports import Delivery
 
@@ -24,7 +26,12 @@ class WebChatNotifier:
 
     async def notify(self, tenant: str, identity: str, replies: Sequence[Reply]) -> Delivery:
         lines = [reply_line(r) for r in replies]
-        await append(self._db, identity, tenant, lines, self._now())  # type: ignore[operator]
+        now = self._now()  # type: ignore[operator]
+        await append(self._db, identity, tenant, lines, now)
+        # The page may be closed: a copy to the address the person confirmed.
+        await chat_email.forward(
+            self._db, identity, tenant, [to_plain(r.text) for r in replies], now
+        )
         return Delivery.DELIVERED
 
 

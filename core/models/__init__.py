@@ -61,3 +61,8 @@ __all__ += ["UsedLink"]
 from core.models.mail import MailStatus, QueuedMail  # noqa: E402
 
 __all__ += ["MailStatus", "QueuedMail"]
+
+# The web chat's opt-in e-mail address (issue 14).
+from core.models.chat_email import ChatEmail  # noqa: E402
+
+__all__ += ["ChatEmail"]

@@ -15,6 +15,7 @@ from core.db import Database
 from core.models import (
     Account,
     AuditEvent,
+    ChatEmail,
     ConversationState,
     Engagement,
     Identity,
@@ -102,6 +103,9 @@ async def export_person(db: Database, person_id: int) -> dict[str, Any]:
         linked = (
             await session.scalars(select(Account).where(Account.person_id == person_id))
         ).all()
+        chat_mails = (
+            await session.scalars(select(ChatEmail).where(ChatEmail.person_id == person_id))
+        ).all()
         named = f"person:{person_id}"
         audited = (
             await session.scalars(
@@ -130,4 +134,5 @@ async def export_person(db: Database, person_id: int) -> dict[str, Any]:
         "needs_posted": [_plain(n) for n in posted],
         "accounts": [_plain(a, skip=("password_hash",)) for a in linked],
         "audit_events": [_plain(e) for e in audited],
+        "chat_email": [_plain(c, skip=("confirm_hash", "stop_token")) for c in chat_mails],
     }

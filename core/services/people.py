@@ -18,6 +18,7 @@ from core.errors import ConsentRequired
 from core.models import (
     Account,
     AuditEvent,
+    ChatEmail,
     ConversationState,
     Engagement,
     Identity,
@@ -248,6 +249,10 @@ async def delete_person(
                 )
             )
         ).all()
+        chat_mail = await session.scalar(
+            select(ChatEmail.address).where(ChatEmail.person_id == person_id)
+        )
+        await session.execute(delete(ChatEmail).where(ChatEmail.person_id == person_id))
         await release_places_of(session, person_id, now)
         await session.execute(delete(Reminder).where(Reminder.person_id == person_id))
         await session.execute(
@@ -297,6 +302,6 @@ async def delete_person(
                 slug,
                 tuple(keys),
                 writings=tuple((body, name) for body in written),
-                contacts=tuple(c for c in (mail, phone) if c),
+                contacts=tuple(c for c in (mail, phone, chat_mail) if c),
             ),
         )

@@ -9,7 +9,9 @@ Besides people, housekeeping purges:
 * organisation accounts unused for their tenant's retention period (editors'
   accounts excepted), organisations left without any member and unused as
   long, and relayed messages older than it;
-* rate-limit hits older than ``RATE_LIMIT_KEEP`` (longer than any window).
+* rate-limit hits older than ``RATE_LIMIT_KEEP`` (longer than any window);
+* web-chat e-mail addresses never confirmed, once their link expired
+  (``core.services.chat_email``).
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from core.services.needs import moderate
-from core.services.people import register_with_consent
+from core.services.people import person_for_identity, register_with_consent
 from core.services.signup import sign_up
+from core.services.web_chat import transcript
 from tests.bots.web.conftest import Web
 from tests.bots.web.helpers import RecordingNotifier, csrf_of, post_need, sign_up_organisation
 
@@ -147,3 +148,33 @@ async def test_a_message_written_at_night_reaches_the_chat_in_the_morning(web_ap
     assert "Message from <b>Aachener Tafel</b>" in reply.text  # Heinrich reads English
     assert reply.buttons[0].payload.startswith("relay:")
     assert "noch nicht zugestellt" not in (await client.get("/t/aachen/org/inbox")).text
+
+
+async def test_a_web_chat_volunteer_gets_the_cancellation_in_the_transcript_and_by_mail(
+    web_app: Web,
+):
+    """The web chat writes to the database itself (transcript, e-mail copy):
+    inside delivery it joins the notice's transaction, once, with no second
+    writer waiting for SQLite's lock."""
+    from tests.bots.web.test_chat_email import _consented, _leave
+
+    identity = await _consented(web_app)
+    await _leave(web_app, "lena@example.org")
+    await web_app.client.get(await web_app.last_link())  # confirmed
+    person = await person_for_identity(web_app.app.db, identity, "aachen")
+    assert person is not None
+    org = await sign_up_organisation(web_app, client=web_app.new_client())
+    need_id = await post_need(web_app, org)
+    await moderate(
+        web_app.app.db, need_id, approve=True, reason=None, actor="t", now=web_app.clock.now()
+    )
+    await sign_up(web_app.app.db, person.id, need_id, web_app.clock.now())
+    mails_before = len(await web_app.mails())
+    await _post(org, need_id, "cancel")
+    await web_app.deliver()
+    await web_app.deliver()
+    lines = await transcript(web_app.app.db, identity, "aachen")
+    assert sum("Leider abgesagt" in line.html for line in lines) == 1
+    mails = await web_app.mails()
+    assert len(mails) == mails_before + 1
+    assert "Leider abgesagt" in mails[-1].get_payload(decode=True).decode()

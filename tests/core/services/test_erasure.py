@@ -12,6 +12,7 @@ from bots.bootstrap import bootstrap
 from core.clock import FixedClock
 from core.db import Database
 from core.models import (
+    ChatEmail,
     ConversationState,
     Engagement,
     Identity,
@@ -121,6 +122,7 @@ WEB_COOKIE = "q7ZcookieANNEGRET"
 REPLY = "Ich bringe mein Lastenrad mit, Grüße aus Forst"
 CHAT_TEXT = "Hallo, ich möchte beim Nähcafé helfen"
 OFFER = "Nähmaschine zum Ausleihen"
+CHAT_MAIL = "annegret.chat@example.org"  # her web chat's opt-in address
 
 
 def _mail(to: str, body: str) -> bytes:
@@ -205,6 +207,9 @@ async def _annegret_everywhere(app, db: Database, files_dir: Path, outbox: Path)
         session.add(Membership(tenant_id=tenant_id, organisation_id=org_id, person_id=pid,
                                role=Role.MEMBER, created_at=NOW))  # fmt: skip
         session.add(Account(email=MAIL, display_name=ANNEGRET, person_id=pid, created_at=NOW))
+        session.add(ChatEmail(person_id=pid, tenant_id=tenant_id, address=CHAT_MAIL,
+                              stop_token="stop-annegret", requested_at=NOW,
+                              verified_at=NOW))  # fmt: skip
         session.add(Offer(tenant_id=tenant_id, person_id=pid, title=OFFER, kind="resource",
                           description=f"{ANNEGRET}, {PHONE}", created_at=NOW))  # fmt: skip
         session.add(AuditEvent(tenant_id=tenant_id, at=NOW, actor="system", action="note",
@@ -274,7 +279,8 @@ async def test_erasure_leaves_no_trace_in_any_table_or_file(db: Database, tmp_pa
     app = await bootstrap(settings, db=db, clock=FixedClock(NOW))
     pid, _ = await _annegret_everywhere(app, db, data_dir, outbox)
     needles = [ANNEGRET, MAIL, "5550123", TELEGRAM_ID, MATRIX_USER, "dm-annegret",
-               WEB_COOKIE, "Lastenrad", "Nähcafé helfen", OFFER, f"person:{pid}"]  # fmt: skip
+               WEB_COOKIE, "Lastenrad", "Nähcafé helfen", OFFER, CHAT_MAIL,
+               f"person:{pid}"]  # fmt: skip
 
     await delete_person(db, pid, NOW, app.personal_files)
 
@@ -324,6 +330,8 @@ async def test_export_holds_every_kind_of_their_data(db: Database, tmp_path: Pat
     assert [n["title"] for n in exported["needs_posted"]] == ["Ausgabe"]
     (account,) = exported["accounts"]
     assert account["email"] == MAIL and "password_hash" not in account
+    assert [c["address"] for c in exported["chat_email"]] == [CHAT_MAIL]
+    assert "stop_token" not in exported["chat_email"][0]
     actions = {e["action"] for e in exported["audit_events"]}
     assert {"consent", "signed_up", "note"} <= actions
     assert len(exported["identities"]) == 3 and len(exported["conversations"]) == 3
