@@ -10,17 +10,18 @@ from datetime import datetime
 from typing import Any
 
 import yaml
-from sqlalchemy import select
 
 from core.calendar import event_ics
 from core.db import Database
 from core.geo.distance import distance_km
-from core.models import Need, Tenant, VolunteerProfile
 from core.notify import Delivery
 from core.reminders.delivery import ReminderMessage
-from core.reminders.planning import next_occurrence
+from core.services.mail_queue import waiting_for_review
 from core.services.matches import matches_for_person
-from core.services.needs import NeedDetail, need_detail
+from core.services.needs import NeedDetail, need_dates, need_detail
+from core.services.profiles import get_profile
+from core.services.relay import relay_notice
+from core.services.tenants import tenant_id
 from core.tenants import TenantConfig
 from dialogue.markup import escape
 from dialogue.messages import Attachment, Button, Reply
@@ -80,17 +81,13 @@ class Renderer:
     async def _distance(self, t: Texts, need: NeedDetail, person_id: int | None) -> str:
         if person_id is None or need.lat is None or need.lon is None:
             return ""
-        async with self.db.sessions() as session:
-            home = (
-                await session.execute(
-                    select(VolunteerProfile.home_lat, VolunteerProfile.home_lon).where(
-                        VolunteerProfile.person_id == person_id
-                    )
-                )
-            ).one_or_none()
-        if home is None or home[0] is None:
+        home = await get_profile(self.db, person_id)
+        if home is None or home.home_lat is None or home.home_lon is None:
             return ""
-        return t("notify.distance", km=t.km(distance_km((home[0], home[1]), (need.lat, need.lon))))
+        return t(
+            "notify.distance",
+            km=t.km(distance_km((home.home_lat, home.home_lon), (need.lat, need.lon))),
+        )
 
     # -- kinds ---------------------------------------------------------------
 
@@ -222,8 +219,7 @@ class Renderer:
                     )
                 )
             ]
-        async with self.db.sessions() as session:
-            until = await session.scalar(select(Need.valid_until).where(Need.id == need.id))
+        until = (await need_dates(self.db, need.id, now, t.tz)).valid_until
         return [
             Reply(
                 t(
@@ -243,13 +239,11 @@ class Renderer:
 
     async def _moved_up(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         need = await self._need(m)
-        async with self.db.sessions() as session:
-            row = await session.get(Need, need.id)
-        occurrence = next_occurrence(row, now, t.tz) if row is not None else None
+        dates = await need_dates(self.db, need.id, now, t.tz)
         attachments: tuple[Attachment, ...] = ()
         when = self._when(t, need, m)
-        if occurrence is not None:
-            start, end = occurrence
+        if dates.next_start is not None and dates.next_end is not None:
+            start, end = dates.next_start, dates.next_end
             when = t.when_range(start, end)
             ics = event_ics(
                 need_id=need.id,
@@ -278,6 +272,38 @@ class Renderer:
             )
         ]
 
+    async def _signup_accepted(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        need = await self._need(m)
+        text = t(
+            "notify.signup_accepted",
+            title=escape(need.title),
+            organisation=escape(need.organisation),
+            when=self._when(t, need, m),
+        )
+        return [Reply(text)]
+
+    async def _signup_declined(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        need = await self._need(m)
+        text = t(
+            "notify.signup_declined",
+            title=escape(need.title),
+            organisation=escape(need.organisation),
+        )
+        return [Reply(text, (Button(t("notify.button.similar"), f"similar:{need.id}"),))]
+
+    async def _relay_message(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        notice = await relay_notice(self.db, int(m.data["message_id"]))
+        if notice is None:  # erased since
+            return []
+        text = t(
+            "notify.relay",
+            organisation=escape(notice.organisation),
+            need=escape(notice.need_title),
+            body=escape(notice.body),
+        )
+        answer = Button(t("notify.button.relay_answer"), f"relay:{notice.message_id}:reply")
+        return [Reply(text, (answer,))]
+
     async def _retention_warning(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         delete_on = datetime.fromisoformat(m.data["delete_on"])
         return [
@@ -292,11 +318,7 @@ class Renderer:
         ]
 
     async def _editor_queue(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
-        from core.services.mail_queue import waiting_for_review
-
-        async with self.db.sessions() as session:
-            tenant_id = await session.scalar(select(Tenant.id).where(Tenant.slug == m.tenant_slug))
-        count = await waiting_for_review(self.db, int(tenant_id or 0))
+        count = await waiting_for_review(self.db, await tenant_id(self.db, m.tenant_slug))
         key = "notify.editor_queue_one" if count == 1 else "notify.editor_queue"
         return [Reply(t(key, count=count, bot=escape(t.tenant.branding.bot_name)))]
 

@@ -11,7 +11,6 @@ some values are markup themselves (a link).
 from __future__ import annotations
 
 import functools
-import string
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -22,10 +21,11 @@ from zoneinfo import ZoneInfo
 import yaml
 from babel.dates import format_datetime, format_time
 from babel.numbers import format_decimal
-from sqlalchemy import select
 
 from core.db import Database
-from core.models import TextOverride
+from core.placeholders import placeholders as placeholders  # the rules live in core
+from core.placeholders import plain_placeholders
+from core.services.moderation import edited_texts
 from core.tenants import TenantConfig
 
 TEXTS_DIR = Path(__file__).resolve().parents[1] / "data" / "texts"
@@ -51,24 +51,6 @@ def _flatten(node: Mapping[str, Any], prefix: str, out: dict[str, Any]) -> None:
             _flatten(value, full + ".", out)
         else:
             out[full] = value
-
-
-def placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-
-
-def plain_placeholders(text: str) -> bool:
-    """Whether every placeholder is a bare name: no format spec
-    (``{title:>999999999}`` builds a gigabyte), no conversion, no attribute
-    or index, and the braces balance. Edited texts must be plain."""
-    try:
-        fields = list(string.Formatter().parse(text))
-    except ValueError:
-        return False
-    return all(
-        name is None or (name.isidentifier() and not spec and conversion is None)
-        for _, name, spec, conversion in fields
-    )
 
 
 class _Missing(dict):  # type: ignore[type-arg]
@@ -174,7 +156,7 @@ def _formatted_km(value: float, lang: str) -> str:
 
 class EditedTexts:
     """The texts a municipality's editors changed on the web
-    (``core.models.TextOverride``), read at most every ``ttl`` seconds per
+    (``core.services.moderation.edited_texts``), read at most every ``ttl`` seconds per
     tenant: an edit shows in the chat within that time, and a turn costs no
     query for it."""
 
@@ -188,14 +170,6 @@ class EditedTexts:
         now = time.monotonic()
         if cached is not None and now - cached[0] < self.ttl:
             return cached[1]
-        async with self.db.sessions() as session:
-            rows = await session.execute(
-                select(TextOverride.language, TextOverride.key, TextOverride.value).where(
-                    TextOverride.tenant_id == tenant_id
-                )
-            )
-            edited: dict[str, dict[str, str]] = {}
-            for lang, key, value in rows.all():
-                edited.setdefault(lang, {})[key] = value
+        edited = await edited_texts(self.db, tenant_id)
         self._cache[tenant_id] = (now, edited)
         return edited

@@ -271,11 +271,12 @@ class Understanding:
 
 
 def load_nlu(app: Any) -> Understanding:
-    """Train the built-in NLU once per process (kept in ``app.extras``)."""
-    cached = app.extras.get("understanding")
+    """Train the built-in NLU once per process (kept in ``app.nlu`` and
+    ``app.understanding``)."""
+    cached = app.understanding
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    parser: Parser | None = app.extras.get("nlu")
+    parser: Parser | None = app.nlu
     low = LOW_CONFIDENCE_DEFAULT
     if parser is None:
         try:
@@ -288,10 +289,10 @@ def load_nlu(app: Any) -> Understanding:
             # Without the NLU the bot still works by buttons, commands and fixed words.
             log.warning("NLU not available; understanding buttons and commands only")
             parser = None
-        app.extras["nlu"] = parser
+        app.nlu = parser
     rasa_url = app.settings.rasa_url
     understanding = Understanding(parser, low, RemoteRasaNLU(rasa_url) if rasa_url else None)
-    app.extras["understanding"] = understanding
+    app.understanding = understanding
     _freeze_startup_objects()
     return understanding
 

@@ -6,10 +6,8 @@ import argparse
 import asyncio
 import json
 
-from sqlalchemy import select
-
 from bots.bootstrap import bootstrap
-from core.models import Reminder, ReminderStatus, Tenant
+from core.services.outbox import pending_reminders
 from core.settings import Settings
 
 
@@ -27,25 +25,10 @@ async def _list(args: argparse.Namespace) -> int:
     app = await bootstrap(Settings.from_env(database_url=args.db))
     try:
         now = app.now()
-        async with app.db.sessions() as session:
-            q = (
-                select(
-                    Reminder.id,
-                    Reminder.kind,
-                    Tenant.slug,
-                    Reminder.due_at,
-                    Reminder.person_id,
-                    Reminder.organisation_id,
-                    Reminder.need_id,
-                )
-                .join(Tenant, Tenant.id == Reminder.tenant_id)
-                .where(Reminder.status == ReminderStatus.PENDING)
-                .order_by(Reminder.due_at, Reminder.id)
-            )
-            if args.due:
-                q = q.where(Reminder.due_at <= now)
-            rows = (await session.execute(q)).all()
-        for rid, kind, slug, due, person, org, need in rows:
+        rows = await pending_reminders(app.db, now, due_only=args.due)
+        for r in rows:
+            rid, kind, slug, due, need = r.id, r.kind, r.tenant_slug, r.due_at, r.need_id
+            person, org = r.person_id, r.organisation_id
             # Ids only: the listing carries no names or contact details.
             recipient = f"person:{person}" if person else (f"organisation:{org}" if org else "-")
             if args.json:

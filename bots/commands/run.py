@@ -15,14 +15,7 @@ from babel.numbers import format_decimal
 
 from bots.bootstrap import App, bootstrap
 from bots.logs import configure_logging
-from bots.runner import (
-    build_channels,
-    build_scheduler,
-    notifiers_of,
-    start_channels,
-    stop_channels,
-    wait_for_stop_signal,
-)
+from bots.runner import start_channels, stop_channels, wait_for_stop_signal
 from core.availability import DAYS
 from core.clock import Clock, ScaledClock, SystemClock
 from core.services.demo import is_empty, seed_demo
@@ -78,7 +71,8 @@ async def _run(args: argparse.Namespace) -> int:
     configure_logging()
     texts = _texts(args.lang)
     settings = Settings.from_env(database_url=args.db, host=args.host, web_port=args.port)
-    app = await bootstrap(settings, clock=_clock())
+    serve = not args.once
+    app = await bootstrap(settings, clock=_clock(), channels=serve, web=not args.no_web)
     try:
         if _wants_demo(args, settings) and await is_empty(app.db):
             result = await seed_demo(
@@ -99,32 +93,16 @@ async def _run(args: argparse.Namespace) -> int:
         await print_demo_matches(app, texts, args.lang)
         if args.once:
             return 0
-        return await _serve(app, settings, texts, web=not args.no_web)
+        return await _serve(app, settings, texts)
     finally:
         await app.close()
 
 
-async def _serve(app: App, settings: Settings, texts: dict[str, str], *, web: bool) -> int:
-    channels = build_channels(app)
-    app.extras["channels"] = channels  # /readyz reports their state
-    notifiers = notifiers_of(channels)
-    app.extras["notifiers"] = notifiers  # the web relays organisation messages through them
-    if web:
-        from bots.telegram.webhook import webhook_routes
-        from bots.web.app import WebChannel, ensure_demo_editor
-
-        # Telegram bots in webhook mode receive their updates on this server.
-        webhooks = webhook_routes(c for c in channels if c.kind == "telegram")
-        channels.append(WebChannel(app, settings.host, settings.web_port, extra_routes=webhooks))
-    started = await start_channels(channels)
-    scheduler = build_scheduler(app, notifiers)
-    await scheduler.start()
-    from bots.web.app import mail_sender
-
-    # Every process sends mail (rows are claimed before sending, so never twice).
-    sender = mail_sender(app)
-    app.extras["mail_sender"] = sender
-    await sender.start()
+async def _serve(app: App, settings: Settings, texts: dict[str, str]) -> int:
+    started = await start_channels(app.channels)
+    await app.scheduler.start()
+    assert app.mail_sender is not None  # wired with the channels
+    await app.mail_sender.start()
     chat = [c.name for c in started if c.name != "web"]
     print(texts["channels_started"].format(names=", ".join(chat)) if chat else texts["no_channels"])
     if any(c.name == "web" for c in started):
@@ -133,6 +111,8 @@ async def _serve(app: App, settings: Settings, texts: dict[str, str], *, web: bo
             "aachen" in app.tenants
             and settings.tenants_dir.resolve() == DEFAULT_TENANTS_DIR.resolve()
         ):
+            from bots.web.app import ensure_demo_editor
+
             email, password = await ensure_demo_editor(app)
             print(texts["demo_editor"].format(email=email, password=password))
     print(texts["ready"], flush=True)
@@ -140,8 +120,8 @@ async def _serve(app: App, settings: Settings, texts: dict[str, str], *, web: bo
         await wait_for_stop_signal()
     finally:
         print(texts["stopping"], flush=True)
-        await sender.stop()
-        await scheduler.stop()
+        await app.mail_sender.stop()
+        await app.scheduler.stop()
         await stop_channels(started)
     return 0
 

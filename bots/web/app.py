@@ -24,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 from bots.bootstrap import App
 from bots.web.config import WebConfig
 from bots.web.mail import MailSender, build_mail_sender
-from bots.web.notify import WebChatNotifier, notifiers
+from bots.web.notify import WebChatNotifier
 from bots.web.outage import DatabaseOutage
 from bots.web.pages import (
     STATIC_DIR,
@@ -61,7 +61,7 @@ def create_app(
         jinja=build_jinja(),
         tokens=Tokens(config.secret_key, app.now),
     )
-    notifiers(app).setdefault("web", WebChatNotifier(app.db, app.now))
+    app.notifiers.setdefault("web", WebChatNotifier(app.db, app.now))
 
     starlette = Starlette(
         routes=[

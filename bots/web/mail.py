@@ -39,9 +39,8 @@ from bots.web.i18n import WebTexts
 from core import metrics
 from core.clock import Clock
 from core.db import Database
-from core.models import MailStatus
 from core.services import mail_queue
-from core.services.mail_queue import ClaimedMail
+from core.services.mail_queue import ClaimedMail, MailStatus
 from core.tenants import TenantConfig
 
 log = logging.getLogger(__name__)

@@ -41,13 +41,9 @@ class WebState:
     jinja: Environment
     tokens: Tokens
 
-    @property
-    def notifiers(self) -> dict[str, Any]:
-        return self.app.extras.setdefault("notifiers", {})
-
     def mail_enqueued(self) -> None:
         """Tell this process's mail sender (if it runs one) to look at the queue now."""
-        sender = self.app.extras.get("mail_sender")
+        sender = self.app.mail_sender
         if sender is not None:
             sender.wake()
 
@@ -103,7 +99,7 @@ def tenant_of(request: Request) -> TenantConfig:
 def telegram_username(request: Request, slug: str) -> str | None:
     """The tenant's Telegram bot's username: as the Bot API's getMe told the
     running bot at start, else as configured (``EHRENAMT_TELEGRAM_USERNAME_<SLUG>``)."""
-    for channel in web(request).app.extras.get("channels", []):
+    for channel in web(request).app.channels:
         if channel.kind == "telegram" and channel.tenant and channel.tenant.slug == slug:
             if getattr(channel, "username", None):
                 return str(channel.username)

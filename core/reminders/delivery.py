@@ -10,7 +10,10 @@ never lose the message silently.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Any, Protocol
@@ -29,6 +32,7 @@ from core.models import (
     Need,
     NeedStatus,
     Person,
+    RelayMessage,
     Reminder,
     ReminderStatus,
     Tenant,
@@ -36,10 +40,29 @@ from core.models import (
 )
 from core.notify import Delivery
 from core.reminders import kinds
+from core.reminders.planning import next_occurrence
 from core.services.audit import record
 
 log = logging.getLogger(__name__)
 BATCH = 200
+
+# The transaction a notice is delivered in, while its sender runs: a channel
+# that writes to the database (the web chat's transcript) joins it.
+_DELIVERING: ContextVar[AsyncSession | None] = ContextVar("delivering", default=None)
+
+
+@contextlib.asynccontextmanager
+async def joined_transaction(db: Database) -> AsyncIterator[AsyncSession]:
+    """A transaction for a channel's own writes (the web chat's transcript, its
+    e-mail copy): inside a send, the delivery's, so they commit with the
+    notice's claim, once, without waiting for the SQLite write lock the claim
+    holds; elsewhere a transaction of their own."""
+    ongoing = _DELIVERING.get()
+    if ongoing is not None:
+        yield ongoing
+        return
+    async with db.transaction() as session:
+        yield session
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,8 +271,12 @@ async def _still_relevant(session: AsyncSession, reminder: Reminder, now: dateti
                 )
                 if person_tenant != need.tenant_id and not shown:
                     return False
-        elif reminder.kind == kinds.NEED_CANCELLED.name:
-            return True
+        elif reminder.kind in (
+            kinds.NEED_CANCELLED.name,
+            kinds.SIGNUP_DECLINED.name,
+            kinds.RELAY_MESSAGE.name,
+        ):
+            return True  # news about a sign-up that has ended, or a message written
         elif reminder.kind != kinds.FOLLOW_UP.name and need.status not in open_statuses:
             return False
     if reminder.engagement_id is not None and reminder.kind != kinds.FOLLOW_UP.name:
@@ -287,28 +314,54 @@ async def _respect(
     profile = await session.get(VolunteerProfile, person_id)
     if profile is not None and kind.mutable and reminder.kind in (profile.muted_kinds or []):
         return "muted"
-    if not kind.unsolicited:
+    if not kind.unsolicited and not kind.quiet:
         return None
-    if profile is not None and profile.paused_until is not None and profile.paused_until > now:
+    if (
+        kind.unsolicited
+        and profile is not None
+        and profile.paused_until is not None
+        and profile.paused_until > now
+    ):
         return "paused"
     tenant = await session.scalar(
         select(Tenant).join(Person, Person.tenant_id == Tenant.id).where(Person.id == person_id)
     )
     if tenant is None:
         return "no_recipient"
+    tz = ZoneInfo(tenant.timezone)
     quiet_end = quiet_hours_end(
         now,
-        ZoneInfo(tenant.timezone),
+        tz,
         (profile.quiet_start if profile and profile.quiet_start else tenant.quiet_start),
         (profile.quiet_end if profile and profile.quiet_end else tenant.quiet_end),
     )
-    if quiet_end is not None and reminder.person_id is not None:
+    if (
+        quiet_end is not None
+        and reminder.person_id is not None
+        and (kind.unsolicited or not await _starts_before(session, reminder, quiet_end, now, tz))
+    ):
         reminder.status, reminder.sent_at = ReminderStatus.PENDING, None
         reminder.due_at = quiet_end  # wait for the morning; grace counts from then
         return "postponed"
+    if not kind.unsolicited:
+        return None
     if await _sent_this_week(session, person_id, reminder.id, now) >= tenant.weekly_budget:
         return "budget"
     return None
+
+
+async def _starts_before(
+    session: AsyncSession, reminder: Reminder, quiet_end: datetime, now: datetime, tz: ZoneInfo
+) -> bool:
+    """News about a date that begins before the quiet hours end cannot wait:
+    the person would otherwise set out for a cancelled need."""
+    if reminder.need_id is None:
+        return False
+    need = await session.get(Need, reminder.need_id)
+    if need is None:
+        return False
+    upcoming = next_occurrence(need, now, tz)
+    return upcoming is not None and upcoming[0] <= quiet_end
 
 
 UNSOLICITED = tuple(k.name for k in kinds.KINDS.values() if k.unsolicited)
@@ -369,12 +422,24 @@ async def _send_to_person(
     for identity_id, key, tenant_slug in identities:
         # Worded and sent by the person's own municipality's bot, even for a
         # neighbour's need.
-        result = await sender.send(replace(message, tenant_slug=tenant_slug), key, language or "de")
+        token = _DELIVERING.set(session)
+        try:
+            result = await sender.send(
+                replace(message, tenant_slug=tenant_slug), key, language or "de"
+            )
+        finally:
+            _DELIVERING.reset(token)
         if result is Delivery.DELIVERED:
             metrics.messages_out(key, tenant_slug)
             reminder = await session.get(Reminder, message.id)
             if reminder is not None:
                 reminder.channel = key.split(":", 1)[0]
+            if message.kind == kinds.RELAY_MESSAGE.name:  # the organisation's inbox shows it
+                await session.execute(
+                    update(RelayMessage)
+                    .where(RelayMessage.id == int(message.data["message_id"]))
+                    .values(delivered=True)
+                )
             return True
         if result is Delivery.UNREACHABLE:
             await session.execute(

@@ -17,6 +17,11 @@ class Kind:
     unsolicited: bool
     # The person can switch this kind off ("my reminders").
     mutable: bool = True
+    # News about the person's own sign-up (cancelled, moved up, the
+    # organisation's answer) waits for the end of quiet hours like unsolicited
+    # kinds, unless the date itself falls before they end; it counts against
+    # no budget and no pause (the person asked to take part).
+    quiet: bool = False
 
 
 BEFORE_24H = Kind("before_24h", timedelta(hours=6), unsolicited=False)
@@ -27,8 +32,21 @@ PLACE_OFFER = Kind("place_offer", timedelta(hours=2), unsolicited=True)
 DIGEST = Kind("digest", timedelta(hours=12), unsolicited=True)
 ORG_EXPIRY = Kind("org_expiry", timedelta(hours=12), unsolicited=False, mutable=False)
 ALERT_WAVE = Kind("alert_wave", timedelta(hours=6), unsolicited=False, mutable=False)
-MOVED_UP = Kind("moved_up", timedelta(days=1), unsolicited=False, mutable=False)
-NEED_CANCELLED = Kind("need_cancelled", timedelta(days=2), unsolicited=False, mutable=False)
+MOVED_UP = Kind("moved_up", timedelta(days=1), unsolicited=False, mutable=False, quiet=True)
+NEED_CANCELLED = Kind(
+    "need_cancelled", timedelta(days=2), unsolicited=False, mutable=False, quiet=True
+)
+# The organisation's answer to a sign-up, written by ``core.services.signup.decide``.
+SIGNUP_ACCEPTED = Kind(
+    "signup_accepted", timedelta(days=2), unsolicited=False, mutable=False, quiet=True
+)
+SIGNUP_DECLINED = Kind(
+    "signup_declined", timedelta(days=2), unsolicited=False, mutable=False, quiet=True
+)
+# An organisation's message to a signed-up volunteer (``core.services.relay``).
+RELAY_MESSAGE = Kind(
+    "relay_message", timedelta(days=7), unsolicited=False, mutable=False, quiet=True
+)
 # A legal notice: not unsolicited, cannot be switched off; late is still useful.
 RETENTION_WARNING = Kind("retention_warning", timedelta(days=10), unsolicited=False, mutable=False)
 
@@ -49,6 +67,9 @@ KINDS: dict[str, Kind] = {
         ALERT_WAVE,
         MOVED_UP,
         NEED_CANCELLED,
+        SIGNUP_ACCEPTED,
+        SIGNUP_DECLINED,
+        RELAY_MESSAGE,
         RETENTION_WARNING,
         EDITOR_QUEUE,
         EDITOR_URGENT,

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 
 from core.db import Database
 from core.models import ChatEmail, Identity, Person, Tenant
+from core.reminders.delivery import joined_transaction
 from core.services import mail_queue
 from core.services.accounts import is_email, normalise_email
 
@@ -160,7 +161,8 @@ async def forward(
     if found is None or not plain_texts:
         return False
     person_id, tenant_id, language = found
-    async with db.transaction() as session:
+    # Called by the web chat's notifier: inside delivery, in its transaction.
+    async with joined_transaction(db) as session:
         row = await session.scalar(
             select(ChatEmail).where(
                 ChatEmail.person_id == person_id, ChatEmail.verified_at.is_not(None)

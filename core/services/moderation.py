@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 from core.db import Database
 from core.errors import InvalidValue, NotAllowed, UnknownNeed
 from core.models import AuditEvent, Need, NeedStatus, Offer, Organisation, TextOverride
+from core.placeholders import plain_placeholders
 from core.services.audit import record
 from core.services.needs import NeedRef, cancel_alerts, moderate
 
@@ -280,6 +281,22 @@ async def text_overrides(db: Database, tenant_id: int, language: str) -> dict[st
     return {k: v for k, v in rows}
 
 
+async def edited_texts(db: Database, tenant_id: int) -> dict[str, dict[str, str]]:
+    """Every text the tenant's editors changed: language -> key -> wording."""
+    async with db.sessions() as session:
+        rows = (
+            await session.execute(
+                select(TextOverride.language, TextOverride.key, TextOverride.value).where(
+                    TextOverride.tenant_id == tenant_id
+                )
+            )
+        ).all()
+    edited: dict[str, dict[str, str]] = {}
+    for lang, key, value in rows:
+        edited.setdefault(lang, {})[key] = value
+    return edited
+
+
 async def set_text(
     db: Database,
     tenant_id: int,
@@ -292,8 +309,6 @@ async def set_text(
 ) -> None:
     """Store the tenant's wording of a text; an empty value goes back to the
     default. Placeholders must be bare names (``InvalidValue`` otherwise)."""
-    from dialogue.texts import plain_placeholders
-
     value = value.strip()
     if not plain_placeholders(value) or len(value) > MAX_TEXT_OVERRIDE:
         raise InvalidValue(field="value")

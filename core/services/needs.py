@@ -36,6 +36,7 @@ from core.models import (
 from core.reminders import kinds
 from core.reminders.planning import (
     cancel_for_engagement,
+    next_occurrence,
     notify_person,
     plan_alert_wave,
     plan_org_expiry,
@@ -490,3 +491,24 @@ async def need_details(
     else:
         rows = await db.rows(_OPEN_DETAILS, {"ids": list(need_ids), "now": open_at})
     return {row[0]: _need_detail(row, contact=False) for row in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class NeedDates:
+    """When a need next takes place (a one-off's range while ahead, a weekly
+    one's next date) and until when a recurring need runs."""
+
+    next_start: datetime | None
+    next_end: datetime | None
+    valid_until: datetime | None
+
+
+async def need_dates(db: Database, need_id: int, now: datetime, tz: ZoneInfo) -> NeedDates:
+    async with db.sessions() as session:
+        need = await session.get(Need, need_id)
+        if need is None:
+            raise UnknownNeed(need_id=need_id)
+        upcoming = next_occurrence(need, now, tz)
+        return NeedDates(
+            upcoming[0] if upcoming else None, upcoming[1] if upcoming else None, need.valid_until
+        )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -199,10 +200,50 @@ async def signups_of(db: Database, organisation_id: int, need_id: int) -> list[S
     return out
 
 
-async def need_for_edit(db: Database, organisation_id: int, need_id: int) -> Need:
-    """The need row itself, detached, for filling the edit form."""
+@dataclass(frozen=True, slots=True)
+class NeedForEdit:
+    """Everything the organisation's need page and edit form show (plain values)."""
+
+    id: int
+    title: str
+    description: str
+    category: str
+    qualifications: tuple[str, ...]
+    remote: bool
+    place_label: str | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    recurrence: dict[str, Any] | None
+    valid_until: datetime | None
+    helpers_wanted: int
+    urgent: bool
+    status: NeedStatus
+    rejection_reason: str | None
+    hidden: bool
+
+
+async def need_for_edit(db: Database, organisation_id: int, need_id: int) -> NeedForEdit:
+    """The organisation's own need, for its page and the edit form."""
     async with db.sessions() as session:
-        return await _owned_need(session, organisation_id, need_id)
+        need = await _owned_need(session, organisation_id, need_id)
+        return NeedForEdit(
+            id=need.id,
+            title=need.title,
+            description=need.description,
+            category=need.category,
+            qualifications=tuple(need.qualifications or ()),
+            remote=need.remote,
+            place_label=need.place_label,
+            starts_at=need.starts_at,
+            ends_at=need.ends_at,
+            recurrence=dict(need.recurrence) if need.recurrence else None,
+            valid_until=need.valid_until,
+            helpers_wanted=need.helpers_wanted,
+            urgent=need.urgent,
+            status=need.status,
+            rejection_reason=need.rejection_reason,
+            hidden=need.hidden,
+        )
 
 
 async def update_need(
@@ -481,19 +522,6 @@ async def public_offers(db: Database, tenant_id: int, now: datetime) -> list[Off
             )
         ).all()
     return [_offer_view(o) for o in rows]
-
-
-async def languages_of(db: Database, person_ids: list[int]) -> dict[int, str]:
-    """Each person's language, for telling them something."""
-    if not person_ids:
-        return {}
-    async with db.sessions() as session:
-        rows = (
-            await session.execute(
-                select(Person.id, Person.language).where(Person.id.in_(person_ids))
-            )
-        ).all()
-    return {int(i): str(lang) for i, lang in rows}
 
 
 async def person_of_engagement(

@@ -1,9 +1,9 @@
 """Messages between an organisation and a volunteer, relayed through the
 volunteer's chat channel (neither side sees the other's contact details).
 
-The organisation writes on the web (``send_to_volunteer``); the channel layer
-delivers the text through the volunteer's notifier and calls
-``mark_delivered``. The volunteer's answer comes back through the dialogue
+The organisation writes on the web (``send_to_volunteer``), which stores the
+message and its outbox row; delivery words it in the volunteer's chat and
+marks it delivered. The volunteer's answer comes back through the dialogue
 engine, which calls ``record_reply``; the web's inbox page lists both
 directions, and each reply is e-mailed to the organisation through the mail queue.
 """
@@ -26,6 +26,8 @@ from core.models import (
     RelayDirection,
     RelayMessage,
 )
+from core.reminders import kinds
+from core.reminders.planning import notify_person
 from core.services import mail_queue
 from core.services.audit import record
 
@@ -111,6 +113,18 @@ async def send_to_volunteer(
         )
         session.add(message)
         await session.flush()
+        # Delivered like every notice: through the outbox, in the volunteer's
+        # language, after their quiet hours (unless the date comes first).
+        await notify_person(
+            session,
+            kind=kinds.RELAY_MESSAGE.name,
+            tenant_id=need.tenant_id,
+            person_id=person.id,
+            need_id=need.id,
+            now=now,
+            key=str(message.id),
+            data={"message_id": message.id},
+        )
         record(
             session,
             tenant_id=need.tenant_id,
@@ -131,11 +145,30 @@ async def send_to_volunteer(
         )
 
 
-async def mark_delivered(db: Database, message_id: int) -> None:
-    async with db.transaction() as session:
-        await session.execute(
-            update(RelayMessage).where(RelayMessage.id == message_id).values(delivered=True)
-        )
+@dataclass(frozen=True, slots=True)
+class RelayNotice:
+    """What the volunteer's chat shows of an organisation's message."""
+
+    message_id: int
+    organisation: str
+    need_title: str
+    body: str
+
+
+async def relay_notice(db: Database, message_id: int) -> RelayNotice | None:
+    async with db.sessions() as session:
+        row = (
+            await session.execute(
+                select(RelayMessage.body, Organisation.name, Need.title)
+                .join(Organisation, Organisation.id == RelayMessage.organisation_id)
+                .outerjoin(Need, Need.id == RelayMessage.need_id)
+                .where(RelayMessage.id == message_id)
+            )
+        ).one_or_none()
+    if row is None:
+        return None
+    body, organisation, title = row
+    return RelayNotice(message_id, organisation, title or "", body)
 
 
 async def record_reply(

@@ -284,8 +284,22 @@ async def decide(
         )
         if accept:
             engagement.status, engagement.updated_at = EngagementStatus.ACCEPTED, now
+            moved = None
+        else:
+            moved = await _give_up(session, engagement, need, EngagementStatus.DECLINED, now)
+        if engagement.person_id is not None:  # told through the outbox, once
+            await notify_person(
+                session,
+                kind=(kinds.SIGNUP_ACCEPTED if accept else kinds.SIGNUP_DECLINED).name,
+                tenant_id=need.tenant_id,
+                person_id=engagement.person_id,
+                need_id=need.id,
+                engagement_id=engagement.id,
+                now=now,
+                key=str(engagement.id),
+            )
+        if accept:
             return None
-        moved = await _give_up(session, engagement, need, EngagementStatus.DECLINED, now)
         return _result(engagement, need, moved)
 
 

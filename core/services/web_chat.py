@@ -11,9 +11,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
 from core.models import ConversationState, WebChatLine
+from core.reminders.delivery import joined_transaction
 
 KEEP = 60
 
@@ -41,43 +43,51 @@ class NewLine:
 async def append(
     db: Database, identity: str, tenant_slug: str, lines: list[NewLine], now: datetime
 ) -> None:
-    async with db.transaction() as session:
-        for line in lines:
-            session.add(
-                WebChatLine(
-                    identity=identity,
-                    tenant_slug=tenant_slug,
-                    from_bot=line.from_bot,
-                    html=line.html,
-                    buttons=[{"label": lb, "payload": p} for lb, p in line.buttons],
-                    request_location=line.request_location,
-                    created_at=now,
-                    attachments=[
-                        {
-                            "filename": f,
-                            "mime_type": m,
-                            "content_b64": base64.b64encode(c).decode("ascii"),
-                        }
-                        for f, m, c in line.attachments
-                    ],
-                )
+    """Add lines to a transcript (inside the scheduler's delivery, in its
+    transaction: ``joined_transaction``)."""
+    async with joined_transaction(db) as session:
+        await _append(session, identity, tenant_slug, lines, now)
+
+
+async def _append(
+    session: AsyncSession, identity: str, tenant_slug: str, lines: list[NewLine], now: datetime
+) -> None:
+    for line in lines:
+        session.add(
+            WebChatLine(
+                identity=identity,
+                tenant_slug=tenant_slug,
+                from_bot=line.from_bot,
+                html=line.html,
+                buttons=[{"label": lb, "payload": p} for lb, p in line.buttons],
+                request_location=line.request_location,
+                created_at=now,
+                attachments=[
+                    {
+                        "filename": f,
+                        "mime_type": m,
+                        "content_b64": base64.b64encode(c).decode("ascii"),
+                    }
+                    for f, m, c in line.attachments
+                ],
             )
-        await session.flush()
-        keep_from = await session.scalar(
-            select(WebChatLine.id)
-            .where(WebChatLine.identity == identity, WebChatLine.tenant_slug == tenant_slug)
-            .order_by(WebChatLine.id.desc())
-            .offset(KEEP - 1)
-            .limit(1)
         )
-        if keep_from is not None:
-            await session.execute(
-                delete(WebChatLine).where(
-                    WebChatLine.identity == identity,
-                    WebChatLine.tenant_slug == tenant_slug,
-                    WebChatLine.id < keep_from,
-                )
+    await session.flush()
+    keep_from = await session.scalar(
+        select(WebChatLine.id)
+        .where(WebChatLine.identity == identity, WebChatLine.tenant_slug == tenant_slug)
+        .order_by(WebChatLine.id.desc())
+        .offset(KEEP - 1)
+        .limit(1)
+    )
+    if keep_from is not None:
+        await session.execute(
+            delete(WebChatLine).where(
+                WebChatLine.identity == identity,
+                WebChatLine.tenant_slug == tenant_slug,
+                WebChatLine.id < keep_from,
             )
+        )
 
 
 def _buttons(raw: list[Any]) -> tuple[tuple[str, str], ...]:

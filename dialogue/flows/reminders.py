@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import select
-
-from core.errors import DomainError
-from core.models import Engagement, Need
+from core.errors import DomainError, UnknownEngagement, UnknownNeed
 from core.reminders.alerts import answer_alert, answer_attendance
 from core.reminders.kinds import MUTABLE_KINDS
+from core.services.engagements import record_hours
+from core.services.needs import need_details
 from core.services.org_links import organisations_of_person
-from core.services.organisations import extend_need
+from core.services.organisations import extend_need, need_owner
 from core.services.profiles import get_profile, save_profile
 from dialogue.flows import matches
 from dialogue.markup import escape
@@ -66,13 +65,11 @@ async def hours(turn: Turn, engagement_id: int, value: int) -> None:
     if turn.person is None or not 0 < value <= MAX_HOURS:
         turn.say(t("error.stale_button"), turn.menu())
         return
-    async with turn.app.db.transaction() as session:
-        engagement = await session.get(Engagement, engagement_id)
-        if engagement is None or engagement.person_id != turn.person.id:
-            turn.say(t("error.unknown_engagement"), turn.menu())
-            return
-        engagement.hours, engagement.updated_at = float(value), turn.now
-        need_id = engagement.need_id
+    try:
+        need_id = await record_hours(turn.app.db, turn.person.id, engagement_id, value, turn.now)
+    except UnknownEngagement as exc:
+        turn.say(t(exc.key), turn.menu())
+        return
     turn.say(
         t("reminders.hours_thanks", hours=value),
         (
@@ -83,12 +80,11 @@ async def hours(turn: Turn, engagement_id: int, value: int) -> None:
 
 
 async def similar(turn: Turn, need_id: int) -> None:
-    async with turn.app.db.sessions() as session:
-        category = await session.scalar(select(Need.category).where(Need.id == need_id))
-    if category is None:
+    need = (await need_details(turn.app.db, [need_id])).get(need_id)
+    if need is None:
         await matches.stale(turn)
         return
-    search_filter = {"categories": [category]}
+    search_filter = {"categories": [need.category]}
     turn.state.view["filter"] = search_filter
     await matches.show(turn, kind="search", flt=search_filter)
 
@@ -98,8 +94,10 @@ async def extend(turn: Turn, need_id: int) -> None:
     if turn.person is None:
         turn.say(t("error.not_allowed"), turn.menu())
         return
-    async with turn.app.db.sessions() as session:
-        org_id = await session.scalar(select(Need.organisation_id).where(Need.id == need_id))
+    try:
+        org_id, _ = await need_owner(turn.app.db, need_id)
+    except UnknownNeed:
+        org_id = None
     members = {o.id for o in await organisations_of_person(turn.app.db, turn.person.id)}
     if org_id is None or org_id not in members:
         turn.say(t("error.not_allowed"), turn.menu())

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bots.matrix import MatrixChannel, MatrixCredentials
-from bots.runner import notifiers_of
+from bots.bootstrap import notifiers_of
 from bots.telegram import TelegramChannel
 from bots.web.app import WebChannel
 from core.tenants import MatrixConfig, TenantConfig

@@ -24,9 +24,9 @@ async def make_app(
     settings = Settings.from_env(database_url=db.url, data_dir=tmp_path)
     app = await bootstrap(settings, clock=clock, db=db, tenants=tenants)
     if "nlu" in _NLU:  # train once per test session
-        app.extras["nlu"] = _NLU["nlu"]
+        app.nlu = _NLU["nlu"]  # type: ignore[assignment]
     _ = app.engine
-    _NLU.setdefault("nlu", app.extras.get("nlu"))
+    _NLU.setdefault("nlu", app.nlu)
     return app
 
 

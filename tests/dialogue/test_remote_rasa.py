@@ -49,7 +49,7 @@ async def remote_app(
 ) -> App:
     app = await make_app(sqlite_db, clock, tenants, tmp_path)
     app.settings = replace(app.settings, rasa_url=url)
-    app.extras.pop("understanding", None)
+    app.understanding = None
     app.engine = None  # rebuilt with the remote NLU
     return app
 

@@ -158,7 +158,7 @@ async def test_two_processes_on_one_conversation_do_not_lose_a_step(app: App) ->
     other = await bootstrap(
         Settings.from_env(database_url=app.db.url), clock=app.clock, db=app.db, tenants=app.tenants
     )
-    other.extras["nlu"] = app.extras.get("nlu")
+    other.nlu = app.nlu
     first, second = Conversation(app, identity="two:1"), Conversation(other, identity="two:1")
     await first.command("start")
     await asyncio.gather(first.press("f:consent:yes"), second.press("f:consent:yes"))

@@ -26,12 +26,12 @@ from bots.web.pages import (
 )
 from bots.web.security import checked_form
 from bots.web.tokens import BadToken, Purpose, TokenData
-from core.models import OrgKind
 from core.services import accounts, mail_queue, used_links
 from core.services.accounts import (
     BadCredentials,
     EmailNotVerified,
     EmailTaken,
+    OrgKind,
     RateLimited,
     SignupInput,
 )

@@ -69,7 +69,7 @@ async def readyz(request: Request) -> Response:
         if revision != head:
             ready = False
             body["migrations"] = f"behind ({revision or 'none'} < {head})"
-    body["channels"] = channel_states(web(request).app.extras.get("channels", []))
+    body["channels"] = channel_states(web(request).app.channels)
     body["ready"] = ready
     return JSONResponse(
         body, status_code=200 if ready else 503, headers={"cache-control": "no-store"}

@@ -15,7 +15,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bots.web import notify
 from bots.web.forms import (
     NEED_FIELDS,
     NEED_LISTS,
@@ -47,10 +46,9 @@ from bots.web.views import (
     qualification_choices,
 )
 from core.errors import DomainError, NotAllowed, UnknownEngagement, UnknownNeed, UnknownPlace
-from core.models import EngagementStatus, NeedStatus
 from core.services import org_invites, organisations, relay
-from core.services.needs import cancel_need, need_detail, post_need
-from core.services.signup import decide
+from core.services.needs import NeedStatus, cancel_need, need_detail, post_need
+from core.services.signup import EngagementStatus, decide
 
 log = logging.getLogger(__name__)
 
@@ -299,18 +297,8 @@ async def need_action(request: Request) -> Response:
     notice = action
     try:
         if action == "cancel":
-            people = await cancel_need(app.db, need_id, actor=member.actor, now=app.now())
-            detail = await need_detail(app.db, need_id)
-            told = await notify.tell_people(
-                app,
-                member.tenant.slug,
-                people,
-                "notify.cancelled",
-                await organisations.languages_of(app.db, people),
-                need=detail.title,
-                organisation=detail.organisation,
-            )
-            log.info("need %s cancelled, %s of %s people told", need_id, told, len(people))
+            # Each signed-up person is told once, through the outbox.
+            await cancel_need(app.db, need_id, actor=member.actor, now=app.now())
         elif action == "fill":
             await organisations.mark_filled(
                 app.db, member.organisation_id, need_id, now=app.now(), actor=member.actor
@@ -335,13 +323,14 @@ async def signup_action(request: Request) -> Response:
     engagement_id = int(request.path_params["engagement_id"])
     action = request.path_params["action"]
     notice = action
-    detail = await need_detail(app.db, need_id)
     try:
-        person_id = await organisations.person_of_engagement(
+        # The sign-up must be on this need (403/refused otherwise).
+        await organisations.person_of_engagement(
             app.db, member.organisation_id, engagement_id, need_id
         )
         if action in ("accept", "decline"):
-            moved = await decide(
+            # The volunteer (and whoever moves up) is told through the outbox.
+            await decide(
                 app.db,
                 member.organisation_id,
                 engagement_id,
@@ -349,31 +338,10 @@ async def signup_action(request: Request) -> Response:
                 actor=member.actor,
                 now=app.now(),
             )
-            told = [p for p in (person_id,) if p is not None]
-            if told:
-                await notify.tell_people(
-                    app,
-                    member.tenant.slug,
-                    told,
-                    "notify.accepted" if action == "accept" else "notify.declined",
-                    await organisations.languages_of(app.db, told),
-                    need=detail.title,
-                    organisation=detail.organisation,
-                )
-            if moved is not None and moved.moved_up_person_id is not None:
-                up = [moved.moved_up_person_id]
-                await notify.tell_people(
-                    app,
-                    member.tenant.slug,
-                    up,
-                    "notify.moved_up",
-                    await organisations.languages_of(app.db, up),
-                    need=detail.title,
-                    organisation=detail.organisation,
-                )
         elif action == "message":
             body = str(form.get("body") or "")
-            outgoing = await relay.send_to_volunteer(
+            # Stored with its outbox row; delivery brings it to the chat.
+            await relay.send_to_volunteer(
                 app.db,
                 member.organisation_id,
                 engagement_id,
@@ -381,8 +349,7 @@ async def signup_action(request: Request) -> Response:
                 account_id=member.account.id,
                 now=app.now(),
             )
-            delivered = await notify.relay_message(app, member.tenant.slug, outgoing)
-            notice = "message_sent" if delivered else "message_stored"
+            notice = "message_sent"
         else:
             raise HTTPException(status_code=404)
     except NotAllowed as exc:

@@ -28,11 +28,10 @@ from bots.web.views import (
 from core.calendar import event_ics
 from core.errors import DomainError, UnknownNeed, UnknownPlace
 from core.matching import VolunteerView
-from core.models import NeedStatus
 from core.search import SearchFilter
 from core.services.listing import is_public, public_need_ids
 from core.services.matches import matches_for_view
-from core.services.needs import NeedDetail, need_detail, need_details
+from core.services.needs import NeedDetail, NeedStatus, need_detail, need_details
 from core.services.organisations import organisation, public_offers
 
 PAGE_SIZE = 10

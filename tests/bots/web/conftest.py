@@ -21,6 +21,7 @@ from bots.web.config import WebConfig
 from bots.web.mail import MailSender, outbox_mails
 from core.clock import FixedClock
 from core.db import Database
+from core.reminders.delivery import deliver_due
 from core.settings import Settings
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -40,6 +41,11 @@ class Web:
         """Every mail so far, after the sender delivered what the queue holds."""
         await self.sender.run_once()
         return [message_from_bytes(p.read_bytes()) for p in outbox_mails(self.outbox)]
+
+    async def deliver(self) -> None:
+        """What the scheduler does on its tick: deliver the outbox rows due now."""
+        scheduler = self.app.scheduler
+        await deliver_due(self.app.db, scheduler.sender, self.clock.now(), scheduler.system)
 
     async def last_link(self) -> str:
         body = (await self.mails())[-1].get_payload(decode=True).decode()  # type: ignore[union-attr]

@@ -26,6 +26,7 @@ from bots.web.config import WebConfig
 from bots.web.mail import MailSender, outbox_mails
 from core.clock import FixedClock
 from core.db import Database
+from core.reminders.delivery import deliver_due
 from core.services.demo import seed_demo
 from core.settings import PROJECT_ROOT, Settings
 from tests.bots.web.helpers import BERLIN
@@ -212,7 +213,10 @@ async def test_journey_from_sign_up_to_a_relayed_message(site: Site):
     await check_page(org, "org-need")
     await org.get_by_label(re.compile("^Nachricht an")).fill("Bitte feste Schuhe mitbringen.")
     await org.get_by_role("button", name="Nachricht senden").click()
-    await org.get_by_text("über den Chat zugestellt").wait_for()
+    await org.get_by_text("geht über den Chat an die Person").wait_for()
+    # The scheduler's tick delivers it (the web sends nothing itself).
+    scheduler = site.app.scheduler
+    await deliver_due(site.app.db, scheduler.sender, site.clock.now(), scheduler.system)
     await volunteer.reload()
     await volunteer.get_by_text("Bitte feste Schuhe mitbringen.").wait_for()
     for ctx in (org_ctx, editor_ctx, volunteer_ctx):

@@ -54,7 +54,7 @@ async def test_readyz_is_ready_on_a_migrated_database(tmp_path: Path, clock: Fix
     class _Bot:
         name, running, failure = "telegram:aachen", True, None
 
-    app.extras["channels"] = [_Bot(), _OffBot()]
+    app.channels = [_Bot(), _OffBot()]
     try:
         asgi = create_app(app, web_config(tmp_path))
         async with httpx.AsyncClient(

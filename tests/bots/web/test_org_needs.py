@@ -152,7 +152,7 @@ async def test_member_of_aachen_cannot_use_the_stolberg_area(web_app: Web):
 
 async def test_signups_show_first_names_and_accept_tells_the_volunteer(web_app: Web):
     notifier = RecordingNotifier("telegram")
-    web_app.app.extras["notifiers"]["telegram"] = notifier
+    web_app.app.notifiers["telegram"] = notifier
     client = await sign_up_organisation(web_app)
     need_id = await post_need(web_app, client)
     await _publish(web_app, need_id)
@@ -165,13 +165,15 @@ async def test_signups_show_first_names_and_accept_tells_the_volunteer(web_app: 
         f"/t/aachen/org/needs/{need_id}/signups/{result.engagement_id}/accept", data={"csrf": token}
     )
     assert response.headers["location"].endswith("notice=accept")
+    assert notifier.sent == []  # nothing from the request: the outbox tells her
+    await web_app.deliver()
     assert [(t, i) for t, i, _ in notifier.sent] == [("aachen", "telegram:111")]
     assert "Aachener Tafel" in notifier.sent[0][2][0].text
 
 
 async def test_relayed_message_reaches_the_chat_and_the_reply_comes_back(web_app: Web):
     notifier = RecordingNotifier("telegram")
-    web_app.app.extras["notifiers"]["telegram"] = notifier
+    web_app.app.notifiers["telegram"] = notifier
     client = await sign_up_organisation(web_app)
     need_id = await post_need(web_app, client)
     await _publish(web_app, need_id)
@@ -183,7 +185,9 @@ async def test_relayed_message_reaches_the_chat_and_the_reply_comes_back(web_app
         data={"csrf": token, "body": "Bitte <feste> Schuhe mitbringen"},
     )
     assert response.headers["location"].endswith("notice=message_sent")
-    reply = notifier.sent[0][2][0]
+    assert notifier.sent == []  # stored with its outbox row; delivery sends it
+    await web_app.deliver()
+    [(_, _, [reply])] = notifier.sent
     assert "Bitte &lt;feste&gt; Schuhe mitbringen" in reply.text
     assert reply.buttons[0].payload.startswith("relay:")
     # The volunteer answers in the chat (the dialogue engine calls record_reply).
@@ -200,7 +204,7 @@ async def test_relayed_message_reaches_the_chat_and_the_reply_comes_back(web_app
 
 async def test_cancel_tells_every_signed_up_volunteer(web_app: Web):
     notifier = RecordingNotifier("telegram")
-    web_app.app.extras["notifiers"]["telegram"] = notifier
+    web_app.app.notifiers["telegram"] = notifier
     client = await sign_up_organisation(web_app)
     need_id = await post_need(web_app, client)
     await _publish(web_app, need_id)
@@ -210,6 +214,7 @@ async def test_cancel_tells_every_signed_up_volunteer(web_app: Web):
     token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
     await client.post(f"/t/aachen/org/needs/{need_id}/cancel", data={"csrf": token})
     assert (await _need(web_app, need_id)).status == NeedStatus.CANCELLED
+    await web_app.deliver()
     assert sorted(i for _, i, _ in notifier.sent) == ["telegram:0", "telegram:1"]
 
 
@@ -224,6 +229,7 @@ async def test_message_to_a_web_chat_volunteer_lands_in_their_transcript(web_app
         f"/t/aachen/org/needs/{need_id}/signups/{result.engagement_id}/message",
         data={"csrf": token, "body": "Treffpunkt am Eingang"},
     )
+    await web_app.deliver()
     from core.services.web_chat import transcript
 
     lines = await transcript(web_app.app.db, "web:abc", "aachen")
