@@ -10,6 +10,7 @@ flowchart LR
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,7 +26,9 @@ from core.services.profiles import get_profile
 from dialogue import render
 from dialogue.markup import escape
 from dialogue.messages import Button
-from dialogue.turn import Turn
+from dialogue.nlu.result import ParseResult
+from dialogue.registry import on_command, on_intent, on_link, on_payload
+from dialogue.turn import Event, Turn
 
 PAGE = 5
 TITLE_IN_BUTTON = 28
@@ -283,3 +286,32 @@ def describe_filter(turn: Turn, flt: dict[str, Any]) -> str:
     if flt.get("when"):
         parts.append(t(f"search.when.{flt['when']}"))
     return escape(", ".join(parts))
+
+
+# -- routes ----------------------------------------------------------------------
+
+
+@on_command("matches")
+async def _matches_command(turn: Turn, args: str) -> None:
+    await show(turn, kind="matches")
+
+
+@on_intent("show_matches")
+async def _matches_intent(turn: Turn, parse: ParseResult) -> None:
+    turn.state.finish()
+    await show(turn, kind="matches")
+
+
+@on_payload("need", r"\d{1,12}")
+async def _detail_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    await detail(turn, int(match.group(0)))
+
+
+@on_link(r"need_(\d{1,12})")
+async def _need_link(turn: Turn, args: str) -> None:
+    await detail(turn, int(args.partition("_")[2]))
+
+
+@on_payload("more")
+async def _more_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    await more(turn, event.payload)

@@ -24,10 +24,12 @@ from core.services.needs import MAX_HELPERS, NeedInput, post_need
 from core.services.org_links import organisations_of_person
 from core.taxonomy import CATEGORY_CODES
 from dialogue.flows import location as places
+from dialogue.flows import onboarding
 from dialogue.flows.form import NOTHING, Form, Outcome, Slot, ask_next, prompt_reply
 from dialogue.markup import escape
 from dialogue.messages import Button
 from dialogue.nlu.result import ParseResult
+from dialogue.registry import on_command, on_intent, on_link, register_form
 from dialogue.turn import Event, Turn
 from dialogue.understanding import word_of
 
@@ -296,7 +298,7 @@ SLOTS = {
     ),
     "confirm": Slot("confirm", "post.preview", ("button", "text"), ask_confirm, accept_confirm),
 }
-FORM = Form("post_need", tuple(SLOTS.values()), extract, complete)
+FORM = register_form(Form("post_need", tuple(SLOTS.values()), extract, complete))
 
 
 async def may_post(turn: Turn) -> bool:
@@ -331,8 +333,6 @@ async def join_organisation(turn: Turn, start_arg: str) -> None:
     if turn.person is None:
         turn.state.pending = f"org:{start_arg}"
         turn.say(t("post.join_needs_consent"))
-        from dialogue.flows import onboarding
-
         await onboarding.start(turn)
         return
     try:
@@ -355,8 +355,6 @@ async def link_editor(turn: Turn, start_arg: str) -> None:
     t = turn.t
     if turn.person is None:
         turn.say(t("post.editor_needs_consent"))
-        from dialogue.flows import onboarding
-
         await onboarding.start(turn)
         return
     try:
@@ -365,3 +363,26 @@ async def link_editor(turn: Turn, start_arg: str) -> None:
         turn.say(t(exc.key), turn.menu())
         return
     turn.say(t("post.editor_linked"), turn.menu())
+
+
+# -- routes ----------------------------------------------------------------------
+
+
+@on_command("post")
+async def _post_command(turn: Turn, args: str) -> None:
+    await start(turn)
+
+
+@on_intent("post_need")
+async def _post_intent(turn: Turn, parse: ParseResult) -> None:
+    await start(turn, parse)
+
+
+@on_link(r"(?s)org_.*")
+async def _organisation_link(turn: Turn, args: str) -> None:
+    await join_organisation(turn, args)
+
+
+@on_link(r"(?s)ed_.*")
+async def _editor_link(turn: Turn, args: str) -> None:
+    await link_editor(turn, args)

@@ -23,6 +23,7 @@ from dialogue.flows import matches
 from dialogue.flows.form import NOTHING, Form, Outcome, Slot, ask_next, prompt_reply
 from dialogue.messages import Button
 from dialogue.nlu.result import ParseResult
+from dialogue.registry import on_command, on_intent, register_form
 from dialogue.turn import Event, Turn
 
 QUICK_CATEGORIES = (
@@ -161,7 +162,7 @@ SLOTS = {
         accept_query,
     ),
 }
-FORM = Form("search", tuple(SLOTS.values()), extract, complete)
+FORM = register_form(Form("search", tuple(SLOTS.values()), extract, complete))
 
 
 async def start(turn: Turn, parse: ParseResult | None = None) -> None:
@@ -171,3 +172,16 @@ async def start(turn: Turn, parse: ParseResult | None = None) -> None:
         if flt:
             turn.state.slots["query"] = flt
     await ask_next(turn, FORM)
+
+
+# -- routes ----------------------------------------------------------------------
+
+
+@on_command("search")
+async def _search_command(turn: Turn, args: str) -> None:
+    await start(turn)
+
+
+@on_intent("search")
+async def _search_intent(turn: Turn, parse: ParseResult) -> None:
+    await start(turn, parse)
