@@ -119,7 +119,7 @@ async def handle_text(turn: Turn, event: Event) -> bool:
             await post_need.start(turn, parse)
             return False
         if sure_interrupt:
-            filled = await form.extract(turn, parse) if turn.state.slot != "consent" else {}
+            filled = await form.fill(turn, parse) if turn.state.slot != "consent" else {}
             if not filled:
                 return await routing.run_intent(turn, parse)
         await run_form(turn, form, event)

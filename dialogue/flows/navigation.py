@@ -178,7 +178,7 @@ async def find(turn: Turn, parse: ParseResult) -> None:
     profile = await get_profile(turn.app.db, turn.person.id)
     if profile is None:
         turn.state.start("onboarding")
-        turn.state.slots.update(await onboarding.FORM.extract(turn, parse))
+        turn.state.slots.update(await onboarding.FORM.fill(turn, parse))
         await run_form(turn, onboarding.FORM, None)
         return
     if search.filter_of(turn, parse):
