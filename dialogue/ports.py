@@ -9,7 +9,7 @@ service sends on its own (reminders, alerts), each channel implements
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from core.clock import Clock
 from core.db import Database
@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 
+@runtime_checkable
 class DialogueServices(Protocol):
     """What the engine and the flows use of the application, and nothing
     more (``Turn.app``). ``bots.bootstrap.App`` satisfies it structurally;

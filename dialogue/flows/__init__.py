@@ -1,33 +1,26 @@
 """The flows: forms with slots (``form.py``), one module per flow.
 
 Each flow module registers what it handles (``dialogue/registry.py``) when
-it is imported; ``FLOW_MODULES`` is the one list of them, imported by
-``load_flows`` when an engine is built (nothing is routed at import).
+it is imported; ``load_flows`` imports every module of this package when an
+engine is built (nothing is routed at import), so adding a flow is adding
+its module (and its texts; its command, if any, in dialogue/commands.py).
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
-# Adding a flow: its module here, its texts in data/texts, its command (if
-# any) in dialogue/commands.py.
-FLOW_MODULES: tuple[str, ...] = (
-    "navigation",
-    "onboarding",
-    "matches",
-    "search",
-    "needs",
-    "post_need",
-    "reminders",
-    "settings",
-    "data",
-)
+
+def flow_modules() -> list[str]:
+    """The modules of this package, in name order."""
+    return sorted(info.name for info in pkgutil.iter_modules(__path__) if not info.ispkg)
 
 
 def load_flows() -> None:
     """Import every flow module once, so their routes are registered."""
-    for name in FLOW_MODULES:
-        importlib.import_module(f"dialogue.flows.{name}")
+    for name in flow_modules():
+        importlib.import_module(f"{__name__}.{name}")
 
 
-__all__ = ["FLOW_MODULES", "load_flows"]
+__all__ = ["flow_modules", "load_flows"]

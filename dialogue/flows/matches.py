@@ -24,6 +24,7 @@ from core.services.matches import CardPage, cards_of, matches_for_view
 from core.services.needs import need_for_volunteer
 from core.services.profiles import get_profile
 from dialogue import render
+from dialogue.flows import needs, onboarding
 from dialogue.markup import escape
 from dialogue.messages import Button
 from dialogue.nlu.result import ParseResult
@@ -105,8 +106,6 @@ async def show(
         else:
             volunteer, has_profile = await volunteer_view(turn)
         if kind == "matches" and not has_profile:
-            from dialogue.flows import onboarding
-
             turn.say(t("matches.need_profile"))
             await onboarding.start(turn, welcome=False)
             return
@@ -245,9 +244,7 @@ async def detail(turn: Turn, need_id: int) -> None:
     if missing:
         # The detail is the one step before signing up: it asks for what the
         # need requires, and the answer signs up.
-        from dialogue.flows.needs import qualification_question
-
-        question, buttons = qualification_question(turn, need.id, missing[0])
+        question, buttons = needs.qualification_question(turn, need.id, missing[0])
         text += "\n\n" + question
     else:
         key = "need.signup" if need.places_left > 0 else "need.waitlist"

@@ -20,7 +20,6 @@ from core.services.needs import need_for_volunteer
 from core.services.profiles import ProfileData, get_profile, record_qualification
 from core.services.signup import engagements_of, sign_up, withdraw
 from dialogue.flows import matches, onboarding
-from dialogue.flows.onboarding import qualification_label
 from dialogue.markup import escape
 from dialogue.messages import Attachment, Button
 from dialogue.nlu.result import ParseResult
@@ -40,7 +39,7 @@ def missing_qualifications(
 def qualification_question(turn: Turn, need_id: int, code: str) -> tuple[str, list[Button]]:
     """ "Hast du ein erweitertes Führungszeugnis?", its help text and the answers."""
     t = turn.t
-    label = qualification_label(turn.app.taxonomy, code, turn.lang)
+    label = onboarding.qualification_label(turn.app.taxonomy, code, turn.lang)
     key = code.partition(":")[0]
     text = t(f"qualification.ask.{key}", label=escape(label))
     text += "\n" + escape(help_text(turn.app.taxonomy, code, turn.lang, t.form))
@@ -69,7 +68,7 @@ async def answer_qualification(turn: Turn, payload: str) -> None:
     answered = list(turn.state.view.get("answered") or [])
     turn.state.view["answered"] = [*answered, code][-10:]
     if answer == "no":
-        label = qualification_label(turn.app.taxonomy, code, turn.lang)
+        label = onboarding.qualification_label(turn.app.taxonomy, code, turn.lang)
         buttons = (
             [turn.button("need.back_to_list", "nav:list")] if turn.state.view.get("ids") else []
         )

@@ -30,6 +30,7 @@ from core.services.profiles import MAX_RADIUS_KM, ProfileData, get_profile, save
 from core.taxonomy import CATEGORY_CODES, Taxonomy
 from dialogue import routing
 from dialogue.flows import location as places
+from dialogue.flows import matches
 from dialogue.flows.form import NOTHING, Form, Outcome, Slot, ask_next, prompt_reply
 from dialogue.markup import escape
 from dialogue.messages import Button
@@ -592,8 +593,6 @@ async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
 
 
 async def complete(turn: Turn) -> None:
-    from dialogue.flows import matches
-
     slots = turn.state.slots
     person = turn.person
     if person is None:  # consent withdrawn meanwhile: start over
