@@ -11,6 +11,7 @@ The actions themselves are registered by the flows (``dialogue/registry.py``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -71,3 +72,10 @@ def help_commands(lang: str) -> str:
     return ", ".join(
         f"/{(c.english or c.name) if lang == 'en' else c.name}" for c in COMMAND_TABLE if c.in_help
     )
+
+
+def command_menu(lang: str, descriptions: Mapping[str, str]) -> dict[str, str]:
+    """A channel's command menu in ``lang``: the table's names in its order,
+    each with its description (keyed by the shown name, as in
+    data/texts/channels/telegram.yml); a name without one is left out."""
+    return {name: descriptions[name] for name in menu_names(lang) if name in descriptions}

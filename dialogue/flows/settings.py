@@ -75,9 +75,9 @@ async def switch_language(turn: Turn, lang: str) -> bool:
 
 
 async def help_text(turn: Turn) -> None:
-    commands = help_commands(turn.lang)
-    text = turn.t("help.text", bot=escape(turn.tenant.branding.bot_name), commands=commands)
-    turn.say(text, turn.menu())
+    text = turn.t("help.text", bot=escape(turn.tenant.branding.bot_name))
+    commands = turn.t("help.commands", commands=help_commands(turn.lang))
+    turn.say(f"{text} {commands}", turn.menu())
 
 
 # -- routes ----------------------------------------------------------------------

@@ -12,7 +12,7 @@ import yaml
 
 from bots.bootstrap import App
 from dialogue import commands as command_table
-from dialogue.commands import COMMAND_TABLE, COMMANDS, help_commands, menu_names
+from dialogue.commands import COMMAND_TABLE, COMMANDS, command_menu, help_commands, menu_names
 from dialogue.nlu.result import ParseResult
 from dialogue.registry import ROUTES
 from dialogue.turn import Event, Turn
@@ -80,6 +80,7 @@ def test_the_telegram_menu_lists_the_command_table_in_each_language() -> None:
     texts = yaml.safe_load((ROOT / "data/texts/channels/telegram.yml").read_text("utf-8"))
     for lang in ("de", "en"):
         assert tuple(texts[lang]["commands"]) == menu_names(lang)
+        assert command_menu(lang, texts[lang]["commands"]) == texts[lang]["commands"]
         # every name in the menu reaches its action
         assert all(name in COMMANDS for name in menu_names(lang))
 
