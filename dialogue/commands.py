@@ -1,33 +1,81 @@
-"""The chat commands every channel offers: German names are canonical (the
-engine's), English ones are aliases. Channels map an alias before they build
-an ``Incoming(command=...)``."""
+"""The one command table: which typed names reach which action.
+
+The engine routes by it (``/passt`` and ``/matches`` both run the action
+``matches``), the help text lists the menu commands from it, and every
+channel builds its command menu from it (``CANONICAL_COMMANDS``, with the
+descriptions in ``data/texts/channels/telegram.yml`` keyed by the name
+shown in that language). German names are canonical, English ones are
+aliases a channel maps before it builds an ``Incoming(command=...)``.
+The actions themselves are registered by the flows (``dialogue/registry.py``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Final
 
-# English alias -> canonical German command.
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    action: str  # the action a flow registered with ``@on_command``
+    name: str  # canonical (German) name
+    english: str | None = None  # the English alias, shown in English menus
+    others: tuple[str, ...] = ()  # further spellings the engine accepts
+    in_menu: bool = False  # listed in the channels' command menus
+    in_help: bool = False  # listed in the help text
+
+
+COMMAND_TABLE: Final[tuple[Command, ...]] = (
+    Command("start", "start", in_menu=True),
+    Command("matches", "passt", "matches", in_menu=True, in_help=True),
+    Command("search", "suche", "search", in_menu=True, in_help=True),
+    Command("engagements", "termine", "dates", ("engagements",), in_menu=True, in_help=True),
+    Command("profile", "profil", "profile", in_menu=True, in_help=True),
+    Command("pause", "pause", in_menu=True, in_help=True),
+    Command("data", "daten", "data", in_menu=True, in_help=True),
+    Command("delete", "loeschen", "delete", ("löschen",), in_menu=True),
+    Command("language", "sprache", "language", in_menu=True, in_help=True),
+    Command("help", "hilfe", "help", in_menu=True),
+    Command("cancel", "abbrechen", "cancel"),
+    Command("back", "zurueck", "back", ("zurück",)),
+    Command("menu", "menu", None, ("menue", "menü")),
+    Command("post", "bedarf", "post"),
+    Command("export", "export"),
+)
+
+# Every accepted name -> action (what the engine routes by).
+COMMANDS: Final[dict[str, str]] = {
+    name: c.action
+    for c in COMMAND_TABLE
+    for name in (c.name, *((c.english,) if c.english else ()), *c.others)
+}
+
+# English alias -> canonical German command (mapped by channels).
 COMMAND_ALIASES: Final[dict[str, str]] = {
-    "matches": "passt",
-    "search": "suche",
-    "dates": "termine",
-    "profile": "profil",
-    "data": "daten",
-    "delete": "loeschen",
-    "language": "sprache",
-    "help": "hilfe",
+    c.english: c.name for c in COMMAND_TABLE if c.english and c.english != c.name
 }
 
 # The commands a channel lists in its menu, in order.
-CANONICAL_COMMANDS: Final[tuple[str, ...]] = (
-    "start",
-    "passt",
-    "suche",
-    "termine",
-    "profil",
-    "pause",
-    "daten",
-    "loeschen",
-    "sprache",
-    "hilfe",
-)
+CANONICAL_COMMANDS: Final[tuple[str, ...]] = tuple(c.name for c in COMMAND_TABLE if c.in_menu)
+
+
+def menu_names(lang: str) -> tuple[str, ...]:
+    """The command names a menu in ``lang`` shows (English ones in English)."""
+    return tuple(
+        (c.english or c.name) if lang == "en" else c.name for c in COMMAND_TABLE if c.in_menu
+    )
+
+
+def help_commands(lang: str) -> str:
+    """The command list inside the help text."""
+    return ", ".join(
+        f"/{(c.english or c.name) if lang == 'en' else c.name}" for c in COMMAND_TABLE if c.in_help
+    )
+
+
+def command_menu(lang: str, descriptions: Mapping[str, str]) -> dict[str, str]:
+    """A channel's command menu in ``lang``: the table's names in its order,
+    each with its description (keyed by the shown name, as in
+    data/texts/channels/telegram.yml); a name without one is left out."""
+    return {name: descriptions[name] for name in menu_names(lang) if name in descriptions}

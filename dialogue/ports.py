@@ -8,14 +8,58 @@ service sends on its own (reminders, alerts), each channel implements
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
+from core.clock import Clock
+from core.db import Database
+from core.geo.gazetteer import Gazetteer
 from core.notify import Delivery
+from core.services.needs import PlaceResolver
+from core.services.privacy import PersonalFiles
+from core.taxonomy import Taxonomy
 from core.tenants import TenantConfig
 from dialogue.messages import Incoming, Reply
 
-__all__ = ["Channel", "ConversationEngine", "Delivery", "Notifier", "UnreachableCallback"]
+__all__ = [
+    "Channel",
+    "ConversationEngine",
+    "Delivery",
+    "DialogueServices",
+    "Notifier",
+    "UnreachableCallback",
+]
+
+
+@runtime_checkable
+class DialogueServices(Protocol):
+    """What the engine and the flows use of the application, and nothing
+    more (``Turn.app``). ``bots.bootstrap.App`` satisfies it structurally;
+    tests may pass anything with these attributes."""
+
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def tenants(self) -> Mapping[str, TenantConfig]: ...
+
+    @property
+    def tenant_ids(self) -> Mapping[str, int]: ...
+
+    @property
+    def taxonomy(self) -> Taxonomy: ...
+
+    @property
+    def gazetteer(self) -> Gazetteer: ...
+
+    @property
+    def places(self) -> PlaceResolver: ...
+
+    @property
+    def personal_files(self) -> PersonalFiles: ...
 
 
 class ConversationEngine(Protocol):

@@ -18,7 +18,7 @@ from dialogue.state import DialogueState
 from dialogue.texts import Texts
 
 if TYPE_CHECKING:
-    from bots.bootstrap import App
+    from dialogue.ports import DialogueServices
     from dialogue.understanding import Understanding
 
 
@@ -38,7 +38,7 @@ class Event:
 
 @dataclass(slots=True)
 class Turn:
-    app: App
+    app: DialogueServices  # the narrow services a flow may use (dialogue/ports.py)
     identity: str
     tenant: TenantConfig
     state: DialogueState
@@ -51,6 +51,8 @@ class Turn:
     # The language this turn switched away from, on its own (the person's
     # text was in another one): the turn's last reply offers the way back.
     switched_from: str | None = None
+    # Marks for the channel on the replies said while set (read by the web
+    # chat: "forget_transcript" after consent was declined).
     meta: dict[str, str] = field(default_factory=dict)
     edited: dict[str, dict[str, str]] = field(default_factory=dict)  # editors' wording
 

@@ -10,11 +10,13 @@ flowchart LR
 from __future__ import annotations
 
 import json
+import re
 
 from core.services.export import export_person
 from core.services.people import delete_person
 from dialogue.messages import Attachment
-from dialogue.turn import Turn
+from dialogue.registry import on_command, on_payload
+from dialogue.turn import Event, Turn
 
 
 async def menu(turn: Turn) -> None:
@@ -71,3 +73,36 @@ async def delete(turn: Turn) -> bool:
     turn.state.view = {}
     turn.say(turn.t("data.deleted"), (turn.button("data.start_again", "menu:start"),))
     return True
+
+
+# -- routes ----------------------------------------------------------------------
+
+
+@on_command("data")
+async def _data_command(turn: Turn, args: str) -> None:
+    await menu(turn)
+
+
+@on_command("export")
+async def _export_command(turn: Turn, args: str) -> None:
+    await export(turn)
+
+
+@on_payload("data", "export")
+async def _export_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    await export(turn)
+
+
+@on_command("delete")
+async def _delete_command(turn: Turn, args: str) -> None:
+    await ask_delete(turn)
+
+
+@on_payload("data", "delete")
+async def _delete_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    await ask_delete(turn)
+
+
+@on_payload("data", "delete:yes")
+async def _delete_confirmed(turn: Turn, event: Event, match: re.Match[str]) -> bool:
+    return await delete(turn)

@@ -3,9 +3,11 @@
 A ``Form`` lists its slots in the order they are asked. Each ``Slot`` says
 where its value may come from (``sources``, for the reader and the docs),
 which text asks for it (``prompt``), how to build that question (``ask``)
-and how to take a direct answer (``accept``, the validator). The form's
-``extract`` fills *any* slot from the entities of a free text (mixed
-initiative) and ``complete`` runs once every slot has a value.
+and how to take a direct answer (``accept``, the validator). A slot's
+``kind`` (``choice``, ``yes_no``, ``entity`` with a validator, ``derived``)
+says how its value is read from a free text; the form's ``fill`` reads
+*every* slot that way (mixed initiative), so a form built from kinds needs
+no ``extract`` of its own. ``complete`` runs once every slot has a value.
 
 ``run_form`` is the one loop: take what the event gives, ask for the next
 missing slot, or complete.
@@ -13,7 +15,7 @@ missing slot, or complete.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +53,54 @@ CompleteFn = Callable[[Turn], Awaitable[None]]
 SkipFn = Callable[[Turn], bool]
 
 
+FromParseFn = Callable[[Turn, ParseResult], Any]  # the value, or None
+EntityValidator = Callable[[Turn, list[str]], Any]  # an entity's values -> the value, or None
+
+
+@dataclass(frozen=True, slots=True)
+class SlotKind:
+    """How a slot's value is read from a free text's parse."""
+
+    name: str  # "choice" | "yes_no" | "entity" | "derived": for the reader and the docs
+    from_parse: FromParseFn
+
+
+def choice(entity: str, options: Collection[str]) -> SlotKind:
+    """The first value of ``entity`` that is one of ``options``."""
+
+    def from_parse(turn: Turn, parse: ParseResult) -> Any:
+        return next((v for v in parse.values(entity) if v in options), None)
+
+    return SlotKind("choice", from_parse)
+
+
+def yes_no(entity: str, *, only_when_asked: str | None = None) -> SlotKind:
+    """True when ``entity`` is present (while ``only_when_asked`` is the open slot)."""
+
+    def from_parse(turn: Turn, parse: ParseResult) -> Any:
+        if only_when_asked is not None and turn.state.slot != only_when_asked:
+            return None
+        return True if parse.values(entity) else None
+
+    return SlotKind("yes_no", from_parse)
+
+
+def entity(names: str | tuple[str, ...], validator: EntityValidator) -> SlotKind:
+    """The values of one or more entities, checked and converted by ``validator``."""
+    wanted = (names,) if isinstance(names, str) else names
+
+    def from_parse(turn: Turn, parse: ParseResult) -> Any:
+        values = [v for name in wanted for v in parse.values(name)]
+        return validator(turn, values) if values else None
+
+    return SlotKind("entity", from_parse)
+
+
+def derived(fn: FromParseFn) -> SlotKind:
+    """A value computed from the whole parse (a title guessed from the text)."""
+    return SlotKind("derived", fn)
+
+
 @dataclass(frozen=True, slots=True)
 class Slot:
     name: str
@@ -62,19 +112,34 @@ class Slot:
     # one answer jumps ahead (mixed initiative) it takes the default.
     default: Any = NO_DEFAULT
     skip: SkipFn | None = None  # not asked at all in this situation
+    kind: SlotKind | None = None  # how a free text fills it; None: only a direct answer
 
 
 @dataclass(frozen=True, slots=True)
 class Form:
     name: str
     slots: tuple[Slot, ...]
-    extract: ExtractFn
+    # A hand-written reading of a free text, for forms whose slots depend on
+    # each other; None: read from the slots' kinds.
+    extract: ExtractFn | None
     complete: CompleteFn
     # Slots that are stepping stones (consent) do not count as "jumping ahead".
     first_slot_after_jump: str | None = None
 
     def slot(self, name: str | None) -> Slot | None:
         return next((s for s in self.slots if s.name == name), None)
+
+    async def fill(self, turn: Turn, parse: ParseResult) -> dict[str, Any]:
+        """The slots a free text fills, wherever they are in the form."""
+        if self.extract is not None:
+            return await self.extract(turn, parse)
+        values: dict[str, Any] = {}
+        for slot in self.slots:
+            if slot.kind is not None:
+                value = slot.kind.from_parse(turn, parse)
+                if value is not None:
+                    values[slot.name] = value
+        return values
 
 
 async def run_form(turn: Turn, form: Form, event: Event | None) -> None:
@@ -124,7 +189,7 @@ async def _take(
         # Entities fill their slots wherever they are, but not past a slot
         # that must be answered first (consent).
         if current.name != "consent":
-            filled.update(await form.extract(turn, event.parse))
+            filled.update(await form.fill(turn, event.parse))
     if current is not None and current.name not in filled:
         outcome = await current.accept(turn, event)
         filled.update(outcome.values)

@@ -10,6 +10,7 @@ flowchart LR
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,9 +24,12 @@ from core.services.matches import CardPage, cards_of, matches_for_view
 from core.services.needs import need_for_volunteer
 from core.services.profiles import get_profile
 from dialogue import render
+from dialogue.flows import needs, onboarding
 from dialogue.markup import escape
 from dialogue.messages import Button
-from dialogue.turn import Turn
+from dialogue.nlu.result import ParseResult
+from dialogue.registry import on_command, on_intent, on_link, on_payload
+from dialogue.turn import Event, Turn
 
 PAGE = 5
 TITLE_IN_BUTTON = 28
@@ -102,8 +106,6 @@ async def show(
         else:
             volunteer, has_profile = await volunteer_view(turn)
         if kind == "matches" and not has_profile:
-            from dialogue.flows import onboarding
-
             turn.say(t("matches.need_profile"))
             await onboarding.start(turn, welcome=False)
             return
@@ -242,9 +244,7 @@ async def detail(turn: Turn, need_id: int) -> None:
     if missing:
         # The detail is the one step before signing up: it asks for what the
         # need requires, and the answer signs up.
-        from dialogue.flows.needs import qualification_question
-
-        question, buttons = qualification_question(turn, need.id, missing[0])
+        question, buttons = needs.qualification_question(turn, need.id, missing[0])
         text += "\n\n" + question
     else:
         key = "need.signup" if need.places_left > 0 else "need.waitlist"
@@ -283,3 +283,32 @@ def describe_filter(turn: Turn, flt: dict[str, Any]) -> str:
     if flt.get("when"):
         parts.append(t(f"search.when.{flt['when']}"))
     return escape(", ".join(parts))
+
+
+# -- routes ----------------------------------------------------------------------
+
+
+@on_command("matches")
+async def _matches_command(turn: Turn, args: str) -> None:
+    await show(turn, kind="matches")
+
+
+@on_intent("show_matches")
+async def _matches_intent(turn: Turn, parse: ParseResult) -> None:
+    turn.state.finish()
+    await show(turn, kind="matches")
+
+
+@on_payload("need", r"\d{1,12}")
+async def _detail_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    await detail(turn, int(match.group(0)))
+
+
+@on_link(r"need_(\d{1,12})")
+async def _need_link(turn: Turn, args: str) -> None:
+    await detail(turn, int(args.partition("_")[2]))
+
+
+@on_payload("more")
+async def _more_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    await more(turn, event.payload)

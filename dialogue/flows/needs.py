@@ -11,16 +11,20 @@ flowchart LR
 
 from __future__ import annotations
 
+import re
+
 from core.calendar import calendar_ics, event_ics
 from core.errors import DomainError, UnknownNeed
 from core.qualification_help import help_text
 from core.services.needs import need_for_volunteer
 from core.services.profiles import ProfileData, get_profile, record_qualification
 from core.services.signup import engagements_of, sign_up, withdraw
-from dialogue.flows.onboarding import qualification_label
+from dialogue.flows import matches, onboarding
 from dialogue.markup import escape
 from dialogue.messages import Attachment, Button
-from dialogue.turn import Turn
+from dialogue.nlu.result import ParseResult
+from dialogue.registry import on_command, on_intent, on_payload
+from dialogue.turn import Event, Turn
 
 
 def missing_qualifications(
@@ -35,7 +39,7 @@ def missing_qualifications(
 def qualification_question(turn: Turn, need_id: int, code: str) -> tuple[str, list[Button]]:
     """ "Hast du ein erweitertes Führungszeugnis?", its help text and the answers."""
     t = turn.t
-    label = qualification_label(turn.app.taxonomy, code, turn.lang)
+    label = onboarding.qualification_label(turn.app.taxonomy, code, turn.lang)
     key = code.partition(":")[0]
     text = t(f"qualification.ask.{key}", label=escape(label))
     text += "\n" + escape(help_text(turn.app.taxonomy, code, turn.lang, t.form))
@@ -64,7 +68,7 @@ async def answer_qualification(turn: Turn, payload: str) -> None:
     answered = list(turn.state.view.get("answered") or [])
     turn.state.view["answered"] = [*answered, code][-10:]
     if answer == "no":
-        label = qualification_label(turn.app.taxonomy, code, turn.lang)
+        label = onboarding.qualification_label(turn.app.taxonomy, code, turn.lang)
         buttons = (
             [turn.button("need.back_to_list", "nav:list")] if turn.state.view.get("ids") else []
         )
@@ -83,8 +87,6 @@ async def answer_qualification(turn: Turn, payload: str) -> None:
 async def sign_up_payload(turn: Turn, payload: str) -> None:
     """``need:<id>:signup``: asks first for a qualification the need requires
     and the person has not mentioned, then signs up."""
-    from dialogue.flows import onboarding
-
     need_id = int(payload.split(":")[1])
     t = turn.t
     if turn.person is None:
@@ -221,11 +223,7 @@ async def withdraw_payload(turn: Turn, payload: str) -> None:
     except DomainError as exc:
         turn.say(t(exc.key), turn.menu())
         return
-    # The moved-up person's own message comes with the reminders (an outbox
-    # row); the channel or scheduler finds who in the reply's meta.
-    if result.moved_up_person_id is not None:
-        turn.meta["moved_up_person_id"] = str(result.moved_up_person_id)
-        turn.meta["moved_up_engagement_id"] = str(result.moved_up_engagement_id)
+    # The moved-up person's own message comes with the reminders (an outbox row).
     text = t("withdraw.done")
     if result.moved_up_person_id is not None:
         text += " " + t("withdraw.moved_up")
@@ -237,4 +235,36 @@ async def withdraw_payload(turn: Turn, payload: str) -> None:
             turn.button("menu.main", "nav:menu"),
         ),
     )
-    turn.meta.clear()
+
+
+# -- routes ----------------------------------------------------------------------
+
+
+@on_command("engagements")
+async def _engagements_command(turn: Turn, args: str) -> None:
+    await engagements(turn)
+
+
+@on_payload("need", r"\d{1,12}:q:[a-z_]{1,20}(:[a-z]{2})?:(yes|later|no)")
+async def _qualification_answer(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    await answer_qualification(turn, event.payload)
+
+
+@on_payload("need", r"\d{1,12}:signup")
+async def _sign_up_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    turn.state.finish()
+    await sign_up_payload(turn, event.payload)
+
+
+@on_payload("eng", r"\d{1,12}:withdraw(:yes)?")
+async def _withdraw_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    await withdraw_payload(turn, event.payload)
+
+
+@on_intent("sign_up")
+async def _sign_up_intent(turn: Turn, parse: ParseResult) -> None:
+    need_id = turn.state.view.get("need")
+    if need_id:
+        await sign_up_payload(turn, f"need:{int(need_id)}:signup")
+    else:
+        await matches.show(turn, kind="matches")

@@ -28,11 +28,14 @@ from core.availability import ALL_CELLS, DAYPARTS, DAYS
 from core.services.people import register_with_consent
 from core.services.profiles import MAX_RADIUS_KM, ProfileData, get_profile, save_profile
 from core.taxonomy import CATEGORY_CODES, Taxonomy
+from dialogue import routing
 from dialogue.flows import location as places
+from dialogue.flows import matches
 from dialogue.flows.form import NOTHING, Form, Outcome, Slot, ask_next, prompt_reply
 from dialogue.markup import escape
 from dialogue.messages import Button
 from dialogue.nlu.result import ParseResult
+from dialogue.registry import on_command, register_form
 from dialogue.render import week
 from dialogue.turn import Event, Turn
 from dialogue.understanding import word_of
@@ -204,18 +207,14 @@ async def accept_consent(turn: Turn, event: Event) -> Outcome:
 
 
 async def _run_pending(turn: Turn) -> bool:
-    """A sign-up pressed before consent runs right after it."""
-    from dialogue.flows import needs
-
+    """A sign-up (or an organisation's link) opened before consent runs right after it."""
     payload, turn.state.pending = turn.state.pending, None
     if payload and payload.startswith("org:"):
-        from dialogue.flows.post_need import join_organisation
-
-        await join_organisation(turn, payload.removeprefix("org:"))
+        await routing.follow_link(turn, payload.removeprefix("org:"))
         return False  # onboarding goes on after joining
     if payload and payload.startswith("need:") and payload.endswith(":signup"):
         turn.state.finish()
-        await needs.sign_up_payload(turn, payload)
+        await routing.press(turn, Event("button", payload=payload))
         return True
     return False
 
@@ -594,8 +593,6 @@ async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
 
 
 async def complete(turn: Turn) -> None:
-    from dialogue.flows import matches
-
     slots = turn.state.slots
     person = turn.person
     if person is None:  # consent withdrawn meanwhile: start over
@@ -696,7 +693,7 @@ SLOTS: dict[str, Slot] = {
         skip=lambda turn: not turn.state.slots.get("_review"),
     ),
 }
-FORM = Form("onboarding", tuple(SLOTS.values()), extract, complete)
+FORM = register_form(Form("onboarding", tuple(SLOTS.values()), extract, complete))
 
 
 async def start(turn: Turn, *, welcome: bool = True) -> None:
@@ -738,3 +735,21 @@ async def edit_profile(turn: Turn) -> None:
         )
     turn.state.start("onboarding", slots)
     await ask_next(turn, FORM)
+
+
+# -- routes ----------------------------------------------------------------------
+
+
+@on_command("start")
+async def _start_command(turn: Turn, args: str) -> None:
+    """Begin, or welcome back someone with a profile (deep links: ``on_link``)."""
+    profile = await get_profile(turn.app.db, turn.person.id) if turn.person else None
+    if profile is None:
+        await start(turn)
+    else:
+        turn.say(turn.t("welcome_back", tenant=turn.tenant.name), turn.menu())
+
+
+@on_command("profile")
+async def _profile_command(turn: Turn, args: str) -> None:
+    await edit_profile(turn)

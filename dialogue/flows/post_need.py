@@ -24,10 +24,22 @@ from core.services.needs import MAX_HELPERS, NeedInput, post_need
 from core.services.org_links import organisations_of_person
 from core.taxonomy import CATEGORY_CODES
 from dialogue.flows import location as places
-from dialogue.flows.form import NOTHING, Form, Outcome, Slot, ask_next, prompt_reply
+from dialogue.flows import onboarding
+from dialogue.flows.form import (
+    NOTHING,
+    Form,
+    Outcome,
+    Slot,
+    ask_next,
+    choice,
+    derived,
+    entity,
+    prompt_reply,
+)
 from dialogue.markup import escape
 from dialogue.messages import Button
 from dialogue.nlu.result import ParseResult
+from dialogue.registry import on_command, on_intent, on_link, register_form
 from dialogue.turn import Event, Turn
 from dialogue.understanding import word_of
 
@@ -206,34 +218,39 @@ async def accept_confirm(turn: Turn, event: Event) -> Outcome:
     return NOTHING
 
 
-async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    categories = parse.values("category")
-    if categories and categories[0] in CATEGORY_CODES:
-        values["category"] = categories[0]
-    dates = parse.values("date")
-    if dates:
-        try:
-            if date.fromisoformat(dates[0]) >= turn.now.astimezone(turn.t.tz).date():
-                values["day"] = dates[0]
-        except ValueError:
-            pass
-    times = parse.values("time")
-    if len(times) >= 2:
-        values["time"] = {"start": times[0], "end": times[1]}
-    counts = [c for c in parse.values("count") if c.isdigit() and 1 <= int(c) <= MAX_HELPERS]
-    if counts:
-        values["count"] = int(counts[0])
-    for name in parse.values("postcode") + parse.values("place"):
+# How a free text fills each slot (the form's reading is derived from these).
+
+
+def _future_day(turn: Turn, values: list[str]) -> str | None:
+    try:
+        if date.fromisoformat(values[0]) >= turn.now.astimezone(turn.t.tz).date():
+            return values[0]
+    except ValueError:
+        pass
+    return None
+
+
+def _time_range(turn: Turn, values: list[str]) -> dict[str, str] | None:
+    return {"start": values[0], "end": values[1]} if len(values) >= 2 else None
+
+
+def _helper_count(turn: Turn, values: list[str]) -> int | None:
+    counts = [c for c in values if c.isdigit() and 1 <= int(c) <= MAX_HELPERS]
+    return int(counts[0]) if counts else None
+
+
+def _known_place(turn: Turn, values: list[str]) -> dict[str, Any] | None:
+    for name in values:
         found = places.candidates(turn, name)
         if found:
-            values["place"] = places.place_value(found[0].lat, found[0].lon, found[0].name)
-            break
-    if "title" not in turn.state.slots and turn.state.slot != "title":
-        title = guess_title(turn, parse.text)
-        if title:
-            values["title"] = title
-    return values
+            return places.place_value(found[0].lat, found[0].lon, found[0].name)
+    return None
+
+
+def _guessed_title(turn: Turn, parse: ParseResult) -> str | None:
+    if "title" in turn.state.slots or turn.state.slot == "title":
+        return None
+    return guess_title(turn, parse.text) or None
 
 
 async def complete(turn: Turn) -> None:
@@ -274,18 +291,45 @@ async def complete(turn: Turn) -> None:
 
 SLOTS = {
     "org": Slot("org", "post.ask_org", ("button",), ask_org, accept_org),
-    "title": Slot("title", "post.ask_title", ("text",), ask_title, accept_title),
+    "title": Slot(
+        "title",
+        "post.ask_title",
+        ("text",),
+        ask_title,
+        accept_title,
+        kind=derived(_guessed_title),
+    ),
     "category": Slot(
         "category",
         "post.ask_category",
         ("entity:category", "button"),
         ask_category,
         accept_category,
+        kind=choice("category", CATEGORY_CODES),
     ),
-    "day": Slot("day", "post.ask_day", ("entity:date",), ask_day, accept_day),
-    "time": Slot("time", "post.ask_time", ("entity:time", "text"), ask_time, accept_time),
+    "day": Slot(
+        "day",
+        "post.ask_day",
+        ("entity:date",),
+        ask_day,
+        accept_day,
+        kind=entity("date", _future_day),
+    ),
+    "time": Slot(
+        "time",
+        "post.ask_time",
+        ("entity:time", "text"),
+        ask_time,
+        accept_time,
+        kind=entity("time", _time_range),
+    ),
     "count": Slot(
-        "count", "post.ask_count", ("entity:count", "button", "text"), ask_count, accept_count
+        "count",
+        "post.ask_count",
+        ("entity:count", "button", "text"),
+        ask_count,
+        accept_count,
+        kind=entity("count", _helper_count),
     ),
     "place": Slot(
         "place",
@@ -293,10 +337,11 @@ SLOTS = {
         ("entity:place", "entity:postcode", "location", "button", "text"),
         ask_place,
         accept_place,
+        kind=entity(("postcode", "place"), _known_place),
     ),
     "confirm": Slot("confirm", "post.preview", ("button", "text"), ask_confirm, accept_confirm),
 }
-FORM = Form("post_need", tuple(SLOTS.values()), extract, complete)
+FORM = register_form(Form("post_need", tuple(SLOTS.values()), None, complete))
 
 
 async def may_post(turn: Turn) -> bool:
@@ -318,7 +363,7 @@ async def start(turn: Turn, parse: ParseResult | None = None) -> None:
     if len(orgs) == 1:
         turn.state.slots["org"] = orgs[0].id
     if parse is not None:
-        turn.state.slots.update(await extract(turn, parse))
+        turn.state.slots.update(await FORM.fill(turn, parse))
     await ask_next(turn, FORM)
 
 
@@ -331,8 +376,6 @@ async def join_organisation(turn: Turn, start_arg: str) -> None:
     if turn.person is None:
         turn.state.pending = f"org:{start_arg}"
         turn.say(t("post.join_needs_consent"))
-        from dialogue.flows import onboarding
-
         await onboarding.start(turn)
         return
     try:
@@ -355,8 +398,6 @@ async def link_editor(turn: Turn, start_arg: str) -> None:
     t = turn.t
     if turn.person is None:
         turn.say(t("post.editor_needs_consent"))
-        from dialogue.flows import onboarding
-
         await onboarding.start(turn)
         return
     try:
@@ -365,3 +406,26 @@ async def link_editor(turn: Turn, start_arg: str) -> None:
         turn.say(t(exc.key), turn.menu())
         return
     turn.say(t("post.editor_linked"), turn.menu())
+
+
+# -- routes ----------------------------------------------------------------------
+
+
+@on_command("post")
+async def _post_command(turn: Turn, args: str) -> None:
+    await start(turn)
+
+
+@on_intent("post_need")
+async def _post_intent(turn: Turn, parse: ParseResult) -> None:
+    await start(turn, parse)
+
+
+@on_link(r"(?s)org_.*")
+async def _organisation_link(turn: Turn, args: str) -> None:
+    await join_organisation(turn, args)
+
+
+@on_link(r"(?s)ed_.*")
+async def _editor_link(turn: Turn, args: str) -> None:
+    await link_editor(turn, args)

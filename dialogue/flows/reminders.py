@@ -8,6 +8,7 @@ Payloads: ``attend:<engagement>:yes|no`` (24 h reminder), ``alert:<need>:yes|no`
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from core.errors import DomainError, UnknownEngagement, UnknownNeed
@@ -18,9 +19,12 @@ from core.services.needs import need_details
 from core.services.org_links import organisations_of_person
 from core.services.organisations import extend_need, need_owner
 from core.services.profiles import get_profile, save_profile
+from dialogue import routing
+from dialogue.commands import COMMANDS
 from dialogue.flows import matches
 from dialogue.markup import escape
-from dialogue.turn import Turn
+from dialogue.registry import on_command, on_payload
+from dialogue.turn import Event, Turn
 
 MAX_HOURS = 24
 
@@ -225,3 +229,69 @@ async def digest(turn: Turn, rest: str) -> None:
         await show(turn)
     else:
         await matches.stale(turn)
+
+
+# -- routes ----------------------------------------------------------------------
+# Answers to reminders, alerts and follow-ups arrive out of the blue, so they
+# end whatever form was open (``ends_form``).
+
+
+@on_command("reminders")
+async def _reminders_action(turn: Turn, args: str) -> None:
+    await show(turn)
+
+
+@on_payload("attend", r"(\d{1,12}):(yes|no)", ends_form=True)
+async def _attend_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    await attend(turn, int(match.group(1)), match.group(2) == "yes")
+
+
+@on_payload("alert", r"(\d{1,12}):(yes|no)", ends_form=True)
+async def _alert_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    await alert(turn, int(match.group(1)), match.group(2) == "yes")
+
+
+@on_payload("hours", r"(\d{1,12}):(\d{1,2})", ends_form=True)
+async def _hours_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    await hours(turn, int(match.group(1)), int(match.group(2)))
+
+
+@on_payload("similar", r"\d{1,12}", ends_form=True)
+async def _similar_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    await similar(turn, int(match.group(0)))
+
+
+@on_payload("extend", r"(\d{1,12})(:\d{1,3})?", ends_form=True)
+async def _extend_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    await extend(turn, int(match.group(1)))
+
+
+@on_payload("keep", "data", ends_form=True)
+async def _keep_data_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    # Pressing it is activity: the load of this turn already noted it.
+    turn.say(turn.t("reminders.kept"), turn.menu())
+
+
+@on_payload("digest", ends_form=True)
+async def _digest_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    await digest(turn, match.group(0))
+
+
+@on_payload("mute", ends_form=True)
+async def _mute_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    await toggle(turn, match.group(0), True)
+
+
+@on_payload("unmute", ends_form=True)
+async def _unmute_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    await toggle(turn, match.group(0), False)
+
+
+@on_payload("relay", r"(\d{1,12}):reply", ends_form=True)
+async def _relay_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    ask_relay_answer(turn, int(match.group(1)))
+
+
+@on_payload("cmd", "|".join(map(re.escape, COMMANDS)), ends_form=True)
+async def _command_button(turn: Turn, event: Event, match: re.Match[str]) -> bool:
+    return await routing.command(turn, match.group(0), "")

@@ -20,9 +20,10 @@ from core.schedule import mask_of
 from core.taxonomy import CATEGORY_CODES
 from dialogue.flows import location as places
 from dialogue.flows import matches
-from dialogue.flows.form import NOTHING, Form, Outcome, Slot, ask_next, prompt_reply
+from dialogue.flows.form import NOTHING, Form, Outcome, Slot, ask_next, derived, prompt_reply
 from dialogue.messages import Button
 from dialogue.nlu.result import ParseResult
+from dialogue.registry import on_command, on_intent, register_form
 from dialogue.turn import Event, Turn
 
 QUICK_CATEGORIES = (
@@ -96,9 +97,8 @@ def _near(place: dict[str, Any]) -> dict[str, Any]:
     return {"center": [place["lat"], place["lon"]], "label": place["label"]}
 
 
-async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
-    flt = filter_of(turn, parse)
-    return {"query": flt} if flt else {}
+def _query(turn: Turn, parse: ParseResult) -> dict[str, Any] | None:
+    return filter_of(turn, parse) or None
 
 
 def filter_of(turn: Turn, parse: ParseResult) -> dict[str, Any]:
@@ -159,9 +159,10 @@ SLOTS = {
         ),
         ask_query,
         accept_query,
+        kind=derived(_query),
     ),
 }
-FORM = Form("search", tuple(SLOTS.values()), extract, complete)
+FORM = register_form(Form("search", tuple(SLOTS.values()), None, complete))
 
 
 async def start(turn: Turn, parse: ParseResult | None = None) -> None:
@@ -171,3 +172,16 @@ async def start(turn: Turn, parse: ParseResult | None = None) -> None:
         if flt:
             turn.state.slots["query"] = flt
     await ask_next(turn, FORM)
+
+
+# -- routes ----------------------------------------------------------------------
+
+
+@on_command("search")
+async def _search_command(turn: Turn, args: str) -> None:
+    await start(turn)
+
+
+@on_intent("search")
+async def _search_intent(turn: Turn, parse: ParseResult) -> None:
+    await start(turn, parse)

@@ -10,14 +10,19 @@ flowchart LR
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from core.services.people import set_language
 from core.services.profiles import get_profile, pause
+from dialogue.commands import help_commands
 from dialogue.markup import escape
 from dialogue.messages import Button
+from dialogue.nlu.result import ParseResult
+from dialogue.registry import on_command, on_intent, on_payload
+from dialogue.routing import reask, stale
 from dialogue.texts import LANGUAGES
-from dialogue.turn import Turn
+from dialogue.turn import Event, Turn
 
 PAUSE_DAYS = (7, 14, 30)
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
@@ -70,4 +75,64 @@ async def switch_language(turn: Turn, lang: str) -> bool:
 
 
 async def help_text(turn: Turn) -> None:
-    turn.say(turn.t("help.text", bot=escape(turn.tenant.branding.bot_name)), turn.menu())
+    text = turn.t("help.text", bot=escape(turn.tenant.branding.bot_name))
+    commands = turn.t("help.commands", commands=help_commands(turn.lang))
+    turn.say(f"{text} {commands}", turn.menu())
+
+
+# -- routes ----------------------------------------------------------------------
+# Handlers look the functions above up when they run (tests replace them).
+
+
+@on_command("help")
+async def _help_command(turn: Turn, args: str) -> None:
+    await help_text(turn)
+
+
+@on_intent("help")
+async def _help_intent(turn: Turn, parse: ParseResult) -> None:
+    await help_text(turn)
+
+
+@on_command("pause")
+async def _pause_command(turn: Turn, args: str) -> None:
+    await ask_pause(turn)
+
+
+@on_payload("pause")
+async def _pause_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    await set_pause(turn, event.payload)
+
+
+@on_command("language", keeps_form=True)
+async def _language_command(turn: Turn, args: str) -> None:
+    await ask_language(turn)
+
+
+@on_payload("lang")
+async def _language_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    turn.state.lang_chosen = True
+    if await switch_language(turn, match.group(0)):
+        await reask(turn)
+    else:
+        await stale(turn)
+
+
+@on_intent("change_language")
+async def _language_intent(turn: Turn, parse: ParseResult) -> None:
+    languages = parse.values("language")
+    turn.state.lang_chosen = True
+    if languages and await switch_language(turn, languages[0]):
+        await reask(turn)
+    else:
+        await ask_language(turn)
+
+
+@on_intent("privacy_info")
+async def _privacy_intent(turn: Turn, parse: ParseResult) -> None:
+    t = turn.t
+    link = turn.tenant.privacy.policy_url
+    turn.say(
+        t("privacy.info", link=f'<a href="{link}">{t("consent.link")}</a>'),
+        (turn.button("menu.data", "menu:data"), turn.button("menu.main", "nav:menu")),
+    )

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bots.matrix import MatrixChannel, MatrixCredentials
 from bots.bootstrap import notifiers_of
+from bots.matrix import MatrixChannel, MatrixCredentials
 from bots.telegram import TelegramChannel
 from bots.web.app import WebChannel
 from core.tenants import MatrixConfig, TenantConfig

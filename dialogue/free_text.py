@@ -1,0 +1,153 @@
+"""A typed text (not a command, not a button typed by number or label): back
+and cancel in words, "more", an answer to an organisation, the checks a
+text must pass, then the parse: inside a form the form takes it (unless a
+sure intent interrupts), outside one the intent's flow."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from dialogue import routing
+from dialogue.flows import matches, navigation, onboarding, post_need, reminders, settings
+from dialogue.flows.form import run_form
+from dialogue.language_following import carries, follow_language, other_language
+from dialogue.messages import Button
+from dialogue.nlu.result import ParseResult
+from dialogue.registry import ROUTES
+from dialogue.texts import LANGUAGES
+from dialogue.turn import Event, Turn
+from dialogue.understanding import word_of
+
+__all__ = ["INTERRUPTS", "SURE", "handle_text"]
+
+# Intents that may interrupt a form when the classifier is sure of them.
+INTERRUPTS = frozenset(
+    {
+        "cancel",
+        "help",
+        "change_language",
+        "delete_data",
+        "export_data",
+        "my_engagements",
+        "show_matches",
+        "pause_notifications",
+        "privacy_info",
+    }
+)
+SURE = 0.75
+
+_INTENT_BUTTONS = {
+    "find_engagement": "menu.matches",
+    "show_matches": "menu.matches",
+    "search": "menu.search",
+    "my_engagements": "menu.engagements",
+    "edit_profile": "menu.profile",
+    "pause_notifications": "menu.pause",
+    "post_need": "menu.post",
+    "help": "menu.help",
+    "change_language": "menu.language",
+    "export_data": "menu.data",
+    "delete_data": "menu.data",
+}
+
+
+async def handle_text(turn: Turn, event: Event) -> bool:
+    word = word_of(event.text)
+    if word == "back":
+        await navigation.back(turn)
+        return False
+    if word == "cancel":
+        await navigation.cancel(turn)
+        return False
+    if word == "more" and turn.state.flow is None and turn.state.view.get("kind"):
+        view = turn.state.view
+        await matches.show(
+            turn,
+            kind=view["kind"],
+            offset=int(view.get("offset", 0)) + 5,
+            flt=view.get("filter"),
+            reuse=True,
+        )
+        return False
+    if turn.state.flow == "relay" and _has_letters_or_digits(event.text):
+        await reminders.relay_answer(turn, event.text)
+        return False
+    if not _has_letters_or_digits(event.text):
+        turn.say(turn.t("error.no_words"))
+        await routing.reask(turn)
+        return False
+    if not _has_latin(event.text):
+        buttons = tuple(
+            Button(settings.LANGUAGE_NAMES[lang], f"lang:{lang}")
+            for lang in turn.tenant.languages
+            if lang in LANGUAGES
+        )
+        turn.say(turn.t("error.other_script"), buttons)
+        return False
+    await follow_language(turn, event.text)
+    parse = await turn.understanding.parse(
+        event.text,
+        turn.lang,
+        now=turn.now,
+        tz=turn.tenant.timezone,
+        districts=turn.tenant.districts,
+        tenant=turn.tenant,
+    )
+    unsure = parse.confidence < SURE or parse.intent == "out_of_scope"
+    consented = onboarding.has_consent(turn)
+    if not consented and not carries(parse) and unsure:
+        # Before consent nothing is lost for want of a language: a text
+        # that says something only in the tenant's other language switches.
+        parse = await other_language(turn, event.text) or parse
+    event.parse = parse
+    sure_interrupt = parse.intent in INTERRUPTS and parse.confidence >= SURE
+    if not consented and await onboarding.before_consent(turn, event, interrupt=sure_interrupt):
+        return False
+    form = ROUTES.forms.get(turn.state.flow or "")
+    if form is not None:
+        if word == "help":
+            turn.say(turn.t("help.in_form"))
+            await routing.reask(turn)
+            return False
+        if (
+            parse.intent == "post_need"
+            and parse.confidence >= SURE
+            and turn.state.flow != "post_need"
+            and await post_need.may_post(turn)
+        ):
+            turn.state.finish()
+            await post_need.start(turn, parse)
+            return False
+        if sure_interrupt:
+            filled = await form.fill(turn, parse) if turn.state.slot != "consent" else {}
+            if not filled:
+                return await routing.run_intent(turn, parse)
+        await run_form(turn, form, event)
+        return False
+    if word == "help":
+        await settings.help_text(turn)
+        return False
+    if parse.confidence < turn.understanding.low_confidence:
+        _ask_back(turn, parse)
+        return False
+    return await routing.run_intent(turn, parse)
+
+
+def _ask_back(turn: Turn, parse: ParseResult) -> None:
+    """Not sure what was meant: offer the likely intents, never guess."""
+    offered = [name for name, _ in parse.ranking if name in _INTENT_BUTTONS][:3]
+    buttons = [turn.button(_INTENT_BUTTONS[name], f"intent:{name}") for name in offered]
+    buttons += [b for b in turn.menu() if b.payload not in {x.payload for x in buttons}]
+    turn.say(turn.t("error.not_sure"), buttons[:6])
+
+
+def _has_letters_or_digits(text: str) -> bool:
+    return any(c.isalnum() for c in text)
+
+
+def _has_latin(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return True  # digits only ("52062") are fine
+    latin = sum(1 for c in letters if "LATIN" in unicodedata.name(c, ""))
+    return latin * 2 >= len(letters)
