@@ -61,3 +61,8 @@ __all__ += ["UsedLink"]
 from core.models.mail import MailStatus, QueuedMail  # noqa: E402
 
 __all__ += ["MailStatus", "QueuedMail"]
+
+# Feedback by message, kept for the editors (issue 14.7).
+from core.models.feedback import Feedback  # noqa: E402
+
+__all__ += ["Feedback"]
