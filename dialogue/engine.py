@@ -44,6 +44,7 @@ from dialogue.flows import (
     search,
     settings,
 )
+from dialogue.flows import feedback  # route: feedback (issue 14.7)
 from dialogue.flows.form import run_form
 from dialogue.markup import escape
 from dialogue.messages import Button, Incoming, Reply, reply_from_dict, reply_to_dict
@@ -636,6 +637,12 @@ class Engine:
         if turn.state.flow == "relay" and _has_letters_or_digits(event.text):
             await reminders.relay_answer(turn, event.text)
             return False
+        if turn.state.flow == feedback.FLOW and _has_letters_or_digits(event.text):
+            await feedback.receive(turn, event.text)  # route: feedback.receive
+            return False
+        if turn.state.flow is None and feedback.leads(event.text):
+            await feedback.start_text(turn, event.text)  # route: feedback.start_text
+            return False
         if not _has_letters_or_digits(event.text):
             turn.say(turn.t("error.no_words"))
             await self._reask(turn)
@@ -805,7 +812,7 @@ class Engine:
             else:
                 await settings.ask_language(turn)
         elif name == "feedback":
-            turn.say(t("smalltalk.feedback"), turn.menu())
+            await feedback.start(turn, parse)  # route: feedback.start
         elif name in ("affirm", "deny"):
             turn.say(t("menu.ask"), turn.menu())
         else:

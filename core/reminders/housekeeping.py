@@ -11,6 +11,7 @@ from core.db import Database
 from core.models import ACTIVE_STATUSES, Engagement, Need, NeedStatus, Tenant, VolunteerProfile
 from core.reminders import kinds
 from core.reminders.planning import add_reminder, plan_engagement
+from core.services.feedback import purge_feedback
 from core.services.needs import expire_needs
 from core.services.privacy import PersonalFiles
 from core.services.retention import (
@@ -96,3 +97,4 @@ async def run_housekeeping(db: Database, now: datetime, files: PersonalFiles | N
     await purge_unconsented(db, now)
     await purge_organisations(db, now)
     await purge_rate_limits(db, now)
+    await purge_feedback(db, now)

@@ -28,6 +28,7 @@ from core.models import (
     VolunteerProfile,
     WebChatLine,
 )
+from core.services.feedback import feedback_of
 
 
 def _plain(row: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -102,6 +103,7 @@ async def export_person(db: Database, person_id: int) -> dict[str, Any]:
         linked = (
             await session.scalars(select(Account).where(Account.person_id == person_id))
         ).all()
+        feedback = await feedback_of(session, person_id)
         named = f"person:{person_id}"
         audited = (
             await session.scalars(
@@ -130,4 +132,5 @@ async def export_person(db: Database, person_id: int) -> dict[str, Any]:
         "needs_posted": [_plain(n) for n in posted],
         "accounts": [_plain(a, skip=("password_hash",)) for a in linked],
         "audit_events": [_plain(e) for e in audited],
+        "feedback": feedback,
     }
