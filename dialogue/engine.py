@@ -36,6 +36,7 @@ from core.tenants import TenantConfig
 from dialogue.flows import (
     FORMS,
     data,
+    feedback,  # route: feedback.* (issue 14.7)
     matches,
     needs,
     onboarding,
@@ -44,7 +45,6 @@ from dialogue.flows import (
     search,
     settings,
 )
-from dialogue.flows import feedback  # route: feedback (issue 14.7)
 from dialogue.flows.form import run_form
 from dialogue.markup import escape
 from dialogue.messages import Button, Incoming, Reply, reply_from_dict, reply_to_dict

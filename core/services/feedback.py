@@ -72,9 +72,7 @@ async def list_feedback(
             )
         ).all()
     return [
-        FeedbackItem(
-            r.id, r.body, r.channel, r.language, r.created_at, r.anonymised_at is not None
-        )
+        FeedbackItem(r.id, r.body, r.channel, r.language, r.created_at, r.anonymised_at is not None)
         for r in rows
     ]
 
