@@ -449,9 +449,7 @@ async def statistics_csv(request: Request) -> Response:
     for section, groups in (("category", s.by_category), ("district", s.by_district)):
         for g in groups:
             writer.writerow([section, g.key, g.posted, g.filled, g.signups, f"{g.fill_rate:.3f}"])
-    writer.writerow(
-        ["total", "", s.posted, s.filled, s.signups, f"{s.fill_rate:.3f}", s.feedback]
-    )
+    writer.writerow(["total", "", s.posted, s.filled, s.signups, f"{s.fill_rate:.3f}", s.feedback])
     writer.writerow(["active_volunteers", "", s.active_volunteers, "", "", ""])
     writer.writerow(
         [

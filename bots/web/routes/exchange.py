@@ -59,6 +59,10 @@ def _download(body: str, filename: str, media_type: str) -> Response:
     )
 
 
+def _kind(request: Request) -> str:
+    return request.url.path.rsplit(".", 1)[-1]
+
+
 def _export(records: list[dict[str, Any]], stem: str, kind: str) -> Response:
     if kind not in ("csv", "json"):
         raise HTTPException(status_code=404)
@@ -72,7 +76,7 @@ async def editor_export(request: Request) -> Response:
     records = await export_needs(
         web(request).app.db, editor.tenant_id, ZoneInfo(editor.tenant.timezone)
     )
-    return _export(records, f"gesuche-{editor.tenant.slug}", request.path_params["kind"])
+    return _export(records, f"gesuche-{editor.tenant.slug}", _kind(request))
 
 
 async def org_export(request: Request) -> Response:
@@ -85,7 +89,7 @@ async def org_export(request: Request) -> Response:
         organisation_id=member.organisation_id,
     )
     return _export(
-        records, f"gesuche-{member.tenant.slug}-{member.organisation_id}", request.path_params["kind"]
+        records, f"gesuche-{member.tenant.slug}-{member.organisation_id}", _kind(request)
     )
 
 
@@ -214,6 +218,8 @@ async def needs_feed(request: Request) -> Response:
 routes = [
     Route("/t/{tenant}/needs.json", needs_feed, methods=["GET"]),
     Route("/t/{tenant}/editor/exchange", exchange, methods=["GET", "POST"]),
-    Route("/t/{tenant}/editor/needs.{kind:str}", editor_export, methods=["GET"]),
-    Route("/t/{tenant}/org/needs.{kind:str}", org_export, methods=["GET"]),
+    Route("/t/{tenant}/editor/needs.csv", editor_export, methods=["GET"]),
+    Route("/t/{tenant}/editor/needs.json", editor_export, methods=["GET"]),
+    Route("/t/{tenant}/org/needs.csv", org_export, methods=["GET"]),
+    Route("/t/{tenant}/org/needs.json", org_export, methods=["GET"]),
 ]
