@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from datetime import timedelta
 
 import httpx
@@ -78,7 +77,9 @@ def _csv(*lines: str) -> str:
 
 GOOD_1 = f"Laub fegen im Park,umwelt,Aachener Tafel,Burtscheid,{DAY}T10:00,{DAY}T12:00,2,nein"
 BROKEN = "Kaputte Zeile,gibtsnicht,Unbekannter Verein,Burtscheid,morgen früh,,drei,vielleicht"
-GOOD_2 = f'"Vorlesen, im Seniorenheim",senioren,Aachener Tafel,Burtscheid,{DAY} 15:00,{DAY} 16:00,1,'
+GOOD_2 = (
+    f'"Vorlesen, im Seniorenheim",senioren,Aachener Tafel,Burtscheid,{DAY} 15:00,{DAY} 16:00,1,'
+)
 
 
 async def test_dry_run_lists_every_error_by_line_and_writes_nothing(web_app: Web) -> None:
@@ -169,7 +170,11 @@ async def test_export_round_trip_csv_and_json(web_app: Web) -> None:
         assert record["title"] == row["title"] and record["starts_at"] == (row["starts_at"] or None)
         assert " ".join(record["weekdays"]) == row["weekdays"]
     weekly = next(r for r in rows if r["title"] == "Hausaufgabenhilfe")
-    assert (weekly["weekdays"], weekly["time_from"], weekly["time_to"]) == ("di do", "15:00", "17:00")
+    assert (weekly["weekdays"], weekly["time_from"], weekly["time_to"]) == (
+        "di do",
+        "15:00",
+        "17:00",
+    )
 
     before = await _count(web_app)
     page = await _upload(editor, exported.text, "import")
