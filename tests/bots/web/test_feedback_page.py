@@ -37,7 +37,7 @@ async def test_editors_read_their_tenants_feedback_and_count_it(web_app: Web) ->
     assert "Bitte mehr Angebote am Wochenende &lt;b&gt;fett&lt;/b&gt;" in page.text  # escaped
     assert "Stolberger Rückmeldung" not in page.text
     stats = await editor.get("/t/aachen/editor/statistics")
-    assert "Rückmeldungen" in stats.text
+    assert "<dt>Rückmeldungen</dt><dd>1</dd>" in stats.text
     rows = list(csv.reader(io.StringIO((await editor.get("/t/aachen/editor/statistics.csv")).text)))
     assert rows[0][-1] == "feedback"
     assert next(r for r in rows if r[0] == "total")[-1] == "1"
