@@ -244,19 +244,32 @@ def _decode(raw: bytes) -> str | None:
     return None
 
 
-def read_rows(
-    raw: bytes,
-) -> tuple[list[tuple[int, dict[str, str]]], ImportReport | None, list[str]]:
-    """(line, row) pairs of a CSV file (comma, semicolon or tab; UTF-8 or
-    Windows-1252, as spreadsheets save it); or a report of why the file
-    cannot be read; and the columns that are not read."""
+class _Unreadable(Exception):
+    """The file as a whole cannot be read: nothing of it is."""
+
+    def __init__(self, *errors: RowError) -> None:
+        super().__init__(", ".join(e.code for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    line: int  # where the row starts in the file (the header is line 1)
+    cells: dict[str, str]  # column -> stripped text
+    extra: bool  # more non-empty cells than the header has columns
+
+
+def read_rows(raw: bytes) -> tuple[list[_Row], list[str]]:
+    """The rows of a CSV file (comma, semicolon or tab; UTF-8 or
+    Windows-1252, as spreadsheets save it) and the columns not read;
+    ``_Unreadable`` when the file cannot be taken at all."""
     if len(raw) > MAX_BYTES:
-        return [], ImportReport(True, file_errors=(RowError("", "too_large", str(MAX_BYTES)),)), []
+        raise _Unreadable(RowError("", "too_large", str(MAX_BYTES)))
     text = _decode(raw)
     if text is None or "\x00" in text:
-        return [], ImportReport(True, file_errors=(RowError("", "not_csv"),)), []
+        raise _Unreadable(RowError("", "not_csv"))
     if not text.strip():
-        return [], ImportReport(True, file_errors=(RowError("", "empty"),)), []
+        raise _Unreadable(RowError("", "empty"))
     first = text.splitlines()[0]
     delimiter = max((";", ",", "\t"), key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -264,36 +277,25 @@ def read_rows(
         header = [h.strip().lower() for h in next(reader)]
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         if missing:
-            return (
-                [],
-                ImportReport(
-                    True, file_errors=tuple(RowError(c, "missing_column") for c in missing)
-                ),
-                [],
-            )
-        rows: list[tuple[int, dict[str, str]]] = []
+            raise _Unreadable(*(RowError(c, "missing_column") for c in missing))
+        rows: list[_Row] = []
         line = reader.line_num + 1
         for cells in reader:
             if any(c.strip() for c in cells):
                 if len(rows) >= MAX_ROWS:
-                    return (
-                        [],
-                        ImportReport(
-                            True, file_errors=(RowError("", "too_many_rows", str(MAX_ROWS)),)
-                        ),
-                        [],
+                    raise _Unreadable(RowError("", "too_many_rows", str(MAX_ROWS)))
+                rows.append(
+                    _Row(
+                        line,
+                        {h: (cells[i].strip() if i < len(cells) else "")
+                         for i, h in enumerate(header)},
+                        any(c.strip() for c in cells[len(header):]),
                     )
-                row = {
-                    h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)
-                }
-                if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
-                    row["\x00extra"] = "1"
-                rows.append((line, row))
+                )  # fmt: skip
             line = reader.line_num + 1
-    except csv.Error:
-        return [], ImportReport(True, file_errors=(RowError("", "not_csv"),)), []
-    ignored = [h for h in header if h and h not in FIELDS]
-    return rows, None, ignored
+    except csv.Error as exc:
+        raise _Unreadable(RowError("", "not_csv")) from exc
+    return rows, [h for h in header if h and h not in FIELDS]
 
 
 _GERMAN_DT = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ ,T]+(\d{1,2}):(\d{2}))?$")
@@ -325,13 +327,12 @@ def _bool(raw: dict[str, str], name: str, errors: list[RowError]) -> bool:
     return False
 
 
-def _parse(
-    line: int, raw: dict[str, str], taxonomy: Taxonomy, tz: ZoneInfo, now: datetime
-) -> _Parsed:
+def _parse(row: _Row, taxonomy: Taxonomy, tz: ZoneInfo, now: datetime) -> _Parsed:
     """Every problem of one row that its cells show on their own."""
-    p = _Parsed(line, raw)
+    raw = row.cells
+    p = _Parsed(row.line, raw)
     errors = p.errors
-    if "\x00extra" in raw:
+    if row.extra:
         errors.append(RowError("", "extra_cells"))
     title = raw.get("title", "")
     if not title:
@@ -387,7 +388,7 @@ def _parse(
                 times.append(time.fromisoformat(raw.get(name, "")))
             except ValueError:
                 errors.append(RowError(name, "time", raw.get(name, "")))
-        if len(times) == 2 and not errors_in(errors, "weekdays"):
+        if len(times) == 2 and not any(e.field == "weekdays" for e in errors):
             if times[1] <= times[0]:
                 errors.append(RowError("time_to", "time_order"))
             else:
@@ -444,10 +445,6 @@ def _parse(
     return p
 
 
-def errors_in(errors: list[RowError], name: str) -> bool:
-    return any(e.field == name for e in errors)
-
-
 def _error_of(exc: DomainError) -> RowError:
     if isinstance(exc, UnknownPlace):
         return RowError("place", "unknown_place", exc.name)
@@ -490,9 +487,10 @@ async def import_needs_csv(
     ``docs/web.md``); with ``dry_run`` write nothing, else post each valid
     row as the web form would (moderation applies) and skip the others.
     Each row's organisation is named and must be one of this tenant's."""
-    rows, failed, ignored = read_rows(raw)
-    if failed is not None:
-        return ImportReport(dry_run, file_errors=failed.file_errors)
+    try:
+        rows, ignored = read_rows(raw)
+    except _Unreadable as exc:
+        return ImportReport(dry_run, file_errors=exc.errors)
     async with db.sessions() as session:
         orgs = (
             await session.execute(
@@ -515,8 +513,9 @@ async def import_needs_csv(
         by_name.setdefault(name.strip().casefold(), []).append((org_id, suspended is not None))
     planned: Counter[int] = Counter()
     results: list[RowResult] = []
-    for line, raw_row in rows:
-        p = _parse(line, raw_row, taxonomy, tz, now)
+    for row in rows:
+        line, raw_row = row.line, row.cells
+        p = _parse(row, taxonomy, tz, now)
         name = raw_row.get("organisation", "")
         if name:
             found = by_name.get(name.strip().casefold(), [])
