@@ -70,5 +70,3 @@ def normalise(turn: Turn, incoming: Incoming) -> Event:
     if pressed is not None:
         return Event("button", payload=pressed, text=text)
     return Event("text", text=text)
-
-

@@ -38,7 +38,7 @@ from bots.web.pages import (
     texts,
     web,
 )
-from bots.web.routes import accounts, chat, chat_email, editor, ops, org, public
+from bots.web.routes import accounts, chat, chat_email, editor, exchange, feedback, ops, org, public
 from bots.web.security import BodySizeLimit, SecurityHeaders
 from bots.web.tokens import Tokens
 from core.services.accounts import ensure_editor, new_password
@@ -65,6 +65,8 @@ def create_app(
 
     starlette = Starlette(
         routes=[
+            *exchange.routes,  # before public: /t/<slug>/needs.json
+            *feedback.routes,
             *public.routes,
             *accounts.routes,
             *org.routes,

@@ -66,3 +66,8 @@ __all__ += ["MailStatus", "QueuedMail"]
 from core.models.chat_email import ChatEmail  # noqa: E402
 
 __all__ += ["ChatEmail"]
+
+# Feedback by message, kept for the editors (issue 14.7).
+from core.models.feedback import Feedback  # noqa: E402
+
+__all__ += ["Feedback"]

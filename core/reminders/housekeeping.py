@@ -12,6 +12,7 @@ from core.models import ACTIVE_STATUSES, Engagement, Need, NeedStatus, Tenant, V
 from core.reminders import kinds
 from core.reminders.planning import add_reminder, plan_engagement
 from core.services.chat_email import purge_unconfirmed as purge_unconfirmed_chat_emails
+from core.services.feedback import purge_feedback
 from core.services.needs import expire_needs
 from core.services.privacy import PersonalFiles
 from core.services.retention import (
@@ -98,3 +99,4 @@ async def run_housekeeping(db: Database, now: datetime, files: PersonalFiles | N
     await purge_organisations(db, now)
     await purge_rate_limits(db, now)
     await purge_unconfirmed_chat_emails(db, now)
+    await purge_feedback(db, now)

@@ -29,6 +29,7 @@ from core.models import (
     VolunteerProfile,
     WebChatLine,
 )
+from core.services.feedback import feedback_of
 
 
 def _plain(row: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -106,6 +107,7 @@ async def export_person(db: Database, person_id: int) -> dict[str, Any]:
         chat_mails = (
             await session.scalars(select(ChatEmail).where(ChatEmail.person_id == person_id))
         ).all()
+        feedback = await feedback_of(session, person_id)
         named = f"person:{person_id}"
         audited = (
             await session.scalars(
@@ -135,4 +137,5 @@ async def export_person(db: Database, person_id: int) -> dict[str, Any]:
         "accounts": [_plain(a, skip=("password_hash",)) for a in linked],
         "audit_events": [_plain(e) for e in audited],
         "chat_email": [_plain(c, skip=("confirm_hash", "stop_token")) for c in chat_mails],
+        "feedback": feedback,
     }

@@ -219,11 +219,12 @@ async def delete_person(
 ) -> None:
     """DSGVO erasure: the person, identities, profile, memberships, a linked
     web account, offers, pending reminders, conversation states, web chat
-    transcripts and relayed messages go; audit events keep what happened but
+    transcripts and relayed messages go; feedback they sent is anonymised; audit events keep what happened but
     no longer say to whom; needs they posted stay the organisation's, without
     them. Their engagements stay as anonymous counts for the organisation
     (person unlinked, still-open places freed, the waitlist moved up). With
     ``files``, the Matrix store entries and outbox mails about them go too."""
+    from core.services.feedback import anonymise_feedback_of
     from core.services.signup import release_places_of  # a verb of signup, used here
 
     async with db.transaction() as session:
@@ -259,6 +260,7 @@ async def delete_person(
             update(Engagement).where(Engagement.person_id == person_id).values(person_id=None)
         )
         await session.execute(delete(RelayMessage).where(RelayMessage.person_id == person_id))
+        await anonymise_feedback_of(session, person_id, now)  # the count stays, not the text
         await session.execute(
             delete(WebChatLine).where(
                 WebChatLine.identity.in_(keys), WebChatLine.tenant_slug == slug

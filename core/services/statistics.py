@@ -1,5 +1,5 @@
 """Figures for the municipality: needs posted and filled per week, sign-ups,
-active volunteers, fill rate and median time to fill, by category and
+active volunteers, fill rate and median time to fill, feedback received, by category and
 district. Computed from the rows of one tenant over a window of weeks."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlalchemy import select
 from core.db import Database
 from core.geo.distance import distance_km
 from core.models import Engagement, EngagementStatus, Need, NeedStatus
+from core.services.feedback import feedback_times
 
 # A need counts in a district when its place lies within this distance of the
 # district's centre (the nearest one wins).
@@ -38,6 +39,7 @@ class WeekRow:
     posted: int
     filled: int
     signups: int
+    feedback: int = 0  # Rückmeldungen by message that week (issue 14.7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,7 @@ class Statistics:
     active_volunteers: int
     fill_rate: float  # filled / posted, 0..1
     median_hours_to_fill: float | None
+    feedback: int = 0  # Rückmeldungen by message in the window, anonymised ones too
 
 
 def week_start(at: datetime, tz: ZoneInfo) -> date:
@@ -123,6 +126,7 @@ async def tenant_statistics(
                 )
             )
         ).all()
+    feedback_at = await feedback_times(db, tenant_id, since)
     by_need: dict[int, list[Engagement]] = defaultdict(list)
     for e in engagements:
         by_need[e.need_id].append(e)
@@ -172,13 +176,21 @@ async def tenant_statistics(
             bump("category", need.category, 2)
             bump("district", district_of(need.lat, need.lon, need.remote, districts), 2)
 
+    feedback_w: dict[date, int] = dict.fromkeys(week_keys, 0)
+    for at in feedback_at:
+        wk = week_start(at, tz)
+        if wk in feedback_w:
+            feedback_w[wk] += 1
+
     def rows(kind: str) -> tuple[GroupRow, ...]:
         items = [GroupRow(k, *v) for k, v in groups[kind].items()]
         return tuple(sorted(items, key=lambda r: (-r.posted, r.key)))
 
     posted_total = len(needs)
     return Statistics(
-        weeks=tuple(WeekRow(w, posted_w[w], filled_w[w], signups_w[w]) for w in week_keys),
+        weeks=tuple(
+            WeekRow(w, posted_w[w], filled_w[w], signups_w[w], feedback_w[w]) for w in week_keys
+        ),
         by_category=rows("category"),
         by_district=rows("district"),
         posted=posted_total,
@@ -187,4 +199,5 @@ async def tenant_statistics(
         active_volunteers=len(people),
         fill_rate=filled_total / posted_total if posted_total else 0.0,
         median_hours_to_fill=stats.median(hours) if hours else None,
+        feedback=len(feedback_at),
     )

@@ -131,11 +131,6 @@ async def _smalltalk(turn: Turn, parse: ParseResult) -> None:
     turn.say(turn.t(f"smalltalk.{parse.intent}"), turn.menu())
 
 
-@on_intent("feedback")
-async def _feedback(turn: Turn, parse: ParseResult) -> None:
-    turn.say(turn.t("smalltalk.feedback"), turn.menu())
-
-
 @on_intent("affirm", "deny")
 async def _yes_no_outside_a_question(turn: Turn, parse: ParseResult) -> None:
     show_menu(turn)

@@ -383,6 +383,7 @@ async def statistics(request: Request) -> Response:
                 (t("stats.filled"), t.number(s.filled)),
                 (t("stats.signups"), t.number(s.signups)),
                 (t("stats.active_volunteers"), t.number(s.active_volunteers)),
+                (t("feedback_page.figure"), t.number(s.feedback)),
                 (t("stats.fill_rate"), t.percent(s.fill_rate)),
                 (
                     t("stats.median_to_fill"),
@@ -432,7 +433,7 @@ async def statistics_csv(request: Request) -> Response:
     s = await _statistics(request, editor)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["section", "key", "posted", "filled", "signups", "fill_rate"])
+    writer.writerow(["section", "key", "posted", "filled", "signups", "fill_rate", "feedback"])
     for w in s.weeks:
         writer.writerow(
             [
@@ -442,12 +443,13 @@ async def statistics_csv(request: Request) -> Response:
                 w.filled,
                 w.signups,
                 f"{w.filled / w.posted:.3f}" if w.posted else "",
+                w.feedback,
             ]
         )
     for section, groups in (("category", s.by_category), ("district", s.by_district)):
         for g in groups:
             writer.writerow([section, g.key, g.posted, g.filled, g.signups, f"{g.fill_rate:.3f}"])
-    writer.writerow(["total", "", s.posted, s.filled, s.signups, f"{s.fill_rate:.3f}"])
+    writer.writerow(["total", "", s.posted, s.filled, s.signups, f"{s.fill_rate:.3f}", s.feedback])
     writer.writerow(["active_volunteers", "", s.active_volunteers, "", "", ""])
     writer.writerow(
         [

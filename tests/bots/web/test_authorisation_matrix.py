@@ -120,6 +120,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/t/{tenant}/editor/team"): Rule(ADMINS_X),
     ("POST", "/t/{tenant}/editor/team"): Rule(ADMINS_X),
     ("POST", "/t/{tenant}/editor/team/{account_id:int}/{action:str}"): Rule(ADMINS_X),
+    # needs in and out, feedback (issue 14.7/14.8)
+    ("GET", "/t/{tenant}/needs.json"): PUBLIC,
+    ("GET", "/t/{tenant}/org/needs.csv"): Rule(MEMBERS),
+    ("GET", "/t/{tenant}/org/needs.json"): Rule(MEMBERS),
+    ("GET", "/t/{tenant}/editor/needs.csv"): Rule(EDITORS_X),
+    ("GET", "/t/{tenant}/editor/needs.json"): Rule(EDITORS_X),
+    ("GET", "/t/{tenant}/editor/exchange"): Rule(EDITORS_X),
+    ("POST", "/t/{tenant}/editor/exchange"): Rule(EDITORS_X),
+    ("GET", "/t/{tenant}/editor/feedback"): Rule(EDITORS_X),
     # the web chat (anyone may chat; a transcript's files only its own session)
     ("GET", "/t/{tenant}/chat"): PUBLIC,
     ("POST", "/t/{tenant}/chat"): PUBLIC,

@@ -123,6 +123,7 @@ REPLY = "Ich bringe mein Lastenrad mit, Grüße aus Forst"
 CHAT_TEXT = "Hallo, ich möchte beim Nähcafé helfen"
 OFFER = "Nähmaschine zum Ausleihen"
 CHAT_MAIL = "annegret.chat@example.org"  # her web chat's opt-in address
+FEEDBACK = f"Schöne Sache! Ruft mich an: {PHONE}, {ANNEGRET}"
 
 
 def _mail(to: str, body: str) -> bytes:
@@ -226,6 +227,9 @@ async def _annegret_everywhere(app, db: Database, files_dir: Path, outbox: Path)
         NOW,
     )  # fmt: skip
     signed = await sign_up(db, pid, need.id, NOW)
+    from core.services.feedback import keep_feedback
+
+    await keep_feedback(db, person_id=pid, channel="matrix", language="de", body=FEEDBACK, now=NOW)
     await send_to_volunteer(db, org_id, signed.engagement_id, f"Danke {ANNEGRET}!",
                             account_id=None, now=NOW)  # fmt: skip
     assert await record_reply(db, pid, REPLY, now=NOW) == org_id
@@ -311,6 +315,11 @@ async def test_erasure_leaves_no_trace_in_any_table_or_file(db: Database, tmp_pa
     async with db.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Organisation)) == 1
         assert await session.scalar(select(func.count()).select_from(Engagement)) == 1
+        # her feedback stays only as a count: no text, no person
+        from core.models import Feedback
+
+        kept = (await session.execute(select(Feedback.body, Feedback.person_id))).all()
+        assert [tuple(r) for r in kept] == [("", None)]
 
 
 async def test_export_holds_every_kind_of_their_data(db: Database, tmp_path: Path) -> None:
@@ -327,6 +336,7 @@ async def test_export_holds_every_kind_of_their_data(db: Database, tmp_path: Pat
     assert REPLY in [m["body"] for m in relayed]
     assert [line["html"] for line in exported["web_chat"]] == [CHAT_TEXT, f"Hallo {ANNEGRET}"]
     assert [o["title"] for o in exported["offers"]] == [OFFER]
+    assert [f["body"] for f in exported["feedback"]] == [FEEDBACK]
     assert [n["title"] for n in exported["needs_posted"]] == ["Ausgabe"]
     (account,) = exported["accounts"]
     assert account["email"] == MAIL and "password_hash" not in account
