@@ -61,3 +61,8 @@ __all__ += ["UsedLink"]
 from core.models.mail import MailStatus, QueuedMail  # noqa: E402
 
 __all__ += ["MailStatus", "QueuedMail"]
+
+# Hours per date and the Ehrenamtsnachweis (issue 14.5).
+from core.models.hours import HoursCertificate, HoursEntry, HoursStatus  # noqa: E402
+
+__all__ += ["HoursCertificate", "HoursEntry", "HoursStatus"]
