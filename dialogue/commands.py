@@ -16,6 +16,7 @@ COMMAND_ALIASES: Final[dict[str, str]] = {
     "delete": "loeschen",
     "language": "sprache",
     "help": "hilfe",
+    "certificate": "nachweis",
 }
 
 # The commands a channel lists in its menu, in order.
@@ -24,6 +25,7 @@ CANONICAL_COMMANDS: Final[tuple[str, ...]] = (
     "passt",
     "suche",
     "termine",
+    "nachweis",
     "profil",
     "pause",
     "daten",

@@ -36,6 +36,7 @@ from core.tenants import TenantConfig
 from dialogue.flows import (
     FORMS,
     data,
+    hours,
     matches,
     needs,
     onboarding,
@@ -106,6 +107,8 @@ COMMANDS = {
     "bedarf": "post",
     "post": "post",
     "export": "export",
+    "nachweis": "certificate",  # route: hours.certificate
+    "certificate": "certificate",  # route: hours.certificate
 }
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _NEED_LINK = re.compile(r"^need_(\d{1,12})$")
@@ -477,6 +480,8 @@ class Engine:
             await settings.help_text(turn)
         elif action == "post":
             await post_need.start(turn)
+        elif action == "certificate":  # route: hours.certificate
+            await hours.certificate(turn)
         elif action == "menu":
             turn.say(turn.t("menu.ask"), turn.menu())
         else:
@@ -543,6 +548,9 @@ class Engine:
             return False
         if head == "intent":
             await self._intent(turn, ParseResult(text="", intent=rest, confidence=1.0))
+            return False
+        if head == "hrs":  # route: hours.payload
+            await hours.payload(turn, rest)
             return False
         if await self._reminder_button(turn, head, rest):
             return False
@@ -635,6 +643,8 @@ class Engine:
             return False
         if turn.state.flow == "relay" and _has_letters_or_digits(event.text):
             await reminders.relay_answer(turn, event.text)
+            return False
+        if word != "help" and await hours.text(turn, event.text):  # route: hours.text
             return False
         if not _has_letters_or_digits(event.text):
             turn.say(turn.t("error.no_words"))

@@ -13,7 +13,7 @@ from dataclasses import replace
 from sqlalchemy import select
 
 from core.errors import DomainError
-from core.models import Engagement, Need
+from core.models import Need
 from core.reminders.alerts import answer_alert, answer_attendance
 from core.reminders.kinds import MUTABLE_KINDS
 from core.services.org_links import organisations_of_person
@@ -62,24 +62,13 @@ async def alert(turn: Turn, need_id: int, yes: bool) -> None:
 
 
 async def hours(turn: Turn, engagement_id: int, value: int) -> None:
-    t = turn.t
-    if turn.person is None or not 0 < value <= MAX_HOURS:
-        turn.say(t("error.stale_button"), turn.menu())
+    """``hours:<engagement>:<n>`` of older follow-ups: kept per date now."""
+    from dialogue.flows import hours as hours_flow
+
+    if not 0 < value <= MAX_HOURS:
+        turn.say(turn.t("error.stale_button"), turn.menu())
         return
-    async with turn.app.db.transaction() as session:
-        engagement = await session.get(Engagement, engagement_id)
-        if engagement is None or engagement.person_id != turn.person.id:
-            turn.say(t("error.unknown_engagement"), turn.menu())
-            return
-        engagement.hours, engagement.updated_at = float(value), turn.now
-        need_id = engagement.need_id
-    turn.say(
-        t("reminders.hours_thanks", hours=value),
-        (
-            turn.button("reminders.similar", f"similar:{need_id}"),
-            turn.button("menu.main", "nav:menu"),
-        ),
-    )
+    await hours_flow.legacy_button(turn, engagement_id, value)
 
 
 async def similar(turn: Turn, need_id: int) -> None:
