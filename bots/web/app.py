@@ -38,7 +38,7 @@ from bots.web.pages import (
     texts,
     web,
 )
-from bots.web.routes import accounts, chat, editor, ops, org, public
+from bots.web.routes import accounts, chat, editor, hours, ops, org, public
 from bots.web.security import BodySizeLimit, SecurityHeaders
 from bots.web.tokens import Tokens
 from core.services.accounts import ensure_editor, new_password
@@ -62,12 +62,14 @@ def create_app(
         tokens=Tokens(config.secret_key, app.now),
     )
     notifiers(app).setdefault("web", WebChatNotifier(app.db, app.now))
+    app.extras.setdefault("public_url", config.public_url)  # links the chat gives (14.5)
 
     starlette = Starlette(
         routes=[
             *public.routes,
             *accounts.routes,
             *org.routes,
+            *hours.routes,  # hours and the Ehrenamtsnachweis (issue 14.5)
             *editor.routes,
             *chat.routes,
             *ops.routes,
