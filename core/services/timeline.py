@@ -202,7 +202,9 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
         )
         if is_ahead:
             ahead.append(item)
-        elif last_start is not None and last_start > now - PAST_SHOWN and not engagement.waitlisted:
+        # A passed date is done (a weekly series' last one too, while the
+        # next lies ahead): listed without withdrawing, with its hours.
+        if last_start is not None and last_start > now - PAST_SHOWN and not engagement.waitlisted:
             past.append(item)
     ahead.sort(key=lambda i: (i.next_start or now, i.id))
     past.sort(key=lambda i: (i.last_day or date.min, i.id), reverse=True)
@@ -216,12 +218,8 @@ async def finish_past_engagements(db: Database, now: datetime) -> int:
         over = (
             select(Need.id)
             .where(
-                ((Need.recurrence.is_(None)) & Need.ends_at.is_not(None) & (Need.ends_at <= now))
-                | (
-                    Need.recurrence.is_not(None)
-                    & Need.valid_until.is_not(None)
-                    & (Need.valid_until <= now)
-                )
+                (Need.ends_at.is_not(None) & (Need.ends_at <= now))  # a one-off date
+                | (Need.valid_until.is_not(None) & (Need.valid_until <= now))  # a series
             )
             .scalar_subquery()
         )
