@@ -27,10 +27,12 @@ from core.models import (
     HoursEntry,
     HoursStatus,
     Membership,
+    Need,
     Role,
 )
 from core.reminders.housekeeping import plan_recurring
 from core.schedule import Weekly
+from core.services.needs import cancel_need
 from core.services.signup import sign_up
 from core.services.timeline import finish_past_engagements
 from dialogue.markup import to_plain
@@ -268,3 +270,44 @@ async def test_a_one_off_date_moves_to_done_once_it_passed(world: World) -> None
     assert "Vorbei:" in heinrich.text and "Flohmarkt aufbauen" in heinrich.text, heinrich.text
     assert not any(p.startswith("eng:") for p in heinrich.payloads())
     assert f"hrs:{signed.engagement_id}:" in " ".join(heinrich.payloads())
+
+
+def ics_event(content: bytes) -> dict[str, str]:
+    unfolded = content.decode().replace("\r\n ", "")
+    lines = unfolded.split("\r\n")
+    start = lines.index("BEGIN:VEVENT")
+    return {
+        line.partition(":")[0].split(";")[0]: line.partition(":")[2]
+        for line in lines[start + 1 : lines.index("END:VEVENT")]
+    }
+
+
+async def test_a_cancelled_need_replaces_the_imported_calendar_entry(world: World) -> None:
+    await world.person("heinrich")
+    until = datetime(2027, 1, 27, 23, 0, tzinfo=BERLIN)
+    need = await world.need(
+        title="Lesepaten", weekly=Weekly(("mi",), time(15), time(17)), starts_in=timedelta(0)
+    )
+    async with world.db.transaction() as session:
+        row = await session.get(Need, need)
+        assert row is not None
+        row.valid_until = until
+    heinrich = Conversation(world.app, identity="telegram:heinrich", tenant="aachen")
+    await heinrich.press(f"need:{need}:signup", now=world.now())
+    imported = ics_event(heinrich.last.attachments[0].content)
+    assert imported["RRULE"] == "FREQ=WEEKLY;BYDAY=WE;UNTIL=20270127T220000Z"
+
+    world.clock.advance(timedelta(hours=1))
+    await cancel_need(world.db, need, actor="test", now=world.now())
+    await world.deliver()
+    (notice,) = [
+        r
+        for who, replies in world.channel.sent
+        if who == "telegram:heinrich"
+        for r in replies
+        if "abgesagt" in r.text
+    ]
+    cancelled = ics_event(notice.attachments[0].content)
+    assert cancelled["UID"] == imported["UID"]
+    assert cancelled["STATUS"] == "CANCELLED"
+    assert int(cancelled["SEQUENCE"]) > int(imported["SEQUENCE"])
