@@ -19,7 +19,14 @@ from core.services.certificate import (
     issue_certificate,
 )
 from core.services.export import export_person
-from core.services.hours import FutureDay, decide_hours, hours_summary, log_hours, parse_hours
+from core.services.hours import (
+    FutureDay,
+    decide_hours,
+    hours_for_organisation,
+    hours_summary,
+    log_hours,
+    parse_hours,
+)
 from core.services.people import delete_person
 from core.services.signup import sign_up
 from core.services.timeline import finish_past_engagements, timeline_of
@@ -88,8 +95,6 @@ async def test_each_date_is_its_own_entry_and_the_organisation_decides(world: Wo
         )
     assert notices == 4  # three dates and one correction: the organisation is asked each time
 
-    from core.services.hours import hours_for_organisation
-
     lines = await hours_for_organisation(world.db, world.org_id)
     assert [(line.day.day, line.hours) for line in lines] == [(16, 1.5), (9, 3.0), (2, 2.0)]
     with pytest.raises(NotAllowed):
@@ -109,9 +114,8 @@ async def test_each_date_is_its_own_entry_and_the_organisation_decides(world: Wo
         date(2026, 12, 2), date(2026, 12, 9), 2, 5.0,
     )  # fmt: skip
     assert summary.pending == 1.5
-    assert [(x.status, x.hours) for x in await hours_for_organisation(world.db, world.org_id)][
-        0
-    ] == (HoursStatus.LOGGED, 1.5)
+    first = (await hours_for_organisation(world.db, world.org_id))[0]
+    assert (first.status, first.hours) == (HoursStatus.LOGGED, 1.5)
 
 
 async def test_timeline_done_certificate_export_and_erasure(world: World) -> None:
