@@ -48,6 +48,18 @@ BUTTON_HOURS = (1, 2, 3, 4)
 MAX_BUTTON_HOURS = 12
 _LOG = re.compile(r"(\d{1,12}):(\d{8}):(\d{1,2}|ask)")
 _DECIDE = re.compile(r"(ok|no):(\d{1,12})")
+# Typed instead of the command (no NLU intent is named for it in DESIGN.md).
+ASKING_FOR_CERTIFICATE = frozenset(
+    {
+        "nachweis",
+        "mein nachweis",
+        "ehrenamtsnachweis",
+        "mein ehrenamtsnachweis",
+        "certificate",
+        "my certificate",
+        "volunteering certificate",
+    }
+)
 
 
 def hours_text(turn: Turn, value: float) -> str:
@@ -152,7 +164,12 @@ async def text(turn: Turn, said: str) -> bool:
     if flow == "certificate":
         await _name_given(turn, said)
         return True
-    if flow is not None or turn.person is None:
+    if flow is not None:
+        return False
+    if " ".join(said.casefold().strip(" .!?").split()) in ASKING_FOR_CERTIFICATE:
+        await certificate(turn)
+        return True
+    if turn.person is None:
         return False
     value = parse_hours(said, strict=True)
     if value is None:

@@ -174,8 +174,8 @@ async def test_the_organisation_confirms_in_chat_and_a_certificate_follows(world
     heinrich = Conversation(world.app, identity="telegram:heinrich", tenant="aachen")
     petra = Conversation(world.app, identity="telegram:petra", tenant="aachen")
 
-    await heinrich.command("nachweis")
-    assert "keine bestätigten Stunden" in heinrich.text
+    await heinrich.say("Mein Nachweis", now=world.now())
+    assert "keine bestätigten Stunden" in heinrich.text, heinrich.text
 
     for day, hours in zip(WEDNESDAYS[:2], (2, 3), strict=True):
         await follow_up(world, day)
