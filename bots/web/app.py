@@ -62,7 +62,6 @@ def create_app(
         tokens=Tokens(config.secret_key, app.now),
     )
     notifiers(app).setdefault("web", WebChatNotifier(app.db, app.now))
-    app.extras.setdefault("public_url", config.public_url)  # links the chat gives (14.5)
 
     starlette = Starlette(
         routes=[

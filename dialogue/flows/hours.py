@@ -229,11 +229,9 @@ async def decide(turn: Turn, entry_id: int, confirm: bool) -> None:
 
 
 def _public_url(turn: Turn) -> str:
-    configured = turn.app.extras.get("public_url")
-    if configured:
-        return str(configured).rstrip("/")
+    """Where the web app is reached (as ``bots.web.config.WebConfig`` reads it)."""
     settings = turn.app.settings
-    return f"http://{settings.host}:{settings.web_port}"
+    return settings.public_url or f"http://{settings.host}:{settings.web_port}"
 
 
 async def certificate(turn: Turn) -> None:

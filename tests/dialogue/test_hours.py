@@ -51,10 +51,16 @@ def after_the_date(day: date) -> datetime:
 @pytest.fixture
 async def world(sqlite_db: Database, clock: FixedClock, tmp_path: Path) -> AsyncIterator[World]:
     w = await make_world(sqlite_db, clock, tmp_path)
+    # The NLU trained once per session (App.extras today; App.nlu once the
+    # composition root is typed, helper `compose`).
+    store = getattr(w.app, "extras", None)
     if "nlu" in _NLU:
-        w.app.extras["nlu"] = _NLU["nlu"]
+        if store is not None:
+            store["nlu"] = _NLU["nlu"]
+        else:
+            w.app.nlu = _NLU["nlu"]  # type: ignore[attr-defined]
     _ = w.app.engine
-    _NLU.setdefault("nlu", w.app.extras.get("nlu"))
+    _NLU.setdefault("nlu", store.get("nlu") if store is not None else w.app.nlu)  # type: ignore[attr-defined]
     yield w
 
 
