@@ -6,7 +6,8 @@ fold at 75 octets.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -15,6 +16,17 @@ if TYPE_CHECKING:
     from core.services.needs import NeedDetail
 
 PRODID = "-//ehrenamt-bot//DE"
+
+
+@dataclass(frozen=True, slots=True)
+class IcsFacts:
+    """What keeps an imported entry in step with its need (issue 14.6): a
+    SEQUENCE that grows with each change, the weekly series' end (UNTIL) and
+    whether the need was cancelled (STATUS:CANCELLED)."""
+
+    sequence: int = 0
+    until: datetime | None = None
+    cancelled: bool = False
 
 
 # Control characters other than line breaks and tabs are not allowed in a
@@ -70,6 +82,7 @@ def event_ics(
     location: str = "",
     geo: tuple[float, float] | None = None,
     url: str = "",
+    facts: IcsFacts | None = None,
 ) -> bytes:
     lines = [
         "BEGIN:VCALENDAR",
@@ -84,6 +97,8 @@ def event_ics(
     ]
     if ends_at is not None:
         lines.append(f"DTEND:{_utc(ends_at)}")
+    if facts is not None:
+        lines += _fact_lines(facts)
     lines.append(f"SUMMARY:{escape_text(title)}")
     if description:
         lines.append(f"DESCRIPTION:{escape_text(description)}")
@@ -135,6 +150,7 @@ def calendar_ics(
     stamp: datetime,
     name: str = "",
     url_of: Callable[[NeedDetail], str] | None = None,
+    facts: Mapping[int, IcsFacts] | None = None,
 ) -> bytes:
     """A calendar of needs: one-off ones in UTC, weekly ones with an RRULE in
     the tenant's zone (and its VTIMEZONE) so they keep their wall-clock hour
@@ -175,13 +191,17 @@ def calendar_ics(
                 ]
             else:
                 event += [f"DTSTART:{_utc(start_local)}", f"DTEND:{_utc(end_local)}"]
-            event.append(f"RRULE:FREQ=WEEKLY;BYDAY={days}")
+            known = (facts or {}).get(need.id)
+            until = f";UNTIL={_utc(known.until)}" if known and known.until else ""
+            event.append(f"RRULE:FREQ=WEEKLY;BYDAY={days}{until}")
         elif need.starts_at is not None:
             event.append(f"DTSTART:{_utc(need.starts_at)}")
             if need.ends_at is not None:
                 event.append(f"DTEND:{_utc(need.ends_at)}")
         else:
             continue
+        if facts is not None and need.id in facts:
+            event += _fact_lines(facts[need.id])
         event.append(f"SUMMARY:{escape_text(need.title)}")
         if need.description:
             event.append(f"DESCRIPTION:{escape_text(need.description)}")
@@ -195,3 +215,10 @@ def calendar_ics(
         lines += event
     lines.append("END:VCALENDAR")
     return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
+
+
+def _fact_lines(facts: IcsFacts) -> list[str]:
+    lines = [f"SEQUENCE:{facts.sequence}"]
+    if facts.cancelled:
+        lines.append("STATUS:CANCELLED")
+    return lines

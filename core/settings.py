@@ -22,6 +22,7 @@ class Settings:
     data_dir: Path  # per-tenant stores such as Matrix keys
     rasa_url: str = ""  # a Rasa server whose /model/parse replaces the built-in NLU
     outbox_dir: Path | None = None  # mails when no SMTP is set (default <data_dir>/outbox)
+    public_url: str = ""  # EHRENAMT_PUBLIC_URL: links the chat gives (a certificate's check page)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -36,6 +37,7 @@ class Settings:
             data_dir=data_dir,
             rasa_url=env.get("EHRENAMT_RASA_URL", ""),
             outbox_dir=Path(env["EHRENAMT_OUTBOX_DIR"]) if env.get("EHRENAMT_OUTBOX_DIR") else None,
+            public_url=env.get("EHRENAMT_PUBLIC_URL", "").rstrip("/"),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **given) if given else settings  # type: ignore[arg-type]

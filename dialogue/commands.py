@@ -31,6 +31,7 @@ COMMAND_TABLE: Final[tuple[Command, ...]] = (
     Command("matches", "passt", "matches", in_menu=True, in_help=True),
     Command("search", "suche", "search", in_menu=True, in_help=True),
     Command("engagements", "termine", "dates", ("engagements",), in_menu=True, in_help=True),
+    Command("certificate", "nachweis", "certificate", in_menu=True, in_help=True),
     Command("profile", "profil", "profile", in_menu=True, in_help=True),
     Command("pause", "pause", in_menu=True, in_help=True),
     Command("data", "daten", "data", in_menu=True, in_help=True),

@@ -8,7 +8,16 @@ from __future__ import annotations
 import unicodedata
 
 from dialogue import routing
-from dialogue.flows import feedback, matches, navigation, onboarding, post_need, reminders, settings
+from dialogue.flows import (
+    feedback,
+    hours,
+    matches,
+    navigation,
+    onboarding,
+    post_need,
+    reminders,
+    settings,
+)
 from dialogue.flows.form import run_form
 from dialogue.language_following import carries, follow_language, other_language
 from dialogue.messages import Button
@@ -71,6 +80,8 @@ async def handle_text(turn: Turn, event: Event) -> bool:
         return False
     if turn.state.flow == "relay" and _has_letters_or_digits(event.text):
         await reminders.relay_answer(turn, event.text)
+        return False
+    if word != "help" and await hours.text(turn, event.text):
         return False
     if turn.state.flow == feedback.FLOW and _has_letters_or_digits(event.text):
         await feedback.receive(turn, event.text)

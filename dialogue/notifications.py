@@ -133,19 +133,52 @@ class Renderer:
 
     async def _follow_up(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         need = await self._need(m)
+        # Hours are kept per date (issue 14.5): the buttons name the date asked about.
+        starts = m.data.get("starts_at")
+        day = (
+            datetime.fromisoformat(starts).astimezone(t.tz) if starts else m.due_at.astimezone(t.tz)
+        )
+        stamp = day.strftime("%Y%m%d")
         hours = tuple(
-            Button(t("notify.button.hours", n=n), f"hours:{m.engagement_id}:{n}")
+            Button(t("notify.button.hours", n=n), f"hrs:{m.engagement_id}:{stamp}:{n}")
             for n in (1, 2, 3, 4)
         )
         return [
             Reply(
-                t("notify.follow_up", title=escape(need.title)),
+                t("notify.follow_up", title=escape(need.title))
+                + "\n"
+                + t("notify.follow_up_typed"),
                 (
                     *hours,
-                    Button(t("notify.button.hours_more"), f"hours:{m.engagement_id}:5"),
+                    Button(t("notify.button.hours_more"), f"hrs:{m.engagement_id}:{stamp}:ask"),
                     Button(t("notify.button.similar"), f"similar:{need.id}"),
                 ),
                 buttons_per_row=4,
+            )
+        ]
+
+    async def _hours_logged(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        """An organisation's chat-linked members: confirm a volunteer's hours."""
+        from core.services.hours import hours_line
+
+        line = await hours_line(self.db, int(m.data.get("entry", 0)))
+        if line is None:
+            return [Reply(t("notify.hours_gone"))]
+        day = datetime(line.day.year, line.day.month, line.day.day, 12, tzinfo=t.tz)
+        return [
+            Reply(
+                t(
+                    "notify.hours_logged",
+                    volunteer=escape(line.volunteer or t("hours.someone")),
+                    hours=t.number(line.hours),
+                    day=t.date(day),
+                    title=escape(line.title),
+                ),
+                (
+                    Button(t("notify.button.hours_ok"), f"hrs:ok:{line.id}"),
+                    Button(t("notify.button.hours_no"), f"hrs:no:{line.id}"),
+                ),
+                buttons_per_row=2,
             )
         ]
 
@@ -269,6 +302,7 @@ class Renderer:
             Reply(
                 t("notify.need_cancelled", title=escape(need.title), when=self._when(t, need, m)),
                 (Button(t("notify.button.similar"), f"similar:{need.id}"),),
+                attachments=await self._cancelled_ics(t, need, now),
             )
         ]
 
@@ -303,6 +337,31 @@ class Renderer:
         )
         answer = Button(t("notify.button.relay_answer"), f"relay:{notice.message_id}:reply")
         return [Reply(text, (answer,))]
+
+    async def _cancelled_ics(
+        self, t: Texts, need: NeedDetail, now: datetime
+    ) -> tuple[Attachment, ...]:
+        """The calendar entry people imported, cancelled: same UID, higher
+        SEQUENCE, STATUS:CANCELLED (issue 14.6)."""
+        from core.calendar import calendar_ics
+        from core.services.timeline import ics_facts
+
+        facts = await ics_facts(self.db, [need.id])
+        if need.weekly is not None:
+            ics = calendar_ics([need], tz_name=t.tenant.timezone, stamp=now, facts=facts)
+        elif need.starts_at is not None:
+            ics = event_ics(
+                need_id=need.id,
+                tenant_slug=need.tenant_slug,
+                title=need.title,
+                starts_at=need.starts_at,
+                ends_at=need.ends_at,
+                stamp=now,
+                facts=facts.get(need.id),
+            )
+        else:
+            return ()
+        return (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
 
     async def _retention_warning(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         delete_on = datetime.fromisoformat(m.data["delete_on"])

@@ -38,7 +38,18 @@ from bots.web.pages import (
     texts,
     web,
 )
-from bots.web.routes import accounts, chat, chat_email, editor, exchange, feedback, ops, org, public
+from bots.web.routes import (
+    accounts,
+    chat,
+    chat_email,
+    editor,
+    exchange,
+    feedback,
+    hours,
+    ops,
+    org,
+    public,
+)
 from bots.web.security import BodySizeLimit, SecurityHeaders
 from bots.web.tokens import Tokens
 from core.services.accounts import ensure_editor, new_password
@@ -70,6 +81,7 @@ def create_app(
             *public.routes,
             *accounts.routes,
             *org.routes,
+            *hours.routes,  # hours and the Ehrenamtsnachweis (issue 14.5)
             *editor.routes,
             *chat_email.routes,
             *chat.routes,

@@ -1,17 +1,25 @@
 """ICS feeds of published needs for the public pages (``core.calendar``
-builds them; this module only says where each need's page is)."""
+builds them; this module only says where each need's page is). ``facts``
+(``core.services.timeline.ics_facts``) carry each entry's SEQUENCE, a weekly
+series' end (UNTIL) and STATUS:CANCELLED, so subscribed calendars follow."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from core.calendar import calendar_ics
+from core.calendar import IcsFacts, calendar_ics
 from core.services.needs import NeedDetail
 
 
 def feed_ics(
-    needs: Sequence[NeedDetail], *, name: str, tz_name: str, stamp: datetime, base_url: str
+    needs: Sequence[NeedDetail],
+    *,
+    name: str,
+    tz_name: str,
+    stamp: datetime,
+    base_url: str,
+    facts: Mapping[int, IcsFacts] | None = None,
 ) -> bytes:
     return calendar_ics(
         needs,
@@ -19,4 +27,5 @@ def feed_ics(
         stamp=stamp,
         name=name,
         url_of=lambda need: f"{base_url}/t/{need.tenant_slug}/needs/{need.id}",
+        facts=facts,
     )

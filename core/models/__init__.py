@@ -71,3 +71,8 @@ __all__ += ["ChatEmail"]
 from core.models.feedback import Feedback  # noqa: E402
 
 __all__ += ["Feedback"]
+
+# Hours per date and the Ehrenamtsnachweis (issue 14.5).
+from core.models.hours import HoursCertificate, HoursEntry, HoursStatus  # noqa: E402
+
+__all__ += ["HoursCertificate", "HoursEntry", "HoursStatus"]

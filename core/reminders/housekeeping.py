@@ -22,6 +22,7 @@ from core.services.retention import (
     purge_unconsented,
     warn_inactive,
 )
+from core.services.timeline import finish_past_engagements
 
 
 def next_digest_at(now: datetime, tz: ZoneInfo, weekday: int, hour: int) -> datetime:
@@ -91,6 +92,7 @@ async def plan_recurring(db: Database, now: datetime) -> None:
 
 async def run_housekeeping(db: Database, now: datetime, files: PersonalFiles | None = None) -> None:
     await expire_needs(db, now)
+    await finish_past_engagements(db, now)  # dates that passed are done (issue 14.6)
     await plan_digests(db, now)
     await plan_recurring(db, now)
     await warn_inactive(db, now)

@@ -53,6 +53,8 @@ RETENTION_WARNING = Kind("retention_warning", timedelta(days=10), unsolicited=Fa
 # The Redaktion's notices in an editor's linked chat (needs waiting for review).
 EDITOR_QUEUE = Kind("editor_queue", timedelta(hours=12), unsolicited=False, mutable=False)
 EDITOR_URGENT = Kind("editor_urgent", timedelta(hours=6), unsolicited=False, mutable=False)
+# An organisation's chat-linked members asked to confirm a volunteer's hours (issue 14.5).
+HOURS_LOGGED = Kind("hours_logged", timedelta(days=7), unsolicited=False, mutable=False)
 
 KINDS: dict[str, Kind] = {
     k.name: k
@@ -73,6 +75,7 @@ KINDS: dict[str, Kind] = {
         RETENTION_WARNING,
         EDITOR_QUEUE,
         EDITOR_URGENT,
+        HOURS_LOGGED,
     )
 }
 # What a person may switch off, in the order "my reminders" lists them.

@@ -1,8 +1,8 @@
 """DSGVO Art. 15/20: everything stored about a person, as plain JSON values:
 the person, identities, profile, engagements, memberships, reminders,
 conversation states, web chat transcripts, relayed messages, offers, needs
-they posted, a linked web account (without its password hash) and the audit
-events that name them."""
+they posted, a linked web account (without its password hash), the audit
+events that name them, hours per date and issued certificates."""
 
 from __future__ import annotations
 
@@ -138,4 +138,35 @@ async def export_person(db: Database, person_id: int) -> dict[str, Any]:
         "audit_events": [_plain(e) for e in audited],
         "chat_email": [_plain(c, skip=("confirm_hash", "stop_token")) for c in chat_mails],
         "feedback": feedback,
+        **await _hours_of(db, person_id),
+    }
+
+
+async def _hours_of(db: Database, person_id: int) -> dict[str, Any]:
+    """Hours per date and issued certificates (issue 14.5)."""
+    from core.models import HoursCertificate, HoursEntry
+
+    def dated(row: Any) -> dict[str, Any]:
+        plain = _plain(row)
+        return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in plain.items()}
+
+    async with db.sessions() as session:
+        entries = (
+            await session.scalars(
+                select(HoursEntry)
+                .join(Engagement, Engagement.id == HoursEntry.engagement_id)
+                .where(Engagement.person_id == person_id)
+                .order_by(HoursEntry.day, HoursEntry.id)
+            )
+        ).all()
+        certificates = (
+            await session.scalars(
+                select(HoursCertificate)
+                .where(HoursCertificate.person_id == person_id)
+                .order_by(HoursCertificate.id)
+            )
+        ).all()
+    return {
+        "hours": [dated(e) for e in entries],
+        "certificates": [dated(c) for c in certificates],
     }

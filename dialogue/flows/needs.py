@@ -19,7 +19,8 @@ from core.qualification_help import help_text
 from core.services.needs import need_for_volunteer
 from core.services.profiles import ProfileData, get_profile, record_qualification
 from core.services.signup import engagements_of, sign_up, withdraw
-from dialogue.flows import matches, onboarding
+from core.services.timeline import ics_facts
+from dialogue.flows import hours, matches, onboarding
 from dialogue.markup import escape
 from dialogue.messages import Attachment, Button
 from dialogue.nlu.result import ParseResult
@@ -143,6 +144,7 @@ async def sign_up_payload(turn: Turn, payload: str) -> None:
         )
         return
     attachments: tuple[Attachment, ...] = ()
+    facts = await ics_facts(turn.app.db, [need.id])  # SEQUENCE, a series' UNTIL (14.6)
     if need.starts_at is not None:
         ics = event_ics(
             need_id=need.id,
@@ -154,11 +156,12 @@ async def sign_up_payload(turn: Turn, payload: str) -> None:
             description=f"{need.organisation}\n{need.description}".strip(),
             location=need.place_label or "",
             geo=(need.lat, need.lon) if need.lat is not None and need.lon is not None else None,
+            facts=facts.get(need.id),
         )
         attachments = (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
     elif need.weekly is not None:
         # A weekly need goes in as a series at its local wall-clock hour.
-        ics = calendar_ics([need], tz_name=turn.tenant.timezone, stamp=turn.now)
+        ics = calendar_ics([need], tz_name=turn.tenant.timezone, stamp=turn.now, facts=facts)
         attachments = (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
     text = t("signup.done", title=escape(need.title), organisation=escape(need.organisation))
     if attachments:
@@ -167,33 +170,8 @@ async def sign_up_payload(turn: Turn, payload: str) -> None:
 
 
 async def engagements(turn: Turn) -> None:
-    t = turn.t
-    if turn.person is None:
-        turn.say(t("engagements.none"), turn.menu())
-        return
-    items = await engagements_of(turn.app.db, turn.person.id)
-    if not items:
-        turn.say(
-            t("engagements.none"),
-            (
-                turn.button("menu.matches", "menu:matches"),
-                turn.button("menu.search", "menu:search"),
-                turn.button("menu.main", "nav:menu"),
-            ),
-        )
-        return
-    lines = [t("engagements.header")]
-    buttons = []
-    for i, item in enumerate(items, 1):
-        when = t.when(item.starts_at) if item.starts_at else t("need.flexible")
-        line = f"{i}. <b>{escape(item.title)}</b> · {escape(when)}"
-        if item.waitlisted:
-            line += " · " + t("engagements.waitlisted")
-        lines.append(line)
-        buttons.append(turn.button("engagements.withdraw", f"eng:{item.id}:withdraw", number=i))
-    buttons.append(turn.button("menu.reminders", "menu:reminders"))
-    buttons.append(turn.button("menu.main", "nav:menu"))
-    turn.say("\n".join(lines), buttons)
+    """Meine Termine: ahead and done lately (dialogue/flows/hours.py, issue 14.6)."""
+    await hours.engagements(turn)
 
 
 async def withdraw_payload(turn: Turn, payload: str) -> None:

@@ -11,16 +11,16 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from core.errors import DomainError, UnknownEngagement, UnknownNeed
+from core.errors import DomainError, UnknownNeed
 from core.reminders.alerts import answer_alert, answer_attendance
 from core.reminders.kinds import MUTABLE_KINDS
-from core.services.engagements import record_hours
 from core.services.needs import need_details
 from core.services.org_links import organisations_of_person
 from core.services.organisations import extend_need, need_owner
 from core.services.profiles import get_profile, save_profile
 from dialogue import routing
 from dialogue.commands import COMMANDS
+from dialogue.flows import hours as hours_flow
 from dialogue.flows import matches
 from dialogue.markup import escape
 from dialogue.registry import on_command, on_payload
@@ -65,22 +65,11 @@ async def alert(turn: Turn, need_id: int, yes: bool) -> None:
 
 
 async def hours(turn: Turn, engagement_id: int, value: int) -> None:
-    t = turn.t
-    if turn.person is None or not 0 < value <= MAX_HOURS:
-        turn.say(t("error.stale_button"), turn.menu())
+    """``hours:<engagement>:<n>`` of older follow-ups: kept per date now."""
+    if not 0 < value <= MAX_HOURS:
+        turn.say(turn.t("error.stale_button"), turn.menu())
         return
-    try:
-        need_id = await record_hours(turn.app.db, turn.person.id, engagement_id, value, turn.now)
-    except UnknownEngagement as exc:
-        turn.say(t(exc.key), turn.menu())
-        return
-    turn.say(
-        t("reminders.hours_thanks", hours=value),
-        (
-            turn.button("reminders.similar", f"similar:{need_id}"),
-            turn.button("menu.main", "nav:menu"),
-        ),
-    )
+    await hours_flow.legacy_button(turn, engagement_id, value)
 
 
 async def similar(turn: Turn, need_id: int) -> None:

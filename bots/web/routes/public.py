@@ -33,6 +33,7 @@ from core.services.listing import is_public, public_need_ids
 from core.services.matches import matches_for_view
 from core.services.needs import NeedDetail, NeedStatus, need_detail, need_details
 from core.services.organisations import organisation, public_offers
+from core.services.timeline import ics_facts, recently_cancelled_ids
 
 PAGE_SIZE = 10
 # Ranking reads offset + page size needs: deeper pages are not offered.
@@ -240,6 +241,7 @@ async def need_ics(request: Request) -> Response:
             tz_name=tenant.timezone,
             stamp=web(request).app.now(),
             base_url=base,
+            facts=await ics_facts(web(request).app.db, [need.id]),  # UNTIL, SEQUENCE (14.6)
         )
     else:
         assert need.starts_at is not None
@@ -254,6 +256,7 @@ async def need_ics(request: Request) -> Response:
             location="" if need.remote else (need.place_label or ""),
             geo=(need.lat, need.lon) if need.lat is not None and need.lon is not None else None,
             url=f"{base}/t/{tenant.slug}/needs/{need.id}",
+            facts=(await ics_facts(web(request).app.db, [need.id])).get(need.id),
         )
     return Response(
         body,
@@ -289,6 +292,14 @@ async def feed(request: Request) -> Response:
         # Not a directory of every organisation's name by id: only an
         # organisation with public needs has a public calendar.
         raise HTTPException(status_code=404)
+    # Cancelled lately: kept as STATUS:CANCELLED so subscribed calendars drop them (14.6).
+    ids += await recently_cancelled_ids(
+        app.db,
+        tenant_id(request, tenant),
+        app.now(),
+        category=category,
+        organisation_id=int(org_id) if org_id is not None else None,
+    )
     details = await need_details(app.db, ids)
     body = feed_ics(
         [details[i] for i in ids if i in details],
@@ -296,6 +307,7 @@ async def feed(request: Request) -> Response:
         tz_name=tenant.timezone,
         stamp=app.now(),
         base_url=web(request).config.public_url,
+        facts=await ics_facts(app.db, ids),
     )
     return Response(
         body,

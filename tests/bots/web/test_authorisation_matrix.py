@@ -102,6 +102,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/t/{tenant}/org/offers/{offer_id:int}/edit"): Rule(OWNER),
     ("POST", "/t/{tenant}/org/offers/{offer_id:int}/edit"): Rule(OWNER),
     ("POST", "/t/{tenant}/org/offers/{offer_id:int}/withdraw"): Rule(OWNER),
+    # hours and the Ehrenamtsnachweis (issue 14.5)
+    ("GET", "/t/{tenant}/org/hours"): Rule(MEMBERS),
+    ("POST", "/t/{tenant}/org/hours/{entry_id:int}/{action:str}"): Rule(OWNER),
+    ("GET", "/t/{tenant}/nachweis"): PUBLIC,
+    ("GET", "/t/{tenant}/nachweis/{code:str}"): PUBLIC,
     # the Redaktion
     ("GET", "/t/{tenant}/editor/"): Rule(EDITORS_X),
     ("POST", "/t/{tenant}/editor/needs/{need_id:int}/{action:str}"): Rule(EDITORS_X),
@@ -146,6 +151,7 @@ ACTIONS = {  # a real action for routes with an {action}: refused visitors must 
     "/t/{tenant}/org/needs/{need_id:int}/signups/{engagement_id:int}/{action:str}": "accept",
     "/t/{tenant}/editor/needs/{need_id:int}/{action:str}": "approve",
     "/t/{tenant}/editor/team/{account_id:int}/{action:str}": "remove",
+    "/t/{tenant}/org/hours/{entry_id:int}/{action:str}": "confirm",
 }
 
 
@@ -214,6 +220,7 @@ async def _world(web: Web) -> World:
         language="de", now=now,
     )  # fmt: skip
     engagement = await sign_up(app.db, person.id, need_id, now)
+    entry, code = await _certified_hours(app, person.id, engagement.engagement_id, now)
 
     clients = {MEMBER_A: member_a, MEMBER_B: member_b, ANON: web.new_client()}
     password = "redaktion-passwort"
@@ -279,10 +286,49 @@ async def _world(web: Web) -> World:
         "{token}": "not-a-real-token",
         "{account_id:int}": str(ids[EDITOR_X]),
         "{index:int}": "0",
+        "{entry_id:int}": str(entry),
+        "{code:str}": code,
         "site_line": str(site_line),
         "embed_line": str(embed_line),
     }
     return World(clients, values, embed_token.group(1))
+
+
+async def _certified_hours(app, person_id: int, engagement_id: int, now) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    """A logged date of organisation A's need (one more left open for the
+    matrix to confirm) and a certificate over a confirmed one."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from core.models import Need, Organisation
+    from core.services.certificate import CertificateBranding, issue_certificate
+    from core.services.hours import decide_hours, log_hours
+
+    today = now.astimezone(ZoneInfo("Europe/Berlin")).date()
+    first = await log_hours(
+        app.db, person_id=person_id, engagement_id=engagement_id, day=today - timedelta(days=1),
+        hours=2, source="typed", now=now,
+    )  # fmt: skip
+    async with app.db.sessions() as session:
+        org = await session.scalar(
+            select(Organisation.id).join(Need, Need.organisation_id == Organisation.id)
+            .where(Need.id == first.need_id)
+        )  # fmt: skip
+    await decide_hours(
+        app.db, entry_id=first.entry_id, organisation_ids={org}, confirm=True, actor="t", now=now
+    )
+    issued = await issue_certificate(
+        app.db, person_id=person_id, holder_name="Vera Volunteer",
+        branding=CertificateBranding("Stadt Aachen", "Bot"), verify_url="http://x", now=now,
+        tz=ZoneInfo("Europe/Berlin"),
+    )  # fmt: skip
+    second = await log_hours(
+        app.db, person_id=person_id, engagement_id=engagement_id, day=today, hours=3,
+        source="typed", now=now,
+    )  # fmt: skip
+    return second.entry_id, issued.content.code
 
 
 def _path(world: World, path: str, role: str) -> str:

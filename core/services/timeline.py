@@ -1,0 +1,246 @@
+"""Engagements over time (issue 14.6): what lies ahead and what is done, and
+what calendar files need to follow a need that changed or was cancelled.
+
+* A one-off engagement is done once its date has passed; a weekly one once
+  its series ended (``valid_until``). ``finish_past_engagements`` writes that
+  (the scheduler's housekeeping); the listing reads the same rule from the
+  dates, so it is right between two runs.
+* "Meine Termine" lists weekly engagements by their next date.
+* Calendar entries carry the series' end (``RRULE ...;UNTIL=``) and a
+  ``SEQUENCE`` that grows with every change of the need (its ``updated_at``
+  in seconds), so a changed or cancelled need replaces the entry people
+  already imported (same ``UID``, ``STATUS:CANCELLED``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+
+from core.calendar import IcsFacts
+from core.db import Database
+from core.models import (
+    ACTIVE_STATUSES,
+    Engagement,
+    EngagementStatus,
+    HoursEntry,
+    HoursStatus,
+    Need,
+    NeedStatus,
+    Organisation,
+    Tenant,
+)
+from core.schedule import Weekly
+
+OPEN = (NeedStatus.PUBLISHED, NeedStatus.FILLED)
+PAST_SHOWN = timedelta(days=60)  # "Meine Termine" shows what was done lately
+SEQUENCE_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+CANCELLED_IN_FEEDS = timedelta(days=30)
+
+
+def ics_sequence(updated_at: datetime | None) -> int:
+    """A SEQUENCE that grows with every write to the need (RFC 5545 asks
+    only that a revision's number is higher than the one before)."""
+    if updated_at is None:
+        return 0
+    return max(0, int((updated_at - SEQUENCE_EPOCH).total_seconds()))
+
+
+async def ics_facts(db: Database, need_ids: list[int]) -> dict[int, IcsFacts]:
+    """Sequence, series end and cancellation of needs, for their calendar entries."""
+    if not need_ids:
+        return {}
+    async with db.sessions() as session:
+        rows = (
+            await session.execute(
+                select(Need.id, Need.updated_at, Need.valid_until, Need.status).where(
+                    Need.id.in_(need_ids)
+                )
+            )
+        ).all()
+    return {
+        nid: IcsFacts(ics_sequence(updated), until, status == NeedStatus.CANCELLED)
+        for nid, updated, until, status in rows
+    }
+
+
+async def recently_cancelled_ids(
+    db: Database, tenant_id: int, now: datetime, *, category: str | None = None,
+    organisation_id: int | None = None,
+) -> list[int]:  # fmt: skip
+    """Published needs cancelled lately: feeds keep them a while as
+    ``STATUS:CANCELLED`` so subscribed calendars drop the entry."""
+    q = select(Need.id).where(
+        Need.tenant_id == tenant_id,
+        Need.status == NeedStatus.CANCELLED,
+        Need.published_at.is_not(None),
+        Need.hidden.is_(False),
+        Need.updated_at > now - CANCELLED_IN_FEEDS,
+    )
+    if category is not None:
+        q = q.where(Need.category == category)
+    if organisation_id is not None:
+        q = q.where(Need.organisation_id == organisation_id)
+    async with db.sessions() as session:
+        return [int(i) for i in (await session.scalars(q.order_by(Need.id))).all()]
+
+
+def previous_start(weekly: Weekly, before: datetime, tz: ZoneInfo) -> datetime | None:
+    """The last start of a weekly series before ``before`` (UTC)."""
+    local_day = before.astimezone(tz).date()
+    for offset in range(0, 8):
+        day = local_day - timedelta(days=offset)
+        if ("mo", "di", "mi", "do", "fr", "sa", "so")[day.weekday()] not in weekly.days:
+            continue
+        start = datetime.combine(day, weekly.start, tz).astimezone(UTC)
+        if start < before:
+            return start
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class EngagementItem:
+    id: int
+    need_id: int
+    title: str
+    organisation: str
+    waitlisted: bool
+    weekly: bool
+    next_start: datetime | None  # ahead: the next date (weekly: the next one)
+    next_end: datetime | None
+    last_day: date | None  # done: the last date it took place on
+    until: datetime | None  # a weekly series' end
+    hours: float  # logged and confirmed hours so far
+    pending_day: date | None  # a passed date without hours yet (to log them)
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    ahead: tuple[EngagementItem, ...]
+    past: tuple[EngagementItem, ...]
+
+
+async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
+    """A person's engagements: ahead (by next date) and lately done."""
+    async with db.sessions() as session:
+        rows = (
+            await session.execute(
+                select(Engagement, Need, Organisation.name, Tenant.timezone)
+                .join(Need, Need.id == Engagement.need_id)
+                .join(Organisation, Organisation.id == Need.organisation_id)
+                .join(Tenant, Tenant.id == Need.tenant_id)
+                .where(
+                    Engagement.person_id == person_id,
+                    Engagement.status.in_((*ACTIVE_STATUSES, EngagementStatus.DONE)),
+                )
+            )
+        ).all()
+        logged: dict[int, set[date]] = {}
+        if rows:
+            entries = await session.execute(
+                select(HoursEntry.engagement_id, HoursEntry.day).where(
+                    HoursEntry.engagement_id.in_([r[0].id for r in rows]),
+                    HoursEntry.status != HoursStatus.REJECTED,
+                )
+            )
+            for engagement_id, day in entries.all():
+                logged.setdefault(engagement_id, set()).add(day)
+    ahead: list[EngagementItem] = []
+    past: list[EngagementItem] = []
+    for engagement, need, org_name, tz_name in rows:
+        tz = ZoneInfo(tz_name)
+        days_logged = logged.get(engagement.id, set())
+        weekly = Weekly.from_dict(need.recurrence) if need.recurrence else None
+        next_start = next_end = None
+        last_start: datetime | None = None
+        if weekly is not None:
+            horizon = now if need.valid_until is None else min(now, need.valid_until)
+            found = weekly.occurrences(now - timedelta(hours=24), tz, limit=2)
+            for start in found:
+                end = datetime.combine(start.astimezone(tz).date(), weekly.end, tz).astimezone(UTC)
+                if end > now and (need.valid_until is None or start < need.valid_until):
+                    next_start, next_end = start, end
+                    break
+            last_start = previous_start(weekly, horizon, tz)
+            if last_start is not None:
+                last_end = datetime.combine(
+                    last_start.astimezone(tz).date(), weekly.end, tz
+                ).astimezone(UTC)
+                if last_end > now or last_start < engagement.created_at - timedelta(days=1):
+                    last_start = None  # still running, or before they signed up
+        elif need.starts_at is not None:
+            if need.ends_at is not None and need.ends_at > now:
+                next_start, next_end = need.starts_at, need.ends_at
+            else:
+                last_start = need.starts_at
+        is_ahead = (
+            next_start is not None and engagement.status in ACTIVE_STATUSES and need.status in OPEN
+        )
+        last_day = last_start.astimezone(tz).date() if last_start is not None else None
+        item = EngagementItem(
+            id=engagement.id,
+            need_id=need.id,
+            title=need.title,
+            organisation=org_name,
+            waitlisted=engagement.waitlisted,
+            weekly=weekly is not None,
+            next_start=next_start if is_ahead else None,
+            next_end=next_end if is_ahead else None,
+            last_day=last_day,
+            until=need.valid_until,
+            hours=float(engagement.hours or 0.0),
+            pending_day=(
+                last_day
+                if last_day is not None
+                and last_day not in days_logged
+                and not engagement.waitlisted
+                else None
+            ),
+        )
+        if is_ahead:
+            ahead.append(item)
+        # A passed date is done (a weekly series' last one too, while the
+        # next lies ahead): listed without withdrawing, with its hours.
+        if last_start is not None and last_start > now - PAST_SHOWN and not engagement.waitlisted:
+            past.append(item)
+    ahead.sort(key=lambda i: (i.next_start or now, i.id))
+    past.sort(key=lambda i: (i.last_day or date.min, i.id), reverse=True)
+    return Timeline(tuple(ahead), tuple(past))
+
+
+async def finish_past_engagements(db: Database, now: datetime) -> int:
+    """Sign-ups whose date (one-off) or series (weekly) is over become done;
+    waitlisted ones that never got a place are withdrawn. Returns how many."""
+    async with db.transaction() as session:
+        over = (
+            select(Need.id)
+            .where(
+                (Need.ends_at.is_not(None) & (Need.ends_at <= now))  # a one-off date
+                | (Need.valid_until.is_not(None) & (Need.valid_until <= now))  # a series
+            )
+            .scalar_subquery()
+        )
+        done = await session.execute(
+            update(Engagement)
+            .where(
+                Engagement.status.in_(ACTIVE_STATUSES),
+                Engagement.waitlisted.is_(False),
+                Engagement.need_id.in_(over),
+            )
+            .values(status=EngagementStatus.DONE, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        gone = await session.execute(
+            update(Engagement)
+            .where(
+                Engagement.status.in_(ACTIVE_STATUSES),
+                Engagement.waitlisted.is_(True),
+                Engagement.need_id.in_(over),
+            )
+            .values(status=EngagementStatus.WITHDRAWN, waitlisted=False, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(done.rowcount or 0) + int(gone.rowcount or 0)  # type: ignore[attr-defined]
