@@ -61,3 +61,8 @@ __all__ += ["UsedLink"]
 from core.models.mail import MailStatus, QueuedMail  # noqa: E402
 
 __all__ += ["MailStatus", "QueuedMail"]
+
+# Organisations hear about their volunteers (issue 14).
+from core.models.org_notice import OrgNotice  # noqa: E402
+
+__all__ += ["OrgNotice"]

@@ -306,12 +306,14 @@ async def _respect(
         reminder.status, reminder.sent_at = ReminderStatus.PENDING, None
         reminder.due_at = quiet_end  # wait for the morning; grace counts from then
         return "postponed"
-    if await _sent_this_week(session, person_id, reminder.id, now) >= tenant.weekly_budget:
+    if kind.budget and (
+        await _sent_this_week(session, person_id, reminder.id, now) >= tenant.weekly_budget
+    ):
         return "budget"
     return None
 
 
-UNSOLICITED = tuple(k.name for k in kinds.KINDS.values() if k.unsolicited)
+UNSOLICITED = tuple(k.name for k in kinds.KINDS.values() if k.unsolicited and k.budget)
 
 
 async def _sent_this_week(

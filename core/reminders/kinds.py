@@ -17,6 +17,9 @@ class Kind:
     unsolicited: bool
     # The person can switch this kind off ("my reminders").
     mutable: bool = True
+    # Counts against the person's weekly budget of unsolicited messages
+    # (an organisation's own notices about its volunteers do not).
+    budget: bool = True
 
 
 BEFORE_24H = Kind("before_24h", timedelta(hours=6), unsolicited=False)
@@ -36,6 +39,10 @@ RETENTION_WARNING = Kind("retention_warning", timedelta(days=10), unsolicited=Fa
 EDITOR_QUEUE = Kind("editor_queue", timedelta(hours=12), unsolicited=False, mutable=False)
 EDITOR_URGENT = Kind("editor_urgent", timedelta(hours=6), unsolicited=False, mutable=False)
 
+# An organisation's chat-linked member hears of a sign-up, withdrawal, "can't
+# come" or no-show (issue 14): waits for quiet hours, never eats the budget.
+ORG_NOTICE = Kind("org_notice", timedelta(days=2), unsolicited=True, mutable=False, budget=False)
+
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
@@ -52,6 +59,7 @@ KINDS: dict[str, Kind] = {
         RETENTION_WARNING,
         EDITOR_QUEUE,
         EDITOR_URGENT,
+        ORG_NOTICE,
     )
 }
 # What a person may switch off, in the order "my reminders" lists them.

@@ -32,6 +32,7 @@ from core.reminders.planning import (
     plan_alert_wave,
     plan_engagement,
 )
+from core.services import org_notices
 from core.services.audit import record
 from core.services.needs import may_see_tenant, publicly_listed, taken_places
 
@@ -179,6 +180,14 @@ async def sign_up(
             at=now,
             data={"waitlisted": waitlisted},
         )
+        await org_notices.record_notice(
+            session,
+            kind=org_notices.SIGNED_UP,
+            need=need,
+            engagement_id=existing.id,
+            now=now,
+            waitlisted=waitlisted,
+        )
         return SignupResult(
             existing.id, need_id, waitlisted, position, need.status == NeedStatus.FILLED
         )
@@ -230,7 +239,10 @@ async def withdraw(
     now: datetime,
     *,
     offer_freed_place: bool = False,
+    notice: str = org_notices.WITHDRAWN,
 ) -> WithdrawResult:
+    """End a sign-up; the organisation hears of it (``notice``: withdrawn, or
+    cant_come when the answer to the reminder was "I can't come")."""
     async with db.transaction() as session:
         engagement = await session.get(Engagement, engagement_id)
         if engagement is None or engagement.person_id != person_id:
@@ -250,6 +262,9 @@ async def withdraw(
             action="withdrawn",
             subject=f"need:{need.id}",
             at=now,
+        )
+        await org_notices.record_notice(
+            session, kind=notice, need=need, engagement_id=engagement.id, now=now
         )
         return _result(engagement, need, moved)
 

@@ -48,7 +48,7 @@ from bots.web.views import (
 )
 from core.errors import DomainError, NotAllowed, UnknownEngagement, UnknownNeed, UnknownPlace
 from core.models import EngagementStatus, NeedStatus
-from core.services import org_invites, organisations, relay
+from core.services import org_invites, org_notices, organisations, relay
 from core.services.needs import cancel_need, need_detail, post_need
 from core.services.signup import decide
 
@@ -398,6 +398,8 @@ async def inbox(request: Request) -> Response:
     t = texts(request, member.tenant)
     items = await relay.inbox(app.db, member.organisation_id)
     await relay.mark_read(app.db, member.organisation_id, app.now())
+    notices = await org_notices.notices_of(app.db, member.organisation_id)
+    await org_notices.mark_read(app.db, member.organisation_id, app.now())
     return await render(
         request,
         "org/inbox.html",
@@ -416,6 +418,22 @@ async def inbox(request: Request) -> Response:
                     "unread": not i.read,
                 }
                 for i in items
+            ],
+            # Issue 14: sign-ups, withdrawals, "can't come", no-shows.
+            "notices": [
+                {
+                    "text": t(
+                        "inbox.notice."
+                        + n.kind
+                        + ("_waitlisted" if n.kind == "signed_up" and n.waitlisted else ""),
+                        name=n.volunteer or t("signup.someone"),
+                    ),
+                    "need": n.need_title,
+                    "need_url": f"/t/{member.tenant.slug}/org/needs/{n.need_id}",
+                    "when": t.when(n.created_at),
+                    "unread": not n.read,
+                }
+                for n in notices
             ],
         },
         tenant=member.tenant,
