@@ -16,6 +16,7 @@ COMMAND_ALIASES: Final[dict[str, str]] = {
     "delete": "loeschen",
     "language": "sprache",
     "help": "hilfe",
+    "needs": "bedarfe",
 }
 
 # The commands a channel lists in its menu, in order.

@@ -39,6 +39,7 @@ from dialogue.flows import (
     matches,
     needs,
     onboarding,
+    org_needs,
     post_need,
     reminders,
     search,
@@ -105,6 +106,8 @@ COMMANDS = {
     "menü": "menu",
     "bedarf": "post",
     "post": "post",
+    "bedarfe": "my_needs",  # route: org_needs.show
+    "needs": "my_needs",  # route: org_needs.show
     "export": "export",
 }
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -299,6 +302,7 @@ class Engine:
             person=person,
             understanding=self.understanding,
             edited=await self.edited.of(self.app.tenant_ids[tenant.slug]),
+            first_name=incoming.first_name,
         )
         loaded = Loaded(version or 0, exists, data, row_lang, row_slug)
         return turn, loaded
@@ -452,6 +456,7 @@ class Engine:
             if profile is None:
                 await onboarding.start(turn)
             else:
+                state.org_member = await post_need.may_post(turn)  # route: org_needs (menu)
                 turn.say(turn.t("welcome_back", tenant=turn.tenant.name), turn.menu())
         elif action == "matches":
             await matches.show(turn, kind="matches")
@@ -477,6 +482,8 @@ class Engine:
             await settings.help_text(turn)
         elif action == "post":
             await post_need.start(turn)
+        elif action == "my_needs":
+            await org_needs.show(turn)  # route: org_needs.show
         elif action == "menu":
             turn.say(turn.t("menu.ask"), turn.menu())
         else:
@@ -524,6 +531,9 @@ class Engine:
             return False
         if head == "more":
             await matches.more(turn, payload)
+            return False
+        if head == "orgn":
+            await org_needs.payload(turn, rest)  # route: org_needs.payload
             return False
         if head == "eng" and re.fullmatch(r"\d{1,12}:withdraw(:yes)?", rest):
             await needs.withdraw_payload(turn, payload)
@@ -681,6 +691,8 @@ class Engine:
             ):
                 turn.state.finish()
                 await post_need.start(turn, parse)
+                return False
+            if await post_need.edit_by_name(turn, event):  # route: post_need.edit_by_name
                 return False
             if parse.intent in INTERRUPTS and parse.confidence >= SURE:
                 filled = await form.extract(turn, parse) if turn.state.slot != "consent" else {}

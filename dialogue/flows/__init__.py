@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
-from dialogue.flows import data, matches, needs, onboarding, post_need, search, settings
+from dialogue.flows import (
+    data,
+    display_name,
+    matches,
+    needs,
+    onboarding,
+    org_needs,
+    post_need,
+    search,
+    settings,
+)
 from dialogue.flows.form import Form
 
 FORMS: dict[str, Form] = {
     onboarding.FORM.name: onboarding.FORM,
     search.FORM.name: search.FORM,
     post_need.FORM.name: post_need.FORM,
+    display_name.FORM.name: display_name.FORM,
 }
 
-__all__ = ["FORMS", "data", "matches", "needs", "onboarding", "post_need", "search", "settings"]
+__all__ = [
+    "FORMS",
+    "data",
+    "display_name",
+    "matches",
+    "needs",
+    "onboarding",
+    "org_needs",
+    "post_need",
+    "search",
+    "settings",
+]

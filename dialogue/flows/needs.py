@@ -83,7 +83,7 @@ async def answer_qualification(turn: Turn, payload: str) -> None:
 async def sign_up_payload(turn: Turn, payload: str) -> None:
     """``need:<id>:signup``: asks first for a qualification the need requires
     and the person has not mentioned, then signs up."""
-    from dialogue.flows import onboarding
+    from dialogue.flows import display_name, onboarding
 
     need_id = int(payload.split(":")[1])
     t = turn.t
@@ -139,6 +139,7 @@ async def sign_up_payload(turn: Turn, payload: str) -> None:
             ),
             buttons,
         )
+        await display_name.maybe_ask(turn)  # route: display_name.maybe_ask (issue 14)
         return
     attachments: tuple[Attachment, ...] = ()
     if need.starts_at is not None:
@@ -162,6 +163,7 @@ async def sign_up_payload(turn: Turn, payload: str) -> None:
     if attachments:
         text += "\n" + t("signup.calendar")
     turn.say(text, buttons, attachments=attachments)
+    await display_name.maybe_ask(turn)  # route: display_name.maybe_ask (issue 14)
 
 
 async def engagements(turn: Turn) -> None:
