@@ -287,9 +287,14 @@ async def _respect(
     profile = await session.get(VolunteerProfile, person_id)
     if profile is not None and kind.mutable and reminder.kind in (profile.muted_kinds or []):
         return "muted"
-    if not kind.unsolicited:
+    if not kind.unsolicited and not kind.quiet_hours:
         return None
-    if profile is not None and profile.paused_until is not None and profile.paused_until > now:
+    if (
+        kind.unsolicited
+        and profile is not None
+        and profile.paused_until is not None
+        and profile.paused_until > now
+    ):
         return "paused"
     tenant = await session.scalar(
         select(Tenant).join(Person, Person.tenant_id == Tenant.id).where(Person.id == person_id)
@@ -306,14 +311,14 @@ async def _respect(
         reminder.status, reminder.sent_at = ReminderStatus.PENDING, None
         reminder.due_at = quiet_end  # wait for the morning; grace counts from then
         return "postponed"
-    if kind.budget and (
-        await _sent_this_week(session, person_id, reminder.id, now) >= tenant.weekly_budget
-    ):
+    if not kind.unsolicited:  # quiet hours only (``Kind.quiet_hours``)
+        return None
+    if await _sent_this_week(session, person_id, reminder.id, now) >= tenant.weekly_budget:
         return "budget"
     return None
 
 
-UNSOLICITED = tuple(k.name for k in kinds.KINDS.values() if k.unsolicited and k.budget)
+UNSOLICITED = tuple(k.name for k in kinds.KINDS.values() if k.unsolicited)
 
 
 async def _sent_this_week(

@@ -17,9 +17,9 @@ class Kind:
     unsolicited: bool
     # The person can switch this kind off ("my reminders").
     mutable: bool = True
-    # Counts against the person's weekly budget of unsolicited messages
-    # (an organisation's own notices about its volunteers do not).
-    budget: bool = True
+    # Waits for the end of quiet hours although it is not unsolicited (no
+    # budget, no pause): news that is not urgent at night (issue 14).
+    quiet_hours: bool = False
 
 
 BEFORE_24H = Kind("before_24h", timedelta(hours=6), unsolicited=False)
@@ -31,7 +31,9 @@ DIGEST = Kind("digest", timedelta(hours=12), unsolicited=True)
 ORG_EXPIRY = Kind("org_expiry", timedelta(hours=12), unsolicited=False, mutable=False)
 ALERT_WAVE = Kind("alert_wave", timedelta(hours=6), unsolicited=False, mutable=False)
 MOVED_UP = Kind("moved_up", timedelta(days=1), unsolicited=False, mutable=False)
-NEED_CANCELLED = Kind("need_cancelled", timedelta(days=2), unsolicited=False, mutable=False)
+NEED_CANCELLED = Kind(
+    "need_cancelled", timedelta(days=2), unsolicited=False, mutable=False, quiet_hours=True
+)
 # A legal notice: not unsolicited, cannot be switched off; late is still useful.
 RETENTION_WARNING = Kind("retention_warning", timedelta(days=10), unsolicited=False, mutable=False)
 
@@ -41,7 +43,9 @@ EDITOR_URGENT = Kind("editor_urgent", timedelta(hours=6), unsolicited=False, mut
 
 # An organisation's chat-linked member hears of a sign-up, withdrawal, "can't
 # come" or no-show (issue 14): waits for quiet hours, never eats the budget.
-ORG_NOTICE = Kind("org_notice", timedelta(days=2), unsolicited=True, mutable=False, budget=False)
+ORG_NOTICE = Kind(
+    "org_notice", timedelta(days=2), unsolicited=False, mutable=False, quiet_hours=True
+)
 
 KINDS: dict[str, Kind] = {
     k.name: k

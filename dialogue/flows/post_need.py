@@ -579,8 +579,7 @@ async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
         if title:
             values["title"] = title
     if turn.state.slot in ("title", "description"):
-        # A title or description is taken as typed: its words fill nothing else.
-        values = {k: v for k, v in values.items() if k not in s}
+        return {}  # a title or description is taken as typed: its words fill nothing else
     return values
 
 
