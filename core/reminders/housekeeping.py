@@ -12,6 +12,7 @@ from core.models import ACTIVE_STATUSES, Engagement, Need, NeedStatus, Tenant, V
 from core.reminders import kinds
 from core.reminders.planning import add_reminder, plan_engagement
 from core.services.needs import expire_needs
+from core.services.org_notices import send_daily_digests
 from core.services.privacy import PersonalFiles
 from core.services.retention import (
     erase_inactive,
@@ -96,3 +97,4 @@ async def run_housekeeping(db: Database, now: datetime, files: PersonalFiles | N
     await purge_unconsented(db, now)
     await purge_organisations(db, now)
     await purge_rate_limits(db, now)
+    await send_daily_digests(db, now)  # issue 14: organisations' members without chat

@@ -15,7 +15,8 @@ display time, so an erased person disappears from every notice.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,7 +42,8 @@ CANT_COME = "cant_come"
 NO_SHOW = "no_show"
 NOTICE_KINDS = (SIGNED_UP, WITHDRAWN, CANT_COME, NO_SHOW)
 DIGEST_MAIL = "org_digest"
-DIGEST_ITEMS = 20  # lines in one digest mail; the inbox has the rest
+DIGEST_ITEMS = 20  # needs named in one digest mail; the inbox has the rest
+DIGEST_HOUR = 18  # local time: the day's news goes out in the evening
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,20 +176,26 @@ async def mark_read(db: Database, organisation_id: int, now: datetime) -> None:
         )
 
 
-async def enqueue_digests(db: Database, now: datetime) -> int:
+async def enqueue_digests(
+    db: Database, now: datetime, *, tenant_id: int | None = None, before: datetime | None = None
+) -> int:
     """One e-mail per web member without a chat, listing the notices of their
-    organisation not mailed yet (at most a day's worth matters: older ones
-    are in the inbox). Returns how many mails were queued. Notices are
-    marked mailed even for organisations whose members all have a chat."""
+    organisation not mailed yet and made ``before`` (default: now); older
+    than two days they are only in the inbox. Returns how many mails were
+    queued. Notices are marked mailed even where every member has a chat."""
     queued = 0
+    until = before or now
+    query = _VIEW.add_columns(OrgNotice.tenant_id).where(
+        OrgNotice.mailed_at.is_(None),
+        OrgNotice.created_at > until - timedelta(days=2),
+        OrgNotice.created_at <= until,
+    )
+    if tenant_id is not None:
+        query = query.where(OrgNotice.tenant_id == tenant_id)
     async with db.transaction() as session:
         rows = (
             await session.execute(
-                _VIEW.add_columns(OrgNotice.tenant_id)
-                .where(
-                    OrgNotice.mailed_at.is_(None), OrgNotice.created_at > now - timedelta(days=2)
-                )
-                .order_by(OrgNotice.organisation_id, OrgNotice.created_at, OrgNotice.id)
+                query.order_by(OrgNotice.organisation_id, OrgNotice.created_at, OrgNotice.id)
             )
         ).all()
         by_org: dict[int, list[tuple[NoticeView, int]]] = {}
@@ -221,6 +229,28 @@ async def enqueue_digests(db: Database, now: datetime) -> int:
             await session.execute(
                 update(OrgNotice).where(OrgNotice.id.in_(ids)).values(mailed_at=now)
             )
+    return queued
+
+
+def digest_cutoff(now: datetime, tz: ZoneInfo, hour: int = DIGEST_HOUR) -> datetime:
+    """The latest ``hour`` o'clock (local) at or before ``now``, in UTC."""
+    local = now.astimezone(tz)
+    cutoff = datetime.combine(local.date(), time(hour), tz)
+    if cutoff > local:
+        cutoff -= timedelta(days=1)
+    return cutoff.astimezone(now.tzinfo)
+
+
+async def send_daily_digests(db: Database, now: datetime) -> int:
+    """The scheduler's housekeeping (every few minutes): each tenant's digest
+    covers what happened until its last ``DIGEST_HOUR`` o'clock, so however
+    often this runs, a member gets at most one mail a day."""
+    async with db.sessions() as session:
+        zones = (await session.execute(select(Tenant.id, Tenant.timezone))).all()
+    queued = 0
+    for tenant_id, zone in zones:
+        cutoff = digest_cutoff(now, ZoneInfo(zone or "Europe/Berlin"))
+        queued += await enqueue_digests(db, now, tenant_id=int(tenant_id), before=cutoff)
     return queued
 
 
