@@ -67,9 +67,11 @@ async def record_notice(
     engagement_id: int | None,
     now: datetime,
     waitlisted: bool = False,
+    exclude_person_id: int | None = None,
 ) -> int:
     """Write the notice and an ``org_notice`` reminder for each chat-linked
-    member of the need's organisation (not the volunteer themselves)."""
+    member of the need's organisation (not the volunteer themselves, nor
+    ``exclude_person_id``: the member who caused it)."""
     assert kind in NOTICE_KINDS
     notice = OrgNotice(
         tenant_id=need.tenant_id,
@@ -88,7 +90,7 @@ async def record_notice(
             select(Engagement.person_id).where(Engagement.id == engagement_id)
         )
     for person_id in await chat_members(session, need.organisation_id):
-        if person_id == volunteer:
+        if person_id in (volunteer, exclude_person_id):
             continue
         await add_reminder(
             session,

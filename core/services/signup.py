@@ -15,7 +15,14 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
-from core.errors import AlreadySignedUp, NeedNotOpen, NotAllowed, UnknownEngagement, UnknownNeed
+from core.errors import (
+    AlreadySignedUp,
+    InvalidValue,
+    NeedNotOpen,
+    NotAllowed,
+    UnknownEngagement,
+    UnknownNeed,
+)
 from core.models import (
     ACTIVE_STATUSES,
     Engagement,
@@ -302,6 +309,51 @@ async def decide(
             return None
         moved = await _give_up(session, engagement, need, EngagementStatus.DECLINED, now)
         return _result(engagement, need, moved)
+
+
+async def mark_no_show(
+    db: Database,
+    organisation_id: int,
+    engagement_id: int,
+    *,
+    actor: str,
+    now: datetime,
+    actor_person_id: int | None = None,
+) -> None:
+    """The organisation says someone did not come (issue 14.2): after the
+    need began, for a sign-up holding a place. A one-off sign-up ends as
+    ``no_show``; a weekly one stays (one missed date), only the notice and
+    the audit record it. The organisation's other chat members hear of it."""
+    async with db.transaction() as session:
+        engagement = await session.get(Engagement, engagement_id)
+        if engagement is None:
+            raise UnknownEngagement(engagement_id=engagement_id)
+        need = await _lock_need(session, engagement.need_id, now)
+        if need.organisation_id != organisation_id:
+            raise NotAllowed()
+        if engagement.status not in ACTIVE_STATUSES or engagement.waitlisted:
+            raise UnknownEngagement(engagement_id=engagement_id)
+        if need.starts_at is not None and need.starts_at > now:
+            raise InvalidValue(field="no_show")  # it has not happened yet
+        if need.recurrence is None:
+            engagement.status, engagement.updated_at = EngagementStatus.NO_SHOW, now
+            await cancel_for_engagement(session, engagement.id)
+        record(
+            session,
+            tenant_id=need.tenant_id,
+            actor=actor,
+            action="no_show",
+            subject=f"need:{need.id}",
+            at=now,
+        )
+        await org_notices.record_notice(
+            session,
+            kind=org_notices.NO_SHOW,
+            need=need,
+            engagement_id=engagement.id,
+            now=now,
+            exclude_person_id=actor_person_id,
+        )
 
 
 async def release_places_of(session: AsyncSession, person_id: int, now: datetime) -> None:

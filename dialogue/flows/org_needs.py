@@ -25,7 +25,8 @@ import re
 from core.errors import DomainError, UnknownNeed
 from core.services.needs import OwnNeed, cancel_need, own_need
 from core.services.org_links import OrgRef, organisations_of_person
-from core.services.organisations import extend_need, mark_filled, needs_of
+from core.services.organisations import extend_need, mark_filled, needs_of, signups_of
+from core.services.signup import mark_no_show
 from dialogue.flows import post_need
 from dialogue.markup import escape
 from dialogue.turn import Turn
@@ -98,7 +99,9 @@ async def _owned(turn: Turn, need_id: int) -> tuple[list[OrgRef], OwnNeed] | Non
 
 async def payload(turn: Turn, rest: str) -> None:
     """``orgn:<id>[:edit|:close|:cancel[:yes]|:extend]``"""
-    match = re.fullmatch(r"(\d{1,12})(?::(edit|close|cancel|cancel:yes|extend))?", rest)
+    match = re.fullmatch(
+        r"(\d{1,12})(?::(edit|close|cancel|cancel:yes|extend|noshow:\d{1,12}))?", rest
+    )
     if match is None:
         turn.say(turn.t("error.stale_button"), turn.menu())
         return
@@ -119,6 +122,8 @@ async def payload(turn: Turn, rest: str) -> None:
         await _act(turn, need, "closed", mark_filled)
     elif action == "extend":
         await _extend(turn, need)
+    elif action.startswith("noshow:"):
+        await _no_show(turn, need, int(action.split(":")[1]))
     elif action == "cancel":
         if need.status.value not in CAN_CANCEL:
             turn.say(turn.t("my_needs.not_possible"), _back(turn))
@@ -144,11 +149,31 @@ async def _detail(turn: Turn, need: OwnNeed) -> None:
     turn.state.start("post_need", post_need.slots_of(turn, orgs, need))
     text = post_need.preview_lines(turn)
     turn.state.finish()
-    rows = await needs_of(turn.app.db, need.organisation_id)
-    signups = next((r.signups for r in rows if r.id == need.id), 0)
-    text.append(t("my_needs.signups", signups=signups, wanted=need.helpers_wanted))
+    people = [
+        s
+        for s in await signups_of(turn.app.db, need.organisation_id, need.id)
+        if s.status.value in ("interested", "accepted")
+    ]
+    held = [s for s in people if not s.waitlisted]
+    text.append(t("my_needs.signups", signups=len(held), wanted=need.helpers_wanted))
+    names = [
+        escape(s.name or t("my_needs.someone")) + (t("my_needs.waiting") if s.waitlisted else "")
+        for s in people
+    ]
+    if names:
+        text.append(t("my_needs.names", names=", ".join(names)))
     text.append(t("my_needs.status_line", status=t(f"my_needs.status.{need.status.value}")))
     buttons = []
+    started = need.starts_at is None or need.starts_at <= turn.now
+    if started and need.status.value in ("published", "filled", "expired"):
+        buttons += [
+            turn.button(
+                "my_needs.no_show",
+                f"orgn:{need.id}:noshow:{s.engagement_id}",
+                name=escape(s.name or t("my_needs.someone")),
+            )
+            for s in held[:MAX_LISTED]
+        ]
     if need.status.value != "cancelled":
         buttons.append(turn.button("my_needs.edit", f"orgn:{need.id}:edit"))
     if need.status.value == "published":
@@ -173,6 +198,22 @@ async def _act(turn: Turn, need: OwnNeed, done: str, verb) -> None:  # type: ign
         turn.say(turn.t("my_needs.not_possible"), _back(turn))
         return
     turn.say(turn.t(f"my_needs.{done}", title=escape(need.title)), _back(turn))
+
+
+async def _no_show(turn: Turn, need: OwnNeed, engagement_id: int) -> None:
+    try:
+        await mark_no_show(
+            turn.app.db,
+            need.organisation_id,
+            engagement_id,
+            actor=f"person:{turn.person.id if turn.person else 0}",
+            now=turn.now,
+            actor_person_id=turn.person.id if turn.person else None,
+        )
+    except DomainError:
+        turn.say(turn.t("my_needs.not_possible"), _back(turn))
+        return
+    turn.say(turn.t("my_needs.no_show_noted", title=escape(need.title)), _back(turn))
 
 
 async def _extend(turn: Turn, need: OwnNeed) -> None:

@@ -501,3 +501,40 @@ async def test_a_skipped_name_is_not_asked_again(app: App) -> None:
 @pytest.fixture(autouse=True)
 def _now(app: App) -> None:
     app.clock.set(NOW)  # type: ignore[attr-defined]
+
+
+async def test_no_show_is_noted_and_the_other_members_hear_of_it(app: App) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    colleague = Conversation(app, identity="test:org2")
+    await org_member(app, colleague)
+    need_id = await published_need(app, org_id, title="Flohmarkt aufbauen")
+    volunteer = Conversation(app, identity="test:vol")
+    await consent(volunteer)
+    await sign_up(volunteer, need_id, "Anna")
+
+    await member.command("bedarfe")
+    await member.press(f"orgn:{need_id}")
+    assert "Angemeldet: Anna" in member.text  # the name the volunteer chose
+    assert not [p for p in member.payloads() if ":noshow:" in p]  # not before it began
+
+    after = NOW + timedelta(days=3, hours=1)
+    app.clock.set(after)  # type: ignore[attr-defined]
+    await member.press(f"orgn:{need_id}")
+    (no_show,) = [p for p in member.payloads() if ":noshow:" in p]
+    await member.press(no_show)
+    assert "Vermerkt" in member.text
+
+    outbox = Outbox()
+    await deliver(app, outbox, after + timedelta(minutes=1))
+    await deliver(app, outbox, after + timedelta(minutes=2))
+    # (the sign-up's notice, three days old, was dropped as too late)
+    assert outbox.about(colleague.identity, "Flohmarkt") == [
+        "⚠️ Anna war bei Flohmarkt aufbauen nicht da."
+    ]
+    assert outbox.about(member.identity, "nicht da") == []  # who noted it is not told
+    async with app.db.sessions() as session:
+        status = await session.scalar(
+            select(Engagement.status).where(Engagement.need_id == need_id)
+        )
+    assert status is not None and status.value == "no_show"

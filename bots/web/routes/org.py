@@ -50,7 +50,7 @@ from core.errors import DomainError, NotAllowed, UnknownEngagement, UnknownNeed,
 from core.models import EngagementStatus, NeedStatus
 from core.services import org_invites, org_notices, organisations, relay
 from core.services.needs import cancel_need, need_detail, post_need
-from core.services.signup import decide
+from core.services.signup import decide, mark_no_show
 
 log = logging.getLogger(__name__)
 
@@ -233,6 +233,10 @@ async def need_page(request: Request) -> Response:
                     "contact": ", ".join(x for x in (s.email, s.phone) if x),
                     "since": t.when(s.created_at),
                     "can_message": s.person_id is not None,
+                    "can_no_show": s.status
+                    in (EngagementStatus.INTERESTED, EngagementStatus.ACCEPTED)
+                    and not s.waitlisted
+                    and (detail.starts_at is None or detail.starts_at <= app.now()),
                 }
                 for s in signups
             ],
@@ -371,6 +375,10 @@ async def signup_action(request: Request) -> Response:
                     need=detail.title,
                     organisation=detail.organisation,
                 )
+        elif action == "no_show":  # issue 14.2: the organisation's other members hear
+            await mark_no_show(
+                app.db, member.organisation_id, engagement_id, actor=member.actor, now=app.now()
+            )
         elif action == "message":
             body = str(form.get("body") or "")
             outgoing = await relay.send_to_volunteer(

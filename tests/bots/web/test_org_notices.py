@@ -4,11 +4,13 @@ and members without a chat get the day's news in one e-mail."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from core.models import Need
 from core.reminders.delivery import deliver_due
+from core.services.needs import moderate
 from core.services.org_invites import redeem
-from core.services.org_notices import enqueue_digests
+from core.services.org_notices import enqueue_digests, send_daily_digests
 from core.services.people import register_with_consent
 from core.services.signup import sign_up, withdraw
 from dialogue.markup import to_plain
@@ -31,8 +33,6 @@ async def _person(web: Web, identity: str, name: str | None) -> int:
 
 
 async def _published_need(web: Web, client) -> int:  # type: ignore[no-untyped-def]
-    from core.services.needs import moderate
-
     need_id = await post_need(web, client, title="Regale einräumen")
     await moderate(
         web.app.db, need_id, approve=True, reason=None, actor="test", now=web.clock.now()
@@ -124,10 +124,6 @@ async def test_members_without_a_chat_get_one_digest_mail(web_app: Web) -> None:
 
 
 async def test_the_digest_goes_out_once_a_day_in_the_evening(web_app: Web) -> None:
-    from datetime import UTC, datetime
-
-    from core.services.org_notices import send_daily_digests
-
     client = await sign_up_organisation(web_app)
     need_id = await _published_need(web_app, client)
     morning = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # 10:00 in Aachen
@@ -144,3 +140,44 @@ async def test_the_digest_goes_out_once_a_day_in_the_evening(web_app: Web) -> No
     await sign_up(web_app.app.db, heinrich, need_id, evening + timedelta(minutes=20))
     assert await send_daily_digests(web_app.app.db, evening + timedelta(hours=2)) == 0
     assert await send_daily_digests(web_app.app.db, evening + timedelta(days=1)) == 1
+
+
+async def test_no_show_on_the_web_tells_the_linked_chat_and_only_after_the_start(
+    web_app: Web,
+) -> None:
+    client = await sign_up_organisation(web_app)
+    need_id = await _published_need(web_app, client)
+    await _link_chat(web_app, client, "telegram:500", "Petra")
+    luisa = await _person(web_app, "telegram:111", "Luisa")
+    signed = await sign_up(web_app.app.db, luisa, need_id, web_app.clock.now())
+    path = f"/t/aachen/org/needs/{need_id}/signups/{signed.engagement_id}/no_show"
+
+    page = await client.get(f"/t/aachen/org/needs/{need_id}")
+    assert path not in page.text  # not before the need began
+    token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
+    early = await client.post(path, data={"csrf": token})
+    assert early.headers["location"].endswith("notice=not_possible")
+
+    async with web_app.app.db.sessions() as session:
+        need = await session.get(Need, need_id)
+        assert need is not None and need.starts_at is not None
+        started = need.starts_at + timedelta(hours=1)
+    web_app.clock.set(started)
+    page = await client.get(f"/t/aachen/org/needs/{need_id}")
+    assert path in page.text
+    done = await client.post(
+        path, data={"csrf": await csrf_of(client, f"/t/aachen/org/needs/{need_id}")}
+    )
+    assert done.headers["location"].endswith("notice=no_show")
+
+    notifier = RecordingNotifier("telegram")
+    sender = ChannelSender(
+        Renderer(web_app.app.db, web_app.app.tenants), {"telegram": notifier}, web_app.clock
+    )
+    await deliver_due(web_app.app.db, sender, started + timedelta(minutes=1))
+    to_petra = [
+        to_plain(r.text) for _, who, rs in notifier.sent if who == "telegram:500" for r in rs
+    ]
+    assert "⚠️ Luisa war bei Regale einräumen nicht da." in to_petra
+    inbox = await client.get("/t/aachen/org/inbox")
+    assert "Luisa war nicht da" in inbox.text
