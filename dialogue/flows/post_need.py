@@ -489,8 +489,8 @@ async def edit_by_name(turn: Turn, event: Event) -> bool:
     if not verb and value is None:
         return False
     field = _field_named(turn, name)
-    if field is None or (field == "title" and not verb and turn.state.slot == "description"):
-        return False
+    if field is None or (not verb and turn.state.slot in ("title", "description")):
+        return False  # "Ort: am Haupteingang" may well be a description
     value = (value or "").strip()
     if not value or field in ("repeat", "days", "qualifications", "urgent", "category"):
         await _reopen(turn, field)
