@@ -20,6 +20,9 @@ from dialogue.markup import escape
 from dialogue.nlu.result import ParseResult
 from dialogue.turn import Event, Turn
 
+SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "help", "cancel"})
+SURE = 0.75
+
 
 async def maybe_ask(turn: Turn) -> None:
     """Ask for the name unless the person has one or was asked before."""
@@ -59,6 +62,11 @@ async def accept_name(turn: Turn, event: Event) -> Outcome:
     if event.kind == "button" and event.payload == "f:name:skip":
         return Outcome({"name": ""})
     if event.kind == "text":
+        parse = event.parse
+        if parse is not None and parse.intent in SMALL_TALK and parse.confidence >= SURE:
+            turn.say(turn.t("display_name.invalid"))  # "Hallo", "danke", "ja": no names
+            await ask_name(turn)
+            return Outcome(replied=True)
         try:
             return Outcome({"name": clean_name(event.text)})
         except InvalidValue:

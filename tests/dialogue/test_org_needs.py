@@ -466,6 +466,8 @@ async def test_display_name_is_asked_once_with_the_channels_first_name_as_defaul
     assert "f:name:first" in volunteer.payloads() and "f:name:skip" in volunteer.payloads()
     await volunteer.say("12345")  # no name: asked again, nothing stored
     assert "nur einen Namen" in volunteer.text
+    await volunteer.say("Danke")  # small talk is no name either
+    assert "nur einen Namen" in volunteer.text
     await volunteer.press("f:name:first")
     assert "Organisationen sehen dich als „Anna“" in volunteer.text
 
