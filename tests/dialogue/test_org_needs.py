@@ -540,3 +540,27 @@ async def test_no_show_is_noted_and_the_other_members_hear_of_it(app: App) -> No
             select(Engagement.status).where(Engagement.need_id == need_id)
         )
     assert status is not None and status.value == "no_show"
+
+
+async def test_english_member_changes_place_and_end_date_of_a_weekly_need(app: App) -> None:
+    member = Conversation(app, identity="test:org", language_hint="en")
+    org_id = await org_member(app, member)
+    weekly = Weekly(("sa",), datetime(2026, 1, 1, 10).time(), datetime(2026, 1, 1, 12).time())
+    need_id = await published_need(
+        app, org_id, title="Saturday pantry", weekly=weekly, valid_until=NOW + timedelta(days=10)
+    )
+
+    await member.command("needs")
+    assert "Your needs" in member.text and "Saturday pantry" in member.text
+    await member.press(f"orgn:{need_id}:edit")
+    assert "changed need would look" in member.text
+    await member.say("change place: Haaren")
+    assert "📍 Haaren" in member.text
+    await member.say("end date: 30.6.2027")
+    assert "until 30 Jun" in member.text
+    await member.press("f:confirm:yes")
+    need = await need_row(app, need_id)
+    assert need.place_label == "Haaren"
+    assert need.valid_until is not None
+    assert need.valid_until.astimezone(BERLIN).date().isoformat() == "2027-07-01"
+    assert need.recurrence == {"days": ["sa"], "from": "10:00", "to": "12:00"}
