@@ -42,6 +42,7 @@ COMMAND_TABLE: Final[tuple[Command, ...]] = (
     Command("back", "zurueck", "back", ("zurück",)),
     Command("menu", "menu", None, ("menue", "menü")),
     Command("post", "bedarf", "post"),
+    Command("my_needs", "bedarfe", "needs"),
     Command("export", "export"),
 )
 

@@ -163,6 +163,7 @@ class Engine:
             person=person,
             understanding=self.understanding,
             edited=await self.edited.of(tenant_id),
+            first_name=incoming.first_name,
         )
         return turn, loaded
 

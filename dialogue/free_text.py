@@ -126,6 +126,8 @@ async def handle_text(turn: Turn, event: Event) -> bool:
             turn.say(turn.t("help.in_form"))
             await routing.reask(turn)
             return False
+        if await post_need.edit_by_name(turn, event):
+            return False
         if (
             parse.intent == "post_need"
             and parse.confidence >= SURE

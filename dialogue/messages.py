@@ -40,6 +40,9 @@ class Incoming:
     language_hint: str | None = None
     now: datetime | None = None
     event_id: str | None = None
+    # The first name the platform knows (Telegram), the default for the name
+    # organisations see (issue 14); never stored unless the person accepts it.
+    first_name: str | None = None
 
     def __post_init__(self) -> None:
         given = sum(x is not None for x in (self.text, self.button, self.location, self.command))

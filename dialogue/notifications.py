@@ -392,6 +392,24 @@ class Renderer:
             )
         ]
 
+    async def _org_notice(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        """A member of the organisation hears of a sign-up, withdrawal, "can't
+        come" or no-show on one of its needs (issue 14)."""
+        from core.services.org_notices import notice
+
+        found = await notice(self.db, int(m.data.get("notice", 0)))
+        if found is None:
+            return [Reply(t("notify.org_notice.gone"))]
+        key = f"notify.org_notice.{found.kind}"
+        if found.kind == "signed_up" and found.waitlisted:
+            key += "_waitlisted"
+        text = t(
+            key,
+            name=escape(found.volunteer or t("notify.org_notice.someone")),
+            title=escape(found.need_title),
+        )
+        return [Reply(text, (Button(t("notify.button.my_needs"), "cmd:bedarfe"),))]
+
 
 def _published_after(need: NeedDetail, since: datetime) -> bool:
     # Cards carry no publication time; a need counts as new when it starts

@@ -36,6 +36,8 @@ class DialogueState:
     # language of their texts no longer switches it.
     lang_chosen: bool = False
     declined: bool = False  # said no to consent: search without a profile
+    # Linked to an organisation (issue 14): the menu offers "Meine Bedarfe".
+    org_member: bool = False
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any] | None) -> DialogueState:
@@ -69,6 +71,7 @@ class DialogueState:
             "last_event": self.last_event,
             "lang_chosen": self.lang_chosen,
             "declined": self.declined,
+            "org_member": self.org_member,
         }
 
     def start(self, flow: str, slots: dict[str, Any] | None = None) -> None:

@@ -55,6 +55,7 @@ class Turn:
     # chat: "forget_transcript" after consent was declined).
     meta: dict[str, str] = field(default_factory=dict)
     edited: dict[str, dict[str, str]] = field(default_factory=dict)  # editors' wording
+    first_name: str | None = None  # the channel's, for the display-name question
 
     @property
     def t(self) -> Texts:
@@ -92,11 +93,13 @@ class Turn:
         return Button(self.t(key, **values), payload)
 
     def menu(self) -> tuple[Button, ...]:
-        """The way on from anywhere."""
+        """The way on from anywhere (members of an organisation: their needs too)."""
+        mine = (self.button("menu.my_needs", "menu:my_needs"),) if self.state.org_member else ()
         return (
             self.button("menu.matches", "menu:matches"),
             self.button("menu.search", "menu:search"),
             self.button("menu.engagements", "menu:engagements"),
+            *mine,
             self.button("menu.profile", "menu:profile"),
             self.button("menu.help", "nav:help"),
         )

@@ -83,7 +83,13 @@ def to_incoming(update: Update, tenant: str, bot_username: str | None) -> Incomi
     if query is not None:
         if query.data is None:  # game or inline-mode buttons: not ours
             return None
-        return Incoming(identity=identity, tenant=tenant, button=query.data, language_hint=hint)
+        return Incoming(
+            identity=identity,
+            tenant=tenant,
+            button=query.data,
+            language_hint=hint,
+            first_name=query.from_user.first_name if query.from_user else None,
+        )
 
     message = update.message
     if message is None or message.from_user is None or message.from_user.is_bot:

@@ -76,3 +76,8 @@ __all__ += ["Feedback"]
 from core.models.hours import HoursCertificate, HoursEntry, HoursStatus  # noqa: E402
 
 __all__ += ["HoursCertificate", "HoursEntry", "HoursStatus"]
+
+# Organisations hear about their volunteers (issue 14).
+from core.models.org_notice import OrgNotice  # noqa: E402
+
+__all__ += ["OrgNotice"]

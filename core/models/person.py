@@ -26,6 +26,8 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(String(50))
     created_at: Mapped[datetime]
     last_active_at: Mapped[datetime]
+    # When the person was asked for the name organisations may see (once).
+    name_asked_at: Mapped[datetime | None]
 
 
 class Identity(Base):

@@ -163,5 +163,7 @@ async def answer_attendance(
         if coming:
             engagement.updated_at = now
             return AttendanceAnswer("confirmed")
-    result = await withdraw(db, person_id, engagement_id, now, offer_freed_place=True)
+    result = await withdraw(
+        db, person_id, engagement_id, now, offer_freed_place=True, notice="cant_come"
+    )
     return AttendanceAnswer("freed", result.moved_up_person_id)

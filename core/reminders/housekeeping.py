@@ -14,6 +14,7 @@ from core.reminders.planning import add_reminder, plan_engagement
 from core.services.chat_email import purge_unconfirmed as purge_unconfirmed_chat_emails
 from core.services.feedback import purge_feedback
 from core.services.needs import expire_needs
+from core.services.org_notices import send_daily_digests
 from core.services.privacy import PersonalFiles
 from core.services.retention import (
     erase_inactive,
@@ -102,3 +103,4 @@ async def run_housekeeping(db: Database, now: datetime, files: PersonalFiles | N
     await purge_rate_limits(db, now)
     await purge_unconfirmed_chat_emails(db, now)
     await purge_feedback(db, now)
+    await send_daily_digests(db, now)  # issue 14: organisations' members without chat

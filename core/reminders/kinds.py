@@ -56,6 +56,10 @@ EDITOR_URGENT = Kind("editor_urgent", timedelta(hours=6), unsolicited=False, mut
 # An organisation's chat-linked members asked to confirm a volunteer's hours (issue 14.5).
 HOURS_LOGGED = Kind("hours_logged", timedelta(days=7), unsolicited=False, mutable=False)
 
+# An organisation's chat-linked member hears of a sign-up, withdrawal, "can't
+# come" or no-show (issue 14): waits for quiet hours, never eats the budget.
+ORG_NOTICE = Kind("org_notice", timedelta(days=2), unsolicited=False, mutable=False, quiet=True)
+
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
@@ -76,6 +80,7 @@ KINDS: dict[str, Kind] = {
         EDITOR_QUEUE,
         EDITOR_URGENT,
         HOURS_LOGGED,
+        ORG_NOTICE,
     )
 }
 # What a person may switch off, in the order "my reminders" lists them.

@@ -512,3 +512,66 @@ async def need_dates(db: Database, need_id: int, now: datetime, tz: ZoneInfo) ->
         return NeedDates(
             upcoming[0] if upcoming else None, upcoming[1] if upcoming else None, need.valid_until
         )
+
+
+# -- an organisation's own needs, for the chat (issue 14.1) ---------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OwnNeed:
+    """Every field of one of an organisation's needs, as the chat's form
+    shows and changes it."""
+
+    id: int
+    organisation_id: int
+    title: str
+    description: str
+    category: str
+    qualifications: tuple[str, ...]
+    remote: bool
+    lat: float | None
+    lon: float | None
+    place_label: str | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    weekly: Weekly | None
+    valid_until: datetime | None
+    helpers_wanted: int
+    urgent: bool
+    status: NeedStatus
+
+
+async def own_need(db: Database, organisation_id: int, need_id: int) -> OwnNeed:
+    """One of the organisation's needs; ``UnknownNeed`` for another's."""
+    async with db.sessions() as session:
+        need = await session.get(Need, need_id)
+        if need is None or need.organisation_id != organisation_id:
+            raise UnknownNeed(need_id=need_id)
+        return OwnNeed(
+            need.id, need.organisation_id, need.title, need.description, need.category,
+            tuple(need.qualifications or ()), need.remote, need.lat, need.lon, need.place_label,
+            need.starts_at, need.ends_at,
+            Weekly.from_dict(need.recurrence) if need.recurrence else None,
+            need.valid_until, need.helpers_wanted, need.urgent, need.status,
+        )  # fmt: skip
+
+
+async def last_place_of(db: Database, organisation_id: int) -> tuple[float, float, str] | None:
+    """Where the organisation's latest need with a place was: "our place"."""
+    async with db.sessions() as session:
+        row = (
+            await session.execute(
+                select(Need.lat, Need.lon, Need.place_label)
+                .where(
+                    Need.organisation_id == organisation_id,
+                    Need.lat.is_not(None),
+                    Need.lon.is_not(None),
+                    Need.place_label.is_not(None),
+                )
+                .order_by(Need.created_at.desc(), Need.id.desc())
+                .limit(1)
+            )
+        ).one_or_none()
+    if row is None:
+        return None
+    return float(row[0]), float(row[1]), str(row[2])

@@ -15,7 +15,14 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
-from core.errors import AlreadySignedUp, NeedNotOpen, NotAllowed, UnknownEngagement, UnknownNeed
+from core.errors import (
+    AlreadySignedUp,
+    InvalidValue,
+    NeedNotOpen,
+    NotAllowed,
+    UnknownEngagement,
+    UnknownNeed,
+)
 from core.models import (
     ACTIVE_STATUSES,
     Engagement,
@@ -32,6 +39,7 @@ from core.reminders.planning import (
     plan_alert_wave,
     plan_engagement,
 )
+from core.services import org_notices
 from core.services.audit import record
 from core.services.needs import may_see_tenant, publicly_listed, taken_places
 
@@ -179,6 +187,14 @@ async def sign_up(
             at=now,
             data={"waitlisted": waitlisted},
         )
+        await org_notices.record_notice(
+            session,
+            kind=org_notices.SIGNED_UP,
+            need=need,
+            engagement_id=existing.id,
+            now=now,
+            waitlisted=waitlisted,
+        )
         return SignupResult(
             existing.id, need_id, waitlisted, position, need.status == NeedStatus.FILLED
         )
@@ -230,7 +246,10 @@ async def withdraw(
     now: datetime,
     *,
     offer_freed_place: bool = False,
+    notice: str = org_notices.WITHDRAWN,
 ) -> WithdrawResult:
+    """End a sign-up; the organisation hears of it (``notice``: withdrawn, or
+    cant_come when the answer to the reminder was "I can't come")."""
     async with db.transaction() as session:
         engagement = await session.get(Engagement, engagement_id)
         if engagement is None or engagement.person_id != person_id:
@@ -250,6 +269,9 @@ async def withdraw(
             action="withdrawn",
             subject=f"need:{need.id}",
             at=now,
+        )
+        await org_notices.record_notice(
+            session, kind=notice, need=need, engagement_id=engagement.id, now=now
         )
         return _result(engagement, need, moved)
 
@@ -301,6 +323,51 @@ async def decide(
         if accept:
             return None
         return _result(engagement, need, moved)
+
+
+async def mark_no_show(
+    db: Database,
+    organisation_id: int,
+    engagement_id: int,
+    *,
+    actor: str,
+    now: datetime,
+    actor_person_id: int | None = None,
+) -> None:
+    """The organisation says someone did not come (issue 14.2): after the
+    need began, for a sign-up holding a place. A one-off sign-up ends as
+    ``no_show``; a weekly one stays (one missed date), only the notice and
+    the audit record it. The organisation's other chat members hear of it."""
+    async with db.transaction() as session:
+        engagement = await session.get(Engagement, engagement_id)
+        if engagement is None:
+            raise UnknownEngagement(engagement_id=engagement_id)
+        need = await _lock_need(session, engagement.need_id, now)
+        if need.organisation_id != organisation_id:
+            raise NotAllowed()
+        if engagement.status not in ACTIVE_STATUSES or engagement.waitlisted:
+            raise UnknownEngagement(engagement_id=engagement_id)
+        if need.starts_at is not None and need.starts_at > now:
+            raise InvalidValue(field="no_show")  # it has not happened yet
+        if need.recurrence is None:
+            engagement.status, engagement.updated_at = EngagementStatus.NO_SHOW, now
+            await cancel_for_engagement(session, engagement.id)
+        record(
+            session,
+            tenant_id=need.tenant_id,
+            actor=actor,
+            action="no_show",
+            subject=f"need:{need.id}",
+            at=now,
+        )
+        await org_notices.record_notice(
+            session,
+            kind=org_notices.NO_SHOW,
+            need=need,
+            engagement_id=engagement.id,
+            now=now,
+            exclude_person_id=actor_person_id,
+        )
 
 
 async def release_places_of(session: AsyncSession, person_id: int, now: datetime) -> None:

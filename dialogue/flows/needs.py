@@ -20,7 +20,7 @@ from core.services.needs import need_for_volunteer
 from core.services.profiles import ProfileData, get_profile, record_qualification
 from core.services.signup import engagements_of, sign_up, withdraw
 from core.services.timeline import ics_facts
-from dialogue.flows import hours, matches, onboarding
+from dialogue.flows import display_name, hours, matches, onboarding
 from dialogue.markup import escape
 from dialogue.messages import Attachment, Button
 from dialogue.nlu.result import ParseResult
@@ -142,6 +142,7 @@ async def sign_up_payload(turn: Turn, payload: str) -> None:
             ),
             buttons,
         )
+        await display_name.maybe_ask(turn)  # route: display_name.maybe_ask (issue 14)
         return
     attachments: tuple[Attachment, ...] = ()
     facts = await ics_facts(turn.app.db, [need.id])  # SEQUENCE, a series' UNTIL (14.6)
@@ -167,6 +168,7 @@ async def sign_up_payload(turn: Turn, payload: str) -> None:
     if attachments:
         text += "\n" + t("signup.calendar")
     turn.say(text, buttons, attachments=attachments)
+    await display_name.maybe_ask(turn)  # route: display_name.maybe_ask (issue 14)
 
 
 async def engagements(turn: Turn) -> None:

@@ -25,6 +25,7 @@ import re
 from typing import Any
 
 from core.availability import ALL_CELLS, DAYPARTS, DAYS
+from core.services.org_links import organisations_of_person
 from core.services.people import register_with_consent
 from core.services.profiles import MAX_RADIUS_KM, ProfileData, get_profile, save_profile
 from core.taxonomy import CATEGORY_CODES, Taxonomy
@@ -747,6 +748,9 @@ async def _start_command(turn: Turn, args: str) -> None:
     if profile is None:
         await start(turn)
     else:
+        # A member of an organisation gets "Meine Bedarfe" in the menu.
+        orgs = await organisations_of_person(turn.app.db, turn.person.id) if turn.person else []
+        turn.state.org_member = bool(orgs)
         turn.say(turn.t("welcome_back", tenant=turn.tenant.name), turn.menu())
 
 

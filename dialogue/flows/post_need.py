@@ -1,27 +1,39 @@
-"""Posting a need by message, for people linked to an organisation.
+"""Posting (and changing) a need by message, for people linked to an organisation.
 
 "Wir brauchen morgen 3 Leute für die Tafel, 10-14 Uhr" fills title, date,
 time, count and category at once; the bot asks only for what is missing,
-shows a preview and posts on confirmation (``needs.post_need``).
+shows a preview with every field and publishes on confirmation
+(``needs.post_need``: moderation as on the web; an urgent need of a verified
+organisation goes out at once and starts its alert waves). Started without
+a sentence (``/bedarf``) it is a guided form that also asks for the
+description, qualifications and urgency. Any field can be changed by name,
+at the preview or on the way ("Ort ändern: Haaren", "Zeit ändern: 9-12"),
+or with the ✏️ button. An existing need ("Meine Bedarfe", ``org_needs``)
+opens in the same form at its preview; publishing then saves the change.
 
 ```mermaid
 flowchart LR
-  text[Nachricht] --> org --> title --> category --> day --> time --> count --> place --> preview
-  preview -->|veröffentlichen| post([post_need: Prüfung oder veröffentlicht])
+  text[Nachricht] --> org --> title --> category --> repeat
+  repeat -->|einmalig| day --> time
+  repeat -->|wöchentlich| days --> until --> time
+  time --> count --> place --> description --> qualifications --> urgent --> preview
+  preview -->|Feld ändern| field[das Feld erneut] --> preview
+  preview -->|veröffentlichen| post([post_need / update_need])
 ```
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.errors import DomainError
-from core.schedule import local_range
-from core.services.needs import MAX_HELPERS, NeedInput, post_need
+from core.schedule import Weekly, local_range
+from core.services.needs import MAX_HELPERS, NeedInput, OwnNeed, last_place_of, post_need
 from core.services.org_links import organisations_of_person
+from core.services.organisations import update_need
 from core.taxonomy import CATEGORY_CODES
 from dialogue.flows import location as places
 from dialogue.flows import onboarding
@@ -31,11 +43,9 @@ from dialogue.flows.form import (
     Outcome,
     Slot,
     ask_next,
-    choice,
-    derived,
-    entity,
     prompt_reply,
 )
+from dialogue.flows.onboarding import QUALIFICATION_BUTTONS, qualification_label
 from dialogue.markup import escape
 from dialogue.messages import Button
 from dialogue.nlu.result import ParseResult
@@ -48,6 +58,37 @@ _FOR = re.compile(
     r"([\wäöüÄÖÜß\-]+(?:\s+[A-ZÄÖÜ][\wäöüß\-]+)?)"
 )
 _TIME = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*(?:-|–|bis|to)\s*(\d{1,2})(?::(\d{2}))?")
+_POSTCODE = re.compile(r"\b\d{5}\b")
+# "Ort ändern: Haaren", "Beschreibung: …", "change place: Haaren", "Zeit ändern"
+_EDIT = re.compile(
+    r"^\s*(?P<name>[\wäöüÄÖÜß ]{2,30}?)\s*(?:(?P<verb>ändern|aendern|bearbeiten|change|edit)\s*)?"
+    r"(?::\s*(?P<value>.*))?$",
+    re.S | re.I,
+)
+_EDIT_VERB_FIRST = re.compile(
+    r"^\s*(?P<verb>ändere|change|edit)\s+(?:the\s+|den\s+|die\s+|das\s+)?"
+    r"(?P<name>[\wäöüÄÖÜß ]{2,30}?)\s*(?::\s*(?P<value>.*))?$",
+    re.S | re.I,
+)
+DAYS = ("mo", "di", "mi", "do", "fr", "sa", "so")
+MAX_DESCRIPTION = 2000
+UNTIL_CHOICES = (28, 91)  # "in 4 Wochen", "in 3 Monaten"
+# Changing one of these asks again for the slots that depend on it.
+DEPENDENT = {"repeat": ("day", "days", "until")}
+EDITABLE = (
+    "title",
+    "description",
+    "category",
+    "repeat",
+    "day",
+    "days",
+    "until",
+    "time",
+    "count",
+    "place",
+    "qualifications",
+    "urgent",
+)
 
 
 def guess_title(turn: Turn, text: str) -> str | None:
@@ -56,6 +97,13 @@ def guess_title(turn: Turn, text: str) -> str | None:
         return None
     what = (match.group(1) or "") + match.group(2)
     return turn.t("post.title_for", what=what.strip())[:120]
+
+
+def _weekly(turn: Turn) -> bool:
+    return turn.state.slots.get("repeat") == "weekly"
+
+
+# -- the slots ---------------------------------------------------------------
 
 
 async def ask_org(turn: Turn) -> None:
@@ -78,9 +126,10 @@ async def ask_title(turn: Turn) -> None:
 
 
 async def accept_title(turn: Turn, event: Event) -> Outcome:
-    if event.kind == "text" and 3 <= len(event.text.strip()) <= 120:
-        return Outcome({"title": event.text.strip()})
-    if event.kind == "text" and event.text.strip():
+    text = event.text.strip()
+    if event.kind == "text" and 3 <= len(text) <= 120:
+        return Outcome({"title": text})
+    if event.kind == "text" and text:
         turn.say(turn.t("post.title_invalid"))
         await ask_title(turn)
         return Outcome(replied=True)
@@ -104,12 +153,71 @@ async def accept_category(turn: Turn, event: Event) -> Outcome:
     return NOTHING
 
 
+async def ask_repeat(turn: Turn) -> None:
+    prompt_reply(
+        turn,
+        SLOTS["repeat"],
+        buttons=(
+            turn.button("post.once", "f:repeat:once"),
+            turn.button("post.weekly", "f:repeat:weekly"),
+        ),
+    )
+
+
+async def accept_repeat(turn: Turn, event: Event) -> Outcome:
+    if event.kind == "button" and event.payload in ("f:repeat:once", "f:repeat:weekly"):
+        return Outcome({"repeat": event.payload.rsplit(":", 1)[1]})
+    return NOTHING
+
+
 async def ask_day(turn: Turn) -> None:
     prompt_reply(turn, SLOTS["day"])
 
 
 async def accept_day(turn: Turn, event: Event) -> Outcome:
     return NOTHING  # dates come from the NLU's date entity ("morgen", "5.12.")
+
+
+async def ask_days(turn: Turn) -> None:
+    chosen = set(turn.state.slots.get("_days") or [])
+    buttons = [
+        Button(("✅ " if d in chosen else "") + turn.t(f"day.{d}"), f"f:days:{d}") for d in DAYS
+    ]
+    buttons.append(turn.button("post.days_done", "f:days:done"))
+    prompt_reply(turn, SLOTS["days"], buttons=buttons, per_row=4)
+
+
+async def accept_days(turn: Turn, event: Event) -> Outcome:
+    if event.kind != "button":
+        return NOTHING
+    value = event.payload.split(":", 2)[2]
+    chosen: list[str] = list(turn.state.slots.get("_days") or [])
+    if value == "done":
+        if not chosen:
+            turn.say(turn.t("post.days_none"))
+            await ask_days(turn)
+            return Outcome(replied=True)
+        turn.state.slots.pop("_days", None)
+        return Outcome({"days": [d for d in DAYS if d in chosen]})
+    if value in DAYS:
+        chosen = [d for d in chosen if d != value] if value in chosen else [*chosen, value]
+        turn.state.slots["_days"] = chosen
+        return Outcome(stay=True)
+    return NOTHING
+
+
+async def ask_until(turn: Turn) -> None:
+    buttons = [turn.button(f"post.until_in.{days}", f"f:until:+{days}") for days in UNTIL_CHOICES]
+    prompt_reply(turn, SLOTS["until"], buttons=buttons)
+
+
+async def accept_until(turn: Turn, event: Event) -> Outcome:
+    if event.kind == "button":
+        value = event.payload.split(":", 2)[2]
+        if value.startswith("+") and value[1:].isdigit() and int(value[1:]) in UNTIL_CHOICES:
+            today = turn.now.astimezone(turn.t.tz).date()
+            return Outcome({"until": (today + timedelta(days=int(value[1:]))).isoformat()})
+    return NOTHING  # typed dates come from the NLU's date entity
 
 
 async def ask_time(turn: Turn) -> None:
@@ -149,12 +257,29 @@ async def accept_count(turn: Turn, event: Event) -> Outcome:
 
 
 async def ask_place(turn: Turn) -> None:
-    prompt_reply(
-        turn,
-        SLOTS["place"],
-        buttons=(turn.button("post.remote", "f:place:remote"),),
-        request_location=True,
-    )
+    buttons = [turn.button("post.remote", "f:place:remote")]
+    org = turn.state.slots.get("org")
+    ours = await last_place_of(turn.app.db, int(org)) if org else None
+    if ours is not None:
+        turn.state.slots["_ours"] = places.place_value(*ours)
+        buttons.insert(0, turn.button("post.our_place", "f:place:ours", place=escape(ours[2])))
+    prompt_reply(turn, SLOTS["place"], buttons=buttons, request_location=True)
+
+
+def _address(turn: Turn, text: str) -> dict[str, Any] | None:
+    """A street address ("Adalbertstr. 12, 52062 Aachen"): placed by its
+    postcode or its town, labelled as typed. None when it is no address."""
+    text = text.strip()[: places.MAX_NAME]
+    postcode = _POSTCODE.search(text)
+    where = postcode.group(0) if postcode else None
+    if where is None and "," in text and any(c.isdigit() for c in text.split(",")[0]):
+        where = text.rsplit(",", 1)[1].strip()
+    if not where:
+        return None
+    found = places.candidates(turn, where)
+    if not found:
+        return None
+    return places.place_value(found[0].lat, found[0].lon, text)
 
 
 async def accept_place(turn: Turn, event: Event) -> Outcome:
@@ -162,6 +287,8 @@ async def accept_place(turn: Turn, event: Event) -> Outcome:
         rest = event.payload.split(":", 2)[2]
         if rest == "remote":
             return Outcome({"place": {"remote": True, "label": turn.t("post.remote")}})
+        if rest == "ours" and turn.state.slots.get("_ours"):
+            return Outcome({"place": dict(turn.state.slots["_ours"])})
         value = places.pick(turn, rest, "place")
         return Outcome({"place": value}) if value else Outcome(replied=bool(turn.replies))
     if event.kind == "location" and event.location is not None:
@@ -171,29 +298,115 @@ async def accept_place(turn: Turn, event: Event) -> Outcome:
             return Outcome(replied=True)
         return Outcome({"place": shared})
     if event.kind == "text" and event.text.strip():
-        value = places.resolve(turn, event.text, "place")
+        value = _address(turn, event.text) or places.resolve(turn, event.text, "place")
         return Outcome({"place": value}) if value else Outcome(replied=True)
     return NOTHING
 
 
-def preview(turn: Turn) -> str:
-    s, t = turn.state.slots, turn.t
-    start, end = _range(turn)
-    org_name = dict((oid, name) for oid, name in s.get("_orgs") or []).get(s.get("org"), "")
-    return "\n".join(
-        [
-            t("post.preview"),
-            f"<b>{escape(s.get('title', ''))}</b>",
-            escape(org_name),
-            t("need.when", when=escape(t.when_range(start, end))),
-            t("need.where", where=escape((s.get("place") or {}).get("label", ""))),
-            t(
-                "need.category",
-                category=escape(turn.app.taxonomy.label(s.get("category", ""), turn.lang)),
-            ),
-            t("post.count", count=s.get("count", 1)),
-        ]
+async def ask_description(turn: Turn) -> None:
+    prompt_reply(turn, SLOTS["description"], buttons=(turn.button("post.skip", "f:description:-"),))
+
+
+async def accept_description(turn: Turn, event: Event) -> Outcome:
+    if event.kind == "button" and event.payload == "f:description:-":
+        return Outcome({"description": ""})
+    if event.kind == "text" and event.text.strip():
+        return Outcome({"description": event.text.strip()[:MAX_DESCRIPTION]})
+    return NOTHING
+
+
+async def ask_qualifications(turn: Turn) -> None:
+    chosen = set(turn.state.slots.get("_qualifications") or [])
+    tax = turn.app.taxonomy
+    buttons = [
+        Button(
+            ("✅ " if code in chosen else "") + qualification_label(tax, code, turn.lang),
+            f"f:qualifications:{code}",
+        )
+        for code in QUALIFICATION_BUTTONS
+    ]
+    buttons.append(turn.button("post.qualifications_done", "f:qualifications:done"))
+    prompt_reply(turn, SLOTS["qualifications"], buttons=buttons, per_row=2)
+
+
+async def accept_qualifications(turn: Turn, event: Event) -> Outcome:
+    if event.kind != "button":
+        return NOTHING
+    value = event.payload.split(":", 2)[2]
+    chosen: list[str] = list(turn.state.slots.get("_qualifications") or [])
+    if value == "done":
+        turn.state.slots.pop("_qualifications", None)
+        return Outcome({"qualifications": chosen})
+    if value in QUALIFICATION_BUTTONS:
+        chosen = [c for c in chosen if c != value] if value in chosen else [*chosen, value]
+        turn.state.slots["_qualifications"] = chosen
+        return Outcome(stay=True)
+    return NOTHING
+
+
+async def ask_urgent(turn: Turn) -> None:
+    prompt_reply(
+        turn,
+        SLOTS["urgent"],
+        buttons=(
+            turn.button("post.urgent_yes", "f:urgent:yes"),
+            turn.button("post.urgent_no", "f:urgent:no"),
+        ),
+        per_row=2,
     )
+
+
+async def accept_urgent(turn: Turn, event: Event) -> Outcome:
+    if event.kind == "button" and event.payload in ("f:urgent:yes", "f:urgent:no"):
+        return Outcome({"urgent": event.payload.endswith(":yes")})
+    if event.kind == "text" and word_of(event.text) in ("yes", "no"):
+        return Outcome({"urgent": word_of(event.text) == "yes"})
+    return NOTHING
+
+
+# -- preview and publishing ------------------------------------------------------
+
+
+def _when(turn: Turn) -> str:
+    s, t = turn.state.slots, turn.t
+    times = s.get("time") or {}
+    if _weekly(turn):
+        days = ", ".join(t(f"day.{d}") for d in s.get("days") or [])
+        text = t("need.weekly", days=days, start=times.get("start", ""), end=times.get("end", ""))
+        if s.get("until"):
+            text += " · " + t("post.until", date=t.date(_until(turn) - timedelta(days=1)))
+        return text
+    start, end = _range(turn)
+    return t.when_range(start, end)
+
+
+def preview(turn: Turn) -> str:
+    t = turn.t
+    heading = t("post.preview_change") if turn.state.slots.get("_need") else t("post.preview")
+    return "\n".join([heading, *preview_lines(turn), "", t("post.edit_hint")])
+
+
+def preview_lines(turn: Turn) -> list[str]:
+    """Every field of the need in the form, one line each."""
+    s, t = turn.state.slots, turn.t
+    org_name = dict((oid, name) for oid, name in s.get("_orgs") or []).get(s.get("org"), "")
+    quals = ", ".join(
+        qualification_label(turn.app.taxonomy, q, turn.lang) for q in s.get("qualifications") or []
+    )
+    return [
+        f"<b>{escape(s.get('title', ''))}</b>",
+        escape(org_name),
+        t("post.description", text=escape(s.get("description") or t("post.none"))),
+        t(
+            "need.category",
+            category=escape(turn.app.taxonomy.label(s.get("category", ""), turn.lang)),
+        ),
+        t("need.when", when=escape(_when(turn))),
+        t("need.where", where=escape((s.get("place") or {}).get("label", ""))),
+        t("post.count", count=s.get("count", 1)),
+        t("post.qualifications", list=escape(quals or t("post.none"))),
+        t("post.urgent_line", value=t("post.urgent_value_yes" if s.get("urgent") else "post.no")),
+    ]
 
 
 def _range(turn: Turn) -> tuple[Any, Any]:
@@ -206,106 +419,274 @@ def _range(turn: Turn) -> tuple[Any, Any]:
     )
 
 
+def _until(turn: Turn) -> datetime:
+    """The end date as the moment it is over: the next local midnight, in UTC."""
+    day = date.fromisoformat(turn.state.slots["until"])
+    tz = ZoneInfo(turn.tenant.timezone)
+    return datetime.combine(day + timedelta(days=1), time(0), tz).astimezone(UTC)
+
+
 async def ask_confirm(turn: Turn) -> None:
-    turn.say(preview(turn), (turn.button("post.publish", "f:confirm:yes"), *turn.nav()))
+    key = "post.save" if turn.state.slots.get("_need") else "post.publish"
+    turn.say(
+        preview(turn),
+        (
+            turn.button(key, "f:confirm:yes"),
+            turn.button("post.edit", "f:confirm:edit"),
+            turn.button("nav.cancel", "nav:cancel"),
+        ),
+    )
+
+
+def _field_buttons(turn: Turn) -> tuple[Button, ...]:
+    fields = [f for f in EDITABLE if not _hidden(turn, f)]
+    return tuple(turn.button(f"post.field.{f}", f"f:confirm:field:{f}") for f in fields)
+
+
+def _hidden(turn: Turn, field: str) -> bool:
+    weekly = _weekly(turn)
+    return (field == "day" and weekly) or (field in ("days", "until") and not weekly)
 
 
 async def accept_confirm(turn: Turn, event: Event) -> Outcome:
-    if (event.kind == "button" and event.payload.endswith(":yes")) or (
+    if (event.kind == "button" and event.payload == "f:confirm:yes") or (
         event.kind == "text" and word_of(event.text) == "yes"
     ):
         return Outcome({"confirm": True})
+    if event.kind == "button" and event.payload == "f:confirm:edit":
+        turn.say(
+            turn.t("post.which_field"),
+            (*_field_buttons(turn), turn.button("nav.back", "f:confirm:show")),
+            per_row=2,
+        )
+        return Outcome(replied=True)
+    if event.kind == "button" and event.payload == "f:confirm:show":
+        await ask_confirm(turn)
+        return Outcome(replied=True)
+    if event.kind == "button" and event.payload.startswith("f:confirm:field:"):
+        field = event.payload.rsplit(":", 1)[1]
+        if field in EDITABLE:
+            await _reopen(turn, field)
+            return Outcome(replied=True)
     return NOTHING
 
 
-# How a free text fills each slot (the form's reading is derived from these).
+async def _reopen(turn: Turn, field: str) -> None:
+    """Ask ``field`` again (and what depends on it); the answer leads back to
+    the preview, as every other slot keeps its value."""
+    s = turn.state.slots
+    if field == "qualifications":
+        s["_qualifications"] = list(s.get("qualifications") or [])
+    if field == "days":
+        s["_days"] = list(s.get("days") or [])
+    for name in (field, *DEPENDENT.get(field, ())):
+        s.pop(name, None)
+    s.pop("confirm", None)
+    turn.state.editing = True
+    await ask_next(turn, FORM)
 
 
-def _future_day(turn: Turn, values: list[str]) -> str | None:
-    try:
-        if date.fromisoformat(values[0]) >= turn.now.astimezone(turn.t.tz).date():
-            return values[0]
-    except ValueError:
-        pass
+async def edit_by_name(turn: Turn, event: Event) -> bool:
+    """ "Ort ändern: Haaren", "Zeit ändern: 9-12", "Beschreibung: …" or just
+    "Ort ändern" while the form is open: True when handled."""
+    if event.kind != "text" or turn.state.flow != FORM.name:
+        return False
+    match = _EDIT.match(event.text) or _EDIT_VERB_FIRST.match(event.text)
+    if not match:
+        return False
+    name, verb, value = match.group("name").strip().casefold(), match["verb"], match["value"]
+    if not verb and value is None:
+        return False
+    field = _field_named(turn, name)
+    if field is None or (not verb and turn.state.slot in ("title", "description")):
+        return False  # "Ort: am Haupteingang" may well be a description
+    value = (value or "").strip()
+    if not value or field in ("repeat", "days", "qualifications", "urgent", "category"):
+        await _reopen(turn, field)
+        return True
+    parse = await turn.understanding.parse(
+        value, turn.lang, now=turn.now, tz=turn.tenant.timezone, districts=turn.tenant.districts
+    )
+    s = turn.state.slots
+    for name_ in (field, *DEPENDENT.get(field, ())):
+        s.pop(name_, None)
+    s.pop("confirm", None)
+    turn.state.slot = field
+    keep = {field, "repeat"} if field in ("day", "days", "until") else {field}
+    found: dict[str, Any] = {}
+    if field in ("title", "description", "place", "time"):  # the words as typed first
+        outcome = await SLOTS[field].accept(turn, Event("text", text=value, parse=parse))
+        if outcome.replied:
+            return True
+        found.update({k: v for k, v in outcome.values.items() if k in keep})
+    if field not in found:
+        found.update({k: v for k, v in (await extract(turn, parse)).items() if k in keep})
+    if field not in found and field not in ("title", "description", "place", "time"):
+        outcome = await SLOTS[field].accept(turn, Event("text", text=value, parse=parse))
+        if outcome.replied:
+            return True
+        found.update({k: v for k, v in outcome.values.items() if k in keep})
+    if field not in found:
+        turn.say(turn.t("error.not_understood"))
+        await SLOTS[field].ask(turn)
+        return True
+    s.update(found)
+    await ask_next(turn, FORM)
+    return True
+
+
+def _field_named(turn: Turn, name: str) -> str | None:
+    for field in EDITABLE:
+        names = {n.strip().casefold() for n in turn.t(f"post.field_names.{field}").split(",")}
+        if name in names:
+            return field
     return None
 
 
-def _time_range(turn: Turn, values: list[str]) -> dict[str, str] | None:
-    return {"start": values[0], "end": values[1]} if len(values) >= 2 else None
+async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    s = turn.state.slots
+    categories = parse.values("category")
+    if categories and categories[0] in CATEGORY_CODES:
+        values["category"] = categories[0]
+    weekdays = [d for d in DAYS if d in parse.values("weekday")]
+    if weekdays:
+        values["days"] = weekdays
+        values["repeat"] = "weekly"
+    weekly = values.get("repeat", s.get("repeat")) == "weekly"
+    dates = parse.values("date")
+    if dates:
+        try:
+            when = date.fromisoformat(dates[0])
+        except ValueError:
+            when = None
+        if when is not None and when >= turn.now.astimezone(turn.t.tz).date():
+            if weekly or turn.state.slot == "until":
+                values["until"] = when.isoformat()
+            else:
+                values["day"] = when.isoformat()
+                values.setdefault("repeat", "once")
+    times = parse.values("time")
+    if len(times) >= 2:
+        values["time"] = {"start": times[0], "end": times[1]}
+    counts = [c for c in parse.values("count") if c.isdigit() and 1 <= int(c) <= MAX_HELPERS]
+    if counts:
+        values["count"] = int(counts[0])
+    if parse.values("urgency"):
+        values["urgent"] = True
+    quals = [q for q in parse.values("qualification") if turn.app.taxonomy.is_qualification(q)]
+    if quals and turn.state.slot != "description":
+        values["qualifications"] = list(dict.fromkeys([*(s.get("qualifications") or []), *quals]))
+    if turn.state.slot not in ("description", "place"):  # a typed place: accept_place
+        for name in parse.values("postcode") + parse.values("place"):
+            found = places.candidates(turn, name)
+            if found:
+                values["place"] = places.place_value(found[0].lat, found[0].lon, found[0].name)
+                break
+    if "title" not in s and turn.state.slot != "title":
+        title = guess_title(turn, parse.text)
+        if title:
+            values["title"] = title
+    if turn.state.slot in ("title", "description"):
+        return {}  # a title or description is taken as typed: its words fill nothing else
+    return values
 
 
-def _helper_count(turn: Turn, values: list[str]) -> int | None:
-    counts = [c for c in values if c.isdigit() and 1 <= int(c) <= MAX_HELPERS]
-    return int(counts[0]) if counts else None
-
-
-def _known_place(turn: Turn, values: list[str]) -> dict[str, Any] | None:
-    for name in values:
-        found = places.candidates(turn, name)
-        if found:
-            return places.place_value(found[0].lat, found[0].lon, found[0].name)
-    return None
-
-
-def _guessed_title(turn: Turn, parse: ParseResult) -> str | None:
-    if "title" in turn.state.slots or turn.state.slot == "title":
-        return None
-    return guess_title(turn, parse.text) or None
+def _input(turn: Turn) -> NeedInput:
+    s = turn.state.slots
+    place = s.get("place") or {}
+    common: dict[str, Any] = dict(
+        title=s["title"],
+        category=s["category"],
+        description=s.get("description") or "",
+        qualifications=tuple(s.get("qualifications") or ()),
+        remote=bool(place.get("remote")),
+        lat=place.get("lat"),
+        lon=place.get("lon"),
+        place_label=None if place.get("remote") else place.get("label"),
+        helpers_wanted=int(s.get("count", 1)),
+        urgent=bool(s.get("urgent")),
+    )
+    times = s["time"]
+    if _weekly(turn):
+        weekly = Weekly(
+            tuple(s["days"]), time.fromisoformat(times["start"]), time.fromisoformat(times["end"])
+        )
+        until = _until(turn) if s.get("until") else None
+        return NeedInput(**common, weekly=weekly, valid_until=until)
+    start, end = _range(turn)
+    return NeedInput(**common, starts_at=start, ends_at=end)
 
 
 async def complete(turn: Turn) -> None:
     s, t = turn.state.slots, turn.t
-    start, end = _range(turn)
-    place = s.get("place") or {}
-    data = NeedInput(
-        title=s["title"],
-        category=s["category"],
-        remote=bool(place.get("remote")),
-        lat=place.get("lat"),
-        lon=place.get("lon"),
-        place_label=place.get("label"),
-        starts_at=start,
-        ends_at=end,
-        helpers_wanted=int(s.get("count", 1)),
-    )
+    actor = f"person:{turn.person.id if turn.person else 0}"
+    tz = ZoneInfo(turn.tenant.timezone)
     try:
-        ref = await post_need(
-            turn.app.db,
-            organisation_id=int(s["org"]),
-            data=data,
-            taxonomy=turn.app.taxonomy,
-            places=turn.app.places,
-            now=turn.now,
-            tz=ZoneInfo(turn.tenant.timezone),
-            actor=f"person:{turn.person.id if turn.person else 0}",
-            created_by_person_id=turn.person.id if turn.person else None,
-        )
+        data = _input(turn)
+        if s.get("_need"):
+            status = await update_need(
+                turn.app.db,
+                int(s["org"]),
+                int(s["_need"]),
+                data,
+                taxonomy=turn.app.taxonomy,
+                places=turn.app.places,
+                now=turn.now,
+                tz=tz,
+                actor=actor,
+            )
+        else:
+            ref = await post_need(
+                turn.app.db,
+                organisation_id=int(s["org"]),
+                data=data,
+                taxonomy=turn.app.taxonomy,
+                places=turn.app.places,
+                now=turn.now,
+                tz=tz,
+                actor=actor,
+                created_by_person_id=turn.person.id if turn.person else None,
+            )
+            status = ref.status
     except DomainError as exc:
         turn.say(t(exc.key), turn.nav(back=True))
-        turn.state.slots.pop("confirm", None)
+        s.pop("confirm", None)
         return
+    changed = bool(s.get("_need"))
+    urgent = bool(s.get("urgent"))
     turn.state.finish()
-    key = "post.published" if ref.status.value == "published" else "post.pending"
-    turn.say(t(key), turn.menu())
+    if status.value == "pending_review":
+        key = "post.changed_pending" if changed else "post.pending"
+    elif changed:
+        key = "post.changed"
+    else:
+        key = "post.published_urgent" if urgent else "post.published"
+    turn.say(
+        t(key),
+        (
+            turn.button("menu.my_needs", "menu:my_needs"),
+            turn.button("menu.main", "nav:menu"),
+        ),
+    )
 
 
 SLOTS = {
     "org": Slot("org", "post.ask_org", ("button",), ask_org, accept_org),
-    "title": Slot(
-        "title",
-        "post.ask_title",
-        ("text",),
-        ask_title,
-        accept_title,
-        kind=derived(_guessed_title),
-    ),
+    "title": Slot("title", "post.ask_title", ("text",), ask_title, accept_title),
     "category": Slot(
         "category",
         "post.ask_category",
         ("entity:category", "button"),
         ask_category,
         accept_category,
-        kind=choice("category", CATEGORY_CODES),
+    ),
+    "repeat": Slot(
+        "repeat",
+        "post.ask_repeat",
+        ("entity:weekday", "entity:date", "button"),
+        ask_repeat,
+        accept_repeat,
     ),
     "day": Slot(
         "day",
@@ -313,23 +694,27 @@ SLOTS = {
         ("entity:date",),
         ask_day,
         accept_day,
-        kind=entity("date", _future_day),
+        skip=lambda turn: _weekly(turn),
     ),
-    "time": Slot(
-        "time",
-        "post.ask_time",
-        ("entity:time", "text"),
-        ask_time,
-        accept_time,
-        kind=entity("time", _time_range),
+    "days": Slot(
+        "days",
+        "post.ask_days",
+        ("entity:weekday", "button"),
+        ask_days,
+        accept_days,
+        skip=lambda turn: not _weekly(turn),
     ),
+    "until": Slot(
+        "until",
+        "post.ask_until",
+        ("entity:date", "button"),
+        ask_until,
+        accept_until,
+        skip=lambda turn: not _weekly(turn),
+    ),
+    "time": Slot("time", "post.ask_time", ("entity:time", "text"), ask_time, accept_time),
     "count": Slot(
-        "count",
-        "post.ask_count",
-        ("entity:count", "button", "text"),
-        ask_count,
-        accept_count,
-        kind=entity("count", _helper_count),
+        "count", "post.ask_count", ("entity:count", "button", "text"), ask_count, accept_count
     ),
     "place": Slot(
         "place",
@@ -337,11 +722,35 @@ SLOTS = {
         ("entity:place", "entity:postcode", "location", "button", "text"),
         ask_place,
         accept_place,
-        kind=entity(("postcode", "place"), _known_place),
+    ),
+    "description": Slot(
+        "description",
+        "post.ask_description",
+        ("text", "button"),
+        ask_description,
+        accept_description,
+        default="",
+    ),
+    "qualifications": Slot(
+        "qualifications",
+        "post.ask_qualifications",
+        ("entity:qualification", "button"),
+        ask_qualifications,
+        accept_qualifications,
+        default=[],
+    ),
+    "urgent": Slot(
+        "urgent",
+        "post.ask_urgent",
+        ("entity:urgency", "button", "text"),
+        ask_urgent,
+        accept_urgent,
+        default=False,
     ),
     "confirm": Slot("confirm", "post.preview", ("button", "text"), ask_confirm, accept_confirm),
 }
-FORM = register_form(Form("post_need", tuple(SLOTS.values()), None, complete))
+FORM = register_form(Form("post_need", tuple(SLOTS.values()), extract, complete))
+OPTIONAL = ("description", "qualifications", "urgent")
 
 
 async def may_post(turn: Turn) -> bool:
@@ -359,12 +768,61 @@ async def start(turn: Turn, parse: ParseResult | None = None) -> None:
     if not orgs:
         turn.say(t("post.not_linked"), turn.menu())
         return
+    turn.state.org_member = True
     turn.state.start("post_need", {"_orgs": [[o.id, o.name] for o in orgs]})
     if len(orgs) == 1:
         turn.state.slots["org"] = orgs[0].id
     if parse is not None:
-        turn.state.slots.update(await FORM.fill(turn, parse))
+        found = await extract(turn, parse)
+        turn.state.slots.update(found)
+        if found:
+            # One sentence said what matters: the optional fields take their
+            # defaults and show in the preview, where any can be changed.
+            for name in OPTIONAL:
+                turn.state.slots.setdefault(name, SLOTS[name].default)
     await ask_next(turn, FORM)
+
+
+async def edit_existing(turn: Turn, orgs: list[tuple[int, str]], need: OwnNeed) -> None:
+    """Open one of the organisation's needs in the form, at its preview."""
+    turn.state.start("post_need", slots_of(turn, [list(o) for o in orgs], need))
+    await ask_next(turn, FORM)
+
+
+def slots_of(turn: Turn, orgs: list[list[Any]], need: OwnNeed) -> dict[str, Any]:
+    """The form's slots for an existing need."""
+    tz = ZoneInfo(turn.tenant.timezone)
+    slots: dict[str, Any] = {
+        "_orgs": orgs,
+        "_need": need.id,
+        "org": need.organisation_id,
+        "title": need.title,
+        "description": need.description,
+        "category": need.category,
+        "count": need.helpers_wanted,
+        "qualifications": list(need.qualifications),
+        "urgent": need.urgent,
+    }
+    if need.remote:
+        slots["place"] = {"remote": True, "label": turn.t("post.remote")}
+    elif need.lat is not None and need.lon is not None:
+        slots["place"] = places.place_value(need.lat, need.lon, need.place_label or "")
+    if need.weekly is not None:
+        slots["repeat"] = "weekly"
+        slots["days"] = list(need.weekly.days)
+        slots["time"] = {
+            "start": need.weekly.start.strftime("%H:%M"),
+            "end": need.weekly.end.strftime("%H:%M"),
+        }
+        if need.valid_until is not None:
+            last = need.valid_until.astimezone(tz) - timedelta(days=1)
+            slots["until"] = last.date().isoformat()
+    elif need.starts_at is not None and need.ends_at is not None:
+        start, end = need.starts_at.astimezone(tz), need.ends_at.astimezone(tz)
+        slots["repeat"] = "once"
+        slots["day"] = start.date().isoformat()
+        slots["time"] = {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")}
+    return slots
 
 
 async def join_organisation(turn: Turn, start_arg: str) -> None:
@@ -383,10 +841,15 @@ async def join_organisation(turn: Turn, start_arg: str) -> None:
     except DomainError as exc:
         turn.say(t(exc.key), turn.menu())
         return
+    turn.state.org_member = True
     key = "post.join_again" if joined.already_member else "post.joined"
     turn.say(
         t(key, organisation=escape(joined.organisation)),
-        (turn.button("menu.post", "menu:post"), turn.button("menu.main", "nav:menu")),
+        (
+            turn.button("menu.post", "menu:post"),
+            turn.button("menu.my_needs", "menu:my_needs"),
+            turn.button("menu.main", "nav:menu"),
+        ),
     )
 
 

@@ -46,9 +46,9 @@ from bots.web.views import (
     qualification_choices,
 )
 from core.errors import DomainError, NotAllowed, UnknownEngagement, UnknownNeed, UnknownPlace
-from core.services import org_invites, organisations, relay
+from core.services import org_invites, org_notices, organisations, relay
 from core.services.needs import NeedStatus, cancel_need, need_detail, post_need
-from core.services.signup import EngagementStatus, decide
+from core.services.signup import EngagementStatus, decide, mark_no_show
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +231,10 @@ async def need_page(request: Request) -> Response:
                     "contact": ", ".join(x for x in (s.email, s.phone) if x),
                     "since": t.when(s.created_at),
                     "can_message": s.person_id is not None,
+                    "can_no_show": s.status
+                    in (EngagementStatus.INTERESTED, EngagementStatus.ACCEPTED)
+                    and not s.waitlisted
+                    and (detail.starts_at is None or detail.starts_at <= app.now()),
                 }
                 for s in signups
             ],
@@ -338,6 +342,10 @@ async def signup_action(request: Request) -> Response:
                 actor=member.actor,
                 now=app.now(),
             )
+        elif action == "no_show":  # issue 14.2: the organisation's other members hear
+            await mark_no_show(
+                app.db, member.organisation_id, engagement_id, actor=member.actor, now=app.now()
+            )
         elif action == "message":
             body = str(form.get("body") or "")
             # Stored with its outbox row; delivery brings it to the chat.
@@ -365,6 +373,8 @@ async def inbox(request: Request) -> Response:
     t = texts(request, member.tenant)
     items = await relay.inbox(app.db, member.organisation_id)
     await relay.mark_read(app.db, member.organisation_id, app.now())
+    notices = await org_notices.notices_of(app.db, member.organisation_id)
+    await org_notices.mark_read(app.db, member.organisation_id, app.now())
     return await render(
         request,
         "org/inbox.html",
@@ -383,6 +393,22 @@ async def inbox(request: Request) -> Response:
                     "unread": not i.read,
                 }
                 for i in items
+            ],
+            # Issue 14: sign-ups, withdrawals, "can't come", no-shows.
+            "notices": [
+                {
+                    "text": t(
+                        "inbox.notice."
+                        + n.kind
+                        + ("_waitlisted" if n.kind == "signed_up" and n.waitlisted else ""),
+                        name=n.volunteer or t("signup.someone"),
+                    ),
+                    "need": n.need_title,
+                    "need_url": f"/t/{member.tenant.slug}/org/needs/{n.need_id}",
+                    "when": t.when(n.created_at),
+                    "unread": not n.read,
+                }
+                for n in notices
             ],
         },
         tenant=member.tenant,

@@ -175,7 +175,10 @@ async def test_encrypted_dm_through_the_real_engine_to_a_signed_up_engagement(
 
     calendar = await sign_up_and_get_calendar(app, chat)
     assert calendar.startswith(b"BEGIN:VCALENDAR")
-    assert isinstance(chat.seen()[-1], RoomEncryptedFile)
+    # The file went encrypted (the question for the name organisations see,
+    # issue 14, may follow it).
+    files = [m for m in chat.seen() if isinstance(m, (RoomEncryptedFile, RoomMessageFile))]
+    assert isinstance(files[-1], RoomEncryptedFile)
 
 
 async def test_unencrypted_dm_through_the_real_engine_by_buttons_and_location(
@@ -201,4 +204,5 @@ async def test_unencrypted_dm_through_the_real_engine_by_buttons_and_location(
 
     calendar = await sign_up_and_get_calendar(app, chat)
     assert calendar.startswith(b"BEGIN:VCALENDAR")
-    assert isinstance(chat.seen()[-1], RoomMessageFile)
+    files = [m for m in chat.seen() if isinstance(m, (RoomEncryptedFile, RoomMessageFile))]
+    assert isinstance(files[-1], RoomMessageFile)  # sent unencrypted

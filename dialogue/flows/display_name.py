@@ -1,0 +1,97 @@
+"""The name organisations may see, asked once at the first sign-up (issue 14.2).
+
+After "Du bist dabei!" the bot asks which name the organisation sees: the
+first name the channel knows as a button, or any name typed, or none
+(organisations then see "Eine freiwillige Person"). It is never asked again.
+
+```mermaid
+flowchart LR
+  signup([Anmeldung]) --> asked{schon gefragt?} -->|nein| name[Welcher Name?]
+  name -->|Vorname / getippt| saved([gespeichert]) ; name -->|überspringen| none([ohne Namen])
+```
+"""
+
+from __future__ import annotations
+
+from core.errors import InvalidValue
+from core.services.display_names import clean_name, mark_asked, name_status, set_display_name
+from dialogue.flows.form import NOTHING, Form, Outcome, Slot, ask_next
+from dialogue.markup import escape
+from dialogue.nlu.result import ParseResult
+from dialogue.registry import register_form
+from dialogue.turn import Event, Turn
+
+SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "help", "cancel"})
+SURE = 0.75
+
+
+async def maybe_ask(turn: Turn) -> None:
+    """Ask for the name unless the person has one or was asked before."""
+    if turn.person is None or turn.person.display_name:
+        return
+    status = await name_status(turn.app.db, turn.person.id)
+    if status.display_name or status.asked:
+        return
+    if not await mark_asked(turn.app.db, turn.person.id, turn.now):
+        return
+    first = None
+    if turn.first_name:
+        try:
+            first = clean_name(turn.first_name.split()[0])
+        except InvalidValue:
+            first = None
+    turn.state.start(FORM.name, {"_first": first} if first else {})
+    await ask_next(turn, FORM)
+
+
+async def ask_name(turn: Turn) -> None:
+    first = turn.state.slots.get("_first")
+    buttons = []
+    if first:
+        buttons.append(turn.button("display_name.use", "f:name:first", name=escape(first)))
+    buttons.append(turn.button("display_name.skip", "f:name:skip"))
+    text = turn.t(
+        "display_name.ask_first" if first else "display_name.ask", name=escape(first or "")
+    )
+    turn.say(text, buttons)
+
+
+async def accept_name(turn: Turn, event: Event) -> Outcome:
+    if event.kind == "button" and event.payload == "f:name:first":
+        first = turn.state.slots.get("_first")
+        return Outcome({"name": first}) if first else NOTHING
+    if event.kind == "button" and event.payload == "f:name:skip":
+        return Outcome({"name": ""})
+    if event.kind == "text":
+        parse = event.parse
+        if parse is not None and parse.intent in SMALL_TALK and parse.confidence >= SURE:
+            turn.say(turn.t("display_name.invalid"))  # "Hallo", "danke", "ja": no names
+            await ask_name(turn)
+            return Outcome(replied=True)
+        try:
+            return Outcome({"name": clean_name(event.text)})
+        except InvalidValue:
+            turn.say(turn.t("display_name.invalid"))
+            await ask_name(turn)
+            return Outcome(replied=True)
+    return NOTHING
+
+
+async def extract(turn: Turn, parse: ParseResult) -> dict[str, object]:
+    return {}  # a name is taken as typed, never from entities
+
+
+async def complete(turn: Turn) -> None:
+    name = str(turn.state.slots.get("name") or "")
+    turn.state.finish()
+    if turn.person is None:
+        return
+    if not name:
+        turn.say(turn.t("display_name.skipped"), turn.menu())
+        return
+    saved = await set_display_name(turn.app.db, turn.person.id, name, turn.now)
+    turn.say(turn.t("display_name.saved", name=escape(saved)), turn.menu())
+
+
+SLOTS = {"name": Slot("name", "display_name.ask", ("button", "text"), ask_name, accept_name)}
+FORM = register_form(Form("display_name", tuple(SLOTS.values()), extract, complete))

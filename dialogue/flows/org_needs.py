@@ -1,0 +1,258 @@
+"""Meine Bedarfe: an organisation member's needs in the chat (issue 14.1).
+
+``/bedarfe`` (``/needs``) lists the needs of the member's organisations with
+their sign-up counts; each opens with what can be done with it. Payloads
+(prefix ``orgn:``): ``orgn:<id>`` one need, ``orgn:<id>:edit`` opens it in
+the posting form at its preview, ``orgn:<id>:close`` takes no more sign-ups,
+``orgn:<id>:cancel`` asks and ``orgn:<id>:cancel:yes`` cancels (the people
+signed up are told once, through the outbox: ``needs.cancel_need``),
+``orgn:<id>:extend`` moves a weekly need's end date four weeks on.
+
+```mermaid
+flowchart LR
+  list[Meine Bedarfe] -->|orgn:id| need[Bedarf + Anmeldungen]
+  need -->|edit| form([Vorschau im Formular])
+  need -->|close| closed([keine neuen Anmeldungen])
+  need -->|cancel| sure{Sicher?} -->|ja| cancelled([abgesagt; Angemeldete informiert])
+  need -->|extend| extended([4 Wochen länger])
+```
+"""
+
+from __future__ import annotations
+
+import re
+
+from core.errors import DomainError, UnknownNeed
+from core.services.needs import OwnNeed, cancel_need, own_need
+from core.services.org_links import OrgRef, organisations_of_person
+from core.services.organisations import extend_need, mark_filled, needs_of, signups_of
+from core.services.signup import mark_no_show
+from dialogue.flows import post_need
+from dialogue.markup import escape
+from dialogue.registry import on_command, on_payload
+from dialogue.turn import Event, Turn
+
+MAX_LISTED = 10
+LISTED = ("draft", "pending_review", "published", "filled", "expired")
+CAN_CANCEL = ("draft", "pending_review", "published", "filled")
+
+
+async def _orgs(turn: Turn) -> list[OrgRef]:
+    if turn.person is None:
+        return []
+    return await organisations_of_person(turn.app.db, turn.person.id)
+
+
+@on_command("my_needs")
+async def _my_needs_command(turn: Turn, args: str) -> None:
+    await show(turn)
+
+
+@on_payload("orgn")
+async def _orgn_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    await payload(turn, match.group(0))
+
+
+async def show(turn: Turn) -> None:
+    """The list: newest first, each with its date and sign-ups."""
+    t = turn.t
+    orgs = await _orgs(turn)
+    if not orgs:
+        turn.say(t("post.not_linked"), turn.menu())
+        return
+    turn.state.org_member = True
+    turn.state.finish()
+    rows = []
+    for org in orgs:
+        rows += [(org, n) for n in await needs_of(turn.app.db, org.id) if n.status.value in LISTED]
+    if not rows:
+        turn.say(
+            t("my_needs.none"),
+            (turn.button("menu.post", "menu:post"), turn.button("menu.main", "nav:menu")),
+        )
+        return
+    lines = [t("my_needs.header")]
+    buttons = []
+    for i, (org, need) in enumerate(rows[:MAX_LISTED], 1):
+        if need.weekly:
+            when = t("my_needs.weekly")
+            if need.valid_until is not None:
+                when += " · " + t("my_needs.until", date=t.date(need.valid_until))
+        else:
+            when = t.when(need.starts_at) if need.starts_at else ""
+        line = t(
+            "my_needs.line",
+            number=i,
+            title=escape(need.title),
+            when=escape(when),
+            signups=need.signups,
+            wanted=need.helpers_wanted,
+            status=t(f"my_needs.status.{need.status.value}"),
+        )
+        if len(orgs) > 1:
+            line += f" · {escape(org.name)}"
+        lines.append(line)
+        buttons.append(turn.button("my_needs.open", f"orgn:{need.id}", number=i))
+    buttons += [turn.button("menu.post", "menu:post"), turn.button("menu.main", "nav:menu")]
+    turn.say("\n".join(lines), buttons, per_row=5)
+
+
+async def _owned(turn: Turn, need_id: int) -> tuple[list[OrgRef], OwnNeed] | None:
+    orgs = await _orgs(turn)
+    for org in orgs:
+        try:
+            return orgs, await own_need(turn.app.db, org.id, need_id)
+        except UnknownNeed:
+            continue
+    turn.say(turn.t("error.not_allowed"), turn.menu())
+    return None
+
+
+async def payload(turn: Turn, rest: str) -> None:
+    """``orgn:<id>[:edit|:close|:cancel[:yes]|:extend]``"""
+    match = re.fullmatch(
+        r"(\d{1,12})(?::(edit|close|cancel|cancel:yes|extend|noshow:\d{1,12}))?", rest
+    )
+    if match is None:
+        turn.say(turn.t("error.stale_button"), turn.menu())
+        return
+    need_id, action = int(match.group(1)), match.group(2) or ""
+    owned = await _owned(turn, need_id)
+    if owned is None:
+        return
+    orgs, need = owned
+    turn.state.finish()
+    if action == "":
+        await _detail(turn, need)
+    elif action == "edit":
+        if need.status.value == "cancelled":
+            turn.say(turn.t("my_needs.not_possible"), _back(turn))
+            return
+        await post_need.edit_existing(turn, [(o.id, o.name) for o in orgs], need)
+    elif action == "close":
+        await _act(turn, need, "closed", mark_filled)
+    elif action == "extend":
+        await _extend(turn, need)
+    elif action.startswith("noshow:"):
+        await _no_show(turn, need, int(action.split(":")[1]))
+    elif action == "cancel":
+        if need.status.value not in CAN_CANCEL:
+            turn.say(turn.t("my_needs.not_possible"), _back(turn))
+            return
+        turn.say(
+            turn.t("my_needs.cancel_ask", title=escape(need.title)),
+            (
+                turn.button("my_needs.cancel_yes", f"orgn:{need.id}:cancel:yes"),
+                turn.button("my_needs.cancel_no", f"orgn:{need.id}"),
+            ),
+        )
+    else:
+        await _cancel(turn, need)
+
+
+def _back(turn: Turn) -> tuple:  # type: ignore[type-arg]
+    return (turn.button("menu.my_needs", "menu:my_needs"), turn.button("menu.main", "nav:menu"))
+
+
+async def _detail(turn: Turn, need: OwnNeed) -> None:
+    t = turn.t
+    orgs = [[o.id, o.name] for o in await _orgs(turn)]
+    turn.state.start("post_need", post_need.slots_of(turn, orgs, need))
+    text = post_need.preview_lines(turn)
+    turn.state.finish()
+    people = [
+        s
+        for s in await signups_of(turn.app.db, need.organisation_id, need.id)
+        if s.status.value in ("interested", "accepted")
+    ]
+    held = [s for s in people if not s.waitlisted]
+    text.append(t("my_needs.signups", signups=len(held), wanted=need.helpers_wanted))
+    names = [
+        escape(s.name or t("my_needs.someone")) + (t("my_needs.waiting") if s.waitlisted else "")
+        for s in people
+    ]
+    if names:
+        text.append(t("my_needs.names", names=", ".join(names)))
+    text.append(t("my_needs.status_line", status=t(f"my_needs.status.{need.status.value}")))
+    buttons = []
+    started = need.starts_at is None or need.starts_at <= turn.now
+    if started and need.status.value in ("published", "filled", "expired"):
+        buttons += [
+            turn.button(
+                "my_needs.no_show",
+                f"orgn:{need.id}:noshow:{s.engagement_id}",
+                name=escape(s.name or t("my_needs.someone")),
+            )
+            for s in held[:MAX_LISTED]
+        ]
+    if need.status.value != "cancelled":
+        buttons.append(turn.button("my_needs.edit", f"orgn:{need.id}:edit"))
+    if need.status.value == "published":
+        buttons.append(turn.button("my_needs.close", f"orgn:{need.id}:close"))
+    if need.weekly is not None and need.status.value in ("published", "filled", "expired"):
+        buttons.append(turn.button("my_needs.extend", f"orgn:{need.id}:extend"))
+    if need.status.value in CAN_CANCEL:
+        buttons.append(turn.button("my_needs.cancel", f"orgn:{need.id}:cancel"))
+    turn.say("\n".join(text), (*buttons, *_back(turn)))
+
+
+async def _act(turn: Turn, need: OwnNeed, done: str, verb) -> None:  # type: ignore[no-untyped-def]
+    try:
+        await verb(
+            turn.app.db,
+            need.organisation_id,
+            need.id,
+            now=turn.now,
+            actor=f"person:{turn.person.id if turn.person else 0}",
+        )
+    except DomainError:
+        turn.say(turn.t("my_needs.not_possible"), _back(turn))
+        return
+    turn.say(turn.t(f"my_needs.{done}", title=escape(need.title)), _back(turn))
+
+
+async def _no_show(turn: Turn, need: OwnNeed, engagement_id: int) -> None:
+    try:
+        await mark_no_show(
+            turn.app.db,
+            need.organisation_id,
+            engagement_id,
+            actor=f"person:{turn.person.id if turn.person else 0}",
+            now=turn.now,
+            actor_person_id=turn.person.id if turn.person else None,
+        )
+    except DomainError:
+        turn.say(turn.t("my_needs.not_possible"), _back(turn))
+        return
+    turn.say(turn.t("my_needs.no_show_noted", title=escape(need.title)), _back(turn))
+
+
+async def _extend(turn: Turn, need: OwnNeed) -> None:
+    try:
+        until = await extend_need(
+            turn.app.db,
+            need.organisation_id,
+            need.id,
+            now=turn.now,
+            actor=f"person:{turn.person.id if turn.person else 0}",
+        )
+    except DomainError:
+        turn.say(turn.t("my_needs.not_possible"), _back(turn))
+        return
+    turn.say(
+        turn.t("my_needs.extended", title=escape(need.title), date=turn.t.date(until)),
+        _back(turn),
+    )
+
+
+async def _cancel(turn: Turn, need: OwnNeed) -> None:
+    if need.status.value not in CAN_CANCEL:
+        turn.say(turn.t("my_needs.not_possible"), _back(turn))
+        return
+    people = await cancel_need(
+        turn.app.db,
+        need.id,
+        actor=f"person:{turn.person.id if turn.person else 0}",
+        now=turn.now,
+    )
+    turn.say(turn.t("my_needs.cancelled", title=escape(need.title), count=len(people)), _back(turn))

@@ -1,0 +1,183 @@
+"""Issue 14.2 on the web: the organisation's inbox shows who signed up and
+withdrew (by the name they chose), a chat-linked member hears of each once,
+and members without a chat get the day's news in one e-mail."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from core.models import Need
+from core.reminders.delivery import deliver_due
+from core.services.needs import moderate
+from core.services.org_invites import redeem
+from core.services.org_notices import enqueue_digests, send_daily_digests
+from core.services.people import register_with_consent
+from core.services.signup import sign_up, withdraw
+from dialogue.markup import to_plain
+from dialogue.notifications import ChannelSender, Renderer
+from tests.bots.web.conftest import Web
+from tests.bots.web.helpers import RecordingNotifier, csrf_of, post_need, sign_up_organisation
+
+
+async def _person(web: Web, identity: str, name: str | None) -> int:
+    person = await register_with_consent(
+        web.app.db,
+        tenant_slug="aachen",
+        identity=identity,
+        consent_version="2026-11",
+        language="de",
+        now=web.clock.now(),
+        display_name=name,
+    )
+    return person.id
+
+
+async def _published_need(web: Web, client) -> int:  # type: ignore[no-untyped-def]
+    need_id = await post_need(web, client, title="Regale einräumen")
+    await moderate(
+        web.app.db, need_id, approve=True, reason=None, actor="test", now=web.clock.now()
+    )
+    return need_id
+
+
+async def _link_chat(web: Web, client, identity: str, name: str) -> int:  # type: ignore[no-untyped-def]
+    token = await csrf_of(client, "/t/aachen/org/invite")
+    await client.post("/t/aachen/org/invite", data={"csrf": token, "action": "create"})
+    page = await client.get("/t/aachen/org/invite")
+    code = page.text.split('<code class="code">')[1].split("<")[0]
+    person = await _person(web, identity, name)
+    await redeem(web.app.db, code, person, web.clock.now())
+    return person
+
+
+async def test_sign_up_and_withdrawal_reach_the_linked_chat_once_and_show_in_the_inbox(
+    web_app: Web,
+) -> None:
+    notifier = RecordingNotifier("telegram")
+    client = await sign_up_organisation(web_app)
+    need_id = await _published_need(web_app, client)
+    await _link_chat(web_app, client, "telegram:500", "Petra")
+    luisa = await _person(web_app, "telegram:111", "Luisa")
+    now = web_app.clock.now()
+
+    signed = await sign_up(web_app.app.db, luisa, need_id, now)
+    sender = ChannelSender(
+        Renderer(web_app.app.db, web_app.app.tenants), {"telegram": notifier}, web_app.clock
+    )
+    await deliver_due(web_app.app.db, sender, now)
+    await deliver_due(web_app.app.db, sender, now + timedelta(minutes=1))
+    await withdraw(web_app.app.db, luisa, signed.engagement_id, now + timedelta(minutes=2))
+    await deliver_due(web_app.app.db, sender, now + timedelta(minutes=3))
+
+    to_petra = [
+        to_plain(r.text) for _, who, rs in notifier.sent if who == "telegram:500" for r in rs
+    ]
+    assert to_petra == [
+        "🙋 Luisa hat sich für Regale einräumen angemeldet.",
+        "↩️ Luisa hat sich von Regale einräumen abgemeldet.",
+    ]
+    assert not [who for _, who, _ in notifier.sent if who == "telegram:111"]
+
+    inbox = await client.get("/t/aachen/org/inbox")
+    assert inbox.status_code == 200
+    assert "Neues von Ihren Freiwilligen" in inbox.text
+    assert "Luisa hat sich angemeldet" in inbox.text
+    assert "Luisa hat sich abgemeldet" in inbox.text
+    assert inbox.text.count("<strong>neu</strong>") == 2
+    again = await client.get("/t/aachen/org/inbox")  # seen once: no longer new
+    assert "<strong>neu</strong>" not in again.text
+
+
+async def test_another_organisation_does_not_see_the_notices(web_app: Web) -> None:
+    client = await sign_up_organisation(web_app)
+    need_id = await _published_need(web_app, client)
+    luisa = await _person(web_app, "telegram:111", "Luisa")
+    await sign_up(web_app.app.db, luisa, need_id, web_app.clock.now())
+    other = await sign_up_organisation(
+        web_app, email="zoo@example.org", name="Zoo", client=web_app.new_client()
+    )
+    inbox = await other.get("/t/aachen/org/inbox")
+    assert "Luisa" not in inbox.text and "Noch keine An- oder Abmeldungen" in inbox.text
+
+
+async def test_members_without_a_chat_get_one_digest_mail(web_app: Web) -> None:
+    client = await sign_up_organisation(web_app)
+    need_id = await _published_need(web_app, client)
+    for i, name in enumerate(("Luisa", "Heinrich")):
+        person = await _person(web_app, f"telegram:{i + 1}", name)
+        await sign_up(web_app.app.db, person, need_id, web_app.clock.now())
+    before = len(await web_app.mails())
+    web_app.clock.set(web_app.clock.now() + timedelta(minutes=5))  # outbox files by time
+
+    assert await enqueue_digests(web_app.app.db, web_app.clock.now()) == 1
+    assert await enqueue_digests(web_app.app.db, web_app.clock.now()) == 0  # once
+    result = await web_app.sender.run_once()
+    assert result.sent == 1, result
+    mails = await web_app.mails()
+    assert len(mails) == before + 1
+    (digest,) = [m for m in mails if "Freiwilligen" in str(m["Subject"])]
+    assert digest["To"] == "tafel@example.org"
+    assert "Neues von Ihren Freiwilligen" in digest["Subject"]
+    body = digest.get_payload(decode=True).decode()
+    assert "2 Anmeldung(en)" in body and "Regale einräumen" in body
+    assert "/t/aachen/org/inbox" in body
+
+
+async def test_the_digest_goes_out_once_a_day_in_the_evening(web_app: Web) -> None:
+    client = await sign_up_organisation(web_app)
+    need_id = await _published_need(web_app, client)
+    morning = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # 10:00 in Aachen
+    luisa = await _person(web_app, "telegram:1", "Luisa")
+    await sign_up(web_app.app.db, luisa, need_id, morning)
+
+    noon = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
+    assert await send_daily_digests(web_app.app.db, noon) == 0  # the day is not over
+    evening = datetime(2026, 12, 1, 17, 5, tzinfo=UTC)  # 18:05 in Aachen
+    assert await send_daily_digests(web_app.app.db, evening) == 1
+    assert await send_daily_digests(web_app.app.db, evening + timedelta(minutes=10)) == 0
+    # A sign-up after the evening's cut-off waits for the next evening.
+    heinrich = await _person(web_app, "telegram:2", "Heinrich")
+    await sign_up(web_app.app.db, heinrich, need_id, evening + timedelta(minutes=20))
+    assert await send_daily_digests(web_app.app.db, evening + timedelta(hours=2)) == 0
+    assert await send_daily_digests(web_app.app.db, evening + timedelta(days=1)) == 1
+
+
+async def test_no_show_on_the_web_tells_the_linked_chat_and_only_after_the_start(
+    web_app: Web,
+) -> None:
+    client = await sign_up_organisation(web_app)
+    need_id = await _published_need(web_app, client)
+    await _link_chat(web_app, client, "telegram:500", "Petra")
+    luisa = await _person(web_app, "telegram:111", "Luisa")
+    signed = await sign_up(web_app.app.db, luisa, need_id, web_app.clock.now())
+    path = f"/t/aachen/org/needs/{need_id}/signups/{signed.engagement_id}/no_show"
+
+    page = await client.get(f"/t/aachen/org/needs/{need_id}")
+    assert path not in page.text  # not before the need began
+    token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
+    early = await client.post(path, data={"csrf": token})
+    assert early.headers["location"].endswith("notice=not_possible")
+
+    async with web_app.app.db.sessions() as session:
+        need = await session.get(Need, need_id)
+        assert need is not None and need.starts_at is not None
+        started = need.starts_at + timedelta(hours=1)
+    web_app.clock.set(started)
+    page = await client.get(f"/t/aachen/org/needs/{need_id}")
+    assert path in page.text
+    done = await client.post(
+        path, data={"csrf": await csrf_of(client, f"/t/aachen/org/needs/{need_id}")}
+    )
+    assert done.headers["location"].endswith("notice=no_show")
+
+    notifier = RecordingNotifier("telegram")
+    sender = ChannelSender(
+        Renderer(web_app.app.db, web_app.app.tenants), {"telegram": notifier}, web_app.clock
+    )
+    await deliver_due(web_app.app.db, sender, started + timedelta(minutes=1))
+    to_petra = [
+        to_plain(r.text) for _, who, rs in notifier.sent if who == "telegram:500" for r in rs
+    ]
+    assert "⚠️ Luisa war bei Regale einräumen nicht da." in to_petra
+    inbox = await client.get("/t/aachen/org/inbox")
+    assert "Luisa war nicht da" in inbox.text

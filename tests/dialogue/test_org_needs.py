@@ -1,0 +1,566 @@
+"""Issue 14, parts 1 and 2, as conversations: an organisation runs its needs
+by message (post one-off, weekly and urgent needs, change any field by name,
+list them with their sign-ups, close, cancel, extend) and hears about its
+volunteers through the outbox, under the name each volunteer chose."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from bots.bootstrap import App
+from core.models import Engagement, Membership, Need, Organisation, Person, Reminder, Role
+from core.notify import Delivery
+from core.reminders.alerts import run_alert_wave
+from core.reminders.delivery import deliver_due
+from core.schedule import Weekly
+from core.services.needs import NeedInput, moderate, post_need
+from core.services.people import person_for_identity
+from dialogue.markup import to_plain
+from dialogue.messages import Incoming, Reply
+from dialogue.notifications import ChannelSender, Renderer
+from tests.conftest import NOW
+from tests.dialogue.harness import Conversation
+
+ORG = "Aachener Tafel (Demo) e.V."
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@dataclass
+class Outbox:
+    """The chat channel at its boundary: what each identity was sent."""
+
+    sent: list[tuple[str, tuple[Reply, ...]]] = field(default_factory=list)
+
+    async def notify(self, tenant: str, identity: str, replies: Sequence[Reply]) -> Delivery:
+        self.sent.append((identity, tuple(replies)))
+        return Delivery.DELIVERED
+
+    def texts_to(self, identity: str) -> list[str]:
+        return [to_plain(r.text) for who, rs in self.sent if who == identity for r in rs]
+
+    def about(self, identity: str, title: str) -> list[str]:
+        """What the identity was told about one need (demo needs send their own)."""
+        return [t for t in self.texts_to(identity) if title in t]
+
+
+async def deliver(app: App, outbox: Outbox, at: datetime) -> None:
+    app.clock.set(at)  # type: ignore[attr-defined]
+    sender = ChannelSender(Renderer(app.db, app.tenants), {"test": outbox}, app.clock)
+    await deliver_due(app.db, sender, at, {"alert_wave": run_alert_wave})
+
+
+async def consent(conv: Conversation) -> None:
+    await conv.command("start")
+    await conv.press("f:consent:yes")
+
+
+async def org_member(app: App, conv: Conversation, organisation: str = ORG) -> int:
+    """A chat person linked to the organisation (as an invite link would)."""
+    await consent(conv)
+    person = await person_for_identity(app.db, conv.identity, conv.tenant)
+    assert person is not None
+    async with app.db.transaction() as session:
+        org = (
+            await session.execute(select(Organisation).where(Organisation.name == organisation))
+        ).scalar_one()
+        session.add(
+            Membership(
+                tenant_id=org.tenant_id,
+                organisation_id=org.id,
+                person_id=person.id,
+                role=Role.MEMBER,
+                created_at=NOW,
+            )
+        )
+        return int(org.id)
+
+
+async def published_need(
+    app: App, org_id: int, *, title: str, helpers: int = 3, weekly: Weekly | None = None,
+    valid_until: datetime | None = None,
+) -> int:  # fmt: skip
+    starts = NOW + timedelta(days=3)
+    ref = await post_need(
+        app.db,
+        organisation_id=org_id,
+        data=NeedInput(
+            title=title,
+            category="soziales",
+            place="Burtscheid",
+            starts_at=None if weekly else starts,
+            ends_at=None if weekly else starts + timedelta(hours=3),
+            weekly=weekly,
+            valid_until=valid_until,
+            helpers_wanted=helpers,
+        ),
+        taxonomy=app.taxonomy,
+        places=app.places,
+        now=NOW,
+        tz=BERLIN,
+        actor="test",
+    )
+    if ref.status.value == "pending_review":
+        await moderate(app.db, ref.id, approve=True, reason=None, actor="test", now=NOW)
+    return ref.id
+
+
+async def need_row(app: App, need_id: int) -> Need:
+    async with app.db.sessions() as session:
+        need = await session.get(Need, need_id)
+        assert need is not None
+        return need
+
+
+async def latest_need(app: App, org_id: int) -> Need:
+    async with app.db.sessions() as session:
+        need = await session.scalar(
+            select(Need).where(Need.organisation_id == org_id).order_by(Need.id.desc()).limit(1)
+        )
+        assert need is not None
+        return need
+
+
+async def sign_up(conv: Conversation, need_id: int, name: str | None = "Anna") -> None:
+    """A volunteer with consent signs up; the name question is answered (or skipped)."""
+    await conv.press(f"need:{need_id}:signup")
+    assert "dabei" in conv.text
+    if name is None:
+        await conv.press("f:name:skip")
+    else:
+        await conv.say(name)
+
+
+# -- posting --------------------------------------------------------------------
+
+
+async def test_one_off_need_by_sentence_preview_has_every_field_and_edits_by_name(
+    app: App,
+) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+
+    await member.say("Wir brauchen morgen 3 Leute für die Tafel, 10-14 Uhr")
+    assert "Wo?" in member.text
+    await member.say("Aachen-Mitte")
+    preview = member.text
+    for shown in (
+        "So würde der Bedarf aussehen",
+        "Unterstützung für die Tafel",
+        ORG,
+        "📝 –",  # no description yet
+        "Mi., 2. Dez., 10:00–14:00",
+        "3 Helfende",
+        "Nachweise: –",
+        "Dringend: nein",
+        "Ort ändern: Haaren",  # the hint how to change a field
+    ):
+        assert shown in preview, (shown, preview.split("\n"))
+    assert "f:confirm:yes" in member.payloads() and "f:confirm:edit" in member.payloads()
+
+    await member.say("Ort ändern: Haaren")
+    assert "📍 Haaren" in member.text and "So würde der Bedarf aussehen" in member.text
+    await member.say("Zeit ändern: 9-12")
+    assert "Mi., 2. Dez., 09:00–12:00" in member.text
+    await member.say("Beschreibung: Lebensmittel sortieren und ausgeben")
+    assert "📝 Lebensmittel sortieren und ausgeben" in member.text
+    await member.say("Anzahl ändern: 5")
+    assert "5 Helfende" in member.text
+    # The ✏️ button lists the fields; one of them is asked again.
+    await member.press("f:confirm:edit")
+    assert "f:confirm:field:title" in member.payloads()
+    await member.press("f:confirm:field:title")
+    await member.say("Ausgabe bei der Tafel")
+    assert "<b>" not in member.text and "Ausgabe bei der Tafel" in member.text
+
+    await member.press("f:confirm:yes")
+    assert "Redaktion" in member.text
+    assert (await member.state()).flow is None
+    need = await latest_need(app, org_id)
+    assert need.title == "Ausgabe bei der Tafel"
+    assert need.place_label == "Haaren"
+    assert need.description == "Lebensmittel sortieren und ausgeben"
+    assert need.helpers_wanted == 5
+    assert need.starts_at is not None
+    assert need.starts_at.astimezone(BERLIN).strftime("%d.%m. %H:%M") == "02.12. 09:00"
+    assert need.urgent is False and need.status.value == "pending_review"
+
+
+async def test_weekly_need_by_guided_form_with_end_date_and_qualifications(app: App) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+
+    await member.command("bedarf")
+    assert "Wie heißt die Aufgabe" in member.text
+    await member.say("Hausaufgabenhilfe in der Grundschule")
+    assert "f:category:bildung" in member.payloads()  # the title fills nothing else
+    await member.press("f:category:bildung")
+    assert "f:repeat:weekly" in member.payloads()
+    await member.press("f:repeat:weekly")
+    for day in ("di", "do"):
+        await member.press(f"f:days:{day}")
+    await member.press("f:days:done")
+    assert "Bis wann" in member.text
+    await member.say("31.3.2027")
+    assert "Von wann bis wann" in member.text
+    await member.say("15-17 Uhr")
+    await member.press("f:count:2")
+    await member.say("Burtscheid")
+    assert "Beschreib" in member.text
+    await member.say("Kinder bei den Hausaufgaben begleiten")
+    await member.press("f:qualifications:fuehrungszeugnis")
+    await member.press("f:qualifications:done")
+    assert "dringend" in member.text.casefold()
+    await member.press("f:urgent:no")
+
+    preview = member.text
+    for shown in (
+        "Hausaufgabenhilfe in der Grundschule",
+        "📝 Kinder bei den Hausaufgaben begleiten",
+        "Di, Do, 15:00–17:00 Uhr · bis 31. März",
+        "2 Helfende",
+        "Führungszeugnis",
+        "Dringend: nein",
+    ):
+        assert shown in preview, (shown, preview.split("\n"))
+
+    await member.press("f:confirm:yes")
+    need = await latest_need(app, org_id)
+    assert need.recurrence == {"days": ["di", "do"], "from": "15:00", "to": "17:00"}
+    assert need.valid_until is not None
+    assert need.valid_until.astimezone(UTC) == datetime(2027, 3, 31, 22, 0, tzinfo=UTC)
+    assert need.qualifications == ["fuehrungszeugnis"]
+    assert need.category == "bildung" and need.starts_at is None
+
+
+async def test_urgent_need_of_a_verified_organisation_starts_its_alert_wave(app: App) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    async with app.db.transaction() as session:  # demo organisations are verified
+        assert (await session.get(Organisation, org_id)).verified  # type: ignore[union-attr]
+
+    await member.say("Wir brauchen dringend morgen 4 Helfer für die Tafel, 10-14 Uhr")
+    await member.say("Aachen-Mitte")
+    assert "Dringend: ja" in member.text
+    await member.press("f:confirm:yes")
+    assert "dringend" in member.text.casefold() and "frage jetzt" in member.text
+
+    need = await latest_need(app, org_id)
+    assert need.urgent and need.status.value == "published"  # no waiting for the editors
+    async with app.db.sessions() as session:
+        waves = (
+            await session.scalars(
+                select(Reminder.kind).where(
+                    Reminder.need_id == need.id, Reminder.kind == "alert_wave"
+                )
+            )
+        ).all()
+    assert waves == ["alert_wave"]
+
+
+# -- my needs ---------------------------------------------------------------------
+
+
+async def test_my_needs_lists_sign_up_counts_and_changes_a_need_by_field(app: App) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Regale einräumen", helpers=3)
+    volunteer = Conversation(app, identity="test:vol")
+    await consent(volunteer)
+    await sign_up(volunteer, need_id)
+
+    await member.command("bedarfe")
+    assert "Regale einräumen" in member.text and "👥 1/3" in member.text
+    assert f"orgn:{need_id}" in member.payloads()
+    await member.press(f"orgn:{need_id}")
+    assert "1 von 3 angemeldet" in member.text
+    for action in ("edit", "close", "cancel"):
+        assert f"orgn:{need_id}:{action}" in member.payloads()
+
+    await member.press(f"orgn:{need_id}:edit")
+    assert "So würde der geänderte Bedarf aussehen" in member.text
+    await member.say("Anzahl ändern: 6")
+    await member.press("f:confirm:yes")
+    assert "Gespeichert" in member.text
+    assert (await need_row(app, need_id)).helpers_wanted == 6
+
+    # The English alias and the menu lead to the same list.
+    await member.command("needs")
+    assert "👥 1/6" in member.text
+    await member.command("menu")
+    assert "menu:my_needs" in member.payloads()
+
+
+async def test_close_early_and_extend_a_weekly_need(app: App) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    until = NOW + timedelta(days=10)
+    weekly = Weekly(("sa",), datetime(2026, 1, 1, 10).time(), datetime(2026, 1, 1, 12).time())
+    need_id = await published_need(
+        app, org_id, title="Samstagsausgabe", weekly=weekly, valid_until=until
+    )
+
+    await member.command("bedarfe")
+    await member.press(f"orgn:{need_id}")
+    await member.press(f"orgn:{need_id}:extend")
+    assert "läuft jetzt bis" in member.text
+    assert (await need_row(app, need_id)).valid_until == until + timedelta(weeks=4)
+
+    await member.press(f"orgn:{need_id}")
+    await member.press(f"orgn:{need_id}:close")
+    assert "keine neuen Anmeldungen" in member.text
+    assert (await need_row(app, need_id)).status.value == "filled"
+
+
+async def test_a_stranger_cannot_touch_another_organisations_need(app: App) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Nur für uns")
+    stranger = Conversation(app, identity="test:x")
+    await consent(stranger)
+    await stranger.press(f"orgn:{need_id}:cancel:yes")
+    assert (await need_row(app, need_id)).status.value == "published"
+    await stranger.command("bedarfe")
+    assert "verknüpft" in stranger.text  # not linked to any organisation
+
+
+async def test_cancel_tells_each_sign_up_once_through_the_outbox_after_quiet_hours(
+    app: App,
+) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Weihnachtsaktion", helpers=3)
+    people = [Conversation(app, identity=f"test:vol{i}") for i in (1, 2)]
+    for conv, name in zip(people, ("Anna", None), strict=True):
+        await consent(conv)
+        await sign_up(conv, need_id, name)
+
+    late = datetime(2026, 12, 1, 21, 30, tzinfo=UTC)  # 22:30 in Aachen: quiet hours
+    app.clock.set(late)  # type: ignore[attr-defined]
+    await member.command("bedarfe")
+    await member.press(f"orgn:{need_id}")
+    await member.press(f"orgn:{need_id}:cancel")
+    assert "wirklich absagen" in member.text
+    await member.press(f"orgn:{need_id}:cancel:yes")
+    assert "abgesagt" in member.text and "2" in member.text
+    assert (await need_row(app, need_id)).status.value == "cancelled"
+
+    outbox = Outbox()
+    await deliver(app, outbox, late + timedelta(minutes=1))
+    for conv in people:  # nobody is woken at night
+        assert not [t for t in outbox.texts_to(conv.identity) if "abgesagt" in t]
+
+    morning = datetime(2026, 12, 2, 7, 5, tzinfo=UTC)  # 08:05 in Aachen
+    await deliver(app, outbox, morning)
+    await deliver(app, outbox, morning + timedelta(hours=1))  # nothing twice
+    for conv in people:
+        told = [t for t in outbox.texts_to(conv.identity) if "Weihnachtsaktion" in t]
+        assert len(told) == 1, (conv.identity, outbox.texts_to(conv.identity))
+        assert "abgesagt" in told[0]
+    async with app.db.sessions() as session:
+        rows = await session.scalar(
+            select(func.count())
+            .select_from(Reminder)
+            .where(Reminder.need_id == need_id, Reminder.kind == "need_cancelled")
+        )
+    assert rows == 2
+    # A second cancel (a retried button) tells nobody again.
+    await member.press(f"orgn:{need_id}:cancel:yes")
+    assert "geht bei diesem Bedarf gerade nicht" in member.text
+
+
+# -- organisations hear about their volunteers ------------------------------------------
+
+
+async def test_member_hears_of_sign_up_withdrawal_and_cant_come_once_by_chosen_name(
+    app: App,
+) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Kleiderkammer sortieren")
+    volunteer = Conversation(app, identity="test:vol")
+    await consent(volunteer)
+    await sign_up(volunteer, need_id, "Anna")
+    assert "„Anna“" in volunteer.text
+
+    outbox = Outbox()
+    at = NOW + timedelta(minutes=1)
+    await deliver(app, outbox, at)
+    await deliver(app, outbox, at + timedelta(minutes=5))
+    heard = outbox.about(member.identity, "Kleiderkammer")
+    assert heard == ["🙋 Anna hat sich für Kleiderkammer sortieren angemeldet."]
+    assert "cmd:bedarfe" in [b.payload for _, rs in outbox.sent for r in rs for b in r.buttons]
+    assert not [t for t in outbox.texts_to(volunteer.identity) if "angemeldet" in t]
+
+    await volunteer.command("termine")
+    engagement = next(p for p in volunteer.payloads() if p.startswith("eng:"))
+    await volunteer.press(engagement)
+    await volunteer.press(engagement + ":yes")
+    await deliver(app, outbox, at + timedelta(minutes=10))
+    assert outbox.about(member.identity, "Kleiderkammer")[1:] == [
+        "↩️ Anna hat sich von Kleiderkammer sortieren abgemeldet."
+    ]
+
+    # Signed up again, then "❌ Ich kann nicht" on the reminder: the organisation hears.
+    await volunteer.press(f"need:{need_id}:signup")
+    assert "Unter welchem Namen" not in volunteer.text  # asked once only
+    async with app.db.sessions() as session:
+        engagement_id = await session.scalar(
+            select(Engagement.id).where(Engagement.need_id == need_id)
+        )
+    await volunteer.press(f"attend:{engagement_id}:no")
+    await deliver(app, outbox, at + timedelta(minutes=20))
+    assert outbox.about(member.identity, "Kleiderkammer")[2:] == [
+        "🙋 Anna hat sich für Kleiderkammer sortieren angemeldet.",
+        "❌ Anna kann zu Kleiderkammer sortieren nicht kommen; der Platz ist wieder frei.",
+    ]
+
+
+async def test_org_notices_wait_for_the_end_of_quiet_hours(app: App) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Nachtschicht")
+    volunteer = Conversation(app, identity="test:vol")
+    await consent(volunteer)
+    late = datetime(2026, 12, 1, 22, 0, tzinfo=UTC)  # 23:00 in Aachen
+    app.clock.set(late)  # type: ignore[attr-defined]
+    await sign_up(volunteer, need_id, None)
+
+    outbox = Outbox()
+    await deliver(app, outbox, late + timedelta(minutes=1))
+    assert outbox.about(member.identity, "Nachtschicht") == []
+    await deliver(app, outbox, datetime(2026, 12, 2, 7, 1, tzinfo=UTC))
+    # Without a chosen name the organisation sees what it always saw.
+    assert outbox.about(member.identity, "Nachtschicht") == [
+        "🙋 Eine freiwillige Person hat sich für Nachtschicht angemeldet."
+    ]
+
+
+# -- the display name ---------------------------------------------------------------------
+
+
+async def test_display_name_is_asked_once_with_the_channels_first_name_as_default(
+    app: App,
+) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    first = await published_need(app, org_id, title="Erster Einsatz")
+    second = await published_need(app, org_id, title="Zweiter Einsatz")
+    volunteer = Conversation(app, identity="test:vol")
+    await consent(volunteer)
+
+    await volunteer.send(
+        Incoming(
+            identity=volunteer.identity,
+            tenant=volunteer.tenant,
+            button=f"need:{first}:signup",
+            first_name="Anna Maria",
+        )
+    )
+    assert "Unter welchem Namen" in volunteer.text and "„Anna“" in volunteer.text
+    assert "f:name:first" in volunteer.payloads() and "f:name:skip" in volunteer.payloads()
+    await volunteer.say("12345")  # no name: asked again, nothing stored
+    assert "nur einen Namen" in volunteer.text
+    await volunteer.say("Danke")  # small talk is no name either
+    assert "nur einen Namen" in volunteer.text
+    await volunteer.press("f:name:first")
+    assert "Organisationen sehen dich als „Anna“" in volunteer.text
+
+    await volunteer.press(f"need:{second}:signup")
+    assert "dabei" in volunteer.text and "Unter welchem Namen" not in volunteer.text
+    assert (await volunteer.state()).flow is None
+    async with app.db.sessions() as session:
+        person = await session.scalar(
+            select(Person).join(Engagement, Engagement.person_id == Person.id).limit(1)
+        )
+        assert person is not None and person.display_name == "Anna"
+        assert person.name_asked_at is not None
+
+
+async def test_a_skipped_name_is_not_asked_again(app: App) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    needs = [await published_need(app, org_id, title=f"Einsatz {i}") for i in (1, 2)]
+    volunteer = Conversation(app, identity="test:vol")
+    await consent(volunteer)
+    await sign_up(volunteer, needs[0], None)
+    assert "Eine freiwillige Person" in volunteer.text
+    await volunteer.press(f"need:{needs[1]}:signup")
+    assert "Unter welchem Namen" not in volunteer.text
+    async with app.db.sessions() as session:
+        person = await session.scalar(
+            select(Person).join(Engagement, Engagement.person_id == Person.id).limit(1)
+        )
+    assert person is not None and person.display_name is None
+    assert person.name_asked_at is not None
+
+
+@pytest.fixture(autouse=True)
+def _now(app: App) -> None:
+    app.clock.set(NOW)  # type: ignore[attr-defined]
+
+
+async def test_no_show_is_noted_and_the_other_members_hear_of_it(app: App) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    colleague = Conversation(app, identity="test:org2")
+    await org_member(app, colleague)
+    need_id = await published_need(app, org_id, title="Flohmarkt aufbauen")
+    volunteer = Conversation(app, identity="test:vol")
+    await consent(volunteer)
+    await sign_up(volunteer, need_id, "Anna")
+
+    await member.command("bedarfe")
+    await member.press(f"orgn:{need_id}")
+    assert "Angemeldet: Anna" in member.text  # the name the volunteer chose
+    assert not [p for p in member.payloads() if ":noshow:" in p]  # not before it began
+
+    after = NOW + timedelta(days=3, hours=1)
+    app.clock.set(after)  # type: ignore[attr-defined]
+    await member.press(f"orgn:{need_id}")
+    (no_show,) = [p for p in member.payloads() if ":noshow:" in p]
+    await member.press(no_show)
+    assert "Vermerkt" in member.text
+
+    outbox = Outbox()
+    await deliver(app, outbox, after + timedelta(minutes=1))
+    await deliver(app, outbox, after + timedelta(minutes=2))
+    # (the sign-up's notice, three days old, was dropped as too late)
+    assert outbox.about(colleague.identity, "Flohmarkt") == [
+        "⚠️ Anna war bei Flohmarkt aufbauen nicht da."
+    ]
+    assert outbox.about(member.identity, "nicht da") == []  # who noted it is not told
+    async with app.db.sessions() as session:
+        status = await session.scalar(
+            select(Engagement.status).where(Engagement.need_id == need_id)
+        )
+    assert status is not None and status.value == "no_show"
+
+
+async def test_english_member_changes_place_and_end_date_of_a_weekly_need(app: App) -> None:
+    member = Conversation(app, identity="test:org", language_hint="en")
+    org_id = await org_member(app, member)
+    weekly = Weekly(("sa",), datetime(2026, 1, 1, 10).time(), datetime(2026, 1, 1, 12).time())
+    need_id = await published_need(
+        app, org_id, title="Saturday pantry", weekly=weekly, valid_until=NOW + timedelta(days=10)
+    )
+
+    await member.command("needs")
+    assert "Your needs" in member.text and "Saturday pantry" in member.text
+    await member.press(f"orgn:{need_id}:edit")
+    assert "changed need would look" in member.text
+    await member.say("change place: Haaren")
+    assert "📍 Haaren" in member.text
+    await member.say("end date: 30.6.2027")
+    assert "until 30 Jun" in member.text
+    await member.press("f:confirm:yes")
+    need = await need_row(app, need_id)
+    assert need.place_label == "Haaren"
+    assert need.valid_until is not None
+    assert need.valid_until.astimezone(BERLIN).date().isoformat() == "2027-07-01"
+    assert need.recurrence == {"days": ["sa"], "from": "10:00", "to": "12:00"}
