@@ -55,16 +55,10 @@ async def test_a_validator_that_refuses_leaves_the_slot_open() -> None:
     assert await FORM.fill(_turn(), _parse(flavour=["banane"], count=["viele"])) == {}
 
 
-def test_the_forms_of_post_need_and_search_are_read_from_their_slots() -> None:
-    for form in (post_need.FORM, search.FORM):
-        assert form.extract is None
-        assert any(slot.kind is not None for slot in form.slots)
-    kinds = {s.name: s.kind.name for s in post_need.FORM.slots if s.kind is not None}
-    assert kinds == {
-        "title": "derived",
-        "category": "choice",
-        "day": "entity",
-        "time": "entity",
-        "count": "entity",
-        "place": "entity",
-    }
+def test_the_search_form_is_read_from_its_slots() -> None:
+    # post_need reads a sentence with its own extract again since issue 14's
+    # whole form (weekly days, until, urgency, qualifications, edit by name):
+    # like onboarding, its slots depend on each other. Left for issue 12.
+    assert search.FORM.extract is None
+    assert any(slot.kind is not None for slot in search.FORM.slots)
+    assert post_need.FORM.extract is not None
