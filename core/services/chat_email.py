@@ -139,6 +139,16 @@ async def stop(db: Database, identity: str, tenant_slug: str) -> None:
         await session.execute(delete(ChatEmail).where(ChatEmail.person_id == found[0]))
 
 
+async def stop_token_known(db: Database, tenant_slug: str, token: str) -> bool:
+    async with db.sessions() as session:
+        found = await session.scalar(
+            select(ChatEmail.id)
+            .join(Tenant, Tenant.id == ChatEmail.tenant_id)
+            .where(ChatEmail.stop_token == token, Tenant.slug == tenant_slug)
+        )
+    return found is not None
+
+
 async def stop_by_token(db: Database, tenant_slug: str, token: str) -> bool:
     """The link in every forwarded mail: ends the opt-in, True if it did."""
     async with db.transaction() as session:

@@ -90,6 +90,9 @@ async def confirm(request: Request) -> Response:
 async def stop_page(request: Request) -> Response:
     """A page with a button, not a GET that stops: mail scanners open links."""
     tenant = tenant_of(request)
+    token = str(request.path_params["token"])[:_TOKEN]
+    if not await chat_email.stop_token_known(web(request).app.db, tenant.slug, token):
+        return await _unknown_stop(request)
     return await render(
         request,
         "chat_email_stop.html",
@@ -103,16 +106,34 @@ async def stop_from_mail(request: Request) -> Response:
     tenant = tenant_of(request)
     await checked_form(request)
     token = str(request.path_params["token"])[:_TOKEN]
-    ok = await chat_email.stop_by_token(web(request).app.db, tenant.slug, token)
+    if not await chat_email.stop_by_token(web(request).app.db, tenant.slug, token):
+        return await _unknown_stop(request)
     return await render(
         request,
         "message.html",
         {
             "heading": "chat.email_stop_title",
-            "body": "chat.email_stopped" if ok else "chat.email_stop_unknown",
+            "body": "chat.email_stopped",
             "link": (f"/t/{tenant.slug}/chat", "chat.back_to_chat"),
         },
         tenant=tenant,
+        title_key="chat.email_stop_title",
+    )
+
+
+async def _unknown_stop(request: Request) -> Response:
+    """A stop link that was used already (or never existed): nothing to stop."""
+    tenant = tenant_of(request)
+    return await render(
+        request,
+        "message.html",
+        {
+            "heading": "chat.email_stop_title",
+            "body": "chat.email_stop_unknown",
+            "link": (f"/t/{tenant.slug}/chat", "chat.back_to_chat"),
+        },
+        tenant=tenant,
+        status=400,
         title_key="chat.email_stop_title",
     )
 

@@ -138,6 +138,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/t/{tenant}/chat"): PUBLIC,
     ("POST", "/t/{tenant}/chat"): PUBLIC,
     ("POST", "/t/{tenant}/chat/reset"): PUBLIC,
+    # the web chat's opt-in e-mail (a person in the chat; links by e-mail)
+    ("POST", "/t/{tenant}/chat/email"): PUBLIC,
+    ("POST", "/t/{tenant}/chat/email/stop"): PUBLIC,
+    ("GET", "/t/{tenant}/chat/email/{token}"): Rule(TOKEN),
+    ("GET", "/t/{tenant}/chat/email/stop/{token}"): Rule(TOKEN),
+    ("POST", "/t/{tenant}/chat/email/stop/{token}"): Rule(TOKEN),
     ("GET", "/t/{tenant}/chat/files/{line_id:int}/{index:int}"): Rule(CHAT_OWNER, login=False),
     ("GET", "/embed/t/{tenant}/chat"): PUBLIC,
     ("POST", "/embed/t/{tenant}/chat"): PUBLIC,
