@@ -271,6 +271,10 @@ async def test_invite_code_links_a_chat_person_to_the_organisation(web_app: Web)
     code = page.text.split('<code class="code">')[1].split("<")[0]
     assert code.startswith("org_")
     assert f"https://t.me/AachenEngagementBot?start={code}" in page.text
+    # the page's own texts, not the editor invitation's or raw keys
+    assert "Chat mit Ihrer Organisation verbinden" in page.text
+    assert f"Oder im Chat senden: /start {code}" in page.text
+    assert "invite." not in page.text
     person = await _volunteer(web_app, "telegram:5", "Petra")
     redeemed = await redeem(web_app.app.db, code, person, web_app.clock.now())
     assert redeemed.organisation == "Aachener Tafel" and not redeemed.already_member
