@@ -38,8 +38,10 @@ from dialogue.flows import (
     data,
     matches,
     needs,
+    offers,
     onboarding,
     post_need,
+    relay,
     reminders,
     search,
     settings,
@@ -106,6 +108,12 @@ COMMANDS = {
     "bedarf": "post",
     "post": "post",
     "export": "export",
+    "angebot": "offer",  # route: offers.start
+    "offer": "offer",
+    "angebote": "offers",  # route: offers.show
+    "offers": "offers",
+    "kontakt": "contact",  # route: relay.contact_overview
+    "contact": "contact",
 }
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _NEED_LINK = re.compile(r"^need_(\d{1,12})$")
@@ -437,6 +445,9 @@ class Engine:
         if action is None:
             turn.say(turn.t("error.unknown_command"), turn.menu())
             return False
+        if action == "offer" and args.strip():  # route: offers.start
+            await offers.start(turn, args[:MAX_ARGS])
+            return False
         return await self._menu(turn, action)
 
     async def _menu(self, turn: Turn, action: str) -> bool:
@@ -479,6 +490,12 @@ class Engine:
             await post_need.start(turn)
         elif action == "menu":
             turn.say(turn.t("menu.ask"), turn.menu())
+        elif action == "offer":  # route: offers.start
+            await offers.start(turn)
+        elif action == "offers":  # route: offers.show
+            await offers.show(turn)
+        elif action == "contact":  # route: relay.contact_overview
+            await relay.contact_overview(turn)
         else:
             await matches.stale(turn)
         return False
@@ -543,6 +560,10 @@ class Engine:
             return False
         if head == "intent":
             await self._intent(turn, ParseResult(text="", intent=rest, confidence=1.0))
+            return False
+        if head == "off" and await offers.button(turn, rest):  # route: offers.button
+            return False
+        if head == "rel" and await relay.button(turn, rest):  # route: relay.button
             return False
         if await self._reminder_button(turn, head, rest):
             return False
@@ -633,8 +654,11 @@ class Engine:
                 reuse=True,
             )
             return False
-        if turn.state.flow == "relay" and _has_letters_or_digits(event.text):
-            await reminders.relay_answer(turn, event.text)
+        if turn.state.flow in relay.FLOWS and _has_letters_or_digits(event.text):
+            await relay.text(turn, event.text)  # route: relay.text
+            return False
+        if turn.state.flow in offers.FLOWS and _has_letters_or_digits(event.text):
+            await offers.text(turn, event.text)  # route: offers.text
             return False
         if not _has_letters_or_digits(event.text):
             turn.say(turn.t("error.no_words"))

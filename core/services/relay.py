@@ -208,11 +208,26 @@ async def record_reply(
     need_id: int | None = None,
     reply_to: int | None = None,
 ) -> int | None:
+    """A volunteer's answer, written in their chat; the organisation's id,
+    or None when there is nothing to answer (see ``reply``)."""
+    sent = await reply(db, person_id, body, now=now, need_id=need_id, reply_to=reply_to)
+    return sent.organisation_id if sent is not None else None
+
+
+async def reply(
+    db: Database,
+    person_id: int,
+    body: str,
+    *,
+    now: datetime,
+    need_id: int | None = None,
+    reply_to: int | None = None,
+) -> Question | None:
     """A volunteer's answer, written in their chat. With ``reply_to`` (the
     message they pressed "Antworten" under) it goes to that message's
     organisation, threaded to it; without, to the organisation that last
-    wrote to them (about ``need_id`` when given). Returns the organisation
-    id, or None when there is nothing to answer."""
+    wrote to them (about ``need_id`` when given). None when there is
+    nothing to answer."""
     body = body.strip()[:MAX_BODY]
     if not body:
         return None
@@ -241,7 +256,7 @@ async def record_reply(
             last = await session.scalar(q)
         if last is None:
             return None
-        reply = RelayMessage(
+        message = RelayMessage(
             tenant_id=last.tenant_id,
             organisation_id=last.organisation_id,
             need_id=last.need_id,
@@ -255,9 +270,9 @@ async def record_reply(
             delivered=True,
             created_at=now,
         )
-        session.add(reply)
+        session.add(message)
         await session.flush()
-        await mail_queue.enqueue_reply(session, reply, now)  # the organisation's e-mail copy
+        await mail_queue.enqueue_reply(session, message, now)  # the organisation's e-mail copy
         record(
             session,
             tenant_id=last.tenant_id,
@@ -266,7 +281,35 @@ async def record_reply(
             subject=f"organisation:{last.organisation_id}",
             at=now,
         )
-        return last.organisation_id
+        return await _question(session, message)
+
+
+async def _question(session, message: RelayMessage) -> Question:  # type: ignore[no-untyped-def]
+    org_name = await session.scalar(
+        select(Organisation.name).where(Organisation.id == message.organisation_id)
+    )
+    title = (
+        await session.scalar(select(Need.title).where(Need.id == message.need_id))
+        if message.need_id
+        else None
+    )
+    if title is None and message.offer_id:
+        title = await session.scalar(select(Offer.title).where(Offer.id == message.offer_id))
+    name = (
+        await session.scalar(select(Person.display_name).where(Person.id == message.person_id))
+        if message.person_id
+        else None
+    )
+    return Question(
+        message.id,
+        message.organisation_id,
+        org_name or "",
+        message.need_id or 0,
+        title or "",
+        name or "",
+        message.body,
+        await _chat_members(session, message.organisation_id),
+    )
 
 
 # -- questions before signing up ------------------------------------------------
@@ -345,7 +388,7 @@ async def ask_question(
         ).one_or_none()
         if row is None or row[0].status != NeedStatus.PUBLISHED or row[0].hidden:
             raise UnknownNeed()
-        need, org_name = row
+        need, _ = row
         await _check_volunteer_cap(session, person_id, now)
         person = await session.get(Person, person_id)
         if person is None:
@@ -378,17 +421,7 @@ async def ask_question(
             subject=f"need:{need.id}",
             at=now,
         )
-        members = await _chat_members(session, need.organisation_id)
-        return Question(
-            message.id,
-            need.organisation_id,
-            org_name,
-            need.id,
-            need.title,
-            person.display_name or "",
-            body,
-            members,
-        )
+        return await _question(session, message)
 
 
 # -- the organisation answers ---------------------------------------------------
@@ -424,12 +457,12 @@ async def _outgoing(session, message: RelayMessage, org_name: str, quote: str) -
         message.body,
         tuple(identities),
         kind=message.kind,
-        in_reply_to=_quote(quote),
+        in_reply_to=shorten(quote),
         offer_title=offer_title or "",
     )
 
 
-def _quote(text: str) -> str:
+def shorten(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= QUOTE else text[: QUOTE - 1] + "…"
 
@@ -684,11 +717,10 @@ async def revoke_contact(
 
 async def share_contact_for_offer(
     db: Database, person_id: int, message_id: int, value: str, *, now: datetime
-) -> int:
+) -> Question:
     """The volunteer who offered chose to give the organisation that answered
     their offer (message ``message_id``) a phone number or e-mail address:
-    it goes as a relayed message, threaded to the organisation's. Returns
-    the organisation id."""
+    it goes as a relayed message, threaded to the organisation's."""
     contact_kind(value)
     async with db.transaction() as session:
         await _check_volunteer_cap(session, person_id, now)
@@ -723,7 +755,7 @@ async def share_contact_for_offer(
             subject=f"offer:{asked.offer_id}",
             at=now,
         )
-        return asked.organisation_id
+        return await _question(session, message)
 
 
 async def chat_members(db: Database, organisation_id: int) -> tuple[Recipient, ...]:

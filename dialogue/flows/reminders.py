@@ -161,25 +161,6 @@ def ask_relay_answer(turn: Turn, message_id: int) -> None:
     turn.say(turn.t("relay.ask"), turn.nav(back=False))
 
 
-async def relay_answer(turn: Turn, text: str) -> None:
-    from core.errors import TooManyReplies
-    from core.services.relay import record_reply
-
-    t = turn.t
-    turn.state.finish()
-    organisation = None
-    if turn.person is not None:
-        try:
-            organisation = await record_reply(turn.app.db, turn.person.id, text, now=turn.now)
-        except TooManyReplies as exc:
-            turn.say(t(exc.key), turn.menu())
-            return
-    if organisation is None:
-        turn.say(t("relay.nobody"), turn.menu())
-    else:
-        turn.say(t("relay.sent"), turn.menu())
-
-
 DIGEST_HOURS = (8, 12, 18, 20)
 
 
