@@ -38,7 +38,7 @@ from bots.web.pages import (
     texts,
     web,
 )
-from bots.web.routes import accounts, chat, editor, ops, org, public
+from bots.web.routes import accounts, chat, editor, offers, ops, org, public
 from bots.web.security import BodySizeLimit, SecurityHeaders
 from bots.web.tokens import Tokens
 from core.services.accounts import ensure_editor, new_password
@@ -68,6 +68,7 @@ def create_app(
             *public.routes,
             *accounts.routes,
             *org.routes,
+            *offers.routes,  # issue 14: fitting offers, answers through the relay
             *editor.routes,
             *chat.routes,
             *ops.routes,
