@@ -16,6 +16,9 @@ COMMAND_ALIASES: Final[dict[str, str]] = {
     "delete": "loeschen",
     "language": "sprache",
     "help": "hilfe",
+    "offer": "angebot",  # issue 14: offers and contact details
+    "offers": "angebote",
+    "contact": "kontakt",
 }
 
 # The commands a channel lists in its menu, in order.
@@ -30,4 +33,7 @@ CANONICAL_COMMANDS: Final[tuple[str, ...]] = (
     "loeschen",
     "sprache",
     "hilfe",
+    "angebot",
+    "angebote",
+    "kontakt",
 )

@@ -306,6 +306,7 @@ async def show(turn: Turn) -> None:
     if not parts:
         turn.say(t("offers.none"), (turn.button("offers.new", "cmd:angebot"), *turn.menu()))
         return
+    buttons.append(turn.button("offers.new", "cmd:angebot"))
     buttons.append(turn.button("menu.main", "nav:menu"))
     turn.say("\n\n".join(parts), buttons)
 
