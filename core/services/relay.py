@@ -49,6 +49,7 @@ from core.models.engagement import ACTIVE_STATUSES, EngagementStatus
 from core.services import mail_queue
 from core.services.accounts import is_email
 from core.services.audit import record
+from core.services.needs import may_see_tenant
 
 MAX_BODY = 2000
 # A volunteer's messages to organisations (replies, questions before signing
@@ -393,6 +394,8 @@ async def ask_question(
         person = await session.get(Person, person_id)
         if person is None:
             raise NotAllowed()
+        if not await may_see_tenant(session, person.tenant_id, need.tenant_id):
+            raise UnknownNeed()  # a need this person's municipality does not show
         engagement_id = await session.scalar(
             select(Engagement.id).where(
                 Engagement.need_id == need.id, Engagement.person_id == person_id
