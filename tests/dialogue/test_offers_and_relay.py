@@ -80,9 +80,11 @@ def recorder(app: App) -> Recorder:
     return Recorder(app)
 
 
-async def org_member(app: App, organisation: str, identity: str = "test:org") -> Conversation:
+async def org_member(
+    app: App, organisation: str, identity: str = "test:org", language: str = "de"
+) -> Conversation:
     """Someone who consented in the chat and is a member of ``organisation``."""
-    conv = Conversation(app, identity=identity)
+    conv = Conversation(app, identity=identity, language_hint=language)
     await conv.command("start")
     await conv.press("f:consent:yes")
     person = await person_for_identity(app.db, identity, "aachen")
@@ -291,6 +293,26 @@ async def test_a_question_before_signing_up_and_its_answer_threaded_to_it(
     # The web inbox of the organisation lists the question too.
     items = await relay.inbox(conversation.app.db, rows[0].organisation_id)
     assert {i.body for i in items} >= {"Muss ich eigenes Werkzeug mitbringen?"}
+
+
+async def test_each_side_reads_the_relay_in_their_own_language_at_delivery(
+    conversation: Conversation, recorder: Recorder
+) -> None:
+    """Worded by the outbox for each recipient: an English-speaking member gets
+    the German volunteer's question in English; the answer reaches him in German."""
+    await onboard(conversation)
+    tom = await org_member(conversation.app, REPAIR_CAFE, identity="test:tom", language="en")
+    need = await need_of(conversation.app, REPAIR_CAFE, "Reparieren im Repair-Café")
+    await conversation.press(f"rel:ask:{need}")
+    await conversation.say("Gibt es Parkplätze?")
+    await recorder.deliver()
+    question = recorder.last("test:tom")
+    assert recorder.text("test:tom").startswith("❓ Question from"), recorder.text("test:tom")
+    await tom.press(question.buttons[0].payload)
+    await tom.say("Ja, hinter dem Haus.")
+    assert "Sent" in tom.text
+    await recorder.deliver()
+    assert recorder.text("test:1").startswith("Antwort von Repair-Café"), recorder.text("test:1")
 
 
 async def test_the_reply_goes_to_the_organisation_whose_message_it_answers(
