@@ -20,7 +20,7 @@ from core.services.mail_queue import waiting_for_review
 from core.services.matches import matches_for_person
 from core.services.needs import NeedDetail, need_dates, need_detail
 from core.services.profiles import get_profile
-from core.services.relay import relay_notice
+from core.services.relay import member_notice, relay_notice
 from core.services.tenants import tenant_id
 from core.tenants import TenantConfig
 from dialogue.markup import escape
@@ -326,17 +326,45 @@ class Renderer:
         return [Reply(text, (Button(t("notify.button.similar"), f"similar:{need.id}"),))]
 
     async def _relay_message(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        """An organisation's message in the volunteer's chat: what it answers,
+        and the buttons to answer it (and, for an offer, to pass on contact)."""
         notice = await relay_notice(self.db, int(m.data["message_id"]))
         if notice is None:  # erased since
             return []
+        values = {
+            "organisation": escape(notice.organisation),
+            "body": escape(notice.body),
+            "about": escape(notice.need_title or notice.offer_title),
+            "quote": escape(notice.in_reply_to),
+        }
+        if notice.in_reply_to:
+            text = t("talk.answer_to_you", **values)
+        elif notice.kind == "offer":
+            text = t("talk.offer_answered", **values)
+        else:
+            text = t("notify.relay", need=values["about"], **values)
+        buttons = [Button(t("notify.button.relay_answer"), f"relay:{notice.message_id}:reply")]
+        if notice.kind == "offer":
+            buttons.append(Button(t("talk.offer_contact"), f"rel:offc:{notice.message_id}"))
+        meta = {"kind": "relay", "relay_message_id": str(notice.message_id)}
+        return [Reply(text, tuple(buttons), meta=meta)]
+
+    async def _relay_to_member(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        """A volunteer's question, reply or passed-on contact in the chat of a
+        member of the organisation, with the button to answer it (issue 14)."""
+        notice = await member_notice(self.db, int(m.data["message_id"]))
+        if notice is None:  # erased since (the person, or by retention)
+            return [Reply(t("notify.relay_gone"))]
         text = t(
-            "notify.relay",
-            organisation=escape(notice.organisation),
-            need=escape(notice.need_title),
+            f"talk.to_member_{notice.kind}",
+            volunteer=escape(notice.volunteer or t("talk.someone")),
+            about=escape(notice.about),
             body=escape(notice.body),
+            organisation=escape(notice.organisation),
         )
-        answer = Button(t("notify.button.relay_answer"), f"relay:{notice.message_id}:reply")
-        return [Reply(text, (answer,))]
+        answer = Button(t("talk.answer"), f"rel:ans:{notice.message_id}")
+        meta = {"kind": "relay", "relay_message_id": str(notice.message_id)}
+        return [Reply(text, (answer,), meta=meta)]
 
     async def _cancelled_ics(
         self, t: Texts, need: NeedDetail, now: datetime

@@ -47,6 +47,12 @@ SIGNUP_DECLINED = Kind(
 RELAY_MESSAGE = Kind(
     "relay_message", timedelta(days=7), unsolicited=False, mutable=False, quiet=True
 )
+# A volunteer's question, reply or passed-on contact, to each chat-linked member
+# of the organisation (``core.services.relay``, issue 14): news they wait for,
+# after quiet hours; answered with a button, so never switched off.
+RELAY_TO_MEMBER = Kind(
+    "relay_to_member", timedelta(days=7), unsolicited=False, mutable=False, quiet=True
+)
 # A legal notice: not unsolicited, cannot be switched off; late is still useful.
 RETENTION_WARNING = Kind("retention_warning", timedelta(days=10), unsolicited=False, mutable=False)
 
@@ -76,6 +82,7 @@ KINDS: dict[str, Kind] = {
         SIGNUP_ACCEPTED,
         SIGNUP_DECLINED,
         RELAY_MESSAGE,
+        RELAY_TO_MEMBER,
         RETENTION_WARNING,
         EDITOR_QUEUE,
         EDITOR_URGENT,

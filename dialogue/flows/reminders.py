@@ -146,31 +146,6 @@ async def toggle(turn: Turn, kind: str, mute: bool) -> None:
     await show(turn)
 
 
-def ask_relay_answer(turn: Turn, message_id: int) -> None:
-    """An organisation wrote through the web; the next text is the answer."""
-    turn.state.start("relay", {"message_id": message_id})
-    turn.say(turn.t("relay.ask"), turn.nav(back=False))
-
-
-async def relay_answer(turn: Turn, text: str) -> None:
-    from core.errors import TooManyReplies
-    from core.services.relay import record_reply
-
-    t = turn.t
-    turn.state.finish()
-    organisation = None
-    if turn.person is not None:
-        try:
-            organisation = await record_reply(turn.app.db, turn.person.id, text, now=turn.now)
-        except TooManyReplies as exc:
-            turn.say(t(exc.key), turn.menu())
-            return
-    if organisation is None:
-        turn.say(t("relay.nobody"), turn.menu())
-    else:
-        turn.say(t("relay.sent"), turn.menu())
-
-
 DIGEST_HOURS = (8, 12, 18, 20)
 
 
@@ -274,11 +249,6 @@ async def _mute_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
 @on_payload("unmute", ends_form=True)
 async def _unmute_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
     await toggle(turn, match.group(0), False)
-
-
-@on_payload("relay", r"(\d{1,12}):reply", ends_form=True)
-async def _relay_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
-    ask_relay_answer(turn, int(match.group(1)))
 
 
 @on_payload("cmd", "|".join(map(re.escape, COMMANDS)), ends_form=True)

@@ -391,6 +391,9 @@ async def inbox(request: Request) -> Response:
                     "when": t.when(i.created_at),
                     "delivered": i.delivered,
                     "unread": not i.read,
+                    "answer_url": f"/t/{member.tenant.slug}/org/inbox/{i.id}/answer"
+                    if i.direction.value == "from_volunteer"
+                    else "",  # issue 14: answers thread (bots/web/routes/offers.py)
                 }
                 for i in items
             ],
