@@ -431,10 +431,12 @@ class Renderer:
         key = f"notify.org_notice.{found.kind}"
         if found.kind == "signed_up" and found.waitlisted:
             key += "_waitlisted"
+        starts = m.data.get("starts_at")
         text = t(
             key,
             name=escape(found.volunteer or t("notify.org_notice.someone")),
             title=escape(found.need_title),
+            date=escape(t.when(datetime.fromisoformat(starts))) if starts else "",
         )
         return [Reply(text, (Button(t("notify.button.my_needs"), "cmd:bedarfe"),))]
 

@@ -145,16 +145,20 @@ async def answer_alert(
 
 @dataclass(frozen=True, slots=True)
 class AttendanceAnswer:
-    outcome: str  # confirmed | freed
+    outcome: str  # confirmed | freed | skipped (one date of a weekly engagement)
     moved_up_person_id: int | None = None
+    skipped_start: datetime | None = None
+    need_title: str = ""
 
 
 async def answer_attendance(
     db: Database, person_id: int, engagement_id: int, coming: bool, now: datetime
 ) -> AttendanceAnswer:
-    """ "✅ Ich komme" confirms; "❌ Ich kann nicht" frees the place: the first
-    on the waitlist gets it, or else the best available people are asked."""
-    from core.services.signup import withdraw
+    """ "✅ Ich komme" confirms. "❌ Ich kann nicht" to a weekly engagement
+    skips that one date (the person stays in the series); to a one-off one it
+    frees the place: the first on the waitlist gets it, or else the best
+    available people are asked."""
+    from core.services.signup import skip_date, withdraw
 
     async with db.transaction() as session:
         engagement = await session.get(Engagement, engagement_id)
@@ -163,6 +167,11 @@ async def answer_attendance(
         if coming:
             engagement.updated_at = now
             return AttendanceAnswer("confirmed")
+    skipped = await skip_date(db, person_id, engagement_id, now)
+    if skipped is not None:
+        async with db.sessions() as session:
+            title = await session.scalar(select(Need.title).where(Need.id == skipped.need_id))
+        return AttendanceAnswer("skipped", skipped_start=skipped.starts_at, need_title=title or "")
     result = await withdraw(
         db, person_id, engagement_id, now, offer_freed_place=True, notice="cant_come"
     )

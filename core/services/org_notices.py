@@ -40,7 +40,8 @@ SIGNED_UP = "signed_up"
 WITHDRAWN = "withdrawn"
 CANT_COME = "cant_come"
 NO_SHOW = "no_show"
-NOTICE_KINDS = (SIGNED_UP, WITHDRAWN, CANT_COME, NO_SHOW)
+SKIPS_DATE = "skips_date"  # a weekly volunteer misses one date and stays
+NOTICE_KINDS = (SIGNED_UP, WITHDRAWN, CANT_COME, NO_SHOW, SKIPS_DATE)
 DIGEST_MAIL = "org_digest"
 DIGEST_ITEMS = 20  # needs named in one digest mail; the inbox has the rest
 DIGEST_HOUR = 18  # local time: the day's news goes out in the evening
@@ -68,6 +69,7 @@ async def record_notice(
     now: datetime,
     waitlisted: bool = False,
     exclude_person_id: int | None = None,
+    data: dict[str, str] | None = None,
 ) -> int:
     """Write the notice and an ``org_notice`` reminder for each chat-linked
     member of the need's organisation (not the volunteer themselves, nor
@@ -102,7 +104,7 @@ async def record_notice(
             # No need/engagement ids on the row: a withdrawal is news even
             # though the engagement is no longer active.
             dedupe_key=f"org_notice:{notice.id}:{person_id}",
-            data={"notice": notice.id},
+            data={"notice": notice.id, **(data or {})},
         )
     return int(notice.id)
 
@@ -208,6 +210,7 @@ async def enqueue_digests(
             tenant_id = items[0][1]
             slug = await session.scalar(select(Tenant.slug).where(Tenant.id == tenant_id))
             counts = {k: sum(1 for v, _ in items if v.kind == k) for k in NOTICE_KINDS}
+            counts[CANT_COME] += counts.pop(SKIPS_DATE)  # the mail counts both as "can't come"
             titles = list(dict.fromkeys(v.need_title for v, _ in items))[:DIGEST_ITEMS]
             for account_id, email in await _members_without_chat(session, org_id):
                 mail_queue.enqueue(

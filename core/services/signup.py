@@ -30,11 +30,14 @@ from core.models import (
     Need,
     NeedStatus,
     Person,
+    Reminder,
+    ReminderStatus,
     Tenant,
 )
 from core.reminders import kinds
 from core.reminders.planning import (
     cancel_for_engagement,
+    next_occurrence,
     notify_person,
     plan_alert_wave,
     plan_engagement,
@@ -274,6 +277,72 @@ async def withdraw(
             session, kind=notice, need=need, engagement_id=engagement.id, now=now
         )
         return _result(engagement, need, moved)
+
+
+@dataclass(frozen=True, slots=True)
+class SkipResult:
+    engagement_id: int
+    need_id: int
+    starts_at: datetime  # the date skipped (UTC)
+
+
+async def skip_date(
+    db: Database, person_id: int, engagement_id: int, now: datetime
+) -> SkipResult | None:
+    """ "I can't come" to one date of a weekly engagement: the person stays in
+    the series, only that date's remaining reminders go (2 h, follow-up), and
+    the organisation hears they miss that date. A place belongs to the whole
+    series (one engagement per need and person), so no place is offered to
+    others for the one date. ``None`` when the need is not weekly or has no
+    date ahead (the caller then ends the sign-up as before)."""
+    async with db.transaction() as session:
+        engagement = await session.get(Engagement, engagement_id)
+        if engagement is None or engagement.person_id != person_id:
+            raise UnknownEngagement(engagement_id=engagement_id)
+        if engagement.status not in ACTIVE_STATUSES:
+            raise UnknownEngagement(engagement_id=engagement_id)
+        need = await _lock_need(session, engagement.need_id, now)
+        if need.recurrence is None:
+            return None
+        occurrence = next_occurrence(need, now, await _tz(session, need.tenant_id))
+        if occurrence is None:
+            return None
+        start = occurrence[0]
+        stamp = start.strftime("%Y%m%dT%H%M")
+        engagement.updated_at = now
+        await session.execute(
+            update(Reminder)
+            .where(
+                Reminder.engagement_id == engagement.id,
+                Reminder.status == ReminderStatus.PENDING,
+                Reminder.dedupe_key.in_(
+                    [
+                        f"{kind.name}:{engagement.id}:{stamp}"
+                        for kind in (kinds.BEFORE_24H, kinds.BEFORE_2H, kinds.FOLLOW_UP)
+                    ]
+                ),
+            )
+            .values(status=ReminderStatus.CANCELLED)
+        )
+        record(
+            session,
+            tenant_id=need.tenant_id,
+            actor=f"person:{person_id}",
+            action="date_skipped",
+            subject=f"need:{need.id}",
+            at=now,
+            data={"engagement": engagement.id, "starts_at": start.isoformat()},
+        )
+        if not engagement.waitlisted:
+            await org_notices.record_notice(
+                session,
+                kind=org_notices.SKIPS_DATE,
+                need=need,
+                engagement_id=engagement.id,
+                now=now,
+                data={"starts_at": start.isoformat()},
+            )
+        return SkipResult(engagement.id, need.id, start)
 
 
 async def decide(

@@ -43,6 +43,15 @@ async def attend(turn: Turn, engagement_id: int, coming: bool) -> None:
         return
     if answer.outcome == "confirmed":
         turn.say(t("reminders.coming"), turn.menu())
+    elif answer.outcome == "skipped" and answer.skipped_start is not None:
+        turn.say(
+            t(
+                "reminders.skips_date",
+                date=escape(t.when(answer.skipped_start)),
+                title=escape(answer.need_title),
+            ),
+            turn.menu(),
+        )
     else:
         turn.say(t("reminders.not_coming"), turn.menu())
 

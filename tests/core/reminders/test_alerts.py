@@ -139,3 +139,34 @@ async def test_cannot_come_without_a_waitlist_asks_available_people(world: World
     assert len(texts) == 1 and "Ein Platz ist frei geworden" in texts[0]
     yes = await answer_alert(world.db, carla, need, True, world.now())
     assert yes.outcome == "signed_up"
+
+
+async def test_cannot_come_to_a_weekly_date_keeps_the_series_and_asks_nobody(world: World) -> None:
+    from datetime import time
+
+    from core.models import OrgNotice
+    from core.schedule import Weekly
+
+    anna = await world.person("anna")
+    carla = await world.person("carla")
+    need = await world.need(weekly=Weekly(("mi",), time(15), time(17)), helpers=1)
+    first = await sign_up(world.db, anna, need, world.now())
+    answer = await answer_attendance(world.db, anna, first.engagement_id, False, world.now())
+    assert answer.outcome == "skipped" and answer.skipped_start is not None
+    await world.deliver()
+    assert world.channel.texts_to("telegram:carla") == []  # no wave for the one date
+    async with world.db.sessions() as session:
+        status = (await session.get(Engagement, first.engagement_id)).status  # type: ignore[union-attr]
+        kinds = (await session.scalars(select(OrgNotice.kind))).all()
+        pending = (
+            await session.scalars(
+                select(Reminder.dedupe_key).where(
+                    Reminder.engagement_id == first.engagement_id, Reminder.status == "pending"
+                )
+            )
+        ).all()
+    assert status == EngagementStatus.INTERESTED
+    assert kinds == ["signed_up", "skips_date"]
+    stamp = answer.skipped_start.strftime("%Y%m%dT%H%M")
+    assert not [k for k in pending if stamp in k]
+    assert carla
