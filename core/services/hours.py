@@ -25,6 +25,7 @@ from core.models import (
     HoursEntry,
     HoursStatus,
     Need,
+    NeedStatus,
     Organisation,
     Person,
     Reminder,
@@ -33,6 +34,7 @@ from core.models import (
 )
 from core.reminders import kinds
 from core.reminders.planning import add_reminder
+from core.schedule import Weekly
 from core.services.audit import record
 
 MAX_HOURS = 24.0
@@ -46,6 +48,26 @@ class InvalidHours(DomainError):
 
 class FutureDay(DomainError):
     key = "hours.future"
+
+
+class CancelledDay(DomainError):
+    """The organisation cancelled the need before this date: it did not take place."""
+
+    key = "hours.cancelled"
+
+
+def cancelled_before(need: Need, day: date, tz: ZoneInfo) -> bool:
+    """Whether ``day``'s date of a cancelled need lay after its cancellation
+    (``updated_at`` of a cancelled need is when it was cancelled)."""
+    if need.status != NeedStatus.CANCELLED:
+        return False
+    if need.recurrence:
+        start = datetime.combine(day, Weekly.from_dict(need.recurrence).start, tz)
+    elif need.starts_at is not None:
+        start = need.starts_at
+    else:
+        return True
+    return start >= need.updated_at
 
 
 # -- reading typed hours --------------------------------------------------------
@@ -190,8 +212,11 @@ async def log_hours(
             raise UnknownEngagement(engagement_id=engagement_id)
         need = await session.get(Need, engagement.need_id)
         assert need is not None
-        if day > now.astimezone(await _tz_of_need(session, need)).date():
+        tz = await _tz_of_need(session, need)
+        if day > now.astimezone(tz).date():
             raise FutureDay()
+        if cancelled_before(need, day, tz):
+            raise CancelledDay()
         entry = await session.scalar(
             select(HoursEntry).where(
                 HoursEntry.engagement_id == engagement_id, HoursEntry.day == day

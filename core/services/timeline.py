@@ -156,8 +156,12 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
         weekly = Weekly.from_dict(need.recurrence) if need.recurrence else None
         next_start = next_end = None
         last_start: datetime | None = None
+        # A cancelled need's dates after its cancellation never took place.
+        cancelled_at = need.updated_at if need.status == NeedStatus.CANCELLED else None
         if weekly is not None:
             horizon = now if need.valid_until is None else min(now, need.valid_until)
+            if cancelled_at is not None:
+                horizon = min(horizon, cancelled_at)
             found = weekly.occurrences(now - timedelta(hours=24), tz, limit=2)
             for start in found:
                 end = datetime.combine(start.astimezone(tz).date(), weekly.end, tz).astimezone(UTC)
@@ -174,7 +178,7 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
         elif need.starts_at is not None:
             if need.ends_at is not None and need.ends_at > now:
                 next_start, next_end = need.starts_at, need.ends_at
-            else:
+            elif cancelled_at is None or need.starts_at < cancelled_at:
                 last_start = need.starts_at
         is_ahead = (
             next_start is not None and engagement.status in ACTIVE_STATUSES and need.status in OPEN

@@ -317,3 +317,29 @@ async def test_a_cancelled_need_replaces_the_imported_calendar_entry(world: Worl
     assert cancelled["UID"] == imported["UID"]
     assert cancelled["STATUS"] == "CANCELLED"
     assert int(cancelled["SEQUENCE"]) > int(imported["SEQUENCE"])
+
+
+async def test_no_hours_for_a_need_the_organisation_cancelled(world: World) -> None:
+    heinrich_id = await world.person("heinrich")
+    need = await world.need(title="Flohmarkt aufbauen", starts_in=timedelta(days=2), hours=3)
+    signed = await sign_up(world.db, heinrich_id, need, world.now())
+    await cancel_need(world.db, need, actor="test", now=world.now())
+    heinrich = Conversation(world.app, identity="telegram:heinrich", tenant="aachen")
+
+    world.clock.advance(timedelta(days=3))
+    await finish_past_engagements(world.db, world.now())
+    await heinrich.send(heinrich._incoming(command="termine", now=world.now()))
+    assert "Flohmarkt aufbauen" not in heinrich.text, heinrich.text
+    assert not any(p.startswith("hrs:") for p in heinrich.payloads())
+
+    # A button from before (or a typed payload) gets a friendly no and logs nothing.
+    async with world.db.sessions() as session:
+        starts = (await session.get(Need, need)).starts_at  # type: ignore[union-attr]
+    await heinrich.press(
+        f"hrs:{signed.engagement_id}:{starts.astimezone(BERLIN):%Y%m%d}:ask", now=world.now()
+    )
+    await heinrich.say("4", now=world.now())
+    assert "abgesagt" in heinrich.text and "keine Stunden" in heinrich.text, heinrich.text
+    assert await entries(world, signed.engagement_id) == []
+    await world.deliver()
+    assert not [who for who, r in world.channel.sent if "eingetragen" in r[0].text]

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.errors import NotAllowed, UnknownEngagement
-from core.models import HoursCertificate, HoursStatus, Reminder
+from core.models import HoursCertificate, HoursStatus, Need, Reminder
 from core.schedule import Weekly
 from core.services.certificate import (
     CertificateBranding,
@@ -20,6 +20,7 @@ from core.services.certificate import (
 )
 from core.services.export import export_person
 from core.services.hours import (
+    CancelledDay,
     FutureDay,
     decide_hours,
     hours_for_organisation,
@@ -27,6 +28,7 @@ from core.services.hours import (
     log_hours,
     parse_hours,
 )
+from core.services.needs import cancel_need
 from core.services.people import delete_person
 from core.services.signup import sign_up
 from core.services.timeline import finish_past_engagements, timeline_of
@@ -163,3 +165,40 @@ async def test_timeline_done_certificate_export_and_erasure(world: World) -> Non
     assert await certificate_by_code(world.db, tenant, issued.content.code) is None
     async with world.db.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(HoursCertificate)) == 0
+
+
+async def test_no_hours_for_dates_the_organisation_cancelled(world: World) -> None:
+    heinrich = await world.person("heinrich")
+    one_off = await world.need(title="Laub harken", starts_in=timedelta(days=1), hours=2)
+    weekly = await world.need(title="Lesepaten", weekly=Weekly(("mi",), time(15), time(17)))
+    gone = (await sign_up(world.db, heinrich, one_off, world.now())).engagement_id
+    series = (await sign_up(world.db, heinrich, weekly, world.now())).engagement_id
+    await cancel_need(world.db, one_off, actor="test", now=world.now())
+    # The weekly series is cancelled after its first date (Wednesday 2 December).
+    world.clock.set(datetime(2026, 12, 4, 9, tzinfo=BERLIN))
+    await cancel_need(world.db, weekly, actor="test", now=world.now())
+    world.clock.set(datetime(2026, 12, 17, 9, tzinfo=BERLIN))
+    await finish_past_engagements(world.db, world.now())
+
+    async with world.db.sessions() as session:
+        starts = (await session.get(Need, one_off)).starts_at  # type: ignore[union-attr]
+        one_off_day = starts.astimezone(BERLIN).date()
+    with pytest.raises(CancelledDay):
+        await log_hours(
+            world.db, person_id=heinrich, engagement_id=gone, day=one_off_day, hours=4,
+            source="typed", now=world.now(),
+        )  # fmt: skip
+    with pytest.raises(CancelledDay):
+        await log_hours(
+            world.db, person_id=heinrich, engagement_id=series, day=date(2026, 12, 9), hours=2,
+            source="typed", now=world.now(),
+        )  # fmt: skip
+    logged = await log_hours(
+        world.db, person_id=heinrich, engagement_id=series, day=date(2026, 12, 2), hours=2,
+        source="typed", now=world.now(),
+    )  # fmt: skip
+    assert logged.outcome == "logged"  # the date before the cancellation took place
+
+    timeline = await timeline_of(world.db, heinrich, world.now())
+    assert [(i.title, i.last_day) for i in timeline.past] == [("Lesepaten", date(2026, 12, 2))]
+    assert timeline.ahead == ()
