@@ -45,6 +45,7 @@ from core.reminders.planning import (
 from core.services import org_notices
 from core.services.audit import record
 from core.services.needs import may_see_tenant, publicly_listed, taken_places
+from core.services.timeline import last_begun
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,8 +417,9 @@ async def mark_no_show(
             raise NotAllowed()
         if engagement.status not in ACTIVE_STATUSES or engagement.waitlisted:
             raise UnknownEngagement(engagement_id=engagement_id)
-        if need.starts_at is not None and need.starts_at > now:
-            raise InvalidValue(field="no_show")  # it has not happened yet
+        missed = last_begun(need, now, await _tz(session, need.tenant_id))
+        if missed is None or missed < engagement.created_at:
+            raise InvalidValue(field="no_show")  # no date of theirs has begun yet
         if need.recurrence is None:
             engagement.status, engagement.updated_at = EngagementStatus.NO_SHOW, now
             await cancel_for_engagement(session, engagement.id)
@@ -428,6 +430,7 @@ async def mark_no_show(
             action="no_show",
             subject=f"need:{need.id}",
             at=now,
+            data={"engagement": engagement.id, "starts_at": missed.isoformat()},
         )
         await org_notices.record_notice(
             session,
@@ -437,6 +440,16 @@ async def mark_no_show(
             now=now,
             exclude_person_id=actor_person_id,
         )
+
+
+async def no_show_date(db: Database, need_id: int, now: datetime) -> datetime | None:
+    """The date a no-show would be noted for: the need's latest date that has
+    begun (``None`` before its first date)."""
+    async with db.sessions() as session:
+        need = await session.get(Need, need_id)
+        if need is None:
+            raise UnknownNeed(need_id=need_id)
+        return last_begun(need, now, await _tz(session, need.tenant_id))
 
 
 async def release_places_of(session: AsyncSession, person_id: int, now: datetime) -> None:

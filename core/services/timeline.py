@@ -101,6 +101,27 @@ def previous_start(weekly: Weekly, before: datetime, tz: ZoneInfo) -> datetime |
     return None
 
 
+def series_begins(need: Need) -> datetime:
+    """When a need's dates begin: its start, or else when it was published
+    (a weekly series posted on a Saturday has no date on the Tuesday before)."""
+    return need.starts_at or need.published_at or need.created_at
+
+
+def last_begun(need: Need, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """The start of the need's latest date that has begun by ``now``: a
+    one-off need's date, a weekly series' latest date since it began (and
+    before its end); ``None`` while none has."""
+    if need.recurrence is None:
+        return need.starts_at if need.starts_at is not None and need.starts_at <= now else None
+    horizon = now if need.valid_until is None else min(now, need.valid_until)
+    start = previous_start(
+        Weekly.from_dict(need.recurrence), horizon + timedelta(microseconds=1), tz
+    )
+    if start is None or start < series_begins(need):
+        return None
+    return start
+
+
 @dataclass(frozen=True, slots=True)
 class EngagementItem:
     id: int

@@ -3,16 +3,19 @@
 ``/bedarfe`` (``/needs``) lists the needs of the member's organisations with
 their sign-up counts; each opens with what can be done with it. Payloads
 (prefix ``orgn:``): ``orgn:<id>`` one need, ``orgn:<id>:edit`` opens it in
-the posting form at its preview, ``orgn:<id>:close`` takes no more sign-ups,
+the posting form at its preview, ``orgn:<id>:close`` asks and ``orgn:<id>:close:yes`` takes no more sign-ups,
 ``orgn:<id>:cancel`` asks and ``orgn:<id>:cancel:yes`` cancels (the people
 signed up are told once, through the outbox: ``needs.cancel_need``),
-``orgn:<id>:extend`` moves a weekly need's end date four weeks on.
+``orgn:<id>:extend`` moves a weekly need's end date four weeks on,
+``orgn:<id>:noshow:<engagement>`` asks and ``…:noshow:<engagement>:yes`` notes
+that someone did not come to the latest date that has begun.
 
 ```mermaid
 flowchart LR
   list[Meine Bedarfe] -->|orgn:id| need[Bedarf + Anmeldungen]
   need -->|edit| form([Vorschau im Formular])
-  need -->|close| closed([keine neuen Anmeldungen])
+  need -->|close| closing{Sicher?} -->|ja| closed([keine neuen Anmeldungen])
+  need -->|noshow| missing{Sicher?} -->|ja| noted([nicht erschienen vermerkt])
   need -->|cancel| sure{Sicher?} -->|ja| cancelled([abgesagt; Angemeldete informiert])
   need -->|extend| extended([4 Wochen länger])
 ```
@@ -26,7 +29,7 @@ from core.errors import DomainError, UnknownNeed
 from core.services.needs import OwnNeed, cancel_need, own_need
 from core.services.org_links import OrgRef, organisations_of_person
 from core.services.organisations import extend_need, mark_filled, needs_of, signups_of
-from core.services.signup import mark_no_show
+from core.services.signup import mark_no_show, no_show_date
 from dialogue.flows import post_need
 from dialogue.markup import escape
 from dialogue.registry import on_command, on_payload
@@ -109,9 +112,10 @@ async def _owned(turn: Turn, need_id: int) -> tuple[list[OrgRef], OwnNeed] | Non
 
 
 async def payload(turn: Turn, rest: str) -> None:
-    """``orgn:<id>[:edit|:close|:cancel[:yes]|:extend]``"""
+    """``orgn:<id>[:edit|:close[:yes]|:cancel[:yes]|:extend|:noshow:<e>[:yes]]``"""
     match = re.fullmatch(
-        r"(\d{1,12})(?::(edit|close|cancel|cancel:yes|extend|noshow:\d{1,12}))?", rest
+        r"(\d{1,12})(?::(edit|close|close:yes|cancel|cancel:yes|extend|noshow:\d{1,12}(?::yes)?))?",
+        rest,
     )
     if match is None:
         turn.say(turn.t("error.stale_button"), turn.menu())
@@ -130,11 +134,23 @@ async def payload(turn: Turn, rest: str) -> None:
             return
         await post_need.edit_existing(turn, [(o.id, o.name) for o in orgs], need)
     elif action == "close":
+        if need.status.value != "published":
+            turn.say(turn.t("my_needs.not_possible"), _back(turn))
+            return
+        turn.say(
+            turn.t("my_needs.close_ask", title=escape(need.title)),
+            (
+                turn.button("my_needs.close_yes", f"orgn:{need.id}:close:yes"),
+                turn.button("my_needs.not_now", f"orgn:{need.id}"),
+            ),
+        )
+    elif action == "close:yes":
         await _act(turn, need, "closed", mark_filled)
     elif action == "extend":
         await _extend(turn, need)
     elif action.startswith("noshow:"):
-        await _no_show(turn, need, int(action.split(":")[1]))
+        _, engagement, *sure = action.split(":")
+        await _no_show(turn, need, int(engagement), confirmed=bool(sure))
     elif action == "cancel":
         if need.status.value not in CAN_CANCEL:
             turn.say(turn.t("my_needs.not_possible"), _back(turn))
@@ -175,8 +191,8 @@ async def _detail(turn: Turn, need: OwnNeed) -> None:
         text.append(t("my_needs.names", names=", ".join(names)))
     text.append(t("my_needs.status_line", status=t(f"my_needs.status.{need.status.value}")))
     buttons = []
-    started = need.starts_at is None or need.starts_at <= turn.now
-    if started and need.status.value in ("published", "filled", "expired"):
+    begun = await no_show_date(turn.app.db, need.id, turn.now)
+    if begun is not None and need.status.value in ("published", "filled", "expired"):
         buttons += [
             turn.button(
                 "my_needs.no_show",
@@ -211,7 +227,28 @@ async def _act(turn: Turn, need: OwnNeed, done: str, verb) -> None:  # type: ign
     turn.say(turn.t(f"my_needs.{done}", title=escape(need.title)), _back(turn))
 
 
-async def _no_show(turn: Turn, need: OwnNeed, engagement_id: int) -> None:
+async def _no_show(turn: Turn, need: OwnNeed, engagement_id: int, *, confirmed: bool) -> None:
+    t = turn.t
+    if not confirmed:
+        missed = await no_show_date(turn.app.db, need.id, turn.now)
+        people = await signups_of(turn.app.db, need.organisation_id, need.id)
+        person = next((s for s in people if s.engagement_id == engagement_id), None)
+        if missed is None or person is None:
+            turn.say(t("my_needs.not_possible"), _back(turn))
+            return
+        turn.say(
+            t(
+                "my_needs.no_show_ask",
+                name=escape(person.name or t("my_needs.someone")),
+                title=escape(need.title),
+                date=escape(t.when(missed)),
+            ),
+            (
+                turn.button("my_needs.no_show_yes", f"orgn:{need.id}:noshow:{engagement_id}:yes"),
+                turn.button("my_needs.not_now", f"orgn:{need.id}"),
+            ),
+        )
+        return
     try:
         await mark_no_show(
             turn.app.db,

@@ -312,7 +312,11 @@ async def test_close_early_and_extend_a_weekly_need(app: App) -> None:
     assert (await need_row(app, need_id)).valid_until == until + timedelta(weeks=4)
 
     await member.press(f"orgn:{need_id}")
-    await member.press(f"orgn:{need_id}:close")
+    await member.press(f"orgn:{need_id}:close")  # asks first, and says what it means
+    assert "vorzeitig schließen?" in member.text and "bleibt dabei" in member.text
+    assert (await need_row(app, need_id)).status.value == "published"
+    assert f"orgn:{need_id}" in member.payloads()  # "Nein, zurück"
+    await member.press(f"orgn:{need_id}:close:yes")
     assert "keine neuen Anmeldungen" in member.text
     assert (await need_row(app, need_id)).status.value == "filled"
 
@@ -524,7 +528,14 @@ async def test_no_show_is_noted_and_the_other_members_hear_of_it(app: App) -> No
     app.clock.set(after)  # type: ignore[attr-defined]
     await member.press(f"orgn:{need_id}")
     (no_show,) = [p for p in member.payloads() if ":noshow:" in p]
-    await member.press(no_show)
+    await member.press(no_show)  # asks first, naming the person and the date
+    assert "War Anna am" in member.text and "nicht da?" in member.text, member.text
+    async with app.db.sessions() as session:
+        assert (
+            await session.scalar(select(Engagement.status).where(Engagement.need_id == need_id))
+            != "no_show"
+        )
+    await member.press(f"{no_show}:yes")
     assert "Vermerkt" in member.text
 
     outbox = Outbox()
@@ -540,6 +551,45 @@ async def test_no_show_is_noted_and_the_other_members_hear_of_it(app: App) -> No
             select(Engagement.status).where(Engagement.need_id == need_id)
         )
     assert status is not None and status.value == "no_show"
+
+
+async def test_no_show_of_a_weekly_need_only_for_a_date_that_has_passed(app: App) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    weekly = Weekly(("mi",), datetime(2026, 1, 1, 15).time(), datetime(2026, 1, 1, 17).time())
+    need_id = await published_need(app, org_id, title="Lesepaten", weekly=weekly)
+    volunteer = Conversation(app, identity="test:vol")
+    await consent(volunteer)
+    await sign_up(volunteer, need_id, "Anna")
+
+    await member.command("bedarfe")
+    await member.press(f"orgn:{need_id}")
+    assert not [p for p in member.payloads() if ":noshow:" in p]  # no Wednesday yet
+    async with app.db.sessions() as session:
+        engagement = await session.scalar(
+            select(Engagement.id).where(Engagement.need_id == need_id)
+        )
+    await member.press(f"orgn:{need_id}:noshow:{engagement}:yes")  # an old or typed payload
+    assert "geht bei diesem Bedarf gerade nicht" in member.text
+    async with app.db.sessions() as session:
+        noted = await session.scalar(
+            select(func.count()).select_from(Reminder).where(Reminder.kind == "org_notice")
+        )
+    assert noted == 1  # only the sign-up's notice
+
+    first_wednesday = NOW.astimezone(BERLIN).date()
+    while (
+        first_wednesday.weekday() != 2
+        or datetime.combine(first_wednesday, weekly.start, BERLIN) < NOW
+    ):
+        first_wednesday += timedelta(days=1)
+    app.clock.set(datetime.combine(first_wednesday, weekly.end, BERLIN))  # type: ignore[attr-defined]
+    await member.press(f"orgn:{need_id}")
+    (no_show,) = [p for p in member.payloads() if ":noshow:" in p]
+    await member.press(no_show)
+    assert "War Anna am Mi." in member.text and "Lesepaten" in member.text, member.text
+    await member.press(f"{no_show}:yes")
+    assert "Vermerkt" in member.text
 
 
 async def test_english_member_changes_place_and_end_date_of_a_weekly_need(app: App) -> None:

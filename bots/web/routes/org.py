@@ -48,7 +48,7 @@ from bots.web.views import (
 from core.errors import DomainError, NotAllowed, UnknownEngagement, UnknownNeed, UnknownPlace
 from core.services import org_invites, org_notices, organisations, relay
 from core.services.needs import NeedStatus, cancel_need, need_detail, post_need
-from core.services.signup import EngagementStatus, decide, mark_no_show
+from core.services.signup import EngagementStatus, decide, mark_no_show, no_show_date
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +214,7 @@ async def need_page(request: Request) -> Response:
     detail = await need_detail(app.db, need_id)
     signups = await organisations.signups_of(app.db, member.organisation_id, need_id)
     row = await organisations.need_for_edit(app.db, member.organisation_id, need_id)
+    begun = await no_show_date(app.db, need_id, app.now())  # a date to have missed
     public_url = f"/t/{member.tenant.slug}/needs/{need_id}"
     return await render(
         request,
@@ -234,7 +235,7 @@ async def need_page(request: Request) -> Response:
                     "can_no_show": s.status
                     in (EngagementStatus.INTERESTED, EngagementStatus.ACCEPTED)
                     and not s.waitlisted
-                    and (detail.starts_at is None or detail.starts_at <= app.now()),
+                    and begun is not None,
                 }
                 for s in signups
             ],

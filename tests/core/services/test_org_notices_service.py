@@ -115,3 +115,31 @@ async def test_no_show_is_not_told_to_who_noted_it_and_only_after_the_start(
     sent = await _notice_reminders(db)
     assert [p for p, _ in sent][-1:] == [chat_b]  # the sign-up went to both, the no-show to B
     assert [n.kind for n in await notices_of(db, world.org)] == ["no_show", "signed_up"]
+
+
+async def test_no_show_of_a_weekly_need_waits_for_its_first_date(
+    db: Database, world: Any, need_input: Any, taxonomy: Any, places: Any
+) -> None:
+    from datetime import datetime, time
+
+    from core.schedule import Weekly
+
+    # Posted on Tuesday 1 December; the series meets on Wednesdays 15-17.
+    weekly = need_input(starts_at=None, ends_at=None, weekly=Weekly(("mi",), time(15), time(17)))
+    ref = await post_need(
+        db, organisation_id=world.org, data=weekly, taxonomy=taxonomy,
+        places=places, now=NOW, tz=BERLIN, actor="test",
+    )  # fmt: skip
+    signed = await sign_up(db, world.people[3], ref.id, NOW)
+    with pytest.raises(InvalidValue):  # nothing has taken place yet
+        await mark_no_show(db, world.org, signed.engagement_id, actor="t", now=NOW)
+    with pytest.raises(InvalidValue):  # Wednesday, before the first date began
+        await mark_no_show(
+            db, world.org, signed.engagement_id, actor="t",
+            now=datetime(2026, 12, 2, 14, 59, tzinfo=BERLIN),
+        )  # fmt: skip
+    await mark_no_show(
+        db, world.org, signed.engagement_id, actor="t",
+        now=datetime(2026, 12, 2, 17, 30, tzinfo=BERLIN),
+    )  # fmt: skip
+    assert [n.kind for n in await notices_of(db, world.org)] == ["no_show", "signed_up"]
