@@ -27,6 +27,7 @@ class IcsFacts:
     sequence: int = 0
     until: datetime | None = None
     cancelled: bool = False
+    begins: datetime | None = None  # a weekly series' first date is on or after this
 
 
 # Control characters other than line breaks and tabs are not allowed in a
@@ -176,7 +177,12 @@ def calendar_ics(
             f"DTSTAMP:{_utc(stamp)}",
         ]
         if need.weekly is not None:
-            first = need.weekly.occurrences(stamp - timedelta(days=7), tz, 1)
+            known = (facts or {}).get(need.id)
+            # DTSTART is the series' first date: on or after its start or
+            # publication, never a weekday before it (calendars would show
+            # dates that never were).
+            begins = known.begins if known and known.begins else stamp - timedelta(days=7)
+            first = need.weekly.occurrences(begins - timedelta(microseconds=1), tz, 1)
             if not first:
                 continue
             start_local = first[0].astimezone(tz)
@@ -191,7 +197,6 @@ def calendar_ics(
                 ]
             else:
                 event += [f"DTSTART:{_utc(start_local)}", f"DTEND:{_utc(end_local)}"]
-            known = (facts or {}).get(need.id)
             until = f";UNTIL={_utc(known.until)}" if known and known.until else ""
             event.append(f"RRULE:FREQ=WEEKLY;BYDAY={days}{until}")
         elif need.starts_at is not None:

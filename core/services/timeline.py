@@ -56,14 +56,20 @@ async def ics_facts(db: Database, need_ids: list[int]) -> dict[int, IcsFacts]:
     async with db.sessions() as session:
         rows = (
             await session.execute(
-                select(Need.id, Need.updated_at, Need.valid_until, Need.status).where(
-                    Need.id.in_(need_ids)
-                )
+                select(
+                    Need.id, Need.updated_at, Need.valid_until, Need.status,
+                    Need.starts_at, Need.published_at, Need.created_at,
+                ).where(Need.id.in_(need_ids))
             )
-        ).all()
+        ).all()  # fmt: skip
     return {
-        nid: IcsFacts(ics_sequence(updated), until, status == NeedStatus.CANCELLED)
-        for nid, updated, until, status in rows
+        nid: IcsFacts(
+            ics_sequence(updated),
+            until,
+            status == NeedStatus.CANCELLED,
+            starts or published or created,  # as ``series_begins``
+        )
+        for nid, updated, until, status, starts, published, created in rows
     }
 
 

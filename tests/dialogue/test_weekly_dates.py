@@ -89,3 +89,22 @@ async def test_i_cant_come_to_a_weekly_date_skips_only_that_date(world: World) -
             )
         ).all()
     assert any("20261209" in k for k in keys), keys
+
+
+async def test_a_weekly_need_posted_on_saturday_starts_in_the_calendar_after_that(
+    world: World,  # noqa: F811
+) -> None:
+    from core.schedule import Weekly
+    from tests.dialogue.test_hours import ics_event
+
+    await world.person("heinrich")
+    world.clock.set(datetime(2026, 12, 5, 10, tzinfo=BERLIN))  # Saturday 5 December
+    need = await world.need(
+        title="Trainingshelfer U10", weekly=Weekly(("di", "do"), time(17), time(18, 30))
+    )
+    heinrich = Conversation(world.app, identity="telegram:heinrich", tenant="aachen")
+    await heinrich.press(f"need:{need}:signup", now=world.now())
+    event = ics_event(heinrich.last.attachments[0].content)
+    # Not Tuesday 1 or Thursday 3 December: the series was not there yet.
+    assert event["DTSTART"] == "20261208T170000", event
+    assert event["RRULE"].startswith("FREQ=WEEKLY;BYDAY=TU,TH")

@@ -202,3 +202,12 @@ async def test_no_hours_for_dates_the_organisation_cancelled(world: World) -> No
     timeline = await timeline_of(world.db, heinrich, world.now())
     assert [(i.title, i.last_day) for i in timeline.past] == [("Lesepaten", date(2026, 12, 2))]
     assert timeline.ahead == ()
+
+
+async def test_calendar_facts_carry_when_a_weekly_series_begins(world: World) -> None:
+    from core.services.timeline import ics_facts
+
+    world.clock.set(datetime(2026, 12, 5, 10, tzinfo=BERLIN))
+    need = await world.need(weekly=Weekly(("di", "do"), time(17), time(18, 30)))
+    facts = (await ics_facts(world.db, [need]))[need]
+    assert facts.begins == world.now()  # published at once (Stolberg does not moderate)
