@@ -19,6 +19,11 @@ from core.schedule import Weekly
 
 FOLLOW_UP_AFTER = timedelta(hours=2)
 ORG_EXPIRY_BEFORE = timedelta(days=2)
+# A need just published has no sign-ups yet: "0 of 2 signed up so far" tells
+# the organisation nothing. The notice waits at least this long after
+# publishing, and is left out when that brings it this close to the end.
+ORG_EXPIRY_SETTLE = timedelta(hours=12)
+ORG_EXPIRY_LAST = timedelta(hours=12)
 
 
 async def add_reminder(
@@ -182,12 +187,16 @@ async def plan_alert_wave(
 
 
 async def plan_org_expiry(session: AsyncSession, need: Need, now: datetime) -> None:
-    """Two days before a need runs out, ask the organisation to extend it."""
+    """Two days before a need runs out, ask the organisation to extend it
+    (or tell how many signed up). ``now`` is when it was published: a need
+    published less than two days ahead hears of it ``ORG_EXPIRY_SETTLE``
+    later, and not at all when that is within ``ORG_EXPIRY_LAST`` of its end
+    (an urgent need for tomorrow gets no "0 of 2 so far" seconds after posting)."""
     expires = need.ends_at if need.recurrence is None else need.valid_until
     if expires is None:
         return
-    due = max(now, expires - ORG_EXPIRY_BEFORE)
-    if due >= expires:
+    due = max(now + ORG_EXPIRY_SETTLE, expires - ORG_EXPIRY_BEFORE)
+    if due > expires - ORG_EXPIRY_LAST:
         return
     await add_reminder(
         session,

@@ -238,3 +238,22 @@ async def test_organisations_hear_before_a_need_runs_out(world: World) -> None:
     await world.at(world.now() + timedelta(days=7))  # two days before the weekly one expires
     notice = world.channel.sent[-1][1][0]
     assert "Ausgabe" in notice.text and f"extend:{weekly_id}" in [b.payload for b in notice.buttons]
+
+
+async def test_a_need_just_published_does_not_hear_0_of_2_at_once(world: World) -> None:
+    """An urgent need for tomorrow: no "bisher 0 von 2" seconds after posting;
+    a need a day and a half ahead hears of it once sign-ups had time to come."""
+    urgent = await world.need(starts_in=timedelta(hours=20), urgent=True, helpers=2, title="Eilig")
+    soon = await world.need(starts_in=timedelta(hours=36), helpers=2, title="Bald")
+    later = await world.need(starts_in=timedelta(days=5), helpers=2, title="Später")
+    async with world.db.sessions() as session:
+        due = dict(
+            (
+                await session.execute(
+                    select(Reminder.need_id, Reminder.due_at).where(Reminder.kind == "org_expiry")
+                )
+            ).all()
+        )
+    assert urgent not in due
+    assert due[soon] == world.now() + timedelta(hours=12)
+    assert due[later] == world.now() + timedelta(days=5, hours=3) - timedelta(days=2)
