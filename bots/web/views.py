@@ -66,7 +66,13 @@ def need_card(
         emoji=taxonomy.emoji(need.category),
         when=when,
         place=place,
-        helpers=t("need.places_left", left=need.places_left, wanted=need.helpers_wanted),
+        # Free places only mean something while it takes sign-ups; a need
+        # closed early (filled with places left) says how many are taken.
+        helpers=(
+            t("need.places_left", left=need.places_left, wanted=need.helpers_wanted)
+            if need.status.value == "published"
+            else t("need.places_taken", taken=need.helpers_taken, wanted=need.helpers_wanted)
+        ),
         urgent=need.urgent,
         status=t(f"status.{need.status.value}"),
         status_code=need.status.value,

@@ -210,6 +210,8 @@ async def need_page(request: Request) -> Response:
             "ics_url": f"/t/{tenant.slug}/needs/{need.id}.ics",
             "organisation_feed": f"/t/{tenant.slug}/calendar/organisation/{need.organisation_id}.ics",
             "open": need.status == NeedStatus.PUBLISHED,
+            # Why no sign-up: all places taken, or closed early with places left.
+            "closed_key": "need.full" if need.places_left == 0 else "need.closed",
         },
         tenant=tenant,
         title_key="need.title",

@@ -138,3 +138,19 @@ async def test_the_requirement_and_its_help_are_in_english_too(demo: Web):
     )
     assert "Police certificate (Führungszeugnis) required" in page.text
     assert "free for volunteers" in page.text
+
+
+async def test_a_need_closed_early_says_so_without_free_places(demo: Web):
+    from core.services.needs import need_detail
+    from core.services.organisations import mark_filled
+
+    app = demo.app
+    before = await demo.client.get("/t/aachen/needs/1")
+    assert "Plätzen frei" in before.text and "keine neuen Anmeldungen" not in before.text
+    need = await need_detail(app.db, 1)
+    await mark_filled(app.db, need.organisation_id, 1, now=app.now(), actor="test")
+    page = await demo.client.get("/t/aachen/needs/1")
+    assert page.status_code == 200
+    assert "Plätzen frei" not in page.text and "Alle Plätze sind vergeben" not in page.text
+    assert f"{need.helpers_taken} von {need.helpers_wanted} Plätzen belegt" in page.text
+    assert "nimmt keine neuen Anmeldungen mehr an" in page.text
