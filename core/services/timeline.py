@@ -14,7 +14,7 @@ what calendar files need to follow a need that changed or was cancelled.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -138,9 +138,9 @@ class EngagementItem:
     weekly: bool
     next_start: datetime | None  # ahead: the next date (weekly: the next one)
     next_end: datetime | None
-    last_day: date | None  # done: the last date it took place on
+    last_day: date | None  # done: the date it took place on (one line per date)
     until: datetime | None  # a weekly series' end
-    hours: float  # logged and confirmed hours so far
+    hours: float  # logged and confirmed hours (a past weekly line: of its date)
     pending_day: date | None  # a passed date without hours yet (to log them)
 
 
@@ -165,21 +165,21 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
                 )
             )
         ).all()
-        logged: dict[int, set[date]] = {}
+        logged: dict[int, dict[date, float]] = {}
         if rows:
             entries = await session.execute(
-                select(HoursEntry.engagement_id, HoursEntry.day).where(
+                select(HoursEntry.engagement_id, HoursEntry.day, HoursEntry.hours).where(
                     HoursEntry.engagement_id.in_([r[0].id for r in rows]),
                     HoursEntry.status != HoursStatus.REJECTED,
                 )
             )
-            for engagement_id, day in entries.all():
-                logged.setdefault(engagement_id, set()).add(day)
+            for engagement_id, day, hours in entries.all():
+                logged.setdefault(engagement_id, {})[day] = float(hours)
     ahead: list[EngagementItem] = []
     past: list[EngagementItem] = []
     for engagement, need, org_name, tz_name in rows:
         tz = ZoneInfo(tz_name)
-        days_logged = logged.get(engagement.id, set())
+        days_logged = logged.get(engagement.id, {})
         weekly = Weekly.from_dict(need.recurrence) if need.recurrence else None
         next_start = next_end = None
         last_start: datetime | None = None
@@ -234,9 +234,27 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
         if is_ahead:
             ahead.append(item)
         # A passed date is done (a weekly series' last one too, while the
-        # next lies ahead): listed without withdrawing, with its hours.
-        if last_start is not None and last_start > now - PAST_SHOWN and not engagement.waitlisted:
-            past.append(item)
+        # next lies ahead): listed without withdrawing, each date on its own
+        # line with its own hours (a weekly series: the dates with hours and
+        # the latest one; a one-off need: its date).
+        if engagement.waitlisted:
+            continue
+        shown_days = {d for d in days_logged if d > (now - PAST_SHOWN).astimezone(tz).date()}
+        if weekly is None:
+            shown_days = set()  # hours of a one-off need belong to its date
+        if last_start is not None and last_start > now - PAST_SHOWN:
+            shown_days.add(last_day)  # type: ignore[arg-type]
+        for day in shown_days:
+            past.append(
+                replace(
+                    item,
+                    next_start=None,
+                    next_end=None,
+                    last_day=day,
+                    hours=days_logged.get(day, 0.0) if weekly is not None else item.hours,
+                    pending_day=item.pending_day if day == last_day else None,
+                )
+            )
     ahead.sort(key=lambda i: (i.next_start or now, i.id))
     past.sort(key=lambda i: (i.last_day or date.min, i.id), reverse=True)
     return Timeline(tuple(ahead), tuple(past))

@@ -351,10 +351,8 @@ async def engagements(turn: Turn) -> None:
             ),
         )
         return
-    lines: list[str] = []
+    lines: list[str] = [t("engagements.header")]
     buttons: list[Button] = []
-    if timeline.ahead:
-        lines.append(t("engagements.header"))
     for i, item in enumerate(timeline.ahead, 1):
         when = t.when_range(item.next_start, item.next_end)
         if item.weekly:
@@ -367,7 +365,8 @@ async def engagements(turn: Turn) -> None:
         lines.append(line)
         buttons.append(turn.button("engagements.withdraw", f"eng:{item.id}:withdraw", number=i))
     if timeline.past:
-        lines.append("")
+        if timeline.ahead:
+            lines.append("")
         lines.append(t("timeline.past_header"))
     for item in timeline.past:
         assert item.last_day is not None

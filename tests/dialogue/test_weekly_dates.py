@@ -108,3 +108,41 @@ async def test_a_weekly_need_posted_on_saturday_starts_in_the_calendar_after_tha
     # Not Tuesday 1 or Thursday 3 December: the series was not there yet.
     assert event["DTSTART"] == "20261208T170000", event
     assert event["RRULE"].startswith("FREQ=WEEKLY;BYDAY=TU,TH")
+
+
+async def test_meine_termine_lists_each_past_weekly_date_with_its_own_hours(
+    world: World,  # noqa: F811
+) -> None:
+    from datetime import date
+
+    from core.models import Need
+    from core.schedule import Weekly
+    from core.services.hours import log_hours
+    from core.services.signup import sign_up
+
+    heinrich_id = await world.person("heinrich")
+    world.clock.set(datetime(2026, 12, 5, 10, tzinfo=BERLIN))
+    need = await world.need(
+        title="Trainingshelfer U10", weekly=Weekly(("di", "do"), time(17), time(18, 30))
+    )
+    async with world.db.transaction() as session:
+        row = await session.get(Need, need)
+        assert row is not None
+        row.valid_until = datetime(2026, 12, 11, tzinfo=BERLIN)  # the series ends on Friday
+    engagement = (await sign_up(world.db, heinrich_id, need, world.now())).engagement_id
+    world.clock.set(datetime(2026, 12, 12, 10, tzinfo=BERLIN))
+    for day, hours in ((date(2026, 12, 8), 2.5), (date(2026, 12, 10), 2)):
+        await log_hours(
+            world.db, person_id=heinrich_id, engagement_id=engagement, day=day, hours=hours,
+            source="typed", now=world.now(),
+        )  # fmt: skip
+
+    heinrich = Conversation(world.app, identity="telegram:heinrich", tenant="aachen")
+    await heinrich.send(heinrich._incoming(command="termine", now=world.now()))
+    lines = heinrich.text.split("\n")
+    assert lines[0] == "Deine Termine:", heinrich.text  # a header, no blank first line
+    assert lines[1:] == [
+        "Vorbei:",
+        "• Trainingshelfer U10 · 10. Dezember · 2 Std.",
+        "• Trainingshelfer U10 · 8. Dezember · 2,5 Std.",
+    ], heinrich.text
