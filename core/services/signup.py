@@ -310,7 +310,24 @@ async def skip_date(
             return None
         start = occurrence[0]
         stamp = start.strftime("%Y%m%dT%H%M")
+        follow_up = f"{kinds.FOLLOW_UP.name}:{engagement.id}:{stamp}"
+        already = await session.scalar(
+            select(Reminder.status).where(Reminder.dedupe_key == follow_up)
+        )
+        if already == ReminderStatus.CANCELLED:  # pressed twice: told once
+            return SkipResult(engagement.id, need.id, start)
         engagement.updated_at = now
+        if not engagement.waitlisted:
+            # The date's rows exist (planned with the 24 h reminder); planning
+            # again is a no-op that makes sure, so cancelling them sticks.
+            await plan_engagement(
+                session,
+                engagement_id=engagement.id,
+                person_id=person_id,
+                need=need,
+                now=now,
+                tz=await _tz(session, need.tenant_id),
+            )
         await session.execute(
             update(Reminder)
             .where(

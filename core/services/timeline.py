@@ -31,8 +31,11 @@ from core.models import (
     Need,
     NeedStatus,
     Organisation,
+    Reminder,
+    ReminderStatus,
     Tenant,
 )
+from core.reminders import kinds
 from core.schedule import Weekly
 
 OPEN = (NeedStatus.PUBLISHED, NeedStatus.FILLED)
@@ -166,6 +169,7 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
             )
         ).all()
         logged: dict[int, dict[date, float]] = {}
+        skipped: set[str] = set()
         if rows:
             entries = await session.execute(
                 select(HoursEntry.engagement_id, HoursEntry.day, HoursEntry.hours).where(
@@ -175,6 +179,19 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
             )
             for engagement_id, day, hours in entries.all():
                 logged.setdefault(engagement_id, {})[day] = float(hours)
+            # A weekly date the person said they could not come to
+            # (``signup.skip_date``) has its follow-up cancelled.
+            skipped = set(
+                (
+                    await session.scalars(
+                        select(Reminder.dedupe_key).where(
+                            Reminder.engagement_id.in_([r[0].id for r in rows]),
+                            Reminder.kind == kinds.FOLLOW_UP.name,
+                            Reminder.status == ReminderStatus.CANCELLED,
+                        )
+                    )
+                ).all()
+            )
     ahead: list[EngagementItem] = []
     past: list[EngagementItem] = []
     for engagement, need, org_name, tz_name in rows:
@@ -210,6 +227,14 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
         is_ahead = (
             next_start is not None and engagement.status in ACTIVE_STATUSES and need.status in OPEN
         )
+        if (
+            weekly is not None
+            and last_start is not None
+            and cancelled_at is None
+            and f"{kinds.FOLLOW_UP.name}:{engagement.id}:{last_start:%Y%m%dT%H%M}" in skipped
+            and last_start.astimezone(tz).date() not in days_logged
+        ):
+            last_start = None  # a date they skipped: nothing to list or log
         last_day = last_start.astimezone(tz).date() if last_start is not None else None
         item = EngagementItem(
             id=engagement.id,

@@ -72,11 +72,29 @@ async def test_i_cant_come_to_a_weekly_date_skips_only_that_date(world: World) -
     ), petra
     assert not any("wieder frei" in p for p in petra)
 
+    # Pressed again: the same answer, the organisation is not told twice.
+    await heinrich.press(f"attend:{engagement}:no", now=world.now())
+    assert "setzt du aus" in heinrich.text
+    await world.deliver()
+    assert (
+        sum(
+            "nicht zu Tafel" in to_plain(r.text)
+            for who, replies in world.channel.sent
+            if who == "telegram:petra"
+            for r in replies
+        )
+        == 1
+    )
+
     # "Meine Termine" still lists the series, with the Wednesday after.
     world.clock.set(datetime.combine(WEDNESDAYS[0], time(18), BERLIN))
     await heinrich.send(heinrich._incoming(command="termine", now=world.now()))
     assert "Tafel: Lebensmittel sortieren" in heinrich.text
     assert "nächster Termin Mi., 9. Dez., 15:00" in heinrich.text, heinrich.text
+    # The skipped Wednesday is no date he was at: no hours to log for it.
+    assert "Vorbei" not in heinrich.text and not any(
+        p.startswith("hrs:") for p in heinrich.payloads()
+    ), heinrich.text
     # And next week's reminders are planned as usual.
     await plan_recurring(world.db, world.now())
     async with world.db.sessions() as session:
