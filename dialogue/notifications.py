@@ -16,6 +16,7 @@ from core.db import Database
 from core.geo.distance import distance_km
 from core.notify import Delivery
 from core.reminders.delivery import ReminderMessage
+from core.schedule import last_moment
 from core.services.mail_queue import waiting_for_review
 from core.services.matches import matches_for_person
 from core.services.needs import NeedDetail, need_dates, need_detail
@@ -258,7 +259,7 @@ class Renderer:
                 t(
                     "notify.org_expiry",
                     title=escape(need.title),
-                    until=t.date(until) if until else "",
+                    until=t.date(last_moment(until)) if until else "",
                     taken=need.helpers_taken,
                     wanted=need.helpers_wanted,
                 ),

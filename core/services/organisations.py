@@ -28,7 +28,13 @@ from core.models import (
 from core.schedule import one_off_mask, weekly_mask
 from core.services import mail_queue
 from core.services.audit import record
-from core.services.needs import NeedInput, PlaceResolver, send_back_to_review, validate_need
+from core.services.needs import (
+    NeedInput,
+    PlaceResolver,
+    on_published,
+    send_back_to_review,
+    validate_need,
+)
 from core.single_line import is_single_line
 from core.taxonomy import Taxonomy
 
@@ -262,7 +268,11 @@ async def update_need(
     content sends the need back to review (its ``published_at`` cleared, its
     pending alerts cancelled); a change of only the time or helpers count
     stays published when the tenant allows corrections without review. An
-    expired need is published again only with text an editor approved."""
+    expired need is published again only with text an editor approved.
+
+    Switched to urgent, a need is treated like a new urgent need: a verified
+    organisation's goes out at once (no review), and once it is published
+    its alert waves start (never twice for one need)."""
     validate_need(data, taxonomy, now)
     async with db.transaction() as session:
         need = await _owned_need(session, organisation_id, need_id)
@@ -276,6 +286,7 @@ async def update_need(
         if data.remote:
             lat = lon = label = None
         before = _content(need), _timing(need)
+        was_urgent, was_published = need.urgent, need.status == NeedStatus.PUBLISHED
         need.title, need.description = data.title.strip(), data.description.strip()
         need.category, need.qualifications = data.category, list(data.qualifications)
         need.remote, need.lat, need.lon = data.remote, lat, lon
@@ -291,7 +302,11 @@ async def update_need(
         need.valid_until, need.updated_at = data.valid_until, now
         content_changed = before[0] != _content(need)
         timing_changed = before[1] != _timing(need)
-        if not tenant.moderation_required:
+        org = await session.get(Organisation, organisation_id)
+        fast_track = (
+            tenant.moderation_required and data.urgent and org is not None and org.verified
+        )
+        if not tenant.moderation_required or fast_track:
             if need.status != NeedStatus.FILLED:
                 if need.status != NeedStatus.PUBLISHED:
                     need.published_at = now
@@ -311,6 +326,8 @@ async def update_need(
             else:
                 await send_back_to_review(session, need)
                 await mail_queue.notify_editors(session, need, now)
+        if need.status == NeedStatus.PUBLISHED and (not was_published or not was_urgent):
+            await on_published(session, need, now)  # urgent now: its alert waves start
         record(
             session,
             tenant_id=need.tenant_id,
@@ -318,6 +335,7 @@ async def update_need(
             action="need_edited",
             subject=f"need:{need.id}",
             at=now,
+            data={"verified_urgent": True} if fast_track else {},
         )
         return need.status
 

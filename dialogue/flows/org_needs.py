@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 
 from core.errors import DomainError, UnknownNeed
+from core.schedule import last_moment
 from core.services.needs import OwnNeed, cancel_need, own_need
 from core.services.org_links import OrgRef, organisations_of_person
 from core.services.organisations import extend_need, mark_filled, needs_of, signups_of
@@ -77,7 +78,7 @@ async def show(turn: Turn) -> None:
         if need.weekly:
             when = t("my_needs.weekly")
             if need.valid_until is not None:
-                when += " · " + t("my_needs.until", date=t.date(need.valid_until))
+                when += " · " + t("my_needs.until", date=t.date(last_moment(need.valid_until)))
         else:
             when = t.when(need.starts_at) if need.starts_at else ""
         line = t(
@@ -240,7 +241,7 @@ async def _extend(turn: Turn, need: OwnNeed) -> None:
         turn.say(turn.t("my_needs.not_possible"), _back(turn))
         return
     turn.say(
-        turn.t("my_needs.extended", title=escape(need.title), date=turn.t.date(until)),
+        turn.t("my_needs.extended", title=escape(need.title), date=turn.t.date(last_moment(until))),
         _back(turn),
     )
 
