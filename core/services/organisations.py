@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
@@ -66,6 +66,7 @@ class NeedRow:
     signups: int
     hidden: bool
     rejection_reason: str | None
+    waiting: int = 0  # on the waitlist (not in ``signups``, which holds places)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,17 +131,23 @@ async def need_owner(db: Database, need_id: int) -> tuple[int, int]:
 
 
 async def needs_of(db: Database, organisation_id: int) -> list[NeedRow]:
-    """The organisation's needs, newest first, with their active sign-ups."""
+    """The organisation's needs, newest first, with their active sign-ups
+    that hold a place (as the need's page counts them) and their waitlist."""
     async with db.sessions() as session:
+        waitlisted = case((Engagement.waitlisted.is_(True), 1), else_=0)
         counts = (
-            select(Engagement.need_id, func.count().label("n"))
+            select(
+                Engagement.need_id,
+                func.count().label("n"),
+                func.sum(waitlisted).label("waiting"),
+            )
             .where(Engagement.status.in_(ACTIVE_STATUSES))
             .group_by(Engagement.need_id)
             .subquery()
         )
         rows = (
             await session.execute(
-                select(Need, func.coalesce(counts.c.n, 0))
+                select(Need, func.coalesce(counts.c.n, 0), func.coalesce(counts.c.waiting, 0))
                 .outerjoin(counts, counts.c.need_id == Need.id)
                 .where(Need.organisation_id == organisation_id)
                 .order_by(Need.created_at.desc(), Need.id.desc())
@@ -157,11 +164,12 @@ async def needs_of(db: Database, organisation_id: int) -> list[NeedRow]:
             n.recurrence is not None,
             n.valid_until,
             n.helpers_wanted,
-            int(count),
+            int(count) - int(waiting),
             n.hidden,
             n.rejection_reason,
+            int(waiting),
         )
-        for n, count in rows
+        for n, count, waiting in rows
     ]
 
 
@@ -303,9 +311,7 @@ async def update_need(
         content_changed = before[0] != _content(need)
         timing_changed = before[1] != _timing(need)
         org = await session.get(Organisation, organisation_id)
-        fast_track = (
-            tenant.moderation_required and data.urgent and org is not None and org.verified
-        )
+        fast_track = tenant.moderation_required and data.urgent and org is not None and org.verified
         if not tenant.moderation_required or fast_track:
             if need.status != NeedStatus.FILLED:
                 if need.status != NeedStatus.PUBLISHED:

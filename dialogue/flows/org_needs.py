@@ -90,6 +90,8 @@ async def show(turn: Turn) -> None:
             wanted=need.helpers_wanted,
             status=t(f"my_needs.status.{need.status.value}"),
         )
+        if need.waiting:
+            line += t("my_needs.waiting_count", count=need.waiting)
         if len(orgs) > 1:
             line += f" · {escape(org.name)}"
         lines.append(line)

@@ -564,3 +564,21 @@ async def test_english_member_changes_place_and_end_date_of_a_weekly_need(app: A
     assert need.valid_until is not None
     assert need.valid_until.astimezone(BERLIN).date().isoformat() == "2027-07-01"
     assert need.recurrence == {"days": ["sa"], "from": "10:00", "to": "12:00"}
+
+
+async def test_my_needs_counts_places_taken_not_the_waitlist(app: App) -> None:
+    """The list says what the need's own page says: 1 of 1, one waiting."""
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Nur ein Platz", helpers=1)
+    for i in (1, 2):
+        volunteer = Conversation(app, identity=f"test:vol{i}")
+        await consent(volunteer)
+        await volunteer.press(f"need:{need_id}:signup")
+        await volunteer.press("f:name:skip")
+
+    await member.command("bedarfe")
+    line = next(x for x in member.text.split("\n") if "Nur ein Platz" in x)
+    assert "👥 1/1" in line and "⏳ 1 auf der Warteliste" in line, line
+    await member.press(f"orgn:{need_id}")
+    assert "1 von 1 angemeldet" in member.text
