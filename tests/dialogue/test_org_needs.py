@@ -582,3 +582,25 @@ async def test_my_needs_counts_places_taken_not_the_waitlist(app: App) -> None:
     assert "👥 1/1" in line and "⏳ 1 auf der Warteliste" in line, line
     await member.press(f"orgn:{need_id}")
     assert "1 von 1 angemeldet" in member.text
+
+
+@pytest.mark.parametrize(
+    ("sentence", "once"),
+    [
+        ("Wir brauchen am Samstag 3 Leute für den Flohmarkt, 10-14 Uhr", True),
+        ("Wir brauchen samstags 3 Leute für den Flohmarkt, 10-14 Uhr", False),
+        ("Wir brauchen jeden Samstag 3 Leute für den Flohmarkt, 10-14 Uhr", False),
+    ],
+)
+async def test_a_weekday_is_one_date_unless_said_to_repeat(
+    app: App, sentence: str, once: bool
+) -> None:
+    member = Conversation(app, identity="test:org")
+    await org_member(app, member)
+    await member.say(sentence)
+    if once:
+        assert "Wo?" in member.text, member.text
+        await member.say("Burtscheid")
+        assert "Sa., 5. Dez., 10:00–14:00" in member.text, member.text  # the coming Saturday
+    else:
+        assert "Bis wann" in member.text, member.text  # a series asks for its end
