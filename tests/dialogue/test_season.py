@@ -177,6 +177,8 @@ async def test_a_season_of_needs_from_the_chat_ends_in_a_certificate(app: App, w
     # Anna says yes to the alert and gives the name organisations see.
     await anna.press(alert)
     assert "Unter welchem Namen" in anna.text, anna.text
+    (ics,) = [a for r in anna.replies for a in r.attachments]  # the date in her calendar
+    assert ics.filename == f"ehrenamt-{market}.ics" and b"Weihnachtsmarkt" in ics.content
     await anna.say("Anna")
     await ben.command("start")
     await ben.press("f:consent:yes")
