@@ -507,7 +507,7 @@ async def edit_by_name(turn: Turn, event: Event) -> bool:
     if field is None or (not verb and turn.state.slot in ("title", "description")):
         return False  # "Ort: am Haupteingang" may well be a description
     value = (value or "").strip()
-    if not value or field in ("repeat", "days", "qualifications", "urgent", "category"):
+    if not value or field in ("repeat", "days", "qualifications", "category"):
         await _reopen(turn, field)
         return True
     parse = await turn.understanding.parse(

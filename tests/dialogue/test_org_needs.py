@@ -604,3 +604,20 @@ async def test_a_weekday_is_one_date_unless_said_to_repeat(
         assert "Sa., 5. Dez., 10:00–14:00" in member.text, member.text  # the coming Saturday
     else:
         assert "Bis wann" in member.text, member.text  # a series asks for its end
+
+
+async def test_urgency_is_changed_by_name_with_its_answer_or_asked(app: App) -> None:
+    member = Conversation(app, identity="test:org")
+    await org_member(app, member)
+    await member.say("Wir brauchen morgen 3 Leute für die Tafel, 10-14 Uhr")
+    await member.say("Aachen-Mitte")
+    await member.say("Dringend ändern: ja")
+    assert "Dringend: ja" in member.text and "So würde der Bedarf aussehen" in member.text
+    await member.say("Dringend: nein")
+    assert "Dringend: nein" in member.text
+    await member.say("Dringend ändern")  # without an answer it is asked
+    assert "f:urgent:yes" in member.payloads()
+    await member.say("vielleicht")  # no answer: asked again, nothing changed
+    assert "f:urgent:yes" in member.payloads()
+    await member.press("f:urgent:yes")
+    assert "Dringend: ja" in member.text

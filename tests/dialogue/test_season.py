@@ -165,8 +165,7 @@ async def test_a_season_of_needs_from_the_chat_ends_in_a_certificate(app: App, w
     await petra.press(f"orgn:{market}")
     assert "Dringend: nein" in petra.text
     await petra.press(f"orgn:{market}:edit")
-    await petra.say("Dringend ändern")
-    await petra.press("f:urgent:yes")
+    await petra.say("Dringend ändern: ja")
     assert "Dringend: ja" in petra.text, petra.text
     await petra.press("f:confirm:yes")
     assert "dringend" in petra.text.casefold(), petra.text  # no waiting for the editors
