@@ -5,6 +5,7 @@ volunteers through the outbox, under the name each volunteer chose."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,16 @@ import pytest
 from sqlalchemy import func, select
 
 from bots.bootstrap import App
-from core.models import Engagement, Membership, Need, Organisation, Person, Reminder, Role
+from core.models import (
+    Engagement,
+    Membership,
+    Need,
+    NeedStatus,
+    Organisation,
+    Person,
+    Reminder,
+    Role,
+)
 from core.notify import Delivery
 from core.reminders.alerts import run_alert_wave
 from core.reminders.delivery import deliver_due
@@ -621,3 +631,24 @@ async def test_urgency_is_changed_by_name_with_its_answer_or_asked(app: App) -> 
     assert "f:urgent:yes" in member.payloads()
     await member.press("f:urgent:yes")
     assert "Dringend: ja" in member.text
+
+
+async def test_a_seasons_worth_of_needs_pages_on_with_the_open_ones_first(app: App) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    ids = [await published_need(app, org_id, title=f"Einsatz Nr. {i}") for i in range(14)]
+    async with app.db.transaction() as session:  # the oldest has run out
+        (await session.get(Need, ids[0])).status = NeedStatus.EXPIRED  # type: ignore[union-attr]
+
+    await member.command("bedarfe")
+    first = [p for p in member.payloads() if re.fullmatch(r"orgn:\d+", p)]
+    assert len(first) == 10 and f"orgn:{ids[-1]}" == first[0]  # newest first
+    assert "orgn:more:10" in member.payloads()
+    await member.press("orgn:more:10")
+    rest = [p for p in member.payloads() if re.fullmatch(r"orgn:\d+", p)]
+    assert f"orgn:{ids[0]}" == rest[-1]  # the expired one last
+    assert "11. " in member.text and not set(first) & set(rest)
+    listed = {int(p.split(":")[1]) for p in first + rest}
+    assert set(ids) <= listed  # every need of the season can be reached
+    await member.press("orgn:more:99999")  # an old button: the list from the start
+    assert [p for p in member.payloads() if re.fullmatch(r"orgn:\d+", p)] == first
