@@ -25,6 +25,8 @@ from core.models import (
     Person,
     Tenant,
 )
+from core.reminders import kinds
+from core.reminders.planning import notify_person, replan_engagement
 from core.schedule import one_off_mask, weekly_mask
 from core.services import mail_queue
 from core.services.audit import record
@@ -295,6 +297,7 @@ async def update_need(
             lat = lon = label = None
         before = _content(need), _timing(need)
         was_urgent, was_published = need.urgent, need.status == NeedStatus.PUBLISHED
+        was_when, was_where, was_until = _when(need), _where(need), need.valid_until
         need.title, need.description = data.title.strip(), data.description.strip()
         need.category, need.qualifications = data.category, list(data.qualifications)
         need.remote, need.lat, need.lon = data.remote, lat, lon
@@ -332,8 +335,14 @@ async def update_need(
             else:
                 await send_back_to_review(session, need)
                 await mail_queue.notify_editors(session, need, now)
-        if need.status == NeedStatus.PUBLISHED and (not was_published or not was_urgent):
+        if need.status == NeedStatus.PUBLISHED and (not was_urgent or not was_published):
             await on_published(session, need, now)  # urgent now: its alert waves start
+        moved = was_when != _when(need)
+        shortened = need.valid_until is not None and (
+            was_until is None or need.valid_until < was_until
+        )  # a series that ends earlier than people imported it
+        if moved or shortened or was_where != _where(need):
+            await _tell_signed_up(session, need, now, tz, replan=moved or shortened)
         record(
             session,
             tenant_id=need.tenant_id,
@@ -344,6 +353,50 @@ async def update_need(
             data={"verified_urgent": True} if fast_track else {},
         )
         return need.status
+
+
+async def _tell_signed_up(
+    session: AsyncSession, need: Need, now: datetime, tz: ZoneInfo, *, replan: bool
+) -> None:
+    """Everyone signed up hears once of a new date or place (with the calendar
+    entry they imported, updated); their reminders follow a new date."""
+    active = (
+        await session.execute(
+            select(Engagement.id, Engagement.person_id).where(
+                Engagement.need_id == need.id,
+                Engagement.status.in_(ACTIVE_STATUSES),
+                Engagement.person_id.is_not(None),
+            )
+        )
+    ).all()
+    for engagement_id, person_id in active:
+        if replan:
+            await replan_engagement(
+                session,
+                engagement_id=engagement_id,
+                person_id=person_id,
+                need=need,
+                now=now,
+                tz=tz,
+            )
+        await notify_person(
+            session,
+            kind=kinds.NEED_CHANGED.name,
+            tenant_id=need.tenant_id,
+            person_id=person_id,
+            need_id=need.id,
+            engagement_id=engagement_id,
+            now=now,
+            key=f"{engagement_id}:{now.isoformat()}",
+        )
+
+
+def _when(need: Need) -> tuple[object, ...]:
+    return (need.starts_at, need.ends_at, need.recurrence)
+
+
+def _where(need: Need) -> tuple[object, ...]:
+    return (need.remote, need.lat, need.lon, need.place_label)
 
 
 def _content(need: Need) -> tuple[object, ...]:

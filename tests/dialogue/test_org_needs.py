@@ -652,3 +652,69 @@ async def test_a_seasons_worth_of_needs_pages_on_with_the_open_ones_first(app: A
     assert set(ids) <= listed  # every need of the season can be reached
     await member.press("orgn:more:99999")  # an old button: the list from the start
     assert [p for p in member.payloads() if re.fullmatch(r"orgn:\d+", p)] == first
+
+
+def _ics(content: bytes) -> dict[str, str]:
+    lines = content.decode().replace("\r\n ", "").split("\r\n")
+    start = lines.index("BEGIN:VEVENT")
+    return {
+        line.partition(":")[0].split(";")[0]: line.partition(":")[2]
+        for line in lines[start + 1 : lines.index("END:VEVENT")]
+    }
+
+
+async def test_a_new_time_is_told_once_with_the_calendar_entry_and_reminders_follow(
+    app: App,
+) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Kleiderkammer")  # Fr 10:00–13:00
+    volunteer = Conversation(app, identity="test:vol")
+    await consent(volunteer)
+    await volunteer.press(f"need:{need_id}:signup")
+    imported = _ics(next(a for r in volunteer.replies for a in r.attachments).content)
+    await volunteer.say("Anna")
+
+    app.clock.set(NOW + timedelta(minutes=30))  # type: ignore[attr-defined]
+    await member.press(f"orgn:{need_id}:edit")
+    await member.say("Zeit ändern: 14-17")
+    await member.press("f:confirm:yes")
+    await member.press(f"orgn:{need_id}:edit")
+    await member.say("Anzahl ändern: 6")  # not news for the people signed up
+    await member.press("f:confirm:yes")
+
+    outbox = Outbox()
+    await deliver(app, outbox, NOW + timedelta(minutes=31))
+    await deliver(app, outbox, NOW + timedelta(minutes=40))
+    told = [
+        r
+        for who, rs in outbox.sent
+        if who == volunteer.identity
+        for r in rs
+        if "Geändert" in r.text
+    ]
+    assert len(told) == 1, outbox.texts_to(volunteer.identity)
+    assert "Fr., 4. Dez., 14:00–17:00" in to_plain(told[0].text), to_plain(told[0].text)
+    changed = _ics(told[0].attachments[0].content)
+    assert changed["UID"] == imported["UID"]
+    assert int(changed["SEQUENCE"]) > int(imported["SEQUENCE"])
+    assert changed["DTSTART"] != imported["DTSTART"]
+
+    async with app.db.sessions() as session:
+        reminders = (
+            await session.execute(
+                select(Reminder.kind, Reminder.due_at, Reminder.status).where(
+                    Reminder.need_id == need_id, Reminder.kind == "before_24h"
+                )
+            )
+        ).all()
+    pending = [due for _, due, status in reminders if status.value == "pending"]
+    assert [due.astimezone(BERLIN).strftime("%d. %H:%M") for due in pending] == ["03. 14:00"]
+
+    # It no longer fits: the place is freed, as with "Ich kann nicht".
+    await volunteer.press(next(b.payload for b in told[0].buttons if b.payload.endswith(":no")))
+    async with app.db.sessions() as session:
+        status = await session.scalar(
+            select(Engagement.status).where(Engagement.need_id == need_id)
+        )
+    assert status is not None and status.value == "withdrawn"
