@@ -102,7 +102,8 @@ def need_line(t: WebTexts, taxonomy: Taxonomy, row: NeedRow) -> NeedLine:
         row.status.value,
         taxonomy.label(row.category, t.lang),
         when,
-        t("need.signups_of", count=row.signups, wanted=row.helpers_wanted),
+        t("need.signups_of", count=row.signups, wanted=row.helpers_wanted)
+        + (t("need.waiting_count", count=row.waiting) if row.waiting else ""),
         row.hidden,
         row.rejection_reason,
     )
