@@ -314,7 +314,13 @@ async def update_need(
         content_changed = before[0] != _content(need)
         timing_changed = before[1] != _timing(need)
         org = await session.get(Organisation, organisation_id)
-        fast_track = tenant.moderation_required and data.urgent and org is not None and org.verified
+        fast_track = (  # as for a new urgent need; what the editors rejected stays theirs
+            tenant.moderation_required
+            and data.urgent
+            and org is not None
+            and org.verified
+            and need.status != NeedStatus.REJECTED
+        )
         if not tenant.moderation_required or fast_track:
             if need.status != NeedStatus.FILLED:
                 if need.status != NeedStatus.PUBLISHED:

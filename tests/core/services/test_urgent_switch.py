@@ -110,3 +110,22 @@ async def test_an_unverified_organisations_switch_waits_for_the_editors(
     assert await _waves(db, need_id) == []  # the unreviewed need alerts nobody
     await moderate(db, need_id, approve=True, reason=None, actor="editor", now=NOW)
     assert await _waves(db, need_id) == [f"alert_wave:{need_id}:1"]
+
+
+async def test_a_rejected_need_made_urgent_still_waits_for_the_editors(
+    db: Database, world_factory: Callable[..., Awaitable[Any]], need_input: Any,
+    taxonomy: Any, places: Any,
+) -> None:  # fmt: skip
+    world = await world_factory(db, moderation=True)
+    await _verify(db, world.org)
+    data = need_input()
+    ref = await post_need(
+        db, organisation_id=world.org, data=data, taxonomy=taxonomy, places=places,
+        now=NOW, tz=BERLIN, actor="org",
+    )  # fmt: skip
+    await moderate(db, ref.id, approve=False, reason="Werbung", actor="editor", now=NOW)
+
+    status = await _edit(db, world.org, ref.id, replace(data, urgent=True), taxonomy, places)
+
+    assert status == NeedStatus.PENDING_REVIEW
+    assert await _waves(db, ref.id) == []
