@@ -568,12 +568,16 @@ async def test_english_member_changes_place_and_end_date_of_a_weekly_need(app: A
     assert "📍 Haaren" in member.text
     await member.say("end date: 30.6.2027")
     assert "until 30 Jun" in member.text
+    await member.say("change urgent: yes")
+    assert "Urgent: yes" in member.text, member.text
     await member.press("f:confirm:yes")
     need = await need_row(app, need_id)
     assert need.place_label == "Haaren"
     assert need.valid_until is not None
     assert need.valid_until.astimezone(BERLIN).date().isoformat() == "2027-07-01"
     assert need.recurrence == {"days": ["sa"], "from": "10:00", "to": "12:00"}
+    assert need.urgent and need.status.value == "published"  # a verified organisation's
+    assert "marked urgent" in member.text
 
 
 async def test_my_needs_counts_places_taken_not_the_waitlist(app: App) -> None:
