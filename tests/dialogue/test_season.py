@@ -170,7 +170,7 @@ async def test_a_season_of_needs_from_the_chat_ends_in_a_certificate(app: App, w
     await petra.press("f:confirm:yes")
     assert "dringend" in petra.text.casefold(), petra.text  # no waiting for the editors
     await at(app, outbox, NOW + timedelta(minutes=1))
-    alert = pressed_button(outbox, anna.identity, "Weihnachtsmarkt", "")
+    alert = pressed_button(outbox, anna.identity, "Weihnachtsmarkt", "Ja, ich kann")
     assert alert == f"alert:{market}:yes", outbox.texts_to(anna.identity)
 
     # Anna says yes to the alert and gives the name organisations see.
