@@ -306,6 +306,27 @@ class Renderer:
             )
         ]
 
+    async def _need_changed(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        """A need the person signed up for changed: what changed, the date and
+        place now, and the calendar entry with a higher SEQUENCE."""
+        need = await self._need(m)
+        changed = ", ".join(t(f"notify.changed_field.{f}") for f in m.data.get("fields", ()))
+        when = (
+            t.when_range(need.starts_at, need.ends_at)
+            if need.starts_at is not None
+            else t("notify.weekly")
+        )
+        text = t(
+            "notify.need_changed",
+            title=escape(need.title),
+            organisation=escape(need.organisation),
+            changed=escape(changed),
+            when=when,
+            place=self._place(t, need),
+        )
+        # Not cancelled, so the same entry as it is now (facts say so).
+        return [Reply(text, attachments=await self._cancelled_ics(t, need, now))]
+
     async def _signup_accepted(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         need = await self._need(m)
         text = t(

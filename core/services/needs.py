@@ -39,6 +39,7 @@ from core.reminders.planning import (
     next_occurrence,
     notify_person,
     plan_alert_wave,
+    plan_engagement,
     plan_org_expiry,
 )
 from core.schedule import Weekly, one_off_mask, validate_range, weekly_mask
@@ -260,6 +261,186 @@ async def send_back_to_review(session, need: Need) -> None:  # type: ignore[no-u
     await cancel_alerts(session, need.id)
 
 
+# -- a published need's change, waiting beside it ---------------------------------
+
+# The columns an edit writes, in ``pending_change`` as JSON (times as ISO text).
+CHANGE_COLUMNS = (
+    "title",
+    "description",
+    "category",
+    "qualifications",
+    "remote",
+    "lat",
+    "lon",
+    "place_label",
+    "starts_at",
+    "ends_at",
+    "recurrence",
+    "cell_mask",
+    "helpers_wanted",
+    "urgent",
+    "valid_until",
+)
+_TIMES = ("starts_at", "ends_at", "valid_until")
+# What a signed-up volunteer is told changed (field name → columns), in the
+# order the notice lists them; the names are ``notify.changed_field.*``.
+NOTICE_FIELDS: dict[str, tuple[str, ...]] = {
+    "title": ("title",),
+    "time": ("starts_at", "ends_at", "recurrence"),
+    "place": ("remote", "lat", "lon", "place_label"),
+    "description": ("description",),
+    "qualifications": ("qualifications",),
+}
+# What an editor is shown as differing, in the form's order (``need.*`` labels).
+REVIEW_FIELDS: dict[str, tuple[str, ...]] = {
+    "title": ("title",),
+    "category": ("category",),
+    "description": ("description",),
+    "qualifications": ("qualifications",),
+    "place": ("remote", "lat", "lon", "place_label"),
+    "time": ("starts_at", "ends_at", "recurrence"),
+    "valid_until": ("valid_until",),
+    "helpers_wanted": ("helpers_wanted",),
+    "urgent": ("urgent",),
+}
+
+
+def change_values(
+    data: NeedInput, *, lat: float | None, lon: float | None, label: str | None, tz: ZoneInfo
+) -> dict[str, Any]:
+    """The columns an edit writes, as plain JSON values."""
+    mask = (
+        weekly_mask(data.weekly)
+        if data.weekly is not None
+        else one_off_mask(data.starts_at, data.ends_at, tz)  # type: ignore[arg-type]
+    )
+    values: dict[str, Any] = {
+        "title": data.title.strip(),
+        "description": data.description.strip(),
+        "category": data.category,
+        "qualifications": list(data.qualifications),
+        "remote": data.remote,
+        "lat": None if data.remote else lat,
+        "lon": None if data.remote else lon,
+        "place_label": None if data.remote else (label or data.place),
+        "starts_at": data.starts_at,
+        "ends_at": data.ends_at,
+        "recurrence": data.weekly.to_dict() if data.weekly else None,
+        "cell_mask": mask,
+        "helpers_wanted": data.helpers_wanted,
+        "urgent": data.urgent,
+        "valid_until": data.valid_until,
+    }
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
+
+
+def _decoded(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: (datetime.fromisoformat(v) if k in _TIMES and isinstance(v, str) else v)
+        for k, v in values.items()
+        if k in CHANGE_COLUMNS
+    }
+
+
+def _current(need: Need) -> dict[str, Any]:
+    values = {k: getattr(need, k) for k in CHANGE_COLUMNS}
+    values["qualifications"] = list(values["qualifications"] or ())
+    return values
+
+
+def pending_or_current(need: Need) -> dict[str, Any]:
+    """The need's latest version: its change waiting for review, else itself."""
+    return {**_current(need), **_decoded(need.pending_change or {})}
+
+
+def differing(need: Need, values: dict[str, Any], groups: dict[str, tuple[str, ...]]) -> list[str]:
+    """The named fields whose columns ``values`` would change."""
+    new, old = _decoded(values), _current(need)
+    return [
+        name
+        for name, columns in groups.items()
+        if any(old[c] != new[c] for c in columns if c in new)
+    ]
+
+
+def changes_content(need: Need, values: dict[str, Any]) -> bool:
+    """What an editor reviews: the words, the place, the kind of help (not
+    only the time or how many helpers)."""
+    timing = {"starts_at", "ends_at", "recurrence", "cell_mask", "valid_until", "helpers_wanted"}
+    new, old = _decoded(values), _current(need)
+    return any(old[c] != new[c] for c in new if c not in timing)
+
+
+async def apply_change(
+    session,
+    need: Need,
+    values: dict[str, Any],
+    now: datetime,  # type: ignore[no-untyped-def]
+) -> list[str]:
+    """Write a change into the need and tell the people signed up, once each,
+    what changed (an outbox row); their reminders move to the new date and
+    the calendar entry's SEQUENCE grows (``updated_at``). Returns the fields
+    a volunteer is told about."""
+    told = differing(need, values, NOTICE_FIELDS)
+    for column, value in _decoded(values).items():
+        setattr(need, column, value)
+    need.pending_change, need.rejection_reason, need.updated_at = None, None, now
+    if told:
+        await tell_signed_up(session, need, told, now)
+    return told
+
+
+# The reminders about a date; other rows of a sign-up (messages) stay.
+DATE_KINDS = (kinds.BEFORE_24H.name, kinds.BEFORE_2H.name, kinds.FOLLOW_UP.name)
+
+
+async def tell_signed_up(session, need: Need, fields: list[str], now: datetime) -> None:  # type: ignore[no-untyped-def]
+    tz = ZoneInfo(
+        await session.scalar(select(Tenant.timezone).where(Tenant.id == need.tenant_id))
+        or "Europe/Berlin"
+    )
+    active = (
+        await session.execute(
+            select(Engagement.id, Engagement.person_id, Engagement.waitlisted).where(
+                Engagement.need_id == need.id,
+                Engagement.status.in_(ACTIVE_STATUSES),
+                Engagement.person_id.is_not(None),
+            )
+        )
+    ).all()
+    for engagement_id, person_id, waitlisted in active:
+        if "time" in fields:
+            await session.execute(
+                update(Reminder)
+                .where(
+                    Reminder.engagement_id == engagement_id,
+                    Reminder.kind.in_(DATE_KINDS),
+                    Reminder.status == ReminderStatus.PENDING,
+                )
+                .values(status=ReminderStatus.CANCELLED)
+            )
+            if not waitlisted:
+                await plan_engagement(
+                    session,
+                    engagement_id=engagement_id,
+                    person_id=person_id,
+                    need=need,
+                    now=now,
+                    tz=tz,
+                )
+        await notify_person(
+            session,
+            kind=kinds.NEED_CHANGED.name,
+            tenant_id=need.tenant_id,
+            person_id=person_id,
+            need_id=need.id,
+            engagement_id=engagement_id,
+            now=now,
+            key=f"{engagement_id}:{now.isoformat()}",
+            data={"fields": fields},
+        )
+
+
 async def moderate(
     db: Database, need_id: int, *, approve: bool, reason: str | None, actor: str, now: datetime
 ) -> NeedRef:
@@ -267,6 +448,23 @@ async def moderate(
         need = await session.get(Need, need_id)
         if need is None:
             raise UnknownNeed(need_id=need_id)
+        if need.pending_change is not None and need.status != NeedStatus.PENDING_REVIEW:
+            # A published need's change: the need stays as it is either way.
+            told: list[str] = []
+            if approve:
+                told = await apply_change(session, need, dict(need.pending_change), now)
+            else:
+                need.pending_change, need.rejection_reason = None, reason or ""
+            record(
+                session,
+                tenant_id=need.tenant_id,
+                actor=actor,
+                action="need_change_approved" if approve else "need_change_rejected",
+                subject=f"need:{need.id}",
+                at=now,
+                data={"reason": reason} if reason else ({"told": told} if told else {}),
+            )
+            return NeedRef(need.id, need.status)
         if need.status != NeedStatus.PENDING_REVIEW:
             raise InvalidValue(field="status")
         if approve:
@@ -547,12 +745,13 @@ async def own_need(db: Database, organisation_id: int, need_id: int) -> OwnNeed:
         need = await session.get(Need, need_id)
         if need is None or need.organisation_id != organisation_id:
             raise UnknownNeed(need_id=need_id)
+        v = pending_or_current(need)  # a change waiting for review is the latest
         return OwnNeed(
-            need.id, need.organisation_id, need.title, need.description, need.category,
-            tuple(need.qualifications or ()), need.remote, need.lat, need.lon, need.place_label,
-            need.starts_at, need.ends_at,
-            Weekly.from_dict(need.recurrence) if need.recurrence else None,
-            need.valid_until, need.helpers_wanted, need.urgent, need.status,
+            need.id, need.organisation_id, v["title"], v["description"], v["category"],
+            tuple(v["qualifications"] or ()), v["remote"], v["lat"], v["lon"], v["place_label"],
+            v["starts_at"], v["ends_at"],
+            Weekly.from_dict(v["recurrence"]) if v["recurrence"] else None,
+            v["valid_until"], v["helpers_wanted"], v["urgent"], need.status,
         )  # fmt: skip
 
 

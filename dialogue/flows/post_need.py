@@ -625,7 +625,7 @@ async def complete(turn: Turn) -> None:
     try:
         data = _input(turn)
         if s.get("_need"):
-            status = await update_need(
+            edit = await update_need(
                 turn.app.db,
                 int(s["org"]),
                 int(s["_need"]),
@@ -636,6 +636,7 @@ async def complete(turn: Turn) -> None:
                 tz=tz,
                 actor=actor,
             )
+            pending = edit.awaits_review
         else:
             ref = await post_need(
                 turn.app.db,
@@ -648,7 +649,7 @@ async def complete(turn: Turn) -> None:
                 actor=actor,
                 created_by_person_id=turn.person.id if turn.person else None,
             )
-            status = ref.status
+            pending = ref.status.value == "pending_review"
     except DomainError as exc:
         turn.say(t(exc.key), turn.nav(back=True))
         s.pop("confirm", None)
@@ -656,7 +657,7 @@ async def complete(turn: Turn) -> None:
     changed = bool(s.get("_need"))
     urgent = bool(s.get("urgent"))
     turn.state.finish()
-    if status.value == "pending_review":
+    if pending:
         key = "post.changed_pending" if changed else "post.pending"
     elif changed:
         key = "post.changed"

@@ -287,6 +287,10 @@ async def test_my_needs_lists_sign_up_counts_and_changes_a_need_by_field(app: Ap
     await member.say("Anzahl ändern: 6")
     await member.press("f:confirm:yes")
     assert "Gespeichert" in member.text
+    # Aachen reviews changes: the need stays public as it was meanwhile.
+    assert "bisherigen Fassung sichtbar" in member.text
+    assert (await need_row(app, need_id)).helpers_wanted == 3
+    await moderate(app.db, need_id, approve=True, reason=None, actor="editor", now=NOW)
     assert (await need_row(app, need_id)).helpers_wanted == 6
 
     # The English alias and the menu lead to the same list.
@@ -294,6 +298,44 @@ async def test_my_needs_lists_sign_up_counts_and_changes_a_need_by_field(app: Ap
     assert "👥 1/6" in member.text
     await member.command("menu")
     assert "menu:my_needs" in member.payloads()
+
+
+async def test_a_time_change_waits_for_review_without_hiding_the_need_then_tells_once(
+    app: App,
+) -> None:
+    """QA: ✏️ → "Zeit ändern: 17:30-19:30" on a published need with a sign-up
+    hid the need and the volunteer's date until an editor approved."""
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Tafel ausgeben", helpers=3)
+    volunteer = Conversation(app, identity="test:vol")
+    await consent(volunteer)
+    await sign_up(volunteer, need_id)
+
+    await member.command("bedarfe")
+    await member.press(f"orgn:{need_id}:edit")
+    await member.say("Zeit ändern: 17:30-19:30")
+    await member.press("f:confirm:yes")
+    assert "Redaktion" in member.text and "bisherigen Fassung" in member.text
+
+    need = await need_row(app, need_id)
+    assert need.status.value == "published" and need.pending_change is not None
+    await volunteer.command("termine")
+    assert "Tafel ausgeben" in volunteer.text  # still in "Meine Termine"
+
+    outbox = Outbox()
+    day = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    await deliver(app, outbox, day)
+    assert not [t for t in outbox.about(volunteer.identity, "Tafel ausgeben") if "geändert" in t]
+
+    await moderate(app.db, need_id, approve=True, reason=None, actor="editor", now=day)
+    await deliver(app, outbox, day + timedelta(minutes=1))
+    await deliver(app, outbox, day + timedelta(hours=1))  # nothing twice
+    told = [t for t in outbox.about(volunteer.identity, "Tafel ausgeben") if "geändert" in t]
+    assert len(told) == 1 and "Zeit" in told[0] and "17:30" in told[0], told
+    sent = [r for who, rs in outbox.sent if who == volunteer.identity for r in rs]
+    ics = [a for r in sent if "geändert" in to_plain(r.text) for a in r.attachments]
+    assert ics and b"SEQUENCE:" in ics[0].content
 
 
 async def test_close_early_and_extend_a_weekly_need(app: App) -> None:
@@ -559,6 +601,7 @@ async def test_english_member_changes_place_and_end_date_of_a_weekly_need(app: A
     await member.say("end date: 30.6.2027")
     assert "until 30 Jun" in member.text
     await member.press("f:confirm:yes")
+    await moderate(app.db, need_id, approve=True, reason=None, actor="editor", now=NOW)
     need = await need_row(app, need_id)
     assert need.place_label == "Haaren"
     assert need.valid_until is not None

@@ -69,6 +69,22 @@ async def _render_queue(
                     "place": t("need.remote") if i.remote else (i.place_label or ""),
                     "when": t.when(i.starts_at) if i.starts_at else t("need.recurring"),
                     "posted": t.when(i.created_at),
+                    "change": t(
+                        "editor.change_fields",
+                        fields=", ".join(t(f"editor.change_field.{f}") for f in i.changed),
+                    )
+                    if i.is_change
+                    else "",
+                    "previous": t(
+                        "editor.change_previous",
+                        title=i.previous_title or "",
+                        when=t.when(i.previous_starts_at)
+                        if i.previous_starts_at
+                        else t("need.recurring"),
+                        place=f", {i.previous_place_label}" if i.previous_place_label else "",
+                    )
+                    if i.is_change
+                    else "",
                 }
                 for i in items
             ],

@@ -286,3 +286,36 @@ async def _publish(web: Web, need_id: int) -> None:
     await moderate(
         web.app.db, need_id, approve=True, reason=None, actor="test", now=web.clock.now()
     )
+
+
+async def test_editing_a_published_need_keeps_its_public_page_until_the_change_is_approved(
+    web_app: Web,
+):
+    """QA: an edit of a published need with a sign-up made /needs/<id> 404."""
+    from tests.bots.web.helpers import log_in_editor
+
+    client = await sign_up_organisation(web_app)
+    need_id = await post_need(web_app, client)
+    await _publish(web_app, need_id)
+    person = await _volunteer(web_app, "telegram:7", "Luisa")
+    await sign_up(web_app.app.db, person, need_id, web_app.clock.now())
+    token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}/edit")
+    response = await client.post(
+        f"/t/aachen/org/needs/{need_id}/edit",
+        data={"csrf": token, **need_form(web_app, start="17:30", end="19:30")},
+    )
+    assert response.headers["location"].endswith("notice=change_pending")
+    page = await client.get(response.headers["location"])
+    assert "bisherigen Fassung" in page.text
+    public = await client.get(f"/t/aachen/needs/{need_id}")
+    assert public.status_code == 200 and "10:00" in public.text
+
+    editor = await log_in_editor(web_app)
+    queue = await editor.get("/t/aachen/editor/")
+    assert (
+        "Änderung eines veröffentlichten Gesuchs" in queue.text and "Geändert: Zeit" in queue.text
+    )
+    token = await csrf_of(editor, "/t/aachen/editor/")
+    await editor.post(f"/t/aachen/editor/needs/{need_id}/approve", data={"csrf": token})
+    public = await client.get(f"/t/aachen/needs/{need_id}")
+    assert public.status_code == 200 and "17:30" in public.text
