@@ -33,6 +33,8 @@ COMMAND_TABLE: Final[tuple[Command, ...]] = (
     Command("engagements", "termine", "dates", ("engagements",), in_menu=True, in_help=True),
     Command("certificate", "nachweis", "certificate", in_menu=True, in_help=True),
     Command("profile", "profil", "profile", in_menu=True, in_help=True),
+    # The name organisations see ("/name Klaus", or asked again).
+    Command("name", "name", "name"),
     # issue 14: offers by message, "Passende Angebote", contact per engagement
     Command("offer", "angebot", "offer", in_menu=True, in_help=True),
     Command("offers", "angebote", "offers", in_menu=True, in_help=True),

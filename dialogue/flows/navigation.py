@@ -156,8 +156,14 @@ _ACTIONS = {
 }
 
 
+# "Name ändern", "change my name": the name organisations see, not the profile.
+_NAME_WORDS = re.compile(r"\b(?:name|namen)\b", re.IGNORECASE)
+
+
 @on_intent(*_ACTIONS)
 async def _action_intent(turn: Turn, parse: ParseResult) -> bool:
+    if parse.intent == "edit_profile" and _NAME_WORDS.search(parse.text):
+        return await run_action(turn, "name")
     return await run_action(turn, _ACTIONS[parse.intent])
 
 

@@ -514,6 +514,9 @@ def summary(turn: Turn, slots: dict[str, Any]) -> str:
     if quals:
         labels = ", ".join(qualification_label(taxonomy, q, turn.lang) for q in quals)
         lines.append(t("summary.qualifications", value=escape(labels)))
+    if "_name" in slots:  # the profile: the name organisations see, changeable
+        name = escape(slots["_name"]) if slots["_name"] else t("summary.no_name")
+        lines.append(t("summary.display_name", value=name))
     return "\n".join(lines)
 
 
@@ -536,6 +539,8 @@ async def accept_confirm(turn: Turn, event: Event) -> Outcome:
             return Outcome({"confirm": True})
         if rest == "change":
             buttons = [t_button(turn, f"change.{s}", f"f:confirm:edit:{s}") for s in EDITABLE]
+            if "_name" in turn.state.slots:  # its own small form (flows/display_name.py)
+                buttons.append(t_button(turn, "display_name.change", "name:change"))
             turn.say(turn.t("change.ask"), (*buttons, *turn.nav()), per_row=2)
             return Outcome(replied=True)
         if rest.startswith("edit:") and rest[5:] in EDITABLE:
@@ -729,6 +734,7 @@ async def edit_profile(turn: Turn) -> None:
         "qualifications": list(profile.qualifications),
         "lacks": list(profile.lacks_qualifications),
         "_review": True,
+        "_name": turn.person.display_name or "",
     }
     if profile.home_lat is not None and profile.home_lon is not None:
         slots["location"] = places.place_value(
