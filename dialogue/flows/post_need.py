@@ -325,7 +325,9 @@ async def ask_qualifications(turn: Turn) -> None:
         )
         for code in QUALIFICATION_BUTTONS
     ]
-    buttons.append(turn.button("post.qualifications_done", "f:qualifications:done"))
+    # Nothing chosen: "Keine" (the step is optional); else "Fertig".
+    done = "post.qualifications_done" if chosen else "post.qualifications_none"
+    buttons.append(turn.button(done, "f:qualifications:done"))
     prompt_reply(turn, SLOTS["qualifications"], buttons=buttons, per_row=2)
 
 
@@ -468,7 +470,23 @@ async def accept_confirm(turn: Turn, event: Event) -> Outcome:
         if field in EDITABLE:
             await _reopen(turn, field)
             return Outcome(replied=True)
+    if event.kind == "text" and event.text.strip() and word_of(event.text) not in ("yes", "no"):
+        return await _sentence_at_preview(turn, event)
     return NOTHING
+
+
+async def _sentence_at_preview(turn: Turn, event: Event) -> Outcome:
+    """A sentence at the preview that names no field: the description when
+    the draft has none and it reads like one, else how to change a field."""
+    if event.parse is not None and await extract(turn, event.parse):
+        return NOTHING  # it named a value (a date, a place…): taken as such
+    text = event.text.strip()
+    if not turn.state.slots.get("description") and len(text.split()) >= DESCRIPTION_WORDS:
+        turn.say(turn.t("post.took_description"))
+        return Outcome({"description": text[:MAX_DESCRIPTION]})
+    turn.say(turn.t("post.preview_help"))
+    await ask_confirm(turn)
+    return Outcome(replied=True)
 
 
 async def _reopen(turn: Turn, field: str) -> None:
@@ -589,7 +607,9 @@ async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
             values["title"] = title
     if turn.state.slot in ("title", "description"):
         return {}  # a title or description is taken as typed: its words fill nothing else
-    return values
+    # What the draft holds already is no jump ahead: a date at the day step
+    # repeats "einmalig", which must not skip the optional steps after it.
+    return {k: v for k, v in values.items() if k == turn.state.slot or s.get(k) != v}
 
 
 def _input(turn: Turn) -> NeedInput:
@@ -752,6 +772,9 @@ SLOTS = {
 }
 FORM = register_form(Form("post_need", tuple(SLOTS.values()), extract, complete))
 OPTIONAL = ("description", "qualifications", "urgent")
+# A sentence of at least this many words at the preview is taken as the
+# description when the draft has none (fewer: the hint how to change a field).
+DESCRIPTION_WORDS = 3
 
 
 async def may_post(turn: Turn) -> bool:
