@@ -100,7 +100,7 @@ class Texts:
         text = self.raw(key)
         if not values:
             return text
-        return text.format_map(_Missing(values))
+        return _tidy(text, values).format_map(_Missing(values))
 
     def has(self, key: str) -> bool:
         return key in self._overrides or key in self._own
@@ -134,6 +134,10 @@ class Texts:
 
     def km(self, value: float) -> str:
         return _formatted_km(value, self.lang)
+
+    def radius(self, value: float) -> str:
+        """A chosen radius: "10 km", "2,5 km" / "2.5 km" (no ",0" or ".0")."""
+        return format_decimal(value, "#,##0.#", locale=self.lang) + " km"
 
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self.lang)
@@ -173,3 +177,27 @@ class EditedTexts:
         edited = await edited_texts(self.db, tenant_id)
         self._cache[tenant_id] = (now, edited)
         return edited
+
+
+# Quotation marks inside quotation marks become single ones: „Aufräumaktion
+# ‚Sauberes Haaren‘“, “Clean-up ‘Green Park’”.
+_INNER_QUOTES = (("„", "“", "‚", "‘"), ("“", "”", "‘", "’"))
+
+
+def _tidy(text: str, values: dict[str, Any]) -> str:
+    """A value that ends with a full stop ("… e.V.") before a full stop in the
+    text takes the text's; a quoted value's own quotation marks turn single
+    (the values themselves, in ``values``, are changed for that)."""
+    for name, value in list(values.items()):
+        if not isinstance(value, str):
+            continue
+        slot = "{" + name + "}"
+        if value.endswith(".") and slot + "." in text:
+            text = text.replace(slot + ".", slot)
+        for opening, closing, inner_open, inner_close in _INNER_QUOTES:
+            if opening + slot + closing in text and (opening in value or closing in value):
+                value = value.replace(opening, inner_open).replace(closing, inner_close)
+                if opening == "“":  # English: the plain closing ” too
+                    value = value.replace("”", inner_close)
+                values[name] = value
+    return text

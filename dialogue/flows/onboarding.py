@@ -135,7 +135,7 @@ def understood(turn: Turn, values: dict[str, Any]) -> str:
     if values.get("location"):
         parts.append(str(values["location"].get("label", "")))
     if "radius" in values:
-        parts.append(t.km(float(values["radius"])).replace(",0", ""))
+        parts.append(t.radius(float(values["radius"])))
     avail = values.get("availability") or {}
     if avail.get("cells") or avail.get("spontaneous"):
         parts.append(week(t, avail.get("cells", []), bool(avail.get("spontaneous"))))
@@ -289,7 +289,7 @@ async def accept_location(turn: Turn, event: Event) -> Outcome:
 
 
 async def ask_radius(turn: Turn) -> None:
-    buttons = [Button(turn.t.km(r).replace(",0", ""), f"f:radius:{r}") for r in RADII]
+    buttons = [Button(turn.t.radius(r), f"f:radius:{r}") for r in RADII]
     prompt_reply(turn, SLOTS["radius"], buttons=buttons, per_row=4)
 
 
@@ -502,7 +502,7 @@ def summary(turn: Turn, slots: dict[str, Any]) -> str:
         t(
             "summary.location",
             value=escape(location.get("label", "–")),
-            radius=t.km(float(slots.get("radius", DEFAULT_RADIUS))).replace(",0", ""),
+            radius=t.radius(float(slots.get("radius", DEFAULT_RADIUS))),
         ),
         t(
             "summary.availability",

@@ -313,7 +313,7 @@ async def test_editing_a_published_need_keeps_its_public_page_until_the_change_i
     editor = await log_in_editor(web_app)
     queue = await editor.get("/t/aachen/editor/")
     assert (
-        "Änderung eines veröffentlichten Gesuchs" in queue.text and "Geändert: Zeit" in queue.text
+        "Änderung eines veröffentlichten Bedarfs" in queue.text and "Geändert: Zeit" in queue.text
     )
     token = await csrf_of(editor, "/t/aachen/editor/")
     await editor.post(f"/t/aachen/editor/needs/{need_id}/approve", data={"csrf": token})
