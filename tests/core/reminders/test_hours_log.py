@@ -163,3 +163,15 @@ async def test_timeline_done_certificate_export_and_erasure(world: World) -> Non
     assert await certificate_by_code(world.db, tenant, issued.content.code) is None
     async with world.db.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(HoursCertificate)) == 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "hours"),
+    [("90 Minuten", 1.5), ("45 min", 0.75), ("1 Stunde 30 Minuten", 1.5), ("1 h 30 min", 1.5)],
+)
+def test_minutes_are_hours_too(typed: str, hours: float) -> None:
+    """QA: "90 Minuten" was not understood."""
+    from core.services.hours import parse_hours
+
+    assert parse_hours(typed) == hours
+    assert parse_hours(typed, strict=True) == hours
