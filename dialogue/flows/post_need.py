@@ -349,8 +349,8 @@ async def ask_urgent(turn: Turn) -> None:
         turn,
         SLOTS["urgent"],
         buttons=(
-            turn.button("post.urgent_yes", "f:urgent:yes"),
-            turn.button("post.urgent_no", "f:urgent:no"),
+            turn.yes_button("post.urgent_yes", "f:urgent:yes"),
+            turn.no_button("post.urgent_no", "f:urgent:no"),
         ),
         per_row=2,
     )
@@ -431,7 +431,7 @@ async def ask_confirm(turn: Turn) -> None:
     turn.say(
         preview(turn),
         (
-            turn.button(key, "f:confirm:yes"),
+            turn.yes_button(key, "f:confirm:yes"),
             turn.button("post.edit", "f:confirm:edit"),
             turn.button("nav.cancel", "nav:cancel"),
         ),
