@@ -144,9 +144,14 @@ async def handle_text(turn: Turn, event: Event) -> bool:
             await post_need.start(turn, parse)
             return False
         if sure_interrupt:
-            filled = await form.fill(turn, parse) if turn.state.slot != "consent" else {}
-            if not filled:
-                return await routing.run_intent(turn, parse)
+            # The open question first: what it can take is its answer ("keine"
+            # at "Bringst du etwas davon mit?"); the intent answers the rest,
+            # and the form is kept to go on with.
+            if turn.state.slot != "consent" and await run_form(
+                turn, form, event, interruptible=True
+            ):
+                return False
+            return await routing.aside(turn, lambda: routing.run_intent(turn, parse))
         await run_form(turn, form, event)
         return False
     if word == "help":

@@ -77,6 +77,23 @@ WORDS: dict[str, frozenset[str]] = {
         }
     ),
     "back": frozenset({"zurück", "zurueck", "back", "go back"}),
+    # "None of these": an answer to a question that offers several things.
+    "none": frozenset(
+        {
+            "keine",
+            "kein",
+            "keins",
+            "keines",
+            "nichts",
+            "gar nichts",
+            "keine davon",
+            "nichts davon",
+            "none",
+            "nothing",
+            "none of them",
+            "none of these",
+        }
+    ),
     "cancel": frozenset(
         {"abbrechen", "abbruch", "stopp", "stop", "cancel", "quit", "exit", "vergiss es", "lass es"}
     ),

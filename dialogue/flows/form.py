@@ -142,21 +142,33 @@ class Form:
         return values
 
 
-async def run_form(turn: Turn, form: Form, event: Event | None) -> None:
-    """Handle one event inside ``form`` (``None``: just ask the next slot)."""
+async def run_form(
+    turn: Turn, form: Form, event: Event | None, *, interruptible: bool = False
+) -> bool:
+    """Handle one event inside ``form`` (``None``: just ask the next slot).
+
+    ``interruptible``: something else could answer this text (a sure intent,
+    a typed menu label). The form still reads it first, and an answer the
+    open slot can take ("keine" for the qualifications) is that slot's
+    answer; one it cannot take changes nothing here and returns False."""
     state = turn.state
     current = form.slot(state.slot)
     filled: dict[str, Any] = {}
     if event is not None:
+        saved = (state.to_dict(), len(turn.replies)) if interruptible else None
         outcome = await _take(turn, form, current, event, filled)
+        if saved is not None and not filled and not outcome.stay:
+            state.restore(saved[0])
+            del turn.replies[saved[1] :]
+            return False
         if outcome.replied:
-            return
+            return True
         if outcome.stay and current is not None:
             await current.ask(turn)
-            return
+            return True
         if not filled:
             await _not_understood(turn, form, current, event)
-            return
+            return True
     state.slots.update(filled)
     jumped = any(name != state.slot for name in filled)
     if jumped:
@@ -164,6 +176,7 @@ async def run_form(turn: Turn, form: Form, event: Event | None) -> None:
             if slot.name not in state.slots and slot.default is not NO_DEFAULT:
                 state.slots[slot.name] = slot.default
     await ask_next(turn, form)
+    return True
 
 
 async def ask_next(turn: Turn, form: Form) -> None:

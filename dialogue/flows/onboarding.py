@@ -462,6 +462,8 @@ async def accept_qualifications(turn: Turn, event: Event) -> Outcome:
         return NOTHING
     if event.kind == "text":
         word = word_of(event.text)
+        if word == "none":  # "keine", "nichts", "none": none of these
+            return Outcome({"qualifications": []})
         if word in ("done", "yes", "no"):
             return Outcome({"qualifications": chosen})
     return NOTHING

@@ -330,6 +330,11 @@ async def ask_qualifications(turn: Turn) -> None:
 
 
 async def accept_qualifications(turn: Turn, event: Event) -> Outcome:
+    if event.kind == "text" and word_of(event.text) == "none":  # "keine", "none"
+        turn.state.slots.pop("_qualifications", None)
+        return Outcome({"qualifications": []})
+    if event.kind == "text" and word_of(event.text) == "done":
+        return await accept_qualifications(turn, Event("button", payload="f:qualifications:done"))
     if event.kind != "button":
         return NOTHING
     value = event.payload.split(":", 2)[2]
