@@ -11,7 +11,7 @@ The actions themselves are registered by the flows (``dialogue/registry.py``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -57,6 +57,13 @@ COMMANDS: Final[dict[str, str]] = {
     for name in (c.name, *((c.english,) if c.english else ()), *c.others)
 }
 
+# The text keys of the menu labels that name an action of the table
+# ("📅 Meine Termine", "📅 My dates"): a typed label runs it (``typed_action``).
+MENU_LABELS: Final[dict[str, str]] = {
+    "menu.main": "menu",
+    **{f"menu.{c.action}": c.action for c in COMMAND_TABLE},
+}
+
 # English alias -> canonical German command (mapped by channels).
 COMMAND_ALIASES: Final[dict[str, str]] = {
     c.english: c.name for c in COMMAND_TABLE if c.english and c.english != c.name
@@ -85,3 +92,16 @@ def command_menu(lang: str, descriptions: Mapping[str, str]) -> dict[str, str]:
     each with its description (keyed by the shown name, as in
     data/texts/channels/telegram.yml); a name without one is left out."""
     return {name: descriptions[name] for name in menu_names(lang) if name in descriptions}
+
+
+def typed_action(key: str, labels: Iterable[tuple[str, str]]) -> str | None:
+    """The action a typed text names without a slash, wherever it is typed:
+    a command's name from the table (German, English or another spelling:
+    "termine", "dates") or the label of its menu button ("📅 Meine Termine",
+    "My dates"). ``key`` is the text as button labels are compared
+    (``dialogue.choices.label_key``); ``labels`` are (label key, action) of
+    the menu labels in the tenant's languages."""
+    action = COMMANDS.get(key)
+    if action is not None:
+        return action
+    return next((a for label, a in labels if label == key), None)
