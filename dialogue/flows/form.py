@@ -33,11 +33,14 @@ class Outcome:
     ``values``: slots filled. ``stay``: the answer was taken but the slot
     is still open (a multi-choice toggled, a place to pick) and ``ask``
     again. ``replied``: the accept function already answered (an error
-    with suggestions); nothing else is said."""
+    with suggestions); nothing else is said. ``answered``: what it said
+    is the answer to the text (a field picked to change), no complaint: the
+    text was this slot's, and nothing else may answer it instead."""
 
     values: dict[str, Any] = field(default_factory=dict)
     stay: bool = False
     replied: bool = False
+    answered: bool = False
 
     @property
     def empty(self) -> bool:
@@ -157,7 +160,7 @@ async def run_form(
     if event is not None:
         saved = (state.to_dict(), len(turn.replies)) if interruptible else None
         outcome = await _take(turn, form, current, event, filled)
-        if saved is not None and not filled and not outcome.stay:
+        if saved is not None and not (filled or outcome.stay or outcome.answered):
             state.restore(saved[0])
             del turn.replies[saved[1] :]
             return False
