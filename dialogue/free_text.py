@@ -150,9 +150,14 @@ async def handle_text(turn: Turn, event: Event) -> bool:
             and turn.state.flow != "post_need"
             and await post_need.may_post(turn)
         ):
-            turn.state.finish()
-            await post_need.start(turn, parse)
-            return False
+            # A need in one sentence: its dates and places are the need's,
+            # not answers to this form, which is set aside.
+            async def post() -> bool:
+                turn.state.finish()
+                await post_need.start(turn, parse)
+                return False
+
+            return await routing.aside(turn, post)
         if sure_interrupt:
             # The open question first: what it can take is its answer ("keine"
             # at "Bringst du etwas davon mit?"); the intent answers the rest,
@@ -173,22 +178,40 @@ async def handle_text(turn: Turn, event: Event) -> bool:
     return await routing.run_intent(turn, parse)
 
 
+# Menu labels are short: a longer text names no action (and costs no lookup).
+_MAX_LABEL_WORDS = 4
+# (tenant, language, editors' menu wording) -> (label key, action); a few per tenant.
+_LABELS: dict[tuple[object, ...], list[tuple[str, str]]] = {}
+
+
 def _typed_action(turn: Turn, text: str) -> str | None:
     """The action of the command table a typed text names (``typed_action``)."""
-    if len(text) > MAX_LABEL_TEXT:
+    if len(text) > MAX_LABEL_TEXT or len(text.split()) > _MAX_LABEL_WORDS:
         return None
     key = label_key(text)
     if not key:
         return None
     languages = dict.fromkeys((turn.lang, *(x for x in turn.tenant.languages if x in LANGUAGES)))
-    texts = [Texts(turn.tenant, lang, turn.edited) for lang in languages]
-    labels = [
-        (label_key(t.raw(text_key)), action)
-        for t in texts
-        for text_key, action in MENU_LABELS.items()
-        if t.has(text_key)
-    ]
+    labels = [pair for lang in languages for pair in _menu_labels(turn, lang)]
     return typed_action(key, labels)
+
+
+def _menu_labels(turn: Turn, lang: str) -> list[tuple[str, str]]:
+    edited = tuple(
+        sorted((k, v) for k, v in (turn.edited.get(lang) or {}).items() if k in MENU_LABELS)
+    )
+    cache_key = (turn.tenant.slug, id(turn.tenant), lang, edited)
+    labels = _LABELS.get(cache_key)
+    if labels is None:
+        if len(_LABELS) > 256:
+            _LABELS.clear()
+        t = Texts(turn.tenant, lang, turn.edited)
+        labels = _LABELS[cache_key] = [
+            (label_key(t.raw(text_key)), action)
+            for text_key, action in MENU_LABELS.items()
+            if t.has(text_key)
+        ]
+    return labels
 
 
 def _ask_back(turn: Turn, parse: ParseResult) -> None:

@@ -83,8 +83,9 @@ async def aside(turn: Turn, answer: Callable[[], Awaitable[bool]]) -> bool:
     answer's last reply offers the way back to it (``form:resume``)."""
     state = turn.state
     flow, slot = state.flow, state.slot
-    if flow is None or slot == "consent":  # nothing typed yet worth keeping
-        return await answer()
+    form = ROUTES.forms.get(flow or "")
+    if form is None or slot == "consent" or not form.has_answers(state.slots):
+        return await answer()  # no form, or nothing in it to keep
     state.hold()
     drop = await answer()
     if drop or (state.flow == flow and state.slot == slot):

@@ -128,6 +128,14 @@ class Form:
     complete: CompleteFn
     # Slots that are stepping stones (consent) do not count as "jumping ahead".
     first_slot_after_jump: str | None = None
+    # Slots the form fills on its own (consent given, the organisations
+    # offered): a form holding nothing else has nothing to keep when
+    # something interrupts it (``routing.aside``).
+    setup_slots: frozenset[str] = frozenset()
+
+    def has_answers(self, slots: dict[str, Any]) -> bool:
+        """Whether ``slots`` hold anything the person gave (not only setup)."""
+        return any(name not in self.setup_slots for name in slots)
 
     def slot(self, name: str | None) -> Slot | None:
         return next((s for s in self.slots if s.name == name), None)

@@ -696,7 +696,15 @@ SLOTS: dict[str, Slot] = {
         skip=lambda turn: not turn.state.slots.get("_review"),
     ),
 }
-FORM = register_form(Form("onboarding", tuple(SLOTS.values()), extract, complete))
+FORM = register_form(
+    Form(
+        "onboarding",
+        tuple(SLOTS.values()),
+        extract,
+        complete,
+        setup_slots=frozenset({"consent"}),
+    )
+)
 
 
 async def start(turn: Turn, *, welcome: bool = True) -> None:

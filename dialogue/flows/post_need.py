@@ -813,7 +813,15 @@ SLOTS = {
     ),
     "confirm": Slot("confirm", "post.preview", ("button", "text"), ask_confirm, accept_confirm),
 }
-FORM = register_form(Form("post_need", tuple(SLOTS.values()), extract, complete))
+FORM = register_form(
+    Form(
+        "post_need",
+        tuple(SLOTS.values()),
+        extract,
+        complete,
+        setup_slots=frozenset({"_orgs", "org", "_ours"}),
+    )
+)
 OPTIONAL = ("description", "qualifications", "urgent")
 
 
