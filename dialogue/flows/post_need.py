@@ -531,12 +531,12 @@ async def edit_by_name(turn: Turn, event: Event) -> bool:
     field = _field_named(turn, name)
     if field is None or (not verb and turn.state.slot in ("title", "description")):
         return False  # "Ort: am Haupteingang" may well be a description
-    value = (value or "").strip()
-    if not value:
-        await _reopen(turn, field)
+    if field in CHOSEN and (value or "").strip():  # "Wiederholung ändern: einmalig"
+        await _reopen_with(turn, field, value.strip())
         return True
-    if field in CHOSEN:
-        await _reopen_with(turn, field, value)
+    value = (value or "").strip()
+    if not value or field in ("repeat", "days", "qualifications", "urgent", "category"):
+        await _reopen(turn, field)
         return True
     parse = await turn.understanding.parse(
         value, turn.lang, now=turn.now, tz=turn.tenant.timezone, districts=turn.tenant.districts
