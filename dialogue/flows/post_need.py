@@ -531,7 +531,7 @@ async def edit_by_name(turn: Turn, event: Event) -> bool:
     field = _field_named(turn, name)
     if field is None or (not verb and turn.state.slot in ("title", "description")):
         return False  # "Ort: am Haupteingang" may well be a description
-    if field in CHOSEN and (value or "").strip():  # "Wiederholung ändern: einmalig"
+    if field in CHOSEN and value and value.strip():  # "Wiederholung ändern: einmalig"
         await _reopen_with(turn, field, value.strip())
         return True
     value = (value or "").strip()
