@@ -11,7 +11,7 @@ The actions themselves are registered by the flows (``dialogue/registry.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -64,6 +64,20 @@ MENU_LABELS: Final[dict[str, str]] = {
     **{f"menu.{c.action}": c.action for c in COMMAND_TABLE},
 }
 
+
+def typed_action(key: str, labels: list[tuple[str, str]]) -> str | None:
+    """The action a typed text names without a slash, wherever it is typed:
+    a command's name from the table (German, English or another spelling:
+    "termine", "dates") or the label of its menu button ("📅 Meine Termine",
+    "My dates"). ``key`` is the text as button labels are compared
+    (``dialogue.choices.label_key``); ``labels`` are (label key, action) of
+    the menu labels in the tenant's languages."""
+    action = COMMANDS.get(key)
+    if action is not None:
+        return action
+    return next((a for label, a in labels if label == key), None)
+
+
 # English alias -> canonical German command (mapped by channels).
 COMMAND_ALIASES: Final[dict[str, str]] = {
     c.english: c.name for c in COMMAND_TABLE if c.english and c.english != c.name
@@ -92,16 +106,3 @@ def command_menu(lang: str, descriptions: Mapping[str, str]) -> dict[str, str]:
     each with its description (keyed by the shown name, as in
     data/texts/channels/telegram.yml); a name without one is left out."""
     return {name: descriptions[name] for name in menu_names(lang) if name in descriptions}
-
-
-def typed_action(key: str, labels: Iterable[tuple[str, str]]) -> str | None:
-    """The action a typed text names without a slash, wherever it is typed:
-    a command's name from the table (German, English or another spelling:
-    "termine", "dates") or the label of its menu button ("📅 Meine Termine",
-    "My dates"). ``key`` is the text as button labels are compared
-    (``dialogue.choices.label_key``); ``labels`` are (label key, action) of
-    the menu labels in the tenant's languages."""
-    action = COMMANDS.get(key)
-    if action is not None:
-        return action
-    return next((a for label, a in labels if label == key), None)

@@ -462,8 +462,6 @@ async def accept_qualifications(turn: Turn, event: Event) -> Outcome:
         return NOTHING
     if event.kind == "text":
         word = word_of(event.text)
-        if word == "none":  # "keine", "nichts", "none": none of these
-            return Outcome({"qualifications": []})
         if word in ("done", "yes", "no"):
             return Outcome({"qualifications": chosen})
     return NOTHING
@@ -586,6 +584,8 @@ async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
         }
     if parse.values("urgency") and turn.state.slot == "alerts":
         values["alerts"] = True
+    if turn.state.slot == "qualifications" and word_of(parse.text) == "none":
+        values["qualifications"] = []  # "keine", "nichts", "none": none of these
     has, lacks = qualifications_of(turn, parse)
     if has or lacks:
         known = [q for q in turn.state.slots.get("qualifications") or () if q not in lacks]
