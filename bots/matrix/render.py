@@ -13,11 +13,12 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from dialogue.choices import Offer, listed, offered, press
 from dialogue.commands import COMMAND_ALIASES
 from dialogue.markup import escape, to_plain
-from dialogue.messages import Attachment, Incoming, Location, Reply
+from dialogue.messages import Attachment, Incoming, Location, Reply, offer_of
 
 HTML_FORMAT = "org.matrix.custom.html"
 
@@ -70,7 +71,7 @@ def message_content(
 def offer(replies: Sequence[Reply]) -> list[Offer]:
     """The buttons a typed answer may press after these replies, as kept per
     room (``dialogue.choices.offered``: the last reply's that has buttons)."""
-    return [(b.label, b.payload) for b in offered(replies)]
+    return [tuple(offer_of(b)) for b in offered(replies)]
 
 
 def notice_content(text: str) -> dict[str, object]:
@@ -168,3 +169,13 @@ def mentions(
         return True
     folded = body.casefold()
     return any(name and name.casefold() in folded for name in names)
+
+
+def display_name(room: Any, user_id: str) -> str | None:
+    """The display name ``user_id`` set for themselves in ``room`` (none when
+    unset or only the Matrix id): what the name question offers."""
+    user = getattr(room, "users", {}).get(user_id)
+    name = getattr(user, "display_name", None)
+    if not isinstance(name, str) or not name.strip() or name.strip().startswith("@"):
+        return None
+    return name.strip()

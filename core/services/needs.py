@@ -39,8 +39,8 @@ from core.reminders.planning import (
     next_occurrence,
     notify_person,
     plan_alert_wave,
-    plan_engagement,
     plan_org_expiry,
+    replan_engagement,
 )
 from core.schedule import Weekly, one_off_mask, validate_range, weekly_mask
 from core.services import mail_queue
@@ -282,15 +282,6 @@ CHANGE_COLUMNS = (
     "valid_until",
 )
 _TIMES = ("starts_at", "ends_at", "valid_until")
-# What a signed-up volunteer is told changed (field name → columns), in the
-# order the notice lists them; the names are ``notify.changed_field.*``.
-NOTICE_FIELDS: dict[str, tuple[str, ...]] = {
-    "title": ("title",),
-    "time": ("starts_at", "ends_at", "recurrence"),
-    "place": ("remote", "lat", "lon", "place_label"),
-    "description": ("description",),
-    "qualifications": ("qualifications",),
-}
 # What an editor is shown as differing, in the form's order (``need.*`` labels).
 REVIEW_FIELDS: dict[str, tuple[str, ...]] = {
     "title": ("title",),
@@ -377,57 +368,65 @@ async def apply_change(
     values: dict[str, Any],
     now: datetime,  # type: ignore[no-untyped-def]
 ) -> list[str]:
-    """Write a change into the need and tell the people signed up, once each,
-    what changed (an outbox row); their reminders move to the new date and
-    the calendar entry's SEQUENCE grows (``updated_at``). Returns the fields
-    a volunteer is told about."""
-    told = differing(need, values, NOTICE_FIELDS)
+    """Write a change into the need (``updated_at`` raises the calendar
+    SEQUENCE) and tell the people signed up once of a new date or place, or a
+    series that ends earlier (a ``need_changed`` outbox row each); their
+    reminders follow a new date. More helpers or a longer series are no news.
+    Returns what they are told of (``time``, ``place``, ``until``)."""
+    was_when, was_where, was_until = _when(need), _where(need), need.valid_until
     for column, value in _decoded(values).items():
         setattr(need, column, value)
     need.pending_change, need.rejection_reason, need.updated_at = None, None, now
+    told = []
+    if was_when != _when(need):
+        told.append("time")
+    if was_where != _where(need):
+        told.append("place")
+    if need.valid_until is not None and (was_until is None or need.valid_until < was_until):
+        told.append("until")  # a series that ends earlier than people imported it
     if told:
-        await tell_signed_up(session, need, told, now)
+        await tell_signed_up(
+            session, need, now, replan="time" in told or "until" in told, fields=told
+        )
     return told
 
 
-# The reminders about a date; other rows of a sign-up (messages) stay.
-DATE_KINDS = (kinds.BEFORE_24H.name, kinds.BEFORE_2H.name, kinds.FOLLOW_UP.name)
+def _when(need: Need) -> tuple[object, ...]:
+    return (need.starts_at, need.ends_at, need.recurrence)
 
 
-async def tell_signed_up(session, need: Need, fields: list[str], now: datetime) -> None:  # type: ignore[no-untyped-def]
+def _where(need: Need) -> tuple[object, ...]:
+    return (need.remote, need.lat, need.lon, need.place_label)
+
+
+async def tell_signed_up(  # type: ignore[no-untyped-def]
+    session, need: Need, now: datetime, *, replan: bool, fields: list[str] | None = None
+) -> None:
+    """Everyone signed up hears once of a new date or place (with the calendar
+    entry they imported, updated); their reminders follow a new date."""
     tz = ZoneInfo(
         await session.scalar(select(Tenant.timezone).where(Tenant.id == need.tenant_id))
         or "Europe/Berlin"
     )
     active = (
         await session.execute(
-            select(Engagement.id, Engagement.person_id, Engagement.waitlisted).where(
+            select(Engagement.id, Engagement.person_id).where(
                 Engagement.need_id == need.id,
                 Engagement.status.in_(ACTIVE_STATUSES),
                 Engagement.person_id.is_not(None),
             )
         )
     ).all()
-    for engagement_id, person_id, waitlisted in active:
-        if "time" in fields:
-            await session.execute(
-                update(Reminder)
-                .where(
-                    Reminder.engagement_id == engagement_id,
-                    Reminder.kind.in_(DATE_KINDS),
-                    Reminder.status == ReminderStatus.PENDING,
-                )
-                .values(status=ReminderStatus.CANCELLED)
+    for engagement_id, person_id in active:
+        if replan:
+            await replan_engagement(
+                session,
+                engagement_id=engagement_id,
+                person_id=person_id,
+                need=need,
+                now=now,
+                tz=tz,
             )
-            if not waitlisted:
-                await plan_engagement(
-                    session,
-                    engagement_id=engagement_id,
-                    person_id=person_id,
-                    need=need,
-                    now=now,
-                    tz=tz,
-                )
         await notify_person(
             session,
             kind=kinds.NEED_CHANGED.name,
@@ -437,7 +436,7 @@ async def tell_signed_up(session, need: Need, fields: list[str], now: datetime) 
             engagement_id=engagement_id,
             now=now,
             key=f"{engagement_id}:{now.isoformat()}",
-            data={"fields": fields},
+            data={"fields": fields} if fields else None,
         )
 
 
@@ -452,7 +451,10 @@ async def moderate(
             # A published need's change: the need stays as it is either way.
             told: list[str] = []
             if approve:
+                was_urgent = need.urgent
                 told = await apply_change(session, need, dict(need.pending_change), now)
+                if need.urgent and not was_urgent and need.status == NeedStatus.PUBLISHED:
+                    await on_published(session, need, now)  # urgent now: alert waves start
             else:
                 need.pending_change, need.rejection_reason = None, reason or ""
             record(

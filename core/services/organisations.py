@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
@@ -34,6 +34,7 @@ from core.services.needs import (
     change_values,
     changes_content,
     differing,
+    on_published,
     pending_or_current,
     send_back_to_review,
     validate_need,
@@ -69,6 +70,7 @@ class NeedRow:
     signups: int
     hidden: bool
     rejection_reason: str | None
+    waiting: int = 0  # on the waitlist (not in ``signups``, which holds places)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,17 +135,23 @@ async def need_owner(db: Database, need_id: int) -> tuple[int, int]:
 
 
 async def needs_of(db: Database, organisation_id: int) -> list[NeedRow]:
-    """The organisation's needs, newest first, with their active sign-ups."""
+    """The organisation's needs, newest first, with their active sign-ups
+    that hold a place (as the need's page counts them) and their waitlist."""
     async with db.sessions() as session:
+        waitlisted = case((Engagement.waitlisted.is_(True), 1), else_=0)
         counts = (
-            select(Engagement.need_id, func.count().label("n"))
+            select(
+                Engagement.need_id,
+                func.count().label("n"),
+                func.sum(waitlisted).label("waiting"),
+            )
             .where(Engagement.status.in_(ACTIVE_STATUSES))
             .group_by(Engagement.need_id)
             .subquery()
         )
         rows = (
             await session.execute(
-                select(Need, func.coalesce(counts.c.n, 0))
+                select(Need, func.coalesce(counts.c.n, 0), func.coalesce(counts.c.waiting, 0))
                 .outerjoin(counts, counts.c.need_id == Need.id)
                 .where(Need.organisation_id == organisation_id)
                 .order_by(Need.created_at.desc(), Need.id.desc())
@@ -160,11 +168,12 @@ async def needs_of(db: Database, organisation_id: int) -> list[NeedRow]:
             n.recurrence is not None,
             n.valid_until,
             n.helpers_wanted,
-            int(count),
+            int(count) - int(waiting),
             n.hidden,
             n.rejection_reason,
+            int(waiting),
         )
-        for n, count in rows
+        for n, count, waiting in rows
     ]
 
 
@@ -289,9 +298,11 @@ async def update_need(
     (``needs.moderate``). A change needs no review where the tenant does not
     moderate, where only the time or helpers count changed and the tenant
     allows corrections without review, or for an urgent need of a verified
-    organisation (as when posting). Applied changes tell the people signed up
-    once, move their reminders and the calendar entry. A need nobody approved
-    yet (draft, pending, rejected) changes in place and goes (back) to review."""
+    organisation (as when posting; not one the editors rejected: that one
+    publishes at once and starts its alert waves). Applied changes tell the
+    people signed up once of a new date or place, move their reminders and the
+    calendar entry (``needs.apply_change``). A need nobody approved yet
+    (draft, pending, rejected) changes in place and goes (back) to review."""
     validate_need(data, taxonomy, now)
     async with db.transaction() as session:
         need = await _owned_need(session, organisation_id, need_id)
@@ -312,15 +323,23 @@ async def update_need(
             NeedStatus.EXPIRED,
         )
         minor = not content_changed and (not timing_changed or tenant.corrections_without_review)
-        fast_track = data.urgent and org.verified
+        fast_track = (  # as for a new urgent need; what the editors rejected stays theirs
+            tenant.moderation_required
+            and data.urgent
+            and org.verified
+            and need.status != NeedStatus.REJECTED
+        )
+        was_urgent, was_published = need.urgent, need.status == NeedStatus.PUBLISHED
         awaits_review = False
-        if not tenant.moderation_required or (approved and (minor or fast_track)):
+        if not tenant.moderation_required or fast_track:
             await apply_change(session, need, values, now)
-            if not tenant.moderation_required and need.status != NeedStatus.FILLED:
+            if need.status != NeedStatus.FILLED:
                 if need.status != NeedStatus.PUBLISHED:
                     need.published_at = now
                 need.status = NeedStatus.PUBLISHED
-            elif need.status == NeedStatus.EXPIRED:
+        elif approved and minor:
+            await apply_change(session, need, values, now)
+            if need.status == NeedStatus.EXPIRED:
                 need.status = NeedStatus.PUBLISHED  # the text an editor approved
         elif approved:
             # Public as approved until an editor looks at the change.
@@ -332,6 +351,12 @@ async def update_need(
             await send_back_to_review(session, need)
             await mail_queue.notify_editors(session, need, now)
             awaits_review = True
+        if (
+            not awaits_review
+            and need.status == NeedStatus.PUBLISHED
+            and (not was_urgent or not was_published)
+        ):
+            await on_published(session, need, now)  # urgent now: its alert waves start
         record(
             session,
             tenant_id=need.tenant_id,
@@ -339,7 +364,9 @@ async def update_need(
             action="need_edited",
             subject=f"need:{need.id}",
             at=now,
-            data={"awaits_review": True} if awaits_review else {},
+            data={"awaits_review": True}
+            if awaits_review
+            else ({"verified_urgent": True} if fast_track else {}),
         )
         return NeedEdit(need.status, awaits_review)
 

@@ -16,7 +16,7 @@ import re
 from core.calendar import calendar_ics, event_ics
 from core.errors import DomainError, UnknownNeed
 from core.qualification_help import help_text
-from core.services.needs import need_for_volunteer
+from core.services.needs import NeedDetail, need_for_volunteer
 from core.services.profiles import ProfileData, get_profile, record_qualification
 from core.services.signup import engagements_of, sign_up, withdraw
 from core.services.timeline import ics_facts
@@ -46,9 +46,9 @@ def qualification_question(turn: Turn, need_id: int, code: str) -> tuple[str, li
     text += "\n" + escape(help_text(turn.app.taxonomy, code, turn.lang, t.form))
     base = f"need:{need_id}:q:{code}"
     buttons = [
-        turn.button("qualification.yes", f"{base}:yes"),
+        turn.yes_button("qualification.yes", f"{base}:yes"),
         turn.button("qualification.later", f"{base}:later"),
-        turn.button("qualification.no", f"{base}:no"),
+        turn.no_button("qualification.no", f"{base}:no"),
     ]
     return text, buttons
 
@@ -144,7 +144,16 @@ async def sign_up_payload(turn: Turn, payload: str) -> None:
         )
         await display_name.maybe_ask(turn)  # route: display_name.maybe_ask (issue 14)
         return
-    attachments: tuple[Attachment, ...] = ()
+    attachments = await calendar_file(turn, need)
+    text = t("signup.done", title=escape(need.title), organisation=escape(need.organisation))
+    if attachments:
+        text += "\n" + t("signup.calendar")
+    turn.say(text, buttons, attachments=attachments)
+    await display_name.maybe_ask(turn)  # route: display_name.maybe_ask (issue 14)
+
+
+async def calendar_file(turn: Turn, need: NeedDetail) -> tuple[Attachment, ...]:
+    """The need as a calendar file for a sign-up (none without a date)."""
     facts = await ics_facts(turn.app.db, [need.id])  # SEQUENCE, a series' UNTIL (14.6)
     if need.starts_at is not None:
         ics = event_ics(
@@ -159,16 +168,12 @@ async def sign_up_payload(turn: Turn, payload: str) -> None:
             geo=(need.lat, need.lon) if need.lat is not None and need.lon is not None else None,
             facts=facts.get(need.id),
         )
-        attachments = (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
     elif need.weekly is not None:
         # A weekly need goes in as a series at its local wall-clock hour.
         ics = calendar_ics([need], tz_name=turn.tenant.timezone, stamp=turn.now, facts=facts)
-        attachments = (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
-    text = t("signup.done", title=escape(need.title), organisation=escape(need.organisation))
-    if attachments:
-        text += "\n" + t("signup.calendar")
-    turn.say(text, buttons, attachments=attachments)
-    await display_name.maybe_ask(turn)  # route: display_name.maybe_ask (issue 14)
+    else:
+        return ()
+    return (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
 
 
 async def engagements(turn: Turn) -> None:
@@ -193,8 +198,8 @@ async def withdraw_payload(turn: Turn, payload: str) -> None:
         turn.say(
             t("withdraw.ask", title=escape(item.title)),
             (
-                turn.button("withdraw.yes", f"eng:{engagement_id}:withdraw:yes"),
-                turn.button("withdraw.no", "menu:engagements"),
+                turn.yes_button("withdraw.yes", f"eng:{engagement_id}:withdraw:yes"),
+                turn.no_button("withdraw.no", "menu:engagements"),
             ),
         )
         return

@@ -288,6 +288,18 @@ async def _publish(web: Web, need_id: int) -> None:
     )
 
 
+async def test_the_needs_list_counts_places_taken_and_shows_the_waitlist(web_app: Web):
+    client = await sign_up_organisation(web_app)
+    need_id = await post_need(web_app, client, helpers="1")
+    await _publish(web_app, need_id)
+    for i, name in enumerate(("Luisa", "Heinrich")):
+        person = await _volunteer(web_app, f"telegram:{200 + i}", name)
+        await sign_up(web_app.app.db, person, need_id, web_app.clock.now())
+    page = await client.get("/t/aachen/org/")
+    row = page.text.split(f"/org/needs/{need_id}")[1].split("</tr>")[0]
+    assert "1 von 1 (+1 auf der Warteliste)" in row, row
+
+
 async def test_editing_a_published_need_keeps_its_public_page_until_the_change_is_approved(
     web_app: Web,
 ):
