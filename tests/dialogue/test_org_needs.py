@@ -612,8 +612,7 @@ async def test_english_member_changes_place_and_end_date_of_a_weekly_need(app: A
     assert "until 30 Jun" in member.text
     await member.say("change urgent: yes")
     assert "Urgent: yes" in member.text, member.text
-    await member.press("f:confirm:yes")
-    await moderate(app.db, need_id, approve=True, reason=None, actor="editor", now=NOW)
+    await member.press("f:confirm:yes")  # urgent, verified: no review (as when posting)
     need = await need_row(app, need_id)
     assert need.place_label == "Haaren"
     assert need.valid_until is not None
@@ -726,9 +725,12 @@ async def test_a_new_time_is_told_once_with_the_calendar_entry_and_reminders_fol
     await member.press(f"orgn:{need_id}:edit")
     await member.say("Zeit ändern: 14-17")
     await member.press("f:confirm:yes")
+    later = NOW + timedelta(minutes=30)  # Aachen reviews changes: nobody is told before
+    await moderate(app.db, need_id, approve=True, reason=None, actor="editor", now=later)
     await member.press(f"orgn:{need_id}:edit")
     await member.say("Anzahl ändern: 6")  # not news for the people signed up
     await member.press("f:confirm:yes")
+    await moderate(app.db, need_id, approve=True, reason=None, actor="editor", now=later)
 
     outbox = Outbox()
     await deliver(app, outbox, NOW + timedelta(minutes=31))
