@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import bindparam, func, insert, select, text, update
 
-from core.db import Database
+from core.db import AsyncCommit, Database
 from core.models import ConversationState, Tenant
 
 
@@ -67,6 +67,22 @@ async def test_write_one_commits_its_statement_by_itself(db: Database) -> None:
     assert changed == 1
     assert await db.write_one(update(Tenant).where(Tenant.slug == "x").values(name="B"), {}) == 0
     assert [tuple(r) for r in await db.rows(select(Tenant.slug, Tenant.name))] == [("aachen", "A")]
+
+
+async def test_an_async_commit_commits_and_stays_with_its_statement(db: Database) -> None:
+    """``AsyncCommit`` (the conversation state's save): the write is committed
+    and seen by others at once, and the connection it ran on goes back to
+    the pool committing synchronously as before."""
+    show = text("SHOW synchronous_commit")
+    before = None if db.is_sqlite else [tuple(r) for r in await db.rows(show)]
+    async with db.engine.connect() as reader:
+        await db.write_one(insert(Tenant), _tenant("aachen"))
+        statement = update(Tenant).where(Tenant.slug == "aachen", AsyncCommit()).values(name="A")
+        assert await db.write_one(statement, {}) == 1
+        assert (await reader.execute(select(Tenant.name))).scalar() == "A"
+    if not db.is_sqlite:
+        for _ in range(3):  # the pool's connections, in turn
+            assert [tuple(r) for r in await db.rows(show)] == before
 
 
 async def test_a_failed_write_one_changes_nothing_and_the_pool_goes_on(db: Database) -> None:
