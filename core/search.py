@@ -69,14 +69,16 @@ from core.taxonomy import CATEGORY_CODES, Taxonomy
 
 MAX_RADIUS_KM = 100.0
 MIN_BATCH = 32  # rows read from a stream at first; each further batch is twice as large
-# From this radius on, on SQLite, a stream reads the inner box (this share of
-# the radius) first: the bound is computed and sorted for those rows only,
-# and the rest of the box is read only when a need there could still beat
-# the top. SQLite's bound costs ~75 virtual-machine steps a row and a further
-# read little (p95 of the 100,000-need bench's SQL: 2.4 -> 1.8 ms, worst
-# 5-7 -> 3.5 ms); on PostgreSQL the rows cost less than the extra round trip
-# (p50 1.5 -> 1.8 ms, p95 unchanged), so it reads the whole box at once.
-SPLIT_RADIUS_KM = 10.0
+# From this radius on (the widest a person picks, 25 km), on SQLite, a stream
+# reads the inner box (``INNER_SHARE`` of the radius) first: the bound is
+# computed and sorted for those rows only, and the rest of the box is read
+# only when a need there could still beat the top. SQLite's bound costs ~75
+# virtual-machine steps a row and a further read little (the bench's SQL at
+# 100,000 needs, best of 5 each: p95 2.0-2.3 -> 1.8 ms, mean 0.8 -> 0.75). Smaller
+# radii hold few rows: there the second read cost more than it saved (the
+# dialogue's 10 km in the demo). On PostgreSQL the rows cost less than the
+# extra round trip (p50 1.5 -> 1.8 ms, p95 unchanged): one read of the box.
+SPLIT_RADIUS_KM = 20.0
 INNER_SHARE = 0.5
 _FRESH_STEPS = (0, 1, 2, 4, 7, 10, FRESH_DAYS)  # days: freshness bound in steps
 _SLACK = 1e-6  # scores are rounded to 6 places; bounds are not
