@@ -33,6 +33,10 @@ COMMAND_TABLE: Final[tuple[Command, ...]] = (
     Command("engagements", "termine", "dates", ("engagements",), in_menu=True, in_help=True),
     Command("certificate", "nachweis", "certificate", in_menu=True, in_help=True),
     Command("profile", "profil", "profile", in_menu=True, in_help=True),
+    # issue 14: offers by message, "Passende Angebote", contact per engagement
+    Command("offer", "angebot", "offer", in_menu=True, in_help=True),
+    Command("offers", "angebote", "offers", in_menu=True, in_help=True),
+    Command("contact", "kontakt", "contact", in_menu=True, in_help=True),
     Command("pause", "pause", in_menu=True, in_help=True),
     Command("data", "daten", "data", in_menu=True, in_help=True),
     Command("delete", "loeschen", "delete", ("löschen",), in_menu=True),

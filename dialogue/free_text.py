@@ -1,5 +1,6 @@
 """A typed text (not a command, not a button typed by number or label): back
-and cancel in words, "more", an answer to an organisation, the checks a
+and cancel in words, "more", the text a relay or offer flow waits for (an
+answer to an organisation, a question, a contact detail, an offer), the checks a
 text must pass, then the parse: inside a form the form takes it (unless a
 sure intent interrupts), outside one the intent's flow."""
 
@@ -13,9 +14,10 @@ from dialogue.flows import (
     hours,
     matches,
     navigation,
+    offers,
     onboarding,
     post_need,
-    reminders,
+    relay,
     settings,
 )
 from dialogue.flows.form import run_form
@@ -78,9 +80,13 @@ async def handle_text(turn: Turn, event: Event) -> bool:
             reuse=True,
         )
         return False
-    if turn.state.flow == "relay" and _has_letters_or_digits(event.text):
-        await reminders.relay_answer(turn, event.text)
-        return False
+    if word != "help" and _has_letters_or_digits(event.text):
+        if turn.state.flow in relay.FLOWS:  # a question, an answer, a contact detail
+            await relay.text(turn, event.text)
+            return False
+        if turn.state.flow in offers.FLOWS:  # an offer described, its place, an answer
+            await offers.text(turn, event.text)
+            return False
     if word != "help" and await hours.text(turn, event.text):
         return False
     if turn.state.flow == feedback.FLOW and _has_letters_or_digits(event.text):

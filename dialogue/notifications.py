@@ -16,16 +16,18 @@ from core.db import Database
 from core.geo.distance import distance_km
 from core.notify import Delivery
 from core.reminders.delivery import ReminderMessage
+from core.schedule import last_moment
 from core.services.mail_queue import waiting_for_review
 from core.services.matches import matches_for_person
 from core.services.needs import NeedDetail, need_dates, need_detail
 from core.services.profiles import get_profile
-from core.services.relay import relay_notice
+from core.services.relay import member_notice, relay_notice
 from core.services.tenants import tenant_id
 from core.tenants import TenantConfig
 from dialogue.markup import escape
 from dialogue.messages import Attachment, Button, Reply
 from dialogue.ports import Notifier
+from dialogue.render import need_when
 from dialogue.texts import TEXTS_DIR, Texts, _flatten, catalogue
 
 NOTIFY_DIR = TEXTS_DIR / "notifications"
@@ -258,7 +260,7 @@ class Renderer:
                 t(
                     "notify.org_expiry",
                     title=escape(need.title),
-                    until=t.date(until) if until else "",
+                    until=t.date(last_moment(until)) if until else "",
                     taken=need.helpers_taken,
                     wanted=need.helpers_wanted,
                 ),
@@ -306,6 +308,32 @@ class Renderer:
             )
         ]
 
+    async def _need_changed(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        """A new date or place: what it is now, the calendar entry people
+        imported (same UID, higher SEQUENCE), and a way out if it no longer fits."""
+        need = await self._need(m)
+        when = need_when(t, need)
+        until = (await need_dates(self.db, need.id, now, t.tz)).valid_until
+        if need.weekly is not None and until is not None:
+            when += " " + t("timeline.until", date=t.date(last_moment(until)))
+        return [
+            Reply(
+                t(
+                    "notify.need_changed",
+                    title=escape(need.title),
+                    organisation=escape(need.organisation),
+                    when=escape(when),
+                    place=self._place(t, need),
+                ),
+                (
+                    Button(t("notify.button.still_fits"), f"attend:{m.engagement_id}:yes"),
+                    Button(t("notify.button.no_longer"), f"attend:{m.engagement_id}:no"),
+                ),
+                buttons_per_row=2,
+                attachments=await self._cancelled_ics(t, need, now),
+            )
+        ]
+
     async def _signup_accepted(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         need = await self._need(m)
         text = t(
@@ -326,23 +354,51 @@ class Renderer:
         return [Reply(text, (Button(t("notify.button.similar"), f"similar:{need.id}"),))]
 
     async def _relay_message(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        """An organisation's message in the volunteer's chat: what it answers,
+        and the buttons to answer it (and, for an offer, to pass on contact)."""
         notice = await relay_notice(self.db, int(m.data["message_id"]))
         if notice is None:  # erased since
             return []
+        values = {
+            "organisation": escape(notice.organisation),
+            "body": escape(notice.body),
+            "about": escape(notice.need_title or notice.offer_title),
+            "quote": escape(notice.in_reply_to),
+        }
+        if notice.in_reply_to:
+            text = t("talk.answer_to_you", **values)
+        elif notice.kind == "offer":
+            text = t("talk.offer_answered", **values)
+        else:
+            text = t("notify.relay", need=values["about"], **values)
+        buttons = [Button(t("notify.button.relay_answer"), f"relay:{notice.message_id}:reply")]
+        if notice.kind == "offer":
+            buttons.append(Button(t("talk.offer_contact"), f"rel:offc:{notice.message_id}"))
+        meta = {"kind": "relay", "relay_message_id": str(notice.message_id)}
+        return [Reply(text, tuple(buttons), meta=meta)]
+
+    async def _relay_to_member(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        """A volunteer's question, reply or passed-on contact in the chat of a
+        member of the organisation, with the button to answer it (issue 14)."""
+        notice = await member_notice(self.db, int(m.data["message_id"]))
+        if notice is None:  # erased since (the person, or by retention)
+            return [Reply(t("notify.relay_gone"))]
         text = t(
-            "notify.relay",
-            organisation=escape(notice.organisation),
-            need=escape(notice.need_title),
+            f"talk.to_member_{notice.kind}",
+            volunteer=escape(notice.volunteer or t("talk.someone")),
+            about=escape(notice.about),
             body=escape(notice.body),
+            organisation=escape(notice.organisation),
         )
-        answer = Button(t("notify.button.relay_answer"), f"relay:{notice.message_id}:reply")
-        return [Reply(text, (answer,))]
+        answer = Button(t("talk.answer"), f"rel:ans:{notice.message_id}")
+        meta = {"kind": "relay", "relay_message_id": str(notice.message_id)}
+        return [Reply(text, (answer,), meta=meta)]
 
     async def _cancelled_ics(
         self, t: Texts, need: NeedDetail, now: datetime
     ) -> tuple[Attachment, ...]:
-        """The calendar entry people imported, cancelled: same UID, higher
-        SEQUENCE, STATUS:CANCELLED (issue 14.6)."""
+        """The calendar entry people imported, as the need is now: same UID,
+        higher SEQUENCE, changed or STATUS:CANCELLED (issue 14.6)."""
         from core.calendar import calendar_ics
         from core.services.timeline import ics_facts
 

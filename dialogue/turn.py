@@ -101,6 +101,7 @@ class Turn:
             self.button("menu.engagements", "menu:engagements"),
             *mine,
             self.button("menu.profile", "menu:profile"),
+            self.button("menu.offers", "menu:offers"),  # issue 14: dialogue/flows/offers.py
             self.button("menu.help", "nav:help"),
         )
 

@@ -46,6 +46,7 @@ from bots.web.routes import (
     exchange,
     feedback,
     hours,
+    offers,
     ops,
     org,
     public,
@@ -82,6 +83,7 @@ def create_app(
             *accounts.routes,
             *org.routes,
             *hours.routes,  # hours and the Ehrenamtsnachweis (issue 14.5)
+            *offers.routes,  # issue 14: fitting offers, answers through the relay
             *editor.routes,
             *chat_email.routes,
             *chat.routes,

@@ -92,7 +92,9 @@ class Offer(Base):
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisation.id", ondelete="CASCADE"), index=True
     )
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[str] = mapped_column(String(20))  # time | skill | resource
@@ -104,3 +106,8 @@ class Offer(Base):
     available_until: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    # When (the weekly grid of core.schedule; 0: any time), how far and what
+    # skills: what matching an offer to needs reads (issue 14).
+    cell_mask: Mapped[int] = mapped_column(default=0, server_default="0")
+    radius_km: Mapped[float] = mapped_column(default=10.0, server_default="10")
+    skills: Mapped[str | None] = mapped_column(String(200))

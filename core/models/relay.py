@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, Text
+from sqlalchemy import Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base
@@ -44,3 +44,13 @@ class RelayMessage(Base):
     read_at: Mapped[datetime | None]
     emailed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # message (about an engagement) | question (before sign-up) | offer (about
+    # an offer) | contact (details the volunteer chose to pass on)
+    kind: Mapped[str] = mapped_column(String(20), default="message", server_default="message")
+    # The message this one answers: replies thread, in both directions.
+    reply_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("relay_message.id", ondelete="SET NULL")
+    )
+    offer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("offer.id", ondelete="SET NULL"), index=True
+    )

@@ -36,6 +36,9 @@ MOVED_UP = Kind("moved_up", timedelta(days=1), unsolicited=False, mutable=False,
 NEED_CANCELLED = Kind(
     "need_cancelled", timedelta(days=2), unsolicited=False, mutable=False, quiet=True
 )
+# The date or place of a need someone signed up for changed (issue 14.6): the
+# news and the calendar entry they imported, updated.
+NEED_CHANGED = Kind("need_changed", timedelta(days=1), unsolicited=False, mutable=False, quiet=True)
 # The organisation's answer to a sign-up, written by ``core.services.signup.decide``.
 SIGNUP_ACCEPTED = Kind(
     "signup_accepted", timedelta(days=2), unsolicited=False, mutable=False, quiet=True
@@ -46,6 +49,12 @@ SIGNUP_DECLINED = Kind(
 # An organisation's message to a signed-up volunteer (``core.services.relay``).
 RELAY_MESSAGE = Kind(
     "relay_message", timedelta(days=7), unsolicited=False, mutable=False, quiet=True
+)
+# A volunteer's question, reply or passed-on contact, to each chat-linked member
+# of the organisation (``core.services.relay``, issue 14): news they wait for,
+# after quiet hours; answered with a button, so never switched off.
+RELAY_TO_MEMBER = Kind(
+    "relay_to_member", timedelta(days=7), unsolicited=False, mutable=False, quiet=True
 )
 # A legal notice: not unsolicited, cannot be switched off; late is still useful.
 RETENTION_WARNING = Kind("retention_warning", timedelta(days=10), unsolicited=False, mutable=False)
@@ -73,9 +82,11 @@ KINDS: dict[str, Kind] = {
         ALERT_WAVE,
         MOVED_UP,
         NEED_CANCELLED,
+        NEED_CHANGED,
         SIGNUP_ACCEPTED,
         SIGNUP_DECLINED,
         RELAY_MESSAGE,
+        RELAY_TO_MEMBER,
         RETENTION_WARNING,
         EDITOR_QUEUE,
         EDITOR_URGENT,

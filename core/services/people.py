@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
 from core.errors import ConsentRequired
@@ -29,10 +30,12 @@ from core.models import (
     RelayDirection,
     RelayMessage,
     Reminder,
+    ReminderStatus,
     Tenant,
     VolunteerProfile,
     WebChatLine,
 )
+from core.reminders import kinds
 from core.services.audit import audit_row, record
 from core.services.privacy import PersonalFiles, Traces, erase_files
 
@@ -214,6 +217,29 @@ async def identities_of(db: Database, person_id: int) -> list[tuple[str, bool]]:
         return [(key, unreachable is None) for key, unreachable in rows.all()]
 
 
+async def _drop_member_notices(session: AsyncSession, person_id: int) -> None:
+    """Pending ``relay_to_member`` rows about this person's messages (their
+    dedupe key is ``relay_to_member:<message>:<member>``)."""
+    prefix = kinds.RELAY_TO_MEMBER.name
+    ids = list(
+        await session.scalars(
+            select(RelayMessage.id).where(
+                RelayMessage.person_id == person_id,
+                RelayMessage.direction == RelayDirection.FROM_VOLUNTEER,
+            )
+        )
+    )
+    for start in range(0, len(ids), 200):
+        keys = [Reminder.dedupe_key.like(f"{prefix}:{i}:%") for i in ids[start : start + 200]]
+        await session.execute(
+            delete(Reminder).where(
+                Reminder.kind == kinds.RELAY_TO_MEMBER.name,
+                Reminder.status == ReminderStatus.PENDING,
+                or_(*keys),
+            )
+        )
+
+
 async def delete_person(
     db: Database, person_id: int, now: datetime, files: PersonalFiles | None = None
 ) -> None:
@@ -259,6 +285,9 @@ async def delete_person(
         await session.execute(
             update(Engagement).where(Engagement.person_id == person_id).values(person_id=None)
         )
+        # Their questions, replies and passed-on contacts not yet shown to an
+        # organisation's members go with the messages (issue 14).
+        await _drop_member_notices(session, person_id)
         await session.execute(delete(RelayMessage).where(RelayMessage.person_id == person_id))
         await anonymise_feedback_of(session, person_id, now)  # the count stays, not the text
         await session.execute(

@@ -511,7 +511,7 @@ async def invitation(request: Request) -> Response:
         {"form": state, "email": found.email},
         tenant=tenant,
         status=400 if state.errors else 200,
-        title_key="invite.title",
+        title_key="editor_invite.title",
     )
 
 

@@ -107,6 +107,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/t/{tenant}/org/hours/{entry_id:int}/{action:str}"): Rule(OWNER),
     ("GET", "/t/{tenant}/nachweis"): PUBLIC,
     ("GET", "/t/{tenant}/nachweis/{code:str}"): PUBLIC,
+    # issue 14: fitting offers, answers through the relay (bots/web/routes/offers.py)
+    ("GET", "/t/{tenant}/org/offers/fitting"): Rule(MEMBERS),
+    ("POST", "/t/{tenant}/org/offers/{offer_id:int}/answer"): Rule(MEMBERS),
+    ("GET", "/t/{tenant}/org/inbox/{message_id:int}/answer"): Rule(OWNER),
+    ("POST", "/t/{tenant}/org/inbox/{message_id:int}/answer"): Rule(OWNER),
     # the Redaktion
     ("GET", "/t/{tenant}/editor/"): Rule(EDITORS_X),
     ("POST", "/t/{tenant}/editor/needs/{need_id:int}/{action:str}"): Rule(EDITORS_X),
@@ -227,6 +232,9 @@ async def _world(web: Web) -> World:
     )  # fmt: skip
     engagement = await sign_up(app.db, person.id, need_id, now)
     entry, code = await _certified_hours(app, person.id, engagement.engagement_id, now)
+    from core.services.relay import ask_question
+
+    question = await ask_question(app.db, person.id, need_id, "Frage?", now=now)
 
     clients = {MEMBER_A: member_a, MEMBER_B: member_b, ANON: web.new_client()}
     password = "redaktion-passwort"
@@ -286,6 +294,7 @@ async def _world(web: Web) -> World:
         "{need_id:int}": str(need_id),
         "{engagement_id:int}": str(engagement.engagement_id),
         "{offer_id:int}": str(offer_id),
+        "{message_id:int}": str(question.message_id),
         "{organisation_id:int}": str(info_a.organisation_id),
         "{category:str}": "soziales",
         "{kind:str}": "login",

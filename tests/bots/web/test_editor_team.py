@@ -88,6 +88,7 @@ async def _accept(web: Web, link: str, password: str = "redaktion-passwort-1") -
     client = web.new_client()
     page = await client.get(link)
     assert page.status_code == 200, page.text
+    assert "Einladung in die Redaktion" in page.text and "editor_invite." not in page.text
     done = await _post(client, link, link, {"password": password, "password2": password})
     assert done.status_code == 303, done.text
     assert done.headers["location"] == "/t/aachen/editor/"

@@ -27,6 +27,7 @@ async def test_every_post_route_refuses_a_missing_or_wrong_csrf_token(web_app: W
             .replace("{token}", "x")
             .replace("{account_id:int}", "1")
             .replace("{entry_id:int}", "1")
+            .replace("{message_id:int}", "1")
         )
         for data in ({}, {"csrf": "forged"}):
             response = await client.post(path, data=data)

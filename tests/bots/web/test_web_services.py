@@ -11,7 +11,7 @@ from bots.web.pages import reply_markup
 from core.clock import FixedClock
 from core.db import Database
 from core.models import Organisation, OrgKind, Tenant
-from core.services import accounts, org_invites, relay, statistics
+from core.services import accounts, org_invites, outbox, relay, statistics
 from core.services.needs import NeedInput, moderate, post_need
 from core.services.people import register_with_consent
 from core.services.signup import sign_up
@@ -118,7 +118,12 @@ async def test_reply_goes_to_the_organisation_that_wrote_last(db: Database, cloc
     out = await relay.send_to_volunteer(
         db, org_id, result.engagement_id, "Kommst du?", account_id=None, now=clock.now()
     )
-    assert out.identities == ("telegram:1",)
+    assert out.person_id == person.id
+    # Stored with its outbox row: delivery brings it to the chat, nothing is sent here.
+    pending = await outbox.pending_reminders(db, clock.now(), due_only=True)
+    relayed = [r.person_id for r in pending if r.kind == "relay_message"]
+    assert relayed == [person.id]
+    assert not (await relay.inbox(db, org_id))[0].delivered
     assert await relay.record_reply(db, person.id, "Ja!", now=clock.now()) == org_id
     items = await relay.inbox(db, org_id)
     assert [(i.direction.value, i.body) for i in items] == [

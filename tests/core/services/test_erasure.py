@@ -345,3 +345,101 @@ async def test_export_holds_every_kind_of_their_data(db: Database, tmp_path: Pat
     actions = {e["action"] for e in exported["audit_events"]}
     assert {"consent", "signed_up", "note"} <= actions
     assert len(exported["identities"]) == 3 and len(exported["conversations"]) == 3
+
+
+# -- issue 14: offers and the relay both ways go with the person ------------------
+
+
+async def test_erasure_takes_offers_questions_contacts_and_their_pending_notices(
+    db: Database, tmp_path: Path
+) -> None:
+    """Heinrich offers, asks a question before signing up and passes his phone
+    number to the organisation that answered his offer; each of his messages
+    is queued for the organisation's chat-linked member Renate. Erasing him
+    removes the offer, every relayed message and the notices not yet shown to
+    Renate; Luisa's question to the same organisation stays, with its notice."""
+    from core.models import Membership, Offer, Role
+    from core.reminders import kinds
+    from core.services.offers import OfferDraft, post_person_offer
+    from core.services.relay import answer_offer, ask_question, share_contact_for_offer
+
+    app = await bootstrap(Settings.from_env(data_dir=tmp_path), db=db, clock=FixedClock(NOW))
+    tenant_id = app.tenant_ids["aachen"]
+    async with db.transaction() as session:
+        org = Organisation(
+            tenant_id=tenant_id, name="Repair-Café (Test)", kind=OrgKind.VEREIN, created_at=NOW
+        )
+        session.add(org)
+        await session.flush()
+        org_id = org.id
+    need = await post_need(
+        db,
+        organisation_id=org_id,
+        data=NeedInput(
+            title="Reparieren",
+            category="handwerk",
+            lat=50.77,
+            lon=6.15,
+            starts_at=NOW + timedelta(days=4),
+            ends_at=NOW + timedelta(days=4, hours=3),
+            helpers_wanted=2,
+        ),
+        taxonomy=app.taxonomy,
+        places=app.places,
+        now=NOW,
+        tz=ZoneInfo("Europe/Berlin"),
+        actor="test",
+    )
+    async with db.transaction() as session:
+        n = await session.get(Need, need.id)
+        assert n is not None
+        n.status, n.published_at = NeedStatus.PUBLISHED, NOW
+
+    def person(identity: str):  # type: ignore[no-untyped-def]
+        return register_with_consent(
+            db, tenant_slug="aachen", identity=identity, consent_version="2026-11",
+            language="de", now=NOW,
+        )  # fmt: skip
+
+    heinrich, luisa, renate = (
+        await person("telegram:1"), await person("telegram:2"), await person("telegram:3")
+    )  # fmt: skip
+    async with db.transaction() as session:
+        session.add(Membership(tenant_id=tenant_id, organisation_id=org_id,
+                               person_id=renate.id, role=Role.MEMBER, created_at=NOW))  # fmt: skip
+    offer = await post_person_offer(
+        db,
+        heinrich.id,
+        OfferDraft(title="Fahrräder reparieren", kind="skill", category="handwerk",
+                   lat=50.77, lon=6.15, place_label="Eilendorf"),
+        now=NOW,
+    )  # fmt: skip
+    await ask_question(db, heinrich.id, need.id, "Brauche ich Werkzeug?", now=NOW)
+    answered = await answer_offer(db, org_id, offer, "Kommst du Samstag?", now=NOW)
+    await share_contact_for_offer(db, heinrich.id, answered.message_id, "0241 123456", now=NOW)
+    await ask_question(db, luisa.id, need.id, "Gibt es Kaffee?", now=NOW)
+
+    async def to_renate() -> int:
+        async with db.sessions() as session:
+            return int(
+                await session.scalar(
+                    select(func.count())
+                    .select_from(Reminder)
+                    .where(
+                        Reminder.person_id == renate.id,
+                        Reminder.kind == kinds.RELAY_TO_MEMBER.name,
+                    )
+                )
+                or 0
+            )
+
+    assert await to_renate() == 3  # his question and contact, her question
+
+    await delete_person(db, heinrich.id, NOW)
+
+    async with db.sessions() as session:
+        left = (await session.scalars(select(RelayMessage.body))).all()
+        offers = await session.scalar(select(func.count()).select_from(Offer))
+    assert left == ["Gibt es Kaffee?"]
+    assert offers == 0
+    assert await to_renate() == 1  # Luisa's question is still to be shown

@@ -1,0 +1,327 @@
+"""Offers (Angebote) from everyone: a volunteer's time or skills posted by
+message, a company's resources (a van on weekends, a meeting room, staff
+days) posted on the web, and the matching of both to organisations' open
+needs.
+
+Matching reuses the volunteer scoring of ``core.matching`` unchanged: an offer
+is read as a volunteer who is interested in the offer's category, is where the
+offer is, within its reach, at the times it names (``offer_volunteer``). So an
+offer gets the same score and the same reasons ("Handwerk · 1,2 km · Sa
+vormittags") as a person would; nothing here weighs anything itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import false, or_, select
+
+from core.db import Database
+from core.errors import InvalidValue, NotAllowed
+from core.matching import Match, Reason, VolunteerView, score
+from core.models import Need, NeedStatus, Offer, Organisation, Person
+from core.schedule import FULL_MASK
+from core.search import need_view, visible_tenant_ids
+from core.services.audit import record
+from core.services.matches import CardPage, matches_for_view
+from core.single_line import is_single_line
+
+OFFER_KINDS = ("time", "skill", "resource")
+MAX_TITLE = 120
+MAX_OFFERS_PER_PERSON = 20  # active offers of one person at a time
+DEFAULT_RADIUS_KM = 10.0
+MAX_CANDIDATE_OFFERS = 500  # offers read per organisation page (newest first)
+
+
+@dataclass(frozen=True, slots=True)
+class OfferDraft:
+    """What a person offers, as the dialogue collected it."""
+
+    title: str
+    kind: str  # time | skill | resource
+    category: str | None
+    lat: float | None
+    lon: float | None
+    place_label: str | None
+    cell_mask: int = 0  # 0: any time
+    available_until: datetime | None = None
+    skills: str | None = None
+    description: str = ""
+    radius_km: float = DEFAULT_RADIUS_KM
+
+
+@dataclass(frozen=True, slots=True)
+class OfferSummary:
+    id: int
+    title: str
+    kind: str
+    category: str | None
+    place_label: str | None
+    cell_mask: int
+    available_until: datetime | None
+    active: bool
+    person_id: int | None
+    organisation_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class OfferMatch:
+    """An offer that fits one of an organisation's open needs (the best one)."""
+
+    offer_id: int
+    offer_title: str
+    kind: str
+    category: str | None
+    place_label: str | None
+    by_person: bool  # a volunteer's offer (answered through the relay)
+    offered_by: str  # the company's name; a volunteer's display name or ""
+    need_id: int
+    need_title: str
+    score: float
+    reasons: tuple[Reason, ...]
+
+
+def validate(draft: OfferDraft, is_category: object = None) -> None:
+    if not draft.title.strip() or len(draft.title) > MAX_TITLE or not is_single_line(draft.title):
+        raise InvalidValue(field="title")
+    if draft.kind not in OFFER_KINDS:
+        raise InvalidValue(field="kind")
+    if not 0 <= draft.cell_mask <= FULL_MASK:
+        raise InvalidValue(field="time")
+    if callable(is_category) and draft.category and not is_category(draft.category):
+        raise InvalidValue(field="category")
+
+
+async def post_person_offer(
+    db: Database, person_id: int, draft: OfferDraft, *, now: datetime
+) -> int:
+    """A volunteer's offer: ``Offer.person_id`` is the person, no organisation."""
+    validate(draft)
+    async with db.transaction() as session:
+        person = await session.get(Person, person_id)
+        if person is None:
+            raise NotAllowed()
+        active = (
+            await session.scalars(
+                select(Offer.id).where(Offer.person_id == person_id, Offer.active.is_(True))
+            )
+        ).all()
+        if len(active) >= MAX_OFFERS_PER_PERSON:
+            raise InvalidValue(field="offers")
+        offer = Offer(
+            tenant_id=person.tenant_id,
+            person_id=person_id,
+            organisation_id=None,
+            title=draft.title.strip()[:MAX_TITLE],
+            description=draft.description.strip(),
+            kind=draft.kind,
+            category=draft.category,
+            lat=draft.lat,
+            lon=draft.lon,
+            place_label=draft.place_label,
+            available_from=now,
+            available_until=draft.available_until,
+            cell_mask=draft.cell_mask,
+            radius_km=draft.radius_km,
+            skills=draft.skills,
+            active=True,
+            created_at=now,
+        )
+        session.add(offer)
+        await session.flush()
+        record(
+            session,
+            tenant_id=person.tenant_id,
+            actor=f"person:{person_id}",
+            action="offer_posted",
+            subject=f"offer:{offer.id}",
+            at=now,
+        )
+        return offer.id
+
+
+def _summary(o: Offer) -> OfferSummary:
+    return OfferSummary(
+        o.id,
+        o.title,
+        o.kind,
+        o.category,
+        o.place_label,
+        o.cell_mask,
+        o.available_until,
+        o.active,
+        o.person_id,
+        o.organisation_id,
+    )
+
+
+async def offers_of_person(db: Database, person_id: int) -> list[OfferSummary]:
+    async with db.sessions() as session:
+        rows = (
+            await session.scalars(
+                select(Offer)
+                .where(Offer.person_id == person_id, Offer.active.is_(True))
+                .order_by(Offer.created_at.desc(), Offer.id.desc())
+            )
+        ).all()
+    return [_summary(o) for o in rows]
+
+
+async def offer_summary(db: Database, offer_id: int) -> OfferSummary | None:
+    async with db.sessions() as session:
+        offer = await session.get(Offer, offer_id)
+    return _summary(offer) if offer is not None else None
+
+
+async def withdraw_person_offer(
+    db: Database, person_id: int, offer_id: int, *, now: datetime
+) -> None:
+    async with db.transaction() as session:
+        offer = await session.get(Offer, offer_id)
+        if offer is None or offer.person_id != person_id:
+            raise NotAllowed()
+        offer.active = False
+        record(
+            session,
+            tenant_id=offer.tenant_id,
+            actor=f"person:{person_id}",
+            action="offer_withdrawn",
+            subject=f"offer:{offer.id}",
+            at=now,
+        )
+
+
+def offer_volunteer(offer: Offer) -> VolunteerView:
+    """The offer read as a volunteer: interested in its category, where it is,
+    within its reach, at the times it names (any time when it names none)."""
+    return VolunteerView(
+        person_id=offer.person_id or 0,
+        tenant_id=offer.tenant_id,
+        interests=frozenset({offer.category}) if offer.category else frozenset(),
+        qualifications=frozenset(),
+        lat=offer.lat,
+        lon=offer.lon,
+        radius_km=offer.radius_km or DEFAULT_RADIUS_KM,
+        availability_mask=offer.cell_mask or FULL_MASK,
+    )
+
+
+def _fits(offer_category: str | None, match: Match) -> bool:
+    """An offer of a topic fits needs of that topic; an offer without one
+    (a room, a van) fits any need it reaches."""
+    if match.excluded:
+        return False
+    return offer_category is None or any(r.kind == "category" for r in match.reasons)
+
+
+async def needs_for_offer(
+    db: Database, offer_id: int, now: datetime, *, tz: ZoneInfo | None = None, limit: int = 5
+) -> CardPage:
+    """The open needs an offer fits best (the volunteer ranking, unchanged)."""
+    async with db.sessions() as session:
+        offer = await session.get(Offer, offer_id)
+    if offer is None or not offer.active:
+        return CardPage((), 0, False)
+    volunteer = offer_volunteer(offer)
+    page = await matches_for_view(db, volunteer, now, tz=tz, limit=limit * 3)
+    cards = tuple(c for c in page.cards if _fits(offer.category, c.match))[:limit]
+    return CardPage(cards, 0, False)
+
+
+async def offers_for_organisation(
+    db: Database, organisation_id: int, now: datetime, *, limit: int = 10
+) -> list[OfferMatch]:
+    """ "Passende Angebote": active offers (of people and of other
+    organisations, in the tenants this organisation's needs are seen in) that
+    fit one of its open needs, best first, each with its best need."""
+    async with db.sessions() as session:
+        org = await session.get(Organisation, organisation_id)
+        if org is None:
+            raise NotAllowed()
+        need_rows = (
+            await session.execute(
+                select(
+                    Need.id,
+                    Need.tenant_id,
+                    Need.category,
+                    Need.qualifications,
+                    Need.remote,
+                    Need.lat,
+                    Need.lon,
+                    Need.cell_mask,
+                    Need.starts_at,
+                    Need.urgent,
+                    Need.published_at,
+                    Need.title,
+                ).where(
+                    Need.organisation_id == organisation_id,
+                    Need.status == NeedStatus.PUBLISHED,
+                    Need.hidden == false(),
+                    or_(Need.ends_at.is_(None), Need.ends_at > now),
+                    or_(Need.valid_until.is_(None), Need.valid_until > now),
+                )
+            )
+        ).all()
+        if not need_rows:
+            return []
+        needs = [(need_view(row[:-1]), str(row[-1])) for row in need_rows]
+        tenants = await visible_tenant_ids(session, org.tenant_id)
+        q = (
+            select(Offer, Person.display_name, Organisation.name)
+            .outerjoin(Person, Person.id == Offer.person_id)
+            .outerjoin(Organisation, Organisation.id == Offer.organisation_id)
+            .where(
+                Offer.active.is_(True),
+                or_(Offer.available_until.is_(None), Offer.available_until > now),
+                or_(Offer.organisation_id.is_(None), Offer.organisation_id != organisation_id),
+            )
+            .order_by(Offer.created_at.desc(), Offer.id.desc())
+            .limit(MAX_CANDIDATE_OFFERS)
+        )
+        if tenants is not None:
+            q = q.where(Offer.tenant_id.in_(tenants))
+        offers = (await session.execute(q)).all()
+    found: list[OfferMatch] = []
+    for offer, person_name, org_name in offers:
+        volunteer = offer_volunteer(offer)
+        best: tuple[Match, str] | None = None
+        for need, title in needs:
+            match = score(volunteer, need, now)
+            if _fits(offer.category, match) and (best is None or match.score > best[0].score):
+                best = (match, title)
+        if best is None:
+            continue
+        match, title = best
+        found.append(
+            OfferMatch(
+                offer.id,
+                offer.title,
+                offer.kind,
+                offer.category,
+                offer.place_label,
+                offer.person_id is not None,
+                (org_name or "") if offer.person_id is None else (person_name or ""),
+                match.need_id,
+                title,
+                match.score,
+                match.reasons,
+            )
+        )
+    found.sort(key=lambda m: (-m.score, -m.offer_id))
+    return found[:limit]
+
+
+__all__ = [
+    "OFFER_KINDS",
+    "OfferDraft",
+    "OfferMatch",
+    "OfferSummary",
+    "needs_for_offer",
+    "offer_summary",
+    "offers_for_organisation",
+    "offers_of_person",
+    "post_person_offer",
+    "withdraw_person_offer",
+]

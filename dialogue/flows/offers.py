@@ -1,0 +1,348 @@
+"""Offers from everyone (issue 14, part 3): a volunteer says what they can
+("Ich kann samstags Fahrräder reparieren, in Eilendorf"), sees it read back,
+publishes it and gets the needs it fits; an organisation's member sees the
+offers that fit its open needs ("Passende Angebote") and answers one through
+the relay.
+
+```mermaid
+flowchart LR
+  cmd[/angebot Text/] --> describe{place known?}
+  describe -->|no| place[offer_place: where?] --> preview
+  describe -->|yes| preview[read-back: off:post / off:kind:K] -->|off:post| posted[published + fitting needs]
+  list[/angebote/] --> mine[my offers: off:wd:O] & fitting[Passende Angebote: off:ans:O:G]
+  fitting -->|off:ans| answer[offer_answer: type] --> relay[(volunteer's chat)]
+```
+
+Nothing is said about the volunteer to the organisation: it sees the offer
+and writes through the relay; the volunteer chooses whether to pass on a
+phone number or e-mail address (dialogue/flows/relay.py).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from core.errors import DomainError
+from core.schedule import cells_of, mask_of
+from core.services import offers, relay
+from core.services.offers import OfferDraft
+from core.services.profiles import get_profile
+from dialogue import routing
+from dialogue.flows.location import candidates
+from dialogue.markup import escape
+from dialogue.messages import Button
+from dialogue.registry import on_command, on_payload
+from dialogue.render import card, reasons_line, week
+from dialogue.turn import Event, Turn
+
+DESCRIBE = "offer"  # waiting for what the person offers
+PLACE = "offer_place"  # waiting for where
+PREVIEW = "offer_preview"  # read back, waiting for "publish"
+ANSWER = "offer_answer"  # an organisation's member writes to the person who offered
+FLOWS = frozenset({DESCRIBE, PLACE, PREVIEW, ANSWER})
+VALID_DAYS = 90  # an offer without an end date is shown this long
+MAX_NAME = 80
+
+
+@on_command("offer")
+async def start(turn: Turn, args: str = "") -> None:
+    """``/angebot [text]`` (and the menu's "Ich biete an" when there is nothing to list)."""
+    if turn.person is None:
+        turn.say(turn.t("offers.need_consent"), turn.menu())
+        return
+    turn.state.finish()
+    if args.strip():
+        await describe(turn, args.strip())
+        return
+    turn.state.start(DESCRIBE)
+    turn.say(turn.t("offers.ask"), turn.nav(back=False))
+
+
+async def describe(turn: Turn, typed: str) -> None:
+    """Read category, place, time and an end date from one sentence."""
+    parse = await turn.understanding.parse(
+        typed,
+        turn.lang,
+        now=turn.now,
+        tz=turn.tenant.timezone,
+        districts=turn.tenant.districts,
+        tenant=turn.tenant,
+    )
+    categories = [c for c in parse.values("category") if turn.app.taxonomy.is_category(c)]
+    dates = sorted(parse.values("date"))
+    title = " ".join(typed.split())[:120]
+    draft: dict[str, object] = {
+        "title": title,
+        "kind": _kind(turn, typed),
+        "category": categories[0] if categories else None,
+        "cells": [c for c in parse.availability],
+        "until": dates[-1] if dates else None,
+    }
+    names = parse.values("postcode") + parse.values("place")
+    place = _place(turn, names[0]) if names else None
+    if place is None and turn.person is not None:
+        profile = await get_profile(turn.app.db, turn.person.id)
+        if profile is not None and profile.home_lat is not None:
+            place = {"lat": profile.home_lat, "lon": profile.home_lon, "label": profile.home_label}
+    if place is None:
+        turn.state.start(PLACE, {"draft": draft})
+        turn.say(turn.t("offers.ask_place"), turn.nav(back=False))
+        return
+    draft["place"] = place
+    preview(turn, draft)
+
+
+def _kind(turn: Turn, typed: str) -> str:
+    """A thing or room offered ("Transporter", "Raum") is a resource; the
+    words are the texts' ``offers.resource_words``."""
+    words = {w.strip().casefold() for w in turn.t("offers.resource_words").split(",")}
+    said = {w.casefold() for w in re.findall(r"\w+", typed)}
+    if any(any(s.startswith(w) for w in words if w) for s in said):
+        return "resource"
+    return "skill"
+
+
+def _place(turn: Turn, name: str) -> dict[str, object] | None:
+    found = candidates(turn, name.strip()[:MAX_NAME])
+    if not found:
+        return None
+    p = found[0]
+    label = f"{p.postcode} {p.name}" if p.kind == "postcode" and p.postcode else p.name
+    return {"lat": round(p.lat, 5), "lon": round(p.lon, 5), "label": label}
+
+
+def preview(turn: Turn, draft: dict[str, object]) -> None:
+    t = turn.t
+    turn.state.start(PREVIEW, {"draft": draft})
+    category = draft.get("category")
+    until = _until(turn, draft)
+    text = t(
+        "offers.preview",
+        title=escape(str(draft["title"])),
+        kind=t(f"offers.kind_{draft['kind']}"),
+        category=escape(turn.app.taxonomy.label(str(category), turn.lang))
+        if category
+        else t("offers.any_category"),
+        place=escape(str((draft.get("place") or {}).get("label") or "")),  # type: ignore[union-attr]
+        when=week(t, draft.get("cells") or []) or t("offers.any_time"),  # type: ignore[arg-type]
+        until=t.date(until),
+    )
+    other = [k for k in offers.OFFER_KINDS if k != draft["kind"]]
+    buttons = [turn.button("offers.publish", "off:post")]
+    buttons += [turn.button(f"offers.make_{k}", f"off:kind:{k}") for k in other]
+    buttons.append(turn.button("nav.cancel", "nav:cancel"))
+    turn.say(text, buttons)
+
+
+def _until(turn: Turn, draft: dict[str, object]) -> datetime:
+    raw = draft.get("until")
+    if raw:
+        day = datetime.fromisoformat(str(raw)).date()
+        return datetime.combine(day, time(23, 59), ZoneInfo(turn.tenant.timezone))
+    return turn.now + timedelta(days=VALID_DAYS)
+
+
+async def text(turn: Turn, typed: str) -> None:
+    """A text typed in one of the offer flows."""
+    flow, slots = turn.state.flow, dict(turn.state.slots)
+    if flow == DESCRIBE:
+        turn.state.finish()
+        await describe(turn, typed)
+    elif flow == PLACE:
+        place = _place(turn, typed)
+        if place is None:
+            turn.say(turn.t("offers.unknown_place", name=escape(typed[:MAX_NAME])), turn.nav(False))
+            return
+        draft = dict(slots.get("draft") or {})
+        draft["place"] = place
+        preview(turn, draft)
+    elif flow == PREVIEW:
+        turn.say(turn.t("offers.press_publish"))
+        preview(turn, dict(slots.get("draft") or {}))
+    elif flow == ANSWER:
+        turn.state.finish()
+        await _send_answer(turn, slots, typed)
+
+
+@on_payload(
+    "off", r"post|kind:(?:time|skill|resource)|list|(?:wd|needs):\d{1,12}|ans:\d{1,12}:\d{1,12}"
+)
+async def _button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    if not await button(turn, match.group(0)):
+        await routing.stale(turn)  # "publish" of a read-back no longer open
+
+
+async def button(turn: Turn, rest: str) -> bool:
+    """``off:post``, ``off:kind:<k>``, ``off:list``, ``off:wd:<offer>``,
+    ``off:ans:<offer>:<organisation>``, ``off:needs:<offer>``; False when
+    the button belongs to a read-back that is no longer open."""
+    t = turn.t
+    if rest == "post" and turn.state.flow == PREVIEW:
+        await _publish(turn, dict(turn.state.slots.get("draft") or {}))
+        return True
+    if (m := re.fullmatch(r"kind:(time|skill|resource)", rest)) and turn.state.flow == PREVIEW:
+        draft = dict(turn.state.slots.get("draft") or {})
+        draft["kind"] = m.group(1)
+        preview(turn, draft)
+        return True
+    if rest == "list":
+        await show(turn)
+        return True
+    if m := re.fullmatch(r"wd:(\d{1,12})", rest):
+        if turn.person is None:
+            return False
+        try:
+            await offers.withdraw_person_offer(
+                turn.app.db, turn.person.id, int(m.group(1)), now=turn.now
+            )
+        except DomainError as exc:
+            turn.say(t(exc.key), turn.menu())
+            return True
+        turn.say(t("offers.withdrawn"))
+        await show(turn)
+        return True
+    if m := re.fullmatch(r"needs:(\d{1,12})", rest):
+        await _fitting_needs(turn, int(m.group(1)))
+        return True
+    if m := re.fullmatch(r"ans:(\d{1,12}):(\d{1,12})", rest):
+        org = int(m.group(2))
+        if turn.person is None or org not in await relay.organisations_of_member(
+            turn.app.db, turn.person.id
+        ):
+            turn.say(t("error.not_allowed"), turn.menu())
+            return True
+        turn.state.finish()
+        turn.state.start(ANSWER, {"offer": int(m.group(1)), "org": org})
+        turn.say(t("offers.ask_answer"), turn.nav(back=False))
+        return True
+    return False
+
+
+async def _publish(turn: Turn, draft: dict[str, object]) -> None:
+    t = turn.t
+    assert turn.person is not None
+    place = draft.get("place") or {}
+    cells = [str(c) for c in draft.get("cells") or []]  # type: ignore[attr-defined]
+    try:
+        offer_id = await offers.post_person_offer(
+            turn.app.db,
+            turn.person.id,
+            OfferDraft(
+                title=str(draft.get("title") or ""),
+                kind=str(draft.get("kind") or "skill"),
+                category=str(draft["category"]) if draft.get("category") else None,
+                lat=place.get("lat"),  # type: ignore[union-attr]
+                lon=place.get("lon"),  # type: ignore[union-attr]
+                place_label=place.get("label"),  # type: ignore[union-attr]
+                cell_mask=mask_of(cells),
+                available_until=_until(turn, draft),
+            ),
+            now=turn.now,
+        )
+    except DomainError as exc:
+        turn.state.finish()
+        turn.say(t(exc.key), turn.menu())
+        return
+    turn.state.finish()
+    turn.say(t("offers.published"))
+    await _fitting_needs(turn, offer_id)
+
+
+async def _fitting_needs(turn: Turn, offer_id: int) -> None:
+    t = turn.t
+    summary = await offers.offer_summary(turn.app.db, offer_id)
+    if summary is None or turn.person is None or summary.person_id != turn.person.id:
+        turn.say(t("error.not_allowed"), turn.menu())
+        return
+    page = await offers.needs_for_offer(
+        turn.app.db, offer_id, turn.now, tz=ZoneInfo(turn.tenant.timezone), limit=5
+    )
+    if not page.cards:
+        turn.say(t("offers.no_needs"), turn.menu())
+        return
+    lines = [t("offers.needs_intro")]
+    lines += [card(t, turn.app.taxonomy, i + 1, c) for i, c in enumerate(page.cards)]
+    buttons = [
+        Button(f"{i + 1}. {c.need.title[:40]}", f"need:{c.need.id}")
+        for i, c in enumerate(page.cards)
+    ]
+    buttons.append(turn.button("menu.main", "nav:menu"))
+    turn.say("\n\n".join(lines), buttons)
+
+
+@on_command("offers")
+async def _offers_command(turn: Turn, args: str) -> None:
+    await show(turn)
+
+
+async def show(turn: Turn) -> None:
+    """``/angebote``: the person's own offers and, for members of an
+    organisation, the offers that fit its open needs."""
+    t = turn.t
+    if turn.person is None:
+        turn.say(t("offers.need_consent"), turn.menu())
+        return
+    turn.state.finish()
+    mine = await offers.offers_of_person(turn.app.db, turn.person.id)
+    parts: list[str] = []
+    buttons: list[Button] = []
+    if mine:
+        parts.append(t("offers.mine"))
+        for o in mine:
+            when = week(t, cells_of(o.cell_mask)) if o.cell_mask else t("offers.any_time")
+            parts.append(
+                f"• <b>{escape(o.title)}</b>\n  {escape(o.place_label or '')} · {escape(when)}"
+            )
+            buttons.append(Button(t("offers.needs_of", title=o.title[:30]), f"off:needs:{o.id}"))
+            buttons.append(Button(t("offers.withdraw", title=o.title[:30]), f"off:wd:{o.id}"))
+    for org in await relay.organisations_of_member(turn.app.db, turn.person.id):
+        fitting = await offers.offers_for_organisation(turn.app.db, org, turn.now, limit=5)
+        parts.append(t("offers.fitting"))
+        if not fitting:
+            parts.append(t("offers.fitting_none"))
+        for f in fitting:
+            by = escape(f.offered_by) if f.offered_by else t("offers.someone")
+            parts.append(
+                t(
+                    "offers.fitting_line",
+                    title=escape(f.offer_title),
+                    by=by,
+                    need=escape(f.need_title),
+                    reasons=reasons_line(t, turn.app.taxonomy, f.reasons),
+                )
+            )
+            if f.by_person:
+                buttons.append(
+                    Button(
+                        t("offers.answer", title=f.offer_title[:30]), f"off:ans:{f.offer_id}:{org}"
+                    )
+                )
+    if not parts:
+        turn.say(t("offers.none"), (turn.button("offers.new", "cmd:angebot"), *turn.menu()))
+        return
+    buttons.append(turn.button("offers.new", "cmd:angebot"))
+    buttons.append(turn.button("menu.main", "nav:menu"))
+    turn.say("\n\n".join(parts), buttons)
+
+
+async def _send_answer(turn: Turn, slots: dict[str, object], typed: str) -> None:
+    t = turn.t
+    assert turn.person is not None
+    try:
+        await relay.answer_offer(
+            turn.app.db,
+            int(slots["org"]),  # type: ignore[call-overload]
+            int(slots["offer"]),  # type: ignore[call-overload]
+            typed,
+            now=turn.now,
+            member_person_id=turn.person.id,
+        )
+    except DomainError as exc:
+        turn.say(t(exc.key), turn.menu())
+        return
+    turn.say(t("offers.answer_sent"), turn.menu())
+
+
+__all__ = ["FLOWS", "button", "describe", "show", "start", "text"]

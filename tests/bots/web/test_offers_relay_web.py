@@ -1,0 +1,161 @@
+"""Issue 14 on the web: an organisation sees the offers that fit its open
+needs ("Passende Angebote", with the matching's reasons), answers a
+volunteer's offer through the relay (no contact detail shown), and answers a
+volunteer's question threaded to it. Another organisation gets a 403.
+Answers reach the chat only through the outbox (``relay_message`` rows,
+delivered by ``deliver_due`` to a recording channel)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.models import RelayDirection, RelayMessage
+from core.reminders.delivery import deliver_due
+from core.services import accounts
+from core.services.offers import OfferDraft, post_person_offer
+from core.services.people import register_with_consent
+from core.services.relay import ask_question
+from dialogue.markup import to_plain
+from dialogue.notifications import ChannelSender, Renderer
+from tests.bots.web.conftest import Web
+from tests.bots.web.helpers import RecordingNotifier, csrf_of, post_need, sign_up_organisation
+
+BURTSCHEID = (50.7681, 6.0896)
+
+
+async def _deliver(web_app: Web) -> RecordingNotifier:
+    """Run the outbox once, into a recording Telegram channel."""
+    notifier = RecordingNotifier("telegram")
+    app = web_app.app
+    sender = ChannelSender(Renderer(app.db, app.tenants), {"telegram": notifier}, web_app.clock)
+    await deliver_due(app.db, sender, web_app.clock.now())
+    return notifier
+
+
+async def _world(web_app: Web) -> tuple[int, int, int]:
+    """Verein A with a published need (soziales, Burtscheid); Heinrich with a
+    phone number he has not passed on, and an offer near it."""
+    from core.services import moderation
+
+    app, now = web_app.app, web_app.clock.now()
+    member = await sign_up_organisation(web_app, email="a@verein-a.de", name="Verein A")
+    need_id = await post_need(web_app, member)
+    await moderation.review(
+        app.db, app.tenant_ids["aachen"], need_id, approve=True, reason="", actor="t", now=now
+    )
+    person = await register_with_consent(
+        app.db, tenant_slug="aachen", identity="telegram:77", consent_version="2026-11",
+        language="de", now=now,
+    )  # fmt: skip
+    offer_id = await post_person_offer(
+        app.db,
+        person.id,
+        OfferDraft(
+            title="Ich kann bei der Ausgabe helfen",
+            kind="time",
+            category="soziales",
+            lat=BURTSCHEID[0],
+            lon=BURTSCHEID[1],
+            place_label="Burtscheid",
+        ),
+        now=now,
+    )
+    return need_id, person.id, offer_id
+
+
+async def test_fitting_offers_are_listed_with_reasons_and_answered_through_the_relay(
+    web_app: Web,
+) -> None:
+    need_id, person, offer_id = await _world(web_app)
+    page = await web_app.client.get("/t/aachen/org/offers/fitting")
+    assert page.status_code == 200
+    assert "Passende Angebote" in page.text
+    assert "Ich kann bei der Ausgabe helfen" in page.text
+    assert f"/t/aachen/org/needs/{need_id}" in page.text
+    assert "km" in page.text  # the matching's reasons ("Soziales · 0,1 km · …")
+    token = await csrf_of(web_app.client, "/t/aachen/org/offers/fitting")
+    sent = await web_app.client.post(
+        f"/t/aachen/org/offers/{offer_id}/answer",
+        data={"csrf": token, "body": "Kommen Sie gern am Samstag vorbei!"},
+    )
+    assert sent.status_code == 303
+    assert sent.headers["location"].endswith("notice=sent")
+    async with web_app.app.db.sessions() as session:
+        row = await session.scalar(select(RelayMessage).where(RelayMessage.person_id == person))
+    assert row is not None and not row.delivered  # stored; the outbox delivers it
+    ((_, identity, replies),) = (await _deliver(web_app)).sent
+    assert identity == "telegram:77"
+    text = to_plain(replies[0].text)
+    assert "Verein A" in text and "Kommen Sie gern am Samstag vorbei!" in text
+    assert "Kontaktdaten hat die Organisation nicht" in text
+    async with web_app.app.db.sessions() as session:
+        row = await session.scalar(select(RelayMessage).where(RelayMessage.person_id == person))
+    assert row is not None
+    assert (row.kind, row.offer_id, row.direction, row.delivered) == (
+        "offer",
+        offer_id,
+        RelayDirection.TO_VOLUNTEER,
+        True,
+    )
+
+
+async def test_another_organisation_cannot_answer_a_question_to_this_one(web_app: Web) -> None:
+    need_id, person, _ = await _world(web_app)
+    question = await ask_question(
+        web_app.app.db, person, need_id, "Gibt es Parkplätze?", now=web_app.clock.now()
+    )
+    other = await sign_up_organisation(
+        web_app, email="b@verein-b.de", name="Verein B", client=web_app.new_client()
+    )
+    page = await other.get(f"/t/aachen/org/inbox/{question.message_id}/answer")
+    assert page.status_code == 403
+    token = await csrf_of(other, "/t/aachen/org/offers/fitting")
+    posted = await other.post(
+        f"/t/aachen/org/inbox/{question.message_id}/answer",
+        data={"csrf": token, "body": "Hallo"},
+    )
+    assert posted.status_code == 403
+    async with web_app.app.db.sessions() as session:
+        answers = (
+            await session.scalars(
+                select(RelayMessage).where(RelayMessage.direction == RelayDirection.TO_VOLUNTEER)
+            )
+        ).all()
+    assert answers == []
+
+
+async def test_a_question_is_answered_on_the_web_threaded_to_it(web_app: Web) -> None:
+    need_id, person, _ = await _world(web_app)
+    question = await ask_question(
+        web_app.app.db, person, need_id, "Gibt es Parkplätze?", now=web_app.clock.now()
+    )
+    inbox = await web_app.client.get("/t/aachen/org/inbox")
+    answer_url = f"/t/aachen/org/inbox/{question.message_id}/answer"
+    assert "Gibt es Parkplätze?" in inbox.text and answer_url in inbox.text
+    form = await web_app.client.get(answer_url)
+    assert form.status_code == 200 and "Gibt es Parkplätze?" in form.text
+    token = await csrf_of(web_app.client, answer_url)
+    empty = await web_app.client.post(answer_url, data={"csrf": token, "body": "  "})
+    assert empty.status_code == 400  # nothing sent, the form again
+    sent = await web_app.client.post(answer_url, data={"csrf": token, "body": "Ja, am Hof."})
+    assert sent.status_code == 303
+    async with web_app.app.db.sessions() as session:
+        answer = await session.scalar(
+            select(RelayMessage).where(RelayMessage.direction == RelayDirection.TO_VOLUNTEER)
+        )
+    assert answer is not None
+    assert (answer.reply_to_id, answer.need_id, answer.kind) == (
+        question.message_id,
+        need_id,
+        "question",
+    )
+    assert answer.author_account_id == await accounts.account_id_for_email(
+        web_app.app.db, "a@verein-a.de"
+    )
+    ((_, identity, replies),) = (await _deliver(web_app)).sent
+    assert identity == "telegram:77"
+    text = to_plain(replies[0].text)
+    assert (
+        "Antwort von Verein A" in text and "Gibt es Parkplätze?" in text and "Ja, am Hof." in text
+    )
+    assert [b.payload for b in replies[0].buttons] == [f"relay:{answer.id}:reply"]
