@@ -65,7 +65,7 @@ class DialogueState:
         # What ``dataclasses.asdict`` gives for these fields, several times
         # faster: the values are plain JSON, so no deepcopy is needed.
         data = self.as_stored()
-        for key in ("slots", "asked", "buttons", "view"):
+        for key in ("slots", "asked", "buttons", "view", "held"):
             data[key] = _copy(data[key])
         return data
 
@@ -86,7 +86,7 @@ class DialogueState:
             "lang_chosen": self.lang_chosen,
             "declined": self.declined,
             "org_member": self.org_member,
-            "held": _copy(self.held),
+            "held": self.held,
         }
 
     def restore(self, saved: dict[str, Any]) -> None:
