@@ -9,7 +9,6 @@ engine needs however the NLU is built:
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import re
@@ -351,27 +350,7 @@ def load_nlu(app: Any) -> Understanding:
     rasa_url = app.settings.rasa_url
     understanding = Understanding(parser, low, RemoteRasaNLU(rasa_url) if rasa_url else None)
     app.understanding = understanding
-    _freeze_startup_objects()
     return understanding
-
-
-_frozen = False
-
-
-def _freeze_startup_objects() -> None:
-    """Once per process, when the first NLU is trained: the objects built
-    at start-up (gazetteer, taxonomy, texts, the NLU's tables; about 250,000)
-    live as long as the process, yet every full garbage collection walked
-    them all, a pause of tens to hundreds of milliseconds in the middle of
-    some turn (and a fifth of the dialogue's CPU time in the bench).
-    ``gc.freeze`` leaves them out of those walks; objects made later are
-    collected as before."""
-    global _frozen
-    if _frozen:
-        return
-    _frozen = True
-    gc.collect()
-    gc.freeze()
 
 
 def _train(nlu_class: Any, app: Any) -> Parser:

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, false, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from core.db import Database
 from core.errors import (
@@ -612,6 +613,18 @@ _OPEN_DETAILS = _DETAILS.where(
     or_(Need.valid_until.is_(None), Need.valid_until > bindparam("now", type_=Need.ends_at.type)),
 )
 
+# A need's page and what decides whether a volunteer of tenant ``viewer`` may
+# see it (published, not hidden, own tenant or a neighbour's where theirs
+# shows neighbours, still open), in one statement: ``need_for_volunteer``.
+_Viewer = aliased(Tenant)
+_FOR_VOLUNTEER = _DETAIL_COLUMNS.add_columns(
+    Need.published_at,
+    Need.hidden,
+    Need.valid_until,
+    select(_Viewer.show_neighbours).where(_Viewer.id == bindparam("viewer")).scalar_subquery(),
+).where(Need.id == bindparam("id"))
+_DETAIL_WIDTH = len(_DETAIL_COLUMNS.selected_columns)
+
 
 def _need_detail(row: Sequence[Any], *, contact: bool) -> NeedDetail:
     (nid, tenant_id, slug, org_id, org_name, title, description, category, quals, remote, lat,
@@ -661,22 +674,26 @@ async def need_for_volunteer(
     deep links, sign-up). ``UnknownNeed`` for a need they may not see at all
     (hidden, never published, another municipality's where neighbours are not
     shown), ``NeedNotOpen`` for one that was public and is over."""
-    async with db.sessions() as session:
-        need = await session.get(Need, need_id)
-        if (
-            need is None
-            or not publicly_listed(need)
-            or need.status == NeedStatus.REJECTED
-            or not await may_see_tenant(session, tenant_id, need.tenant_id)
-        ):
-            raise UnknownNeed(need_id=need_id)
-        if (
-            need.status not in OPEN_STATUSES
-            or (need.ends_at is not None and need.ends_at <= now)
-            or (need.valid_until is not None and need.valid_until <= now)
-        ):
-            raise NeedNotOpen(need_id=need_id)
-    return await need_detail(db, need_id)
+    rows = await db.rows(_FOR_VOLUNTEER, {"id": need_id, "viewer": tenant_id})
+    if not rows:
+        raise UnknownNeed(need_id=need_id)
+    row = rows[0]
+    detail = _need_detail(row[:_DETAIL_WIDTH], contact=True)
+    published_at, hidden, valid_until, viewer_shows_neighbours = row[_DETAIL_WIDTH:]
+    if (
+        published_at is None  # as ``publicly_listed``
+        or hidden
+        or detail.status == NeedStatus.REJECTED
+        or (detail.tenant_id != tenant_id and not viewer_shows_neighbours)  # ``may_see_tenant``
+    ):
+        raise UnknownNeed(need_id=need_id)
+    if (
+        detail.status not in OPEN_STATUSES
+        or (detail.ends_at is not None and detail.ends_at <= now)
+        or (valid_until is not None and valid_until <= now)
+    ):
+        raise NeedNotOpen(need_id=need_id)
+    return detail
 
 
 async def need_details(
