@@ -13,6 +13,8 @@ from typing import Any
 import yaml
 
 from core.tenants import TenantConfig
+from dialogue.commands import command_menu
+from dialogue.texts import Texts
 
 TEXTS_FILE = Path(__file__).resolve().parents[2] / "data" / "texts" / "channels" / "telegram.yml"
 
@@ -42,8 +44,9 @@ class TelegramTexts:
         return str(self.by_language[lang][key])
 
     def commands(self, lang: str) -> dict[str, str]:
-        """Command name -> menu description, in menu order."""
-        return dict(self.by_language[lang]["commands"])
+        """Command name -> menu description, in menu order: the one command
+        table's (``dialogue.commands``), described by the dialogue's texts."""
+        return command_menu(lang, Texts(self.tenant, lang))
 
 
 def load_texts(tenant: TenantConfig, path: Path = TEXTS_FILE) -> TelegramTexts:
