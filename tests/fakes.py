@@ -32,16 +32,20 @@ class ScriptedEngine:
 
     ``script`` is either the turns in order (the replies for the first event,
     the second, …; ``…`` once they are used up) or a ``Journey``. ``delay``
-    makes each turn take that long (for tests of concurrency and shutdown)."""
+    makes each turn take that long (for tests of concurrency and shutdown);
+    ``error`` makes every turn raise it (an engine with a bug)."""
 
     script: list[list[Reply]] | Journey = field(default_factory=list)
     delay: float = 0.0
+    error: Exception | None = None
     received: list[Incoming] = field(default_factory=list)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         self.received.append(incoming)
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.error is not None:
+            raise self.error
         if callable(self.script):
             return self.script(incoming)
         return self.script.pop(0) if self.script else [Reply("…")]
