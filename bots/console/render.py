@@ -19,7 +19,7 @@ import yaml
 
 from core.settings import DATA_DIR
 from core.tenants import TenantConfig
-from dialogue.choices import listed, offered
+from dialogue.choices import listed, offered, offering
 from dialogue.markup import to_plain
 from dialogue.messages import Attachment, Button, Reply
 
@@ -88,7 +88,7 @@ def _button_lines(reply: Reply, pressable: bool) -> list[str]:
 def render_replies(replies: Sequence[Reply], texts: ConsoleTexts) -> Rendered:
     """Plain text, the pressable buttons listed by the one choice rule."""
     offer = offered(replies)
-    last = max((i for i, r in enumerate(replies) if r.buttons), default=-1)
+    last = offering(replies)
     blocks: list[str] = []
     attachments: list[Attachment] = []
     for i, reply in enumerate(replies):
