@@ -11,7 +11,6 @@ from typing import Any
 
 import yaml
 
-from core.calendar import event_ics
 from core.db import Database
 from core.geo.distance import distance_km
 from core.notify import Delivery
@@ -23,8 +22,9 @@ from core.services.profiles import get_profile
 from core.services.relay import member_notice, relay_notice
 from core.services.tenants import tenant_id
 from core.tenants import TenantConfig
+from dialogue.calendar import need_calendar
 from dialogue.markup import escape
-from dialogue.messages import Attachment, Button, Reply
+from dialogue.messages import Button, Reply
 from dialogue.ports import Notifier
 from dialogue.texts import TEXTS_DIR, Texts, _flatten, catalogue
 
@@ -273,23 +273,10 @@ class Renderer:
     async def _moved_up(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         need = await self._need(m)
         dates = await need_dates(self.db, need.id, now, t.tz)
-        attachments: tuple[Attachment, ...] = ()
         when = self._when(t, need, m)
         if dates.next_start is not None and dates.next_end is not None:
-            start, end = dates.next_start, dates.next_end
-            when = t.when_range(start, end)
-            ics = event_ics(
-                need_id=need.id,
-                tenant_slug=need.tenant_slug,
-                title=need.title,
-                starts_at=start,
-                ends_at=end,
-                stamp=now,
-                description=f"{need.organisation}\n{need.description}".strip(),
-                location=need.place_label or "",
-                geo=(need.lat, need.lon) if need.lat is not None and need.lon is not None else None,
-            )
-            attachments = (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
+            when = t.when_range(dates.next_start, dates.next_end)
+        attachments = await need_calendar(self.db, need, tz_name=t.tenant.timezone, stamp=now)
         return [
             Reply(
                 t("notify.moved_up", title=escape(need.title), when=when), attachments=attachments
@@ -302,7 +289,9 @@ class Renderer:
             Reply(
                 t("notify.need_cancelled", title=escape(need.title), when=self._when(t, need, m)),
                 (Button(t("notify.button.similar"), f"similar:{need.id}"),),
-                attachments=await self._cancelled_ics(t, need, now),
+                attachments=await need_calendar(
+                    self.db, need, tz_name=t.tenant.timezone, stamp=now
+                ),
             )
         ]
 
@@ -365,31 +354,6 @@ class Renderer:
         answer = Button(t("talk.answer"), f"rel:ans:{notice.message_id}")
         meta = {"kind": "relay", "relay_message_id": str(notice.message_id)}
         return [Reply(text, (answer,), meta=meta)]
-
-    async def _cancelled_ics(
-        self, t: Texts, need: NeedDetail, now: datetime
-    ) -> tuple[Attachment, ...]:
-        """The calendar entry people imported, cancelled: same UID, higher
-        SEQUENCE, STATUS:CANCELLED (issue 14.6)."""
-        from core.calendar import calendar_ics
-        from core.services.timeline import ics_facts
-
-        facts = await ics_facts(self.db, [need.id])
-        if need.weekly is not None:
-            ics = calendar_ics([need], tz_name=t.tenant.timezone, stamp=now, facts=facts)
-        elif need.starts_at is not None:
-            ics = event_ics(
-                need_id=need.id,
-                tenant_slug=need.tenant_slug,
-                title=need.title,
-                starts_at=need.starts_at,
-                ends_at=need.ends_at,
-                stamp=now,
-                facts=facts.get(need.id),
-            )
-        else:
-            return ()
-        return (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
 
     async def _retention_warning(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         delete_on = datetime.fromisoformat(m.data["delete_on"])

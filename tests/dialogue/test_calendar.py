@@ -64,3 +64,53 @@ def test_a_weekly_need_is_a_series_at_its_local_hour() -> None:
     assert "DTSTART;TZID=Europe/Berlin:20261124T150000" in text  # 15:00 local, not UTC
     assert "BEGIN:VTIMEZONE" in text and "UID:need-7-aachen@ehrenamt-bot" in text
     assert "SUMMARY:Ausgabe\\, dienstags" in text
+
+
+def test_a_needs_file_is_one_rule_for_sign_up_moving_up_and_cancelling() -> None:
+    """``need_ics`` (through ``dialogue.calendar.need_calendar``) is the file
+    of every chat message about a need: a one-off need one event, a weekly one
+    its series, both with the SEQUENCE and status of the need's changes."""
+    from dataclasses import replace
+    from datetime import time
+
+    from core.calendar import IcsFacts, need_ics
+    from core.models import NeedStatus
+    from core.schedule import Weekly
+    from core.services.needs import NeedDetail
+
+    stamp = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    once = NeedDetail(
+        id=8,
+        tenant_id=1,
+        tenant_slug="aachen",
+        organisation_id=1,
+        organisation="Tafel",
+        title="Ausgabe",
+        description="Lebensmittel ausgeben",
+        category="soziales",
+        qualifications=(),
+        remote=False,
+        lat=50.77,
+        lon=6.08,
+        place_label="Burtscheid",
+        starts_at=datetime(2026, 12, 5, 9, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 5, 12, tzinfo=UTC),
+        weekly=None,
+        helpers_wanted=2,
+        helpers_taken=0,
+        urgent=False,
+        status=NeedStatus.PUBLISHED,
+    )
+    cancelled = IcsFacts(sequence=3, cancelled=True)
+    one = need_ics(once, tz_name="Europe/Berlin", stamp=stamp, facts=cancelled)
+    assert one is not None
+    text = one.decode()
+    assert "UID:need-8-aachen@ehrenamt-bot" in text and "DTSTART:20261205T090000Z" in text
+    assert "SEQUENCE:3" in text and "STATUS:CANCELLED" in text
+    assert "DESCRIPTION:Tafel\\nLebensmittel ausgeben" in text and "LOCATION:Burtscheid" in text
+    weekly = replace(once, starts_at=None, ends_at=None, weekly=Weekly(("di",), time(15), time(17)))
+    series = need_ics(weekly, tz_name="Europe/Berlin", stamp=stamp, facts=cancelled)
+    assert series is not None
+    assert "RRULE:FREQ=WEEKLY;BYDAY=TU" in series.decode() and "SEQUENCE:3" in series.decode()
+    undated = replace(once, starts_at=None, ends_at=None)
+    assert need_ics(undated, tz_name="Europe/Berlin", stamp=stamp) is None
