@@ -15,6 +15,8 @@ from core.db import Database
 from core.geo.distance import distance_km
 from core.notify import Delivery
 from core.reminders.delivery import ReminderMessage
+from core.services import org_notices
+from core.services.hours import hours_line
 from core.services.mail_queue import waiting_for_review
 from core.services.matches import matches_for_person
 from core.services.needs import NeedDetail, need_dates, need_detail
@@ -100,16 +102,12 @@ class Renderer:
             when=self._when(t, need, m),
             place=self._place(t, need),
         )
-        return [
-            Reply(
-                text,
-                (
-                    Button(t("notify.button.coming"), f"attend:{m.engagement_id}:yes"),
-                    Button(t("notify.button.not_coming"), f"attend:{m.engagement_id}:no"),
-                ),
-                buttons_per_row=2,
-            )
-        ]
+        return _yes_or_no(
+            text,
+            t("notify.button.coming"),
+            t("notify.button.not_coming"),
+            f"attend:{m.engagement_id}",
+        )
 
     async def _before_2h(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         need = await self._need(m)
@@ -159,8 +157,6 @@ class Renderer:
 
     async def _hours_logged(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         """An organisation's chat-linked members: confirm a volunteer's hours."""
-        from core.services.hours import hours_line
-
         line = await hours_line(self.db, int(m.data.get("entry", 0)))
         if line is None:
             return [Reply(t("notify.hours_gone"))]
@@ -192,16 +188,9 @@ class Renderer:
             place=self._place(t, need),
             distance=await self._distance(t, need, m.person_id),
         )
-        return [
-            Reply(
-                text,
-                (
-                    Button(t("notify.button.alert_yes"), f"alert:{need.id}:yes"),
-                    Button(t("notify.button.alert_no"), f"alert:{need.id}:no"),
-                ),
-                buttons_per_row=2,
-            )
-        ]
+        return _yes_or_no(
+            text, t("notify.button.alert_yes"), t("notify.button.alert_no"), f"alert:{need.id}"
+        )
 
     async def _urgent_alert(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         return await self._ask("notify.urgent_alert", t, m)
@@ -387,9 +376,7 @@ class Renderer:
     async def _org_notice(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         """A member of the organisation hears of a sign-up, withdrawal, "can't
         come" or no-show on one of its needs (issue 14)."""
-        from core.services.org_notices import notice
-
-        found = await notice(self.db, int(m.data.get("notice", 0)))
+        found = await org_notices.notice(self.db, int(m.data.get("notice", 0)))
         if found is None:
             return [Reply(t("notify.org_notice.gone"))]
         key = f"notify.org_notice.{found.kind}"
@@ -407,6 +394,11 @@ def _published_after(need: NeedDetail, since: datetime) -> bool:
     # Cards carry no publication time; a need counts as new when it starts
     # after the last digest or recurs (weekly needs stay interesting).
     return need.starts_at is None or need.starts_at >= since
+
+
+def _yes_or_no(text: str, yes: str, no: str, head: str) -> list[Reply]:
+    """A question with its two answers side by side (``<head>:yes``, ``<head>:no``)."""
+    return [Reply(text, (Button(yes, f"{head}:yes"), Button(no, f"{head}:no")), buttons_per_row=2)]
 
 
 class ChannelSender:
