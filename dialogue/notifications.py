@@ -4,12 +4,9 @@ the channel of an identity (``core.reminders.delivery.Sender``)."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-
-import yaml
 
 from core.db import Database
 from core.geo.distance import distance_km
@@ -28,19 +25,14 @@ from dialogue.calendar import need_calendar
 from dialogue.markup import escape
 from dialogue.messages import Button, Reply
 from dialogue.ports import Notifier
-from dialogue.texts import TEXTS_DIR, Texts, _flatten, catalogue
+from dialogue.texts import TEXTS_DIR, Texts, catalogue
 
 NOTIFY_DIR = TEXTS_DIR / "notifications"
 DIGEST_ITEMS = 5
 
 
-@functools.cache
 def notify_catalogue(lang: str) -> dict[str, Any]:
-    with (NOTIFY_DIR / f"{lang}.yml").open(encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh) or {}
-    flat: dict[str, Any] = {}
-    _flatten(raw, "", flat)
-    return flat
+    return catalogue(lang, NOTIFY_DIR)
 
 
 class NotifyTexts(Texts):
