@@ -12,8 +12,6 @@ from core.db import Database
 from core.geo.distance import distance_km
 from core.notify import Delivery
 from core.reminders.delivery import ReminderMessage
-from core.services import org_notices
-from core.services.hours import hours_line
 from core.services.mail_queue import waiting_for_review
 from core.services.matches import matches_for_person
 from core.services.needs import NeedDetail, need_dates, need_detail
@@ -149,6 +147,8 @@ class Renderer:
 
     async def _hours_logged(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         """An organisation's chat-linked members: confirm a volunteer's hours."""
+        from core.services.hours import hours_line
+
         line = await hours_line(self.db, int(m.data.get("entry", 0)))
         if line is None:
             return [Reply(t("notify.hours_gone"))]
@@ -368,7 +368,9 @@ class Renderer:
     async def _org_notice(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         """A member of the organisation hears of a sign-up, withdrawal, "can't
         come" or no-show on one of its needs (issue 14)."""
-        found = await org_notices.notice(self.db, int(m.data.get("notice", 0)))
+        from core.services.org_notices import notice
+
+        found = await notice(self.db, int(m.data.get("notice", 0)))
         if found is None:
             return [Reply(t("notify.org_notice.gone"))]
         key = f"notify.org_notice.{found.kind}"

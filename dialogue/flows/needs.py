@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import re
 
+from core.calendar import calendar_ics, event_ics
 from core.errors import DomainError, UnknownNeed
 from core.qualification_help import help_text
 from core.services.needs import need_for_volunteer
 from core.services.profiles import ProfileData, get_profile, record_qualification
 from core.services.signup import engagements_of, sign_up, withdraw
-from dialogue.calendar import need_calendar
+from core.services.timeline import ics_facts
 from dialogue.flows import display_name, hours, matches, onboarding
 from dialogue.markup import escape
-from dialogue.messages import Button
+from dialogue.messages import Attachment, Button
 from dialogue.nlu.result import ParseResult
 from dialogue.registry import on_command, on_intent, on_payload
 from dialogue.turn import Event, Turn
@@ -143,9 +144,26 @@ async def sign_up_payload(turn: Turn, payload: str) -> None:
         )
         await display_name.maybe_ask(turn)  # route: display_name.maybe_ask (issue 14)
         return
-    attachments = await need_calendar(
-        turn.app.db, need, tz_name=turn.tenant.timezone, stamp=turn.now
-    )
+    attachments: tuple[Attachment, ...] = ()
+    facts = await ics_facts(turn.app.db, [need.id])  # SEQUENCE, a series' UNTIL (14.6)
+    if need.starts_at is not None:
+        ics = event_ics(
+            need_id=need.id,
+            tenant_slug=need.tenant_slug,
+            title=need.title,
+            starts_at=need.starts_at,
+            ends_at=need.ends_at,
+            stamp=turn.now,
+            description=f"{need.organisation}\n{need.description}".strip(),
+            location=need.place_label or "",
+            geo=(need.lat, need.lon) if need.lat is not None and need.lon is not None else None,
+            facts=facts.get(need.id),
+        )
+        attachments = (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
+    elif need.weekly is not None:
+        # A weekly need goes in as a series at its local wall-clock hour.
+        ics = calendar_ics([need], tz_name=turn.tenant.timezone, stamp=turn.now, facts=facts)
+        attachments = (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
     text = t("signup.done", title=escape(need.title), organisation=escape(need.organisation))
     if attachments:
         text += "\n" + t("signup.calendar")
