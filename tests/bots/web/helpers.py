@@ -11,6 +11,7 @@ import httpx
 
 from bots.web import ensure_demo_editor
 from tests.bots.web.conftest import Web
+from tests.fakes import RecordingNotifier as RecordingNotifier  # the shared fake, also named here
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
