@@ -53,10 +53,12 @@ def test_the_names_the_guides_use_exist() -> None:
     assert "name" in Channel.__annotations__
     from core.tenants import CHAT_SECTIONS, MatrixConfig, TenantConfig
     from dialogue.commands import command_menu
+    from dialogue.texts import channel_texts
     from tests.fakes import RecordingNotifier, ScriptedEngine
 
     assert CHAT_SECTIONS["matrix"] is MatrixConfig and "matrix" in TenantConfig.__annotations__
-    assert callable(command_menu) and RecordingNotifier and ScriptedEngine
+    assert callable(command_menu) and callable(channel_texts)
+    assert RecordingNotifier and ScriptedEngine
     # The worked example is real: the command row and both routes.
     row = next(c for c in COMMAND_TABLE if c.action == "certificate")
     assert (row.name, row.english) == ("nachweis", "certificate")
