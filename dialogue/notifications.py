@@ -4,10 +4,14 @@ the channel of an identity (``core.reminders.delivery.Sender``)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import yaml
+
+from core.calendar import event_ics
 from core.db import Database
 from core.geo.distance import distance_km
 from core.notify import Delivery
@@ -21,16 +25,21 @@ from core.services.tenants import tenant_id
 from core.tenants import TenantConfig
 from dialogue.calendar import need_calendar
 from dialogue.markup import escape
-from dialogue.messages import Button, Reply
+from dialogue.messages import Attachment, Button, Reply
 from dialogue.ports import Notifier
-from dialogue.texts import TEXTS_DIR, Texts, catalogue
+from dialogue.texts import TEXTS_DIR, Texts, _flatten, catalogue
 
 NOTIFY_DIR = TEXTS_DIR / "notifications"
 DIGEST_ITEMS = 5
 
 
+@functools.cache
 def notify_catalogue(lang: str) -> dict[str, Any]:
-    return catalogue(lang, NOTIFY_DIR)
+    with (NOTIFY_DIR / f"{lang}.yml").open(encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh) or {}
+    flat: dict[str, Any] = {}
+    _flatten(raw, "", flat)
+    return flat
 
 
 class NotifyTexts(Texts):
@@ -270,9 +279,7 @@ class Renderer:
             Reply(
                 t("notify.need_cancelled", title=escape(need.title), when=self._when(t, need, m)),
                 (Button(t("notify.button.similar"), f"similar:{need.id}"),),
-                attachments=await need_calendar(
-                    self.db, need, tz_name=t.tenant.timezone, stamp=now
-                ),
+                attachments=await self._cancelled_ics(t, need, now),
             )
         ]
 
@@ -335,6 +342,31 @@ class Renderer:
         answer = Button(t("talk.answer"), f"rel:ans:{notice.message_id}")
         meta = {"kind": "relay", "relay_message_id": str(notice.message_id)}
         return [Reply(text, (answer,), meta=meta)]
+
+    async def _cancelled_ics(
+        self, t: Texts, need: NeedDetail, now: datetime
+    ) -> tuple[Attachment, ...]:
+        """The calendar entry people imported, cancelled: same UID, higher
+        SEQUENCE, STATUS:CANCELLED (issue 14.6)."""
+        from core.calendar import calendar_ics
+        from core.services.timeline import ics_facts
+
+        facts = await ics_facts(self.db, [need.id])
+        if need.weekly is not None:
+            ics = calendar_ics([need], tz_name=t.tenant.timezone, stamp=now, facts=facts)
+        elif need.starts_at is not None:
+            ics = event_ics(
+                need_id=need.id,
+                tenant_slug=need.tenant_slug,
+                title=need.title,
+                starts_at=need.starts_at,
+                ends_at=need.ends_at,
+                stamp=now,
+                facts=facts.get(need.id),
+            )
+        else:
+            return ()
+        return (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
 
     async def _retention_warning(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         delete_on = datetime.fromisoformat(m.data["delete_on"])

@@ -34,11 +34,9 @@ FALLBACK = "de"
 
 
 @functools.cache
-def catalogue(lang: str, folder: Path = TEXTS_DIR) -> dict[str, Any]:
-    """All texts of one language in ``folder`` (the dialogue's, or another
-    set such as ``notifications/``), flattened to dotted keys; read once per
-    process."""
-    with (folder / f"{lang}.yml").open(encoding="utf-8") as fh:
+def catalogue(lang: str) -> dict[str, Any]:
+    """All texts of one language, flattened to dotted keys; read once per process."""
+    with (TEXTS_DIR / f"{lang}.yml").open(encoding="utf-8") as fh:
         raw = yaml.safe_load(fh) or {}
     flat: dict[str, Any] = {}
     _flatten(raw, "", flat)
