@@ -220,10 +220,10 @@ def calendar_ics(
 def need_ics(
     need: NeedDetail, *, tz_name: str, stamp: datetime, facts: IcsFacts | None = None
 ) -> bytes | None:
-    """A need's own calendar file, the one the chat hands out (on sign-up, on
-    moving up from the waiting list, on cancellation): a one-off need as one
-    event, a weekly need as its series; the same UID, and ``facts`` for
-    SEQUENCE, UNTIL and STATUS:CANCELLED. None for a need without a date."""
+    """A need's own calendar file, the one the chat hands out: a one-off
+    need as one event, a weekly need as its series; the same UID, and
+    ``facts`` for SEQUENCE, UNTIL and STATUS:CANCELLED. None for a need
+    without a date."""
     if need.weekly is not None:
         return calendar_ics(
             [need], tz_name=tz_name, stamp=stamp, facts={need.id: facts} if facts else None

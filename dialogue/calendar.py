@@ -1,7 +1,7 @@
-"""A need's calendar file as a chat attachment: the same file whether a
-person signs up, moves up from the waiting list or hears that the need was
-cancelled (one UID; SEQUENCE, UNTIL and STATUS from ``ics_facts``; a weekly
-need as its series), so each one replaces the entry imported before."""
+"""A need's calendar file as a chat attachment: ``core.calendar.need_ics``
+(one event, or a weekly need's series; one UID; SEQUENCE, UNTIL and STATUS
+from ``ics_facts``), so each file a person gets replaces the entry they
+imported before."""
 
 from __future__ import annotations
 

@@ -66,10 +66,10 @@ def test_a_weekly_need_is_a_series_at_its_local_hour() -> None:
     assert "SUMMARY:Ausgabe\\, dienstags" in text
 
 
-def test_a_needs_file_is_one_rule_for_sign_up_moving_up_and_cancelling() -> None:
-    """``need_ics`` (through ``dialogue.calendar.need_calendar``) is the file
-    of every chat message about a need: a one-off need one event, a weekly one
-    its series, both with the SEQUENCE and status of the need's changes."""
+def test_a_needs_file_is_one_event_or_its_series_with_its_changes() -> None:
+    """``need_ics`` (through ``dialogue.calendar.need_calendar``): a one-off
+    need is one event, a weekly one its series, both with the SEQUENCE and
+    status of the need's changes; a need without a date has no file."""
     from dataclasses import replace
     from datetime import time
 
