@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -198,4 +198,16 @@ async def plan_org_expiry(session: AsyncSession, need: Need, now: datetime) -> N
         organisation_id=need.organisation_id,
         need_id=need.id,
         dedupe_key=f"org_expiry:{need.id}:{expires.strftime('%Y%m%d')}",
+    )
+
+
+async def pending_for_person(session: AsyncSession, person_id: int) -> list[Reminder]:
+    return list(
+        (
+            await session.scalars(
+                select(Reminder)
+                .where(Reminder.person_id == person_id, Reminder.status == ReminderStatus.PENDING)
+                .order_by(Reminder.due_at)
+            )
+        ).all()
     )
