@@ -167,3 +167,10 @@ def first_shared_cell(need_mask: int, avail_mask: int) -> str | None:
         if shared & CELL_BIT[c]:
             return c
     return None
+
+
+def last_moment(valid_until: datetime) -> datetime:
+    """A series' ``valid_until`` is the moment it is over (the midnight after
+    its last day, as the chat and the web form store "bis 31.1."); shown to
+    people it is the last day, so a second before."""
+    return valid_until - timedelta(seconds=1)

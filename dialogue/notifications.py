@@ -16,6 +16,7 @@ from core.db import Database
 from core.geo.distance import distance_km
 from core.notify import Delivery
 from core.reminders.delivery import ReminderMessage
+from core.schedule import last_moment
 from core.services.mail_queue import waiting_for_review
 from core.services.matches import matches_for_person
 from core.services.needs import NeedDetail, need_dates, need_detail
@@ -27,6 +28,7 @@ from dialogue.calendar import need_calendar
 from dialogue.markup import escape
 from dialogue.messages import Attachment, Button, Reply
 from dialogue.ports import Notifier
+from dialogue.render import need_when
 from dialogue.texts import TEXTS_DIR, Texts, _flatten, catalogue
 
 NOTIFY_DIR = TEXTS_DIR / "notifications"
@@ -248,7 +250,7 @@ class Renderer:
                 t(
                     "notify.org_expiry",
                     title=escape(need.title),
-                    until=t.date(until) if until else "",
+                    until=t.date(last_moment(until)) if until else "",
                     taken=need.helpers_taken,
                     wanted=need.helpers_wanted,
                 ),
@@ -279,6 +281,32 @@ class Renderer:
             Reply(
                 t("notify.need_cancelled", title=escape(need.title), when=self._when(t, need, m)),
                 (Button(t("notify.button.similar"), f"similar:{need.id}"),),
+                attachments=await self._cancelled_ics(t, need, now),
+            )
+        ]
+
+    async def _need_changed(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
+        """A new date or place: what it is now, the calendar entry people
+        imported (same UID, higher SEQUENCE), and a way out if it no longer fits."""
+        need = await self._need(m)
+        when = need_when(t, need)
+        until = (await need_dates(self.db, need.id, now, t.tz)).valid_until
+        if need.weekly is not None and until is not None:
+            when += " " + t("timeline.until", date=t.date(last_moment(until)))
+        return [
+            Reply(
+                t(
+                    "notify.need_changed",
+                    title=escape(need.title),
+                    organisation=escape(need.organisation),
+                    when=escape(when),
+                    place=self._place(t, need),
+                ),
+                (
+                    Button(t("notify.button.still_fits"), f"attend:{m.engagement_id}:yes"),
+                    Button(t("notify.button.no_longer"), f"attend:{m.engagement_id}:no"),
+                ),
+                buttons_per_row=2,
                 attachments=await self._cancelled_ics(t, need, now),
             )
         ]
@@ -346,8 +374,8 @@ class Renderer:
     async def _cancelled_ics(
         self, t: Texts, need: NeedDetail, now: datetime
     ) -> tuple[Attachment, ...]:
-        """The calendar entry people imported, cancelled: same UID, higher
-        SEQUENCE, STATUS:CANCELLED (issue 14.6)."""
+        """The calendar entry people imported, as the need is now: same UID,
+        higher SEQUENCE, changed or STATUS:CANCELLED (issue 14.6)."""
         from core.calendar import calendar_ics
         from core.services.timeline import ics_facts
 

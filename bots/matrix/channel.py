@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Awaitable, Iterable, Mapping
 from pathlib import Path
@@ -215,6 +216,10 @@ class MatrixChannel(Syncing, Encryption, Rooms, Outbound):
             ):
                 return
         incoming = self._incoming(room, event, sender, group=group)
+        if incoming is not None:
+            # The display name the person chose in Matrix: offered as the name
+            # organisations see, as Telegram's first name is (issue 14.2).
+            incoming = dataclasses.replace(incoming, first_name=render.display_name(room, sender))
         if incoming is None:
             if isinstance(event, (RoomMessageMedia, RoomEncryptedMedia)) and not group:
                 await self._send_notice(room.room_id, self.texts["unsupported"])

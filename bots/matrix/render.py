@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from dialogue.choices import Offer, listed, offered, press
 from dialogue.commands import COMMAND_ALIASES
@@ -168,3 +169,13 @@ def mentions(
         return True
     folded = body.casefold()
     return any(name and name.casefold() in folded for name in names)
+
+
+def display_name(room: Any, user_id: str) -> str | None:
+    """The display name ``user_id`` set for themselves in ``room`` (none when
+    unset or only the Matrix id): what the name question offers."""
+    user = getattr(room, "users", {}).get(user_id)
+    name = getattr(user, "display_name", None)
+    if not isinstance(name, str) or not name.strip() or name.strip().startswith("@"):
+        return None
+    return name.strip()

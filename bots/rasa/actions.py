@@ -12,6 +12,7 @@ own bot does (same ranking, same sign-up rules, same texts):
 ``action_sign_up``            signs up for a need (``/sign_up{"need_id": "42"}``)
 ``action_my_engagements``     the person's engagements
 ``action_withdraw``           withdraws (``/withdraw{"need_id": "42"}``)
+``action_feedback``           keeps the feedback for the tenant's editors (as our bot)
 ============================  =====================================================
 
 Identity: the Rasa sender id becomes ``rasa:<tenant>:<sender id>`` in the tenant given
@@ -24,6 +25,7 @@ have asked for consent before it calls ``action_show_matches`` or
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
@@ -39,6 +41,7 @@ from core.availability import DAYPARTS, DAYS
 from core.errors import DomainError
 from core.matching import VolunteerView
 from core.search import NO_FILTER, SearchFilter
+from core.services.feedback import keep_feedback
 from core.services.matches import CardPage, matches_for_view
 from core.services.needs import need_detail
 from core.services.people import PersonRef, person_for_identity, register_with_consent
@@ -48,6 +51,7 @@ from core.tenants import TenantConfig
 from dialogue import render
 from dialogue.flows import matches as matches_flow
 from dialogue.flows import onboarding
+from dialogue.flows.feedback import carried
 from dialogue.markup import escape, to_plain
 from dialogue.texts import Texts
 
@@ -384,7 +388,45 @@ class ActionWithdraw(_OurAction):
         return []
 
 
+# "Ich habe Feedback", "I want to give feedback": says there is some, is none.
+_ONLY_ANNOUNCES = re.compile(
+    r"^\s*(?:ich\s+)?(?:habe|hab|hätte|möchte|will|würde\s+gern(?:e)?|i\s+(?:have|want|would"
+    r"\s+like|'d\s+like)\s*(?:to)?)?\s*(?:(?:ein(?:e[nm]?)?|some|a)\s+)?"
+    r"(?:feedback|rückmeldung|rueckmeldung|vorschlag|anregung|suggestion)"
+    r"(?:\s+(?:geben|loswerden|machen|give|leave))?\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+
+
+class ActionFeedback(_OurAction):
+    """Feedback is kept as in our own bot (``core.services.feedback``): only
+    for a person who consented, for the tenant's editors, anonymised on erasure."""
+
+    action_name = "action_feedback"
+
+    async def act(
+        self, ctx: Context, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[Any]:
+        tenant = escape(ctx.tenant.name)
+        person = await person_for_identity(ctx.app.db, ctx.identity, ctx.tenant.slug)
+        if person is None:
+            dispatcher.utter_message(text=ctx.t("feedback.no_consent", tenant=tenant))
+            return []
+        text = str(tracker.latest_message.get("text") or "")
+        body = carried(text) or ("" if _ONLY_ANNOUNCES.match(text) else text.strip())
+        if not body:
+            dispatcher.utter_message(text=ctx.t("feedback.ask", tenant=tenant))
+            return []
+        await keep_feedback(
+            ctx.app.db, person_id=person.id, channel="rasa", language=ctx.lang, body=body,
+            now=ctx.app.now(),
+        )  # fmt: skip
+        dispatcher.utter_message(text=ctx.t("feedback.saved", tenant=tenant))
+        return []
+
+
 ACTIONS: tuple[type[_OurAction], ...] = (
+    ActionFeedback,
     ActionSearch,
     ActionShowMatches,
     ActionNeedDetail,

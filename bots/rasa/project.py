@@ -44,6 +44,7 @@ ACTIONS: tuple[str, ...] = (
     "action_sign_up",
     "action_my_engagements",
     "action_withdraw",
+    "action_feedback",
 )
 
 # Response name -> our text key (data/texts/<lang>.yml).
@@ -52,7 +53,6 @@ RESPONSES: dict[str, str] = {
     "utter_goodbye": "smalltalk.goodbye",
     "utter_thank": "smalltalk.thank",
     "utter_help": "help.text",
-    "utter_feedback": "smalltalk.feedback",
     "utter_privacy": "privacy.info",
     "utter_cancel": "cancel.done",
     "utter_default": "error.not_understood",
@@ -66,7 +66,7 @@ _SIMPLE_RULES: dict[str, str] = {
     "goodbye": "utter_goodbye",
     "thank": "utter_thank",
     "help": "utter_help",
-    "feedback": "utter_feedback",
+    "feedback": "action_feedback",  # kept for the editors, as in our bot (issue 14.7)
     "privacy_info": "utter_privacy",
     "out_of_scope": "utter_default",
     "nlu_fallback": "utter_default",

@@ -6,7 +6,7 @@ messages of other bots, commands for another bot, group chatter).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import Chat, Message, Update
 
@@ -94,6 +94,16 @@ def to_incoming(update: Update, tenant: str, bot_username: str | None) -> Incomi
     message = update.message
     if message is None or message.from_user is None or message.from_user.is_bot:
         return None
+    incoming = _from_message(message, identity, tenant, hint, bot_username)
+    if incoming is None:
+        return None
+    # Typed as well as pressed: the first name offered for organisations to see.
+    return replace(incoming, first_name=message.from_user.first_name or None)
+
+
+def _from_message(
+    message: Message, identity: str, tenant: str, hint: str | None, bot_username: str | None
+) -> Incoming | None:
     location = message.venue.location if message.venue else message.location
     if location is not None:
         return Incoming(

@@ -10,7 +10,7 @@ from babel.dates import get_day_names
 from bots.web.i18n import WebTexts
 from core.availability import DAYS
 from core.qualification_help import Requirement, requirements
-from core.schedule import Weekly
+from core.schedule import Weekly, last_moment
 from core.services.needs import NeedDetail
 from core.services.organisations import NeedRow, OfferView
 from core.taxonomy import Taxonomy
@@ -91,7 +91,7 @@ class NeedLine:
 
 def need_line(t: WebTexts, taxonomy: Taxonomy, row: NeedRow) -> NeedLine:
     when = (
-        t("need.recurring_until", until=t.day(row.valid_until))
+        t("need.recurring_until", until=t.day(last_moment(row.valid_until)))
         if row.weekly and row.valid_until
         else (t("need.recurring") if row.weekly else t.when(row.starts_at))
     )
@@ -102,7 +102,8 @@ def need_line(t: WebTexts, taxonomy: Taxonomy, row: NeedRow) -> NeedLine:
         row.status.value,
         taxonomy.label(row.category, t.lang),
         when,
-        t("need.signups_of", count=row.signups, wanted=row.helpers_wanted),
+        t("need.signups_of", count=row.signups, wanted=row.helpers_wanted)
+        + (t("need.waiting_count", count=row.waiting) if row.waiting else ""),
         row.hidden,
         row.rejection_reason,
     )

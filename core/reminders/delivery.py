@@ -273,6 +273,7 @@ async def _still_relevant(session: AsyncSession, reminder: Reminder, now: dateti
                     return False
         elif reminder.kind in (
             kinds.NEED_CANCELLED.name,
+            kinds.NEED_CHANGED.name,  # told even while the change waits for review
             kinds.SIGNUP_DECLINED.name,
             kinds.RELAY_MESSAGE.name,
         ):

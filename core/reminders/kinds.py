@@ -36,6 +36,9 @@ MOVED_UP = Kind("moved_up", timedelta(days=1), unsolicited=False, mutable=False,
 NEED_CANCELLED = Kind(
     "need_cancelled", timedelta(days=2), unsolicited=False, mutable=False, quiet=True
 )
+# The date or place of a need someone signed up for changed (issue 14.6): the
+# news and the calendar entry they imported, updated.
+NEED_CHANGED = Kind("need_changed", timedelta(days=1), unsolicited=False, mutable=False, quiet=True)
 # The organisation's answer to a sign-up, written by ``core.services.signup.decide``.
 SIGNUP_ACCEPTED = Kind(
     "signup_accepted", timedelta(days=2), unsolicited=False, mutable=False, quiet=True
@@ -79,6 +82,7 @@ KINDS: dict[str, Kind] = {
         ALERT_WAVE,
         MOVED_UP,
         NEED_CANCELLED,
+        NEED_CHANGED,
         SIGNUP_ACCEPTED,
         SIGNUP_DECLINED,
         RELAY_MESSAGE,

@@ -120,6 +120,55 @@ async def plan_engagement(
     )  # type: ignore[arg-type]
 
 
+DATED_KINDS = (kinds.BEFORE_24H.name, kinds.BEFORE_2H.name, kinds.FOLLOW_UP.name)
+
+
+async def replan_engagement(
+    session: AsyncSession,
+    *,
+    engagement_id: int,
+    person_id: int,
+    need: Need,
+    now: datetime,
+    tz: ZoneInfo,
+) -> None:
+    """The need's time changed: reminders of dates still to come follow it
+    (those of dates that passed stay, a follow-up asks about what was)."""
+    occurrence = next_occurrence(need, now, tz)
+    stamp = occurrence[0].strftime("%Y%m%dT%H%M") if occurrence else None
+    pending = (
+        await session.scalars(
+            select(Reminder).where(
+                Reminder.engagement_id == engagement_id,
+                Reminder.kind.in_(DATED_KINDS),
+                Reminder.status == ReminderStatus.PENDING,
+            )
+        )
+    ).all()
+    for reminder in pending:
+        starts = reminder.data.get("starts_at")
+        if not starts or datetime.fromisoformat(starts) <= now:
+            continue
+        if reminder.dedupe_key.rsplit(":", 1)[-1] != stamp:
+            reminder.status = ReminderStatus.CANCELLED
+    await session.flush()
+    if stamp is None:
+        return
+    # Moved back to a time planned before: those rows come back.
+    await session.execute(
+        update(Reminder)
+        .where(
+            Reminder.dedupe_key.in_([f"{kind}:{engagement_id}:{stamp}" for kind in DATED_KINDS]),
+            Reminder.status == ReminderStatus.CANCELLED,
+            Reminder.due_at > now,
+        )
+        .values(status=ReminderStatus.PENDING)
+    )
+    await plan_engagement(
+        session, engagement_id=engagement_id, person_id=person_id, need=need, now=now, tz=tz
+    )
+
+
 async def cancel_for_engagement(session: AsyncSession, engagement_id: int) -> None:
     await session.execute(
         update(Reminder)

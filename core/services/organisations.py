@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
@@ -25,10 +25,18 @@ from core.models import (
     Person,
     Tenant,
 )
+from core.reminders import kinds
+from core.reminders.planning import notify_person, replan_engagement
 from core.schedule import one_off_mask, weekly_mask
 from core.services import mail_queue
 from core.services.audit import record
-from core.services.needs import NeedInput, PlaceResolver, send_back_to_review, validate_need
+from core.services.needs import (
+    NeedInput,
+    PlaceResolver,
+    on_published,
+    send_back_to_review,
+    validate_need,
+)
 from core.single_line import is_single_line
 from core.taxonomy import Taxonomy
 
@@ -60,6 +68,7 @@ class NeedRow:
     signups: int
     hidden: bool
     rejection_reason: str | None
+    waiting: int = 0  # on the waitlist (not in ``signups``, which holds places)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,17 +133,23 @@ async def need_owner(db: Database, need_id: int) -> tuple[int, int]:
 
 
 async def needs_of(db: Database, organisation_id: int) -> list[NeedRow]:
-    """The organisation's needs, newest first, with their active sign-ups."""
+    """The organisation's needs, newest first, with their active sign-ups
+    that hold a place (as the need's page counts them) and their waitlist."""
     async with db.sessions() as session:
+        waitlisted = case((Engagement.waitlisted.is_(True), 1), else_=0)
         counts = (
-            select(Engagement.need_id, func.count().label("n"))
+            select(
+                Engagement.need_id,
+                func.count().label("n"),
+                func.sum(waitlisted).label("waiting"),
+            )
             .where(Engagement.status.in_(ACTIVE_STATUSES))
             .group_by(Engagement.need_id)
             .subquery()
         )
         rows = (
             await session.execute(
-                select(Need, func.coalesce(counts.c.n, 0))
+                select(Need, func.coalesce(counts.c.n, 0), func.coalesce(counts.c.waiting, 0))
                 .outerjoin(counts, counts.c.need_id == Need.id)
                 .where(Need.organisation_id == organisation_id)
                 .order_by(Need.created_at.desc(), Need.id.desc())
@@ -151,11 +166,12 @@ async def needs_of(db: Database, organisation_id: int) -> list[NeedRow]:
             n.recurrence is not None,
             n.valid_until,
             n.helpers_wanted,
-            int(count),
+            int(count) - int(waiting),
             n.hidden,
             n.rejection_reason,
+            int(waiting),
         )
-        for n, count in rows
+        for n, count, waiting in rows
     ]
 
 
@@ -262,7 +278,11 @@ async def update_need(
     content sends the need back to review (its ``published_at`` cleared, its
     pending alerts cancelled); a change of only the time or helpers count
     stays published when the tenant allows corrections without review. An
-    expired need is published again only with text an editor approved."""
+    expired need is published again only with text an editor approved.
+
+    Switched to urgent, a need is treated like a new urgent need: a verified
+    organisation's goes out at once (no review), and once it is published
+    its alert waves start (never twice for one need)."""
     validate_need(data, taxonomy, now)
     async with db.transaction() as session:
         need = await _owned_need(session, organisation_id, need_id)
@@ -276,6 +296,8 @@ async def update_need(
         if data.remote:
             lat = lon = label = None
         before = _content(need), _timing(need)
+        was_urgent, was_published = need.urgent, need.status == NeedStatus.PUBLISHED
+        was_when, was_where, was_until = _when(need), _where(need), need.valid_until
         need.title, need.description = data.title.strip(), data.description.strip()
         need.category, need.qualifications = data.category, list(data.qualifications)
         need.remote, need.lat, need.lon = data.remote, lat, lon
@@ -291,7 +313,15 @@ async def update_need(
         need.valid_until, need.updated_at = data.valid_until, now
         content_changed = before[0] != _content(need)
         timing_changed = before[1] != _timing(need)
-        if not tenant.moderation_required:
+        org = await session.get(Organisation, organisation_id)
+        fast_track = (  # as for a new urgent need; what the editors rejected stays theirs
+            tenant.moderation_required
+            and data.urgent
+            and org is not None
+            and org.verified
+            and need.status != NeedStatus.REJECTED
+        )
+        if not tenant.moderation_required or fast_track:
             if need.status != NeedStatus.FILLED:
                 if need.status != NeedStatus.PUBLISHED:
                     need.published_at = now
@@ -311,6 +341,14 @@ async def update_need(
             else:
                 await send_back_to_review(session, need)
                 await mail_queue.notify_editors(session, need, now)
+        if need.status == NeedStatus.PUBLISHED and (not was_urgent or not was_published):
+            await on_published(session, need, now)  # urgent now: its alert waves start
+        moved = was_when != _when(need)
+        shortened = need.valid_until is not None and (
+            was_until is None or need.valid_until < was_until
+        )  # a series that ends earlier than people imported it
+        if moved or shortened or was_where != _where(need):
+            await _tell_signed_up(session, need, now, tz, replan=moved or shortened)
         record(
             session,
             tenant_id=need.tenant_id,
@@ -318,8 +356,53 @@ async def update_need(
             action="need_edited",
             subject=f"need:{need.id}",
             at=now,
+            data={"verified_urgent": True} if fast_track else {},
         )
         return need.status
+
+
+async def _tell_signed_up(
+    session: AsyncSession, need: Need, now: datetime, tz: ZoneInfo, *, replan: bool
+) -> None:
+    """Everyone signed up hears once of a new date or place (with the calendar
+    entry they imported, updated); their reminders follow a new date."""
+    active = (
+        await session.execute(
+            select(Engagement.id, Engagement.person_id).where(
+                Engagement.need_id == need.id,
+                Engagement.status.in_(ACTIVE_STATUSES),
+                Engagement.person_id.is_not(None),
+            )
+        )
+    ).all()
+    for engagement_id, person_id in active:
+        if replan:
+            await replan_engagement(
+                session,
+                engagement_id=engagement_id,
+                person_id=person_id,
+                need=need,
+                now=now,
+                tz=tz,
+            )
+        await notify_person(
+            session,
+            kind=kinds.NEED_CHANGED.name,
+            tenant_id=need.tenant_id,
+            person_id=person_id,
+            need_id=need.id,
+            engagement_id=engagement_id,
+            now=now,
+            key=f"{engagement_id}:{now.isoformat()}",
+        )
+
+
+def _when(need: Need) -> tuple[object, ...]:
+    return (need.starts_at, need.ends_at, need.recurrence)
+
+
+def _where(need: Need) -> tuple[object, ...]:
+    return (need.remote, need.lat, need.lon, need.place_label)
 
 
 def _content(need: Need) -> tuple[object, ...]:

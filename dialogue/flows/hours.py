@@ -24,6 +24,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from core.errors import DomainError, InvalidValue
+from core.schedule import last_moment
 from core.services.certificate import (
     CertificateBranding,
     NothingToCertify,
@@ -359,7 +360,7 @@ async def engagements(turn: Turn) -> None:
         if item.weekly:
             when = t("timeline.weekly_next", when=when)
             if item.until is not None:
-                when += " " + t("timeline.until", date=t.date(item.until))
+                when += " " + t("timeline.until", date=t.date(last_moment(item.until)))
         line = f"{i}. <b>{escape(item.title)}</b> · {escape(when)}"
         if item.waitlisted:
             line += " · " + t("engagements.waitlisted")

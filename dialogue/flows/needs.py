@@ -16,7 +16,7 @@ import re
 from core.calendar import calendar_ics, event_ics
 from core.errors import DomainError, UnknownNeed
 from core.qualification_help import help_text
-from core.services.needs import need_for_volunteer
+from core.services.needs import NeedDetail, need_for_volunteer
 from core.services.profiles import ProfileData, get_profile, record_qualification
 from core.services.signup import engagements_of, sign_up, withdraw
 from core.services.timeline import ics_facts
@@ -144,7 +144,16 @@ async def sign_up_payload(turn: Turn, payload: str) -> None:
         )
         await display_name.maybe_ask(turn)  # route: display_name.maybe_ask (issue 14)
         return
-    attachments: tuple[Attachment, ...] = ()
+    attachments = await calendar_file(turn, need)
+    text = t("signup.done", title=escape(need.title), organisation=escape(need.organisation))
+    if attachments:
+        text += "\n" + t("signup.calendar")
+    turn.say(text, buttons, attachments=attachments)
+    await display_name.maybe_ask(turn)  # route: display_name.maybe_ask (issue 14)
+
+
+async def calendar_file(turn: Turn, need: NeedDetail) -> tuple[Attachment, ...]:
+    """The need as a calendar file for a sign-up (none without a date)."""
     facts = await ics_facts(turn.app.db, [need.id])  # SEQUENCE, a series' UNTIL (14.6)
     if need.starts_at is not None:
         ics = event_ics(
@@ -159,16 +168,12 @@ async def sign_up_payload(turn: Turn, payload: str) -> None:
             geo=(need.lat, need.lon) if need.lat is not None and need.lon is not None else None,
             facts=facts.get(need.id),
         )
-        attachments = (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
     elif need.weekly is not None:
         # A weekly need goes in as a series at its local wall-clock hour.
         ics = calendar_ics([need], tz_name=turn.tenant.timezone, stamp=turn.now, facts=facts)
-        attachments = (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
-    text = t("signup.done", title=escape(need.title), organisation=escape(need.organisation))
-    if attachments:
-        text += "\n" + t("signup.calendar")
-    turn.say(text, buttons, attachments=attachments)
-    await display_name.maybe_ask(turn)  # route: display_name.maybe_ask (issue 14)
+    else:
+        return ()
+    return (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
 
 
 async def engagements(turn: Turn) -> None:

@@ -6,7 +6,8 @@ their sign-up counts; each opens with what can be done with it. Payloads
 the posting form at its preview, ``orgn:<id>:close`` takes no more sign-ups,
 ``orgn:<id>:cancel`` asks and ``orgn:<id>:cancel:yes`` cancels (the people
 signed up are told once, through the outbox: ``needs.cancel_need``),
-``orgn:<id>:extend`` moves a weekly need's end date four weeks on.
+``orgn:<id>:extend`` moves a weekly need's end date four weeks on,
+``orgn:more:<n>`` lists on from the n-th need.
 
 ```mermaid
 flowchart LR
@@ -23,6 +24,7 @@ from __future__ import annotations
 import re
 
 from core.errors import DomainError, UnknownNeed
+from core.schedule import last_moment
 from core.services.needs import OwnNeed, cancel_need, own_need
 from core.services.org_links import OrgRef, organisations_of_person
 from core.services.organisations import extend_need, mark_filled, needs_of, signups_of
@@ -53,8 +55,9 @@ async def _orgn_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
     await payload(turn, match.group(0))
 
 
-async def show(turn: Turn) -> None:
-    """The list: newest first, each with its date and sign-ups."""
+async def show(turn: Turn, offset: int = 0) -> None:
+    """The list: open needs first, newest first, each with its date and
+    sign-ups; a season's worth pages on with "Mehr"."""
     t = turn.t
     orgs = await _orgs(turn)
     if not orgs:
@@ -65,6 +68,9 @@ async def show(turn: Turn) -> None:
     rows = []
     for org in orgs:
         rows += [(org, n) for n in await needs_of(turn.app.db, org.id) if n.status.value in LISTED]
+    rows.sort(key=lambda row: row[1].status.value == "expired")  # stable: newest first kept
+    if offset >= len(rows):
+        offset = 0
     if not rows:
         turn.say(
             t("my_needs.none"),
@@ -73,11 +79,11 @@ async def show(turn: Turn) -> None:
         return
     lines = [t("my_needs.header")]
     buttons = []
-    for i, (org, need) in enumerate(rows[:MAX_LISTED], 1):
+    for i, (org, need) in enumerate(rows[offset : offset + MAX_LISTED], offset + 1):
         if need.weekly:
             when = t("my_needs.weekly")
             if need.valid_until is not None:
-                when += " · " + t("my_needs.until", date=t.date(need.valid_until))
+                when += " · " + t("my_needs.until", date=t.date(last_moment(need.valid_until)))
         else:
             when = t.when(need.starts_at) if need.starts_at else ""
         line = t(
@@ -89,10 +95,14 @@ async def show(turn: Turn) -> None:
             wanted=need.helpers_wanted,
             status=t(f"my_needs.status.{need.status.value}"),
         )
+        if need.waiting:
+            line += t("my_needs.waiting_count", count=need.waiting)
         if len(orgs) > 1:
             line += f" · {escape(org.name)}"
         lines.append(line)
         buttons.append(turn.button("my_needs.open", f"orgn:{need.id}", number=i))
+    if offset + MAX_LISTED < len(rows):
+        buttons.append(turn.button("my_needs.more", f"orgn:more:{offset + MAX_LISTED}"))
     buttons += [turn.button("menu.post", "menu:post"), turn.button("menu.main", "nav:menu")]
     turn.say("\n".join(lines), buttons, per_row=5)
 
@@ -109,7 +119,10 @@ async def _owned(turn: Turn, need_id: int) -> tuple[list[OrgRef], OwnNeed] | Non
 
 
 async def payload(turn: Turn, rest: str) -> None:
-    """``orgn:<id>[:edit|:close|:cancel[:yes]|:extend]``"""
+    """``orgn:<id>[:edit|:close|:cancel[:yes]|:extend]``, ``orgn:more:<offset>``"""
+    if more := re.fullmatch(r"more:(\d{1,5})", rest):
+        await show(turn, int(more.group(1)))
+        return
     match = re.fullmatch(
         r"(\d{1,12})(?::(edit|close|cancel|cancel:yes|extend|noshow:\d{1,12}))?", rest
     )
@@ -240,7 +253,7 @@ async def _extend(turn: Turn, need: OwnNeed) -> None:
         turn.say(turn.t("my_needs.not_possible"), _back(turn))
         return
     turn.say(
-        turn.t("my_needs.extended", title=escape(need.title), date=turn.t.date(until)),
+        turn.t("my_needs.extended", title=escape(need.title), date=turn.t.date(last_moment(until))),
         _back(turn),
     )
 

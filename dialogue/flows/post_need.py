@@ -30,7 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.errors import DomainError
-from core.schedule import Weekly, local_range
+from core.schedule import Weekly, last_moment, local_range
 from core.services.needs import MAX_HELPERS, NeedInput, OwnNeed, last_place_of, post_need
 from core.services.org_links import organisations_of_person
 from core.services.organisations import update_need
@@ -71,6 +71,12 @@ _EDIT_VERB_FIRST = re.compile(
     re.S | re.I,
 )
 DAYS = ("mo", "di", "mi", "do", "fr", "sa", "so")
+# A weekday said with one of these is a weekly need, otherwise one date.
+_RECURRING = re.compile(
+    r"\b(?:jede[nrms]?|wöchentlich|woechentlich|immer|regelmäßig|regelmaessig"
+    r"|every|each|weekly|regularly)\b",
+    re.I,
+)
 MAX_DESCRIPTION = 2000
 UNTIL_CHOICES = (28, 91)  # "in 4 Wochen", "in 3 Monaten"
 # Changing one of these asks again for the slots that depend on it.
@@ -501,7 +507,7 @@ async def edit_by_name(turn: Turn, event: Event) -> bool:
     if field is None or (not verb and turn.state.slot in ("title", "description")):
         return False  # "Ort: am Haupteingang" may well be a description
     value = (value or "").strip()
-    if not value or field in ("repeat", "days", "qualifications", "urgent", "category"):
+    if not value or field in ("repeat", "days", "qualifications", "category"):
         await _reopen(turn, field)
         return True
     parse = await turn.understanding.parse(
@@ -550,7 +556,11 @@ async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
     if categories and categories[0] in CATEGORY_CODES:
         values["category"] = categories[0]
     weekdays = [d for d in DAYS if d in parse.values("weekday")]
-    if weekdays:
+    one_day = _one_weekday(turn, parse, weekdays)
+    if one_day is not None:  # "am Samstag": the next Saturday, once
+        values["day"] = one_day.isoformat()
+        values["repeat"] = "once"
+    elif weekdays:
         values["days"] = weekdays
         values["repeat"] = "weekly"
     weekly = values.get("repeat", s.get("repeat")) == "weekly"
@@ -590,6 +600,23 @@ async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
     if turn.state.slot in ("title", "description"):
         return {}  # a title or description is taken as typed: its words fill nothing else
     return values
+
+
+def _one_weekday(turn: Turn, parse: ParseResult, weekdays: list[str]) -> date | None:
+    """A single weekday said without "jeden", "mittwochs", "every" … while
+    no weekly need is being asked about is the next such day ("am Samstag")."""
+    s = turn.state.slots
+    if len(weekdays) != 1 or parse.values("date") or s.get("repeat") == "weekly":
+        return None
+    if turn.state.slot in ("repeat", "days", "until"):
+        return None
+    if _RECURRING.search(parse.text):
+        return None
+    for e in parse.entities:
+        if e.entity == "weekday" and re.search(r"s\W*$", parse.text[e.start : e.end], re.I):
+            return None  # "mittwochs", "Mondays"
+    today = turn.now.astimezone(turn.t.tz).date()
+    return today + timedelta(days=(DAYS.index(weekdays[0]) - today.weekday()) % 7)
 
 
 def _input(turn: Turn) -> NeedInput:
@@ -655,11 +682,13 @@ async def complete(turn: Turn) -> None:
         return
     changed = bool(s.get("_need"))
     urgent = bool(s.get("urgent"))
+    was_urgent = bool(s.get("_was_urgent"))
     turn.state.finish()
     if status.value == "pending_review":
         key = "post.changed_pending" if changed else "post.pending"
     elif changed:
-        key = "post.changed"
+        newly_urgent = urgent and not was_urgent and status.value == "published"
+        key = "post.changed_urgent" if newly_urgent else "post.changed"
     else:
         key = "post.published_urgent" if urgent else "post.published"
     turn.say(
@@ -802,6 +831,7 @@ def slots_of(turn: Turn, orgs: list[list[Any]], need: OwnNeed) -> dict[str, Any]
         "count": need.helpers_wanted,
         "qualifications": list(need.qualifications),
         "urgent": need.urgent,
+        "_was_urgent": need.urgent,
     }
     if need.remote:
         slots["place"] = {"remote": True, "label": turn.t("post.remote")}
@@ -815,8 +845,7 @@ def slots_of(turn: Turn, orgs: list[list[Any]], need: OwnNeed) -> dict[str, Any]
             "end": need.weekly.end.strftime("%H:%M"),
         }
         if need.valid_until is not None:
-            last = need.valid_until.astimezone(tz) - timedelta(days=1)
-            slots["until"] = last.date().isoformat()
+            slots["until"] = last_moment(need.valid_until).astimezone(tz).date().isoformat()
     elif need.starts_at is not None and need.ends_at is not None:
         start, end = need.starts_at.astimezone(tz), need.ends_at.astimezone(tz)
         slots["repeat"] = "once"

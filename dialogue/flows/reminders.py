@@ -14,15 +14,18 @@ from dataclasses import replace
 from core.errors import DomainError, UnknownNeed
 from core.reminders.alerts import answer_alert, answer_attendance
 from core.reminders.kinds import MUTABLE_KINDS
-from core.services.needs import need_details
+from core.schedule import last_moment
+from core.services.needs import need_details, need_for_volunteer
 from core.services.org_links import organisations_of_person
 from core.services.organisations import extend_need, need_owner
 from core.services.profiles import get_profile, save_profile
 from dialogue import routing
 from dialogue.commands import COMMANDS
+from dialogue.flows import display_name, matches
 from dialogue.flows import hours as hours_flow
-from dialogue.flows import matches
+from dialogue.flows import needs as needs_flow
 from dialogue.markup import escape
+from dialogue.messages import Attachment
 from dialogue.registry import on_command, on_payload
 from dialogue.turn import Event, Turn
 
@@ -54,8 +57,17 @@ async def alert(turn: Turn, need_id: int, yes: bool) -> None:
         return
     answer = await answer_alert(turn.app.db, turn.person.id, need_id, yes, turn.now)
     if answer.outcome == "signed_up":
-        turn.say(t("reminders.alert_thanks"))
+        files: tuple[Attachment, ...] = ()
+        try:  # the date in the calendar, as at any sign-up
+            need = await need_for_volunteer(
+                turn.app.db, need_id, tenant_id=turn.tenant_id, now=turn.now
+            )
+            files = await needs_flow.calendar_file(turn, need)
+        except DomainError:
+            pass
+        turn.say(t("reminders.alert_thanks"), attachments=files)
         await matches.detail(turn, need_id)
+        await display_name.maybe_ask(turn)  # the name organisations see, as at any sign-up
     elif answer.outcome == "already_filled":
         turn.say(t("reminders.alert_filled"), turn.menu())
     elif answer.outcome == "already_signed_up":
@@ -102,7 +114,7 @@ async def extend(turn: Turn, need_id: int) -> None:
     except DomainError as exc:
         turn.say(t(exc.key), turn.menu())
         return
-    turn.say(t("reminders.extended", until=escape(t.date(until))), turn.menu())
+    turn.say(t("reminders.extended", until=escape(t.date(last_moment(until)))), turn.menu())
 
 
 async def show(turn: Turn) -> None:

@@ -5,6 +5,7 @@ volunteers through the outbox, under the name each volunteer chose."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,16 @@ import pytest
 from sqlalchemy import func, select
 
 from bots.bootstrap import App
-from core.models import Engagement, Membership, Need, Organisation, Person, Reminder, Role
+from core.models import (
+    Engagement,
+    Membership,
+    Need,
+    NeedStatus,
+    Organisation,
+    Person,
+    Reminder,
+    Role,
+)
 from core.notify import Delivery
 from core.reminders.alerts import run_alert_wave
 from core.reminders.delivery import deliver_due
@@ -558,9 +568,157 @@ async def test_english_member_changes_place_and_end_date_of_a_weekly_need(app: A
     assert "📍 Haaren" in member.text
     await member.say("end date: 30.6.2027")
     assert "until 30 Jun" in member.text
+    await member.say("change urgent: yes")
+    assert "Urgent: yes" in member.text, member.text
     await member.press("f:confirm:yes")
     need = await need_row(app, need_id)
     assert need.place_label == "Haaren"
     assert need.valid_until is not None
     assert need.valid_until.astimezone(BERLIN).date().isoformat() == "2027-07-01"
     assert need.recurrence == {"days": ["sa"], "from": "10:00", "to": "12:00"}
+    assert need.urgent and need.status.value == "published"  # a verified organisation's
+    assert "marked urgent" in member.text
+
+
+async def test_my_needs_counts_places_taken_not_the_waitlist(app: App) -> None:
+    """The list says what the need's own page says: 1 of 1, one waiting."""
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Nur ein Platz", helpers=1)
+    for i in (1, 2):
+        volunteer = Conversation(app, identity=f"test:vol{i}")
+        await consent(volunteer)
+        await volunteer.press(f"need:{need_id}:signup")
+        await volunteer.press("f:name:skip")
+
+    await member.command("bedarfe")
+    line = next(x for x in member.text.split("\n") if "Nur ein Platz" in x)
+    assert "👥 1/1" in line and "⏳ 1 auf der Warteliste" in line, line
+    await member.press(f"orgn:{need_id}")
+    assert "1 von 1 angemeldet" in member.text
+
+
+@pytest.mark.parametrize(
+    ("sentence", "once"),
+    [
+        ("Wir brauchen am Samstag 3 Leute für den Flohmarkt, 10-14 Uhr", True),
+        ("Wir brauchen samstags 3 Leute für den Flohmarkt, 10-14 Uhr", False),
+        ("Wir brauchen jeden Samstag 3 Leute für den Flohmarkt, 10-14 Uhr", False),
+    ],
+)
+async def test_a_weekday_is_one_date_unless_said_to_repeat(
+    app: App, sentence: str, once: bool
+) -> None:
+    member = Conversation(app, identity="test:org")
+    await org_member(app, member)
+    await member.say(sentence)
+    if once:
+        assert "Wo?" in member.text, member.text
+        await member.say("Burtscheid")
+        assert "Sa., 5. Dez., 10:00–14:00" in member.text, member.text  # the coming Saturday
+    else:
+        assert "Bis wann" in member.text, member.text  # a series asks for its end
+
+
+async def test_urgency_is_changed_by_name_with_its_answer_or_asked(app: App) -> None:
+    member = Conversation(app, identity="test:org")
+    await org_member(app, member)
+    await member.say("Wir brauchen morgen 3 Leute für die Tafel, 10-14 Uhr")
+    await member.say("Aachen-Mitte")
+    await member.say("Dringend ändern: ja")
+    assert "Dringend: ja" in member.text and "So würde der Bedarf aussehen" in member.text
+    await member.say("Dringend: nein")
+    assert "Dringend: nein" in member.text
+    await member.say("Dringend ändern")  # without an answer it is asked
+    assert "f:urgent:yes" in member.payloads()
+    await member.say("vielleicht")  # no answer: asked again, nothing changed
+    assert "f:urgent:yes" in member.payloads()
+    await member.press("f:urgent:yes")
+    assert "Dringend: ja" in member.text
+
+
+async def test_a_seasons_worth_of_needs_pages_on_with_the_open_ones_first(app: App) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    ids = [await published_need(app, org_id, title=f"Einsatz Nr. {i}") for i in range(14)]
+    async with app.db.transaction() as session:  # the oldest has run out
+        (await session.get(Need, ids[0])).status = NeedStatus.EXPIRED  # type: ignore[union-attr]
+
+    await member.command("bedarfe")
+    first = [p for p in member.payloads() if re.fullmatch(r"orgn:\d+", p)]
+    assert len(first) == 10 and f"orgn:{ids[-1]}" == first[0]  # newest first
+    assert "orgn:more:10" in member.payloads()
+    await member.press("orgn:more:10")
+    rest = [p for p in member.payloads() if re.fullmatch(r"orgn:\d+", p)]
+    assert f"orgn:{ids[0]}" == rest[-1]  # the expired one last
+    assert "11. " in member.text and not set(first) & set(rest)
+    listed = {int(p.split(":")[1]) for p in first + rest}
+    assert set(ids) <= listed  # every need of the season can be reached
+    await member.press("orgn:more:99999")  # an old button: the list from the start
+    assert [p for p in member.payloads() if re.fullmatch(r"orgn:\d+", p)] == first
+
+
+def _ics(content: bytes) -> dict[str, str]:
+    lines = content.decode().replace("\r\n ", "").split("\r\n")
+    start = lines.index("BEGIN:VEVENT")
+    return {
+        line.partition(":")[0].split(";")[0]: line.partition(":")[2]
+        for line in lines[start + 1 : lines.index("END:VEVENT")]
+    }
+
+
+async def test_a_new_time_is_told_once_with_the_calendar_entry_and_reminders_follow(
+    app: App,
+) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Kleiderkammer")  # Fr 10:00–13:00
+    volunteer = Conversation(app, identity="test:vol")
+    await consent(volunteer)
+    await volunteer.press(f"need:{need_id}:signup")
+    imported = _ics(next(a for r in volunteer.replies for a in r.attachments).content)
+    await volunteer.say("Anna")
+
+    app.clock.set(NOW + timedelta(minutes=30))  # type: ignore[attr-defined]
+    await member.press(f"orgn:{need_id}:edit")
+    await member.say("Zeit ändern: 14-17")
+    await member.press("f:confirm:yes")
+    await member.press(f"orgn:{need_id}:edit")
+    await member.say("Anzahl ändern: 6")  # not news for the people signed up
+    await member.press("f:confirm:yes")
+
+    outbox = Outbox()
+    await deliver(app, outbox, NOW + timedelta(minutes=31))
+    await deliver(app, outbox, NOW + timedelta(minutes=40))
+    told = [
+        r
+        for who, rs in outbox.sent
+        if who == volunteer.identity
+        for r in rs
+        if "Geändert" in r.text
+    ]
+    assert len(told) == 1, outbox.texts_to(volunteer.identity)
+    assert "Fr., 4. Dez., 14:00–17:00" in to_plain(told[0].text), to_plain(told[0].text)
+    changed = _ics(told[0].attachments[0].content)
+    assert changed["UID"] == imported["UID"]
+    assert int(changed["SEQUENCE"]) > int(imported["SEQUENCE"])
+    assert changed["DTSTART"] != imported["DTSTART"]
+
+    async with app.db.sessions() as session:
+        reminders = (
+            await session.execute(
+                select(Reminder.kind, Reminder.due_at, Reminder.status).where(
+                    Reminder.need_id == need_id, Reminder.kind == "before_24h"
+                )
+            )
+        ).all()
+    pending = [due for _, due, status in reminders if status.value == "pending"]
+    assert [due.astimezone(BERLIN).strftime("%d. %H:%M") for due in pending] == ["03. 14:00"]
+
+    # It no longer fits: the place is freed, as with "Ich kann nicht".
+    await volunteer.press(next(b.payload for b in told[0].buttons if b.payload.endswith(":no")))
+    async with app.db.sessions() as session:
+        status = await session.scalar(
+            select(Engagement.status).where(Engagement.need_id == need_id)
+        )
+    assert status is not None and status.value == "withdrawn"

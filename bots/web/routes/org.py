@@ -46,6 +46,7 @@ from bots.web.views import (
     qualification_choices,
 )
 from core.errors import DomainError, NotAllowed, UnknownEngagement, UnknownNeed, UnknownPlace
+from core.schedule import last_moment
 from core.services import org_invites, org_notices, organisations, relay
 from core.services.needs import NeedStatus, cancel_need, need_detail, post_need
 from core.services.signup import EngagementStatus, decide, mark_no_show
@@ -250,7 +251,7 @@ async def need_page(request: Request) -> Response:
             "can_fill": row.status == NeedStatus.PUBLISHED,
             "can_extend": row.recurrence is not None
             and row.status in (NeedStatus.PUBLISHED, NeedStatus.FILLED, NeedStatus.EXPIRED),
-            "valid_until": t.day(row.valid_until) if row.valid_until else "",
+            "valid_until": t.day(last_moment(row.valid_until)) if row.valid_until else "",
             "notice": request.query_params.get("notice", ""),
             "public": row.status in (NeedStatus.PUBLISHED, NeedStatus.FILLED) and not row.hidden,
         },

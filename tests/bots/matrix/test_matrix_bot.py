@@ -54,6 +54,7 @@ async def test_encrypted_dm_from_invite_to_signed_up_engagement(bots, people, en
 async def test_unencrypted_dm_from_invite_to_signed_up_engagement(bots, people, engine) -> None:
     bot = await bots.start()
     heinrich = await people("heinrich")
+    await heinrich.client.set_displayname("Heinrich Helfer")
 
     room = await heinrich.open_dm(bot.user_id, encrypted=False)
     await heinrich.say(room, "hallo")
@@ -70,6 +71,8 @@ async def test_unencrypted_dm_from_invite_to_signed_up_engagement(bots, people, 
     assert content["info"]["mimetype"] == "text/calendar" and "url" in content
     assert (await heinrich.download(content)).startswith(b"BEGIN:VCALENDAR")
     assert [i.button for i in engine.received] == [None, "cat:umwelt", "need:42:signup"]
+    # The display name is what the name question offers (issue 14.2).
+    assert {i.first_name for i in engine.received} == {"Heinrich Helfer"}
 
 
 async def test_location_message_reaches_the_dialogue_as_a_location(bots, people, engine) -> None:

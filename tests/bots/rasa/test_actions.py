@@ -10,6 +10,7 @@ from typing import Any
 
 from bots.bootstrap import App
 from bots.rasa.actions import Services, executor
+from core.services.feedback import list_feedback
 from core.services.people import person_for_identity
 from core.services.signup import engagements_of
 from tests.dialogue.harness import Conversation
@@ -109,3 +110,23 @@ async def test_search_without_a_profile_ranks_the_region_and_creates_nobody(app:
 async def test_an_unknown_need_gets_a_friendly_answer(app: App) -> None:
     result = await _run(app, _call("action_sign_up", "luisa", {"need_id": "999999"}))
     assert result["responses"][0]["text"] == "Dieses Angebot gibt es nicht mehr."
+
+
+async def test_feedback_is_kept_for_the_editors_only_with_consent(app: App) -> None:
+    def said(text: str) -> dict[str, Any]:
+        call = _call("action_feedback", "luisa", {})
+        call["tracker"]["latest_message"]["text"] = text
+        return call
+
+    # Nobody consented yet: nothing is kept, and the person is told so.
+    before = await _run(app, said("Die Karte lädt auf dem Handy nicht"))
+    assert "Einwilligung" in before["responses"][0]["text"]
+    assert await list_feedback(app.db, app.tenant_ids["aachen"]) == []
+
+    await _run(app, _call("action_show_matches", "luisa", SLOTS))  # consented, a person now
+    asked = await _run(app, said("Ich habe Feedback"))
+    assert "Was möchtest du uns sagen" in asked["responses"][0]["text"]
+    kept = await _run(app, said("Die Karte lädt auf dem Handy nicht"))
+    assert "gespeichert" in kept["responses"][0]["text"]
+    (item,) = await list_feedback(app.db, app.tenant_ids["aachen"])
+    assert item.body == "Die Karte lädt auf dem Handy nicht" and item.channel == "rasa"

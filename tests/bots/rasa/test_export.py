@@ -111,3 +111,19 @@ def test_export_rejects_a_broken_annotation_and_writes_nothing(
     )  # fmt: skip
     assert result.returncode == 2
     assert "plase" in result.stderr and not (tmp_path / "cli").exists()
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_the_feedback_intent_is_exported_and_kept_by_our_action(
+    tmp_path: Path, tenants: dict[str, TenantConfig], lang: str
+) -> None:
+    """Issue 14.7: feedback by message is kept, in a Rasa assistant as in our bot."""
+    out = _export(tmp_path, tenants, lang)
+    nlu = yaml.safe_load((out / "data" / "nlu.yml").read_text())["nlu"]
+    (feedback,) = [x for x in nlu if x.get("intent") == "feedback"]
+    assert len(feedback["examples"].splitlines()) >= 10
+    domain = yaml.safe_load((out / "domain.yml").read_text())
+    assert "feedback" in domain["intents"] and "action_feedback" in domain["actions"]
+    rules = yaml.safe_load((out / "data" / "rules.yml").read_text())["rules"]
+    (rule,) = [r for r in rules if {"intent": "feedback"} in r["steps"]]
+    assert rule["steps"][1] == {"action": "action_feedback"}  # kept, not just thanked for

@@ -37,6 +37,8 @@ async def test_text_message_reaches_engine_and_reply_arrives(start_channel, engi
         "Hallo Bot",
     )
     assert incoming.language_hint == "de"
+    # Typed, as pressed: the first name the name question offers (issue 14.2).
+    assert incoming.first_name == "Heinrich"
 
 
 async def test_start_shows_inline_keyboard_in_rows(start_channel, engine, user):

@@ -102,3 +102,43 @@ async def test_typing_five_at_the_radius_prompt_is_five_km(web_app: Web):
         rows = (await session.scalars(select(ConversationState))).all()
     radii = [row.data["slots"].get("radius") for row in rows if row.identity.startswith("web:")]
     assert radii == [5.0], radii
+
+
+async def test_the_web_chat_asks_once_for_the_name_organisations_see(web_app: Web):
+    """The web knows no first name: the question is asked (typed or skipped)
+    as in Telegram and Matrix, and the name is what the organisation sees."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from core.models import Organisation, OrgKind
+    from core.services.needs import NeedInput, moderate, post_need
+    from core.services.organisations import signups_of
+
+    app, now = web_app.app, web_app.clock.now()
+    async with app.db.transaction() as session:
+        org = Organisation(
+            tenant_id=app.tenant_ids["aachen"], name="Tafel", kind=OrgKind.VEREIN,
+            verified=True, created_at=now,
+        )  # fmt: skip
+        session.add(org)
+        await session.flush()
+        org_id = org.id
+    ref = await post_need(
+        app.db, organisation_id=org_id,
+        data=NeedInput(title="Regale einräumen", category="soziales", place="Burtscheid",
+                       starts_at=now + timedelta(days=2), ends_at=now + timedelta(days=2, hours=2)),
+        taxonomy=app.taxonomy, places=app.places, now=now, tz=ZoneInfo("Europe/Berlin"),
+        actor="test",
+    )  # fmt: skip
+    await moderate(app.db, ref.id, approve=True, reason=None, actor="test", now=now)
+
+    page = (await web_app.client.get("/t/aachen/chat")).text
+    consent = next(p for p, _ in BUTTON.findall(page) if p.endswith("consent:yes"))
+    await say(web_app, button=consent)
+    page = await say(web_app, button=f"need:{ref.id}:signup")
+    assert "Unter welchem Namen" in page
+    assert "f:name:skip" in page and "f:name:first" not in page  # no name to offer
+    page = await say(web_app, text="Anna")
+    assert "„Anna“" in page
+    (signup,) = await signups_of(app.db, org_id, ref.id)
+    assert signup.name == "Anna"

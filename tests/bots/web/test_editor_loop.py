@@ -315,3 +315,43 @@ async def test_an_editor_who_linked_a_chat_gets_the_notices_there_too(web_app: W
     web_app.clock.advance(timedelta(minutes=15))
     await deliver_due(web_app.app.db, sender, web_app.clock.now())
     assert "3 neue Bedarfe warten auf Freigabe" in notifier.sent[-1][2][0].text
+
+
+async def test_a_need_switched_to_urgent_on_the_web_alerts_like_a_new_urgent_one(web_app: Web):
+    """Issue 14.1: the edit form's "urgent" on a published need of a verified
+    organisation publishes the change at once and starts the alert waves."""
+    await _editors(web_app)
+    org = await sign_up_organisation(web_app)
+    editor = await log_in_editor(web_app)
+    need_id = await post_need(web_app, org, title="Regale einräumen")
+    token = await csrf_of(editor, "/t/aachen/editor/")
+    await editor.post(f"/t/aachen/editor/needs/{need_id}/approve", data={"csrf": token})
+    token = await csrf_of(editor, "/t/aachen/editor/organisations")
+    await editor.post(
+        "/t/aachen/editor/organisations",
+        data={"csrf": token, "id": await _org_id(web_app), "action": "verify"},
+    )
+    assert (await _need(web_app, need_id)).status == NeedStatus.PUBLISHED
+
+    async def waves() -> list[str]:
+        async with web_app.app.db.sessions() as session:
+            return list(
+                (
+                    await session.scalars(
+                        select(Reminder.kind).where(
+                            Reminder.need_id == need_id, Reminder.kind == "alert_wave"
+                        )
+                    )
+                ).all()
+            )
+
+    assert await waves() == []
+    token = await csrf_of(org, f"/t/aachen/org/needs/{need_id}/edit")
+    response = await org.post(
+        f"/t/aachen/org/needs/{need_id}/edit",
+        data={"csrf": token, **need_form(web_app, title="Regale einräumen", urgent="on")},
+    )
+    assert response.status_code == 303 and response.headers["location"].endswith("notice=published")
+    need = await _need(web_app, need_id)
+    assert need.urgent and need.status == NeedStatus.PUBLISHED
+    assert await waves() == ["alert_wave"]

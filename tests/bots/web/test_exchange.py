@@ -91,7 +91,7 @@ async def test_dry_run_lists_every_error_by_line_and_writes_nothing(web_app: Web
 
     assert page.status_code == 200, page.text
     assert await _count(web_app) == before  # nothing written in the dry run
-    assert "Probelauf: 2 Zeilen sind fehlerfrei, 1 haben Fehler" in page.text
+    assert "Zeilen ohne Fehler: 2, Zeilen mit Fehlern: 1" in page.text
     broken = page.text.split("Zeile 3")[1].split("</tr>")[0]
     for message in (
         "Diesen Bereich kennen wir nicht: „gibtsnicht“",
@@ -114,7 +114,10 @@ async def test_import_writes_only_the_valid_rows_through_moderation(web_app: Web
     page = await _upload(editor, _csv(GOOD_1, BROKEN, GOOD_2), "import")
 
     assert page.status_code == 200, page.text
-    assert "Import: 2 Gesuche gespeichert (2 davon warten auf Freigabe), 1 Zeilen" in page.text
+    assert (
+        "gespeicherte Gesuche: 2 (davon warten auf Freigabe: 2), übersprungene Zeilen mit Fehlern: 1"
+        in page.text
+    )
     assert "nicht gespeichert" in page.text.split("Zeile 3")[1].split("</tr>")[0]
     async with web_app.app.db.sessions() as session:
         new = (await session.execute(select(Need.title, Need.status).order_by(Need.id))).all()
@@ -140,7 +143,7 @@ async def test_the_confirm_button_imports_the_checked_file(web_app: Web) -> None
         data={"csrf": token, "action": "import", "csv_text": html.unescape(kept)},
         files={"file": ("", b"", "application/octet-stream")},
     )
-    assert "Import: 1 Gesuche gespeichert" in done.text, done.text
+    assert "gespeicherte Gesuche: 1 " in done.text, done.text
     assert await _count(web_app) == before + 1
 
 
@@ -178,7 +181,7 @@ async def test_export_round_trip_csv_and_json(web_app: Web) -> None:
 
     before = await _count(web_app)
     page = await _upload(editor, exported.text, "import")
-    assert f"Import: {len(rows)} Gesuche gespeichert" in page.text, page.text
+    assert f"gespeicherte Gesuche: {len(rows)} " in page.text, page.text
     assert await _count(web_app) == before + len(rows)
 
     again = _rows((await editor.get("/t/aachen/editor/needs.csv")).text)

@@ -286,3 +286,15 @@ async def _publish(web: Web, need_id: int) -> None:
     await moderate(
         web.app.db, need_id, approve=True, reason=None, actor="test", now=web.clock.now()
     )
+
+
+async def test_the_needs_list_counts_places_taken_and_shows_the_waitlist(web_app: Web):
+    client = await sign_up_organisation(web_app)
+    need_id = await post_need(web_app, client, helpers="1")
+    await _publish(web_app, need_id)
+    for i, name in enumerate(("Luisa", "Heinrich")):
+        person = await _volunteer(web_app, f"telegram:{200 + i}", name)
+        await sign_up(web_app.app.db, person, need_id, web_app.clock.now())
+    page = await client.get("/t/aachen/org/")
+    row = page.text.split(f"/org/needs/{need_id}")[1].split("</tr>")[0]
+    assert "1 von 1 (+1 auf der Warteliste)" in row, row
