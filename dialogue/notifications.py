@@ -11,7 +11,6 @@ from typing import Any
 
 import yaml
 
-from core.calendar import event_ics
 from core.db import Database
 from core.geo.distance import distance_km
 from core.notify import Delivery
@@ -376,25 +375,7 @@ class Renderer:
     ) -> tuple[Attachment, ...]:
         """The calendar entry people imported, as the need is now: same UID,
         higher SEQUENCE, changed or STATUS:CANCELLED (issue 14.6)."""
-        from core.calendar import calendar_ics
-        from core.services.timeline import ics_facts
-
-        facts = await ics_facts(self.db, [need.id])
-        if need.weekly is not None:
-            ics = calendar_ics([need], tz_name=t.tenant.timezone, stamp=now, facts=facts)
-        elif need.starts_at is not None:
-            ics = event_ics(
-                need_id=need.id,
-                tenant_slug=need.tenant_slug,
-                title=need.title,
-                starts_at=need.starts_at,
-                ends_at=need.ends_at,
-                stamp=now,
-                facts=facts.get(need.id),
-            )
-        else:
-            return ()
-        return (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
+        return await need_calendar(self.db, need, tz_name=t.tenant.timezone, stamp=now)
 
     async def _retention_warning(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         delete_on = datetime.fromisoformat(m.data["delete_on"])
