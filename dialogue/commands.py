@@ -61,6 +61,27 @@ COMMANDS: Final[dict[str, str]] = {
     for name in (c.name, *((c.english,) if c.english else ()), *c.others)
 }
 
+# The text keys of the menu labels that name an action of the table
+# ("📅 Meine Termine", "📅 My dates"): a typed label runs it (``typed_action``).
+MENU_LABELS: Final[dict[str, str]] = {
+    "menu.main": "menu",
+    **{f"menu.{c.action}": c.action for c in COMMAND_TABLE},
+}
+
+
+def typed_action(key: str, labels: list[tuple[str, str]]) -> str | None:
+    """The action a typed text names without a slash, wherever it is typed:
+    a command's name from the table (German, English or another spelling:
+    "termine", "dates") or the label of its menu button ("📅 Meine Termine",
+    "My dates"). ``key`` is the text as button labels are compared
+    (``dialogue.choices.label_key``); ``labels`` are (label key, action) of
+    the menu labels in the tenant's languages."""
+    action = COMMANDS.get(key)
+    if action is not None:
+        return action
+    return next((a for label, a in labels if label == key), None)
+
+
 # English alias -> canonical German command (mapped by channels).
 COMMAND_ALIASES: Final[dict[str, str]] = {
     c.english: c.name for c in COMMAND_TABLE if c.english and c.english != c.name

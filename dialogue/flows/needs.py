@@ -45,9 +45,9 @@ def qualification_question(turn: Turn, need_id: int, code: str) -> tuple[str, li
     text += "\n" + escape(help_text(turn.app.taxonomy, code, turn.lang, t.form))
     base = f"need:{need_id}:q:{code}"
     buttons = [
-        turn.button("qualification.yes", f"{base}:yes"),
+        turn.yes_button("qualification.yes", f"{base}:yes"),
         turn.button("qualification.later", f"{base}:later"),
-        turn.button("qualification.no", f"{base}:no"),
+        turn.no_button("qualification.no", f"{base}:no"),
     ]
     return text, buttons
 
@@ -178,8 +178,8 @@ async def withdraw_payload(turn: Turn, payload: str) -> None:
         turn.say(
             t("withdraw.ask", title=escape(item.title)),
             (
-                turn.button("withdraw.yes", f"eng:{engagement_id}:withdraw:yes"),
-                turn.button("withdraw.no", "menu:engagements"),
+                turn.yes_button("withdraw.yes", f"eng:{engagement_id}:withdraw:yes"),
+                turn.no_button("withdraw.no", "menu:engagements"),
             ),
         )
         return

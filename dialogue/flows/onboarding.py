@@ -157,8 +157,8 @@ async def ask_consent(turn: Turn) -> None:
     turn.say(
         text,
         (
-            t_button(turn, "consent.yes", "f:consent:yes"),
-            t_button(turn, "consent.no", "f:consent:no"),
+            turn.yes_button("consent.yes", "f:consent:yes"),
+            turn.no_button("consent.no", "f:consent:no"),
         ),
     )
 
@@ -453,8 +453,8 @@ async def ask_alerts(turn: Turn) -> None:
         turn,
         SLOTS["alerts"],
         buttons=(
-            t_button(turn, "alerts.yes", "f:alerts:yes"),
-            t_button(turn, "alerts.no", "f:alerts:no"),
+            turn.yes_button("alerts.yes", "f:alerts:yes"),
+            turn.no_button("alerts.no", "f:alerts:no"),
         ),
     )
 
@@ -500,8 +500,8 @@ async def ask_confirm(turn: Turn) -> None:
     turn.say(
         text,
         (
-            t_button(turn, "confirm.yes", "f:confirm:yes"),
-            t_button(turn, "confirm.change", "f:confirm:change"),
+            turn.yes_button("confirm.yes", "f:confirm:yes"),
+            turn.no_button("confirm.change", "f:confirm:change"),
             *turn.nav(),
         ),
     )
@@ -562,6 +562,8 @@ async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
         }
     if parse.values("urgency") and turn.state.slot == "alerts":
         values["alerts"] = True
+    if turn.state.slot == "qualifications" and word_of(parse.text) == "none":
+        values["qualifications"] = []  # "keine", "nichts", "none": none of these
     has, lacks = qualifications_of(turn, parse)
     if has or lacks:
         known = [q for q in turn.state.slots.get("qualifications") or () if q not in lacks]
@@ -672,7 +674,15 @@ SLOTS: dict[str, Slot] = {
         skip=lambda turn: not turn.state.slots.get("_review"),
     ),
 }
-FORM = register_form(Form("onboarding", tuple(SLOTS.values()), extract, complete))
+FORM = register_form(
+    Form(
+        "onboarding",
+        tuple(SLOTS.values()),
+        extract,
+        complete,
+        setup_slots=frozenset({"consent"}),
+    )
+)
 
 
 async def start(turn: Turn, *, welcome: bool = True) -> None:

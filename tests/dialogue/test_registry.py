@@ -116,3 +116,21 @@ async def test_the_help_text_lists_the_command_table(app: App) -> None:
     english = Conversation(app, identity="help:2", language_hint="en")
     await english.command("help")
     assert help_commands("en") in english.text and "/dates" in english.text
+
+
+def test_every_menu_label_of_the_command_table_names_its_action(app: App) -> None:
+    """A typed label runs what its button runs, in either language."""
+    from dialogue.choices import label_key
+    from dialogue.commands import MENU_LABELS, typed_action
+    from dialogue.texts import LANGUAGES, Texts
+
+    tenant = app.tenants["aachen"]
+    for lang in LANGUAGES:
+        t = Texts(tenant, lang)
+        labels = [(label_key(t.raw(k)), a) for k, a in MENU_LABELS.items() if t.has(k)]
+        for key, action in labels:
+            assert typed_action(key, labels) == action, (lang, key)
+            assert action in ROUTES.actions, action
+    assert typed_action("termine", []) == "engagements"
+    assert typed_action("dates", []) == "engagements"
+    assert typed_action("umwelt", []) is None
