@@ -71,8 +71,9 @@ class TenantRouter:
 @dataclass(slots=True)
 class App:
     """Everything a process runs on, built once by ``bootstrap``. Dialogue
-    flows see it through a narrow protocol (db, clock, tenants, taxonomy,
-    places, personal_files, now)."""
+    flows see it through a narrow protocol (``dialogue.ports.DialogueServices``:
+    db, clock, tenants, tenant_ids, taxonomy, gazetteer, places,
+    personal_files, public_url)."""
 
     settings: Settings
     db: Database
@@ -95,6 +96,10 @@ class App:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    @property
+    def public_url(self) -> str:
+        return self.settings.site_url
 
     @property
     def engine(self) -> Engine:

@@ -54,6 +54,7 @@ __all__ = [
     "label_key",
     "listed",
     "offered",
+    "offering",
     "press",
 ]
 
@@ -107,13 +108,18 @@ def listed(labels: Sequence[str]) -> list[tuple[str, str]]:
     return [(str(n), label) for n, label in enumerate(labels, start=1)]
 
 
+def offering(replies: Sequence[Reply]) -> int:
+    """Which of these replies offers the buttons a typed answer presses: the
+    last one that has buttons (-1: none). A channel lists that reply's
+    buttons by :func:`listed` and only bullets the earlier ones'."""
+    return next((i for i in range(len(replies) - 1, -1, -1) if replies[i].buttons), -1)
+
+
 def offered(replies: Sequence[Reply]) -> tuple[Button, ...]:
     """The buttons a typed answer can press after these replies: those of the
     last reply that has buttons (the same set the engine keeps)."""
-    for reply in reversed(replies):
-        if reply.buttons:
-            return reply.buttons
-    return ()
+    last = offering(replies)
+    return replies[last].buttons if last >= 0 else ()
 
 
 def press(text: str, offer: Iterable[Button | Sequence[str]]) -> str | None:

@@ -43,6 +43,32 @@ def catalogue(lang: str) -> dict[str, Any]:
     return flat
 
 
+@functools.cache
+def _channel_file(channel: str) -> dict[str, dict[str, Any]]:
+    with (TEXTS_DIR / "channels" / f"{channel}.yml").open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+def channel_languages(channel: str) -> tuple[str, ...]:
+    """The languages a channel's own texts are written in."""
+    return tuple(_channel_file(channel))
+
+
+def channel_texts(channel: str, tenant: TenantConfig, lang: str) -> dict[str, Any]:
+    """A channel adapter's own few texts (``data/texts/channels/<channel>.yml``)
+    in ``lang``: German where a key is missing, and the tenant's overrides
+    ``[texts.<lang>] "<channel>.<key>"`` on top. The rule of every adapter
+    (Telegram, Matrix, the console), read once per process."""
+    raw = _channel_file(channel)
+    merged = dict(raw[FALLBACK])
+    merged.update(raw.get(lang, {}))
+    prefix = f"{channel}."
+    for key, value in tenant.texts.get(lang, {}).items():
+        if key.startswith(prefix):
+            merged[key.removeprefix(prefix)] = value
+    return merged
+
+
 def _flatten(node: Mapping[str, Any], prefix: str, out: dict[str, Any]) -> None:
     for key, value in node.items():
         full = f"{prefix}{key}"

@@ -231,6 +231,24 @@ async def _not_understood(turn: Turn, form: Form, current: Slot | None, event: E
         await ask_next(turn, form)
 
 
+def toggle(turn: Turn, event: Event, slot: str, options: Collection[str]) -> Outcome | None:
+    """A press on a many-choice slot's buttons (``f:<slot>:<option>``, ``…:done``):
+    an option is switched on or off in the chosen ones kept as ``_<slot>``
+    (the slot stays open), "done" fills the slot with them. None when the
+    event is no button; NOTHING for a button of no option."""
+    if event.kind != "button":
+        return None
+    value = event.payload.split(":", 2)[-1]
+    chosen: list[str] = list(turn.state.slots.get(f"_{slot}") or [])
+    if value == "done":
+        return Outcome({slot: chosen})
+    if value not in options:
+        return NOTHING
+    chosen = [c for c in chosen if c != value] if value in chosen else [*chosen, value]
+    turn.state.slots[f"_{slot}"] = chosen
+    return Outcome(stay=True)
+
+
 def prompt_reply(turn: Turn, slot: Slot, text: str | None = None, **kwargs: Any) -> Reply:
     """The standard question of a slot with back/cancel added to its buttons."""
     buttons = tuple(kwargs.pop("buttons", ())) + turn.nav(back=len(turn.state.asked) > 1)

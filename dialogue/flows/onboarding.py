@@ -32,7 +32,7 @@ from core.taxonomy import CATEGORY_CODES, Taxonomy
 from dialogue import routing
 from dialogue.flows import location as places
 from dialogue.flows import matches
-from dialogue.flows.form import NOTHING, Form, Outcome, Slot, ask_next, prompt_reply
+from dialogue.flows.form import NOTHING, Form, Outcome, Slot, ask_next, prompt_reply, toggle
 from dialogue.markup import escape
 from dialogue.messages import Button
 from dialogue.nlu.result import ParseResult
@@ -239,22 +239,12 @@ async def ask_interests(turn: Turn) -> None:
 
 
 async def accept_interests(turn: Turn, event: Event) -> Outcome:
-    chosen: list[str] = list(turn.state.slots.get("_interests", []))
-    if event.kind == "button":
-        value = event.payload.split(":", 2)[2]
-        if value == "done":
-            return Outcome({"interests": chosen})
-        if value in CATEGORY_CODES:
-            if value in chosen:
-                chosen.remove(value)
-            else:
-                chosen.append(value)
-            turn.state.slots["_interests"] = chosen
-            return Outcome(stay=True)
-        return NOTHING
+    pressed = toggle(turn, event, "interests", CATEGORY_CODES)
+    if pressed is not None:
+        return pressed
     if event.kind == "text":
         if word_of(event.text) in ("done", "yes"):
-            return Outcome({"interests": chosen})
+            return Outcome({"interests": list(turn.state.slots.get("_interests", []))})
         if turn.t("interests.any_word") in event.text.casefold():
             return Outcome({"interests": []})
     return NOTHING
@@ -447,23 +437,11 @@ async def ask_qualifications(turn: Turn) -> None:
 
 
 async def accept_qualifications(turn: Turn, event: Event) -> Outcome:
-    chosen: list[str] = list(turn.state.slots.get("_qualifications", []))
-    if event.kind == "button":
-        value = event.payload.split(":", 2)[2]
-        if value == "done":
-            return Outcome({"qualifications": chosen})
-        if value in QUALIFICATION_BUTTONS:
-            if value in chosen:
-                chosen.remove(value)
-            else:
-                chosen.append(value)
-            turn.state.slots["_qualifications"] = chosen
-            return Outcome(stay=True)
-        return NOTHING
-    if event.kind == "text":
-        word = word_of(event.text)
-        if word in ("done", "yes", "no"):
-            return Outcome({"qualifications": chosen})
+    pressed = toggle(turn, event, "qualifications", QUALIFICATION_BUTTONS)
+    if pressed is not None:
+        return pressed
+    if event.kind == "text" and word_of(event.text) in ("done", "yes", "no"):
+        return Outcome({"qualifications": list(turn.state.slots.get("_qualifications", []))})
     return NOTHING
 
 

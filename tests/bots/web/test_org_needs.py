@@ -16,12 +16,12 @@ from core.services.relay import record_reply
 from core.services.signup import sign_up
 from tests.bots.web.conftest import Web
 from tests.bots.web.helpers import (
-    RecordingNotifier,
     csrf_of,
     need_form,
     post_need,
     sign_up_organisation,
 )
+from tests.fakes import RecordingNotifier
 
 
 async def _need(web: Web, need_id: int) -> Need:
