@@ -222,6 +222,33 @@ def calendar_ics(
     return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
 
 
+def need_ics(
+    need: NeedDetail, *, tz_name: str, stamp: datetime, facts: IcsFacts | None = None
+) -> bytes | None:
+    """A need's own calendar file, the one the chat hands out: a one-off
+    need as one event, a weekly need as its series; the same UID, and
+    ``facts`` for SEQUENCE, UNTIL and STATUS:CANCELLED. None for a need
+    without a date."""
+    if need.weekly is not None:
+        return calendar_ics(
+            [need], tz_name=tz_name, stamp=stamp, facts={need.id: facts} if facts else None
+        )
+    if need.starts_at is None:
+        return None
+    return event_ics(
+        need_id=need.id,
+        tenant_slug=need.tenant_slug,
+        title=need.title,
+        starts_at=need.starts_at,
+        ends_at=need.ends_at,
+        stamp=stamp,
+        description=f"{need.organisation}\n{need.description}".strip(),
+        location=need.place_label or "",
+        geo=(need.lat, need.lon) if need.lat is not None and need.lon is not None else None,
+        facts=facts,
+    )
+
+
 def _fact_lines(facts: IcsFacts) -> list[str]:
     lines = [f"SEQUENCE:{facts.sequence}"]
     if facts.cancelled:

@@ -22,7 +22,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.util import await_only as await_
 from sqlalchemy.util import greenlet_spawn
 
@@ -300,6 +302,11 @@ class Database:
         plan = self._plan(statement, params, read=True)
         if plan is not None:
             try:
+                if plan.processors is not None:
+                    sql, args = plan.bound(params)
+                    fairy = self._idle_connection()
+                    if fairy is not None:
+                        return plan.rows(await self._direct(fairy, sql, args, read=True))
                 return await greenlet_spawn(self._plan_rows, plan, params)
             except Exception:
                 pass  # SQLAlchemy's path says what went wrong, or succeeds
@@ -321,8 +328,102 @@ class Database:
         in AUTOCOMMIT (no BEGIN, no COMMIT). Returns the rows it changed."""
         plan = self._plan(statement, params, read=False)
         if plan is not None:
+            sql, args = plan.bound(params)
+            fairy = self._idle_connection()
+            if fairy is not None:
+                return int(await self._direct(fairy, sql, args, read=False))
             return await greenlet_spawn(self._plan_write, plan, params)
         return await greenlet_spawn(self._write_one, statement, params)
+
+    # -- without a greenlet ------------------------------------------------------
+    #
+    # With a connection idle in the pool, a compiled statement needs no
+    # greenlet at all: the pool hands the connection out and takes it back
+    # without I/O (nothing to open or close; no transaction to roll back), and the
+    # driver call is awaited here directly. That is a third to two fifths of a
+    # statement's CPU time (PostgreSQL: 75 -> 41 us for the state load).
+    # Opening a connection, and every failure, go through a greenlet as before.
+
+    def _idle_connection(self) -> Any:
+        """A pooled connection when one is idle and usable without I/O, else None."""
+        pool = self.engine.sync_engine.pool
+        checkedin = getattr(pool, "checkedin", None)
+        if checkedin is None or not checkedin():
+            return None
+        try:
+            return pool.connect()
+        except Exception:  # it had to open or close one (MissingGreenlet): the usual way
+            return None
+
+    async def _direct(self, fairy: Any, sql: str, args: tuple[Any, ...], *, read: bool) -> Any:
+        """Run one statement on ``fairy`` and give it back: the fetched rows
+        (``read``) or the rows changed, committed by itself."""
+        adapted = fairy.dbapi_connection
+        try:
+            if self.is_sqlite:
+                conn = adapted._connection._conn
+
+                def run() -> Any:
+                    cursor = conn.cursor()
+                    try:
+                        cursor.execute(sql, args)
+                        if read:
+                            return cursor.fetchall()
+                        if conn.in_transaction:
+                            conn.commit()
+                        return cursor.rowcount
+                    except BaseException:
+                        if not read and conn.in_transaction:
+                            conn.rollback()
+                        raise
+                    finally:
+                        cursor.close()
+
+                async with adapted._execute_mutex:
+                    result = await adapted._connection._execute(run)
+            elif read:
+                result = await adapted._connection.fetch(sql, *args)
+            else:
+                status = await adapted._connection.execute(sql, *args)
+                result = int(status.rsplit(" ", 1)[-1]) if status else 0
+        except BaseException as error:
+            await greenlet_spawn(self._failed, fairy, sql, error, read)
+            raise  # a read is tried again on SQLAlchemy's path by ``rows``
+        overflow = getattr(self.engine.sync_engine.pool, "overflow", None)
+        if overflow is not None and overflow() > 0:
+            # The pool is full: it closes a connection given back, which awaits.
+            await greenlet_spawn(fairy.close)
+        else:
+            fairy.close()  # nothing open on it: giving it back awaits nothing
+        return result
+
+    def _failed(self, fairy: Any, sql: str, error: BaseException, read: bool) -> None:
+        """After a direct statement failed: the connection goes back (or is
+        closed, as ``_plan_rows``/``_plan_write`` do) in a greenlet, where
+        that may await; a write's error is raised in SQLAlchemy's form."""
+        dialect = self.engine.sync_engine.dialect
+        try:
+            if not self.is_sqlite:
+                _discard(fairy, error)
+            if read or not isinstance(error, Exception):
+                return
+            try:
+                fairy.dbapi_connection._handle_exception(error)  # raises it translated
+            except dialect.loaded_dbapi.Error as translated:
+                gone = dialect.is_disconnect(translated, fairy.dbapi_connection, None)
+                if gone:
+                    fairy.invalidate(translated)
+                raise DBAPIError.instance(
+                    sql,
+                    None,
+                    translated,
+                    dialect.loaded_dbapi.Error,
+                    hide_parameters=True,
+                    dialect=dialect,
+                    connection_invalidated=gone,
+                ) from error
+        finally:
+            fairy.close()
 
     def _write_one(self, statement: Executable, params: Mapping[str, Any]) -> int:
         with self.engine.sync_engine.connect() as conn:
@@ -504,6 +605,32 @@ class _Plan:
             make([p(v) if p is not None else v for p, v in zip(processors, row, strict=True)])
             for row in fetched
         ]
+
+
+class AsyncCommit(ColumnElement[bool]):
+    """A condition that is always true and, on PostgreSQL, lets the one
+    statement it stands in commit without waiting for its WAL to reach the
+    disk (``synchronous_commit`` off for that transaction only, by
+    ``set_config(..., true)`` in the statement itself: no extra round trip).
+
+    For rows that may be lost in a crash of the database server (not in a
+    clean restart, and never half-written: the database stays consistent),
+    where the flush would cost more than the statement: the conversation
+    state, saved on every turn. A later synchronous commit flushes it too.
+    SQLite in WAL mode with ``synchronous=NORMAL`` (``_sqlite_pragmas``)
+    already commits every statement this way; there it is ``1 = 1``."""
+
+    inherit_cache = True
+
+
+@compiles(AsyncCommit)
+def _async_commit(element: AsyncCommit, compiler: Any, **kw: Any) -> str:
+    return "1 = 1"
+
+
+@compiles(AsyncCommit, "postgresql")
+def _async_commit_pg(element: AsyncCommit, compiler: Any, **kw: Any) -> str:
+    return "set_config('synchronous_commit', 'off', true) = 'off'"
 
 
 class DatabaseUnavailable(Exception):

@@ -41,3 +41,8 @@ class Settings:
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **given) if given else settings  # type: ignore[arg-type]
+
+    @property
+    def site_url(self) -> str:
+        """Where people reach the web app: ``public_url``, else this host and port."""
+        return self.public_url or f"http://{self.host}:{self.web_port}"

@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from math import asin, cos, radians, sin, sqrt
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import ConfigError
-from core.tenants import parse_tenant
+from core.tenants import CHAT_SECTIONS, parse_tenant
 
 SUPPORTED_LANGUAGES = ("de", "en")
 ANY = "*"  # a table whose keys are free (districts, per-language texts)
@@ -48,13 +48,8 @@ SCHEMA: dict[str, Any] = {
     "moderation": {"required": bool, "corrections_without_review": bool},
     "nlu": {"engine": str, "url": (str, dict), "timeout": (int, float)},
     "geocoding": {"provider": str, "nominatim_url": str},
-    "telegram": {
-        "token_env": str,
-        "api_base_url": str,
-        "webhook_url": str,
-        "webhook_secret_env": str,
-    },
-    "matrix": {"homeserver": str, "user_id": str, "password_env": str, "access_token_env": str},
+    # [telegram], [matrix]: the keys of each channel's config (core.tenants)
+    **{name: {f.name: str for f in fields(config)} for name, config in CHAT_SECTIONS.items()},
     "notifications": {"quiet_start": str, "quiet_end": str, "weekly_budget": int},
     "districts": {ANY: list},
     "texts": {ANY: {ANY: str}},
@@ -230,11 +225,15 @@ def check_raw(raw: Mapping[str, Any], file: str, environ: Mapping[str, str]) -> 
     return found
 
 
+# What a missing required key of a chat section is, where "required" says too little.
+_REQUIRED = {"token_env": "missing (the variable with the bot token)"}
+
+
 def _secrets(
     raw: Mapping[str, Any], file: str, environ: Mapping[str, str], bad_type: set[str]
 ) -> list[Problem]:
     found = []
-    for section in ("telegram", "matrix"):
+    for section, config in CHAT_SECTIONS.items():
         table = raw.get(section)
         if not isinstance(table, dict):
             continue
@@ -251,18 +250,15 @@ def _secrets(
                 found.append(Problem(file, path, f"{name!r} is not an environment variable name"))
             elif not environ.get(name):
                 found.append(Problem(file, path, f"the environment variable {name} is not set"))
-        if section == "telegram" and not table.get("token_env"):
-            found.append(
-                Problem(file, "telegram.token_env", "missing (the variable with the bot token)")
-            )
-        if section == "matrix":
-            for key in ("homeserver", "user_id"):
-                if not table.get(key):
-                    found.append(Problem(file, f"matrix.{key}", "missing (required)"))
-            if not table.get("password_env") and not table.get("access_token_env"):
+        for key in (f.name for f in fields(config) if f.default is MISSING):
+            if not table.get(key):
                 found.append(
-                    Problem(file, "matrix.password_env", "name password_env or access_token_env")
+                    Problem(file, f"{section}.{key}", _REQUIRED.get(key, "missing (required)"))
                 )
+        if section == "matrix" and not (table.get("password_env") or table.get("access_token_env")):
+            found.append(
+                Problem(file, "matrix.password_env", "name password_env or access_token_env")
+            )
     return found
 
 

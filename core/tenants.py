@@ -94,6 +94,15 @@ class MatrixConfig:
     access_token_env: str = ""
 
 
+# The tenant-file section of each chat channel (``[telegram]``, ``[matrix]``):
+# its keys are the fields of its config, required where a field has no
+# default; ``ehrenamt tenant check`` reads the sections from here.
+CHAT_SECTIONS: dict[str, type[TelegramConfig] | type[MatrixConfig]] = {
+    "telegram": TelegramConfig,
+    "matrix": MatrixConfig,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Notifications:
     quiet_start: str = "21:00"

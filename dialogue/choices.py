@@ -25,6 +25,13 @@ The rule:
 2. Otherwise a typed number ("2", "2.", "(2)") picks by position, from 1.
 3. Any other text presses the button whose label it equals, ignoring case,
    spacing, and emoji and punctuation around words (:func:`label_key`).
+4. Failing that, a typed yes or no ("ja", "jep", "ok", "nein", "no", also
+   leading a short answer: "Ja, habe ich", "nein danke";
+   ``dialogue.understanding.yes_or_no``) presses the offered button marked
+   as that answer (``Button.answer``), if there is one::
+
+       offered  ✅ Ja, habe ich – mitmachen [yes] · 📝 Beantrage ich · Nein [no]
+       "ja"     → ✅ Ja, habe ich – mitmachen
 
 What a turn offers is the buttons of its last reply that has buttons: the set
 ``DialogueState.offer`` keeps for the engine (:func:`offered`).
@@ -37,7 +44,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from dialogue.messages import Button, Reply
+from dialogue.messages import Button, Reply, button_of
+from dialogue.understanding import yes_or_no
 
 __all__ = [
     "MAX_LABEL_TEXT",
@@ -46,6 +54,7 @@ __all__ = [
     "label_key",
     "listed",
     "offered",
+    "offering",
     "press",
 ]
 
@@ -54,8 +63,9 @@ MAX_LABEL_TEXT = 200
 # Longer digit runs are postcodes or phone numbers, never a choice.
 _MAX_CHOICE_DIGITS = 3
 
-# One offered button: (label, payload), as the engine and the Matrix store keep it.
-Offer = tuple[str, str]
+# One offered button: (label, payload) or (label, payload, answer), as the
+# engine and the Matrix store keep it (``dialogue.messages.offer_of``).
+Offer = tuple[str, ...]
 
 
 def label_key(text: str) -> str:
@@ -79,10 +89,8 @@ def _own_number(key: str) -> str | None:
     return first if first.isdecimal() else None
 
 
-def _as_offers(buttons: Iterable[Button | Sequence[str]]) -> list[Offer]:
-    return [
-        (b.label, b.payload) if isinstance(b, Button) else (str(b[0]), str(b[1])) for b in buttons
-    ]
+def _as_buttons(buttons: Iterable[Button | Sequence[str]]) -> list[Button]:
+    return [b if isinstance(b, Button) else button_of(tuple(b)) for b in buttons]
 
 
 def by_position(labels: Iterable[str]) -> bool:
@@ -100,30 +108,39 @@ def listed(labels: Sequence[str]) -> list[tuple[str, str]]:
     return [(str(n), label) for n, label in enumerate(labels, start=1)]
 
 
+def offering(replies: Sequence[Reply]) -> int:
+    """Which of these replies offers the buttons a typed answer presses: the
+    last one that has buttons (-1: none). A channel lists that reply's
+    buttons by :func:`listed` and only bullets the earlier ones'."""
+    return next((i for i in range(len(replies) - 1, -1, -1) if replies[i].buttons), -1)
+
+
 def offered(replies: Sequence[Reply]) -> tuple[Button, ...]:
     """The buttons a typed answer can press after these replies: those of the
     last reply that has buttons (the same set the engine keeps)."""
-    for reply in reversed(replies):
-        if reply.buttons:
-            return reply.buttons
-    return ()
+    last = offering(replies)
+    return replies[last].buttons if last >= 0 else ()
 
 
 def press(text: str, offer: Iterable[Button | Sequence[str]]) -> str | None:
     """The payload of the offered button ``text`` means, if any (the rule above)."""
     if len(text) > MAX_LABEL_TEXT:
         return None  # no label is this long: cut before reading
-    offers = _as_offers(offer)
+    offers = _as_buttons(offer)
     if not offers:
         return None
     key = label_key(text)
     if not key:
         return None
-    keys = [label_key(label) for label, _ in offers]
+    keys = [label_key(b.label) for b in offers]
     if key.isdecimal() and len(key) <= _MAX_CHOICE_DIGITS:
         numbers = [_own_number(k) for k in keys]
         if any(numbers):
-            return next((p for n, (_, p) in zip(numbers, offers, strict=True) if n == key), None)
+            return next((b.payload for n, b in zip(numbers, offers, strict=True) if n == key), None)
         index = int(key) - 1
-        return offers[index][1] if 0 <= index < len(offers) else None
-    return next((p for k, (_, p) in zip(keys, offers, strict=True) if k == key), None)
+        return offers[index].payload if 0 <= index < len(offers) else None
+    labelled = next((b.payload for k, b in zip(keys, offers, strict=True) if k == key), None)
+    if labelled is not None or not any(b.answer for b in offers):
+        return labelled
+    answer = yes_or_no(text)
+    return next((b.payload for b in offers if answer and b.answer == answer), None)

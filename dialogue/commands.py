@@ -2,16 +2,16 @@
 
 The engine routes by it (``/passt`` and ``/matches`` both run the action
 ``matches``), the help text lists the menu commands from it, and every
-channel builds its command menu from it (``CANONICAL_COMMANDS``, with the
-descriptions in ``data/texts/channels/telegram.yml`` keyed by the name
-shown in that language). German names are canonical, English ones are
+channel builds its command menu from it (:func:`command_menu`; each
+command's description is the text ``command.<action>`` in
+``data/texts/<lang>.yml``). German names are canonical, English ones are
 aliases a channel maps before it builds an ``Incoming(command=...)``.
 The actions themselves are registered by the flows (``dialogue/registry.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -25,6 +25,10 @@ class Command:
     in_menu: bool = False  # listed in the channels' command menus
     in_help: bool = False  # listed in the help text
 
+    def shown(self, lang: str) -> str:
+        """The name a menu or the help text in ``lang`` shows."""
+        return (self.english or self.name) if lang == "en" else self.name
+
 
 COMMAND_TABLE: Final[tuple[Command, ...]] = (
     Command("start", "start", in_menu=True),
@@ -33,6 +37,8 @@ COMMAND_TABLE: Final[tuple[Command, ...]] = (
     Command("engagements", "termine", "dates", ("engagements",), in_menu=True, in_help=True),
     Command("certificate", "nachweis", "certificate", in_menu=True, in_help=True),
     Command("profile", "profil", "profile", in_menu=True, in_help=True),
+    # The name organisations see ("/name Klaus", or asked again).
+    Command("name", "name", "name"),
     # issue 14: offers by message, "Passende Angebote", contact per engagement
     Command("offer", "angebot", "offer", in_menu=True, in_help=True),
     Command("offers", "angebote", "offers", in_menu=True, in_help=True),
@@ -57,31 +63,45 @@ COMMANDS: Final[dict[str, str]] = {
     for name in (c.name, *((c.english,) if c.english else ()), *c.others)
 }
 
+# The text keys of the menu labels that name an action of the table
+# ("📅 Meine Termine", "📅 My dates"): a typed label runs it (``typed_action``).
+MENU_LABELS: Final[dict[str, str]] = {
+    "menu.main": "menu",
+    **{f"menu.{c.action}": c.action for c in COMMAND_TABLE},
+}
+
+
+def typed_action(key: str, labels: list[tuple[str, str]]) -> str | None:
+    """The action a typed text names without a slash, wherever it is typed:
+    a command's name from the table (German, English or another spelling:
+    "termine", "dates") or the label of its menu button ("📅 Meine Termine",
+    "My dates"). ``key`` is the text as button labels are compared
+    (``dialogue.choices.label_key``); ``labels`` are (label key, action) of
+    the menu labels in the tenant's languages."""
+    action = COMMANDS.get(key)
+    if action is not None:
+        return action
+    return next((a for label, a in labels if label == key), None)
+
+
 # English alias -> canonical German command (mapped by channels).
 COMMAND_ALIASES: Final[dict[str, str]] = {
     c.english: c.name for c in COMMAND_TABLE if c.english and c.english != c.name
 }
 
-# The commands a channel lists in its menu, in order.
-CANONICAL_COMMANDS: Final[tuple[str, ...]] = tuple(c.name for c in COMMAND_TABLE if c.in_menu)
-
 
 def menu_names(lang: str) -> tuple[str, ...]:
     """The command names a menu in ``lang`` shows (English ones in English)."""
-    return tuple(
-        (c.english or c.name) if lang == "en" else c.name for c in COMMAND_TABLE if c.in_menu
-    )
+    return tuple(c.shown(lang) for c in COMMAND_TABLE if c.in_menu)
 
 
 def help_commands(lang: str) -> str:
     """The command list inside the help text."""
-    return ", ".join(
-        f"/{(c.english or c.name) if lang == 'en' else c.name}" for c in COMMAND_TABLE if c.in_help
-    )
+    return ", ".join(f"/{c.shown(lang)}" for c in COMMAND_TABLE if c.in_help)
 
 
-def command_menu(lang: str, descriptions: Mapping[str, str]) -> dict[str, str]:
-    """A channel's command menu in ``lang``: the table's names in its order,
-    each with its description (keyed by the shown name, as in
-    data/texts/channels/telegram.yml); a name without one is left out."""
-    return {name: descriptions[name] for name in menu_names(lang) if name in descriptions}
+def command_menu(lang: str, describe: Callable[[str], str]) -> dict[str, str]:
+    """A channel's command menu in ``lang``: the table's menu names in its
+    order, each with ``describe(key)`` for its text key ``command.<action>``
+    (a ``dialogue.texts.Texts`` of that language, tenant overrides and all)."""
+    return {c.shown(lang): describe(f"command.{c.action}") for c in COMMAND_TABLE if c.in_menu}

@@ -173,7 +173,7 @@ class Engine:
             if drop:
                 await drop_state(db, turn.identity, slug)
             else:
-                data = turn.state.to_dict()
+                data = turn.state.as_stored()  # the turn is over: no copy needed
                 await save_state(db, turn.identity, slug, loaded, data, turn.lang, turn.now)
         except StateConflict:
             raise

@@ -9,6 +9,8 @@ from __future__ import annotations
 import unicodedata
 
 from dialogue import routing
+from dialogue.choices import MAX_LABEL_TEXT, label_key
+from dialogue.commands import MENU_LABELS, typed_action
 from dialogue.flows import (
     feedback,
     hours,
@@ -25,7 +27,7 @@ from dialogue.language_following import carries, follow_language, other_language
 from dialogue.messages import Button
 from dialogue.nlu.result import ParseResult
 from dialogue.registry import ROUTES
-from dialogue.texts import LANGUAGES
+from dialogue.texts import LANGUAGES, Texts
 from dialogue.turn import Event, Turn
 from dialogue.understanding import word_of
 
@@ -47,18 +49,21 @@ INTERRUPTS = frozenset(
 )
 SURE = 0.75
 
+# The button offered for a likely intent when unsure: the menu's own button
+# for it (label key, payload), so an intent and the menu never show one
+# button twice ("✨ Passt zu mir" for find_engagement and show_matches).
 _INTENT_BUTTONS = {
-    "find_engagement": "menu.matches",
-    "show_matches": "menu.matches",
-    "search": "menu.search",
-    "my_engagements": "menu.engagements",
-    "edit_profile": "menu.profile",
-    "pause_notifications": "menu.pause",
-    "post_need": "menu.post",
-    "help": "menu.help",
-    "change_language": "menu.language",
-    "export_data": "menu.data",
-    "delete_data": "menu.data",
+    "find_engagement": ("menu.matches", "menu:matches"),
+    "show_matches": ("menu.matches", "menu:matches"),
+    "search": ("menu.search", "menu:search"),
+    "my_engagements": ("menu.engagements", "menu:engagements"),
+    "edit_profile": ("menu.profile", "menu:profile"),
+    "pause_notifications": ("menu.pause", "menu:pause"),
+    "post_need": ("menu.post", "menu:post"),
+    "help": ("menu.help", "nav:help"),
+    "change_language": ("menu.language", "menu:language"),
+    "export_data": ("menu.data", "menu:data"),
+    "delete_data": ("menu.data", "menu:data"),
 }
 
 
@@ -95,6 +100,11 @@ async def handle_text(turn: Turn, event: Event) -> bool:
     if turn.state.flow is None and feedback.leads(event.text):
         await feedback.start_text(turn, event.text)
         return False
+    action = _typed_action(turn, event.text) if word is None else None
+    if action is not None:
+        # "Meine Bedarfe", "My dates", "termine": a menu label or command name
+        # typed runs it, as its button would, and an open form is kept.
+        return await routing.aside(turn, lambda: routing.run_action(turn, action))
     if not _has_letters_or_digits(event.text):
         turn.say(turn.t("error.no_words"))
         await routing.reask(turn)
@@ -140,13 +150,23 @@ async def handle_text(turn: Turn, event: Event) -> bool:
             and turn.state.flow != "post_need"
             and await post_need.may_post(turn)
         ):
-            turn.state.finish()
-            await post_need.start(turn, parse)
-            return False
+            # A need in one sentence: its dates and places are the need's,
+            # not answers to this form, which is set aside.
+            async def post() -> bool:
+                turn.state.finish()
+                await post_need.start(turn, parse)
+                return False
+
+            return await routing.aside(turn, post)
         if sure_interrupt:
-            filled = await form.fill(turn, parse) if turn.state.slot != "consent" else {}
-            if not filled:
-                return await routing.run_intent(turn, parse)
+            # The open question first: what it can take is its answer ("keine"
+            # at "Bringst du etwas davon mit?"); the intent answers the rest,
+            # and the form is kept to go on with.
+            if turn.state.slot != "consent" and await run_form(
+                turn, form, event, interruptible=True
+            ):
+                return False
+            return await routing.aside(turn, lambda: routing.run_intent(turn, parse))
         await run_form(turn, form, event)
         return False
     if word == "help":
@@ -158,10 +178,48 @@ async def handle_text(turn: Turn, event: Event) -> bool:
     return await routing.run_intent(turn, parse)
 
 
+# Menu labels are short: a longer text names no action (and costs no lookup).
+_MAX_LABEL_WORDS = 4
+# (tenant, language, editors' menu wording) -> (label key, action); a few per tenant.
+_LABELS: dict[tuple[object, ...], list[tuple[str, str]]] = {}
+
+
+def _typed_action(turn: Turn, text: str) -> str | None:
+    """The action of the command table a typed text names (``typed_action``)."""
+    if len(text) > MAX_LABEL_TEXT or len(text.split()) > _MAX_LABEL_WORDS:
+        return None
+    key = label_key(text)
+    if not key:
+        return None
+    languages = dict.fromkeys((turn.lang, *(x for x in turn.tenant.languages if x in LANGUAGES)))
+    labels = [pair for lang in languages for pair in _menu_labels(turn, lang)]
+    return typed_action(key, labels)
+
+
+def _menu_labels(turn: Turn, lang: str) -> list[tuple[str, str]]:
+    edited = tuple(
+        sorted((k, v) for k, v in (turn.edited.get(lang) or {}).items() if k in MENU_LABELS)
+    )
+    cache_key = (turn.tenant.slug, id(turn.tenant), lang, edited)
+    labels = _LABELS.get(cache_key)
+    if labels is None:
+        if len(_LABELS) > 256:
+            _LABELS.clear()
+        t = Texts(turn.tenant, lang, turn.edited)
+        labels = _LABELS[cache_key] = [
+            (label_key(t.raw(text_key)), action)
+            for text_key, action in MENU_LABELS.items()
+            if t.has(text_key)
+        ]
+    return labels
+
+
 def _ask_back(turn: Turn, parse: ParseResult) -> None:
     """Not sure what was meant: offer the likely intents, never guess."""
-    offered = [name for name, _ in parse.ranking if name in _INTENT_BUTTONS][:3]
-    buttons = [turn.button(_INTENT_BUTTONS[name], f"intent:{name}") for name in offered]
+    likely = [
+        turn.button(*_INTENT_BUTTONS[name]) for name, _ in parse.ranking if name in _INTENT_BUTTONS
+    ]
+    buttons = list({b.payload: b for b in reversed(likely)}.values())[::-1][:3]
     buttons += [b for b in turn.menu() if b.payload not in {x.payload for x in buttons}]
     turn.say(turn.t("error.not_sure"), buttons[:6])
 

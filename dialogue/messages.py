@@ -50,10 +50,19 @@ class Incoming:
             raise ValueError("Incoming needs exactly one of text, button, location, command")
 
 
+YES = "yes"
+NO = "no"
+
+
 @dataclass(frozen=True, slots=True)
 class Button:
+    """One offered choice. ``answer`` marks the yes or the no of a yes/no
+    question (``YES``/``NO``): a typed "ja", "nein", "Ja, habe ich" presses
+    it (``dialogue.choices``), so no flow reads yes/no words of its own."""
+
     label: str
     payload: str
+    answer: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +96,19 @@ class Reply:
     meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
+def offer_of(button: Button) -> list[str]:
+    """A button as kept in JSON: [label, payload] or [label, payload, answer]."""
+    kept = [button.label, button.payload]
+    if button.answer:
+        kept.append(button.answer)
+    return kept
+
+
+def button_of(kept: list[str] | tuple[str, ...]) -> Button:
+    """The button ``offer_of`` kept (older rows have no answer)."""
+    return Button(str(kept[0]), str(kept[1]), str(kept[2]) if len(kept) > 2 and kept[2] else None)
+
+
 def reply_to_dict(reply: Reply) -> dict[str, object]:
     """A reply as plain JSON (kept with the conversation state so that an
     event delivered twice gets the same answer); files as base64."""
@@ -94,7 +116,7 @@ def reply_to_dict(reply: Reply) -> dict[str, object]:
 
     return {
         "text": reply.text,
-        "buttons": [[b.label, b.payload] for b in reply.buttons],
+        "buttons": [offer_of(b) for b in reply.buttons],
         "request_location": reply.request_location,
         "attachments": [
             [a.filename, a.mime_type, base64.b64encode(a.content).decode("ascii")]
@@ -113,7 +135,7 @@ def reply_from_dict(raw: dict[str, object]) -> Reply:
     assert isinstance(buttons, list) and isinstance(attachments, list)
     return Reply(
         text=str(raw.get("text", "")),
-        buttons=tuple(Button(str(label), str(payload)) for label, payload in buttons),
+        buttons=tuple(button_of(b) for b in buttons),
         request_location=bool(raw.get("request_location")),
         attachments=tuple(
             Attachment(str(name), str(mime), base64.b64decode(str(content)))

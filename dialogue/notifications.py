@@ -11,7 +11,6 @@ from typing import Any
 
 import yaml
 
-from core.calendar import event_ics
 from core.db import Database
 from core.geo.distance import distance_km
 from core.notify import Delivery
@@ -24,6 +23,7 @@ from core.services.profiles import get_profile
 from core.services.relay import member_notice, relay_notice
 from core.services.tenants import tenant_id
 from core.tenants import TenantConfig
+from dialogue.calendar import need_calendar
 from dialogue.markup import escape
 from dialogue.messages import Attachment, Button, Reply
 from dialogue.ports import Notifier
@@ -102,16 +102,12 @@ class Renderer:
             when=self._when(t, need, m),
             place=self._place(t, need),
         )
-        return [
-            Reply(
-                text,
-                (
-                    Button(t("notify.button.coming"), f"attend:{m.engagement_id}:yes"),
-                    Button(t("notify.button.not_coming"), f"attend:{m.engagement_id}:no"),
-                ),
-                buttons_per_row=2,
-            )
-        ]
+        return _yes_or_no(
+            text,
+            t("notify.button.coming"),
+            t("notify.button.not_coming"),
+            f"attend:{m.engagement_id}",
+        )
 
     async def _before_2h(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         need = await self._need(m)
@@ -194,16 +190,9 @@ class Renderer:
             place=self._place(t, need),
             distance=await self._distance(t, need, m.person_id),
         )
-        return [
-            Reply(
-                text,
-                (
-                    Button(t("notify.button.alert_yes"), f"alert:{need.id}:yes"),
-                    Button(t("notify.button.alert_no"), f"alert:{need.id}:no"),
-                ),
-                buttons_per_row=2,
-            )
-        ]
+        return _yes_or_no(
+            text, t("notify.button.alert_yes"), t("notify.button.alert_no"), f"alert:{need.id}"
+        )
 
     async def _urgent_alert(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         return await self._ask("notify.urgent_alert", t, m)
@@ -275,23 +264,10 @@ class Renderer:
     async def _moved_up(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         need = await self._need(m)
         dates = await need_dates(self.db, need.id, now, t.tz)
-        attachments: tuple[Attachment, ...] = ()
         when = self._when(t, need, m)
         if dates.next_start is not None and dates.next_end is not None:
-            start, end = dates.next_start, dates.next_end
-            when = t.when_range(start, end)
-            ics = event_ics(
-                need_id=need.id,
-                tenant_slug=need.tenant_slug,
-                title=need.title,
-                starts_at=start,
-                ends_at=end,
-                stamp=now,
-                description=f"{need.organisation}\n{need.description}".strip(),
-                location=need.place_label or "",
-                geo=(need.lat, need.lon) if need.lat is not None and need.lon is not None else None,
-            )
-            attachments = (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
+            when = t.when_range(dates.next_start, dates.next_end)
+        attachments = await need_calendar(self.db, need, tz_name=t.tenant.timezone, stamp=now)
         return [
             Reply(
                 t("notify.moved_up", title=escape(need.title), when=when), attachments=attachments
@@ -399,25 +375,7 @@ class Renderer:
     ) -> tuple[Attachment, ...]:
         """The calendar entry people imported, as the need is now: same UID,
         higher SEQUENCE, changed or STATUS:CANCELLED (issue 14.6)."""
-        from core.calendar import calendar_ics
-        from core.services.timeline import ics_facts
-
-        facts = await ics_facts(self.db, [need.id])
-        if need.weekly is not None:
-            ics = calendar_ics([need], tz_name=t.tenant.timezone, stamp=now, facts=facts)
-        elif need.starts_at is not None:
-            ics = event_ics(
-                need_id=need.id,
-                tenant_slug=need.tenant_slug,
-                title=need.title,
-                starts_at=need.starts_at,
-                ends_at=need.ends_at,
-                stamp=now,
-                facts=facts.get(need.id),
-            )
-        else:
-            return ()
-        return (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
+        return await need_calendar(self.db, need, tz_name=t.tenant.timezone, stamp=now)
 
     async def _retention_warning(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         delete_on = datetime.fromisoformat(m.data["delete_on"])
@@ -473,6 +431,11 @@ def _published_after(need: NeedDetail, since: datetime) -> bool:
     # Cards carry no publication time; a need counts as new when it starts
     # after the last digest or recurs (weekly needs stay interesting).
     return need.starts_at is None or need.starts_at >= since
+
+
+def _yes_or_no(text: str, yes: str, no: str, head: str) -> list[Reply]:
+    """A question with its two answers side by side (``<head>:yes``, ``<head>:no``)."""
+    return [Reply(text, (Button(yes, f"{head}:yes"), Button(no, f"{head}:no")), buttons_per_row=2)]
 
 
 class ChannelSender:

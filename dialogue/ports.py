@@ -61,6 +61,11 @@ class DialogueServices(Protocol):
     @property
     def personal_files(self) -> PersonalFiles: ...
 
+    @property
+    def public_url(self) -> str:
+        """Where people reach the web app (links the chat gives)."""
+        ...
+
 
 class ConversationEngine(Protocol):
     async def handle(self, incoming: Incoming) -> list[Reply]:

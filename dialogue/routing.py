@@ -4,6 +4,9 @@ a button payload, an intent; and the two answers every route falls back on
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
 from dialogue.commands import COMMANDS
 from dialogue.flows.form import run_form
 from dialogue.nlu.result import ParseResult
@@ -11,6 +14,7 @@ from dialogue.registry import ROUTES
 from dialogue.turn import Event, Turn
 
 __all__ = [
+    "aside",
     "command",
     "follow_link",
     "location",
@@ -70,6 +74,29 @@ async def press(turn: Turn, event: Event) -> bool:
 async def run_intent(turn: Turn, parse: ParseResult) -> bool:
     handler = ROUTES.intents.get(parse.intent) or ROUTES.intents["*"]
     return bool(await handler(turn, parse))
+
+
+async def aside(turn: Turn, answer: Callable[[], Awaitable[bool]]) -> bool:
+    """Answer something else while a form is open ("keine Benachrichtigungen
+    mehr", a typed menu label) without losing what the form has: when the
+    answer ends the form, it is set aside (``DialogueState.hold``) and the
+    answer's last reply offers the way back to it (``form:resume``)."""
+    state = turn.state
+    flow, slot = state.flow, state.slot
+    form = ROUTES.forms.get(flow or "")
+    if form is None or slot == "consent" or not form.has_answers(state.slots):
+        return await answer()  # no form, or nothing in it to keep
+    state.hold()
+    drop = await answer()
+    if drop or (state.flow == flow and state.slot == slot):
+        state.held = None  # the form is still open (help, language) or gone (deleted)
+        return drop
+    if turn.replies:
+        last = turn.replies[-1]
+        back = turn.button("form.resume", "form:resume")
+        turn.replies[-1] = replace(last, buttons=(*last.buttons, back))
+        state.offer(turn.replies[-1].buttons)
+    return drop
 
 
 async def location(turn: Turn, event: Event) -> None:

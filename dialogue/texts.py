@@ -43,6 +43,32 @@ def catalogue(lang: str) -> dict[str, Any]:
     return flat
 
 
+@functools.cache
+def _channel_file(channel: str) -> dict[str, dict[str, Any]]:
+    with (TEXTS_DIR / "channels" / f"{channel}.yml").open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+def channel_languages(channel: str) -> tuple[str, ...]:
+    """The languages a channel's own texts are written in."""
+    return tuple(_channel_file(channel))
+
+
+def channel_texts(channel: str, tenant: TenantConfig, lang: str) -> dict[str, Any]:
+    """A channel adapter's own few texts (``data/texts/channels/<channel>.yml``)
+    in ``lang``: German where a key is missing, and the tenant's overrides
+    ``[texts.<lang>] "<channel>.<key>"`` on top. The rule of every adapter
+    (Telegram, Matrix, the console), read once per process."""
+    raw = _channel_file(channel)
+    merged = dict(raw[FALLBACK])
+    merged.update(raw.get(lang, {}))
+    prefix = f"{channel}."
+    for key, value in tenant.texts.get(lang, {}).items():
+        if key.startswith(prefix):
+            merged[key.removeprefix(prefix)] = value
+    return merged
+
+
 def _flatten(node: Mapping[str, Any], prefix: str, out: dict[str, Any]) -> None:
     for key, value in node.items():
         full = f"{prefix}{key}"
@@ -100,7 +126,7 @@ class Texts:
         text = self.raw(key)
         if not values:
             return text
-        return text.format_map(_Missing(values))
+        return _tidy(text, values).format_map(_Missing(values))
 
     def has(self, key: str) -> bool:
         return key in self._overrides or key in self._own
@@ -134,6 +160,10 @@ class Texts:
 
     def km(self, value: float) -> str:
         return _formatted_km(value, self.lang)
+
+    def radius(self, value: float) -> str:
+        """A chosen radius: "10 km", "2,5 km" / "2.5 km" (no ",0" or ".0")."""
+        return format_decimal(value, "#,##0.#", locale=self.lang) + " km"
 
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self.lang)
@@ -173,3 +203,27 @@ class EditedTexts:
         edited = await edited_texts(self.db, tenant_id)
         self._cache[tenant_id] = (now, edited)
         return edited
+
+
+# Quotation marks inside quotation marks become single ones: „Aufräumaktion
+# ‚Sauberes Haaren‘“, “Clean-up ‘Green Park’”.
+_INNER_QUOTES = (("„", "“", "‚", "‘"), ("“", "”", "‘", "’"))
+
+
+def _tidy(text: str, values: dict[str, Any]) -> str:
+    """A value that ends with a full stop ("… e.V.") before a full stop in the
+    text takes the text's; a quoted value's own quotation marks turn single
+    (the values themselves, in ``values``, are changed for that)."""
+    for name, value in list(values.items()):
+        if not isinstance(value, str):
+            continue
+        slot = "{" + name + "}"
+        if value.endswith(".") and slot + "." in text:
+            text = text.replace(slot + ".", slot)
+        for opening, closing, inner_open, inner_close in _INNER_QUOTES:
+            if opening + slot + closing in text and (opening in value or closing in value):
+                value = value.replace(opening, inner_open).replace(closing, inner_close)
+                if opening == "“":  # English: the plain closing ” too
+                    value = value.replace("”", inner_close)
+                values[name] = value
+    return text

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.services.people import PersonRef
 from core.tenants import TenantConfig
-from dialogue.messages import Attachment, Button, Location, Reply
+from dialogue.messages import NO, YES, Attachment, Button, Location, Reply
 from dialogue.nlu.result import ParseResult
 from dialogue.state import DialogueState
 from dialogue.texts import Texts
@@ -91,6 +91,14 @@ class Turn:
 
     def button(self, key: str, payload: str, **values: Any) -> Button:
         return Button(self.t(key, **values), payload)
+
+    def yes_button(self, key: str, payload: str, **values: Any) -> Button:
+        """The yes of a yes/no question: a typed "ja" or "Ja, klar" presses it."""
+        return Button(self.t(key, **values), payload, YES)
+
+    def no_button(self, key: str, payload: str, **values: Any) -> Button:
+        """The no of a yes/no question: a typed "nein" or "no thanks" presses it."""
+        return Button(self.t(key, **values), payload, NO)
 
     def menu(self) -> tuple[Button, ...]:
         """The way on from anywhere (members of an organisation: their needs too)."""

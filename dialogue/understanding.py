@@ -9,7 +9,6 @@ engine needs however the NLU is built:
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import re
@@ -77,6 +76,23 @@ WORDS: dict[str, frozenset[str]] = {
         }
     ),
     "back": frozenset({"zurück", "zurueck", "back", "go back"}),
+    # "None of these": an answer to a question that offers several things.
+    "none": frozenset(
+        {
+            "keine",
+            "kein",
+            "keins",
+            "keines",
+            "nichts",
+            "gar nichts",
+            "keine davon",
+            "nichts davon",
+            "none",
+            "nothing",
+            "none of them",
+            "none of these",
+        }
+    ),
     "cancel": frozenset(
         {"abbrechen", "abbruch", "stopp", "stop", "cancel", "quit", "exit", "vergiss es", "lass es"}
     ),
@@ -136,6 +152,47 @@ def word_of(text: str) -> str | None:
     for name, words in WORDS.items():
         if key in words:
             return name
+    return None
+
+
+# A yes or no may lead a short answer ("Ja, habe ich", "no thanks"): these
+# words lead it, and the rest of it may only be such small words (anything
+# else, "ja, mit Tieren", is more than an answer and goes to the NLU).
+_LEADS: dict[str, frozenset[str]] = {
+    "yes": frozenset("ja jep jo jawohl klar ok okay yes yep yeah sure".split()),
+    "no": frozenset("nein nee no nope".split()),
+}
+_FILLERS = frozenset(
+    """habe hab hast ich du wir bitte gerne gern danke klar natürlich sicher doch schon
+    mach mache machen das passt stimmt genau richtig gut super prima sehr auf jeden fall
+    leider nicht i do have please thanks thank you sure of course certainly don't dont
+    haven't havent not sorry will yes no ja nein ok okay""".split()
+)
+_NEGATIONS = frozenset("nicht kein keine keinen not don't dont haven't havent no nein".split())
+_ANSWER_WORDS = re.compile(r"[\w']+")
+MAX_ANSWER_WORDS = 5
+
+
+def yes_or_no(text: str) -> str | None:
+    """``"yes"`` or ``"no"`` when a typed text is a yes/no answer: a fixed
+    word ("ja", "nope", "ich stimme zu") or a short sentence led by one
+    ("Ja, habe ich", "Nein danke", "yes I do"); else None."""
+    word = word_of(text)
+    if word in ("yes", "no"):
+        return word
+    if len(text) > 100:
+        return None
+    words = _ANSWER_WORDS.findall(text.casefold())
+    if not words or len(words) > MAX_ANSWER_WORDS:
+        return None
+    rest = words[1:]
+    if any(w not in _FILLERS for w in rest):
+        return None
+    if words[0] in _LEADS["yes"]:
+        # "Ja, habe ich nicht" says both: the NLU may sort it out.
+        return None if any(w in _NEGATIONS for w in rest) else "yes"
+    if words[0] in _LEADS["no"]:
+        return "no"
     return None
 
 
@@ -293,27 +350,7 @@ def load_nlu(app: Any) -> Understanding:
     rasa_url = app.settings.rasa_url
     understanding = Understanding(parser, low, RemoteRasaNLU(rasa_url) if rasa_url else None)
     app.understanding = understanding
-    _freeze_startup_objects()
     return understanding
-
-
-_frozen = False
-
-
-def _freeze_startup_objects() -> None:
-    """Once per process, when the first NLU is trained: the objects built
-    at start-up (gazetteer, taxonomy, texts, the NLU's tables; about 250,000)
-    live as long as the process, yet every full garbage collection walked
-    them all, a pause of tens to hundreds of milliseconds in the middle of
-    some turn (and a fifth of the dialogue's CPU time in the bench).
-    ``gc.freeze`` leaves them out of those walks; objects made later are
-    collected as before."""
-    global _frozen
-    if _frozen:
-        return
-    _frozen = True
-    gc.collect()
-    gc.freeze()
 
 
 def _train(nlu_class: Any, app: Any) -> Parser:

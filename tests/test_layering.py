@@ -87,3 +87,33 @@ def test_the_checker_sees_nested_type_checking_and_relative_imports(tmp_path: Pa
     found = list(imports_of(sample, tmp_path))
     assert sorted({line for line, m in found if _hits(m, "bots")}) == [3, 7]
     assert sorted({line for line, m in found if _hits(m, "core.models")}) == [5, 6]
+
+
+def test_services_return_no_orm_rows() -> None:
+    """What crosses into ``dialogue/`` and ``bots/`` are plain values: no
+    public function of ``core/services/`` says it returns a mapped class
+    (``need_for_edit`` once handed a ``Need`` row to the web)."""
+    import core.models as models
+
+    mapped = {
+        name
+        for name, value in vars(models).items()
+        if isinstance(value, type) and hasattr(value, "__tablename__")
+    }
+    leaks = []
+    for path in sorted((ROOT / "core" / "services").glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if (
+                isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                and not node.name.startswith("_")
+                and node.returns is not None
+            ):
+                named = {n.id for n in ast.walk(node.returns) if isinstance(n, ast.Name)}
+                named |= {
+                    n.value
+                    for n in ast.walk(node.returns)
+                    if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                }
+                if named & mapped:
+                    leaks.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert mapped and leaks == []

@@ -15,6 +15,7 @@ import sys
 from typing import IO
 
 from bots.bootstrap import App, bootstrap
+from bots.commands.demo import seed_app
 from bots.console import (
     ConsoleClock,
     ConsoleSession,
@@ -24,7 +25,7 @@ from bots.console import (
     run_jsonl,
 )
 from core.clock import Clock, SystemClock
-from core.services.demo import is_empty, seed_demo
+from core.services.demo import is_empty
 from core.settings import Settings
 
 __all__ = ["chat_command", "register"]
@@ -104,14 +105,7 @@ async def _seed_if_empty(app: App, args: argparse.Namespace) -> None:
     """A newcomer finds the demo needs, dated relative to the clock's now."""
     if args.no_demo or not await is_empty(app.db):
         return
-    result = await seed_demo(
-        app.db,
-        tenants=app.tenants,
-        tenant_ids=app.tenant_ids,
-        taxonomy=app.taxonomy,
-        places=app.places,
-        now=app.now(),
-    )
+    result = await seed_app(app)
     log.info("demo seeded: %d organisations, %d needs", result.organisations, result.needs)
 
 

@@ -14,11 +14,12 @@ from babel.dates import format_datetime, get_day_names
 from babel.numbers import format_decimal
 
 from bots.bootstrap import App, bootstrap
+from bots.commands.demo import seed_app
 from bots.logs import configure_logging
 from bots.runner import start_channels, stop_channels, wait_for_stop_signal
 from core.availability import DAYS
 from core.clock import Clock, ScaledClock, SystemClock
-from core.services.demo import is_empty, seed_demo
+from core.services.demo import is_empty
 from core.services.matches import Card, matches_for_person
 from core.services.people import person_for_identity
 from core.settings import DATA_DIR, Settings
@@ -75,14 +76,7 @@ async def _run(args: argparse.Namespace) -> int:
     app = await bootstrap(settings, clock=_clock(), channels=serve, web=not args.no_web)
     try:
         if _wants_demo(args, settings) and await is_empty(app.db):
-            result = await seed_demo(
-                app.db,
-                tenants=app.tenants,
-                tenant_ids=app.tenant_ids,
-                taxonomy=app.taxonomy,
-                places=app.places,
-                now=app.now(),
-            )
+            result = await seed_app(app)
             print(
                 texts["seeded"].format(
                     organisations=result.organisations,

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from core.settings import DATA_DIR
 from core.tenants import TenantConfig
-from dialogue.choices import listed, offered
+from dialogue.choices import listed, offered, offering
 from dialogue.markup import to_plain
 from dialogue.messages import Attachment, Button, Reply
+from dialogue.texts import channel_languages, channel_texts
 
 __all__ = [
     "TEXTS_FILE",
@@ -49,21 +47,13 @@ class ConsoleTexts:
         return text.format(**values) if values else text
 
 
-def load_texts(
-    tenant: TenantConfig, language: str | None = None, path: Path = TEXTS_FILE
-) -> ConsoleTexts:
+def load_texts(tenant: TenantConfig, language: str | None = None) -> ConsoleTexts:
     """Texts for ``language`` (else the tenant's first); missing keys fall back
     to German, a tenant overrides a key as ``console.<key>``."""
-    with path.open(encoding="utf-8") as fh:
-        raw: dict[str, dict[str, str]] = yaml.safe_load(fh)
-    lang = language if language in raw else tenant.default_language
-    lang = lang if lang in raw else FALLBACK_LANGUAGE
-    merged = dict(raw[FALLBACK_LANGUAGE])
-    merged.update(raw.get(lang, {}))
-    for key, value in tenant.texts.get(lang, {}).items():
-        if key.startswith("console."):
-            merged[key.removeprefix("console.")] = value
-    return ConsoleTexts(language=lang, texts=merged)
+    known = channel_languages("console")
+    lang = language if language in known else tenant.default_language
+    lang = lang if lang in known else FALLBACK_LANGUAGE
+    return ConsoleTexts(language=lang, texts=channel_texts("console", tenant, lang))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +78,7 @@ def _button_lines(reply: Reply, pressable: bool) -> list[str]:
 def render_replies(replies: Sequence[Reply], texts: ConsoleTexts) -> Rendered:
     """Plain text, the pressable buttons listed by the one choice rule."""
     offer = offered(replies)
-    last = max((i for i, r in enumerate(replies) if r.buttons), default=-1)
+    last = offering(replies)
     blocks: list[str] = []
     attachments: list[Attachment] = []
     for i, reply in enumerate(replies):

@@ -17,6 +17,7 @@ from nio import (
 
 from bots.matrix import render
 from bots.matrix.session import IDENTITY_PREFIX, TRANSIENT, MatrixSession
+from dialogue.choices import offering
 from dialogue.messages import Reply
 from dialogue.ports import Delivery
 
@@ -38,7 +39,7 @@ class Outbound(MatrixSession):
 
     async def _send_replies(self, room_id: str, replies: Sequence[Reply]) -> None:
         offered = render.offer(replies)
-        last = max((i for i, r in enumerate(replies) if r.buttons), default=-1)
+        last = offering(replies)
         hint = self.texts["location_hint"]
         for i, reply in enumerate(replies):
             content = render.message_content(reply, location_hint=hint, pressable=i == last)

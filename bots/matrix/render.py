@@ -18,7 +18,7 @@ from typing import Any
 from dialogue.choices import Offer, listed, offered, press
 from dialogue.commands import COMMAND_ALIASES
 from dialogue.markup import escape, to_plain
-from dialogue.messages import Attachment, Incoming, Location, Reply
+from dialogue.messages import Attachment, Incoming, Location, Reply, offer_of
 
 HTML_FORMAT = "org.matrix.custom.html"
 
@@ -71,7 +71,7 @@ def message_content(
 def offer(replies: Sequence[Reply]) -> list[Offer]:
     """The buttons a typed answer may press after these replies, as kept per
     room (``dialogue.choices.offered``: the last reply's that has buttons)."""
-    return [(b.label, b.payload) for b in offered(replies)]
+    return [tuple(offer_of(b)) for b in offered(replies)]
 
 
 def notice_content(text: str) -> dict[str, object]:

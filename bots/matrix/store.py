@@ -95,7 +95,7 @@ class SyncState:
             next_batch=raw.get("next_batch"),
             handled=OrderedDict((e, None) for e in raw.get("handled", [])),
             buttons={
-                room: [(str(label), str(payload)) for label, payload in offers]
+                room: [tuple(str(x) for x in offered) for offered in offers]
                 for room, offers in raw.get("buttons", {}).items()
             },
             direct=dict(raw.get("direct", {})),

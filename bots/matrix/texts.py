@@ -10,15 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
-import yaml
-
-from core.settings import DATA_DIR
 from core.tenants import TenantConfig
-
-TEXTS_FILE = DATA_DIR / "texts" / "channels" / "matrix.yml"
-FALLBACK_LANGUAGE = "de"
+from dialogue.texts import channel_texts
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,17 +26,9 @@ class MatrixTexts:
         return self.texts[key]
 
 
-def load_texts(tenant: TenantConfig, path: Path = TEXTS_FILE) -> MatrixTexts:
-    """Read the notices for the tenant's default language, with its overrides.
-
-    Missing keys fall back to German, so a tenant language without a
+def load_texts(tenant: TenantConfig) -> MatrixTexts:
+    """The notices for the tenant's default language, with its overrides;
+    missing keys fall back to German, so a tenant language without a
     translation still gets a complete set."""
-    with path.open(encoding="utf-8") as fh:
-        raw: dict[str, dict[str, str]] = yaml.safe_load(fh)
     language = tenant.default_language
-    merged = dict(raw[FALLBACK_LANGUAGE])
-    merged.update(raw.get(language, {}))
-    for key, value in tenant.texts.get(language, {}).items():
-        if key.startswith("matrix."):
-            merged[key.removeprefix("matrix.")] = value
-    return MatrixTexts(language=language, texts=merged)
+    return MatrixTexts(language=language, texts=channel_texts("matrix", tenant, language))

@@ -316,7 +316,7 @@ class TelegramChannel:
         bot = self.application.bot
         branding = self.tenant.branding
         steps: list[tuple[str, Callable[[], Any]]] = []
-        for lang in self.texts.by_language:
+        for lang in self.texts.languages:
             menu = [BotCommand(n, d) for n, d in self.texts.commands(lang).items()]
             steps.append(
                 (f"commands ({lang})", partial(bot.set_my_commands, menu, language_code=lang))

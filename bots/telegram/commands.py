@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from dialogue.commands import CANONICAL_COMMANDS, COMMAND_ALIASES
+from dialogue.commands import COMMAND_ALIASES
 
 # The vocabulary is the dialogue's, shared with the other channels.
 ALIASES: Final[dict[str, str]] = COMMAND_ALIASES
-CANONICAL: Final[tuple[str, ...]] = CANONICAL_COMMANDS
 
 
 def canonical_command(name: str) -> str:

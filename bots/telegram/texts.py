@@ -7,14 +7,10 @@ override a key through its ``[texts.<lang>]`` table as ``telegram.<key>``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
-import yaml
 
 from core.tenants import TenantConfig
-
-TEXTS_FILE = Path(__file__).resolve().parents[2] / "data" / "texts" / "channels" / "telegram.yml"
+from dialogue.commands import command_menu
+from dialogue.texts import Texts, channel_languages, channel_texts
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,31 +18,27 @@ class TelegramTexts:
     """Texts per language; ``get`` falls back to the tenant's first language."""
 
     tenant: TenantConfig
-    by_language: dict[str, dict[str, Any]]
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return channel_languages("telegram")
 
     def language(self, hint: str | None) -> str:
         lang = (hint or "").split("-")[0].lower()
-        if lang in self.tenant.languages and lang in self.by_language:
+        if lang in self.tenant.languages and lang in self.languages:
             return lang
         return (
-            self.tenant.default_language
-            if self.tenant.default_language in self.by_language
-            else "de"
+            self.tenant.default_language if self.tenant.default_language in self.languages else "de"
         )
 
     def get(self, key: str, hint: str | None = None) -> str:
-        lang = self.language(hint)
-        override = self.tenant.texts.get(lang, {}).get(f"telegram.{key}")
-        if override:
-            return override
-        return str(self.by_language[lang][key])
+        return str(channel_texts("telegram", self.tenant, self.language(hint))[key])
 
     def commands(self, lang: str) -> dict[str, str]:
-        """Command name -> menu description, in menu order."""
-        return dict(self.by_language[lang]["commands"])
+        """Command name -> menu description, in menu order: the one command
+        table's (``dialogue.commands``), described by the dialogue's texts."""
+        return command_menu(lang, Texts(self.tenant, lang))
 
 
-def load_texts(tenant: TenantConfig, path: Path = TEXTS_FILE) -> TelegramTexts:
-    with path.open(encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
-    return TelegramTexts(tenant=tenant, by_language={k: dict(v) for k, v in raw.items()})
+def load_texts(tenant: TenantConfig) -> TelegramTexts:
+    return TelegramTexts(tenant=tenant)

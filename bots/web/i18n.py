@@ -77,6 +77,14 @@ class WebTexts:
     def has(self, key: str) -> bool:
         return key in self._texts
 
+    def plural(self, key: str, n: int, **values: Any) -> str:
+        """``key_one`` for exactly one (where the language has it), else ``key``;
+        ``{n}`` is the number."""
+        one = f"{key}_one"
+        if n == 1 and (one in self._texts or one in self._fallback):
+            key = one
+        return self(key, n=n, **values)
+
     def when(self, at: datetime | None) -> str:
         if at is None:
             return ""

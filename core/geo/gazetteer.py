@@ -172,12 +172,15 @@ class Gazetteer:
         limit: int = 3,
         districts: Mapping[str, tuple[float, float]] | None = None,
         near: tuple[float, float] | None = None,
+        within_km: float | None = None,
     ) -> list[str]:
         """Up to ``limit`` known names close to an unknown one ("Aahcen" -> "Aachen").
 
         Similar spellings are ranked by similarity, nudged towards the tenant's
         districts, places near ``near`` and larger towns, so a typo of a
-        neighbouring town beats an equally close hamlet far away.
+        neighbouring town beats an equally close hamlet far away. With
+        ``within_km`` only places that near ``near`` are suggested (a tenant's
+        region: "nein" must not suggest a village at the other end of Germany).
         """
         key = name_key(name)
         if not key or limit <= 0:
@@ -189,10 +192,15 @@ class Gazetteer:
             if score >= MIN_SUGGESTION_SCORE:
                 bonus = 6.0 + (4.0 if near and distance_km(near, point) <= NEAR_KM else 0.0)
                 scored[district] = max(scored.get(district, 0.0), score + bonus)
+        # In a region most similar names lie outside it: look further down the list.
+        pool = 25 if within_km is None else 400
         for _, score, index in process.extract(
-            key, keys, scorer=fuzz.ratio, limit=25, score_cutoff=MIN_SUGGESTION_SCORE
+            key, keys, scorer=fuzz.ratio, limit=pool, score_cutoff=MIN_SUGGESTION_SCORE
         ):
             place = places[index]
+            if within_km is not None and near is not None:
+                if distance_km(near, place.point) > within_km:
+                    continue
             total = score + _suggestion_bonus(place, near)
             scored[place.name] = max(scored.get(place.name, 0.0), total)
         ranked = sorted(scored.items(), key=lambda item: (-item[1], item[0]))

@@ -44,6 +44,9 @@ def lookup_for_tenant(
     return gazetteer.lookup(name, **region)
 
 
+REGION_FACTOR = 2.0
+
+
 def resolve_place(
     name: str,
     tenant: TenantConfig | None,
@@ -59,6 +62,9 @@ def resolve_place(
         name,
         districts=tenant.districts if tenant else None,
         near=tenant.region_center if tenant else None,
+        # Suggestions stay in the tenant's region (as far as its own places
+        # win without asking, ``dialogue.flows.location.candidates``).
+        within_km=tenant.region_radius_km * REGION_FACTOR if tenant else None,
     )
     raise UnknownPlace(name.strip(), suggestions)
 

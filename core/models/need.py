@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ColumnElement, Enum, ForeignKey, Index, String, Text, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base
@@ -74,12 +74,20 @@ class Need(Base):
     valid_until: Mapped[datetime | None]  # expiry of a recurring need
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     hidden: Mapped[bool] = mapped_column(default=False)
+    # A published need's change waiting for an editor (``needs.change_values``
+    # form); the need stays public as approved until the change is approved.
+    pending_change: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     created_by_person_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime]
     published_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+def awaits_review() -> ColumnElement[bool]:
+    """The Redaktion's queue: new needs, and published ones with a change."""
+    return or_(Need.status == NeedStatus.PENDING_REVIEW, Need.pending_change.is_not(None))
 
 
 class Offer(Base):

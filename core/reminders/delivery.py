@@ -38,6 +38,7 @@ from core.models import (
     Tenant,
     VolunteerProfile,
 )
+from core.models.need import awaits_review
 from core.notify import Delivery
 from core.reminders import kinds
 from core.reminders.planning import next_occurrence
@@ -247,7 +248,7 @@ async def _still_relevant(session: AsyncSession, reminder: Reminder, now: dateti
                 select(Need.id)
                 .where(
                     Need.tenant_id == reminder.tenant_id,
-                    Need.status == NeedStatus.PENDING_REVIEW,
+                    awaits_review(),
                 )
                 .limit(1)
             )

@@ -257,15 +257,3 @@ async def plan_org_expiry(session: AsyncSession, need: Need, now: datetime) -> N
         need_id=need.id,
         dedupe_key=f"org_expiry:{need.id}:{expires.strftime('%Y%m%d')}",
     )
-
-
-async def pending_for_person(session: AsyncSession, person_id: int) -> list[Reminder]:
-    return list(
-        (
-            await session.scalars(
-                select(Reminder)
-                .where(Reminder.person_id == person_id, Reminder.status == ReminderStatus.PENDING)
-                .order_by(Reminder.due_at)
-            )
-        ).all()
-    )

@@ -99,6 +99,12 @@ _AMOUNT = re.compile(
     r"(?P<half>\s*(?:1/2|½|einhalb))?\s*" + _UNIT + r"(?![a-zäöü])",
     re.IGNORECASE,
 )
+# "90 Minuten", "45 min", "1 Stunde 30 Minuten", "1 h 30 min".
+_MINUTES = re.compile(
+    r"(?:(?P<h>\d{1,2})\s*(?:stunden?|std\.?|h|hours?|hrs?)\s*(?:und|and)?\s*)?"
+    r"(?P<m>\d{1,4})\s*(?:minuten|min|mins|minutes?)\b\.?",
+    re.IGNORECASE,
+)
 _HALF_HOUR = re.compile(r"(?:eine\s+halbe\s+stunde|half\s+an\s+hour|½\s*h)", re.IGNORECASE)
 _CLOCK = r"(\d{1,2})(?:[:.](\d{2}))?\s*(?:uhr|h)?"
 _RANGE = re.compile(
@@ -122,13 +128,16 @@ def _quarter(value: float) -> float | None:
 
 def parse_hours(text: str, *, strict: bool = False) -> float | None:
     """Hours in a typed answer: "2,5 Stunden", "2.5 hours", "3 Std.", "eine
-    halbe Stunde", "von 9 bis 12" (-> 3.0), rounded to quarter hours.
+    halbe Stunde", "90 Minuten" (-> 1.5), "von 9 bis 12" (-> 3.0), rounded to
+    quarter hours.
     ``strict``: only when the text says nothing else (a message out of the
     blue must be an answer to the follow-up, not a sentence about times)."""
     cleaned = text.strip()
     found: float | None = None
     span: tuple[int, int] | None = None
-    if m := _HALF_HOUR.search(cleaned):
+    if m := _MINUTES.search(cleaned):
+        found, span = int(m.group("h") or 0) + int(m.group("m")) / 60, m.span()
+    elif m := _HALF_HOUR.search(cleaned):
         found, span = 0.5, m.span()
     elif m := _RANGE.search(cleaned):
         start = int(m.group(1)) + int(m.group(2) or 0) / 60

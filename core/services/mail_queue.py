@@ -34,7 +34,6 @@ from core.models import (
     MailStatus,
     Membership,
     Need,
-    NeedStatus,
     Organisation,
     Person,
     QueuedMail,
@@ -45,6 +44,7 @@ from core.models import (
     Role,
     Tenant,
 )
+from core.models.need import awaits_review
 
 MAX_ATTEMPTS = 8  # about three hours of retrying with the backoff below
 BACKOFF_FIRST = timedelta(minutes=1)
@@ -489,7 +489,7 @@ async def waiting_for_review(db: Database, tenant_id: int) -> int:
             await session.scalar(
                 select(func.count())
                 .select_from(Need)
-                .where(Need.tenant_id == tenant_id, Need.status == NeedStatus.PENDING_REVIEW)
+                .where(Need.tenant_id == tenant_id, awaits_review())
             )
             or 0
         )

@@ -14,9 +14,17 @@ from sqlalchemy import delete, select
 from core.db import Database
 from core.errors import InvalidValue, NotAllowed, UnknownNeed
 from core.models import AuditEvent, Need, NeedStatus, Offer, Organisation, TextOverride
+from core.models.need import awaits_review
 from core.placeholders import plain_placeholders
 from core.services.audit import record
-from core.services.needs import NeedRef, cancel_alerts, moderate
+from core.services.needs import (
+    REVIEW_FIELDS,
+    NeedRef,
+    cancel_alerts,
+    differing,
+    moderate,
+    pending_or_current,
+)
 
 MAX_REASON = 1000
 MAX_TEXT_OVERRIDE = 4000
@@ -34,6 +42,17 @@ class QueueItem:
     remote: bool
     starts_at: datetime | None
     created_at: datetime
+    # A change of a published need (which stays public as it was meanwhile):
+    # the fields above show the changed version, ``changed`` names what differs
+    # (``needs.REVIEW_FIELDS``), ``previous_*`` the public version.
+    changed: tuple[str, ...] = ()
+    previous_title: str | None = None
+    previous_starts_at: datetime | None = None
+    previous_place_label: str | None = None
+
+    @property
+    def is_change(self) -> bool:
+        return bool(self.changed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,25 +92,33 @@ async def queue(db: Database, tenant_id: int) -> list[QueueItem]:
             await session.execute(
                 select(Need, Organisation.name, Organisation.verified)
                 .join(Organisation, Organisation.id == Need.organisation_id)
-                .where(Need.tenant_id == tenant_id, Need.status == NeedStatus.PENDING_REVIEW)
+                .where(Need.tenant_id == tenant_id, awaits_review())
                 .order_by(Need.created_at, Need.id)
             )
         ).all()
-    return [
-        QueueItem(
-            n.id,
-            n.title,
-            n.description,
-            n.category,
-            org,
-            verified,
-            n.place_label,
-            n.remote,
-            n.starts_at,
-            n.created_at,
-        )
-        for n, org, verified in rows
-    ]
+        items = []
+        for n, org, verified in rows:
+            v = pending_or_current(n)
+            change = n.pending_change is not None and n.status != NeedStatus.PENDING_REVIEW
+            items.append(
+                QueueItem(
+                    n.id,
+                    v["title"],
+                    v["description"],
+                    v["category"],
+                    org,
+                    verified,
+                    v["place_label"],
+                    v["remote"],
+                    v["starts_at"],
+                    n.created_at,
+                    changed=tuple(differing(n, n.pending_change, REVIEW_FIELDS)) if change else (),
+                    previous_title=n.title if change else None,
+                    previous_starts_at=n.starts_at if change else None,
+                    previous_place_label=n.place_label if change else None,
+                )
+            )
+    return items
 
 
 async def _need_tenant(db: Database, need_id: int) -> int:

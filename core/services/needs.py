@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, false, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from core.db import Database
 from core.errors import (
@@ -40,6 +41,7 @@ from core.reminders.planning import (
     notify_person,
     plan_alert_wave,
     plan_org_expiry,
+    replan_engagement,
 )
 from core.schedule import Weekly, one_off_mask, validate_range, weekly_mask
 from core.services import mail_queue
@@ -260,6 +262,185 @@ async def send_back_to_review(session, need: Need) -> None:  # type: ignore[no-u
     await cancel_alerts(session, need.id)
 
 
+# -- a published need's change, waiting beside it ---------------------------------
+
+# The columns an edit writes, in ``pending_change`` as JSON (times as ISO text).
+CHANGE_COLUMNS = (
+    "title",
+    "description",
+    "category",
+    "qualifications",
+    "remote",
+    "lat",
+    "lon",
+    "place_label",
+    "starts_at",
+    "ends_at",
+    "recurrence",
+    "cell_mask",
+    "helpers_wanted",
+    "urgent",
+    "valid_until",
+)
+_TIMES = ("starts_at", "ends_at", "valid_until")
+# What an editor is shown as differing, in the form's order (``need.*`` labels).
+REVIEW_FIELDS: dict[str, tuple[str, ...]] = {
+    "title": ("title",),
+    "category": ("category",),
+    "description": ("description",),
+    "qualifications": ("qualifications",),
+    "place": ("remote", "lat", "lon", "place_label"),
+    "time": ("starts_at", "ends_at", "recurrence"),
+    "valid_until": ("valid_until",),
+    "helpers_wanted": ("helpers_wanted",),
+    "urgent": ("urgent",),
+}
+
+
+def change_values(
+    data: NeedInput, *, lat: float | None, lon: float | None, label: str | None, tz: ZoneInfo
+) -> dict[str, Any]:
+    """The columns an edit writes, as plain JSON values."""
+    mask = (
+        weekly_mask(data.weekly)
+        if data.weekly is not None
+        else one_off_mask(data.starts_at, data.ends_at, tz)  # type: ignore[arg-type]
+    )
+    values: dict[str, Any] = {
+        "title": data.title.strip(),
+        "description": data.description.strip(),
+        "category": data.category,
+        "qualifications": list(data.qualifications),
+        "remote": data.remote,
+        "lat": None if data.remote else lat,
+        "lon": None if data.remote else lon,
+        "place_label": None if data.remote else (label or data.place),
+        "starts_at": data.starts_at,
+        "ends_at": data.ends_at,
+        "recurrence": data.weekly.to_dict() if data.weekly else None,
+        "cell_mask": mask,
+        "helpers_wanted": data.helpers_wanted,
+        "urgent": data.urgent,
+        "valid_until": data.valid_until,
+    }
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
+
+
+def _decoded(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: (datetime.fromisoformat(v) if k in _TIMES and isinstance(v, str) else v)
+        for k, v in values.items()
+        if k in CHANGE_COLUMNS
+    }
+
+
+def _current(need: Need) -> dict[str, Any]:
+    values = {k: getattr(need, k) for k in CHANGE_COLUMNS}
+    values["qualifications"] = list(values["qualifications"] or ())
+    return values
+
+
+def pending_or_current(need: Need) -> dict[str, Any]:
+    """The need's latest version: its change waiting for review, else itself."""
+    return {**_current(need), **_decoded(need.pending_change or {})}
+
+
+def differing(need: Need, values: dict[str, Any], groups: dict[str, tuple[str, ...]]) -> list[str]:
+    """The named fields whose columns ``values`` would change."""
+    new, old = _decoded(values), _current(need)
+    return [
+        name
+        for name, columns in groups.items()
+        if any(old[c] != new[c] for c in columns if c in new)
+    ]
+
+
+def changes_content(need: Need, values: dict[str, Any]) -> bool:
+    """What an editor reviews: the words, the place, the kind of help (not
+    only the time or how many helpers)."""
+    timing = {"starts_at", "ends_at", "recurrence", "cell_mask", "valid_until", "helpers_wanted"}
+    new, old = _decoded(values), _current(need)
+    return any(old[c] != new[c] for c in new if c not in timing)
+
+
+async def apply_change(
+    session,
+    need: Need,
+    values: dict[str, Any],
+    now: datetime,  # type: ignore[no-untyped-def]
+) -> list[str]:
+    """Write a change into the need (``updated_at`` raises the calendar
+    SEQUENCE) and tell the people signed up once of a new date or place, or a
+    series that ends earlier (a ``need_changed`` outbox row each); their
+    reminders follow a new date. More helpers or a longer series are no news.
+    Returns what they are told of (``time``, ``place``, ``until``)."""
+    was_when, was_where, was_until = _when(need), _where(need), need.valid_until
+    for column, value in _decoded(values).items():
+        setattr(need, column, value)
+    need.pending_change, need.rejection_reason, need.updated_at = None, None, now
+    told = []
+    if was_when != _when(need):
+        told.append("time")
+    if was_where != _where(need):
+        told.append("place")
+    if need.valid_until is not None and (was_until is None or need.valid_until < was_until):
+        told.append("until")  # a series that ends earlier than people imported it
+    if told:
+        await tell_signed_up(
+            session, need, now, replan="time" in told or "until" in told, fields=told
+        )
+    return told
+
+
+def _when(need: Need) -> tuple[object, ...]:
+    return (need.starts_at, need.ends_at, need.recurrence)
+
+
+def _where(need: Need) -> tuple[object, ...]:
+    return (need.remote, need.lat, need.lon, need.place_label)
+
+
+async def tell_signed_up(  # type: ignore[no-untyped-def]
+    session, need: Need, now: datetime, *, replan: bool, fields: list[str] | None = None
+) -> None:
+    """Everyone signed up hears once of a new date or place (with the calendar
+    entry they imported, updated); their reminders follow a new date."""
+    tz = ZoneInfo(
+        await session.scalar(select(Tenant.timezone).where(Tenant.id == need.tenant_id))
+        or "Europe/Berlin"
+    )
+    active = (
+        await session.execute(
+            select(Engagement.id, Engagement.person_id).where(
+                Engagement.need_id == need.id,
+                Engagement.status.in_(ACTIVE_STATUSES),
+                Engagement.person_id.is_not(None),
+            )
+        )
+    ).all()
+    for engagement_id, person_id in active:
+        if replan:
+            await replan_engagement(
+                session,
+                engagement_id=engagement_id,
+                person_id=person_id,
+                need=need,
+                now=now,
+                tz=tz,
+            )
+        await notify_person(
+            session,
+            kind=kinds.NEED_CHANGED.name,
+            tenant_id=need.tenant_id,
+            person_id=person_id,
+            need_id=need.id,
+            engagement_id=engagement_id,
+            now=now,
+            key=f"{engagement_id}:{now.isoformat()}",
+            data={"fields": fields} if fields else None,
+        )
+
+
 async def moderate(
     db: Database, need_id: int, *, approve: bool, reason: str | None, actor: str, now: datetime
 ) -> NeedRef:
@@ -267,6 +448,26 @@ async def moderate(
         need = await session.get(Need, need_id)
         if need is None:
             raise UnknownNeed(need_id=need_id)
+        if need.pending_change is not None and need.status != NeedStatus.PENDING_REVIEW:
+            # A published need's change: the need stays as it is either way.
+            told: list[str] = []
+            if approve:
+                was_urgent = need.urgent
+                told = await apply_change(session, need, dict(need.pending_change), now)
+                if need.urgent and not was_urgent and need.status == NeedStatus.PUBLISHED:
+                    await on_published(session, need, now)  # urgent now: alert waves start
+            else:
+                need.pending_change, need.rejection_reason = None, reason or ""
+            record(
+                session,
+                tenant_id=need.tenant_id,
+                actor=actor,
+                action="need_change_approved" if approve else "need_change_rejected",
+                subject=f"need:{need.id}",
+                at=now,
+                data={"reason": reason} if reason else ({"told": told} if told else {}),
+            )
+            return NeedRef(need.id, need.status)
         if need.status != NeedStatus.PENDING_REVIEW:
             raise InvalidValue(field="status")
         if approve:
@@ -412,6 +613,18 @@ _OPEN_DETAILS = _DETAILS.where(
     or_(Need.valid_until.is_(None), Need.valid_until > bindparam("now", type_=Need.ends_at.type)),
 )
 
+# A need's page and what decides whether a volunteer of tenant ``viewer`` may
+# see it (published, not hidden, own tenant or a neighbour's where theirs
+# shows neighbours, still open), in one statement: ``need_for_volunteer``.
+_Viewer = aliased(Tenant)
+_FOR_VOLUNTEER = _DETAIL_COLUMNS.add_columns(
+    Need.published_at,
+    Need.hidden,
+    Need.valid_until,
+    select(_Viewer.show_neighbours).where(_Viewer.id == bindparam("viewer")).scalar_subquery(),
+).where(Need.id == bindparam("id"))
+_DETAIL_WIDTH = len(_DETAIL_COLUMNS.selected_columns)
+
 
 def _need_detail(row: Sequence[Any], *, contact: bool) -> NeedDetail:
     (nid, tenant_id, slug, org_id, org_name, title, description, category, quals, remote, lat,
@@ -461,22 +674,26 @@ async def need_for_volunteer(
     deep links, sign-up). ``UnknownNeed`` for a need they may not see at all
     (hidden, never published, another municipality's where neighbours are not
     shown), ``NeedNotOpen`` for one that was public and is over."""
-    async with db.sessions() as session:
-        need = await session.get(Need, need_id)
-        if (
-            need is None
-            or not publicly_listed(need)
-            or need.status == NeedStatus.REJECTED
-            or not await may_see_tenant(session, tenant_id, need.tenant_id)
-        ):
-            raise UnknownNeed(need_id=need_id)
-        if (
-            need.status not in OPEN_STATUSES
-            or (need.ends_at is not None and need.ends_at <= now)
-            or (need.valid_until is not None and need.valid_until <= now)
-        ):
-            raise NeedNotOpen(need_id=need_id)
-    return await need_detail(db, need_id)
+    rows = await db.rows(_FOR_VOLUNTEER, {"id": need_id, "viewer": tenant_id})
+    if not rows:
+        raise UnknownNeed(need_id=need_id)
+    row = rows[0]
+    detail = _need_detail(row[:_DETAIL_WIDTH], contact=True)
+    published_at, hidden, valid_until, viewer_shows_neighbours = row[_DETAIL_WIDTH:]
+    if (
+        published_at is None  # as ``publicly_listed``
+        or hidden
+        or detail.status == NeedStatus.REJECTED
+        or (detail.tenant_id != tenant_id and not viewer_shows_neighbours)  # ``may_see_tenant``
+    ):
+        raise UnknownNeed(need_id=need_id)
+    if (
+        detail.status not in OPEN_STATUSES
+        or (detail.ends_at is not None and detail.ends_at <= now)
+        or (valid_until is not None and valid_until <= now)
+    ):
+        raise NeedNotOpen(need_id=need_id)
+    return detail
 
 
 async def need_details(
@@ -547,12 +764,13 @@ async def own_need(db: Database, organisation_id: int, need_id: int) -> OwnNeed:
         need = await session.get(Need, need_id)
         if need is None or need.organisation_id != organisation_id:
             raise UnknownNeed(need_id=need_id)
+        v = pending_or_current(need)  # a change waiting for review is the latest
         return OwnNeed(
-            need.id, need.organisation_id, need.title, need.description, need.category,
-            tuple(need.qualifications or ()), need.remote, need.lat, need.lon, need.place_label,
-            need.starts_at, need.ends_at,
-            Weekly.from_dict(need.recurrence) if need.recurrence else None,
-            need.valid_until, need.helpers_wanted, need.urgent, need.status,
+            need.id, need.organisation_id, v["title"], v["description"], v["category"],
+            tuple(v["qualifications"] or ()), v["remote"], v["lat"], v["lon"], v["place_label"],
+            v["starts_at"], v["ends_at"],
+            Weekly.from_dict(v["recurrence"]) if v["recurrence"] else None,
+            v["valid_until"], v["helpers_wanted"], v["urgent"], need.status,
         )  # fmt: skip
 
 

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -200,6 +200,11 @@ class RowResult:
     errors: tuple[RowError, ...] = ()
     need_id: int | None = None  # written (real import only)
     status: str | None = None  # published | pending_review, once written
+    # Not imported though without errors: "duplicate" (the tenant has this
+    # need: same organisation, title and time; or an earlier row of the file)
+    # or "closed" (exported as cancelled, filled, expired or rejected).
+    skipped: str | None = None
+    duplicate_of: int | None = None  # the existing need a duplicate matches
 
     @property
     def ok(self) -> bool:
@@ -215,7 +220,12 @@ class ImportReport:
 
     @property
     def valid(self) -> int:
-        return sum(1 for r in self.rows if r.ok)
+        """Rows that are (or would be) written."""
+        return sum(1 for r in self.rows if r.ok and r.skipped is None)
+
+    @property
+    def skipped(self) -> int:
+        return sum(1 for r in self.rows if r.ok and r.skipped is not None)
 
     @property
     def invalid(self) -> int:
@@ -470,6 +480,24 @@ def _error_of(exc: DomainError) -> RowError:
     return RowError("", "invalid")
 
 
+# An exported row in one of these states is history, not a need to post again.
+CLOSED_STATUSES = frozenset(
+    {NeedStatus.CANCELLED.value, NeedStatus.FILLED.value, NeedStatus.EXPIRED.value,
+     NeedStatus.REJECTED.value}
+)  # fmt: skip
+
+
+def _identity(
+    organisation_id: int, title: str, starts_at: datetime | None, recurrence: Any
+) -> tuple[Any, ...]:
+    """What makes two needs the same for an import: organisation, title (any
+    case and spacing) and time (the start, or the weekly days and hours)."""
+    when = starts_at.astimezone(UTC).replace(second=0, microsecond=0) if starts_at else None
+    weekly = tuple(sorted((recurrence or {}).items())) if recurrence else None
+    weekly = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in weekly or ())
+    return (organisation_id, " ".join(title.split()).casefold(), when, weekly or None)
+
+
 async def import_needs_csv(
     db: Database,
     tenant_id: int,
@@ -508,6 +536,17 @@ async def import_needs_csv(
                 )
             ).all()
         )
+        existing = {
+            _identity(org_id, title, starts_at, recurrence): need_id
+            for need_id, org_id, title, starts_at, recurrence in (
+                await session.execute(
+                    select(
+                        Need.id, Need.organisation_id, Need.title, Need.starts_at, Need.recurrence
+                    ).where(Need.tenant_id == tenant_id)
+                )
+            ).all()
+        }
+    seen: set[tuple[Any, ...]] = set()
     by_name: dict[str, list[tuple[int, bool]]] = {}
     for org_id, name, suspended in orgs:
         by_name.setdefault(name.strip().casefold(), []).append((org_id, suspended is not None))
@@ -546,6 +585,24 @@ async def import_needs_csv(
         if p.errors or p.data is None or p.organisation_id is None:
             results.append(RowResult(line, title, org, tuple(p.errors)))
             continue
+        # Re-importing an export must not double anything (docs/web.md).
+        if raw_row.get("status", "").strip().casefold() in CLOSED_STATUSES:
+            planned[p.organisation_id] -= 1
+            results.append(RowResult(line, title, org, skipped="closed"))
+            continue
+        key = _identity(
+            p.organisation_id,
+            p.data.title,
+            p.data.starts_at,
+            p.data.weekly.to_dict() if p.data.weekly else None,
+        )
+        if key in existing or key in seen:
+            planned[p.organisation_id] -= 1
+            results.append(
+                RowResult(line, title, org, skipped="duplicate", duplicate_of=existing.get(key))
+            )
+            continue
+        seen.add(key)
         if dry_run:
             results.append(RowResult(line, title, org))
             continue

@@ -25,15 +25,17 @@ from core.models import (
     Person,
     Tenant,
 )
-from core.reminders import kinds
-from core.reminders.planning import notify_person, replan_engagement
-from core.schedule import one_off_mask, weekly_mask
 from core.services import mail_queue
 from core.services.audit import record
 from core.services.needs import (
     NeedInput,
     PlaceResolver,
+    apply_change,
+    change_values,
+    changes_content,
+    differing,
     on_published,
+    pending_or_current,
     send_back_to_review,
     validate_need,
 )
@@ -236,30 +238,44 @@ class NeedForEdit:
     status: NeedStatus
     rejection_reason: str | None
     hidden: bool
+    # A change waits for an editor: the fields above show it (the form edits
+    # the latest version); the public page still shows the approved one.
+    change_pending: bool = False
 
 
 async def need_for_edit(db: Database, organisation_id: int, need_id: int) -> NeedForEdit:
     """The organisation's own need, for its page and the edit form."""
     async with db.sessions() as session:
         need = await _owned_need(session, organisation_id, need_id)
+        v = pending_or_current(need)
         return NeedForEdit(
             id=need.id,
-            title=need.title,
-            description=need.description,
-            category=need.category,
-            qualifications=tuple(need.qualifications or ()),
-            remote=need.remote,
-            place_label=need.place_label,
-            starts_at=need.starts_at,
-            ends_at=need.ends_at,
-            recurrence=dict(need.recurrence) if need.recurrence else None,
-            valid_until=need.valid_until,
-            helpers_wanted=need.helpers_wanted,
-            urgent=need.urgent,
+            title=v["title"],
+            description=v["description"],
+            category=v["category"],
+            qualifications=tuple(v["qualifications"] or ()),
+            remote=v["remote"],
+            place_label=v["place_label"],
+            starts_at=v["starts_at"],
+            ends_at=v["ends_at"],
+            recurrence=dict(v["recurrence"]) if v["recurrence"] else None,
+            valid_until=v["valid_until"],
+            helpers_wanted=v["helpers_wanted"],
+            urgent=v["urgent"],
             status=need.status,
             rejection_reason=need.rejection_reason,
             hidden=need.hidden,
+            change_pending=need.pending_change is not None,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class NeedEdit:
+    """What became of an edit: the need's status, and whether the change
+    waits for an editor (a published need stays public as it was meanwhile)."""
+
+    status: NeedStatus
+    awaits_review: bool
 
 
 async def update_need(
@@ -273,82 +289,74 @@ async def update_need(
     now: datetime,
     tz: ZoneInfo,
     actor: str,
-) -> NeedStatus:
-    """Change every field of a need. In a moderated tenant every change of
-    content sends the need back to review (its ``published_at`` cleared, its
-    pending alerts cancelled); a change of only the time or helpers count
-    stays published when the tenant allows corrections without review. An
-    expired need is published again only with text an editor approved.
+) -> NeedEdit:
+    """Change every field of a need, for the web form and the chat alike.
 
-    Switched to urgent, a need is treated like a new urgent need: a verified
-    organisation's goes out at once (no review), and once it is published
-    its alert waves start (never twice for one need)."""
+    A need an editor approved (published, filled, expired) stays public in
+    that version while a change waits for review: the change is stored beside
+    it (``pending_change``) and the editors are told; approval applies it
+    (``needs.moderate``). A change needs no review where the tenant does not
+    moderate, where only the time or helpers count changed and the tenant
+    allows corrections without review, or for an urgent need of a verified
+    organisation (as when posting; not one the editors rejected: that one
+    publishes at once and starts its alert waves). Applied changes tell the
+    people signed up once of a new date or place, move their reminders and the
+    calendar entry (``needs.apply_change``). A need nobody approved yet
+    (draft, pending, rejected) changes in place and goes (back) to review."""
     validate_need(data, taxonomy, now)
     async with db.transaction() as session:
         need = await _owned_need(session, organisation_id, need_id)
         if need.status in (NeedStatus.CANCELLED,):
             raise InvalidValue(field="status")
         tenant = await session.get(Tenant, need.tenant_id)
-        assert tenant is not None
+        org = await session.get(Organisation, need.organisation_id)
+        assert tenant is not None and org is not None
         lat, lon, label = data.lat, data.lon, data.place_label
         if not data.remote and data.place and (lat is None or lon is None):
             lat, lon, label = places.resolve(data.place, tenant.slug)
-        if data.remote:
-            lat = lon = label = None
-        before = _content(need), _timing(need)
-        was_urgent, was_published = need.urgent, need.status == NeedStatus.PUBLISHED
-        was_when, was_where, was_until = _when(need), _where(need), need.valid_until
-        need.title, need.description = data.title.strip(), data.description.strip()
-        need.category, need.qualifications = data.category, list(data.qualifications)
-        need.remote, need.lat, need.lon = data.remote, lat, lon
-        need.place_label = label or (None if data.remote else data.place)
-        need.starts_at, need.ends_at = data.starts_at, data.ends_at
-        need.recurrence = data.weekly.to_dict() if data.weekly else None
-        need.cell_mask = (
-            weekly_mask(data.weekly)
-            if data.weekly is not None
-            else one_off_mask(data.starts_at, data.ends_at, tz)  # type: ignore[arg-type]
+        values = change_values(data, lat=lat, lon=lon, label=label, tz=tz)
+        content_changed = changes_content(need, values)
+        timing_changed = bool(differing(need, values, {"timing": _TIMING}))
+        approved = need.published_at is not None and need.status in (
+            NeedStatus.PUBLISHED,
+            NeedStatus.FILLED,
+            NeedStatus.EXPIRED,
         )
-        need.helpers_wanted, need.urgent = data.helpers_wanted, data.urgent
-        need.valid_until, need.updated_at = data.valid_until, now
-        content_changed = before[0] != _content(need)
-        timing_changed = before[1] != _timing(need)
-        org = await session.get(Organisation, organisation_id)
+        minor = not content_changed and (not timing_changed or tenant.corrections_without_review)
         fast_track = (  # as for a new urgent need; what the editors rejected stays theirs
             tenant.moderation_required
             and data.urgent
-            and org is not None
             and org.verified
             and need.status != NeedStatus.REJECTED
         )
+        was_urgent, was_published = need.urgent, need.status == NeedStatus.PUBLISHED
+        awaits_review = False
         if not tenant.moderation_required or fast_track:
+            await apply_change(session, need, values, now)
             if need.status != NeedStatus.FILLED:
                 if need.status != NeedStatus.PUBLISHED:
                     need.published_at = now
                 need.status = NeedStatus.PUBLISHED
+        elif approved and minor:
+            await apply_change(session, need, values, now)
+            if need.status == NeedStatus.EXPIRED:
+                need.status = NeedStatus.PUBLISHED  # the text an editor approved
+        elif approved:
+            # Public as approved until an editor looks at the change.
+            need.pending_change = values
+            await mail_queue.notify_editors(session, need, now)
+            awaits_review = True
         else:
-            approved = need.published_at is not None and need.status in (
-                NeedStatus.PUBLISHED,
-                NeedStatus.FILLED,
-                NeedStatus.EXPIRED,
-            )
-            minor = not content_changed and (
-                not timing_changed or tenant.corrections_without_review
-            )
-            if approved and minor:
-                if need.status == NeedStatus.EXPIRED:
-                    need.status = NeedStatus.PUBLISHED
-            else:
-                await send_back_to_review(session, need)
-                await mail_queue.notify_editors(session, need, now)
-        if need.status == NeedStatus.PUBLISHED and (not was_urgent or not was_published):
+            await apply_change(session, need, values, now)
+            await send_back_to_review(session, need)
+            await mail_queue.notify_editors(session, need, now)
+            awaits_review = True
+        if (
+            not awaits_review
+            and need.status == NeedStatus.PUBLISHED
+            and (not was_urgent or not was_published)
+        ):
             await on_published(session, need, now)  # urgent now: its alert waves start
-        moved = was_when != _when(need)
-        shortened = need.valid_until is not None and (
-            was_until is None or need.valid_until < was_until
-        )  # a series that ends earlier than people imported it
-        if moved or shortened or was_where != _where(need):
-            await _tell_signed_up(session, need, now, tz, replan=moved or shortened)
         record(
             session,
             tenant_id=need.tenant_id,
@@ -356,73 +364,15 @@ async def update_need(
             action="need_edited",
             subject=f"need:{need.id}",
             at=now,
-            data={"verified_urgent": True} if fast_track else {},
+            data={"awaits_review": True}
+            if awaits_review
+            else ({"verified_urgent": True} if fast_track else {}),
         )
-        return need.status
+        return NeedEdit(need.status, awaits_review)
 
 
-async def _tell_signed_up(
-    session: AsyncSession, need: Need, now: datetime, tz: ZoneInfo, *, replan: bool
-) -> None:
-    """Everyone signed up hears once of a new date or place (with the calendar
-    entry they imported, updated); their reminders follow a new date."""
-    active = (
-        await session.execute(
-            select(Engagement.id, Engagement.person_id).where(
-                Engagement.need_id == need.id,
-                Engagement.status.in_(ACTIVE_STATUSES),
-                Engagement.person_id.is_not(None),
-            )
-        )
-    ).all()
-    for engagement_id, person_id in active:
-        if replan:
-            await replan_engagement(
-                session,
-                engagement_id=engagement_id,
-                person_id=person_id,
-                need=need,
-                now=now,
-                tz=tz,
-            )
-        await notify_person(
-            session,
-            kind=kinds.NEED_CHANGED.name,
-            tenant_id=need.tenant_id,
-            person_id=person_id,
-            need_id=need.id,
-            engagement_id=engagement_id,
-            now=now,
-            key=f"{engagement_id}:{now.isoformat()}",
-        )
-
-
-def _when(need: Need) -> tuple[object, ...]:
-    return (need.starts_at, need.ends_at, need.recurrence)
-
-
-def _where(need: Need) -> tuple[object, ...]:
-    return (need.remote, need.lat, need.lon, need.place_label)
-
-
-def _content(need: Need) -> tuple[object, ...]:
-    """What an editor reviews: the words, the place, the kind of help."""
-    return (
-        need.title,
-        need.description,
-        need.category,
-        tuple(need.qualifications or ()),
-        need.remote,
-        need.lat,
-        need.lon,
-        need.place_label,
-        need.urgent,
-    )
-
-
-def _timing(need: Need) -> tuple[object, ...]:
-    """A correction: when, and how many helpers."""
-    return (need.starts_at, need.ends_at, need.recurrence, need.valid_until, need.helpers_wanted)
+# A correction: when, and how many helpers.
+_TIMING = ("starts_at", "ends_at", "recurrence", "valid_until", "helpers_wanted")
 
 
 async def extend_need(

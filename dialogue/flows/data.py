@@ -56,8 +56,8 @@ async def ask_delete(turn: Turn) -> None:
     turn.say(
         t("data.delete_ask"),
         (
-            turn.button("data.delete_yes", "data:delete:yes"),
-            turn.button("data.delete_no", "nav:menu"),
+            turn.yes_button("data.delete_yes", "data:delete:yes"),
+            turn.no_button("data.delete_no", "nav:menu"),
         ),
     )
 

@@ -2,7 +2,10 @@
 
 After "Du bist dabei!" the bot asks which name the organisation sees: the
 first name the channel knows as a button, or any name typed, or none
-(organisations then see "Eine freiwillige Person"). It is never asked again.
+(organisations then see "Eine freiwillige Person"). It is never asked again
+unprompted; "Name ändern" (the button in the profile, ``/name``, or typed)
+asks it again with the current name shown. Lead-ins such as "Ich heiße" or
+"my name is" are dropped (``display_names.clean_name``).
 
 ```mermaid
 flowchart LR
@@ -14,11 +17,17 @@ flowchart LR
 from __future__ import annotations
 
 from core.errors import InvalidValue
-from core.services.display_names import clean_name, mark_asked, name_status, set_display_name
+from core.services.display_names import (
+    clean_name,
+    clear_display_name,
+    mark_asked,
+    name_status,
+    set_display_name,
+)
 from dialogue.flows.form import NOTHING, Form, Outcome, Slot, ask_next
 from dialogue.markup import escape
 from dialogue.nlu.result import ParseResult
-from dialogue.registry import register_form
+from dialogue.registry import on_command, on_payload, register_form
 from dialogue.turn import Event, Turn
 
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "help", "cancel"})
@@ -34,21 +43,66 @@ async def maybe_ask(turn: Turn) -> None:
         return
     if not await mark_asked(turn.app.db, turn.person.id, turn.now):
         return
-    first = None
-    if turn.first_name:
-        try:
-            first = clean_name(turn.first_name.split()[0])
-        except InvalidValue:
-            first = None
+    first = _first_name(turn)
     turn.state.start(FORM.name, {"_first": first} if first else {})
     await ask_next(turn, FORM)
 
 
+def _first_name(turn: Turn) -> str | None:
+    if not turn.first_name:
+        return None
+    try:
+        return clean_name(turn.first_name.split()[0])
+    except InvalidValue:
+        return None
+
+
+async def change(turn: Turn) -> None:
+    """Ask for the name again, whatever was answered before."""
+    if turn.person is None:
+        turn.say(turn.t("display_name.no_person"), turn.menu())
+        return
+    status = await name_status(turn.app.db, turn.person.id)
+    slots: dict[str, object] = {"_change": True, "_current": status.display_name or ""}
+    first = _first_name(turn)
+    if first and first != status.display_name:
+        slots["_first"] = first
+    turn.state.start(FORM.name, slots)
+    await ask_next(turn, FORM)
+
+
+@on_command("name")
+async def _name_command(turn: Turn, args: str) -> None:
+    if args.strip() and turn.person is not None:
+        try:
+            saved = await set_display_name(turn.app.db, turn.person.id, args, turn.now)
+        except InvalidValue:
+            turn.say(turn.t("display_name.invalid"))
+        else:
+            turn.say(turn.t("display_name.saved", name=escape(saved)), turn.menu())
+            return
+    await change(turn)
+
+
+@on_payload("name", "change", ends_form=True)
+async def _change_button(turn: Turn, event: Event, match: object) -> None:
+    await change(turn)
+
+
 async def ask_name(turn: Turn) -> None:
-    first = turn.state.slots.get("_first")
+    s = turn.state.slots
+    first = s.get("_first")
     buttons = []
     if first:
         buttons.append(turn.button("display_name.use", "f:name:first", name=escape(first)))
+    if s.get("_change"):
+        if s.get("_current"):
+            buttons.append(turn.button("display_name.skip", "f:name:skip"))
+        buttons.extend(turn.nav(back=False))
+        current = str(s.get("_current") or "")
+        key = "display_name.ask_change" if current else "display_name.ask_change_none"
+        turn.say(turn.t(key, name=escape(current)), buttons)
+        return
     buttons.append(turn.button("display_name.skip", "f:name:skip"))
     text = turn.t(
         "display_name.ask_first" if first else "display_name.ask", name=escape(first or "")
@@ -87,6 +141,7 @@ async def complete(turn: Turn) -> None:
     if turn.person is None:
         return
     if not name:
+        await clear_display_name(turn.app.db, turn.person.id, turn.now)
         turn.say(turn.t("display_name.skipped"), turn.menu())
         return
     saved = await set_display_name(turn.app.db, turn.person.id, name, turn.now)

@@ -25,10 +25,14 @@ from dialogue.registry import on_intent
 from dialogue.turn import Turn
 
 FLOW = "feedback"
-# "Feedback: die Karte fehlt" / "Rückmeldung – ..." carries the feedback itself.
+# "Feedback: die Karte fehlt", "Rückmeldung – ...", "Ich möchte gern Feedback
+# geben: ...", "Some feedback for you: ...": a short lead-in that names
+# feedback, a colon or dash, then the feedback itself. Bounded repeats, one
+# separator: linear in the text.
 _LEAD = re.compile(
-    r"^\s*(?:mein(?:e)?\s+|my\s+)?(?:feedback|rückmeldung|rueckmeldung|kritik|anregung|lob)"
-    r"\s*[:\-–]\s*(?P<body>.+)$",
+    r"^\s*[^:\n]{0,60}?\b(?:feedback|rückmeldung(?:en)?|rueckmeldung(?:en)?|kritik"
+    r"|anregung(?:en)?|lob|suggestions?|comments?)\b[^:\n]{0,30}?"
+    r"(?::|\s[-–]|[-–]\s)\s*(?P<body>.+)$",
     re.IGNORECASE | re.DOTALL,
 )
 # A text this long is taken as the feedback itself, not as "I have feedback".

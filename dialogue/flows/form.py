@@ -33,11 +33,14 @@ class Outcome:
     ``values``: slots filled. ``stay``: the answer was taken but the slot
     is still open (a multi-choice toggled, a place to pick) and ``ask``
     again. ``replied``: the accept function already answered (an error
-    with suggestions); nothing else is said."""
+    with suggestions); nothing else is said. ``answered``: what it said
+    is the answer to the text (a field picked to change), no complaint: the
+    text was this slot's, and nothing else may answer it instead."""
 
     values: dict[str, Any] = field(default_factory=dict)
     stay: bool = False
     replied: bool = False
+    answered: bool = False
 
     @property
     def empty(self) -> bool:
@@ -125,6 +128,14 @@ class Form:
     complete: CompleteFn
     # Slots that are stepping stones (consent) do not count as "jumping ahead".
     first_slot_after_jump: str | None = None
+    # Slots the form fills on its own (consent given, the organisations
+    # offered): a form holding nothing else has nothing to keep when
+    # something interrupts it (``routing.aside``).
+    setup_slots: frozenset[str] = frozenset()
+
+    def has_answers(self, slots: dict[str, Any]) -> bool:
+        """Whether ``slots`` hold anything the person gave (not only setup)."""
+        return any(name not in self.setup_slots for name in slots)
 
     def slot(self, name: str | None) -> Slot | None:
         return next((s for s in self.slots if s.name == name), None)
@@ -142,21 +153,33 @@ class Form:
         return values
 
 
-async def run_form(turn: Turn, form: Form, event: Event | None) -> None:
-    """Handle one event inside ``form`` (``None``: just ask the next slot)."""
+async def run_form(
+    turn: Turn, form: Form, event: Event | None, *, interruptible: bool = False
+) -> bool:
+    """Handle one event inside ``form`` (``None``: just ask the next slot).
+
+    ``interruptible``: something else could answer this text (a sure intent,
+    a typed menu label). The form still reads it first, and an answer the
+    open slot can take ("keine" for the qualifications) is that slot's
+    answer; one it cannot take changes nothing here and returns False."""
     state = turn.state
     current = form.slot(state.slot)
     filled: dict[str, Any] = {}
     if event is not None:
+        saved = (state.to_dict(), len(turn.replies)) if interruptible else None
         outcome = await _take(turn, form, current, event, filled)
+        if saved is not None and not (filled or outcome.stay or outcome.answered):
+            state.restore(saved[0])
+            del turn.replies[saved[1] :]
+            return False
         if outcome.replied:
-            return
+            return True
         if outcome.stay and current is not None:
             await current.ask(turn)
-            return
+            return True
         if not filled:
             await _not_understood(turn, form, current, event)
-            return
+            return True
     state.slots.update(filled)
     jumped = any(name != state.slot for name in filled)
     if jumped:
@@ -164,6 +187,7 @@ async def run_form(turn: Turn, form: Form, event: Event | None) -> None:
             if slot.name not in state.slots and slot.default is not NO_DEFAULT:
                 state.slots[slot.name] = slot.default
     await ask_next(turn, form)
+    return True
 
 
 async def ask_next(turn: Turn, form: Form) -> None:
@@ -205,6 +229,24 @@ async def _not_understood(turn: Turn, form: Form, current: Slot | None, event: E
         await current.ask(turn)
     else:
         await ask_next(turn, form)
+
+
+def toggle(turn: Turn, event: Event, slot: str, options: Collection[str]) -> Outcome | None:
+    """A press on a many-choice slot's buttons (``f:<slot>:<option>``, ``…:done``):
+    an option is switched on or off in the chosen ones kept as ``_<slot>``
+    (the slot stays open), "done" fills the slot with them. None when the
+    event is no button; NOTHING for a button of no option."""
+    if event.kind != "button":
+        return None
+    value = event.payload.split(":", 2)[-1]
+    chosen: list[str] = list(turn.state.slots.get(f"_{slot}") or [])
+    if value == "done":
+        return Outcome({slot: chosen})
+    if value not in options:
+        return NOTHING
+    chosen = [c for c in chosen if c != value] if value in chosen else [*chosen, value]
+    turn.state.slots[f"_{slot}"] = chosen
+    return Outcome(stay=True)
 
 
 def prompt_reply(turn: Turn, slot: Slot, text: str | None = None, **kwargs: Any) -> Reply:

@@ -237,8 +237,7 @@ async def decide(turn: Turn, entry_id: int, confirm: bool) -> None:
 
 def _public_url(turn: Turn) -> str:
     """Where the web app is reached (as ``bots.web.config.WebConfig`` reads it)."""
-    settings = turn.app.settings
-    return settings.public_url or f"http://{settings.host}:{settings.web_port}"
+    return turn.app.public_url
 
 
 @on_command("certificate")

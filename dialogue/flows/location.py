@@ -85,7 +85,13 @@ def resolve(turn: Turn, name: str, slot: str) -> dict[str, Any] | None:
         place = resolve_place(name, turn.tenant, turn.app.gazetteer)
         return place_value(place.lat, place.lon, _label(place))
     except UnknownPlace as exc:
-        suggestions = exc.suggestions[:3]
+        # "Am Sportplatz Haaren": a known place named inside comes first.
+        inside = [
+            m[2]
+            for m in turn.app.gazetteer.find_mentions(name, turn.tenant.districts)
+            if m[2].casefold() != name.casefold()
+        ]
+        suggestions = list(dict.fromkeys([*inside, *exc.suggestions]))[:3]
         turn.state.slots["_suggestions"] = suggestions
         if name.isdigit():
             text = t("error.unknown_postcode", name=escape(name))
@@ -93,6 +99,8 @@ def resolve(turn: Turn, name: str, slot: str) -> dict[str, Any] | None:
             text = t("error.unknown_place", name=escape(name))
         if suggestions:
             text += "\n" + t("location.did_you_mean")
+        else:
+            text += " " + t("location.unknown_hint")
         buttons = [Button(s, f"f:{slot}:suggest:{i}") for i, s in enumerate(suggestions)]
         turn.say(text, (*buttons, *turn.nav()), request_location=True)
         return None

@@ -102,6 +102,17 @@ async def _menu_button(turn: Turn, event: Event, match: re.Match[str]) -> bool:
     return await run_action(turn, match.group(0))
 
 
+@on_payload("form", "resume")
+async def _resume(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    """Back to the form set aside (``routing.aside``), at its open question."""
+    form = ROUTES.forms.get((turn.state.held or {}).get("flow") or "")
+    if form is None or not turn.state.resume():
+        await stale(turn)
+        return
+    turn.say(turn.t("form.resumed"))
+    await run_form(turn, form, None)
+
+
 @on_payload("intent")
 async def _intent_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
     await run_intent(turn, ParseResult(text="", intent=match.group(0), confidence=1.0))
@@ -156,8 +167,14 @@ _ACTIONS = {
 }
 
 
+# "Name ändern", "change my name": the name organisations see, not the profile.
+_NAME_WORDS = re.compile(r"\b(?:name|namen)\b", re.IGNORECASE)
+
+
 @on_intent(*_ACTIONS)
 async def _action_intent(turn: Turn, parse: ParseResult) -> bool:
+    if parse.intent == "edit_profile" and _NAME_WORDS.search(parse.text):
+        return await run_action(turn, "name")
     return await run_action(turn, _ACTIONS[parse.intent])
 
 

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import re
 
-from core.calendar import calendar_ics, event_ics
 from core.errors import DomainError, UnknownNeed
 from core.qualification_help import help_text
 from core.services.needs import NeedDetail, need_for_volunteer
 from core.services.profiles import ProfileData, get_profile, record_qualification
 from core.services.signup import engagements_of, sign_up, withdraw
-from core.services.timeline import ics_facts
+from dialogue.calendar import need_calendar
 from dialogue.flows import display_name, hours, matches, onboarding
 from dialogue.markup import escape
 from dialogue.messages import Attachment, Button
@@ -46,9 +45,9 @@ def qualification_question(turn: Turn, need_id: int, code: str) -> tuple[str, li
     text += "\n" + escape(help_text(turn.app.taxonomy, code, turn.lang, t.form))
     base = f"need:{need_id}:q:{code}"
     buttons = [
-        turn.button("qualification.yes", f"{base}:yes"),
+        turn.yes_button("qualification.yes", f"{base}:yes"),
         turn.button("qualification.later", f"{base}:later"),
-        turn.button("qualification.no", f"{base}:no"),
+        turn.no_button("qualification.no", f"{base}:no"),
     ]
     return text, buttons
 
@@ -154,26 +153,7 @@ async def sign_up_payload(turn: Turn, payload: str) -> None:
 
 async def calendar_file(turn: Turn, need: NeedDetail) -> tuple[Attachment, ...]:
     """The need as a calendar file for a sign-up (none without a date)."""
-    facts = await ics_facts(turn.app.db, [need.id])  # SEQUENCE, a series' UNTIL (14.6)
-    if need.starts_at is not None:
-        ics = event_ics(
-            need_id=need.id,
-            tenant_slug=need.tenant_slug,
-            title=need.title,
-            starts_at=need.starts_at,
-            ends_at=need.ends_at,
-            stamp=turn.now,
-            description=f"{need.organisation}\n{need.description}".strip(),
-            location=need.place_label or "",
-            geo=(need.lat, need.lon) if need.lat is not None and need.lon is not None else None,
-            facts=facts.get(need.id),
-        )
-    elif need.weekly is not None:
-        # A weekly need goes in as a series at its local wall-clock hour.
-        ics = calendar_ics([need], tz_name=turn.tenant.timezone, stamp=turn.now, facts=facts)
-    else:
-        return ()
-    return (Attachment(f"ehrenamt-{need.id}.ics", "text/calendar", ics),)
+    return await need_calendar(turn.app.db, need, tz_name=turn.tenant.timezone, stamp=turn.now)
 
 
 async def engagements(turn: Turn) -> None:
@@ -198,8 +178,8 @@ async def withdraw_payload(turn: Turn, payload: str) -> None:
         turn.say(
             t("withdraw.ask", title=escape(item.title)),
             (
-                turn.button("withdraw.yes", f"eng:{engagement_id}:withdraw:yes"),
-                turn.button("withdraw.no", "menu:engagements"),
+                turn.yes_button("withdraw.yes", f"eng:{engagement_id}:withdraw:yes"),
+                turn.no_button("withdraw.no", "menu:engagements"),
             ),
         )
         return

@@ -130,7 +130,7 @@ def preview(turn: Turn, draft: dict[str, object]) -> None:
         until=t.date(until),
     )
     other = [k for k in offers.OFFER_KINDS if k != draft["kind"]]
-    buttons = [turn.button("offers.publish", "off:post")]
+    buttons = [turn.yes_button("offers.publish", "off:post")]
     buttons += [turn.button(f"offers.make_{k}", f"off:kind:{k}") for k in other]
     buttons.append(turn.button("nav.cancel", "nav:cancel"))
     turn.say(text, buttons)

@@ -32,7 +32,7 @@ from core.taxonomy import CATEGORY_CODES, Taxonomy
 from dialogue import routing
 from dialogue.flows import location as places
 from dialogue.flows import matches
-from dialogue.flows.form import NOTHING, Form, Outcome, Slot, ask_next, prompt_reply
+from dialogue.flows.form import NOTHING, Form, Outcome, Slot, ask_next, prompt_reply, toggle
 from dialogue.markup import escape
 from dialogue.messages import Button
 from dialogue.nlu.result import ParseResult
@@ -135,7 +135,7 @@ def understood(turn: Turn, values: dict[str, Any]) -> str:
     if values.get("location"):
         parts.append(str(values["location"].get("label", "")))
     if "radius" in values:
-        parts.append(t.km(float(values["radius"])).replace(",0", ""))
+        parts.append(t.radius(float(values["radius"])))
     avail = values.get("availability") or {}
     if avail.get("cells") or avail.get("spontaneous"):
         parts.append(week(t, avail.get("cells", []), bool(avail.get("spontaneous"))))
@@ -157,8 +157,8 @@ async def ask_consent(turn: Turn) -> None:
     turn.say(
         text,
         (
-            t_button(turn, "consent.yes", "f:consent:yes"),
-            t_button(turn, "consent.no", "f:consent:no"),
+            turn.yes_button("consent.yes", "f:consent:yes"),
+            turn.no_button("consent.no", "f:consent:no"),
         ),
     )
 
@@ -239,22 +239,12 @@ async def ask_interests(turn: Turn) -> None:
 
 
 async def accept_interests(turn: Turn, event: Event) -> Outcome:
-    chosen: list[str] = list(turn.state.slots.get("_interests", []))
-    if event.kind == "button":
-        value = event.payload.split(":", 2)[2]
-        if value == "done":
-            return Outcome({"interests": chosen})
-        if value in CATEGORY_CODES:
-            if value in chosen:
-                chosen.remove(value)
-            else:
-                chosen.append(value)
-            turn.state.slots["_interests"] = chosen
-            return Outcome(stay=True)
-        return NOTHING
+    pressed = toggle(turn, event, "interests", CATEGORY_CODES)
+    if pressed is not None:
+        return pressed
     if event.kind == "text":
         if word_of(event.text) in ("done", "yes"):
-            return Outcome({"interests": chosen})
+            return Outcome({"interests": list(turn.state.slots.get("_interests", []))})
         if turn.t("interests.any_word") in event.text.casefold():
             return Outcome({"interests": []})
     return NOTHING
@@ -289,7 +279,7 @@ async def accept_location(turn: Turn, event: Event) -> Outcome:
 
 
 async def ask_radius(turn: Turn) -> None:
-    buttons = [Button(turn.t.km(r).replace(",0", ""), f"f:radius:{r}") for r in RADII]
+    buttons = [Button(turn.t.radius(r), f"f:radius:{r}") for r in RADII]
     prompt_reply(turn, SLOTS["radius"], buttons=buttons, per_row=4)
 
 
@@ -447,23 +437,11 @@ async def ask_qualifications(turn: Turn) -> None:
 
 
 async def accept_qualifications(turn: Turn, event: Event) -> Outcome:
-    chosen: list[str] = list(turn.state.slots.get("_qualifications", []))
-    if event.kind == "button":
-        value = event.payload.split(":", 2)[2]
-        if value == "done":
-            return Outcome({"qualifications": chosen})
-        if value in QUALIFICATION_BUTTONS:
-            if value in chosen:
-                chosen.remove(value)
-            else:
-                chosen.append(value)
-            turn.state.slots["_qualifications"] = chosen
-            return Outcome(stay=True)
-        return NOTHING
-    if event.kind == "text":
-        word = word_of(event.text)
-        if word in ("done", "yes", "no"):
-            return Outcome({"qualifications": chosen})
+    pressed = toggle(turn, event, "qualifications", QUALIFICATION_BUTTONS)
+    if pressed is not None:
+        return pressed
+    if event.kind == "text" and word_of(event.text) in ("done", "yes", "no"):
+        return Outcome({"qualifications": list(turn.state.slots.get("_qualifications", []))})
     return NOTHING
 
 
@@ -475,8 +453,8 @@ async def ask_alerts(turn: Turn) -> None:
         turn,
         SLOTS["alerts"],
         buttons=(
-            t_button(turn, "alerts.yes", "f:alerts:yes"),
-            t_button(turn, "alerts.no", "f:alerts:no"),
+            turn.yes_button("alerts.yes", "f:alerts:yes"),
+            turn.no_button("alerts.no", "f:alerts:no"),
         ),
     )
 
@@ -502,7 +480,7 @@ def summary(turn: Turn, slots: dict[str, Any]) -> str:
         t(
             "summary.location",
             value=escape(location.get("label", "–")),
-            radius=t.km(float(slots.get("radius", DEFAULT_RADIUS))).replace(",0", ""),
+            radius=t.radius(float(slots.get("radius", DEFAULT_RADIUS))),
         ),
         t(
             "summary.availability",
@@ -514,6 +492,9 @@ def summary(turn: Turn, slots: dict[str, Any]) -> str:
     if quals:
         labels = ", ".join(qualification_label(taxonomy, q, turn.lang) for q in quals)
         lines.append(t("summary.qualifications", value=escape(labels)))
+    if "_name" in slots:  # the profile: the name organisations see, changeable
+        name = escape(slots["_name"]) if slots["_name"] else t("summary.no_name")
+        lines.append(t("summary.display_name", value=name))
     return "\n".join(lines)
 
 
@@ -522,8 +503,8 @@ async def ask_confirm(turn: Turn) -> None:
     turn.say(
         text,
         (
-            t_button(turn, "confirm.yes", "f:confirm:yes"),
-            t_button(turn, "confirm.change", "f:confirm:change"),
+            turn.yes_button("confirm.yes", "f:confirm:yes"),
+            turn.no_button("confirm.change", "f:confirm:change"),
             *turn.nav(),
         ),
     )
@@ -536,6 +517,8 @@ async def accept_confirm(turn: Turn, event: Event) -> Outcome:
             return Outcome({"confirm": True})
         if rest == "change":
             buttons = [t_button(turn, f"change.{s}", f"f:confirm:edit:{s}") for s in EDITABLE]
+            if "_name" in turn.state.slots:  # its own small form (flows/display_name.py)
+                buttons.append(t_button(turn, "display_name.change", "name:change"))
             turn.say(turn.t("change.ask"), (*buttons, *turn.nav()), per_row=2)
             return Outcome(replied=True)
         if rest.startswith("edit:") and rest[5:] in EDITABLE:
@@ -584,6 +567,8 @@ async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
         }
     if parse.values("urgency") and turn.state.slot == "alerts":
         values["alerts"] = True
+    if turn.state.slot == "qualifications" and word_of(parse.text) == "none":
+        values["qualifications"] = []  # "keine", "nichts", "none": none of these
     has, lacks = qualifications_of(turn, parse)
     if has or lacks:
         known = [q for q in turn.state.slots.get("qualifications") or () if q not in lacks]
@@ -694,7 +679,15 @@ SLOTS: dict[str, Slot] = {
         skip=lambda turn: not turn.state.slots.get("_review"),
     ),
 }
-FORM = register_form(Form("onboarding", tuple(SLOTS.values()), extract, complete))
+FORM = register_form(
+    Form(
+        "onboarding",
+        tuple(SLOTS.values()),
+        extract,
+        complete,
+        setup_slots=frozenset({"consent"}),
+    )
+)
 
 
 async def start(turn: Turn, *, welcome: bool = True) -> None:
@@ -729,6 +722,7 @@ async def edit_profile(turn: Turn) -> None:
         "qualifications": list(profile.qualifications),
         "lacks": list(profile.lacks_qualifications),
         "_review": True,
+        "_name": turn.person.display_name or "",
     }
     if profile.home_lat is not None and profile.home_lon is not None:
         slots["location"] = places.place_value(

@@ -173,8 +173,8 @@ async def payload(turn: Turn, rest: str) -> None:
         turn.say(
             turn.t("my_needs.cancel_ask", title=escape(need.title)),
             (
-                turn.button("my_needs.cancel_yes", f"orgn:{need.id}:cancel:yes"),
-                turn.button("my_needs.cancel_no", f"orgn:{need.id}"),
+                turn.yes_button("my_needs.cancel_yes", f"orgn:{need.id}:cancel:yes"),
+                turn.no_button("my_needs.cancel_no", f"orgn:{need.id}"),
             ),
         )
     else:

@@ -35,6 +35,7 @@ from core.services.needs import MAX_HELPERS, NeedInput, OwnNeed, last_place_of, 
 from core.services.org_links import organisations_of_person
 from core.services.organisations import update_need
 from core.taxonomy import CATEGORY_CODES
+from dialogue.choices import label_key, press
 from dialogue.flows import location as places
 from dialogue.flows import onboarding
 from dialogue.flows.form import (
@@ -44,10 +45,11 @@ from dialogue.flows.form import (
     Slot,
     ask_next,
     prompt_reply,
+    run_form,
 )
 from dialogue.flows.onboarding import QUALIFICATION_BUTTONS, qualification_label
 from dialogue.markup import escape
-from dialogue.messages import Button
+from dialogue.messages import Button, Reply
 from dialogue.nlu.result import ParseResult
 from dialogue.registry import on_command, on_intent, on_link, register_form
 from dialogue.turn import Event, Turn
@@ -255,11 +257,21 @@ async def ask_count(turn: Turn) -> None:
     prompt_reply(turn, SLOTS["count"], buttons=buttons, per_row=5)
 
 
+_COUNT = re.compile(r"\s*(\d{1,6})(?!\d)")
+
+
 async def accept_count(turn: Turn, event: Event) -> Outcome:
-    raw = event.payload.split(":")[-1] if event.kind == "button" else event.text.strip()
-    if raw.isdigit() and 1 <= int(raw) <= MAX_HELPERS:
-        return Outcome({"count": int(raw)})
-    return NOTHING
+    raw = event.payload.split(":")[-1] if event.kind == "button" else event.text
+    match = _COUNT.match(raw)
+    if match is None:
+        return NOTHING
+    count = int(match.group(1))
+    if 1 <= count <= MAX_HELPERS:
+        return Outcome({"count": count})
+    # "0" or "600": say what is possible rather than "not understood".
+    turn.say(turn.t("post.count_range", max=MAX_HELPERS))
+    await ask_count(turn)
+    return Outcome(replied=True)
 
 
 async def ask_place(turn: Turn) -> None:
@@ -331,11 +343,18 @@ async def ask_qualifications(turn: Turn) -> None:
         )
         for code in QUALIFICATION_BUTTONS
     ]
-    buttons.append(turn.button("post.qualifications_done", "f:qualifications:done"))
+    # Nothing chosen: "Keine" (the step is optional); else "Fertig".
+    done = "post.qualifications_done" if chosen else "post.qualifications_none"
+    buttons.append(turn.button(done, "f:qualifications:done"))
     prompt_reply(turn, SLOTS["qualifications"], buttons=buttons, per_row=2)
 
 
 async def accept_qualifications(turn: Turn, event: Event) -> Outcome:
+    if event.kind == "text" and word_of(event.text) == "none":  # "keine", "none"
+        turn.state.slots.pop("_qualifications", None)
+        return Outcome({"qualifications": []})
+    if event.kind == "text" and word_of(event.text) == "done":
+        return await accept_qualifications(turn, Event("button", payload="f:qualifications:done"))
     if event.kind != "button":
         return NOTHING
     value = event.payload.split(":", 2)[2]
@@ -355,8 +374,8 @@ async def ask_urgent(turn: Turn) -> None:
         turn,
         SLOTS["urgent"],
         buttons=(
-            turn.button("post.urgent_yes", "f:urgent:yes"),
-            turn.button("post.urgent_no", "f:urgent:no"),
+            turn.yes_button("post.urgent_yes", "f:urgent:yes"),
+            turn.no_button("post.urgent_no", "f:urgent:no"),
         ),
         per_row=2,
     )
@@ -437,7 +456,7 @@ async def ask_confirm(turn: Turn) -> None:
     turn.say(
         preview(turn),
         (
-            turn.button(key, "f:confirm:yes"),
+            turn.yes_button(key, "f:confirm:yes"),
             turn.button("post.edit", "f:confirm:edit"),
             turn.button("nav.cancel", "nav:cancel"),
         ),
@@ -454,27 +473,57 @@ def _hidden(turn: Turn, field: str) -> bool:
     return (field == "day" and weekly) or (field in ("days", "until") and not weekly)
 
 
+def _named(turn: Turn, key: str, text: str) -> bool:
+    """Whether ``text`` is one of the comma-separated names of text ``key``."""
+    names = {label_key(n) for n in turn.t(key).split(",")}
+    return label_key(text) in names
+
+
 async def accept_confirm(turn: Turn, event: Event) -> Outcome:
     if (event.kind == "button" and event.payload == "f:confirm:yes") or (
-        event.kind == "text" and word_of(event.text) == "yes"
+        event.kind == "text"
+        and (word_of(event.text) == "yes" or _named(turn, "post.confirm_names", event.text))
     ):
         return Outcome({"confirm": True})
+    if event.kind == "text":
+        # "Zeit", "Ort": a field named at the preview or the field picker
+        # (the names the edit hint uses, not only the buttons' labels).
+        field = _field_named(turn, label_key(event.text))
+        if field is not None and not _hidden(turn, field):
+            await _reopen(turn, field)
+            return Outcome(replied=True, answered=True)
     if event.kind == "button" and event.payload == "f:confirm:edit":
         turn.say(
             turn.t("post.which_field"),
             (*_field_buttons(turn), turn.button("nav.back", "f:confirm:show")),
             per_row=2,
         )
-        return Outcome(replied=True)
+        return Outcome(replied=True, answered=True)
     if event.kind == "button" and event.payload == "f:confirm:show":
         await ask_confirm(turn)
-        return Outcome(replied=True)
+        return Outcome(replied=True, answered=True)
     if event.kind == "button" and event.payload.startswith("f:confirm:field:"):
         field = event.payload.rsplit(":", 1)[1]
         if field in EDITABLE:
             await _reopen(turn, field)
-            return Outcome(replied=True)
+            return Outcome(replied=True, answered=True)
+    if event.kind == "text" and event.text.strip() and word_of(event.text) not in ("yes", "no"):
+        return await _sentence_at_preview(turn, event)
     return NOTHING
+
+
+async def _sentence_at_preview(turn: Turn, event: Event) -> Outcome:
+    """A sentence at the preview that names no field: the description when
+    the draft has none and it reads like one, else how to change a field."""
+    if event.parse is not None and await extract(turn, event.parse):
+        return NOTHING  # it named a value (a date, a place…): taken as such
+    text = event.text.strip()
+    if not turn.state.slots.get("description") and len(text.split()) >= DESCRIPTION_WORDS:
+        turn.say(turn.t("post.took_description"))
+        return Outcome({"description": text[:MAX_DESCRIPTION]})
+    turn.say(turn.t("post.preview_help"))
+    await ask_confirm(turn)
+    return Outcome(replied=True)
 
 
 async def _reopen(turn: Turn, field: str) -> None:
@@ -506,6 +555,9 @@ async def edit_by_name(turn: Turn, event: Event) -> bool:
     field = _field_named(turn, name)
     if field is None or (not verb and turn.state.slot in ("title", "description")):
         return False  # "Ort: am Haupteingang" may well be a description
+    if field in CHOSEN and value and value.strip():  # "Wiederholung ändern: einmalig"
+        await _reopen_with(turn, field, value.strip())
+        return True
     value = (value or "").strip()
     if not value or field in ("repeat", "days", "qualifications", "category"):
         await _reopen(turn, field)
@@ -539,6 +591,36 @@ async def edit_by_name(turn: Turn, event: Event) -> bool:
     s.update(found)
     await ask_next(turn, FORM)
     return True
+
+
+# Fields answered by choosing (buttons): a value given with the name is
+# read as the answer to the field's own question (``_reopen_with``).
+CHOSEN = ("repeat", "days", "qualifications", "urgent", "category")
+
+
+async def _reopen_with(turn: Turn, field: str, value: str) -> None:
+    """ "Wiederholung ändern: einmalig", "urgent: yes", "Nachweise ändern:
+    keine": ask the field again and take the value as its answer, read as a
+    text (its entities, "keine") or as one of its buttons (a label, a yes or
+    no: ``dialogue.choices.press``). Not understood: the question stays."""
+    start = len(turn.replies)
+    await _reopen(turn, field)
+    asked = len(turn.replies)
+    if turn.state.slot != field:
+        return
+    parse = await turn.understanding.parse(
+        value, turn.lang, now=turn.now, tz=turn.tenant.timezone, districts=turn.tenant.districts
+    )
+    event = Event("text", text=value, parse=parse)
+    taken = await run_form(turn, FORM, event, interruptible=True)
+    if not taken:
+        pressed = press(value, turn.state.buttons)
+        if pressed is not None:
+            taken = await run_form(turn, FORM, Event("button", payload=pressed, text=value))
+    if taken:
+        del turn.replies[start:asked]  # the question is answered: not asked as well
+    else:
+        turn.replies.insert(start, Reply(turn.t("error.not_understood")))
 
 
 def _field_named(turn: Turn, name: str) -> str | None:
@@ -599,7 +681,9 @@ async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
             values["title"] = title
     if turn.state.slot in ("title", "description"):
         return {}  # a title or description is taken as typed: its words fill nothing else
-    return values
+    # What the draft holds already is no jump ahead: a date at the day step
+    # repeats "einmalig", which must not skip the optional steps after it.
+    return {k: v for k, v in values.items() if k == turn.state.slot or s.get(k) != v}
 
 
 def _one_weekday(turn: Turn, parse: ParseResult, weekdays: list[str]) -> date | None:
@@ -652,7 +736,7 @@ async def complete(turn: Turn) -> None:
     try:
         data = _input(turn)
         if s.get("_need"):
-            status = await update_need(
+            edit = await update_need(
                 turn.app.db,
                 int(s["org"]),
                 int(s["_need"]),
@@ -663,6 +747,7 @@ async def complete(turn: Turn) -> None:
                 tz=tz,
                 actor=actor,
             )
+            pending, status = edit.awaits_review, edit.status
         else:
             ref = await post_need(
                 turn.app.db,
@@ -675,7 +760,7 @@ async def complete(turn: Turn) -> None:
                 actor=actor,
                 created_by_person_id=turn.person.id if turn.person else None,
             )
-            status = ref.status
+            pending, status = ref.status.value == "pending_review", ref.status
     except DomainError as exc:
         turn.say(t(exc.key), turn.nav(back=True))
         s.pop("confirm", None)
@@ -684,7 +769,7 @@ async def complete(turn: Turn) -> None:
     urgent = bool(s.get("urgent"))
     was_urgent = bool(s.get("_was_urgent"))
     turn.state.finish()
-    if status.value == "pending_review":
+    if pending:
         key = "post.changed_pending" if changed else "post.pending"
     elif changed:
         newly_urgent = urgent and not was_urgent and status.value == "published"
@@ -778,8 +863,19 @@ SLOTS = {
     ),
     "confirm": Slot("confirm", "post.preview", ("button", "text"), ask_confirm, accept_confirm),
 }
-FORM = register_form(Form("post_need", tuple(SLOTS.values()), extract, complete))
+FORM = register_form(
+    Form(
+        "post_need",
+        tuple(SLOTS.values()),
+        extract,
+        complete,
+        setup_slots=frozenset({"_orgs", "org", "_ours"}),
+    )
+)
 OPTIONAL = ("description", "qualifications", "urgent")
+# A sentence of at least this many words at the preview is taken as the
+# description when the draft has none (fewer: the hint how to change a field).
+DESCRIPTION_WORDS = 3
 
 
 async def may_post(turn: Turn) -> bool:

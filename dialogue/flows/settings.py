@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from core.services.org_links import organisations_of_person
 from core.services.people import set_language
 from core.services.profiles import get_profile, pause
 from dialogue.commands import help_commands
@@ -77,6 +78,9 @@ async def switch_language(turn: Turn, lang: str) -> bool:
 async def help_text(turn: Turn) -> None:
     text = turn.t("help.text", bot=escape(turn.tenant.branding.bot_name))
     commands = turn.t("help.commands", commands=help_commands(turn.lang))
+    if turn.person is not None and await organisations_of_person(turn.app.db, turn.person.id):
+        turn.state.org_member = True
+        commands += " " + turn.t("help.organisation")  # /bedarf, /bedarfe
     turn.say(f"{text} {commands}", turn.menu())
 
 

@@ -118,6 +118,9 @@ def presses(
 def _check(name: str, i: int, conv: Conversation, expect: dict[str, Any], flow: Any) -> None:
     where = f"{name} step {i + 1}"
     assert conv.replies, f"{where}: no reply"
+    for reply in conv.replies:  # one button per payload: no choice offered twice
+        payloads = [b.payload for b in reply.buttons]
+        assert len(payloads) == len(set(payloads)), f"{where}: a button twice in {payloads}"
     channels = {"engine": (conv.text, conv.buttons), **rendered(conv.replies, conv.tenant_config)}
     for channel, (shown, buttons) in channels.items():
         at = f"{where} [{channel}]"

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import bindparam, func, insert, select, text, update
 
-from core.db import Database
+from core.db import AsyncCommit, Database, create_engine
 from core.models import ConversationState, Tenant
+from tests.conftest import PG_URL
 
 
 def _tenant(slug: str) -> dict[str, object]:
@@ -69,6 +70,22 @@ async def test_write_one_commits_its_statement_by_itself(db: Database) -> None:
     assert [tuple(r) for r in await db.rows(select(Tenant.slug, Tenant.name))] == [("aachen", "A")]
 
 
+async def test_an_async_commit_commits_and_stays_with_its_statement(db: Database) -> None:
+    """``AsyncCommit`` (the conversation state's save): the write is committed
+    and seen by others at once, and the connection it ran on goes back to
+    the pool committing synchronously as before."""
+    show = text("SHOW synchronous_commit")
+    before = None if db.is_sqlite else [tuple(r) for r in await db.rows(show)]
+    async with db.engine.connect() as reader:
+        await db.write_one(insert(Tenant), _tenant("aachen"))
+        statement = update(Tenant).where(Tenant.slug == "aachen", AsyncCommit()).values(name="A")
+        assert await db.write_one(statement, {}) == 1
+        assert (await reader.execute(select(Tenant.name))).scalar() == "A"
+    if not db.is_sqlite:
+        for _ in range(3):  # the pool's connections, in turn
+            assert [tuple(r) for r in await db.rows(show)] == before
+
+
 async def test_a_failed_write_one_changes_nothing_and_the_pool_goes_on(db: Database) -> None:
     from sqlalchemy.exc import IntegrityError
 
@@ -82,6 +99,40 @@ async def test_a_failed_write_one_changes_nothing_and_the_pool_goes_on(db: Datab
             await session.execute(insert(Tenant).values(**_tenant("köln")))
             raise RuntimeError("after the insert")
     assert len(await db.rows(select(Tenant.id))) == 2
+
+
+async def test_reads_and_writes_go_on_after_the_server_closed_pooled_connections(
+    db: Database,
+) -> None:
+    """Statements take an idle pooled connection without a greenlet; one the
+    server closed meanwhile (a restart, an idle timeout) is replaced, whether
+    the pool notices first or the statement fails on it."""
+    import asyncio
+
+    names = select(Tenant.slug, Tenant.name)  # one statement: compiled once, then direct
+    rename = (
+        update(Tenant).where(Tenant.slug == bindparam("b_slug")).values(name=bindparam("b_name"))
+    )
+    await db.write_one(insert(Tenant), _tenant("aachen"))
+    for name in ("A", "B"):  # the second time on the direct path
+        assert await db.write_one(rename, {"b_slug": "aachen", "b_name": name}) == 1
+        assert [tuple(r) for r in await db.rows(names)] == [("aachen", name)]
+    for wait in (0.2, 0.0):  # noticed by the pool at checkout, or not yet
+        if not db.is_sqlite:
+            pids = set()
+            for _ in range(6):  # the pool hands its idle connections out in turn
+                ((pid,),) = await db.rows(text("SELECT pg_backend_pid()"))
+                pids.add(int(pid))
+            admin = Database(create_engine(PG_URL))
+            try:
+                for pid in pids:
+                    await admin.rows(text(f"SELECT pg_terminate_backend({pid})"))
+            finally:
+                await admin.dispose()
+            await asyncio.sleep(wait)
+        assert [tuple(r) for r in await db.rows(names)] == [("aachen", "B")]
+        assert await db.write_one(rename, {"b_slug": "aachen", "b_name": "C"}) == 1
+        assert await db.write_one(rename, {"b_slug": "aachen", "b_name": "B"}) == 1
 
 
 _STATES = (

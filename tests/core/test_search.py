@@ -248,6 +248,49 @@ async def test_rank_needs_equals_brute_force_ranking(db: Database, world: Any, s
     assert nonempty >= 20  # the queries were not trivially empty
 
 
+async def test_a_better_need_further_out_comes_first_when_nearer_ones_fill_the_page(
+    db: Database, world: Any
+) -> None:
+    """A large radius is read inner box first on SQLite (``core.search``,
+    ``SPLIT_RADIUS_KM``): a need near the edge that fits better (urgent,
+    fresh, local, at a time the person has) still ranks above a page of
+    nearer ones, as scoring every need does."""
+    rng = random.Random(7)
+    tenants, orgs = (world.aachen, world.stolberg), (world.org, world.stolberg_org)
+    saturday = day_mask(["sa"])
+    lat, lon = 50.77, 6.08
+    rows = []
+    for i in range(15):  # ~2 km away, flexible time, old, the neighbour's
+        row = random_need(rng, i, tenants, orgs)
+        row.update(
+            tenant_id=world.stolberg, organisation_id=world.stolberg_org, category="umwelt",
+            remote=False, lat=lat + 0.018, lon=lon + 0.001 * i, qualifications=[],
+            starts_at=None, ends_at=None, recurrence=None, valid_until=None, cell_mask=0,
+            urgent=False, status=NeedStatus.PUBLISHED, hidden=False,
+            published_at=NOW - timedelta(days=30),
+        )  # fmt: skip
+        rows.append(row)
+    far = random_need(rng, 99, tenants, orgs)
+    far.update(
+        tenant_id=world.aachen, organisation_id=world.org, category="umwelt", remote=False,
+        lat=lat + 0.135, lon=lon, qualifications=[], starts_at=None, ends_at=None,
+        recurrence=None, valid_until=None, cell_mask=saturday, urgent=True,
+        status=NeedStatus.PUBLISHED, hidden=False, published_at=NOW,
+    )  # fmt: skip
+    rows = await insert_needs(db, [*rows, far])
+    volunteer = VolunteerView(
+        person_id=1, tenant_id=world.aachen, interests=frozenset({"umwelt"}),
+        qualifications=frozenset(), lat=lat, lon=lon, radius_km=20.0,
+        availability_mask=saturday, spontaneous=False,
+    )  # fmt: skip
+    q = Query(volunteer, SearchFilter(), None, 0, 10)
+    expected, more = brute_force(rows, q)
+    page = await rank_needs(db, volunteer, NOW, tz=BERLIN, limit=10)
+    assert page.matches[0].need_id == rows[-1]["id"] == expected[0].need_id
+    assert [(m.need_id, m.score) for m in page.matches] == [(m.need_id, m.score) for m in expected]
+    assert page.has_more == more
+
+
 @pytest.mark.parametrize("seed", [44, 55])
 async def test_rank_needs_equals_brute_force_when_people_lack_qualifications(
     db: Database, world: Any, seed: int

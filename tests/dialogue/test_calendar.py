@@ -2,9 +2,42 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, time
 
-from core.calendar import event_ics
+from core.calendar import IcsFacts, calendar_ics, event_ics, need_ics
+from core.models import NeedStatus
+from core.schedule import Weekly
+from core.services.needs import NeedDetail
+
+STAMP = datetime(2026, 12, 1, 9, tzinfo=UTC)
+
+
+def need(**changes: object) -> NeedDetail:
+    """The Tafel's Saturday need in Burtscheid, with ``changes``."""
+    base = NeedDetail(
+        id=8,
+        tenant_id=1,
+        tenant_slug="aachen",
+        organisation_id=1,
+        organisation="Tafel",
+        title="Ausgabe",
+        description="Lebensmittel ausgeben",
+        category="soziales",
+        qualifications=(),
+        remote=False,
+        lat=50.77,
+        lon=6.08,
+        place_label="Burtscheid",
+        starts_at=datetime(2026, 12, 5, 9, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 5, 12, tzinfo=UTC),
+        weekly=None,
+        helpers_wanted=2,
+        helpers_taken=0,
+        urgent=False,
+        status=NeedStatus.PUBLISHED,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
 
 
 def test_ics_has_a_stable_uid_utc_times_escaped_text_and_crlf() -> None:
@@ -28,39 +61,35 @@ def test_ics_has_a_stable_uid_utc_times_escaped_text_and_crlf() -> None:
 
 
 def test_a_weekly_need_is_a_series_at_its_local_hour() -> None:
-    from datetime import UTC, datetime, time
-
-    from core.calendar import calendar_ics
-    from core.models import NeedStatus
-    from core.schedule import Weekly
-    from core.services.needs import NeedDetail
-
-    need = NeedDetail(
+    weekly = need(
         id=7,
-        tenant_id=1,
-        tenant_slug="aachen",
-        organisation_id=1,
-        organisation="Tafel",
         title="Ausgabe, dienstags",
         description="",
-        category="soziales",
-        qualifications=(),
-        remote=False,
-        lat=50.77,
-        lon=6.08,
-        place_label="Burtscheid",
         starts_at=None,
         ends_at=None,
         weekly=Weekly(("di", "do"), time(15), time(17)),
-        helpers_wanted=2,
-        helpers_taken=0,
-        urgent=False,
-        status=NeedStatus.PUBLISHED,
     )
-    text = calendar_ics(
-        [need], tz_name="Europe/Berlin", stamp=datetime(2026, 12, 1, 9, tzinfo=UTC)
-    ).decode()
+    text = calendar_ics([weekly], tz_name="Europe/Berlin", stamp=STAMP).decode()
     assert "RRULE:FREQ=WEEKLY;BYDAY=TU,TH" in text
     assert "DTSTART;TZID=Europe/Berlin:20261124T150000" in text  # 15:00 local, not UTC
     assert "BEGIN:VTIMEZONE" in text and "UID:need-7-aachen@ehrenamt-bot" in text
     assert "SUMMARY:Ausgabe\\, dienstags" in text
+
+
+def test_a_needs_file_is_one_event_or_its_series_with_its_changes() -> None:
+    """``need_ics`` (through ``dialogue.calendar.need_calendar``): a one-off
+    need is one event, a weekly one its series, both with the SEQUENCE and
+    status of the need's changes; a need without a date has no file."""
+    cancelled = IcsFacts(sequence=3, cancelled=True)
+    one = need_ics(need(), tz_name="Europe/Berlin", stamp=STAMP, facts=cancelled)
+    assert one is not None
+    text = one.decode()
+    assert "UID:need-8-aachen@ehrenamt-bot" in text and "DTSTART:20261205T090000Z" in text
+    assert "SEQUENCE:3" in text and "STATUS:CANCELLED" in text
+    assert "DESCRIPTION:Tafel\\nLebensmittel ausgeben" in text and "LOCATION:Burtscheid" in text
+    weekly = need(starts_at=None, ends_at=None, weekly=Weekly(("di",), time(15), time(17)))
+    series = need_ics(weekly, tz_name="Europe/Berlin", stamp=STAMP, facts=cancelled)
+    assert series is not None
+    assert "RRULE:FREQ=WEEKLY;BYDAY=TU" in series.decode() and "SEQUENCE:3" in series.decode()
+    undated = need(starts_at=None, ends_at=None)
+    assert need_ics(undated, tz_name="Europe/Berlin", stamp=STAMP) is None

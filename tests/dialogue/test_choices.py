@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialogue.choices import MAX_LABEL_TEXT, label_key, listed, offered, press
+from dialogue.choices import MAX_LABEL_TEXT, label_key, listed, offered, offering, press
 from dialogue.messages import Button, Reply
 
 RADIUS = [
@@ -111,3 +111,13 @@ def test_the_offer_is_the_last_reply_with_buttons() -> None:
     second = Reply("b", buttons=(Button("B", "b"),))
     assert offered([first, second, Reply("c")]) == second.buttons
     assert offered([Reply("nothing")]) == ()
+
+
+def test_the_last_reply_with_buttons_is_the_one_offering() -> None:
+    """Channels without buttons number only that reply's buttons."""
+    first = Reply("Ergebnis", (Button("Mehr", "more"),))
+    second = Reply("Wie weit?", tuple(Button(label, payload) for label, payload in RADIUS))
+    assert offering([first, second, Reply("…")]) == 1
+    assert offering([first]) == 0
+    assert offering([Reply("…")]) == -1 and offered([Reply("…")]) == ()
+    assert offered([first, second, Reply("…")]) == second.buttons

@@ -52,3 +52,22 @@ def test_flows_import_each_other_only_at_the_top() -> None:
 def test_the_app_offers_the_services_a_flow_may_use(app: App) -> None:
     assert isinstance(app, DialogueServices)
     assert app.engine.app is app
+
+
+def test_flows_use_only_the_services_the_protocol_declares() -> None:
+    """``turn.app`` is no service locator: every ``turn.app.<name>`` (and the
+    engine's ``self.app.<name>``) is a member of ``DialogueServices``."""
+    declared = {n for n in vars(DialogueServices) if not n.startswith("_")}
+    used = []
+    for path in DIALOGUE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Attribute)
+                and node.value.attr == "app"
+                and isinstance(node.value.value, ast.Name)
+                and node.value.value.id in ("turn", "self")
+                and node.attr not in declared
+            ):
+                used.append(f"{path.relative_to(DIALOGUE.parent)}:{node.lineno} app.{node.attr}")
+    assert used == []

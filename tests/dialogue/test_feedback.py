@@ -82,3 +82,19 @@ async def test_feedback_text_goes_after_the_retention_period(conversation: Conve
     assert (row.body, row.person_id) == ("", None)
     async with conversation.app.db.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Feedback)) == 1
+
+
+async def test_feedback_in_the_opening_sentence_is_kept_without_asking(
+    conversation: Conversation,
+) -> None:
+    """ "Ich möchte gern Feedback geben: …": what follows the lead-in is the
+    feedback; the bot does not ask for it again."""
+    await onboard(conversation)
+    await conversation.say(
+        "Ich möchte gern Feedback geben: die Anmeldung war super einfach, danke!"
+    )
+    assert "Rückmeldung ist gespeichert" in conversation.text
+    assert "Was möchtest du uns sagen" not in conversation.text
+    (row,) = await _rows(conversation)
+    assert row.body == "die Anmeldung war super einfach, danke!"
+    assert (await conversation.state()).flow is None

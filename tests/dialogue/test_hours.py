@@ -89,7 +89,7 @@ async def follow_up(world: World, day: date) -> list[tuple[str, str]]:
     """Deliver what is due after the date; the follow-up's buttons to Heinrich."""
     await plan_recurring(world.db, world.now())
     await world.at(after_the_date(day))
-    for who, replies in reversed(world.channel.sent):
+    for _, who, replies in reversed(world.channel.sent):
         if who == "telegram:heinrich" and "Wie war's" in replies[0].text:
             return [(b.label, b.payload) for b in replies[0].buttons]
     raise AssertionError(world.channel.texts_to("telegram:heinrich"))
@@ -108,7 +108,7 @@ async def entries(world: World, engagement_id: int) -> list[tuple[date, float, H
 def petras_notices(world: World) -> list[tuple[str, list[tuple[str, str]]]]:
     return [
         (to_plain(r.text), [(b.label, b.payload) for b in r.buttons])
-        for who, replies in world.channel.sent
+        for _, who, replies in world.channel.sent
         if who == "telegram:petra"
         for r in replies
         if "eingetragen" in r.text
@@ -308,7 +308,7 @@ async def test_a_cancelled_need_replaces_the_imported_calendar_entry(world: Worl
     await world.deliver()
     (notice,) = [
         r
-        for who, replies in world.channel.sent
+        for _, who, replies in world.channel.sent
         if who == "telegram:heinrich"
         for r in replies
         if "abgesagt" in r.text

@@ -297,6 +297,10 @@ async def test_my_needs_lists_sign_up_counts_and_changes_a_need_by_field(app: Ap
     await member.say("Anzahl ändern: 6")
     await member.press("f:confirm:yes")
     assert "Gespeichert" in member.text
+    # Aachen reviews changes: the need stays public as it was meanwhile.
+    assert "bisherigen Fassung sichtbar" in member.text
+    assert (await need_row(app, need_id)).helpers_wanted == 3
+    await moderate(app.db, need_id, approve=True, reason=None, actor="editor", now=NOW)
     assert (await need_row(app, need_id)).helpers_wanted == 6
 
     # The English alias and the menu lead to the same list.
@@ -304,6 +308,44 @@ async def test_my_needs_lists_sign_up_counts_and_changes_a_need_by_field(app: Ap
     assert "👥 1/6" in member.text
     await member.command("menu")
     assert "menu:my_needs" in member.payloads()
+
+
+async def test_a_time_change_waits_for_review_without_hiding_the_need_then_tells_once(
+    app: App,
+) -> None:
+    """QA: ✏️ → "Zeit ändern: 17:30-19:30" on a published need with a sign-up
+    hid the need and the volunteer's date until an editor approved."""
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Tafel ausgeben", helpers=3)
+    volunteer = Conversation(app, identity="test:vol")
+    await consent(volunteer)
+    await sign_up(volunteer, need_id)
+
+    await member.command("bedarfe")
+    await member.press(f"orgn:{need_id}:edit")
+    await member.say("Zeit ändern: 17:30-19:30")
+    await member.press("f:confirm:yes")
+    assert "Redaktion" in member.text and "bisherigen Fassung" in member.text
+
+    need = await need_row(app, need_id)
+    assert need.status.value == "published" and need.pending_change is not None
+    await volunteer.command("termine")
+    assert "Tafel ausgeben" in volunteer.text  # still in "Meine Termine"
+
+    outbox = Outbox()
+    day = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    await deliver(app, outbox, day)
+    assert not [t for t in outbox.about(volunteer.identity, "Tafel ausgeben") if "Geändert" in t]
+
+    await moderate(app.db, need_id, approve=True, reason=None, actor="editor", now=day)
+    await deliver(app, outbox, day + timedelta(minutes=1))
+    await deliver(app, outbox, day + timedelta(hours=1))  # nothing twice
+    told = [t for t in outbox.about(volunteer.identity, "Tafel ausgeben") if "Geändert" in t]
+    assert len(told) == 1 and "17:30" in told[0], told
+    sent = [r for who, rs in outbox.sent if who == volunteer.identity for r in rs]
+    ics = [a for r in sent if "Geändert" in to_plain(r.text) for a in r.attachments]
+    assert ics and b"SEQUENCE:" in ics[0].content
 
 
 async def test_close_early_and_extend_a_weekly_need(app: App) -> None:
@@ -620,7 +662,7 @@ async def test_english_member_changes_place_and_end_date_of_a_weekly_need(app: A
     assert "until 30 Jun" in member.text
     await member.say("change urgent: yes")
     assert "Urgent: yes" in member.text, member.text
-    await member.press("f:confirm:yes")
+    await member.press("f:confirm:yes")  # urgent, verified: no review (as when posting)
     need = await need_row(app, need_id)
     assert need.place_label == "Haaren"
     assert need.valid_until is not None
@@ -733,9 +775,12 @@ async def test_a_new_time_is_told_once_with_the_calendar_entry_and_reminders_fol
     await member.press(f"orgn:{need_id}:edit")
     await member.say("Zeit ändern: 14-17")
     await member.press("f:confirm:yes")
+    later = NOW + timedelta(minutes=30)  # Aachen reviews changes: nobody is told before
+    await moderate(app.db, need_id, approve=True, reason=None, actor="editor", now=later)
     await member.press(f"orgn:{need_id}:edit")
     await member.say("Anzahl ändern: 6")  # not news for the people signed up
     await member.press("f:confirm:yes")
+    await moderate(app.db, need_id, approve=True, reason=None, actor="editor", now=later)
 
     outbox = Outbox()
     await deliver(app, outbox, NOW + timedelta(minutes=31))

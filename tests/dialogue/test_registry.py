@@ -1,20 +1,24 @@
 """A flow added in a test module is routed without touching the engine, and
-the one command table feeds routing, the help text and the Telegram menu."""
+the one command table feeds routing, the help text and every channel's
+command menu (Telegram's "/" menu)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bots.bootstrap import App
+from core.tenants import TenantConfig
 from dialogue import commands as command_table
 from dialogue.commands import COMMAND_TABLE, COMMANDS, command_menu, help_commands, menu_names
 from dialogue.nlu.result import ParseResult
 from dialogue.registry import ROUTES
+from dialogue.texts import Texts, catalogue
 from dialogue.turn import Event, Turn
 from tests.dialogue.harness import Conversation
 
@@ -76,13 +80,32 @@ def test_every_action_in_the_command_table_is_handled_by_a_flow(app: App) -> Non
     assert {c.action for c in COMMAND_TABLE} <= set(ROUTES.actions)
 
 
-def test_the_telegram_menu_lists_the_command_table_in_each_language() -> None:
-    texts = yaml.safe_load((ROOT / "data/texts/channels/telegram.yml").read_text("utf-8"))
+def test_every_menu_command_is_described_in_each_language_and_reaches_its_action() -> None:
     for lang in ("de", "en"):
-        assert tuple(texts[lang]["commands"]) == menu_names(lang)
-        assert command_menu(lang, texts[lang]["commands"]) == texts[lang]["commands"]
-        # every name in the menu reaches its action
+        texts = catalogue(lang)
+        missing = [
+            c.action for c in COMMAND_TABLE if c.in_menu and f"command.{c.action}" not in texts
+        ]
+        assert missing == [], lang
         assert all(name in COMMANDS for name in menu_names(lang))
+
+
+def test_the_command_menu_is_the_table_with_the_texts_descriptions(
+    tenants: dict[str, TenantConfig],
+) -> None:
+    """No second list of names: a channel's menu (Telegram's "/" menu) is the
+    table's menu rows, described by ``command.<action>`` (tenant overrides too)."""
+    german = command_menu("de", Texts(tenants["aachen"], "de"))
+    assert tuple(german) == menu_names("de")
+    assert german["passt"] == "Passende Einsätze" and german["nachweis"] == "Mein Ehrenamtsnachweis"
+    english = command_menu("en", Texts(tenants["aachen"], "en"))
+    assert tuple(english) == menu_names("en") and english["dates"] == "My dates"
+    own = replace(tenants["aachen"], texts={"de": {"command.matches": "Was zu mir passt"}})
+    assert command_menu("de", Texts(own, "de"))["passt"] == "Was zu mir passt"
+    # and no channel's own texts keep a list of command names
+    for path in (ROOT / "data/texts/channels").glob("*.yml"):
+        for lang, texts in yaml.safe_load(path.read_text("utf-8")).items():
+            assert "commands" not in texts, (path.name, lang)
 
 
 async def test_the_help_text_lists_the_command_table(app: App) -> None:
@@ -93,3 +116,21 @@ async def test_the_help_text_lists_the_command_table(app: App) -> None:
     english = Conversation(app, identity="help:2", language_hint="en")
     await english.command("help")
     assert help_commands("en") in english.text and "/dates" in english.text
+
+
+def test_every_menu_label_of_the_command_table_names_its_action(app: App) -> None:
+    """A typed label runs what its button runs, in either language."""
+    from dialogue.choices import label_key
+    from dialogue.commands import MENU_LABELS, typed_action
+    from dialogue.texts import LANGUAGES, Texts
+
+    tenant = app.tenants["aachen"]
+    for lang in LANGUAGES:
+        t = Texts(tenant, lang)
+        labels = [(label_key(t.raw(k)), a) for k, a in MENU_LABELS.items() if t.has(k)]
+        for key, action in labels:
+            assert typed_action(key, labels) == action, (lang, key)
+            assert action in ROUTES.actions, action
+    assert typed_action("termine", []) == "engagements"
+    assert typed_action("dates", []) == "engagements"
+    assert typed_action("umwelt", []) is None

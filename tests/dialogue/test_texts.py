@@ -48,3 +48,19 @@ def test_tenant_overrides_and_address_form(tenants: dict[str, TenantConfig]) -> 
     assert Texts(aachen, "de")("menu.help") == "Hilfe!"
     assert "deinen" in Texts(tenants["aachen"], "de")("location.ask")
     assert "Ihren" in Texts(tenants["stolberg"], "de")("location.ask")
+
+
+def test_a_channels_own_texts_are_read_by_one_rule(tenants: dict[str, TenantConfig]) -> None:
+    """Telegram, Matrix and the console read their few texts the same way:
+    the language asked for, German for a missing key, the tenant's
+    ``<channel>.<key>`` overrides on top."""
+    from dialogue.texts import channel_languages, channel_texts
+
+    for channel in ("telegram", "matrix", "console"):
+        assert channel_languages(channel)[:2] == ("de", "en"), channel
+        german = channel_texts(channel, tenants["aachen"], "de")
+        assert set(channel_texts(channel, tenants["aachen"], "en")) == set(german), channel
+        assert channel_texts(channel, tenants["aachen"], "fr") == german  # no French: German
+    own = replace(tenants["aachen"], texts={"en": {"telegram.group_button": "DM me"}})
+    assert channel_texts("telegram", own, "en")["group_button"] == "DM me"
+    assert channel_texts("telegram", own, "de")["group_button"] == "Privat schreiben"

@@ -47,10 +47,18 @@ def test_the_names_the_guides_use_exist() -> None:
 
     for name in ("on_command", "on_payload", "on_intent", "on_link", "register_form"):
         assert callable(getattr(registry, name)), name
-    assert callable(choices.listed) and callable(choices.press)
+    assert callable(choices.listed) and callable(choices.press) and callable(choices.offering)
     assert callable(bootstrap.chat_channels) and callable(bootstrap.notifiers_of)
     assert {"kind", "tenant", "start", "stop"} <= set(dir(Channel)) and "notify" in dir(Notifier)
     assert "name" in Channel.__annotations__
+    from core.tenants import CHAT_SECTIONS, MatrixConfig, TenantConfig
+    from dialogue.commands import command_menu
+    from dialogue.texts import channel_texts
+    from tests.fakes import RecordingNotifier, ScriptedEngine
+
+    assert CHAT_SECTIONS["matrix"] is MatrixConfig and "matrix" in TenantConfig.__annotations__
+    assert callable(command_menu) and callable(channel_texts)
+    assert RecordingNotifier and ScriptedEngine
     # The worked example is real: the command row and both routes.
     row = next(c for c in COMMAND_TABLE if c.action == "certificate")
     assert (row.name, row.english) == ("nachweis", "certificate")

@@ -69,6 +69,22 @@ async def _render_queue(
                     "place": t("need.remote") if i.remote else (i.place_label or ""),
                     "when": t.when(i.starts_at) if i.starts_at else t("need.recurring"),
                     "posted": t.when(i.created_at),
+                    "change": t(
+                        "editor.change_fields",
+                        fields=", ".join(t(f"editor.change_field.{f}") for f in i.changed),
+                    )
+                    if i.is_change
+                    else "",
+                    "previous": t(
+                        "editor.change_previous",
+                        title=i.previous_title or "",
+                        when=t.when(i.previous_starts_at)
+                        if i.previous_starts_at
+                        else t("need.recurring"),
+                        place=f", {i.previous_place_label}" if i.previous_place_label else "",
+                    )
+                    if i.is_change
+                    else "",
                 }
                 for i in items
             ],
@@ -446,16 +462,21 @@ async def statistics_csv(request: Request) -> Response:
                 w.feedback,
             ]
         )
+    # Every row has the header's seven columns; feedback is about the bot, not
+    # a category or district, so those rows leave it empty.
     for section, groups in (("category", s.by_category), ("district", s.by_district)):
         for g in groups:
-            writer.writerow([section, g.key, g.posted, g.filled, g.signups, f"{g.fill_rate:.3f}"])
+            writer.writerow(
+                [section, g.key, g.posted, g.filled, g.signups, f"{g.fill_rate:.3f}", ""]
+            )
     writer.writerow(["total", "", s.posted, s.filled, s.signups, f"{s.fill_rate:.3f}", s.feedback])
-    writer.writerow(["active_volunteers", "", s.active_volunteers, "", "", ""])
+    writer.writerow(["active_volunteers", "", s.active_volunteers, "", "", "", ""])
     writer.writerow(
         [
             "median_hours_to_fill",
             "",
             f"{s.median_hours_to_fill:.1f}" if s.median_hours_to_fill is not None else "",
+            "",
             "",
             "",
             "",

@@ -93,6 +93,28 @@ async def org_export(request: Request) -> Response:
     )
 
 
+def _summary(t: Any, report: ImportReport) -> str:
+    """The report's one line, with singular and plural right ("1 Zeile")."""
+    counts = {
+        "valid": t.plural("exchange.rows", report.valid),
+        "invalid": t.plural("exchange.rows", report.invalid),
+        "skipped": t.plural("exchange.rows", report.skipped),
+        "written": t.plural("exchange.needs", report.written),
+        "pending": str(sum(1 for r in report.rows if r.status == "pending_review")),
+    }
+    key = "exchange.dry_run_summary" if report.dry_run else "exchange.import_summary"
+    text = t(key, **counts)
+    if report.skipped:
+        text += " " + t("exchange.skipped_summary", skipped=counts["skipped"])
+    return text
+
+
+def _skipped_line(t: Any, skipped: str | None, duplicate_of: int | None) -> str:
+    if skipped == "duplicate" and duplicate_of is not None:
+        return t("exchange.skipped_duplicate_of", id=duplicate_of)
+    return t(f"exchange.skipped_{skipped}") if skipped else ""
+
+
 def _error_line(t: Any, error: RowError) -> str:
     message = t(f"exchange.error.{error.code}", value=error.value, limit=error.value)
     return f"{error.field}: {message}" if error.field else message
@@ -122,6 +144,8 @@ async def _page(
             "invalid": report.invalid,
             "written": report.written,
             "pending": sum(1 for r in report.rows if r.status == "pending_review"),
+            "summary": _summary(t, report),
+            "import_label": t.plural("exchange.import_valid", report.valid),
             "rows": [
                 {
                     "line": r.line,
@@ -131,6 +155,7 @@ async def _page(
                     "need_id": r.need_id,
                     "status": t(f"status.{r.status}") if r.status else "",
                     "errors": [_error_line(t, e) for e in r.errors],
+                    "skipped": _skipped_line(t, r.skipped, r.duplicate_of),
                 }
                 for r in report.rows
             ],

@@ -158,6 +158,7 @@ async def _need_submit(request: Request, need_id: int | None) -> Response:
             status=400 if state.errors else 200,
             title_key=title_key,
         )
+    change_pending = False
     try:
         if need_id is None:
             ref = await post_need(
@@ -172,7 +173,7 @@ async def _need_submit(request: Request, need_id: int | None) -> Response:
             )
             need_id, status = ref.id, ref.status
         else:
-            status = await organisations.update_need(
+            edit = await organisations.update_need(
                 app.db,
                 member.organisation_id,
                 need_id,
@@ -183,6 +184,11 @@ async def _need_submit(request: Request, need_id: int | None) -> Response:
                 tz=_tz(member),
                 actor=member.actor,
             )
+            status = edit.status
+            if edit.awaits_review:
+                status = NeedStatus.PENDING_REVIEW
+                if edit.status in (NeedStatus.PUBLISHED, NeedStatus.FILLED, NeedStatus.EXPIRED):
+                    change_pending = True
     except UnknownPlace:
         state.errors["place"] = "unknown_place"
     except NotAllowed as exc:
@@ -200,6 +206,8 @@ async def _need_submit(request: Request, need_id: int | None) -> Response:
             title_key=title_key,
         )
     notice = "pending" if status == NeedStatus.PENDING_REVIEW else "published"
+    if change_pending:
+        notice = "change_pending"
     return redirect(f"/t/{member.tenant.slug}/org/needs/{need_id}?notice={notice}")
 
 
@@ -241,6 +249,11 @@ async def need_page(request: Request) -> Response:
                 for s in signups
             ],
             "rejection_reason": row.rejection_reason if row.status == NeedStatus.REJECTED else None,
+            # A change of the published need: waiting for review, or rejected.
+            "change_waiting": row.change_pending,
+            "change_rejected": row.rejection_reason
+            if row.status in (NeedStatus.PUBLISHED, NeedStatus.FILLED) and not row.change_pending
+            else None,
             "can_edit": row.status not in (NeedStatus.CANCELLED,),
             "can_cancel": row.status
             in (

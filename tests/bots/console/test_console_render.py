@@ -26,6 +26,7 @@ from core.tenants import TenantConfig
 from dialogue.choices import press
 from dialogue.messages import Attachment, Button, Incoming, Location, Reply
 from dialogue.ports import ConversationEngine
+from tests.fakes import ScriptedEngine
 
 INTERESTS = Reply(
     "Wofür <b>interessierst</b> du dich?",
@@ -194,12 +195,8 @@ async def test_attachments_are_saved_and_their_path_shown(
 async def test_a_failing_engine_gets_an_apology_not_a_traceback(
     texts: ConsoleTexts, tmp_path: Path, allow_logged_errors: None
 ) -> None:
-    class Broken:
-        async def handle(self, incoming: Incoming) -> list[Reply]:
-            raise RuntimeError("boom")
-
     session = ConsoleSession(
-        engine=Broken(),
+        engine=ScriptedEngine(error=RuntimeError("boom")),
         tenant="aachen",
         identity="console:x",
         texts=texts,

@@ -69,9 +69,11 @@ def test_labels_with_their_own_numbers_are_bulleted_not_numbered() -> None:
         "<ul><li>2 km</li><li>5 km</li><li>10 km</li>"
         "<li>25 km</li><li>Zurück</li><li>Abbrechen</li></ul>"
     )
-    offered = [(b.label, b.payload) for b in radius.buttons]
-    assert press("5", offered) == "f:radius:5"
-    assert press("5.", offered) == "f:radius:5"
+    # what a typed answer in the room presses, by the channel's own path
+    offered = render.offer([radius])
+    for typed, payload in (("5", "f:radius:5"), ("5.", "f:radius:5"), ("zurück", "nav:back")):
+        incoming = render.typed(typed, offered, identity="matrix:@u:x", tenant="aachen")
+        assert incoming is not None and incoming.button == payload, typed
 
 
 def test_an_earlier_offer_of_the_turn_is_bulleted() -> None:

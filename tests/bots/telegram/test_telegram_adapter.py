@@ -192,21 +192,13 @@ async def test_sticker_reaches_engine_as_empty_text(start_channel, engine, user,
 
 
 async def test_engine_failure_gets_apology_not_silence(start_channel, user, allow_logged_errors):
-    class Broken:
-        async def handle(self, incoming: Any) -> list[Reply]:
-            raise RuntimeError("bug")
-
-    await start_channel(Broken())
+    await start_channel(ScriptedEngine(error=RuntimeError("bug")))
     (sent,) = await user.say("Hallo")
     assert "schiefgegangen" in sent.plain
 
 
 async def test_english_user_gets_english_adapter_texts(start_channel, user, allow_logged_errors):
-    class Broken:
-        async def handle(self, incoming: Any) -> list[Reply]:
-            raise RuntimeError("bug")
-
-    await start_channel(Broken())
+    await start_channel(ScriptedEngine(error=RuntimeError("bug")))
     user.language = "en-GB"
     (sent,) = await user.say("Hello")
     assert sent.plain.startswith("Sorry")

@@ -1,33 +1,19 @@
 """Steps the web tests share: an organisation that signed up and verified,
-an editor who logged in, a need posted through the form, a chat channel that
-records what it would have sent."""
+an editor who logged in, a need posted through the form (the recording chat channel is
+``tests.fakes.RecordingNotifier``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
 
 from bots.web import ensure_demo_editor
-from dialogue.messages import Reply
-from dialogue.ports import Delivery
 from tests.bots.web.conftest import Web
+from tests.fakes import RecordingNotifier as RecordingNotifier  # the shared fake, also named here
 
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-class RecordingNotifier:
-    """A chat channel that records what it would have sent."""
-
-    def __init__(self, channel: str) -> None:
-        self.channel = channel
-        self.sent: list[tuple[str, str, list[Reply]]] = []
-
-    async def notify(self, tenant: str, identity: str, replies: Sequence[Reply]) -> Delivery:
-        self.sent.append((tenant, identity, list(replies)))
-        return Delivery.DELIVERED
 
 
 async def sign_up_organisation(

@@ -23,7 +23,8 @@ from core.services.signup import sign_up
 from core.tenants import TenantConfig
 from dialogue.texts import placeholders
 from tests.bots.web.conftest import Web
-from tests.bots.web.helpers import RecordingNotifier, csrf_of, post_need, sign_up_organisation
+from tests.bots.web.helpers import csrf_of, post_need, sign_up_organisation
+from tests.fakes import RecordingNotifier
 
 DU_WORDS = re.compile(r"\b(du|dich|dir|dein|deine|deinen|deinem|deiner|deines)\b", re.IGNORECASE)
 # Formal address; case-sensitive, so "sie"/"ihre" (she, they, their) inside a

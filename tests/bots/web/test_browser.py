@@ -151,7 +151,7 @@ async def _sign_up(site: Site, page, name: str, email: str) -> None:  # type: ig
     await page.get_by_role("button", name="Registrieren").click()
     await page.get_by_role("heading", name="Fast geschafft!").wait_for()
     await page.goto(await _last_link(site))
-    await page.get_by_role("heading", name="Meine Gesuche").wait_for()
+    await page.get_by_role("heading", name="Meine Bedarfe").wait_for()
 
 
 async def _fill_need(site: Site, page, title: str, place: str = "Burtscheid") -> None:  # type: ignore[no-untyped-def]
@@ -173,12 +173,12 @@ async def test_journey_from_sign_up_to_a_relayed_message(site: Site):
     await _sign_up(site, org, "Aachener Tafel", "tafel@example.org")
     await check_page(org, "org-dashboard")
     # It posts a need, checking the place first.
-    await org.get_by_role("link", name="Neues Gesuch").click()
+    await org.get_by_role("link", name="Neuer Bedarf").click()
     await _fill_need(site, org, "Helfende für die Tafel-Ausgabe")
     await org.get_by_role("button", name="Ort prüfen").click()
     await org.get_by_text("Gefunden: ").wait_for()
     await check_page(org, "need-form")
-    await org.get_by_role("button", name="Gesuch veröffentlichen").click()
+    await org.get_by_role("button", name="Bedarf veröffentlichen").click()
     await org.get_by_text("wird jetzt von der Redaktion geprüft").wait_for()
     need_id = int(re.search(r"/needs/(\d+)", org.url).group(1))  # type: ignore[union-attr]
     # The editor approves it.
@@ -188,7 +188,7 @@ async def test_journey_from_sign_up_to_a_relayed_message(site: Site):
     await editor.get_by_label("E-Mail-Adresse").fill(email)
     await editor.get_by_label("Passwort").fill(password)
     await editor.get_by_role("button", name="Anmelden").click()
-    await editor.get_by_role("heading", name="Gesuche prüfen").wait_for()
+    await editor.get_by_role("heading", name="Bedarfe prüfen").wait_for()
     await check_page(editor, "editor-queue")
     card = editor.locator(f"#need-{need_id}")
     await card.get_by_role("button", name="Freigeben").click()
@@ -230,7 +230,7 @@ async def test_errors_keep_input_and_others_are_kept_out(site: Site):
     await a.goto("/t/aachen/org/needs/new")
     await _fill_need(site, a, "", place="Atlantis-Süd")
     await a.get_by_label("Wie viele Helfende?").fill("0")
-    await a.get_by_role("button", name="Gesuch veröffentlichen").click()
+    await a.get_by_role("button", name="Bedarf veröffentlichen").click()
     await a.get_by_text("Bitte prüfen Sie diese Angaben").wait_for()
     assert (
         await a.get_by_label("Adresse, Postleitzahl oder Ortsname").input_value() == "Atlantis-Süd"
@@ -244,7 +244,7 @@ async def test_errors_keep_input_and_others_are_kept_out(site: Site):
     await a.get_by_label("Titel").fill("Tafel-Ausgabe")
     await a.get_by_label("Adresse, Postleitzahl oder Ortsname").fill("Burtscheid")
     await a.get_by_label("Wie viele Helfende?").fill("2")
-    await a.get_by_role("button", name="Gesuch veröffentlichen").click()
+    await a.get_by_role("button", name="Bedarf veröffentlichen").click()
     await a.get_by_text("wird jetzt von der Redaktion geprüft").wait_for()
     need_path = a.url.split("?")[0].replace(site.url, "")
     # Another organisation cannot open it.
@@ -260,7 +260,7 @@ async def test_errors_keep_input_and_others_are_kept_out(site: Site):
     await editor.get_by_label("E-Mail-Adresse").fill(email)
     await editor.get_by_label("Passwort").fill(password)
     await editor.get_by_role("button", name="Anmelden").click()
-    await editor.get_by_role("heading", name="Gesuche prüfen").wait_for()
+    await editor.get_by_role("heading", name="Bedarfe prüfen").wait_for()
     response = await editor.goto("/t/aachen/editor/")
     assert response is not None and response.status == 403
     for page, name in ((await a_ctx.new_page(), "signup"), (await a_ctx.new_page(), "login")):

@@ -162,6 +162,7 @@ async def test_statistics_page_draws_svg_and_csv_counts_posted_and_filled(web_ap
     assert total[2:5] == ["2", "1", "1"]  # posted, filled, sign-ups
     assert next(r for r in rows if r[0] == "category" and r[1] == "soziales")[2] == "2"
     assert next(r for r in rows if r[0] == "district" and r[1] == "Burtscheid")[3] == "1"
+    assert {len(r) for r in rows} == {len(rows[0])} == {7}  # every row under the header
 
 
 async def _org_id(web: Web) -> int:

@@ -27,6 +27,7 @@ from tests.bots.web.helpers import (
     post_need,
     sign_up_organisation,
 )
+from tests.fakes import RecordingNotifier
 
 AACHEN_EDITOR, STOLBERG_EDITOR = "redaktion@aachen.demo", "redaktion@stolberg.demo"
 
@@ -274,7 +275,6 @@ async def test_mail_counts_for_metrics(web_app: Web):
 async def test_an_editor_who_linked_a_chat_gets_the_notices_there_too(web_app: Web):
     from core.reminders.delivery import deliver_due
     from dialogue.notifications import ChannelSender, Renderer
-    from tests.bots.web.helpers import RecordingNotifier
     from tests.dialogue.harness import Conversation
     from tests.dialogue.test_reminder_answers import onboard
 

@@ -91,7 +91,7 @@ async def test_dry_run_lists_every_error_by_line_and_writes_nothing(web_app: Web
 
     assert page.status_code == 200, page.text
     assert await _count(web_app) == before  # nothing written in the dry run
-    assert "Zeilen ohne Fehler: 2, Zeilen mit Fehlern: 1" in page.text
+    assert "Probelauf: 2 Zeilen fehlerfrei, 1 Zeile mit Fehlern" in page.text
     broken = page.text.split("Zeile 3")[1].split("</tr>")[0]
     for message in (
         "Diesen Bereich kennen wir nicht: „gibtsnicht“",
@@ -114,10 +114,7 @@ async def test_import_writes_only_the_valid_rows_through_moderation(web_app: Web
     page = await _upload(editor, _csv(GOOD_1, BROKEN, GOOD_2), "import")
 
     assert page.status_code == 200, page.text
-    assert (
-        "gespeicherte Gesuche: 2 (davon warten auf Freigabe: 2), übersprungene Zeilen mit Fehlern: 1"
-        in page.text
-    )
+    assert "Import: 2 Bedarfe gespeichert (auf Freigabe wartend: 2), 1 Zeile mit" in page.text
     assert "nicht gespeichert" in page.text.split("Zeile 3")[1].split("</tr>")[0]
     async with web_app.app.db.sessions() as session:
         new = (await session.execute(select(Need.title, Need.status).order_by(Need.id))).all()
@@ -143,7 +140,7 @@ async def test_the_confirm_button_imports_the_checked_file(web_app: Web) -> None
         data={"csrf": token, "action": "import", "csv_text": html.unescape(kept)},
         files={"file": ("", b"", "application/octet-stream")},
     )
-    assert "gespeicherte Gesuche: 1 " in done.text, done.text
+    assert "Import: 1 Bedarf gespeichert" in done.text, done.text
     assert await _count(web_app) == before + 1
 
 
@@ -180,14 +177,38 @@ async def test_export_round_trip_csv_and_json(web_app: Web) -> None:
     )
 
     before = await _count(web_app)
+    # The same file again changes nothing: every row is a need that exists.
+    again = await _upload(editor, exported.text, "check")
+    assert f"{len(rows)} Zeilen nicht importiert, weil es den Bedarf schon gibt" in again.text
+    assert f"gibt es schon (Bedarf {rows[0]['id']})" in again.text
     page = await _upload(editor, exported.text, "import")
-    assert f"gespeicherte Gesuche: {len(rows)} " in page.text, page.text
+    assert "Import: 0 Bedarfe gespeichert" in page.text, page.text
+    assert await _count(web_app) == before
+    # Renamed, every row comes back with the same fields.
+    renamed = exported.text
+    for row in rows:
+        renamed = renamed.replace(row["title"], row["title"] + " 2")
+    page = await _upload(editor, renamed, "import")
+    assert f"Import: {len(rows)} Bedarfe gespeichert" in page.text, page.text
     assert await _count(web_app) == before + len(rows)
 
-    again = _rows((await editor.get("/t/aachen/editor/needs.csv")).text)
-    originals, copies = again[: len(rows)], again[len(rows) :]
-    same = [f for f in FIELDS if f not in ("id", "status")]
+    again_rows = _rows((await editor.get("/t/aachen/editor/needs.csv")).text)
+    originals, copies = again_rows[: len(rows)], again_rows[len(rows) :]
+    same = [f for f in FIELDS if f not in ("id", "status", "title")]
     assert [{f: r[f] for f in same} for r in copies] == [{f: r[f] for f in same} for r in originals]
+    assert [r["title"] for r in copies] == [r["title"] + " 2" for r in originals]
+
+
+async def test_closed_needs_in_an_import_are_skipped(web_app: Web) -> None:
+    """Cancelled, filled, expired or rejected rows of an export are history."""
+    await sign_up_organisation(web_app)
+    editor = await log_in_editor(web_app)
+    before = await _count(web_app)
+    header, row = _csv(GOOD_1).splitlines()[:2]
+    text = f"{header},status\r\n{row},cancelled\r\n"
+    page = await _upload(editor, text, "import")
+    assert "abgesagt, besetzt, abgelaufen oder abgelehnt" in page.text, page.text
+    assert await _count(web_app) == before
 
 
 async def test_organisations_export_only_their_own_needs(web_app: Web) -> None:

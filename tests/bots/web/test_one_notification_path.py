@@ -17,7 +17,8 @@ from core.services.people import person_for_identity, register_with_consent
 from core.services.signup import sign_up
 from core.services.web_chat import transcript
 from tests.bots.web.conftest import Web
-from tests.bots.web.helpers import RecordingNotifier, csrf_of, post_need, sign_up_organisation
+from tests.bots.web.helpers import csrf_of, post_need, sign_up_organisation
+from tests.fakes import RecordingNotifier
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -16,12 +16,12 @@ from core.services.relay import record_reply
 from core.services.signup import sign_up
 from tests.bots.web.conftest import Web
 from tests.bots.web.helpers import (
-    RecordingNotifier,
     csrf_of,
     need_form,
     post_need,
     sign_up_organisation,
 )
+from tests.fakes import RecordingNotifier
 
 
 async def _need(web: Web, need_id: int) -> Need:
@@ -298,3 +298,36 @@ async def test_the_needs_list_counts_places_taken_and_shows_the_waitlist(web_app
     page = await client.get("/t/aachen/org/")
     row = page.text.split(f"/org/needs/{need_id}")[1].split("</tr>")[0]
     assert "1 von 1 (+1 auf der Warteliste)" in row, row
+
+
+async def test_editing_a_published_need_keeps_its_public_page_until_the_change_is_approved(
+    web_app: Web,
+):
+    """QA: an edit of a published need with a sign-up made /needs/<id> 404."""
+    from tests.bots.web.helpers import log_in_editor
+
+    client = await sign_up_organisation(web_app)
+    need_id = await post_need(web_app, client)
+    await _publish(web_app, need_id)
+    person = await _volunteer(web_app, "telegram:7", "Luisa")
+    await sign_up(web_app.app.db, person, need_id, web_app.clock.now())
+    token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}/edit")
+    response = await client.post(
+        f"/t/aachen/org/needs/{need_id}/edit",
+        data={"csrf": token, **need_form(web_app, start="17:30", end="19:30")},
+    )
+    assert response.headers["location"].endswith("notice=change_pending")
+    page = await client.get(response.headers["location"])
+    assert "bisherigen Fassung" in page.text
+    public = await client.get(f"/t/aachen/needs/{need_id}")
+    assert public.status_code == 200 and "10:00" in public.text
+
+    editor = await log_in_editor(web_app)
+    queue = await editor.get("/t/aachen/editor/")
+    assert (
+        "Änderung eines veröffentlichten Bedarfs" in queue.text and "Geändert: Zeit" in queue.text
+    )
+    token = await csrf_of(editor, "/t/aachen/editor/")
+    await editor.post(f"/t/aachen/editor/needs/{need_id}/approve", data={"csrf": token})
+    public = await client.get(f"/t/aachen/needs/{need_id}")
+    assert public.status_code == 200 and "17:30" in public.text

@@ -16,7 +16,8 @@ from core.services.signup import sign_up, withdraw
 from dialogue.markup import to_plain
 from dialogue.notifications import ChannelSender, Renderer
 from tests.bots.web.conftest import Web
-from tests.bots.web.helpers import RecordingNotifier, csrf_of, post_need, sign_up_organisation
+from tests.bots.web.helpers import csrf_of, post_need, sign_up_organisation
+from tests.fakes import RecordingNotifier
 
 
 async def _person(web: Web, identity: str, name: str | None) -> int:

@@ -3,8 +3,7 @@ people with Telegram identities, and a channel that records what it sent."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,7 +14,6 @@ from bots.bootstrap import App, bootstrap
 from core.clock import FixedClock
 from core.db import Database
 from core.models import Organisation, OrgKind
-from core.notify import Delivery
 from core.reminders.alerts import run_alert_wave
 from core.reminders.delivery import Outcome, deliver_due
 from core.schedule import Weekly
@@ -23,40 +21,18 @@ from core.services.needs import NeedInput, post_need
 from core.services.people import register_with_consent
 from core.services.profiles import ProfileData, save_profile
 from core.settings import Settings
-from dialogue.markup import to_plain
-from dialogue.messages import Reply
 from dialogue.notifications import ChannelSender, Renderer
+from tests.fakes import RecordingNotifier
 
 BERLIN = ZoneInfo("Europe/Berlin")
 BURTSCHEID = (50.7606, 6.0939)
 
 
 @dataclass
-class RecordingChannel:
-    """Records at the channel boundary; can play a blocked user or an outage."""
-
-    channel: str = "telegram"
-    sent: list[tuple[str, tuple[Reply, ...]]] = field(default_factory=list)
-    blocked: set[str] = field(default_factory=set)
-    down: bool = False
-
-    async def notify(self, tenant: str, identity: str, replies: Sequence[Reply]) -> Delivery:
-        if self.down:
-            return Delivery.FAILED
-        if identity in self.blocked:
-            return Delivery.UNREACHABLE
-        self.sent.append((identity, tuple(replies)))
-        return Delivery.DELIVERED
-
-    def texts_to(self, identity: str) -> list[str]:
-        return [to_plain(r.text) for who, replies in self.sent if who == identity for r in replies]
-
-
-@dataclass
 class World:
     app: App
     clock: FixedClock
-    channel: RecordingChannel
+    channel: RecordingNotifier
     org_id: int
 
     @property
@@ -167,7 +143,7 @@ async def make_world(db: Database, clock: FixedClock, tmp_path: Path) -> World:
         session.add(org)
         await session.flush()
         org_id = org.id
-    return World(app, clock, RecordingChannel(), org_id)
+    return World(app, clock, RecordingNotifier(), org_id)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ async def test_an_urgent_need_asks_the_nearest_eligible_people(world: World) -> 
     await world.person("busy", spontaneous=False, cells=("sa:abend",))
     await world.need(starts_in=timedelta(hours=20), urgent=True, helpers=1)
     await world.deliver()
-    asked = {who for who, _ in world.channel.sent}
+    asked = {who for _, who, _ in world.channel.sent}
     assert asked == {"telegram:near", "telegram:farther"}
     assert "Wer kann?" in world.channel.texts_to("telegram:near")[0]
     async with world.db.sessions() as session:
@@ -61,10 +61,10 @@ async def test_later_waves_ask_the_next_people_while_the_need_is_open(world: Wor
     ]
     need = await world.need(starts_in=timedelta(hours=20), urgent=True, helpers=2)
     await world.deliver()
-    first_wave = {who for who, _ in world.channel.sent}
+    first_wave = {who for _, who, _ in world.channel.sent}
     assert len(first_wave) == WAVE_SIZE
     await world.at(world.now() + timedelta(minutes=20))
-    second_wave = {who for who, _ in world.channel.sent} - first_wave
+    second_wave = {who for _, who, _ in world.channel.sent} - first_wave
     assert len(second_wave) == 3
     await answer_alert(world.db, people[0], need, True, world.now())
     await answer_alert(world.db, people[1], need, True, world.now())
@@ -107,14 +107,14 @@ async def test_cannot_come_moves_the_waitlist_up(world: World) -> None:
     waiting = await sign_up(world.db, ben, need, world.now())
     assert waiting.waitlisted
     await world.at(world.now() + timedelta(days=2))  # the 24 h reminder
-    payloads = [b.payload for b in world.channel.sent[0][1][0].buttons]
+    payloads = [b.payload for b in world.channel.sent[0][2][0].buttons]
     assert payloads == [f"attend:{first.engagement_id}:yes", f"attend:{first.engagement_id}:no"]
     answer = await answer_attendance(world.db, anna, first.engagement_id, False, world.now())
     assert answer.outcome == "freed" and answer.moved_up_person_id == ben
     await world.deliver()
-    moved = world.channel.sent[-1]
-    assert moved[0] == "telegram:ben" and "ist ein Platz frei geworden" in moved[1][0].text
-    assert moved[1][0].attachments[0].filename.endswith(".ics")
+    _, to, (moved, *_) = world.channel.sent[-1]
+    assert to == "telegram:ben" and "ist ein Platz frei geworden" in moved.text
+    assert moved.attachments[0].filename.endswith(".ics")
     async with world.db.sessions() as session:
         assert (await session.get(Engagement, waiting.engagement_id)).waitlisted is False  # type: ignore[union-attr]
         anna_status = (await session.get(Engagement, first.engagement_id)).status  # type: ignore[union-attr]

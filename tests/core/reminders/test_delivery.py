@@ -47,7 +47,7 @@ async def test_each_kind_fires_at_its_time_in_the_persons_language(world: World)
     await world.at(start - timedelta(hours=24))
     assert "Morgen ist es so weit" in world.channel.texts_to("telegram:luisa")[0]
     assert "Tomorrow's the day" in world.channel.texts_to("telegram:tom")[0]
-    buttons = world.channel.sent[0][1][0].buttons
+    buttons = world.channel.sent[0][2][0].buttons
     assert [b.payload.split(":")[2] for b in buttons] == ["yes", "no"]
 
     await world.at(start - timedelta(hours=2))
@@ -232,11 +232,11 @@ async def test_organisations_hear_before_a_need_runs_out(world: World) -> None:
         weekly.valid_until = world.now() + timedelta(days=10)
         await plan_org_expiry(session, weekly, world.now())
     await world.at(world.now() + timedelta(days=1, hours=3))  # two days before the fest ends
-    summary = world.channel.sent[-1][1][0]
+    summary = world.channel.sent[-1][2][0]
     assert "Sommerfest" in summary.text and "0 von 3" in summary.text
     assert summary.buttons == ()  # a date cannot be extended
     await world.at(world.now() + timedelta(days=7))  # two days before the weekly one expires
-    notice = world.channel.sent[-1][1][0]
+    notice = world.channel.sent[-1][2][0]
     assert "Ausgabe" in notice.text and f"extend:{weekly_id}" in [b.payload for b in notice.buttons]
 
 

@@ -211,3 +211,15 @@ async def test_calendar_facts_carry_when_a_weekly_series_begins(world: World) ->
     need = await world.need(weekly=Weekly(("di", "do"), time(17), time(18, 30)))
     facts = (await ics_facts(world.db, [need]))[need]
     assert facts.begins == world.now()  # published at once (Stolberg does not moderate)
+
+
+@pytest.mark.parametrize(
+    ("typed", "hours"),
+    [("90 Minuten", 1.5), ("45 min", 0.75), ("1 Stunde 30 Minuten", 1.5), ("1 h 30 min", 1.5)],
+)
+def test_minutes_are_hours_too(typed: str, hours: float) -> None:
+    """QA: "90 Minuten" was not understood."""
+    from core.services.hours import parse_hours
+
+    assert parse_hours(typed) == hours
+    assert parse_hours(typed, strict=True) == hours

@@ -33,7 +33,7 @@ async def test_the_inactive_are_warned_then_deleted(world: World) -> None:
     await world.at(deadline - WARNING_BEFORE)
     await run_housekeeping(world.db, world.now())
     await world.deliver()
-    warning = world.channel.sent[-1][1][0]
+    warning = world.channel.sent[-1][2][0]
     assert "lösche ich dein Profil" in warning.text
     assert [b.payload for b in warning.buttons] == ["keep:data"]
     await run_housekeeping(world.db, world.now())

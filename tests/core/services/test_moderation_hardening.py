@@ -1,5 +1,6 @@
 """Issue 11, finding 1: moderation cannot be bypassed. In a moderated tenant
-an edit of a published need goes back to review, an expired need that never
+an edit of a published need waits for review beside the approved version
+(which alone stays public), an expired need that never
 passed review stays unpublished, and nothing is public without an editor's
 ``published_at``."""
 
@@ -33,9 +34,11 @@ async def _post(db: Database, org: int, data: Any, taxonomy: Any, places: Any) -
 
 async def _edit(db: Database, org: int, need_id: int, data: Any, taxonomy: Any, places: Any,
                 now: datetime = NOW) -> NeedStatus:  # fmt: skip
-    return await update_need(
+    """The status, or ``PENDING_REVIEW`` while the change waits for an editor."""
+    edit = await update_need(
         db, org, need_id, data, taxonomy=taxonomy, places=places, now=now, tz=BERLIN, actor="org"
     )
+    return NeedStatus.PENDING_REVIEW if edit.awaits_review else edit.status
 
 
 async def _row(db: Database, need_id: int) -> Need:
@@ -53,7 +56,7 @@ async def _visible(db: Database, tenant_id: int, need_id: int, now: datetime = N
     return public
 
 
-async def test_editing_a_published_need_in_a_moderated_tenant_returns_it_to_review(
+async def test_editing_a_published_need_in_a_moderated_tenant_waits_for_review(
     db: Database,
     world_factory: Callable[..., Awaitable[Any]],
     need_input: Any,
@@ -71,8 +74,10 @@ async def test_editing_a_published_need_in_a_moderated_tenant_returns_it_to_revi
 
     assert status == NeedStatus.PENDING_REVIEW
     row = await _row(db, need_id)
-    assert row.published_at is None and row.title == "Jetzt mit Link: evil.example"
-    assert not await _visible(db, world.aachen, need_id)
+    # The unreviewed text is not public; the approved version stays.
+    assert row.published_at == NOW and row.title == "Hausaufgabenhilfe"
+    assert row.pending_change and row.pending_change["title"] == "Jetzt mit Link: evil.example"
+    assert await _visible(db, world.aachen, need_id)
     async with db.sessions() as session:
         pending_alerts = (
             await session.scalars(
@@ -81,7 +86,9 @@ async def test_editing_a_published_need_in_a_moderated_tenant_returns_it_to_revi
                 )
             )
         ).all()
-    assert "alert_wave" not in pending_alerts  # the unreviewed text alerts nobody
+    # Alerts go on about the approved text; the unreviewed one alerts nobody.
+    assert "alert_wave" in pending_alerts
+    assert (await _row(db, need_id)).title == "Hausaufgabenhilfe"
 
 
 async def test_a_time_correction_skips_review_only_when_the_tenant_allows_it(
@@ -117,7 +124,7 @@ async def test_a_time_correction_skips_review_only_when_the_tenant_allows_it(
     assert await _edit(db, world.org, need_id, changed, taxonomy, places) == (
         NeedStatus.PENDING_REVIEW
     )
-    assert not await _visible(db, world.aachen, need_id)
+    assert (await _row(db, need_id)).title == first.title  # public as approved
 
 
 async def test_a_pending_need_never_expires_into_a_publishable_state(

@@ -44,10 +44,12 @@ async def _posted(db: Database, org: int, data: Any, taxonomy: Any, places: Any)
 
 async def _edit(db: Database, org: int, need_id: int, data: Any, taxonomy: Any, places: Any
                 ) -> NeedStatus:  # fmt: skip
-    return await update_need(
+    """The status, or ``PENDING_REVIEW`` while the change waits for an editor."""
+    edit = await update_need(
         db, org, need_id, data, taxonomy=taxonomy, places=places,
         now=NOW + timedelta(hours=1), tz=BERLIN, actor="org",
     )  # fmt: skip
+    return NeedStatus.PENDING_REVIEW if edit.awaits_review else edit.status
 
 
 async def _verify(db: Database, org: int) -> None:
