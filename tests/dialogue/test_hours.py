@@ -342,4 +342,4 @@ async def test_no_hours_for_a_need_the_organisation_cancelled(world: World) -> N
     assert "abgesagt" in heinrich.text and "keine Stunden" in heinrich.text, heinrich.text
     assert await entries(world, signed.engagement_id) == []
     await world.deliver()
-    assert not [who for who, r in world.channel.sent if "eingetragen" in r[0].text]
+    assert not [who for _, who, r in world.channel.sent if "eingetragen" in r[0].text]

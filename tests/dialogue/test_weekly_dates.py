@@ -28,7 +28,7 @@ async def test_i_cant_come_to_a_weekly_date_skips_only_that_date(world: World) -
     await world.at(datetime.combine(WEDNESDAYS[0], time(15, 5), BERLIN).replace(day=1))
     reminder = next(
         r
-        for who, replies in world.channel.sent
+        for _, who, replies in world.channel.sent
         if who == "telegram:heinrich"
         for r in replies
         if f"attend:{engagement}:no" in [b.payload for b in r.buttons]
@@ -62,7 +62,7 @@ async def test_i_cant_come_to_a_weekly_date_skips_only_that_date(world: World) -
     await world.deliver()
     petra = [
         to_plain(r.text)
-        for who, replies in world.channel.sent
+        for _, who, replies in world.channel.sent
         if who == "telegram:petra"
         for r in replies
     ]
@@ -79,7 +79,7 @@ async def test_i_cant_come_to_a_weekly_date_skips_only_that_date(world: World) -
     assert (
         sum(
             "nicht zu Tafel" in to_plain(r.text)
-            for who, replies in world.channel.sent
+            for _, who, replies in world.channel.sent
             if who == "telegram:petra"
             for r in replies
         )
