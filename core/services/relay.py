@@ -139,16 +139,12 @@ async def send_to_volunteer(
             author_account_id=account_id,
             created_at=now,
         )
-        session.add(message)
-        await session.flush()
-        await _to_volunteer(session, message, now)
-        record(
+        await _to_volunteer_stored(
             session,
-            tenant_id=need.tenant_id,
-            actor=f"account:{account_id}" if account_id else "system",
+            message,
+            actor=_writer(account_id),
             action="message_relayed",
             subject=f"need:{need.id}",
-            at=now,
         )
         return Outgoing(message.id, engagement.person_id, org_name, need.title, body)
 
@@ -295,24 +291,62 @@ async def reply(
             delivered=True,
             created_at=now,
         )
-        session.add(message)
-        await session.flush()
-        await mail_queue.enqueue_reply(session, message, now)  # the organisation's e-mail copy
-        record(
-            session,
-            tenant_id=last.tenant_id,
-            actor=f"person:{person_id}",
-            action="message_reply",
-            subject=f"organisation:{last.organisation_id}",
-            at=now,
+        return await _from_volunteer(
+            session, message, action="message_reply", subject=f"organisation:{last.organisation_id}"
         )
-        return await _question(session, message)
+
+
+async def _from_volunteer(
+    session: AsyncSession, message: RelayMessage, *, action: str, subject: str
+) -> Question:
+    """Stores a volunteer's message with everything that goes with it: the
+    organisation's e-mail copy, one outbox row per chat-linked member and
+    the audit line; returns what the volunteer's chat confirms."""
+    session.add(message)
+    await session.flush()
+    await mail_queue.enqueue_reply(session, message, message.created_at)
+    await _to_members(session, message, now=message.created_at)
+    record(
+        session,
+        tenant_id=message.tenant_id,
+        actor=f"person:{message.person_id}",
+        action=action,
+        subject=subject,
+        at=message.created_at,
+    )
+    return await _question(session, message)
+
+
+async def _to_volunteer_stored(
+    session: AsyncSession, message: RelayMessage, *, actor: str, action: str, subject: str
+) -> None:
+    """Stores an organisation's message with its audit line and the
+    volunteer's outbox row."""
+    session.add(message)
+    await session.flush()
+    record(
+        session,
+        tenant_id=message.tenant_id,
+        actor=actor,
+        action=action,
+        subject=subject,
+        at=message.created_at,
+    )
+    await _to_volunteer(session, message, message.created_at)
+
+
+def _writer(account_id: int | None, member_person_id: int | None = None) -> str:
+    """The audit actor of an organisation's message: the web account, the
+    member writing in chat, or the system."""
+    if account_id:
+        return f"account:{account_id}"
+    if member_person_id:
+        return f"person:{member_person_id}"
+    return "system"
 
 
 async def _question(session: AsyncSession, message: RelayMessage) -> Question:
-    """What the volunteer's chat confirms of a message they sent; its outbox
-    rows for the organisation's chat-linked members are written here too."""
-    await _to_members(session, message, now=message.created_at)
+    """What the volunteer's chat confirms of a message they sent."""
     org_name = await session.scalar(
         select(Organisation.name).where(Organisation.id == message.organisation_id)
     )
@@ -396,18 +430,9 @@ async def ask_question(
             delivered=True,
             created_at=now,
         )
-        session.add(message)
-        await session.flush()
-        await mail_queue.enqueue_reply(session, message, now)
-        record(
-            session,
-            tenant_id=need.tenant_id,
-            actor=f"person:{person_id}",
-            action="question_asked",
-            subject=f"need:{need.id}",
-            at=now,
+        return await _from_volunteer(
+            session, message, action="question_asked", subject=f"need:{need.id}"
         )
-        return await _question(session, message)
 
 
 # -- the organisation answers ---------------------------------------------------
@@ -563,23 +588,15 @@ async def answer(
             author_account_id=account_id,
             created_at=now,
         )
-        session.add(message)
         if asked.read_at is None:
             asked.read_at = now
-        await session.flush()
-        record(
+        await _to_volunteer_stored(
             session,
-            tenant_id=asked.tenant_id,
-            actor=f"account:{account_id}"
-            if account_id
-            else f"person:{member_person_id}"
-            if member_person_id
-            else "system",
+            message,
+            actor=_writer(account_id, member_person_id),
             action="message_relayed",
             subject=f"organisation:{organisation_id}",
-            at=now,
         )
-        await _to_volunteer(session, message, now)
         return await _outgoing(session, message)
 
 
@@ -616,21 +633,13 @@ async def answer_offer(
             author_account_id=account_id,
             created_at=now,
         )
-        session.add(message)
-        await session.flush()
-        record(
+        await _to_volunteer_stored(
             session,
-            tenant_id=offer.tenant_id,
-            actor=f"account:{account_id}"
-            if account_id
-            else f"person:{member_person_id}"
-            if member_person_id
-            else "system",
+            message,
+            actor=_writer(account_id, member_person_id),
             action="offer_answered",
             subject=f"offer:{offer.id}",
-            at=now,
         )
-        await _to_volunteer(session, message, now)
         return await _outgoing(session, message)
 
 
@@ -782,18 +791,9 @@ async def share_contact_for_offer(
             delivered=True,
             created_at=now,
         )
-        session.add(message)
-        await session.flush()
-        await mail_queue.enqueue_reply(session, message, now)
-        record(
-            session,
-            tenant_id=asked.tenant_id,
-            actor=f"person:{person_id}",
-            action="contact_shared",
-            subject=f"offer:{asked.offer_id}",
-            at=now,
+        return await _from_volunteer(
+            session, message, action="contact_shared", subject=f"offer:{asked.offer_id}"
         )
-        return await _question(session, message)
 
 
 async def organisations_of_member(db: Database, person_id: int) -> list[int]:
