@@ -84,7 +84,7 @@ INNER_SHARE = 0.5
 _FRESH_STEPS = (0, 1, 2, 4, 7, 10, FRESH_DAYS)  # days: freshness bound in steps
 _SLACK = 1e-6  # scores are rounded to 6 places; bounds are not
 
-_NEED_COLUMNS = (
+NEED_COLUMNS = (
     Need.id,
     Need.tenant_id,
     Need.category,
@@ -97,6 +97,18 @@ _NEED_COLUMNS = (
     Need.urgent,
     Need.published_at,
 )
+
+
+def open_needs(now: Any) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of a need anyone may still be matched to: published,
+    not hidden, not over, not past its validity. ``now`` a value or a bind
+    parameter."""
+    return (
+        Need.status == NeedStatus.PUBLISHED,
+        Need.hidden == false(),
+        or_(Need.ends_at.is_(None), Need.ends_at > now),
+        or_(Need.valid_until.is_(None), Need.valid_until > now),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,12 +208,7 @@ def _aware(value: object) -> datetime | None:
 def _base_query(
     now: datetime, tenant_ids: Sequence[int] | None, flt: SearchFilter, tz: ZoneInfo
 ) -> Select[tuple[object, ...]]:
-    q = select(*_NEED_COLUMNS).where(
-        Need.status == NeedStatus.PUBLISHED,
-        Need.hidden == false(),
-        or_(Need.ends_at.is_(None), Need.ends_at > now),
-        or_(Need.valid_until.is_(None), Need.valid_until > now),
-    )
+    q = select(*NEED_COLUMNS).where(*open_needs(now))
     if tenant_ids is not None:
         q = q.where(Need.tenant_id.in_(tenant_ids))
     if flt.cell_mask:
@@ -413,10 +420,7 @@ def _stream_query(shape: _Shape) -> Select[tuple[object, ...]]:
     at = Need.ends_at.type
     now = _p("q_now", at)
     conditions: list[ColumnElement[bool]] = [
-        Need.status == NeedStatus.PUBLISHED,
-        Need.hidden == false(),
-        or_(Need.ends_at.is_(None), Need.ends_at > now),
-        or_(Need.valid_until.is_(None), Need.valid_until > now),
+        *open_needs(now),
         Need.category.in_(bindparam("q_categories", expanding=True)),
     ]
     if shape.tenants:
@@ -465,7 +469,7 @@ def _stream_query(shape: _Shape) -> Select[tuple[object, ...]]:
         ranked = select(*columns).where(*conditions).order_by(literal_column("ub").desc(), Need.id)
     top = ranked.offset(_p("q_offset", Integer())).limit(_p("q_limit", Integer())).subquery("top")
     return (
-        select(*_NEED_COLUMNS, top.c.ub)
+        select(*NEED_COLUMNS, top.c.ub)
         .join(top, Need.id == top.c.id)
         .order_by(top.c.ub.desc(), top.c.id)
     )

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import or_, select
 
 from core.db import Database
 from core.errors import InvalidValue, NotAllowed
 from core.matching import Match, Reason, VolunteerView, score
-from core.models import Need, NeedStatus, Offer, Organisation, Person
+from core.models import Need, Offer, Organisation, Person
 from core.schedule import FULL_MASK
-from core.search import need_view, visible_tenant_ids
+from core.search import NEED_COLUMNS, need_view, open_needs, visible_tenant_ids
 from core.services.audit import record
 from core.services.matches import CardPage, matches_for_view
 from core.single_line import is_single_line
@@ -242,25 +242,8 @@ async def offers_for_organisation(
             raise NotAllowed()
         need_rows = (
             await session.execute(
-                select(
-                    Need.id,
-                    Need.tenant_id,
-                    Need.category,
-                    Need.qualifications,
-                    Need.remote,
-                    Need.lat,
-                    Need.lon,
-                    Need.cell_mask,
-                    Need.starts_at,
-                    Need.urgent,
-                    Need.published_at,
-                    Need.title,
-                ).where(
-                    Need.organisation_id == organisation_id,
-                    Need.status == NeedStatus.PUBLISHED,
-                    Need.hidden == false(),
-                    or_(Need.ends_at.is_(None), Need.ends_at > now),
-                    or_(Need.valid_until.is_(None), Need.valid_until > now),
+                select(*NEED_COLUMNS, Need.title).where(
+                    Need.organisation_id == organisation_id, *open_needs(now)
                 )
             )
         ).all()

@@ -24,8 +24,8 @@ from core.matching import NeedView, VolunteerView, score
 from core.models import AlertReach, Need, NeedStatus, Person, VolunteerProfile
 from core.schedule import CELL_BIT, mask_of
 from core.search import (
-    _NEED_COLUMNS,
     BERLIN,
+    NEED_COLUMNS,
     NO_FILTER,
     _bound_params,
     _box_params,
@@ -150,7 +150,7 @@ async def test_sql_bounds_of_a_persons_needs_equal_python_scores(
             )
             for row in rows.all():
                 sql[int(row[0])] = float(row[-1])
-        rows = await session.execute(select(*_NEED_COLUMNS).order_by(Need.id))
+        rows = await session.execute(select(*NEED_COLUMNS).order_by(Need.id))
         needs = [need_view(r) for r in rows.all()]
     assert len(sql) == len(needs) > 1000
     python = {n.id: score(volunteer, n, NOW).score for n in needs}
