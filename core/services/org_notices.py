@@ -14,8 +14,10 @@ display time, so an erased person disappears from every notice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select, update
@@ -91,22 +93,47 @@ async def record_notice(
         volunteer = await session.scalar(
             select(Engagement.person_id).where(Engagement.id == engagement_id)
         )
-    for person_id in await chat_members(session, need.organisation_id):
-        if person_id in (volunteer, exclude_person_id):
+    # No need/engagement ids on the rows: a withdrawal is news even though
+    # the engagement is no longer active.
+    await tell_members(
+        session,
+        need.organisation_id,
+        kind=kinds.ORG_NOTICE.name,
+        tenant_id=need.tenant_id,
+        now=now,
+        key=f"org_notice:{notice.id}",
+        data={"notice": notice.id, **(data or {})},
+        skip=(volunteer, exclude_person_id),
+    )
+    return int(notice.id)
+
+
+async def tell_members(
+    session: AsyncSession,
+    organisation_id: int,
+    *,
+    kind: str,
+    tenant_id: int,
+    now: datetime,
+    key: str,
+    data: dict[str, Any],
+    skip: Sequence[int | None] = (),
+) -> None:
+    """One outbox row of ``kind`` for each chat-linked member of the
+    organisation but those in ``skip``; dedupe key ``<key>:<member>``."""
+    for member in await chat_members(session, organisation_id):
+        if member in skip:
             continue
         await add_reminder(
             session,
-            kind=kinds.ORG_NOTICE.name,
-            tenant_id=need.tenant_id,
+            kind=kind,
+            tenant_id=tenant_id,
             due_at=now,
             now=now,
-            person_id=person_id,
-            # No need/engagement ids on the row: a withdrawal is news even
-            # though the engagement is no longer active.
-            dedupe_key=f"org_notice:{notice.id}:{person_id}",
-            data={"notice": notice.id, **(data or {})},
+            person_id=member,
+            dedupe_key=f"{key}:{member}",
+            data=data,
         )
-    return int(notice.id)
 
 
 async def chat_members(session: AsyncSession, organisation_id: int) -> list[int]:

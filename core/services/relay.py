@@ -50,7 +50,7 @@ from core.models import (
 )
 from core.models.engagement import ACTIVE_STATUSES, EngagementStatus
 from core.reminders import kinds
-from core.reminders.planning import add_reminder, notify_person
+from core.reminders.planning import notify_person
 from core.services import mail_queue
 from core.services.accounts import is_email
 from core.services.audit import record
@@ -175,21 +175,18 @@ async def _to_members(session: AsyncSession, message: RelayMessage, now: datetim
     """One outbox row per chat-linked member of the organisation (never the
     writer, should they be a member too) for a volunteer's message; the web
     inbox shows it in any case."""
-    from core.services.org_notices import chat_members  # a sibling service's query
+    from core.services.org_notices import tell_members  # a sibling service
 
-    for member in await chat_members(session, message.organisation_id):
-        if member == message.person_id:
-            continue
-        await add_reminder(
-            session,
-            kind=kinds.RELAY_TO_MEMBER.name,
-            tenant_id=message.tenant_id,
-            due_at=now,
-            now=now,
-            person_id=member,
-            dedupe_key=f"{MEMBER_KEY}:{message.id}:{member}",
-            data={"message_id": message.id},
-        )
+    await tell_members(
+        session,
+        message.organisation_id,
+        kind=kinds.RELAY_TO_MEMBER.name,
+        tenant_id=message.tenant_id,
+        now=now,
+        key=f"{MEMBER_KEY}:{message.id}",
+        data={"message_id": message.id},
+        skip=(message.person_id,),
+    )
 
 
 async def _check_volunteer_cap(session: AsyncSession, person_id: int, now: datetime) -> None:
