@@ -178,3 +178,24 @@ async def test_a_weekday_offer_fits_the_wednesday_need_not_the_saturday_one(
     page = await needs_for_offer(db, offer_id, NOW)
     assert [c.need.id for c in page.cards] == [wednesday, saturday]
     assert not any(r.kind == "time" for r in page.cards[1].match.reasons)
+
+
+async def test_an_offer_that_names_no_time_gets_no_time_reason_and_ranks_after_a_fitting_one(
+    db: Database, world: Any, taxonomy: Any, places: Any
+) -> None:
+    """ "nach Absprache" is read as a volunteer who said nothing about their
+    week: neutral, never a "Sa vormittags" it did not say."""
+    saturday = await homework_need(db, world, taxonomy, places, in_days=4, title="Samstag")
+    on_saturdays = await post_person_offer(
+        db, world.people[0], luisa(title="Samstags Hausaufgaben", cell_mask=SATURDAYS), now=NOW
+    )
+    any_time = await post_person_offer(  # newer: first on a tie
+        db, world.people[1], luisa(title="Hausaufgaben nach Absprache", cell_mask=0), now=NOW
+    )
+    found = await offers_for_organisation(db, world.org, NOW)
+    assert [f.offer_id for f in found] == [on_saturdays, any_time]
+    assert all(f.need_id == saturday for f in found)
+    assert not any(r.kind == "time" for r in found[1].reasons)
+    page = await needs_for_offer(db, any_time, NOW)
+    assert [c.need.id for c in page.cards] == [saturday]
+    assert not any(r.kind == "time" for r in page.cards[0].match.reasons)
