@@ -42,6 +42,10 @@ COMMAND_TABLE: Final[tuple[Command, ...]] = (
     # issue 14: offers by message, "Passende Angebote", contact per engagement
     Command("offer", "angebot", "offer", in_menu=True, in_help=True),
     Command("offers", "angebote", "offers", in_menu=True, in_help=True),
+    # "Passende Angebote" (its menu label, typed or pressed): for a member of
+    # an organisation the offers that fit its open needs; for everyone else
+    # what fits them, as "passende ..." always meant (dialogue/flows/offers.py).
+    Command("fitting_offers", "passende_angebote", "matching_offers"),
     Command("contact", "kontakt", "contact", in_menu=True, in_help=True),
     Command("pause", "pause", in_menu=True, in_help=True),
     Command("data", "daten", "data", in_menu=True, in_help=True),

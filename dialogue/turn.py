@@ -101,8 +101,16 @@ class Turn:
         return Button(self.t(key, **values), payload, NO)
 
     def menu(self) -> tuple[Button, ...]:
-        """The way on from anywhere (members of an organisation: their needs too)."""
-        mine = (self.button("menu.my_needs", "menu:my_needs"),) if self.state.org_member else ()
+        """The way on from anywhere (members of an organisation: their needs
+        and the offers that fit them too)."""
+        mine = (
+            (
+                self.button("menu.my_needs", "menu:my_needs"),
+                self.button("menu.fitting_offers", "menu:fitting_offers"),
+            )
+            if self.state.org_member
+            else ()
+        )
         return (
             self.button("menu.matches", "menu:matches"),
             self.button("menu.search", "menu:search"),

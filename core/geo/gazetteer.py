@@ -34,6 +34,10 @@ NEAREST_MAX_KM = 30.0
 # A capitalised name of a town this large is taken as a place mention even
 # without a preposition; smaller places need "in"/"bei"/... in front.
 SIGNIFICANT_POPULATION = 10_000
+# A tenant district named with its town ("Aachen Burtscheid") is the district
+# when the town lies this close to it (Aachen's outer districts are ~10 km
+# from its centre); a town farther away is not the district's town.
+TOWN_KM = 15.0
 MIN_SUGGESTION_SCORE = 70.0
 # Words after which a following name is most likely a place ("in Brand",
 # "nahe Forst", "im Raum Aachen", "Richtung Köln"). Keys, so "Nähe" is "naehe".
@@ -145,7 +149,8 @@ class Gazetteer:
         Order: the tenant's districts; then places within ``near_km`` of ``near``;
         then own names before alternate names ("Aken" is Aken (Elbe) before it is
         Aachen); then the larger place. A postcode ("52062", "52062 Aachen")
-        gives its centroid.
+        gives its centroid. A tenant district named with its town ("Aachen
+        Burtscheid", "Aachen-Burtscheid", "Burtscheid Aachen") is the district.
         """
         match = _POSTCODE.match(name)
         if match:
@@ -159,7 +164,29 @@ class Gazetteer:
         found = _matching_districts(key, districts, tenant_slug)
         hits = self._by_key.get(key, [])
         found.extend(h.place for h in sorted(hits, key=lambda h: _rank(h, near, near_km)))
+        if not found and districts and " " in key:
+            found = self._district_with_town(key, districts, tenant_slug)
         return found
+
+    def _district_with_town(
+        self, key: str, districts: Mapping[str, tuple[float, float]], tenant_slug: str | None
+    ) -> list[Place]:
+        """The tenant district a name key gives with its town before or after
+        it ("aachen burtscheid", "burtscheid aachen"); [] when there is none
+        or the town is not within ``TOWN_KM`` of it."""
+        words = key.split()
+        for cut in range(1, len(words)):
+            head, tail = " ".join(words[:cut]), " ".join(words[cut:])
+            for town, part in ((head, tail), (tail, head)):
+                towns = [h.place.point for h in self._by_key.get(town, ())]
+                near = [
+                    d
+                    for d in _matching_districts(part, districts, tenant_slug)
+                    if any(distance_km(d.point, t) <= TOWN_KM for t in towns)
+                ]
+                if near:
+                    return near
+        return []
 
     def postcode(self, code: str) -> Place | None:
         return self._postcodes.get(code.strip())
@@ -253,7 +280,32 @@ class Gazetteer:
                 i += length
             else:
                 i += 1
-        return found
+        return self._join_town_and_district(text, found, districts)
+
+    def _join_town_and_district(
+        self,
+        text: str,
+        found: list[Mention],
+        districts: Mapping[str, tuple[float, float]] | None,
+    ) -> list[Mention]:
+        """Two mentions side by side that are a town and its district ("in
+        Aachen Burtscheid", "Aachen-Brand") are one: the district's."""
+        if not districts or len(found) < 2:
+            return found
+        joined: list[Mention] = []
+        for mention in found:
+            if joined:
+                start, end, written = joined[-1]
+                whole = text[start : mention[1]]
+                if (
+                    not written[:1].isdigit()
+                    and _NAME_GAP.fullmatch(text, end, mention[0])
+                    and self._district_with_town(name_key(whole), districts, None)
+                ):
+                    joined[-1] = (start, mention[1], whole)
+                    continue
+            joined.append(mention)
+        return joined
 
     def _extend_after_postcode(
         self,

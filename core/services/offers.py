@@ -195,7 +195,10 @@ async def withdraw_person_offer(
 
 def offer_volunteer(offer: Offer) -> VolunteerView:
     """The offer read as a volunteer: interested in its category, where it is,
-    within its reach, at the times it names (any time when it names none)."""
+    within its reach, at the times it names. One that names none ("nach
+    Absprache") is a volunteer who said nothing about their week: neutral on
+    time (``FIT_UNKNOWN_WEEK``) and without a time among its reasons, so an
+    offer that names the need's day ranks before it."""
     return VolunteerView(
         person_id=offer.person_id or 0,
         tenant_id=offer.tenant_id,
@@ -204,7 +207,7 @@ def offer_volunteer(offer: Offer) -> VolunteerView:
         lat=offer.lat,
         lon=offer.lon,
         radius_km=offer.radius_km or DEFAULT_RADIUS_KM,
-        availability_mask=offer.cell_mask or FULL_MASK,
+        availability_mask=offer.cell_mask or 0,
     )
 
 

@@ -10,6 +10,8 @@ flowchart LR
   describe -->|no| place[offer_place: where?] --> preview
   describe -->|yes| preview[read-back: off:post / off:kind:K] -->|off:post| posted[published + fitting needs]
   list[/angebote/] --> mine[my offers: off:wd:O] & fitting[Passende Angebote: off:ans:O:G]
+  typed[Passende Angebote typed or pressed] -->|member| fitting
+  typed -->|volunteer| matches[their matches]
   fitting -->|off:ans| answer[offer_answer: type] --> relay[(volunteer's chat)]
 ```
 
@@ -275,6 +277,18 @@ async def _fitting_needs(turn: Turn, offer_id: int) -> None:
 @on_command("offers")
 async def _offers_command(turn: Turn, args: str) -> None:
     await show(turn)
+
+
+@on_command("fitting_offers")
+async def _fitting_offers_command(turn: Turn, args: str) -> None:
+    """ "Passende Angebote" (a member's menu button, or its label typed): for a
+    member of an organisation the offers that fit its open needs; for anyone
+    else what fits them, as "passende ..." has always meant to volunteers."""
+    if turn.person is not None and await relay.organisations_of_member(turn.app.db, turn.person.id):
+        turn.state.org_member = True
+        await show(turn)
+        return
+    await routing.run_action(turn, "matches")
 
 
 async def show(turn: Turn) -> None:

@@ -211,8 +211,16 @@ async def _run_pending(turn: Turn) -> bool:
     """A sign-up (or an organisation's link) opened before consent runs right after it."""
     payload, turn.state.pending = turn.state.pending, None
     if payload and payload.startswith("org:"):
+        # Someone who came to speak for an organisation lands on its menu
+        # (dialogue/flows/post_need.py, join_organisation); the volunteer
+        # questions are a button there. A link that no longer works leaves
+        # them with the questions, as anyone who consents.
+        turn.state.org_member = False  # a new person: a member only by this link
         await routing.follow_link(turn, payload.removeprefix("org:"))
-        return False  # onboarding goes on after joining
+        if turn.state.org_member:
+            turn.state.finish()
+            return True
+        return False
     if payload and payload.startswith("need:") and payload.endswith(":signup"):
         turn.state.finish()
         await routing.press(turn, Event("button", payload=payload))
@@ -737,14 +745,18 @@ async def edit_profile(turn: Turn) -> None:
 
 @on_command("start")
 async def _start_command(turn: Turn, args: str) -> None:
-    """Begin, or welcome back someone with a profile (deep links: ``on_link``)."""
-    profile = await get_profile(turn.app.db, turn.person.id) if turn.person else None
-    if profile is None:
+    """Begin, or welcome back someone with a profile or an organisation to
+    speak for (deep links: ``on_link``)."""
+    person = turn.person
+    profile = await get_profile(turn.app.db, person.id) if person else None
+    # A member of an organisation gets "Meine Bedarfe" in the menu; one who
+    # consented is not sent through the volunteer questions ("Passt zu mir"
+    # starts them).
+    orgs = await organisations_of_person(turn.app.db, person.id) if person else []
+    turn.state.org_member = bool(orgs)
+    if profile is None and not (orgs and has_consent(turn)):
         await start(turn)
     else:
-        # A member of an organisation gets "Meine Bedarfe" in the menu.
-        orgs = await organisations_of_person(turn.app.db, turn.person.id) if turn.person else []
-        turn.state.org_member = bool(orgs)
         turn.say(turn.t("welcome_back", tenant=turn.tenant.name), turn.menu())
 
 

@@ -952,7 +952,10 @@ def slots_of(turn: Turn, orgs: list[list[Any]], need: OwnNeed) -> dict[str, Any]
 
 async def join_organisation(turn: Turn, start_arg: str) -> None:
     """``/start org_<code>`` from an invite link: this chat may now post needs
-    for that organisation. Without consent there is no person to link yet."""
+    for that organisation, and lands on its menu (needs, posting, the offers
+    that fit); volunteering is one button away, not asked for. Without
+    consent there is no person to link yet: consent is asked first and the
+    link followed after it (``onboarding.accept_consent``)."""
     from core.services.org_invites import redeem
 
     t = turn.t
@@ -968,13 +971,17 @@ async def join_organisation(turn: Turn, start_arg: str) -> None:
         return
     turn.state.org_member = True
     key = "post.join_again" if joined.already_member else "post.joined"
-    turn.say(
-        t(key, organisation=escape(joined.organisation)),
-        (
-            turn.button("menu.post", "menu:post"),
-            turn.button("menu.my_needs", "menu:my_needs"),
-            turn.button("menu.main", "nav:menu"),
-        ),
+    turn.say(t(key, organisation=escape(joined.organisation)), organisation_menu(turn))
+
+
+def organisation_menu(turn: Turn) -> tuple[Button, ...]:
+    """What a member came for, then helping oneself and the whole menu."""
+    return (
+        turn.button("menu.post", "menu:post"),
+        turn.button("menu.my_needs", "menu:my_needs"),
+        turn.button("menu.fitting_offers", "menu:fitting_offers"),
+        turn.button("menu.volunteer", "menu:matches"),
+        turn.button("menu.main", "nav:menu"),
     )
 
 

@@ -16,15 +16,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from markupsafe import Markup
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bots.web.pages import redirect, render, require_member, texts, web
+from bots.web.pages import redirect, render, require_member, tenant_id, texts, web
 from bots.web.security import checked_form
 from core.errors import DomainError, NotAllowed, TooManyReplies
-from core.services import offers, relay
+from core.services import moderation, offers, relay
 from dialogue.render import reasons_line
 from dialogue.texts import Texts
 
@@ -34,7 +35,10 @@ async def fitting(request: Request) -> Response:
     member = await require_member(request)
     app = web(request).app
     t = texts(request, member.tenant)
-    chat_t = Texts(member.tenant, t.lang)
+    # The reasons read as in the member's chat: the bot's texts with the
+    # editors' wording (dialogue.engine loads the same), already escaped.
+    edited = await moderation.edited_texts(app.db, tenant_id(request, member.tenant))
+    chat_t = Texts(member.tenant, t.lang, edited)
     found = await offers.offers_for_organisation(app.db, member.organisation_id, app.now())
     items: list[dict[str, Any]] = [
         {
@@ -45,7 +49,7 @@ async def fitting(request: Request) -> Response:
             "place": f.place_label or "",
             "need": f.need_title,
             "need_url": f"/t/{member.tenant.slug}/org/needs/{f.need_id}",
-            "reasons": reasons_line(chat_t, app.taxonomy, f.reasons),
+            "reasons": Markup(reasons_line(chat_t, app.taxonomy, f.reasons)),
             "answerable": f.by_person,
         }
         for f in found

@@ -268,3 +268,58 @@ async def test_errors_keep_input_and_others_are_kept_out(site: Site):
         await check_page(page, name)
     for ctx in (a_ctx, b_ctx, editor_ctx):
         await ctx.close()
+
+
+async def test_an_organisation_answers_a_fitting_offer_in_the_browser(site: Site):
+    """ "Passende Angebote": the offer with the reasons the chat shows
+    ("Kinder & Jugend · … km", as written), the answer sent through the relay."""
+    from sqlalchemy import select
+
+    from core.models import RelayMessage
+    from core.services import moderation
+    from core.services.offers import OfferDraft, post_person_offer
+    from core.services.people import register_with_consent
+
+    ctx = await _context(site)
+    org = await ctx.new_page()
+    await _sign_up(site, org, "Aachener Tafel", "tafel@example.org")
+    await org.get_by_role("link", name="Neuer Bedarf").click()
+    await _fill_need(site, org, "Hausaufgabenhilfe")
+    await org.get_by_label("Bereich").select_option("kinder_jugend")
+    await org.get_by_role("button", name="Bedarf veröffentlichen").click()
+    await org.get_by_text("wird jetzt von der Redaktion geprüft").wait_for()
+    need_id = int(re.search(r"/needs/(\d+)", org.url).group(1))  # type: ignore[union-attr]
+    app, now = site.app, site.clock.now()
+    await moderation.review(
+        app.db, app.tenant_ids["aachen"], need_id, approve=True, reason="", actor="t", now=now
+    )
+    person = await register_with_consent(
+        app.db, tenant_slug="aachen", identity="telegram:4711", consent_version="2026-11",
+        language="de", now=now,
+    )  # fmt: skip
+    offer_id = await post_person_offer(
+        app.db,
+        person.id,
+        OfferDraft(
+            title="Ich helfe gern bei Hausaufgaben",
+            kind="time",
+            category="kinder_jugend",
+            lat=50.7606,
+            lon=6.0939,
+            place_label="Burtscheid",
+        ),
+        now=now,
+    )
+    await org.goto("/t/aachen/org/offers/fitting")
+    card = org.locator("li.card", has_text="Ich helfe gern bei Hausaufgaben")
+    await card.get_by_role("link", name="Hausaufgabenhilfe").wait_for()
+    reasons = await card.locator(".reasons").inner_text()
+    assert reasons.startswith("Kinder & Jugend · ") and " km" in reasons, reasons
+    await check_page(org, "org-fitting-offers")
+    await card.get_by_label("Nachricht an die Person").fill("Kommen Sie gern am Samstag vorbei!")
+    await card.get_by_role("button", name="Senden").click()
+    await org.get_by_text("Gesendet.").wait_for()
+    async with app.db.sessions() as session:
+        sent = await session.scalar(select(RelayMessage).where(RelayMessage.offer_id == offer_id))
+    assert sent is not None and sent.body == "Kommen Sie gern am Samstag vorbei!"
+    await ctx.close()

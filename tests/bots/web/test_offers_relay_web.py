@@ -159,3 +159,65 @@ async def test_a_question_is_answered_on_the_web_threaded_to_it(web_app: Web) ->
         "Antwort von Verein A" in text and "Gibt es Parkplätze?" in text and "Ja, am Hof." in text
     )
     assert [b.payload for b in replies[0].buttons] == [f"relay:{answer.id}:reply"]
+
+
+async def test_the_web_shows_the_reasons_the_chat_shows_a_member(web_app: Web) -> None:
+    """Petra of Verein A sees one offer on the web and in her chat: the
+    reasons are the same line, with the editors' wording in both, and a
+    topic with "&" in its name reads as written on the page."""
+    import html
+    import re
+
+    from core.schedule import mask_of
+    from core.services import moderation
+    from core.services.org_invites import create_invite
+    from tests.dialogue.harness import Conversation
+
+    app, now = web_app.app, web_app.clock.now()
+    member = await sign_up_organisation(web_app, email="a@verein-a.de", name="Verein A")
+    # Saturday 10-14 in Burtscheid (need_form: four days after a Tuesday).
+    need_id = await post_need(web_app, member, title="Hausaufgaben", category="kinder_jugend")
+    tenant_id = app.tenant_ids["aachen"]
+    await moderation.review(app.db, tenant_id, need_id, approve=True, reason="", actor="t", now=now)
+    person = await register_with_consent(
+        app.db, tenant_slug="aachen", identity="telegram:77", consent_version="2026-11",
+        language="de", now=now,
+    )  # fmt: skip
+    await post_person_offer(
+        app.db,
+        person.id,
+        OfferDraft(
+            title="Samstags Hausaufgabenhilfe",
+            kind="time",
+            category="kinder_jugend",
+            lat=BURTSCHEID[0],
+            lon=BURTSCHEID[1],
+            place_label="Burtscheid",
+            cell_mask=mask_of(f"sa:{p}" for p in ("vormittag", "nachmittag", "abend")),
+        ),
+        now=now,
+    )
+    await moderation.set_text(
+        app.db, tenant_id, "de", "part.vormittag", "am Morgen", actor="t", now=now
+    )
+    # Petra links her chat to Verein A with the invite link the web made.
+    async with app.db.sessions() as session:
+        from core.models import Organisation
+
+        org_id = await session.scalar(
+            select(Organisation.id).where(Organisation.name == "Verein A")
+        )
+    assert org_id is not None
+    invite = await create_invite(app.db, org_id, account_id=None, now=now)
+    petra = Conversation(app, identity="test:petra")
+    await petra.command("start", f"org_{invite.code}")
+    await petra.press("f:consent:yes")
+    await petra.say("Passende Angebote")
+    in_chat = re.search(r"passt zu „Hausaufgaben“ · (.+)", petra.text)
+    assert in_chat, petra.text
+    page = await web_app.client.get("/t/aachen/org/offers/fitting")
+    on_web = re.search(r'<span class="reasons">(.*?)</span>', page.text)
+    assert on_web, page.text
+    assert html.unescape(on_web.group(1)) == in_chat.group(1)
+    assert in_chat.group(1).startswith("Kinder & Jugend · ")
+    assert in_chat.group(1).endswith(" · Sa am Morgen")

@@ -256,3 +256,40 @@ def test_a_small_gazetteer_can_be_built_from_places() -> None:
     small = Gazetteer([(home, ("Heimdorf",))])
     assert small.lookup("heimdorf") == [home]
     assert small.nearest(50.01, 7.01) == home
+
+
+@pytest.mark.parametrize(
+    "name", ["Aachen Burtscheid", "Aachen-Burtscheid", "aachen burtscheid", "Burtscheid Aachen"]
+)
+def test_a_district_named_with_its_town_is_the_district(
+    gazetteer: Gazetteer, aachen: TenantConfig, name: str
+) -> None:
+    place = best(
+        gazetteer, name, near=aachen.region_center, districts=aachen.districts, tenant_slug="aachen"
+    )
+    assert (place.name, place.kind) == ("Burtscheid", "district")
+
+
+def test_a_district_named_with_a_far_town_is_not_guessed(
+    gazetteer: Gazetteer, aachen: TenantConfig
+) -> None:
+    # Köln is 65 km away: "Köln Burtscheid" is no Aachen district.
+    assert gazetteer.lookup("Köln Burtscheid", districts=aachen.districts) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ich kann samstags Fahrräder reparieren, in Aachen Burtscheid", ["Aachen Burtscheid"]),
+        ("in Aachen-Brand", ["Aachen-Brand"]),
+        ("Ich wohne in Burtscheid, arbeite in Aachen", ["Burtscheid", "Aachen"]),
+        ("Brand oder Eilendorf", ["Brand", "Eilendorf"]),
+    ],
+)
+def test_a_town_and_its_district_are_one_mention(
+    gazetteer: Gazetteer, aachen: TenantConfig, text: str, expected: list[str]
+) -> None:
+    mentions = gazetteer.find_mentions(text, aachen.districts)
+    assert [m[2] for m in mentions] == expected
+    for start, end, written in mentions:
+        assert text[start:end] == written

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from core.db import Database
 from core.errors import NotAllowed, TooManyReplies
-from core.matching import score
+from core.matching import Reason, score
 from core.models import Need, Offer
 from core.schedule import mask_of
 from core.search import need_view
@@ -141,3 +141,61 @@ async def test_an_organisation_sends_at_most_its_daily_number_of_messages(
     async with db.sessions() as session:
         rows = (await session.scalars(select(Offer.id))).all()
     assert list(rows) == [offer_id]
+
+
+SATURDAYS = mask_of(f"sa:{p}" for p in ("vormittag", "nachmittag", "abend"))  # "samstags"
+
+
+async def test_an_offers_days_count_in_the_fit_both_ways(
+    db: Database, world: Any, taxonomy: Any, places: Any
+) -> None:
+    # NOW is a Tuesday: in 1 day a Wednesday morning, in 4 days a Saturday morning.
+    wednesday = await homework_need(db, world, taxonomy, places, in_days=1, title="Mittwoch")
+    saturday = await homework_need(db, world, taxonomy, places, in_days=4, title="Samstag")
+    offer_id = await post_person_offer(
+        db, world.people[0], luisa(title="Samstags Hausaufgaben", cell_mask=SATURDAYS), now=NOW
+    )
+    # The organisation sees the offer beside its Saturday need, with the time as a reason.
+    [found] = await offers_for_organisation(db, world.org, NOW)
+    assert (found.offer_id, found.need_id) == (offer_id, saturday)
+    assert Reason("time", "sa:vormittag") in found.reasons
+    # The person who offered sees the Saturday need first, with the same reason.
+    page = await needs_for_offer(db, offer_id, NOW)
+    assert [c.need.id for c in page.cards] == [saturday, wednesday]
+    assert Reason("time", "sa:vormittag") in page.cards[0].match.reasons
+    assert not any(r.kind == "time" for r in page.cards[1].match.reasons)
+
+
+async def test_a_weekday_offer_fits_the_wednesday_need_not_the_saturday_one(
+    db: Database, world: Any, taxonomy: Any, places: Any
+) -> None:
+    saturday = await homework_need(db, world, taxonomy, places, in_days=4, title="Samstag")
+    wednesday = await homework_need(db, world, taxonomy, places, in_days=1, title="Mittwoch")
+    offer_id = await post_person_offer(db, world.people[0], luisa(), now=NOW)  # Mo-Fr mornings
+    [found] = await offers_for_organisation(db, world.org, NOW)
+    assert found.need_id == wednesday
+    assert Reason("time", "mi:vormittag") in found.reasons
+    page = await needs_for_offer(db, offer_id, NOW)
+    assert [c.need.id for c in page.cards] == [wednesday, saturday]
+    assert not any(r.kind == "time" for r in page.cards[1].match.reasons)
+
+
+async def test_an_offer_that_names_no_time_gets_no_time_reason_and_ranks_after_a_fitting_one(
+    db: Database, world: Any, taxonomy: Any, places: Any
+) -> None:
+    """ "nach Absprache" is read as a volunteer who said nothing about their
+    week: neutral, never a "Sa vormittags" it did not say."""
+    saturday = await homework_need(db, world, taxonomy, places, in_days=4, title="Samstag")
+    on_saturdays = await post_person_offer(
+        db, world.people[0], luisa(title="Samstags Hausaufgaben", cell_mask=SATURDAYS), now=NOW
+    )
+    any_time = await post_person_offer(  # newer: first on a tie
+        db, world.people[1], luisa(title="Hausaufgaben nach Absprache", cell_mask=0), now=NOW
+    )
+    found = await offers_for_organisation(db, world.org, NOW)
+    assert [f.offer_id for f in found] == [on_saturdays, any_time]
+    assert all(f.need_id == saturday for f in found)
+    assert not any(r.kind == "time" for r in found[1].reasons)
+    page = await needs_for_offer(db, any_time, NOW)
+    assert [c.need.id for c in page.cards] == [saturday]
+    assert not any(r.kind == "time" for r in page.cards[0].match.reasons)
