@@ -60,6 +60,7 @@ _INTENT_BUTTONS = {
     "edit_profile": ("menu.profile", "menu:profile"),
     "pause_notifications": ("menu.pause", "menu:pause"),
     "post_need": ("menu.post", "menu:post"),
+    "post_offer": ("menu.offers", "menu:offers"),
     "help": ("menu.help", "nav:help"),
     "change_language": ("menu.language", "menu:language"),
     "export_data": ("menu.data", "menu:data"),

@@ -7,6 +7,7 @@ the relay.
 ```mermaid
 flowchart LR
   cmd[/angebot Text/] --> describe{place known?}
+  said[free text, intent post_offer] --> describe
   describe -->|no| place[offer_place: where?] --> preview
   describe -->|yes| preview[read-back: off:post / off:kind:K] -->|off:post| posted[published + fitting needs]
   list[/angebote/] --> mine[my offers: off:wd:O] & fitting[Passende Angebote: off:ans:O:G]
@@ -35,7 +36,8 @@ from dialogue import routing
 from dialogue.flows.location import candidates
 from dialogue.markup import escape
 from dialogue.messages import Button
-from dialogue.registry import on_command, on_payload
+from dialogue.nlu.result import ParseResult
+from dialogue.registry import on_command, on_intent, on_payload
 from dialogue.render import card, reasons_line, week
 from dialogue.turn import Event, Turn
 
@@ -62,16 +64,29 @@ async def start(turn: Turn, args: str = "") -> None:
     turn.say(turn.t("offers.ask"), turn.nav(back=False))
 
 
-async def describe(turn: Turn, typed: str) -> None:
-    """Read category, place, time and an end date from one sentence."""
-    parse = await turn.understanding.parse(
-        typed,
-        turn.lang,
-        now=turn.now,
-        tz=turn.tenant.timezone,
-        districts=turn.tenant.districts,
-        tenant=turn.tenant,
-    )
+@on_intent("post_offer")
+async def _offer_intent(turn: Turn, parse: ParseResult) -> None:
+    """ "Ich kann samstags Fahrräder reparieren, in Eilendorf" typed freely:
+    the same read-back as ``/angebot <text>``, from the parse already made."""
+    if turn.person is None:
+        turn.say(turn.t("offers.need_consent"), turn.menu())
+        return
+    turn.state.finish()
+    await describe(turn, parse.text.strip(), parse)
+
+
+async def describe(turn: Turn, typed: str, parse: ParseResult | None = None) -> None:
+    """Read category, place, time and an end date from one sentence (``parse``
+    when the sentence was parsed already)."""
+    if parse is None:
+        parse = await turn.understanding.parse(
+            typed,
+            turn.lang,
+            now=turn.now,
+            tz=turn.tenant.timezone,
+            districts=turn.tenant.districts,
+            tenant=turn.tenant,
+        )
     categories = [c for c in parse.values("category") if turn.app.taxonomy.is_category(c)]
     dates = sorted(parse.values("date"))
     title = " ".join(typed.split())[:120]

@@ -80,8 +80,12 @@ def has_consent(turn: Turn) -> bool:
     )
 
 
-# Intents that mean "I want to help" even when the text names nothing we can use.
-_WANTS_TO_HELP = frozenset({"find_engagement", "inform", "search", "show_matches", "sign_up"})
+# Intents that mean "I want to help" even when the text names nothing we can use
+# (an offer too: "Ich habe einen Transporter" before consent asks for consent,
+# never says "type /start").
+_WANTS_TO_HELP = frozenset(
+    {"find_engagement", "inform", "post_offer", "search", "show_matches", "sign_up"}
+)
 
 
 async def before_consent(turn: Turn, event: Event, *, interrupt: bool) -> bool:

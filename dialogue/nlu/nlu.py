@@ -212,7 +212,7 @@ def _weigh_answers(
 
 
 def _as_skills(entities: list[Entity], model: _LanguageModel, intent: str) -> list[Entity]:
-    if intent in ("find_engagement", "inform", "post_need", "edit_profile") and any(
+    if intent in ("find_engagement", "inform", "post_need", "post_offer", "edit_profile") and any(
         e.entity == "qualification" for e in entities
     ):
         # Among other skills, a language is one more skill ("Erzieherin, Türkisch").

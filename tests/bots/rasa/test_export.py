@@ -127,3 +127,16 @@ def test_the_feedback_intent_is_exported_and_kept_by_our_action(
     rules = yaml.safe_load((out / "data" / "rules.yml").read_text())["rules"]
     (rule,) = [r for r in rules if {"intent": "feedback"} in r["steps"]]
     assert rule["steps"][1] == {"action": "action_feedback"}  # kept, not just thanked for
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_the_offer_intent_is_exported_for_rasa(
+    tmp_path: Path, tenants: dict[str, TenantConfig], lang: str
+) -> None:
+    """Issue 14: a Rasa NLU trained from the export knows ``post_offer`` too."""
+    out = _export(tmp_path, tenants, lang)
+    nlu = yaml.safe_load((out / "data" / "nlu.yml").read_text())["nlu"]
+    (offer,) = [x for x in nlu if x.get("intent") == "post_offer"]
+    assert len(offer["examples"].splitlines()) >= 20
+    domain = yaml.safe_load((out / "domain.yml").read_text())
+    assert "post_offer" in domain["intents"]

@@ -13,12 +13,14 @@ SCHEMA_INTENTS = {
     "edit_profile", "pause_notifications", "delete_data", "export_data", "privacy_info",
     "change_language", "feedback", "out_of_scope",
 }  # fmt: skip
+# Added to DESIGN's fixed list for issue 14 (offers by message; docs/flows.md, "Offers").
+ADDED_INTENTS = {"post_offer"}
 
 
 def test_training_data_covers_every_intent_of_the_schema() -> None:
     for lang in ("de", "en"):
         data = load(DEFAULT_DATA_DIR / f"{lang}.yml")
-        assert set(data.intents) == SCHEMA_INTENTS
+        assert set(data.intents) == SCHEMA_INTENTS | ADDED_INTENTS
         assert data.lookups["place"] and data.regexes["postcode"] and data.synonyms
 
 
