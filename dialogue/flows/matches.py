@@ -73,6 +73,7 @@ def filter_from(raw: dict[str, Any] | None) -> SearchFilter:
         center=(float(center[0]), float(center[1])) if center else None,
         radius_km=float(raw["radius_km"]) if raw.get("radius_km") else None,
         qualifications=tuple(raw.get("qualifications") or ()),
+        words=tuple(str(w) for w in raw.get("words") or ())[:5],
     )
 
 
