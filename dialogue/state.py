@@ -71,15 +71,14 @@ class DialogueState:
         # faster: the values are plain JSON, so no deepcopy is needed.
         data = self.as_stored()
         for key in ("slots", "asked", "buttons", "view", "held", "notice"):
-            if key in data:
-                data[key] = _copy(data[key])
+            data[key] = _copy(data[key])
         return data
 
     def as_stored(self) -> dict[str, Any]:
         """What ``to_dict`` gives, without copying the containers: for the
         engine's save at the end of a turn, after which the state is not
         changed (the deep copy cost ~18 µs of a turn's CPU in the bench)."""
-        data = {
+        return {
             "flow": self.flow,
             "slot": self.slot,
             "slots": self.slots,
@@ -93,10 +92,8 @@ class DialogueState:
             "declined": self.declined,
             "org_member": self.org_member,
             "held": self.held,
+            "notice": self.notice,
         }
-        if self.notice is not None:  # rarely set: rows without it stay as they were
-            data["notice"] = self.notice
-        return data
 
     def restore(self, saved: dict[str, Any]) -> None:
         """Back to what ``to_dict`` saved (an answer a form tried and did not take)."""
