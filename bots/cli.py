@@ -8,6 +8,8 @@ import argparse
 import importlib
 import sys
 
+from core.db import InvalidDatabaseURL
+
 # Order is the order of ``ehrenamt --help``. A module missing here is a
 # command group not built yet.
 COMMAND_MODULES = (
@@ -44,7 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except InvalidDatabaseURL as exc:  # an operator's setting: one line, no traceback
+        print(f"ehrenamt: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

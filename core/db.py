@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,7 +16,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -29,9 +30,36 @@ from sqlalchemy.util import await_only as await_
 from sqlalchemy.util import greenlet_spawn
 
 
+class InvalidDatabaseURL(ValueError):
+    """A database setting that is neither a URL SQLAlchemy reads nor a file
+    path; its message is one line for operators (no password in it)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"cannot read the database URL {_masked(url)!r}: give a file path for SQLite "
+            "(e.g. var/ehrenamt.db) or a URL such as postgresql://user@host/dbname"
+        )
+
+
+# "postgresql:", "sqlite+aiosqlite:": a URL; anything else is a file path.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _masked(url: str) -> str:
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
 def normalise_url(url: str) -> str:
-    """Accept plain ``postgresql://`` and ``sqlite:///`` URLs and pick the async driver."""
-    u = make_url(url)
+    """Accept plain ``postgresql://`` and ``sqlite:///`` URLs and pick the
+    async driver; a plain file path (``/tmp/x.db``, ``var/x.db``) is a
+    SQLite file. ``InvalidDatabaseURL`` for what is neither."""
+    url = url.strip()
+    if url and not _SCHEME.match(url):
+        return "sqlite+aiosqlite:///" + str(Path(url).expanduser().resolve())
+    try:
+        u = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise InvalidDatabaseURL(url) from exc
     if u.drivername in ("postgresql", "postgres"):
         u = u.set(drivername="postgresql+asyncpg")
     elif u.drivername == "sqlite":
@@ -40,7 +68,7 @@ def normalise_url(url: str) -> str:
 
 
 def is_sqlite(url: str) -> bool:
-    return make_url(url).get_backend_name() == "sqlite"
+    return make_url(normalise_url(url)).get_backend_name() == "sqlite"
 
 
 def create_engine(

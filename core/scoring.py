@@ -21,6 +21,7 @@ A score is
   + W_FRESH * freshness           (1 when just published, 0 after FRESH_DAYS)
   + W_LOCAL if the need is of the person's own municipality
   - W_REQUIREMENT if the need asks for a qualification not mentioned
+  + WORD_IN_TITLE / WORD_IN_DESCRIPTION in a search by a word the need holds
 """
 
 from __future__ import annotations
@@ -68,6 +69,14 @@ SHORT_NOTICE: Final = timedelta(hours=48)
 
 MAX_SCORE: Final = W_CATEGORY + W_DISTANCE + W_TIME + W_URGENT + W_FRESH + W_LOCAL
 
+# A search by a word ("Fahrdienst", ``core.search_words``): a need whose title
+# or organisation holds it is about it and comes before every need that does
+# not, whatever its topic; one whose description holds it comes before the
+# needs that only share the word's topic. Each lift is larger than any score
+# (MAX_SCORE), so the tiers never mix and the usual score orders each tier.
+WORD_IN_DESCRIPTION: Final = 2.0
+WORD_IN_TITLE: Final = 4.0
+
 __all__ = [
     "FIT_FLEXIBLE",
     "FIT_SPONTANEOUS",
@@ -77,6 +86,8 @@ __all__ = [
     "NO_INTEREST_SHARE",
     "REMOTE_DISTANCE_SHARE",
     "SHORT_NOTICE",
+    "WORD_IN_DESCRIPTION",
+    "WORD_IN_TITLE",
     "W_CATEGORY",
     "W_DISTANCE",
     "W_FRESH",

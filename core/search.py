@@ -50,7 +50,7 @@ from core.db import Database
 from core.errors import InvalidRadius, InvalidTimeRange, UnknownCategory, UnknownQualification
 from core.geo.distance import EARTH_RADIUS_KM, bounding_box
 from core.matching import Match, NeedView, Terms, VolunteerView, evaluate, match_of
-from core.models import Need, NeedStatus, Tenant
+from core.models import Need, NeedStatus, Organisation, Tenant
 from core.scoring import (
     FIT_FLEXIBLE,
     FIT_SPONTANEOUS,
@@ -65,7 +65,10 @@ from core.scoring import (
     W_LOCAL,
     W_TIME,
     W_URGENT,
+    WORD_IN_DESCRIPTION,
+    WORD_IN_TITLE,
 )
+from core.search_words import DESCRIPTION, TITLE, SearchWords
 from core.taxonomy import CATEGORY_CODES, Taxonomy
 
 MAX_RADIUS_KM = 100.0
@@ -97,6 +100,15 @@ NEED_COLUMNS = (
     Need.urgent,
     Need.published_at,
 )
+# Where a searched word is looked for (``SearchWords.tier``'s arguments).
+WORD_COLUMNS = (
+    Need.title,
+    Need.description,
+    select(Organisation.name)
+    .where(Organisation.id == Need.organisation_id)
+    .scalar_subquery()
+    .label("organisation_name"),
+)
 
 
 def open_needs(now: Any) -> tuple[ColumnElement[bool], ...]:
@@ -123,6 +135,10 @@ class SearchFilter:
     radius_km: float | None = None
     qualifications: tuple[str, ...] = ()  # needs asking for these
     text: str = ""
+    # Words the person searched by ("Fahrdienst"): needs holding one rank
+    # first (``core.search_words``, ``core.scoring.WORD_IN_TITLE``) and are
+    # shown even outside ``categories``; they narrow nothing.
+    words: tuple[str, ...] = ()
 
     def validate(self, taxonomy: Taxonomy) -> None:
         for code in self.categories:
@@ -158,13 +174,16 @@ class _TopK:
     heap: list[tuple[float, int, NeedView, Terms]] = field(default_factory=list)
     seen: set[int] = field(default_factory=set)
 
-    def offer(self, need: NeedView) -> None:
+    def offer(self, need: NeedView, lift: float = 0.0) -> None:
+        """``lift``: what a searched word the need holds adds (``_LIFT``)."""
         if need.id in self.seen:
             return
         self.seen.add(need.id)
         terms = evaluate(self.volunteer, need, self.now)
         if isinstance(terms, Match):  # excluded
             return
+        if lift:
+            terms = (round(terms[0] + lift, 6), *terms[1:])
         # Order: score descending, then id ascending (stable paging).
         item = (terms[0], -need.id, need, terms)
         heap = self.heap
@@ -179,6 +198,9 @@ class _TopK:
     def ranked(self) -> list[Match]:
         ordered = sorted(self.heap, key=lambda t: (-t[0], -t[1]))
         return [match_of(self.volunteer, need, terms) for _, _, need, terms in ordered]
+
+
+_LIFT = {TITLE: WORD_IN_TITLE, DESCRIPTION: WORD_IN_DESCRIPTION}
 
 
 def need_view(row: Sequence[object]) -> NeedView:
@@ -263,6 +285,7 @@ class _Stream:
     batch: int
     offset: int = 0
     done: bool = False
+    worded: bool = False  # rows carry ``WORD_COLUMNS`` (``_Shape.worded``)
 
 
 def _p(name: str, type_: Any = None) -> BindParameter[Any]:
@@ -407,6 +430,11 @@ class _Shape:
     date_to: bool
     text: bool
     ring: bool = False  # the box of the radius less the inner box (``SPLIT_RADIUS_KM``)
+    # A stream of the needs holding a searched word: ``words`` substrings
+    # (``q_word<i>``, any of them) narrow it, and the rows carry the texts
+    # the words are looked for in (``WORD_COLUMNS``).
+    worded: bool = False
+    words: int = 0
     union: bool = False  # remote needs and the box as two index scans (PostgreSQL)
 
 
@@ -442,6 +470,10 @@ def _stream_query(shape: _Shape) -> Select[tuple[object, ...]]:
         conditions.append(
             or_(Need.title.ilike(like, escape="\\"), Need.description.ilike(like, escape="\\"))
         )
+    if shape.words:
+        texts = (Need.title, Need.description, WORD_COLUMNS[2].element)
+        like = [_p(f"q_word{i}", Need.title.type) for i in range(shape.words)]
+        conditions.append(or_(*(c.ilike(p, escape="\\") for p in like for c in texts)))
     if shape.ring:
         # Around the inner box: rows its stream did not read.
         conditions += [Need.remote == false(), _box_clause("box"), not_(_box_clause("inner"))]
@@ -468,8 +500,9 @@ def _stream_query(shape: _Shape) -> Select[tuple[object, ...]]:
     else:
         ranked = select(*columns).where(*conditions).order_by(literal_column("ub").desc(), Need.id)
     top = ranked.offset(_p("q_offset", Integer())).limit(_p("q_limit", Integer())).subquery("top")
+    texts = WORD_COLUMNS if shape.worded else ()
     return (
-        select(*NEED_COLUMNS, top.c.ub)
+        select(*NEED_COLUMNS, *texts, top.c.ub)
         .join(top, Need.id == top.c.id)
         .order_by(top.c.ub.desc(), top.c.id)
     )
@@ -491,6 +524,8 @@ def _query_params(
         params["q_end"] = end.astimezone(UTC)
     if flt.text:
         params["q_like"] = f"%{_escape_like(flt.text.strip())}%"
+    for i, fragment in enumerate(SearchWords.of(flt.words).like_fragments() or ()):
+        params[f"q_word{i}"] = f"%{_escape_like(fragment)}%"
     return params
 
 
@@ -556,26 +591,25 @@ async def rank_needs(
         text=bool(flt.text),
         union=has_place and not _is_sqlite(session),
     )
-    query = _stream_query(shape)
-    # (query, parameters, most the distance term adds) of each slice of a group
-    slices: list[tuple[Select[tuple[object, ...]], dict[str, object], float]]
+    # (shape, parameters, most the distance term adds) of each slice of a group
+    slices: list[tuple[_Shape, dict[str, object], float]]
     if not has_place:
-        slices = [(query, params, W_DISTANCE * REMOTE_DISTANCE_SHARE)]
+        slices = [(shape, params, W_DISTANCE * REMOTE_DISTANCE_SHARE)]
     else:
         lat, lon, radius = volunteer.lat, volunteer.lon, volunteer.radius_km
         assert lat is not None and lon is not None
         box = _box_params("box", lat, lon, radius)
         if radius < SPLIT_RADIUS_KM or not _is_sqlite(session):
-            slices = [(query, params | box, W_DISTANCE)]
+            slices = [(shape, params | box, W_DISTANCE)]
         else:
             # Two slices: remote needs and those of the inner box first, the
             # rest of the box only while it could still beat the top.
             inner = radius * INNER_SHARE
             inner_box = _box_params("box", lat, lon, inner)
             slices = [
-                (query, params | inner_box, W_DISTANCE),
+                (shape, params | inner_box, W_DISTANCE),
                 (
-                    _stream_query(replace(shape, ring=True)),
+                    replace(shape, ring=True),
                     params | box | {f"inner{k[3:]}": v for k, v in inner_box.items()},
                     W_DISTANCE
                     - _ring_nearest_km(params, lat, lon, inner_box)
@@ -585,23 +619,43 @@ async def rank_needs(
 
     interests = tuple(sorted(volunteer.interests))
     # Category lists (not NOT IN) keep the (status, remote, category, lat) index usable.
+    # (categories, most of the category share, the stream's shape, most a searched word adds)
+    groups: list[tuple[tuple[str, ...], float, _Shape | None, float]]
     if interests:
-        groups = [(interests, 1.0)]
+        groups = [(interests, 1.0, None, 0.0)]
         if not flt.categories:  # interests only rank: other categories may still make the top
-            groups.append((tuple(c for c in CATEGORY_CODES if c not in interests), 0.0))
+            groups.append((tuple(c for c in CATEGORY_CODES if c not in interests), 0.0, None, 0.0))
     else:
-        groups = [(CATEGORY_CODES, NO_INTEREST_SHARE)]
+        groups = [(CATEGORY_CODES, NO_INTEREST_SHARE, None, 0.0)]
+    words = SearchWords.of(flt.words)
+    if words:
+        # The needs holding a word, of every category: read before all
+        # others (their bound exceeds every score without a word), so a need
+        # the other streams read later has been offered with its word already.
+        fragments = words.like_fragments()
+        worded = replace(shape, worded=True, words=len(fragments or ()))
+        share = 1.0 if interests else NO_INTEREST_SHARE
+        groups.insert(0, (CATEGORY_CODES, share, worded, WORD_IN_TITLE))
     rest = W_TIME + W_URGENT + W_FRESH + W_LOCAL  # what a row may add at most
     streams = [
         _Stream(
-            slice_query,
-            {**slice_params, "ub_category": W_CATEGORY * share, "q_categories": list(categories)},
-            W_CATEGORY * share + distance_most + rest + _SLACK,  # before reading anything
+            _stream_query(
+                slice_shape if group_shape is None else replace(group_shape, ring=slice_shape.ring)
+            ),
+            {
+                **slice_params,
+                "ub_category": W_CATEGORY * share + word_most,
+                "q_categories": list(categories),
+            },
+            W_CATEGORY * share + word_most + distance_most + rest + _SLACK,  # before any read
             batch=max(2 * k, MIN_BATCH),
+            worded=group_shape is not None,
         )
-        for categories, share in groups
-        for slice_query, slice_params, distance_most in slices
+        for categories, share, group_shape, word_most in groups
+        for slice_shape, slice_params, distance_most in slices
     ]
+    shown = set(flt.categories)  # with no word held, only these (all when empty)
+    columns = len(NEED_COLUMNS)
 
     while True:
         open_streams = [s for s in streams if not s.done]
@@ -616,10 +670,17 @@ async def rank_needs(
                 # one of the stream can enter the top, now or later.
                 stream.done = True
                 break
-            need = need_view(row[:-1])
+            need = need_view(row[:columns])
             if wanted and not wanted <= set(need.qualifications):
                 continue
-            top.offer(need)
+            lift = 0.0
+            if stream.worded:
+                title, description, organisation = row[columns : columns + 3]
+                tier = words.tier(title or "", description or "", organisation or "")
+                lift = _LIFT.get(tier, 0.0)
+                if not lift and shown and need.category not in shown:
+                    continue  # a substring, not the word ("Hunderte" for "Hunde")
+            top.offer(need, lift)
     ranked = top.ranked()
     return Page(tuple(ranked[offset : offset + limit]), offset, len(ranked) > offset + limit)
 

@@ -36,6 +36,12 @@ The rule:
 What a turn offers is the buttons of its last reply that has buttons: the set
 ``DialogueState.offer`` keeps for the engine (:func:`offered`).
 
+A reminder or alert is no turn: its yes/no question ("Kommst du morgen?
+[Ja, ich komme] [Ich kann nicht]") is kept beside the offer
+(``DialogueState.notice``) and the very next typed answer may answer it by
+its label or a yes/no (:func:`answers`), never by a number (numbers stay
+with the conversation's own offer).
+
 Linear in the text (no backtracking regex on what people type); a typed
 answer longer than :data:`MAX_LABEL_TEXT` presses nothing.
 """
@@ -50,6 +56,7 @@ from dialogue.understanding import yes_or_no
 __all__ = [
     "MAX_LABEL_TEXT",
     "Offer",
+    "answers",
     "by_position",
     "label_key",
     "listed",
@@ -144,3 +151,12 @@ def press(text: str, offer: Iterable[Button | Sequence[str]]) -> str | None:
         return labelled
     answer = yes_or_no(text)
     return next((b.payload for b in offers if answer and b.answer == answer), None)
+
+
+def answers(text: str, question: Iterable[Button | Sequence[str]]) -> str | None:
+    """The payload of the button of a question sent outside a turn (a
+    reminder's) that ``text`` answers: its label, or a typed yes or no for
+    the button marked so (rules 3 and 4); a number answers nothing here."""
+    if len(text) > MAX_LABEL_TEXT or label_key(text).isdecimal():
+        return None
+    return press(text, question)

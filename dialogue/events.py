@@ -5,9 +5,11 @@ what the flows registered (``dialogue/registry.py``); never silent."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from typing import Any
 
 from dialogue import routing
-from dialogue.choices import press
+from dialogue.choices import answers, press
 from dialogue.commands import COMMANDS
 from dialogue.free_text import handle_text
 from dialogue.language_following import language_note
@@ -23,7 +25,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u
 
 async def handle_event(turn: Turn, incoming: Incoming) -> bool:
     """Handle the event; True when the conversation's state is to be dropped."""
-    event = normalise(turn, incoming)
+    notice = turn.state.notice
+    turn.state.notice = None  # a reminder's question: only the very next event answers it
+    event = normalise(turn, incoming, notice)
     drop = False
     if event.kind == "command":
         drop = await routing.command(turn, event.command, event.args)
@@ -45,7 +49,10 @@ async def handle_event(turn: Turn, incoming: Incoming) -> bool:
     return drop
 
 
-def normalise(turn: Turn, incoming: Incoming) -> Event:
+def normalise(turn: Turn, incoming: Incoming, notice: dict[str, Any] | None = None) -> Event:
+    """``notice``: the yes/no question of a reminder sent since the last
+    event (``DialogueState.notice``); a typed answer to it comes first, as
+    the most recent question, while it is open."""
     if incoming.command is not None:
         return Event(
             "command",
@@ -66,7 +73,20 @@ def normalise(turn: Turn, incoming: Incoming) -> Event:
         name, _, args = text[1:].partition(" ")
         if name.lower() in COMMANDS:
             return Event("command", command=name.lower(), args=args.strip())
-    pressed = press(text, turn.state.buttons)
+    pressed = _answer_to_notice(text, notice, turn.now) if notice else None
+    if pressed is None:
+        pressed = press(text, turn.state.buttons)
     if pressed is not None:
         return Event("button", payload=pressed, text=text)
     return Event("text", text=text)
+
+
+def _answer_to_notice(text: str, notice: dict[str, Any], now: datetime) -> str | None:
+    try:
+        until = datetime.fromisoformat(str(notice["until"]))
+        buttons = [list(b) for b in notice["buttons"]]
+    except (KeyError, TypeError, ValueError):
+        return None  # written by another version: nothing to answer
+    if until.tzinfo is None or now >= until:
+        return None  # no longer open (the date began, the alert is old)
+    return answers(text, buttons)

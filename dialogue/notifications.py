@@ -5,8 +5,9 @@ the channel of an identity (``core.reminders.delivery.Sender``)."""
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import yaml
@@ -16,6 +17,7 @@ from core.geo.distance import distance_km
 from core.notify import Delivery
 from core.reminders.delivery import ReminderMessage
 from core.schedule import last_moment
+from core.services.conversation_state import save_key
 from core.services.mail_queue import waiting_for_review
 from core.services.matches import matches_for_person
 from core.services.needs import NeedDetail, need_dates, need_detail
@@ -24,11 +26,14 @@ from core.services.relay import member_notice, relay_notice
 from core.services.tenants import tenant_id
 from core.tenants import TenantConfig
 from dialogue.calendar import need_calendar
+from dialogue.choices import offered
 from dialogue.markup import escape
-from dialogue.messages import Attachment, Button, Reply
+from dialogue.messages import NO, YES, Attachment, Button, Reply, offer_of
 from dialogue.ports import Notifier
 from dialogue.render import need_when
 from dialogue.texts import TEXTS_DIR, Texts, _flatten, catalogue
+
+log = logging.getLogger(__name__)
 
 NOTIFY_DIR = TEXTS_DIR / "notifications"
 DIGEST_ITEMS = 5
@@ -302,8 +307,8 @@ class Renderer:
                     place=self._place(t, need),
                 ),
                 (
-                    Button(t("notify.button.still_fits"), f"attend:{m.engagement_id}:yes"),
-                    Button(t("notify.button.no_longer"), f"attend:{m.engagement_id}:no"),
+                    Button(t("notify.button.still_fits"), f"attend:{m.engagement_id}:yes", YES),
+                    Button(t("notify.button.no_longer"), f"attend:{m.engagement_id}:no", NO),
                 ),
                 buttons_per_row=2,
                 attachments=await self._cancelled_ics(t, need, now),
@@ -434,8 +439,44 @@ def _published_after(need: NeedDetail, since: datetime) -> bool:
 
 
 def _yes_or_no(text: str, yes: str, no: str, head: str) -> list[Reply]:
-    """A question with its two answers side by side (``<head>:yes``, ``<head>:no``)."""
-    return [Reply(text, (Button(yes, f"{head}:yes"), Button(no, f"{head}:no")), buttons_per_row=2)]
+    """A question with its two answers side by side (``<head>:yes``, ``<head>:no``),
+    marked so that a typed "ja"/"nein" answers it (``remember_question``)."""
+    buttons = (Button(yes, f"{head}:yes", YES), Button(no, f"{head}:no", NO))
+    return [Reply(text, buttons, buttons_per_row=2)]
+
+
+# How long a reminder's yes/no question stays open for a typed answer at
+# most: until the date it asks about begins, and never longer than this.
+QUESTION_OPEN = timedelta(hours=24)
+
+
+async def remember_question(
+    db: Database, message: ReminderMessage, identity: str, replies: list[Reply], now: datetime
+) -> None:
+    """Keep the yes/no question of a delivered reminder with the chat's
+    state (``DialogueState.notice``), so a typed "ja" answers it as a press
+    would (``dialogue.choices.answers``); reminders are not turns, so their
+    buttons are not the offer a turn keeps."""
+    buttons = offered(replies)
+    if not any(b.answer for b in buttons):
+        return
+    until = now + QUESTION_OPEN
+    starts = message.data.get("starts_at")
+    if starts:
+        try:
+            until = min(until, datetime.fromisoformat(str(starts)))
+        except ValueError:
+            pass
+    if until <= now:
+        return
+    notice = {"buttons": [offer_of(b) for b in buttons], "until": until.isoformat()}
+    try:
+        kept = await save_key(db, identity, message.tenant_slug, "notice", notice, now)
+    except Exception:  # the reminder went out: never make its delivery look failed
+        log.warning("a reminder's question was not kept", exc_info=True)
+        return
+    if not kept:
+        log.info("a reminder's question was not kept: the chat kept saving")
 
 
 class ChannelSender:
@@ -450,8 +491,12 @@ class ChannelSender:
         notifier = self.notifiers.get(identity.split(":", 1)[0])
         if notifier is None:
             return Delivery.NO_CHANNEL
-        replies = await self.renderer.render(message, language, self.clock.now())
-        return await notifier.notify(message.tenant_slug, identity, replies)
+        now = self.clock.now()
+        replies = await self.renderer.render(message, language, now)
+        delivery = await notifier.notify(message.tenant_slug, identity, replies)
+        if delivery == Delivery.DELIVERED:
+            await remember_question(self.renderer.db, message, identity, replies, now)
+        return delivery
 
 
-__all__ = ["ChannelSender", "NotifyTexts", "Renderer"]
+__all__ = ["ChannelSender", "NotifyTexts", "Renderer", "remember_question"]

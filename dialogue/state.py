@@ -43,6 +43,11 @@ class DialogueState:
     # Benachrichtigungen", a typed menu label): flow, slot, slots, asked and
     # editing as they were, so that "Zurück zu meinen Angaben" goes on there.
     held: dict[str, Any] | None = None
+    # The yes/no question of the last reminder or alert sent to this chat
+    # (``dialogue.notifications.remember_question``): {"buttons": [offer_of,
+    # ...], "until": ISO time}. A typed "ja"/"nein" answers it in the very
+    # next event only (``dialogue.events``); every event clears it.
+    notice: dict[str, Any] | None = None
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any] | None) -> DialogueState:
@@ -65,7 +70,7 @@ class DialogueState:
         # What ``dataclasses.asdict`` gives for these fields, several times
         # faster: the values are plain JSON, so no deepcopy is needed.
         data = self.as_stored()
-        for key in ("slots", "asked", "buttons", "view", "held"):
+        for key in ("slots", "asked", "buttons", "view", "held", "notice"):
             data[key] = _copy(data[key])
         return data
 
@@ -87,6 +92,7 @@ class DialogueState:
             "declined": self.declined,
             "org_member": self.org_member,
             "held": self.held,
+            "notice": self.notice,
         }
 
     def restore(self, saved: dict[str, Any]) -> None:

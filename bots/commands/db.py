@@ -29,4 +29,6 @@ def _upgrade(args: argparse.Namespace) -> int:
 def _safe(url: str) -> str:
     from sqlalchemy.engine import make_url
 
-    return make_url(url).render_as_string(hide_password=True)
+    from core.db import normalise_url
+
+    return make_url(normalise_url(url)).render_as_string(hide_password=True)

@@ -31,6 +31,8 @@ class OrgNotice(Base):
     )
     kind: Mapped[str] = mapped_column(String(20))  # signed_up | withdrawn | cant_come | no_show
     waitlisted: Mapped[bool] = mapped_column(default=False)
+    # The date it is about: the one date a weekly volunteer skips (skips_date).
+    starts_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
     mailed_at: Mapped[datetime | None]

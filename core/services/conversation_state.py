@@ -20,9 +20,17 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db import AsyncCommit, Database
 from core.models import ConversationState, Identity, Person
+from core.reminders.delivery import joined_transaction
 from core.services.people import PersonRef
 
-__all__ = ["StateConflict", "StoredConversation", "drop_state", "load_state", "save_state"]
+__all__ = [
+    "StateConflict",
+    "StoredConversation",
+    "drop_state",
+    "load_state",
+    "save_key",
+    "save_state",
+]
 
 
 class StateConflict(Exception):
@@ -177,3 +185,40 @@ async def save_state(
 
 async def drop_state(db: Database, identity: str, tenant_slug: str) -> None:
     await db.write_one(_DROP, {"identity": identity, "tenant_slug": tenant_slug})
+
+
+async def save_key(
+    db: Database, identity: str, tenant_slug: str, key: str, value: Any, now: datetime
+) -> bool:
+    """Set one top-level key of a conversation's state from outside a turn
+    (a reminder's question). Inside a delivery it joins the delivery's
+    transaction (``joined_transaction``: the SQLite write lock is the
+    delivery's), so it commits with the send, once. With the same version
+    check a turn saves with: a turn that loaded before handles again and
+    sees it. False when turns kept saving meanwhile (three tries)."""
+    c = ConversationState
+    where = (c.identity == identity, c.tenant_slug == tenant_slug)
+    async with joined_transaction(db) as session:
+        for _ in range(3):
+            found = (await session.execute(select(c.data, c.version).where(*where))).first()
+            if found is None:
+                session.add(
+                    ConversationState(
+                        identity=identity,
+                        tenant_slug=tenant_slug,
+                        data={key: value},
+                        version=1,
+                        updated_at=now,
+                    )
+                )
+                await session.flush()
+                return True
+            data, version = found
+            changed = await session.execute(
+                update(c)
+                .where(*where, c.version == version)
+                .values(data={**(data or {}), key: value}, version=version + 1, updated_at=now)
+            )
+            if changed.rowcount == 1:  # type: ignore[attr-defined]
+                return True
+    return False

@@ -60,6 +60,7 @@ class NoticeView:
     waitlisted: bool
     created_at: datetime
     read: bool
+    starts_at: datetime | None = None  # the date it is about (``OrgNotice.starts_at``)
 
 
 async def record_notice(
@@ -72,6 +73,7 @@ async def record_notice(
     waitlisted: bool = False,
     exclude_person_id: int | None = None,
     data: dict[str, str] | None = None,
+    starts_at: datetime | None = None,
 ) -> int:
     """Write the notice and an ``org_notice`` reminder for each chat-linked
     member of the need's organisation (not the volunteer themselves, nor
@@ -85,6 +87,7 @@ async def record_notice(
         kind=kind,
         waitlisted=waitlisted,
         created_at=now,
+        starts_at=starts_at,
     )
     session.add(notice)
     await session.flush()
@@ -165,6 +168,7 @@ _VIEW = (
         OrgNotice.waitlisted,
         OrgNotice.created_at,
         OrgNotice.read_at,
+        OrgNotice.starts_at,
     )
     .join(Need, Need.id == OrgNotice.need_id)
     .outerjoin(Engagement, Engagement.id == OrgNotice.engagement_id)
@@ -173,9 +177,18 @@ _VIEW = (
 
 
 def _view(row: tuple) -> NoticeView:  # type: ignore[type-arg]
-    nid, kind, org_id, need_id, title, name, waitlisted, created, read = row
+    nid, kind, org_id, need_id, title, name, waitlisted, created, read, starts_at = row
     return NoticeView(
-        nid, kind, org_id, need_id, title, name or "", bool(waitlisted), created, read is not None
+        nid,
+        kind,
+        org_id,
+        need_id,
+        title,
+        name or "",
+        bool(waitlisted),
+        created,
+        read is not None,
+        starts_at,
     )
 
 

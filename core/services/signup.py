@@ -359,6 +359,7 @@ async def skip_date(
                 engagement_id=engagement.id,
                 now=now,
                 data={"starts_at": start.isoformat()},
+                starts_at=start,
             )
         return SkipResult(engagement.id, need.id, start)
 

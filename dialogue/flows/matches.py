@@ -33,6 +33,7 @@ from dialogue.turn import Event, Turn
 
 PAGE = 5
 TITLE_IN_BUTTON = 28
+WIDER = (5, 10, 25, 50, 100)  # km: what an empty search offers next (at most MAX_RADIUS_KM)
 
 
 async def volunteer_view(turn: Turn) -> tuple[VolunteerView, bool]:
@@ -73,6 +74,7 @@ def filter_from(raw: dict[str, Any] | None) -> SearchFilter:
         center=(float(center[0]), float(center[1])) if center else None,
         radius_km=float(raw["radius_km"]) if raw.get("radius_km") else None,
         qualifications=tuple(raw.get("qualifications") or ()),
+        words=tuple(str(w) for w in raw.get("words") or ())[:5],
     )
 
 
@@ -131,10 +133,17 @@ async def show(
         "more_after": page.more_after_ahead,
     }
     if not page.cards:
-        key = "matches.none_more" if offset else f"{kind}.none"
+        widen: tuple[Button, ...] = ()
+        if offset:
+            text = t("matches.none_more")
+        elif kind == "search":
+            text, widen = await _nothing_within(turn, flt or {})
+        else:
+            text = t("matches.none")
         turn.say(
-            (intro + "\n\n" if intro else "") + t(key),
+            (intro + "\n\n" if intro else "") + text,
             (
+                *widen,
                 *extra,
                 turn.button("menu.search", "menu:search"),
                 turn.button("matches.widen", "menu:profile"),
@@ -157,6 +166,38 @@ async def show(
     buttons.append(turn.button("menu.main", "nav:menu"))
     text = header + "\n\n" + "\n\n".join(cards)
     turn.say((intro + "\n\n" if intro else "") + text, buttons, edit=offset > 0)
+
+
+async def _nothing_within(turn: Turn, flt: dict[str, Any]) -> tuple[str, tuple[Button, ...]]:
+    """An empty search says how far it looked (and around where) and offers
+    the next wider radius (``WIDER``)."""
+    place = flt.get("label")
+    radius = float(flt["radius_km"]) if flt.get("radius_km") else None
+    if radius is None or place is None:
+        profile = await get_profile(turn.app.db, turn.person.id) if turn.person else None
+        if radius is None:
+            radius = profile.radius_km if profile else turn.tenant.region_radius_km
+        if place is None and "center" not in flt and profile is not None:
+            place = profile.home_label
+    km = turn.t.radius(radius)
+    if place:
+        text = turn.t("search.none_at", radius=km, place=escape(str(place)))
+    else:
+        text = turn.t("search.none", radius=km)
+    wider = next((r for r in WIDER if r > radius), None)
+    if wider is None:
+        return text, ()
+    return text, (turn.button("search.widen", f"widen:{wider}", radius=turn.t.radius(wider)),)
+
+
+async def widen(turn: Turn, km: int) -> None:
+    """The last search again, with a wider radius."""
+    view = turn.state.view
+    if view.get("kind") != "search" or km not in WIDER:
+        await stale(turn)
+        return
+    flt = {**(view.get("filter") or {}), "radius_km": float(km)}
+    await show(turn, kind="search", offset=0, flt=flt)
 
 
 def _dump(match: Match) -> list[Any]:
@@ -309,6 +350,11 @@ async def _detail_button(turn: Turn, event: Event, match: re.Match[str]) -> None
 @on_link(r"need_(\d{1,12})")
 async def _need_link(turn: Turn, args: str) -> None:
     await detail(turn, int(args.partition("_")[2]))
+
+
+@on_payload("widen", r"\d{1,3}")
+async def _widen_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    await widen(turn, int(match.group(0)))
 
 
 @on_payload("more")

@@ -107,6 +107,16 @@ def filter_of(turn: Turn, parse: ParseResult) -> dict[str, Any]:
     categories = [c for c in parse.values("category") if turn.app.taxonomy.is_category(c)]
     if categories:
         flt["categories"] = categories
+        # The words as written ("Fahrdienst"): needs holding them come first,
+        # of any topic (``core.search_words``), then the rest of the topic.
+        words = [
+            parse.text[e.start : e.end].strip()
+            for e in parse.entities
+            if e.entity == "category" and e.value in categories
+        ]
+        words = list(dict.fromkeys(w for w in words if w))
+        if words:
+            flt["words"] = words
     quals = [q for q in parse.values("qualification") if turn.app.taxonomy.is_qualification(q)]
     if quals:
         flt["qualifications"] = quals

@@ -15,14 +15,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from core.availability import ALL_CELLS
 from core.db import Database
 from core.matching import Match, NeedView, Reason, VolunteerView, score
-from core.models import Need, NeedStatus
+from core.models import Need, NeedStatus, Organisation
 from core.schedule import FULL_MASK, day_mask, daypart_mask, mask_of, one_off_mask
+from core.scoring import MAX_SCORE, WORD_IN_DESCRIPTION, WORD_IN_TITLE
 from core.search import SearchFilter, rank_needs
+from core.search_words import DESCRIPTION, TITLE, SearchWords
 from core.taxonomy import Taxonomy
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -33,6 +35,8 @@ CATEGORIES = (
 ).split()
 QUALS = ("fuehrerschein", "fuehrungszeugnis", "erste_hilfe", "paedagogik", "pflege")
 WORDS = ("Tafel", "Garten", "Lesen", "Fahrdienst", "Café", "Spielplatz", "Umzug", "Computer")
+# Searched words: some only as part of other words ("Hunderte" is no "Hunde").
+SEARCHED = (*WORDS, "Hunde", "Tafeln", "Computerkurs", "Gärten", "Fahrdienste")
 # The region: Aachen and its neighbours.
 LAT0, LAT1, LON0, LON1 = 50.60, 50.95, 5.95, 6.40
 
@@ -63,7 +67,15 @@ def random_need(
         "tenant_id": tenants[t],
         "organisation_id": orgs[t],
         "title": f"{word} {i}",
-        "description": rng.choice(("", "bitte melden", f"mit {rng.choice(WORDS).lower()}")),
+        "description": rng.choice(
+            (
+                "",
+                "bitte melden",
+                f"mit {rng.choice(WORDS).lower()}",
+                "Hunderte Fotos",
+                "Hundeschule",
+            )
+        ),
         "category": rng.choice(CATEGORIES),
         "qualifications": rng.sample(QUALS, rng.choice((0, 0, 0, 1, 2))),
         "remote": remote,
@@ -143,6 +155,8 @@ def random_query(rng: random.Random, tenants: tuple[int, int]) -> Query:
         flt = replace(flt, qualifications=(rng.choice(QUALS),))
     if rng.random() < 0.15:
         flt = replace(flt, text=rng.choice(WORDS).lower())
+    if rng.random() < 0.25:
+        flt = replace(flt, words=tuple(rng.sample(SEARCHED, rng.choice((1, 1, 2)))))
     return Query(
         volunteer,
         flt,
@@ -168,7 +182,12 @@ def view(row: dict[str, Any]) -> NeedView:
     )
 
 
-def visible(row: dict[str, Any], q: Query) -> bool:
+def word_tier(row: dict[str, Any], q: Query, names: dict[int, str]) -> int:
+    words = SearchWords.of(q.flt.words)
+    return words.tier(row["title"], row["description"], names[row["organisation_id"]])
+
+
+def visible(row: dict[str, Any], q: Query, names: dict[int, str]) -> bool:
     """The filters, written out plainly over one row."""
     flt = q.flt
     if row["status"] != NeedStatus.PUBLISHED or row["hidden"]:
@@ -180,7 +199,8 @@ def visible(row: dict[str, Any], q: Query) -> bool:
     if q.tenant_ids is not None and row["tenant_id"] not in q.tenant_ids:
         return False
     if flt.categories and row["category"] not in flt.categories:
-        return False
+        if not (flt.words and word_tier(row, q, names)):  # a searched word shows it anyway
+            return False
     if flt.cell_mask and not row["cell_mask"] & flt.cell_mask:
         return False
     if flt.qualifications and not set(flt.qualifications) <= set(row["qualifications"]):
@@ -206,7 +226,11 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), BERLIN).astimezone(UTC)
 
 
-def brute_force(rows: list[dict[str, Any]], q: Query) -> tuple[list[Match], bool]:
+def brute_force(
+    rows: list[dict[str, Any]], q: Query, names: dict[int, str] | None = None
+) -> tuple[list[Match], bool]:
+    """``names``: organisation names by id, for searched words."""
+    names = names or {}
     volunteer = q.volunteer
     if q.flt.center is not None:
         volunteer = replace(volunteer, lat=q.flt.center[0], lon=q.flt.center[1])
@@ -214,9 +238,23 @@ def brute_force(rows: list[dict[str, Any]], q: Query) -> tuple[list[Match], bool
         volunteer = replace(volunteer, radius_km=q.flt.radius_km)
     if q.flt.categories:
         volunteer = replace(volunteer, interests=frozenset(q.flt.categories))
-    matches = [score(volunteer, view(r), NOW) for r in rows if visible(r, q)]
+    lift = {TITLE: WORD_IN_TITLE, DESCRIPTION: WORD_IN_DESCRIPTION}
+    matches = []
+    for r in rows:
+        if not visible(r, q, names):
+            continue
+        m = score(volunteer, view(r), NOW)
+        tier = word_tier(r, q, names) if q.flt.words else 0
+        if tier and not m.excluded:
+            m = replace(m, score=round(m.score + lift[tier], 6))
+        matches.append(m)
     ranked = sorted((m for m in matches if not m.excluded), key=lambda m: (-m.score, m.need_id))
     return ranked[q.offset : q.offset + q.limit], len(ranked) > q.offset + q.limit
+
+
+async def organisation_names(db: Database) -> dict[int, str]:
+    async with db.sessions() as session:
+        return dict((await session.execute(select(Organisation.id, Organisation.name))).all())  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("seed", [11, 22, 33])
@@ -224,10 +262,12 @@ async def test_rank_needs_equals_brute_force_ranking(db: Database, world: Any, s
     rng = random.Random(seed)
     tenants, orgs = (world.aachen, world.stolberg), (world.org, world.stolberg_org)
     rows = await insert_needs(db, [random_need(rng, i, tenants, orgs) for i in range(3000)])
-    nonempty = 0
+    names = await organisation_names(db)
+    nonempty = worded = 0
     for i in range(40):
         q = random_query(rng, tenants)
-        expected, more = brute_force(rows, q)
+        expected, more = brute_force(rows, q, names)
+        worded += bool(q.flt.words and expected and expected[0].score > MAX_SCORE)
         async with db.sessions() as session:
             page = await rank_needs(
                 db if i % 2 else session,  # on the Database (the chat's way) or a session
@@ -246,6 +286,7 @@ async def test_rank_needs_equals_brute_force_ranking(db: Database, world: Any, s
         assert page.has_more == more
         nonempty += bool(expected)
     assert nonempty >= 20  # the queries were not trivially empty
+    assert worded >= 3  # and searched words lifted needs
 
 
 async def test_a_better_need_further_out_comes_first_when_nearer_ones_fill_the_page(
@@ -304,6 +345,7 @@ async def test_rank_needs_equals_brute_force_when_people_lack_qualifications(
     for row in rows:
         row["qualifications"] = rng.sample(QUALS, rng.choice((0, 1, 1, 2)))
     rows = await insert_needs(db, rows)
+    names = await organisation_names(db)
     asked = {r["id"]: set(r["qualifications"]) for r in rows}
     seen_requirement = 0
     for _ in range(30):
@@ -317,7 +359,7 @@ async def test_rank_needs_equals_brute_force_when_people_lack_qualifications(
                 qualifications=q.volunteer.qualifications - lacks,
             ),
         )
-        expected, more = brute_force(rows, q)
+        expected, more = brute_force(rows, q, names)
         async with db.sessions() as session:
             page = await rank_needs(
                 session,
@@ -534,3 +576,17 @@ def test_every_filter_cell_is_known() -> None:
     taxonomy = Taxonomy.load()
     assert all(taxonomy.is_category(c) for c in CATEGORIES)
     assert all(taxonomy.is_qualification(q) for q in QUALS)
+
+
+async def test_a_searched_word_shows_the_need_about_it_first_whatever_its_topic(
+    db: Database, world: Any, few: dict[str, int]
+) -> None:
+    """ "Fahrdienst" names the topic Nachbarschaft; the Fahrdienst here is a
+    need of Senioren. It comes first, the topic's needs after it."""
+    luisa = replace(LUISA, tenant_id=world.aachen, qualifications=frozenset(QUALS))
+    by = lambda **kw: ranked(db, few, luisa, flt=SearchFilter(**kw))  # noqa: E731
+    assert await by(categories=("umwelt",), words=("Fahrdienst",)) == ["fahrdienst", "waldputz"]
+    assert await by(categories=("nachbarschaft",), words=("Fahrdienste",)) == ["fahrdienst"]
+    # Words narrow nothing: without a topic they only rank.
+    everything = await by()
+    assert await by(words=("Zoom",)) == ["online"] + [n for n in everything if n != "online"]

@@ -241,10 +241,7 @@ async def need_page(request: Request) -> Response:
                     "contact": ", ".join(x for x in (s.email, s.phone) if x),
                     "since": t.when(s.created_at),
                     "can_message": s.person_id is not None,
-                    "can_no_show": s.status
-                    in (EngagementStatus.INTERESTED, EngagementStatus.ACCEPTED)
-                    and not s.waitlisted
-                    and begun is not None,
+                    "can_no_show": _can_no_show(s, begun),
                 }
                 for s in signups
             ],
@@ -271,6 +268,49 @@ async def need_page(request: Request) -> Response:
         },
         tenant=member.tenant,
         title_key="org.need_title",
+    )
+
+
+def _can_no_show(signup: organisations.SignupView, begun: datetime | None) -> bool:
+    """Someone with a place, on a need whose (latest) date has begun."""
+    return (
+        signup.status in (EngagementStatus.INTERESTED, EngagementStatus.ACCEPTED)
+        and not signup.waitlisted
+        and begun is not None
+    )
+
+
+async def no_show_confirm(request: Request) -> Response:
+    """The question before a no-show is noted (as the chat asks it): who,
+    which date, what follows; a form to confirm and a way back. No
+    JavaScript: the need page links here, this page posts the action."""
+    member = await require_member(request)
+    need_id = await _own_need(request, member)
+    app = web(request).app
+    t = texts(request, member.tenant)
+    engagement_id = int(request.path_params["engagement_id"])
+    need_url = f"/t/{member.tenant.slug}/org/needs/{need_id}"
+    signups = await organisations.signups_of(app.db, member.organisation_id, need_id)
+    signup = next((s for s in signups if s.engagement_id == engagement_id), None)
+    missed = await no_show_date(app.db, need_id, app.now())
+    if signup is None or not _can_no_show(signup, missed):
+        return redirect(f"{need_url}?notice=not_possible")
+    detail = await need_detail(app.db, need_id)
+    return await render(
+        request,
+        "org/no_show.html",
+        {
+            "question": t(
+                "org.no_show_ask",
+                name=signup.name or t("signup.someone"),
+                date=t.when(missed),
+                title=detail.title,
+            ),
+            "action": f"{need_url}/signups/{engagement_id}/no_show",
+            "need_url": need_url,
+        },
+        tenant=member.tenant,
+        title_key="org.no_show_title",
     )
 
 
@@ -358,6 +398,9 @@ async def signup_action(request: Request) -> Response:
                 now=app.now(),
             )
         elif action == "no_show":  # issue 14.2: the organisation's other members hear
+            if form.get("confirm") != "yes":  # asked first (``no_show_confirm``)
+                path = f"/t/{member.tenant.slug}/org/needs/{need_id}/signups/{engagement_id}"
+                return redirect(f"{path}/no_show")
             await mark_no_show(
                 app.db, member.organisation_id, engagement_id, actor=member.actor, now=app.now()
             )
@@ -416,10 +459,9 @@ async def inbox(request: Request) -> Response:
             "notices": [
                 {
                     "text": t(
-                        "inbox.notice."
-                        + n.kind
-                        + ("_waitlisted" if n.kind == "signed_up" and n.waitlisted else ""),
+                        "inbox.notice." + _notice_key(n),
                         name=n.volunteer or t("signup.someone"),
+                        date=t.when(n.starts_at),
                     ),
                     "need": n.need_title,
                     "need_url": f"/t/{member.tenant.slug}/org/needs/{n.need_id}",
@@ -432,6 +474,14 @@ async def inbox(request: Request) -> Response:
         tenant=member.tenant,
         title_key="inbox.title",
     )
+
+
+def _notice_key(n: org_notices.NoticeView) -> str:
+    if n.kind == org_notices.SIGNED_UP and n.waitlisted:
+        return "signed_up_waitlisted"
+    if n.kind == org_notices.SKIPS_DATE and n.starts_at is not None:
+        return "skips_date_on"  # which date (older notices did not keep it)
+    return n.kind
 
 
 async def invite(request: Request) -> Response:
@@ -595,6 +645,11 @@ routes = [
     Route("/t/{tenant}/org/needs/{need_id:int}", need_page, methods=["GET"]),
     Route("/t/{tenant}/org/needs/{need_id:int}/edit", need_edit, methods=["GET", "POST"]),
     Route("/t/{tenant}/org/needs/{need_id:int}/{action:str}", need_action, methods=["POST"]),
+    Route(
+        "/t/{tenant}/org/needs/{need_id:int}/signups/{engagement_id:int}/no_show",
+        no_show_confirm,
+        methods=["GET"],
+    ),
     Route(
         "/t/{tenant}/org/needs/{need_id:int}/signups/{engagement_id:int}/{action:str}",
         signup_action,

@@ -93,6 +93,10 @@ RULES: dict[tuple[str, str], Rule] = {
         "POST",
         "/t/{tenant}/org/needs/{need_id:int}/signups/{engagement_id:int}/{action:str}",
     ): Rule(OWNER),
+    (  # the question before a no-show is noted
+        "GET",
+        "/t/{tenant}/org/needs/{need_id:int}/signups/{engagement_id:int}/no_show",
+    ): Rule(OWNER),
     ("GET", "/t/{tenant}/org/inbox"): Rule(MEMBERS),
     ("GET", "/t/{tenant}/org/invite"): Rule(MEMBERS),
     ("POST", "/t/{tenant}/org/invite"): Rule(MEMBERS),

@@ -4,7 +4,9 @@ and members without a chat get the day's news in one e-mail."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from core.models import Need
 from core.reminders.delivery import deliver_due
@@ -18,6 +20,8 @@ from dialogue.notifications import ChannelSender, Renderer
 from tests.bots.web.conftest import Web
 from tests.bots.web.helpers import csrf_of, post_need, sign_up_organisation
 from tests.fakes import RecordingNotifier
+
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 async def _person(web: Web, identity: str, name: str | None) -> int:
@@ -156,8 +160,10 @@ async def test_no_show_on_the_web_tells_the_linked_chat_and_only_after_the_start
     page = await client.get(f"/t/aachen/org/needs/{need_id}")
     assert path not in page.text  # not before the need began
     token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
-    early = await client.post(path, data={"csrf": token})
+    early = await client.post(path, data={"csrf": token, "confirm": "yes"})
     assert early.headers["location"].endswith("notice=not_possible")
+    asked_early = await client.get(path)
+    assert asked_early.headers["location"].endswith("notice=not_possible")
 
     async with web_app.app.db.sessions() as session:
         need = await session.get(Need, need_id)
@@ -165,10 +171,17 @@ async def test_no_show_on_the_web_tells_the_linked_chat_and_only_after_the_start
         started = need.starts_at + timedelta(hours=1)
     web_app.clock.set(started)
     page = await client.get(f"/t/aachen/org/needs/{need_id}")
-    assert path in page.text
-    done = await client.post(
-        path, data={"csrf": await csrf_of(client, f"/t/aachen/org/needs/{need_id}")}
-    )
+    assert f'href="{path}"' in page.text  # a link to the question, not the action
+    # One click asks first (as the chat does); nothing is noted yet.
+    question = await client.get(path)
+    assert question.status_code == 200
+    assert "War Luisa am" in question.text and "Regale einräumen" in question.text
+    assert 'name="confirm" value="yes"' in question.text
+    assert f'href="/t/aachen/org/needs/{need_id}"' in question.text  # "Nein, zurück"
+    unconfirmed = await client.post(path, data={"csrf": await csrf_of(client, path)})
+    assert unconfirmed.headers["location"] == path
+    assert "Luisa war nicht da" not in (await client.get("/t/aachen/org/inbox")).text
+    done = await client.post(path, data={"csrf": await csrf_of(client, path), "confirm": "yes"})
     assert done.headers["location"].endswith("notice=no_show")
 
     notifier = RecordingNotifier("telegram")
@@ -182,3 +195,34 @@ async def test_no_show_on_the_web_tells_the_linked_chat_and_only_after_the_start
     assert "⚠️ Luisa war bei Regale einräumen nicht da." in to_petra
     inbox = await client.get("/t/aachen/org/inbox")
     assert "Luisa war nicht da" in inbox.text
+
+
+async def test_the_inbox_names_the_date_a_volunteer_skips(web_app: Web) -> None:
+    from core.services.signup import skip_date
+
+    client = await sign_up_organisation(web_app)
+    need_id = await post_need(
+        web_app,
+        client,
+        title="Hausaufgabenhilfe",
+        schedule="weekly",
+        days=["mi"],
+        weekly_start="15:00",
+        weekly_end="17:00",
+        date="",
+        start="",
+        end="",
+    )
+    await moderate(
+        web_app.app.db, need_id, approve=True, reason=None, actor="test", now=web_app.clock.now()
+    )
+    luisa = await _person(web_app, "telegram:111", "Luisa")
+    signed = await sign_up(web_app.app.db, luisa, need_id, web_app.clock.now())
+    skipped = await skip_date(web_app.app.db, luisa, signed.engagement_id, web_app.clock.now())
+    assert skipped is not None
+    inbox = await client.get("/t/aachen/org/inbox")
+    day = skipped.starts_at.astimezone(BERLIN)
+    # "Luisa kann am Mi. 2. Dez., 15:00 nicht und bleibt sonst dabei"
+    said = re.search(r"Luisa kann am (\w+\. (\d+)\. .*?), (\d\d:\d\d) nicht und bleibt", inbox.text)
+    assert said is not None, inbox.text
+    assert (int(said.group(2)), said.group(3)) == (day.day, day.strftime("%H:%M"))

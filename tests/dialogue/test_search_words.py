@@ -1,0 +1,56 @@
+"""A search by one word ("Fahrdienst") shows the needs that are about it
+first, whatever their topic, then the rest of the word's topic."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.dialogue.harness import Conversation
+
+
+async def onboard_in_aachen(conversation: Conversation) -> None:
+    """The QA walk-through: every topic, Aachen, 10 km, any time."""
+    await conversation.command("start")
+    for step in ("f:consent:yes", "f:interests:done"):
+        await conversation.press(step)
+    await conversation.say("Aachen")
+    for step in ("f:radius:10", "f:availability:done", "f:qualifications:done", "f:alerts:no"):
+        await conversation.press(step)
+    assert "Das könnte zu dir passen" in conversation.text
+
+
+def first_card(conversation: Conversation) -> str:
+    assert "Das habe ich gefunden" in conversation.text, conversation.text
+    return conversation.text.split("1. ", 1)[1].splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("word", "first"),
+    [
+        # "Fahrdienst" names the topic Nachbarschaft, but the Fahrdienst is a
+        # need of Senioren: it used to be hidden behind a hedge to cut.
+        ("Fahrdienst", "Fahrdienst zum Arzt für ältere Nachbarn"),
+        ("Nachhilfe", "Online-Nachhilfe in Mathe (Klasse 5–8)"),
+        ("Hunde", "Gassigehen mit unseren Tierheimhunden"),
+    ],
+)
+async def test_a_searched_word_shows_the_need_named_by_it_first(
+    conversation: Conversation, word: str, first: str
+) -> None:
+    await onboard_in_aachen(conversation)
+    await conversation.say(word)
+    assert first_card(conversation).endswith(first)
+
+
+async def test_a_word_the_need_only_mentions_comes_after_the_needs_about_it(
+    conversation: Conversation,
+) -> None:
+    """ "Tafel": the Tafeln's own needs first; the bakery's open day, whose
+    proceeds go to the Tafel, after them, and nothing of "Hunderte" for "Hunde"."""
+    await onboard_in_aachen(conversation)
+    await conversation.say("Tafel")
+    text = conversation.text
+    assert first_card(conversation) and "Tafel (Demo)" in text.split("\n2. ")[0]
+    assert text.index("Aachener Tafel") < text.index("Tag der offenen Backstube")
+    await conversation.say("Hunde")
+    assert "Fotos" not in conversation.text and "Zweifall" not in conversation.text
