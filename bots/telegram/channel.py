@@ -529,16 +529,20 @@ class TelegramChannel:
             await self.application.bot.send_message(chat_id, text, reply_markup=markup)
 
     async def _ask(self, incoming: Incoming, chat_id: int) -> Sequence[Reply]:
-        """The engine's answer; "typing…" while it takes longer than ``typing_delay``."""
+        """The engine's answer; "typing…" while it takes longer than ``typing_delay``.
+        The answer never waits for the typing action (under load that may
+        wait for the Bot API); one not sent yet when the answer is ready is
+        dropped."""
         task = asyncio.ensure_future(self.engine.handle(incoming))
+        typing: asyncio.Task[None] | None = None
         delay = self.typing_delay
         try:
             while True:
                 done, _ = await asyncio.wait({task}, timeout=delay)
                 if done:
                     return task.result()
-                with contextlib.suppress(TelegramError):
-                    await self.application.bot.send_chat_action(chat_id, ChatAction.TYPING)
+                if typing is None or typing.done():
+                    typing = asyncio.create_task(self._typing(chat_id))
                 delay = 4.5  # the action shows for 5 seconds
         except DatabaseUnavailable:
             raise
@@ -552,6 +556,12 @@ class TelegramChannel:
         finally:
             if not task.done():
                 task.cancel()
+            if typing is not None and not typing.done():
+                typing.cancel()
+
+    async def _typing(self, chat_id: int) -> None:
+        with contextlib.suppress(TelegramError):
+            await self.application.bot.send_chat_action(chat_id, ChatAction.TYPING)
 
     # ── Outgoing ─────────────────────────────────────────────────────────
 
