@@ -430,16 +430,20 @@ class Database:
         closed, as ``_plan_rows``/``_plan_write`` do) in a greenlet, where
         that may await; a write's error is raised in SQLAlchemy's form."""
         dialect = self.engine.sync_engine.dialect
+        # Taken before ``_discard``: a connection the server closed is
+        # invalidated there, and the fairy holds none afterwards.
+        adapted = fairy.dbapi_connection
         try:
             if not self.is_sqlite:
                 _discard(fairy, error)
             if read or not isinstance(error, Exception):
                 return
             try:
-                fairy.dbapi_connection._handle_exception(error)  # raises it translated
+                adapted._handle_exception(error)  # raises it translated
             except dialect.loaded_dbapi.Error as translated:
-                gone = dialect.is_disconnect(translated, fairy.dbapi_connection, None)
-                if gone:
+                invalidated = fairy.dbapi_connection is None
+                gone = invalidated or dialect.is_disconnect(translated, adapted, None)
+                if gone and not invalidated:
                     fairy.invalidate(translated)
                 raise DBAPIError.instance(
                     sql,

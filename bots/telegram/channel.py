@@ -163,6 +163,7 @@ class TelegramChannel:
         on_handled: Callable[[int], None] | None = None,
         texts: TelegramTexts | None = None,
         send_patience: float = 40.0,
+        database_patience: float = 15.0,
     ) -> None:
         self.tenant = tenant
         self.name = f"telegram:{tenant.slug}"
@@ -179,6 +180,7 @@ class TelegramChannel:
         self.username: str | None = None
         self._location_keyboard: set[int] = set()  # chats showing the location keyboard
         self.send_patience = send_patience
+        self.database_patience = database_patience
         self._sent_for: dict[str, int] = {}  # event id -> replies already sent
         self._retry_delay = start_retry_delay  # after a network failure at start, doubling
         self._retry: asyncio.Task[None] | None = None
@@ -401,7 +403,7 @@ class TelegramChannel:
         # the Bot API is away, Telegram keeps the update and delivers it
         # again (the engine answers a repeated update from its record).
         try:
-            await self._handle(update)
+            await self._handle_patiently(update)
         except (DatabaseUnavailable, _Undelivered):
             return 503
         except Exception:
@@ -412,6 +414,26 @@ class TelegramChannel:
             if self.on_handled is not None:
                 self.on_handled(update.update_id)
         return 200
+
+    async def _handle_patiently(self, update: Update) -> None:
+        """``_handle``, tried again while the database is away, for up to
+        ``database_patience`` seconds (as a send is, for the Bot API): a
+        database restart then delays the answer by the restart, not by the
+        pause Telegram makes before it delivers a refused update again
+        (growing, seconds to minutes). Nothing of a turn is kept when the
+        database fails, so handling the update again is safe."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.database_patience
+        delay = 0.25
+        while True:
+            try:
+                await self._handle(update)
+                return
+            except DatabaseUnavailable:
+                if self._stopping or loop.time() + delay > deadline:
+                    raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
     # ── Incoming ─────────────────────────────────────────────────────────
 
@@ -507,16 +529,20 @@ class TelegramChannel:
             await self.application.bot.send_message(chat_id, text, reply_markup=markup)
 
     async def _ask(self, incoming: Incoming, chat_id: int) -> Sequence[Reply]:
-        """The engine's answer; "typing…" while it takes longer than ``typing_delay``."""
+        """The engine's answer; "typing…" while it takes longer than ``typing_delay``.
+        The answer never waits for the typing action (under load that may
+        wait for the Bot API); one not sent yet when the answer is ready is
+        dropped."""
         task = asyncio.ensure_future(self.engine.handle(incoming))
+        typing: asyncio.Task[None] | None = None
         delay = self.typing_delay
         try:
             while True:
                 done, _ = await asyncio.wait({task}, timeout=delay)
                 if done:
                     return task.result()
-                with contextlib.suppress(TelegramError):
-                    await self.application.bot.send_chat_action(chat_id, ChatAction.TYPING)
+                if typing is None or typing.done():
+                    typing = asyncio.create_task(self._typing(chat_id))
                 delay = 4.5  # the action shows for 5 seconds
         except DatabaseUnavailable:
             raise
@@ -530,6 +556,12 @@ class TelegramChannel:
         finally:
             if not task.done():
                 task.cancel()
+            if typing is not None and not typing.done():
+                typing.cancel()
+
+    async def _typing(self, chat_id: int) -> None:
+        with contextlib.suppress(TelegramError):
+            await self.application.bot.send_chat_action(chat_id, ChatAction.TYPING)
 
     # ── Outgoing ─────────────────────────────────────────────────────────
 

@@ -23,6 +23,9 @@ JSONDict = dict[str, Any]
 # Methods a bot calls once at start-up. Telegram throttles them hard (a 429 for
 # setMyName may ask for an hour); they are tried once and never block the bot.
 _NO_RETRY = frozenset({"setMyCommands", "setMyName", "setMyDescription", "setMyShortDescription"})
+# Calls with a chat_id that are not messages: they do not count against the
+# 30 messages a second, so they neither wait for nor take a slot of the window.
+_NOT_MESSAGES = frozenset({"sendChatAction"})
 
 
 class SlidingWindow:
@@ -87,7 +90,7 @@ class TelegramRateLimiter(AIORateLimiter):
     ) -> bool | JSONDict | list[JSONDict]:
         if endpoint in _NO_RETRY:
             return await callback(*args, **kwargs)
-        if data.get("chat_id") is None:
+        if data.get("chat_id") is None or endpoint in _NOT_MESSAGES:
             return await super().process_request(
                 callback, args, kwargs, endpoint, data, rate_limit_args
             )

@@ -135,6 +135,48 @@ async def test_reads_and_writes_go_on_after_the_server_closed_pooled_connections
         assert await db.write_one(rename, {"b_slug": "aachen", "b_name": "B"}) == 1
 
 
+async def test_a_write_on_a_connection_the_server_closed_fails_as_unavailable(
+    db: Database,
+) -> None:
+    """A write on the direct path whose connection the server closed under it
+    (a restart) fails as "database unavailable", which the engine and the
+    channels answer by trying again; before, an AttributeError (the
+    connection was invalidated before the error was translated) made the
+    turn an error message."""
+    import asyncio
+
+    from core.db import is_unavailable
+
+    if db.is_sqlite:
+        pytest.skip("a server closing connections is PostgreSQL's")
+    rename = (
+        update(Tenant).where(Tenant.slug == bindparam("b_slug")).values(name=bindparam("b_name"))
+    )
+    await db.write_one(insert(Tenant), _tenant("aachen"))
+    for name in ("A", "B"):  # the second time on the direct path
+        assert await db.write_one(rename, {"b_slug": "aachen", "b_name": name}) == 1
+    pids = set()
+    for _ in range(6):
+        ((pid,),) = await db.rows(text("SELECT pg_backend_pid()"))
+        pids.add(int(pid))
+    admin = Database(create_engine(PG_URL))
+    try:
+        for pid in pids:
+            await admin.rows(text(f"SELECT pg_terminate_backend({pid})"))
+    finally:
+        await admin.dispose()
+    await asyncio.sleep(0.2)  # the connection is closed; asyncpg may know it or not
+    failures = 0
+    for name in ("C", "D", "E"):
+        try:
+            assert await db.write_one(rename, {"b_slug": "aachen", "b_name": name}) == 1
+        except Exception as exc:
+            assert is_unavailable(exc), repr(exc)
+            failures += 1
+    assert failures < 3
+    assert await db.write_one(rename, {"b_slug": "aachen", "b_name": "F"}) == 1
+
+
 _STATES = (
     select(
         ConversationState.identity,

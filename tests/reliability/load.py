@@ -96,10 +96,23 @@ async def expected_counts(tenants_dir: Path, now: datetime) -> dict[tuple[str, .
         await app.close()
 
 
+@dataclass(frozen=True)
+class Turn:
+    """One answered message: who (``telegram`` or ``web``), when it was sent
+    (``time.monotonic()``), how long until the whole answer was there, and
+    how many times it had to be sent (1: taken at the first try)."""
+
+    kind: str
+    started: float
+    latency_ms: float
+    attempts: int
+
+
 @dataclass
 class Tally:
     turns: int = 0
     latencies_ms: list[float] = field(default_factory=list)
+    answered: list[Turn] = field(default_factory=list)
     lost: int = 0
     duplicates: int = 0
     redeliveries: int = 0
@@ -149,26 +162,28 @@ class TelegramPerson:
     def _received(self) -> int:
         return sum(1 for s in self.bot.sent if s.chat_id == self.chat_id)
 
-    async def _deliver(self, client: httpx.AsyncClient, update: dict[str, Any]) -> None:
-        """POST until acknowledged; Telegram backs off between attempts."""
+    async def _deliver(self, client: httpx.AsyncClient, update: dict[str, Any]) -> int:
+        """POST until acknowledged; Telegram backs off between attempts.
+        Returns the number of attempts."""
         delay = 0.5
-        first = True
+        attempts = 0
         deadline = time.monotonic() + self.reply_timeout
         while time.monotonic() < deadline:
-            if not first:
+            if attempts:
                 self.tally.redeliveries += 1
-            first = False
+            attempts += 1
             try:
                 response = await client.post(
                     self.webhook, json=update, headers={SECRET_HEADER: SECRET}, timeout=60.0
                 )
                 if response.status_code == 200:
-                    return
+                    return attempts
             except httpx.HTTPError:
                 pass
             await asyncio.sleep(delay)
             delay = min(delay * 2, 8.0)
         self.tally.errors.append(f"update {update['update_id']} never acknowledged")
+        return attempts
 
     async def run(self, client: httpx.AsyncClient, until: float) -> None:
         expected = 0
@@ -179,7 +194,7 @@ class TelegramPerson:
             update = _update(self.bot, self.bot.api.next_update_id(), self.chat_id, text)
             started = time.monotonic()
             self.waiting = True
-            await self._deliver(client, update)
+            attempts = await self._deliver(client, update)
             expected += self.counts[turn]
             self.expected = expected
             arrived = await self.bot.api.wait_for(
@@ -187,7 +202,9 @@ class TelegramPerson:
             )
             self.waiting = False
             if arrived:
-                self.tally.latencies_ms.append((time.monotonic() - started) * 1000)
+                latency = (time.monotonic() - started) * 1000
+                self.tally.latencies_ms.append(latency)
+                self.tally.answered.append(Turn("telegram", started, latency, attempts))
             self.tally.turns += 1
 
     def settle(self) -> None:
@@ -249,6 +266,7 @@ class WebPerson:
             started = time.monotonic()
             self.waiting = True
             before_me = self.my_lines
+            attempts = 1
             delay = 0.5
             deadline = started + self.reply_timeout
             # A person whose message did not go through sees the error page
@@ -269,13 +287,16 @@ class WebPerson:
                 if self.my_lines > before_me or time.monotonic() > deadline:
                     break
                 self.tally.redeliveries += 1
+                attempts += 1
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 8.0)
             page = await self._page(client)
             self._count(page)
             self.expected_me += 1
             self.expected_bot += self.counts[turn]
-            self.tally.latencies_ms.append((time.monotonic() - started) * 1000)
+            latency = (time.monotonic() - started) * 1000
+            self.tally.latencies_ms.append(latency)
+            self.tally.answered.append(Turn("web", started, latency, attempts))
             self.tally.turns += 1
             self.waiting = False
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import statistics
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -18,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from tests.bots.telegram.fake_bot_api import FakeBot, FakeBotAPI
-from tests.reliability.load import Tally, expected_counts, run_load
+from tests.reliability.load import Tally, Turn, expected_counts, percentile, run_load
 from tests.reliability.postgres import PrivatePostgres
 from tests.reliability.seed import RunClock, seed, sent_reminder_chats
 from tests.reliability.service import TOKEN, Service, tenants_folder
 
+TELEGRAM_CAP = 30  # messages per second a bot may send (the fake enforces it)
 REMINDER_MARK = "in 2 Stunden"  # how the 2-hour reminder's text starts to read
 
 
@@ -56,7 +58,10 @@ async def open_stage(
     reminder_people: int = 30,
     first_due_in: float = 40.0,
     spacing: float = 1.0,
+    tree: Path | None = None,
 ) -> AsyncIterator[Stage]:
+    """``tree``: the source tree the service runs (default: this one), for
+    comparing two trees in one session."""
     peer_filter = _KilledPeer()
     logging.getLogger("aiohttp.server").addFilter(peer_filter)
     api = FakeBotAPI()
@@ -64,6 +69,8 @@ async def open_stage(
     await api.start()
     clock = RunClock(anchor=time.time())
     service = Service(folder, postgres.url, api.url, extra_env={"EHRENAMT_CLOCK": clock.spec})
+    if tree is not None:
+        service.tree = tree
     tenants = tenants_folder(folder / "tenants", api.url)
     try:
         seeded_at = time.time()
@@ -94,6 +101,11 @@ class Outcome:
     reminders_received: dict[int, int] = field(default_factory=dict)
     reminders_recorded: int = 0
     in_flight_at_fault: int = 0
+    fault_window: tuple[float, float] | None = None  # monotonic start and end of the fault
+    telegram_people: int = 0
+    # monotonic times of the messages the bot sent to the people of the load
+    # (replies; not the reminders), for the rate it kept up
+    reply_sends: list[float] = field(default_factory=list)
 
     @property
     def reminders_lost(self) -> int:
@@ -103,13 +115,56 @@ class Outcome:
     def reminders_doubled(self) -> int:
         return sum(n - 1 for n in self.reminders_received.values() if n > 1)
 
+    def hit_by_fault(self, turn: Turn) -> bool:
+        """Sent more than once, or waiting for its answer while the fault lasted."""
+        if turn.attempts > 1:
+            return True
+        if self.fault_window is None:
+            return False
+        start, end = self.fault_window
+        return turn.started < end and turn.started + turn.latency_ms / 1000 > start
+
     def report(self) -> dict[str, Any]:
-        return {
-            **self.tally.report(self.seconds),
-            "load_reminders_due": self.reminders_due,
-            "load_reminders_lost": self.reminders_lost,
-            "load_reminders_doubled": self.reminders_doubled,
+        """``load_reply_*`` over every answered message, then split: by channel,
+        and the messages the fault did not touch (not in flight while it lasted,
+        taken at the first try; what comes after the fault, the catching up,
+        is counted there). ``load_telegram_msgs_per_s`` is the median rate the
+        bot sent at while people wrote (Telegram allows 30 messages/s a bot),
+        ``load_telegram_cap_wait_ms`` the mean wait that limit alone makes for
+        this many people each writing again as soon as the answer is there:
+        people x messages per turn / 30 (Little's law)."""
+        answered = self.tally.answered
+        telegram = [t for t in answered if t.kind == "telegram"]
+        split = {
+            "telegram": telegram,
+            "web": [t for t in answered if t.kind == "web"],
+            "no_fault": [t for t in answered if not self.hit_by_fault(t)],
         }
+        out: dict[str, Any] = dict(self.tally.report(self.seconds))
+        for name, turns in split.items():
+            latencies = [t.latency_ms for t in turns]
+            out[f"load_reply_p95_ms_{name}"] = round(percentile(latencies, 0.95), 1)
+            out[f"load_reply_median_ms_{name}"] = round(percentile(latencies, 0.5), 1)
+        out["load_turns_hit_by_fault"] = len(answered) - len(split["no_fault"])
+        if self.reply_sends and telegram:
+            first = min(self.reply_sends)
+            per_second: dict[int, int] = {}
+            for at in self.reply_sends:
+                per_second[int(at - first)] = per_second.get(int(at - first), 0) + 1
+            busy = [per_second.get(s, 0) for s in range(int(self.seconds))]
+            out["load_telegram_msgs_per_s"] = statistics.median(busy) if busy else 0
+            per_turn = len(self.reply_sends) / len(telegram)
+            out["load_telegram_cap_wait_ms"] = round(
+                self.telegram_people * per_turn / TELEGRAM_CAP * 1000, 1
+            )
+        out.update(
+            {
+                "load_reminders_due": self.reminders_due,
+                "load_reminders_lost": self.reminders_lost,
+                "load_reminders_doubled": self.reminders_doubled,
+            }
+        )
+        return out
 
 
 Fault = Callable[[Stage], Awaitable[None]]
@@ -127,12 +182,15 @@ async def run(
     settle_within: float = 120.0,
 ) -> Outcome:
     people: list[Any] = []
+    window: list[float] = []
 
     async def apply_fault() -> int:
         await asyncio.sleep(fault_after)
         in_flight = sum(1 for p in people if getattr(p, "waiting", False))
         assert fault is not None
+        window.append(time.monotonic())
         await fault(stage)
+        window.append(time.monotonic())
         return in_flight
 
     fault_task = asyncio.create_task(apply_fault()) if fault else None
@@ -160,6 +218,7 @@ async def run(
     for person in people:
         person.settle()
     recorded = set(await sent_reminder_chats(stage.postgres.url))
+    reminder_chats = set(stage.reminder_chats)
     return Outcome(
         tally,
         took,
@@ -167,6 +226,9 @@ async def run(
         reminders_received={c: _reminders(stage.bot, c) for c in due},
         reminders_recorded=sum(1 for c in due if f"telegram:{c}" in recorded),
         in_flight_at_fault=in_flight,
+        fault_window=(window[0], window[1]) if len(window) == 2 else None,
+        telegram_people=telegram_people,
+        reply_sends=[s.at for s in stage.bot.sent if s.chat_id not in reminder_chats],
     )
 
 

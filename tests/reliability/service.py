@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from core.settings import DATA_DIR
+from core.settings import DATA_DIR, PROJECT_ROOT
 from tests.reliability.postgres import free_port
 
 TOKEN = "424242:AAH-reliability-test-token-012345"
@@ -51,6 +51,10 @@ class Service:
     api_url: str
     port: int = field(default_factory=free_port)
     extra_env: dict[str, str] = field(default_factory=dict)
+    # The source tree the service runs: this one (the shared virtualenv's
+    # editable install points at the main checkout, and the process starts
+    # in ``folder``, so without this a worktree would test main's code).
+    tree: Path = PROJECT_ROOT
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
 
@@ -76,6 +80,9 @@ class Service:
             # names each one in X-Forwarded-For (per-address limits apply to them).
             "EHRENAMT_TRUSTED_PROXIES": "127.0.0.1/32",
             "PYTHONUNBUFFERED": "1",
+            "PYTHONPATH": os.pathsep.join(
+                p for p in (str(self.tree), os.environ.get("PYTHONPATH", "")) if p
+            ),
             **self.extra_env,
         }
         env.pop("CI", None)  # the service is not a test

@@ -178,6 +178,19 @@ async def test_slow_engine_shows_typing(start_channel, user, tg_bot):
     assert [action for chat, action, _ in tg_bot.actions if chat == user.chat_id] == ["typing"]
 
 
+async def test_typing_takes_no_message_slot_and_the_answer_does_not_wait_for_it(
+    start_channel, user, tg_bot
+):
+    # One message a second: before, "typing…" took that second's slot and the
+    # answer waited for the next one (~1.5 s after the message, not 0.7).
+    await start_channel(ScriptedEngine(journey, delay=0.7), max_per_second=1)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await user.say("Hallo")
+    assert loop.time() - began < 1.35
+    assert [action for chat, action, _ in tg_bot.actions if chat == user.chat_id] == ["typing"]
+
+
 async def test_fast_engine_shows_no_typing(start_channel, engine, user, tg_bot):
     await start_channel(engine)
     await user.say("Hallo")

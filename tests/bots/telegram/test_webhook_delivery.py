@@ -1,10 +1,12 @@
 """A webhook update is acknowledged only once it is handled and answered:
-while the database is away the service answers 503 (Telegram delivers the
-update again), a Bot API that fails is tried again, and the same update
-delivered twice is answered once."""
+a database that is back within the channel's patience answers the update
+in the same request, one away longer gets 503 (Telegram delivers the update
+again), a Bot API that fails is tried again, and the same update delivered
+twice is answered once."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -76,6 +78,7 @@ async def webhook(
         [tenant], engine, {"AACHEN_TELEGRAM_TOKEN": TOKEN, "AACHEN_WEBHOOK_SECRET": SECRET}
     )
     channel.send_patience = 3.0
+    channel.database_patience = 0.5
     await channel.start()
     app = Starlette(routes=webhook_routes([channel]))
     try:
@@ -103,6 +106,28 @@ async def test_database_away_means_503_and_the_update_is_handled_when_delivered_
     again = await client.post("/telegram/aachen", content=_update(1), headers=HEADERS)
     assert again.status_code == 200
     assert _texts(tg_bot) == ["Echo 1", "Zweite Nachricht"]
+
+
+async def test_a_database_back_within_the_patience_is_answered_in_the_same_request(
+    webhook: tuple[httpx.AsyncClient, CountingEngine, TelegramChannel], tg_bot: FakeBot
+) -> None:
+    client, engine, channel = webhook
+    channel.database_patience = 5.0
+    engine.down = True
+
+    async def restart() -> None:
+        await asyncio.sleep(0.6)
+        engine.down = False
+
+    back = asyncio.create_task(restart())
+    started = time.monotonic()
+    response = await client.post("/telegram/aachen", content=_update(3), headers=HEADERS)
+    await back
+    # Before: 503 at once, and the answer waited for Telegram's next delivery.
+    assert response.status_code == 200
+    assert time.monotonic() - started < 2.0
+    assert _texts(tg_bot) == ["Echo 1", "Zweite Nachricht"]
+    assert engine.handled == 1
 
 
 async def test_the_same_update_twice_is_answered_once(
