@@ -62,13 +62,24 @@ class _Word:
     def held_by(self, token: str) -> bool:
         if token in self.forms:
             return True
-        if any(token.endswith(f) for f in self.forms if len(f) >= MIN_HEAD):  # Tierheim|hunden
+        if self._head_of_compound(token):  # Tierheim|hunden
             return True
         return (
             len(self.written) >= MIN_STEM
             and token.startswith(self.written)
             and len(token) - len(self.written) >= COMPOUND_REST
         )
+
+    def _head_of_compound(self, token: str) -> bool:
+        # A verb in -ieren ("sortieren", "dokumentieren") ends in letters a
+        # noun's form may have ("tieren") but is no compound of it.
+        if token.endswith(_VERB_ENDINGS) and not self.written.endswith(_VERB_ENDINGS):
+            return False
+        return any(token.endswith(f) for f in self.forms if len(f) >= MIN_HEAD)
+
+
+# German verb endings that a noun's compound never has ("sortieren", "notiert").
+_VERB_ENDINGS = ("ieren", "iert", "ierte", "ierten", "iertes", "ierst")
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,9 @@ from core.search_words import DESCRIPTION, NONE, TITLE, SearchWords
         ("Flüchtlinge", "Hilfe für fluechtlinge", True),  # umlauts folded
         ("Gassi gehen", "Mit dem Hund Gassi gehen", True),  # a phrase
         ("Gassi gehen", "Gassi", False),
+        ("Tiere", "Lebensmittel sortieren", False),  # a verb in -ieren, no compound
+        ("Tiere", "Fotos dokumentieren", False),
+        ("Tiere", "Tieren im Tierheim helfen", True),
     ],
 )
 def test_a_word_is_held_by_its_forms_and_compounds_not_by_any_substring(
