@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from core.tenants import load_tenants
-from dialogue.nlu import NLU, ParseResult
+from dialogue.nlu import NLU
 from dialogue.nlu.evaluation import evaluate
-from dialogue.nlu.training_data import DEFAULT_DATA_DIR, load
+from dialogue.nlu.training_data import load
+from tests.dialogue.nlu.test_eval_blind2 import _in_aachen, _trained
 
 BLIND = Path(__file__).resolve().parents[2] / "nlu" / "blind3"
 # A Friday; the writer's "today" for relative dates.
@@ -31,20 +30,6 @@ FLOORS = {"de": (0.90, 0.89, 95), "en": (0.80, 0.92, 50)}  # intent, entity F1, 
 @pytest.fixture(scope="module")
 def real_nlu() -> NLU:
     return NLU.train()
-
-
-def _in_aachen(nlu: NLU) -> Any:
-    districts = load_tenants()["aachen"].districts
-
-    class InAachen:
-        def parse(self, text: str, lang: str = "de", now: datetime | None = None) -> ParseResult:
-            return nlu.parse(text, lang=lang, now=now, districts=districts)
-
-    return InAachen()
-
-
-def _trained(lang: str) -> set[str]:
-    return {e.text.lower() for e in load(DEFAULT_DATA_DIR / f"{lang}.yml").examples}
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
