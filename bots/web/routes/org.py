@@ -401,9 +401,10 @@ async def signup_action(request: Request) -> Response:
             if form.get("confirm") != "yes":  # asked first (``no_show_confirm``)
                 path = f"/t/{member.tenant.slug}/org/needs/{need_id}/signups/{engagement_id}"
                 return redirect(f"{path}/no_show")
-            await mark_no_show(
+            if not await mark_no_show(
                 app.db, member.organisation_id, engagement_id, actor=member.actor, now=app.now()
-            )
+            ):
+                notice = "no_show_already"  # noted before: nothing changed, no second notice
         elif action == "message":
             body = str(form.get("body") or "")
             # Stored with its outbox row; delivery brings it to the chat.
