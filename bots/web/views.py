@@ -4,6 +4,7 @@ zone, links), built from service results. Templates only render these."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from babel.dates import get_day_names
 
@@ -36,6 +37,8 @@ class NeedCard:
     reasons: str = ""
     # What the need asks for, each with a short help (how to get it).
     requirements: tuple[Requirement, ...] = ()
+    # Its (last) date is over: "Termin vorbei", no sign-up.
+    passed: bool = False
 
 
 def weekly_text(t: WebTexts, weekly: Weekly) -> str:
@@ -50,11 +53,24 @@ def weekly_text(t: WebTexts, weekly: Weekly) -> str:
 
 
 def need_card(
-    t: WebTexts, taxonomy: Taxonomy, need: NeedDetail, url: str, reasons: str = ""
+    t: WebTexts,
+    taxonomy: Taxonomy,
+    need: NeedDetail,
+    url: str,
+    reasons: str = "",
+    now: datetime | None = None,
 ) -> NeedCard:
+    """A need for a page; with ``now``, a weekly one names its next date and
+    one whose (last) date passed says so ("Termin vorbei") first."""
     when = (
         weekly_text(t, need.weekly) if need.weekly else t.when_range(need.starts_at, need.ends_at)
     )
+    passed = now is not None and need.date_passed(now)
+    upcoming = need.next_date(now, t.tz) if now is not None and not passed else None
+    if upcoming is not None:
+        when += " · " + t("need.next_date", date=t.when(upcoming))
+    if passed:
+        when = f"{t('need.date_passed')} · {when}" if when else t("need.date_passed")
     place = t("need.remote") if need.remote else (need.place_label or "")
     return NeedCard(
         id=need.id,
@@ -79,6 +95,7 @@ def need_card(
         qualifications=tuple(taxonomy.label(q, t.lang) for q in need.qualifications),
         reasons=reasons,
         requirements=requirements(taxonomy, need.qualifications, t.lang, t.form),
+        passed=passed,
     )
 
 

@@ -229,7 +229,7 @@ async def need_page(request: Request) -> Response:
         request,
         "org/need.html",
         {
-            "need": need_card(t, app.taxonomy, detail, public_url),
+            "need": need_card(t, app.taxonomy, detail, public_url, now=app.now()),
             "signups": [
                 {
                     "id": s.engagement_id,
