@@ -61,6 +61,8 @@ def reasons_line(t: Texts, taxonomy: Taxonomy, reasons: Sequence[Reason]) -> str
         elif reason.kind == "time" and isinstance(reason.value, str) and ":" in reason.value:
             day, part = reason.value.split(":", 1)
             parts.append(f"{t('day.' + day)} {t('part.' + part)}")
+        elif reason.kind == "other_time" and isinstance(reason.value, str):
+            parts.append(other_time(t, reason.value))
         elif reason.kind == "spontaneous":
             parts.append(t("reason.spontaneous"))
         elif reason.kind == "category" and isinstance(reason.value, str):
@@ -73,6 +75,22 @@ def reasons_line(t: Texts, taxonomy: Taxonomy, reasons: Sequence[Reason]) -> str
         elif reason.kind == "neighbour":
             parts.append(t("reason.neighbour"))
     return " · ".join(escape(p) for p in parts)
+
+
+def other_time(t: Texts, value: str) -> str:
+    """ "Mi statt Sa" / "Sa abends statt vormittags": the need's time against
+    the nearest the person has free (``core.matching.other_time``)."""
+    need_cell, _, free_cell = value.partition("|")
+    need_day, _, need_part = need_cell.partition(":")
+    free_day, _, free_part = free_cell.partition(":")
+    if need_day == free_day:
+        return t(
+            "reason.other_part",
+            day=t("day." + need_day),
+            need=t("reason.part." + need_part),
+            free=t("reason.part." + free_part),
+        )
+    return t("reason.other_day", need=t("day." + need_day), free=t("day." + free_day))
 
 
 def need_when(t: Texts, need: NeedDetail, now: datetime | None = None) -> str:
