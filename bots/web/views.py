@@ -11,7 +11,7 @@ from babel.dates import get_day_names
 from bots.web.i18n import WebTexts
 from core.availability import DAYS
 from core.qualification_help import Requirement, requirements
-from core.schedule import Weekly, last_moment
+from core.schedule import Weekly, date_passed, last_moment
 from core.services.needs import NeedDetail
 from core.services.organisations import NeedRow, OfferView
 from core.taxonomy import Taxonomy
@@ -112,12 +112,18 @@ class NeedLine:
     rejection_reason: str | None
 
 
-def need_line(t: WebTexts, taxonomy: Taxonomy, row: NeedRow) -> NeedLine:
+def need_line(
+    t: WebTexts, taxonomy: Taxonomy, row: NeedRow, now: datetime | None = None
+) -> NeedLine:
     when = (
         t("need.recurring_until", until=t.day(last_moment(row.valid_until)))
         if row.weekly and row.valid_until
         else (t("need.recurring") if row.weekly else t.when(row.starts_at))
     )
+    if now is not None and date_passed(
+        ends_at=row.ends_at, recurrence=row.weekly, valid_until=row.valid_until, now=now
+    ):
+        when = f"{t('need.date_passed')} · {when}"
     return NeedLine(
         row.id,
         row.title,

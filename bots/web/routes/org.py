@@ -84,7 +84,7 @@ async def dashboard(request: Request) -> Response:
         request,
         "org/dashboard.html",
         {
-            "needs": [need_line(t, app.taxonomy, r) for r in rows],
+            "needs": [need_line(t, app.taxonomy, r, app.now()) for r in rows],
             "organisation": org,
             "welcome": request.query_params.get("welcome") == "1",
             "notice": request.query_params.get("notice", ""),

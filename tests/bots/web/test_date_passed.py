@@ -34,6 +34,8 @@ async def test_a_past_need_says_termin_vorbei_and_offers_no_sign_up(web_app: Web
     assert "Im Web-Chat anmelden" not in page.text and "/chat?start=" not in page.text
     own = await org.get(f"/t/aachen/org/needs/{need_id}")
     assert "Termin vorbei" in own.text
+    dashboard = await org.get("/t/aachen/org/")
+    assert "Termin vorbei" in dashboard.text
 
 
 async def test_a_past_need_in_english(web_app: Web) -> None:
