@@ -60,6 +60,10 @@ class NeedNotOpen(DomainError):
     key = "error.need_not_open"
 
 
+class OfferWithdrawn(DomainError):
+    key = "offers.already_withdrawn"
+
+
 class TooManyNeeds(DomainError):
     """An organisation posted its daily number of needs already."""
 
