@@ -13,6 +13,10 @@ flowchart LR
   list[/angebote/] --> mine[my offers: off:wd:O] & fitting[Passende Angebote: off:ans:O:G]
   typed[Passende Angebote typed or pressed] -->|member| fitting
   typed -->|volunteer| matches[their matches]
+  early[offer before consent / amid onboarding] -->|slots _offer| held[offer_held: publish it?] -->|yes| describe
+  either[offer_or_search: off:as:offer / off:as:search] --> describe & matches
+  preview -->|"Ort ändern: Haaren" field_edit| preview
+  my[/meine_angebote/] --> withdraw[offer_withdraw: off:wd:O:yes/no]
   fitting -->|off:ans| answer[offer_answer: type] --> relay[(volunteer's chat)]
 ```
 
