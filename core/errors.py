@@ -66,6 +66,10 @@ class DatePassed(DomainError):
     key = "error.date_passed"
 
 
+class OfferWithdrawn(DomainError):
+    key = "offers.already_withdrawn"
+
+
 class TooManyNeeds(DomainError):
     """An organisation posted its daily number of needs already."""
 

@@ -90,9 +90,8 @@ async def handle_text(turn: Turn, event: Event) -> bool:
         if turn.state.flow in relay.FLOWS:  # a question, an answer, a contact detail
             await relay.text(turn, event.text)
             return False
-        if turn.state.flow in offers.FLOWS:  # an offer described, its place, an answer
-            await offers.text(turn, event.text)
-            return False
+        if turn.state.flow in offers.FLOWS and await offers.text(turn, event.text):
+            return False  # an offer described, its place, an answer, a yes or no
     if word != "help" and await hours.text(turn, event.text):
         return False
     if turn.state.flow == feedback.FLOW and _has_letters_or_digits(event.text):
@@ -175,6 +174,9 @@ async def handle_text(turn: Turn, event: Event) -> bool:
         return False
     if parse.confidence < turn.understanding.low_confidence:
         _ask_back(turn, parse)
+        return False
+    if offers.is_either(parse):  # "Ich würde gern mit Kindern basteln": offer or search?
+        offers.ask_either(turn, parse)
         return False
     return await routing.run_intent(turn, parse)
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 
 from core.db import Database
-from core.errors import InvalidValue, NotAllowed
+from core.errors import InvalidValue, NotAllowed, OfferWithdrawn
 from core.matching import Match, Reason, VolunteerView, score
 from core.models import Need, Offer, Organisation, Person
 from core.schedule import FULL_MASK
@@ -157,14 +157,17 @@ def _summary(o: Offer) -> OfferSummary:
     )
 
 
-async def offers_of_person(db: Database, person_id: int) -> list[OfferSummary]:
+async def offers_of_person(
+    db: Database, person_id: int, *, withdrawn: bool = False
+) -> list[OfferSummary]:
+    """The person's offers, newest first; ``withdrawn``: the withdrawn ones
+    too (each says ``active``), for "Meine Angebote"."""
+    query = select(Offer).where(Offer.person_id == person_id)
+    if not withdrawn:
+        query = query.where(Offer.active.is_(True))
     async with db.sessions() as session:
         rows = (
-            await session.scalars(
-                select(Offer)
-                .where(Offer.person_id == person_id, Offer.active.is_(True))
-                .order_by(Offer.created_at.desc(), Offer.id.desc())
-            )
+            await session.scalars(query.order_by(Offer.created_at.desc(), Offer.id.desc()))
         ).all()
     return [_summary(o) for o in rows]
 
@@ -182,6 +185,8 @@ async def withdraw_person_offer(
         offer = await session.get(Offer, offer_id)
         if offer is None or offer.person_id != person_id:
             raise NotAllowed()
+        if not offer.active:
+            raise OfferWithdrawn()  # a second "withdraw": said so, nothing recorded again
         offer.active = False
         record(
             session,

@@ -13,6 +13,10 @@ flowchart LR
   list[/angebote/] --> mine[my offers: off:wd:O] & fitting[Passende Angebote: off:ans:O:G]
   typed[Passende Angebote typed or pressed] -->|member| fitting
   typed -->|volunteer| matches[their matches]
+  early[offer before consent / amid onboarding] -->|slots _offer| held[offer_held: publish it?] -->|yes| describe
+  either[offer_or_search: off:as:offer / off:as:search] --> describe & matches
+  preview -->|"Ort ändern: Haaren" field_edit| preview
+  my[/meine_angebote/] --> withdraw[offer_withdraw: off:wd:O:yes/no]
   fitting -->|off:ans| answer[offer_answer: type] --> relay[(volunteer's chat)]
 ```
 
@@ -24,6 +28,7 @@ phone number or e-mail address (dialogue/flows/relay.py).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -32,7 +37,7 @@ from core.schedule import cells_of, mask_of
 from core.services import offers, relay
 from core.services.offers import OfferDraft
 from core.services.profiles import get_profile
-from dialogue import routing
+from dialogue import field_edit, routing
 from dialogue.flows.location import candidates
 from dialogue.markup import escape
 from dialogue.messages import Button
@@ -40,21 +45,35 @@ from dialogue.nlu.result import ParseResult
 from dialogue.registry import on_command, on_intent, on_payload
 from dialogue.render import card, reasons_line, week
 from dialogue.turn import Event, Turn
+from dialogue.understanding import word_of
 
 DESCRIBE = "offer"  # waiting for what the person offers
 PLACE = "offer_place"  # waiting for where
 PREVIEW = "offer_preview"  # read back, waiting for "publish"
 ANSWER = "offer_answer"  # an organisation's member writes to the person who offered
-FLOWS = frozenset({DESCRIBE, PLACE, PREVIEW, ANSWER})
+HELD = "offer_held"  # an offer said before the profile was done: "Soll ich das einstellen?"
+EITHER = "offer_or_search"  # a sentence that could be an offer or a search: which one?
+WITHDRAW = "offer_withdraw"  # "Angebot zurückziehen?", waiting for yes or no
+FLOWS = frozenset({DESCRIBE, PLACE, PREVIEW, ANSWER, HELD, EITHER, WITHDRAW})
+# Said while signing up (``slots["_offer"]`` of the onboarding form, or of
+# its ``_held`` values before consent): taken up once the profile is saved.
+HELD_SLOT = "_offer"
+OFFER_SURE = 0.6  # post_offer this sure: the sentence is an offer
+# "Ich würde gern mit Kindern basteln": a search and an offer rank first and
+# second, each at least this likely, and neither is near certain.
+EITHER_LEAST = 0.08
+EITHER_MOST = 0.9
+_SEARCHES = frozenset({"find_engagement", "search"})
 VALID_DAYS = 90  # an offer without an end date is shown this long
 MAX_NAME = 80
+MAX_TITLE = 120
 
 
 @on_command("offer")
 async def start(turn: Turn, args: str = "") -> None:
     """``/angebot [text]`` (and the menu's "Ich biete an" when there is nothing to list)."""
     if turn.person is None:
-        turn.say(turn.t("offers.need_consent"), turn.menu())
+        need_consent(turn)
         return
     turn.state.finish()
     if args.strip():
@@ -69,10 +88,71 @@ async def _offer_intent(turn: Turn, parse: ParseResult) -> None:
     """ "Ich kann samstags Fahrräder reparieren, in Eilendorf" typed freely:
     the same read-back as ``/angebot <text>``, from the parse already made."""
     if turn.person is None:
-        turn.say(turn.t("offers.need_consent"), turn.menu())
+        need_consent(turn)
         return
     turn.state.finish()
     await describe(turn, parse.text.strip(), parse)
+
+
+def held_offer(parse: ParseResult) -> str | None:
+    """The sentence, when it is an offer to keep while someone signs up
+    (``HELD_SLOT``; taken up by ``take_up`` once the profile is saved)."""
+    if parse.intent == "post_offer" and parse.confidence >= OFFER_SURE:
+        return " ".join(parse.text.split())[:MAX_TITLE]
+    return None
+
+
+def holding_note(turn: Turn, held: dict[str, object]) -> str:
+    """ "Dein Angebot … stelle ich danach ein": a line for the consent question."""
+    offer = held.get(HELD_SLOT)
+    return "\n\n" + turn.t("offers.held_note", offer=escape(str(offer))) if offer else ""
+
+
+def take_up(turn: Turn, offer: str) -> None:
+    """After the profile is saved: "Du wolltest anbieten: … Soll ich das als
+    Angebot einstellen?"."""
+    turn.state.start(HELD, {"text": offer})
+    turn.say(
+        turn.t("offers.held_ask", offer=escape(offer)),
+        (
+            turn.yes_button("offers.held_yes", "off:held:yes"),
+            turn.no_button("offers.held_no", "off:held:no"),
+        ),
+    )
+
+
+def is_either(parse: ParseResult) -> bool:
+    """A sentence that reads as a search and as an offer ("Ich würde gern mit
+    Kindern basteln"): the two rank first and second, neither near certain."""
+    if len(parse.ranking) < 2:
+        return False
+    (first, top), (second, runner_up) = parse.ranking[0], parse.ranking[1]
+    names = {first, second}
+    return (
+        "post_offer" in names
+        and bool(names & _SEARCHES)
+        and runner_up >= EITHER_LEAST
+        and top < EITHER_MOST
+    )
+
+
+def ask_either(turn: Turn, parse: ParseResult) -> None:
+    """Two buttons: "Als Angebot einstellen" / "Passende Einsätze suchen"."""
+    turn.state.finish()
+    turn.state.start(EITHER, {"text": " ".join(parse.text.split())[:MAX_TITLE]})
+    turn.say(
+        turn.t("offers.either_ask"),
+        (
+            turn.button("offers.as_offer", "off:as:offer"),
+            turn.button("offers.as_search", "off:as:search"),
+            turn.button("nav.cancel", "nav:cancel"),
+        ),
+    )
+
+
+async def _as_search(turn: Turn, typed: str) -> None:
+    parse = await _parse(turn, typed)
+    await routing.run_intent(turn, replace(parse, intent="find_engagement", confidence=1.0))
 
 
 async def describe(turn: Turn, typed: str, parse: ParseResult | None = None) -> None:
@@ -89,7 +169,7 @@ async def describe(turn: Turn, typed: str, parse: ParseResult | None = None) -> 
         )
     categories = [c for c in parse.values("category") if turn.app.taxonomy.is_category(c)]
     dates = sorted(parse.values("date"))
-    title = " ".join(typed.split())[:120]
+    title = " ".join(typed.split())[:MAX_TITLE]
     draft: dict[str, object] = {
         "title": title,
         "kind": _kind(turn, typed),
@@ -161,8 +241,10 @@ def _until(turn: Turn, draft: dict[str, object]) -> datetime:
     return turn.now + timedelta(days=VALID_DAYS)
 
 
-async def text(turn: Turn, typed: str) -> None:
-    """A text typed in one of the offer flows."""
+async def text(turn: Turn, typed: str) -> bool:
+    """A text typed in one of the offer flows; False when it is no answer to
+    the open question (held offer, offer or search, withdraw): the question
+    is dropped and the text goes its usual way."""
     flow, slots = turn.state.flow, dict(turn.state.slots)
     if flow == DESCRIBE:
         turn.state.finish()
@@ -171,20 +253,36 @@ async def text(turn: Turn, typed: str) -> None:
         place = _place(turn, typed)
         if place is None:
             turn.say(turn.t("offers.unknown_place", name=escape(typed[:MAX_NAME])), turn.nav(False))
-            return
+            return True
         draft = dict(slots.get("draft") or {})
         draft["place"] = place
         preview(turn, draft)
     elif flow == PREVIEW:
+        draft = dict(slots.get("draft") or {})
+        if edited := await field_edit.apply(turn, typed, draft, _FIELDS):
+            preview(turn, edited)
+            return True
         turn.say(turn.t("offers.press_publish"))
-        preview(turn, dict(slots.get("draft") or {}))
+        preview(turn, draft)
     elif flow == ANSWER:
         turn.state.finish()
         await _send_answer(turn, slots, typed)
+    elif flow in (HELD, WITHDRAW):
+        answer = word_of(typed)
+        if answer not in ("yes", "no"):
+            turn.state.finish()
+            return False
+        await button(turn, f"held:{answer}" if flow == HELD else f"wd:{slots['offer']}:{answer}")
+    elif flow == EITHER:
+        turn.state.finish()
+        return False
+    return True
 
 
 @on_payload(
-    "off", r"post|kind:(?:time|skill|resource)|list|(?:wd|needs):\d{1,12}|ans:\d{1,12}:\d{1,12}"
+    "off",
+    r"post|kind:(?:time|skill|resource)|list|mine|(?:wd|needs):\d{1,12}|wd:\d{1,12}:(?:yes|no)"
+    r"|ans:\d{1,12}:\d{1,12}|held:(?:yes|no)|as:(?:offer|search)",
 )
 async def _button(turn: Turn, event: Event, match: re.Match[str]) -> None:
     if not await button(turn, match.group(0)):
@@ -207,18 +305,48 @@ async def button(turn: Turn, rest: str) -> bool:
     if rest == "list":
         await show(turn)
         return True
+    if rest == "mine":
+        await show_mine(turn)
+        return True
+    if (m := re.fullmatch(r"held:(yes|no)", rest)) and turn.state.flow == HELD:
+        offer = str(turn.state.slots.get("text") or "")
+        turn.state.finish()
+        if m.group(1) == "yes" and offer:
+            await describe(turn, offer)
+        else:
+            turn.say(t("offers.held_dropped"), turn.menu())
+        return True
+    if (m := re.fullmatch(r"as:(offer|search)", rest)) and turn.state.flow == EITHER:
+        said = str(turn.state.slots.get("text") or "")
+        turn.state.finish()
+        if m.group(1) == "offer":
+            if turn.person is None:
+                turn.say(t("offers.need_consent"), _consent_buttons(turn))
+            else:
+                await describe(turn, said)
+        else:
+            await _as_search(turn, said)
+        return True
     if m := re.fullmatch(r"wd:(\d{1,12})", rest):
+        await _ask_withdraw(turn, int(m.group(1)))
+        return True
+    if m := re.fullmatch(r"wd:(\d{1,12}):(yes|no)", rest):
         if turn.person is None:
             return False
+        turn.state.finish()
+        if m.group(2) == "no":
+            turn.say(t("offers.withdraw_kept"))
+            await show_mine(turn)
+            return True
         try:
             await offers.withdraw_person_offer(
                 turn.app.db, turn.person.id, int(m.group(1)), now=turn.now
             )
         except DomainError as exc:
-            turn.say(t(exc.key), turn.menu())
+            turn.say(t(exc.key), (turn.button("offers.my", "off:mine"), *turn.menu()))
             return True
         turn.say(t("offers.withdrawn"))
-        await show(turn)
+        await show_mine(turn)
         return True
     if m := re.fullmatch(r"needs:(\d{1,12})", rest):
         await _fitting_needs(turn, int(m.group(1)))
@@ -287,6 +415,130 @@ async def _fitting_needs(turn: Turn, offer_id: int) -> None:
     ]
     buttons.append(turn.button("menu.main", "nav:menu"))
     turn.say("\n\n".join(lines), buttons)
+
+
+async def _parse(turn: Turn, typed: str) -> ParseResult:
+    return await turn.understanding.parse(
+        typed,
+        turn.lang,
+        now=turn.now,
+        tz=turn.tenant.timezone,
+        districts=turn.tenant.districts,
+        tenant=turn.tenant,
+    )
+
+
+async def _read_title(turn: Turn, value: str) -> str | None:
+    return " ".join(value.split())[:MAX_TITLE] or None
+
+
+async def _read_place(turn: Turn, value: str) -> dict[str, object] | None:
+    return _place(turn, value)
+
+
+async def _read_cells(turn: Turn, value: str) -> list[str] | None:
+    parse = await _parse(turn, value)
+    return list(parse.availability) or None
+
+
+async def _read_category(turn: Turn, value: str) -> str | None:
+    parse = await _parse(turn, value)
+    found = [c for c in parse.values("category") if turn.app.taxonomy.is_category(c)]
+    return found[0] if found else None
+
+
+async def _read_until(turn: Turn, value: str) -> str | None:
+    parse = await _parse(turn, value)
+    dates = sorted(parse.values("date"))
+    return dates[-1] if dates else None
+
+
+# The read-back's fields by name ("Ort ändern: Haaren", "days: saturdays").
+_FIELDS = (
+    field_edit.Field("place", "offers.field_place", _read_place),
+    field_edit.Field("cells", "offers.field_days", _read_cells),
+    field_edit.Field("title", "offers.field_title", _read_title),
+    field_edit.Field("category", "offers.field_category", _read_category),
+    field_edit.Field("until", "offers.field_until", _read_until),
+)
+
+
+def _consent_buttons(turn: Turn) -> tuple[Button, ...]:
+    return (
+        turn.button("consent.yes_after_all", "menu:start"),
+        turn.button("menu.search", "menu:search"),
+        turn.button("menu.help", "nav:help"),
+    )
+
+
+def need_consent(turn: Turn) -> None:
+    """No person (no consent): nothing is stored, and they are told so."""
+    if turn.state.declined:
+        turn.say(turn.t("offers.not_stored"), _consent_buttons(turn))
+    else:
+        turn.say(turn.t("offers.need_consent"), turn.menu())
+
+
+async def _ask_withdraw(turn: Turn, offer_id: int) -> None:
+    t = turn.t
+    summary = await offers.offer_summary(turn.app.db, offer_id)
+    if summary is None or turn.person is None or summary.person_id != turn.person.id:
+        turn.say(t("error.not_allowed"), turn.menu())
+        return
+    if not summary.active:
+        turn.say(
+            t("offers.already_withdrawn"), (turn.button("offers.my", "off:mine"), *turn.menu())
+        )
+        return
+    turn.state.finish()
+    turn.state.start(WITHDRAW, {"offer": offer_id})
+    turn.say(
+        t("offers.withdraw_ask", title=escape(summary.title)),
+        (
+            turn.yes_button("offers.withdraw_yes", f"off:wd:{offer_id}:yes"),
+            turn.no_button("offers.withdraw_no", f"off:wd:{offer_id}:no"),
+        ),
+    )
+
+
+def _status(turn: Turn, offer: offers.OfferSummary) -> str:
+    if not offer.active:
+        return turn.t("offers.status_withdrawn")
+    if offer.available_until is not None and offer.available_until < turn.now:
+        return turn.t("offers.status_expired")
+    return turn.t("offers.status_active", until=turn.t.date(offer.available_until or turn.now))
+
+
+@on_command("my_offers")
+async def _my_offers_command(turn: Turn, args: str) -> None:
+    await show_mine(turn)
+
+
+async def show_mine(turn: Turn) -> None:
+    """ "Meine Angebote": every offer the person made, with its status, and a
+    button to withdraw each one still out."""
+    t = turn.t
+    if turn.person is None:
+        need_consent(turn)
+        return
+    turn.state.finish()
+    mine = await offers.offers_of_person(turn.app.db, turn.person.id, withdrawn=True)
+    if not mine:
+        turn.say(t("offers.none"), (turn.button("offers.new", "cmd:angebot"), *turn.menu()))
+        return
+    parts = [t("offers.mine")]
+    buttons: list[Button] = []
+    for o in mine:
+        when = week(t, cells_of(o.cell_mask)) if o.cell_mask else t("offers.any_time")
+        parts.append(
+            f"• <b>{escape(o.title)}</b> – {escape(_status(turn, o))}\n"
+            f"  {escape(o.place_label or '')} · {escape(when)}"
+        )
+        if o.active:
+            buttons.append(Button(t("offers.withdraw", title=o.title[:30]), f"off:wd:{o.id}"))
+    buttons.append(turn.button("offers.new", "cmd:angebot"))
+    buttons.append(turn.button("menu.main", "nav:menu"))
+    turn.say("\n\n".join(parts), buttons)
 
 
 @on_command("offers")
@@ -374,4 +626,19 @@ async def _send_answer(turn: Turn, slots: dict[str, object], typed: str) -> None
     turn.say(t("offers.answer_sent"), turn.menu())
 
 
-__all__ = ["FLOWS", "button", "describe", "show", "start", "text"]
+__all__ = [
+    "FLOWS",
+    "HELD_SLOT",
+    "ask_either",
+    "button",
+    "describe",
+    "held_offer",
+    "holding_note",
+    "is_either",
+    "need_consent",
+    "show",
+    "show_mine",
+    "start",
+    "take_up",
+    "text",
+]

@@ -31,7 +31,7 @@ from core.services.profiles import MAX_RADIUS_KM, ProfileData, get_profile, save
 from core.taxonomy import CATEGORY_CODES, Taxonomy
 from dialogue import routing
 from dialogue.flows import location as places
-from dialogue.flows import matches
+from dialogue.flows import matches, offers
 from dialogue.flows.form import NOTHING, Form, Outcome, Slot, ask_next, prompt_reply, toggle
 from dialogue.markup import escape
 from dialogue.messages import Button
@@ -153,11 +153,13 @@ async def ask_consent(turn: Turn) -> None:
     t = turn.t
     link = f'<a href="{escape(turn.tenant.privacy.policy_url)}">{t("consent.link")}</a>'
     held = turn.state.slots.get("_held") or {}
+    said = understood(turn, held)  # empty when only an offer was said
     text = (
-        t("consent.ask_understood", understood=escape(understood(turn, held)), link=link)
-        if held
+        t("consent.ask_understood", understood=escape(said), link=link)
+        if said
         else t("consent.ask", link=link)
     )
+    text += offers.holding_note(turn, held)
     turn.say(
         text,
         (
@@ -193,11 +195,14 @@ async def accept_consent(turn: Turn, event: Event) -> Outcome:
     if answer == "no":
         # Nothing of what was typed stays: the state's slots go (the row keeps
         # only the buttons below), channels that keep a transcript drop it.
+        offered = offers.HELD_SLOT in (turn.state.slots.get("_held") or {})
         turn.state.finish()
         turn.state.pending = None
         turn.state.view = {}
         turn.state.declined = True
         turn.meta["forget_transcript"] = "1"
+        if offered:  # an offer said before the question: not kept either
+            turn.say(turn.t("offers.held_not_stored"))
         turn.say(
             turn.t("consent.declined"),
             (
@@ -581,6 +586,9 @@ async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
         values["alerts"] = True
     if turn.state.slot == "qualifications" and word_of(parse.text) == "none":
         values["qualifications"] = []  # "keine", "nichts", "none": none of these
+    offer = offers.held_offer(parse)
+    if offer is not None:  # taken up once the profile is saved (``complete``)
+        values[offers.HELD_SLOT] = offer
     has, lacks = qualifications_of(turn, parse)
     if has or lacks:
         known = [q for q in turn.state.slots.get("qualifications") or () if q not in lacks]
@@ -623,6 +631,7 @@ async def complete(turn: Turn) -> None:
     )
     await save_profile(turn.app.db, data, turn.app.taxonomy, turn.now)
     readback = turn.t("confirm.saved") + "\n" + summary(turn, slots)
+    offer = slots.get(offers.HELD_SLOT)
     turn.state.finish()
     # The read-back comes with the first matches, and a button to change it:
     # no separate "did I get that right?" turn.
@@ -634,6 +643,8 @@ async def complete(turn: Turn) -> None:
         intro=readback,
         extra=(turn.button("confirm.change", "menu:profile"),),
     )
+    if offer:
+        offers.take_up(turn, str(offer))
 
 
 SLOTS: dict[str, Slot] = {

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from core.db import Database
-from core.errors import NotAllowed, TooManyReplies
+from core.errors import NotAllowed, OfferWithdrawn, TooManyReplies
 from core.matching import Reason, score
 from core.models import Need, Offer
 from core.schedule import mask_of
@@ -27,6 +27,7 @@ from core.services.offers import (
     needs_for_offer,
     offer_volunteer,
     offers_for_organisation,
+    offers_of_person,
     post_person_offer,
     withdraw_person_offer,
 )
@@ -125,6 +126,18 @@ async def test_only_the_person_who_offered_withdraws_it(db: Database, world: Any
     async with db.sessions() as session:
         offer = await session.get(Offer, offer_id)
     assert offer is not None and offer.active and offer.person_id == world.people[0]
+
+
+async def test_an_offer_is_withdrawn_once_and_still_listed_with_the_withdrawn_ones(
+    db: Database, world: Any
+) -> None:
+    offer_id = await post_person_offer(db, world.people[0], luisa(), now=NOW)
+    await withdraw_person_offer(db, world.people[0], offer_id, now=NOW)
+    with pytest.raises(OfferWithdrawn):
+        await withdraw_person_offer(db, world.people[0], offer_id, now=NOW)
+    assert await offers_of_person(db, world.people[0]) == []
+    listed = await offers_of_person(db, world.people[0], withdrawn=True)
+    assert [(o.id, o.active) for o in listed] == [(offer_id, False)]
 
 
 async def test_an_organisation_sends_at_most_its_daily_number_of_messages(
