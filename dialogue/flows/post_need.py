@@ -59,6 +59,16 @@ _FOR = re.compile(
     r"\b(?:für|fuer|for|bei|beim|at)\s+((?:die|den|das|dem|der|the|our|unsere[nmr]?)\s+)?"
     r"([\wäöüÄÖÜß\-]+(?:\s+[A-ZÄÖÜ][\wäöüß\-]+)?)"
 )
+# "für den Kuchenstand", "für unser Sommerfest": a noun said with "für".
+_FOR_DE = re.compile(
+    r"\b((?:für|fuer)\s+(?:(?:die|den|das|dem|der|unser(?:e[nmr]?)?|eure[nmr]?)\s+)?"
+    r"[A-ZÄÖÜ][\wäöüß\-]+)"
+)
+# "for the cake stall", "for our summer party": up to two words after "the"/"our".
+_FOR_EN = re.compile(
+    r"\bfor\s+(?:the|our|a|an)\s+[a-z][\w\-]*"
+    r"(?:\s+(?!at\b|on\b|in\b|with\b|from\b|and\b|to\b|this\b|next\b|every\b)[a-z][\w\-]*)?"
+)
 _TIME = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*(?:-|–|bis|to)\s*(\d{1,2})(?::(\d{2}))?")
 _POSTCODE = re.compile(r"\b\d{5}\b")
 # "Ort ändern: Haaren", "Beschreibung: …", "change place: Haaren", "Zeit ändern"
@@ -149,10 +159,12 @@ def is_sentence(text: str) -> bool:
 
 def proposed_title(turn: Turn, text: str) -> str:
     """A short title for a sentence: "… für den Kuchenstand" -> "Unterstützung
-    für den Kuchenstand" (the last "für" with a noun), else its first words."""
-    nouns = [m for m in _FOR.finditer(text) if m.group(2)[:1].isupper()]
+    für den Kuchenstand" (the last "für" with a noun; "for the cake stall"),
+    else its first words."""
+    nouns = [m.group(0) for m in _FOR_EN.finditer(text)]
+    nouns = [m.group(1) for m in _FOR_DE.finditer(text)] + nouns
     if nouns:
-        what = ((nouns[-1].group(1) or "") + nouns[-1].group(2)).strip()
+        what = nouns[-1].split(None, 1)[1].strip()
         title = turn.t("post.title_for", what=what)
         if len(title) <= TITLE_CHARS:
             return title
@@ -752,7 +764,9 @@ async def edit_by_name(turn: Turn, event: Event) -> bool:
         return False
     head, colon, tail = event.text.partition(":")  # "Ort ändern bitte", not the value's "bitte"
     text = polite_stripped(head) + colon + tail
-    match = _EDIT.match(text) or _EDIT_VERB_FIRST.match(text)
+    match = _EDIT.match(text)
+    if match is None or not (match["verb"] or match["value"] is not None):
+        match = _EDIT_VERB_FIRST.match(text) or match  # "change the description"
     if not match:
         return False
     name, verb, value = match.group("name").strip().casefold(), match["verb"], match["value"]
