@@ -53,7 +53,7 @@ from dialogue.messages import Button, Reply
 from dialogue.nlu.result import ParseResult
 from dialogue.registry import on_command, on_intent, on_link, register_form
 from dialogue.turn import Event, Turn
-from dialogue.understanding import polite_stripped, word_of
+from dialogue.understanding import command_word, polite_stripped
 
 _FOR = re.compile(
     r"\b(?:für|fuer|for|bei|beim|at)\s+((?:die|den|das|dem|der|the|our|unsere[nmr]?)\s+)?"
@@ -232,7 +232,7 @@ async def accept_proposal(turn: Turn, event: Event) -> Outcome:
     s = turn.state.slots
     choice = event.payload.rsplit(":", 1)[1] if event.kind == "button" else None
     if event.kind == "text":
-        word = word_of(event.text)
+        word = command_word(event.text)
         text = event.text.strip()
         if word in ("yes", "done"):
             choice = "yes"
@@ -557,10 +557,10 @@ async def ask_qualifications(turn: Turn) -> None:
 
 
 async def accept_qualifications(turn: Turn, event: Event) -> Outcome:
-    if event.kind == "text" and word_of(event.text) == "none":  # "keine", "none"
+    if event.kind == "text" and command_word(event.text) == "none":  # "keine", "none"
         turn.state.slots.pop("_qualifications", None)
         return Outcome({"qualifications": []})
-    if event.kind == "text" and word_of(event.text) == "done":
+    if event.kind == "text" and command_word(event.text) == "done":
         return await accept_qualifications(turn, Event("button", payload="f:qualifications:done"))
     if event.kind != "button":
         return NOTHING
@@ -591,8 +591,8 @@ async def ask_urgent(turn: Turn) -> None:
 async def accept_urgent(turn: Turn, event: Event) -> Outcome:
     if event.kind == "button" and event.payload in ("f:urgent:yes", "f:urgent:no"):
         return Outcome({"urgent": event.payload.endswith(":yes")})
-    if event.kind == "text" and word_of(event.text) in ("yes", "no"):
-        return Outcome({"urgent": word_of(event.text) == "yes"})
+    if event.kind == "text" and command_word(event.text) in ("yes", "no"):
+        return Outcome({"urgent": command_word(event.text) == "yes"})
     return NOTHING
 
 
@@ -686,10 +686,21 @@ def _named(turn: Turn, key: str, text: str) -> bool:
     return label_key(text) in names
 
 
+def _confirms(turn: Turn, text: str) -> bool:
+    """ "ja", "Veröffentlichen", "ja, bitte veröffentlichen", "yes, publish"."""
+    if command_word(text) == "yes" or _named(turn, "post.confirm_names", text):
+        return True
+    words = polite_stripped(text).split(None, 1)
+    return (
+        len(words) == 2
+        and command_word(words[0]) == "yes"
+        and _named(turn, "post.confirm_names", words[1])
+    )
+
+
 async def accept_confirm(turn: Turn, event: Event) -> Outcome:
     if (event.kind == "button" and event.payload == "f:confirm:yes") or (
-        event.kind == "text"
-        and (word_of(event.text) == "yes" or _named(turn, "post.confirm_names", event.text))
+        event.kind == "text" and _confirms(turn, event.text)
     ):
         return Outcome({"confirm": True})
     if event.kind == "text":
@@ -714,7 +725,11 @@ async def accept_confirm(turn: Turn, event: Event) -> Outcome:
         if field in EDITABLE:
             await _reopen(turn, field)
             return Outcome(replied=True, answered=True)
-    if event.kind == "text" and event.text.strip() and word_of(event.text) not in ("yes", "no"):
+    if (
+        event.kind == "text"
+        and event.text.strip()
+        and command_word(event.text) not in ("yes", "no")
+    ):
         return await _sentence_at_preview(turn, event)
     return NOTHING
 
