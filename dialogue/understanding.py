@@ -162,7 +162,7 @@ _POLITE = re.compile(
     r"|(?:könnten|koennten|können|koennen|würden|wuerden)\s+sie|(?:kannst|könntest|würdest)\s+du"
     r"|ich\s+(?:möchte|moechte|will|würde\s+gerne?)|lass\s+uns|wir\s+(?:wollen|möchten)"
     r"|please|pls|could\s+you|can\s+you|would\s+you|i(?:'d|\s+would)\s+like\s+to"
-    r"|i\s+want\s+to|let's|now|just)\b",
+    r"|i\s+want\s+to|let's|now|just|thanks|thank\s+you)\b",
     re.I,
 )
 _LEFT_OVER = re.compile(r"[\s,.!?;:]+")

@@ -557,7 +557,7 @@ async def ask_qualifications(turn: Turn) -> None:
 
 
 async def accept_qualifications(turn: Turn, event: Event) -> Outcome:
-    if event.kind == "text" and command_word(event.text) == "none":  # "keine", "none"
+    if event.kind == "text" and command_word(event.text) in ("none", "no"):  # "keine", "nein"
         turn.state.slots.pop("_qualifications", None)
         return Outcome({"qualifications": []})
     if event.kind == "text" and command_word(event.text) == "done":
@@ -779,13 +779,14 @@ async def edit_by_name(turn: Turn, event: Event) -> bool:
         return False
     head, colon, tail = event.text.partition(":")  # "Ort ändern bitte", not the value's "bitte"
     text = polite_stripped(head) + colon + tail
-    match = _EDIT.match(text)
-    if match is None or not (match["verb"] or match["value"] is not None):
-        match = _EDIT_VERB_FIRST.match(text) or match  # "change the description"
-    if not match:
+    # "Ort ändern: …" or "change the place: …": the reading that names a field.
+    readings = [m for m in (_EDIT.match(text), _EDIT_VERB_FIRST.match(text)) if m]
+    readings = [m for m in readings if m["verb"] or m["value"] is not None]
+    named = [m for m in readings if _field_named(turn, _name_of(m)) is not None]
+    match = (named or readings or [None])[0]
+    if match is None:
         return False
-    name, verb, value = match.group("name").strip().casefold(), match["verb"], match["value"]
-    name = _ARTICLE.sub("", name)  # "den Ort ändern", "change the time"
+    name, verb, value = _name_of(match), match["verb"], match["value"]
     if not verb and value is None:
         return False
     field = _field_named(turn, name)
@@ -829,6 +830,11 @@ async def edit_by_name(turn: Turn, event: Event) -> bool:
     s.update(found)
     await ask_next(turn, FORM)
     return True
+
+
+def _name_of(match: re.Match[str]) -> str:
+    """The field name of an edit, without an article ("den Ort", "the time")."""
+    return _ARTICLE.sub("", match.group("name").strip().casefold())
 
 
 # Fields answered by choosing (buttons): a value given with the name is
