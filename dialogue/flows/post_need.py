@@ -6,14 +6,20 @@ shows a preview with every field and publishes on confirmation
 (``needs.post_need``: moderation as on the web; an urgent need of a verified
 organisation goes out at once and starts its alert waves). Started without
 a sentence (``/bedarf``) it is a guided form that also asks for the
-description, qualifications and urgency. Any field can be changed by name,
-at the preview or on the way ("Ort ändern: Haaren", "Zeit ändern: 9-12"),
-or with the ✏️ button. An existing need ("Meine Bedarfe", ``org_needs``)
+description, qualifications and urgency; a whole sentence typed at its
+title question becomes the description, its values fill their slots, and a
+short title (and the topic) is proposed to confirm. "Bis wann" takes a date,
+"12 Wochen", "bis Ende März", "bis Jahresende" or "ohne Ende"; a bare "12" is
+asked back. Any field can be changed by name, politely or not, at the
+preview or on the way ("Ort ändern: Haaren", "Zeit: 18 Uhr" keeps the
+length, "Beschreibung ändern", "change the place please"), or with the ✏️
+button. An existing need ("Meine Bedarfe", ``org_needs``)
 opens in the same form at its preview; publishing then saves the change.
 
 ```mermaid
 flowchart LR
   text[Nachricht] --> org --> title --> category --> repeat
+  title -->|ein ganzer Satz| proposal[Titel + Thema bestätigen] --> category
   repeat -->|einmalig| day --> time
   repeat -->|wöchentlich| days --> until --> time
   time --> count --> place --> description --> qualifications --> urgent --> preview
