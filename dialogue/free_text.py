@@ -29,7 +29,7 @@ from dialogue.nlu.result import ParseResult
 from dialogue.registry import ROUTES
 from dialogue.texts import LANGUAGES, Texts
 from dialogue.turn import Event, Turn
-from dialogue.understanding import word_of
+from dialogue.understanding import command_word, polite_stripped
 
 __all__ = ["INTERRUPTS", "SURE", "handle_text"]
 
@@ -48,6 +48,11 @@ INTERRUPTS = frozenset(
     }
 )
 SURE = 0.75
+# Inside a form a free text is the answer to its question; it interrupts
+# only when it is short and its intent is this sure ("Hilfe", "meine Daten
+# löschen"), not a sentence that merely sounds like an intent.
+FORM_SURE = 0.9
+FORM_INTERRUPT_WORDS = 4
 
 # The button offered for a likely intent when unsure: the menu's own button
 # for it (label key, payload), so an intent and the menu never show one
@@ -69,7 +74,7 @@ _INTENT_BUTTONS = {
 
 
 async def handle_text(turn: Turn, event: Event) -> bool:
-    word = word_of(event.text)
+    word = command_word(event.text)  # "zurück bitte", "könnten Sie bitte abbrechen"
     if word == "back":
         await navigation.back(turn)
         return False
@@ -158,7 +163,7 @@ async def handle_text(turn: Turn, event: Event) -> bool:
                 return False
 
             return await routing.aside(turn, post)
-        if sure_interrupt:
+        if sure_interrupt and _interrupts_form(event.text, parse):
             # The open question first: what it can take is its answer ("keine"
             # at "Bringst du etwas davon mit?"); the intent answers the rest,
             # and the form is kept to go on with.
@@ -179,6 +184,12 @@ async def handle_text(turn: Turn, event: Event) -> bool:
         offers.ask_either(turn, parse)
         return False
     return await routing.run_intent(turn, parse)
+
+
+def _interrupts_form(text: str, parse: ParseResult) -> bool:
+    """A short text (politeness aside) whose intent is sure leaves the form."""
+    words = len(polite_stripped(text).split())
+    return words <= FORM_INTERRUPT_WORDS and parse.confidence >= FORM_SURE
 
 
 # Menu labels are short: a longer text names no action (and costs no lookup).

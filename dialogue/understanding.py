@@ -155,6 +155,39 @@ def word_of(text: str) -> str | None:
     return None
 
 
+# Politeness around a command word ("zurück bitte", "könnten Sie bitte
+# abbrechen", "please go back"): dropped before the word is looked up.
+_POLITE = re.compile(
+    r"\b(?:bitte|bitteschön|mal|doch|gerne?|jetzt|einfach|nochmal|noch\s+mal|danke"
+    r"|(?:könnten|koennten|können|koennen|würden|wuerden)\s+sie|(?:kannst|könntest|würdest)\s+du"
+    r"|ich\s+(?:möchte|moechte|will|würde\s+gerne?)|lass\s+uns|wir\s+(?:wollen|möchten)"
+    r"|please|pls|could\s+you|can\s+you|would\s+you|i(?:'d|\s+would)\s+like\s+to"
+    r"|i\s+want\s+to|let's|now|just|thanks|thank\s+you)\b",
+    re.I,
+)
+_LEFT_OVER = re.compile(r"[\s,.!?;:]+")
+MAX_COMMAND_WORDS = 8
+
+
+def polite_stripped(text: str) -> str:
+    """The text without the politeness around what it asks for ("Ort ändern
+    bitte" -> "Ort ändern"); the text itself when nothing else is left."""
+    if len(text) > 100 or len(text.split()) > MAX_COMMAND_WORDS:
+        return text
+    rest = _LEFT_OVER.sub(" ", _POLITE.sub(" ", text)).strip()
+    return rest or text
+
+
+def command_word(text: str) -> str | None:
+    """Which fixed word a short text asks for, politeness aside ("zurück
+    bitte", "könnten Sie bitte abbrechen", "go back please")."""
+    word = word_of(text)
+    if word is not None:
+        return word
+    stripped = polite_stripped(text)
+    return word_of(stripped) if stripped != text else None
+
+
 # A yes or no may lead a short answer ("Ja, habe ich", "no thanks"): these
 # words lead it, and the rest of it may only be such small words (anything
 # else, "ja, mit Tieren", is more than an answer and goes to the NLU).

@@ -1,6 +1,7 @@
-"""The name organisations may see, asked once at the first sign-up (issue 14.2).
+"""The name organisations may see, asked once at the first sign-up or the
+first question to an organisation (issue 14.2), never in the middle of a form.
 
-After "Du bist dabei!" the bot asks which name the organisation sees: the
+After "Du bist dabei!" (or "Deine Frage ist angekommen") the bot asks which name the organisation sees: the
 first name the channel knows as a button, or any name typed, or none
 (organisations then see "Eine freiwillige Person"). It is never asked again
 unprompted; "Name ändern" (the button in the profile, ``/name``, or typed)
@@ -35,8 +36,12 @@ SURE = 0.75
 
 
 async def maybe_ask(turn: Turn) -> None:
-    """Ask for the name unless the person has one or was asked before."""
+    """Ask for the name unless the person has one or was asked before, or
+    is in the middle of a form (a sign-up pressed at the search question):
+    then it is asked at the next sign-up or question, not now."""
     if turn.person is None or turn.person.display_name:
+        return
+    if turn.state.flow is not None:
         return
     status = await name_status(turn.app.db, turn.person.id)
     if status.display_name or status.asked:

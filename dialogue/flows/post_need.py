@@ -6,14 +6,20 @@ shows a preview with every field and publishes on confirmation
 (``needs.post_need``: moderation as on the web; an urgent need of a verified
 organisation goes out at once and starts its alert waves). Started without
 a sentence (``/bedarf``) it is a guided form that also asks for the
-description, qualifications and urgency. Any field can be changed by name,
-at the preview or on the way ("Ort ändern: Haaren", "Zeit ändern: 9-12"),
-or with the ✏️ button. An existing need ("Meine Bedarfe", ``org_needs``)
+description, qualifications and urgency; a whole sentence typed at its
+title question becomes the description, its values fill their slots, and a
+short title (and the topic) is proposed to confirm. "Bis wann" takes a date,
+"12 Wochen", "bis Ende März", "bis Jahresende" or "ohne Ende"; a bare "12" is
+asked back. Any field can be changed by name, politely or not, at the
+preview or on the way ("Ort ändern: Haaren", "Zeit: 18 Uhr" keeps the
+length, "Beschreibung ändern", "change the place please"), or with the ✏️
+button. An existing need ("Meine Bedarfe", ``org_needs``)
 opens in the same form at its preview; publishing then saves the change.
 
 ```mermaid
 flowchart LR
   text[Nachricht] --> org --> title --> category --> repeat
+  title -->|ein ganzer Satz| proposal[Titel + Thema bestätigen] --> category
   repeat -->|einmalig| day --> time
   repeat -->|wöchentlich| days --> until --> time
   time --> count --> place --> description --> qualifications --> urgent --> preview
@@ -53,11 +59,21 @@ from dialogue.messages import Button, Reply
 from dialogue.nlu.result import ParseResult
 from dialogue.registry import on_command, on_intent, on_link, register_form
 from dialogue.turn import Event, Turn
-from dialogue.understanding import word_of
+from dialogue.understanding import command_word, polite_stripped
 
 _FOR = re.compile(
     r"\b(?:für|fuer|for|bei|beim|at)\s+((?:die|den|das|dem|der|the|our|unsere[nmr]?)\s+)?"
     r"([\wäöüÄÖÜß\-]+(?:\s+[A-ZÄÖÜ][\wäöüß\-]+)?)"
+)
+# "für den Kuchenstand", "für unser Sommerfest": a noun said with "für".
+_FOR_DE = re.compile(
+    r"\b((?:für|fuer)\s+(?:(?:die|den|das|dem|der|unser(?:e[nmr]?)?|eure[nmr]?)\s+)?"
+    r"[A-ZÄÖÜ][\wäöüß\-]+)"
+)
+# "for the cake stall", "for our summer party": up to two words after "the"/"our".
+_FOR_EN = re.compile(
+    r"\bfor\s+(?:the|our|a|an)\s+[a-z][\w\-]*"
+    r"(?:\s+(?!at\b|on\b|in\b|with\b|from\b|and\b|to\b|this\b|next\b|every\b)[a-z][\w\-]*)?"
 )
 _TIME = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*(?:-|–|bis|to)\s*(\d{1,2})(?::(\d{2}))?")
 _POSTCODE = re.compile(r"\b\d{5}\b")
@@ -72,6 +88,7 @@ _EDIT_VERB_FIRST = re.compile(
     r"(?P<name>[\wäöüÄÖÜß ]{2,30}?)\s*(?::\s*(?P<value>.*))?$",
     re.S | re.I,
 )
+_ARTICLE = re.compile(r"^(?:den|die|das|der|the|my|our|unser(?:e[nmr]?)?)\s+", re.I)
 DAYS = ("mo", "di", "mi", "do", "fr", "sa", "so")
 # A weekday said with one of these is a weekly need, otherwise one date.
 _RECURRING = re.compile(
@@ -81,6 +98,34 @@ _RECURRING = re.compile(
 )
 MAX_DESCRIPTION = 2000
 UNTIL_CHOICES = (28, 91)  # "in 4 Wochen", "in 3 Monaten"
+MAX_UNTIL = 731  # an end more than two years ahead is no end date but a typo
+_BARE_NUMBER = re.compile(r"^\s*(?:bis\s+|until\s+)?(\d{1,2})\s*\.?\s*$", re.I)
+_SPAN = re.compile(
+    r"(?<![\d.])(\d{1,3})\s*(wochen|woche|weeks?|monaten|monate|monat|months?|tagen|tage|days?)\b"
+)
+_YEAR_END = re.compile(
+    r"jahresende|ende\s+des\s+jahres|ende\s+dieses\s+jahres|silvester|end\s+of\s+(?:the\s+)?year"
+)
+_END_OF = re.compile(r"(?:ende|end\s+of)\s+([a-zäöü]+)")
+_OPEN_END = re.compile(
+    r"^\s*(?:ohne\s+ende|offen|unbegrenzt|unbefristet|kein\s+ende|dauerhaft|no\s+end|open[- ]ended"
+    r"|ongoing|indefinitely)\s*[.!]?\s*$",
+    re.I,
+)
+MONTHS = {
+    **dict.fromkeys(("januar", "jänner", "jan", "january"), 1),
+    **dict.fromkeys(("februar", "feb", "february"), 2),
+    **dict.fromkeys(("märz", "maerz", "mär", "mar", "march"), 3),
+    **dict.fromkeys(("april", "apr"), 4),
+    **dict.fromkeys(("mai", "may"), 5),
+    **dict.fromkeys(("juni", "jun", "june"), 6),
+    **dict.fromkeys(("juli", "jul", "july"), 7),
+    **dict.fromkeys(("august", "aug"), 8),
+    **dict.fromkeys(("september", "sep", "sept"), 9),
+    **dict.fromkeys(("oktober", "okt", "oct", "october"), 10),
+    **dict.fromkeys(("november", "nov"), 11),
+    **dict.fromkeys(("dezember", "dez", "dec", "december"), 12),
+}
 # Changing one of these asks again for the slots that depend on it.
 DEPENDENT = {"repeat": ("day", "days", "until")}
 EDITABLE = (
@@ -107,6 +152,35 @@ def guess_title(turn: Turn, text: str) -> str | None:
     return turn.t("post.title_for", what=what.strip())[:120]
 
 
+# A text at the title question longer than this is a sentence: it becomes
+# the description, and a short title is proposed from it.
+TITLE_WORDS = 6
+TITLE_CHARS = 60
+
+
+def is_sentence(text: str) -> bool:
+    text = text.strip()
+    return len(text.split()) > TITLE_WORDS or len(text) > TITLE_CHARS
+
+
+def proposed_title(turn: Turn, text: str) -> str:
+    """A short title for a sentence: "… für den Kuchenstand" -> "Unterstützung
+    für den Kuchenstand" (the last "für" with a noun; "for the cake stall"),
+    else its first words."""
+    nouns = [m.group(0) for m in _FOR_EN.finditer(text)]
+    nouns = [m.group(1) for m in _FOR_DE.finditer(text)] + nouns
+    if nouns:
+        what = nouns[-1].split(None, 1)[1].strip()
+        title = turn.t("post.title_for", what=what)
+        if len(title) <= TITLE_CHARS:
+            return title
+    words = text.strip().rstrip(".!?").split()
+    title = " ".join(words[:TITLE_WORDS])
+    while len(title) > TITLE_CHARS - 1 and " " in title:
+        title = title.rsplit(" ", 1)[0]
+    return title[: TITLE_CHARS - 1] + ("…" if len(words) > TITLE_WORDS else "")
+
+
 def _weekly(turn: Turn) -> bool:
     return turn.state.slots.get("repeat") == "weekly"
 
@@ -130,6 +204,7 @@ async def accept_org(turn: Turn, event: Event) -> Outcome:
 
 
 async def ask_title(turn: Turn) -> None:
+    turn.state.slots.pop("_proposed", None)  # asked (again): no proposal stands
     prompt_reply(turn, SLOTS["title"])
 
 
@@ -141,6 +216,42 @@ async def accept_title(turn: Turn, event: Event) -> Outcome:
         turn.say(turn.t("post.title_invalid"))
         await ask_title(turn)
         return Outcome(replied=True)
+    return NOTHING
+
+
+async def ask_proposal(turn: Turn) -> None:
+    s, t = turn.state.slots, turn.t
+    category = s.get("category")
+    text = t("post.proposal", title=escape(s.get("title", "")))
+    buttons = [
+        turn.yes_button("post.proposal_ok", "f:proposal:yes"),
+        turn.button("post.proposal_title", "f:proposal:title"),
+    ]
+    if category:
+        label = turn.app.taxonomy.label(category, turn.lang)
+        text += "\n" + t("need.category", category=escape(label))
+        buttons.append(turn.button("post.proposal_category", "f:proposal:category"))
+    prompt_reply(turn, SLOTS["proposal"], text + "\n" + t("post.proposal_ask"), buttons=buttons)
+
+
+async def accept_proposal(turn: Turn, event: Event) -> Outcome:
+    s = turn.state.slots
+    choice = event.payload.rsplit(":", 1)[1] if event.kind == "button" else None
+    if event.kind == "text":
+        word = command_word(event.text)
+        text = event.text.strip()
+        if word in ("yes", "done"):
+            choice = "yes"
+        elif word == "no":
+            choice = "title"
+        elif 3 <= len(text) and not is_sentence(text):
+            return Outcome({"proposal": True, "title": text})  # a title of its own
+    if choice == "yes":
+        return Outcome({"proposal": True})
+    if choice in ("title", "category"):
+        s.pop(choice, None)
+        s["proposal"] = True
+        return Outcome({"proposal": True})
     return NOTHING
 
 
@@ -216,16 +327,101 @@ async def accept_days(turn: Turn, event: Event) -> Outcome:
 
 async def ask_until(turn: Turn) -> None:
     buttons = [turn.button(f"post.until_in.{days}", f"f:until:+{days}") for days in UNTIL_CHOICES]
+    buttons.append(turn.button("post.until_open", "f:until:none"))
     prompt_reply(turn, SLOTS["until"], buttons=buttons)
 
 
+def _today(turn: Turn) -> date:
+    return turn.now.astimezone(turn.t.tz).date()
+
+
 async def accept_until(turn: Turn, event: Event) -> Outcome:
+    today = _today(turn)
     if event.kind == "button":
         value = event.payload.split(":", 2)[2]
-        if value.startswith("+") and value[1:].isdigit() and int(value[1:]) in UNTIL_CHOICES:
-            today = turn.now.astimezone(turn.t.tz).date()
+        if value == "none":
+            return Outcome({"until": ""})  # no end: runs until it is closed
+        if value.startswith("+") and value[1:].isdigit() and 1 <= int(value[1:]) <= MAX_UNTIL:
             return Outcome({"until": (today + timedelta(days=int(value[1:]))).isoformat()})
-    return NOTHING  # typed dates come from the NLU's date entity
+        try:
+            chosen = date.fromisoformat(value)
+        except ValueError:
+            return NOTHING
+        if today <= chosen <= today + timedelta(days=MAX_UNTIL):
+            return Outcome({"until": chosen.isoformat()})
+        return NOTHING
+    if event.kind != "text":
+        return NOTHING
+    bare = _BARE_NUMBER.match(event.text)
+    if bare and 1 <= int(bare.group(1)) <= 31:
+        # "12": twelve weeks or the 12th? Asked back, never guessed.
+        number = int(bare.group(1))
+        day = _next_day_of_month(today, number)
+        buttons = [turn.button("post.until_weeks", f"f:until:+{number * 7}", weeks=number)]
+        if day is not None:
+            label = turn.t("post.until_date", date=_day_label(turn, day))
+            buttons.append(Button(label, f"f:until:{day.isoformat()}"))
+        text = turn.t("post.until_which", weeks=number, date=_day_label(turn, day or today))
+        prompt_reply(turn, SLOTS["until"], text, buttons=buttons)
+        return Outcome(replied=True)
+    if _OPEN_END.search(event.text):
+        return Outcome({"until": ""})
+    end = until_of(turn, event.parse) if event.parse is not None else None
+    if end is not None and end < today:
+        turn.say(turn.t("post.until_past"))
+        await ask_until(turn)
+        return Outcome(replied=True)
+    return NOTHING  # dates, "12 Wochen", "bis Ende März": ``until_of`` in ``extract``
+
+
+def _day_label(turn: Turn, day: date) -> str:
+    return turn.t.date(datetime.combine(day, time(12), turn.t.tz))
+
+
+def _next_day_of_month(today: date, number: int) -> date | None:
+    """The next date after ``today`` that is the ``number``-th of a month."""
+    year, month = today.year, today.month
+    for _ in range(3):
+        try:
+            day = date(year, month, number)
+        except ValueError:
+            day = None
+        if day is not None and day > today:
+            return day
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None
+
+
+def until_of(turn: Turn, parse: ParseResult) -> date | None:
+    """The last day of a weekly need from a typed end: a date ("bis 31.3."),
+    a span ("12 Wochen", "3 Monate"), "bis Ende März", "bis Jahresende"."""
+    today = _today(turn)
+    text = parse.text.casefold()
+    span = _SPAN.search(text)
+    if span:
+        number, unit = int(span.group(1)), span.group(2)
+        if unit.startswith("m"):
+            return today + timedelta(days=number * 30)
+        return today + timedelta(days=number * (7 if unit.startswith("w") else 1))
+    if _YEAR_END.search(text):
+        return date(today.year, 12, 31)
+    end_of = _END_OF.search(text)
+    if end_of and end_of.group(1) in MONTHS:
+        month = MONTHS[end_of.group(1)]
+        year = today.year if month >= today.month else today.year + 1
+        following = date(year + (month == 12), month % 12 + 1, 1)
+        return following - timedelta(days=1)
+    for value in parse.values("duration"):
+        weeks = re.fullmatch(r"P(\d+)([WDM])", value)
+        if weeks:
+            unit = {"W": 7, "D": 1, "M": 30}[weeks.group(2)]
+            return today + timedelta(days=int(weeks.group(1)) * unit)
+    for value in parse.values("date"):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            continue
+    return None
 
 
 async def ask_time(turn: Turn) -> None:
@@ -246,10 +442,27 @@ def _time_range(text: str) -> dict[str, str] | None:
 
 async def accept_time(turn: Turn, event: Event) -> Outcome:
     if event.kind == "text":
-        value = _time_range(event.text)
+        value = _time_range(event.text) or _shifted(turn, event)
         if value:
+            turn.state.slots.pop("_time_before", None)
             return Outcome({"time": value})
     return NOTHING
+
+
+def _shifted(turn: Turn, event: Event) -> dict[str, str] | None:
+    """One time where a range was ("Zeit: 18 Uhr"): the new start, the
+    length as before."""
+    before = turn.state.slots.get("_time_before") or {}
+    times = event.parse.values("time") if event.parse is not None else []
+    if len(times) != 1 or not before.get("start") or not before.get("end"):
+        return None
+    old_start = datetime.combine(date(2000, 1, 1), time.fromisoformat(before["start"]))
+    length = datetime.combine(date(2000, 1, 1), time.fromisoformat(before["end"])) - old_start
+    start = datetime.combine(date(2000, 1, 1), time.fromisoformat(times[0]))
+    end = start + (length if length > timedelta(0) else timedelta(hours=2))
+    if end.date() != start.date():
+        return None  # would run past midnight: asked as a range
+    return {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")}
 
 
 async def ask_count(turn: Turn) -> None:
@@ -350,10 +563,10 @@ async def ask_qualifications(turn: Turn) -> None:
 
 
 async def accept_qualifications(turn: Turn, event: Event) -> Outcome:
-    if event.kind == "text" and word_of(event.text) == "none":  # "keine", "none"
+    if event.kind == "text" and command_word(event.text) in ("none", "no"):  # "keine", "nein"
         turn.state.slots.pop("_qualifications", None)
         return Outcome({"qualifications": []})
-    if event.kind == "text" and word_of(event.text) == "done":
+    if event.kind == "text" and command_word(event.text) == "done":
         return await accept_qualifications(turn, Event("button", payload="f:qualifications:done"))
     if event.kind != "button":
         return NOTHING
@@ -384,8 +597,8 @@ async def ask_urgent(turn: Turn) -> None:
 async def accept_urgent(turn: Turn, event: Event) -> Outcome:
     if event.kind == "button" and event.payload in ("f:urgent:yes", "f:urgent:no"):
         return Outcome({"urgent": event.payload.endswith(":yes")})
-    if event.kind == "text" and word_of(event.text) in ("yes", "no"):
-        return Outcome({"urgent": word_of(event.text) == "yes"})
+    if event.kind == "text" and command_word(event.text) in ("yes", "no"):
+        return Outcome({"urgent": command_word(event.text) == "yes"})
     return NOTHING
 
 
@@ -479,10 +692,21 @@ def _named(turn: Turn, key: str, text: str) -> bool:
     return label_key(text) in names
 
 
+def _confirms(turn: Turn, text: str) -> bool:
+    """ "ja", "Veröffentlichen", "ja, bitte veröffentlichen", "yes, publish"."""
+    if command_word(text) == "yes" or _named(turn, "post.confirm_names", text):
+        return True
+    words = polite_stripped(text).split(None, 1)
+    return (
+        len(words) == 2
+        and command_word(words[0]) == "yes"
+        and _named(turn, "post.confirm_names", words[1])
+    )
+
+
 async def accept_confirm(turn: Turn, event: Event) -> Outcome:
     if (event.kind == "button" and event.payload == "f:confirm:yes") or (
-        event.kind == "text"
-        and (word_of(event.text) == "yes" or _named(turn, "post.confirm_names", event.text))
+        event.kind == "text" and _confirms(turn, event.text)
     ):
         return Outcome({"confirm": True})
     if event.kind == "text":
@@ -507,7 +731,11 @@ async def accept_confirm(turn: Turn, event: Event) -> Outcome:
         if field in EDITABLE:
             await _reopen(turn, field)
             return Outcome(replied=True, answered=True)
-    if event.kind == "text" and event.text.strip() and word_of(event.text) not in ("yes", "no"):
+    if (
+        event.kind == "text"
+        and event.text.strip()
+        and command_word(event.text) not in ("yes", "no")
+    ):
         return await _sentence_at_preview(turn, event)
     return NOTHING
 
@@ -530,6 +758,8 @@ async def _reopen(turn: Turn, field: str) -> None:
     """Ask ``field`` again (and what depends on it); the answer leads back to
     the preview, as every other slot keeps its value."""
     s = turn.state.slots
+    if field == "time" and s.get("time"):
+        s["_time_before"] = s["time"]
     if field == "qualifications":
         s["_qualifications"] = list(s.get("qualifications") or [])
     if field == "days":
@@ -538,6 +768,13 @@ async def _reopen(turn: Turn, field: str) -> None:
         s.pop(name, None)
     s.pop("confirm", None)
     turn.state.editing = True
+    slot = SLOTS[field]
+    if turn.state.slot not in (None, "confirm") and not (slot.skip and slot.skip(turn)):
+        # Named on the way ("Ort ändern" at another question): that question now.
+        turn.state.slot = field
+        turn.state.push_asked(field)
+        await slot.ask(turn)
+        return
     await ask_next(turn, FORM)
 
 
@@ -546,10 +783,16 @@ async def edit_by_name(turn: Turn, event: Event) -> bool:
     "Ort ändern" while the form is open: True when handled."""
     if event.kind != "text" or turn.state.flow != FORM.name:
         return False
-    match = _EDIT.match(event.text) or _EDIT_VERB_FIRST.match(event.text)
-    if not match:
+    head, colon, tail = event.text.partition(":")  # "Ort ändern bitte", not the value's "bitte"
+    text = polite_stripped(head) + colon + tail
+    # "Ort ändern: …" or "change the place: …": the reading that names a field.
+    readings = [m for m in (_EDIT.match(text), _EDIT_VERB_FIRST.match(text)) if m]
+    readings = [m for m in readings if m["verb"] or m["value"] is not None]
+    named = [m for m in readings if _field_named(turn, _name_of(m)) is not None]
+    match = (named or readings or [None])[0]
+    if match is None:
         return False
-    name, verb, value = match.group("name").strip().casefold(), match["verb"], match["value"]
+    name, verb, value = _name_of(match), match["verb"], match["value"]
     if not verb and value is None:
         return False
     field = _field_named(turn, name)
@@ -566,6 +809,8 @@ async def edit_by_name(turn: Turn, event: Event) -> bool:
         value, turn.lang, now=turn.now, tz=turn.tenant.timezone, districts=turn.tenant.districts
     )
     s = turn.state.slots
+    if field == "time" and s.get("time"):
+        s["_time_before"] = s["time"]
     for name_ in (field, *DEPENDENT.get(field, ())):
         s.pop(name_, None)
     s.pop("confirm", None)
@@ -591,6 +836,11 @@ async def edit_by_name(turn: Turn, event: Event) -> bool:
     s.update(found)
     await ask_next(turn, FORM)
     return True
+
+
+def _name_of(match: re.Match[str]) -> str:
+    """The field name of an edit, without an article ("den Ort", "the time")."""
+    return _ARTICLE.sub("", match.group("name").strip().casefold())
 
 
 # Fields answered by choosing (buttons): a value given with the name is
@@ -634,6 +884,13 @@ def _field_named(turn: Turn, name: str) -> str | None:
 async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
     values: dict[str, Any] = {}
     s = turn.state.slots
+    if turn.state.slot == "until":
+        # The end of a weekly need: its words fill nothing else ("12 Wochen"
+        # is no count of helpers); a bare "12" is asked back (``accept_until``).
+        end = until_of(turn, parse)
+        if end is None or end < _today(turn) or end > _today(turn) + timedelta(days=MAX_UNTIL):
+            return {}
+        return {"until": end.isoformat()}
     categories = parse.values("category")
     if categories and categories[0] in CATEGORY_CODES:
         values["category"] = categories[0]
@@ -679,6 +936,13 @@ async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
         title = guess_title(turn, parse.text)
         if title:
             values["title"] = title
+    if turn.state.slot == "title" and is_sentence(parse.text) and not turn.state.editing:
+        # A whole sentence at the title question: the description, with a
+        # short title (and what it names) proposed to confirm.
+        values["description"] = parse.text.strip()[:MAX_DESCRIPTION]
+        values["title"] = proposed_title(turn, parse.text)
+        s["_proposed"] = True
+        return {k: v for k, v in values.items() if k == "title" or s.get(k) != v}
     if turn.state.slot in ("title", "description"):
         return {}  # a title or description is taken as typed: its words fill nothing else
     # What the draft holds already is no jump ahead: a date at the day step
@@ -788,6 +1052,14 @@ async def complete(turn: Turn) -> None:
 SLOTS = {
     "org": Slot("org", "post.ask_org", ("button",), ask_org, accept_org),
     "title": Slot("title", "post.ask_title", ("text",), ask_title, accept_title),
+    "proposal": Slot(
+        "proposal",
+        "post.proposal_ask",
+        ("button", "text"),
+        ask_proposal,
+        accept_proposal,
+        skip=lambda turn: not turn.state.slots.get("_proposed"),
+    ),
     "category": Slot(
         "category",
         "post.ask_category",
@@ -940,6 +1212,7 @@ def slots_of(turn: Turn, orgs: list[list[Any]], need: OwnNeed) -> dict[str, Any]
             "start": need.weekly.start.strftime("%H:%M"),
             "end": need.weekly.end.strftime("%H:%M"),
         }
+        slots["until"] = ""  # no end: the preview, not a question
         if need.valid_until is not None:
             slots["until"] = last_moment(need.valid_until).astimezone(tz).date().isoformat()
     elif need.starts_at is not None and need.ends_at is not None:

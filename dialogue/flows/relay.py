@@ -24,6 +24,7 @@ import re
 
 from core.errors import DomainError
 from core.services import relay
+from dialogue.flows import display_name
 from dialogue.markup import escape
 from dialogue.messages import Button
 from dialogue.registry import on_command, on_payload
@@ -140,6 +141,7 @@ async def text(turn: Turn, typed: str) -> None:
         if flow == ASK:
             q = await relay.ask_question(db, person, int(slots["need"]), typed, now=turn.now)
             turn.say(t("talk.question_sent", organisation=escape(q.organisation)), turn.menu())
+            await display_name.maybe_ask(turn)  # the name the organisation answers
         elif flow == REPLY:
             reply_to = int(slots["message_id"]) if slots.get("message_id") else None
             sent = await relay.reply(db, person, typed, now=turn.now, reply_to=reply_to)
