@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
+from core.durations import find_duration
 from core.errors import DomainError, NotAllowed, UnknownEngagement
 from core.models import (
     Engagement,
@@ -72,46 +73,6 @@ def cancelled_before(need: Need, day: date, tz: ZoneInfo) -> bool:
 
 # -- reading typed hours --------------------------------------------------------
 
-_NUMBER_WORDS = {
-    "eine": 1.0,
-    "einer": 1.0,
-    "ein": 1.0,
-    "one": 1.0,
-    "an": 1.0,
-    "a": 1.0,
-    "zwei": 2.0,
-    "two": 2.0,
-    "drei": 3.0,
-    "three": 3.0,
-    "vier": 4.0,
-    "four": 4.0,
-    "fünf": 5.0,
-    "fuenf": 5.0,
-    "five": 5.0,
-    "sechs": 6.0,
-    "six": 6.0,
-    "anderthalb": 1.5,
-    "eineinhalb": 1.5,
-}
-_UNIT = r"(?:stunden|stunde|std\.?|h|hours?|hrs?\.?)"
-_AMOUNT = re.compile(
-    r"(?P<num>\d{1,2}(?:[.,]\d{1,2})?|" + "|".join(_NUMBER_WORDS) + r")"
-    r"(?P<half>\s*(?:1/2|½|einhalb))?\s*" + _UNIT + r"(?![a-zäöü])",
-    re.IGNORECASE,
-)
-# "90 Minuten", "45 min", "1 Stunde 30 Minuten", "1 h 30 min".
-_MINUTES = re.compile(
-    r"(?:(?P<h>\d{1,2})\s*(?:stunden?|std\.?|h|hours?|hrs?)\s*(?:und|and)?\s*)?"
-    r"(?P<m>\d{1,4})\s*(?:minuten|min|mins|minutes?)\b\.?",
-    re.IGNORECASE,
-)
-_HALF_HOUR = re.compile(r"(?:eine\s+halbe\s+stunde|half\s+an\s+hour|½\s*h)", re.IGNORECASE)
-_CLOCK = r"(\d{1,2})(?:[:.](\d{2}))?\s*(?:uhr|h)?"
-_RANGE = re.compile(
-    r"(?:von|from|zwischen|between)?\s*" + _CLOCK + r"\s*(?:bis|-|–|to|until|till|und|and)\s*"
-    r"" + _CLOCK,
-    re.IGNORECASE,
-)
 # Words that may stand around hours in a short answer ("ca. 3 Stunden").
 _FILLER = {
     "ca", "circa", "etwa", "ungefähr", "ungefaehr", "rund", "knapp", "gut", "es", "waren",
@@ -133,33 +94,16 @@ def parse_hours(text: str, *, strict: bool = False) -> float | None:
     ``strict``: only when the text says nothing else (a message out of the
     blue must be an answer to the follow-up, not a sentence about times)."""
     cleaned = text.strip()
-    found: float | None = None
-    span: tuple[int, int] | None = None
-    if m := _MINUTES.search(cleaned):
-        found, span = int(m.group("h") or 0) + int(m.group("m")) / 60, m.span()
-    elif m := _HALF_HOUR.search(cleaned):
-        found, span = 0.5, m.span()
-    elif m := _RANGE.search(cleaned):
-        start = int(m.group(1)) + int(m.group(2) or 0) / 60
-        end = int(m.group(3)) + int(m.group(4) or 0) / 60
-        if start <= 24 and end <= 24 and end > start:
-            found, span = end - start, m.span()
-    if found is None and (m := _AMOUNT.search(cleaned)):
-        raw = m.group("num").lower()
-        number = _NUMBER_WORDS.get(raw)
-        if number is None:
-            number = float(raw.replace(",", "."))
-        if m.group("half"):
-            number += 0.5
-        found, span = number, m.span()
-    if found is None or span is None:
+    found = find_duration(cleaned)
+    if found is None or found.hours is None:
         return None
+    span = (found.start, found.end)
     if strict:
         rest = cleaned[: span[0]] + " " + cleaned[span[1] :]
         words = re.findall(r"[^\W_]+", rest.lower())
         if any(w not in _FILLER for w in words):
             return None
-    return _quarter(found)
+    return _quarter(found.hours)
 
 
 # -- logging ----------------------------------------------------------------------
