@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.availability import DAYS
 from core.db import Database
 from core.durations import find_duration
 from core.errors import DomainError, NotAllowed, UnknownEngagement
@@ -55,6 +56,51 @@ class CancelledDay(DomainError):
     """The organisation cancelled the need before this date: it did not take place."""
 
     key = "hours.cancelled"
+
+
+class BeforeSignUp(DomainError):
+    """A date before the person signed up for the need."""
+
+    key = "hours.before_signup"
+
+
+class NoDateThatDay(DomainError):
+    """The need has no date on that day (a weekday its series does not have,
+    before the series began, another day than a one-off need's)."""
+
+    key = "hours.no_date_that_day"
+
+
+class SeriesEnded(DomainError):
+    key = "hours.series_ended"
+
+
+def date_problem(
+    need: Need, engagement: Engagement, day: date, today: date, tz: ZoneInfo
+) -> DomainError | None:
+    """Why hours cannot be logged for ``day`` of this engagement, or None."""
+    if day > today:
+        return FutureDay()
+    if cancelled_before(need, day, tz):
+        return CancelledDay()
+    if need.recurrence:
+        weekly = Weekly.from_dict(need.recurrence)
+        if DAYS[day.weekday()] not in weekly.days:
+            return NoDateThatDay()
+        start = datetime.combine(day, weekly.start, tz)
+        if need.valid_until is not None and start >= need.valid_until:
+            return SeriesEnded()
+        begins = need.starts_at or need.published_at or need.created_at
+        if begins is not None and day < begins.astimezone(tz).date():
+            return NoDateThatDay()
+        if day < engagement.created_at.astimezone(tz).date():
+            return BeforeSignUp()
+    elif need.starts_at is not None:
+        first = need.starts_at.astimezone(tz).date()
+        last = (need.ends_at or need.starts_at).astimezone(tz).date()
+        if not first <= day <= last:
+            return NoDateThatDay()
+    return None
 
 
 def cancelled_before(need: Need, day: date, tz: ZoneInfo) -> bool:
@@ -117,10 +163,12 @@ class LoggedHours:
     hours: float
     # logged (new date) | corrected (same date, new value, not yet confirmed)
     # | same (nothing changed) | confirmed (already confirmed: left as it was)
+    # | differs (another value for a logged date: nothing changed, ask first)
     outcome: str
     title: str
     need_id: int
     total: float  # this engagement's hours over all its dates (not rejected)
+    offered: float | None = None  # differs: the new value, not stored
 
 
 async def _tz_of_need(session: AsyncSession, need: Need) -> ZoneInfo:
@@ -149,9 +197,13 @@ async def log_hours(
     hours: float,
     source: str,
     now: datetime,
+    replace: bool = False,
 ) -> LoggedHours:
-    """Record a date's hours for the person's engagement: a new row per date;
-    the same date again corrects it until the organisation confirmed it."""
+    """Record a date's hours for the person's engagement: a new row per date.
+    Another value for a date already logged changes nothing (``differs``)
+    unless ``replace`` (the person chose to): never overwritten silently;
+    confirmed hours stay as they are. Refused with a named error for a date
+    the engagement has no hours for (``date_problem``)."""
     value = _quarter(hours)
     if value is None:
         raise InvalidHours()
@@ -166,10 +218,9 @@ async def log_hours(
         need = await session.get(Need, engagement.need_id)
         assert need is not None
         tz = await _tz_of_need(session, need)
-        if day > now.astimezone(tz).date():
-            raise FutureDay()
-        if cancelled_before(need, day, tz):
-            raise CancelledDay()
+        problem = date_problem(need, engagement, day, now.astimezone(tz).date(), tz)
+        if problem is not None:
+            raise problem
         entry = await session.scalar(
             select(HoursEntry).where(
                 HoursEntry.engagement_id == engagement_id, HoursEntry.day == day
@@ -190,6 +241,12 @@ async def log_hours(
             outcome = "confirmed"
         elif entry.hours == value and entry.status == HoursStatus.LOGGED:
             outcome = "same"
+        elif not replace:
+            total = await _engagement_total(session, engagement_id)
+            return LoggedHours(
+                entry.id, engagement_id, entry.day, entry.hours, "differs", need.title,
+                need.id, total, offered=value,
+            )  # fmt: skip
         else:
             entry.hours, entry.status, entry.source = value, HoursStatus.LOGGED, source
             entry.logged_at, entry.decided_at, entry.decided_by = now, None, None
