@@ -22,6 +22,7 @@ from core.db import Database
 from core.durations import find_duration
 from core.errors import DomainError, NotAllowed, UnknownEngagement
 from core.models import (
+    ACTIVE_STATUSES,
     Engagement,
     EngagementStatus,
     HoursEntry,
@@ -125,6 +126,9 @@ _FILLER = {
     "war", "ich", "habe", "hab", "geholfen", "insgesamt", "heute", "uhr", "about", "around",
     "approx", "approximately", "roughly", "it", "was", "i", "helped", "for", "in", "total",
     "today", "and", "und", "also", "so", "von", "from", "bis", "to",
+    # around a day named ("war gestern 3 Stunden da", "worked 2 hours on Monday")
+    "da", "dort", "dabei", "gewesen", "gearbeitet", "mitgeholfen", "am", "bin", "there",
+    "on", "the", "worked", "spent", "been", "ve",
 }  # fmt: skip
 
 
@@ -508,3 +512,61 @@ async def hours_summary(db: Database, person_id: int) -> HoursSummary:
         for entries in grouped.values()
     )
     return HoursSummary(items, sum(i.hours for i in items), pending)
+
+
+# -- hours typed with no question open ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OpenDate:
+    """An engagement's date hours may be logged for."""
+
+    engagement_id: int
+    title: str
+    day: date
+
+
+async def dates_for_hours(
+    db: Database, person_id: int, now: datetime, day: date | None = None
+) -> tuple[list[OpenDate], DomainError | None]:
+    """Where typed hours belong. Without ``day``: the passed dates that have
+    no hours yet (one per engagement, as "Meine Termine" offers them). With
+    ``day``: the person's engagements that had a date that day; when none
+    had, why (a future day, or the one engagement's ``date_problem``)."""
+    if day is None:
+        from core.services.timeline import timeline_of
+
+        timeline = await timeline_of(db, person_id, now)
+        seen: dict[tuple[int, date], OpenDate] = {}
+        for item in timeline.past:
+            if item.pending_day is not None:
+                seen[(item.id, item.pending_day)] = OpenDate(item.id, item.title, item.pending_day)
+        return sorted(seen.values(), key=lambda d: (d.day, d.engagement_id)), None
+    async with db.sessions() as session:
+        rows = (
+            await session.execute(
+                select(Engagement, Need, Tenant.timezone)
+                .join(Need, Need.id == Engagement.need_id)
+                .join(Tenant, Tenant.id == Need.tenant_id)
+                .where(
+                    Engagement.person_id == person_id,
+                    Engagement.status.in_((*ACTIVE_STATUSES, EngagementStatus.DONE)),
+                    Engagement.waitlisted.is_(False),
+                )
+                .order_by(Engagement.id)
+            )
+        ).all()
+    found: list[OpenDate] = []
+    problems: list[DomainError] = []
+    for engagement, need, tz_name in rows:
+        tz = ZoneInfo(tz_name)
+        problem = date_problem(need, engagement, day, now.astimezone(tz).date(), tz)
+        if problem is None:
+            found.append(OpenDate(engagement.id, need.title, day))
+        else:
+            problems.append(problem)
+    if found or not problems:
+        return found, None
+    if any(isinstance(p, FutureDay) for p in problems):
+        return [], FutureDay()
+    return [], problems[0] if len(problems) == 1 else NoDateThatDay()
