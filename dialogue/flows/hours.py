@@ -50,6 +50,7 @@ from core.services.hours import (
 )
 from core.services.org_links import organisations_of_person
 from core.services.timeline import timeline_of
+from dialogue.flows import skipping
 from dialogue.markup import escape
 from dialogue.messages import Attachment, Button
 from dialogue.nlu.extractors.named_days import named_day
@@ -445,6 +446,8 @@ async def engagements(turn: Turn) -> None:
             line += " · " + t("engagements.waitlisted")
         lines.append(line)
         buttons.append(turn.button("engagements.withdraw", f"eng:{item.id}:withdraw", number=i))
+        if item.weekly and item.next_start is not None and not item.waitlisted:
+            buttons.append(skipping.skip_button(turn, item.id, item.next_start, i))
     if timeline.past:
         if timeline.ahead:
             lines.append("")
