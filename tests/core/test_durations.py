@@ -73,3 +73,10 @@ def test_the_nlu_reads_a_decimal_comma_as_part_of_its_number() -> None:
     assert [(e.value, e.start, e.end) for e in extract_durations("ca. 1,5 Stunden")] == [
         ("PT1H30M", 4, 15)
     ]
+
+
+def test_the_nlu_leaves_a_clock_like_bare_h_to_the_times() -> None:
+    from dialogue.nlu.extractors.quantities import extract_durations
+
+    assert extract_durations("Samstag um 14 h") == []
+    assert [e.value for e in extract_durations("ca. 2,5h")] == ["PT2H30M"]

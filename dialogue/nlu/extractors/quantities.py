@@ -21,6 +21,8 @@ _COUNT = re.compile(
 _RADIUS = re.compile(
     r"(?<![\d.,])(?P<n>\d+(?:[.,]\d+)?)\s*(?:km|kilomet(?:er|ern|ers|res?))\b", re.I
 )
+# "10 h" is a clock time here (the time extractor reads it), not ten hours.
+_CLOCK_LIKE = re.compile(r"\d{1,2}\s*h\.?", re.IGNORECASE)
 _POSTCODE_DEFAULT = r"\b(?:0[1-9]|[1-9]\d)\d{3}\b"
 _URGENT = re.compile(
     r"\b(dringend\w*|eilig\w*|sofort|ab sofort|schnellstmöglich|so schnell wie möglich|asap|"
@@ -51,7 +53,11 @@ def extract_radius(text: str) -> list[Entity]:
 def extract_durations(text: str) -> list[Entity]:
     """ISO 8601 durations: "2 Stunden" -> PT2H, "1,5 Stunden" -> PT1H30M,
     "zwei Wochen" -> P2W (``core.durations``; clock ranges are times here)."""
-    return [Entity("duration", d.iso, d.start, d.end) for d in find_durations(text, ranges=False)]
+    return [
+        Entity("duration", d.iso, d.start, d.end)
+        for d in find_durations(text, ranges=False)
+        if not _CLOCK_LIKE.fullmatch(text[d.start : d.end])
+    ]
 
 
 def extract_postcodes(text: str, patterns: list[str] | None = None) -> list[Entity]:
