@@ -192,6 +192,7 @@ class EngagementItem:
     until: datetime | None  # a weekly series' end
     hours: float  # logged and confirmed hours (a past weekly line: of its date)
     pending_day: date | None  # a passed date without hours yet (to log them)
+    next_skipped: bool = False  # the person skipped the next date (``signup.skip_date``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +284,11 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
         ):
             last_start = None  # a date they skipped: nothing to list or log
         last_day = last_start.astimezone(tz).date() if last_start is not None else None
+        next_skipped = (
+            weekly is not None
+            and next_start is not None
+            and f"{kinds.FOLLOW_UP.name}:{engagement.id}:{next_start:%Y%m%dT%H%M}" in skipped
+        )
         item = EngagementItem(
             id=engagement.id,
             need_id=need.id,
@@ -302,6 +308,7 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
                 and not engagement.waitlisted
                 else None
             ),
+            next_skipped=next_skipped and is_ahead,
         )
         if is_ahead:
             ahead.append(item)

@@ -446,7 +446,9 @@ async def engagements(turn: Turn) -> None:
             line += " · " + t("engagements.waitlisted")
         lines.append(line)
         buttons.append(turn.button("engagements.withdraw", f"eng:{item.id}:withdraw", number=i))
-        if item.weekly and item.next_start is not None and not item.waitlisted:
+        if item.next_skipped:
+            lines[-1] += " · " + t("timeline.skipped")
+        elif item.weekly and item.next_start is not None and not item.waitlisted:
             buttons.append(skipping.skip_button(turn, item.id, item.next_start, i))
     if timeline.past:
         if timeline.ahead:

@@ -107,6 +107,9 @@ async def test_meine_termine_skips_the_next_date_with_confirmation(world: World)
     assert "EXDATE;TZID=Europe/Berlin:20261202T150000" in (
         heinrich.last.attachments[0].content.decode()
     )
+    await heinrich.command("termine")
+    assert "nächster Termin Mi., 2. Dez., 15:00–17:00 · ⏭ da setzt du aus" in heinrich.text
+    assert not any(p.startswith("skip:") for p in heinrich.payloads())
 
 
 async def test_no_date_that_day_is_explained_and_nothing_changes(world: World) -> None:
