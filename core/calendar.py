@@ -28,6 +28,8 @@ class IcsFacts:
     until: datetime | None = None
     cancelled: bool = False
     begins: datetime | None = None  # a weekly series' first date is on or after this
+    # A weekly series' dates one person skips (their own file only): EXDATE.
+    skipped: tuple[datetime, ...] = ()
 
 
 # Control characters other than line breaks and tabs are not allowed in a
@@ -199,6 +201,11 @@ def calendar_ics(
                 event += [f"DTSTART:{_utc(start_local)}", f"DTEND:{_utc(end_local)}"]
             until = f";UNTIL={_utc(known.until)}" if known and known.until else ""
             event.append(f"RRULE:FREQ=WEEKLY;BYDAY={days}{until}")
+            for skipped in sorted(known.skipped if known else ()):
+                if local_rules:
+                    event.append(f"EXDATE;TZID={tz_name}:{skipped.astimezone(tz):%Y%m%dT%H%M%S}")
+                else:
+                    event.append(f"EXDATE:{_utc(skipped)}")
         elif need.starts_at is not None:
             event.append(f"DTSTART:{_utc(need.starts_at)}")
             if need.ends_at is not None:

@@ -21,6 +21,7 @@ from dialogue.flows import (
     post_need,
     relay,
     settings,
+    skipping,
 )
 from dialogue.flows.form import run_form
 from dialogue.language_following import carries, follow_language, other_language
@@ -98,6 +99,8 @@ async def handle_text(turn: Turn, event: Event) -> bool:
         if turn.state.flow in offers.FLOWS and await offers.text(turn, event.text):
             return False  # an offer described, its place, an answer, a yes or no
     if word != "help" and await hours.text(turn, event.text):
+        return False
+    if word != "help" and await skipping.text(turn, event.text):
         return False
     if turn.state.flow == feedback.FLOW and _has_letters_or_digits(event.text):
         await feedback.receive(turn, event.text)

@@ -93,7 +93,23 @@ async def plan_engagement(
     occurrence = next_occurrence(need, now, tz)
     if occurrence is None:
         return
-    start, end = occurrence
+    await plan_date(
+        session, engagement_id=engagement_id, person_id=person_id, need=need,
+        start=occurrence[0], end=occurrence[1], now=now,
+    )  # fmt: skip
+
+
+async def plan_date(
+    session: AsyncSession,
+    *,
+    engagement_id: int,
+    person_id: int,
+    need: Need,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> None:
+    """The reminders of one date (UTC ``start``/``end``); rows that exist stay."""
     stamp = start.strftime("%Y%m%dT%H%M")
     common = dict(
         tenant_id=need.tenant_id,

@@ -17,9 +17,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.availability import DAYS
 from core.db import Database
+from core.durations import find_duration
 from core.errors import DomainError, NotAllowed, UnknownEngagement
 from core.models import (
+    ACTIVE_STATUSES,
     Engagement,
     EngagementStatus,
     HoursEntry,
@@ -56,6 +59,51 @@ class CancelledDay(DomainError):
     key = "hours.cancelled"
 
 
+class BeforeSignUp(DomainError):
+    """A date before the person signed up for the need."""
+
+    key = "hours.before_signup"
+
+
+class NoDateThatDay(DomainError):
+    """The need has no date on that day (a weekday its series does not have,
+    before the series began, another day than a one-off need's)."""
+
+    key = "hours.no_date_that_day"
+
+
+class SeriesEnded(DomainError):
+    key = "hours.series_ended"
+
+
+def date_problem(
+    need: Need, engagement: Engagement, day: date, today: date, tz: ZoneInfo
+) -> DomainError | None:
+    """Why hours cannot be logged for ``day`` of this engagement, or None."""
+    if day > today:
+        return FutureDay()
+    if cancelled_before(need, day, tz):
+        return CancelledDay()
+    if need.recurrence:
+        weekly = Weekly.from_dict(need.recurrence)
+        if DAYS[day.weekday()] not in weekly.days:
+            return NoDateThatDay()
+        start = datetime.combine(day, weekly.start, tz)
+        if need.valid_until is not None and start >= need.valid_until:
+            return SeriesEnded()
+        begins = need.starts_at or need.published_at or need.created_at
+        if begins is not None and day < begins.astimezone(tz).date():
+            return NoDateThatDay()
+        if day < engagement.created_at.astimezone(tz).date():
+            return BeforeSignUp()
+    elif need.starts_at is not None:
+        first = need.starts_at.astimezone(tz).date()
+        last = (need.ends_at or need.starts_at).astimezone(tz).date()
+        if not first <= day <= last:
+            return NoDateThatDay()
+    return None
+
+
 def cancelled_before(need: Need, day: date, tz: ZoneInfo) -> bool:
     """Whether ``day``'s date of a cancelled need lay after its cancellation
     (``updated_at`` of a cancelled need is when it was cancelled)."""
@@ -72,52 +120,15 @@ def cancelled_before(need: Need, day: date, tz: ZoneInfo) -> bool:
 
 # -- reading typed hours --------------------------------------------------------
 
-_NUMBER_WORDS = {
-    "eine": 1.0,
-    "einer": 1.0,
-    "ein": 1.0,
-    "one": 1.0,
-    "an": 1.0,
-    "a": 1.0,
-    "zwei": 2.0,
-    "two": 2.0,
-    "drei": 3.0,
-    "three": 3.0,
-    "vier": 4.0,
-    "four": 4.0,
-    "fünf": 5.0,
-    "fuenf": 5.0,
-    "five": 5.0,
-    "sechs": 6.0,
-    "six": 6.0,
-    "anderthalb": 1.5,
-    "eineinhalb": 1.5,
-}
-_UNIT = r"(?:stunden|stunde|std\.?|h|hours?|hrs?\.?)"
-_AMOUNT = re.compile(
-    r"(?P<num>\d{1,2}(?:[.,]\d{1,2})?|" + "|".join(_NUMBER_WORDS) + r")"
-    r"(?P<half>\s*(?:1/2|½|einhalb))?\s*" + _UNIT + r"(?![a-zäöü])",
-    re.IGNORECASE,
-)
-# "90 Minuten", "45 min", "1 Stunde 30 Minuten", "1 h 30 min".
-_MINUTES = re.compile(
-    r"(?:(?P<h>\d{1,2})\s*(?:stunden?|std\.?|h|hours?|hrs?)\s*(?:und|and)?\s*)?"
-    r"(?P<m>\d{1,4})\s*(?:minuten|min|mins|minutes?)\b\.?",
-    re.IGNORECASE,
-)
-_HALF_HOUR = re.compile(r"(?:eine\s+halbe\s+stunde|half\s+an\s+hour|½\s*h)", re.IGNORECASE)
-_CLOCK = r"(\d{1,2})(?:[:.](\d{2}))?\s*(?:uhr|h)?"
-_RANGE = re.compile(
-    r"(?:von|from|zwischen|between)?\s*" + _CLOCK + r"\s*(?:bis|-|–|to|until|till|und|and)\s*"
-    r"" + _CLOCK,
-    re.IGNORECASE,
-)
 # Words that may stand around hours in a short answer ("ca. 3 Stunden").
 _FILLER = {
     "ca", "circa", "etwa", "ungefähr", "ungefaehr", "rund", "knapp", "gut", "es", "waren",
     "war", "ich", "habe", "hab", "geholfen", "insgesamt", "heute", "uhr", "about", "around",
     "approx", "approximately", "roughly", "it", "was", "i", "helped", "for", "in", "total",
     "today", "and", "und", "also", "so", "von", "from", "bis", "to",
+    # around a day named ("war gestern 3 Stunden da", "worked 2 hours on Monday")
+    "da", "dort", "dabei", "gewesen", "gearbeitet", "mitgeholfen", "am", "bin", "there",
+    "on", "the", "worked", "spent", "been", "ve",
 }  # fmt: skip
 
 
@@ -133,33 +144,16 @@ def parse_hours(text: str, *, strict: bool = False) -> float | None:
     ``strict``: only when the text says nothing else (a message out of the
     blue must be an answer to the follow-up, not a sentence about times)."""
     cleaned = text.strip()
-    found: float | None = None
-    span: tuple[int, int] | None = None
-    if m := _MINUTES.search(cleaned):
-        found, span = int(m.group("h") or 0) + int(m.group("m")) / 60, m.span()
-    elif m := _HALF_HOUR.search(cleaned):
-        found, span = 0.5, m.span()
-    elif m := _RANGE.search(cleaned):
-        start = int(m.group(1)) + int(m.group(2) or 0) / 60
-        end = int(m.group(3)) + int(m.group(4) or 0) / 60
-        if start <= 24 and end <= 24 and end > start:
-            found, span = end - start, m.span()
-    if found is None and (m := _AMOUNT.search(cleaned)):
-        raw = m.group("num").lower()
-        number = _NUMBER_WORDS.get(raw)
-        if number is None:
-            number = float(raw.replace(",", "."))
-        if m.group("half"):
-            number += 0.5
-        found, span = number, m.span()
-    if found is None or span is None:
+    found = find_duration(cleaned)
+    if found is None or found.hours is None:
         return None
+    span = (found.start, found.end)
     if strict:
         rest = cleaned[: span[0]] + " " + cleaned[span[1] :]
         words = re.findall(r"[^\W_]+", rest.lower())
         if any(w not in _FILLER for w in words):
             return None
-    return _quarter(found)
+    return _quarter(found.hours)
 
 
 # -- logging ----------------------------------------------------------------------
@@ -173,10 +167,12 @@ class LoggedHours:
     hours: float
     # logged (new date) | corrected (same date, new value, not yet confirmed)
     # | same (nothing changed) | confirmed (already confirmed: left as it was)
+    # | differs (another value for a logged date: nothing changed, ask first)
     outcome: str
     title: str
     need_id: int
     total: float  # this engagement's hours over all its dates (not rejected)
+    offered: float | None = None  # differs: the new value, not stored
 
 
 async def _tz_of_need(session: AsyncSession, need: Need) -> ZoneInfo:
@@ -205,9 +201,13 @@ async def log_hours(
     hours: float,
     source: str,
     now: datetime,
+    replace: bool = False,
 ) -> LoggedHours:
-    """Record a date's hours for the person's engagement: a new row per date;
-    the same date again corrects it until the organisation confirmed it."""
+    """Record a date's hours for the person's engagement: a new row per date.
+    Another value for a date already logged changes nothing (``differs``)
+    unless ``replace`` (the person chose to): never overwritten silently;
+    confirmed hours stay as they are. Refused with a named error for a date
+    the engagement has no hours for (``date_problem``)."""
     value = _quarter(hours)
     if value is None:
         raise InvalidHours()
@@ -222,10 +222,9 @@ async def log_hours(
         need = await session.get(Need, engagement.need_id)
         assert need is not None
         tz = await _tz_of_need(session, need)
-        if day > now.astimezone(tz).date():
-            raise FutureDay()
-        if cancelled_before(need, day, tz):
-            raise CancelledDay()
+        problem = date_problem(need, engagement, day, now.astimezone(tz).date(), tz)
+        if problem is not None:
+            raise problem
         entry = await session.scalar(
             select(HoursEntry).where(
                 HoursEntry.engagement_id == engagement_id, HoursEntry.day == day
@@ -246,6 +245,12 @@ async def log_hours(
             outcome = "confirmed"
         elif entry.hours == value and entry.status == HoursStatus.LOGGED:
             outcome = "same"
+        elif not replace:
+            total = await _engagement_total(session, engagement_id)
+            return LoggedHours(
+                entry.id, engagement_id, entry.day, entry.hours, "differs", need.title,
+                need.id, total, offered=value,
+            )  # fmt: skip
         else:
             entry.hours, entry.status, entry.source = value, HoursStatus.LOGGED, source
             entry.logged_at, entry.decided_at, entry.decided_by = now, None, None
@@ -507,3 +512,61 @@ async def hours_summary(db: Database, person_id: int) -> HoursSummary:
         for entries in grouped.values()
     )
     return HoursSummary(items, sum(i.hours for i in items), pending)
+
+
+# -- hours typed with no question open ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OpenDate:
+    """An engagement's date hours may be logged for."""
+
+    engagement_id: int
+    title: str
+    day: date
+
+
+async def dates_for_hours(
+    db: Database, person_id: int, now: datetime, day: date | None = None
+) -> tuple[list[OpenDate], DomainError | None]:
+    """Where typed hours belong. Without ``day``: the passed dates that have
+    no hours yet (one per engagement, as "Meine Termine" offers them). With
+    ``day``: the person's engagements that had a date that day; when none
+    had, why (a future day, or the one engagement's ``date_problem``)."""
+    if day is None:
+        from core.services.timeline import timeline_of
+
+        timeline = await timeline_of(db, person_id, now)
+        seen: dict[tuple[int, date], OpenDate] = {}
+        for item in timeline.past:
+            if item.pending_day is not None:
+                seen[(item.id, item.pending_day)] = OpenDate(item.id, item.title, item.pending_day)
+        return sorted(seen.values(), key=lambda d: (d.day, d.engagement_id)), None
+    async with db.sessions() as session:
+        rows = (
+            await session.execute(
+                select(Engagement, Need, Tenant.timezone)
+                .join(Need, Need.id == Engagement.need_id)
+                .join(Tenant, Tenant.id == Need.tenant_id)
+                .where(
+                    Engagement.person_id == person_id,
+                    Engagement.status.in_((*ACTIVE_STATUSES, EngagementStatus.DONE)),
+                    Engagement.waitlisted.is_(False),
+                )
+                .order_by(Engagement.id)
+            )
+        ).all()
+    found: list[OpenDate] = []
+    problems: list[DomainError] = []
+    for engagement, need, tz_name in rows:
+        tz = ZoneInfo(tz_name)
+        problem = date_problem(need, engagement, day, now.astimezone(tz).date(), tz)
+        if problem is None:
+            found.append(OpenDate(engagement.id, need.title, day))
+        else:
+            problems.append(problem)
+    if found or not problems:
+        return found, None
+    if any(isinstance(p, FutureDay) for p in problems):
+        return [], FutureDay()
+    return [], problems[0] if len(problems) == 1 else NoDateThatDay()

@@ -8,15 +8,17 @@ signing up for the last place at once cannot both get it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.availability import DAYS
 from core.db import Database
 from core.errors import (
     AlreadySignedUp,
+    DomainError,
     InvalidValue,
     NeedNotOpen,
     NotAllowed,
@@ -41,8 +43,10 @@ from core.reminders.planning import (
     next_occurrence,
     notify_person,
     plan_alert_wave,
+    plan_date,
     plan_engagement,
 )
+from core.schedule import Weekly, local_range
 from core.services import org_notices
 from core.services.audit import record
 from core.services.needs import may_see_tenant, publicly_listed, taken_places
@@ -288,15 +292,48 @@ class SkipResult:
     starts_at: datetime  # the date skipped (UTC)
 
 
+class NoDateToSkip(DomainError):
+    """The weekly series has no date that day (another weekday, before it
+    begins, after it ends)."""
+
+    key = "skip.no_date"
+
+
+class DatePassed(DomainError):
+    key = "skip.passed"
+
+
+def series_date(need: Need, day: date, now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """A weekly need's date on ``day`` (UTC start and end) that still lies
+    ahead; ``NoDateToSkip`` or ``DatePassed`` when there is none."""
+    assert need.recurrence is not None
+    weekly = Weekly.from_dict(need.recurrence)
+    if DAYS[day.weekday()] not in weekly.days:
+        raise NoDateToSkip()
+    start, end = local_range(day, weekly.start, weekly.end, tz)
+    if need.valid_until is not None and start >= need.valid_until:
+        raise NoDateToSkip()
+    if start < (need.starts_at or need.published_at or need.created_at):
+        raise NoDateToSkip()
+    if start <= now:
+        raise DatePassed()
+    return start, end
+
+
 async def skip_date(
-    db: Database, person_id: int, engagement_id: int, now: datetime
+    db: Database,
+    person_id: int,
+    engagement_id: int,
+    now: datetime,
+    day: date | None = None,
 ) -> SkipResult | None:
     """ "I can't come" to one date of a weekly engagement: the person stays in
     the series, only that date's remaining reminders go (2 h, follow-up), and
     the organisation hears they miss that date. A place belongs to the whole
     series (one engagement per need and person), so no place is offered to
     others for the one date. ``None`` when the need is not weekly or has no
-    date ahead (the caller then ends the sign-up as before)."""
+    date ahead (the caller then ends the sign-up as before). ``day``: that
+    date of the series instead of the next one (``series_date``)."""
     async with db.transaction() as session:
         engagement = await session.get(Engagement, engagement_id)
         if engagement is None or engagement.person_id != person_id:
@@ -306,9 +343,13 @@ async def skip_date(
         need = await _lock_need(session, engagement.need_id, now)
         if need.recurrence is None:
             return None
-        occurrence = next_occurrence(need, now, await _tz(session, need.tenant_id))
-        if occurrence is None:
-            return None
+        tz = await _tz(session, need.tenant_id)
+        if day is None:
+            occurrence = next_occurrence(need, now, tz)
+            if occurrence is None:
+                return None
+        else:
+            occurrence = series_date(need, day, now, tz)
         start = occurrence[0]
         stamp = start.strftime("%Y%m%dT%H%M")
         follow_up = f"{kinds.FOLLOW_UP.name}:{engagement.id}:{stamp}"
@@ -321,13 +362,14 @@ async def skip_date(
         if not engagement.waitlisted:
             # The date's rows exist (planned with the 24 h reminder); planning
             # again is a no-op that makes sure, so cancelling them sticks.
-            await plan_engagement(
+            await plan_date(
                 session,
                 engagement_id=engagement.id,
                 person_id=person_id,
                 need=need,
+                start=occurrence[0],
+                end=occurrence[1],
                 now=now,
-                tz=await _tz(session, need.tenant_id),
             )
         await session.execute(
             update(Reminder)
@@ -541,3 +583,47 @@ async def engagements_of(
             q = q.where(Engagement.status.in_(ACTIVE_STATUSES))
         rows = (await session.execute(q)).all()
     return [EngagementView(*row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class DateToSkip:
+    engagement_id: int
+    need_id: int
+    title: str
+    starts_at: datetime  # UTC
+
+
+async def dates_to_skip(
+    db: Database, person_id: int, day: date, now: datetime
+) -> tuple[list[DateToSkip], DomainError | None]:
+    """The person's weekly engagements with a date on ``day`` still ahead;
+    when none has, why (the one series' ``series_date`` error, or
+    ``NoDateToSkip``). Both empty: the person has no weekly engagement."""
+    async with db.sessions() as session:
+        rows = (
+            await session.execute(
+                select(Engagement.id, Need, Tenant.timezone)
+                .join(Need, Need.id == Engagement.need_id)
+                .join(Tenant, Tenant.id == Need.tenant_id)
+                .where(
+                    Engagement.person_id == person_id,
+                    Engagement.status.in_(ACTIVE_STATUSES),
+                    Need.status.in_((NeedStatus.PUBLISHED, NeedStatus.FILLED)),
+                )
+                .order_by(Engagement.id)
+            )
+        ).all()
+    found: list[DateToSkip] = []
+    problems: list[DomainError] = []
+    for engagement_id, need, tz_name in rows:
+        if not need.recurrence:
+            continue
+        try:
+            start, _ = series_date(need, day, now, ZoneInfo(tz_name))
+        except (NoDateToSkip, DatePassed) as exc:
+            problems.append(exc)
+            continue
+        found.append(DateToSkip(engagement_id, need.id, need.title, start))
+    if found or not problems:
+        return found, None
+    return [], problems[0] if len(problems) == 1 else NoDateToSkip()

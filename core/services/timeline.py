@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
+from core.availability import DAYS
 from core.calendar import IcsFacts
 from core.db import Database
 from core.models import (
@@ -74,6 +75,52 @@ async def ics_facts(db: Database, need_ids: list[int]) -> dict[int, IcsFacts]:
         )
         for nid, updated, until, status, starts, published, created in rows
     }
+
+
+async def person_ics_facts(db: Database, need_id: int, engagement_id: int) -> IcsFacts | None:
+    """``ics_facts`` of one person's file: the dates of the weekly series they
+    skipped (EXDATE), and a SEQUENCE above any file sent before the skip."""
+    facts = (await ics_facts(db, [need_id])).get(need_id)
+    if facts is None:
+        return None
+    async with db.sessions() as session:
+        row = (
+            await session.execute(
+                select(Engagement.updated_at, Need.recurrence, Tenant.timezone)
+                .join(Need, Need.id == Engagement.need_id)
+                .join(Tenant, Tenant.id == Need.tenant_id)
+                .where(Engagement.id == engagement_id, Engagement.need_id == need_id)
+            )
+        ).first()
+        if row is None:
+            return facts
+        keys = (
+            await session.scalars(
+                select(Reminder.dedupe_key).where(
+                    Reminder.engagement_id == engagement_id,
+                    Reminder.kind == kinds.FOLLOW_UP.name,
+                    Reminder.status == ReminderStatus.CANCELLED,
+                )
+            )
+        ).all()
+    updated, recurrence, tz_name = row
+    skipped: list[datetime] = []
+    if recurrence:
+        weekly, tz = Weekly.from_dict(recurrence), ZoneInfo(tz_name)
+        for key in keys:
+            try:
+                start = datetime.strptime(key.rsplit(":", 1)[1], "%Y%m%dT%H%M").replace(tzinfo=UTC)
+            except (IndexError, ValueError):
+                continue
+            local = start.astimezone(tz)
+            # only dates of the series as it is (a moved need's old times are gone)
+            if local.time() == weekly.start and DAYS[local.weekday()] in weekly.days:
+                skipped.append(start)
+    return replace(
+        facts,
+        sequence=max(facts.sequence, ics_sequence(updated)),
+        skipped=tuple(sorted(skipped)),
+    )
 
 
 async def recently_cancelled_ids(
@@ -145,6 +192,7 @@ class EngagementItem:
     until: datetime | None  # a weekly series' end
     hours: float  # logged and confirmed hours (a past weekly line: of its date)
     pending_day: date | None  # a passed date without hours yet (to log them)
+    next_skipped: bool = False  # the person skipped the next date (``signup.skip_date``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +284,11 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
         ):
             last_start = None  # a date they skipped: nothing to list or log
         last_day = last_start.astimezone(tz).date() if last_start is not None else None
+        next_skipped = (
+            weekly is not None
+            and next_start is not None
+            and f"{kinds.FOLLOW_UP.name}:{engagement.id}:{next_start:%Y%m%dT%H%M}" in skipped
+        )
         item = EngagementItem(
             id=engagement.id,
             need_id=need.id,
@@ -255,6 +308,7 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
                 and not engagement.waitlisted
                 else None
             ),
+            next_skipped=next_skipped and is_ahead,
         )
         if is_ahead:
             ahead.append(item)

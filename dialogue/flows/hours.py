@@ -11,8 +11,15 @@ flowchart LR
 ```
 
 Payloads (prefix ``hrs:``): ``hrs:<engagement>:<yyyymmdd>:<n>`` logs n hours
-for that date, ``hrs:<engagement>:<yyyymmdd>:ask`` asks for them typed,
+for that date (``q<n>``: n quarter hours, for typed values), ``...:set`` after
+it replaces a different value already logged for that date (asked first,
+never overwritten silently; ``hrs:keep`` keeps it),
+``hrs:<engagement>:<yyyymmdd>:ask`` asks for them typed,
 ``hrs:ok:<entry>`` / ``hrs:no:<entry>`` are an organisation member's answer.
+
+Hours typed with no question open ("war gestern 3 Stunden da", "2,5 Stunden")
+go to the date named, or the one passed date without hours; several
+candidates get a button each, none a friendly explanation.
 Conversation states: ``hours`` (typed hours for one date), ``certificate``
 (the name for the certificate).
 """
@@ -32,6 +39,8 @@ from core.services.certificate import (
     issue_certificate,
 )
 from core.services.hours import (
+    MAX_HOURS,
+    dates_for_hours,
     decide_hours,
     follow_up_day,
     hours_summary,
@@ -41,14 +50,16 @@ from core.services.hours import (
 )
 from core.services.org_links import organisations_of_person
 from core.services.timeline import timeline_of
+from dialogue.flows import skipping
 from dialogue.markup import escape
 from dialogue.messages import Attachment, Button
+from dialogue.nlu.extractors.named_days import named_day
 from dialogue.registry import on_command, on_payload
 from dialogue.turn import Event, Turn
 
 BUTTON_HOURS = (1, 2, 3, 4)
 MAX_BUTTON_HOURS = 12
-_LOG = re.compile(r"(\d{1,12}):(\d{8}):(\d{1,2}|ask)")
+_LOG = re.compile(r"(\d{1,12}):(\d{8}):(\d{1,2}|q\d{1,2}|ask)(:set)?")
 _DECIDE = re.compile(r"(ok|no):(\d{1,12})")
 # Typed instead of the command (no NLU intent is named for it in DESIGN.md).
 ASKING_FOR_CERTIFICATE = frozenset(
@@ -87,6 +98,10 @@ async def payload(turn: Turn, rest: str) -> None:
     if turn.person is None:
         turn.say(t("error.stale_button"), turn.menu())
         return
+    if rest == "keep":
+        turn.state.finish()
+        turn.say(t("hours.kept"), turn.menu())
+        return
     if m := _DECIDE.fullmatch(rest):
         turn.state.finish()
         await decide(turn, int(m.group(2)), m.group(1) == "ok")
@@ -106,11 +121,13 @@ async def payload(turn: Turn, rest: str) -> None:
         turn.say(t("hours.ask", day=day_text(turn, day)), turn.nav(back=False))
         return
     turn.state.finish()
-    value = int(m.group(3))
-    if not 0 < value <= MAX_BUTTON_HOURS:
+    raw = m.group(3)
+    value = int(raw[1:]) / 4 if raw.startswith("q") else float(raw)
+    if not 0 < value <= (MAX_HOURS if raw.startswith("q") else MAX_BUTTON_HOURS):
         turn.say(t("error.stale_button"), turn.menu())
         return
-    await record(turn, engagement_id, day, float(value), "button")
+    source = "typed" if raw.startswith("q") else "button"
+    await record(turn, engagement_id, day, value, source, replace=m.group(4) is not None)
 
 
 async def legacy_button(turn: Turn, engagement_id: int, value: int) -> None:
@@ -123,7 +140,19 @@ async def legacy_button(turn: Turn, engagement_id: int, value: int) -> None:
     await record(turn, engagement_id, day, float(value), "button")
 
 
-async def record(turn: Turn, engagement_id: int, day: date, value: float, source: str) -> None:
+def _payload(engagement_id: int, day: date, value: float) -> str:
+    return f"hrs:{engagement_id}:{day:%Y%m%d}:q{round(value * 4)}"
+
+
+async def record(
+    turn: Turn,
+    engagement_id: int,
+    day: date,
+    value: float,
+    source: str,
+    *,
+    replace: bool = False,
+) -> None:
     t = turn.t
     assert turn.person is not None
     try:
@@ -135,6 +164,7 @@ async def record(turn: Turn, engagement_id: int, day: date, value: float, source
             hours=value,
             source=source,
             now=turn.now,
+            replace=replace,
         )
     except DomainError as exc:
         turn.say(t(exc.key), turn.menu())
@@ -145,6 +175,20 @@ async def record(turn: Turn, engagement_id: int, day: date, value: float, source
         "title": escape(logged.title),
         "total": hours_text(turn, logged.total),
     }
+    if logged.outcome == "differs":
+        assert logged.offered is not None
+        offered = hours_text(turn, logged.offered)
+        turn.say(
+            t("hours.differs", offered=offered, **values),
+            (
+                turn.yes_button(
+                    "hours.replace", _payload(engagement_id, logged.day, logged.offered) + ":set",
+                    hours=offered,
+                ),
+                turn.no_button("hours.keep", "hrs:keep", hours=values["hours"]),
+            ),
+        )  # fmt: skip
+        return
     key = {
         "logged": "hours.logged",
         "corrected": "hours.corrected",
@@ -178,14 +222,52 @@ async def text(turn: Turn, said: str) -> bool:
         return True
     if turn.person is None:
         return False
-    value = parse_hours(said, strict=True)
+    today = turn.now.astimezone(ZoneInfo(turn.tenant.timezone)).date()
+    named = named_day(said, today, past=True)
+    rest = said if named is None else said[: named.start] + " " + said[named.end :]
+    value = parse_hours(rest, strict=True)
     if value is None:
         return False
-    found = await open_follow_up(turn.app.db, turn.person.id, turn.now)
-    if found is None:
-        return False
-    await record(turn, found[0], found[1], value, "typed")
+    if named is None:
+        found = await open_follow_up(turn.app.db, turn.person.id, turn.now)
+        if found is not None:
+            await record(turn, found[0], found[1], value, "typed")
+            return True
+    await _typed_out_of_the_blue(turn, value, None if named is None else named.day)
     return True
+
+
+async def _typed_out_of_the_blue(turn: Turn, value: float, day: date | None) -> None:
+    """Hours typed with no question open: the date named, or the one passed
+    date without hours; buttons for several, an explanation for none."""
+    t = turn.t
+    assert turn.person is not None
+    dates, problem = await dates_for_hours(turn.app.db, turn.person.id, turn.now, day)
+    if problem is not None:
+        turn.say(t(problem.key), turn.menu())
+        return
+    if not dates:
+        key = "hours.none_open" if day is None else "hours.no_date_that_day"
+        turn.say(t(key), (turn.button("menu.engagements", "menu:engagements"), *turn.menu()))
+        return
+    if len(dates) == 1:
+        await record(turn, dates[0].engagement_id, dates[0].day, value, "typed")
+        return
+    turn.say(
+        t("hours.which", hours=hours_text(turn, value)),
+        (
+            *(
+                turn.button(
+                    "hours.which_date",
+                    _payload(d.engagement_id, d.day, value),
+                    day=day_text(turn, d.day),
+                    title=d.title[:30],
+                )
+                for d in dates
+            ),
+            turn.button("menu.main", "nav:menu"),
+        ),
+    )
 
 
 async def _typed_for_day(turn: Turn, said: str) -> None:
@@ -364,6 +446,10 @@ async def engagements(turn: Turn) -> None:
             line += " · " + t("engagements.waitlisted")
         lines.append(line)
         buttons.append(turn.button("engagements.withdraw", f"eng:{item.id}:withdraw", number=i))
+        if item.next_skipped:
+            lines[-1] += " · " + t("timeline.skipped")
+        elif item.weekly and item.next_start is not None and not item.waitlisted:
+            buttons.append(skipping.skip_button(turn, item.id, item.next_start, i))
     if timeline.past:
         if timeline.ahead:
             lines.append("")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from core.durations import find_durations
 from dialogue.nlu.extractors.calendar_words import NUMBER_RE, number_value
 from dialogue.nlu.result import Entity
 
@@ -20,17 +21,8 @@ _COUNT = re.compile(
 _RADIUS = re.compile(
     r"(?<![\d.,])(?P<n>\d+(?:[.,]\d+)?)\s*(?:km|kilomet(?:er|ern|ers|res?))\b", re.I
 )
-_DURATION_UNITS = {
-    "stunde": "H", "stunden": "H", "std": "H", "hour": "H", "hours": "H", "hrs": "H", "hr": "H",
-    "minute": "M", "minuten": "M", "min": "M", "mins": "M", "minutes": "M",
-    "tag": "D", "tage": "D", "tagen": "D", "day": "D", "days": "D",
-    "woche": "W", "wochen": "W", "week": "W", "weeks": "W",
-    "monat": "MO", "monate": "MO", "monaten": "MO", "month": "MO", "months": "MO",
-}  # fmt: skip
-_DURATION = re.compile(
-    rf"\b(?P<n>{NUMBER_RE}|halbe[n]?|half an?)\s*(?P<unit>{'|'.join(sorted(_DURATION_UNITS, key=len, reverse=True))})\b\.?",
-    re.IGNORECASE,
-)
+# "10 h" is a clock time here (the time extractor reads it), not ten hours.
+_CLOCK_LIKE = re.compile(r"\d{1,2}\s*h\.?", re.IGNORECASE)
 _POSTCODE_DEFAULT = r"\b(?:0[1-9]|[1-9]\d)\d{3}\b"
 _URGENT = re.compile(
     r"\b(dringend\w*|eilig\w*|sofort|ab sofort|schnellstmöglich|so schnell wie möglich|asap|"
@@ -59,27 +51,13 @@ def extract_radius(text: str) -> list[Entity]:
 
 
 def extract_durations(text: str) -> list[Entity]:
-    """ISO 8601 durations: "2 Stunden" -> PT2H, "zwei Wochen" -> P2W."""
-    out = []
-    for m in _DURATION.finditer(text):
-        raw = m.group("n").lower()
-        unit = _DURATION_UNITS[m.group("unit").lower().rstrip(".")]
-        if raw.startswith("halb") or raw.startswith("half"):
-            value = "PT30M" if unit == "H" else None
-        else:
-            n = number_value(raw)
-            if n is None or n <= 0:
-                continue
-            value = {
-                "H": f"PT{n}H",
-                "M": f"PT{n}M",
-                "D": f"P{n}D",
-                "W": f"P{n}W",
-                "MO": f"P{n}M",
-            }[unit]
-        if value:
-            out.append(Entity("duration", value, m.start(), m.end()))
-    return out
+    """ISO 8601 durations: "2 Stunden" -> PT2H, "1,5 Stunden" -> PT1H30M,
+    "zwei Wochen" -> P2W (``core.durations``; clock ranges are times here)."""
+    return [
+        Entity("duration", d.iso, d.start, d.end)
+        for d in find_durations(text, ranges=False)
+        if not _CLOCK_LIKE.fullmatch(text[d.start : d.end])
+    ]
 
 
 def extract_postcodes(text: str, patterns: list[str] | None = None) -> list[Entity]:

@@ -69,10 +69,10 @@ async def test_each_date_is_its_own_entry_and_the_organisation_decides(world: Wo
     engagement = (await sign_up(world.db, heinrich, need, world.now())).engagement_id
     world.clock.set(datetime(2026, 12, 17, 9, tzinfo=BERLIN))
 
-    async def log(day: date, hours: float) -> str:
+    async def log(day: date, hours: float, replace: bool = False) -> str:
         logged = await log_hours(
             world.db, person_id=heinrich, engagement_id=engagement, day=day, hours=hours,
-            source="typed", now=world.now(),
+            source="typed", now=world.now(), replace=replace,
         )  # fmt: skip
         return logged.outcome
 
@@ -80,7 +80,8 @@ async def test_each_date_is_its_own_entry_and_the_organisation_decides(world: Wo
     assert await log(date(2026, 12, 9), 3) == "logged"
     assert await log(date(2026, 12, 9), 3) == "same"
     assert await log(date(2026, 12, 16), 2.5) == "logged"
-    assert await log(date(2026, 12, 16), 1.5) == "corrected"  # same date, not yet confirmed
+    assert await log(date(2026, 12, 16), 1.5) == "differs"  # asked first, nothing changed
+    assert await log(date(2026, 12, 16), 1.5, replace=True) == "corrected"  # not yet confirmed
     with pytest.raises(FutureDay):
         await log(date(2026, 12, 23), 2)
     with pytest.raises(UnknownEngagement):  # not Petra's engagement
