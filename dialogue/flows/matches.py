@@ -290,7 +290,7 @@ async def detail(turn: Turn, need_id: int) -> None:
         if turn.person is not None and need.places_left > 0 and open_
         else []
     )
-    buttons = []
+    buttons: list[Button] = []
     if not open_:
         pass  # "Termin vorbei": nothing to sign up for
     elif missing:
