@@ -228,12 +228,17 @@ def words_of_text(text: str) -> tuple[str, ...]:
     tokens = _WORD.findall(fold(text))[: MAX_TEXT_WORDS * 2]
     table = translations()
     found: list[str] = []
+    in_phrase: set[int] = set()  # "food bank" is the Tafel, not food and a bench
     for size in (3, 2):  # phrases ("food bank", "first aid"), last word maybe plural
         for i in range(len(tokens) - size + 1):
             head = " ".join(tokens[i : i + size - 1])
             for last in _singulars(tokens[i + size - 1]):
-                found += table.get(f"{head} {last}", ())
+                german = table.get(f"{head} {last}", ())
+                if german and not in_phrase & set(range(i, i + size)):
+                    found += german
+                    in_phrase.update(range(i, i + size))
     content = [t for t in tokens if t not in STOP_WORDS] or tokens
+    content = [t for i, t in enumerate(tokens) if i not in in_phrase and t in content]
     for token in content[:MAX_TEXT_WORDS]:
         found.append(token)
         for singular in _singulars(token):
