@@ -39,7 +39,9 @@ COMPOUND_REST = 4  # "Tier|heim"; "Hund|er|te" is no compound
 MIN_HEAD = 5  # "Tierheim|hunden"; "Eur|opa" is no compound of "Opa"
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _WORD = re.compile(r"\w+")
-_FOLDED = re.compile("ae|oe|ue|ss")  # what an umlaut or ß folds to
+# What an umlaut or ß folds to, and letters beyond ASCII (the database's
+# LIKE may not ignore their case): no piece for the database holds them.
+_FOLDED = re.compile("ae|oe|ue|ss|[^\x00-\x7f]")
 MIN_FRAGMENT = 3
 
 TITLE = 2  # the title or the organisation's name holds a word
