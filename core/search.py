@@ -704,9 +704,12 @@ async def rank_needs(
             lift = 0.0
             if stream.worded:
                 texts = tuple(str(x or "") for x in row[columns : columns + 3])
-                if text_words is not None and text_words.tier(*texts) == NONE:
-                    continue  # a substring, not a word of the text
                 tier = words.tier(*texts)
+                if text_words is not None and not flt.words:
+                    if tier == NONE:  # the text's words are all the words
+                        continue  # a substring, not a word of the text
+                elif text_words is not None and text_words.tier(*texts) == NONE:
+                    continue
                 lift = _LIFT.get(tier, 0.0)
                 if shown and need.category not in shown and not searched.tier(*texts):
                     continue  # a substring, not the word ("Hunderte" for "Hunde")
