@@ -466,33 +466,12 @@ def _stream_query(shape: _Shape) -> Select[tuple[object, ...]]:
             one_off.append(Need.starts_at < _p("q_end", at))
         conditions.append(or_(and_(*one_off), and_(*recurring)))
     if shape.words:
-        # The needs whose texts hold a piece, as a set the ranking checks ids
-        # against: the ranking itself stays on the covering index (its
-        # ``MULTI-INDEX OR`` of the box on SQLite; with the texts in its
-        # condition SQLite read every need of the categories, 50-300 ms at
-        # 20,000 needs).
-        held = aliased(Need)
         like = [_p(f"q_word{i}", Need.title.type) for i in range(shape.words)]
-        named = select(Organisation.id).where(
-            or_(*(Organisation.name.ilike(p, escape="\\") for p in like))
-        )
-        texts = (held.title, held.description)
         if shape.sqlite:
-            # SQLite's own LIKE ignores the case of ASCII letters, and the
-            # pieces are ASCII (``like_fragments``): no ``lower`` of every
-            # text in Python (``core.db``), 60 -> 6 ms at 20,000 needs.
-            holding = [c.like(p, escape="\\") for p in like for c in texts]
-            named = select(Organisation.id).where(
-                or_(*(Organisation.name.like(p, escape="\\") for p in like))
-            )
+            conditions.append(_held_on_sqlite(like))
         else:
-            holding = [c.ilike(p, escape="\\") for p in like for c in texts]
-        holders = select(held.id).where(or_(*holding, held.organisation_id.in_(named)))
-        # On SQLite ``+ 0`` keeps the id from driving the search (a row per
-        # holder anywhere, its bound computed): the box's index does, and
-        # each of its rows is looked up in the set.
-        ids = Need.id + 0 if shape.sqlite else Need.id
-        conditions.append(ids.in_(holders))
+            texts = (Need.title, Need.description, WORD_COLUMNS[2].element)
+            conditions.append(or_(*(c.ilike(p, escape="\\") for p in like for c in texts)))
     if shape.ring:
         # Around the inner box: rows its stream did not read.
         conditions += [Need.remote == false(), _box_clause("box"), not_(_box_clause("inner"))]
@@ -525,6 +504,24 @@ def _stream_query(shape: _Shape) -> Select[tuple[object, ...]]:
         .join(top, Need.id == top.c.id)
         .order_by(top.c.ub.desc(), top.c.id)
     )
+
+
+def _held_on_sqlite(like: list[BindParameter[Any]]) -> ColumnElement[bool]:
+    """The needs whose texts hold a piece, on SQLite, as a set the box's rows
+    are checked against: with the texts in the ranking's own condition
+    SQLite gave up the covering index's ``MULTI-INDEX OR`` of the box and
+    read every need of the categories (50-300 ms at 20,000 needs). ``+ 0``
+    keeps the set from driving the search (a row per holder anywhere, its
+    bound computed). SQLite's own LIKE ignores the case of ASCII letters and
+    the pieces are ASCII (``like_fragments``): no ``lower`` in Python
+    (``core.db``) of every text (60 -> 6 ms at 20,000 needs)."""
+    held = aliased(Need)
+    named = select(Organisation.id).where(
+        or_(*(Organisation.name.like(p, escape="\\") for p in like))
+    )
+    holding = [c.like(p, escape="\\") for p in like for c in (held.title, held.description)]
+    holders = select(held.id).where(or_(*holding, held.organisation_id.in_(named)))
+    return (Need.id + 0).in_(holders)
 
 
 def _query_params(
