@@ -5,28 +5,43 @@ holds it ("Fahrdienst zum Arzt", "Aachener Tafel"); less so when only the
 description does. ``core.search`` ranks needs in those tiers first
 (``core.scoring.WORD_IN_TITLE``, ``WORD_IN_DESCRIPTION``).
 
-Holding a word is decided per written word, not per substring, so "Hunde"
-finds "Hund", "Hunden", "Tierheimhunden" and "Hundeschule" but not
-"Hunderte": a written word holds the searched one when it is that word in
-another grammatical form, ends with it (the head of a compound), or begins
-with it and goes on for at least ``COMPOUND_REST`` letters (a compound).
-The database narrows the candidates by a substring (``like_fragment``);
-``tier`` decides.
+Holding a word is decided per written word, not per substring, so "Hund"
+finds "Hunde", "Hunden", "Tierheimhunden" and "Hundeschule" but not
+"Hunderte", and "Lesen" finds "Lesepatin" and "Vorlesestunde". A written
+word holds the searched one when it is
+
+* that word in another grammatical form ("Hunden");
+* a compound ending with it ("Tierheim|hunden", ``MIN_HEAD`` letters);
+* a compound beginning with its stem, or holding it between a modifier and a
+  head ("Tier|heim", "Vor|lese|stunde"): what follows the stem, less a
+  linking element ("Hund|e|schule", "Kind|er|garten"), is ``COMPOUND_REST``
+  letters or more and begins as a German word may ("sch", "g"), so
+  "Hund|erte" (a linking "er" and then "te") is no compound.
+
+An English word ("dogs", "food bank") stands for its German words too
+(``data/search_words.yml``, ``translations``). The database narrows the
+candidates by a substring (``like_fragment``); ``tier`` decides.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+import yaml
 
 # German endings of a noun's other forms (Hund, Hunde, Hunden, Hundes, ...).
 ENDINGS = ("ern", "en", "er", "es", "e", "n", "s")
 MIN_STEM = 4  # letters a stem keeps; shorter words are matched as written
-COMPOUND_REST = 4  # "Computer|kurs"; "Hunde|rte" is no compound
+COMPOUND_REST = 4  # "Tier|heim"; "Hund|er|te" is no compound
 MIN_HEAD = 5  # "Tierheim|hunden"; "Eur|opa" is no compound of "Opa"
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _WORD = re.compile(r"\w+")
-_FOLDED = re.compile("ae|oe|ue|ss")  # what an umlaut or ß folds to
+# What an umlaut or ß folds to, and letters beyond ASCII (the database's
+# LIKE may not ignore their case): no piece for the database holds them.
+_FOLDED = re.compile("ae|oe|ue|ss|[^\x00-\x7f]")
 MIN_FRAGMENT = 3
 
 TITLE = 2  # the title or the organisation's name holds a word
@@ -64,22 +79,59 @@ class _Word:
             return True
         if self._head_of_compound(token):  # Tierheim|hunden
             return True
-        return (
-            len(self.written) >= MIN_STEM
-            and token.startswith(self.written)
-            and len(token) - len(self.written) >= COMPOUND_REST
-        )
+        return self._part_of_compound(token)  # Tier|heim, Vor|lese|stunde
 
     def _head_of_compound(self, token: str) -> bool:
         # A verb in -ieren ("sortieren", "dokumentieren") ends in letters a
-        # noun's form may have ("tieren") but is no compound of it.
-        if token.endswith(_VERB_ENDINGS) and not self.written.endswith(_VERB_ENDINGS):
+        # noun's form may have ("Tieren") but is no compound of it.
+        if token.endswith(_VERB_ENDINGS) and not _is_verb(self.written):
             return False
         return any(token.endswith(f) for f in self.forms if len(f) >= MIN_HEAD)
+
+    def _part_of_compound(self, token: str) -> bool:
+        stem = self.stem
+        if len(stem) < MIN_STEM:
+            return False
+        at = token.find(stem)
+        while at != -1:
+            if (at == 0 or at >= MIN_MODIFIER) and _compound_rest(token[at + len(stem) :]):
+                return True
+            at = token.find(stem, at + 1)
+        return False
 
 
 # German verb endings that a noun's compound never has ("sortieren", "notiert").
 _VERB_ENDINGS = ("ieren", "iert", "ierte", "ierten", "iertes", "ierst")
+MIN_MODIFIER = 3  # "Vor|lese|stunde"; "Sc|hund" is no compound of "Hund"
+# Linking elements between the parts of a compound, longest first
+# ("Hund|e|schule", "Kind|er|garten", "Lebens|mittel").
+LINKS = ("ens", "es", "en", "er", "e", "s", "n")
+_VOWELS = frozenset("aeiouy")
+# How a German word may begin when not with a vowel ("Sch|ule", "Gr|uppe").
+ONSETS = frozenset(
+    "b c d f g h j k l m n p q r s t v w x z bl br ch chr cl cr dr fl fr gl gn gr kl kn kr "
+    "pf pfl pfr ph pl pr sch schl schm schn schr schw sh sk sl sm sn sp spl spr st str "
+    "th tr ts tsch wr zw".split()
+)
+
+
+def _is_verb(word: str) -> bool:
+    """ "sortieren" (not "Tieren": one letter before the ending)."""
+    return any(word.endswith(e) and len(word) - len(e) >= 3 for e in _VERB_ENDINGS)
+
+
+def _compound_rest(rest: str) -> bool:
+    """Whether what follows a stem in a written word is the rest of a
+    compound: less a linking element, ``COMPOUND_REST`` letters beginning
+    as a word may ("erte" of "Hunderte": "er" and "te", no compound)."""
+    link = next((x for x in LINKS if rest.startswith(x)), "")
+    part = rest[len(link) :]
+    if len(part) < COMPOUND_REST:
+        return False
+    if part[0] in _VOWELS:
+        return True
+    onset = part[: next((i for i, c in enumerate(part) if c in _VOWELS), len(part))]
+    return onset in ONSETS
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +179,85 @@ class SearchWords:
     def _holds(self, text: str) -> bool:
         if not text:
             return False
-        tokens = _WORD.findall(fold(text))
+        tokens = _tokens(text)
         return any(
-            all(any(word.held_by(t) for t in tokens) for word in parts) for parts in self.phrases
+            all(any(_held(word, t) for t in tokens) for word in parts) for parts in self.phrases
         )
 
 
-__all__ = ["DESCRIPTION", "NONE", "TITLE", "SearchWords", "fold"]
+# Texts and words repeat across needs and searches ("Tafel", "mit"): each
+# is split and each pair decided once (the search bench's p50 went down by half).
+@lru_cache(maxsize=16_384)
+def _tokens(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(fold(text)))
+
+
+@lru_cache(maxsize=65_536)
+def _held(word: _Word, token: str) -> bool:
+    return word.held_by(token)
+
+
+TRANSLATIONS_PATH = Path(__file__).resolve().parents[1] / "data" / "search_words.yml"
+MAX_TEXT_WORDS = 8  # of a typed search; the rest is not looked for
+# Words of a typed search that name nothing a need is about ("was mit Tieren",
+# "something with dogs"); folded.
+STOP_WORDS = frozenset(
+    """
+    a ab alles am an and any anything at auf bei bitte das dem den der des die du ein eine einem
+    einen einer for gerne gern help helfen hilfe i ich im in irgendwas irgendwie ist like
+    looking mach machen mal me mich mit moechte of oder on or please so some something such
+    suche the to und vom von want was we wir with would zu zum zur
+    """.split()
+)
+
+
+@cache
+def translations() -> dict[str, tuple[str, ...]]:
+    """English word or phrase (folded) -> the German words it stands for."""
+    data = yaml.safe_load(TRANSLATIONS_PATH.read_text(encoding="utf-8")) or {}
+    return {
+        fold(str(key)): tuple(str(w) for w in words)
+        for key, words in (data.get("en") or {}).items()
+    }
+
+
+def _singulars(word: str) -> tuple[str, ...]:
+    """An English word and its singular guesses ("dogs" -> "dog", "puppies" -> "puppy")."""
+    found = [word]
+    if word.endswith("ies") and len(word) > 4:
+        found.append(word[:-3] + "y")
+    if word.endswith("es") and len(word) > 3:
+        found.append(word[:-2])
+    if word.endswith("s") and len(word) > 3:
+        found.append(word[:-1])
+    return tuple(found)
+
+
+def words_of_text(text: str) -> tuple[str, ...]:
+    """The words a typed search looks for ("was mit Tieren" -> "tieren";
+    "something with dogs" -> "dogs", "Hund", "Gassi"): its words less
+    ``STOP_WORDS``, and the German words its English words and phrases
+    stand for (``translations``). All of its words when every one is a
+    stop word."""
+    tokens = _WORD.findall(fold(text))[: MAX_TEXT_WORDS * 2]
+    table = translations()
+    found: list[str] = []
+    in_phrase: set[int] = set()  # "food bank" is the Tafel, not food and a bench
+    for size in (3, 2):  # phrases ("food bank", "first aid"), last word maybe plural
+        for i in range(len(tokens) - size + 1):
+            head = " ".join(tokens[i : i + size - 1])
+            for last in _singulars(tokens[i + size - 1]):
+                german = table.get(f"{head} {last}", ())
+                if german and not in_phrase & set(range(i, i + size)):
+                    found += german
+                    in_phrase.update(range(i, i + size))
+    content = [t for t in tokens if t not in STOP_WORDS] or tokens
+    content = [t for i, t in enumerate(tokens) if i not in in_phrase and t in content]
+    for token in content[:MAX_TEXT_WORDS]:
+        found.append(token)
+        for singular in _singulars(token):
+            found += table.get(singular, ())
+    return tuple(dict.fromkeys(found))
+
+
+__all__ = ["DESCRIPTION", "NONE", "TITLE", "SearchWords", "fold", "translations", "words_of_text"]

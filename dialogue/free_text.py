@@ -20,6 +20,7 @@ from dialogue.flows import (
     onboarding,
     post_need,
     relay,
+    search,
     settings,
     skipping,
 )
@@ -179,6 +180,9 @@ async def handle_text(turn: Turn, event: Event) -> bool:
         return False
     if word == "help":
         await settings.help_text(turn)
+        return False
+    if consented and search.is_plain_words(event.text, parse, SURE):  # "Hund", "reading"
+        await search.start(turn, parse)
         return False
     if parse.confidence < turn.understanding.low_confidence:
         _ask_back(turn, parse)

@@ -62,6 +62,9 @@ def _show_neighbours(turn: Turn, tenant_id: int) -> bool | None:
     return turn.tenant.show_neighbours if tenant_id == turn.tenant_id else None
 
 
+MAX_TEXT = 100  # letters of a typed search looked for (as the public list's field)
+
+
 def filter_from(raw: dict[str, Any] | None) -> SearchFilter:
     if not raw:
         return NO_FILTER
@@ -75,6 +78,7 @@ def filter_from(raw: dict[str, Any] | None) -> SearchFilter:
         radius_km=float(raw["radius_km"]) if raw.get("radius_km") else None,
         qualifications=tuple(raw.get("qualifications") or ()),
         words=tuple(str(w) for w in raw.get("words") or ())[:5],
+        text=str(raw.get("text") or "")[:MAX_TEXT],
     )
 
 
@@ -183,7 +187,10 @@ async def _nothing_within(turn: Turn, flt: dict[str, Any]) -> tuple[str, tuple[B
         if place is None and "center" not in flt and profile is not None:
             place = profile.home_label
     km = turn.t.radius(radius)
-    if place:
+    if flt.get("text"):  # a plain-word search: say which words found nothing
+        words = escape(str(flt["text"])[:MAX_TEXT])
+        text = turn.t("search.none_text", text=words, radius=km)
+    elif place:
         text = turn.t("search.none_at", radius=km, place=escape(str(place)))
     else:
         text = turn.t("search.none", radius=km)

@@ -12,11 +12,13 @@ flowchart LR
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
 from core.availability import DAYPARTS
 from core.schedule import mask_of
+from core.search_words import STOP_WORDS, fold, words_of_text
 from core.taxonomy import CATEGORY_CODES
 from dialogue.flows import location as places
 from dialogue.flows import matches
@@ -37,6 +39,7 @@ QUICK_CATEGORIES = (
     "integration",
 )
 WHEN = ("today", "weekend", "week")
+_WORD = re.compile(r"\w+")
 
 
 def _today(turn: Turn) -> date:
@@ -143,7 +146,36 @@ def filter_of(turn: Turn, parse: ParseResult) -> dict[str, Any]:
         flt["date_from"], flt["date_to"] = valid[0].isoformat(), valid[-1].isoformat()
     if parse.availability:
         flt["cell_mask"] = mask_of(parse.availability)
+    if not flt and words_of_text(parse.text):
+        # No entity: the subject is the text itself ("reading", "Hunderte"),
+        # looked for by its words (``core.search_words``).
+        flt["text"] = " ".join(parse.text.split())[: matches.MAX_TEXT]
     return flt
+
+
+# Intents a lone noun or short phrase is taken for ("Hund": inform,
+# "reading": out_of_scope); a sure greeting or thanks is no search.
+PLAIN_WORD_INTENTS = frozenset(
+    {"inform", "search", "find_engagement", "show_matches", "out_of_scope"}
+)
+# Intents a lone word is a search for even when sure ("Lesen": post_offer);
+# unsure ("Fahrräder, vielleicht") they are asked back like any other.
+LONE_WORD = frozenset({"post_offer", "post_need"})
+MAX_PLAIN_WORDS = 3  # "was mit Tieren", "something with dogs"
+MAX_PLAIN_CONTENT = 2  # of them, words that are not ``STOP_WORDS``
+
+
+def is_plain_words(text: str, parse: ParseResult, sure: float) -> bool:
+    """Whether a text outside any form is a plain-word search: a lone noun or
+    a short phrase, no question, parsed as no sure other intent."""
+    words = _WORD.findall(fold(text))
+    content = [w for w in words if w not in STOP_WORDS]
+    if not 0 < len(content) <= MAX_PLAIN_CONTENT or len(words) > MAX_PLAIN_WORDS or "?" in text:
+        return False
+    if parse.intent in PLAIN_WORD_INTENTS:
+        return True
+    # Another intent, unsure ("meine sachen"), is asked back (``free_text``).
+    return parse.intent in LONE_WORD and parse.confidence >= sure and len(words) == 1
 
 
 async def complete(turn: Turn) -> None:

@@ -123,7 +123,6 @@ async def test_sql_bounds_of_a_persons_needs_equal_python_scores(
         cells=False,
         date_from=False,
         date_to=False,
-        text=False,
     )
     params = _bound_params(volunteer, NOW) | _query_params(NOW, None, NO_FILTER, BERLIN)
     params |= _box_params("box", HOME[0], HOME[1], volunteer.radius_km)

@@ -24,7 +24,7 @@ from core.models import Need, NeedStatus, Organisation
 from core.schedule import FULL_MASK, day_mask, daypart_mask, mask_of, one_off_mask
 from core.scoring import MAX_SCORE, WORD_IN_DESCRIPTION, WORD_IN_TITLE
 from core.search import SearchFilter, rank_needs
-from core.search_words import DESCRIPTION, TITLE, SearchWords
+from core.search_words import DESCRIPTION, TITLE, SearchWords, words_of_text
 from core.taxonomy import Taxonomy
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -37,6 +37,8 @@ QUALS = ("fuehrerschein", "fuehrungszeugnis", "erste_hilfe", "paedagogik", "pfle
 WORDS = ("Tafel", "Garten", "Lesen", "Fahrdienst", "Café", "Spielplatz", "Umzug", "Computer")
 # Searched words: some only as part of other words ("Hunderte" is no "Hunde").
 SEARCHED = (*WORDS, "Hunde", "Tafeln", "Computerkurs", "Gärten", "Fahrdienste")
+# Typed searches: words of compounds, English, a phrase, an accidental prefix.
+TEXTS = ("Hund", "something with dogs", "was mit Tieren", "reading", "food bank", "Hunderte")
 # The region: Aachen and its neighbours.
 LAT0, LAT1, LON0, LON1 = 50.60, 50.95, 5.95, 6.40
 
@@ -74,6 +76,9 @@ def random_need(
                 f"mit {rng.choice(WORDS).lower()}",
                 "Hunderte Fotos",
                 "Hundeschule",
+                "Gassigehen mit Tierheimhunden",
+                "Vorlesestunde",
+                "Lebensmittel sortieren",
             )
         ),
         "category": rng.choice(CATEGORIES),
@@ -154,7 +159,7 @@ def random_query(rng: random.Random, tenants: tuple[int, int]) -> Query:
     if rng.random() < 0.1:
         flt = replace(flt, qualifications=(rng.choice(QUALS),))
     if rng.random() < 0.15:
-        flt = replace(flt, text=rng.choice(WORDS).lower())
+        flt = replace(flt, text=rng.choice((*WORDS, *TEXTS)).lower())
     if rng.random() < 0.25:
         flt = replace(flt, words=tuple(rng.sample(SEARCHED, rng.choice((1, 1, 2)))))
     return Query(
@@ -182,9 +187,15 @@ def view(row: dict[str, Any]) -> NeedView:
     )
 
 
-def word_tier(row: dict[str, Any], q: Query, names: dict[int, str]) -> int:
-    words = SearchWords.of(q.flt.words)
-    return words.tier(row["title"], row["description"], names[row["organisation_id"]])
+def word_tier(
+    row: dict[str, Any], q: Query, names: dict[int, str], words: tuple[str, ...] | None = None
+) -> int:
+    """Where the need holds a searched word (``words``: these instead; by
+    default the words searched by and those of the text)."""
+    if words is None:
+        words = q.flt.words + (words_of_text(q.flt.text) if q.flt.text else ())
+    held = SearchWords.of(words)
+    return held.tier(row["title"], row["description"], names[row["organisation_id"]])
 
 
 def visible(row: dict[str, Any], q: Query, names: dict[int, str]) -> bool:
@@ -199,16 +210,14 @@ def visible(row: dict[str, Any], q: Query, names: dict[int, str]) -> bool:
     if q.tenant_ids is not None and row["tenant_id"] not in q.tenant_ids:
         return False
     if flt.categories and row["category"] not in flt.categories:
-        if not (flt.words and word_tier(row, q, names)):  # a searched word shows it anyway
+        if not (flt.words and word_tier(row, q, names, flt.words)):  # shown anyway
             return False
     if flt.cell_mask and not row["cell_mask"] & flt.cell_mask:
         return False
     if flt.qualifications and not set(flt.qualifications) <= set(row["qualifications"]):
         return False
-    if flt.text:
-        hay = (row["title"] + " " + row["description"]).lower()
-        if flt.text.lower() not in hay:
-            return False
+    if flt.text and not word_tier(row, q, names, words_of_text(flt.text)):
+        return False  # a typed text: only needs holding one of its words
     if flt.date_from or flt.date_to:
         start = _local_midnight(flt.date_from) if flt.date_from else None
         end = _local_midnight(flt.date_to + timedelta(days=1)) if flt.date_to else None
@@ -244,7 +253,7 @@ def brute_force(
         if not visible(r, q, names):
             continue
         m = score(volunteer, view(r), NOW)
-        tier = word_tier(r, q, names) if q.flt.words else 0
+        tier = word_tier(r, q, names) if q.flt.words or q.flt.text else 0
         if tier and not m.excluded:
             m = replace(m, score=round(m.score + lift[tier], 6))
         matches.append(m)
@@ -590,3 +599,62 @@ async def test_a_searched_word_shows_the_need_about_it_first_whatever_its_topic(
     # Words narrow nothing: without a topic they only rank.
     everything = await by()
     assert await by(words=("Zoom",)) == ["online"] + [n for n in everything if n != "online"]
+
+
+async def test_a_typed_text_finds_needs_by_their_words_forms_compounds_and_english(
+    db: Database, world: Any
+) -> None:
+    """The public list's and the chat's plain-word search: a need holds a word
+    of the text in a compound ("Tierheimhunden", "Vorlesestunde") or in
+    German for an English word, not by accident ("Hunderte")."""
+    titles = {
+        "gassi": ("Gassigehen mit unseren Tierheimhunden", "tiere"),
+        "vorlesen": ("Vorlesestunde in der Stadtbibliothek", "bildung"),
+        "lesepaten": ("Lesepatin oder Lesepate", "bildung"),
+        "fotos": ("Hunderte alte Fotos digitalisieren", "kultur"),
+        "sortieren": ("Lebensmittel sortieren", "soziales"),
+        "tafel": ("Ausgabe am Dienstag", "soziales"),  # of the organisation "Tafel"
+    }
+    rows = []
+    for name, (title, category) in titles.items():
+        tafel = name == "tafel"
+        rows.append(
+            {
+                "tenant_id": world.aachen if tafel else world.stolberg,
+                "organisation_id": world.org if tafel else world.stolberg_org,
+                "title": title,
+                "description": "",
+                "category": category,
+                "qualifications": [],
+                "remote": True,
+                "lat": None,
+                "lon": None,
+                "cell_mask": 0,
+                "urgent": False,
+                "status": NeedStatus.PUBLISHED,
+                "published_at": NOW,
+                "created_at": NOW,
+                "updated_at": NOW,
+                "helpers_wanted": 1,
+                "hidden": False,
+            }
+        )
+    await insert_needs(db, rows)
+    names = dict(zip(range(1, len(titles) + 1), titles, strict=True))
+    volunteer = replace(LUISA, tenant_id=world.aachen)
+
+    async def by(text: str, **kw: Any) -> set[str]:
+        async with db.sessions() as session:
+            flt = SearchFilter(text=text, **kw)
+            page = await rank_needs(session, volunteer, NOW, flt=flt, tz=BERLIN, limit=20)
+        return {names[m.need_id] for m in page.matches}
+
+    assert await by("Hund") == {"gassi"}
+    assert await by("Hunderte") == {"fotos"}
+    assert await by("something with dogs") == {"gassi"}
+    assert await by("was mit Tieren") == {"gassi"}  # not "sortieren"
+    assert await by("Lesen") == {"vorlesen", "lesepaten"}
+    assert await by("reading") == {"vorlesen", "lesepaten"}
+    assert await by("food bank") == {"tafel", "sortieren"}  # "Lebensmittel" too
+    assert await by("Tafel", categories=("bildung",)) == set()  # the topic narrows too
+    assert await by("Katze") == set()

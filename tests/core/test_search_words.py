@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from core.search_words import DESCRIPTION, NONE, TITLE, SearchWords
+from core.search_words import (
+    DESCRIPTION,
+    NONE,
+    TITLE,
+    SearchWords,
+    fold,
+    translations,
+    words_of_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -25,6 +33,18 @@ from core.search_words import DESCRIPTION, NONE, TITLE, SearchWords
         ("Tiere", "Lebensmittel sortieren", False),  # a verb in -ieren, no compound
         ("Tiere", "Fotos dokumentieren", False),
         ("Tiere", "Tieren im Tierheim helfen", True),
+        ("Tieren", "Lebensmittel sortieren", False),  # "Tieren" is no verb either
+        ("Tiere", "Tierheim", True),  # a compound by its stem
+        ("Tiere", "Tierarzt und Haustiere", True),
+        ("Hund", "Hunderte Fotos scannen", False),  # a linking "er", then "te": no compound
+        ("Hund", "Hundertjährige Eiche", False),  # "tj" begins no German word
+        ("Hund", "Hundeschule", True),
+        ("Hund", "Gassigehen mit Tierheimhunden", True),
+        ("Kind", "Kindergarten", True),
+        ("Lesen", "Lesepatin oder Lesepate", True),
+        ("Lesen", "Vorlesestunde in der Bibliothek", True),  # between modifier and head
+        ("Hund", "Schundheft", False),  # two letters are no modifier
+        ("sortieren", "Spenden einsortieren", True),  # a verb searched: its compounds
     ],
 )
 def test_a_word_is_held_by_its_forms_and_compounds_not_by_any_substring(
@@ -45,3 +65,37 @@ def test_the_database_is_asked_for_a_piece_every_holder_contains() -> None:
     # "ü" may be written "ue": a piece without it.
     assert SearchWords.of(("Führerschein",)).like_fragments() == ("hrerschei",)
     assert SearchWords.of(("Öl",)).like_fragments() is None  # too short: no narrowing
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Hund", ("hund",)),
+        ("was mit Tieren", ("tieren",)),  # small words are not looked for
+        ("something with dogs", ("dogs", "Hund", "Gassi")),  # plural, English -> German
+        ("reading", ("reading", "Lesen", "Lesung")),
+        ("food bank", ("Tafel", "Lebensmittelausgabe")),  # a phrase first
+        ("mit", ("mit",)),  # only small words: those
+    ],
+)
+def test_a_typed_text_looks_for_its_words_and_their_german(
+    text: str, found: tuple[str, ...]
+) -> None:
+    assert words_of_text(text)[: len(found)] == found
+
+
+def test_english_words_find_german_needs() -> None:
+    held = lambda text, title: SearchWords.of(words_of_text(text)).tier(title, "")  # noqa: E731
+    assert held("dogs", "Gassigehen mit unseren Tierheimhunden") == TITLE
+    assert held("reading", "Vorlesestunde in der Stadtbibliothek") == TITLE
+    assert held("food bank", "Ausgabe bei der Aachener Tafel") == TITLE
+    assert held("elderly", "Einkaufsbegleitung für eine Seniorin") == TITLE
+    assert held("dogs", "Hunderte Fotos digitalisieren") == NONE
+
+
+def test_the_list_of_english_words_is_large_and_each_stands_for_german_words() -> None:
+    table = translations()
+    assert len(table) >= 100
+    assert all(words and all(w.strip() for w in words) for words in table.values())
+    assert all(key == fold(key) for key in table)
+    assert {"dog", "reading", "food bank"} <= set(table)

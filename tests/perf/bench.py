@@ -4,7 +4,8 @@ Sections are async functions ``(quick) -> dict``; their keys are merged into
 ``var/bench.json`` and printed as a table. This file owns the matching
 section; ``tests/perf/telegram_bench.py:run_telegram_bench``,
 ``tests/perf/dialogue_bench.py:run_dialogue_bench``,
-``tests/perf/relevance_bench.py:run_relevance_bench`` (what the list shows:
+``tests/perf/search_bench.py:run_search_bench`` (plain-word search against
+a plain scan), ``tests/perf/relevance_bench.py:run_relevance_bench`` (what the list shows:
 ``match_interest_precision_at5``, ``match_hidden_by_rules``) and the others
 join when they exist.
 
@@ -433,6 +434,7 @@ def sections() -> list[Section]:
     """This file's sections, then those other parts provide when present."""
     found: list[Section] = [run_matching_bench]
     for module, function in (
+        ("tests.perf.search_bench", "run_search_bench"),
         ("tests.perf.dialogue_bench", "run_dialogue_bench"),
         ("tests.perf.fanout_bench", "run_fanout_bench"),
         ("tests.perf.relevance_bench", "run_relevance_bench"),

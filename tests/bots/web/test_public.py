@@ -154,3 +154,28 @@ async def test_a_need_closed_early_says_so_without_free_places(demo: Web):
     assert "Plätzen frei" not in page.text and "Alle Plätze sind vergeben" not in page.text
     assert f"{need.helpers_taken} von {need.helpers_wanted} Plätzen belegt" in page.text
     assert "nimmt keine neuen Anmeldungen mehr an" in page.text
+
+
+async def test_the_search_word_finds_needs_by_words_compounds_and_english(demo: Web):
+    """``?text=`` ranks as the chat's search does (``core.search_words``):
+    compounds by their parts, English words in German, no accidental
+    prefixes, and says so when nothing holds the word."""
+
+    async def titles(text: str) -> str:
+        response = await demo.client.get("/t/aachen/", params={"text": text})
+        assert response.status_code == 200
+        return response.text
+
+    dogs = await titles("dogs")
+    assert "Gassigehen mit unseren Tierheimhunden" in dogs and dogs.count('class="card"') == 1
+    hund = await titles("Hund")
+    assert "Gassigehen mit unseren Tierheimhunden" in hund
+    assert "Alte Fotos für die Heimatstube" not in hund  # "Hunderte alte Fotos …"
+    lesen = await titles("Lesen")
+    assert "Vorlesestunde in der Stadtbibliothek" in lesen and "Lesepatin oder Lesepate" in lesen
+    animals = await titles("was mit Tieren")
+    assert "Gassigehen" in animals and "Lebensmittel sortieren" not in animals
+    food_bank = await titles("food bank")
+    assert "Lebensmittelausgabe in Atsch" in food_bank and "Gassigehen" not in food_bank
+    nothing = await titles("Kreuzfahrt")
+    assert 'class="card"' not in nothing and 'value="Kreuzfahrt"' in nothing
