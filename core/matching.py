@@ -71,8 +71,9 @@ class NeedView:
 class Reason:
     """``kind``: category | distance | remote | time | spontaneous | requires
     (value: a qualification code the person has not mentioned) | urgent |
-    neighbour; for excluded matches: lacks_qualification (value: the code
-    they said they lack) | too_far."""
+    neighbour | resource (value: "<resource>:<use>", ``core.resources``: an
+    offered van suits a move); for excluded matches: lacks_qualification
+    (value: the code they said they lack) | too_far."""
 
     kind: str
     value: str | float | None = None
