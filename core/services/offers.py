@@ -37,6 +37,7 @@ from core.search import NEED_COLUMNS, need_view, open_needs, visible_tenant_ids
 from core.services.audit import record
 from core.services.matches import CardPage, cards_of, matches_for_view
 from core.single_line import is_single_line
+from core.taxonomy import CATEGORY_CODES
 
 OFFER_KINDS = ("time", "skill", "resource")
 MAX_TITLE = 120
@@ -284,13 +285,22 @@ def _escape_like(text: str) -> str:
 
 
 def _candidates_query(
-    resource: ResourceKind, volunteer: VolunteerView, now: datetime, tenants: list[int] | None
+    resource: ResourceKind,
+    volunteer: VolunteerView,
+    now: datetime,
+    tenants: list[int] | None,
+    *,
+    prefilter: bool = True,
+    sqlite: bool = False,
 ) -> Select[tuple[object, ...]]:
     """Open needs at a place the resource could suit: within the offer's
     reach, of one of its uses' categories or holding one of their words
-    (a coarse ``LIKE``; ``ResourceKind.fit`` decides)."""
+    (a coarse ``LIKE``; ``ResourceKind.fit`` decides). ``prefilter=False``:
+    without the ``LIKE`` (the bench's baseline)."""
+    # The category list (all of them) keeps the (status, remote, category,
+    # lat) index usable for the box, as in ``core.search``.
     q = select(*NEED_COLUMNS, Need.title, Need.description).where(
-        *open_needs(now), Need.remote.is_(False)
+        *open_needs(now), Need.remote.is_(False), Need.category.in_(CATEGORY_CODES)
     )
     if tenants is not None:
         q = q.where(Need.tenant_id.in_(tenants))
@@ -299,10 +309,12 @@ def _candidates_query(
             volunteer.lat, volunteer.lon, volunteer.radius_km
         )
         q = q.where(Need.lat.between(min_lat, max_lat), Need.lon.between(min_lon, max_lon))
-    fragments = resource.like_fragments()
+    fragments = resource.like_fragments() if prefilter else None
     if fragments is not None:
+        # SQLite's LIKE ignores the case of ASCII letters (the fragments' own)
+        # by itself; ILIKE would lower both sides of every comparison.
         held = [
-            column.ilike(f"%{_escape_like(f)}%", escape="\\")
+            (column.like if sqlite else column.ilike)(f"%{_escape_like(f)}%", escape="\\")
             for f in fragments
             for column in (Need.title, Need.description)
         ]
@@ -324,9 +336,8 @@ async def resource_matches(
 ) -> list[Match]:
     """The open needs a resource offer suits, best first."""
     volunteer = offer_volunteer(offer)
-    async with db.sessions() as session:
-        rows = (await session.execute(_candidates_query(resource, volunteer, now, tenants))).all()
-    return _rank(volunteer, resource, rows, now, limit)
+    query = _candidates_query(resource, volunteer, now, tenants, sqlite=db.is_sqlite)
+    return _rank(volunteer, resource, await db.rows(query), now, limit)
 
 
 def _rank(
@@ -336,17 +347,26 @@ def _rank(
     now: datetime,
     limit: int,
 ) -> list[Match]:
+    """The best ``limit`` rows the resource suits. Scoring is cheap and the
+    words' test is not: rows are scored first, then tested best first
+    until ``limit`` fit (the same top as testing every row)."""
     columns = len(NEED_COLUMNS)
-    found: list[Match] = []
+    scored: list[tuple[Match, NeedView, Row[Any]]] = []
     for row in rows:
-        title, description = row[columns], row[columns + 1]
-        match = _resource_match(
-            volunteer, resource, need_view(row[:columns]), title or "", description or "", now
-        )
-        if match is not None:
-            found.append(match)
-    found.sort(key=lambda m: (-m.score, m.need_id))
-    return found[:limit]
+        need = need_view(row[:columns])
+        match = score(volunteer, need, now)
+        if not match.excluded:
+            scored.append((match, need, row))
+    scored.sort(key=lambda s: (-s[0].score, s[0].need_id))
+    found: list[Match] = []
+    for match, need, row in scored:
+        use = resource.fit(row[columns] or "", row[columns + 1] or "", need.category)
+        if use is not None:
+            reason = Reason(RESOURCE_REASON, reason_value(resource.code, use))
+            found.append(replace(match, reasons=(reason, *match.reasons)))
+            if len(found) == limit:
+                break
+    return found
 
 
 async def needs_for_offer(
