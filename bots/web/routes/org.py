@@ -548,10 +548,7 @@ def _offer_values(
         for code, label in resources.choices(t.lang)
     ]
     kinds.append(("resource", t("offer_form.kind_resource")))
-    labels = {
-        name: t(f"offer_form.{name}")
-        for name in OFFER_LABELS
-    }
+    labels = {name: t(f"offer_form.{name}") for name in OFFER_LABELS}
     return {
         "form": state,
         "offer_id": offer_id,
@@ -616,6 +613,9 @@ async def offer_form(request: Request) -> Response:
     state = form_state(form, OFFER_FIELDS, OFFER_LISTS)
     data = parse_offer(state, _tz(member), app.now())
     state.errors.update(organisations.validate_offer(data, app.taxonomy))
+    # The summary lists what to fix in the order of the form.
+    order = {name: i for i, name in enumerate(OFFER_LABELS)}
+    state.errors = dict(sorted(state.errors.items(), key=lambda e: order.get(e[0], len(order))))
     if not state.errors:
         try:
             await organisations.save_offer(
