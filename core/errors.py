@@ -60,6 +60,12 @@ class NeedNotOpen(DomainError):
     key = "error.need_not_open"
 
 
+class DatePassed(DomainError):
+    """An editor approves a need whose (last) date is over."""
+
+    key = "error.date_passed"
+
+
 class TooManyNeeds(DomainError):
     """An organisation posted its daily number of needs already."""
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.geo.distance import distance_km
-from core.schedule import first_shared_cell, time_fit
+from core.schedule import cells_of, first_shared_cell, time_fit
 from core.scoring import (
     FRESH_DAYS,
     MAX_SCORE,
@@ -69,7 +69,9 @@ class NeedView:
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """``kind``: category | distance | remote | time | spontaneous | requires
+    """``kind``: category | distance | remote | time | other_time (value:
+    ``"<need cell>|<free cell>"``, the need's time and the nearest the person
+    has free, when none fits) | spontaneous | requires
     (value: a qualification code the person has not mentioned) | urgent |
     neighbour | resource (value: "<resource>:<use>", ``core.resources``: an
     offered van suits a move); for excluded matches: lacks_qualification
@@ -223,12 +225,34 @@ def _reasons(
         reasons.append(Reason("spontaneous"))
     elif shared is not None:
         reasons.append(Reason("time", shared))
+    elif need.cell_mask and volunteer.availability_mask:
+        reasons.append(
+            Reason("other_time", other_time(need.cell_mask, volunteer.availability_mask))
+        )
     reasons.extend(Reason("requires", q) for q in unmentioned)
     if need.urgent:
         reasons.append(Reason("urgent"))
     if not local:
         reasons.append(Reason("neighbour"))
     return reasons
+
+
+def other_time(need_mask: int, avail_mask: int) -> str:
+    """For a need at none of the person's free times: its time and the
+    nearest they have free, as ``"sa:abend|sa:vormittag"`` (same day, other
+    part: "Sa abends statt vormittags") or ``"mi:vormittag|sa:vormittag"``
+    (another day: "Mi statt Sa"), preferring their free time on the need's day,
+    then at the same part of another day."""
+    need_cells, free = cells_of(need_mask), cells_of(avail_mask)
+    for cell in need_cells:
+        day = cell.split(":")[0]
+        same_day = [c for c in free if c.startswith(day + ":")]
+        if same_day:
+            return f"{cell}|{same_day[0]}"
+    cell = need_cells[0]
+    part = cell.split(":")[1]
+    same_part = [c for c in free if c.endswith(":" + part)]
+    return f"{cell}|{(same_part or free)[0]}"
 
 
 __all__ = [
@@ -251,6 +275,7 @@ __all__ = [
     "evaluate",
     "lacked_qualifications",
     "match_of",
+    "other_time",
     "score",
     "unmentioned_qualifications",
 ]

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from core.availability import ALL_CELLS, DAYPARTS, DAYS, Availability
+from core.clock import as_utc
 from core.errors import InvalidTimeRange
 from core.scoring import FIT_FLEXIBLE, FIT_SPONTANEOUS, FIT_UNKNOWN_WEEK, SHORT_NOTICE
 
@@ -167,6 +168,21 @@ def first_shared_cell(need_mask: int, avail_mask: int) -> str | None:
         if shared & CELL_BIT[c]:
             return c
     return None
+
+
+def date_passed(
+    *,
+    ends_at: datetime | None,
+    recurrence: object,
+    valid_until: datetime | None,
+    now: datetime,
+) -> bool:
+    """Whether a need's (last) date is over at ``now``: a one-off one once it
+    ended, a weekly one once its series ran out (``valid_until``); a need
+    without a fixed time or end never is. The same line sign-ups draw."""
+    if recurrence:
+        return valid_until is not None and as_utc(valid_until) <= now
+    return ends_at is not None and as_utc(ends_at) <= now
 
 
 def last_moment(valid_until: datetime) -> datetime:

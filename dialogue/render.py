@@ -6,6 +6,7 @@ Every organisation- or person-written value goes through ``escape``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from core.availability import DAYPARTS, DAYS
 from core.matching import Reason
@@ -62,6 +63,8 @@ def reasons_line(t: Texts, taxonomy: Taxonomy, reasons: Sequence[Reason]) -> str
         elif reason.kind == "time" and isinstance(reason.value, str) and ":" in reason.value:
             day, part = reason.value.split(":", 1)
             parts.append(f"{t('day.' + day)} {t('part.' + part)}")
+        elif reason.kind == "other_time" and isinstance(reason.value, str):
+            parts.append(other_time(t, reason.value))
         elif reason.kind == "spontaneous":
             parts.append(t("reason.spontaneous"))
         elif reason.kind == "category" and isinstance(reason.value, str):
@@ -80,26 +83,50 @@ def reasons_line(t: Texts, taxonomy: Taxonomy, reasons: Sequence[Reason]) -> str
     return " · ".join(escape(p) for p in parts)
 
 
-def need_when(t: Texts, need: NeedDetail) -> str:
-    if need.starts_at is not None:
-        return t.when_range(need.starts_at, need.ends_at)
+def other_time(t: Texts, value: str) -> str:
+    """ "Mi statt Sa" / "Sa abends statt vormittags": the need's time against
+    the nearest the person has free (``core.matching.other_time``)."""
+    need_cell, _, free_cell = value.partition("|")
+    need_day, _, need_part = need_cell.partition(":")
+    free_day, _, free_part = free_cell.partition(":")
+    if need_day == free_day:
+        return t(
+            "reason.other_part",
+            day=t("day." + need_day),
+            need=t("reason.part." + need_part),
+            free=t("reason.part." + free_part),
+        )
+    return t("reason.other_day", need=t("day." + need_day), free=t("day." + free_day))
+
+
+def need_when(t: Texts, need: NeedDetail, now: datetime | None = None) -> str:
+    """When it takes place; with ``now``, "Termin vorbei" once its (last)
+    date passed and a weekly need's next date."""
+    if now is not None and need.date_passed(now):
+        return t("need.date_passed")
     if need.weekly is not None:
         days = ", ".join(t("day." + d) for d in need.weekly.days)
-        return t(
+        text = t(
             "need.weekly",
             days=days,
             start=need.weekly.start.strftime("%H:%M"),
             end=need.weekly.end.strftime("%H:%M"),
         )
+        upcoming = need.next_date(now, t.tz) if now is not None else None
+        if upcoming is not None:
+            text += " · " + t("need.next_date", date=t.when(upcoming))
+        return text
+    if need.starts_at is not None:
+        return t.when_range(need.starts_at, need.ends_at)
     return t("need.flexible")
 
 
-def card(t: Texts, taxonomy: Taxonomy, number: int, item: Card) -> str:
+def card(t: Texts, taxonomy: Taxonomy, number: int, item: Card, now: datetime | None = None) -> str:
     need = item.need
     emoji = taxonomy.emoji(need.category)
     lines = [
         f"<b>{number}. {emoji} {escape(need.title)}</b>".replace("  ", " "),
-        f"{escape(need.organisation)} · {escape(need_when(t, need))}",
+        f"{escape(need.organisation)} · {escape(need_when(t, need, now))}",
     ]
     reasons = reasons_line(t, taxonomy, item.match.reasons)
     if reasons:
@@ -107,10 +134,19 @@ def card(t: Texts, taxonomy: Taxonomy, number: int, item: Card) -> str:
     return "\n".join(lines)
 
 
-def detail(t: Texts, taxonomy: Taxonomy, need: NeedDetail, distance_km: float | None) -> str:
+def detail(
+    t: Texts,
+    taxonomy: Taxonomy,
+    need: NeedDetail,
+    distance_km: float | None,
+    now: datetime | None = None,
+) -> str:
+    """A need's detail; with ``now``, one whose (last) date passed says
+    "Termin vorbei" instead of its places (no sign-up: ``signup_open``)."""
+    passed = now is not None and need.date_passed(now)
     lines = [f"<b>{taxonomy.emoji(need.category)} {escape(need.title)}</b>".replace("  ", " ")]
     lines.append(escape(need.organisation))
-    lines.append(t("need.when", when=escape(need_when(t, need))))
+    lines.append(t("need.when", when=escape(need_when(t, need, now))))
     if need.remote:
         lines.append(t("need.remote"))
     elif need.place_label:
@@ -122,7 +158,9 @@ def detail(t: Texts, taxonomy: Taxonomy, need: NeedDetail, distance_km: float | 
     if need.qualifications:
         quals = ", ".join(taxonomy.qualification_label(q, t.lang) for q in need.qualifications)
         lines.append(t("need.qualifications", qualifications=escape(quals)))
-    if need.places_left > 0:
+    if passed:
+        pass  # "Termin vorbei" above says it all
+    elif need.places_left > 0:
         lines.append(t("need.places_left", left=need.places_left, wanted=need.helpers_wanted))
     else:
         lines.append(t("need.full"))
@@ -132,3 +170,9 @@ def detail(t: Texts, taxonomy: Taxonomy, need: NeedDetail, distance_km: float | 
         lines.append("")
         lines.append(escape(need.description[:600]))
     return "\n".join(lines)
+
+
+def signup_open(need: NeedDetail, now: datetime) -> bool:
+    """Whether a sign-up button belongs under a need: not once its (last)
+    date passed (a full one still offers the waiting list)."""
+    return not need.date_passed(now)

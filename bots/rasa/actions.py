@@ -313,8 +313,13 @@ class ActionNeedDetail(_OurAction):
             dispatcher.utter_message(text=ctx.t("error.unknown_need"))
             return []
         need = await need_detail(ctx.app.db, need_id)
-        text = to_plain(render.detail(ctx.texts, ctx.app.taxonomy, need, None))
-        buttons = [_button(ctx.t("need.signup"), "sign_up", need.id)]
+        now = ctx.app.now()
+        text = to_plain(render.detail(ctx.texts, ctx.app.taxonomy, need, None, now))
+        buttons = (
+            [_button(ctx.t("need.signup"), "sign_up", need.id)]
+            if render.signup_open(need, now)
+            else []
+        )
         dispatcher.utter_message(text=text, buttons=buttons)
         return [SlotSet("need_id", str(need.id))]
 

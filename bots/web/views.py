@@ -4,13 +4,14 @@ zone, links), built from service results. Templates only render these."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from babel.dates import get_day_names
 
 from bots.web.i18n import WebTexts
 from core.availability import DAYS
 from core.qualification_help import Requirement, requirements
-from core.schedule import Weekly, last_moment
+from core.schedule import Weekly, date_passed, last_moment
 from core.services.needs import NeedDetail
 from core.services.organisations import NeedRow, OfferView
 from core.taxonomy import Taxonomy
@@ -36,6 +37,8 @@ class NeedCard:
     reasons: str = ""
     # What the need asks for, each with a short help (how to get it).
     requirements: tuple[Requirement, ...] = ()
+    # Its (last) date is over: "Termin vorbei", no sign-up.
+    passed: bool = False
 
 
 def weekly_text(t: WebTexts, weekly: Weekly) -> str:
@@ -50,11 +53,24 @@ def weekly_text(t: WebTexts, weekly: Weekly) -> str:
 
 
 def need_card(
-    t: WebTexts, taxonomy: Taxonomy, need: NeedDetail, url: str, reasons: str = ""
+    t: WebTexts,
+    taxonomy: Taxonomy,
+    need: NeedDetail,
+    url: str,
+    reasons: str = "",
+    now: datetime | None = None,
 ) -> NeedCard:
+    """A need for a page; with ``now``, a weekly one names its next date and
+    one whose (last) date passed says so ("Termin vorbei") first."""
     when = (
         weekly_text(t, need.weekly) if need.weekly else t.when_range(need.starts_at, need.ends_at)
     )
+    passed = now is not None and need.date_passed(now)
+    upcoming = need.next_date(now, t.tz) if now is not None and not passed else None
+    if upcoming is not None:
+        when += " · " + t("need.next_date", date=t.when(upcoming))
+    if passed:
+        when = f"{t('need.date_passed')} · {when}" if when else t("need.date_passed")
     place = t("need.remote") if need.remote else (need.place_label or "")
     return NeedCard(
         id=need.id,
@@ -79,6 +95,7 @@ def need_card(
         qualifications=tuple(taxonomy.label(q, t.lang) for q in need.qualifications),
         reasons=reasons,
         requirements=requirements(taxonomy, need.qualifications, t.lang, t.form),
+        passed=passed,
     )
 
 
@@ -95,12 +112,18 @@ class NeedLine:
     rejection_reason: str | None
 
 
-def need_line(t: WebTexts, taxonomy: Taxonomy, row: NeedRow) -> NeedLine:
+def need_line(
+    t: WebTexts, taxonomy: Taxonomy, row: NeedRow, now: datetime | None = None
+) -> NeedLine:
     when = (
         t("need.recurring_until", until=t.day(last_moment(row.valid_until)))
         if row.weekly and row.valid_until
         else (t("need.recurring") if row.weekly else t.when(row.starts_at))
     )
+    if now is not None and date_passed(
+        ends_at=row.ends_at, recurrence=row.weekly, valid_until=row.valid_until, now=now
+    ):
+        when = f"{t('need.date_passed')} · {when}"
     return NeedLine(
         row.id,
         row.title,

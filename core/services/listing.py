@@ -43,18 +43,21 @@ async def public_need_ids(
         return [int(i) for i in (await session.scalars(q)).all()]
 
 
-async def is_public(db: Database, need_id: int, now: datetime) -> bool:
+async def is_public(db: Database, need_id: int, now: datetime, *, over_too: bool = False) -> bool:
     """Whether a need shows on the public pages (published or filled, not
-    hidden, not over)."""
-    async with db.sessions() as session:
-        found = await session.scalar(
-            select(Need.id).where(
-                Need.id == need_id,
-                Need.status.in_((NeedStatus.PUBLISHED, NeedStatus.FILLED)),
-                Need.published_at.is_not(None),
-                Need.hidden == false(),
-                or_(Need.ends_at.is_(None), Need.ends_at > now),
-                or_(Need.valid_until.is_(None), Need.valid_until > now),
-            )
+    hidden, not over); ``over_too``: also once its (last) date passed (its
+    page then says "Termin vorbei")."""
+    q = select(Need.id).where(
+        Need.id == need_id,
+        Need.status.in_((NeedStatus.PUBLISHED, NeedStatus.FILLED)),
+        Need.published_at.is_not(None),
+        Need.hidden == false(),
+    )
+    if not over_too:
+        q = q.where(
+            or_(Need.ends_at.is_(None), Need.ends_at > now),
+            or_(Need.valid_until.is_(None), Need.valid_until > now),
         )
+    async with db.sessions() as session:
+        found = await session.scalar(q)
     return found is not None

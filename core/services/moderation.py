@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from core.db import Database
-from core.errors import InvalidValue, NotAllowed, UnknownNeed
+from core.errors import DatePassed, InvalidValue, NotAllowed, UnknownNeed
 from core.models import AuditEvent, Need, NeedStatus, Offer, Organisation, TextOverride
 from core.models.need import awaits_review
 from core.placeholders import plain_placeholders
+from core.schedule import date_passed
 from core.services.audit import record
 from core.services.needs import (
     REVIEW_FIELDS,
@@ -42,6 +43,8 @@ class QueueItem:
     remote: bool
     starts_at: datetime | None
     created_at: datetime
+    # Its (last) date is over: it cannot be approved, only rejected.
+    past: bool = False
     # A change of a published need (which stays public as it was meanwhile):
     # the fields above show the changed version, ``changed`` names what differs
     # (``needs.REVIEW_FIELDS``), ``previous_*`` the public version.
@@ -86,7 +89,17 @@ class AuditRow:
     data: dict[str, Any]
 
 
-async def queue(db: Database, tenant_id: int) -> list[QueueItem]:
+def _past(need: Need, now: datetime) -> bool:
+    """Whether the version under review is over: its (last) date passed."""
+    v = pending_or_current(need)
+    return date_passed(
+        ends_at=v["ends_at"], recurrence=v["recurrence"], valid_until=v["valid_until"], now=now
+    )
+
+
+async def queue(db: Database, tenant_id: int, *, now: datetime | None = None) -> list[QueueItem]:
+    """The needs awaiting review, oldest first; with ``now``, those whose
+    date has passed are marked ``past``."""
     async with db.sessions() as session:
         rows = (
             await session.execute(
@@ -116,17 +129,19 @@ async def queue(db: Database, tenant_id: int) -> list[QueueItem]:
                     previous_title=n.title if change else None,
                     previous_starts_at=n.starts_at if change else None,
                     previous_place_label=n.place_label if change else None,
+                    past=now is not None and _past(n, now),
                 )
             )
     return items
 
 
-async def _need_tenant(db: Database, need_id: int) -> int:
+async def _need_tenant(db: Database, need_id: int, now: datetime) -> tuple[int, bool]:
+    """The need's tenant and whether its version under review is over."""
     async with db.sessions() as session:
-        tenant_id = await session.scalar(select(Need.tenant_id).where(Need.id == need_id))
-    if tenant_id is None:
-        raise UnknownNeed(need_id=need_id)
-    return int(tenant_id)
+        need = await session.get(Need, need_id)
+        if need is None:
+            raise UnknownNeed(need_id=need_id)
+        return need.tenant_id, _past(need, now)
 
 
 async def review(
@@ -139,9 +154,14 @@ async def review(
     actor: str,
     now: datetime,
 ) -> NeedRef:
-    """Approve a need, or reject it with a reason the organisation sees."""
-    if await _need_tenant(db, need_id) != tenant_id:
+    """Approve a need, or reject it with a reason the organisation sees.
+    A need whose (last) date has passed is not approved (``DatePassed``):
+    published, it would only show "Termin vorbei"; it can be rejected."""
+    need_tenant, past = await _need_tenant(db, need_id, now)
+    if need_tenant != tenant_id:
         raise NotAllowed()
+    if approve and past:
+        raise DatePassed()
     reason = (reason or "").strip()
     if not approve and (not reason or len(reason) > MAX_REASON):
         raise InvalidValue(field="reason")

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, false, func, or_, select, update
 from sqlalchemy.orm import aliased
 
+from core.clock import as_utc
 from core.db import Database
 from core.errors import (
     InvalidTimeRange,
@@ -43,7 +44,7 @@ from core.reminders.planning import (
     plan_org_expiry,
     replan_engagement,
 )
-from core.schedule import Weekly, one_off_mask, validate_range, weekly_mask
+from core.schedule import Weekly, date_passed, one_off_mask, validate_range, weekly_mask
 from core.services import mail_queue
 from core.services.audit import record
 from core.single_line import is_single_line
@@ -111,10 +112,29 @@ class NeedDetail:
     contact_email: str | None = None
     contact_phone: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    valid_until: datetime | None = None  # a weekly need's end (the midnight after its last day)
 
     @property
     def places_left(self) -> int:
         return max(0, self.helpers_wanted - self.helpers_taken)
+
+    def date_passed(self, now: datetime) -> bool:
+        """Its (last) date is over at ``now``: "Termin vorbei", no sign-up."""
+        return date_passed(
+            ends_at=self.ends_at, recurrence=self.weekly, valid_until=self.valid_until, now=now
+        )
+
+    def next_date(self, now: datetime, tz: ZoneInfo) -> datetime | None:
+        """A weekly need's next date after ``now`` (``None`` once its series
+        ran out, and for a one-off need)."""
+        if self.weekly is None:
+            return None
+        (upcoming,) = self.weekly.occurrences(now, tz) or (None,)
+        if upcoming is None or (
+            self.valid_until is not None and upcoming >= as_utc(self.valid_until)
+        ):
+            return None
+        return upcoming
 
 
 def validate_need(data: NeedInput, taxonomy: Taxonomy, now: datetime) -> None:
@@ -598,6 +618,7 @@ _DETAIL_COLUMNS = (
         Organisation.contact_name,
         Organisation.email,
         Organisation.phone,
+        Need.valid_until,
     )
     .join(Organisation, Organisation.id == Need.organisation_id)
     .join(Tenant, Tenant.id == Need.tenant_id)
@@ -629,7 +650,7 @@ _DETAIL_WIDTH = len(_DETAIL_COLUMNS.selected_columns)
 def _need_detail(row: Sequence[Any], *, contact: bool) -> NeedDetail:
     (nid, tenant_id, slug, org_id, org_name, title, description, category, quals, remote, lat,
      lon, place, starts_at, ends_at, recurrence, wanted, taken, urgent, status, contact_name,
-     email, phone) = row  # fmt: skip
+     email, phone, valid_until) = row  # fmt: skip
     return NeedDetail(
         id=nid, tenant_id=tenant_id, tenant_slug=slug, organisation_id=org_id,
         organisation=org_name, title=title, description=description, category=category,
@@ -640,6 +661,7 @@ def _need_detail(row: Sequence[Any], *, contact: bool) -> NeedDetail:
         contact_name=contact_name if contact else None,
         contact_email=email if contact else None,
         contact_phone=phone if contact else None,
+        valid_until=valid_until,
     )  # fmt: skip
 
 

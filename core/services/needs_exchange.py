@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import false, func, or_, select
 
 from core.availability import DAYS
+from core.clock import as_utc
 from core.db import Database
 from core.errors import (
     DomainError,
@@ -39,7 +40,7 @@ from core.errors import (
     UnknownQualification,
 )
 from core.models import Need, NeedStatus, Organisation
-from core.schedule import Weekly
+from core.schedule import Weekly, last_moment
 from core.services.needs import (
     MAX_NEEDS_PER_DAY,
     NeedInput,
@@ -106,6 +107,15 @@ def _local_iso(value: datetime | None, tz: ZoneInfo) -> str | None:
     return value.astimezone(tz).isoformat(timespec="minutes") if value else None
 
 
+def _last_day(valid_until: datetime | None, tz: ZoneInfo) -> str | None:
+    """A series' end as its last day (``2027-01-31``): stored is the midnight
+    after it, which as a time would read as the day after (or, in UTC, as
+    23:00 the day before); the import reads the date back as that midnight."""
+    if valid_until is None:
+        return None
+    return last_moment(as_utc(valid_until)).astimezone(tz).date().isoformat()
+
+
 async def export_needs(
     db: Database, tenant_id: int, tz: ZoneInfo, *, organisation_id: int | None = None
 ) -> list[dict[str, Any]]:
@@ -141,7 +151,7 @@ async def export_needs(
                 "weekdays": list(weekly.get("days") or ()),
                 "time_from": weekly.get("from"),
                 "time_to": weekly.get("to"),
-                "valid_until": _local_iso(need.valid_until, tz),
+                "valid_until": _last_day(need.valid_until, tz),
                 "helpers_wanted": need.helpers_wanted,
                 "urgent": bool(need.urgent),
                 "status": need.status.value,
@@ -318,11 +328,12 @@ def _datetime(text: str, tz: ZoneInfo, *, end_of_day: bool = False) -> datetime:
         d, m, y, hh, mm = found.groups()
         value = datetime(int(y), int(m), int(d), int(hh or 0), int(mm or 0))
         if hh is None and end_of_day:
-            value = datetime.combine(value.date(), time(23, 59))
+            value = datetime.combine(value.date() + timedelta(days=1), time(0))
     else:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             day = date.fromisoformat(text)
-            value = datetime.combine(day, time(23, 59) if end_of_day else time(0))
+            # "bis 31.1." ends at the midnight after it, as the chat and the form store it
+            value = datetime.combine(day + timedelta(days=1) if end_of_day else day, time(0))
         else:
             value = datetime.fromisoformat(text.replace(" ", "T", 1))
     return value.replace(tzinfo=tz) if value.tzinfo is None else value

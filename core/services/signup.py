@@ -25,6 +25,7 @@ from core.errors import (
 )
 from core.models import (
     ACTIVE_STATUSES,
+    AuditEvent,
     Engagement,
     EngagementStatus,
     Need,
@@ -421,11 +422,15 @@ async def mark_no_show(
     actor: str,
     now: datetime,
     actor_person_id: int | None = None,
-) -> None:
+) -> bool:
     """The organisation says someone did not come (issue 14.2): after the
     need began, for a sign-up holding a place. A one-off sign-up ends as
     ``no_show``; a weekly one stays (one missed date), only the notice and
-    the audit record it. The organisation's other chat members hear of it."""
+    the audit record it. The organisation's other chat members hear of it.
+
+    Whether it was new: marking the same date again (a second confirmation,
+    a second member, a stale button) changes nothing, sends no second notice
+    and returns ``False``."""
     async with db.transaction() as session:
         engagement = await session.get(Engagement, engagement_id)
         if engagement is None:
@@ -433,11 +438,15 @@ async def mark_no_show(
         need = await _lock_need(session, engagement.need_id, now)
         if need.organisation_id != organisation_id:
             raise NotAllowed()
+        if engagement.status == EngagementStatus.NO_SHOW:
+            return False  # a one-off one, noted before
         if engagement.status not in ACTIVE_STATUSES or engagement.waitlisted:
             raise UnknownEngagement(engagement_id=engagement_id)
         missed = last_begun(need, now, await _tz(session, need.tenant_id))
         if missed is None or missed < engagement.created_at:
             raise InvalidValue(field="no_show")  # no date of theirs has begun yet
+        if await _no_show_noted(session, need, engagement.id, missed):
+            return False  # this date of a weekly one, noted before
         if need.recurrence is None:
             engagement.status, engagement.updated_at = EngagementStatus.NO_SHOW, now
             await cancel_for_engagement(session, engagement.id)
@@ -458,6 +467,23 @@ async def mark_no_show(
             now=now,
             exclude_person_id=actor_person_id,
         )
+    return True
+
+
+async def _no_show_noted(
+    session: AsyncSession, need: Need, engagement_id: int, missed: datetime
+) -> bool:
+    """Whether a no-show of this sign-up on the date ``missed`` is in the
+    audit already (the need row is locked, so two confirmations queue up)."""
+    earlier = await session.scalars(
+        select(AuditEvent.data).where(
+            AuditEvent.tenant_id == need.tenant_id,
+            AuditEvent.action == "no_show",
+            AuditEvent.subject == f"need:{need.id}",
+        )
+    )
+    date = missed.isoformat()
+    return any(d.get("engagement") == engagement_id and d.get("starts_at") == date for d in earlier)
 
 
 async def no_show_date(db: Database, need_id: int, now: datetime) -> datetime | None:

@@ -21,7 +21,7 @@ from core.matching import Match, Reason, VolunteerView
 from core.schedule import FULL_MASK
 from core.search import NO_FILTER, SearchFilter
 from core.services.matches import CardPage, cards_of, matches_for_view
-from core.services.needs import need_for_volunteer
+from core.services.needs import need_detail, need_for_volunteer
 from core.services.profiles import get_profile
 from dialogue import render
 from dialogue.flows import needs, onboarding
@@ -152,7 +152,10 @@ async def show(
         )
         return
     header = t(f"{kind}.header") if offset == 0 else t("matches.more_header")
-    cards = [render.card(t, turn.app.taxonomy, offset + i + 1, c) for i, c in enumerate(page.cards)]
+    cards = [
+        render.card(t, turn.app.taxonomy, offset + i + 1, c, turn.now)
+        for i, c in enumerate(page.cards)
+    ]
     buttons = [
         Button(f"{offset + i + 1} · {_short(c.need.title)}", f"need:{c.need.id}")
         for i, c in enumerate(page.cards)
@@ -262,8 +265,12 @@ async def detail(turn: Turn, need_id: int) -> None:
         turn.say(t("error.unknown_need"), turn.menu())
         return
     except NeedNotOpen:
-        turn.say(t("error.need_not_open"), turn.menu())
-        return
+        # One they may see but not join: over ("Termin vorbei", shown without
+        # a sign-up), else cancelled or closed early.
+        need = await need_detail(turn.app.db, need_id)
+        if not need.date_passed(turn.now):
+            turn.say(t("error.need_not_open"), turn.menu())
+            return
     volunteer, _ = await volunteer_view(turn)
     center = (turn.state.view.get("filter") or {}).get("center")
     origin = tuple(center) if center else (volunteer.lat, volunteer.lon)
@@ -271,7 +278,8 @@ async def detail(turn: Turn, need_id: int) -> None:
     if need.lat is not None and need.lon is not None and origin[0] is not None:
         km = distance_km((float(origin[0]), float(origin[1])), (need.lat, need.lon))  # type: ignore[arg-type]
     turn.state.view["need"] = need.id
-    text = render.detail(t, turn.app.taxonomy, need, km)
+    text = render.detail(t, turn.app.taxonomy, need, km, turn.now)
+    open_ = render.signup_open(need, turn.now)
     missing = (
         [
             q
@@ -279,10 +287,13 @@ async def detail(turn: Turn, need_id: int) -> None:
             if q not in volunteer.qualifications
             and q not in (turn.state.view.get("answered") or ())
         ]
-        if turn.person is not None and need.places_left > 0
+        if turn.person is not None and need.places_left > 0 and open_
         else []
     )
-    if missing:
+    buttons = []
+    if not open_:
+        pass  # "Termin vorbei": nothing to sign up for
+    elif missing:
         # The detail is the one step before signing up: it asks for what the
         # need requires, and the answer signs up.
         question, buttons = needs.qualification_question(turn, need.id, missing[0])

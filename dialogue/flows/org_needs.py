@@ -265,7 +265,7 @@ async def _no_show(turn: Turn, need: OwnNeed, engagement_id: int, *, confirmed: 
         )
         return
     try:
-        await mark_no_show(
+        new = await mark_no_show(
             turn.app.db,
             need.organisation_id,
             engagement_id,
@@ -276,7 +276,8 @@ async def _no_show(turn: Turn, need: OwnNeed, engagement_id: int, *, confirmed: 
     except DomainError:
         turn.say(turn.t("my_needs.not_possible"), _back(turn))
         return
-    turn.say(turn.t("my_needs.no_show_noted", title=escape(need.title)), _back(turn))
+    done = "my_needs.no_show_noted" if new else "my_needs.no_show_already"
+    turn.say(turn.t(done, title=escape(need.title)), _back(turn))
 
 
 async def _extend(turn: Turn, need: OwnNeed) -> None:

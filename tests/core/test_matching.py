@@ -283,3 +283,19 @@ def test_a_need_published_in_the_future_is_no_fresher_than_now() -> None:
     now = score(LUISA, need(published_at=NOW), NOW)
     skewed = score(LUISA, need(published_at=NOW + timedelta(days=3)), NOW)
     assert skewed.score == now.score
+
+
+def test_a_time_that_does_not_fit_names_the_need_s_time_against_the_free_one() -> None:
+    """Luisa is free Tuesday afternoons and Saturday mornings."""
+    wednesday = score(LUISA, need(cell_mask=mask_of(["mi:vormittag"])), NOW)
+    assert wednesday.reasons[-1] == Reason("other_time", "mi:vormittag|sa:vormittag")
+    saturday_evening = score(LUISA, need(cell_mask=mask_of(["sa:abend"])), NOW)
+    assert saturday_evening.reasons[-1] == Reason("other_time", "sa:abend|sa:vormittag")
+    friday_evening = score(LUISA, need(cell_mask=mask_of(["fr:abend"])), NOW)
+    assert friday_evening.reasons[-1] == Reason("other_time", "fr:abend|di:nachmittag")
+    # no reason about time when she said nothing about her week, or it fits
+    unknown = replace(LUISA, availability_mask=0)
+    assert "other_time" not in kinds(
+        score(unknown, need(cell_mask=mask_of(["mi:abend"])), NOW).reasons
+    )
+    assert "other_time" not in kinds(score(LUISA, need(), NOW).reasons)

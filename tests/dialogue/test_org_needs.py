@@ -589,6 +589,8 @@ async def test_no_show_is_noted_and_the_other_members_hear_of_it(app: App) -> No
         )
     await member.press(f"{no_show}:yes")
     assert "Vermerkt" in member.text
+    await member.press(f"{no_show}:yes")  # the button again: nothing changes, no second notice
+    assert "schon vermerkt" in member.text and "Vermerkt." not in member.text, member.text
 
     outbox = Outbox()
     await deliver(app, outbox, after + timedelta(minutes=1))

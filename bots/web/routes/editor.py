@@ -30,7 +30,7 @@ from bots.web.pages import (
 )
 from bots.web.security import checked_form
 from bots.web.views import chat_links
-from core.errors import DomainError, InvalidValue, NotAllowed, UnknownNeed
+from core.errors import DatePassed, DomainError, InvalidValue, NotAllowed, UnknownNeed
 from core.services import editor_links, moderation
 from core.services import editors as editor_service
 from core.services.statistics import OTHER, REMOTE, Statistics, tenant_statistics
@@ -53,7 +53,7 @@ async def _render_queue(
     comes back with the error beside that need and the typed reason kept."""
     app = web(request).app
     t = texts(request, editor.tenant)
-    items = await moderation.queue(app.db, editor.tenant_id)
+    items = await moderation.queue(app.db, editor.tenant_id, now=app.now())
     return await render(
         request,
         "editor/queue.html",
@@ -69,6 +69,7 @@ async def _render_queue(
                     "place": t("need.remote") if i.remote else (i.place_label or ""),
                     "when": t.when(i.starts_at) if i.starts_at else t("need.recurring"),
                     "posted": t.when(i.created_at),
+                    "past": i.past,
                     "change": t(
                         "editor.change_fields",
                         fields=", ".join(t(f"editor.change_field.{f}") for f in i.changed),
@@ -120,6 +121,8 @@ async def review(request: Request) -> Response:
         )
     except (NotAllowed, UnknownNeed) as exc:
         raise HTTPException(status_code=403) from exc
+    except DatePassed:
+        return redirect(f"/t/{editor.tenant.slug}/editor/?notice=date_passed")
     except InvalidValue as exc:
         if exc.params.get("field") == "reason":
             return await _render_queue(request, editor, reason_for=need_id, reason=reason)

@@ -88,7 +88,7 @@ async def dashboard(request: Request) -> Response:
         request,
         "org/dashboard.html",
         {
-            "needs": [need_line(t, app.taxonomy, r) for r in rows],
+            "needs": [need_line(t, app.taxonomy, r, app.now()) for r in rows],
             "organisation": org,
             "welcome": request.query_params.get("welcome") == "1",
             "notice": request.query_params.get("notice", ""),
@@ -233,7 +233,7 @@ async def need_page(request: Request) -> Response:
         request,
         "org/need.html",
         {
-            "need": need_card(t, app.taxonomy, detail, public_url),
+            "need": need_card(t, app.taxonomy, detail, public_url, now=app.now()),
             "signups": [
                 {
                     "id": s.engagement_id,
@@ -405,9 +405,10 @@ async def signup_action(request: Request) -> Response:
             if form.get("confirm") != "yes":  # asked first (``no_show_confirm``)
                 path = f"/t/{member.tenant.slug}/org/needs/{need_id}/signups/{engagement_id}"
                 return redirect(f"{path}/no_show")
-            await mark_no_show(
+            if not await mark_no_show(
                 app.db, member.organisation_id, engagement_id, actor=member.actor, now=app.now()
-            )
+            ):
+                notice = "no_show_already"  # noted before: nothing changed, no second notice
         elif action == "message":
             body = str(form.get("body") or "")
             # Stored with its outbox row; delivery brings it to the chat.

@@ -154,6 +154,7 @@ async def needs_list(request: Request) -> Response:
                         card.need,
                         f"/t/{card.need.tenant_slug}/needs/{card.need.id}",
                         reason,
+                        now=app.now(),
                     )
                 )
         except DomainError:
@@ -190,7 +191,9 @@ async def _public_need(request: Request) -> NeedDetail:
         NeedStatus.FILLED,
     ):
         raise HTTPException(status_code=404)
-    if not await is_public(web(request).app.db, need.id, web(request).app.now()):
+    # A shared link to a need whose date passed still shows it, as "Termin
+    # vorbei" without sign-up (``need_page``); hidden or unpublished ones don't.
+    if not await is_public(web(request).app.db, need.id, web(request).app.now(), over_too=True):
         raise HTTPException(status_code=404)
     return need
 
@@ -204,14 +207,16 @@ async def need_page(request: Request) -> Response:
         request,
         "need.html",
         {
-            "need": need_card(t, app.taxonomy, need, request.url.path),
+            "need": need_card(t, app.taxonomy, need, request.url.path, now=app.now()),
             "links": chat_links(tenant, f"need_{need.id}", telegram_username(request, tenant.slug)),
             "qr_url": f"/t/{tenant.slug}/needs/{need.id}/qr.svg",
             "ics_url": f"/t/{tenant.slug}/needs/{need.id}.ics",
             "organisation_feed": f"/t/{tenant.slug}/calendar/organisation/{need.organisation_id}.ics",
-            "open": need.status == NeedStatus.PUBLISHED,
-            # Why no sign-up: all places taken, or closed early with places left.
-            "closed_key": "need.full" if need.places_left == 0 else "need.closed",
+            "open": need.status == NeedStatus.PUBLISHED and not need.date_passed(app.now()),
+            # Why no sign-up: over, all places taken, or closed early with places left.
+            "closed_key": "need.date_passed_signup"
+            if need.date_passed(app.now())
+            else ("need.full" if need.places_left == 0 else "need.closed"),
         },
         tenant=tenant,
         title_key="need.title",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -13,7 +14,7 @@ from core.models import AuditEvent, Need, NeedStatus, TextOverride
 from core.services.people import register_with_consent
 from core.services.signup import sign_up
 from tests.bots.web.conftest import Web
-from tests.bots.web.helpers import csrf_of, log_in_editor, post_need, sign_up_organisation
+from tests.bots.web.helpers import BERLIN, csrf_of, log_in_editor, post_need, sign_up_organisation
 
 
 async def _status(web: Web, need_id: int) -> NeedStatus:
@@ -42,6 +43,37 @@ async def test_editor_approves_a_need_and_it_becomes_public(web_app: Web):
     assert await _status(web_app, need_id) == NeedStatus.PUBLISHED
     assert (await public.get(f"/t/aachen/needs/{need_id}")).status_code == 200
     assert "need_approved" in await _audit(web_app)
+
+
+async def test_a_need_whose_date_passed_is_marked_and_cannot_be_approved(web_app: Web):
+    org = await sign_up_organisation(web_app)
+    over = await post_need(web_app, org, title="Laub fegen")  # in four days, 10–14
+    later = await post_need(web_app, org, title="Weihnachtsmarkt", date=_in_days(web_app, 10))
+    web_app.clock.advance(timedelta(days=5))  # still waiting for review, the first is over
+    editor = await log_in_editor(web_app)
+    queue = await editor.get("/t/aachen/editor/")
+    past = queue.text.split(f'id="need-{over}"')[1].split("</li>")[0]
+    assert "⚠ Termin vorbei" in past and "freigeben geht nicht mehr" in past
+    assert f"/needs/{over}/approve" not in queue.text  # no "Freigeben" for it
+    assert f"/needs/{later}/approve" in queue.text
+    assert "Termin vorbei" not in queue.text.split(f'id="need-{later}"')[1].split("</li>")[0]
+
+    token = await csrf_of(editor, "/t/aachen/editor/")
+    refused = await editor.post(f"/t/aachen/editor/needs/{over}/approve", data={"csrf": token})
+    assert refused.headers["location"].endswith("notice=date_passed")
+    page = await editor.get(refused.headers["location"])
+    assert "Nicht freigegeben: Der Termin dieses Bedarfs ist schon vorbei." in page.text
+    assert await _status(web_app, over) == NeedStatus.PENDING_REVIEW
+    assert "need_approved" not in await _audit(web_app)
+    # it can still be rejected, with a reason
+    await editor.post(
+        f"/t/aachen/editor/needs/{over}/reject", data={"csrf": token, "reason": "Termin vorbei"}
+    )
+    assert await _status(web_app, over) == NeedStatus.REJECTED
+
+
+def _in_days(web: Web, days: int) -> str:
+    return (web.clock.now().astimezone(BERLIN) + timedelta(days=days)).date().isoformat()
 
 
 async def test_rejection_needs_a_reason_which_the_organisation_then_sees(web_app: Web):

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import httpx
 from sqlalchemy import func, select, update
 
+from core.clock import as_utc
 from core.models import Need, NeedStatus
 from core.services import moderation
 from core.services.needs import cancel_need
@@ -197,6 +198,39 @@ async def test_export_round_trip_csv_and_json(web_app: Web) -> None:
     same = [f for f in FIELDS if f not in ("id", "status", "title")]
     assert [{f: r[f] for f in same} for r in copies] == [{f: r[f] for f in same} for r in originals]
     assert [r["title"] for r in copies] == [r["title"] + " 2" for r in originals]
+
+
+async def test_valid_until_is_the_last_day_out_and_the_end_of_that_day_in(web_app: Web) -> None:
+    """A series "bis 31.1." is stored as the midnight after it: the export
+    shows the 31st (not a time that reads as the 1st, or as 23:00 the 30th),
+    and a date read in ends at the end of that day, so the round trip keeps it."""
+    await _two_needs(web_app)
+    until = (web_app.clock.now().astimezone(BERLIN) + timedelta(days=60)).date()
+    editor = await log_in_editor(web_app)
+    rows = _rows((await editor.get("/t/aachen/editor/needs.csv")).text)
+    weekly = next(r for r in rows if r["title"] == "Hausaufgabenhilfe")
+    assert weekly["valid_until"] == until.isoformat()
+    as_json = (await editor.get("/t/aachen/editor/needs.json")).json()
+    record = next(r for r in as_json["needs"] if r["title"] == "Hausaufgabenhilfe")
+    assert record["valid_until"] == until.isoformat()
+
+    header = "title,category,organisation,place,weekdays,time_from,time_to,valid_until"
+    german = until.strftime("%d.%m.%Y")
+    body = "\r\n".join(
+        (
+            header,
+            f"Lesepaten,bildung,Aachener Tafel,Burtscheid,mi,15:00,16:00,{until.isoformat()}",
+            f"Lesepaten 2,bildung,Aachener Tafel,Burtscheid,mi,15:00,16:00,{german}",
+        )
+    )
+    page = await _upload(editor, body + "\r\n", "import")
+    assert "Import: 2 Bedarfe gespeichert" in page.text, page.text
+    end_of_day = datetime.combine(until + timedelta(days=1), time(0), BERLIN)
+    async with web_app.app.db.sessions() as session:
+        stored = (
+            await session.scalars(select(Need.valid_until).where(Need.title.like("Lesepaten%")))
+        ).all()
+    assert [as_utc(v) for v in stored] == [end_of_day.astimezone(UTC)] * 2
 
 
 async def test_closed_needs_in_an_import_are_skipped(web_app: Web) -> None:

@@ -196,6 +196,17 @@ async def test_no_show_on_the_web_tells_the_linked_chat_and_only_after_the_start
     inbox = await client.get("/t/aachen/org/inbox")
     assert "Luisa war nicht da" in inbox.text
 
+    # A second confirmation (the back button, a colleague) changes nothing.
+    token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
+    again = await client.post(path, data={"csrf": token, "confirm": "yes"})
+    assert again.headers["location"].endswith("notice=no_show_already")
+    page = await client.get(again.headers["location"])
+    assert "Das ist schon vermerkt; es ändert sich nichts." in page.text
+    assert (await client.get("/t/aachen/org/inbox")).text.count("Luisa war nicht da") == 1
+    notifier.sent.clear()
+    await deliver_due(web_app.app.db, sender, started + timedelta(minutes=5))
+    assert not [r for _, who, rs in notifier.sent for r in rs if "nicht da" in to_plain(r.text)]
+
 
 async def test_the_inbox_names_the_date_a_volunteer_skips(web_app: Web) -> None:
     from core.services.signup import skip_date

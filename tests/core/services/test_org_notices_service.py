@@ -143,3 +143,52 @@ async def test_no_show_of_a_weekly_need_waits_for_its_first_date(
         now=datetime(2026, 12, 2, 17, 30, tzinfo=BERLIN),
     )  # fmt: skip
     assert [n.kind for n in await notices_of(db, world.org)] == ["no_show", "signed_up"]
+
+
+async def test_a_second_no_show_for_the_same_date_changes_nothing(
+    db: Database, world: Any, need_input: Any, taxonomy: Any, places: Any
+) -> None:
+    from datetime import datetime, time
+
+    from core.models import AuditEvent
+    from core.schedule import Weekly
+
+    chat_a, _ = await _members(db, world)
+    once = await post_need(
+        db, organisation_id=world.org, data=need_input(), taxonomy=taxonomy,
+        places=places, now=NOW, tz=BERLIN, actor="test",
+    )  # fmt: skip
+    weekly = await post_need(
+        db, organisation_id=world.org, taxonomy=taxonomy, places=places, now=NOW, tz=BERLIN,
+        data=need_input(starts_at=None, ends_at=None, weekly=Weekly(("mi",), time(15), time(17))),
+        actor="test",
+    )  # fmt: skip
+    on_once = await sign_up(db, world.people[3], once.id, NOW)
+    on_weekly = await sign_up(db, world.people[4], weekly.id, NOW)
+    later = NOW + timedelta(days=5)
+
+    async def mark(engagement_id: int, at: datetime) -> bool:
+        return await mark_no_show(
+            db, world.org, engagement_id, actor="t", now=at, actor_person_id=chat_a
+        )
+
+    async def counts() -> tuple[int, int, int]:
+        async with db.sessions() as session:
+            audits = (
+                await session.scalars(select(AuditEvent).where(AuditEvent.action == "no_show"))
+            ).all()
+        return len(audits), len(await notices_of(db, world.org)), len(await _notice_reminders(db))
+
+    assert await mark(on_once.engagement_id, later) is True
+    before = await counts()
+    assert await mark(on_once.engagement_id, later + timedelta(hours=1)) is False
+    assert await counts() == before  # no audit, no notice, no message
+
+    wednesday = datetime(2026, 12, 2, 17, 30, tzinfo=BERLIN)
+    assert await mark(on_weekly.engagement_id, wednesday) is True
+    before = await counts()
+    assert await mark(on_weekly.engagement_id, wednesday + timedelta(hours=2)) is False
+    assert await counts() == before
+    # the next Wednesday is another date: noted anew
+    assert await mark(on_weekly.engagement_id, wednesday + timedelta(days=7)) is True
+    assert (await counts())[0] == before[0] + 1
