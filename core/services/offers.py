@@ -247,9 +247,10 @@ def _fits(offer_category: str | None, match: Match) -> bool:
 
 
 # What an organisation is shown of why an offer fits: the offer's own
-# resource, topic, place and times. Nothing the scoring reads about the
+# resource, topic, place and times (also "Mo statt Sa": the offer's day
+# against its need's). Nothing the scoring reads about the
 # person behind it (qualifications they did not mention, short notice).
-ORG_REASONS = frozenset({RESOURCE_REASON, "category", "distance", "remote", "time"})
+ORG_REASONS = frozenset({RESOURCE_REASON, "category", "distance", "remote", "time", "other_time"})
 
 
 def offer_resource(offer: Offer) -> ResourceKind | None:
