@@ -73,8 +73,9 @@ class Reason:
     ``"<need cell>|<free cell>"``, the need's time and the nearest the person
     has free, when none fits) | spontaneous | requires
     (value: a qualification code the person has not mentioned) | urgent |
-    neighbour; for excluded matches: lacks_qualification (value: the code
-    they said they lack) | too_far."""
+    neighbour | resource (value: "<resource>:<use>", ``core.resources``: an
+    offered van suits a move); for excluded matches: lacks_qualification
+    (value: the code they said they lack) | too_far."""
 
     kind: str
     value: str | float | None = None

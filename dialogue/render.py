@@ -10,6 +10,8 @@ from datetime import datetime
 
 from core.availability import DAYPARTS, DAYS
 from core.matching import Reason
+from core.resources import REASON as RESOURCE_REASON
+from core.resources import Resources
 from core.services.matches import Card
 from core.services.needs import NeedDetail
 from core.taxonomy import Taxonomy
@@ -74,6 +76,10 @@ def reasons_line(t: Texts, taxonomy: Taxonomy, reasons: Sequence[Reason]) -> str
             parts.append(t("reason.urgent"))
         elif reason.kind == "neighbour":
             parts.append(t("reason.neighbour"))
+        elif reason.kind == RESOURCE_REASON and isinstance(reason.value, str):
+            labels = Resources.load().reason_labels(reason.value, t.lang)
+            if labels is not None:
+                parts.append(t("reason.resource", resource=labels[0], use=labels[1]))
     return " · ".join(escape(p) for p in parts)
 
 

@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 
 from core.availability import DAYS
 from core.errors import DomainError, InvalidTimeRange, TooManyNeeds
-from core.schedule import MAX_ONE_OFF, Weekly, local_range
+from core.schedule import MAX_ONE_OFF, Weekly, day_mask, local_range
 from core.services.needs import MAX_HELPERS, NeedInput
 from core.services.organisations import OfferInput
 from core.taxonomy import Taxonomy
@@ -220,7 +220,24 @@ OFFER_FIELDS = (
 )
 
 
-def parse_offer(state: FormState, tz: ZoneInfo) -> OfferInput:
+OFFER_LISTS = ("days",)
+RESOURCE_CHOICE = "resource:"  # the kind select's value of one resource ("resource:van")
+
+
+def offer_kind_value(kind: str, resource: str | None) -> str:
+    """The kind select's value of a stored offer ("resource:van")."""
+    return f"{RESOURCE_CHOICE}{resource}" if kind == "resource" and resource else kind
+
+
+def offer_day_list(cell_mask: int) -> list[str]:
+    """The days ticked for a stored offer's cells."""
+    return [d for d in DAYS if cell_mask & day_mask((d,))]
+
+
+def parse_offer(state: FormState, tz: ZoneInfo, now: datetime | None = None) -> OfferInput:
+    """The offer the form describes; ``state.errors`` says what to fix.
+    The kind select holds "time", "skill", "resource" or "resource:<kind>";
+    no day ticked is any day ("nach Absprache")."""
     v = state.values
     start = _date(v["available_from"]) if v["available_from"] else None
     end = _date(v["available_until"]) if v["available_until"] else None
@@ -228,14 +245,24 @@ def parse_offer(state: FormState, tz: ZoneInfo) -> OfferInput:
         state.errors["available_from"] = "date"
     if v["available_until"] and end is None:
         state.errors["available_until"] = "date"
+    elif end is not None and now is not None and end < now.astimezone(tz).date():
+        state.errors["available_until"] = "past"
+    kind, resource = v["kind"], None
+    if kind.startswith(RESOURCE_CHOICE):
+        kind, resource = "resource", kind.removeprefix(RESOURCE_CHOICE)
+    ticked = state.lists.get("days", [])
+    if any(d not in DAYS for d in ticked):
+        state.errors["days"] = "choose_days"
     return OfferInput(
         title=v["title"],
         description=v["description"],
-        kind=v["kind"],
+        kind=kind,
         category=v["category"] or None,
         place=v["place"] or None,
         available_from=datetime.combine(start, time(0), tz).astimezone(UTC) if start else None,
         available_until=(
             datetime.combine(end + timedelta(days=1), time(0), tz).astimezone(UTC) if end else None
         ),
+        resource=resource,
+        cell_mask=day_mask(d for d in DAYS if d in ticked),
     )

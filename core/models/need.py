@@ -119,3 +119,5 @@ class Offer(Base):
     cell_mask: Mapped[int] = mapped_column(default=0, server_default="0")
     radius_km: Mapped[float] = mapped_column(default=10.0, server_default="10")
     skills: Mapped[str | None] = mapped_column(String(200))
+    # Which resource a resource offer lends (``core.resources``: van, room, ...).
+    resource: Mapped[str | None] = mapped_column(String(20))

@@ -8,25 +8,36 @@ is read as a volunteer who is interested in the offer's category, is where the
 offer is, within its reach, at the times it names (``offer_volunteer``). So an
 offer gets the same score and the same reasons ("Handwerk · 1,2 km · Sa
 vormittags") as a person would; nothing here weighs anything itself.
+
+A resource offer (a van, a room; ``core.resources``) fits only the needs its
+resource suits, not every need it reaches: a van a move or the Tafel's
+pick-ups, a room a meeting or a course. Its reasons begin with that
+("Transporter passt zu: Umzugshilfe").
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import Row, Select, or_, select
 
 from core.db import Database
 from core.errors import InvalidValue, NotAllowed, OfferWithdrawn
-from core.matching import Match, Reason, VolunteerView, score
+from core.geo.distance import bounding_box
+from core.matching import Match, NeedView, Reason, VolunteerView, score
 from core.models import Need, Offer, Organisation, Person
+from core.resources import REASON as RESOURCE_REASON
+from core.resources import ResourceKind, Resources, reason_value
 from core.schedule import FULL_MASK
 from core.search import NEED_COLUMNS, need_view, open_needs, visible_tenant_ids
 from core.services.audit import record
-from core.services.matches import CardPage, matches_for_view
+from core.services.matches import CardPage, cards_of, matches_for_view
 from core.single_line import is_single_line
+from core.taxonomy import CATEGORY_CODES
 
 OFFER_KINDS = ("time", "skill", "resource")
 MAX_TITLE = 120
@@ -50,6 +61,7 @@ class OfferDraft:
     skills: str | None = None
     description: str = ""
     radius_km: float = DEFAULT_RADIUS_KM
+    resource: str | None = None  # ``core.resources`` kind; read from the title when None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +76,7 @@ class OfferSummary:
     active: bool
     person_id: int | None
     organisation_id: int | None
+    resource: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +105,16 @@ def validate(draft: OfferDraft, is_category: object = None) -> None:
         raise InvalidValue(field="time")
     if callable(is_category) and draft.category and not is_category(draft.category):
         raise InvalidValue(field="category")
+    if draft.resource is not None and not Resources.load().is_kind(draft.resource):
+        raise InvalidValue(field="resource")
+
+
+def resource_kind_of(kind: str, resource: str | None, text: str) -> str | None:
+    """The resource a resource offer lends: the one chosen, else the one its
+    words name ("unseren Transporter"); None for other offers."""
+    if kind != "resource":
+        return None
+    return resource or Resources.load().kind_of(text)
 
 
 async def post_person_offer(
@@ -126,6 +149,9 @@ async def post_person_offer(
             cell_mask=draft.cell_mask,
             radius_km=draft.radius_km,
             skills=draft.skills,
+            resource=resource_kind_of(
+                draft.kind, draft.resource, f"{draft.title} {draft.description}"
+            ),
             active=True,
             created_at=now,
         )
@@ -154,6 +180,7 @@ def _summary(o: Offer) -> OfferSummary:
         o.active,
         o.person_id,
         o.organisation_id,
+        o.resource,
     )
 
 
@@ -218,10 +245,134 @@ def offer_volunteer(offer: Offer) -> VolunteerView:
 
 def _fits(offer_category: str | None, match: Match) -> bool:
     """An offer of a topic fits needs of that topic; an offer without one
-    (a room, a van) fits any need it reaches."""
+    fits any need it reaches (a resource offer: ``_resource_match``)."""
     if match.excluded:
         return False
     return offer_category is None or any(r.kind == "category" for r in match.reasons)
+
+
+# What an organisation is shown of why an offer fits: the offer's own
+# resource, topic, place and times (also "Mo statt Sa": the offer's day
+# against its need's). Nothing the scoring reads about the
+# person behind it (qualifications they did not mention, short notice).
+ORG_REASONS = frozenset({RESOURCE_REASON, "category", "distance", "remote", "time", "other_time"})
+
+
+def offer_resource(offer: Offer) -> ResourceKind | None:
+    """The resource kind of a resource offer (older ones: read from its
+    words); None for time and skills, or a thing no kind names."""
+    code = resource_kind_of(offer.kind, offer.resource, f"{offer.title} {offer.description}")
+    return Resources.load().kinds.get(code) if code else None
+
+
+def _resource_match(
+    volunteer: VolunteerView,
+    resource: ResourceKind,
+    need: NeedView,
+    title: str,
+    description: str,
+    now: datetime,
+) -> Match | None:
+    """The match of a resource offer and a need it suits (None when it
+    suits none of the need's uses, or the scoring excludes it), with the
+    resource's reason first: "Transporter passt zu: Umzugshilfe"."""
+    use = resource.fit(title, description, need.category)
+    if use is None:
+        return None
+    match = score(volunteer, need, now)
+    if match.excluded:
+        return None
+    reason = Reason(RESOURCE_REASON, reason_value(resource.code, use))
+    return replace(match, reasons=(reason, *match.reasons))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _candidates_query(
+    resource: ResourceKind,
+    volunteer: VolunteerView,
+    now: datetime,
+    tenants: list[int] | None,
+    *,
+    prefilter: bool = True,
+    sqlite: bool = False,
+) -> Select[tuple[object, ...]]:
+    """Open needs at a place the resource could suit: within the offer's
+    reach, of one of its uses' categories or holding one of their words
+    (a coarse ``LIKE``; ``ResourceKind.fit`` decides). ``prefilter=False``:
+    without the ``LIKE`` (the bench's baseline)."""
+    # The category list (all of them) keeps the (status, remote, category,
+    # lat) index usable for the box, as in ``core.search``.
+    q = select(*NEED_COLUMNS, Need.title, Need.description).where(
+        *open_needs(now), Need.remote.is_(False), Need.category.in_(CATEGORY_CODES)
+    )
+    if tenants is not None:
+        q = q.where(Need.tenant_id.in_(tenants))
+    if volunteer.lat is not None and volunteer.lon is not None:
+        min_lat, max_lat, min_lon, max_lon = bounding_box(
+            volunteer.lat, volunteer.lon, volunteer.radius_km
+        )
+        q = q.where(Need.lat.between(min_lat, max_lat), Need.lon.between(min_lon, max_lon))
+    fragments = resource.like_fragments() if prefilter else None
+    if fragments is not None:
+        # SQLite's LIKE ignores the case of ASCII letters (the fragments' own)
+        # by itself; ILIKE would lower both sides of every comparison.
+        held = [
+            (column.like if sqlite else column.ilike)(f"%{_escape_like(f)}%", escape="\\")
+            for f in fragments
+            for column in (Need.title, Need.description)
+        ]
+        categories = sorted(resource.categories())
+        if categories:
+            held.append(Need.category.in_(categories))
+        q = q.where(or_(*held))
+    return q
+
+
+async def resource_matches(
+    db: Database,
+    offer: Offer,
+    resource: ResourceKind,
+    now: datetime,
+    *,
+    limit: int,
+    tenants: list[int] | None,
+) -> list[Match]:
+    """The open needs a resource offer suits, best first."""
+    volunteer = offer_volunteer(offer)
+    query = _candidates_query(resource, volunteer, now, tenants, sqlite=db.is_sqlite)
+    return _rank(volunteer, resource, await db.rows(query), now, limit)
+
+
+def _rank(
+    volunteer: VolunteerView,
+    resource: ResourceKind,
+    rows: Sequence[Row[Any]],
+    now: datetime,
+    limit: int,
+) -> list[Match]:
+    """The best ``limit`` rows the resource suits. Scoring is cheap and the
+    words' test is not: rows are scored first, then tested best first
+    until ``limit`` fit (the same top as testing every row)."""
+    columns = len(NEED_COLUMNS)
+    scored: list[tuple[Match, NeedView, Row[Any]]] = []
+    for row in rows:
+        need = need_view(row[:columns])
+        match = score(volunteer, need, now)
+        if not match.excluded:
+            scored.append((match, need, row))
+    scored.sort(key=lambda s: (-s[0].score, s[0].need_id))
+    found: list[Match] = []
+    for match, need, row in scored:
+        use = resource.fit(row[columns] or "", row[columns + 1] or "", need.category)
+        if use is not None:
+            reason = Reason(RESOURCE_REASON, reason_value(resource.code, use))
+            found.append(replace(match, reasons=(reason, *match.reasons)))
+            if len(found) == limit:
+                break
+    return found
 
 
 async def needs_for_offer(
@@ -232,6 +383,12 @@ async def needs_for_offer(
         offer = await session.get(Offer, offer_id)
     if offer is None or not offer.active:
         return CardPage((), 0, False)
+    resource = offer_resource(offer)
+    if resource is not None:
+        async with db.sessions() as session:
+            tenants = await visible_tenant_ids(session, offer.tenant_id)
+        matches = await resource_matches(db, offer, resource, now, limit=limit, tenants=tenants)
+        return CardPage(await cards_of(db, matches, now), 0, False)
     volunteer = offer_volunteer(offer)
     page = await matches_for_view(db, volunteer, now, tz=tz, limit=limit * 3)
     cards = tuple(c for c in page.cards if _fits(offer.category, c.match))[:limit]
@@ -250,14 +407,14 @@ async def offers_for_organisation(
             raise NotAllowed()
         need_rows = (
             await session.execute(
-                select(*NEED_COLUMNS, Need.title).where(
+                select(*NEED_COLUMNS, Need.title, Need.description).where(
                     Need.organisation_id == organisation_id, *open_needs(now)
                 )
             )
         ).all()
         if not need_rows:
             return []
-        needs = [(need_view(row[:-1]), str(row[-1])) for row in need_rows]
+        needs = [(need_view(row[:-2]), str(row[-2]), str(row[-1] or "")) for row in need_rows]
         tenants = await visible_tenant_ids(session, org.tenant_id)
         q = (
             select(Offer, Person.display_name, Organisation.name)
@@ -277,11 +434,16 @@ async def offers_for_organisation(
     found: list[OfferMatch] = []
     for offer, person_name, org_name in offers:
         volunteer = offer_volunteer(offer)
+        resource = offer_resource(offer)
         best: tuple[Match, str] | None = None
-        for need, title in needs:
-            match = score(volunteer, need, now)
-            if _fits(offer.category, match) and (best is None or match.score > best[0].score):
-                best = (match, title)
+        for need, title, description in needs:
+            if resource is not None:
+                fitting = _resource_match(volunteer, resource, need, title, description, now)
+            else:
+                match = score(volunteer, need, now)
+                fitting = match if _fits(offer.category, match) else None
+            if fitting is not None and (best is None or fitting.score > best[0].score):
+                best = (fitting, title)
         if best is None:
             continue
         match, title = best
@@ -297,7 +459,7 @@ async def offers_for_organisation(
                 match.need_id,
                 title,
                 match.score,
-                match.reasons,
+                tuple(r for r in match.reasons if r.kind in ORG_REASONS),
             )
         )
     found.sort(key=lambda m: (-m.score, -m.offer_id))
@@ -306,13 +468,17 @@ async def offers_for_organisation(
 
 __all__ = [
     "OFFER_KINDS",
+    "ORG_REASONS",
     "OfferDraft",
     "OfferMatch",
     "OfferSummary",
     "needs_for_offer",
+    "offer_resource",
     "offer_summary",
     "offers_for_organisation",
     "offers_of_person",
     "post_person_offer",
+    "resource_kind_of",
+    "resource_matches",
     "withdraw_person_offer",
 ]

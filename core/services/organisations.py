@@ -25,6 +25,8 @@ from core.models import (
     Person,
     Tenant,
 )
+from core.resources import Resources
+from core.schedule import FULL_MASK
 from core.services import mail_queue
 from core.services.audit import record
 from core.services.needs import (
@@ -39,6 +41,7 @@ from core.services.needs import (
     send_back_to_review,
     validate_need,
 )
+from core.services.offers import resource_kind_of
 from core.single_line import is_single_line
 from core.taxonomy import Taxonomy
 
@@ -95,6 +98,8 @@ class OfferInput:
     place: str | None
     available_from: datetime | None
     available_until: datetime | None
+    resource: str | None = None  # a resource offer's kind (``core.resources``)
+    cell_mask: int = 0  # the days it is offered on (``core.schedule``); 0: any
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +114,8 @@ class OfferView:
     available_from: datetime | None
     available_until: datetime | None
     active: bool
+    resource: str | None = None
+    cell_mask: int = 0
 
 
 async def organisation(db: Database, organisation_id: int) -> OrganisationView | None:
@@ -432,8 +439,13 @@ def validate_offer(data: OfferInput, taxonomy: Taxonomy) -> dict[str, str]:
         errors["title"] = "invalid"
     if not is_single_line(data.place):
         errors["place"] = "invalid"
-    if data.kind not in OFFER_KINDS:
+    if data.kind not in OFFER_KINDS or (
+        data.resource is not None
+        and (data.kind != "resource" or not Resources.load().is_kind(data.resource))
+    ):
         errors["kind"] = "choose"
+    if not 0 <= data.cell_mask <= FULL_MASK:
+        errors["days"] = "choose_days"
     if data.category and not taxonomy.is_category(data.category):
         errors["category"] = "choose"
     if data.available_from and data.available_until and data.available_until < data.available_from:
@@ -475,6 +487,10 @@ async def save_offer(
         offer.kind, offer.category = data.kind, data.category or None
         offer.lat, offer.lon, offer.place_label = lat, lon, label
         offer.available_from, offer.available_until = data.available_from, data.available_until
+        offer.resource = resource_kind_of(
+            data.kind, data.resource, f"{offer.title} {offer.description}"
+        )
+        offer.cell_mask = data.cell_mask
         await session.flush()
         record(
             session,
@@ -499,6 +515,8 @@ def _offer_view(o: Offer) -> OfferView:
         o.available_from,
         o.available_until,
         o.active,
+        o.resource,
+        o.cell_mask,
     )
 
 

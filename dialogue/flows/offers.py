@@ -33,6 +33,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from core.errors import DomainError
+from core.resources import Resources
 from core.schedule import cells_of, mask_of
 from core.services import offers, relay
 from core.services.offers import OfferDraft
@@ -193,12 +194,8 @@ async def describe(turn: Turn, typed: str, parse: ParseResult | None = None) -> 
 
 def _kind(turn: Turn, typed: str) -> str:
     """A thing or room offered ("Transporter", "Raum") is a resource; the
-    words are the texts' ``offers.resource_words``."""
-    words = {w.strip().casefold() for w in turn.t("offers.resource_words").split(",")}
-    said = {w.casefold() for w in re.findall(r"\w+", typed)}
-    if any(any(s.startswith(w) for w in words if w) for s in said):
-        return "resource"
-    return "skill"
+    words are ``data/resources.yml``'s (``core.resources``)."""
+    return "resource" if Resources.load().kind_of(typed) else "skill"
 
 
 def _place(turn: Turn, name: str) -> dict[str, object] | None:

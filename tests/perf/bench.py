@@ -438,6 +438,7 @@ def sections() -> list[Section]:
         ("tests.perf.dialogue_bench", "run_dialogue_bench"),
         ("tests.perf.fanout_bench", "run_fanout_bench"),
         ("tests.perf.relevance_bench", "run_relevance_bench"),
+        ("tests.perf.resource_bench", "run_resource_bench"),
         ("tests.perf.telegram_bench", "run_telegram_bench"),
         ("tests.perf.runner_bench", "run_runner_bench"),
         ("tests.perf.rasa_bench", "run_rasa_bench"),

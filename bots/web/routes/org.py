@@ -19,10 +19,13 @@ from bots.web.forms import (
     NEED_FIELDS,
     NEED_LISTS,
     OFFER_FIELDS,
+    OFFER_LISTS,
     FormState,
     domain_error_field,
     form_state,
     need_state_from,
+    offer_day_list,
+    offer_kind_value,
     parse_need,
     parse_offer,
 )
@@ -46,6 +49,7 @@ from bots.web.views import (
     qualification_choices,
 )
 from core.errors import DomainError, NotAllowed, UnknownEngagement, UnknownNeed, UnknownPlace
+from core.resources import Resources
 from core.schedule import last_moment
 from core.services import org_invites, org_notices, organisations, relay
 from core.services.needs import NeedStatus, cancel_need, need_detail, post_need
@@ -522,15 +526,37 @@ async def invite(request: Request) -> Response:
 # -- offers --------------------------------------------------------------------
 
 
+OFFER_LABELS = (
+    "title",
+    "kind",
+    "description",
+    "category",
+    "place",
+    "days",
+    "available_from",
+    "available_until",
+)
+
+
 def _offer_values(
     request: Request, member: Member, state: FormState, offer_id: int | None
 ) -> dict[str, Any]:
     t = texts(request, member.tenant)
+    resources = Resources.load()
+    kinds = [("time", t("offer_form.kind_time")), ("skill", t("offer_form.kind_skill"))]
+    kinds += [
+        (offer_kind_value("resource", code), t("offer_form.kind_of_resource", resource=label))
+        for code, label in resources.choices(t.lang)
+    ]
+    kinds.append(("resource", t("offer_form.kind_resource")))
+    labels = {name: t(f"offer_form.{name}") for name in OFFER_LABELS}
     return {
         "form": state,
         "offer_id": offer_id,
         "categories": category_choices(t, web(request).app.taxonomy),
-        "kinds": [(k, t(f"offer.kind_{k}")) for k in organisations.OFFER_KINDS],
+        "kinds": kinds,
+        "days": day_choices(t),
+        "labels": labels,
     }
 
 
@@ -553,7 +579,7 @@ async def offer_form(request: Request) -> Response:
     app = web(request).app
     offer_id = int(request.path_params["offer_id"]) if "offer_id" in request.path_params else None
     if request.method == "GET":
-        state = FormState(values={"kind": "resource"})
+        state = FormState(values={"kind": offer_kind_value("resource", "van")})
         if offer_id is not None:
             try:
                 o = await organisations.offer_of(app.db, member.organisation_id, offer_id)
@@ -564,12 +590,13 @@ async def offer_form(request: Request) -> Response:
                 values={
                     "title": o.title,
                     "description": o.description,
-                    "kind": o.kind,
+                    "kind": offer_kind_value(o.kind, o.resource),
                     "category": o.category or "",
                     "place": o.place_label or "",
                     "available_from": _local_day(o.available_from, tz, 0),
                     "available_until": _local_day(o.available_until, tz, -1),
-                }
+                },
+                lists={"days": offer_day_list(o.cell_mask)},
             )
         return await render(
             request,
@@ -584,9 +611,12 @@ async def offer_form(request: Request) -> Response:
             await organisations.offer_of(app.db, member.organisation_id, offer_id)
         except NotAllowed as exc:
             raise HTTPException(status_code=403) from exc
-    state = form_state(form, OFFER_FIELDS)
-    data = parse_offer(state, _tz(member))
+    state = form_state(form, OFFER_FIELDS, OFFER_LISTS)
+    data = parse_offer(state, _tz(member), app.now())
     state.errors.update(organisations.validate_offer(data, app.taxonomy))
+    # The summary lists what to fix in the order of the form.
+    order = {name: i for i, name in enumerate(OFFER_LABELS)}
+    state.errors = dict(sorted(state.errors.items(), key=lambda e: order.get(e[0], len(order))))
     if not state.errors:
         try:
             await organisations.save_offer(
