@@ -181,7 +181,7 @@ async def handle_text(turn: Turn, event: Event) -> bool:
     if word == "help":
         await settings.help_text(turn)
         return False
-    if consented and search.is_plain_words(event.text, parse, SURE):  # "Hund", "reading"
+    if consented and await search.is_plain_words(turn, event.text, parse):  # "Hund", "Lesen"
         await search.start(turn, parse)
         return False
     if parse.confidence < turn.understanding.low_confidence:

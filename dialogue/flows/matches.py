@@ -82,6 +82,21 @@ def filter_from(raw: dict[str, Any] | None) -> SearchFilter:
     )
 
 
+async def finds_any(turn: Turn, flt: dict[str, Any]) -> bool:
+    """Whether a search with ``flt`` shows at least one need to this person."""
+    volunteer, _ = await volunteer_view(turn)
+    page = await matches_for_view(
+        turn.app.db,
+        volunteer,
+        turn.now,
+        flt=filter_from(flt),
+        tz=ZoneInfo(turn.tenant.timezone),
+        limit=1,
+        show_neighbours=_show_neighbours(turn, volunteer.tenant_id),
+    )
+    return bool(page.cards)
+
+
 async def show(
     turn: Turn,
     *,

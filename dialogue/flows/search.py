@@ -154,28 +154,30 @@ def filter_of(turn: Turn, parse: ParseResult) -> dict[str, Any]:
 
 
 # Intents a lone noun or short phrase is taken for ("Hund": inform,
-# "reading": out_of_scope); a sure greeting or thanks is no search.
-PLAIN_WORD_INTENTS = frozenset(
-    {"inform", "search", "find_engagement", "show_matches", "out_of_scope"}
-)
-# Intents a lone word is a search for even when sure ("Lesen": post_offer);
-# unsure ("Fahrräder, vielleicht") they are asked back like any other.
-LONE_WORD = frozenset({"post_offer", "post_need"})
+# "reading": out_of_scope): a search, even one that finds nothing.
+PLAIN_WORD_INTENTS = frozenset({"inform", "search", "out_of_scope"})
+# Intents a plain word may also mean ("Lesen": post_offer, "anbieten":
+# post_offer, "helfen": find_engagement): a search when it finds something,
+# else the intent; unsure ("Fahrräder, vielleicht") asked back like any other.
+FINDABLE_INTENTS = frozenset({"post_offer", "post_need", "find_engagement", "show_matches"})
 MAX_PLAIN_WORDS = 3  # "was mit Tieren", "something with dogs"
 MAX_PLAIN_CONTENT = 2  # of them, words that are not ``STOP_WORDS``
 
 
-def is_plain_words(text: str, parse: ParseResult, sure: float) -> bool:
+async def is_plain_words(turn: Turn, text: str, parse: ParseResult) -> bool:
     """Whether a text outside any form is a plain-word search: a lone noun or
-    a short phrase, no question, parsed as no sure other intent."""
+    a short phrase, no question, parsed as no other intent it could stand for."""
     words = _WORD.findall(fold(text))
     content = [w for w in words if w not in STOP_WORDS]
     if not 0 < len(content) <= MAX_PLAIN_CONTENT or len(words) > MAX_PLAIN_WORDS or "?" in text:
         return False
     if parse.intent in PLAIN_WORD_INTENTS:
         return True
-    # Another intent, unsure ("meine sachen"), is asked back (``free_text``).
-    return parse.intent in LONE_WORD and parse.confidence >= sure and len(words) == 1
+    return (
+        parse.intent in FINDABLE_INTENTS
+        and parse.confidence >= turn.understanding.low_confidence
+        and await matches.finds_any(turn, filter_of(turn, parse))
+    )
 
 
 async def complete(turn: Turn) -> None:
