@@ -319,12 +319,27 @@ async def _certified_hours(app, person_id: int, engagement_id: int, now) -> tupl
     from datetime import timedelta
     from zoneinfo import ZoneInfo
 
-    from sqlalchemy import select
+    from sqlalchemy import select, update
 
-    from core.models import Need, Organisation
+    from core.models import Engagement, Need, Organisation
+    from core.schedule import DAYS
     from core.services.certificate import CertificateBranding, issue_certificate
     from core.services.hours import decide_hours, log_hours
 
+    # Hours are logged only for dates the engagement had: a daily series the
+    # person joined a week ago (the web form posts a one-off date ahead).
+    week_ago = now - timedelta(days=7)
+    async with app.db.sessions() as session, session.begin():
+        await session.execute(
+            update(Need)
+            .where(Need.id == select(Engagement.need_id).where(Engagement.id == engagement_id)
+                   .scalar_subquery())
+            .values(recurrence={"days": list(DAYS), "from": "10:00", "to": "14:00"},
+                    starts_at=week_ago, ends_at=None)
+        )  # fmt: skip
+        await session.execute(
+            update(Engagement).where(Engagement.id == engagement_id).values(created_at=week_ago)
+        )
     today = now.astimezone(ZoneInfo("Europe/Berlin")).date()
     first = await log_hours(
         app.db, person_id=person_id, engagement_id=engagement_id, day=today - timedelta(days=1),
