@@ -308,8 +308,9 @@ async def detail(turn: Turn, need_id: int) -> None:
     else:
         key = "need.signup" if need.places_left > 0 else "need.waitlist"
         buttons = [turn.button(key, f"need:{need.id}:signup")]
-    if turn.person is not None:  # a question to the organisation, before signing up
-        buttons.append(turn.button("talk.ask_button", f"rel:ask:{need.id}"))
+    # A question to the organisation, before signing up; without consent
+    # yet the button asks for it first (dialogue/flows/relay.py).
+    buttons.append(turn.button("talk.ask_button", f"rel:ask:{need.id}"))
     if turn.state.view.get("ids"):
         buttons.append(turn.button("need.back_to_list", "nav:list"))
     buttons.append(turn.button("menu.main", "nav:menu"))
