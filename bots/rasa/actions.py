@@ -38,7 +38,7 @@ from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
 from bots.bootstrap import App, bootstrap
 from core.availability import DAYPARTS, DAYS
-from core.errors import DomainError
+from core.errors import DomainError, NeedNotOpen
 from core.matching import VolunteerView
 from core.search import NO_FILTER, SearchFilter
 from core.services.feedback import keep_feedback
@@ -339,9 +339,13 @@ class ActionSignUp(_OurAction):
             dispatcher.utter_message(text=ctx.t("error.unknown_need"))
             return []
         now = ctx.app.now()
-        need = await need_for_volunteer(
-            ctx.app.db, need_id, tenant_id=ctx.app.tenant_ids[ctx.tenant.slug], now=now
-        )
+        tenant_id = ctx.app.tenant_ids[ctx.tenant.slug]
+        try:
+            need = await need_for_volunteer(ctx.app.db, need_id, tenant_id=tenant_id, now=now)
+        except NeedNotOpen:  # "Termin vorbei" as in the chat, else the error's text
+            over = await need_to_show(ctx.app.db, need_id, tenant_id=tenant_id, now=now)
+            dispatcher.utter_message(text=ctx.t("signup.date_passed", title=escape(over.title)))
+            return []
         person = await _person(ctx)
         result = await sign_up(ctx.app.db, person.id, need_id, now)
         if result.waitlisted:

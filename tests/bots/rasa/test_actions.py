@@ -6,6 +6,7 @@ same needs and sign-up as our own bot, on the same database. The slow suite
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,8 +17,10 @@ from core.models import NeedStatus
 from core.services.feedback import list_feedback
 from core.services.people import person_for_identity
 from core.services.signup import engagements_of
+from tests.conftest import NOW
 from tests.dialogue.harness import Conversation
 from tests.dialogue.test_hidden_needs import _hide_neighbours, _need_of, _set
+from tests.dialogue.test_org_needs import org_member, published_need
 
 SLOTS = {"category": ["kinder_jugend"], "place": "Burtscheid", "weekday": ["sa"],
          "daypart": ["vormittag"]}  # fmt: skip
@@ -167,4 +170,17 @@ async def test_the_detail_shows_nothing_of_a_need_the_chat_would_not_show(
 
     signed = await _run(app, _call("action_sign_up", "luisa", {"need_id": str(need_id)}))
     assert title not in signed["responses"][0]["text"]
+    assert await person_for_identity(app.db, "rasa:aachen:luisa", "aachen") is None
+
+
+async def test_signing_up_after_the_date_says_termin_vorbei(app: App) -> None:
+    app.clock.set(NOW)  # type: ignore[attr-defined]
+    org_id = await org_member(app, Conversation(app, identity="test:org"))
+    need_id = await published_need(app, org_id, title="Flohmarkt aufbauen")  # in 3 days
+    app.clock.set(NOW + timedelta(days=4))  # type: ignore[attr-defined]
+    detail = await _run(app, _detail_call(need_id))
+    assert "Termin vorbei" in detail["responses"][0]["text"]
+    assert not detail["responses"][0].get("buttons")  # no sign-up
+    signed = await _run(app, _call("action_sign_up", "luisa", {"need_id": str(need_id)}))
+    assert signed["responses"][0]["text"].startswith("Termin vorbei"), signed
     assert await person_for_identity(app.db, "rasa:aachen:luisa", "aachen") is None
