@@ -20,6 +20,9 @@ __all__ = ["MAX_ARGS", "MAX_TEXT", "handle_event", "normalise"]
 
 MAX_TEXT = 1000  # longer texts get a friendly "too long"; nobody onboards in an essay
 MAX_ARGS = 200  # a command's arguments (a deep link's start parameter is at most 64)
+# Commands that are about the open form itself: the others ("/termine", "/suche")
+# set it aside and offer the way back to it, as their typed menu label does.
+_ABOUT_THE_FORM = frozenset({"start", "cancel", "back"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -30,7 +33,7 @@ async def handle_event(turn: Turn, incoming: Incoming) -> bool:
     event = normalise(turn, incoming, notice)
     drop = False
     if event.kind == "command":
-        drop = await routing.command(turn, event.command, event.args)
+        drop = await _command(turn, event)
     elif event.kind == "button":
         drop = await routing.press(turn, event)
     elif event.kind == "location":
@@ -47,6 +50,15 @@ async def handle_event(turn: Turn, incoming: Incoming) -> bool:
         turn.say(turn.t("error.not_understood"), turn.menu())
     language_note(turn)
     return drop
+
+
+async def _command(turn: Turn, event: Event) -> bool:
+    """A ``/command``; one that answers something else while a form is open
+    keeps the form to go back to (``routing.aside``: "Zurück zu meinen Angaben")."""
+    action = COMMANDS.get(event.command)
+    if action is None or action in _ABOUT_THE_FORM:
+        return await routing.command(turn, event.command, event.args)
+    return await routing.aside(turn, lambda: routing.command(turn, event.command, event.args))
 
 
 def normalise(turn: Turn, incoming: Incoming, notice: dict[str, Any] | None = None) -> Event:

@@ -38,12 +38,12 @@ from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
 from bots.bootstrap import App, bootstrap
 from core.availability import DAYPARTS, DAYS
-from core.errors import DomainError
+from core.errors import DomainError, NeedNotOpen
 from core.matching import VolunteerView
 from core.search import NO_FILTER, SearchFilter
 from core.services.feedback import keep_feedback
 from core.services.matches import CardPage, matches_for_view
-from core.services.needs import need_detail
+from core.services.needs import need_for_volunteer, need_to_show
 from core.services.people import PersonRef, person_for_identity, register_with_consent
 from core.services.profiles import ProfileData, get_profile, save_profile
 from core.services.signup import engagements_of, sign_up, withdraw
@@ -312,8 +312,12 @@ class ActionNeedDetail(_OurAction):
         if need_id is None:
             dispatcher.utter_message(text=ctx.t("error.unknown_need"))
             return []
-        need = await need_detail(ctx.app.db, need_id)
         now = ctx.app.now()
+        # As the chat's detail: hidden, unpublished or another municipality's
+        # needs are "unknown" (``DomainError``: its text), one over has no sign-up.
+        need = await need_to_show(
+            ctx.app.db, need_id, tenant_id=ctx.app.tenant_ids[ctx.tenant.slug], now=now
+        )
         text = to_plain(render.detail(ctx.texts, ctx.app.taxonomy, need, None, now))
         buttons = (
             [_button(ctx.t("need.signup"), "sign_up", need.id)]
@@ -334,9 +338,16 @@ class ActionSignUp(_OurAction):
         if need_id is None:
             dispatcher.utter_message(text=ctx.t("error.unknown_need"))
             return []
+        now = ctx.app.now()
+        tenant_id = ctx.app.tenant_ids[ctx.tenant.slug]
+        try:
+            need = await need_for_volunteer(ctx.app.db, need_id, tenant_id=tenant_id, now=now)
+        except NeedNotOpen:  # "Termin vorbei" as in the chat, else the error's text
+            over = await need_to_show(ctx.app.db, need_id, tenant_id=tenant_id, now=now)
+            dispatcher.utter_message(text=ctx.t("signup.date_passed", title=escape(over.title)))
+            return []
         person = await _person(ctx)
-        need = await need_detail(ctx.app.db, need_id)
-        result = await sign_up(ctx.app.db, person.id, need_id, ctx.app.now())
+        result = await sign_up(ctx.app.db, person.id, need_id, now)
         if result.waitlisted:
             text = ctx.t("signup.waitlisted", title=escape(need.title),
                          position=result.waitlist_position or 1)  # fmt: skip

@@ -718,6 +718,21 @@ async def need_for_volunteer(
     return detail
 
 
+async def need_to_show(db: Database, need_id: int, *, tenant_id: int, now: datetime) -> NeedDetail:
+    """A need's page as a volunteer of ``tenant_id`` may see it (the chat's
+    detail, the Rasa action server's): what ``need_for_volunteer`` lets them
+    see, and one whose (last) date is over ("Termin vorbei", without a
+    sign-up). ``UnknownNeed`` for one they may not see at all,
+    ``NeedNotOpen`` for one cancelled or closed early."""
+    try:
+        return await need_for_volunteer(db, need_id, tenant_id=tenant_id, now=now)
+    except NeedNotOpen:
+        need = await need_detail(db, need_id)
+        if not need.date_passed(now):
+            raise
+        return need
+
+
 async def need_details(
     db: Database, need_ids: list[int], *, open_at: datetime | None = None
 ) -> dict[int, NeedDetail]:

@@ -21,7 +21,7 @@ from core.matching import Match, Reason, VolunteerView
 from core.schedule import FULL_MASK
 from core.search import NO_FILTER, SearchFilter
 from core.services.matches import CardPage, cards_of, matches_for_view
-from core.services.needs import need_detail, need_for_volunteer
+from core.services.needs import need_to_show
 from core.services.profiles import get_profile
 from dialogue import render
 from dialogue.flows import needs, onboarding
@@ -280,19 +280,14 @@ async def more(turn: Turn, payload: str) -> None:
 async def detail(turn: Turn, need_id: int) -> None:
     t = turn.t
     try:
-        need = await need_for_volunteer(
-            turn.app.db, need_id, tenant_id=turn.tenant_id, now=turn.now
-        )
+        # One they may see; one over is shown as "Termin vorbei", without a sign-up.
+        need = await need_to_show(turn.app.db, need_id, tenant_id=turn.tenant_id, now=turn.now)
     except UnknownNeed:
         turn.say(t("error.unknown_need"), turn.menu())
         return
-    except NeedNotOpen:
-        # One they may see but not join: over ("Termin vorbei", shown without
-        # a sign-up), else cancelled or closed early.
-        need = await need_detail(turn.app.db, need_id)
-        if not need.date_passed(turn.now):
-            turn.say(t("error.need_not_open"), turn.menu())
-            return
+    except NeedNotOpen:  # cancelled or closed early
+        turn.say(t("error.need_not_open"), turn.menu())
+        return
     volunteer, _ = await volunteer_view(turn)
     center = (turn.state.view.get("filter") or {}).get("center")
     origin = tuple(center) if center else (volunteer.lat, volunteer.lon)
@@ -323,8 +318,9 @@ async def detail(turn: Turn, need_id: int) -> None:
     else:
         key = "need.signup" if need.places_left > 0 else "need.waitlist"
         buttons = [turn.button(key, f"need:{need.id}:signup")]
-    if turn.person is not None:  # a question to the organisation, before signing up
-        buttons.append(turn.button("talk.ask_button", f"rel:ask:{need.id}"))
+    # A question to the organisation, before signing up; without consent
+    # yet the button asks for it first (dialogue/flows/relay.py).
+    buttons.append(turn.button("talk.ask_button", f"rel:ask:{need.id}"))
     if turn.state.view.get("ids"):
         buttons.append(turn.button("need.back_to_list", "nav:list"))
     buttons.append(turn.button("menu.main", "nav:menu"))

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 
-from core.errors import DomainError, UnknownNeed
+from core.errors import DomainError, NeedNotOpen, UnknownNeed
 from core.qualification_help import help_text
-from core.services.needs import NeedDetail, need_for_volunteer
+from core.services.needs import NeedDetail, need_detail, need_for_volunteer
 from core.services.profiles import ProfileData, get_profile, record_qualification
 from core.services.signup import engagements_of, sign_up, withdraw
 from dialogue.calendar import need_calendar
@@ -90,6 +90,13 @@ async def sign_up_payload(turn: Turn, payload: str) -> None:
     need_id = int(payload.split(":")[1])
     t = turn.t
     if turn.person is None:
+        try:  # no consent asked for a date that is over
+            await need_for_volunteer(turn.app.db, need_id, tenant_id=turn.tenant_id, now=turn.now)
+        except NeedNotOpen:
+            if await date_passed(turn, need_id):
+                return
+        except UnknownNeed:
+            pass  # said after consent, as before
         turn.state.start("onboarding")
         turn.state.pending = payload
         turn.say(t("signup.consent_first"))
@@ -116,6 +123,10 @@ async def sign_up_payload(turn: Turn, payload: str) -> None:
         result = await sign_up(turn.app.db, turn.person.id, need_id, turn.now)
     except UnknownNeed:
         turn.say(t("error.unknown_need"), turn.menu())
+        return
+    except NeedNotOpen as exc:
+        if not await date_passed(turn, need_id):
+            turn.say(t(exc.key), _after_signup_buttons(turn))
         return
     except DomainError as exc:
         turn.say(
@@ -149,6 +160,35 @@ async def sign_up_payload(turn: Turn, payload: str) -> None:
         text += "\n" + t("signup.calendar")
     turn.say(text, buttons, attachments=attachments)
     await display_name.maybe_ask(turn)  # route: display_name.maybe_ask (issue 14)
+
+
+def _after_signup_buttons(turn: Turn) -> tuple[Button, ...]:
+    return (
+        turn.button("menu.engagements", "menu:engagements"),
+        turn.button("menu.matches", "menu:matches"),
+        turn.button("menu.main", "nav:menu"),
+    )
+
+
+async def date_passed(turn: Turn, need_id: int) -> bool:
+    """A sign-up for a need the volunteer may see whose (last) date is over:
+    "Termin vorbei", with what fits instead (True when said). Only after
+    ``need_for_volunteer`` let them see it (it raised ``NeedNotOpen``)."""
+    try:
+        need = await need_detail(turn.app.db, need_id)
+    except UnknownNeed:
+        return False
+    if not need.date_passed(turn.now):
+        return False
+    buttons = [
+        turn.button("menu.matches", "menu:matches"),
+        turn.button("menu.search", "menu:search"),
+    ]
+    if turn.state.view.get("ids"):
+        buttons.append(turn.button("need.back_to_list", "nav:list"))
+    buttons.append(turn.button("menu.main", "nav:menu"))
+    turn.say(turn.t("signup.date_passed", title=escape(need.title)), buttons)
+    return True
 
 
 async def calendar_file(turn: Turn, need: NeedDetail) -> tuple[Attachment, ...]:

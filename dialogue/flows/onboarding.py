@@ -196,6 +196,7 @@ async def accept_consent(turn: Turn, event: Event) -> Outcome:
         # Nothing of what was typed stays: the state's slots go (the row keeps
         # only the buttons below), channels that keep a transcript drop it.
         offered = offers.HELD_SLOT in (turn.state.slots.get("_held") or {})
+        relayed = _relay_pending(turn.state.pending)
         turn.state.finish()
         turn.state.pending = None
         turn.state.view = {}
@@ -203,6 +204,10 @@ async def accept_consent(turn: Turn, event: Event) -> Outcome:
         turn.meta["forget_transcript"] = "1"
         if offered:  # an offer said before the question: not kept either
             turn.say(turn.t("offers.held_not_stored"))
+        if relayed:  # a question or contact detail they wanted to pass on
+            turn.say(turn.t("talk.consent_declined"), turn.menu())
+            turn.meta.pop("forget_transcript", None)
+            return Outcome(replied=True)
         turn.say(
             turn.t("consent.declined"),
             (
@@ -230,11 +235,19 @@ async def _run_pending(turn: Turn) -> bool:
             turn.state.finish()
             return True
         return False
-    if payload and payload.startswith("need:") and payload.endswith(":signup"):
+    if _relay_pending(payload) or (
+        payload and payload.startswith("need:") and payload.endswith(":signup")
+    ):
         turn.state.finish()
         await routing.press(turn, Event("button", payload=payload))
         return True
     return False
+
+
+def _relay_pending(payload: str | None) -> bool:
+    """A question to an organisation or ``/kontakt`` waiting for consent
+    (``dialogue/flows/relay.py``, ``consent_first``)."""
+    return bool(payload) and (str(payload).startswith("rel:") or payload == "menu:contact")
 
 
 # -- interests -------------------------------------------------------------------

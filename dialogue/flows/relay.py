@@ -24,7 +24,7 @@ import re
 
 from core.errors import DomainError
 from core.services import relay
-from dialogue.flows import display_name
+from dialogue.flows import display_name, onboarding
 from dialogue.markup import escape
 from dialogue.messages import Button
 from dialogue.registry import on_command, on_payload
@@ -58,7 +58,7 @@ async def _button(turn: Turn, event: Event, match: re.Match[str]) -> None:
 async def button(turn: Turn, action: str, number: int) -> None:
     turn.state.finish()
     if turn.person is None:
-        turn.say(turn.t("talk.need_consent"), turn.menu())
+        await consent_first(turn, f"rel:{action}:{number}")
         return
     if action == "ask":
         turn.state.start(ASK, {"need": number})
@@ -101,7 +101,8 @@ async def contact_overview(turn: Turn) -> None:
     person's contact details, and the button to share or revoke."""
     t = turn.t
     if turn.person is None:
-        turn.say(t("talk.need_consent"), turn.menu())
+        turn.state.finish()
+        await consent_first(turn, "menu:contact")
         return
     turn.state.finish()
     choices = await relay.contact_choices(turn.app.db, turn.person.id)
@@ -126,6 +127,18 @@ async def contact_overview(turn: Turn) -> None:
         )
     buttons.append(turn.button("menu.main", "nav:menu"))
     turn.say("\n".join(lines), buttons)
+
+
+async def consent_first(turn: Turn, payload: str) -> None:
+    """No consent yet: ask for it right here; a yes goes on with ``payload``
+    (``onboarding._run_pending``), not with the volunteer questions, a no
+    stores nothing (``onboarding.accept_consent``)."""
+    turn.state.start("onboarding")
+    turn.state.pending = payload
+    turn.say(turn.t("talk.consent_first"))
+    await onboarding.ask_consent(turn)
+    turn.state.slot = "consent"
+    turn.state.push_asked("consent")
 
 
 async def text(turn: Turn, typed: str) -> None:
@@ -175,4 +188,4 @@ async def text(turn: Turn, typed: str) -> None:
         turn.say(t(exc.key), turn.menu())
 
 
-__all__ = ["FLOWS", "button", "contact_overview", "text"]
+__all__ = ["FLOWS", "button", "consent_first", "contact_overview", "text"]

@@ -50,3 +50,45 @@ async def test_a_weekly_need_shows_its_next_date(app: App) -> None:
     assert "2. Dez." not in volunteer.text  # not the first date
     assert "Zeit nach Absprache" not in volunteer.text
     assert f"need:{need_id}:signup" in volunteer.payloads()
+
+
+async def test_signing_up_after_the_date_says_termin_vorbei_with_matches(app: App) -> None:
+    """An old "Mitmachen" pressed once the date is over: "Termin vorbei" and
+    what fits instead, not the general "sign-up is closed"."""
+    app.clock.set(NOW)  # type: ignore[attr-defined]
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Flohmarkt aufbauen")  # in 3 days
+    volunteer = Conversation(app, identity="test:vol")
+    await consent(volunteer)
+    await volunteer.press(f"need:{need_id}")
+    assert f"need:{need_id}:signup" in volunteer.payloads()
+
+    later = NOW + timedelta(days=4)
+    app.clock.set(later)  # type: ignore[attr-defined]
+    await volunteer.press(f"need:{need_id}:signup", now=later)
+    assert "Termin vorbei" in volunteer.text, volunteer.text
+    assert "Flohmarkt aufbauen" in volunteer.text
+    assert "nicht mehr anmelden" in volunteer.text
+    assert "Für dieses Angebot kann man sich nicht mehr anmelden" not in volunteer.text
+    assert "menu:matches" in volunteer.payloads()
+
+    # Someone who has not consented yet is not asked for consent first.
+    stranger = Conversation(app, identity="test:new")
+    await stranger.press(f"need:{need_id}:signup", now=later)
+    assert "Termin vorbei" in stranger.text, stranger.text
+    assert "f:consent:yes" not in stranger.payloads()
+    assert "menu:matches" in stranger.payloads()
+
+
+async def test_signing_up_after_the_date_in_english(app: App) -> None:
+    app.clock.set(NOW)  # type: ignore[attr-defined]
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Flohmarkt aufbauen")
+    volunteer = Conversation(app, identity="test:vol", language_hint="en")
+    await consent(volunteer)
+    later = NOW + timedelta(days=4)
+    app.clock.set(later)  # type: ignore[attr-defined]
+    await volunteer.press(f"need:{need_id}:signup", now=later)
+    assert "This date has passed" in volunteer.text, volunteer.text

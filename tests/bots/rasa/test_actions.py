@@ -6,14 +6,21 @@ same needs and sign-up as our own bot, on the same database. The slow suite
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
+
+import pytest
 
 from bots.bootstrap import App
 from bots.rasa.actions import Services, executor
+from core.models import NeedStatus
 from core.services.feedback import list_feedback
 from core.services.people import person_for_identity
 from core.services.signup import engagements_of
+from tests.conftest import NOW
 from tests.dialogue.harness import Conversation
+from tests.dialogue.test_hidden_needs import _hide_neighbours, _need_of, _set
+from tests.dialogue.test_org_needs import org_member, published_need
 
 SLOTS = {"category": ["kinder_jugend"], "place": "Burtscheid", "weekday": ["sa"],
          "daypart": ["vormittag"]}  # fmt: skip
@@ -130,3 +137,50 @@ async def test_feedback_is_kept_for_the_editors_only_with_consent(app: App) -> N
     assert "gespeichert" in kept["responses"][0]["text"]
     (item,) = await list_feedback(app.db, app.tenant_ids["aachen"])
     assert item.body == "Die Karte lädt auf dem Handy nicht" and item.channel == "rasa"
+
+
+def _detail_call(need_id: int) -> dict[str, Any]:
+    return _call("action_need_detail", "luisa", {}, [{"entity": "need_id", "value": str(need_id)}])
+
+
+@pytest.mark.parametrize("why", ["hidden", "pending", "no_published_at", "neighbour_hidden"])
+async def test_the_detail_shows_nothing_of_a_need_the_chat_would_not_show(
+    app: App, why: str
+) -> None:
+    """The same visibility check as our own chat (tests/dialogue/test_hidden_needs.py)."""
+    conversation = Conversation(app, identity="test:rasa_detail")
+    tenant = "stolberg" if why == "neighbour_hidden" else "aachen"
+    need_id, title = await _need_of(conversation, tenant)
+    visible = await _run(app, _detail_call(need_id))
+    assert title in visible["responses"][0]["text"]  # before: shown
+    if why == "hidden":
+        await _set(conversation, need_id, hidden=True)
+    elif why == "pending":
+        await _set(conversation, need_id, status=NeedStatus.PENDING_REVIEW, published_at=None)
+    elif why == "no_published_at":
+        await _set(conversation, need_id, published_at=None)
+    else:
+        await _hide_neighbours(conversation)
+    result = await _run(app, _detail_call(need_id))
+    (response,) = result["responses"]
+    assert title not in response["text"]
+    assert response["text"] == "Dieses Angebot gibt es nicht mehr."
+    assert not response.get("buttons")
+    assert result["events"] == []  # no need_id slot set for it
+
+    signed = await _run(app, _call("action_sign_up", "luisa", {"need_id": str(need_id)}))
+    assert title not in signed["responses"][0]["text"]
+    assert await person_for_identity(app.db, "rasa:aachen:luisa", "aachen") is None
+
+
+async def test_signing_up_after_the_date_says_termin_vorbei(app: App) -> None:
+    app.clock.set(NOW)  # type: ignore[attr-defined]
+    org_id = await org_member(app, Conversation(app, identity="test:org"))
+    need_id = await published_need(app, org_id, title="Flohmarkt aufbauen")  # in 3 days
+    app.clock.set(NOW + timedelta(days=4))  # type: ignore[attr-defined]
+    detail = await _run(app, _detail_call(need_id))
+    assert "Termin vorbei" in detail["responses"][0]["text"]
+    assert not detail["responses"][0].get("buttons")  # no sign-up
+    signed = await _run(app, _call("action_sign_up", "luisa", {"need_id": str(need_id)}))
+    assert signed["responses"][0]["text"].startswith("Termin vorbei"), signed
+    assert await person_for_identity(app.db, "rasa:aachen:luisa", "aachen") is None
