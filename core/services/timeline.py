@@ -37,7 +37,8 @@ from core.models import (
     Tenant,
 )
 from core.reminders import kinds
-from core.schedule import Weekly
+from core.reminders.planning import skipped_days
+from core.schedule import Weekly, local_range
 
 OPEN = (NeedStatus.PUBLISHED, NeedStatus.FILLED)
 PAST_SHOWN = timedelta(days=60)  # "Meine Termine" shows what was done lately
@@ -79,7 +80,9 @@ async def ics_facts(db: Database, need_ids: list[int]) -> dict[int, IcsFacts]:
 
 async def person_ics_facts(db: Database, need_id: int, engagement_id: int) -> IcsFacts | None:
     """``ics_facts`` of one person's file: the dates of the weekly series they
-    skipped (EXDATE), and a SEQUENCE above any file sent before the skip."""
+    skipped (EXDATE; ``skipped_date``, a skip holds for its day at the hour
+    the series has now), and a SEQUENCE that grows with the need's changes
+    and with their own (``engagement.updated_at``), not with other people's."""
     facts = (await ics_facts(db, [need_id])).get(need_id)
     if facts is None:
         return None
@@ -94,28 +97,15 @@ async def person_ics_facts(db: Database, need_id: int, engagement_id: int) -> Ic
         ).first()
         if row is None:
             return facts
-        keys = (
-            await session.scalars(
-                select(Reminder.dedupe_key).where(
-                    Reminder.engagement_id == engagement_id,
-                    Reminder.kind == kinds.FOLLOW_UP.name,
-                    Reminder.status == ReminderStatus.CANCELLED,
-                )
-            )
-        ).all()
-    updated, recurrence, tz_name = row
+        updated, recurrence, tz_name = row
+        tz = ZoneInfo(tz_name)
+        days = await skipped_days(session, engagement_id, tz) if recurrence else set()
     skipped: list[datetime] = []
     if recurrence:
-        weekly, tz = Weekly.from_dict(recurrence), ZoneInfo(tz_name)
-        for key in keys:
-            try:
-                start = datetime.strptime(key.rsplit(":", 1)[1], "%Y%m%dT%H%M").replace(tzinfo=UTC)
-            except (IndexError, ValueError):
-                continue
-            local = start.astimezone(tz)
-            # only dates of the series as it is (a moved need's old times are gone)
-            if local.time() == weekly.start and DAYS[local.weekday()] in weekly.days:
-                skipped.append(start)
+        weekly = Weekly.from_dict(recurrence)
+        for day in days:
+            if DAYS[day.weekday()] in weekly.days:  # a day the series (still) has
+                skipped.append(local_range(day, weekly.start, weekly.end, tz)[0])
     return replace(
         facts,
         sequence=max(facts.sequence, ics_sequence(updated)),
