@@ -32,11 +32,9 @@ from core.models import (
     Need,
     NeedStatus,
     Organisation,
-    Reminder,
-    ReminderStatus,
+    SkippedDate,
     Tenant,
 )
-from core.reminders import kinds
 from core.reminders.planning import skipped_days
 from core.schedule import Weekly, local_range
 
@@ -207,7 +205,7 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
             )
         ).all()
         logged: dict[int, dict[date, float]] = {}
-        skipped: set[str] = set()
+        skipped: dict[int, list[datetime]] = {}
         if rows:
             entries = await session.execute(
                 select(HoursEntry.engagement_id, HoursEntry.day, HoursEntry.hours).where(
@@ -217,24 +215,22 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
             )
             for engagement_id, day, hours in entries.all():
                 logged.setdefault(engagement_id, {})[day] = float(hours)
-            # A weekly date the person said they could not come to
-            # (``signup.skip_date``) has its follow-up cancelled.
-            skipped = set(
-                (
-                    await session.scalars(
-                        select(Reminder.dedupe_key).where(
-                            Reminder.engagement_id.in_([r[0].id for r in rows]),
-                            Reminder.kind == kinds.FOLLOW_UP.name,
-                            Reminder.status == ReminderStatus.CANCELLED,
-                        )
+            # The weekly dates the person said they could not come to
+            # (``signup.skip_date``); a skip holds for its day.
+            for engagement_id, starts_at in (
+                await session.execute(
+                    select(SkippedDate.engagement_id, SkippedDate.starts_at).where(
+                        SkippedDate.engagement_id.in_([r[0].id for r in rows])
                     )
-                ).all()
-            )
+                )
+            ).all():
+                skipped.setdefault(engagement_id, []).append(starts_at)
     ahead: list[EngagementItem] = []
     past: list[EngagementItem] = []
     for engagement, need, org_name, tz_name in rows:
         tz = ZoneInfo(tz_name)
         days_logged = logged.get(engagement.id, {})
+        days_skipped = {start.astimezone(tz).date() for start in skipped.get(engagement.id, ())}
         weekly = Weekly.from_dict(need.recurrence) if need.recurrence else None
         next_start = next_end = None
         last_start: datetime | None = None
@@ -269,7 +265,7 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
             weekly is not None
             and last_start is not None
             and cancelled_at is None
-            and f"{kinds.FOLLOW_UP.name}:{engagement.id}:{last_start:%Y%m%dT%H%M}" in skipped
+            and last_start.astimezone(tz).date() in days_skipped
             and last_start.astimezone(tz).date() not in days_logged
         ):
             last_start = None  # a date they skipped: nothing to list or log
@@ -277,7 +273,7 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
         next_skipped = (
             weekly is not None
             and next_start is not None
-            and f"{kinds.FOLLOW_UP.name}:{engagement.id}:{next_start:%Y%m%dT%H%M}" in skipped
+            and next_start.astimezone(tz).date() in days_skipped
         )
         item = EngagementItem(
             id=engagement.id,
