@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.availability import DAYS
@@ -176,6 +176,10 @@ async def sign_up(
         if existing is None:
             existing = Engagement(need_id=need_id, person_id=person_id, created_at=now)
             session.add(existing)
+        else:  # a renewed sign-up starts without the dates skipped before
+            await session.execute(
+                delete(SkippedDate).where(SkippedDate.engagement_id == existing.id)
+            )
         existing.status = EngagementStatus.INTERESTED
         existing.waitlisted = waitlisted
         existing.created_at = now  # a renewed sign-up queues anew

@@ -13,7 +13,7 @@ from core.models import Need, Reminder, ReminderStatus
 from core.reminders.housekeeping import plan_recurring
 from core.schedule import Weekly
 from core.services.needs import apply_change
-from core.services.signup import sign_up, skip_date
+from core.services.signup import sign_up, skip_date, withdraw
 from core.services.timeline import ics_facts, person_ics_facts
 from tests.core.reminders.conftest import BERLIN, World
 from tests.core.reminders.test_hours_dates import tafel_since_8_december
@@ -94,3 +94,14 @@ async def test_a_skipped_date_stays_out_of_later_files_and_reminders(world: Worl
     world.clock.set(datetime(2026, 12, 9, 18, tzinfo=BERLIN))
     await plan_recurring(world.db, world.now())
     assert "before_24h" in await _pending_on(world, engagement, "20261216T1400")
+
+
+async def test_a_renewed_sign_up_starts_without_the_dates_skipped_before(world: World) -> None:
+    heinrich, need, engagement = await tafel_since_8_december(world)
+    world.clock.set(datetime(2026, 12, 8, 11, tzinfo=BERLIN))
+    assert await skip_date(world.db, heinrich, engagement, world.now(), date(2026, 12, 16))
+    await withdraw(world.db, heinrich, engagement, world.now())
+    again = (await sign_up(world.db, heinrich, need, world.now())).engagement_id
+    assert again == engagement
+    facts = await person_ics_facts(world.db, need, again)
+    assert facts is not None and facts.skipped == ()
