@@ -272,7 +272,9 @@ class Renderer:
         when = self._when(t, need, m)
         if dates.next_start is not None and dates.next_end is not None:
             when = t.when_range(dates.next_start, dates.next_end)
-        attachments = await need_calendar(self.db, need, tz_name=t.tenant.timezone, stamp=now)
+        attachments = await need_calendar(
+            self.db, need, tz_name=t.tenant.timezone, stamp=now, engagement_id=m.engagement_id
+        )
         return [
             Reply(
                 t("notify.moved_up", title=escape(need.title), when=when), attachments=attachments
@@ -285,7 +287,7 @@ class Renderer:
             Reply(
                 t("notify.need_cancelled", title=escape(need.title), when=self._when(t, need, m)),
                 (Button(t("notify.button.similar"), f"similar:{need.id}"),),
-                attachments=await self._cancelled_ics(t, need, now),
+                attachments=await self._cancelled_ics(t, need, now, m.engagement_id),
             )
         ]
 
@@ -311,7 +313,7 @@ class Renderer:
                     Button(t("notify.button.no_longer"), f"attend:{m.engagement_id}:no", NO),
                 ),
                 buttons_per_row=2,
-                attachments=await self._cancelled_ics(t, need, now),
+                attachments=await self._cancelled_ics(t, need, now, m.engagement_id),
             )
         ]
 
@@ -376,11 +378,14 @@ class Renderer:
         return [Reply(text, (answer,), meta=meta)]
 
     async def _cancelled_ics(
-        self, t: Texts, need: NeedDetail, now: datetime
+        self, t: Texts, need: NeedDetail, now: datetime, engagement_id: int | None
     ) -> tuple[Attachment, ...]:
         """The calendar entry people imported, as the need is now: same UID,
-        higher SEQUENCE, changed or STATUS:CANCELLED (issue 14.6)."""
-        return await need_calendar(self.db, need, tz_name=t.tenant.timezone, stamp=now)
+        higher SEQUENCE, changed or STATUS:CANCELLED (issue 14.6); the
+        person's own file, so the dates they skip stay out (EXDATE)."""
+        return await need_calendar(
+            self.db, need, tz_name=t.tenant.timezone, stamp=now, engagement_id=engagement_id
+        )
 
     async def _retention_warning(self, t: Texts, m: ReminderMessage, now: datetime) -> list[Reply]:
         delete_on = datetime.fromisoformat(m.data["delete_on"])

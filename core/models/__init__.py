@@ -81,3 +81,8 @@ __all__ += ["HoursCertificate", "HoursEntry", "HoursStatus"]
 from core.models.org_notice import OrgNotice  # noqa: E402
 
 __all__ += ["OrgNotice"]
+
+# A weekly engagement's dates the person skips (issue 14.6).
+from core.models.engagement import SkippedDate  # noqa: E402
+
+__all__ += ["SkippedDate"]

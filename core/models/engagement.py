@@ -42,3 +42,17 @@ class Engagement(Base):
     hours: Mapped[float | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class SkippedDate(Base):
+    """One date of a weekly engagement the person will not come to ("❌ Ich
+    kann nicht", ``signup.skip_date``): their calendar file leaves it out
+    (EXDATE) and no reminder of it is planned again (issue 14.6)."""
+
+    __tablename__ = "skipped_date"
+    __table_args__ = (UniqueConstraint("engagement_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]  # the date's start as it was skipped (UTC)
+    created_at: Mapped[datetime]

@@ -149,6 +149,7 @@ class AttendanceAnswer:
     moved_up_person_id: int | None = None
     skipped_start: datetime | None = None
     need_title: str = ""
+    need_id: int = 0
 
 
 async def answer_attendance(
@@ -171,7 +172,12 @@ async def answer_attendance(
     if skipped is not None:
         async with db.sessions() as session:
             title = await session.scalar(select(Need.title).where(Need.id == skipped.need_id))
-        return AttendanceAnswer("skipped", skipped_start=skipped.starts_at, need_title=title or "")
+        return AttendanceAnswer(
+            "skipped",
+            skipped_start=skipped.starts_at,
+            need_title=title or "",
+            need_id=skipped.need_id,
+        )
     result = await withdraw(
         db, person_id, engagement_id, now, offer_freed_place=True, notice="cant_come"
     )

@@ -4,7 +4,7 @@ planning idempotent: planning twice never sends twice."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Need, Reminder, ReminderStatus
+from core.models import Need, Reminder, ReminderStatus, SkippedDate
 from core.reminders import kinds
 from core.schedule import Weekly
 
@@ -80,6 +80,16 @@ def next_occurrence(need: Need, now: datetime, tz: ZoneInfo) -> tuple[datetime, 
     return None
 
 
+async def skipped_days(session: AsyncSession, engagement_id: int, tz: ZoneInfo) -> set[date]:
+    """The days (in the tenant's zone) of a weekly engagement the person
+    skips (``signup.skip_date``): a skip holds for the day, also when the
+    series' hour moves."""
+    starts = await session.scalars(
+        select(SkippedDate.starts_at).where(SkippedDate.engagement_id == engagement_id)
+    )
+    return {start.astimezone(tz).date() for start in starts}
+
+
 async def plan_engagement(
     session: AsyncSession,
     *,
@@ -89,9 +99,14 @@ async def plan_engagement(
     now: datetime,
     tz: ZoneInfo,
 ) -> None:
-    """24 h and 2 h before the next date, and a follow-up after it."""
+    """24 h and 2 h before the next date, and a follow-up after it; none for
+    a date the person skips."""
     occurrence = next_occurrence(need, now, tz)
     if occurrence is None:
+        return
+    if need.recurrence and occurrence[0].astimezone(tz).date() in await skipped_days(
+        session, engagement_id, tz
+    ):
         return
     await plan_date(
         session, engagement_id=engagement_id, person_id=person_id, need=need,
@@ -173,8 +188,12 @@ async def replan_engagement(
         if reminder.dedupe_key.rsplit(":", 1)[-1] != stamp:
             reminder.status = ReminderStatus.CANCELLED
     await session.flush()
-    if stamp is None:
-        return
+    if stamp is None or (
+        need.recurrence
+        and occurrence is not None
+        and occurrence[0].astimezone(tz).date() in await skipped_days(session, engagement_id, tz)
+    ):
+        return  # no date ahead, or the person skips it: nothing comes back
     # Moved back to a time planned before: those rows come back.
     await session.execute(
         update(Reminder)

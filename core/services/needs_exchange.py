@@ -691,7 +691,7 @@ async def published_feed(
                 if need.recurrence
                 else None
             ),
-            "valid_until": _local_iso(need.valid_until, tz),
+            "valid_until": _last_day(need.valid_until, tz),
             "urgent": bool(need.urgent),
             "url": f"{base_url}/t/{tenant_slug}/needs/{need.id}",
         }

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.availability import DAYS
@@ -35,6 +35,7 @@ from core.models import (
     Person,
     Reminder,
     ReminderStatus,
+    SkippedDate,
     Tenant,
 )
 from core.reminders import kinds
@@ -45,6 +46,7 @@ from core.reminders.planning import (
     plan_alert_wave,
     plan_date,
     plan_engagement,
+    skipped_days,
 )
 from core.schedule import Weekly, local_range
 from core.services import org_notices
@@ -174,6 +176,10 @@ async def sign_up(
         if existing is None:
             existing = Engagement(need_id=need_id, person_id=person_id, created_at=now)
             session.add(existing)
+        else:  # a renewed sign-up starts without the dates skipped before
+            await session.execute(
+                delete(SkippedDate).where(SkippedDate.engagement_id == existing.id)
+            )
         existing.status = EngagementStatus.INTERESTED
         existing.waitlisted = waitlisted
         existing.created_at = now  # a renewed sign-up queues anew
@@ -340,7 +346,13 @@ async def skip_date(
             raise UnknownEngagement(engagement_id=engagement_id)
         if engagement.status not in ACTIVE_STATUSES:
             raise UnknownEngagement(engagement_id=engagement_id)
-        need = await _lock_need(session, engagement.need_id, now)
+        # The need is read, not written: its ``updated_at`` is everyone's
+        # calendar SEQUENCE, and a skip changes only this person's file.
+        need = await session.scalar(
+            select(Need).where(Need.id == engagement.need_id).with_for_update()
+        )
+        if need is None:
+            raise UnknownNeed(need_id=engagement.need_id)
         if need.recurrence is None:
             return None
         tz = await _tz(session, need.tenant_id)
@@ -352,13 +364,10 @@ async def skip_date(
             occurrence = series_date(need, day, now, tz)
         start = occurrence[0]
         stamp = start.strftime("%Y%m%dT%H%M")
-        follow_up = f"{kinds.FOLLOW_UP.name}:{engagement.id}:{stamp}"
-        already = await session.scalar(
-            select(Reminder.status).where(Reminder.dedupe_key == follow_up)
-        )
-        if already == ReminderStatus.CANCELLED:  # pressed twice: told once
-            return SkipResult(engagement.id, need.id, start)
-        engagement.updated_at = now
+        if start.astimezone(tz).date() in await skipped_days(session, engagement.id, tz):
+            return SkipResult(engagement.id, need.id, start)  # pressed twice: told once
+        session.add(SkippedDate(engagement_id=engagement.id, starts_at=start, created_at=now))
+        engagement.updated_at = now  # this person's calendar SEQUENCE
         if not engagement.waitlisted:
             # The date's rows exist (planned with the 24 h reminder); planning
             # again is a no-op that makes sure, so cancelling them sticks.

@@ -32,12 +32,11 @@ from core.models import (
     Need,
     NeedStatus,
     Organisation,
-    Reminder,
-    ReminderStatus,
+    SkippedDate,
     Tenant,
 )
-from core.reminders import kinds
-from core.schedule import Weekly
+from core.reminders.planning import skipped_days
+from core.schedule import Weekly, local_range
 
 OPEN = (NeedStatus.PUBLISHED, NeedStatus.FILLED)
 PAST_SHOWN = timedelta(days=60)  # "Meine Termine" shows what was done lately
@@ -79,7 +78,9 @@ async def ics_facts(db: Database, need_ids: list[int]) -> dict[int, IcsFacts]:
 
 async def person_ics_facts(db: Database, need_id: int, engagement_id: int) -> IcsFacts | None:
     """``ics_facts`` of one person's file: the dates of the weekly series they
-    skipped (EXDATE), and a SEQUENCE above any file sent before the skip."""
+    skipped (EXDATE; ``skipped_date``, a skip holds for its day at the hour
+    the series has now), and a SEQUENCE that grows with the need's changes
+    and with their own (``engagement.updated_at``), not with other people's."""
     facts = (await ics_facts(db, [need_id])).get(need_id)
     if facts is None:
         return None
@@ -94,28 +95,15 @@ async def person_ics_facts(db: Database, need_id: int, engagement_id: int) -> Ic
         ).first()
         if row is None:
             return facts
-        keys = (
-            await session.scalars(
-                select(Reminder.dedupe_key).where(
-                    Reminder.engagement_id == engagement_id,
-                    Reminder.kind == kinds.FOLLOW_UP.name,
-                    Reminder.status == ReminderStatus.CANCELLED,
-                )
-            )
-        ).all()
-    updated, recurrence, tz_name = row
+        updated, recurrence, tz_name = row
+        tz = ZoneInfo(tz_name)
+        days = await skipped_days(session, engagement_id, tz) if recurrence else set()
     skipped: list[datetime] = []
     if recurrence:
-        weekly, tz = Weekly.from_dict(recurrence), ZoneInfo(tz_name)
-        for key in keys:
-            try:
-                start = datetime.strptime(key.rsplit(":", 1)[1], "%Y%m%dT%H%M").replace(tzinfo=UTC)
-            except (IndexError, ValueError):
-                continue
-            local = start.astimezone(tz)
-            # only dates of the series as it is (a moved need's old times are gone)
-            if local.time() == weekly.start and DAYS[local.weekday()] in weekly.days:
-                skipped.append(start)
+        weekly = Weekly.from_dict(recurrence)
+        for day in days:
+            if DAYS[day.weekday()] in weekly.days:  # a day the series (still) has
+                skipped.append(local_range(day, weekly.start, weekly.end, tz)[0])
     return replace(
         facts,
         sequence=max(facts.sequence, ics_sequence(updated)),
@@ -217,7 +205,7 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
             )
         ).all()
         logged: dict[int, dict[date, float]] = {}
-        skipped: set[str] = set()
+        skipped: dict[int, list[datetime]] = {}
         if rows:
             entries = await session.execute(
                 select(HoursEntry.engagement_id, HoursEntry.day, HoursEntry.hours).where(
@@ -227,24 +215,22 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
             )
             for engagement_id, day, hours in entries.all():
                 logged.setdefault(engagement_id, {})[day] = float(hours)
-            # A weekly date the person said they could not come to
-            # (``signup.skip_date``) has its follow-up cancelled.
-            skipped = set(
-                (
-                    await session.scalars(
-                        select(Reminder.dedupe_key).where(
-                            Reminder.engagement_id.in_([r[0].id for r in rows]),
-                            Reminder.kind == kinds.FOLLOW_UP.name,
-                            Reminder.status == ReminderStatus.CANCELLED,
-                        )
+            # The weekly dates the person said they could not come to
+            # (``signup.skip_date``); a skip holds for its day.
+            for engagement_id, starts_at in (
+                await session.execute(
+                    select(SkippedDate.engagement_id, SkippedDate.starts_at).where(
+                        SkippedDate.engagement_id.in_([r[0].id for r in rows])
                     )
-                ).all()
-            )
+                )
+            ).all():
+                skipped.setdefault(engagement_id, []).append(starts_at)
     ahead: list[EngagementItem] = []
     past: list[EngagementItem] = []
     for engagement, need, org_name, tz_name in rows:
         tz = ZoneInfo(tz_name)
         days_logged = logged.get(engagement.id, {})
+        days_skipped = {start.astimezone(tz).date() for start in skipped.get(engagement.id, ())}
         weekly = Weekly.from_dict(need.recurrence) if need.recurrence else None
         next_start = next_end = None
         last_start: datetime | None = None
@@ -279,7 +265,7 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
             weekly is not None
             and last_start is not None
             and cancelled_at is None
-            and f"{kinds.FOLLOW_UP.name}:{engagement.id}:{last_start:%Y%m%dT%H%M}" in skipped
+            and last_start.astimezone(tz).date() in days_skipped
             and last_start.astimezone(tz).date() not in days_logged
         ):
             last_start = None  # a date they skipped: nothing to list or log
@@ -287,7 +273,7 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
         next_skipped = (
             weekly is not None
             and next_start is not None
-            and f"{kinds.FOLLOW_UP.name}:{engagement.id}:{next_start:%Y%m%dT%H%M}" in skipped
+            and next_start.astimezone(tz).date() in days_skipped
         )
         item = EngagementItem(
             id=engagement.id,

@@ -15,11 +15,12 @@ from core.errors import DomainError, UnknownNeed
 from core.reminders.alerts import answer_alert, answer_attendance
 from core.reminders.kinds import MUTABLE_KINDS
 from core.schedule import last_moment
-from core.services.needs import need_details, need_for_volunteer
+from core.services.needs import need_detail, need_details, need_for_volunteer
 from core.services.org_links import organisations_of_person
 from core.services.organisations import extend_need, need_owner
 from core.services.profiles import get_profile, save_profile
 from dialogue import routing
+from dialogue.calendar import need_calendar
 from dialogue.commands import COMMANDS
 from dialogue.flows import display_name, matches
 from dialogue.flows import hours as hours_flow
@@ -47,13 +48,21 @@ async def attend(turn: Turn, engagement_id: int, coming: bool) -> None:
     if answer.outcome == "confirmed":
         turn.say(t("reminders.coming"), turn.menu())
     elif answer.outcome == "skipped" and answer.skipped_start is not None:
+        # As a skip from "Meine Termine": the new file leaves the date out.
+        files = await need_calendar(
+            turn.app.db,
+            await need_detail(turn.app.db, answer.need_id),
+            tz_name=turn.tenant.timezone,
+            stamp=turn.now,
+            engagement_id=engagement_id,
+        )
+        text = t(
+            "reminders.skips_date",
+            date=escape(t.when(answer.skipped_start)),
+            title=escape(answer.need_title),
+        )
         turn.say(
-            t(
-                "reminders.skips_date",
-                date=escape(t.when(answer.skipped_start)),
-                title=escape(answer.need_title),
-            ),
-            turn.menu(),
+            text + ("\n" + t("skip.calendar") if files else ""), turn.menu(), attachments=files
         )
     else:
         turn.say(t("reminders.not_coming"), turn.menu())

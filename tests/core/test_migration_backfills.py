@@ -3,6 +3,7 @@ the urgent-alert fan-out after it."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select, text
@@ -10,7 +11,7 @@ from sqlalchemy import select, text
 from core.db import Database, create_engine
 from core.fanout import CATEGORY_BIT
 from core.migrate import upgrade
-from core.models import AlertReach, VolunteerProfile
+from core.models import AlertReach, SkippedDate, VolunteerProfile
 
 NOW = "2026-12-01 09:00:00"
 
@@ -66,5 +67,54 @@ async def test_profiles_from_before_get_interest_bits_and_alert_rows(tmp_path: P
         assert masks[1] == CATEGORY_BIT["umwelt"] | CATEGORY_BIT["tiere"]
         assert masks[2] == 0
         assert reach == [(1, "tiere"), (1, "umwelt"), (2, "")]  # person 3 has no alerts
+    finally:
+        await db.dispose()
+
+
+async def test_dates_skipped_before_0022_are_copied_from_the_audit_log(tmp_path: Path) -> None:
+    """Skips made before ``skipped_date`` existed (issue 14.6) keep their
+    EXDATE: the audit log's ``date_skipped`` rows are copied, once each, for
+    engagements that still exist."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    await upgrade(url, "0021")
+    db = Database(create_engine(url))
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("PRAGMA foreign_keys=OFF"))
+            await conn.execute(
+                text(
+                    "INSERT INTO engagement (id, need_id, person_id, status, waitlisted, "
+                    f"contact_shared, created_at, updated_at) VALUES (7, 3, 5, 'accepted', 0, 0, "
+                    f"'{NOW}', '{NOW}')"
+                )
+            )
+            for engagement, starts in (
+                (7, "2026-12-09T14:00:00+00:00"),
+                (7, "2026-12-09T14:00:00+00:00"),  # pressed twice
+                (7, "2026-12-16T15:00:00+01:00"),
+                (8, "2026-12-09T14:00:00+00:00"),  # an engagement gone since
+            ):
+                await conn.execute(
+                    text(
+                        "INSERT INTO audit_event (at, actor, action, subject, data) VALUES "
+                        f"('{NOW}', 'person:5', 'date_skipped', 'need:3', "
+                        f'\'{{"engagement": {engagement}, "starts_at": "{starts}"}}\')'
+                    )
+                )
+        await db.dispose()
+        await upgrade(url)
+        db = Database(create_engine(url))
+        async with db.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(SkippedDate.engagement_id, SkippedDate.starts_at).order_by(
+                        SkippedDate.starts_at
+                    )
+                )
+            ).all()
+        assert rows == [
+            (7, datetime(2026, 12, 9, 14, tzinfo=UTC)),
+            (7, datetime(2026, 12, 16, 14, tzinfo=UTC)),
+        ]
     finally:
         await db.dispose()

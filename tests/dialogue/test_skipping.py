@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from core.models import ACTIVE_STATUSES, Engagement, OrgNotice, Reminder, ReminderStatus
-from core.services.needs import need_detail
+from core.models import ACTIVE_STATUSES, Engagement, Need, OrgNotice, Reminder, ReminderStatus
+from core.services.needs import apply_change, cancel_need, need_detail
+from core.services.signup import sign_up
 from dialogue.calendar import need_calendar
 from tests.core.reminders.conftest import BERLIN, World
 from tests.dialogue import test_hours
@@ -121,3 +122,74 @@ async def test_no_date_that_day_is_explained_and_nothing_changes(world: World) -
     await heinrich.press(f"skip:{engagement}:20261201:yes", now=world.now())  # a Tuesday
     assert "keinen Termin" in heinrich.text
     assert await skips_told(world) == 0
+
+
+def _files_to(world: World, identity: str) -> list[dict[str, str]]:
+    return [
+        ics_event(a.content)
+        for _, who, replies in world.channel.sent
+        if who == identity
+        for r in replies
+        for a in r.attachments
+    ]
+
+
+async def test_the_reminders_cant_come_button_skips_with_a_new_calendar_file(
+    world: World,
+) -> None:
+    """ "❌ Ich kann nicht" under the reminder of a weekly date: the same skip
+    as by message (a new file without the date, the Tafel told once)."""
+    _, _, need, engagement = await weekly_engagement(world)
+    heinrich = Conversation(world.app, identity="telegram:heinrich", tenant="aachen")
+    before = ics_event(
+        (
+            await need_calendar(
+                world.db, await need_detail(world.db, need), tz_name="Europe/Berlin",
+                stamp=world.now(), engagement_id=engagement,
+            )
+        )[0].content
+    )  # fmt: skip
+    world.clock.advance(timedelta(hours=1))
+    await heinrich.press(f"attend:{engagement}:no", now=world.now())
+    assert "Am Mi., 2. Dez., 15:00 setzt du aus" in heinrich.text, heinrich.text
+    assert "Der neue Kalendereintrag lässt den Termin aus" in heinrich.text
+    (ics,) = heinrich.last.attachments
+    after = ics_event(ics.content)
+    assert after["UID"] == before["UID"]
+    assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
+    assert after["EXDATE"] == "20261202T150000"
+    assert await skips_told(world) == 1
+    await heinrich.press(f"attend:{engagement}:no", now=world.now())
+    assert await skips_told(world) == 1  # told once
+
+
+async def test_a_changed_or_cancelled_need_keeps_the_skipped_date_out(world: World) -> None:
+    """After the skip the Tafel moves to another place, then cancels: both
+    files Heinrich gets leave 2 Dec out, each with a higher SEQUENCE; Luisa's
+    files (she signed up too) never had an EXDATE."""
+    _, _, need, engagement = await weekly_engagement(world)
+    luisa = await world.person("luisa")
+    await sign_up(world.db, luisa, need, world.now())
+    heinrich = Conversation(world.app, identity="telegram:heinrich", tenant="aachen")
+    world.clock.advance(timedelta(hours=1))
+    await heinrich.press(f"skip:{engagement}:20261202:yes", now=world.now())
+    skipped = ics_event(heinrich.last.attachments[0].content)
+
+    world.clock.advance(timedelta(hours=1))
+    async with world.db.transaction() as session:
+        row = await session.get(Need, need)
+        assert row is not None
+        await apply_change(session, row, {"place_label": "Gemeindehaus"}, world.now())
+    await world.deliver()
+    world.clock.advance(timedelta(hours=1))
+    await cancel_need(world.db, need, actor="test", now=world.now())
+    await world.deliver()
+
+    changed, cancelled = _files_to(world, "telegram:heinrich")
+    assert changed["UID"] == cancelled["UID"] == skipped["UID"]
+    assert changed["EXDATE"] == cancelled["EXDATE"] == "20261202T150000"
+    assert "Gemeindehaus" in changed["LOCATION"]
+    assert int(skipped["SEQUENCE"]) < int(changed["SEQUENCE"]) < int(cancelled["SEQUENCE"])
+    assert cancelled["STATUS"] == "CANCELLED"
+    hers = _files_to(world, "telegram:luisa")
+    assert len(hers) == 2 and not any("EXDATE" in f for f in hers)

@@ -213,6 +213,9 @@ async def test_valid_until_is_the_last_day_out_and_the_end_of_that_day_in(web_ap
     as_json = (await editor.get("/t/aachen/editor/needs.json")).json()
     record = next(r for r in as_json["needs"] if r["title"] == "Hausaufgabenhilfe")
     assert record["valid_until"] == until.isoformat()
+    feed = (await web_app.new_client().get("/t/aachen/needs.json")).json()
+    public = next(r for r in feed["needs"] if r["title"] == "Hausaufgabenhilfe")
+    assert public["valid_until"] == until.isoformat()  # the public feed: the same last day
 
     header = "title,category,organisation,place,weekdays,time_from,time_to,valid_until"
     german = until.strftime("%d.%m.%Y")
