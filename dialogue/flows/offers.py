@@ -215,7 +215,7 @@ def preview(turn: Turn, draft: dict[str, object]) -> None:
     text = t(
         "offers.preview",
         title=escape(str(draft["title"])),
-        kind=t(f"offers.kind_{draft['kind']}"),
+        kind=_kind_label(turn, draft),
         category=escape(turn.app.taxonomy.label(str(category), turn.lang))
         if category
         else t("offers.any_category"),
@@ -228,6 +228,16 @@ def preview(turn: Turn, draft: dict[str, object]) -> None:
     buttons += [turn.button(f"offers.make_{k}", f"off:kind:{k}") for k in other]
     buttons.append(turn.button("nav.cancel", "nav:cancel"))
     turn.say(text, buttons)
+
+
+def _kind_label(turn: Turn, draft: dict[str, object]) -> str:
+    """ "Zeit", "Fähigkeit", or the resource a resource offer lends
+    ("Transporter", from its words); "Sachmittel oder Raum" when none is named."""
+    if draft["kind"] == "resource":
+        code = Resources.load().kind_of(str(draft.get("title") or ""))
+        if code is not None:
+            return escape(Resources.load().label(code, turn.lang))
+    return turn.t(f"offers.kind_{draft['kind']}")
 
 
 def _until(turn: Turn, draft: dict[str, object]) -> datetime:

@@ -180,7 +180,7 @@ async def test_an_offer_asks_where_when_the_sentence_and_profile_say_nothing(
     await conv.say("Unser Transporter ist am Wochenende frei")
     assert "Wo?" in conv.text, conv.text
     await conv.say("Brand")
-    assert "Sachmittel oder Raum" in conv.text, conv.text  # a van is a resource
+    assert "Art: Transporter" in conv.text, conv.text  # a van is a resource, named
     await conv.press("off:post")
     assert "veröffentlicht" in conv.text
 
