@@ -205,6 +205,15 @@ async def offer_summary(db: Database, offer_id: int) -> OfferSummary | None:
     return _summary(offer) if offer is not None else None
 
 
+async def organisation_name(db: Database, organisation_id: int) -> str:
+    """The name an offer of an organisation shows ("Passende Angebote")."""
+    async with db.sessions() as session:
+        name = await session.scalar(
+            select(Organisation.name).where(Organisation.id == organisation_id)
+        )
+    return name or ""
+
+
 async def withdraw_person_offer(
     db: Database, person_id: int, offer_id: int, *, now: datetime
 ) -> None:
@@ -477,6 +486,7 @@ __all__ = [
     "offer_summary",
     "offers_for_organisation",
     "offers_of_person",
+    "organisation_name",
     "post_person_offer",
     "resource_kind_of",
     "resource_matches",

@@ -366,8 +366,16 @@ async def button(turn: Turn, rest: str) -> bool:
             turn.say(t("error.not_allowed"), turn.menu())
             return True
         turn.state.finish()
-        turn.state.start(ANSWER, {"offer": int(m.group(1)), "org": org})
-        turn.say(t("offers.ask_answer"), turn.nav(back=False))
+        offered = await offers.offer_summary(turn.app.db, int(m.group(1)))
+        if offered is None or not offered.active or offered.organisation_id == org:
+            turn.say(t("error.not_allowed"), turn.menu())
+            return True
+        turn.state.start(ANSWER, {"offer": offered.id, "org": org})
+        if offered.person_id is None and offered.organisation_id is not None:
+            name = await offers.organisation_name(turn.app.db, offered.organisation_id)
+            turn.say(t("offers.ask_answer_org", organisation=escape(name)), turn.nav(back=False))
+        else:
+            turn.say(t("offers.ask_answer"), turn.nav(back=False))
         return True
     return False
 
@@ -601,12 +609,9 @@ async def show(turn: Turn) -> None:
                     reasons=reasons_line(t, turn.app.taxonomy, f.reasons),
                 )
             )
-            if f.by_person:
-                buttons.append(
-                    Button(
-                        t("offers.answer", title=f.offer_title[:30]), f"off:ans:{f.offer_id}:{org}"
-                    )
-                )
+            buttons.append(  # a volunteer's offer or another organisation's
+                Button(t("offers.answer", title=f.offer_title[:30]), f"off:ans:{f.offer_id}:{org}")
+            )
     if not parts:
         turn.say(t("offers.none"), (turn.button("offers.new", "cmd:angebot"), *turn.menu()))
         return
@@ -619,7 +624,7 @@ async def _send_answer(turn: Turn, slots: dict[str, object], typed: str) -> None
     t = turn.t
     assert turn.person is not None
     try:
-        await relay.answer_offer(
+        sent = await relay.answer_offer(
             turn.app.db,
             int(slots["org"]),  # type: ignore[call-overload]
             int(slots["offer"]),  # type: ignore[call-overload]
@@ -630,7 +635,12 @@ async def _send_answer(turn: Turn, slots: dict[str, object], typed: str) -> None
     except DomainError as exc:
         turn.say(t(exc.key), turn.menu())
         return
-    turn.say(t("offers.answer_sent"), turn.menu())
+    if sent.person_id:
+        turn.say(t("offers.answer_sent"), turn.menu())
+    else:  # another organisation's offer
+        turn.say(
+            t("offers.answer_sent_org", organisation=escape(sent.to_organisation)), turn.menu()
+        )
 
 
 __all__ = [

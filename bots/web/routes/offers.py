@@ -50,7 +50,7 @@ async def fitting(request: Request) -> Response:
             "need": f.need_title,
             "need_url": f"/t/{member.tenant.slug}/org/needs/{f.need_id}",
             "reasons": Markup(reasons_line(chat_t, app.taxonomy, f.reasons)),
-            "answerable": f.by_person,
+            "answerable": True,  # a volunteer's offer or another organisation's
         }
         for f in found
     ]
@@ -64,7 +64,8 @@ async def fitting(request: Request) -> Response:
 
 
 async def answer_offer(request: Request) -> Response:
-    """POST: write to the volunteer who posted an offer, through the relay."""
+    """POST: write to whoever posted an offer (a volunteer, another
+    organisation), through the relay."""
     member = await require_member(request)
     app = web(request).app
     form = await checked_form(request)
