@@ -54,15 +54,21 @@ async def _bakery_with_van(db: Database, world: Any) -> tuple[int, int, int, int
         for person, org in ((jana, bakery.id), (tom, world.org)):
             session.add(
                 Membership(
-                    tenant_id=world.aachen, organisation_id=org, person_id=person,
-                    role=Role.MEMBER, created_at=NOW,
-                )  # fmt: skip
+                    tenant_id=world.aachen,
+                    organisation_id=org,
+                    person_id=person,
+                    role=Role.MEMBER,
+                    created_at=NOW,
+                )
             )
             session.add(
                 Identity(
-                    key=f"telegram:{person}", channel="telegram", person_id=person,
-                    tenant_id=world.aachen, created_at=NOW,
-                )  # fmt: skip
+                    key=f"telegram:{person}",
+                    channel="telegram",
+                    person_id=person,
+                    tenant_id=world.aachen,
+                    created_at=NOW,
+                )
             )
         await session.flush()
         return bakery.id, van.id, jana, tom
@@ -143,7 +149,7 @@ async def test_an_organisation_answers_a_companys_offer_and_the_answer_threads_b
 async def test_an_organisation_cannot_answer_its_own_offer_nor_write_for_another(
     db: Database, world: Any
 ) -> None:
-    bakery, van, jana, tom = await _bakery_with_van(db, world)
+    bakery, van, jana, _tom = await _bakery_with_van(db, world)
     with pytest.raises(NotAllowed):
         await relay.answer_offer(db, bakery, van, "an uns selbst", now=NOW)
     with pytest.raises(NotAllowed):  # Jana is no member of the Tafel
