@@ -55,7 +55,9 @@ ANSWER = "offer_answer"  # an organisation's member writes to the person who off
 HELD = "offer_held"  # an offer said before the profile was done: "Soll ich das einstellen?"
 EITHER = "offer_or_search"  # a sentence that could be an offer or a search: which one?
 WITHDRAW = "offer_withdraw"  # "Angebot zurückziehen?", waiting for yes or no
-FLOWS = frozenset({DESCRIBE, PLACE, PREVIEW, ANSWER, HELD, EITHER, WITHDRAW})
+# A member of an organisation publishes: for the organisation or privately?
+FOR = "offer_for"
+FLOWS = frozenset({DESCRIBE, PLACE, PREVIEW, ANSWER, HELD, EITHER, WITHDRAW, FOR})
 # Said while signing up (``slots["_offer"]`` of the onboarding form, or of
 # its ``_held`` values before consent): taken up once the profile is saved.
 HELD_SLOT = "_offer"
@@ -283,13 +285,15 @@ async def text(turn: Turn, typed: str) -> bool:
     elif flow == EITHER:
         turn.state.finish()
         return False
+    elif flow == FOR:
+        await _ask_for(turn, dict(slots.get("draft") or {}))
     return True
 
 
 @on_payload(
     "off",
     r"post|kind:(?:time|skill|resource)|list|mine|(?:wd|needs):\d{1,12}|wd:\d{1,12}:(?:yes|no)"
-    r"|ans:\d{1,12}:\d{1,12}|held:(?:yes|no)|as:(?:offer|search)",
+    r"|ans:\d{1,12}:\d{1,12}|held:(?:yes|no)|as:(?:offer|search)|for:\d{1,12}",
 )
 async def _button(turn: Turn, event: Event, match: re.Match[str]) -> None:
     if not await button(turn, match.group(0)):
@@ -302,7 +306,17 @@ async def button(turn: Turn, rest: str) -> bool:
     the button belongs to a read-back that is no longer open."""
     t = turn.t
     if rest == "post" and turn.state.flow == PREVIEW:
-        await _publish(turn, dict(turn.state.slots.get("draft") or {}))
+        draft = dict(turn.state.slots.get("draft") or {})
+        if turn.person is not None and await relay.organisations_of_member(
+            turn.app.db, turn.person.id
+        ):
+            await _ask_for(turn, draft)
+        else:
+            await _publish(turn, draft)
+        return True
+    if (m := re.fullmatch(r"for:(\d{1,12})", rest)) and turn.state.flow == FOR:
+        org = int(m.group(1))
+        await _publish(turn, dict(turn.state.slots.get("draft") or {}), org or None)
         return True
     if (m := re.fullmatch(r"kind:(time|skill|resource)", rest)) and turn.state.flow == PREVIEW:
         draft = dict(turn.state.slots.get("draft") or {})
@@ -380,7 +394,25 @@ async def button(turn: Turn, rest: str) -> bool:
     return False
 
 
-async def _publish(turn: Turn, draft: dict[str, object]) -> None:
+async def _ask_for(turn: Turn, draft: dict[str, object]) -> None:
+    """A member of an organisation: "Bietest du das für <Organisation> an
+    oder privat?" (one button per organisation, one for privately)."""
+    assert turn.person is not None
+    turn.state.start(FOR, {"draft": draft})
+    buttons: list[Button] = []
+    for org in await relay.organisations_of_member(turn.app.db, turn.person.id):
+        name = await offers.organisation_name(turn.app.db, org)
+        buttons.append(Button(turn.t("offers.for_org", name=name[:40]), f"off:for:{org}"))
+    buttons.append(turn.button("offers.for_private", "off:for:0"))
+    buttons.append(turn.button("nav.cancel", "nav:cancel"))
+    turn.say(turn.t("offers.for_ask"), buttons)
+
+
+async def _publish(
+    turn: Turn, draft: dict[str, object], organisation_id: int | None = None
+) -> None:
+    """Publish the read-back: the person's own offer, or (``organisation_id``)
+    the organisation's they chose to offer it for."""
     t = turn.t
     assert turn.person is not None
     place = draft.get("place") or {}
@@ -400,20 +432,25 @@ async def _publish(turn: Turn, draft: dict[str, object]) -> None:
                 available_until=_until(turn, draft),
             ),
             now=turn.now,
+            organisation_id=organisation_id,
         )
     except DomainError as exc:
         turn.state.finish()
         turn.say(t(exc.key), turn.menu())
         return
     turn.state.finish()
-    turn.say(t("offers.published"))
+    if organisation_id is None:
+        turn.say(t("offers.published"))
+    else:
+        name = await offers.organisation_name(turn.app.db, organisation_id)
+        turn.say(t("offers.published_org", name=escape(name)))
     await _fitting_needs(turn, offer_id)
 
 
 async def _fitting_needs(turn: Turn, offer_id: int) -> None:
     t = turn.t
     summary = await offers.offer_summary(turn.app.db, offer_id)
-    if summary is None or turn.person is None or summary.person_id != turn.person.id:
+    if summary is None or turn.person is None or not await _may_see(turn, summary):
         turn.say(t("error.not_allowed"), turn.menu())
         return
     page = await offers.needs_for_offer(
@@ -430,6 +467,16 @@ async def _fitting_needs(turn: Turn, offer_id: int) -> None:
     ]
     buttons.append(turn.button("menu.main", "nav:menu"))
     turn.say("\n\n".join(lines), buttons)
+
+
+async def _may_see(turn: Turn, summary: offers.OfferSummary) -> bool:
+    """The person's own offer, or one of an organisation they are a member of."""
+    assert turn.person is not None
+    if summary.person_id == turn.person.id:
+        return True
+    return summary.organisation_id is not None and summary.organisation_id in (
+        await relay.organisations_of_member(turn.app.db, turn.person.id)
+    )
 
 
 async def _parse(turn: Turn, typed: str) -> ParseResult:
