@@ -39,6 +39,7 @@ from core.services import offers, relay
 from core.services.offers import OfferDraft
 from core.services.profiles import get_profile
 from dialogue import field_edit, routing
+from dialogue.flows import display_name
 from dialogue.flows.location import candidates
 from dialogue.markup import escape
 from dialogue.messages import Button
@@ -445,6 +446,8 @@ async def _publish(
         name = await offers.organisation_name(turn.app.db, organisation_id)
         turn.say(t("offers.published_org", name=escape(name)))
     await _fitting_needs(turn, offer_id)
+    if organisation_id is None:  # organisations that write see this name (asked once)
+        await display_name.maybe_ask(turn)
 
 
 async def _fitting_needs(turn: Turn, offer_id: int) -> None:
