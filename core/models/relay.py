@@ -12,6 +12,9 @@ from core.models.base import Base
 class RelayDirection(enum.StrEnum):
     TO_VOLUNTEER = "to_volunteer"  # written on the web by the organisation
     FROM_VOLUNTEER = "from_volunteer"  # the volunteer's answer, written in their chat
+    # One organisation to another about an offer (a company's van) and the
+    # answers: ``from_organisation_id`` wrote, ``organisation_id`` receives.
+    BETWEEN_ORGS = "between_orgs"
 
 
 class RelayMessage(Base):
@@ -53,4 +56,8 @@ class RelayMessage(Base):
     )
     offer_id: Mapped[int | None] = mapped_column(
         ForeignKey("offer.id", ondelete="SET NULL"), index=True
+    )
+    # The writing organisation of a message between organisations (None otherwise).
+    from_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
     )

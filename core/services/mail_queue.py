@@ -311,11 +311,16 @@ async def enqueue_reply(session: AsyncSession, message: RelayMessage, now: datet
     message.emailed_at = now  # handed to the queue
     if org is None or not org.email:
         return
-    volunteer = (
-        await session.scalar(select(Person.display_name).where(Person.id == message.person_id))
-        if message.person_id is not None
-        else None
-    )
+    if message.from_organisation_id is not None:  # another organisation's message
+        volunteer = await session.scalar(
+            select(Organisation.name).where(Organisation.id == message.from_organisation_id)
+        )
+    elif message.person_id is not None:
+        volunteer = await session.scalar(
+            select(Person.display_name).where(Person.id == message.person_id)
+        )
+    else:
+        volunteer = None
     title = (
         await session.scalar(select(Need.title).where(Need.id == message.need_id))
         if message.need_id is not None

@@ -29,7 +29,7 @@ from core.db import Database
 from core.errors import InvalidValue, NotAllowed, OfferWithdrawn
 from core.geo.distance import bounding_box
 from core.matching import Match, NeedView, Reason, VolunteerView, score
-from core.models import Need, Offer, Organisation, Person
+from core.models import Membership, Need, Offer, Organisation, Person
 from core.resources import REASON as RESOURCE_REASON
 from core.resources import ResourceKind, Resources, reason_value
 from core.schedule import FULL_MASK
@@ -118,25 +118,47 @@ def resource_kind_of(kind: str, resource: str | None, text: str) -> str | None:
 
 
 async def post_person_offer(
-    db: Database, person_id: int, draft: OfferDraft, *, now: datetime
+    db: Database,
+    person_id: int,
+    draft: OfferDraft,
+    *,
+    now: datetime,
+    organisation_id: int | None = None,
 ) -> int:
-    """A volunteer's offer: ``Offer.person_id`` is the person, no organisation."""
+    """A volunteer's offer: ``Offer.person_id`` is the person, no organisation.
+    With ``organisation_id`` (a member posting in chat "for" their company or
+    club; membership checked) the offer is the organisation's, as one posted
+    on the web: no person behind it, on its web offer list, answered through
+    the relay to its members."""
     validate(draft)
     async with db.transaction() as session:
         person = await session.get(Person, person_id)
         if person is None:
             raise NotAllowed()
-        active = (
-            await session.scalars(
-                select(Offer.id).where(Offer.person_id == person_id, Offer.active.is_(True))
+        tenant_id = person.tenant_id
+        if organisation_id is not None:
+            org = await session.get(Organisation, organisation_id)
+            member = await session.scalar(
+                select(Membership.id).where(
+                    Membership.organisation_id == organisation_id,
+                    Membership.person_id == person_id,
+                )
             )
+            if org is None or member is None or org.suspended_at is not None:
+                raise NotAllowed()
+            tenant_id = org.tenant_id
+            owner = Offer.organisation_id == organisation_id
+        else:
+            owner = Offer.person_id == person_id
+        active = (
+            await session.scalars(select(Offer.id).where(owner, Offer.active.is_(True)))
         ).all()
         if len(active) >= MAX_OFFERS_PER_PERSON:
             raise InvalidValue(field="offers")
         offer = Offer(
-            tenant_id=person.tenant_id,
-            person_id=person_id,
-            organisation_id=None,
+            tenant_id=tenant_id,
+            person_id=person_id if organisation_id is None else None,
+            organisation_id=organisation_id,
             title=draft.title.strip()[:MAX_TITLE],
             description=draft.description.strip(),
             kind=draft.kind,
@@ -159,7 +181,7 @@ async def post_person_offer(
         await session.flush()
         record(
             session,
-            tenant_id=person.tenant_id,
+            tenant_id=tenant_id,
             actor=f"person:{person_id}",
             action="offer_posted",
             subject=f"offer:{offer.id}",
@@ -203,6 +225,15 @@ async def offer_summary(db: Database, offer_id: int) -> OfferSummary | None:
     async with db.sessions() as session:
         offer = await session.get(Offer, offer_id)
     return _summary(offer) if offer is not None else None
+
+
+async def organisation_name(db: Database, organisation_id: int) -> str:
+    """The name an offer of an organisation shows ("Passende Angebote")."""
+    async with db.sessions() as session:
+        name = await session.scalar(
+            select(Organisation.name).where(Organisation.id == organisation_id)
+        )
+    return name or ""
 
 
 async def withdraw_person_offer(
@@ -477,6 +508,7 @@ __all__ = [
     "offer_summary",
     "offers_for_organisation",
     "offers_of_person",
+    "organisation_name",
     "post_person_offer",
     "resource_kind_of",
     "resource_matches",

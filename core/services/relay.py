@@ -26,8 +26,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from core.db import Database
 from core.errors import (
@@ -79,6 +80,7 @@ class Outgoing:
     kind: str = "message"  # message | question | offer
     in_reply_to: str = ""  # the start of the message answered
     offer_title: str = ""
+    to_organisation: str = ""  # a message to another organisation: its name
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,9 @@ class InboxItem:
     kind: str = "message"
     reply_to_id: int | None = None
     offer_id: int | None = None
+    # Written to this organisation (by a volunteer or another organisation);
+    # ``volunteer`` then names the writer, else the one written to.
+    incoming: bool = False
 
 
 async def send_to_volunteer(
@@ -171,10 +176,12 @@ async def _to_volunteer(session: AsyncSession, message: RelayMessage, now: datet
 MEMBER_KEY = kinds.RELAY_TO_MEMBER.name
 
 
-async def _to_members(session: AsyncSession, message: RelayMessage, now: datetime) -> None:
+async def _to_members(
+    session: AsyncSession, message: RelayMessage, now: datetime, writer: int | None = None
+) -> None:
     """One outbox row per chat-linked member of the organisation (never the
-    writer, should they be a member too) for a volunteer's message; the web
-    inbox shows it in any case."""
+    writer, should they be a member too) for a volunteer's message or another
+    organisation's; the web inbox shows it in any case."""
     from core.services.org_notices import tell_members  # a sibling service
 
     await tell_members(
@@ -185,7 +192,7 @@ async def _to_members(session: AsyncSession, message: RelayMessage, now: datetim
         now=now,
         key=f"{MEMBER_KEY}:{message.id}",
         data={"message_id": message.id},
-        skip=(message.person_id,),
+        skip=(message.person_id, writer),
     )
 
 
@@ -204,12 +211,21 @@ async def _check_volunteer_cap(session: AsyncSession, person_id: int, now: datet
 
 
 async def _check_org_cap(session: AsyncSession, organisation_id: int, now: datetime) -> None:
+    """To volunteers and to other organisations, together."""
     sent_today = await session.scalar(
         select(func.count())
         .select_from(RelayMessage)
         .where(
-            RelayMessage.organisation_id == organisation_id,
-            RelayMessage.direction == RelayDirection.TO_VOLUNTEER,
+            or_(
+                and_(
+                    RelayMessage.organisation_id == organisation_id,
+                    RelayMessage.direction == RelayDirection.TO_VOLUNTEER,
+                ),
+                and_(
+                    RelayMessage.from_organisation_id == organisation_id,
+                    RelayMessage.direction == RelayDirection.BETWEEN_ORGS,
+                ),
+            ),
             RelayMessage.created_at > now - timedelta(days=1),
         )
     )
@@ -495,17 +511,25 @@ async def member_notice(db: Database, message_id: int) -> MemberNotice | None:
     """A volunteer's message, worded at delivery (None once erased)."""
     async with db.sessions() as session:
         message = await session.get(RelayMessage, message_id)
-        if message is None or message.direction != RelayDirection.FROM_VOLUNTEER:
+        if message is None or message.direction == RelayDirection.TO_VOLUNTEER:
             return None
         org_name = await session.scalar(
             select(Organisation.name).where(Organisation.id == message.organisation_id)
         )
-        name = (
-            await session.scalar(select(Person.display_name).where(Person.id == message.person_id))
-            if message.person_id
-            else None
-        )
-        if message.kind == "contact":
+        between = message.direction == RelayDirection.BETWEEN_ORGS
+        if between:  # the writing organisation's name
+            name = await session.scalar(
+                select(Organisation.name).where(Organisation.id == message.from_organisation_id)
+            )
+        elif message.person_id:
+            name = await session.scalar(
+                select(Person.display_name).where(Person.id == message.person_id)
+            )
+        else:
+            name = None
+        if between:
+            kind = "org_offer" if message.reply_to_id is None else "org_reply"
+        elif message.kind == "contact":
             kind = "contact"
         elif message.kind == "question" and message.reply_to_id is None:
             kind = "question"
@@ -564,6 +588,25 @@ async def answer(
         await _may_write(session, organisation_id, member_person_id)
         asked = await session.get(RelayMessage, message_id)
         if (
+            asked is not None
+            and asked.organisation_id == organisation_id
+            and asked.direction == RelayDirection.BETWEEN_ORGS
+            and asked.from_organisation_id is not None
+        ):
+            if asked.read_at is None:
+                asked.read_at = now
+            return await _to_organisation(
+                session,
+                organisation_id,
+                asked.from_organisation_id,
+                asked.offer_id,
+                body,
+                reply_to=asked.id,
+                account_id=account_id,
+                member_person_id=member_person_id,
+                now=now,
+            )
+        if (
             asked is None
             or asked.organisation_id != organisation_id
             or asked.direction != RelayDirection.FROM_VOLUNTEER
@@ -607,17 +650,37 @@ async def answer_offer(
     account_id: int | None = None,
     member_person_id: int | None = None,
 ) -> Outgoing:
-    """The organisation writes to the volunteer who posted an offer. Nothing
-    of the volunteer's passes; they answer through the relay and choose
-    whether to pass on a phone number or e-mail address."""
+    """The organisation writes to whoever posted an offer: the volunteer
+    (nothing of theirs passes; they answer through the relay and choose
+    whether to pass on a phone number or e-mail address), or another
+    organisation (a company's van: its chat-linked members and its web inbox
+    get the message, and their answer threads back)."""
     body = body.strip()
     if not body or len(body) > MAX_BODY:
         raise InvalidValue(field="body")
     async with db.transaction() as session:
-        await _may_write(session, organisation_id, member_person_id)
+        writer = await _may_write(session, organisation_id, member_person_id)
         offer = await session.get(Offer, offer_id)
-        if offer is None or not offer.active or offer.person_id is None:
+        if offer is None or not offer.active:
             raise NotAllowed()
+        if offer.person_id is None:
+            if (
+                offer.organisation_id is None
+                or offer.organisation_id == organisation_id
+                or not await may_see_tenant(session, writer.tenant_id, offer.tenant_id)
+            ):
+                raise NotAllowed()
+            return await _to_organisation(
+                session,
+                organisation_id,
+                offer.organisation_id,
+                offer.id,
+                body,
+                reply_to=None,
+                account_id=account_id,
+                member_person_id=member_person_id,
+                now=now,
+            )
         await _check_org_cap(session, organisation_id, now)
         message = RelayMessage(
             tenant_id=offer.tenant_id,
@@ -638,6 +701,69 @@ async def answer_offer(
             subject=f"offer:{offer.id}",
         )
         return await _outgoing(session, message)
+
+
+async def _to_organisation(
+    session: AsyncSession,
+    writer_id: int,
+    recipient_id: int,
+    offer_id: int | None,
+    body: str,
+    *,
+    reply_to: int | None,
+    account_id: int | None,
+    member_person_id: int | None,
+    now: datetime,
+) -> Outgoing:
+    """Stores one organisation's message to another about an offer, with the
+    recipient's e-mail copy, one outbox row per chat-linked member of it
+    (never the writer) and the audit line."""
+    recipient = await session.get(Organisation, recipient_id)
+    if recipient is None or recipient.suspended_at is not None:
+        raise NotAllowed()
+    await _check_org_cap(session, writer_id, now)
+    message = RelayMessage(
+        tenant_id=recipient.tenant_id,
+        organisation_id=recipient_id,
+        from_organisation_id=writer_id,
+        offer_id=offer_id,
+        person_id=None,
+        direction=RelayDirection.BETWEEN_ORGS,
+        kind="offer",
+        reply_to_id=reply_to,
+        body=body,
+        author_account_id=account_id,
+        delivered=True,
+        created_at=now,
+    )
+    session.add(message)
+    await session.flush()
+    await mail_queue.enqueue_reply(session, message, now)
+    await _to_members(session, message, now, writer=member_person_id)
+    record(
+        session,
+        tenant_id=message.tenant_id,
+        actor=_writer(account_id, member_person_id),
+        action="offer_answered" if reply_to is None else "message_relayed",
+        subject=f"organisation:{recipient_id}",
+        at=now,
+    )
+    writer_name = await session.scalar(
+        select(Organisation.name).where(Organisation.id == writer_id)
+    )
+    offer_title = (
+        await session.scalar(select(Offer.title).where(Offer.id == offer_id)) if offer_id else None
+    )
+    return Outgoing(
+        message.id,
+        0,
+        writer_name or "",
+        "",
+        body,
+        kind="offer",
+        offer_title=offer_title or "",
+        to_organisation=recipient.name,
+    )
 
 
 async def message_for_person(db: Database, person_id: int, message_id: int) -> Outgoing | None:
@@ -818,55 +944,75 @@ async def message_to_org(db: Database, organisation_id: int, message_id: int) ->
     """A volunteer's message to this organisation (for an answer form)."""
     async with db.sessions() as session:
         m = await session.get(RelayMessage, message_id)
-    if (
-        m is None
-        or m.organisation_id != organisation_id
-        or m.direction != RelayDirection.FROM_VOLUNTEER
-    ):
+    if m is None or m.organisation_id != organisation_id or m.direction not in _INCOMING:
         return None
     return ThreadItem(m.id, True, m.kind, m.body, m.reply_to_id)
 
 
+# Directions of the messages an organisation receives (``organisation_id``).
+_INCOMING = (RelayDirection.FROM_VOLUNTEER, RelayDirection.BETWEEN_ORGS)
+
+
+def _incoming_to(organisation_id: int) -> ColumnElement[bool]:
+    return and_(
+        RelayMessage.organisation_id == organisation_id,
+        RelayMessage.direction.in_(_INCOMING),
+    )
+
+
 async def inbox(db: Database, organisation_id: int, *, limit: int = 100) -> list[InboxItem]:
+    """The organisation's messages both ways: with volunteers, and with other
+    organisations about offers (``volunteer`` then names the other one)."""
+    to_org = aliased(Organisation)
+    from_org = aliased(Organisation)
     async with db.sessions() as session:
         rows = (
             await session.execute(
-                select(RelayMessage, Need.title, Person.display_name)
+                select(RelayMessage, Need.title, Person.display_name, to_org.name, from_org.name)
                 .outerjoin(Need, Need.id == RelayMessage.need_id)
                 .outerjoin(Person, Person.id == RelayMessage.person_id)
-                .where(RelayMessage.organisation_id == organisation_id)
+                .outerjoin(to_org, to_org.id == RelayMessage.organisation_id)
+                .outerjoin(from_org, from_org.id == RelayMessage.from_organisation_id)
+                .where(
+                    or_(
+                        RelayMessage.organisation_id == organisation_id,
+                        RelayMessage.from_organisation_id == organisation_id,
+                    )
+                )
                 .order_by(RelayMessage.created_at.desc(), RelayMessage.id.desc())
                 .limit(limit)
             )
         ).all()
-    return [
-        InboxItem(
-            m.id,
-            m.direction,
-            m.need_id,
-            title,
-            name or "",
-            m.body,
-            m.delivered,
-            m.read_at is not None,
-            m.created_at,
-            m.kind,
-            m.reply_to_id,
-            m.offer_id,
+    items: list[InboxItem] = []
+    for m, title, name, to_name, from_name in rows:
+        incoming = m.organisation_id == organisation_id and m.direction in _INCOMING
+        if m.direction == RelayDirection.BETWEEN_ORGS:
+            name = from_name if incoming else to_name
+        items.append(
+            InboxItem(
+                m.id,
+                m.direction,
+                m.need_id,
+                title,
+                name or "",
+                m.body,
+                m.delivered,
+                m.read_at is not None,
+                m.created_at,
+                m.kind,
+                m.reply_to_id,
+                m.offer_id,
+                incoming=incoming,
+            )
         )
-        for m, title, name in rows
-    ]
+    return items
 
 
 async def mark_read(db: Database, organisation_id: int, now: datetime) -> None:
     async with db.transaction() as session:
         await session.execute(
             update(RelayMessage)
-            .where(
-                RelayMessage.organisation_id == organisation_id,
-                RelayMessage.direction == RelayDirection.FROM_VOLUNTEER,
-                RelayMessage.read_at.is_(None),
-            )
+            .where(_incoming_to(organisation_id), RelayMessage.read_at.is_(None))
             .values(read_at=now)
         )
 
@@ -879,11 +1025,7 @@ async def unread_count(db: Database, organisation_id: int) -> int:
             await session.scalar(
                 select(func.count())
                 .select_from(RelayMessage)
-                .where(
-                    RelayMessage.organisation_id == organisation_id,
-                    RelayMessage.direction == RelayDirection.FROM_VOLUNTEER,
-                    RelayMessage.read_at.is_(None),
-                )
+                .where(_incoming_to(organisation_id), RelayMessage.read_at.is_(None))
             )
             or 0
         )

@@ -1,7 +1,9 @@
-"""The name organisations may see, asked once at the first sign-up or the
-first question to an organisation (issue 14.2), never in the middle of a form.
+"""The name organisations may see, asked once at the first sign-up, the
+first question to an organisation or the first published offer (issue 14.2),
+never in the middle of a form.
 
-After "Du bist dabei!" (or "Deine Frage ist angekommen") the bot asks which name the organisation sees: the
+After "Du bist dabei!" (or "Deine Frage ist angekommen", or "Dein Angebot ist
+veröffentlicht") the bot asks which name the organisation sees: the
 first name the channel knows as a button, or any name typed, or none
 (organisations then see "Eine freiwillige Person"). It is never asked again
 unprompted; "Name ändern" (the button in the profile, ``/name``, or typed)
@@ -10,7 +12,7 @@ asks it again with the current name shown. Lead-ins such as "Ich heiße" or
 
 ```mermaid
 flowchart LR
-  signup([Anmeldung]) --> asked{schon gefragt?} -->|nein| name[Welcher Name?]
+  signup([Anmeldung, Frage, Angebot]) --> asked{schon gefragt?} -->|nein| name[Welcher Name?]
   name -->|Vorname / getippt| saved([gespeichert]) ; name -->|überspringen| none([ohne Namen])
 ```
 """

@@ -39,6 +39,7 @@ from core.services import offers, relay
 from core.services.offers import OfferDraft
 from core.services.profiles import get_profile
 from dialogue import field_edit, routing
+from dialogue.flows import display_name
 from dialogue.flows.location import candidates
 from dialogue.markup import escape
 from dialogue.messages import Button
@@ -55,7 +56,9 @@ ANSWER = "offer_answer"  # an organisation's member writes to the person who off
 HELD = "offer_held"  # an offer said before the profile was done: "Soll ich das einstellen?"
 EITHER = "offer_or_search"  # a sentence that could be an offer or a search: which one?
 WITHDRAW = "offer_withdraw"  # "Angebot zurückziehen?", waiting for yes or no
-FLOWS = frozenset({DESCRIBE, PLACE, PREVIEW, ANSWER, HELD, EITHER, WITHDRAW})
+# A member of an organisation publishes: for the organisation or privately?
+FOR = "offer_for"
+FLOWS = frozenset({DESCRIBE, PLACE, PREVIEW, ANSWER, HELD, EITHER, WITHDRAW, FOR})
 # Said while signing up (``slots["_offer"]`` of the onboarding form, or of
 # its ``_held`` values before consent): taken up once the profile is saved.
 HELD_SLOT = "_offer"
@@ -215,7 +218,7 @@ def preview(turn: Turn, draft: dict[str, object]) -> None:
     text = t(
         "offers.preview",
         title=escape(str(draft["title"])),
-        kind=t(f"offers.kind_{draft['kind']}"),
+        kind=_kind_label(turn, draft),
         category=escape(turn.app.taxonomy.label(str(category), turn.lang))
         if category
         else t("offers.any_category"),
@@ -228,6 +231,16 @@ def preview(turn: Turn, draft: dict[str, object]) -> None:
     buttons += [turn.button(f"offers.make_{k}", f"off:kind:{k}") for k in other]
     buttons.append(turn.button("nav.cancel", "nav:cancel"))
     turn.say(text, buttons)
+
+
+def _kind_label(turn: Turn, draft: dict[str, object]) -> str:
+    """ "Zeit", "Fähigkeit", or the resource a resource offer lends
+    ("Transporter", from its words); "Sachmittel oder Raum" when none is named."""
+    if draft["kind"] == "resource":
+        code = Resources.load().kind_of(str(draft.get("title") or ""))
+        if code is not None:
+            return escape(Resources.load().label(code, turn.lang))
+    return turn.t(f"offers.kind_{draft['kind']}")
 
 
 def _until(turn: Turn, draft: dict[str, object]) -> datetime:
@@ -273,13 +286,15 @@ async def text(turn: Turn, typed: str) -> bool:
     elif flow == EITHER:
         turn.state.finish()
         return False
+    elif flow == FOR:
+        await _ask_for(turn, dict(slots.get("draft") or {}))
     return True
 
 
 @on_payload(
     "off",
     r"post|kind:(?:time|skill|resource)|list|mine|(?:wd|needs):\d{1,12}|wd:\d{1,12}:(?:yes|no)"
-    r"|ans:\d{1,12}:\d{1,12}|held:(?:yes|no)|as:(?:offer|search)",
+    r"|ans:\d{1,12}:\d{1,12}|held:(?:yes|no)|as:(?:offer|search)|for:\d{1,12}",
 )
 async def _button(turn: Turn, event: Event, match: re.Match[str]) -> None:
     if not await button(turn, match.group(0)):
@@ -292,7 +307,17 @@ async def button(turn: Turn, rest: str) -> bool:
     the button belongs to a read-back that is no longer open."""
     t = turn.t
     if rest == "post" and turn.state.flow == PREVIEW:
-        await _publish(turn, dict(turn.state.slots.get("draft") or {}))
+        draft = dict(turn.state.slots.get("draft") or {})
+        if turn.person is not None and await relay.organisations_of_member(
+            turn.app.db, turn.person.id
+        ):
+            await _ask_for(turn, draft)
+        else:
+            await _publish(turn, draft)
+        return True
+    if (m := re.fullmatch(r"for:(\d{1,12})", rest)) and turn.state.flow == FOR:
+        org = int(m.group(1))
+        await _publish(turn, dict(turn.state.slots.get("draft") or {}), org or None)
         return True
     if (m := re.fullmatch(r"kind:(time|skill|resource)", rest)) and turn.state.flow == PREVIEW:
         draft = dict(turn.state.slots.get("draft") or {})
@@ -356,13 +381,39 @@ async def button(turn: Turn, rest: str) -> bool:
             turn.say(t("error.not_allowed"), turn.menu())
             return True
         turn.state.finish()
-        turn.state.start(ANSWER, {"offer": int(m.group(1)), "org": org})
-        turn.say(t("offers.ask_answer"), turn.nav(back=False))
+        offered = await offers.offer_summary(turn.app.db, int(m.group(1)))
+        if offered is None or not offered.active or offered.organisation_id == org:
+            turn.say(t("error.not_allowed"), turn.menu())
+            return True
+        turn.state.start(ANSWER, {"offer": offered.id, "org": org})
+        if offered.person_id is None and offered.organisation_id is not None:
+            name = await offers.organisation_name(turn.app.db, offered.organisation_id)
+            turn.say(t("offers.ask_answer_org", organisation=escape(name)), turn.nav(back=False))
+        else:
+            turn.say(t("offers.ask_answer"), turn.nav(back=False))
         return True
     return False
 
 
-async def _publish(turn: Turn, draft: dict[str, object]) -> None:
+async def _ask_for(turn: Turn, draft: dict[str, object]) -> None:
+    """A member of an organisation: "Bietest du das für <Organisation> an
+    oder privat?" (one button per organisation, one for privately)."""
+    assert turn.person is not None
+    turn.state.start(FOR, {"draft": draft})
+    buttons: list[Button] = []
+    for org in await relay.organisations_of_member(turn.app.db, turn.person.id):
+        name = await offers.organisation_name(turn.app.db, org)
+        buttons.append(Button(turn.t("offers.for_org", name=name[:40]), f"off:for:{org}"))
+    buttons.append(turn.button("offers.for_private", "off:for:0"))
+    buttons.append(turn.button("nav.cancel", "nav:cancel"))
+    turn.say(turn.t("offers.for_ask"), buttons)
+
+
+async def _publish(
+    turn: Turn, draft: dict[str, object], organisation_id: int | None = None
+) -> None:
+    """Publish the read-back: the person's own offer, or (``organisation_id``)
+    the organisation's they chose to offer it for."""
     t = turn.t
     assert turn.person is not None
     place = draft.get("place") or {}
@@ -382,20 +433,27 @@ async def _publish(turn: Turn, draft: dict[str, object]) -> None:
                 available_until=_until(turn, draft),
             ),
             now=turn.now,
+            organisation_id=organisation_id,
         )
     except DomainError as exc:
         turn.state.finish()
         turn.say(t(exc.key), turn.menu())
         return
     turn.state.finish()
-    turn.say(t("offers.published"))
+    if organisation_id is None:
+        turn.say(t("offers.published"))
+    else:
+        name = await offers.organisation_name(turn.app.db, organisation_id)
+        turn.say(t("offers.published_org", name=escape(name)))
     await _fitting_needs(turn, offer_id)
+    if organisation_id is None:  # organisations that write see this name (asked once)
+        await display_name.maybe_ask(turn)
 
 
 async def _fitting_needs(turn: Turn, offer_id: int) -> None:
     t = turn.t
     summary = await offers.offer_summary(turn.app.db, offer_id)
-    if summary is None or turn.person is None or summary.person_id != turn.person.id:
+    if summary is None or turn.person is None or not await _may_see(turn, summary):
         turn.say(t("error.not_allowed"), turn.menu())
         return
     page = await offers.needs_for_offer(
@@ -412,6 +470,16 @@ async def _fitting_needs(turn: Turn, offer_id: int) -> None:
     ]
     buttons.append(turn.button("menu.main", "nav:menu"))
     turn.say("\n\n".join(lines), buttons)
+
+
+async def _may_see(turn: Turn, summary: offers.OfferSummary) -> bool:
+    """The person's own offer, or one of an organisation they are a member of."""
+    assert turn.person is not None
+    if summary.person_id == turn.person.id:
+        return True
+    return summary.organisation_id is not None and summary.organisation_id in (
+        await relay.organisations_of_member(turn.app.db, turn.person.id)
+    )
 
 
 async def _parse(turn: Turn, typed: str) -> ParseResult:
@@ -591,12 +659,9 @@ async def show(turn: Turn) -> None:
                     reasons=reasons_line(t, turn.app.taxonomy, f.reasons),
                 )
             )
-            if f.by_person:
-                buttons.append(
-                    Button(
-                        t("offers.answer", title=f.offer_title[:30]), f"off:ans:{f.offer_id}:{org}"
-                    )
-                )
+            buttons.append(  # a volunteer's offer or another organisation's
+                Button(t("offers.answer", title=f.offer_title[:30]), f"off:ans:{f.offer_id}:{org}")
+            )
     if not parts:
         turn.say(t("offers.none"), (turn.button("offers.new", "cmd:angebot"), *turn.menu()))
         return
@@ -609,7 +674,7 @@ async def _send_answer(turn: Turn, slots: dict[str, object], typed: str) -> None
     t = turn.t
     assert turn.person is not None
     try:
-        await relay.answer_offer(
+        sent = await relay.answer_offer(
             turn.app.db,
             int(slots["org"]),  # type: ignore[call-overload]
             int(slots["offer"]),  # type: ignore[call-overload]
@@ -620,7 +685,12 @@ async def _send_answer(turn: Turn, slots: dict[str, object], typed: str) -> None
     except DomainError as exc:
         turn.say(t(exc.key), turn.menu())
         return
-    turn.say(t("offers.answer_sent"), turn.menu())
+    if sent.person_id:
+        turn.say(t("offers.answer_sent"), turn.menu())
+    else:  # another organisation's offer
+        turn.say(
+            t("offers.answer_sent_org", organisation=escape(sent.to_organisation)), turn.menu()
+        )
 
 
 __all__ = [

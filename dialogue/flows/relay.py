@@ -160,7 +160,7 @@ async def text(turn: Turn, typed: str) -> None:
             sent = await relay.reply(db, person, typed, now=turn.now, reply_to=reply_to)
             turn.say(t("relay.nobody" if sent is None else "relay.sent"), turn.menu())
         elif flow == ANSWER:
-            await relay.answer(
+            sent = await relay.answer(
                 db,
                 int(slots["org"]),
                 int(slots["message"]),
@@ -168,7 +168,11 @@ async def text(turn: Turn, typed: str) -> None:
                 now=turn.now,
                 member_person_id=person,
             )
-            turn.say(t("talk.answer_sent"), turn.menu())
+            if sent.person_id:
+                turn.say(t("talk.answer_sent"), turn.menu())
+            else:  # another organisation, about its offer or ours
+                name = escape(sent.to_organisation)
+                turn.say(t("talk.answer_sent_org", organisation=name), turn.menu())
         elif flow == CONTACT:
             kind = await relay.share_contact(
                 db, person, int(slots["engagement"]), typed, now=turn.now

@@ -63,7 +63,7 @@ async def test_a_van_offered_by_a_club_is_a_resource(conversation: Conversation)
     await conversation.say("Wir können am Wochenende unseren Transporter verleihen, in Haaren")
     text = conversation.text
     assert "So würde dein Angebot aussehen" in text, text
-    assert "Sachmittel oder Raum" in text and "Haaren" in text, text
+    assert "Art: Transporter" in text and "Haaren" in text, text
     await conversation.press("off:post")
     offer = await _last_offer(conversation.app)
     assert (offer.kind, offer.place_label) == ("resource", "Haaren")

@@ -180,7 +180,7 @@ async def test_an_offer_asks_where_when_the_sentence_and_profile_say_nothing(
     await conv.say("Unser Transporter ist am Wochenende frei")
     assert "Wo?" in conv.text, conv.text
     await conv.say("Brand")
-    assert "Sachmittel oder Raum" in conv.text, conv.text  # a van is a resource
+    assert "Art: Transporter" in conv.text, conv.text  # a van is a resource, named
     await conv.press("off:post")
     assert "veröffentlicht" in conv.text
 
@@ -424,3 +424,71 @@ async def test_questions_count_toward_the_daily_cap(
     await conversation.press(f"rel:ask:{need}", now=app.now() + timedelta(days=1, minutes=1))
     await conversation.say("Noch eine Frage?", now=app.now() + timedelta(days=1, minutes=1))
     assert "angekommen" in conversation.text
+
+
+# -- offers of organisations ----------------------------------------------------------
+
+BAKERY = "Öcher Printenbäckerei (Demo) GmbH"
+
+
+async def test_a_companys_van_offered_by_chat_is_answered_by_a_club_and_answered_back(
+    app: App, recorder: Recorder
+) -> None:
+    """Jana of the Printenbäckerei offers the van by chat for the company; Tom
+    of the Tafel writes to it from "Passende Angebote"; Jana gets it in her
+    chat from the outbox, answers it, and Tom gets the answer, threaded."""
+    jana = await org_member(app, BAKERY, identity="test:jana")
+    await jana.command(
+        "angebot", "Wir können am Wochenende unseren Transporter verleihen, in Aachen-Mitte"
+    )
+    await jana.press("off:post")
+    assert "für deine Organisation an oder privat" in jana.text, jana.text
+    async with app.db.sessions() as session:
+        bakery = await session.scalar(select(Organisation.id).where(Organisation.name == BAKERY))
+    await jana.press(f"off:for:{bakery}")
+    async with app.db.sessions() as session:
+        offer = await session.scalar(select(Offer).order_by(Offer.id.desc()))
+    assert offer is not None and (offer.organisation_id, offer.person_id) == (bakery, None)
+    assert offer.resource == "van"
+
+    tom = await org_member(app, TAFEL, identity="test:tom")
+    await tom.command("angebote")
+    assert BAKERY in tom.text and "Transporter" in tom.text, tom.text
+    answer = [p for p in tom.payloads() if p.startswith(f"off:ans:{offer.id}:")]
+    assert answer, tom.payloads()
+    await tom.press(answer[0])
+    await tom.say("Könnten wir ihn am Samstag leihen?")
+    assert "Gesendet" in tom.text and BAKERY in tom.text, tom.text
+    assert "test:jana" not in recorder.sent
+    await recorder.deliver()
+    got = recorder.text("test:jana")
+    assert TAFEL in got and "Könnten wir ihn am Samstag leihen?" in got, got
+    assert "test:tom" not in recorder.sent  # the writer gets no copy of his own message
+    (button,) = recorder.last("test:jana").buttons
+    first = int(button.payload.split(":")[-1])
+    await jana.press(button.payload)
+    await jana.say("Ja, ab 9 Uhr am Hof.")
+    assert "Gesendet" in jana.text and TAFEL in jana.text, jana.text
+    await recorder.deliver()
+    back = recorder.text("test:tom")
+    assert BAKERY in back and "Ja, ab 9 Uhr am Hof." in back, back
+    async with app.db.sessions() as session:
+        rows = (await session.scalars(select(RelayMessage).order_by(RelayMessage.id))).all()
+    assert [(m.direction, m.reply_to_id, m.offer_id) for m in rows] == [
+        (RelayDirection.BETWEEN_ORGS, None, offer.id),
+        (RelayDirection.BETWEEN_ORGS, first, offer.id),
+    ]
+    assert rows[0].id == first and rows[1].organisation_id != bakery
+
+
+async def test_a_member_may_still_offer_privately(app: App) -> None:
+    jana = await org_member(app, BAKERY, identity="test:jana")
+    await jana.command("angebot", "Ich kann samstags Fahrräder reparieren, in Eilendorf")
+    await jana.press("off:post")
+    await jana.press("off:for:0")
+    assert "Dein Angebot ist veröffentlicht" in jana.text, jana.text
+    person = await person_for_identity(app.db, "test:jana", "aachen")
+    async with app.db.sessions() as session:
+        offer = await session.scalar(select(Offer).order_by(Offer.id.desc()))
+    assert person is not None and offer is not None
+    assert (offer.person_id, offer.organisation_id) == (person.id, None)

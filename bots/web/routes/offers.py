@@ -50,7 +50,8 @@ async def fitting(request: Request) -> Response:
             "need": f.need_title,
             "need_url": f"/t/{member.tenant.slug}/org/needs/{f.need_id}",
             "reasons": Markup(reasons_line(chat_t, app.taxonomy, f.reasons)),
-            "answerable": f.by_person,
+            "answerable": True,  # a volunteer's offer or another organisation's
+            "by_person": f.by_person,
         }
         for f in found
     ]
@@ -64,13 +65,14 @@ async def fitting(request: Request) -> Response:
 
 
 async def answer_offer(request: Request) -> Response:
-    """POST: write to the volunteer who posted an offer, through the relay."""
+    """POST: write to whoever posted an offer (a volunteer, another
+    organisation), through the relay."""
     member = await require_member(request)
     app = web(request).app
     form = await checked_form(request)
     notice = "sent"
     try:
-        await relay.answer_offer(
+        sent = await relay.answer_offer(
             app.db,
             member.organisation_id,
             int(request.path_params["offer_id"]),
@@ -78,6 +80,8 @@ async def answer_offer(request: Request) -> Response:
             now=app.now(),
             account_id=member.account.id,
         )
+        if not sent.person_id:  # to another organisation (its members and inbox)
+            notice = "sent_org"
     except NotAllowed as exc:
         raise HTTPException(status_code=403) from exc
     except TooManyReplies:

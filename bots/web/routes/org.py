@@ -444,7 +444,7 @@ async def inbox(request: Request) -> Response:
         {
             "items": [
                 {
-                    "incoming": i.direction.value == "from_volunteer",
+                    "incoming": i.incoming,
                     "need": i.need_title or "",
                     "need_url": f"/t/{member.tenant.slug}/org/needs/{i.need_id}"
                     if i.need_id
@@ -455,7 +455,7 @@ async def inbox(request: Request) -> Response:
                     "delivered": i.delivered,
                     "unread": not i.read,
                     "answer_url": f"/t/{member.tenant.slug}/org/inbox/{i.id}/answer"
-                    if i.direction.value == "from_volunteer"
+                    if i.incoming
                     else "",  # issue 14: answers thread (bots/web/routes/offers.py)
                 }
                 for i in items

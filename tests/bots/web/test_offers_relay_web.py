@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.models import RelayDirection, RelayMessage
+from core.models import Offer, RelayDirection, RelayMessage
 from core.reminders.delivery import deliver_due
 from core.services import accounts
 from core.services.offers import OfferDraft, post_person_offer
@@ -221,3 +221,73 @@ async def test_the_web_shows_the_reasons_the_chat_shows_a_member(web_app: Web) -
     assert html.unescape(on_web.group(1)) == in_chat.group(1)
     assert in_chat.group(1).startswith("Kinder & Jugend · ")
     assert in_chat.group(1).endswith(" · Sa am Morgen")
+
+
+async def test_an_organisation_answers_a_companys_van_and_the_company_answers_back(
+    web_app: Web,
+) -> None:
+    """Verein A needs a driver with a van for its Tafel pick-ups; the
+    Printenbäckerei lends its van on weekends (posted on the web). Verein A
+    writes to it from "Passende Angebote"; the bakery's inbox shows the
+    message from Verein A with an answer form, and the answer reaches Verein
+    A's inbox threaded to its message."""
+    from core.services import moderation
+
+    app, now = web_app.app, web_app.clock.now()
+    verein = await sign_up_organisation(web_app, email="a@verein-a.de", name="Verein A")
+    need_id = await post_need(
+        web_app, verein, title="Fahrerin für die Tafel-Abholtour",
+        description="Lebensmittel bei Supermärkten abholen.",
+    )  # fmt: skip
+    await moderation.review(
+        app.db, app.tenant_ids["aachen"], need_id, approve=True, reason="", actor="t", now=now
+    )
+    bakery = await sign_up_organisation(
+        web_app, email="info@printen.de", name="Öcher Printenbäckerei", client=web_app.new_client()
+    )
+    token = await csrf_of(bakery, "/t/aachen/org/offers/new")
+    posted = await bakery.post(
+        "/t/aachen/org/offers/new",
+        data={"csrf": token, "title": "Unser Transporter am Wochenende", "kind": "resource:van",
+              "place": "Burtscheid", "days": ["sa", "so"]},
+    )  # fmt: skip
+    assert posted.status_code == 303, posted.text
+    async with app.db.sessions() as session:
+        offer_id = (await session.scalars(select(Offer.id))).one()
+
+    page = await verein.get("/t/aachen/org/offers/fitting")
+    assert "Unser Transporter am Wochenende" in page.text and "Öcher Printenbäckerei" in page.text
+    assert f"/t/aachen/org/offers/{offer_id}/answer" in page.text  # a form, as for a person
+    assert "Nachricht an Öcher Printenbäckerei" in page.text
+    token = await csrf_of(verein, "/t/aachen/org/offers/fitting")
+    sent = await verein.post(
+        f"/t/aachen/org/offers/{offer_id}/answer",
+        data={"csrf": token, "body": "Könnten wir ihn am Samstag leihen?"},
+    )
+    assert sent.status_code == 303 and sent.headers["location"].endswith("notice=sent_org")
+    async with app.db.sessions() as session:
+        first = await session.scalar(select(RelayMessage))
+    assert first is not None and first.direction == RelayDirection.BETWEEN_ORGS
+
+    inbox = (await bakery.get("/t/aachen/org/inbox")).text
+    assert "Von Verein A" in inbox and "Könnten wir ihn am Samstag leihen?" in inbox
+    assert f"/t/aachen/org/inbox/{first.id}/answer" in inbox
+    token = await csrf_of(bakery, f"/t/aachen/org/inbox/{first.id}/answer")
+    answered = await bakery.post(
+        f"/t/aachen/org/inbox/{first.id}/answer",
+        data={"csrf": token, "body": "Ja, ab 9 Uhr am Hof."},
+    )
+    assert answered.status_code == 303
+    mine = (await verein.get("/t/aachen/org/inbox")).text
+    assert "An Öcher Printenbäckerei" in mine and "Von Öcher Printenbäckerei" in mine
+    assert "Ja, ab 9 Uhr am Hof." in mine
+    async with app.db.sessions() as session:
+        reply = await session.scalar(
+            select(RelayMessage).where(RelayMessage.reply_to_id == first.id)
+        )
+    assert reply is not None and reply.organisation_id == first.from_organisation_id
+    # Nobody else answers it: a third organisation gets a 403.
+    other = await sign_up_organisation(
+        web_app, email="c@verein-c.de", name="Verein C", client=web_app.new_client()
+    )
+    assert (await other.get(f"/t/aachen/org/inbox/{first.id}/answer")).status_code == 403

@@ -212,3 +212,27 @@ async def test_an_offer_that_names_no_time_gets_no_time_reason_and_ranks_after_a
     page = await needs_for_offer(db, any_time, NOW)
     assert [c.need.id for c in page.cards] == [saturday]
     assert not any(r.kind == "time" for r in page.cards[0].match.reasons)
+
+
+async def test_a_member_posts_an_offer_for_the_organisation_which_owns_it(
+    db: Database, world: Any
+) -> None:
+    from core.models import Membership
+    from core.models.organisation import Role
+    from core.services.organisations import offers_of
+
+    member, outsider = world.people[0], world.people[1]
+    async with db.transaction() as session:
+        session.add(
+            Membership(tenant_id=world.aachen, organisation_id=world.org, person_id=member,
+                       role=Role.MEMBER, created_at=NOW)
+        )  # fmt: skip
+    van = luisa(title="Unser Transporter am Wochenende", kind="resource", category=None)
+    offer_id = await post_person_offer(db, member, van, now=NOW, organisation_id=world.org)
+    assert [o.id for o in await offers_of(db, world.org)] == [offer_id]
+    assert await offers_of_person(db, member) == []  # the organisation's, not hers
+    async with db.sessions() as session:
+        offer = await session.get(Offer, offer_id)
+    assert offer is not None and (offer.person_id, offer.resource) == (None, "van")
+    with pytest.raises(NotAllowed):  # no member: no offer in its name
+        await post_person_offer(db, outsider, van, now=NOW, organisation_id=world.org)
