@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from core.errors import DomainError
 from core.resources import Resources
 from core.schedule import cells_of, mask_of
+from core.search_words import STOP_WORDS, fold
 from core.services import offers, relay
 from core.services.offers import OfferDraft
 from core.services.profiles import get_profile
@@ -68,6 +69,16 @@ OFFER_SURE = 0.6  # post_offer this sure: the sentence is an offer
 EITHER_LEAST = 0.08
 EITHER_MOST = 0.9
 _SEARCHES = frozenset({"find_engagement", "search"})
+# Words of a wish to offer that say nothing of what ("Ich möchte etwas
+# anbieten", "I want to offer something"); folded, beside ``STOP_WORDS``.
+_BARE_OFFER_WORDS = frozenset(
+    """
+    anbieten anbiete anbietest angebot angebote biete bieten bietest einstellen erstellen
+    etwas kann koennte koennen will wuerde hier neues neue neuen mein meine
+    offer offers offering provide post can could would something new my an
+    """.split()
+)
+_WORD = re.compile(r"\w+")
 VALID_DAYS = 90  # an offer without an end date is shown this long
 MAX_NAME = 80
 MAX_TITLE = 120
@@ -140,8 +151,24 @@ def is_either(parse: ParseResult) -> bool:
     )
 
 
+def is_bare(typed: str) -> bool:
+    """A wish to offer that names nothing offered: "anbieten", "Ich möchte
+    etwas anbieten" (asked what, instead of taking it for the offer)."""
+    words = set(_WORD.findall(fold(typed)))
+    return not words - STOP_WORDS - _BARE_OFFER_WORDS
+
+
+def ask_what(turn: Turn) -> None:
+    turn.state.finish()
+    turn.state.start(DESCRIBE)
+    turn.say(turn.t("offers.ask"), turn.nav(back=False))
+
+
 def ask_either(turn: Turn, parse: ParseResult) -> None:
     """Two buttons: "Als Angebot einstellen" / "Passende Einsätze suchen"."""
+    if is_bare(parse.text):  # "I want to offer something": an offer, of what?
+        ask_what(turn)
+        return
     turn.state.finish()
     turn.state.start(EITHER, {"text": " ".join(parse.text.split())[:MAX_TITLE]})
     turn.say(
@@ -171,6 +198,9 @@ async def describe(turn: Turn, typed: str, parse: ParseResult | None = None) -> 
             districts=turn.tenant.districts,
             tenant=turn.tenant,
         )
+    if not parse.entities and is_bare(typed):
+        ask_what(turn)
+        return
     categories = [c for c in parse.values("category") if turn.app.taxonomy.is_category(c)]
     dates = sorted(parse.values("date"))
     title = " ".join(typed.split())[:MAX_TITLE]
