@@ -559,8 +559,9 @@ _FIELDS = (
 
 
 def _consent_buttons(turn: Turn) -> tuple[Button, ...]:
+    key = "consent.yes_after_all" if turn.state.declined else "consent.ask_now"
     return (
-        turn.button("consent.yes_after_all", "menu:start"),
+        turn.button(key, "menu:start"),
         turn.button("menu.search", "menu:search"),
         turn.button("menu.help", "nav:help"),
     )
@@ -571,7 +572,7 @@ def need_consent(turn: Turn) -> None:
     if turn.state.declined:
         turn.say(turn.t("offers.not_stored"), _consent_buttons(turn))
     else:
-        turn.say(turn.t("offers.need_consent"), turn.menu())
+        turn.say(turn.t("offers.need_consent"), _consent_buttons(turn))
 
 
 async def _ask_withdraw(turn: Turn, offer_id: int) -> None:
@@ -658,7 +659,7 @@ async def show(turn: Turn) -> None:
     organisation, the offers that fit its open needs."""
     t = turn.t
     if turn.person is None:
-        turn.say(t("offers.need_consent"), turn.menu())
+        need_consent(turn)
         return
     turn.state.finish()
     mine = await offers.offers_of_person(turn.app.db, turn.person.id)
