@@ -45,7 +45,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, false, insert, or_, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from core.availability import ALL_CELLS
 from core.db import Database, create_engine
@@ -184,6 +184,25 @@ def synthetic_volunteer(
     )
 
 
+async def add_tenants(session: AsyncSession, region: Region) -> list[Tenant]:
+    """The region's tenants, each showing its neighbours' needs, without moderation."""
+    tenants = [
+        Tenant(
+            slug=f"t{i}",
+            name=p.name,
+            center_lat=p.lat,
+            center_lon=p.lon,
+            radius_km=15,
+            show_neighbours=True,
+            moderation_required=False,
+        )
+        for i, p in enumerate(region.tenants)
+    ]
+    session.add_all(tenants)
+    await session.flush()
+    return tenants
+
+
 async def populate(db: Database, region: Region, needs: int, seed: int) -> tuple[list[int], float]:
     """Tenants, an organisation each, and ``needs`` published needs; returns the
     tenant ids and the insert time in seconds."""
@@ -191,20 +210,7 @@ async def populate(db: Database, region: Region, needs: int, seed: int) -> tuple
     async with db.engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
     async with db.transaction() as session:
-        tenants = [
-            Tenant(
-                slug=f"t{i}",
-                name=p.name,
-                center_lat=p.lat,
-                center_lon=p.lon,
-                radius_km=15,
-                show_neighbours=True,
-                moderation_required=False,
-            )
-            for i, p in enumerate(region.tenants)
-        ]
-        session.add_all(tenants)
-        await session.flush()
+        tenants = await add_tenants(session, region)
         orgs = [
             Organisation(tenant_id=t.id, name=f"Org {t.name}", kind=OrgKind.VEREIN, created_at=NOW)
             for t in tenants

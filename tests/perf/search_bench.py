@@ -30,7 +30,7 @@ from sqlalchemy import bindparam, false, insert, or_, select, text
 
 from core.db import Database, create_engine
 from core.matching import VolunteerView
-from core.models import Base, Need, NeedStatus, Organisation, OrgKind, Tenant
+from core.models import Base, Need, NeedStatus, Organisation, OrgKind
 from core.search import SearchFilter, rank_needs
 from core.search_words import SearchWords, words_of_text
 from tests.perf.bench import (
@@ -40,6 +40,7 @@ from tests.perf.bench import (
     Region,
     _remove_sqlite,
     _timed,
+    add_tenants,
     percentile,
     pg_schema,
     synthetic_need,
@@ -89,20 +90,7 @@ async def populate(db: Database, region: Region, needs: int, seed: int) -> list[
     async with db.engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
     async with db.transaction() as session:
-        tenants = [
-            Tenant(
-                slug=f"t{i}",
-                name=p.name,
-                center_lat=p.lat,
-                center_lon=p.lon,
-                radius_km=15,
-                show_neighbours=True,
-                moderation_required=False,
-            )
-            for i, p in enumerate(region.tenants)
-        ]
-        session.add_all(tenants)
-        await session.flush()
+        tenants = await add_tenants(session, region)
         orgs = [
             Organisation(
                 tenant_id=t.id, name=o.format(t=t.name), kind=OrgKind.VEREIN, created_at=NOW
