@@ -158,6 +158,7 @@ class TelegramPerson:
     reply_timeout: float = 120.0
     waiting: bool = False  # a message sent and not yet fully answered
     expected: int = 0
+    due_now: int = 0  # the bot's messages the turn in flight is answered with
 
     def _received(self) -> int:
         return sum(1 for s in self.bot.sent if s.chat_id == self.chat_id)
@@ -193,6 +194,7 @@ class TelegramPerson:
                 break
             update = _update(self.bot, self.bot.api.next_update_id(), self.chat_id, text)
             started = time.monotonic()
+            self.due_now = self.counts[turn]
             self.waiting = True
             attempts = await self._deliver(client, update)
             expected += self.counts[turn]
@@ -229,6 +231,7 @@ class WebPerson:
     expected_bot: int = 0
     expected_me: int = 0
     waiting: bool = False
+    due_now: int = 0  # the lines the turn in flight adds: the person's and the bot's
     address: str = "198.51.100.1"  # as the load balancer names this browser
 
     async def _page(self, client: httpx.AsyncClient) -> str:
@@ -264,6 +267,7 @@ class WebPerson:
                 self.tally.errors.append("no csrf or event field on the chat page")
                 return
             started = time.monotonic()
+            self.due_now = 1 + self.counts[turn]
             self.waiting = True
             before_me = self.my_lines
             attempts = 1

@@ -100,7 +100,10 @@ class Outcome:
     reminders_due: int
     reminders_received: dict[int, int] = field(default_factory=dict)
     reminders_recorded: int = 0
-    in_flight_at_fault: int = 0
+    in_flight_at_fault: int = 0  # turns sent and not yet answered when the fault came
+    # the messages those turns are answered with (a turn may be answered
+    # with several: a list and a question)
+    messages_in_flight_at_fault: int = 0
     fault_window: tuple[float, float] | None = None  # monotonic start and end of the fault
     telegram_people: int = 0
     # monotonic times of the messages the bot sent to the people of the load
@@ -184,9 +187,10 @@ async def run(
     people: list[Any] = []
     window: list[float] = []
 
-    async def apply_fault() -> int:
+    async def apply_fault() -> tuple[int, int]:
         await asyncio.sleep(fault_after)
-        in_flight = sum(1 for p in people if getattr(p, "waiting", False))
+        waiting = [p for p in people if getattr(p, "waiting", False)]
+        in_flight = (len(waiting), sum(p.due_now for p in waiting))
         assert fault is not None
         window.append(time.monotonic())
         await fault(stage)
@@ -204,7 +208,7 @@ async def run(
         rounds=rounds,
         people=people,
     )
-    in_flight = await fault_task if fault_task else 0
+    in_flight, messages_in_flight = await fault_task if fault_task else (0, 0)
     # Everything due by now must arrive: the reminders of the run and the
     # replies still on their way.
     ended = time.time()
@@ -226,6 +230,7 @@ async def run(
         reminders_received={c: _reminders(stage.bot, c) for c in due},
         reminders_recorded=sum(1 for c in due if f"telegram:{c}" in recorded),
         in_flight_at_fault=in_flight,
+        messages_in_flight_at_fault=messages_in_flight,
         fault_window=(window[0], window[1]) if len(window) == 2 else None,
         telegram_people=telegram_people,
         reply_sends=[s.at for s in stage.bot.sent if s.chat_id not in reminder_chats],
