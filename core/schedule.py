@@ -86,16 +86,30 @@ class Weekly:
         return found
 
 
+# A day part counts for a span that spends at least this long in it, or at
+# least half of its time on the grid: a need from 10:00 to 12:30 is a morning,
+# not an afternoon (telling someone free in the afternoons it fits them would
+# be wrong), while one from 09:00 to 13:00 asks for an hour of the afternoon.
+SPILL_MINUTES = 60
+
+
 def _dayparts_overlapping(start: time, end: time) -> list[str]:
-    """Day parts a local time span overlaps (``end`` of 00:00 means midnight)."""
+    """Day parts a local time span is in (``end`` of 00:00 means midnight);
+    a part it only brushes does not count (``SPILL_MINUTES``)."""
     end_min = end.hour * 60 + end.minute or 24 * 60
     start_min = start.hour * 60 + start.minute
-    parts = []
+    overlaps: dict[str, int] = {}
     for name, (p_start, p_end) in DAYPARTS.items():
         ps, pe = p_start.hour * 60, p_end.hour * 60
-        if start_min < pe and end_min > ps:
-            parts.append(name)
-    return parts
+        minutes = min(end_min, pe) - max(start_min, ps)
+        if minutes > 0:
+            overlaps[name] = minutes
+    on_grid = sum(overlaps.values())
+    return [
+        name
+        for name, minutes in overlaps.items()
+        if minutes >= SPILL_MINUTES or 2 * minutes >= on_grid
+    ]
 
 
 def one_off_mask(starts_at: datetime, ends_at: datetime, tz: ZoneInfo) -> int:

@@ -3,6 +3,7 @@ the urgent-alert fan-out after it."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -116,5 +117,61 @@ async def test_dates_skipped_before_0022_are_copied_from_the_audit_log(tmp_path:
             (7, datetime(2026, 12, 9, 14, tzinfo=UTC)),
             (7, datetime(2026, 12, 16, 14, tzinfo=UTC)),
         ]
+    finally:
+        await db.dispose()
+
+
+async def test_needs_from_before_0024_lose_the_day_parts_they_only_brush(tmp_path: Path) -> None:
+    """A need from 10:00 to 12:30 was stored as Saturday morning and afternoon;
+    after 0024 it is a morning, its waiting change too, and a need whose
+    times cannot be read keeps what it had."""
+    from core.schedule import CELL_BIT, mask_of
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    await upgrade(url, "0023")
+    db = Database(create_engine(url))
+    both = mask_of(["sa:vormittag", "sa:nachmittag"])
+    change = (
+        '{"starts_at": "2026-12-12T09:00:00+00:00", "ends_at": "2026-12-12T11:30:00+00:00",'
+        f' "recurrence": null, "cell_mask": {both}, "title": "Neu"}}'
+    )
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("PRAGMA foreign_keys=OFF"))
+            await conn.execute(
+                text(
+                    "INSERT INTO tenant (id, slug, name, center_lat, center_lon, radius_km, "
+                    "show_neighbours, moderation_required, retention_months, timezone, quiet_start, "
+                    "quiet_end, weekly_budget) VALUES (1, 'aachen', 'Aachen', 50.7, 6.0, 15, 1, 1, "
+                    "12, 'Europe/Berlin', '21:00', '08:00', 5)"
+                )
+            )
+            for need_id, starts, ends, recurrence, pending in (
+                # 10:00-12:30 in Aachen (UTC+1) on Saturday 5 December
+                (1, "'2026-12-05 09:00:00.000000'", "'2026-12-05 11:30:00.000000'", "NULL", "NULL"),
+                (2, "NULL", "NULL", '\'{"days": ["sa"], "from": "10:00", "to": "12:30"}\'', "NULL"),
+                (3, "'2026-12-05 09:00:00.000000'", "'2026-12-05 11:30:00.000000'", "NULL", "?"),
+                (4, "NULL", "NULL", '\'{"days": ["x"]}\'', "NULL"),
+            ):
+                await conn.exec_driver_sql(
+                    "INSERT INTO need (id, tenant_id, organisation_id, title, description, "
+                    "category, qualifications, remote, starts_at, ends_at, recurrence, cell_mask, "
+                    "helpers_wanted, urgent, status, hidden, created_at, updated_at, "
+                    f"pending_change) VALUES ({need_id}, 1, 1, 'T', '', 'soziales', '[]', 0, "
+                    f"{starts}, {ends}, {recurrence}, {both}, 1, 0, 'published', 0, '{NOW}', "
+                    f"'{NOW}', {pending})",
+                    (change,) if pending == "?" else (),
+                )
+        await db.dispose()
+        await upgrade(url)
+        db = Database(create_engine(url))
+        async with db.engine.connect() as conn:
+            rows = dict((await conn.execute(text("SELECT id, cell_mask FROM need"))).all())
+            waiting = (
+                await conn.execute(text("SELECT pending_change FROM need WHERE id = 3"))
+            ).scalar_one()
+        morning = CELL_BIT["sa:vormittag"]
+        assert rows == {1: morning, 2: morning, 3: morning, 4: both}
+        assert json.loads(waiting) == {**json.loads(change), "cell_mask": morning}
     finally:
         await db.dispose()

@@ -97,6 +97,23 @@ def test_range_across_dayparts_touches_each() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "cells"),
+    [
+        (time(10), time(12, 30), ["sa:vormittag"]),  # half an hour past noon: a morning
+        (time(16, 30), time(20), ["sa:abend"]),
+        (time(9), time(13), ["sa:vormittag", "sa:nachmittag"]),  # an hour of the afternoon
+        (time(11, 30), time(12, 30), ["sa:vormittag", "sa:nachmittag"]),  # half and half
+        (time(11), time(12, 15), ["sa:vormittag"]),
+    ],
+)
+def test_a_daypart_only_brushed_does_not_count(start: time, end: time, cells: list[str]) -> None:
+    starts, ends = local_range(date(2026, 12, 5), start, end, BERLIN)
+    assert cells_of(one_off_mask(starts, ends, BERLIN)) == cells
+    weekly = Weekly(("sa",), start, end)
+    assert cells_of(weekly_mask(weekly)) == cells
+
+
 def test_boundaries_are_half_open() -> None:
     starts, ends = local_range(date(2026, 12, 5), time(12), time(17), BERLIN)
     assert cells_of(one_off_mask(starts, ends, BERLIN)) == ["sa:nachmittag"]
