@@ -29,6 +29,8 @@ def values(nlu: NLU, text: str, entity: str, lang: str = "de") -> list[str]:
         ("Hausaufgabenhilfe", ["bildung"]),
         ("bei der Tafel", ["soziales"]),
         ("im Jugendzentrum", ["kinder_jugend"]),
+        # reading with children is what a Lesepate does: both topics
+        ("Ich möchte gerne mit Kindern lesen", ["kinder_jugend", "bildung"]),
     ],
 )
 def test_category_from_words_forms_and_typos(nlu: NLU, text: str, codes: list[str]) -> None:
@@ -42,6 +44,7 @@ def test_category_from_words_forms_and_typos(nlu: NLU, text: str, codes: list[st
         "Kannst du mir helfen, das zu bedienen?",
         "Hundert Leute sind und bleiben hier",
         "Wir brauchen Leute, bitte melden",
+        "Kannst du das lösen?",  # one letter from "lesen"
     ],
 )
 def test_ordinary_words_are_no_category(nlu: NLU, text: str) -> None:
