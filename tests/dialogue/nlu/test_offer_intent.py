@@ -58,6 +58,9 @@ def test_skills_time_and_things_offered_are_post_offer(nlu: NLU, text: str, lang
         ("Ich kann Russisch und möchte Ukrainern helfen", "de"),
         ("Ich möchte samstags vormittags in Burtscheid mit Kindern helfen", "de"),
         ("I'd like to volunteer with kids on Saturdays", "en"),
+        # what one likes doing is an interest, not feedback about the bot
+        ("Ich lese Kindern gerne vor", "de"),
+        ("I love reading to children", "en"),
     ],
 )
 def test_wanting_to_be_shown_something_stays_find_engagement(
