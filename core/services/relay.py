@@ -290,19 +290,14 @@ async def reply(
             last = await session.scalar(q)
         if last is None:
             return None
-        message = RelayMessage(
+        message = RelayMessage.incoming(
             tenant_id=last.tenant_id,
             organisation_id=last.organisation_id,
-            need_id=last.need_id,
-            engagement_id=last.engagement_id,
-            offer_id=last.offer_id,
             person_id=person_id,
-            direction=RelayDirection.FROM_VOLUNTEER,
-            kind=last.kind if last.kind in ("question", "offer") else "message",
-            reply_to_id=last.id,
+            answering=last,
+            kind=last.thread_kind,
             body=body,
-            delivered=True,
-            created_at=now,
+            now=now,
         )
         return await _from_volunteer(
             session, message, action="message_reply", subject=f"organisation:{last.organisation_id}"
@@ -431,17 +426,15 @@ async def ask_question(
                 Engagement.need_id == need.id, Engagement.person_id == person_id
             )
         )
-        message = RelayMessage(
+        message = RelayMessage.incoming(
             tenant_id=need.tenant_id,
             organisation_id=need.organisation_id,
+            person_id=person_id,
             need_id=need.id,
             engagement_id=engagement_id,
-            person_id=person_id,
-            direction=RelayDirection.FROM_VOLUNTEER,
             kind="question",
             body=body,
-            delivered=True,
-            created_at=now,
+            now=now,
         )
         return await _from_volunteer(
             session, message, action="question_asked", subject=f"need:{need.id}"
@@ -601,7 +594,7 @@ async def answer(
                 asked.from_organisation_id,
                 asked.offer_id,
                 body,
-                reply_to=asked.id,
+                answering=asked,
                 account_id=account_id,
                 member_person_id=member_person_id,
                 now=now,
@@ -622,7 +615,7 @@ async def answer(
             offer_id=asked.offer_id,
             person_id=asked.person_id,
             direction=RelayDirection.TO_VOLUNTEER,
-            kind=asked.kind if asked.kind in ("question", "offer") else "message",
+            kind=asked.thread_kind,
             reply_to_id=asked.id,
             body=body,
             author_account_id=account_id,
@@ -676,7 +669,7 @@ async def answer_offer(
                 offer.organisation_id,
                 offer.id,
                 body,
-                reply_to=None,
+                answering=None,
                 account_id=account_id,
                 member_person_id=member_person_id,
                 now=now,
@@ -710,7 +703,7 @@ async def _to_organisation(
     offer_id: int | None,
     body: str,
     *,
-    reply_to: int | None,
+    answering: RelayMessage | None,
     account_id: int | None,
     member_person_id: int | None,
     now: datetime,
@@ -722,19 +715,16 @@ async def _to_organisation(
     if recipient is None or recipient.suspended_at is not None:
         raise NotAllowed()
     await _check_org_cap(session, writer_id, now)
-    message = RelayMessage(
+    message = RelayMessage.incoming(
         tenant_id=recipient.tenant_id,
         organisation_id=recipient_id,
         from_organisation_id=writer_id,
+        answering=answering,
         offer_id=offer_id,
-        person_id=None,
-        direction=RelayDirection.BETWEEN_ORGS,
         kind="offer",
-        reply_to_id=reply_to,
         body=body,
-        author_account_id=account_id,
-        delivered=True,
-        created_at=now,
+        account_id=account_id,
+        now=now,
     )
     session.add(message)
     await session.flush()
@@ -744,7 +734,7 @@ async def _to_organisation(
         session,
         tenant_id=message.tenant_id,
         actor=_writer(account_id, member_person_id),
-        action="offer_answered" if reply_to is None else "message_relayed",
+        action="offer_answered" if answering is None else "message_relayed",
         subject=f"organisation:{recipient_id}",
         at=now,
     )
@@ -902,17 +892,14 @@ async def share_contact_for_offer(
             or asked.offer_id is None
         ):
             raise NotAllowed()
-        message = RelayMessage(
+        message = RelayMessage.incoming(
             tenant_id=asked.tenant_id,
             organisation_id=asked.organisation_id,
-            offer_id=asked.offer_id,
             person_id=person_id,
-            direction=RelayDirection.FROM_VOLUNTEER,
+            answering=asked,
             kind="contact",
-            reply_to_id=asked.id,
             body=value.strip(),
-            delivered=True,
-            created_at=now,
+            now=now,
         )
         return await _from_volunteer(
             session, message, action="contact_shared", subject=f"offer:{asked.offer_id}"
