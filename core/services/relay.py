@@ -48,6 +48,7 @@ from core.models import (
     Person,
     RelayDirection,
     RelayMessage,
+    Tenant,
 )
 from core.models.engagement import ACTIVE_STATUSES, EngagementStatus
 from core.reminders import kinds
@@ -194,6 +195,53 @@ async def _to_members(
         data={"message_id": message.id},
         skip=(message.person_id, writer),
     )
+    await _mail_members(session, message, now, writer)
+
+
+async def _mail_members(
+    session: AsyncSession, message: RelayMessage, now: datetime, writer: int | None
+) -> None:
+    """One ``org_message`` mail per member of the organisation the bot cannot
+    reach in a chat (a web account only), worded in that member's language
+    (their linked chat's, else the tenant's), with the link to answer it.
+    Not to the organisation's own address: that one gets the ``reply`` copy
+    (``mail_queue.enqueue_reply``)."""
+    from core.services.org_notices import members_without_chat  # a sibling service
+
+    members = [
+        m
+        for m in await members_without_chat(session, message.organisation_id)
+        if m.person_id is None or m.person_id not in (message.person_id, writer)
+    ]
+    if not members:
+        return
+    org = await session.get(Organisation, message.organisation_id)
+    tenant = await session.get(Tenant, message.tenant_id)
+    assert org is not None and tenant is not None
+    own = (org.email or "").casefold()
+    notice = await _member_notice(session, message)
+    for member in members:
+        if member.email.casefold() == own:
+            continue
+        mail_queue.enqueue(
+            session,
+            tenant_id=tenant.id,
+            kind=mail_queue.ORG_MESSAGE,
+            to=member.email,
+            data={
+                "volunteer": notice.volunteer,
+                "organisation": notice.organisation,
+                "about": notice.about,
+                "body": notice.body,
+                "path": f"/t/{tenant.slug}/org/inbox",
+                "answer_path": f"/t/{tenant.slug}/org/inbox/{message.id}/answer",
+            },
+            now=now,
+            language=member.language,
+            person_id=message.person_id,
+            organisation_id=org.id,
+            account_id=member.account_id,
+        )
 
 
 async def _check_volunteer_cap(session: AsyncSession, person_id: int, now: datetime) -> None:
@@ -506,36 +554,41 @@ async def member_notice(db: Database, message_id: int) -> MemberNotice | None:
         message = await session.get(RelayMessage, message_id)
         if message is None or message.direction == RelayDirection.TO_VOLUNTEER:
             return None
-        org_name = await session.scalar(
-            select(Organisation.name).where(Organisation.id == message.organisation_id)
+        return await _member_notice(session, message)
+
+
+async def _member_notice(session: AsyncSession, message: RelayMessage) -> MemberNotice:
+    """What a member reads of a message to the organisation: in chat, by e-mail."""
+    org_name = await session.scalar(
+        select(Organisation.name).where(Organisation.id == message.organisation_id)
+    )
+    between = message.direction == RelayDirection.BETWEEN_ORGS
+    if between:  # the writing organisation's name
+        name = await session.scalar(
+            select(Organisation.name).where(Organisation.id == message.from_organisation_id)
         )
-        between = message.direction == RelayDirection.BETWEEN_ORGS
-        if between:  # the writing organisation's name
-            name = await session.scalar(
-                select(Organisation.name).where(Organisation.id == message.from_organisation_id)
-            )
-        elif message.person_id:
-            name = await session.scalar(
-                select(Person.display_name).where(Person.id == message.person_id)
-            )
-        else:
-            name = None
-        if between:
-            kind = "org_offer" if message.reply_to_id is None else "org_reply"
-        elif message.kind == "contact":
-            kind = "contact"
-        elif message.kind == "question" and message.reply_to_id is None:
-            kind = "question"
-        else:
-            kind = "reply"
-        return MemberNotice(
-            message.id,
-            kind,
-            org_name or "",
-            await _about(session, message),
-            name or "",
-            message.body,
+    elif message.person_id:
+        name = await session.scalar(
+            select(Person.display_name).where(Person.id == message.person_id)
         )
+    else:
+        name = None
+    if between:
+        kind = "org_offer" if message.reply_to_id is None else "org_reply"
+    elif message.kind == "contact":
+        kind = "contact"
+    elif message.kind == "question" and message.reply_to_id is None:
+        kind = "question"
+    else:
+        kind = "reply"
+    return MemberNotice(
+        message.id,
+        kind,
+        org_name or "",
+        await _about(session, message),
+        name or "",
+        message.body,
+    )
 
 
 def shorten(text: str) -> str:
