@@ -373,7 +373,7 @@ class Renderer:
             body=escape(notice.body),
             organisation=escape(notice.organisation),
         )
-        answer = Button(t("talk.answer"), f"rel:ans:{notice.message_id}")
+        answer = Button(t("notify.button.relay_answer"), f"rel:ans:{notice.message_id}")
         meta = {"kind": "relay", "relay_message_id": str(notice.message_id)}
         return [Reply(text, (answer,), meta=meta)]
 

@@ -174,7 +174,7 @@ class MailRenderer:
         # ``path`` becomes ``{link}``, ``<name>_path`` becomes ``{<name>_link}``.
         for key in [k for k in values if k == "path" or k.endswith("_path")]:
             values[key[:-4] + "link"] = self.public_url + str(values.pop(key))
-        if mail.kind == mail_queue.REPLY and not values.get("volunteer"):
+        if mail.kind in (mail_queue.REPLY, mail_queue.ORG_MESSAGE) and not values.get("volunteer"):
             values["volunteer"] = t("signup.someone")
         subject_key = f"mail.{mail.kind}.subject"
         if values.get("count") == 1 and t.has(f"{subject_key}_one"):

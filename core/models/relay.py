@@ -61,3 +61,58 @@ class RelayMessage(Base):
     from_organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisation.id", ondelete="CASCADE"), index=True
     )
+
+    @classmethod
+    def incoming(
+        cls,
+        *,
+        tenant_id: int,
+        organisation_id: int,
+        body: str,
+        kind: str,
+        now: datetime,
+        person_id: int | None = None,
+        from_organisation_id: int | None = None,
+        answering: RelayMessage | None = None,
+        need_id: int | None = None,
+        engagement_id: int | None = None,
+        offer_id: int | None = None,
+        account_id: int | None = None,
+    ) -> RelayMessage:
+        """The one constructor of a message an organisation receives: from a
+        volunteer (``person_id``: ``FROM_VOLUNTEER``), or from another
+        organisation (``from_organisation_id``: ``BETWEEN_ORGS``). An answer
+        (``answering``) threads to the message it answers and stays about what
+        that one was about (its need, engagement, offer) unless given. Stored
+        as delivered: the web inbox shows it at once, the members' chats and
+        mailboxes get theirs (``core.services.relay``)."""
+        if (person_id is None) == (from_organisation_id is None):
+            raise ValueError("an incoming message has exactly one writer")
+        if answering is not None:
+            need_id = need_id if need_id is not None else answering.need_id
+            engagement_id = engagement_id if engagement_id is not None else answering.engagement_id
+            offer_id = offer_id if offer_id is not None else answering.offer_id
+        return cls(
+            tenant_id=tenant_id,
+            organisation_id=organisation_id,
+            from_organisation_id=from_organisation_id,
+            need_id=need_id,
+            engagement_id=engagement_id,
+            offer_id=offer_id,
+            person_id=person_id,
+            direction=RelayDirection.FROM_VOLUNTEER
+            if from_organisation_id is None
+            else RelayDirection.BETWEEN_ORGS,
+            kind=kind,
+            reply_to_id=answering.id if answering is not None else None,
+            body=body,
+            author_account_id=account_id,
+            delivered=True,
+            created_at=now,
+        )
+
+    @property
+    def thread_kind(self) -> str:
+        """The kind of an answer to this message: a question's or an offer's
+        thread keeps its kind, anything else is a message."""
+        return self.kind if self.kind in ("question", "offer") else "message"

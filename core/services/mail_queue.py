@@ -56,6 +56,7 @@ KEEP_DONE = timedelta(days=30)  # sent/dropped rows (already without address) ke
 # Kinds whose text the sender renders (``mail.<kind>.subject`` / ``.body``).
 VERIFY, LOGIN, RESET = "verify", "login", "reset"
 REPLY = "reply"
+ORG_MESSAGE = "org_message"  # a message to the organisation, to a member without chat
 EDITOR_QUEUE, EDITOR_URGENT = "editor_queue", "editor_urgent"
 EDITOR_INVITE = "editor_invite"
 

@@ -303,12 +303,29 @@ async def _members_without_chat(
     session: AsyncSession, organisation_id: int
 ) -> list[tuple[int, str]]:
     """(account id, e-mail) of web members whose account has no reachable chat."""
+    return [(m.account_id, m.email) for m in await members_without_chat(session, organisation_id)]
+
+
+@dataclass(frozen=True, slots=True)
+class MailMember:
+    """A web member of an organisation whom the bot cannot reach in a chat."""
+
+    account_id: int
+    email: str
+    person_id: int | None  # a chat once linked, now unreachable
+    language: str  # their chat's language; "" = the tenant's default
+
+
+async def members_without_chat(session: AsyncSession, organisation_id: int) -> list[MailMember]:
+    """The organisation's web members whose account has no reachable chat:
+    what reaches their chat-linked colleagues reaches them by e-mail."""
     has_chat = exists().where(
         Identity.person_id == Account.person_id, Identity.unreachable_at.is_(None)
     )
     rows = await session.execute(
-        select(Account.id, Account.email)
+        select(Account.id, Account.email, Account.person_id, Person.language)
         .join(Membership, Membership.account_id == Account.id)
+        .outerjoin(Person, Person.id == Account.person_id)
         .where(
             Membership.organisation_id == organisation_id,
             Account.email_verified_at.is_not(None) | Account.password_hash.is_not(None),
@@ -317,4 +334,4 @@ async def _members_without_chat(
         .distinct()
         .order_by(Account.id)
     )
-    return [(int(a), str(e)) for a, e in rows.all()]
+    return [MailMember(int(a), str(e), p, lang or "") for a, e, p, lang in rows.all()]

@@ -48,6 +48,7 @@ from core.models import (
     Person,
     RelayDirection,
     RelayMessage,
+    Tenant,
 )
 from core.models.engagement import ACTIVE_STATUSES, EngagementStatus
 from core.reminders import kinds
@@ -194,6 +195,53 @@ async def _to_members(
         data={"message_id": message.id},
         skip=(message.person_id, writer),
     )
+    await _mail_members(session, message, now, writer)
+
+
+async def _mail_members(
+    session: AsyncSession, message: RelayMessage, now: datetime, writer: int | None
+) -> None:
+    """One ``org_message`` mail per member of the organisation the bot cannot
+    reach in a chat (a web account only), worded in that member's language
+    (their linked chat's, else the tenant's), with the link to answer it.
+    Not to the organisation's own address: that one gets the ``reply`` copy
+    (``mail_queue.enqueue_reply``)."""
+    from core.services.org_notices import members_without_chat  # a sibling service
+
+    members = [
+        m
+        for m in await members_without_chat(session, message.organisation_id)
+        if m.person_id is None or m.person_id not in (message.person_id, writer)
+    ]
+    if not members:
+        return
+    org = await session.get(Organisation, message.organisation_id)
+    tenant = await session.get(Tenant, message.tenant_id)
+    assert org is not None and tenant is not None
+    own = (org.email or "").casefold()
+    notice = await _member_notice(session, message)
+    for member in members:
+        if member.email.casefold() == own:
+            continue
+        mail_queue.enqueue(
+            session,
+            tenant_id=tenant.id,
+            kind=mail_queue.ORG_MESSAGE,
+            to=member.email,
+            data={
+                "volunteer": notice.volunteer,
+                "organisation": notice.organisation,
+                "about": notice.about,
+                "body": notice.body,
+                "path": f"/t/{tenant.slug}/org/inbox",
+                "answer_path": f"/t/{tenant.slug}/org/inbox/{message.id}/answer",
+            },
+            now=now,
+            language=member.language,
+            person_id=message.person_id,
+            organisation_id=org.id,
+            account_id=member.account_id,
+        )
 
 
 async def _check_volunteer_cap(session: AsyncSession, person_id: int, now: datetime) -> None:
@@ -290,19 +338,14 @@ async def reply(
             last = await session.scalar(q)
         if last is None:
             return None
-        message = RelayMessage(
+        message = RelayMessage.incoming(
             tenant_id=last.tenant_id,
             organisation_id=last.organisation_id,
-            need_id=last.need_id,
-            engagement_id=last.engagement_id,
-            offer_id=last.offer_id,
             person_id=person_id,
-            direction=RelayDirection.FROM_VOLUNTEER,
-            kind=last.kind if last.kind in ("question", "offer") else "message",
-            reply_to_id=last.id,
+            answering=last,
+            kind=last.thread_kind,
             body=body,
-            delivered=True,
-            created_at=now,
+            now=now,
         )
         return await _from_volunteer(
             session, message, action="message_reply", subject=f"organisation:{last.organisation_id}"
@@ -431,17 +474,15 @@ async def ask_question(
                 Engagement.need_id == need.id, Engagement.person_id == person_id
             )
         )
-        message = RelayMessage(
+        message = RelayMessage.incoming(
             tenant_id=need.tenant_id,
             organisation_id=need.organisation_id,
+            person_id=person_id,
             need_id=need.id,
             engagement_id=engagement_id,
-            person_id=person_id,
-            direction=RelayDirection.FROM_VOLUNTEER,
             kind="question",
             body=body,
-            delivered=True,
-            created_at=now,
+            now=now,
         )
         return await _from_volunteer(
             session, message, action="question_asked", subject=f"need:{need.id}"
@@ -513,36 +554,41 @@ async def member_notice(db: Database, message_id: int) -> MemberNotice | None:
         message = await session.get(RelayMessage, message_id)
         if message is None or message.direction == RelayDirection.TO_VOLUNTEER:
             return None
-        org_name = await session.scalar(
-            select(Organisation.name).where(Organisation.id == message.organisation_id)
+        return await _member_notice(session, message)
+
+
+async def _member_notice(session: AsyncSession, message: RelayMessage) -> MemberNotice:
+    """What a member reads of a message to the organisation: in chat, by e-mail."""
+    org_name = await session.scalar(
+        select(Organisation.name).where(Organisation.id == message.organisation_id)
+    )
+    between = message.direction == RelayDirection.BETWEEN_ORGS
+    if between:  # the writing organisation's name
+        name = await session.scalar(
+            select(Organisation.name).where(Organisation.id == message.from_organisation_id)
         )
-        between = message.direction == RelayDirection.BETWEEN_ORGS
-        if between:  # the writing organisation's name
-            name = await session.scalar(
-                select(Organisation.name).where(Organisation.id == message.from_organisation_id)
-            )
-        elif message.person_id:
-            name = await session.scalar(
-                select(Person.display_name).where(Person.id == message.person_id)
-            )
-        else:
-            name = None
-        if between:
-            kind = "org_offer" if message.reply_to_id is None else "org_reply"
-        elif message.kind == "contact":
-            kind = "contact"
-        elif message.kind == "question" and message.reply_to_id is None:
-            kind = "question"
-        else:
-            kind = "reply"
-        return MemberNotice(
-            message.id,
-            kind,
-            org_name or "",
-            await _about(session, message),
-            name or "",
-            message.body,
+    elif message.person_id:
+        name = await session.scalar(
+            select(Person.display_name).where(Person.id == message.person_id)
         )
+    else:
+        name = None
+    if between:
+        kind = "org_offer" if message.reply_to_id is None else "org_reply"
+    elif message.kind == "contact":
+        kind = "contact"
+    elif message.kind == "question" and message.reply_to_id is None:
+        kind = "question"
+    else:
+        kind = "reply"
+    return MemberNotice(
+        message.id,
+        kind,
+        org_name or "",
+        await _about(session, message),
+        name or "",
+        message.body,
+    )
 
 
 def shorten(text: str) -> str:
@@ -601,7 +647,7 @@ async def answer(
                 asked.from_organisation_id,
                 asked.offer_id,
                 body,
-                reply_to=asked.id,
+                answering=asked,
                 account_id=account_id,
                 member_person_id=member_person_id,
                 now=now,
@@ -622,7 +668,7 @@ async def answer(
             offer_id=asked.offer_id,
             person_id=asked.person_id,
             direction=RelayDirection.TO_VOLUNTEER,
-            kind=asked.kind if asked.kind in ("question", "offer") else "message",
+            kind=asked.thread_kind,
             reply_to_id=asked.id,
             body=body,
             author_account_id=account_id,
@@ -676,7 +722,7 @@ async def answer_offer(
                 offer.organisation_id,
                 offer.id,
                 body,
-                reply_to=None,
+                answering=None,
                 account_id=account_id,
                 member_person_id=member_person_id,
                 now=now,
@@ -710,7 +756,7 @@ async def _to_organisation(
     offer_id: int | None,
     body: str,
     *,
-    reply_to: int | None,
+    answering: RelayMessage | None,
     account_id: int | None,
     member_person_id: int | None,
     now: datetime,
@@ -722,19 +768,16 @@ async def _to_organisation(
     if recipient is None or recipient.suspended_at is not None:
         raise NotAllowed()
     await _check_org_cap(session, writer_id, now)
-    message = RelayMessage(
+    message = RelayMessage.incoming(
         tenant_id=recipient.tenant_id,
         organisation_id=recipient_id,
         from_organisation_id=writer_id,
+        answering=answering,
         offer_id=offer_id,
-        person_id=None,
-        direction=RelayDirection.BETWEEN_ORGS,
         kind="offer",
-        reply_to_id=reply_to,
         body=body,
-        author_account_id=account_id,
-        delivered=True,
-        created_at=now,
+        account_id=account_id,
+        now=now,
     )
     session.add(message)
     await session.flush()
@@ -744,7 +787,7 @@ async def _to_organisation(
         session,
         tenant_id=message.tenant_id,
         actor=_writer(account_id, member_person_id),
-        action="offer_answered" if reply_to is None else "message_relayed",
+        action="offer_answered" if answering is None else "message_relayed",
         subject=f"organisation:{recipient_id}",
         at=now,
     )
@@ -902,17 +945,14 @@ async def share_contact_for_offer(
             or asked.offer_id is None
         ):
             raise NotAllowed()
-        message = RelayMessage(
+        message = RelayMessage.incoming(
             tenant_id=asked.tenant_id,
             organisation_id=asked.organisation_id,
-            offer_id=asked.offer_id,
             person_id=person_id,
-            direction=RelayDirection.FROM_VOLUNTEER,
+            answering=asked,
             kind="contact",
-            reply_to_id=asked.id,
             body=value.strip(),
-            delivered=True,
-            created_at=now,
+            now=now,
         )
         return await _from_volunteer(
             session, message, action="contact_shared", subject=f"offer:{asked.offer_id}"

@@ -526,6 +526,11 @@ async def _no_show_noted(
 ) -> bool:
     """Whether a no-show of this sign-up on the date ``missed`` is in the
     audit already (the need row is locked, so two confirmations queue up)."""
+    return engagement_id in await _noted_on(session, need, missed)
+
+
+async def _noted_on(session: AsyncSession, need: Need, missed: datetime) -> frozenset[int]:
+    """The sign-ups whose no-show on the date ``missed`` the audit records."""
     earlier = await session.scalars(
         select(AuditEvent.data).where(
             AuditEvent.tenant_id == need.tenant_id,
@@ -534,7 +539,11 @@ async def _no_show_noted(
         )
     )
     date = missed.isoformat()
-    return any(d.get("engagement") == engagement_id and d.get("starts_at") == date for d in earlier)
+    return frozenset(
+        int(d["engagement"])
+        for d in earlier
+        if d and d.get("starts_at") == date and d.get("engagement") is not None
+    )
 
 
 async def no_show_date(db: Database, need_id: int, now: datetime) -> datetime | None:
@@ -545,6 +554,19 @@ async def no_show_date(db: Database, need_id: int, now: datetime) -> datetime | 
         if need is None:
             raise UnknownNeed(need_id=need_id)
         return last_begun(need, now, await _tz(session, need.tenant_id))
+
+
+async def no_shows_noted(db: Database, need_id: int, now: datetime) -> frozenset[int]:
+    """The sign-ups (engagement ids) whose no-show on the need's latest date
+    that has begun is noted already: the web asks no second time."""
+    async with db.sessions() as session:
+        need = await session.get(Need, need_id)
+        if need is None:
+            raise UnknownNeed(need_id=need_id)
+        missed = last_begun(need, now, await _tz(session, need.tenant_id))
+        if missed is None:
+            return frozenset()
+        return await _noted_on(session, need, missed)
 
 
 async def release_places_of(session: AsyncSession, person_id: int, now: datetime) -> None:

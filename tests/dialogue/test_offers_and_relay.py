@@ -41,7 +41,8 @@ from core.services.people import person_for_identity
 from core.services.signup import sign_up
 from dialogue.markup import to_plain
 from dialogue.messages import Reply
-from dialogue.notifications import ChannelSender, Renderer
+from dialogue.notifications import ChannelSender, Renderer, notify_catalogue
+from dialogue.texts import catalogue
 from tests.dialogue.harness import Conversation
 from tests.dialogue.test_reminder_answers import onboard
 
@@ -313,6 +314,49 @@ async def test_each_side_reads_the_relay_in_their_own_language_at_delivery(
     assert "Sent" in tom.text
     await recorder.deliver()
     assert recorder.text("test:1").startswith("Antwort von Repair-Café"), recorder.text("test:1")
+
+
+async def test_an_english_volunteer_reads_a_german_members_answer_framed_in_english(
+    conversation: Conversation, recorder: Recorder
+) -> None:
+    """The framing follows the recipient, not the writer: Ann chats in
+    English, Renate answers in German; Ann's chat says "Answer from …" around
+    Renate's German words, Renate's says "Frage von …" around Ann's."""
+    app = conversation.app
+    ann = Conversation(app, identity="test:ann", language_hint="en")
+    await ann.command("start")
+    await ann.press("f:consent:yes")
+    renate = await org_member(app, REPAIR_CAFE)
+    need = await need_of(app, REPAIR_CAFE, "Reparieren im Repair-Café")
+    await ann.press(f"rel:ask:{need}")
+    assert "What would you like to ask the organisation" in ann.text, ann.text
+    await ann.say("Do I need to bring tools?")
+    assert "Your question has reached Repair-Café Eilendorf (Demo)" in ann.text, ann.text
+    await recorder.deliver()
+    question = recorder.last("test:org")
+    assert recorder.text("test:org").startswith("❓ Frage von"), recorder.text("test:org")
+    assert "Do I need to bring tools?" in recorder.text("test:org")
+    await renate.press(question.buttons[0].payload)
+    await renate.say("Nein, Werkzeug ist da.")
+    assert "Gesendet" in renate.text
+    await recorder.deliver()
+    answer = recorder.last("test:ann")
+    assert recorder.text("test:ann") == (
+        "Answer from Repair-Café Eilendorf (Demo) to “Do I need to bring tools?” "
+        "(Reparieren im Repair-Café):\n\nNein, Werkzeug ist da."
+    ), recorder.text("test:ann")
+    # One text for "answer" under a relayed message, each in its reader's language.
+    assert [b.label for b in question.buttons] == ["Antworten"]
+    assert [b.label for b in answer.buttons] == ["Reply"]
+
+
+def test_answering_a_relayed_message_has_one_button_text() -> None:
+    """Both chats' "answer" button under a relayed message is
+    ``notify.button.relay_answer``; the duplicates ``talk.answer`` and
+    ``talk.reply`` (which had drifted to "Answer" and "Reply") are gone."""
+    for lang in ("de", "en"):
+        assert notify_catalogue(lang)["notify.button.relay_answer"]
+        assert not {"talk.answer", "talk.reply"} & catalogue(lang).keys()
 
 
 async def test_the_reply_goes_to_the_organisation_whose_message_it_answers(

@@ -53,7 +53,13 @@ from core.resources import Resources
 from core.schedule import last_moment
 from core.services import org_invites, org_notices, organisations, relay
 from core.services.needs import NeedStatus, cancel_need, need_detail, post_need
-from core.services.signup import EngagementStatus, decide, mark_no_show, no_show_date
+from core.services.signup import (
+    EngagementStatus,
+    decide,
+    mark_no_show,
+    no_show_date,
+    no_shows_noted,
+)
 
 log = logging.getLogger(__name__)
 
@@ -228,6 +234,7 @@ async def need_page(request: Request) -> Response:
     signups = await organisations.signups_of(app.db, member.organisation_id, need_id)
     row = await organisations.need_for_edit(app.db, member.organisation_id, need_id)
     begun = await no_show_date(app.db, need_id, app.now())  # a date to have missed
+    noted = await no_shows_noted(app.db, need_id, app.now())  # ... and noted already
     public_url = f"/t/{member.tenant.slug}/needs/{need_id}"
     return await render(
         request,
@@ -245,7 +252,13 @@ async def need_page(request: Request) -> Response:
                     "contact": ", ".join(x for x in (s.email, s.phone) if x),
                     "since": t.when(s.created_at),
                     "can_message": s.person_id is not None,
-                    "can_no_show": _can_no_show(s, begun),
+                    "can_no_show": _can_no_show(s, begun) and s.engagement_id not in noted,
+                    # a weekly one stays signed up: its missed date is noted
+                    "no_show_noted": t("org.no_show_noted_on", date=t.when(begun))
+                    if begun is not None
+                    and s.engagement_id in noted
+                    and s.status != EngagementStatus.NO_SHOW
+                    else "",
                 }
                 for s in signups
             ],
@@ -297,16 +310,38 @@ async def no_show_confirm(request: Request) -> Response:
     signups = await organisations.signups_of(app.db, member.organisation_id, need_id)
     signup = next((s for s in signups if s.engagement_id == engagement_id), None)
     missed = await no_show_date(app.db, need_id, app.now())
+    detail = await need_detail(app.db, need_id)
+    name = (signup.name or t("signup.someone")) if signup is not None else ""
+    if (
+        signup is not None
+        and missed is not None
+        and (
+            signup.status == EngagementStatus.NO_SHOW
+            or engagement_id in await no_shows_noted(app.db, need_id, app.now())
+        )
+    ):  # noted before (a second member, the back button): said, not asked again
+        return await render(
+            request,
+            "org/no_show.html",
+            {
+                "already": t(
+                    "org.no_show_noted", name=name, date=t.when(missed), title=detail.title
+                ),
+                "need_url": need_url,
+            },
+            tenant=member.tenant,
+            title_key="org.no_show_title",
+        )
     if signup is None or not _can_no_show(signup, missed):
         return redirect(f"{need_url}?notice=not_possible")
-    detail = await need_detail(app.db, need_id)
+    assert missed is not None
     return await render(
         request,
         "org/no_show.html",
         {
             "question": t(
                 "org.no_show_ask",
-                name=signup.name or t("signup.someone"),
+                name=name,
                 date=t.when(missed),
                 title=detail.title,
             ),

@@ -7,6 +7,9 @@ delivered by ``deliver_due`` to a recording channel)."""
 
 from __future__ import annotations
 
+from email.header import decode_header, make_header
+from email.message import Message
+
 from sqlalchemy import select
 
 from core.models import Offer, RelayDirection, RelayMessage
@@ -291,3 +294,94 @@ async def test_an_organisation_answers_a_companys_van_and_the_company_answers_ba
         web_app, email="c@verein-c.de", name="Verein C", client=web_app.new_client()
     )
     assert (await other.get(f"/t/aachen/org/inbox/{first.id}/answer")).status_code == 403
+
+
+def _subject(mail: Message) -> str:
+    return str(make_header(decode_header(str(mail["Subject"]))))
+
+
+async def _member(
+    web_app: Web,
+    email: str,
+    *,
+    chat: str | None = None,
+    reachable: bool = True,
+    language: str = "de",
+) -> None:
+    """Another web member of Verein A; with ``chat``, the account is linked to
+    that chat (``reachable=False``: the person blocked the bot since)."""
+    from datetime import timedelta
+
+    from core.models import Account, Identity, Membership, Organisation, Role
+
+    app, now = web_app.app, web_app.clock.now()
+    person_id = None
+    if chat is not None:
+        person = await register_with_consent(
+            app.db, tenant_slug="aachen", identity=chat, consent_version="2026-11",
+            language=language, now=now,
+        )  # fmt: skip
+        person_id = person.id
+    async with app.db.transaction() as session:
+        org = await session.scalar(select(Organisation).where(Organisation.name == "Verein A"))
+        assert org is not None
+        account = Account(
+            email=email, password_hash=None, display_name=email.split("@")[0],
+            email_verified_at=now - timedelta(days=1), person_id=person_id, created_at=now,
+        )  # fmt: skip
+        session.add(account)
+        await session.flush()
+        session.add(
+            Membership(
+                tenant_id=org.tenant_id, organisation_id=org.id, account_id=account.id,
+                person_id=person_id, role=Role.MEMBER, created_at=now,
+            )
+        )  # fmt: skip
+        if chat is not None and not reachable:
+            identity = await session.scalar(select(Identity).where(Identity.key == chat))
+            assert identity is not None
+            identity.unreachable_at = now
+
+
+async def test_members_without_a_chat_get_the_question_by_mail_in_their_own_language(
+    web_app: Web,
+) -> None:
+    """Jonas and Emily have no chat the bot can reach: Heinrich's question
+    comes to each of them as an ``org_message`` mail with the link to answer
+    it, framed in the reader's language (Emily's chat was English), not the
+    writer's. Petra reads it in her chat and gets no mail; the organisation's
+    own address gets its usual copy, once."""
+    need_id, person, _ = await _world(web_app)
+    await _member(web_app, "jonas@verein-a.de")
+    await _member(web_app, "emily@verein-a.de", chat="telegram:88", reachable=False, language="en")
+    await _member(web_app, "petra@verein-a.de", chat="telegram:99")
+    before = len(await web_app.mails())
+    question = await ask_question(
+        web_app.app.db, person, need_id, "Gibt es Parkplätze?", now=web_app.clock.now()
+    )
+    mails = (await web_app.mails())[before:]
+    by_address = {str(m["To"]): m for m in mails}
+    assert sorted(by_address) == ["a@verein-a.de", "emily@verein-a.de", "jonas@verein-a.de"]
+    answer_link = f"http://testserver/t/aachen/org/inbox/{question.message_id}/answer"
+
+    jonas = by_address["jonas@verein-a.de"]
+    assert (
+        _subject(jonas)
+        == "Nachricht von Eine freiwillige Person zu „Helfende für die Tafel-Ausgabe“"
+    )
+    body = jonas.get_payload(decode=True).decode()
+    assert "Eine freiwillige Person schreibt Verein A zu „Helfende für die Tafel-Ausgabe“" in body
+    assert "Gibt es Parkplätze?" in body and answer_link in body
+
+    emily = by_address["emily@verein-a.de"]
+    assert _subject(emily) == "Message from A volunteer about “Helfende für die Tafel-Ausgabe”"
+    body = emily.get_payload(decode=True).decode()
+    assert "A volunteer writes to Verein A about “Helfende für die Tafel-Ausgabe”" in body
+    assert "Gibt es Parkplätze?" in body and answer_link in body
+    assert "Antwort" not in body and "schreibt" not in body
+
+    own = by_address["a@verein-a.de"]
+    assert "Gibt es Parkplätze?" in own.get_payload(decode=True).decode()
+    # Petra's chat has it (the outbox row); the mails name nothing of Heinrich's.
+    ((_, identity, replies),) = (await _deliver(web_app)).sent
+    assert identity == "telegram:99" and "Gibt es Parkplätze?" in to_plain(replies[0].text)

@@ -203,9 +203,54 @@ async def test_no_show_on_the_web_tells_the_linked_chat_and_only_after_the_start
     page = await client.get(again.headers["location"])
     assert "Das ist schon vermerkt; es ändert sich nichts." in page.text
     assert (await client.get("/t/aachen/org/inbox")).text.count("Luisa war nicht da") == 1
+    # The question's page, opened again, says so instead of asking again.
+    asked_again = await client.get(path)
+    assert asked_again.status_code == 200
+    assert "Dass Luisa am" in asked_again.text and "ist schon vermerkt" in asked_again.text
+    assert 'name="confirm"' not in asked_again.text
     notifier.sent.clear()
     await deliver_due(web_app.app.db, sender, started + timedelta(minutes=5))
     assert not [r for _, who, rs in notifier.sent for r in rs if "nicht da" in to_plain(r.text)]
+
+
+async def test_a_weekly_no_show_noted_once_is_not_asked_again_for_that_date(
+    web_app: Web,
+) -> None:
+    """A weekly volunteer stays signed up after a missed date: the need page
+    says the date is noted instead of offering the no-show again, and the
+    question's page (a colleague's tab, the back button) says it is noted."""
+    client = await sign_up_organisation(web_app)
+    need_id = await post_need(
+        web_app, client, title="Hausaufgabenhilfe", schedule="weekly", days=["mi"],
+        weekly_start="15:00", weekly_end="17:00", date="", start="", end="",
+    )  # fmt: skip
+    await moderate(
+        web_app.app.db, need_id, approve=True, reason=None, actor="test", now=web_app.clock.now()
+    )
+    luisa = await _person(web_app, "telegram:111", "Luisa")
+    signed = await sign_up(web_app.app.db, luisa, need_id, web_app.clock.now())
+    path = f"/t/aachen/org/needs/{need_id}/signups/{signed.engagement_id}/no_show"
+    web_app.clock.set(web_app.clock.now() + timedelta(days=8))  # a Wednesday has passed
+    page = await client.get(f"/t/aachen/org/needs/{need_id}")
+    assert f'href="{path}"' in page.text and "vermerkt" not in page.text
+    done = await client.post(path, data={"csrf": await csrf_of(client, path), "confirm": "yes"})
+    assert done.headers["location"].endswith("notice=no_show")
+
+    page = await client.get(f"/t/aachen/org/needs/{need_id}")
+    assert f'href="{path}"' not in page.text
+    assert re.search(r"Nicht erschienen am Mi\. \d+\. \w+\.?, 15:00: vermerkt\.", page.text), (
+        page.text
+    )
+    again = await client.get(path)
+    assert again.status_code == 200 and "ist schon vermerkt" in again.text
+    assert 'name="confirm"' not in again.text
+    assert f'href="/t/aachen/org/needs/{need_id}"' in again.text
+    inbox = await client.get("/t/aachen/org/inbox")
+    assert inbox.text.count("Luisa war nicht da") == 1
+    # The next Wednesday is a new date: the no-show may be noted for it.
+    web_app.clock.set(web_app.clock.now() + timedelta(days=7))
+    assert f'href="{path}"' in (await client.get(f"/t/aachen/org/needs/{need_id}")).text
+    assert 'name="confirm" value="yes"' in (await client.get(path)).text
 
 
 async def test_the_inbox_names_the_date_a_volunteer_skips(web_app: Web) -> None:
