@@ -18,7 +18,7 @@ from typing import Any
 
 from core.availability import DAYPARTS
 from core.schedule import mask_of
-from core.search_words import STOP_WORDS, fold, words_of_text
+from core.search_words import fold, stop_words, words_of_text
 from core.taxonomy import CATEGORY_CODES
 from dialogue.flows import location as places
 from dialogue.flows import matches
@@ -161,21 +161,24 @@ PLAIN_WORD_INTENTS = frozenset({"inform", "search", "out_of_scope"})
 # else the intent; unsure ("Fahrräder, vielleicht") asked back like any other.
 FINDABLE_INTENTS = frozenset({"post_offer", "post_need", "find_engagement", "show_matches"})
 MAX_PLAIN_WORDS = 3  # "was mit Tieren", "something with dogs"
-MAX_PLAIN_CONTENT = 2  # of them, words that are not ``STOP_WORDS``
+MAX_PLAIN_CONTENT = 2  # of them, words that are not ``stop_words()``
 
 
 async def is_plain_words(turn: Turn, text: str, parse: ParseResult) -> bool:
     """Whether a text outside any form is a plain-word search: a lone noun or
     a short phrase, no question, parsed as no other intent it could stand for."""
     words = _WORD.findall(fold(text))
-    content = [w for w in words if w not in STOP_WORDS]
+    content = [w for w in words if w not in stop_words()]
     if not 0 < len(content) <= MAX_PLAIN_CONTENT or len(words) > MAX_PLAIN_WORDS or "?" in text:
         return False
     if parse.intent in PLAIN_WORD_INTENTS:
         return True
+    # One word and small ones ("bei der Tafel"): whatever the intent's
+    # confidence, the word is the subject (a search when it finds something).
+    sure = parse.confidence >= turn.understanding.low_confidence or len(content) == 1
     return (
         parse.intent in FINDABLE_INTENTS
-        and parse.confidence >= turn.understanding.low_confidence
+        and sure
         and await matches.finds_any(turn, filter_of(turn, parse))
     )
 

@@ -54,3 +54,24 @@ async def test_a_word_the_need_only_mentions_comes_after_the_needs_about_it(
     assert text.index("Aachener Tafel") < text.index("Tag der offenen Backstube")
     await conversation.say("Hunde")
     assert "Fotos" not in conversation.text and "Zweifall" not in conversation.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "first"),
+    [
+        # Small words around the word: a search, not "Ich bin nicht sicher".
+        ("bei der Tafel", "Großspende: Kühlware schnell verteilen"),
+        # A feminine plural finds the Seniorenhilfe's needs before one that
+        # only mentions "Seniorinnen" in its description.
+        ("Seniorinnen", "Kaffee, Kuchen und Gesellschaftsspiele"),
+        ("Fahrerinnen", "Fahrerin oder Fahrer für die Abholtour"),
+        # An umlaut plural finds the garden work written in the singular.
+        ("Gärten", "Hecke schneiden und Laub rechen"),
+    ],
+)
+async def test_a_word_in_another_german_form_finds_the_needs_about_it(
+    conversation: Conversation, typed: str, first: str
+) -> None:
+    await onboard_in_aachen(conversation)
+    await conversation.say(typed)
+    assert first_card(conversation).endswith(first)
