@@ -115,6 +115,16 @@ def test_good_morning_is_no_date(nlu: NLU) -> None:
         ("Mo-Fr 10-18", ["10:00", "18:00"]),
         ("9am to 3pm", ["09:00", "15:00"]),
         ("3-4 Leute", []),
+        # spoken times
+        ("samstags ab halb 10", ["09:30"]),
+        ("um viertel nach 3", ["15:15"]),
+        ("dreiviertel 8", ["07:45"]),
+        ("viertel vor acht", ["07:45"]),
+        ("von halb 10 bis 12", ["09:30", "12:00"]),
+        ("sonntags von neun bis zwölf", ["09:00", "12:00"]),
+        ("um zehn Uhr", ["10:00"]),
+        ("halb 1 am Samstag", ["12:30"]),  # "am" before a day is no a.m.
+        ("eine halbe Stunde", []),
     ],
 )
 def test_times(nlu: NLU, text: str, times: list[str]) -> None:
@@ -174,3 +184,19 @@ def test_entities_point_at_the_text(nlu: NLU) -> None:
         ("category", "Kindern"),
     }
     assert result.availability == ("sa:vormittag",)
+
+
+def test_a_spoken_time_points_at_its_words(nlu: NLU) -> None:
+    text = "Ich kann Samstag ab halb 10 bis viertel nach 12"
+    found = [(e.value, text[e.start : e.end]) for e in nlu.parse(text, now=NOW).entities]
+    assert ("09:30", "halb 10") in found
+    assert ("12:15", "viertel nach 12") in found
+
+
+def test_spoken_times_give_the_day_parts(nlu: NLU) -> None:
+    assert nlu.parse("montags ab halb 10", now=NOW).availability == (
+        "mo:vormittag",
+        "mo:nachmittag",
+        "mo:abend",
+    )
+    assert nlu.parse("dienstags viertel nach 3 bis 5", now=NOW).availability == ("di:nachmittag",)
