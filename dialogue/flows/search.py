@@ -183,6 +183,32 @@ async def is_plain_words(turn: Turn, text: str, parse: ParseResult) -> bool:
     )
 
 
+async def before_consent(turn: Turn, text: str, parse: ParseResult) -> bool:
+    """Before consent a lone word ("Tafel", "Hund") is a search, shown at
+    once, and nothing of it is kept: no person, nothing held for the
+    consent question, not the search either (``matches.show(keep=False)``).
+    A word with a place or a time ("Brand", "samstags") is held for the
+    consent question instead (``onboarding.before_consent``)."""
+    state = turn.state
+    if state.flow not in (None, "onboarding") or (state.flow and state.slot != "consent"):
+        return False
+    content = [w for w in _WORD.findall(fold(text)) if w not in stop_words()]
+    if len(content) != 1 or parse.availability or parse.spontaneous:
+        return False
+    if any(e.entity != "category" for e in parse.entities):
+        return False
+    if not await is_plain_words(turn, text, parse):
+        return False
+    flt = filter_of(turn, parse)
+    if not flt:
+        return False
+    key = "consent.yes_after_all" if state.declined else "consent.ask_now"
+    consent = turn.button(key, "menu:start")
+    intro = turn.t("search.before_consent")
+    await matches.show(turn, kind="search", flt=flt, keep=False, intro=intro, extra=(consent,))
+    return True
+
+
 async def complete(turn: Turn) -> None:
     flt = turn.state.slots.get("query") or {}
     turn.state.finish()
