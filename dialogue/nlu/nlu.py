@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -166,7 +166,8 @@ class NLU:
         found += extract_dayparts(text)
         found += model.vocabulary.extract(text)
         found += self._places(text, districts)
-        return _resolve_overlaps(found)
+        known = model.vocabulary.knows
+        return _resolve_overlaps(found, districts, lambda e: not known(text[e.start : e.end]))
 
     def _places(
         self, text: str, districts: Mapping[str, tuple[float, float]] | None
@@ -220,9 +221,49 @@ def _as_skills(entities: list[Entity], model: _LanguageModel, intent: str) -> li
     return entities
 
 
-def _resolve_overlaps(entities: list[Entity]) -> list[Entity]:
-    rank = {name: i for i, name in enumerate(_PRIORITY)}
-    ordered = sorted(entities, key=lambda e: (rank.get(e.entity, 99), -(e.end - e.start)))
+# Entities a word of a place's name may give ("Frankenberger Viertel":
+# "Viertel", a Nachbarschaft; "Kinderhaus": a compound of "Kinder").
+_WORDS_IN_PLACES = frozenset({"category", "qualification", "language"})
+
+
+def _place_named(
+    place: Entity,
+    entities: Sequence[Entity],
+    districts: frozenset[str],
+    guessed: Callable[[Entity], bool],
+) -> bool:
+    """Whether a place found holds a topic's word that it is named by: the
+    place wins when it is a tenant district, longer than the word, or the
+    word only a typo's guess ("Wadern" is a town, not "Waden")."""
+    district = " ".join(place.value.casefold().split()) in districts
+    return any(
+        e.entity in _WORDS_IN_PLACES
+        and place.start <= e.start
+        and e.end <= place.end
+        and (district or e.end - e.start < place.end - place.start or guessed(e))
+        for e in entities
+    )
+
+
+def _resolve_overlaps(
+    entities: list[Entity],
+    districts: Mapping[str, tuple[float, float]] | None = None,
+    guessed: Callable[[Entity], bool] = lambda e: False,
+) -> list[Entity]:
+    """``guessed``: whether a word's entity is a typo's guess (fuzzy)."""
+    rank: dict[str, float] = {name: i for i, name in enumerate(_PRIORITY)}
+    keys = frozenset(" ".join(d.casefold().split()) for d in districts or ())
+    named = {
+        id(e) for e in entities if e.entity == "place" and _place_named(e, entities, keys, guessed)
+    }
+
+    def order(e: Entity) -> tuple[float, int]:
+        # A place named in full comes before the words of its name, after
+        # the times and quantities.
+        at = rank["time"] + 0.5 if id(e) in named else rank.get(e.entity, 99)
+        return (at, -(e.end - e.start))
+
+    ordered = sorted(entities, key=order)
     # A compound ("Mittwochabend") is a weekday and a daypart over the same
     # span; both stay, and its daypart stays inside a date ("nächsten Mittwochabend").
     compounds = {(e.start, e.end) for e in entities if e.entity == "weekday"} & {

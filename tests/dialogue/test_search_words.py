@@ -75,3 +75,17 @@ async def test_a_word_in_another_german_form_finds_the_needs_about_it(
     await onboard_in_aachen(conversation)
     await conversation.say(typed)
     assert first_card(conversation).endswith(first)
+
+
+async def test_a_district_typed_alone_is_the_place_not_a_word(conversation: Conversation) -> None:
+    """ "forst" in lower case is the district Forst (a search around it),
+    not the word "Forst" in a description; "Frankenberger Viertel" is the
+    place, not the Nachbarschaft of "Viertel"."""
+    await onboard_in_aachen(conversation)
+    await conversation.say("forst")
+    assert (await conversation.state()).view["filter"].get("label") == "Forst"
+    assert "Begleitung beim inklusiven Schwimmtreff" in conversation.text  # 0,0 km from Forst
+    await conversation.say("Tiere im Frankenberger Viertel")
+    assert "nicht verstanden" not in conversation.text
+    flt = (await conversation.state()).view["filter"]
+    assert (flt.get("label"), flt.get("categories")) == ("Frankenberger Viertel", ["tiere"])

@@ -64,6 +64,42 @@ def test_qualifications_and_spoken_languages(nlu: NLU) -> None:
     assert values(nlu, "I have first aid training", "qualification", "en") == ["erste_hilfe"]
 
 
+def test_a_district_named_by_a_topic_word_is_the_place(nlu: NLU) -> None:
+    """ "Frankenberger Viertel": a place, not the Nachbarschaft of "Viertel"."""
+    districts = {"Frankenberger Viertel": (50.77, 6.097)}
+    result = nlu.parse("Frankenberger Viertel", now=NOW, districts=districts)
+    assert [(e.entity, e.value) for e in result.entities] == [("place", "Frankenberger Viertel")]
+    result = nlu.parse("Tiere im Frankenberger Viertel", now=NOW, districts=districts)
+    assert result.values("place") == ["Frankenberger Viertel"]
+    assert result.values("category") == ["tiere"]
+    # Without the district the word is the topic, as before.
+    assert nlu.parse("im Viertel helfen", now=NOW).values("category") == ["nachbarschaft"]
+
+
+@pytest.fixture(scope="module")
+def gazetteer_nlu() -> NLU:
+    return NLU.train()  # the real place finder (the gazetteer)
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("Wadern", "Wadern"),  # a town, not a typo of "Waden" (Sport)
+        ("Ich wohne in Wadern", "Wadern"),
+        ("in Hude", "Hude"),  # not "Hunde"
+    ],
+)
+def test_a_real_place_beats_a_typos_guess(gazetteer_nlu: NLU, text: str, place: str) -> None:
+    result = gazetteer_nlu.parse(text, now=NOW)
+    assert result.values("place") == [place]
+    assert result.values("category") == []
+
+
+def test_a_typo_that_is_no_place_is_still_guessed(gazetteer_nlu: NLU) -> None:
+    assert gazetteer_nlu.parse("Senjoren", now=NOW).values("category") == ["senioren"]
+    assert gazetteer_nlu.parse("Hunde in Brand", now=NOW).values("category") == ["tiere"]
+
+
 @pytest.mark.parametrize(
     ("text", "lang", "iso"),
     [("auf Englisch", "de", "en"), ("English please", "en", "en"), ("Deutsch", "de", "de")],
