@@ -160,6 +160,22 @@ PLAIN_WORD_INTENTS = frozenset({"inform", "search", "out_of_scope"})
 # post_offer, "helfen": find_engagement): a search when it finds something,
 # else the intent; unsure ("Fahrräder, vielleicht") asked back like any other.
 FINDABLE_INTENTS = frozenset({"post_offer", "post_need", "find_engagement", "show_matches"})
+# Intents that show or change a person's data or open a form of their own:
+# a short text is taken for one only when one of its words says so
+# (``Understanding.says``): the classifier also guesses from letters, and
+# "Bücher sortieren" is no "exportieren", "Kleidung" no feedback.
+SAID_INTENTS = frozenset(
+    {
+        "export_data",
+        "delete_data",
+        "feedback",
+        "pause_notifications",
+        "privacy_info",
+        "change_language",
+        "edit_profile",
+        "my_engagements",
+    }
+)
 MAX_PLAIN_WORDS = 3  # "was mit Tieren", "something with dogs"
 MAX_PLAIN_CONTENT = 2  # of them, words that are not ``stop_words()``
 
@@ -173,6 +189,8 @@ async def is_plain_words(turn: Turn, text: str, parse: ParseResult) -> bool:
         return False
     if parse.intent in PLAIN_WORD_INTENTS:
         return True
+    if parse.intent in SAID_INTENTS and not turn.understanding.says(text, parse.intent, turn.lang):
+        return True  # "Bücher sortieren": a guess from letters, not what it says
     # One word and small ones ("bei der Tafel"): whatever the intent's
     # confidence, the word is the subject (a search when it finds something).
     sure = parse.confidence >= turn.understanding.low_confidence or len(content) == 1

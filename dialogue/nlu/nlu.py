@@ -63,6 +63,9 @@ class _LanguageModel:
     place_names: list[str]
     # Per intent, the answer entities its training examples carry.
     answers: dict[str, frozenset[str]]
+    # Per intent, the words its training examples use (folded), and their
+    # beginnings (``SAYS_PREFIX`` letters): what a text must share to say it.
+    intent_words: dict[str, frozenset[str]]
 
 
 class NLU:
@@ -75,6 +78,20 @@ class NLU:
         self._models = models
         self._place_finder = place_finder
         self.training_seconds = training_seconds
+
+    def says(self, text: str, intent: str, lang: str = "de") -> bool:
+        """Whether a word of ``text`` is one the intent's examples use, or
+        begins as one does ("exportiern"): the classifier also guesses from
+        letters ("Bücher sortieren" is close to "exportieren"), this is
+        whether the words say it. True for an intent without examples."""
+        model = self._models.get(lang) or next(iter(self._models.values()))
+        known = model.intent_words.get(intent)
+        if not known:
+            return True
+        return any(
+            t.norm in known or (len(t.norm) >= SAYS_PREFIX and t.norm[:SAYS_PREFIX] in known)
+            for t in tokenize(text)
+        )
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -107,6 +124,7 @@ class NLU:
                 data.regexes.get("postcode", []),
                 data.lookups.get("place", []),
                 _answer_entities(data),
+                _intent_words(data),
             )
         finder = place_finder or gazetteer_finder()
         if finder is None:
@@ -184,6 +202,22 @@ class NLU:
             for start, end, name in mentions
             if not name.strip().isdigit()
         ]
+
+
+SAYS_PREFIX = 5  # letters a word's form shares with its example ("exportiern")
+
+
+def _intent_words(data: training_data.TrainingData) -> dict[str, frozenset[str]]:
+    words: dict[str, set[str]] = {}
+    for example in data.examples:
+        annotated = [(e.start, e.end) for e in example.entities]
+        known = words.setdefault(example.intent, set())
+        for tok in tokenize(example.text):
+            if not any(s <= tok.start < t for s, t in annotated):
+                known.add(tok.norm)
+                if len(tok.norm) >= SAYS_PREFIX:
+                    known.add(tok.norm[:SAYS_PREFIX])
+    return {intent: frozenset(w) for intent, w in words.items()}
 
 
 def _answer_entities(data: training_data.TrainingData) -> dict[str, frozenset[str]]:

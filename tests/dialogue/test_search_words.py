@@ -89,3 +89,32 @@ async def test_a_district_typed_alone_is_the_place_not_a_word(conversation: Conv
     assert "nicht verstanden" not in conversation.text
     flt = (await conversation.state()).view["filter"]
     assert (flt.get("label"), flt.get("categories")) == ("Frankenberger Viertel", ["tiere"])
+
+
+@pytest.mark.parametrize(
+    ("typed", "not_this"),
+    [
+        # The classifier guessed these from letters: "sortieren" is close to
+        # "exportieren", "Kleidung" got the feedback form, "Hundeschulen"
+        # the deletion of the data.
+        ("Bücher sortieren", "Hier sind alle Daten"),
+        ("Kleidung", "Was möchtest du uns sagen?"),
+        ("Hundeschulen", "löschen"),
+    ],
+)
+async def test_a_short_text_is_a_search_unless_its_words_say_otherwise(
+    conversation: Conversation, typed: str, not_this: str
+) -> None:
+    await onboard_in_aachen(conversation)
+    await conversation.say(typed)
+    assert not_this not in conversation.text
+    assert (
+        "Das habe ich gefunden" in conversation.text or "habe ich im Umkreis" in conversation.text
+    )
+    assert (await conversation.state()).flow is None
+
+
+async def test_the_words_of_a_data_request_still_say_it(conversation: Conversation) -> None:
+    await onboard_in_aachen(conversation)
+    await conversation.say("Meine Daten exportieren")
+    assert "Hier sind alle Daten" in conversation.text

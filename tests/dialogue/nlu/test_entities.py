@@ -236,3 +236,19 @@ def test_spoken_times_give_the_day_parts(nlu: NLU) -> None:
         "mo:abend",
     )
     assert nlu.parse("dienstags viertel nach 3 bis 5", now=NOW).availability == ("di:nachmittag",)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "says"),
+    [
+        ("Meine Daten exportieren", "export_data", True),
+        ("Datn exportiern", "export_data", True),  # forms and typos begin alike
+        ("Bücher sortieren", "export_data", False),  # letters alike, no word
+        ("Kleidung", "feedback", False),
+        ("Konto löschen", "delete_data", True),
+    ],
+)
+def test_whether_the_words_of_a_text_say_an_intent(
+    nlu: NLU, text: str, intent: str, says: bool
+) -> None:
+    assert nlu.says(text, intent) is says
