@@ -2,7 +2,7 @@
 
 "2,5 Stunden", "1 Std 30", "anderthalb Stunden", "eine halbe Stunde",
 "90 min", "2.5 hours", "an hour and a half" are amounts; "von 9 bis 12",
-"9-12:30 Uhr", "from 9 to 12" are clock ranges (their length); "zwei Wochen",
+"9-12:30 Uhr", "from 9 to 12", "von halb 10 bis 12" are clock ranges (their length); "zwei Wochen",
 "einen Monat" are calendar durations (no minutes). A decimal comma is part of
 its number: "1,5 Stunden" is 90 minutes, never five hours.
 
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from core.number_words import rewritten, widened
 
 __all__ = ["Duration", "find_duration", "find_durations"]
 
@@ -133,6 +135,8 @@ def _amounts(text: str) -> list[Duration]:
 
 
 def _ranges(text: str) -> list[Duration]:
+    # "von halb 10 bis 12": spoken times as digits, as named (offsets kept)
+    text, spoken = rewritten(text, afternoon=False)
     out = []
     for m in _RANGE.finditer(text):
         marked = m.group("lead") or m.group("tail") or m.group("am") or m.group("bm")
@@ -143,7 +147,8 @@ def _ranges(text: str) -> list[Duration]:
         if end <= start or end > 24 * 60:
             continue
         lead = m.start("ah") if m.group("lead") is None else m.start()
-        out.append(Duration(lead, m.end(), _iso_minutes(end - start), end - start, "range"))
+        lead, stop = widened(lead, m.end(), spoken)  # "halb 10", not its "09:30"
+        out.append(Duration(lead, stop, _iso_minutes(end - start), end - start, "range"))
     return out
 
 

@@ -69,7 +69,14 @@ from core.scoring import (
     WORD_IN_DESCRIPTION,
     WORD_IN_TITLE,
 )
-from core.search_words import DESCRIPTION, NONE, TITLE, SearchWords, words_of_text
+from core.search_words import (
+    DESCRIPTION,
+    NONE,
+    TITLE,
+    SearchWords,
+    with_base_forms,
+    words_of_text,
+)
 from core.taxonomy import CATEGORY_CODES, Taxonomy
 
 MAX_RADIUS_KM = 100.0
@@ -545,7 +552,8 @@ def _query_params(
 
 def _searched(flt: SearchFilter) -> SearchWords:
     """The words that lift a need: those searched by and those of the text."""
-    return SearchWords.of(flt.words + (words_of_text(flt.text) if flt.text.strip() else ()))
+    typed = words_of_text(flt.text) if flt.text.strip() else ()
+    return SearchWords.of(with_base_forms(flt.words) + typed)
 
 
 async def _read(source: AsyncSession | Database, stream: _Stream) -> Sequence[Any]:
@@ -679,7 +687,7 @@ async def rank_needs(
         for slice_shape, slice_params, distance_most in slices
     ]
     shown = set(flt.categories)  # with no word held, only these (all when empty)
-    searched = SearchWords.of(flt.words)  # a need holding one is shown outside ``shown``
+    searched = SearchWords.of(with_base_forms(flt.words))  # shown outside ``shown`` when held
     columns = len(NEED_COLUMNS)
 
     while True:

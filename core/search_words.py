@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -199,26 +200,74 @@ def _held(word: _Word, token: str) -> bool:
 
 TRANSLATIONS_PATH = Path(__file__).resolve().parents[1] / "data" / "search_words.yml"
 MAX_TEXT_WORDS = 8  # of a typed search; the rest is not looked for
-# Words of a typed search that name nothing a need is about ("was mit Tieren",
-# "something with dogs"); folded.
-STOP_WORDS = frozenset(
-    """
-    a ab alles am an and any anything at auf bei bitte das dem den der des die du ein eine einem
-    einen einer for gerne gern help helfen hilfe i ich im in irgendwas irgendwie ist like
-    looking mach machen mal me mich mit moechte of oder on or please so some something such
-    suche the to und vom von want was we wir with would zu zum zur
-    """.split()
-)
+# Umlauts and the vowels a plural's umlaut stands for ("Gärten" -> "Garten").
+_UMLAUT_VOWELS = {"ä": "a", "ö": "o", "ü": "u"}
+
+
+@cache
+def _data() -> dict[str, Any]:
+    return yaml.safe_load(TRANSLATIONS_PATH.read_text(encoding="utf-8")) or {}
 
 
 @cache
 def translations() -> dict[str, tuple[str, ...]]:
     """English word or phrase (folded) -> the German words it stands for."""
-    data = yaml.safe_load(TRANSLATIONS_PATH.read_text(encoding="utf-8")) or {}
     return {
         fold(str(key)): tuple(str(w) for w in words)
-        for key, words in (data.get("en") or {}).items()
+        for key, words in (_data().get("en") or {}).items()
     }
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    """Words of a typed search that name nothing a need is about ("was mit
+    Tieren", "something with dogs"), folded: every language's."""
+    lists = (_data().get("stop_words") or {}).values()
+    return frozenset(fold(str(w)) for words in lists for w in words or ())
+
+
+@dataclass(frozen=True, slots=True)
+class _Forms:
+    feminine_endings: tuple[str, ...]
+    umlaut_kept: tuple[str, ...]
+
+
+@cache
+def _forms() -> _Forms:
+    forms = _data().get("forms") or {}
+    return _Forms(
+        tuple(str(e).casefold() for e in forms.get("feminine_endings") or ()),
+        tuple(str(w).casefold() for w in forms.get("umlaut_kept") or ()),
+    )
+
+
+def base_forms(word: str) -> tuple[str, ...]:
+    """The other words a German word is looked for as (not folded): the
+    word before a feminine ending ("Seniorinnen" -> "senior") and the word
+    with the vowel of its last umlaut ("Gärten" -> "garten", "Ärztin" ->
+    "arzt"), per ``forms`` of ``data/search_words.yml``."""
+    forms = _forms()
+    written = word.casefold()
+    found = [written]
+    for ending in forms.feminine_endings:
+        if written.endswith(ending) and len(written) - len(ending) >= MIN_STEM:
+            found.append(written[: -len(ending)])
+            break
+    base = found[-1]  # the umlaut of "Ärztin" is that of "Ärzt": "Arzt"
+    at = max(base.rfind(u) for u in _UMLAUT_VOWELS)
+    if at >= 0 and not base.endswith(forms.umlaut_kept):
+        found.append(base[:at] + _UMLAUT_VOWELS[base[at]] + base[at + 1 :])
+    return tuple(dict.fromkeys(found[1:]))
+
+
+def with_base_forms(words: tuple[str, ...]) -> tuple[str, ...]:
+    """Words as written ("Seniorinnen", "Gassi gehen") and the base forms of
+    each single word among them (``base_forms``: "senior")."""
+    found = list(words)
+    for word in words:
+        if _WORD.fullmatch(word.strip()):
+            found += base_forms(word.strip())
+    return tuple(dict.fromkeys(found))
 
 
 def _singulars(word: str) -> tuple[str, ...]:
@@ -236,10 +285,13 @@ def _singulars(word: str) -> tuple[str, ...]:
 def words_of_text(text: str) -> tuple[str, ...]:
     """The words a typed search looks for ("was mit Tieren" -> "tieren";
     "something with dogs" -> "dogs", "Hund", "Gassi"): its words less
-    ``STOP_WORDS``, and the German words its English words and phrases
-    stand for (``translations``). All of its words when every one is a
-    stop word."""
-    tokens = _WORD.findall(fold(text))[: MAX_TEXT_WORDS * 2]
+    ``stop_words()``, and the German words its English words and phrases
+    stand for (``translations``), and the German words' base forms
+    (``base_forms``: "Seniorinnen" -> "senior"). All of its words when
+    every one is a stop word."""
+    written = _WORD.findall(text.casefold())[: MAX_TEXT_WORDS * 2]
+    tokens = [fold(w) for w in written]
+    stop = stop_words()
     table = translations()
     found: list[str] = []
     in_phrase: set[int] = set()  # "food bank" is the Tafel, not food and a bench
@@ -251,13 +303,26 @@ def words_of_text(text: str) -> tuple[str, ...]:
                 if german and not in_phrase & set(range(i, i + size)):
                     found += german
                     in_phrase.update(range(i, i + size))
-    content = [t for t in tokens if t not in STOP_WORDS] or tokens
-    content = [t for i, t in enumerate(tokens) if i not in in_phrase and t in content]
-    for token in content[:MAX_TEXT_WORDS]:
+    content = [t for t in tokens if t not in stop] or tokens
+    content_at = [i for i, t in enumerate(tokens) if i not in in_phrase and t in content]
+    for i in content_at[:MAX_TEXT_WORDS]:
+        token = tokens[i]
         found.append(token)
+        found += (fold(w) for w in base_forms(written[i]))  # "Seniorinnen": "senior"
         for singular in _singulars(token):
             found += table.get(singular, ())
     return tuple(dict.fromkeys(found))
 
 
-__all__ = ["DESCRIPTION", "NONE", "TITLE", "SearchWords", "fold", "translations", "words_of_text"]
+__all__ = [
+    "DESCRIPTION",
+    "NONE",
+    "TITLE",
+    "SearchWords",
+    "base_forms",
+    "fold",
+    "stop_words",
+    "translations",
+    "with_base_forms",
+    "words_of_text",
+]

@@ -143,6 +143,8 @@ async def handle_text(turn: Turn, event: Event) -> bool:
         parse = await other_language(turn, event.text) or parse
     event.parse = parse
     sure_interrupt = parse.intent in INTERRUPTS and parse.confidence >= SURE
+    if not consented and await search.before_consent(turn, event.text, parse):  # "Tafel"
+        return False
     if not consented and await onboarding.before_consent(turn, event, interrupt=sure_interrupt):
         return False
     form = ROUTES.forms.get(turn.state.flow or "")

@@ -306,6 +306,12 @@ class Understanding:
         self._unlogged = 0
         self.fallbacks = 0  # turns the built-in NLU answered for a failed Rasa server
 
+    def says(self, text: str, intent: str, lang: str) -> bool:
+        """Whether the words of ``text`` say ``intent`` (``NLU.says``); True
+        when the parser cannot tell."""
+        says = getattr(self.parser, "says", None)
+        return True if says is None else bool(says(text, intent, lang))
+
     def remote_for(self, tenant: TenantConfig | None, lang: str) -> RemoteRasaNLU | None:
         if tenant is not None and tenant.nlu.engine == "rasa":
             url = tenant.nlu.url_for(lang)

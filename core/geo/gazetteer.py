@@ -256,7 +256,8 @@ class Gazetteer:
         or a postcode, or when it is a tenant district, or when it is the own
         name of a sizeable town written capitalised. Names that are everyday
         words ("Brand", "Essen", "Forst", see ``common_words.txt``) need both a
-        capital and a preposition unless they are a tenant district. A postcode
+        capital and a preposition unless they are a tenant district. A tenant
+        district typed alone is one in any case ("forst"). A postcode
         followed by a name is one mention ("52062 Aachen").
         """
         mentions = self._mention_index()
@@ -341,7 +342,9 @@ class Gazetteer:
                 continue
             capital = text[words[i][0]].isupper()
             if key in district_keys:
-                accepted = capital or after
+                # A district typed alone is the place, whatever its case ("forst").
+                alone = i == 0 and length == len(words)
+                accepted = capital or after or alone
             elif key in self._common:
                 accepted = capital and after
             else:

@@ -107,11 +107,14 @@ async def show(
     reuse: bool = False,
     intro: str = "",
     extra: tuple[Button, ...] = (),
+    keep: bool = True,
 ) -> None:
     """A page of cards; ``kind`` is "matches" (the profile) or "search".
     ``profile``: the person's view when the caller has just saved it.
     ``reuse``: paging ("more", back to the list) shows the ranking the list
-    was made with, kept in the view, instead of ranking again."""
+    was made with, kept in the view, instead of ranking again.
+    ``keep=False``: nothing of the search is kept in the state (before
+    consent), so nothing offers what would need it (more, a wider radius)."""
     t = turn.t
     if flt is None and kind == "search":
         flt = turn.state.view.get("filter") or {}
@@ -141,22 +144,27 @@ async def show(
             ahead=PAGE,
             show_neighbours=_show_neighbours(turn, volunteer.tenant_id),
         )
-    turn.state.view = {
-        "kind": kind,
-        "offset": offset,
-        "filter": flt or {},
-        "ids": [c.need.id for c in page.cards],
-        "page": [_dump(c.match) for c in page.cards],
-        "more": page.has_more,
-        "ahead": [_dump(m) for m in page.ahead],
-        "more_after": page.more_after_ahead,
-    }
+    turn.state.view = (
+        {}
+        if not keep
+        else {
+            "kind": kind,
+            "offset": offset,
+            "filter": flt or {},
+            "ids": [c.need.id for c in page.cards],
+            "page": [_dump(c.match) for c in page.cards],
+            "more": page.has_more,
+            "ahead": [_dump(m) for m in page.ahead],
+            "more_after": page.more_after_ahead,
+        }
+    )
     if not page.cards:
         widen: tuple[Button, ...] = ()
         if offset:
             text = t("matches.none_more")
         elif kind == "search":
             text, widen = await _nothing_within(turn, flt or {})
+            widen = widen if keep else ()
         else:
             text = t("matches.none")
         turn.say(
@@ -179,7 +187,7 @@ async def show(
         Button(f"{offset + i + 1} · {_short(c.need.title)}", f"need:{c.need.id}")
         for i, c in enumerate(page.cards)
     ]
-    if page.has_more:
+    if page.has_more and keep:
         buttons.append(turn.button("matches.more", f"more:{kind}:{offset + PAGE}"))
     buttons.append(
         turn.button("menu.search" if kind == "matches" else "search.again", "menu:search")

@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 from core.errors import DomainError
 from core.resources import Resources
 from core.schedule import cells_of, mask_of
-from core.search_words import STOP_WORDS, fold
+from core.search_words import fold, stop_words
 from core.services import offers, relay
 from core.services.offers import OfferDraft
 from core.services.profiles import get_profile
@@ -70,7 +70,7 @@ EITHER_LEAST = 0.08
 EITHER_MOST = 0.9
 _SEARCHES = frozenset({"find_engagement", "search"})
 # Words of a wish to offer that say nothing of what ("Ich möchte etwas
-# anbieten", "I want to offer something"); folded, beside ``STOP_WORDS``.
+# anbieten", "I want to offer something"); folded, beside ``stop_words()``.
 _BARE_OFFER_WORDS = frozenset(
     """
     anbieten anbiete anbietest angebot angebote biete bieten bietest einstellen erstellen
@@ -155,7 +155,7 @@ def is_bare(typed: str) -> bool:
     """A wish to offer that names nothing offered: "anbieten", "Ich möchte
     etwas anbieten" (asked what, instead of taking it for the offer)."""
     words = set(_WORD.findall(fold(typed)))
-    return not words - STOP_WORDS - _BARE_OFFER_WORDS
+    return not words - stop_words() - _BARE_OFFER_WORDS
 
 
 def ask_what(turn: Turn) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from core.availability import DAYPARTS
 from core.schedule import mask_of
-from core.search_words import STOP_WORDS, fold, words_of_text
+from core.search_words import fold, stop_words, words_of_text
 from core.taxonomy import CATEGORY_CODES
 from dialogue.flows import location as places
 from dialogue.flows import matches
@@ -160,24 +160,71 @@ PLAIN_WORD_INTENTS = frozenset({"inform", "search", "out_of_scope"})
 # post_offer, "helfen": find_engagement): a search when it finds something,
 # else the intent; unsure ("Fahrräder, vielleicht") asked back like any other.
 FINDABLE_INTENTS = frozenset({"post_offer", "post_need", "find_engagement", "show_matches"})
+# Intents that show or change a person's data or open a form of their own:
+# a short text is taken for one only when one of its words says so
+# (``Understanding.says``): the classifier also guesses from letters, and
+# "Bücher sortieren" is no "exportieren", "Kleidung" no feedback.
+SAID_INTENTS = frozenset(
+    {
+        "export_data",
+        "delete_data",
+        "feedback",
+        "pause_notifications",
+        "privacy_info",
+        "change_language",
+        "edit_profile",
+        "my_engagements",
+    }
+)
 MAX_PLAIN_WORDS = 3  # "was mit Tieren", "something with dogs"
-MAX_PLAIN_CONTENT = 2  # of them, words that are not ``STOP_WORDS``
+MAX_PLAIN_CONTENT = 2  # of them, words that are not ``stop_words()``
 
 
 async def is_plain_words(turn: Turn, text: str, parse: ParseResult) -> bool:
     """Whether a text outside any form is a plain-word search: a lone noun or
     a short phrase, no question, parsed as no other intent it could stand for."""
     words = _WORD.findall(fold(text))
-    content = [w for w in words if w not in STOP_WORDS]
+    content = [w for w in words if w not in stop_words()]
     if not 0 < len(content) <= MAX_PLAIN_CONTENT or len(words) > MAX_PLAIN_WORDS or "?" in text:
         return False
     if parse.intent in PLAIN_WORD_INTENTS:
         return True
+    if parse.intent in SAID_INTENTS and not turn.understanding.says(text, parse.intent, turn.lang):
+        return True  # "Bücher sortieren": a guess from letters, not what it says
+    # One word and small ones ("bei der Tafel"): whatever the intent's
+    # confidence, the word is the subject (a search when it finds something).
+    sure = parse.confidence >= turn.understanding.low_confidence or len(content) == 1
     return (
         parse.intent in FINDABLE_INTENTS
-        and parse.confidence >= turn.understanding.low_confidence
+        and sure
         and await matches.finds_any(turn, filter_of(turn, parse))
     )
+
+
+async def before_consent(turn: Turn, text: str, parse: ParseResult) -> bool:
+    """Before consent a lone word ("Tafel", "Hund") is a search, shown at
+    once, and nothing of it is kept: no person, nothing held for the
+    consent question, not the search either (``matches.show(keep=False)``).
+    A word with a place or a time ("Brand", "samstags") is held for the
+    consent question instead (``onboarding.before_consent``)."""
+    state = turn.state
+    if state.flow not in (None, "onboarding") or (state.flow and state.slot != "consent"):
+        return False
+    content = [w for w in _WORD.findall(fold(text)) if w not in stop_words()]
+    if len(content) != 1 or parse.availability or parse.spontaneous:
+        return False
+    if any(e.entity != "category" for e in parse.entities):
+        return False
+    if not await is_plain_words(turn, text, parse):
+        return False
+    flt = filter_of(turn, parse)
+    if not flt:
+        return False
+    key = "consent.yes_after_all" if state.declined else "consent.ask_now"
+    consent = turn.button(key, "menu:start")
+    intro = turn.t("search.before_consent")
+    await matches.show(turn, kind="search", flt=flt, keep=False, intro=intro, extra=(consent,))
+    return True
 
 
 async def complete(turn: Turn) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -63,6 +63,9 @@ class _LanguageModel:
     place_names: list[str]
     # Per intent, the answer entities its training examples carry.
     answers: dict[str, frozenset[str]]
+    # Per intent, the words its training examples use (folded), and their
+    # beginnings (``SAYS_PREFIX`` letters): what a text must share to say it.
+    intent_words: dict[str, frozenset[str]]
 
 
 class NLU:
@@ -75,6 +78,20 @@ class NLU:
         self._models = models
         self._place_finder = place_finder
         self.training_seconds = training_seconds
+
+    def says(self, text: str, intent: str, lang: str = "de") -> bool:
+        """Whether a word of ``text`` is one the intent's examples use, or
+        begins as one does ("exportiern"): the classifier also guesses from
+        letters ("Bücher sortieren" is close to "exportieren"), this is
+        whether the words say it. True for an intent without examples."""
+        model = self._models.get(lang) or next(iter(self._models.values()))
+        known = model.intent_words.get(intent)
+        if not known:
+            return True
+        return any(
+            t.norm in known or (len(t.norm) >= SAYS_PREFIX and t.norm[:SAYS_PREFIX] in known)
+            for t in tokenize(text)
+        )
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -107,6 +124,7 @@ class NLU:
                 data.regexes.get("postcode", []),
                 data.lookups.get("place", []),
                 _answer_entities(data),
+                _intent_words(data),
             )
         finder = place_finder or gazetteer_finder()
         if finder is None:
@@ -166,7 +184,8 @@ class NLU:
         found += extract_dayparts(text)
         found += model.vocabulary.extract(text)
         found += self._places(text, districts)
-        return _resolve_overlaps(found)
+        known = model.vocabulary.knows
+        return _resolve_overlaps(found, districts, lambda e: not known(text[e.start : e.end]))
 
     def _places(
         self, text: str, districts: Mapping[str, tuple[float, float]] | None
@@ -183,6 +202,22 @@ class NLU:
             for start, end, name in mentions
             if not name.strip().isdigit()
         ]
+
+
+SAYS_PREFIX = 5  # letters a word's form shares with its example ("exportiern")
+
+
+def _intent_words(data: training_data.TrainingData) -> dict[str, frozenset[str]]:
+    words: dict[str, set[str]] = {}
+    for example in data.examples:
+        annotated = [(e.start, e.end) for e in example.entities]
+        known = words.setdefault(example.intent, set())
+        for tok in tokenize(example.text):
+            if not any(s <= tok.start < t for s, t in annotated):
+                known.add(tok.norm)
+                if len(tok.norm) >= SAYS_PREFIX:
+                    known.add(tok.norm[:SAYS_PREFIX])
+    return {intent: frozenset(w) for intent, w in words.items()}
 
 
 def _answer_entities(data: training_data.TrainingData) -> dict[str, frozenset[str]]:
@@ -220,9 +255,49 @@ def _as_skills(entities: list[Entity], model: _LanguageModel, intent: str) -> li
     return entities
 
 
-def _resolve_overlaps(entities: list[Entity]) -> list[Entity]:
-    rank = {name: i for i, name in enumerate(_PRIORITY)}
-    ordered = sorted(entities, key=lambda e: (rank.get(e.entity, 99), -(e.end - e.start)))
+# Entities a word of a place's name may give ("Frankenberger Viertel":
+# "Viertel", a Nachbarschaft; "Kinderhaus": a compound of "Kinder").
+_WORDS_IN_PLACES = frozenset({"category", "qualification", "language"})
+
+
+def _place_named(
+    place: Entity,
+    entities: Sequence[Entity],
+    districts: frozenset[str],
+    guessed: Callable[[Entity], bool],
+) -> bool:
+    """Whether a place found holds a topic's word that it is named by: the
+    place wins when it is a tenant district, longer than the word, or the
+    word only a typo's guess ("Wadern" is a town, not "Waden")."""
+    district = " ".join(place.value.casefold().split()) in districts
+    return any(
+        e.entity in _WORDS_IN_PLACES
+        and place.start <= e.start
+        and e.end <= place.end
+        and (district or e.end - e.start < place.end - place.start or guessed(e))
+        for e in entities
+    )
+
+
+def _resolve_overlaps(
+    entities: list[Entity],
+    districts: Mapping[str, tuple[float, float]] | None = None,
+    guessed: Callable[[Entity], bool] = lambda e: False,
+) -> list[Entity]:
+    """``guessed``: whether a word's entity is a typo's guess (fuzzy)."""
+    rank: dict[str, float] = {name: i for i, name in enumerate(_PRIORITY)}
+    keys = frozenset(" ".join(d.casefold().split()) for d in districts or ())
+    named = {
+        id(e) for e in entities if e.entity == "place" and _place_named(e, entities, keys, guessed)
+    }
+
+    def order(e: Entity) -> tuple[float, int]:
+        # A place named in full comes before the words of its name, after
+        # the times and quantities.
+        at = rank["time"] + 0.5 if id(e) in named else rank.get(e.entity, 99)
+        return (at, -(e.end - e.start))
+
+    ordered = sorted(entities, key=order)
     # A compound ("Mittwochabend") is a weekday and a daypart over the same
     # span; both stay, and its daypart stays inside a date ("nächsten Mittwochabend").
     compounds = {(e.start, e.end) for e in entities if e.entity == "weekday"} & {

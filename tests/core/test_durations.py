@@ -23,6 +23,9 @@ from core.durations import find_duration, find_durations
         ("90 min", "PT1H30M", 90, "90 min"),
         ("45 Minuten", "PT45M", 45, "45 Minuten"),
         ("von 9 bis 12", "PT3H", 180, "von 9 bis 12"),
+        ("von halb 10 bis 12", "PT2H30M", 150, "von halb 10 bis 12"),  # spoken times
+        ("viertel nach 2 bis halb 5 Uhr", "PT2H15M", 135, "viertel nach 2 bis halb 5 Uhr"),
+        ("von neun bis zwölf", "PT3H", 180, "von neun bis zwölf"),
         ("9-12:30 Uhr", "PT3H30M", 210, "9-12:30 Uhr"),
         ("zwischen 9 und 12", "PT3H", 180, "zwischen 9 und 12"),
         ("2.5 hours", "PT2H30M", 150, "2.5 hours"),

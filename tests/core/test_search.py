@@ -24,7 +24,7 @@ from core.models import Need, NeedStatus, Organisation
 from core.schedule import FULL_MASK, day_mask, daypart_mask, mask_of, one_off_mask
 from core.scoring import MAX_SCORE, WORD_IN_DESCRIPTION, WORD_IN_TITLE
 from core.search import SearchFilter, rank_needs
-from core.search_words import DESCRIPTION, TITLE, SearchWords, words_of_text
+from core.search_words import DESCRIPTION, TITLE, SearchWords, with_base_forms, words_of_text
 from core.taxonomy import Taxonomy
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -193,7 +193,8 @@ def word_tier(
     """Where the need holds a searched word (``words``: these instead; by
     default the words searched by and those of the text)."""
     if words is None:
-        words = q.flt.words + (words_of_text(q.flt.text) if q.flt.text else ())
+        # the words searched by, with their base forms ("Gärten": "garten")
+        words = with_base_forms(q.flt.words) + (words_of_text(q.flt.text) if q.flt.text else ())
     held = SearchWords.of(words)
     return held.tier(row["title"], row["description"], names[row["organisation_id"]])
 
@@ -210,7 +211,7 @@ def visible(row: dict[str, Any], q: Query, names: dict[int, str]) -> bool:
     if q.tenant_ids is not None and row["tenant_id"] not in q.tenant_ids:
         return False
     if flt.categories and row["category"] not in flt.categories:
-        if not (flt.words and word_tier(row, q, names, flt.words)):  # shown anyway
+        if not (flt.words and word_tier(row, q, names, with_base_forms(flt.words))):  # shown
             return False
     if flt.cell_mask and not row["cell_mask"] & flt.cell_mask:
         return False

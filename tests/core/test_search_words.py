@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+import yaml
+
+from core import search_words
 from core.search_words import (
     DESCRIPTION,
     NONE,
     TITLE,
+    TRANSLATIONS_PATH,
     SearchWords,
+    base_forms,
     fold,
+    stop_words,
     translations,
     words_of_text,
 )
@@ -99,3 +106,56 @@ def test_the_list_of_english_words_is_large_and_each_stands_for_german_words() -
     assert all(words and all(w.strip() for w in words) for words in table.values())
     assert all(key == fold(key) for key in table)
     assert {"dog", "reading", "food bank"} <= set(table)
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "held"),
+    [
+        # plural and dative forms, and a compound's plural
+        ("Tafeln", "Lebensmittelausgabe der Aachener Tafel", True),
+        ("bei der Tafel", "Lebensmittelausgabe der Aachener Tafel", True),
+        ("bei den Tafeln", "Aachener Tafel: Lebensmittel sortieren", True),
+        ("Kleiderkammern", "Spenden sortieren in der Kleiderkammer", True),
+        ("in der Kleiderkammer", "Helfer für unsere Kleiderkammern", True),
+        # feminine forms find the base and its compounds ("data/search_words.yml": forms)
+        ("Seniorinnen", "Seniorenbesuch im Altenheim", True),
+        ("mit Seniorinnen", "Kaffee mit Senioren", True),
+        ("Seniorin", "Fahrdienst für Senioren", True),
+        ("Helferinnen", "Helfer für den Umzug", True),
+        ("Ärztin", "Fahrdienst zum Arzt", True),
+        ("Seniorinnen", "Sonstige Hilfe", False),
+        # umlaut plurals find the singular
+        ("Gärten", "Garten der Begegnung pflegen", True),
+        ("Gärten", "Gemeinschaftsgarten", True),
+        ("Bäume", "Baumpflanzaktion", True),
+        ("Wälder", "Wald aufräumen", True),
+        ("Büchern", "Buchbasar", True),
+        ("Spielplätze", "Spielplatzpaten gesucht", True),
+        # an umlaut that is the word's own stays ("Küche" is no "Kuchen")
+        ("Küche", "Kuchen backen für das Sommerfest", False),
+        ("Großküche", "Kuchenbuffet", False),
+        ("Küche", "Küchendienst im Café", True),
+    ],
+)
+def test_german_forms_of_a_searched_word_find_its_needs(text: str, title: str, held: bool) -> None:
+    assert (SearchWords.of(words_of_text(text)).tier(title, "") == TITLE) is held
+
+
+def test_base_forms_come_from_the_data_table() -> None:
+    assert base_forms("Seniorinnen") == ("senior",)
+    assert base_forms("Ärztin") == ("ärzt", "arzt")
+    assert base_forms("Gärten") == ("garten",)
+    assert base_forms("Küche") == ()
+    assert base_forms("Hund") == ()
+    assert base_forms("Kamin") == ()  # three letters before "in" are no noun of their own
+
+
+def test_stop_words_are_data_and_are_not_searched() -> None:
+    data = yaml.safe_load(TRANSLATIONS_PATH.read_text(encoding="utf-8"))
+    assert {fold(w) for ws in data["stop_words"].values() for w in ws} == stop_words()
+    assert {"bei", "der", "mit", "moechte", "fuer", "with", "something", "on"} <= stop_words()
+    assert words_of_text("bei der Tafel") == ("tafel",)
+    assert words_of_text("ich möchte was mit Hunden") == ("hunden",)
+    assert words_of_text("something with dogs")[0] == "dogs"
+    source = Path(search_words.__file__).read_text(encoding="utf-8")
+    assert "irgendwas" not in source and "moechte" not in source  # no word list in code

@@ -296,3 +296,31 @@ async def test_no_text_with_an_entity_before_consent_is_not_understood(
     shown = conv.text
     assert not any(word in shown for word in NOT_UNDERSTOOD), (text, shown)
     assert await person_for_identity(app.db, conv.identity, "aachen") is None
+
+
+async def test_a_lone_word_before_consent_is_a_search_and_keeps_nothing(app: App) -> None:
+    """ "Tafel" before consent: the Tafel's needs at once, a button for the
+    consent, and nothing written of it: no person, nothing held for the
+    consent question, no row anywhere holding the word."""
+    before = await _rows(app.db)
+    conv = Conversation(app, identity="test:lone-word")
+    await conv.command("start")
+    await conv.say("Tafel")
+    assert "Das habe ich gefunden" in conv.text and "Aachener Tafel" in conv.text
+    assert "speichere ich nichts" in conv.text
+    assert "Darf ich mir das merken" not in conv.text
+    assert "menu:start" in conv.payloads()
+    assert not any(p.startswith("more:") for p in conv.payloads())  # nothing to page on
+    new = (await _rows(app.db)) - before
+    assert not [row for row in new if "tafel" in row or "soziales" in row], new
+    assert "_held" not in (await conv.state()).slots
+    assert await person_for_identity(app.db, conv.identity, "aachen") is None
+
+    # The same scan sees the search of a person who agreed: the check above can fail.
+    other = Conversation(app, identity="test:agrees-then-searches")
+    await other.command("start")
+    await other.press("f:consent:yes")
+    await other.say("Abbrechen")
+    await other.say("Tafel")
+    assert "Aachener Tafel" in other.text
+    assert any("tafel" in row for row in (await _rows(app.db)) - before)

@@ -131,3 +131,20 @@ async def test_a_sentence_about_times_is_no_hours(world: World) -> None:
     world.clock.set(thursday(3))
     await heinrich.say("Ich suche 3 Stunden pro Woche am Mittwoch", now=world.now())
     assert await entries(world, engagement) == []
+
+
+async def test_hours_typed_as_spoken_times(world: World) -> None:
+    """ "gestern von viertel nach 3 bis 5": a quarter past three to five,
+    1.75 hours; "halb 4 bis 5" is one and a half."""
+    _, _, _, engagement = await weekly_engagement(world)
+    heinrich = Conversation(world.app, identity="telegram:heinrich", tenant="aachen")
+    world.clock.set(thursday(3))
+    await heinrich.say("gestern von viertel nach 3 bis 5", now=world.now())
+    assert "1,75 Stunden am 2. Dezember" in heinrich.text, heinrich.text
+    world.clock.set(thursday(10))
+    await heinrich.say("halb 4 bis 5 Uhr", now=world.now())
+    assert "1,5 Stunden am 9. Dezember" in heinrich.text, heinrich.text
+    assert [(d, h) for d, h, _ in await entries(world, engagement)] == [
+        (date(2026, 12, 2), 1.75),
+        (date(2026, 12, 9), 1.5),
+    ]

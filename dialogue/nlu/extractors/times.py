@@ -1,5 +1,7 @@
 """Clock times as "HH:MM": "10 Uhr", "10:30", "9am", and ranges such as
-"10-14 Uhr" or "von 9 bis 12", which give two time entities.
+"10-14 Uhr" or "von 9 bis 12", which give two time entities. Spoken times
+("halb 10", "viertel nach 3", "dreiviertel 8", "zehn Uhr") are read as their
+digits (``core.number_words``).
 
 A bare range of numbers ("3-4") is only a time when something says so: a
 unit ("Uhr", "am/pm"), "von/from/zwischen" before it, or a day name next to
@@ -15,24 +17,27 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from core.number_words import rewritten, widened
 from dialogue.nlu.extractors.calendar_words import WEEKDAY_ABBREVIATIONS, WEEKDAY_WORDS, alternation
 from dialogue.nlu.result import Entity
 
+# "am" before a day is German's "on" ("halb 1 am Samstag"), not a.m.
+_AM = r"am\b(?!\s+(?:\w*tag|mittwoch|sonnabend|wochenende|\d))"
 _H = r"(?:2[0-4]|[01]?\d)"  # "20" before "2": "18-21 Uhr" ends at 21
 _M = r"(?:[:.](?P<{}>[0-5]\d))"
 _RANGE = re.compile(
-    rf"(?<![\d.:/])(?P<h1>{_H}){_M.format('m1')}?\s*(?P<ap1>am|pm|a\.m\.|p\.m\.)?\s*"
+    rf"(?<![\d.:/])(?P<h1>{_H}){_M.format('m1')}?\s*(?P<ap1>{_AM}|pm|a\.m\.|p\.m\.)?\s*"
     rf"(?P<join>-|–|bis|to|until|till|und|and)\s*(?P<h2>{_H}){_M.format('m2')}?(?![\d.]\d)\s*"
-    rf"(?P<unit>uhr|h\b|am\b|pm\b|a\.m\.|p\.m\.)?",
+    rf"(?P<unit>uhr|h\b|{_AM}|pm\b|a\.m\.|p\.m\.)?",
     re.IGNORECASE,
 )
 _SINGLE = re.compile(
-    rf"(?<![\d.:/])(?P<h1>{_H})(?:(?:{_M.format('m1')})(?:\s*(?P<unit1>uhr|h\b|am\b|pm\b))?|\s*(?P<unit2>uhr|h\b|am\b|pm\b|a\.m\.|p\.m\.))",
+    rf"(?<![\d.:/])(?P<h1>{_H})(?:(?:{_M.format('m1')})(?:\s*(?P<unit1>uhr|h\b|{_AM}|pm\b))?|\s*(?P<unit2>uhr|h\b|{_AM}|pm\b|a\.m\.|p\.m\.))",
     re.IGNORECASE,
 )
 # "ab 9" after a day: an hour without unit ("Samstag ab 9", "Mondays after 5").
 _BARE_AFTER = re.compile(
-    rf"\b(?:ab|nach|after|from)\s+(?P<h1>{_H})\b(?![.:,]\d|\s*(?:uhr|h\b|am\b|pm\b|a\.m\.|p\.m\.))",
+    rf"\b(?:ab|nach|after|from)\s+(?P<h1>{_H})\b(?![.:,]\d|\s*(?:uhr|h\b|{_AM}|pm\b|a\.m\.|p\.m\.))",
     re.IGNORECASE,
 )
 _BETWEEN = re.compile(r"\b(zwischen|between)\s*$", re.IGNORECASE)
@@ -81,6 +86,7 @@ def _hhmm(minutes: int) -> str:
 # the ranges and times once (results are tuples, so sharing them is safe).
 @lru_cache(maxsize=16)
 def find_ranges(text: str) -> tuple[TimeRange, ...]:
+    text, spoken = rewritten(text)  # "halb 10" as "  09:30", offsets kept
     ranges: list[TimeRange] = []
     for m in _RANGE.finditer(text):
         unit = (m.group("unit") or "").lower()
@@ -119,15 +125,20 @@ def find_ranges(text: str) -> tuple[TimeRange, ...]:
         first_end = (
             m.end("ap1") if m.group("ap1") else m.end("m1") if m.group("m1") else m.end("h1")
         )
-        ranges.append(TimeRange(start, end, (m.start(), span_end), first_end, m.start("h2")))
+        span = widened(m.start(), span_end, spoken)  # "halb 10 bis 12", not "09:30 bis 12"
+        first_end = widened(m.start(), first_end, spoken)[1]
+        second_start = widened(m.start("h2"), m.end("h2"), spoken)[0]
+        ranges.append(TimeRange(start, end, span, first_end, second_start))
     return tuple(ranges)
 
 
 @lru_cache(maxsize=16)
 def extract_times(text: str) -> tuple[Entity, ...]:
+    ranges = find_ranges(text)
+    text, spoken = rewritten(text)
     found: list[Entity] = []
     taken: list[tuple[int, int]] = []
-    for r in find_ranges(text):
+    for r in ranges:
         found.append(Entity("time", _hhmm(r.start), r.span[0], r.first_end))
         found.append(Entity("time", _hhmm(r.end), r.second_start, r.span[1]))
         taken.append(r.span)
@@ -143,9 +154,9 @@ def extract_times(text: str) -> tuple[Entity, ...]:
         value = _minutes(m.group("h1"), m.group("m1"), ampm)
         if value >= 24 * 60:
             continue
-        end = m.end()
-        found.append(Entity("time", _hhmm(value), m.start(), end))
-        taken.append((m.start(), end))
+        start, end = widened(m.start(), m.end(), spoken)
+        found.append(Entity("time", _hhmm(value), start, end))
+        taken.append((start, end))
     for m in _BARE_AFTER.finditer(text):
         start, end = m.span("h1")
         if any(s <= start < e for s, e in taken) or _NOT_TIME_AFTER.match(text, end):

@@ -137,6 +137,14 @@ class VocabularyMatcher:
             term = self._fuzzy(word)
         return (1, term) if term else None
 
+    def knows(self, written: str) -> bool:
+        """Whether ``written`` is a known word or phrase, or a form or
+        compound of one: found without guessing a typo."""
+        key = tuple(t.norm for t in split_hyphens(tokenize(written)))
+        if key in self._phrases:
+            return True
+        return len(key) == 1 and self._word_form(key[0]) is not None
+
     def _word_form(self, word: str) -> Term | None:
         for suffix in _INFLECTIONS:
             if word.endswith(suffix) and len(word) - len(suffix) >= 4:

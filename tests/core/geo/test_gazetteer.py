@@ -223,6 +223,15 @@ def test_tenant_districts_count_without_a_preposition(
     assert gazetteer.find_mentions("Brand oder Eilendorf") == []
 
 
+def test_a_tenant_district_typed_alone_is_the_place_in_any_case(
+    gazetteer: Gazetteer, aachen: TenantConfig
+) -> None:
+    assert [m[2] for m in gazetteer.find_mentions("forst", aachen.districts)] == ["forst"]
+    assert [m[2] for m in gazetteer.find_mentions(" brand! ", aachen.districts)] == ["brand"]
+    assert gazetteer.find_mentions("der forst ist schön", aachen.districts) == []
+    assert gazetteer.find_mentions("forst") == []  # no district of the tenant: a word
+
+
 def test_find_mentions_is_fast(gazetteer: Gazetteer, aachen: TenantConfig) -> None:
     text = "Ich würde am Samstag gern in Eschweiler oder bei Würselen beim Umzug helfen"
     gazetteer.find_mentions(text, aachen.districts)  # builds the mention index

@@ -64,6 +64,42 @@ def test_qualifications_and_spoken_languages(nlu: NLU) -> None:
     assert values(nlu, "I have first aid training", "qualification", "en") == ["erste_hilfe"]
 
 
+def test_a_district_named_by_a_topic_word_is_the_place(nlu: NLU) -> None:
+    """ "Frankenberger Viertel": a place, not the Nachbarschaft of "Viertel"."""
+    districts = {"Frankenberger Viertel": (50.77, 6.097)}
+    result = nlu.parse("Frankenberger Viertel", now=NOW, districts=districts)
+    assert [(e.entity, e.value) for e in result.entities] == [("place", "Frankenberger Viertel")]
+    result = nlu.parse("Tiere im Frankenberger Viertel", now=NOW, districts=districts)
+    assert result.values("place") == ["Frankenberger Viertel"]
+    assert result.values("category") == ["tiere"]
+    # Without the district the word is the topic, as before.
+    assert nlu.parse("im Viertel helfen", now=NOW).values("category") == ["nachbarschaft"]
+
+
+@pytest.fixture(scope="module")
+def gazetteer_nlu() -> NLU:
+    return NLU.train()  # the real place finder (the gazetteer)
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("Wadern", "Wadern"),  # a town, not a typo of "Waden" (Sport)
+        ("Ich wohne in Wadern", "Wadern"),
+        ("in Hude", "Hude"),  # not "Hunde"
+    ],
+)
+def test_a_real_place_beats_a_typos_guess(gazetteer_nlu: NLU, text: str, place: str) -> None:
+    result = gazetteer_nlu.parse(text, now=NOW)
+    assert result.values("place") == [place]
+    assert result.values("category") == []
+
+
+def test_a_typo_that_is_no_place_is_still_guessed(gazetteer_nlu: NLU) -> None:
+    assert gazetteer_nlu.parse("Senjoren", now=NOW).values("category") == ["senioren"]
+    assert gazetteer_nlu.parse("Hunde in Brand", now=NOW).values("category") == ["tiere"]
+
+
 @pytest.mark.parametrize(
     ("text", "lang", "iso"),
     [("auf Englisch", "de", "en"), ("English please", "en", "en"), ("Deutsch", "de", "de")],
@@ -115,6 +151,16 @@ def test_good_morning_is_no_date(nlu: NLU) -> None:
         ("Mo-Fr 10-18", ["10:00", "18:00"]),
         ("9am to 3pm", ["09:00", "15:00"]),
         ("3-4 Leute", []),
+        # spoken times
+        ("samstags ab halb 10", ["09:30"]),
+        ("um viertel nach 3", ["15:15"]),
+        ("dreiviertel 8", ["07:45"]),
+        ("viertel vor acht", ["07:45"]),
+        ("von halb 10 bis 12", ["09:30", "12:00"]),
+        ("sonntags von neun bis zwölf", ["09:00", "12:00"]),
+        ("um zehn Uhr", ["10:00"]),
+        ("halb 1 am Samstag", ["12:30"]),  # "am" before a day is no a.m.
+        ("eine halbe Stunde", []),
     ],
 )
 def test_times(nlu: NLU, text: str, times: list[str]) -> None:
@@ -174,3 +220,35 @@ def test_entities_point_at_the_text(nlu: NLU) -> None:
         ("category", "Kindern"),
     }
     assert result.availability == ("sa:vormittag",)
+
+
+def test_a_spoken_time_points_at_its_words(nlu: NLU) -> None:
+    text = "Ich kann Samstag ab halb 10 bis viertel nach 12"
+    found = [(e.value, text[e.start : e.end]) for e in nlu.parse(text, now=NOW).entities]
+    assert ("09:30", "halb 10") in found
+    assert ("12:15", "viertel nach 12") in found
+
+
+def test_spoken_times_give_the_day_parts(nlu: NLU) -> None:
+    assert nlu.parse("montags ab halb 10", now=NOW).availability == (
+        "mo:vormittag",
+        "mo:nachmittag",
+        "mo:abend",
+    )
+    assert nlu.parse("dienstags viertel nach 3 bis 5", now=NOW).availability == ("di:nachmittag",)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "says"),
+    [
+        ("Meine Daten exportieren", "export_data", True),
+        ("Datn exportiern", "export_data", True),  # forms and typos begin alike
+        ("Bücher sortieren", "export_data", False),  # letters alike, no word
+        ("Kleidung", "feedback", False),
+        ("Konto löschen", "delete_data", True),
+    ],
+)
+def test_whether_the_words_of_a_text_say_an_intent(
+    nlu: NLU, text: str, intent: str, says: bool
+) -> None:
+    assert nlu.says(text, intent) is says
