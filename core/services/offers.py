@@ -24,6 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, Select, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
 from core.errors import InvalidValue, NotAllowed, OfferWithdrawn
@@ -77,6 +78,7 @@ class OfferSummary:
     person_id: int | None
     organisation_id: int | None
     resource: str | None = None
+    organisation: str | None = None  # the organisation's name, for its offers
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +192,7 @@ async def post_person_offer(
         return offer.id
 
 
-def _summary(o: Offer) -> OfferSummary:
+def _summary(o: Offer, organisation: str | None = None) -> OfferSummary:
     return OfferSummary(
         o.id,
         o.title,
@@ -203,22 +205,57 @@ def _summary(o: Offer) -> OfferSummary:
         o.person_id,
         o.organisation_id,
         o.resource,
+        organisation,
     )
 
 
 async def offers_of_person(
-    db: Database, person_id: int, *, withdrawn: bool = False
+    db: Database, person_id: int, *, withdrawn: bool = False, organisations: bool = False
 ) -> list[OfferSummary]:
     """The person's offers, newest first; ``withdrawn``: the withdrawn ones
-    too (each says ``active``), for "Meine Angebote"."""
-    query = select(Offer).where(Offer.person_id == person_id)
+    too (each says ``active``), for "Meine Angebote"; ``organisations``: the
+    offers of the organisations the person is a member of too (posted on the
+    web or by chat "for" it; each names its organisation)."""
+    owner = Offer.person_id == person_id
+    if organisations:
+        member_of = select(Membership.organisation_id).where(Membership.person_id == person_id)
+        owner = or_(owner, Offer.organisation_id.in_(member_of))
+    query = (
+        select(Offer, Organisation.name)
+        .outerjoin(Organisation, Organisation.id == Offer.organisation_id)
+        .where(owner)
+    )
     if not withdrawn:
         query = query.where(Offer.active.is_(True))
     async with db.sessions() as session:
         rows = (
-            await session.scalars(query.order_by(Offer.created_at.desc(), Offer.id.desc()))
+            await session.execute(query.order_by(Offer.created_at.desc(), Offer.id.desc()))
         ).all()
-    return [_summary(o) for o in rows]
+    return [_summary(o, name if o.person_id is None else None) for o, name in rows]
+
+
+async def may_manage(db: Database, person_id: int, offer_id: int) -> bool:
+    """Whether the person may withdraw the offer: their own, or one of an
+    organisation they are a member of."""
+    async with db.sessions() as session:
+        offer = await session.get(Offer, offer_id)
+        if offer is None:
+            return False
+        return await _manages(session, person_id, offer)
+
+
+async def _manages(session: AsyncSession, person_id: int, offer: Offer) -> bool:
+    if offer.person_id == person_id:
+        return True
+    if offer.organisation_id is None:
+        return False
+    member = await session.scalar(
+        select(Membership.id).where(
+            Membership.organisation_id == offer.organisation_id,
+            Membership.person_id == person_id,
+        )
+    )
+    return member is not None
 
 
 async def offer_summary(db: Database, offer_id: int) -> OfferSummary | None:
@@ -241,7 +278,7 @@ async def withdraw_person_offer(
 ) -> None:
     async with db.transaction() as session:
         offer = await session.get(Offer, offer_id)
-        if offer is None or offer.person_id != person_id:
+        if offer is None or not await _manages(session, person_id, offer):
             raise NotAllowed()
         if not offer.active:
             raise OfferWithdrawn()  # a second "withdraw": said so, nothing recorded again
@@ -503,6 +540,7 @@ __all__ = [
     "OfferDraft",
     "OfferMatch",
     "OfferSummary",
+    "may_manage",
     "needs_for_offer",
     "offer_resource",
     "offer_summary",

@@ -578,7 +578,11 @@ def need_consent(turn: Turn) -> None:
 async def _ask_withdraw(turn: Turn, offer_id: int) -> None:
     t = turn.t
     summary = await offers.offer_summary(turn.app.db, offer_id)
-    if summary is None or turn.person is None or summary.person_id != turn.person.id:
+    if (
+        summary is None
+        or turn.person is None
+        or not await offers.may_manage(turn.app.db, turn.person.id, offer_id)
+    ):
         turn.say(t("error.not_allowed"), turn.menu())
         return
     if not summary.active:
@@ -588,8 +592,10 @@ async def _ask_withdraw(turn: Turn, offer_id: int) -> None:
         return
     turn.state.finish()
     turn.state.start(WITHDRAW, {"offer": offer_id})
+    key = "offers.withdraw_ask" if summary.person_id else "offers.withdraw_ask_org"
+    name = await offers.organisation_name(turn.app.db, summary.organisation_id or 0)
     turn.say(
-        t("offers.withdraw_ask", title=escape(summary.title)),
+        t(key, title=escape(summary.title), organisation=escape(name)),
         (
             turn.yes_button("offers.withdraw_yes", f"off:wd:{offer_id}:yes"),
             turn.no_button("offers.withdraw_no", f"off:wd:{offer_id}:no"),
@@ -611,14 +617,17 @@ async def _my_offers_command(turn: Turn, args: str) -> None:
 
 
 async def show_mine(turn: Turn) -> None:
-    """ "Meine Angebote": every offer the person made, with its status, and a
-    button to withdraw each one still out."""
+    """ "Meine Angebote": every offer the person made, and those of the
+    organisations they are a member of (posted on the web or by chat), with
+    its status, and a button to withdraw each one still out."""
     t = turn.t
     if turn.person is None:
         need_consent(turn)
         return
     turn.state.finish()
-    mine = await offers.offers_of_person(turn.app.db, turn.person.id, withdrawn=True)
+    mine = await offers.offers_of_person(
+        turn.app.db, turn.person.id, withdrawn=True, organisations=True
+    )
     if not mine:
         turn.say(t("offers.none"), (turn.button("offers.new", "cmd:angebot"), *turn.menu()))
         return
@@ -627,7 +636,7 @@ async def show_mine(turn: Turn) -> None:
     for o in mine:
         when = week(t, cells_of(o.cell_mask)) if o.cell_mask else t("offers.any_time")
         parts.append(
-            f"• <b>{escape(o.title)}</b> – {escape(_status(turn, o))}\n"
+            f"• <b>{escape(o.title)}</b>{_of_org(turn, o)} – {escape(_status(turn, o))}\n"
             f"  {escape(o.place_label or '')} · {escape(when)}"
         )
         if o.active:
@@ -635,6 +644,13 @@ async def show_mine(turn: Turn) -> None:
     buttons.append(turn.button("offers.new", "cmd:angebot"))
     buttons.append(turn.button("menu.main", "nav:menu"))
     turn.say("\n\n".join(parts), buttons)
+
+
+def _of_org(turn: Turn, offer: offers.OfferSummary) -> str:
+    """ " (für Repair-Café)" after an organisation's offer in a list."""
+    if not offer.organisation:
+        return ""
+    return " " + turn.t("offers.of_org", name=escape(offer.organisation))
 
 
 @on_command("offers")
@@ -662,7 +678,7 @@ async def show(turn: Turn) -> None:
         need_consent(turn)
         return
     turn.state.finish()
-    mine = await offers.offers_of_person(turn.app.db, turn.person.id)
+    mine = await offers.offers_of_person(turn.app.db, turn.person.id, organisations=True)
     parts: list[str] = []
     buttons: list[Button] = []
     if mine:
@@ -670,7 +686,8 @@ async def show(turn: Turn) -> None:
         for o in mine:
             when = week(t, cells_of(o.cell_mask)) if o.cell_mask else t("offers.any_time")
             parts.append(
-                f"• <b>{escape(o.title)}</b>\n  {escape(o.place_label or '')} · {escape(when)}"
+                f"• <b>{escape(o.title)}</b>{_of_org(turn, o)}\n"
+                f"  {escape(o.place_label or '')} · {escape(when)}"
             )
             buttons.append(Button(t("offers.needs_of", title=o.title[:30]), f"off:needs:{o.id}"))
             buttons.append(Button(t("offers.withdraw", title=o.title[:30]), f"off:wd:{o.id}"))
