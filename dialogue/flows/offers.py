@@ -45,6 +45,7 @@ from dialogue.flows.location import candidates
 from dialogue.markup import escape
 from dialogue.messages import Button
 from dialogue.nlu.result import ParseResult
+from dialogue.offer_words import OfferWords
 from dialogue.registry import on_command, on_intent, on_payload
 from dialogue.render import card, reasons_line, week
 from dialogue.turn import Event, Turn
@@ -69,15 +70,6 @@ OFFER_SURE = 0.6  # post_offer this sure: the sentence is an offer
 EITHER_LEAST = 0.08
 EITHER_MOST = 0.9
 _SEARCHES = frozenset({"find_engagement", "search"})
-# Words of a wish to offer that say nothing of what ("Ich möchte etwas
-# anbieten", "I want to offer something"); folded, beside ``STOP_WORDS``.
-_BARE_OFFER_WORDS = frozenset(
-    """
-    anbieten anbiete anbietest angebot angebote biete bieten bietest einstellen erstellen
-    etwas kann koennte koennen will wuerde hier neues neue neuen mein meine
-    offer offers offering provide post can could would something new my an
-    """.split()
-)
 _WORD = re.compile(r"\w+")
 VALID_DAYS = 90  # an offer without an end date is shown this long
 MAX_NAME = 80
@@ -153,9 +145,10 @@ def is_either(parse: ParseResult) -> bool:
 
 def is_bare(typed: str) -> bool:
     """A wish to offer that names nothing offered: "anbieten", "Ich möchte
-    etwas anbieten" (asked what, instead of taking it for the offer)."""
+    etwas anbieten" (asked what, instead of taking it for the offer); the
+    words are ``data/offer_words.yml``'s, beside the search's stop words."""
     words = set(_WORD.findall(fold(typed)))
-    return not words - STOP_WORDS - _BARE_OFFER_WORDS
+    return not words - STOP_WORDS - OfferWords.load().bare
 
 
 def ask_what(turn: Turn) -> None:

@@ -1,0 +1,42 @@
+"""The words around an offer (data/offer_words.yml) are data: the bot reads
+them from the file, so an editor's word counts without code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.errors import ConfigError
+from dialogue.flows.offers import is_bare
+from dialogue.offer_words import OfferWords
+
+
+def test_the_shipped_file_has_both_lists_folded() -> None:
+    words = OfferWords.load()
+    assert {"anbieten", "angebot", "koennte", "offer"} <= words.bare
+    assert {"in", "bei", "near"} <= words.place_lead
+
+
+@pytest.mark.parametrize(
+    ("typed", "bare"),
+    [
+        ("Ich möchte etwas anbieten", True),
+        ("Ich könnte etwas anbieten", True),
+        ("I want to offer something", True),
+        ("Ich kann samstags Fahrräder reparieren", False),
+        ("I can repair bikes", False),
+    ],
+)
+def test_a_wish_to_offer_naming_nothing_is_bare(typed: str, bare: bool) -> None:
+    assert is_bare(typed) is bare
+
+
+def test_the_words_come_from_the_file(tmp_path: Path) -> None:
+    own = tmp_path / "offer_words.yml"
+    own.write_text("bare:\n  de: [Hüpfburg]\nplace_lead:\n  de: [in]\n", encoding="utf-8")
+    assert OfferWords.load(own).bare == frozenset({"huepfburg"})
+    missing = tmp_path / "broken.yml"
+    missing.write_text("bare:\n  de: [anbieten]\n", encoding="utf-8")
+    with pytest.raises(ConfigError):
+        OfferWords.load(missing)
