@@ -110,7 +110,9 @@ class _UnsureOfOneText:
 
     def parse(self, text: str, lang: str = "de", **kw: Any) -> ParseResult:
         if text == self.UNSURE:
-            ranking = (("post_offer", 0.45), ("find_engagement", 0.3), ("inform", 0.25))
+            # Not offer against search neck and neck (that is the offer-or-search
+            # question, tests/conversations/offer_or_search*.yml): an offer or an answer.
+            ranking = (("post_offer", 0.45), ("inform", 0.3), ("find_engagement", 0.25))
             return ParseResult(text, "post_offer", 0.45, ranking=ranking)
         return self.real.parse(text, lang, **kw)  # type: ignore[no-any-return]
 
