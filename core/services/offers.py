@@ -311,12 +311,16 @@ def offer_volunteer(offer: Offer) -> VolunteerView:
     )
 
 
-def _fits(offer_category: str | None, match: Match) -> bool:
-    """An offer of a topic fits needs of that topic; an offer without one
-    fits any need it reaches (a resource offer: ``_resource_match``)."""
+def _fits(offer: Offer, match: Match) -> bool:
+    """An offer of a topic fits needs of that topic; time or skills without
+    one fit any need they reach. A thing no resource kind names ("unsere
+    Hüpfburg"; a named one: ``_resource_match``) has nothing but its topic
+    to tell which needs it suits: without one it fits none."""
     if match.excluded:
         return False
-    return offer_category is None or any(r.kind == "category" for r in match.reasons)
+    if offer.category is None:
+        return offer.kind != "resource"
+    return any(r.kind == "category" for r in match.reasons)
 
 
 # What an organisation is shown of why an offer fits: the offer's own
@@ -457,9 +461,11 @@ async def needs_for_offer(
             tenants = await visible_tenant_ids(session, offer.tenant_id)
         matches = await resource_matches(db, offer, resource, now, limit=limit, tenants=tenants)
         return CardPage(await cards_of(db, matches, now), 0, False)
+    if offer.kind == "resource" and offer.category is None:
+        return CardPage((), 0, False)  # a thing without a kind or topic (``_fits``)
     volunteer = offer_volunteer(offer)
     page = await matches_for_view(db, volunteer, now, tz=tz, limit=limit * 3)
-    cards = tuple(c for c in page.cards if _fits(offer.category, c.match))[:limit]
+    cards = tuple(c for c in page.cards if _fits(offer, c.match))[:limit]
     return CardPage(cards, 0, False)
 
 
@@ -509,7 +515,7 @@ async def offers_for_organisation(
                 fitting = _resource_match(volunteer, resource, need, title, description, now)
             else:
                 match = score(volunteer, need, now)
-                fitting = match if _fits(offer.category, match) else None
+                fitting = match if _fits(offer, match) else None
             if fitting is not None and (best is None or fitting.score > best[0].score):
                 best = (fitting, title)
         if best is None:
