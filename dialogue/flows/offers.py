@@ -206,6 +206,8 @@ async def describe(turn: Turn, typed: str, parse: ParseResult | None = None) -> 
     }
     names = parse.values("postcode") + parse.values("place")
     place = _place(turn, names[0]) if names else None
+    if place is not None:  # as written, to leave the title when the place changes
+        place["said"] = names[0].strip()[:MAX_NAME]
     if place is None and turn.person is not None:
         profile = await get_profile(turn.app.db, turn.person.id)
         if profile is not None and profile.home_lat is not None:
@@ -293,7 +295,7 @@ async def text(turn: Turn, typed: str) -> bool:
     elif flow == PREVIEW:
         draft = dict(slots.get("draft") or {})
         if edited := await field_edit.apply(turn, typed, draft, _FIELDS):
-            preview(turn, edited)
+            preview(turn, _moved(draft, edited))
             return True
         turn.say(turn.t("offers.press_publish"))
         preview(turn, draft)
@@ -514,6 +516,37 @@ async def _parse(turn: Turn, typed: str) -> ParseResult:
         districts=turn.tenant.districts,
         tenant=turn.tenant,
     )
+
+
+def _moved(draft: dict[str, object], edited: dict[str, object]) -> dict[str, object]:
+    """After "Ort ändern: Haaren": the title without the old place it named
+    ("Ich kann samstags Fahrräder reparieren, in Eilendorf" → "… reparieren")."""
+    old, new = draft.get("place") or {}, edited.get("place") or {}
+    said = str(old.get("said") or "") if isinstance(old, dict) else ""  # type: ignore[union-attr]
+    if not said or old == new or edited.get("title") != draft.get("title"):
+        return edited
+    return {**edited, "title": without_place(str(edited.get("title") or ""), said)}
+
+
+def without_place(title: str, place: str) -> str:
+    """``title`` without its last mention of ``place`` and the words that
+    lead it in ("bei mir in", ``data/offer_words.yml``); unchanged when
+    the place is not in it, or is all of it."""
+    found = list(re.finditer(rf"(?<!\w){re.escape(place)}(?!\w)", title, re.IGNORECASE))
+    if not found:
+        return title
+    start, end = found[-1].span()
+    lead = OfferWords.load().place_lead
+    while m := re.search(r"(\w+)\W*$", title[:start]):
+        if fold(m.group(1)) not in lead:
+            break
+        start = m.start()
+    before, after = title[:start].rstrip(" ,;:–-"), title[end:].lstrip(" ,;:–-")
+    if any(c.isalnum() for c in after):
+        rest = f"{before} {after}".strip()
+    else:  # "…, abends in Burtscheid." keeps its full stop
+        rest = before + after.strip()
+    return rest or title
 
 
 async def _read_title(turn: Turn, value: str) -> str | None:
@@ -749,4 +782,5 @@ __all__ = [
     "start",
     "take_up",
     "text",
+    "without_place",
 ]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import ConfigError
-from dialogue.flows.offers import is_bare
+from dialogue.flows.offers import is_bare, without_place
 from dialogue.offer_words import OfferWords
 
 
@@ -40,3 +40,29 @@ def test_the_words_come_from_the_file(tmp_path: Path) -> None:
     missing.write_text("bare:\n  de: [anbieten]\n", encoding="utf-8")
     with pytest.raises(ConfigError):
         OfferWords.load(missing)
+
+
+@pytest.mark.parametrize(
+    ("title", "place", "left"),
+    [
+        ("Ich kann samstags Fahrräder reparieren, in Eilendorf", "Eilendorf",
+         "Ich kann samstags Fahrräder reparieren"),
+        ("Ich kann in Eilendorf samstags Fahrräder reparieren", "Eilendorf",
+         "Ich kann samstags Fahrräder reparieren"),
+        ("ich kann freitags möbel reparieren, bei mir in brand", "Brand",
+         "ich kann freitags möbel reparieren"),
+        ("Ich kann Gitarre unterrichten, abends in Burtscheid.", "Burtscheid",
+         "Ich kann Gitarre unterrichten, abends."),
+        ("I can repair bikes on Saturdays near Eilendorf", "Eilendorf",
+         "I can repair bikes on Saturdays"),
+        # Not in it, or all of it: the title stays.
+        ("Ich kann Fahrräder reparieren", "Haaren", "Ich kann Fahrräder reparieren"),
+        ("in Eilendorf", "Eilendorf", "in Eilendorf"),
+        # Only the place as a word, not inside another one.
+        ("Brandschutzübung helfen, in Brand", "Brand", "Brandschutzübung helfen"),
+    ],
+)  # fmt: skip
+def test_a_changed_place_leaves_the_title_with_its_lead_words(
+    title: str, place: str, left: str
+) -> None:
+    assert without_place(title, place) == left
