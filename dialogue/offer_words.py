@@ -1,6 +1,7 @@
 """Words around an offer said in the chat (issue 14, part 3): those of a
-wish to offer that names nothing offered ("Angebot erstellen"), and those
-that lead in a place ("…, in Eilendorf"). They live in
+wish to offer that names nothing offered ("Angebot erstellen"), those
+that lead in a place ("…, in Eilendorf") and those that say a thing is
+lent ("verleihen"). They live in
 ``data/offer_words.yml`` so editors can change them without code;
 ``OfferWords.load()`` reads the file once, on first use. Words are folded
 (``core.search_words.fold``): case- and umlaut-insensitive.
@@ -8,6 +9,7 @@ that lead in a place ("…, in Eilendorf"). They live in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -20,7 +22,8 @@ from core.errors import ConfigError
 from core.search_words import fold
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "offer_words.yml"
-_KEYS = ("bare", "place_lead")
+_KEYS = ("bare", "place_lead", "lend")
+_WORD = re.compile(r"\w+")
 
 
 def _words(raw: Any, key: str) -> frozenset[str]:
@@ -34,6 +37,11 @@ def _words(raw: Any, key: str) -> frozenset[str]:
 class OfferWords:
     bare: frozenset[str]  # a wish to offer that names nothing offered
     place_lead: frozenset[str]  # words before a place ("in", "bei mir in")
+    lend: frozenset[str]  # a thing is lent ("verleihen")
+
+    def lends(self, text: str) -> bool:
+        """Whether ``text`` says something is lent ("… unsere Hüpfburg verleihen")."""
+        return not self.lend.isdisjoint(_WORD.findall(fold(text)))
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> OfferWords:
@@ -46,7 +54,9 @@ class OfferWords:
         if missing:
             raise ConfigError(f"offer_words.yml: missing {missing}")
         return cls(
-            bare=_words(raw["bare"], "bare"), place_lead=_words(raw["place_lead"], "place_lead")
+            bare=_words(raw["bare"], "bare"),
+            place_lead=_words(raw["place_lead"], "place_lead"),
+            lend=_words(raw["lend"], "lend"),
         )
 
 

@@ -222,8 +222,12 @@ async def describe(turn: Turn, typed: str, parse: ParseResult | None = None) -> 
 
 def _kind(turn: Turn, typed: str) -> str:
     """A thing or room offered ("Transporter", "Raum") is a resource; the
-    words are ``data/resources.yml``'s (``core.resources``)."""
-    return "resource" if Resources.load().kind_of(typed) else "skill"
+    words are ``data/resources.yml``'s (``core.resources``). So is a thing
+    lent that no kind names ("unsere Hüpfburg verleihen";
+    ``data/offer_words.yml``, ``lend``)."""
+    if Resources.load().kind_of(typed) or OfferWords.load().lends(typed):
+        return "resource"
+    return "skill"
 
 
 def _place(turn: Turn, name: str) -> dict[str, object] | None:

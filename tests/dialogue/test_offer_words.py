@@ -12,10 +12,13 @@ from dialogue.flows.offers import is_bare, without_place
 from dialogue.offer_words import OfferWords
 
 
-def test_the_shipped_file_has_both_lists_folded() -> None:
+def test_the_shipped_file_has_its_lists_folded() -> None:
     words = OfferWords.load()
     assert {"anbieten", "angebot", "koennte", "offer"} <= words.bare
     assert {"in", "bei", "near"} <= words.place_lead
+    assert words.lends("Wir können unsere Hüpfburg verleihen")
+    assert words.lends("We can lend our bouncy castle")
+    assert not words.lends("Ich kann samstags Fahrräder reparieren")
 
 
 @pytest.mark.parametrize(
@@ -34,8 +37,13 @@ def test_a_wish_to_offer_naming_nothing_is_bare(typed: str, bare: bool) -> None:
 
 def test_the_words_come_from_the_file(tmp_path: Path) -> None:
     own = tmp_path / "offer_words.yml"
-    own.write_text("bare:\n  de: [Hüpfburg]\nplace_lead:\n  de: [in]\n", encoding="utf-8")
-    assert OfferWords.load(own).bare == frozenset({"huepfburg"})
+    own.write_text(
+        "bare:\n  de: [Hüpfburg]\nplace_lead:\n  de: [in]\nlend:\n  de: [vermieten]\n",
+        encoding="utf-8",
+    )
+    words = OfferWords.load(own)
+    assert words.bare == frozenset({"huepfburg"})
+    assert words.lends("Wir vermieten Zelte") and not words.lends("Wir verleihen Zelte")
     missing = tmp_path / "broken.yml"
     missing.write_text("bare:\n  de: [anbieten]\n", encoding="utf-8")
     with pytest.raises(ConfigError):
