@@ -17,7 +17,7 @@ pick-ups, a room a meeting or a course. Its reasons begin with that
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -36,7 +36,7 @@ from core.resources import ResourceKind, Resources, reason_value
 from core.schedule import FULL_MASK
 from core.search import NEED_COLUMNS, need_view, open_needs, visible_tenant_ids
 from core.services.audit import record
-from core.services.matches import CardPage, cards_of, matches_for_view
+from core.services.matches import Card, CardPage, cards_of, matches_for_view
 from core.single_line import is_single_line
 from core.taxonomy import CATEGORY_CODES
 
@@ -450,22 +450,30 @@ def _rank(
 async def needs_for_offer(
     db: Database, offer_id: int, now: datetime, *, tz: ZoneInfo | None = None, limit: int = 5
 ) -> CardPage:
-    """The open needs an offer fits best (the volunteer ranking, unchanged)."""
+    """The open needs an offer fits best (the volunteer ranking, unchanged);
+    an organisation's offer not its own organisation's needs (as its
+    "Passende Angebote" leave out its own offers)."""
     async with db.sessions() as session:
         offer = await session.get(Offer, offer_id)
     if offer is None or not offer.active:
         return CardPage((), 0, False)
+    own = offer.organisation_id
+
+    def others(cards: Iterable[Card]) -> tuple[Card, ...]:
+        return tuple(c for c in cards if own is None or c.need.organisation_id != own)
+
     resource = offer_resource(offer)
     if resource is not None:
         async with db.sessions() as session:
             tenants = await visible_tenant_ids(session, offer.tenant_id)
-        matches = await resource_matches(db, offer, resource, now, limit=limit, tenants=tenants)
-        return CardPage(await cards_of(db, matches, now), 0, False)
+        wanted = limit * 3 if own is not None else limit
+        matches = await resource_matches(db, offer, resource, now, limit=wanted, tenants=tenants)
+        return CardPage(others(await cards_of(db, matches, now))[:limit], 0, False)
     if offer.kind == "resource" and offer.category is None:
         return CardPage((), 0, False)  # a thing without a kind or topic (``_fits``)
     volunteer = offer_volunteer(offer)
     page = await matches_for_view(db, volunteer, now, tz=tz, limit=limit * 3)
-    cards = tuple(c for c in page.cards if _fits(offer, c.match))[:limit]
+    cards = others(c for c in page.cards if _fits(offer, c.match))[:limit]
     return CardPage(cards, 0, False)
 
 

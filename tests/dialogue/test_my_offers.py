@@ -46,6 +46,10 @@ async def test_a_members_offers_for_the_organisation_are_hers_to_withdraw(app: A
     await renate.press("off:post")
     await renate.press(f"off:for:{cafe}")
     assert "Das Angebot von Repair-Café Eilendorf (Demo) ist veröffentlicht" in renate.text
+    # The needs it fits are other organisations' (the Jugendtreff's repairs),
+    # not the Café's own "Reparieren im Repair-Café".
+    assert "Kleine Reparaturen im Jugendtreff" in renate.text, renate.text
+    assert "Reparieren im Repair-Café" not in renate.text, renate.text
     async with app.db.sessions() as session:
         chat = await session.scalar(select(Offer.id).order_by(Offer.id.desc()))
     assert chat is not None and chat != web
