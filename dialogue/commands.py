@@ -47,7 +47,7 @@ COMMAND_TABLE: Final[tuple[Command, ...]] = (
     # what fits them, as "passende ..." always meant (dialogue/flows/offers.py).
     Command("fitting_offers", "passende_angebote", "matching_offers"),
     # "Meine Angebote": the person's own offers with their status, to withdraw one.
-    Command("my_offers", "meine_angebote", "my_offers"),
+    Command("my_offers", "meine_angebote", "my_offers", in_menu=True, in_help=True),
     Command("contact", "kontakt", "contact", in_menu=True, in_help=True),
     Command("pause", "pause", in_menu=True, in_help=True),
     Command("data", "daten", "data", in_menu=True, in_help=True),

@@ -186,11 +186,13 @@ async def handle_text(turn: Turn, event: Event) -> bool:
     if consented and await search.is_plain_words(turn, event.text, parse):  # "Hund", "Lesen"
         await search.start(turn, parse)
         return False
+    if offers.is_either(parse):  # "Ich würde gern mit Kindern basteln": offer or search?
+        # Before the unsure ask-back: an offer and a search neck and neck
+        # ("I can do crafts with kids", 0.42 / 0.42) is exactly this question.
+        offers.ask_either(turn, parse)
+        return False
     if parse.confidence < turn.understanding.low_confidence:
         _ask_back(turn, parse)
-        return False
-    if offers.is_either(parse):  # "Ich würde gern mit Kindern basteln": offer or search?
-        offers.ask_either(turn, parse)
         return False
     return await routing.run_intent(turn, parse)
 

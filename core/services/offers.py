@@ -17,13 +17,14 @@ pick-ups, a room a meeting or a course. Its reasons begin with that
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, Select, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
 from core.errors import InvalidValue, NotAllowed, OfferWithdrawn
@@ -35,7 +36,7 @@ from core.resources import ResourceKind, Resources, reason_value
 from core.schedule import FULL_MASK
 from core.search import NEED_COLUMNS, need_view, open_needs, visible_tenant_ids
 from core.services.audit import record
-from core.services.matches import CardPage, cards_of, matches_for_view
+from core.services.matches import Card, CardPage, cards_of, matches_for_view
 from core.single_line import is_single_line
 from core.taxonomy import CATEGORY_CODES
 
@@ -77,6 +78,7 @@ class OfferSummary:
     person_id: int | None
     organisation_id: int | None
     resource: str | None = None
+    organisation: str | None = None  # the organisation's name, for its offers
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +192,7 @@ async def post_person_offer(
         return offer.id
 
 
-def _summary(o: Offer) -> OfferSummary:
+def _summary(o: Offer, organisation: str | None = None) -> OfferSummary:
     return OfferSummary(
         o.id,
         o.title,
@@ -203,22 +205,57 @@ def _summary(o: Offer) -> OfferSummary:
         o.person_id,
         o.organisation_id,
         o.resource,
+        organisation,
     )
 
 
 async def offers_of_person(
-    db: Database, person_id: int, *, withdrawn: bool = False
+    db: Database, person_id: int, *, withdrawn: bool = False, organisations: bool = False
 ) -> list[OfferSummary]:
     """The person's offers, newest first; ``withdrawn``: the withdrawn ones
-    too (each says ``active``), for "Meine Angebote"."""
-    query = select(Offer).where(Offer.person_id == person_id)
+    too (each says ``active``), for "Meine Angebote"; ``organisations``: the
+    offers of the organisations the person is a member of too (posted on the
+    web or by chat "for" it; each names its organisation)."""
+    owner = Offer.person_id == person_id
+    if organisations:
+        member_of = select(Membership.organisation_id).where(Membership.person_id == person_id)
+        owner = or_(owner, Offer.organisation_id.in_(member_of))
+    query = (
+        select(Offer, Organisation.name)
+        .outerjoin(Organisation, Organisation.id == Offer.organisation_id)
+        .where(owner)
+    )
     if not withdrawn:
         query = query.where(Offer.active.is_(True))
     async with db.sessions() as session:
         rows = (
-            await session.scalars(query.order_by(Offer.created_at.desc(), Offer.id.desc()))
+            await session.execute(query.order_by(Offer.created_at.desc(), Offer.id.desc()))
         ).all()
-    return [_summary(o) for o in rows]
+    return [_summary(o, name if o.person_id is None else None) for o, name in rows]
+
+
+async def may_manage(db: Database, person_id: int, offer_id: int) -> bool:
+    """Whether the person may withdraw the offer: their own, or one of an
+    organisation they are a member of."""
+    async with db.sessions() as session:
+        offer = await session.get(Offer, offer_id)
+        if offer is None:
+            return False
+        return await _manages(session, person_id, offer)
+
+
+async def _manages(session: AsyncSession, person_id: int, offer: Offer) -> bool:
+    if offer.person_id == person_id:
+        return True
+    if offer.organisation_id is None:
+        return False
+    member = await session.scalar(
+        select(Membership.id).where(
+            Membership.organisation_id == offer.organisation_id,
+            Membership.person_id == person_id,
+        )
+    )
+    return member is not None
 
 
 async def offer_summary(db: Database, offer_id: int) -> OfferSummary | None:
@@ -241,7 +278,7 @@ async def withdraw_person_offer(
 ) -> None:
     async with db.transaction() as session:
         offer = await session.get(Offer, offer_id)
-        if offer is None or offer.person_id != person_id:
+        if offer is None or not await _manages(session, person_id, offer):
             raise NotAllowed()
         if not offer.active:
             raise OfferWithdrawn()  # a second "withdraw": said so, nothing recorded again
@@ -274,12 +311,16 @@ def offer_volunteer(offer: Offer) -> VolunteerView:
     )
 
 
-def _fits(offer_category: str | None, match: Match) -> bool:
-    """An offer of a topic fits needs of that topic; an offer without one
-    fits any need it reaches (a resource offer: ``_resource_match``)."""
+def _fits(offer: Offer, match: Match) -> bool:
+    """An offer of a topic fits needs of that topic; time or skills without
+    one fit any need they reach. A thing no resource kind names ("unsere
+    Hüpfburg"; a named one: ``_resource_match``) has nothing but its topic
+    to tell which needs it suits: without one it fits none."""
     if match.excluded:
         return False
-    return offer_category is None or any(r.kind == "category" for r in match.reasons)
+    if offer.category is None:
+        return offer.kind != "resource"
+    return any(r.kind == "category" for r in match.reasons)
 
 
 # What an organisation is shown of why an offer fits: the offer's own
@@ -409,20 +450,30 @@ def _rank(
 async def needs_for_offer(
     db: Database, offer_id: int, now: datetime, *, tz: ZoneInfo | None = None, limit: int = 5
 ) -> CardPage:
-    """The open needs an offer fits best (the volunteer ranking, unchanged)."""
+    """The open needs an offer fits best (the volunteer ranking, unchanged);
+    an organisation's offer not its own organisation's needs (as its
+    "Passende Angebote" leave out its own offers)."""
     async with db.sessions() as session:
         offer = await session.get(Offer, offer_id)
     if offer is None or not offer.active:
         return CardPage((), 0, False)
+    own = offer.organisation_id
+
+    def others(cards: Iterable[Card]) -> tuple[Card, ...]:
+        return tuple(c for c in cards if own is None or c.need.organisation_id != own)
+
     resource = offer_resource(offer)
     if resource is not None:
         async with db.sessions() as session:
             tenants = await visible_tenant_ids(session, offer.tenant_id)
-        matches = await resource_matches(db, offer, resource, now, limit=limit, tenants=tenants)
-        return CardPage(await cards_of(db, matches, now), 0, False)
+        wanted = limit * 3 if own is not None else limit
+        matches = await resource_matches(db, offer, resource, now, limit=wanted, tenants=tenants)
+        return CardPage(others(await cards_of(db, matches, now))[:limit], 0, False)
+    if offer.kind == "resource" and offer.category is None:
+        return CardPage((), 0, False)  # a thing without a kind or topic (``_fits``)
     volunteer = offer_volunteer(offer)
     page = await matches_for_view(db, volunteer, now, tz=tz, limit=limit * 3)
-    cards = tuple(c for c in page.cards if _fits(offer.category, c.match))[:limit]
+    cards = others(c for c in page.cards if _fits(offer, c.match))[:limit]
     return CardPage(cards, 0, False)
 
 
@@ -472,7 +523,7 @@ async def offers_for_organisation(
                 fitting = _resource_match(volunteer, resource, need, title, description, now)
             else:
                 match = score(volunteer, need, now)
-                fitting = match if _fits(offer.category, match) else None
+                fitting = match if _fits(offer, match) else None
             if fitting is not None and (best is None or fitting.score > best[0].score):
                 best = (fitting, title)
         if best is None:
@@ -503,6 +554,7 @@ __all__ = [
     "OfferDraft",
     "OfferMatch",
     "OfferSummary",
+    "may_manage",
     "needs_for_offer",
     "offer_resource",
     "offer_summary",

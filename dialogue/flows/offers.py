@@ -45,6 +45,7 @@ from dialogue.flows.location import candidates
 from dialogue.markup import escape
 from dialogue.messages import Button
 from dialogue.nlu.result import ParseResult
+from dialogue.offer_words import OfferWords
 from dialogue.registry import on_command, on_intent, on_payload
 from dialogue.render import card, reasons_line, week
 from dialogue.turn import Event, Turn
@@ -69,15 +70,6 @@ OFFER_SURE = 0.6  # post_offer this sure: the sentence is an offer
 EITHER_LEAST = 0.08
 EITHER_MOST = 0.9
 _SEARCHES = frozenset({"find_engagement", "search"})
-# Words of a wish to offer that say nothing of what ("Ich möchte etwas
-# anbieten", "I want to offer something"); folded, beside ``stop_words()``.
-_BARE_OFFER_WORDS = frozenset(
-    """
-    anbieten anbiete anbietest angebot angebote biete bieten bietest einstellen erstellen
-    etwas kann koennte koennen will wuerde hier neues neue neuen mein meine
-    offer offers offering provide post can could would something new my an
-    """.split()
-)
 _WORD = re.compile(r"\w+")
 VALID_DAYS = 90  # an offer without an end date is shown this long
 MAX_NAME = 80
@@ -153,9 +145,10 @@ def is_either(parse: ParseResult) -> bool:
 
 def is_bare(typed: str) -> bool:
     """A wish to offer that names nothing offered: "anbieten", "Ich möchte
-    etwas anbieten" (asked what, instead of taking it for the offer)."""
+    etwas anbieten" (asked what, instead of taking it for the offer); the
+    words are ``data/offer_words.yml``'s, beside the search's stop words."""
     words = set(_WORD.findall(fold(typed)))
-    return not words - stop_words() - _BARE_OFFER_WORDS
+    return not words - stop_words() - OfferWords.load().bare
 
 
 def ask_what(turn: Turn) -> None:
@@ -213,6 +206,8 @@ async def describe(turn: Turn, typed: str, parse: ParseResult | None = None) -> 
     }
     names = parse.values("postcode") + parse.values("place")
     place = _place(turn, names[0]) if names else None
+    if place is not None:  # as written, to leave the title when the place changes
+        place["said"] = names[0].strip()[:MAX_NAME]
     if place is None and turn.person is not None:
         profile = await get_profile(turn.app.db, turn.person.id)
         if profile is not None and profile.home_lat is not None:
@@ -227,8 +222,12 @@ async def describe(turn: Turn, typed: str, parse: ParseResult | None = None) -> 
 
 def _kind(turn: Turn, typed: str) -> str:
     """A thing or room offered ("Transporter", "Raum") is a resource; the
-    words are ``data/resources.yml``'s (``core.resources``)."""
-    return "resource" if Resources.load().kind_of(typed) else "skill"
+    words are ``data/resources.yml``'s (``core.resources``). So is a thing
+    lent that no kind names ("unsere Hüpfburg verleihen";
+    ``data/offer_words.yml``, ``lend``)."""
+    if Resources.load().kind_of(typed) or OfferWords.load().lends(typed):
+        return "resource"
+    return "skill"
 
 
 def _place(turn: Turn, name: str) -> dict[str, object] | None:
@@ -300,7 +299,7 @@ async def text(turn: Turn, typed: str) -> bool:
     elif flow == PREVIEW:
         draft = dict(slots.get("draft") or {})
         if edited := await field_edit.apply(turn, typed, draft, _FIELDS):
-            preview(turn, edited)
+            preview(turn, _moved(draft, edited))
             return True
         turn.say(turn.t("offers.press_publish"))
         preview(turn, draft)
@@ -523,6 +522,37 @@ async def _parse(turn: Turn, typed: str) -> ParseResult:
     )
 
 
+def _moved(draft: dict[str, object], edited: dict[str, object]) -> dict[str, object]:
+    """After "Ort ändern: Haaren": the title without the old place it named
+    ("Ich kann samstags Fahrräder reparieren, in Eilendorf" → "… reparieren")."""
+    old, new = draft.get("place") or {}, edited.get("place") or {}
+    said = str(old.get("said") or "") if isinstance(old, dict) else ""  # type: ignore[union-attr]
+    if not said or old == new or edited.get("title") != draft.get("title"):
+        return edited
+    return {**edited, "title": without_place(str(edited.get("title") or ""), said)}
+
+
+def without_place(title: str, place: str) -> str:
+    """``title`` without its last mention of ``place`` and the words that
+    lead it in ("bei mir in", ``data/offer_words.yml``); unchanged when
+    the place is not in it, or is all of it."""
+    found = list(re.finditer(rf"(?<!\w){re.escape(place)}(?!\w)", title, re.IGNORECASE))
+    if not found:
+        return title
+    start, end = found[-1].span()
+    lead = OfferWords.load().place_lead
+    while m := re.search(r"(\w+)\W*$", title[:start]):
+        if fold(m.group(1)) not in lead:
+            break
+        start = m.start()
+    before, after = title[:start].rstrip(" ,;:–-"), title[end:].lstrip(" ,;:–-")
+    if any(c.isalnum() for c in after):
+        rest = f"{before} {after}".strip()
+    else:  # "…, abends in Burtscheid." keeps its full stop
+        rest = before + after.strip()
+    return rest or title
+
+
 async def _read_title(turn: Turn, value: str) -> str | None:
     return " ".join(value.split())[:MAX_TITLE] or None
 
@@ -578,7 +608,11 @@ def need_consent(turn: Turn) -> None:
 async def _ask_withdraw(turn: Turn, offer_id: int) -> None:
     t = turn.t
     summary = await offers.offer_summary(turn.app.db, offer_id)
-    if summary is None or turn.person is None or summary.person_id != turn.person.id:
+    if (
+        summary is None
+        or turn.person is None
+        or not await offers.may_manage(turn.app.db, turn.person.id, offer_id)
+    ):
         turn.say(t("error.not_allowed"), turn.menu())
         return
     if not summary.active:
@@ -588,8 +622,10 @@ async def _ask_withdraw(turn: Turn, offer_id: int) -> None:
         return
     turn.state.finish()
     turn.state.start(WITHDRAW, {"offer": offer_id})
+    key = "offers.withdraw_ask" if summary.person_id else "offers.withdraw_ask_org"
+    name = await offers.organisation_name(turn.app.db, summary.organisation_id or 0)
     turn.say(
-        t("offers.withdraw_ask", title=escape(summary.title)),
+        t(key, title=escape(summary.title), organisation=escape(name)),
         (
             turn.yes_button("offers.withdraw_yes", f"off:wd:{offer_id}:yes"),
             turn.no_button("offers.withdraw_no", f"off:wd:{offer_id}:no"),
@@ -611,14 +647,17 @@ async def _my_offers_command(turn: Turn, args: str) -> None:
 
 
 async def show_mine(turn: Turn) -> None:
-    """ "Meine Angebote": every offer the person made, with its status, and a
-    button to withdraw each one still out."""
+    """ "Meine Angebote": every offer the person made, and those of the
+    organisations they are a member of (posted on the web or by chat), with
+    its status, and a button to withdraw each one still out."""
     t = turn.t
     if turn.person is None:
         need_consent(turn)
         return
     turn.state.finish()
-    mine = await offers.offers_of_person(turn.app.db, turn.person.id, withdrawn=True)
+    mine = await offers.offers_of_person(
+        turn.app.db, turn.person.id, withdrawn=True, organisations=True
+    )
     if not mine:
         turn.say(t("offers.none"), (turn.button("offers.new", "cmd:angebot"), *turn.menu()))
         return
@@ -627,7 +666,7 @@ async def show_mine(turn: Turn) -> None:
     for o in mine:
         when = week(t, cells_of(o.cell_mask)) if o.cell_mask else t("offers.any_time")
         parts.append(
-            f"• <b>{escape(o.title)}</b> – {escape(_status(turn, o))}\n"
+            f"• <b>{escape(o.title)}</b>{_of_org(turn, o)} – {escape(_status(turn, o))}\n"
             f"  {escape(o.place_label or '')} · {escape(when)}"
         )
         if o.active:
@@ -635,6 +674,13 @@ async def show_mine(turn: Turn) -> None:
     buttons.append(turn.button("offers.new", "cmd:angebot"))
     buttons.append(turn.button("menu.main", "nav:menu"))
     turn.say("\n\n".join(parts), buttons)
+
+
+def _of_org(turn: Turn, offer: offers.OfferSummary) -> str:
+    """ " (für Repair-Café)" after an organisation's offer in a list."""
+    if not offer.organisation:
+        return ""
+    return " " + turn.t("offers.of_org", name=escape(offer.organisation))
 
 
 @on_command("offers")
@@ -662,7 +708,7 @@ async def show(turn: Turn) -> None:
         need_consent(turn)
         return
     turn.state.finish()
-    mine = await offers.offers_of_person(turn.app.db, turn.person.id)
+    mine = await offers.offers_of_person(turn.app.db, turn.person.id, organisations=True)
     parts: list[str] = []
     buttons: list[Button] = []
     if mine:
@@ -670,7 +716,8 @@ async def show(turn: Turn) -> None:
         for o in mine:
             when = week(t, cells_of(o.cell_mask)) if o.cell_mask else t("offers.any_time")
             parts.append(
-                f"• <b>{escape(o.title)}</b>\n  {escape(o.place_label or '')} · {escape(when)}"
+                f"• <b>{escape(o.title)}</b>{_of_org(turn, o)}\n"
+                f"  {escape(o.place_label or '')} · {escape(when)}"
             )
             buttons.append(Button(t("offers.needs_of", title=o.title[:30]), f"off:needs:{o.id}"))
             buttons.append(Button(t("offers.withdraw", title=o.title[:30]), f"off:wd:{o.id}"))
@@ -739,4 +786,5 @@ __all__ = [
     "start",
     "take_up",
     "text",
+    "without_place",
 ]

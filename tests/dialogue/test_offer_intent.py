@@ -13,6 +13,7 @@ from bots.bootstrap import App
 from core.models import Offer
 from dialogue.nlu.result import ParseResult
 from tests.dialogue.harness import Conversation
+from tests.dialogue.test_offers_and_relay import REPAIR_CAFE, org_member
 from tests.dialogue.test_reminder_answers import onboard
 
 
@@ -109,7 +110,9 @@ class _UnsureOfOneText:
 
     def parse(self, text: str, lang: str = "de", **kw: Any) -> ParseResult:
         if text == self.UNSURE:
-            ranking = (("post_offer", 0.45), ("find_engagement", 0.3), ("inform", 0.25))
+            # Not offer against search neck and neck (that is the offer-or-search
+            # question, tests/conversations/offer_or_search*.yml): an offer or an answer.
+            ranking = (("post_offer", 0.45), ("inform", 0.3), ("find_engagement", 0.25))
             return ParseResult(text, "post_offer", 0.45, ranking=ranking)
         return self.real.parse(text, lang, **kw)  # type: ignore[no-any-return]
 
@@ -129,3 +132,35 @@ async def test_when_unsure_the_offer_button_is_among_the_likely_ones(
     payloads = conversation.payloads()
     assert payloads[:2] == ["menu:offers", "menu:matches"], payloads
     assert ("🤝 Ich biete an", "menu:offers") in conversation.buttons
+
+
+async def test_angebot_erstellen_asks_what_is_offered_not_for_a_need(
+    conversation: Conversation,
+) -> None:
+    await onboard(conversation)
+    for typed in ("Angebot erstellen", "Ein Angebot erstellen", "Neues Angebot anlegen"):
+        await conversation.say(typed)
+        text = conversation.text
+        assert "Was kannst du anbieten?" in text, (typed, text)
+        assert "Bedarf" not in text, (typed, text)
+        assert (await conversation.state()).flow == "offer", typed
+        await conversation.press("nav:cancel")
+
+
+async def test_a_member_who_says_angebot_erstellen_offers_and_posts_no_need(app: App) -> None:
+    renate = await org_member(app, REPAIR_CAFE, identity="test:renate")
+    await renate.press("nav:cancel")  # the volunteer questions set aside
+    await renate.say("Ein Angebot erstellen")
+    assert "Was kannst du anbieten?" in renate.text, renate.text
+    await renate.say("Wir können samstags Fahrräder reparieren, in Eilendorf")
+    assert "So würde dein Angebot aussehen" in renate.text, renate.text
+
+
+async def test_create_an_offer_in_english_asks_what_is_offered(app: App) -> None:
+    conv = Conversation(app, identity="test:en", language_hint="en")
+    await onboard(conv)
+    await conv.press("lang:en")
+    for typed in ("Create an offer", "create offer"):
+        await conv.say(typed)
+        assert "What can you offer?" in conv.text, (typed, conv.text)
+        await conv.press("nav:cancel")

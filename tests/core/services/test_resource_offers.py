@@ -10,6 +10,7 @@ meeting room."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -154,3 +155,32 @@ async def test_reasons_shown_to_an_organisation_leave_out_the_person(
     kinds = [r.kind for r in found[0].reasons]
     assert kinds[0] == "resource" and "distance" in kinds
     assert not {"requires", "urgent", "spontaneous"} & set(kinds)
+
+
+async def test_a_thing_no_resource_kind_names_fits_its_topic_only(
+    db: Database, world: Any, taxonomy: Any, places: Any, tafel_needs: dict[str, int]
+) -> None:
+    """Bernd lends a bouncy castle: no kind of data/resources.yml names it, so
+    nothing tells which needs it suits but its topic. Without one it fits
+    no need (not the move, the pick-ups and the homework it reaches); with
+    the topic "Veranstaltungen" it fits the summer fair only."""
+    fair = await need(db, world, taxonomy, places, title="Sommerfest im Park",
+                      category="veranstaltungen")  # fmt: skip
+    castle = bernds_van(title="Unsere Hüpfburg", resource=None)
+    no_topic = await post_person_offer(db, world.people[0], castle, now=NOW)
+    assert (await needs_for_offer(db, no_topic, NOW)).cards == ()
+    assert await offers_for_organisation(db, world.org, NOW) == []
+    topic = await post_person_offer(
+        db, world.people[1], replace(castle, category="veranstaltungen"), now=NOW
+    )
+    page = await needs_for_offer(db, topic, NOW)
+    assert [c.need.id for c in page.cards] == [fair]
+    found = await offers_for_organisation(db, world.org, NOW)
+    assert [(f.offer_id, f.need_id) for f in found] == [(topic, fair)]
+    # A skill without a topic still fits what it reaches (a person, not a thing).
+    helper = await post_person_offer(
+        db, world.people[2], replace(castle, title="Ich helfe gern", kind="skill"), now=NOW
+    )
+    assert set(tafel_needs.values()) <= {
+        c.need.id for c in (await needs_for_offer(db, helper, NOW)).cards
+    }

@@ -69,6 +69,33 @@ def test_wanting_to_be_shown_something_stays_find_engagement(
     assert nlu.parse(text, lang=lang, now=NOW).intent == "find_engagement"
 
 
+# Asking to make an offer ("Angebot erstellen" is trained; these are not):
+# an offer, not a need an organisation posts.
+MAKE_AN_OFFER = [
+    ("Ein Angebot erstellen", "de"),
+    ("Neues Angebot erstellen", "de"),
+    ("Ich möchte gern ein Angebot erstellen", "de"),
+    ("Angebot anlegen", "de"),
+    ("create offer", "en"),
+    ("I'd like to create an offer", "en"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), MAKE_AN_OFFER)
+def test_making_an_offer_is_post_offer_not_post_need(nlu: NLU, text: str, lang: str) -> None:
+    result = nlu.parse(text, lang=lang, now=NOW)
+    assert result.intent == "post_offer", result.ranking[:3]
+    assert result.confidence >= 0.5, result.ranking[:3]  # acted on, not asked back
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("Bedarf erstellen", "de"), ("Neuen Bedarf anlegen", "de"), ("Post a need", "en")],
+)
+def test_making_a_need_stays_post_need(nlu: NLU, text: str, lang: str) -> None:
+    assert nlu.parse(text, lang=lang, now=NOW).intent == "post_need"
+
+
 @pytest.mark.parametrize(
     ("text", "lang", "not_this"),
     [
@@ -91,3 +118,4 @@ def test_no_sentence_of_these_tests_is_a_training_example() -> None:
     for lang in ("de", "en"):
         trained = {e.text.casefold() for e in load(DEFAULT_DATA_DIR / f"{lang}.yml").examples}
         assert not {t.casefold() for t, _, _ in OFFERS} & trained
+        assert not {t.casefold() for t, _ in MAKE_AN_OFFER} & trained
