@@ -164,6 +164,7 @@ class TelegramChannel:
         texts: TelegramTexts | None = None,
         send_patience: float = 40.0,
         database_patience: float = 15.0,
+        replies_first: bool = True,
     ) -> None:
         self.tenant = tenant
         self.name = f"telegram:{tenant.slug}"
@@ -192,7 +193,9 @@ class TelegramChannel:
         builder = (
             ApplicationBuilder()
             .token(token)
-            .rate_limiter(TelegramRateLimiter(max_per_second, 1.01, max_retries))
+            .rate_limiter(
+                TelegramRateLimiter(max_per_second, 1.01, max_retries, replies_first=replies_first)
+            )
             .concurrent_updates(_PerChatProcessor(max_concurrent_updates))
             .job_queue(None)  # timers are the scheduler's
             .defaults(

@@ -39,7 +39,7 @@ from core.models import (
     VolunteerProfile,
 )
 from core.models.need import awaits_review
-from core.notify import Delivery
+from core.notify import Delivery, bulk_sending
 from core.reminders import kinds
 from core.reminders.planning import next_occurrence
 from core.services.audit import record
@@ -424,11 +424,13 @@ async def _send_to_person(
     for identity_id, key, tenant_slug in identities:
         # Worded and sent by the person's own municipality's bot, even for a
         # neighbour's need.
+        # Bulk: a channel's rate limit lets answers to people chatting now go first.
         token = _DELIVERING.set(session)
         try:
-            result = await sender.send(
-                replace(message, tenant_slug=tenant_slug), key, language or "de"
-            )
+            with bulk_sending():
+                result = await sender.send(
+                    replace(message, tenant_slug=tenant_slug), key, language or "de"
+                )
         finally:
             _DELIVERING.reset(token)
         if result is Delivery.DELIVERED:

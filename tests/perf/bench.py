@@ -6,8 +6,10 @@ section; ``tests/perf/telegram_bench.py:run_telegram_bench``,
 ``tests/perf/dialogue_bench.py:run_dialogue_bench``,
 ``tests/perf/search_bench.py:run_search_bench`` (plain-word search against
 a plain scan), ``tests/perf/relevance_bench.py:run_relevance_bench`` (what the list shows:
-``match_interest_precision_at5``, ``match_hidden_by_rules``) and the others
-join when they exist.
+``match_interest_precision_at5``, ``match_hidden_by_rules``),
+``tests/perf/wave_bench.py:run_wave_bench`` (replies during a 500-message
+alert wave, replies first against a first-come-first-served baseline) and
+the others join when they exist.
 
 Matching: synthetic needs and volunteers across NRW, placed by the
 gazetteer's population weights, bulk-inserted into a fresh SQLite file under
@@ -446,6 +448,7 @@ def sections() -> list[Section]:
         ("tests.perf.relevance_bench", "run_relevance_bench"),
         ("tests.perf.resource_bench", "run_resource_bench"),
         ("tests.perf.telegram_bench", "run_telegram_bench"),
+        ("tests.perf.wave_bench", "run_wave_bench"),
         ("tests.perf.runner_bench", "run_runner_bench"),
         ("tests.perf.rasa_bench", "run_rasa_bench"),
         ("tests.perf.load_bench", "run_load_bench"),

@@ -50,6 +50,7 @@ def test_sections_include_the_other_benches_when_present() -> None:
     for module, function in (
         ("dialogue_bench", "run_dialogue_bench"),
         ("telegram_bench", "run_telegram_bench"),
+        ("wave_bench", "run_wave_bench"),
     ):
         present = (Path(bench.__file__).parent / f"{module}.py").exists()
         assert (function in names) == present

@@ -3,13 +3,16 @@ while still useful."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 
 from core.models import AuditEvent, Identity, Reminder, ReminderStatus
+from core.notify import Delivery, Traffic, current_traffic
 from core.services.profiles import pause
 from core.services.signup import sign_up
+from dialogue.messages import Reply
 from tests.core.reminders.conftest import World
 
 
@@ -257,3 +260,21 @@ async def test_a_need_just_published_does_not_hear_0_of_2_at_once(world: World) 
     assert urgent not in due
     assert due[soon] == world.now() + timedelta(hours=12)
     assert due[later] == world.now() + timedelta(days=5, hours=3) - timedelta(days=2)
+
+
+async def test_the_outbox_sends_as_bulk_so_chat_replies_go_first(world: World) -> None:
+    seen: list[Traffic] = []
+    record = world.channel.notify
+
+    async def notify(tenant: str, identity: str, replies: Sequence[Reply]) -> Delivery:
+        seen.append(current_traffic())
+        return await record(tenant, identity, replies)
+
+    world.channel.notify = notify  # type: ignore[method-assign]
+    luisa = await world.person("luisa", alerts=False)
+    need = await world.need(starts_in=timedelta(days=3))
+    await sign_up(world.db, luisa, need, world.now())
+    await world.at(world.now() + timedelta(days=2))  # the reminder a day before
+    assert "Morgen ist es so weit" in world.channel.texts_to("telegram:luisa")[0]
+    assert seen == [Traffic.BULK]
+    assert current_traffic() is Traffic.REPLY  # and nothing after the delivery
