@@ -30,6 +30,7 @@ from core.schedule import FULL_MASK
 from core.services import mail_queue
 from core.services.audit import record
 from core.services.needs import (
+    REVIEW_FIELDS,
     NeedInput,
     PlaceResolver,
     apply_change,
@@ -74,6 +75,7 @@ class NeedRow:
     hidden: bool
     rejection_reason: str | None
     waiting: int = 0  # on the waitlist (not in ``signups``, which holds places)
+    change_pending: bool = False  # a change waits for an editor; public as it was
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +181,7 @@ async def needs_of(db: Database, organisation_id: int) -> list[NeedRow]:
             n.hidden,
             n.rejection_reason,
             int(waiting),
+            n.pending_change is not None,
         )
         for n, count, waiting in rows
     ]
@@ -248,6 +251,8 @@ class NeedForEdit:
     # A change waits for an editor: the fields above show it (the form edits
     # the latest version); the public page still shows the approved one.
     change_pending: bool = False
+    # What the waiting change changes (``needs.REVIEW_FIELDS`` names).
+    changed: tuple[str, ...] = ()
 
 
 async def need_for_edit(db: Database, organisation_id: int, need_id: int) -> NeedForEdit:
@@ -273,6 +278,9 @@ async def need_for_edit(db: Database, organisation_id: int, need_id: int) -> Nee
             rejection_reason=need.rejection_reason,
             hidden=need.hidden,
             change_pending=need.pending_change is not None,
+            changed=tuple(differing(need, need.pending_change, REVIEW_FIELDS))
+            if need.pending_change is not None
+            else (),
         )
 
 

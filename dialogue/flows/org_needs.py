@@ -101,6 +101,8 @@ async def show(turn: Turn, offset: int = 0) -> None:
         )
         if need.waiting:
             line += t("my_needs.waiting_count", count=need.waiting)
+        if need.change_pending:
+            line += t("my_needs.change_waiting_short")
         if len(orgs) > 1:
             line += f" · {escape(org.name)}"
         lines.append(line)
@@ -185,19 +187,31 @@ def _back(turn: Turn) -> tuple:  # type: ignore[type-arg]
     return (turn.button("menu.my_needs", "menu:my_needs"), turn.button("menu.main", "nav:menu"))
 
 
+def _lines(turn: Turn, orgs: list[list[object]], need: OwnNeed) -> list[str]:
+    """The need's fields, one line each, as the posting form's preview shows them."""
+    turn.state.start("post_need", post_need.slots_of(turn, orgs, need))
+    lines = post_need.preview_lines(turn)
+    turn.state.finish()
+    return lines
+
+
 async def _detail(turn: Turn, need: OwnNeed) -> None:
     t = turn.t
-    orgs = [[o.id, o.name] for o in await _orgs(turn)]
-    turn.state.start("post_need", post_need.slots_of(turn, orgs, need))
-    text = post_need.preview_lines(turn)
-    turn.state.finish()
+    orgs: list[list[object]] = [[o.id, o.name] for o in await _orgs(turn)]
+    text = _lines(turn, orgs, need)
+    wanted = need.helpers_wanted
+    if need.change_pending:
+        # What the public sees, then what changes once an editor approves.
+        public = await own_need(turn.app.db, need.organisation_id, need.id, live=True)
+        live, wanted = _lines(turn, orgs, public), public.helpers_wanted
+        text = [*live, t("my_needs.change_waiting"), *(x for x in text if x not in live)]
     people = [
         s
         for s in await signups_of(turn.app.db, need.organisation_id, need.id)
         if s.status.value in ("interested", "accepted")
     ]
     held = [s for s in people if not s.waitlisted]
-    text.append(t("my_needs.signups", signups=len(held), wanted=need.helpers_wanted))
+    text.append(t("my_needs.signups", signups=len(held), wanted=wanted))
     names = [
         escape(s.name or t("my_needs.someone")) + (t("my_needs.waiting") if s.waitlisted else "")
         for s in people

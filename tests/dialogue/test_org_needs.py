@@ -310,6 +310,38 @@ async def test_my_needs_lists_sign_up_counts_and_changes_a_need_by_field(app: Ap
     assert "menu:my_needs" in member.payloads()
 
 
+async def test_a_waiting_change_shows_beside_what_is_live_in_the_list_and_the_detail(
+    app: App,
+) -> None:
+    """Walked: after "Anzahl ändern: 6" the detail said "0 von 6" while the
+    public page still said 3, and nothing told the member why."""
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Regale einräumen", helpers=3)
+
+    await member.press(f"orgn:{need_id}:edit")
+    await member.say("Anzahl ändern: 6")
+    await member.press("f:confirm:yes")
+    await member.command("bedarfe")
+    line = next(x for x in member.text.split("\n") if "Regale einräumen" in x)
+    assert "👥 0/3" in line and "Änderung wartet auf die Redaktion" in line, line
+
+    await member.press(f"orgn:{need_id}")
+    lines = member.text.split("\n")
+    waiting = lines.index(next(x for x in lines if x.startswith("⏳ Deine Änderung wartet")))
+    live, changed = lines[:waiting], lines[waiting + 1 :]
+    assert "👥 3 Helfende" in live and "Regale einräumen" in live
+    assert changed[0] == "👥 6 Helfende"  # only what changes, not the whole need again
+    assert "Regale einräumen" not in changed
+    assert "0 von 3 angemeldet" in member.text  # as the public sees it
+
+    await moderate(app.db, need_id, approve=True, reason=None, actor="editor", now=NOW)
+    await member.press(f"orgn:{need_id}")
+    assert "wartet" not in member.text and "👥 6 Helfende" in member.text
+    await member.command("bedarfe")
+    assert "Änderung wartet" not in member.text
+
+
 async def test_a_time_change_waits_for_review_without_hiding_the_need_then_tells_once(
     app: App,
 ) -> None:

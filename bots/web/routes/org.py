@@ -252,6 +252,7 @@ async def need_page(request: Request) -> Response:
             "rejection_reason": row.rejection_reason if row.status == NeedStatus.REJECTED else None,
             # A change of the published need: waiting for review, or rejected.
             "change_waiting": row.change_pending,
+            "changed_fields": ", ".join(t(f"editor.change_field.{f}") for f in row.changed),
             "change_rejected": row.rejection_reason
             if row.status in (NeedStatus.PUBLISHED, NeedStatus.FILLED) and not row.change_pending
             else None,

@@ -318,7 +318,10 @@ async def test_editing_a_published_need_keeps_its_public_page_until_the_change_i
     )
     assert response.headers["location"].endswith("notice=change_pending")
     page = await client.get(response.headers["location"])
-    assert "bisherigen Fassung" in page.text
+    assert "bisherigen Fassung" in page.text and "Geändert wird: Zeit." in page.text
+    assert "10:00" in page.text  # the live version, as the public sees it
+    dashboard = await client.get("/t/aachen/org/")
+    assert "Änderung wartet auf die Redaktion" in dashboard.text
     public = await client.get(f"/t/aachen/needs/{need_id}")
     assert public.status_code == 200 and "10:00" in public.text
 
