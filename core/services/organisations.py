@@ -13,7 +13,14 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
-from core.errors import InvalidValue, NotAllowed, UnknownNeed
+from core.errors import (
+    DatePassed,
+    InvalidValue,
+    NeedNotOpen,
+    NotAllowed,
+    OrganisationSuspended,
+    UnknownNeed,
+)
 from core.models import (
     ACTIVE_STATUSES,
     Engagement,
@@ -23,10 +30,14 @@ from core.models import (
     Offer,
     Organisation,
     Person,
+    Reminder,
+    ReminderStatus,
     Tenant,
 )
+from core.reminders import kinds
+from core.reminders.planning import plan_alert_wave
 from core.resources import Resources
-from core.schedule import FULL_MASK
+from core.schedule import FULL_MASK, date_passed
 from core.services import mail_queue
 from core.services.audit import record
 from core.services.needs import (
@@ -40,6 +51,7 @@ from core.services.needs import (
     on_published,
     pending_or_current,
     send_back_to_review,
+    taken_places,
     validate_need,
 )
 from core.services.offers import resource_kind_of
@@ -434,6 +446,63 @@ async def mark_filled(
             subject=f"need:{need.id}",
             at=now,
         )
+
+
+async def reopen_need(
+    db: Database, organisation_id: int, need_id: int, *, now: datetime, actor: str
+) -> bool:
+    """Take sign-ups again on a need that was closed early (``mark_filled``).
+
+    Only a closed need whose (last) date is still ahead (``DatePassed``
+    otherwise) and that has a free place (``NeedNotOpen``: more helpers are a
+    change, ``update_need``) opens again, in the version an editor approved;
+    a change waiting for review keeps waiting, and a need the editors hid
+    stays hidden. A suspended organisation cannot reopen. An urgent need of a
+    verified organisation asks people again: a new round of alert waves
+    (nobody asked before is asked twice), unless a wave is still planned.
+    Returns whether alert waves start."""
+    async with db.transaction() as session:
+        need = await _owned_need(session, organisation_id, need_id)
+        org = await session.get(Organisation, organisation_id)
+        assert org is not None
+        if org.suspended_at is not None:
+            raise OrganisationSuspended()
+        if need.status != NeedStatus.FILLED:
+            raise InvalidValue(field="status")
+        if date_passed(
+            ends_at=need.ends_at,
+            recurrence=need.recurrence,
+            valid_until=need.valid_until,
+            now=now,
+        ):
+            raise DatePassed(need_id=need.id)
+        if await taken_places(session, need.id) >= need.helpers_wanted:
+            raise NeedNotOpen(need_id=need.id)
+        need.status, need.updated_at = NeedStatus.PUBLISHED, now
+        alerts = need.urgent and org.verified and not need.hidden
+        if alerts:
+            planned = await session.scalar(
+                select(func.count())
+                .select_from(Reminder)
+                .where(
+                    Reminder.need_id == need.id,
+                    Reminder.kind == kinds.ALERT_WAVE.name,
+                    Reminder.status == ReminderStatus.PENDING,
+                )
+            )
+            alerts = not planned
+        if alerts:
+            await plan_alert_wave(session, need, now, round_key=f"reopened-{now:%Y%m%dT%H%M%S}")
+        record(
+            session,
+            tenant_id=need.tenant_id,
+            actor=actor,
+            action="need_reopened",
+            subject=f"need:{need.id}",
+            at=now,
+            data={"alerts": True} if alerts else {},
+        )
+        return alerts
 
 
 # -- offers --------------------------------------------------------------------

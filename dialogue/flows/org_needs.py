@@ -8,6 +8,9 @@ the posting form at its preview, ``orgn:<id>:close`` asks and
 ``orgn:<id>:cancel`` asks and ``orgn:<id>:cancel:yes`` cancels (the people
 signed up are told once, through the outbox: ``needs.cancel_need``),
 ``orgn:<id>:extend`` moves a weekly need's end date four weeks on,
+``orgn:<id>:reopen`` takes sign-ups again on a need closed early
+(``organisations.reopen_need``: not once its date is over or its places are
+taken; an urgent one asks people nearby again),
 ``orgn:<id>:noshow:<engagement>`` asks and ``…:noshow:<engagement>:yes`` notes
 that someone did not come to the latest date that has begun,
 ``orgn:more:<n>`` lists on from the n-th need.
@@ -20,6 +23,7 @@ flowchart LR
   need -->|noshow| missing{Sicher?} -->|ja| noted([nicht erschienen vermerkt])
   need -->|cancel| sure{Sicher?} -->|ja| cancelled([abgesagt; Angemeldete informiert])
   need -->|extend| extended([4 Wochen länger])
+  need -->|reopen| reopened([nimmt wieder Anmeldungen an])
 ```
 """
 
@@ -27,11 +31,17 @@ from __future__ import annotations
 
 import re
 
-from core.errors import DomainError, UnknownNeed
-from core.schedule import last_moment
+from core.errors import DatePassed, DomainError, NeedNotOpen, UnknownNeed
+from core.schedule import date_passed, last_moment
 from core.services.needs import OwnNeed, cancel_need, own_need
 from core.services.org_links import OrgRef, organisations_of_person
-from core.services.organisations import extend_need, mark_filled, needs_of, signups_of
+from core.services.organisations import (
+    extend_need,
+    mark_filled,
+    needs_of,
+    reopen_need,
+    signups_of,
+)
 from core.services.signup import mark_no_show, no_show_date
 from dialogue.flows import post_need
 from dialogue.markup import escape
@@ -131,7 +141,8 @@ async def payload(turn: Turn, rest: str) -> None:
         await show(turn, int(more.group(1)))
         return
     match = re.fullmatch(
-        r"(\d{1,12})(?::(edit|close|close:yes|cancel|cancel:yes|extend|noshow:\d{1,12}(?::yes)?))?",
+        r"(\d{1,12})(?::(edit|close|close:yes|cancel|cancel:yes|extend|reopen"
+        r"|noshow:\d{1,12}(?::yes)?))?",
         rest,
     )
     if match is None:
@@ -165,6 +176,8 @@ async def payload(turn: Turn, rest: str) -> None:
         await _act(turn, need, "closed", mark_filled)
     elif action == "extend":
         await _extend(turn, need)
+    elif action == "reopen":
+        await _reopen(turn, need)
     elif action.startswith("noshow:"):
         _, engagement, *sure = action.split(":")
         await _no_show(turn, need, int(engagement), confirmed=bool(sure))
@@ -234,6 +247,17 @@ async def _detail(turn: Turn, need: OwnNeed) -> None:
         buttons.append(turn.button("my_needs.edit", f"orgn:{need.id}:edit"))
     if need.status.value == "published":
         buttons.append(turn.button("my_needs.close", f"orgn:{need.id}:close"))
+    if (
+        need.status.value == "filled"
+        and len(held) < wanted
+        and not date_passed(
+            ends_at=need.ends_at,
+            recurrence=need.weekly,
+            valid_until=need.valid_until,
+            now=turn.now,
+        )
+    ):
+        buttons.append(turn.button("my_needs.reopen", f"orgn:{need.id}:reopen"))
     if need.weekly is not None and need.status.value in ("published", "filled", "expired"):
         buttons.append(turn.button("my_needs.extend", f"orgn:{need.id}:extend"))
     if need.status.value in CAN_CANCEL:
@@ -310,6 +334,34 @@ async def _extend(turn: Turn, need: OwnNeed) -> None:
         turn.t("my_needs.extended", title=escape(need.title), date=turn.t.date(last_moment(until))),
         _back(turn),
     )
+
+
+async def _reopen(turn: Turn, need: OwnNeed) -> None:
+    t = turn.t
+    try:
+        alerts = await reopen_need(
+            turn.app.db,
+            need.organisation_id,
+            need.id,
+            now=turn.now,
+            actor=f"person:{turn.person.id if turn.person else 0}",
+        )
+    except DatePassed:
+        turn.say(t("my_needs.reopen_past", title=escape(need.title)), _back(turn))
+        return
+    except NeedNotOpen:
+        turn.say(
+            t("my_needs.reopen_full", title=escape(need.title)),
+            (turn.button("my_needs.edit", f"orgn:{need.id}:edit"), *_back(turn)),
+        )
+        return
+    except DomainError:
+        turn.say(t("my_needs.not_possible"), _back(turn))
+        return
+    text = t("my_needs.reopened", title=escape(need.title))
+    if alerts:
+        text += "\n" + t("my_needs.reopened_alerts")
+    turn.say(text, _back(turn))
 
 
 async def _cancel(turn: Turn, need: OwnNeed) -> None:

@@ -851,3 +851,84 @@ async def test_a_new_time_is_told_once_with_the_calendar_entry_and_reminders_fol
             select(Engagement.status).where(Engagement.need_id == need_id)
         )
     assert status is not None and status.value == "withdrawn"
+
+
+# -- reopening a need closed early --------------------------------------------------------
+
+
+async def test_a_need_closed_early_reopens_but_not_once_its_date_is_over(app: App) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Adventsbasar", helpers=3)  # Fr 10–13
+    await member.press(f"orgn:{need_id}")
+    assert f"orgn:{need_id}:reopen" not in member.payloads()  # open: nothing to reopen
+    await member.press(f"orgn:{need_id}:close")
+    await member.press(f"orgn:{need_id}:close:yes")
+
+    await member.press(f"orgn:{need_id}")
+    assert "geschlossen" in member.text
+    await member.press("Wieder öffnen")
+    assert "„Adventsbasar“ nimmt wieder Anmeldungen an." in member.text
+    assert "dringend" not in member.text.casefold()
+    assert (await need_row(app, need_id)).status.value == "published"
+    volunteer = Conversation(app, identity="test:vol")
+    await consent(volunteer)
+    await sign_up(volunteer, need_id)
+    async with app.db.sessions() as session:
+        engagement = await session.scalar(select(Engagement).where(Engagement.need_id == need_id))
+    assert engagement is not None and not engagement.waitlisted  # a place, not the waitlist
+
+    await member.press(f"orgn:{need_id}:close:yes")
+    app.clock.set(NOW + timedelta(days=4))  # type: ignore[attr-defined]  # Saturday: it is over
+    await member.press(f"orgn:{need_id}")
+    assert f"orgn:{need_id}:reopen" not in member.payloads()
+    await member.press(f"orgn:{need_id}:reopen")  # an old button
+    assert "ist vorbei" in member.text
+    assert (await need_row(app, need_id)).status.value == "filled"
+
+
+async def test_a_full_need_is_not_reopened_but_the_number_can_be_raised(app: App) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Ein Platz", helpers=1)
+    volunteer = Conversation(app, identity="test:vol")
+    await consent(volunteer)
+    await sign_up(volunteer, need_id)
+    assert (await need_row(app, need_id)).status.value == "filled"
+
+    await member.press(f"orgn:{need_id}")
+    assert f"orgn:{need_id}:reopen" not in member.payloads()
+    await member.press(f"orgn:{need_id}:reopen")
+    assert "alle Plätze besetzt" in member.text and "Anzahl ändern" in member.text
+    assert f"orgn:{need_id}:edit" in member.payloads()
+    assert (await need_row(app, need_id)).status.value == "filled"
+
+
+async def test_a_reopened_urgent_need_asks_people_again_in_a_new_round(app: App) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    await member.say("Wir brauchen dringend morgen 4 Helfer für die Tafel, 10-14 Uhr")
+    await member.say("Aachen-Mitte")
+    await member.press("f:confirm:yes")
+    need = await latest_need(app, org_id)
+    await member.press(f"orgn:{need.id}:close:yes")
+    await member.press(f"orgn:{need.id}:reopen")  # its first wave has not run yet: no second
+    assert "nimmt wieder Anmeldungen an" in member.text and "noch einmal" not in member.text
+
+    outbox = Outbox()
+    await deliver(app, outbox, NOW + timedelta(minutes=1))  # the first wave runs
+    await member.press(f"orgn:{need.id}:close:yes")
+    await deliver(app, outbox, NOW + timedelta(minutes=30))  # closed: no next wave
+    app.clock.set(NOW + timedelta(hours=1))  # type: ignore[attr-defined]
+    await member.press(f"orgn:{need.id}:reopen")
+    assert "frage passende Leute in der Nähe noch einmal" in member.text
+    async with app.db.sessions() as session:
+        waves = (
+            await session.execute(
+                select(Reminder.status, Reminder.data).where(
+                    Reminder.need_id == need.id, Reminder.kind == "alert_wave"
+                )
+            )
+        ).all()
+    pending = [data for status, data in waves if status.value == "pending"]
+    assert len(pending) == 1 and str(pending[0]["round"]).startswith("reopened-"), waves

@@ -48,7 +48,15 @@ from bots.web.views import (
     offer_line,
     qualification_choices,
 )
-from core.errors import DomainError, NotAllowed, UnknownEngagement, UnknownNeed, UnknownPlace
+from core.errors import (
+    DatePassed,
+    DomainError,
+    NeedNotOpen,
+    NotAllowed,
+    UnknownEngagement,
+    UnknownNeed,
+    UnknownPlace,
+)
 from core.resources import Resources
 from core.schedule import last_moment
 from core.services import org_invites, org_notices, organisations, relay
@@ -265,6 +273,10 @@ async def need_page(request: Request) -> Response:
                 NeedStatus.DRAFT,
             ),
             "can_fill": row.status == NeedStatus.PUBLISHED,
+            # Closed early, places free, its date ahead (``organisations.reopen_need``).
+            "can_reopen": row.status == NeedStatus.FILLED
+            and detail.places_left > 0
+            and not detail.date_passed(app.now()),
             "can_extend": row.recurrence is not None
             and row.status in (NeedStatus.PUBLISHED, NeedStatus.FILLED, NeedStatus.EXPIRED),
             "valid_until": t.day(last_moment(row.valid_until)) if row.valid_until else "",
@@ -352,7 +364,7 @@ async def need_edit(request: Request) -> Response:
 
 
 async def need_action(request: Request) -> Response:
-    """cancel | fill | extend"""
+    """cancel | fill | extend | reopen"""
     member = await require_member(request)
     need_id = await _own_need(request, member)
     await checked_form(request)
@@ -371,8 +383,17 @@ async def need_action(request: Request) -> Response:
             await organisations.extend_need(
                 app.db, member.organisation_id, need_id, now=app.now(), actor=member.actor
             )
+        elif action == "reopen":
+            if await organisations.reopen_need(
+                app.db, member.organisation_id, need_id, now=app.now(), actor=member.actor
+            ):
+                notice = "reopen_alerts"
         else:
             raise HTTPException(status_code=404)
+    except DatePassed:
+        notice = f"{action}_past" if action == "reopen" else "not_possible"
+    except NeedNotOpen:
+        notice = f"{action}_full" if action == "reopen" else "not_possible"
     except DomainError:
         notice = "not_possible"
     return redirect(f"/t/{member.tenant.slug}/org/needs/{need_id}?notice={notice}")

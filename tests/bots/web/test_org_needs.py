@@ -6,6 +6,7 @@ cannot touch another organisation's needs."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -138,6 +139,7 @@ async def test_another_organisation_gets_403_on_every_need_route(web_app: Web):
     token = await csrf_of(other, "/t/aachen/org/")
     for path in (
         f"/t/aachen/org/needs/{need_id}/cancel",
+        f"/t/aachen/org/needs/{need_id}/reopen",
         f"/t/aachen/org/needs/{need_id}/edit",
         f"/t/aachen/org/needs/{need_id}/signups/1/accept",
     ):
@@ -334,3 +336,27 @@ async def test_editing_a_published_need_keeps_its_public_page_until_the_change_i
     await editor.post(f"/t/aachen/editor/needs/{need_id}/approve", data={"csrf": token})
     public = await client.get(f"/t/aachen/needs/{need_id}")
     assert public.status_code == 200 and "17:30" in public.text
+
+
+async def test_a_need_marked_filled_early_can_be_reopened_until_its_date(web_app: Web):
+    client = await sign_up_organisation(web_app)
+    need_id = await post_need(web_app, client)  # in four days, 10–14
+    await _publish(web_app, need_id)
+    page = await client.get(f"/t/aachen/org/needs/{need_id}")
+    assert f"/org/needs/{need_id}/reopen" not in page.text
+    token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
+    await client.post(f"/t/aachen/org/needs/{need_id}/fill", data={"csrf": token})
+    page = await client.get(f"/t/aachen/org/needs/{need_id}")
+    assert f"/org/needs/{need_id}/reopen" in page.text and "Wieder öffnen" in page.text
+
+    response = await client.post(f"/t/aachen/org/needs/{need_id}/reopen", data={"csrf": token})
+    assert response.headers["location"].endswith("notice=reopen")
+    assert (await _need(web_app, need_id)).status == NeedStatus.PUBLISHED
+
+    await client.post(f"/t/aachen/org/needs/{need_id}/fill", data={"csrf": token})
+    web_app.clock.set(web_app.clock.now() + timedelta(days=5))
+    page = await client.get(f"/t/aachen/org/needs/{need_id}")
+    assert f"/org/needs/{need_id}/reopen" not in page.text
+    response = await client.post(f"/t/aachen/org/needs/{need_id}/reopen", data={"csrf": token})
+    assert response.headers["location"].endswith("notice=reopen_past")
+    assert (await _need(web_app, need_id)).status == NeedStatus.FILLED
