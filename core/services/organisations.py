@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import as_utc
 from core.db import Database
 from core.errors import (
+    ChangePending,
     DatePassed,
     InvalidValue,
     NeedNotOpen,
@@ -405,14 +407,31 @@ _TIMING = ("starts_at", "ends_at", "recurrence", "valid_until", "helpers_wanted"
 async def extend_need(
     db: Database, organisation_id: int, need_id: int, *, now: datetime, actor: str
 ) -> datetime:
-    """Push a recurring need's expiry back by four weeks (from now when it has
-    passed); an expired need is published again. Returns the new expiry."""
+    """Push a recurring need's end date back by four weeks (from now when it
+    has passed); an expired need is published again. Returns the new end.
+
+    Only a series with an end date is extended (one without runs until it is
+    closed: four weeks from now would end it). A change waiting for review
+    that leaves the end date as it is moves along (approving it later does not
+    undo the extension); one that sets another end date wins: ``ChangePending``."""
     async with db.transaction() as session:
         need = await _owned_need(session, organisation_id, need_id)
-        if need.recurrence is None or need.status in (NeedStatus.CANCELLED, NeedStatus.REJECTED):
+        if (
+            need.recurrence is None
+            or need.valid_until is None
+            or need.status in (NeedStatus.CANCELLED, NeedStatus.REJECTED)
+        ):
             raise InvalidValue(field="extend")
-        base = max(need.valid_until or now, now)
+        waiting = pending_or_current(need)["valid_until"] if need.pending_change else None
+        if need.pending_change and (waiting is None or as_utc(waiting) != as_utc(need.valid_until)):
+            raise ChangePending(need_id=need.id)
+        base = max(as_utc(need.valid_until), now)
         need.valid_until, need.updated_at = base + EXTEND_BY, now
+        if need.pending_change:
+            need.pending_change = {
+                **need.pending_change,
+                "valid_until": need.valid_until.isoformat(),
+            }
         if need.status == NeedStatus.EXPIRED:
             if need.published_at is not None:
                 need.status = NeedStatus.PUBLISHED  # the text an editor approved

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 
-from core.errors import DatePassed, DomainError, NeedNotOpen, UnknownNeed
+from core.errors import ChangePending, DatePassed, DomainError, NeedNotOpen, UnknownNeed
 from core.schedule import date_passed, last_moment
 from core.services.needs import OwnNeed, cancel_need, own_need
 from core.services.org_links import OrgRef, organisations_of_person
@@ -258,7 +258,11 @@ async def _detail(turn: Turn, need: OwnNeed) -> None:
         )
     ):
         buttons.append(turn.button("my_needs.reopen", f"orgn:{need.id}:reopen"))
-    if need.weekly is not None and need.status.value in ("published", "filled", "expired"):
+    if (
+        need.weekly is not None
+        and need.valid_until is not None  # one without an end runs until it is closed
+        and need.status.value in ("published", "filled", "expired")
+    ):
         buttons.append(turn.button("my_needs.extend", f"orgn:{need.id}:extend"))
     if need.status.value in CAN_CANCEL:
         buttons.append(turn.button("my_needs.cancel", f"orgn:{need.id}:cancel"))
@@ -319,6 +323,7 @@ async def _no_show(turn: Turn, need: OwnNeed, engagement_id: int, *, confirmed: 
 
 
 async def _extend(turn: Turn, need: OwnNeed) -> None:
+    t = turn.t
     try:
         until = await extend_need(
             turn.app.db,
@@ -327,13 +332,20 @@ async def _extend(turn: Turn, need: OwnNeed) -> None:
             now=turn.now,
             actor=f"person:{turn.person.id if turn.person else 0}",
         )
-    except DomainError:
-        turn.say(turn.t("my_needs.not_possible"), _back(turn))
+    except ChangePending:
+        # The waiting change sets its own end date: that one stands, or is changed.
+        turn.say(
+            t("my_needs.extend_change_pending", title=escape(need.title)),
+            (turn.button("my_needs.edit", f"orgn:{need.id}:edit"), *_back(turn)),
+        )
         return
-    turn.say(
-        turn.t("my_needs.extended", title=escape(need.title), date=turn.t.date(last_moment(until))),
-        _back(turn),
-    )
+    except DomainError:
+        turn.say(t("my_needs.not_possible"), _back(turn))
+        return
+    text = t("my_needs.extended", title=escape(need.title), date=t.date(last_moment(until)))
+    if need.change_pending:
+        text += "\n" + t("my_needs.extended_change")
+    turn.say(text, _back(turn))
 
 
 async def _reopen(turn: Turn, need: OwnNeed) -> None:

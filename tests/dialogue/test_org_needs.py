@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bots.bootstrap import App
+from core.clock import as_utc
 from core.models import (
     Engagement,
     Membership,
@@ -932,3 +933,55 @@ async def test_a_reopened_urgent_need_asks_people_again_in_a_new_round(app: App)
         ).all()
     pending = [data for status, data in waves if status.value == "pending"]
     assert len(pending) == 1 and str(pending[0]["round"]).startswith("reopened-"), waves
+
+
+# -- extending -------------------------------------------------------------------------------
+
+
+async def test_only_a_series_with_an_end_date_is_extended(app: App) -> None:
+    """Walked: "⏩ Um 4 Wochen verlängern" on a series without an end gave it one."""
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    weekly = Weekly(("sa",), datetime(2026, 1, 1, 10).time(), datetime(2026, 1, 1, 12).time())
+    need_id = await published_need(app, org_id, title="Offene Reihe", weekly=weekly)
+
+    await member.press(f"orgn:{need_id}")
+    assert f"orgn:{need_id}:extend" not in member.payloads()
+    await member.press(f"orgn:{need_id}:extend")  # an old button
+    assert "geht bei diesem Bedarf gerade nicht" in member.text
+    assert (await need_row(app, need_id)).valid_until is None
+
+
+async def test_extending_takes_a_waiting_change_along_unless_it_sets_another_end(
+    app: App,
+) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    weekly = Weekly(("sa",), datetime(2026, 1, 1, 10).time(), datetime(2026, 1, 1, 12).time())
+    until = datetime(2026, 12, 11, 23, 0, tzinfo=UTC)  # the end of 11 Dec in Aachen, as forms say
+    need_id = await published_need(
+        app, org_id, title="Samstagsausgabe", weekly=weekly, valid_until=until
+    )
+    await member.press(f"orgn:{need_id}:edit")
+    await member.say("Anzahl ändern: 6")
+    await member.press("f:confirm:yes")  # waits for the editors
+
+    await member.press(f"orgn:{need_id}")
+    await member.press(f"orgn:{need_id}:extend")
+    assert "läuft jetzt bis" in member.text and "wartende Änderung läuft mit" in member.text
+    await moderate(app.db, need_id, approve=True, reason=None, actor="editor", now=NOW)
+    need = await need_row(app, need_id)
+    assert need.helpers_wanted == 6
+    assert need.valid_until is not None
+    assert as_utc(need.valid_until) == until + timedelta(weeks=4)  # approval kept it
+
+    await member.press(f"orgn:{need_id}:edit")
+    await member.say("Enddatum ändern: 30.6.2027")
+    await member.press("f:confirm:yes")  # a new end date: the editors' again
+    await member.press(f"orgn:{need_id}:extend")
+    assert "anderen Enddatum auf die Redaktion" in member.text, member.text
+    assert f"orgn:{need_id}:edit" in member.payloads()
+    need = await need_row(app, need_id)
+    assert as_utc(need.valid_until) == until + timedelta(weeks=4)  # type: ignore[arg-type]
+    assert need.pending_change is not None
+    assert need.pending_change["valid_until"].startswith("2027-06-30")

@@ -49,6 +49,7 @@ from bots.web.views import (
     qualification_choices,
 )
 from core.errors import (
+    ChangePending,
     DatePassed,
     DomainError,
     NeedNotOpen,
@@ -278,6 +279,7 @@ async def need_page(request: Request) -> Response:
             and detail.places_left > 0
             and not detail.date_passed(app.now()),
             "can_extend": row.recurrence is not None
+            and row.valid_until is not None  # one without an end runs until it is closed
             and row.status in (NeedStatus.PUBLISHED, NeedStatus.FILLED, NeedStatus.EXPIRED),
             "valid_until": t.day(last_moment(row.valid_until)) if row.valid_until else "",
             "notice": request.query_params.get("notice", ""),
@@ -390,6 +392,8 @@ async def need_action(request: Request) -> Response:
                 notice = "reopen_alerts"
         else:
             raise HTTPException(status_code=404)
+    except ChangePending:
+        notice = "extend_change_pending"
     except DatePassed:
         notice = f"{action}_past" if action == "reopen" else "not_possible"
     except NeedNotOpen:

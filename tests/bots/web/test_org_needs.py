@@ -92,11 +92,9 @@ async def test_place_preview_shows_where_the_place_was_found_without_saving(web_
         assert (await session.scalars(select(Need))).all() == []
 
 
-async def test_weekly_need_can_be_extended(web_app: Web):
+async def test_weekly_need_with_an_end_date_can_be_extended(web_app: Web):
     client = await sign_up_organisation(web_app)
-    need_id = await post_need(
-        web_app,
-        client,
+    weekly = dict(
         schedule="weekly",
         days=["di", "do"],
         weekly_start="15:00",
@@ -105,12 +103,27 @@ async def test_weekly_need_can_be_extended(web_app: Web):
         start="",
         end="",
     )
+    need_id = await post_need(web_app, client, **weekly, valid_until="2027-01-31")
     need = await _need(web_app, need_id)
     assert need.recurrence == {"days": ["di", "do"], "from": "15:00", "to": "17:00"}
+    until = need.valid_until
+    assert until is not None
+    await _publish(web_app, need_id)
+    page = await client.get(f"/t/aachen/org/needs/{need_id}")
+    assert f"/org/needs/{need_id}/extend" in page.text
     token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
     response = await client.post(f"/t/aachen/org/needs/{need_id}/extend", data={"csrf": token})
     assert response.headers["location"].endswith("notice=extend")
-    assert (await _need(web_app, need_id)).valid_until is not None
+    assert (await _need(web_app, need_id)).valid_until == until + timedelta(weeks=4)
+
+    # Without an end date it runs until it is closed: nothing to extend.
+    open_ended = await post_need(web_app, client, **weekly)
+    await _publish(web_app, open_ended)
+    page = await client.get(f"/t/aachen/org/needs/{open_ended}")
+    assert f"/org/needs/{open_ended}/extend" not in page.text
+    response = await client.post(f"/t/aachen/org/needs/{open_ended}/extend", data={"csrf": token})
+    assert response.headers["location"].endswith("notice=not_possible")
+    assert (await _need(web_app, open_ended)).valid_until is None
 
 
 async def test_edit_changes_the_need_and_keeps_it_the_same_row(web_app: Web):
