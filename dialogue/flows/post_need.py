@@ -98,6 +98,13 @@ _YEAR_END = re.compile(
     r"jahresende|ende\s+des\s+jahres|ende\s+dieses\s+jahres|silvester|end\s+of\s+(?:the\s+)?year"
 )
 _END_OF = re.compile(r"(?:ende|end\s+of)\s+([a-zäöü]+)")
+# An end said in the sentence that posts a series: "bis Ende März", "bis zum
+# Jahresende", "until the end of March" (a bare "bis 14 Uhr" is a time).
+_SAID_END = re.compile(
+    r"\b(?:bis|until|till)\s+(?:zum\s+|zur\s+|the\s+)?"
+    r"(?:ende|jahresende|end|silvester)\b",
+    re.I,
+)
 _OPEN_END = re.compile(
     r"^\s*(?:ohne\s+ende|offen|unbegrenzt|unbefristet|kein\s+ende|dauerhaft|no\s+end|open[- ]ended"
     r"|ongoing|indefinitely)\s*[.!]?\s*$",
@@ -919,6 +926,12 @@ async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
             else:
                 values["day"] = when.isoformat()
                 values.setdefault("repeat", "once")
+    if weekly and "until" not in values and _SAID_END.search(parse.text):
+        # "jeden Samstag …, bis Ende März": the series' end, said with it.
+        end = until_of(turn, parse)
+        today = _today(turn)
+        if end is not None and today <= end <= today + timedelta(days=MAX_UNTIL):
+            values["until"] = end.isoformat()
     times = parse.values("time")
     if len(times) >= 2:
         values["time"] = {"start": times[0], "end": times[1]}

@@ -985,3 +985,33 @@ async def test_extending_takes_a_waiting_change_along_unless_it_sets_another_end
     assert as_utc(need.valid_until) == until + timedelta(weeks=4)  # type: ignore[arg-type]
     assert need.pending_change is not None
     assert need.pending_change["valid_until"].startswith("2027-06-30")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "shown", "end"),
+    [
+        (
+            "Wir brauchen jeden Samstag 3 Leute für den Flohmarkt, 10-14 Uhr, bis Ende März",
+            "bis 31. März",
+            datetime(2027, 3, 31, 22, 0, tzinfo=UTC),
+        ),
+        (
+            "Wir suchen samstags 3 Leute für den Flohmarkt von 10 bis 14 Uhr, bis zum Jahresende",
+            "bis 31. Dezember",
+            datetime(2026, 12, 31, 23, 0, tzinfo=UTC),
+        ),
+    ],
+)
+async def test_a_series_posted_with_its_end_in_the_sentence_is_not_asked_for_it(
+    app: App, sentence: str, shown: str, end: datetime
+) -> None:
+    """Walked: "…, bis Ende März" was asked again with "Bis wann läuft das?"."""
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    await member.say(sentence)
+    assert "Bis wann" not in member.text and "Wo?" in member.text, member.text
+    await member.say("Burtscheid")
+    assert f"jede Woche Sa, 10:00–14:00 Uhr · {shown}" in member.text, member.text
+    await member.press("f:confirm:yes")
+    need = await latest_need(app, org_id)
+    assert need.valid_until is not None and as_utc(need.valid_until) == end
