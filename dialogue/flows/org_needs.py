@@ -43,10 +43,12 @@ from core.services.organisations import (
     signups_of,
 )
 from core.services.signup import mark_no_show, no_show_date
+from dialogue.choices import label_key
 from dialogue.flows import post_need
 from dialogue.markup import escape
 from dialogue.registry import on_command, on_payload
 from dialogue.turn import Event, Turn
+from dialogue.understanding import polite_stripped
 
 MAX_LISTED = 10
 LISTED = ("draft", "pending_review", "published", "filled", "expired")
@@ -185,8 +187,14 @@ async def payload(turn: Turn, rest: str) -> None:
         if need.status.value not in CAN_CANCEL:
             turn.say(turn.t("my_needs.not_possible"), _back(turn))
             return
+        signed_up = [
+            s
+            for s in await signups_of(turn.app.db, need.organisation_id, need.id)
+            if s.status.value in ("interested", "accepted")
+        ]
+        ask = "my_needs.cancel_ask" if signed_up else "my_needs.cancel_ask_nobody"
         turn.say(
-            turn.t("my_needs.cancel_ask", title=escape(need.title)),
+            turn.t(ask, title=escape(need.title)),
             (
                 turn.yes_button("my_needs.cancel_yes", f"orgn:{need.id}:cancel:yes"),
                 turn.no_button("my_needs.cancel_no", f"orgn:{need.id}"),
@@ -386,4 +394,32 @@ async def _cancel(turn: Turn, need: OwnNeed) -> None:
         actor=f"person:{turn.person.id if turn.person else 0}",
         now=turn.now,
     )
-    turn.say(turn.t("my_needs.cancelled", title=escape(need.title), count=len(people)), _back(turn))
+    done = "my_needs.cancelled" if people else "my_needs.cancelled_nobody"
+    turn.say(turn.t(done, title=escape(need.title), count=len(people)), _back(turn))
+
+
+# What a need's detail offers, by the words people type for it ("schließen").
+TYPED_ACTIONS = ("edit", "close", "cancel", "extend", "reopen")
+_OFFERED = re.compile(r"orgn:(\d{1,12}):(" + "|".join(TYPED_ACTIONS) + r")")
+
+
+async def typed(turn: Turn, text: str) -> bool:
+    """A word typed at a need's detail does what its button does: "schließen",
+    "absagen", "ändern", "verlängern", "wieder öffnen" (``my_needs.typed.*``),
+    only while that button is offered. True when handled."""
+    if turn.state.flow is not None or len(text) > 60:
+        return False
+    offered = {
+        m.group(2): m.group(1)
+        for offer in turn.state.buttons
+        if len(offer) > 1 and (m := _OFFERED.fullmatch(offer[1]))
+    }
+    if not offered:
+        return False
+    said = label_key(polite_stripped(text))
+    for action, need_id in offered.items():
+        names = {label_key(n) for n in turn.t(f"my_needs.typed.{action}").split(",")}
+        if said in names:
+            await payload(turn, f"{need_id}:{action}")
+            return True
+    return False

@@ -1015,3 +1015,59 @@ async def test_a_series_posted_with_its_end_in_the_sentence_is_not_asked_for_it(
     await member.press("f:confirm:yes")
     need = await latest_need(app, org_id)
     assert need.valid_until is not None and as_utc(need.valid_until) == end
+
+
+# -- typed actions at a need's detail ------------------------------------------------------
+
+
+async def test_the_actions_of_a_need_can_be_typed_as_well_as_pressed(app: App) -> None:
+    """Walked: "schließen" at a need's detail was searched for as a topic."""
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    weekly = Weekly(("sa",), datetime(2026, 1, 1, 10).time(), datetime(2026, 1, 1, 12).time())
+    until = datetime(2026, 12, 31, 23, 0, tzinfo=UTC)
+    need_id = await published_need(
+        app, org_id, title="Samstagsausgabe", weekly=weekly, valid_until=until
+    )
+
+    await member.press(f"orgn:{need_id}")
+    await member.say("verlängern")
+    assert "läuft jetzt bis" in member.text
+    await member.press(f"orgn:{need_id}")
+    await member.say("Schließen bitte")
+    assert "vorzeitig schließen?" in member.text
+    await member.say("Ja, schließen")
+    assert (await need_row(app, need_id)).status.value == "filled"
+    await member.press(f"orgn:{need_id}")
+    await member.say("wieder öffnen")
+    assert "nimmt wieder Anmeldungen an" in member.text
+    await member.press(f"orgn:{need_id}")
+    await member.say("ändern")
+    assert "So würde der geänderte Bedarf aussehen" in member.text
+    await member.say("abbrechen")
+    await member.press(f"orgn:{need_id}")
+    await member.say("absagen")
+    assert "wirklich absagen?" in member.text
+    assert (await need_row(app, need_id)).status.value == "published"
+
+    # Away from the detail the same word is no action on a need.
+    await member.command("menu")
+    await member.say("schließen")
+    assert (await need_row(app, need_id)).status.value == "published"
+    assert "vorzeitig schließen?" not in member.text
+
+
+async def test_cancelling_a_need_nobody_signed_up_for_tells_of_nobody(app: App) -> None:
+    """Walked: "Alle Angemeldeten bekommen eine Nachricht" with nobody signed up."""
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Ohne Anmeldungen")
+
+    await member.press(f"orgn:{need_id}")
+    await member.press(f"orgn:{need_id}:cancel")
+    assert "Angemeldet ist noch niemand" in member.text
+    assert "Nachricht" not in member.text
+    await member.press(f"orgn:{need_id}:cancel:yes")
+    assert member.text.split("\n")[0] == "„Ohne Anmeldungen“ ist abgesagt."
+    assert "Nachricht" not in member.text
+    assert (await need_row(app, need_id)).status.value == "cancelled"

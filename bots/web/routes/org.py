@@ -376,7 +376,8 @@ async def need_action(request: Request) -> Response:
     try:
         if action == "cancel":
             # Each signed-up person is told once, through the outbox.
-            await cancel_need(app.db, need_id, actor=member.actor, now=app.now())
+            if not await cancel_need(app.db, need_id, actor=member.actor, now=app.now()):
+                notice = "cancel_nobody"  # nobody to tell
         elif action == "fill":
             await organisations.mark_filled(
                 app.db, member.organisation_id, need_id, now=app.now(), actor=member.actor

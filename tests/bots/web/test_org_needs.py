@@ -227,10 +227,22 @@ async def test_cancel_tells_every_signed_up_volunteer(web_app: Web):
         person = await _volunteer(web_app, f"telegram:{n}", name)
         await sign_up(web_app.app.db, person, need_id, web_app.clock.now())
     token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
-    await client.post(f"/t/aachen/org/needs/{need_id}/cancel", data={"csrf": token})
+    response = await client.post(f"/t/aachen/org/needs/{need_id}/cancel", data={"csrf": token})
+    assert response.headers["location"].endswith("notice=cancel")
     assert (await _need(web_app, need_id)).status == NeedStatus.CANCELLED
     await web_app.deliver()
     assert sorted(i for _, i, _ in notifier.sent) == ["telegram:0", "telegram:1"]
+
+
+async def test_cancelling_a_need_nobody_signed_up_for_speaks_of_nobody_told(web_app: Web):
+    client = await sign_up_organisation(web_app)
+    need_id = await post_need(web_app, client)
+    await _publish(web_app, need_id)
+    token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
+    response = await client.post(f"/t/aachen/org/needs/{need_id}/cancel", data={"csrf": token})
+    assert response.headers["location"].endswith("notice=cancel_nobody")
+    page = await client.get(response.headers["location"])
+    assert "Der Bedarf ist abgesagt.</p>" in page.text  # no word of anybody told
 
 
 async def test_message_to_a_web_chat_volunteer_lands_in_their_transcript(web_app: Web):
