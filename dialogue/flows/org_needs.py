@@ -170,8 +170,8 @@ async def payload(turn: Turn, rest: str) -> None:
         turn.say(
             turn.t("my_needs.close_ask", title=escape(need.title)),
             (
-                turn.button("my_needs.close_yes", f"orgn:{need.id}:close:yes"),
-                turn.button("my_needs.not_now", f"orgn:{need.id}"),
+                turn.yes_button("my_needs.close_yes", f"orgn:{need.id}:close:yes"),
+                turn.no_button("my_needs.not_now", f"orgn:{need.id}"),
             ),
         )
     elif action == "close:yes":
@@ -422,4 +422,23 @@ async def typed(turn: Turn, text: str) -> bool:
         if said in names:
             await payload(turn, f"{need_id}:{action}")
             return True
+    if "edit" in offered:
+        return await _edit_by_name(turn, int(offered["edit"]), text)
+    return False
+
+
+async def _edit_by_name(turn: Turn, need_id: int, text: str) -> bool:
+    """ "Ort ändern: Haaren" at a need's detail: the need opens in the form
+    with that change made, at its preview (as ✏️ and then the same words)."""
+    start, offer = len(turn.replies), list(turn.state.buttons)
+    await payload(turn, f"{need_id}:edit")
+    opened = len(turn.replies)
+    if turn.state.flow == post_need.FORM.name and await post_need.edit_by_name(
+        turn, Event("text", text=text)
+    ):
+        del turn.replies[start:opened]  # the preview once, with the change
+        return True
+    turn.state.finish()  # no change named: the text goes its usual way
+    del turn.replies[start:]
+    turn.state.buttons = offer
     return False

@@ -1071,3 +1071,30 @@ async def test_cancelling_a_need_nobody_signed_up_for_tells_of_nobody(app: App) 
     assert member.text.split("\n")[0] == "„Ohne Anmeldungen“ ist abgesagt."
     assert "Nachricht" not in member.text
     assert (await need_row(app, need_id)).status.value == "cancelled"
+
+
+async def test_a_field_changed_by_name_at_a_needs_detail_opens_it_changed(app: App) -> None:
+    """Walked: "Ort ändern: Haaren" at a need's detail started the volunteer's
+    onboarding ("Wofür schlägt dein Herz?"); "ja" to "vorzeitig schließen?"
+    opened the menu."""
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Kleiderkammer sortieren")
+
+    await member.press(f"orgn:{need_id}")
+    await member.say("Ort ändern: Haaren")
+    assert member.text.count("So würde der geänderte Bedarf aussehen") == 1, member.text
+    assert "📍 Haaren" in member.text and "Herz" not in member.text
+    await member.press("f:confirm:yes")
+    assert "Gespeichert" in member.text
+    need = await need_row(app, need_id)
+    assert need.pending_change is not None and need.pending_change["place_label"] == "Haaren"
+
+    await member.press(f"orgn:{need_id}")
+    await member.say("Danke dir")  # no field named: no form opened
+    assert (await member.state()).flow is None
+    await member.press(f"orgn:{need_id}")
+    await member.say("schließen")
+    await member.say("ja")
+    assert "nimmt keine neuen Anmeldungen mehr an" in member.text
+    assert (await need_row(app, need_id)).status.value == "filled"
