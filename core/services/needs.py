@@ -118,6 +118,13 @@ class NeedDetail:
     def places_left(self) -> int:
         return max(0, self.helpers_wanted - self.helpers_taken)
 
+    @property
+    def places_open(self) -> int:
+        """Places a sign-up can take now: none once the need is filled, also
+        when its organisation closed it early with places free (the waitlist
+        only; ``signup.sign_up``)."""
+        return 0 if self.status == NeedStatus.FILLED else self.places_left
+
     def date_passed(self, now: datetime) -> bool:
         """Its (last) date is over at ``now``: "Termin vorbei", no sign-up."""
         return date_passed(

@@ -57,6 +57,7 @@ from core.services.needs import (
     validate_need,
 )
 from core.services.offers import resource_kind_of
+from core.services.signup import fill_free_places
 from core.single_line import is_single_line
 from core.taxonomy import Taxonomy
 
@@ -476,7 +477,8 @@ async def reopen_need(
     otherwise) and that has a free place (``NeedNotOpen``: more helpers are a
     change, ``update_need``) opens again, in the version an editor approved;
     a change waiting for review keeps waiting, and a need the editors hid
-    stays hidden. A suspended organisation cannot reopen. An urgent need of a
+    stays hidden. Who joined the waitlist while it was closed moves up into
+    the free places (told once, ``signup.fill_free_places``). A suspended organisation cannot reopen. An urgent need of a
     verified organisation asks people again: a new round of alert waves
     (nobody asked before is asked twice), unless a wave is still planned.
     Returns whether alert waves start."""
@@ -498,7 +500,10 @@ async def reopen_need(
         if await taken_places(session, need.id) >= need.helpers_wanted:
             raise NeedNotOpen(need_id=need.id)
         need.status, need.updated_at = NeedStatus.PUBLISHED, now
-        alerts = need.urgent and org.verified and not need.hidden
+        await session.flush()
+        await fill_free_places(session, need, now)  # who waited while it was closed
+        alerts = need.status == NeedStatus.PUBLISHED and need.urgent
+        alerts = alerts and org.verified and not need.hidden
         if alerts:
             planned = await session.scalar(
                 select(func.count())

@@ -1098,3 +1098,56 @@ async def test_a_field_changed_by_name_at_a_needs_detail_opens_it_changed(app: A
     await member.say("ja")
     assert "nimmt keine neuen Anmeldungen mehr an" in member.text
     assert (await need_row(app, need_id)).status.value == "filled"
+
+
+async def test_a_need_closed_early_takes_nobody_until_reopened_then_the_waitlist_moves_up(
+    app: App,
+) -> None:
+    """Walked: a need closed early with free places still gave a place to
+    whoever opened it, and a withdrawal opened it again."""
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Laternenumzug", helpers=3)
+    anna, ben = Conversation(app, identity="test:anna"), Conversation(app, identity="test:ben")
+    for conv in (anna, ben):
+        await consent(conv)
+    await sign_up(anna, need_id, "Anna")
+    await member.press(f"orgn:{need_id}:close:yes")
+
+    await ben.press(f"need:{need_id}")
+    assert f"need:{need_id}:signup" in ben.payloads() and "Warteliste" in ben.text, ben.text
+    await ben.press(f"need:{need_id}:signup")
+    await ben.say("Ben")
+    async with app.db.sessions() as session:
+        waiting = await session.scalar(
+            select(Engagement.waitlisted).where(
+                Engagement.need_id == need_id, Engagement.person_id != None  # noqa: E711
+            ).order_by(Engagement.id.desc()).limit(1)
+        )  # fmt: skip
+    assert waiting is True  # closed: the waitlist only
+
+    await anna.command("termine")
+    engagement = next(p for p in anna.payloads() if p.startswith("eng:"))
+    await anna.press(engagement)
+    await anna.press(engagement + ":yes")  # Anna withdraws: still closed, Ben still waits
+    assert (await need_row(app, need_id)).status.value == "filled"
+
+    await member.press(f"orgn:{need_id}")
+    await member.press(f"orgn:{need_id}:reopen")
+    assert "nimmt wieder Anmeldungen an" in member.text
+    async with app.db.sessions() as session:
+        rows = (
+            await session.execute(
+                select(Engagement.waitlisted, Engagement.status).where(
+                    Engagement.need_id == need_id
+                )
+            )
+        ).all()
+    assert [(w, s.value) for w, s in rows if s.value in ("interested", "accepted")] == [
+        (False, "interested")
+    ]  # Ben moved up
+    outbox = Outbox()
+    await deliver(app, outbox, NOW + timedelta(minutes=5))
+    assert len([t for t in outbox.about(ben.identity, "Laternenumzug") if "Platz" in t]) == 1, (
+        outbox.texts_to(ben.identity)
+    )

@@ -276,7 +276,7 @@ async def need_page(request: Request) -> Response:
             "can_fill": row.status == NeedStatus.PUBLISHED,
             # Closed early, places free, its date ahead (``organisations.reopen_need``).
             "can_reopen": row.status == NeedStatus.FILLED
-            and detail.places_left > 0
+            and detail.helpers_taken < detail.helpers_wanted
             and not detail.date_passed(app.now()),
             "can_extend": row.recurrence is not None
             and row.valid_until is not None  # one without an end runs until it is closed
