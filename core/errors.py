@@ -66,6 +66,13 @@ class DatePassed(DomainError):
     key = "error.date_passed"
 
 
+class ChangePending(DomainError):
+    """A need's change waits for review and already moves what the verb
+    would (a series extended while its waiting change sets another end)."""
+
+    key = "error.change_pending"
+
+
 class OfferWithdrawn(DomainError):
     key = "offers.already_withdrawn"
 

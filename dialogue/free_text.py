@@ -18,6 +18,7 @@ from dialogue.flows import (
     navigation,
     offers,
     onboarding,
+    org_needs,
     post_need,
     relay,
     search,
@@ -99,6 +100,8 @@ async def handle_text(turn: Turn, event: Event) -> bool:
             return False
         if turn.state.flow in offers.FLOWS and await offers.text(turn, event.text):
             return False  # an offer described, its place, an answer, a yes or no
+    if word is None and await org_needs.typed(turn, event.text):
+        return False  # "schließen", "verlängern" at a need's detail
     if word != "help" and await hours.text(turn, event.text):
         return False
     if word != "help" and await skipping.text(turn, event.text):

@@ -160,8 +160,8 @@ def detail(
         lines.append(t("need.qualifications", qualifications=escape(quals)))
     if passed:
         pass  # "Termin vorbei" above says it all
-    elif need.places_left > 0:
-        lines.append(t("need.places_left", left=need.places_left, wanted=need.helpers_wanted))
+    elif need.places_open > 0:
+        lines.append(t("need.places_left", left=need.places_open, wanted=need.helpers_wanted))
     else:
         lines.append(t("need.full"))
     if need.urgent:

@@ -110,6 +110,7 @@ class NeedLine:
     signups: str
     hidden: bool
     rejection_reason: str | None
+    change_pending: bool = False  # a change waits for an editor; public as it was
 
 
 def need_line(
@@ -135,6 +136,7 @@ def need_line(
         + (t("need.waiting_count", count=row.waiting) if row.waiting else ""),
         row.hidden,
         row.rejection_reason,
+        row.change_pending,
     )
 
 

@@ -256,7 +256,7 @@ async def plan_alert_wave(
     an urgent need's alert, or a freed place offered round (``round_key``
     tells such rounds apart)."""
     data: dict[str, Any] = {"wave": 1}
-    if ask != kinds.URGENT_ALERT.name:
+    if ask != kinds.URGENT_ALERT.name or round_key:  # a round's waves keep its key
         data |= {"ask": ask, "round": round_key}
     await add_reminder(
         session,

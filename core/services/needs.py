@@ -118,6 +118,13 @@ class NeedDetail:
     def places_left(self) -> int:
         return max(0, self.helpers_wanted - self.helpers_taken)
 
+    @property
+    def places_open(self) -> int:
+        """Places a sign-up can take now: none once the need is filled, also
+        when its organisation closed it early with places free (the waitlist
+        only; ``signup.sign_up``)."""
+        return 0 if self.status == NeedStatus.FILLED else self.places_left
+
     def date_passed(self, now: datetime) -> bool:
         """Its (last) date is over at ``now``: "Termin vorbei", no sign-up."""
         return date_passed(
@@ -793,21 +800,29 @@ class OwnNeed:
     helpers_wanted: int
     urgent: bool
     status: NeedStatus
+    # A change waits for an editor: the fields above are that change (the
+    # latest version) unless asked for the live one (``own_need(live=True)``).
+    change_pending: bool = False
 
 
-async def own_need(db: Database, organisation_id: int, need_id: int) -> OwnNeed:
-    """One of the organisation's needs; ``UnknownNeed`` for another's."""
+async def own_need(
+    db: Database, organisation_id: int, need_id: int, *, live: bool = False
+) -> OwnNeed:
+    """One of the organisation's needs; ``UnknownNeed`` for another's. Its
+    latest version (a change waiting for review), or with ``live`` the
+    version the public sees."""
     async with db.sessions() as session:
         need = await session.get(Need, need_id)
         if need is None or need.organisation_id != organisation_id:
             raise UnknownNeed(need_id=need_id)
-        v = pending_or_current(need)  # a change waiting for review is the latest
+        v = _current(need) if live else pending_or_current(need)
         return OwnNeed(
             need.id, need.organisation_id, v["title"], v["description"], v["category"],
             tuple(v["qualifications"] or ()), v["remote"], v["lat"], v["lon"], v["place_label"],
             v["starts_at"], v["ends_at"],
             Weekly.from_dict(v["recurrence"]) if v["recurrence"] else None,
             v["valid_until"], v["helpers_wanted"], v["urgent"], need.status,
+            need.pending_change is not None,
         )  # fmt: skip
 
 

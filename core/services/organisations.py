@@ -12,8 +12,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import as_utc
 from core.db import Database
-from core.errors import InvalidValue, NotAllowed, UnknownNeed
+from core.errors import (
+    ChangePending,
+    DatePassed,
+    InvalidValue,
+    NeedNotOpen,
+    NotAllowed,
+    OrganisationSuspended,
+    UnknownNeed,
+)
 from core.models import (
     ACTIVE_STATUSES,
     Engagement,
@@ -23,13 +32,18 @@ from core.models import (
     Offer,
     Organisation,
     Person,
+    Reminder,
+    ReminderStatus,
     Tenant,
 )
+from core.reminders import kinds
+from core.reminders.planning import plan_alert_wave
 from core.resources import Resources
-from core.schedule import FULL_MASK
+from core.schedule import FULL_MASK, date_passed
 from core.services import mail_queue
 from core.services.audit import record
 from core.services.needs import (
+    REVIEW_FIELDS,
     NeedInput,
     PlaceResolver,
     apply_change,
@@ -39,9 +53,11 @@ from core.services.needs import (
     on_published,
     pending_or_current,
     send_back_to_review,
+    taken_places,
     validate_need,
 )
 from core.services.offers import resource_kind_of
+from core.services.signup import fill_free_places
 from core.single_line import is_single_line
 from core.taxonomy import Taxonomy
 
@@ -74,6 +90,7 @@ class NeedRow:
     hidden: bool
     rejection_reason: str | None
     waiting: int = 0  # on the waitlist (not in ``signups``, which holds places)
+    change_pending: bool = False  # a change waits for an editor; public as it was
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +196,7 @@ async def needs_of(db: Database, organisation_id: int) -> list[NeedRow]:
             n.hidden,
             n.rejection_reason,
             int(waiting),
+            n.pending_change is not None,
         )
         for n, count, waiting in rows
     ]
@@ -248,6 +266,8 @@ class NeedForEdit:
     # A change waits for an editor: the fields above show it (the form edits
     # the latest version); the public page still shows the approved one.
     change_pending: bool = False
+    # What the waiting change changes (``needs.REVIEW_FIELDS`` names).
+    changed: tuple[str, ...] = ()
 
 
 async def need_for_edit(db: Database, organisation_id: int, need_id: int) -> NeedForEdit:
@@ -273,6 +293,9 @@ async def need_for_edit(db: Database, organisation_id: int, need_id: int) -> Nee
             rejection_reason=need.rejection_reason,
             hidden=need.hidden,
             change_pending=need.pending_change is not None,
+            changed=tuple(differing(need, need.pending_change, REVIEW_FIELDS))
+            if need.pending_change is not None
+            else (),
         )
 
 
@@ -385,14 +408,31 @@ _TIMING = ("starts_at", "ends_at", "recurrence", "valid_until", "helpers_wanted"
 async def extend_need(
     db: Database, organisation_id: int, need_id: int, *, now: datetime, actor: str
 ) -> datetime:
-    """Push a recurring need's expiry back by four weeks (from now when it has
-    passed); an expired need is published again. Returns the new expiry."""
+    """Push a recurring need's end date back by four weeks (from now when it
+    has passed); an expired need is published again. Returns the new end.
+
+    Only a series with an end date is extended (one without runs until it is
+    closed: four weeks from now would end it). A change waiting for review
+    that leaves the end date as it is moves along (approving it later does not
+    undo the extension); one that sets another end date wins: ``ChangePending``."""
     async with db.transaction() as session:
         need = await _owned_need(session, organisation_id, need_id)
-        if need.recurrence is None or need.status in (NeedStatus.CANCELLED, NeedStatus.REJECTED):
+        if (
+            need.recurrence is None
+            or need.valid_until is None
+            or need.status in (NeedStatus.CANCELLED, NeedStatus.REJECTED)
+        ):
             raise InvalidValue(field="extend")
-        base = max(need.valid_until or now, now)
+        waiting = pending_or_current(need)["valid_until"] if need.pending_change else None
+        if need.pending_change and (waiting is None or as_utc(waiting) != as_utc(need.valid_until)):
+            raise ChangePending(need_id=need.id)
+        base = max(as_utc(need.valid_until), now)
         need.valid_until, need.updated_at = base + EXTEND_BY, now
+        if need.pending_change:
+            need.pending_change = {
+                **need.pending_change,
+                "valid_until": need.valid_until.isoformat(),
+            }
         if need.status == NeedStatus.EXPIRED:
             if need.published_at is not None:
                 need.status = NeedStatus.PUBLISHED  # the text an editor approved
@@ -426,6 +466,67 @@ async def mark_filled(
             subject=f"need:{need.id}",
             at=now,
         )
+
+
+async def reopen_need(
+    db: Database, organisation_id: int, need_id: int, *, now: datetime, actor: str
+) -> bool:
+    """Take sign-ups again on a need that was closed early (``mark_filled``).
+
+    Only a closed need whose (last) date is still ahead (``DatePassed``
+    otherwise) and that has a free place (``NeedNotOpen``: more helpers are a
+    change, ``update_need``) opens again, in the version an editor approved;
+    a change waiting for review keeps waiting, and a need the editors hid
+    stays hidden. Who joined the waitlist while it was closed moves up into
+    the free places (told once, ``signup.fill_free_places``). A suspended organisation cannot reopen. An urgent need of a
+    verified organisation asks people again: a new round of alert waves
+    (nobody asked before is asked twice), unless a wave is still planned.
+    Returns whether alert waves start."""
+    async with db.transaction() as session:
+        need = await _owned_need(session, organisation_id, need_id)
+        org = await session.get(Organisation, organisation_id)
+        assert org is not None
+        if org.suspended_at is not None:
+            raise OrganisationSuspended()
+        if need.status != NeedStatus.FILLED:
+            raise InvalidValue(field="status")
+        if date_passed(
+            ends_at=need.ends_at,
+            recurrence=need.recurrence,
+            valid_until=need.valid_until,
+            now=now,
+        ):
+            raise DatePassed(need_id=need.id)
+        if await taken_places(session, need.id) >= need.helpers_wanted:
+            raise NeedNotOpen(need_id=need.id)
+        need.status, need.updated_at = NeedStatus.PUBLISHED, now
+        await session.flush()
+        await fill_free_places(session, need, now)  # who waited while it was closed
+        alerts = need.status == NeedStatus.PUBLISHED and need.urgent
+        alerts = alerts and org.verified and not need.hidden
+        if alerts:
+            planned = await session.scalar(
+                select(func.count())
+                .select_from(Reminder)
+                .where(
+                    Reminder.need_id == need.id,
+                    Reminder.kind == kinds.ALERT_WAVE.name,
+                    Reminder.status == ReminderStatus.PENDING,
+                )
+            )
+            alerts = not planned
+        if alerts:
+            await plan_alert_wave(session, need, now, round_key=f"reopened-{now:%Y%m%dT%H%M%S}")
+        record(
+            session,
+            tenant_id=need.tenant_id,
+            actor=actor,
+            action="need_reopened",
+            subject=f"need:{need.id}",
+            at=now,
+            data={"alerts": True} if alerts else {},
+        )
+        return alerts
 
 
 # -- offers --------------------------------------------------------------------

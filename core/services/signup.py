@@ -170,7 +170,8 @@ async def sign_up(
         if existing is not None and existing.status in ACTIVE_STATUSES:
             raise AlreadySignedUp(need_id=need_id)
         taken = await taken_places(session, need_id)
-        waitlisted = taken >= need.helpers_wanted
+        # Closed early (``mark_filled``): only the waitlist, free places or not.
+        waitlisted = taken >= need.helpers_wanted or need.status == NeedStatus.FILLED
         if waitlisted and not allow_waitlist:
             raise NeedNotOpen(need_id=need_id)
         if existing is None:
@@ -217,7 +218,13 @@ async def sign_up(
 
 async def _free_place(session: AsyncSession, need: Need, now: datetime) -> Engagement | None:
     """After a place was given up: the first on the waitlist moves up, or the
-    need opens again."""
+    need opens again. A need its organisation closed early (it had free
+    places before this one was given up) stays closed, and nobody moves up."""
+    if (
+        need.status == NeedStatus.FILLED
+        and await taken_places(session, need.id) + 1 < need.helpers_wanted
+    ):
+        return None
     queue = await _waitlist(session, need.id)
     if queue:
         first = queue[0]
@@ -226,6 +233,20 @@ async def _free_place(session: AsyncSession, need: Need, now: datetime) -> Engag
     if need.status == NeedStatus.FILLED:
         need.status = NeedStatus.PUBLISHED
     return None
+
+
+async def fill_free_places(session: AsyncSession, need: Need, now: datetime) -> int:
+    """A need open again (``organisations.reopen_need``): the people waiting
+    move up into its free places, first come first, each told once. Returns
+    how many moved up."""
+    free = need.helpers_wanted - await taken_places(session, need.id)
+    queue = (await _waitlist(session, need.id))[: max(free, 0)]
+    for moved in queue:
+        moved.waitlisted, moved.updated_at = False, now
+        await _moved_up(session, moved, need, now)
+    if queue and len(queue) >= free:
+        need.status = NeedStatus.FILLED  # full again
+    return len(queue)
 
 
 async def _give_up(

@@ -312,7 +312,7 @@ async def detail(turn: Turn, need_id: int) -> None:
             if q not in volunteer.qualifications
             and q not in (turn.state.view.get("answered") or ())
         ]
-        if turn.person is not None and need.places_left > 0 and open_
+        if turn.person is not None and need.places_open > 0 and open_
         else []
     )
     buttons: list[Button] = []
@@ -324,7 +324,7 @@ async def detail(turn: Turn, need_id: int) -> None:
         question, buttons = needs.qualification_question(turn, need.id, missing[0])
         text += "\n\n" + question
     else:
-        key = "need.signup" if need.places_left > 0 else "need.waitlist"
+        key = "need.signup" if need.places_open > 0 else "need.waitlist"
         buttons = [turn.button(key, f"need:{need.id}:signup")]
     # A question to the organisation, before signing up; without consent
     # yet the button asks for it first (dialogue/flows/relay.py).

@@ -8,6 +8,9 @@ the posting form at its preview, ``orgn:<id>:close`` asks and
 ``orgn:<id>:cancel`` asks and ``orgn:<id>:cancel:yes`` cancels (the people
 signed up are told once, through the outbox: ``needs.cancel_need``),
 ``orgn:<id>:extend`` moves a weekly need's end date four weeks on,
+``orgn:<id>:reopen`` takes sign-ups again on a need closed early
+(``organisations.reopen_need``: not once its date is over or its places are
+taken; an urgent one asks people nearby again),
 ``orgn:<id>:noshow:<engagement>`` asks and ``…:noshow:<engagement>:yes`` notes
 that someone did not come to the latest date that has begun,
 ``orgn:more:<n>`` lists on from the n-th need.
@@ -20,6 +23,7 @@ flowchart LR
   need -->|noshow| missing{Sicher?} -->|ja| noted([nicht erschienen vermerkt])
   need -->|cancel| sure{Sicher?} -->|ja| cancelled([abgesagt; Angemeldete informiert])
   need -->|extend| extended([4 Wochen länger])
+  need -->|reopen| reopened([nimmt wieder Anmeldungen an])
 ```
 """
 
@@ -27,16 +31,24 @@ from __future__ import annotations
 
 import re
 
-from core.errors import DomainError, UnknownNeed
-from core.schedule import last_moment
+from core.errors import ChangePending, DatePassed, DomainError, NeedNotOpen, UnknownNeed
+from core.schedule import date_passed, last_moment
 from core.services.needs import OwnNeed, cancel_need, own_need
 from core.services.org_links import OrgRef, organisations_of_person
-from core.services.organisations import extend_need, mark_filled, needs_of, signups_of
+from core.services.organisations import (
+    extend_need,
+    mark_filled,
+    needs_of,
+    reopen_need,
+    signups_of,
+)
 from core.services.signup import mark_no_show, no_show_date
+from dialogue.choices import label_key
 from dialogue.flows import post_need
 from dialogue.markup import escape
 from dialogue.registry import on_command, on_payload
 from dialogue.turn import Event, Turn
+from dialogue.understanding import polite_stripped
 
 MAX_LISTED = 10
 LISTED = ("draft", "pending_review", "published", "filled", "expired")
@@ -101,6 +113,8 @@ async def show(turn: Turn, offset: int = 0) -> None:
         )
         if need.waiting:
             line += t("my_needs.waiting_count", count=need.waiting)
+        if need.change_pending:
+            line += t("my_needs.change_waiting_short")
         if len(orgs) > 1:
             line += f" · {escape(org.name)}"
         lines.append(line)
@@ -129,7 +143,8 @@ async def payload(turn: Turn, rest: str) -> None:
         await show(turn, int(more.group(1)))
         return
     match = re.fullmatch(
-        r"(\d{1,12})(?::(edit|close|close:yes|cancel|cancel:yes|extend|noshow:\d{1,12}(?::yes)?))?",
+        r"(\d{1,12})(?::(edit|close|close:yes|cancel|cancel:yes|extend|reopen"
+        r"|noshow:\d{1,12}(?::yes)?))?",
         rest,
     )
     if match is None:
@@ -155,14 +170,16 @@ async def payload(turn: Turn, rest: str) -> None:
         turn.say(
             turn.t("my_needs.close_ask", title=escape(need.title)),
             (
-                turn.button("my_needs.close_yes", f"orgn:{need.id}:close:yes"),
-                turn.button("my_needs.not_now", f"orgn:{need.id}"),
+                turn.yes_button("my_needs.close_yes", f"orgn:{need.id}:close:yes"),
+                turn.no_button("my_needs.not_now", f"orgn:{need.id}"),
             ),
         )
     elif action == "close:yes":
         await _act(turn, need, "closed", mark_filled)
     elif action == "extend":
         await _extend(turn, need)
+    elif action == "reopen":
+        await _reopen(turn, need)
     elif action.startswith("noshow:"):
         _, engagement, *sure = action.split(":")
         await _no_show(turn, need, int(engagement), confirmed=bool(sure))
@@ -170,8 +187,14 @@ async def payload(turn: Turn, rest: str) -> None:
         if need.status.value not in CAN_CANCEL:
             turn.say(turn.t("my_needs.not_possible"), _back(turn))
             return
+        signed_up = [
+            s
+            for s in await signups_of(turn.app.db, need.organisation_id, need.id)
+            if s.status.value in ("interested", "accepted")
+        ]
+        ask = "my_needs.cancel_ask" if signed_up else "my_needs.cancel_ask_nobody"
         turn.say(
-            turn.t("my_needs.cancel_ask", title=escape(need.title)),
+            turn.t(ask, title=escape(need.title)),
             (
                 turn.yes_button("my_needs.cancel_yes", f"orgn:{need.id}:cancel:yes"),
                 turn.no_button("my_needs.cancel_no", f"orgn:{need.id}"),
@@ -185,19 +208,31 @@ def _back(turn: Turn) -> tuple:  # type: ignore[type-arg]
     return (turn.button("menu.my_needs", "menu:my_needs"), turn.button("menu.main", "nav:menu"))
 
 
+def _lines(turn: Turn, orgs: list[list[object]], need: OwnNeed) -> list[str]:
+    """The need's fields, one line each, as the posting form's preview shows them."""
+    turn.state.start("post_need", post_need.slots_of(turn, orgs, need))
+    lines = post_need.preview_lines(turn)
+    turn.state.finish()
+    return lines
+
+
 async def _detail(turn: Turn, need: OwnNeed) -> None:
     t = turn.t
-    orgs = [[o.id, o.name] for o in await _orgs(turn)]
-    turn.state.start("post_need", post_need.slots_of(turn, orgs, need))
-    text = post_need.preview_lines(turn)
-    turn.state.finish()
+    orgs: list[list[object]] = [[o.id, o.name] for o in await _orgs(turn)]
+    text = _lines(turn, orgs, need)
+    wanted = need.helpers_wanted
+    if need.change_pending:
+        # What the public sees, then what changes once an editor approves.
+        public = await own_need(turn.app.db, need.organisation_id, need.id, live=True)
+        live, wanted = _lines(turn, orgs, public), public.helpers_wanted
+        text = [*live, t("my_needs.change_waiting"), *(x for x in text if x not in live)]
     people = [
         s
         for s in await signups_of(turn.app.db, need.organisation_id, need.id)
         if s.status.value in ("interested", "accepted")
     ]
     held = [s for s in people if not s.waitlisted]
-    text.append(t("my_needs.signups", signups=len(held), wanted=need.helpers_wanted))
+    text.append(t("my_needs.signups", signups=len(held), wanted=wanted))
     names = [
         escape(s.name or t("my_needs.someone")) + (t("my_needs.waiting") if s.waitlisted else "")
         for s in people
@@ -220,7 +255,22 @@ async def _detail(turn: Turn, need: OwnNeed) -> None:
         buttons.append(turn.button("my_needs.edit", f"orgn:{need.id}:edit"))
     if need.status.value == "published":
         buttons.append(turn.button("my_needs.close", f"orgn:{need.id}:close"))
-    if need.weekly is not None and need.status.value in ("published", "filled", "expired"):
+    if (
+        need.status.value == "filled"
+        and len(held) < wanted
+        and not date_passed(
+            ends_at=need.ends_at,
+            recurrence=need.weekly,
+            valid_until=need.valid_until,
+            now=turn.now,
+        )
+    ):
+        buttons.append(turn.button("my_needs.reopen", f"orgn:{need.id}:reopen"))
+    if (
+        need.weekly is not None
+        and need.valid_until is not None  # one without an end runs until it is closed
+        and need.status.value in ("published", "filled", "expired")
+    ):
         buttons.append(turn.button("my_needs.extend", f"orgn:{need.id}:extend"))
     if need.status.value in CAN_CANCEL:
         buttons.append(turn.button("my_needs.cancel", f"orgn:{need.id}:cancel"))
@@ -281,6 +331,7 @@ async def _no_show(turn: Turn, need: OwnNeed, engagement_id: int, *, confirmed: 
 
 
 async def _extend(turn: Turn, need: OwnNeed) -> None:
+    t = turn.t
     try:
         until = await extend_need(
             turn.app.db,
@@ -289,13 +340,48 @@ async def _extend(turn: Turn, need: OwnNeed) -> None:
             now=turn.now,
             actor=f"person:{turn.person.id if turn.person else 0}",
         )
-    except DomainError:
-        turn.say(turn.t("my_needs.not_possible"), _back(turn))
+    except ChangePending:
+        # The waiting change sets its own end date: that one stands, or is changed.
+        turn.say(
+            t("my_needs.extend_change_pending", title=escape(need.title)),
+            (turn.button("my_needs.edit", f"orgn:{need.id}:edit"), *_back(turn)),
+        )
         return
-    turn.say(
-        turn.t("my_needs.extended", title=escape(need.title), date=turn.t.date(last_moment(until))),
-        _back(turn),
-    )
+    except DomainError:
+        turn.say(t("my_needs.not_possible"), _back(turn))
+        return
+    text = t("my_needs.extended", title=escape(need.title), date=t.date(last_moment(until)))
+    if need.change_pending:
+        text += "\n" + t("my_needs.extended_change")
+    turn.say(text, _back(turn))
+
+
+async def _reopen(turn: Turn, need: OwnNeed) -> None:
+    t = turn.t
+    try:
+        alerts = await reopen_need(
+            turn.app.db,
+            need.organisation_id,
+            need.id,
+            now=turn.now,
+            actor=f"person:{turn.person.id if turn.person else 0}",
+        )
+    except DatePassed:
+        turn.say(t("my_needs.reopen_past", title=escape(need.title)), _back(turn))
+        return
+    except NeedNotOpen:
+        turn.say(
+            t("my_needs.reopen_full", title=escape(need.title)),
+            (turn.button("my_needs.edit", f"orgn:{need.id}:edit"), *_back(turn)),
+        )
+        return
+    except DomainError:
+        turn.say(t("my_needs.not_possible"), _back(turn))
+        return
+    text = t("my_needs.reopened", title=escape(need.title))
+    if alerts:
+        text += "\n" + t("my_needs.reopened_alerts")
+    turn.say(text, _back(turn))
 
 
 async def _cancel(turn: Turn, need: OwnNeed) -> None:
@@ -308,4 +394,51 @@ async def _cancel(turn: Turn, need: OwnNeed) -> None:
         actor=f"person:{turn.person.id if turn.person else 0}",
         now=turn.now,
     )
-    turn.say(turn.t("my_needs.cancelled", title=escape(need.title), count=len(people)), _back(turn))
+    done = "my_needs.cancelled" if people else "my_needs.cancelled_nobody"
+    turn.say(turn.t(done, title=escape(need.title), count=len(people)), _back(turn))
+
+
+# What a need's detail offers, by the words people type for it ("schließen").
+TYPED_ACTIONS = ("edit", "close", "cancel", "extend", "reopen")
+_OFFERED = re.compile(r"orgn:(\d{1,12}):(" + "|".join(TYPED_ACTIONS) + r")")
+
+
+async def typed(turn: Turn, text: str) -> bool:
+    """A word typed at a need's detail does what its button does: "schließen",
+    "absagen", "ändern", "verlängern", "wieder öffnen" (``my_needs.typed.*``),
+    only while that button is offered. True when handled."""
+    if turn.state.flow is not None or len(text) > 60:
+        return False
+    offered = {
+        m.group(2): m.group(1)
+        for offer in turn.state.buttons
+        if len(offer) > 1 and (m := _OFFERED.fullmatch(offer[1]))
+    }
+    if not offered:
+        return False
+    said = label_key(polite_stripped(text))
+    for action, need_id in offered.items():
+        names = {label_key(n) for n in turn.t(f"my_needs.typed.{action}").split(",")}
+        if said in names:
+            await payload(turn, f"{need_id}:{action}")
+            return True
+    if "edit" in offered:
+        return await _edit_by_name(turn, int(offered["edit"]), text)
+    return False
+
+
+async def _edit_by_name(turn: Turn, need_id: int, text: str) -> bool:
+    """ "Ort ändern: Haaren" at a need's detail: the need opens in the form
+    with that change made, at its preview (as ✏️ and then the same words)."""
+    start, offer = len(turn.replies), list(turn.state.buttons)
+    await payload(turn, f"{need_id}:edit")
+    opened = len(turn.replies)
+    if turn.state.flow == post_need.FORM.name and await post_need.edit_by_name(
+        turn, Event("text", text=text)
+    ):
+        del turn.replies[start:opened]  # the preview once, with the change
+        return True
+    turn.state.finish()  # no change named: the text goes its usual way
+    del turn.replies[start:]
+    turn.state.buttons = offer
+    return False

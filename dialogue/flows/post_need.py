@@ -56,6 +56,7 @@ from dialogue.flows.form import (
 from dialogue.flows.onboarding import QUALIFICATION_BUTTONS, qualification_label
 from dialogue.markup import escape
 from dialogue.messages import Button, Reply
+from dialogue.need_titles import title_parts
 from dialogue.nlu.result import ParseResult
 from dialogue.registry import on_command, on_intent, on_link, register_form
 from dialogue.turn import Event, Turn
@@ -64,16 +65,6 @@ from dialogue.understanding import command_word, polite_stripped
 _FOR = re.compile(
     r"\b(?:für|fuer|for|bei|beim|at)\s+((?:die|den|das|dem|der|the|our|unsere[nmr]?)\s+)?"
     r"([\wäöüÄÖÜß\-]+(?:\s+[A-ZÄÖÜ][\wäöüß\-]+)?)"
-)
-# "für den Kuchenstand", "für unser Sommerfest": a noun said with "für".
-_FOR_DE = re.compile(
-    r"\b((?:für|fuer)\s+(?:(?:die|den|das|dem|der|unser(?:e[nmr]?)?|eure[nmr]?)\s+)?"
-    r"[A-ZÄÖÜ][\wäöüß\-]+)"
-)
-# "for the cake stall", "for our summer party": up to two words after "the"/"our".
-_FOR_EN = re.compile(
-    r"\bfor\s+(?:the|our|a|an)\s+[a-z][\w\-]*"
-    r"(?:\s+(?!at\b|on\b|in\b|with\b|from\b|and\b|to\b|this\b|next\b|every\b)[a-z][\w\-]*)?"
 )
 _TIME = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*(?:-|–|bis|to)\s*(\d{1,2})(?::(\d{2}))?")
 _POSTCODE = re.compile(r"\b\d{5}\b")
@@ -107,6 +98,13 @@ _YEAR_END = re.compile(
     r"jahresende|ende\s+des\s+jahres|ende\s+dieses\s+jahres|silvester|end\s+of\s+(?:the\s+)?year"
 )
 _END_OF = re.compile(r"(?:ende|end\s+of)\s+([a-zäöü]+)")
+# An end said in the sentence that posts a series: "bis Ende März", "bis zum
+# Jahresende", "until the end of March" (a bare "bis 14 Uhr" is a time).
+_SAID_END = re.compile(
+    r"\b(?:bis|until|till)\s+(?:zum\s+|zur\s+|the\s+)?"
+    r"(?:ende|jahresende|end|silvester)\b",
+    re.I,
+)
 _OPEN_END = re.compile(
     r"^\s*(?:ohne\s+ende|offen|unbegrenzt|unbefristet|kein\s+ende|dauerhaft|no\s+end|open[- ]ended"
     r"|ongoing|indefinitely)\s*[.!]?\s*$",
@@ -145,11 +143,28 @@ EDITABLE = (
 
 
 def guess_title(turn: Turn, text: str) -> str | None:
+    """ "Wir suchen 2 Fahrer für die Tafel am Samstag" -> "Fahrer für die
+    Tafel" (``dialogue.need_titles``); else what it is "for" or "at"."""
+    title = title_of(turn, text)
+    if title is not None:
+        return title[:120]
     match = _FOR.search(text)
     if not match:
         return None
     what = (match.group(1) or "") + match.group(2)
     return turn.t("post.title_for", what=what.strip())[:120]
+
+
+def title_of(turn: Turn, text: str) -> str | None:
+    """The title the sentence's role and purpose make, in the turn's language."""
+    parts = title_parts(text)
+    if parts.role and parts.purpose:
+        return turn.t("post.title_role_for", role=parts.role, what=parts.purpose)
+    if parts.purpose:
+        return turn.t("post.title_for", what=parts.purpose)
+    if parts.role:
+        return turn.t("post.title_role", role=parts.role)
+    return None
 
 
 # A text at the title question longer than this is a sentence: it becomes
@@ -164,16 +179,12 @@ def is_sentence(text: str) -> bool:
 
 
 def proposed_title(turn: Turn, text: str) -> str:
-    """A short title for a sentence: "… für den Kuchenstand" -> "Unterstützung
-    für den Kuchenstand" (the last "für" with a noun; "for the cake stall"),
-    else its first words."""
-    nouns = [m.group(0) for m in _FOR_EN.finditer(text)]
-    nouns = [m.group(1) for m in _FOR_DE.finditer(text)] + nouns
-    if nouns:
-        what = nouns[-1].split(None, 1)[1].strip()
-        title = turn.t("post.title_for", what=what)
-        if len(title) <= TITLE_CHARS:
-            return title
+    """A short title for a sentence: "… 2 Fahrer für die Tafel" -> "Fahrer
+    für die Tafel", "… drei Leute für den Kuchenstand" -> "Unterstützung für
+    den Kuchenstand" (``dialogue.need_titles``), else its first words."""
+    title = title_of(turn, text)
+    if title is not None and len(title) <= TITLE_CHARS:
+        return title
     words = text.strip().rstrip(".!?").split()
     title = " ".join(words[:TITLE_WORDS])
     while len(title) > TITLE_CHARS - 1 and " " in title:
@@ -915,12 +926,22 @@ async def extract(turn: Turn, parse: ParseResult) -> dict[str, Any]:
             else:
                 values["day"] = when.isoformat()
                 values.setdefault("repeat", "once")
+    if weekly and "until" not in values and _SAID_END.search(parse.text):
+        # "jeden Samstag …, bis Ende März": the series' end, said with it.
+        end = until_of(turn, parse)
+        today = _today(turn)
+        if end is not None and today <= end <= today + timedelta(days=MAX_UNTIL):
+            values["until"] = end.isoformat()
     times = parse.values("time")
     if len(times) >= 2:
         values["time"] = {"start": times[0], "end": times[1]}
     counts = [c for c in parse.values("count") if c.isdigit() and 1 <= int(c) <= MAX_HELPERS]
     if counts:
         values["count"] = int(counts[0])
+    elif turn.state.slot != "description":
+        counted = title_parts(parse.text).count  # "2 Fahrer": the NLU knows only "2 Leute"
+        if counted is not None and 1 <= counted <= MAX_HELPERS:
+            values["count"] = counted
     if parse.values("urgency"):
         values["urgent"] = True
     quals = [q for q in parse.values("qualification") if turn.app.taxonomy.is_qualification(q)]

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bots.bootstrap import App
+from core.clock import as_utc
 from core.models import (
     Engagement,
     Membership,
@@ -308,6 +309,38 @@ async def test_my_needs_lists_sign_up_counts_and_changes_a_need_by_field(app: Ap
     assert "👥 1/6" in member.text
     await member.command("menu")
     assert "menu:my_needs" in member.payloads()
+
+
+async def test_a_waiting_change_shows_beside_what_is_live_in_the_list_and_the_detail(
+    app: App,
+) -> None:
+    """Walked: after "Anzahl ändern: 6" the detail said "0 von 6" while the
+    public page still said 3, and nothing told the member why."""
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Regale einräumen", helpers=3)
+
+    await member.press(f"orgn:{need_id}:edit")
+    await member.say("Anzahl ändern: 6")
+    await member.press("f:confirm:yes")
+    await member.command("bedarfe")
+    line = next(x for x in member.text.split("\n") if "Regale einräumen" in x)
+    assert "👥 0/3" in line and "Änderung wartet auf die Redaktion" in line, line
+
+    await member.press(f"orgn:{need_id}")
+    lines = member.text.split("\n")
+    waiting = lines.index(next(x for x in lines if x.startswith("⏳ Deine Änderung wartet")))
+    live, changed = lines[:waiting], lines[waiting + 1 :]
+    assert "👥 3 Helfende" in live and "Regale einräumen" in live
+    assert changed[0] == "👥 6 Helfende"  # only what changes, not the whole need again
+    assert "Regale einräumen" not in changed
+    assert "0 von 3 angemeldet" in member.text  # as the public sees it
+
+    await moderate(app.db, need_id, approve=True, reason=None, actor="editor", now=NOW)
+    await member.press(f"orgn:{need_id}")
+    assert "wartet" not in member.text and "👥 6 Helfende" in member.text
+    await member.command("bedarfe")
+    assert "Änderung wartet" not in member.text
 
 
 async def test_a_time_change_waits_for_review_without_hiding_the_need_then_tells_once(
@@ -819,3 +852,302 @@ async def test_a_new_time_is_told_once_with_the_calendar_entry_and_reminders_fol
             select(Engagement.status).where(Engagement.need_id == need_id)
         )
     assert status is not None and status.value == "withdrawn"
+
+
+# -- reopening a need closed early --------------------------------------------------------
+
+
+async def test_a_need_closed_early_reopens_but_not_once_its_date_is_over(app: App) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Adventsbasar", helpers=3)  # Fr 10–13
+    await member.press(f"orgn:{need_id}")
+    assert f"orgn:{need_id}:reopen" not in member.payloads()  # open: nothing to reopen
+    await member.press(f"orgn:{need_id}:close")
+    await member.press(f"orgn:{need_id}:close:yes")
+
+    await member.press(f"orgn:{need_id}")
+    assert "geschlossen" in member.text
+    await member.press("Wieder öffnen")
+    assert "„Adventsbasar“ nimmt wieder Anmeldungen an." in member.text
+    assert "dringend" not in member.text.casefold()
+    assert (await need_row(app, need_id)).status.value == "published"
+    volunteer = Conversation(app, identity="test:vol")
+    await consent(volunteer)
+    await sign_up(volunteer, need_id)
+    async with app.db.sessions() as session:
+        engagement = await session.scalar(select(Engagement).where(Engagement.need_id == need_id))
+    assert engagement is not None and not engagement.waitlisted  # a place, not the waitlist
+
+    await member.press(f"orgn:{need_id}:close:yes")
+    app.clock.set(NOW + timedelta(days=4))  # type: ignore[attr-defined]  # Saturday: it is over
+    await member.press(f"orgn:{need_id}")
+    assert f"orgn:{need_id}:reopen" not in member.payloads()
+    await member.press(f"orgn:{need_id}:reopen")  # an old button
+    assert "ist vorbei" in member.text
+    assert (await need_row(app, need_id)).status.value == "filled"
+
+
+async def test_a_full_need_is_not_reopened_but_the_number_can_be_raised(app: App) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Ein Platz", helpers=1)
+    volunteer = Conversation(app, identity="test:vol")
+    await consent(volunteer)
+    await sign_up(volunteer, need_id)
+    assert (await need_row(app, need_id)).status.value == "filled"
+
+    await member.press(f"orgn:{need_id}")
+    assert f"orgn:{need_id}:reopen" not in member.payloads()
+    await member.press(f"orgn:{need_id}:reopen")
+    assert "alle Plätze besetzt" in member.text and "Anzahl ändern" in member.text
+    assert f"orgn:{need_id}:edit" in member.payloads()
+    assert (await need_row(app, need_id)).status.value == "filled"
+
+
+async def test_a_reopened_urgent_need_asks_people_again_in_a_new_round(app: App) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    await member.say("Wir brauchen dringend morgen 4 Helfer für die Tafel, 10-14 Uhr")
+    await member.say("Aachen-Mitte")
+    await member.press("f:confirm:yes")
+    need = await latest_need(app, org_id)
+    await member.press(f"orgn:{need.id}:close:yes")
+    await member.press(f"orgn:{need.id}:reopen")  # its first wave has not run yet: no second
+    assert "nimmt wieder Anmeldungen an" in member.text and "noch einmal" not in member.text
+
+    outbox = Outbox()
+    await deliver(app, outbox, NOW + timedelta(minutes=1))  # the first wave runs
+    await member.press(f"orgn:{need.id}:close:yes")
+    await deliver(app, outbox, NOW + timedelta(minutes=30))  # closed: no next wave
+    app.clock.set(NOW + timedelta(hours=1))  # type: ignore[attr-defined]
+    await member.press(f"orgn:{need.id}:reopen")
+    assert "frage passende Leute in der Nähe noch einmal" in member.text
+    async with app.db.sessions() as session:
+        waves = (
+            await session.execute(
+                select(Reminder.status, Reminder.data).where(
+                    Reminder.need_id == need.id, Reminder.kind == "alert_wave"
+                )
+            )
+        ).all()
+    pending = [data for status, data in waves if status.value == "pending"]
+    assert len(pending) == 1 and str(pending[0]["round"]).startswith("reopened-"), waves
+
+
+# -- extending -------------------------------------------------------------------------------
+
+
+async def test_only_a_series_with_an_end_date_is_extended(app: App) -> None:
+    """Walked: "⏩ Um 4 Wochen verlängern" on a series without an end gave it one."""
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    weekly = Weekly(("sa",), datetime(2026, 1, 1, 10).time(), datetime(2026, 1, 1, 12).time())
+    need_id = await published_need(app, org_id, title="Offene Reihe", weekly=weekly)
+
+    await member.press(f"orgn:{need_id}")
+    assert f"orgn:{need_id}:extend" not in member.payloads()
+    await member.press(f"orgn:{need_id}:extend")  # an old button
+    assert "geht bei diesem Bedarf gerade nicht" in member.text
+    assert (await need_row(app, need_id)).valid_until is None
+
+
+async def test_extending_takes_a_waiting_change_along_unless_it_sets_another_end(
+    app: App,
+) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    weekly = Weekly(("sa",), datetime(2026, 1, 1, 10).time(), datetime(2026, 1, 1, 12).time())
+    until = datetime(2026, 12, 11, 23, 0, tzinfo=UTC)  # the end of 11 Dec in Aachen, as forms say
+    need_id = await published_need(
+        app, org_id, title="Samstagsausgabe", weekly=weekly, valid_until=until
+    )
+    await member.press(f"orgn:{need_id}:edit")
+    await member.say("Anzahl ändern: 6")
+    await member.press("f:confirm:yes")  # waits for the editors
+
+    await member.press(f"orgn:{need_id}")
+    await member.press(f"orgn:{need_id}:extend")
+    assert "läuft jetzt bis" in member.text and "wartende Änderung läuft mit" in member.text
+    await moderate(app.db, need_id, approve=True, reason=None, actor="editor", now=NOW)
+    need = await need_row(app, need_id)
+    assert need.helpers_wanted == 6
+    assert need.valid_until is not None
+    assert as_utc(need.valid_until) == until + timedelta(weeks=4)  # approval kept it
+
+    await member.press(f"orgn:{need_id}:edit")
+    await member.say("Enddatum ändern: 30.6.2027")
+    await member.press("f:confirm:yes")  # a new end date: the editors' again
+    await member.press(f"orgn:{need_id}:extend")
+    assert "anderen Enddatum auf die Redaktion" in member.text, member.text
+    assert f"orgn:{need_id}:edit" in member.payloads()
+    need = await need_row(app, need_id)
+    assert as_utc(need.valid_until) == until + timedelta(weeks=4)  # type: ignore[arg-type]
+    assert need.pending_change is not None
+    assert need.pending_change["valid_until"].startswith("2027-06-30")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "shown", "end"),
+    [
+        (
+            "Wir brauchen jeden Samstag 3 Leute für den Flohmarkt, 10-14 Uhr, bis Ende März",
+            "bis 31. März",
+            datetime(2027, 3, 31, 22, 0, tzinfo=UTC),
+        ),
+        (
+            "Wir suchen samstags 3 Leute für den Flohmarkt von 10 bis 14 Uhr, bis zum Jahresende",
+            "bis 31. Dezember",
+            datetime(2026, 12, 31, 23, 0, tzinfo=UTC),
+        ),
+    ],
+)
+async def test_a_series_posted_with_its_end_in_the_sentence_is_not_asked_for_it(
+    app: App, sentence: str, shown: str, end: datetime
+) -> None:
+    """Walked: "…, bis Ende März" was asked again with "Bis wann läuft das?"."""
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    await member.say(sentence)
+    assert "Bis wann" not in member.text and "Wo?" in member.text, member.text
+    await member.say("Burtscheid")
+    assert f"jede Woche Sa, 10:00–14:00 Uhr · {shown}" in member.text, member.text
+    await member.press("f:confirm:yes")
+    need = await latest_need(app, org_id)
+    assert need.valid_until is not None and as_utc(need.valid_until) == end
+
+
+# -- typed actions at a need's detail ------------------------------------------------------
+
+
+async def test_the_actions_of_a_need_can_be_typed_as_well_as_pressed(app: App) -> None:
+    """Walked: "schließen" at a need's detail was searched for as a topic."""
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    weekly = Weekly(("sa",), datetime(2026, 1, 1, 10).time(), datetime(2026, 1, 1, 12).time())
+    until = datetime(2026, 12, 31, 23, 0, tzinfo=UTC)
+    need_id = await published_need(
+        app, org_id, title="Samstagsausgabe", weekly=weekly, valid_until=until
+    )
+
+    await member.press(f"orgn:{need_id}")
+    await member.say("verlängern")
+    assert "läuft jetzt bis" in member.text
+    await member.press(f"orgn:{need_id}")
+    await member.say("Schließen bitte")
+    assert "vorzeitig schließen?" in member.text
+    await member.say("Ja, schließen")
+    assert (await need_row(app, need_id)).status.value == "filled"
+    await member.press(f"orgn:{need_id}")
+    await member.say("wieder öffnen")
+    assert "nimmt wieder Anmeldungen an" in member.text
+    await member.press(f"orgn:{need_id}")
+    await member.say("ändern")
+    assert "So würde der geänderte Bedarf aussehen" in member.text
+    await member.say("abbrechen")
+    await member.press(f"orgn:{need_id}")
+    await member.say("absagen")
+    assert "wirklich absagen?" in member.text
+    assert (await need_row(app, need_id)).status.value == "published"
+
+    # Away from the detail the same word is no action on a need.
+    await member.command("menu")
+    await member.say("schließen")
+    assert (await need_row(app, need_id)).status.value == "published"
+    assert "vorzeitig schließen?" not in member.text
+
+
+async def test_cancelling_a_need_nobody_signed_up_for_tells_of_nobody(app: App) -> None:
+    """Walked: "Alle Angemeldeten bekommen eine Nachricht" with nobody signed up."""
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Ohne Anmeldungen")
+
+    await member.press(f"orgn:{need_id}")
+    await member.press(f"orgn:{need_id}:cancel")
+    assert "Angemeldet ist noch niemand" in member.text
+    assert "Nachricht" not in member.text
+    await member.press(f"orgn:{need_id}:cancel:yes")
+    assert member.text.split("\n")[0] == "„Ohne Anmeldungen“ ist abgesagt."
+    assert "Nachricht" not in member.text
+    assert (await need_row(app, need_id)).status.value == "cancelled"
+
+
+async def test_a_field_changed_by_name_at_a_needs_detail_opens_it_changed(app: App) -> None:
+    """Walked: "Ort ändern: Haaren" at a need's detail started the volunteer's
+    onboarding ("Wofür schlägt dein Herz?"); "ja" to "vorzeitig schließen?"
+    opened the menu."""
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Kleiderkammer sortieren")
+
+    await member.press(f"orgn:{need_id}")
+    await member.say("Ort ändern: Haaren")
+    assert member.text.count("So würde der geänderte Bedarf aussehen") == 1, member.text
+    assert "📍 Haaren" in member.text and "Herz" not in member.text
+    await member.press("f:confirm:yes")
+    assert "Gespeichert" in member.text
+    need = await need_row(app, need_id)
+    assert need.pending_change is not None and need.pending_change["place_label"] == "Haaren"
+
+    await member.press(f"orgn:{need_id}")
+    await member.say("Danke dir")  # no field named: no form opened
+    assert (await member.state()).flow is None
+    await member.press(f"orgn:{need_id}")
+    await member.say("schließen")
+    await member.say("ja")
+    assert "nimmt keine neuen Anmeldungen mehr an" in member.text
+    assert (await need_row(app, need_id)).status.value == "filled"
+
+
+async def test_a_need_closed_early_takes_nobody_until_reopened_then_the_waitlist_moves_up(
+    app: App,
+) -> None:
+    """Walked: a need closed early with free places still gave a place to
+    whoever opened it, and a withdrawal opened it again."""
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Laternenumzug", helpers=3)
+    anna, ben = Conversation(app, identity="test:anna"), Conversation(app, identity="test:ben")
+    for conv in (anna, ben):
+        await consent(conv)
+    await sign_up(anna, need_id, "Anna")
+    await member.press(f"orgn:{need_id}:close:yes")
+
+    await ben.press(f"need:{need_id}")
+    assert f"need:{need_id}:signup" in ben.payloads() and "Warteliste" in ben.text, ben.text
+    await ben.press(f"need:{need_id}:signup")
+    await ben.say("Ben")
+    async with app.db.sessions() as session:
+        waiting = await session.scalar(
+            select(Engagement.waitlisted).where(
+                Engagement.need_id == need_id, Engagement.person_id != None  # noqa: E711
+            ).order_by(Engagement.id.desc()).limit(1)
+        )  # fmt: skip
+    assert waiting is True  # closed: the waitlist only
+
+    await anna.command("termine")
+    engagement = next(p for p in anna.payloads() if p.startswith("eng:"))
+    await anna.press(engagement)
+    await anna.press(engagement + ":yes")  # Anna withdraws: still closed, Ben still waits
+    assert (await need_row(app, need_id)).status.value == "filled"
+
+    await member.press(f"orgn:{need_id}")
+    await member.press(f"orgn:{need_id}:reopen")
+    assert "nimmt wieder Anmeldungen an" in member.text
+    async with app.db.sessions() as session:
+        rows = (
+            await session.execute(
+                select(Engagement.waitlisted, Engagement.status).where(
+                    Engagement.need_id == need_id
+                )
+            )
+        ).all()
+    assert [(w, s.value) for w, s in rows if s.value in ("interested", "accepted")] == [
+        (False, "interested")
+    ]  # Ben moved up
+    outbox = Outbox()
+    await deliver(app, outbox, NOW + timedelta(minutes=5))
+    assert len([t for t in outbox.about(ben.identity, "Laternenumzug") if "Platz" in t]) == 1, (
+        outbox.texts_to(ben.identity)
+    )

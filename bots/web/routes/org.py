@@ -48,7 +48,16 @@ from bots.web.views import (
     offer_line,
     qualification_choices,
 )
-from core.errors import DomainError, NotAllowed, UnknownEngagement, UnknownNeed, UnknownPlace
+from core.errors import (
+    ChangePending,
+    DatePassed,
+    DomainError,
+    NeedNotOpen,
+    NotAllowed,
+    UnknownEngagement,
+    UnknownNeed,
+    UnknownPlace,
+)
 from core.resources import Resources
 from core.schedule import last_moment
 from core.services import org_invites, org_notices, organisations, relay
@@ -265,6 +274,7 @@ async def need_page(request: Request) -> Response:
             "rejection_reason": row.rejection_reason if row.status == NeedStatus.REJECTED else None,
             # A change of the published need: waiting for review, or rejected.
             "change_waiting": row.change_pending,
+            "changed_fields": ", ".join(t(f"editor.change_field.{f}") for f in row.changed),
             "change_rejected": row.rejection_reason
             if row.status in (NeedStatus.PUBLISHED, NeedStatus.FILLED) and not row.change_pending
             else None,
@@ -277,7 +287,12 @@ async def need_page(request: Request) -> Response:
                 NeedStatus.DRAFT,
             ),
             "can_fill": row.status == NeedStatus.PUBLISHED,
+            # Closed early, places free, its date ahead (``organisations.reopen_need``).
+            "can_reopen": row.status == NeedStatus.FILLED
+            and detail.helpers_taken < detail.helpers_wanted
+            and not detail.date_passed(app.now()),
             "can_extend": row.recurrence is not None
+            and row.valid_until is not None  # one without an end runs until it is closed
             and row.status in (NeedStatus.PUBLISHED, NeedStatus.FILLED, NeedStatus.EXPIRED),
             "valid_until": t.day(last_moment(row.valid_until)) if row.valid_until else "",
             "notice": request.query_params.get("notice", ""),
@@ -386,7 +401,7 @@ async def need_edit(request: Request) -> Response:
 
 
 async def need_action(request: Request) -> Response:
-    """cancel | fill | extend"""
+    """cancel | fill | extend | reopen"""
     member = await require_member(request)
     need_id = await _own_need(request, member)
     await checked_form(request)
@@ -396,7 +411,8 @@ async def need_action(request: Request) -> Response:
     try:
         if action == "cancel":
             # Each signed-up person is told once, through the outbox.
-            await cancel_need(app.db, need_id, actor=member.actor, now=app.now())
+            if not await cancel_need(app.db, need_id, actor=member.actor, now=app.now()):
+                notice = "cancel_nobody"  # nobody to tell
         elif action == "fill":
             await organisations.mark_filled(
                 app.db, member.organisation_id, need_id, now=app.now(), actor=member.actor
@@ -405,8 +421,19 @@ async def need_action(request: Request) -> Response:
             await organisations.extend_need(
                 app.db, member.organisation_id, need_id, now=app.now(), actor=member.actor
             )
+        elif action == "reopen":
+            if await organisations.reopen_need(
+                app.db, member.organisation_id, need_id, now=app.now(), actor=member.actor
+            ):
+                notice = "reopen_alerts"
         else:
             raise HTTPException(status_code=404)
+    except ChangePending:
+        notice = "extend_change_pending"
+    except DatePassed:
+        notice = f"{action}_past" if action == "reopen" else "not_possible"
+    except NeedNotOpen:
+        notice = f"{action}_full" if action == "reopen" else "not_possible"
     except DomainError:
         notice = "not_possible"
     return redirect(f"/t/{member.tenant.slug}/org/needs/{need_id}?notice={notice}")

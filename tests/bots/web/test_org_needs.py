@@ -6,6 +6,7 @@ cannot touch another organisation's needs."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -91,11 +92,9 @@ async def test_place_preview_shows_where_the_place_was_found_without_saving(web_
         assert (await session.scalars(select(Need))).all() == []
 
 
-async def test_weekly_need_can_be_extended(web_app: Web):
+async def test_weekly_need_with_an_end_date_can_be_extended(web_app: Web):
     client = await sign_up_organisation(web_app)
-    need_id = await post_need(
-        web_app,
-        client,
+    weekly = dict(
         schedule="weekly",
         days=["di", "do"],
         weekly_start="15:00",
@@ -104,12 +103,27 @@ async def test_weekly_need_can_be_extended(web_app: Web):
         start="",
         end="",
     )
+    need_id = await post_need(web_app, client, **weekly, valid_until="2027-01-31")
     need = await _need(web_app, need_id)
     assert need.recurrence == {"days": ["di", "do"], "from": "15:00", "to": "17:00"}
+    until = need.valid_until
+    assert until is not None
+    await _publish(web_app, need_id)
+    page = await client.get(f"/t/aachen/org/needs/{need_id}")
+    assert f"/org/needs/{need_id}/extend" in page.text
     token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
     response = await client.post(f"/t/aachen/org/needs/{need_id}/extend", data={"csrf": token})
     assert response.headers["location"].endswith("notice=extend")
-    assert (await _need(web_app, need_id)).valid_until is not None
+    assert (await _need(web_app, need_id)).valid_until == until + timedelta(weeks=4)
+
+    # Without an end date it runs until it is closed: nothing to extend.
+    open_ended = await post_need(web_app, client, **weekly)
+    await _publish(web_app, open_ended)
+    page = await client.get(f"/t/aachen/org/needs/{open_ended}")
+    assert f"/org/needs/{open_ended}/extend" not in page.text
+    response = await client.post(f"/t/aachen/org/needs/{open_ended}/extend", data={"csrf": token})
+    assert response.headers["location"].endswith("notice=not_possible")
+    assert (await _need(web_app, open_ended)).valid_until is None
 
 
 async def test_edit_changes_the_need_and_keeps_it_the_same_row(web_app: Web):
@@ -138,6 +152,7 @@ async def test_another_organisation_gets_403_on_every_need_route(web_app: Web):
     token = await csrf_of(other, "/t/aachen/org/")
     for path in (
         f"/t/aachen/org/needs/{need_id}/cancel",
+        f"/t/aachen/org/needs/{need_id}/reopen",
         f"/t/aachen/org/needs/{need_id}/edit",
         f"/t/aachen/org/needs/{need_id}/signups/1/accept",
     ):
@@ -212,10 +227,22 @@ async def test_cancel_tells_every_signed_up_volunteer(web_app: Web):
         person = await _volunteer(web_app, f"telegram:{n}", name)
         await sign_up(web_app.app.db, person, need_id, web_app.clock.now())
     token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
-    await client.post(f"/t/aachen/org/needs/{need_id}/cancel", data={"csrf": token})
+    response = await client.post(f"/t/aachen/org/needs/{need_id}/cancel", data={"csrf": token})
+    assert response.headers["location"].endswith("notice=cancel")
     assert (await _need(web_app, need_id)).status == NeedStatus.CANCELLED
     await web_app.deliver()
     assert sorted(i for _, i, _ in notifier.sent) == ["telegram:0", "telegram:1"]
+
+
+async def test_cancelling_a_need_nobody_signed_up_for_speaks_of_nobody_told(web_app: Web):
+    client = await sign_up_organisation(web_app)
+    need_id = await post_need(web_app, client)
+    await _publish(web_app, need_id)
+    token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
+    response = await client.post(f"/t/aachen/org/needs/{need_id}/cancel", data={"csrf": token})
+    assert response.headers["location"].endswith("notice=cancel_nobody")
+    page = await client.get(response.headers["location"])
+    assert "Der Bedarf ist abgesagt.</p>" in page.text  # no word of anybody told
 
 
 async def test_message_to_a_web_chat_volunteer_lands_in_their_transcript(web_app: Web):
@@ -318,7 +345,10 @@ async def test_editing_a_published_need_keeps_its_public_page_until_the_change_i
     )
     assert response.headers["location"].endswith("notice=change_pending")
     page = await client.get(response.headers["location"])
-    assert "bisherigen Fassung" in page.text
+    assert "bisherigen Fassung" in page.text and "Geändert wird: Zeit." in page.text
+    assert "10:00" in page.text  # the live version, as the public sees it
+    dashboard = await client.get("/t/aachen/org/")
+    assert "Änderung wartet auf die Redaktion" in dashboard.text
     public = await client.get(f"/t/aachen/needs/{need_id}")
     assert public.status_code == 200 and "10:00" in public.text
 
@@ -331,3 +361,27 @@ async def test_editing_a_published_need_keeps_its_public_page_until_the_change_i
     await editor.post(f"/t/aachen/editor/needs/{need_id}/approve", data={"csrf": token})
     public = await client.get(f"/t/aachen/needs/{need_id}")
     assert public.status_code == 200 and "17:30" in public.text
+
+
+async def test_a_need_marked_filled_early_can_be_reopened_until_its_date(web_app: Web):
+    client = await sign_up_organisation(web_app)
+    need_id = await post_need(web_app, client)  # in four days, 10–14
+    await _publish(web_app, need_id)
+    page = await client.get(f"/t/aachen/org/needs/{need_id}")
+    assert f"/org/needs/{need_id}/reopen" not in page.text
+    token = await csrf_of(client, f"/t/aachen/org/needs/{need_id}")
+    await client.post(f"/t/aachen/org/needs/{need_id}/fill", data={"csrf": token})
+    page = await client.get(f"/t/aachen/org/needs/{need_id}")
+    assert f"/org/needs/{need_id}/reopen" in page.text and "Wieder öffnen" in page.text
+
+    response = await client.post(f"/t/aachen/org/needs/{need_id}/reopen", data={"csrf": token})
+    assert response.headers["location"].endswith("notice=reopen")
+    assert (await _need(web_app, need_id)).status == NeedStatus.PUBLISHED
+
+    await client.post(f"/t/aachen/org/needs/{need_id}/fill", data={"csrf": token})
+    web_app.clock.set(web_app.clock.now() + timedelta(days=5))
+    page = await client.get(f"/t/aachen/org/needs/{need_id}")
+    assert f"/org/needs/{need_id}/reopen" not in page.text
+    response = await client.post(f"/t/aachen/org/needs/{need_id}/reopen", data={"csrf": token})
+    assert response.headers["location"].endswith("notice=reopen_past")
+    assert (await _need(web_app, need_id)).status == NeedStatus.FILLED
