@@ -42,7 +42,7 @@ from core.services.organisations import (
     reopen_need,
     signups_of,
 )
-from core.services.signup import mark_no_show, no_show_date
+from core.services.signup import mark_no_show, no_show_date, no_shows_noted
 from dialogue.choices import label_key
 from dialogue.flows import post_need
 from dialogue.markup import escape
@@ -243,6 +243,7 @@ async def _detail(turn: Turn, need: OwnNeed) -> None:
     buttons = []
     begun = await no_show_date(turn.app.db, need.id, turn.now)
     if begun is not None and need.status.value in ("published", "filled", "expired"):
+        noted = await no_shows_noted(turn.app.db, need.id, turn.now)
         buttons += [
             turn.button(
                 "my_needs.no_show",
@@ -250,6 +251,7 @@ async def _detail(turn: Turn, need: OwnNeed) -> None:
                 name=escape(s.name or t("my_needs.someone")),
             )
             for s in held[:MAX_LISTED]
+            if s.engagement_id not in noted  # noted once for this date is enough
         ]
     if need.status.value != "cancelled":
         buttons.append(turn.button("my_needs.edit", f"orgn:{need.id}:edit"))
@@ -300,6 +302,10 @@ async def _no_show(turn: Turn, need: OwnNeed, engagement_id: int, *, confirmed: 
         person = next((s for s in people if s.engagement_id == engagement_id), None)
         if missed is None or person is None:
             turn.say(t("my_needs.not_possible"), _back(turn))
+            return
+        if engagement_id in await no_shows_noted(turn.app.db, need.id, turn.now):
+            # an old button pressed again: say so instead of asking a second time
+            turn.say(t("my_needs.no_show_already", title=escape(need.title)), _back(turn))
             return
         turn.say(
             t(

@@ -624,6 +624,10 @@ async def test_no_show_is_noted_and_the_other_members_hear_of_it(app: App) -> No
     assert "Vermerkt" in member.text
     await member.press(f"{no_show}:yes")  # the button again: nothing changes, no second notice
     assert "schon vermerkt" in member.text and "Vermerkt." not in member.text, member.text
+    await member.press(no_show)  # the question's button again: said, not asked again
+    assert "schon vermerkt" in member.text and "nicht da?" not in member.text, member.text
+    await member.press(f"orgn:{need_id}")
+    assert not [p for p in member.payloads() if ":noshow:" in p]  # noted: no button again
 
     outbox = Outbox()
     await deliver(app, outbox, after + timedelta(minutes=1))
@@ -677,6 +681,8 @@ async def test_no_show_of_a_weekly_need_only_for_a_date_that_has_passed(app: App
     assert "War Anna am Mi." in member.text and "Lesepaten" in member.text, member.text
     await member.press(f"{no_show}:yes")
     assert "Vermerkt" in member.text
+    await member.press(f"orgn:{need_id}")
+    assert not [p for p in member.payloads() if ":noshow:" in p]  # this Wednesday is noted
 
 
 async def test_english_member_changes_place_and_end_date_of_a_weekly_need(app: App) -> None:
