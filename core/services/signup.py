@@ -41,6 +41,7 @@ from core.models import (
 from core.reminders import kinds
 from core.reminders.planning import (
     cancel_for_engagement,
+    forget_cancelled,
     next_occurrence,
     notify_person,
     plan_alert_wave,
@@ -180,6 +181,9 @@ async def sign_up(
             await session.execute(
                 delete(SkippedDate).where(SkippedDate.engagement_id == existing.id)
             )
+            # ... and without the reminders cancelled when it ended: its dates
+            # are planned anew (a place now) or when it moves up.
+            await forget_cancelled(session, existing.id)
         existing.status = EngagementStatus.INTERESTED
         existing.waitlisted = waitlisted
         existing.created_at = now  # a renewed sign-up queues anew
