@@ -48,6 +48,8 @@ COMMAND_TABLE: Final[tuple[Command, ...]] = (
     Command("fitting_offers", "passende_angebote", "matching_offers"),
     # "Meine Angebote": the person's own offers with their status, to withdraw one.
     Command("my_offers", "meine_angebote", "my_offers"),
+    # "Kalender abonnieren": a private link to all of one's engagements (issue 14.6).
+    Command("calendar", "kalender", "calendar"),
     Command("contact", "kontakt", "contact", in_menu=True, in_help=True),
     Command("pause", "pause", in_menu=True, in_help=True),
     Command("data", "daten", "data", in_menu=True, in_help=True),

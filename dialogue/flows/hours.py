@@ -478,6 +478,7 @@ async def engagements(turn: Turn) -> None:
                 )
             )
     buttons.append(turn.button("hours.certificate", "menu:certificate"))
+    buttons.append(turn.button("menu.calendar", "menu:calendar"))
     buttons.append(turn.button("menu.reminders", "menu:reminders"))
     buttons.append(turn.button("menu.main", "nav:menu"))
     turn.say("\n".join(lines), buttons)
