@@ -404,7 +404,7 @@ async def apply_change(
     reminders follow a new date. More helpers or a longer series are no news.
     Returns what they are told of (``time``, ``place``, ``until``)."""
     was_when, was_where, was_until = _when(need), _where(need), need.valid_until
-    before = _Fit.of(need)
+    before = NeedFit.of(need)
     for column, value in _decoded(values).items():
         setattr(need, column, value)
     need.pending_change, need.rejection_reason, need.updated_at = None, None, now
@@ -428,7 +428,7 @@ async def apply_change(
 
 
 @dataclass(frozen=True, slots=True)
-class _Fit:
+class NeedFit:
     """What of a need decides whether it fits a person's week and radius."""
 
     cell_mask: int
@@ -438,7 +438,7 @@ class _Fit:
     lon: float | None
 
     @classmethod
-    def of(cls, need: Need) -> _Fit:
+    def of(cls, need: Need) -> NeedFit:
         return cls(need.cell_mask, need.starts_at, need.remote, need.lat, need.lon)
 
     def fits_time(self, profile: VolunteerProfile, now: datetime) -> bool:
@@ -463,7 +463,7 @@ class _Fit:
 
 
 def unfit_after_change(
-    before: _Fit, after: _Fit, profile: VolunteerProfile | None, now: datetime
+    before: NeedFit, after: NeedFit, profile: VolunteerProfile | None, now: datetime
 ) -> list[str]:
     """What a change broke for a person (``time``, ``place``): what fitted
     their week (or radius) before and no longer does. A need that did not fit
@@ -493,7 +493,7 @@ async def tell_signed_up(  # type: ignore[no-untyped-def]
     *,
     replan: bool,
     fields: list[str] | None = None,
-    before: _Fit | None = None,
+    before: NeedFit | None = None,
 ) -> None:
     """Everyone signed up hears once of a new date or place (with the calendar
     entry they imported, updated); their reminders follow a new date. With
@@ -522,7 +522,7 @@ async def tell_signed_up(  # type: ignore[no-untyped-def]
                 )
             )
         }
-    after = _Fit.of(need)
+    after = NeedFit.of(need)
     for engagement_id, person_id in active:
         data: dict[str, Any] = {"fields": fields} if fields else {}
         if before is not None:
