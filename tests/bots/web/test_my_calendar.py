@@ -46,7 +46,7 @@ def events(body: str) -> dict[str, dict[str, str]]:
     return found
 
 
-async def _needs(web: Web, organisation_id: int) -> tuple[int, int]:
+async def _needs(web: Web, organisation_id: int) -> tuple[int, int, int]:
     now = web.clock.now()
     ids = []
     for data in (
@@ -70,6 +70,16 @@ async def _needs(web: Web, organisation_id: int) -> tuple[int, int]:
             valid_until=now + timedelta(days=70),
             helpers_wanted=2,
         ),
+        NeedInput(
+            title="Kleiderkammer",
+            category="soziales",
+            lat=50.77,
+            lon=6.08,
+            place_label="Burtscheid",
+            starts_at=now + timedelta(days=4),
+            ends_at=now + timedelta(days=4, hours=2),
+            helpers_wanted=1,
+        ),
     ):
         ref = await post_need(
             web.app.db, organisation_id=organisation_id, data=data, taxonomy=web.app.taxonomy,
@@ -77,7 +87,7 @@ async def _needs(web: Web, organisation_id: int) -> tuple[int, int]:
         )  # fmt: skip
         await moderate(web.app.db, ref.id, approve=True, reason=None, actor="test", now=now)
         ids.append(ref.id)
-    return ids[0], ids[1]
+    return ids[0], ids[1], ids[2]
 
 
 async def _organisation_id(web: Web) -> int:
@@ -92,13 +102,20 @@ async def test_the_private_feed_carries_all_her_engagements_and_follows_them(
     web_app: Web,
 ) -> None:
     org = await _organisation_id(web_app)
-    tafel, homework = await _needs(web_app, org)
+    tafel, homework, clothes = await _needs(web_app, org)
     luisa = await register_with_consent(
         web_app.app.db, tenant_slug="aachen", identity="telegram:111",
         consent_version="2026-11", language="de", now=web_app.clock.now(),
     )  # fmt: skip
     signed = await sign_up(web_app.app.db, luisa.id, tafel, web_app.clock.now())
     await sign_up(web_app.app.db, luisa.id, homework, web_app.clock.now())
+    heinrich = await register_with_consent(
+        web_app.app.db, tenant_slug="aachen", identity="telegram:222",
+        consent_version="2026-11", language="de", now=web_app.clock.now(),
+    )  # fmt: skip
+    await sign_up(web_app.app.db, heinrich.id, clothes, web_app.clock.now())
+    waiting = await sign_up(web_app.app.db, luisa.id, clothes, web_app.clock.now())
+    assert waiting.waitlisted
     token = await calendar_links.make_link(web_app.app.db, luisa.id, web_app.clock.now())
 
     async with web_app.app.db.sessions() as session:
@@ -111,7 +128,7 @@ async def test_the_private_feed_carries_all_her_engagements_and_follows_them(
     assert response.headers["content-type"].startswith("text/calendar")
     assert "no-store" in response.headers["cache-control"]
     found = events(response.text)
-    assert set(found) == {"Tafel", "Hausaufgabenhilfe"}
+    assert set(found) == {"Tafel", "Hausaufgabenhilfe"}  # not the waitlist's Kleiderkammer
     assert found["Tafel"]["UID"] == f"need-{tafel}-aachen@ehrenamt-bot"
     assert found["Hausaufgabenhilfe"]["UID"] == f"need-{homework}-aachen@ehrenamt-bot"
     assert re.fullmatch(
