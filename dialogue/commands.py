@@ -48,8 +48,6 @@ COMMAND_TABLE: Final[tuple[Command, ...]] = (
     Command("fitting_offers", "passende_angebote", "matching_offers"),
     # "Meine Angebote": the person's own offers with their status, to withdraw one.
     Command("my_offers", "meine_angebote", "my_offers"),
-    # "Kalender abonnieren": a private link to all of one's engagements (issue 14.6).
-    Command("calendar", "kalender", "calendar"),
     Command("contact", "kontakt", "contact", in_menu=True, in_help=True),
     Command("pause", "pause", in_menu=True, in_help=True),
     Command("data", "daten", "data", in_menu=True, in_help=True),
@@ -62,6 +60,8 @@ COMMAND_TABLE: Final[tuple[Command, ...]] = (
     Command("post", "bedarf", "post"),
     Command("my_needs", "bedarfe", "needs"),
     Command("export", "export"),
+    # "Kalender abonnieren": a private link to all of one's engagements (issue 14.6).
+    Command("calendar", "kalender", "calendar"),
 )
 
 # Every accepted name -> action (what the engine routes by).

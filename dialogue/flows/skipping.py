@@ -50,7 +50,7 @@ def skip_button(
     turn: Turn, engagement_id: int, start: datetime, number: int, *, named: bool = False
 ) -> Button:
     """ "⏭ Nr. N: diesen Termin absagen" for a weekly engagement's next date;
-    ``named``: a later one, "⏭ Nr. N: 9. Dez. absagen" (the next is skipped
+    ``named``: a later one, "⏭ Nr. N: 9. Dezember absagen" (the next is skipped
     already or has begun)."""
     day = start.astimezone(ZoneInfo(turn.tenant.timezone)).date()
     payload = f"skip:{engagement_id}:{day:%Y%m%d}"
