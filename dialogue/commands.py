@@ -60,6 +60,8 @@ COMMAND_TABLE: Final[tuple[Command, ...]] = (
     Command("post", "bedarf", "post"),
     Command("my_needs", "bedarfe", "needs"),
     Command("export", "export"),
+    # "Kalender abonnieren": a private link to all of one's engagements (issue 14.6).
+    Command("calendar", "kalender", "calendar"),
 )
 
 # Every accepted name -> action (what the engine routes by).

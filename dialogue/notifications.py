@@ -299,19 +299,30 @@ class Renderer:
         until = (await need_dates(self.db, need.id, now, t.tz)).valid_until
         if need.weekly is not None and until is not None:
             when += " " + t("timeline.until", date=t.date(last_moment(until)))
+        unfit = [u for u in m.data.get("unfit") or () if u in ("time", "place")]
+        text = t(
+            # The change broke what fitted them (``needs.unfit_after_change``):
+            # said so, with a way out that asks once more (``unfit:<engagement>``).
+            f"notify.need_unfit.{unfit[0]}" if unfit else "notify.need_changed",
+            title=escape(need.title),
+            organisation=escape(need.organisation),
+            when=escape(when),
+            place=self._place(t, need),
+        )
+        if unfit:
+            buttons = (
+                Button(t("notify.button.unfit_withdraw"), f"unfit:{m.engagement_id}", YES),
+                Button(t("notify.button.unfit_stay"), f"unfit:{m.engagement_id}:no", NO),
+            )
+        else:
+            buttons = (
+                Button(t("notify.button.still_fits"), f"attend:{m.engagement_id}:yes", YES),
+                Button(t("notify.button.no_longer"), f"attend:{m.engagement_id}:no", NO),
+            )
         return [
             Reply(
-                t(
-                    "notify.need_changed",
-                    title=escape(need.title),
-                    organisation=escape(need.organisation),
-                    when=escape(when),
-                    place=self._place(t, need),
-                ),
-                (
-                    Button(t("notify.button.still_fits"), f"attend:{m.engagement_id}:yes", YES),
-                    Button(t("notify.button.no_longer"), f"attend:{m.engagement_id}:no", NO),
-                ),
+                text,
+                buttons,
                 buttons_per_row=2,
                 attachments=await self._cancelled_ics(t, need, now, m.engagement_id),
             )

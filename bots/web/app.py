@@ -46,6 +46,7 @@ from bots.web.routes import (
     exchange,
     feedback,
     hours,
+    my_calendar,
     offers,
     ops,
     org,
@@ -86,6 +87,7 @@ def create_app(
             *offers.routes,  # issue 14: fitting offers, answers through the relay
             *editor.routes,
             *chat_email.routes,
+            *my_calendar.routes,  # a person's private calendar feed (issue 14.6)
             *chat.routes,
             *ops.routes,
             *extra_routes,

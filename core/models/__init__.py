@@ -86,3 +86,8 @@ __all__ += ["OrgNotice"]
 from core.models.engagement import SkippedDate  # noqa: E402
 
 __all__ += ["SkippedDate"]
+
+# A person's private calendar subscription, kept hashed (issue 14.6).
+from core.models.calendar_link import CalendarLink  # noqa: E402
+
+__all__ += ["CalendarLink"]

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -206,6 +206,20 @@ async def replan_engagement(
     )
     await plan_engagement(
         session, engagement_id=engagement_id, person_id=person_id, need=need, now=now, tz=tz
+    )
+
+
+async def forget_cancelled(session: AsyncSession, engagement_id: int) -> None:
+    """A renewed sign-up (after a withdrawal, a decline, a no-show): the rows
+    cancelled with the old one go, so planning writes its dates' reminders
+    anew (``dedupe_key`` would otherwise keep the cancelled rows and the
+    person would hear nothing). Sent rows stay: they were sent."""
+    await session.execute(
+        delete(Reminder).where(
+            Reminder.engagement_id == engagement_id,
+            Reminder.kind.in_(DATED_KINDS),
+            Reminder.status == ReminderStatus.CANCELLED,
+        )
     )
 
 

@@ -2,7 +2,8 @@
 the person, identities, profile, engagements, memberships, reminders,
 conversation states, web chat transcripts, relayed messages, offers, needs
 they posted, a linked web account (without its password hash), the audit
-events that name them, hours per date and issued certificates."""
+events that name them, hours per date and issued certificates, and when
+their private calendar link was made."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from core.db import Database
 from core.models import (
     Account,
     AuditEvent,
+    CalendarLink,
     ChatEmail,
     ConversationState,
     Engagement,
@@ -108,6 +110,9 @@ async def export_person(db: Database, person_id: int) -> dict[str, Any]:
             await session.scalars(select(ChatEmail).where(ChatEmail.person_id == person_id))
         ).all()
         feedback = await feedback_of(session, person_id)
+        calendar_links = (
+            await session.scalars(select(CalendarLink).where(CalendarLink.person_id == person_id))
+        ).all()
         named = f"person:{person_id}"
         audited = (
             await session.scalars(
@@ -138,6 +143,8 @@ async def export_person(db: Database, person_id: int) -> dict[str, Any]:
         "audit_events": [_plain(e) for e in audited],
         "chat_email": [_plain(c, skip=("confirm_hash", "stop_token")) for c in chat_mails],
         "feedback": feedback,
+        # The private calendar link: when it was made, never its token (kept hashed).
+        "calendar_link": [_plain(c, skip=("token_hash",)) for c in calendar_links],
         **await _hours_of(db, person_id),
     }
 

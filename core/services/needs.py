@@ -25,6 +25,7 @@ from core.errors import (
     UnknownNeed,
     UnknownQualification,
 )
+from core.geo.distance import distance_km
 from core.models import (
     ACTIVE_STATUSES,
     Engagement,
@@ -34,6 +35,7 @@ from core.models import (
     Reminder,
     ReminderStatus,
     Tenant,
+    VolunteerProfile,
 )
 from core.reminders import kinds
 from core.reminders.planning import (
@@ -44,7 +46,14 @@ from core.reminders.planning import (
     plan_org_expiry,
     replan_engagement,
 )
-from core.schedule import Weekly, date_passed, one_off_mask, validate_range, weekly_mask
+from core.schedule import (
+    Weekly,
+    date_passed,
+    one_off_mask,
+    time_fit,
+    validate_range,
+    weekly_mask,
+)
 from core.services import mail_queue
 from core.services.audit import record
 from core.single_line import is_single_line
@@ -402,6 +411,7 @@ async def apply_change(
     reminders follow a new date. More helpers or a longer series are no news.
     Returns what they are told of (``time``, ``place``, ``until``)."""
     was_when, was_where, was_until = _when(need), _where(need), need.valid_until
+    before = NeedFit.of(need)
     for column, value in _decoded(values).items():
         setattr(need, column, value)
     need.pending_change, need.rejection_reason, need.updated_at = None, None, now
@@ -414,9 +424,65 @@ async def apply_change(
         told.append("until")  # a series that ends earlier than people imported it
     if told:
         await tell_signed_up(
-            session, need, now, replan="time" in told or "until" in told, fields=told
+            session,
+            need,
+            now,
+            replan="time" in told or "until" in told,
+            fields=told,
+            before=before,
         )
     return told
+
+
+@dataclass(frozen=True, slots=True)
+class NeedFit:
+    """What of a need decides whether it fits a person's week and radius."""
+
+    cell_mask: int
+    starts_at: datetime | None
+    remote: bool
+    lat: float | None
+    lon: float | None
+
+    @classmethod
+    def of(cls, need: Need) -> NeedFit:
+        return cls(need.cell_mask, need.starts_at, need.remote, need.lat, need.lon)
+
+    def fits_time(self, profile: VolunteerProfile, now: datetime) -> bool:
+        return (
+            time_fit(
+                self.cell_mask,
+                profile.availability_mask,
+                profile.spontaneous,
+                self.starts_at,
+                now,
+            )
+            > 0
+        )
+
+    def fits_place(self, profile: VolunteerProfile) -> bool:
+        if self.remote or self.lat is None or self.lon is None:
+            return True
+        if profile.home_lat is None or profile.home_lon is None:
+            return True
+        home = (profile.home_lat, profile.home_lon)
+        return distance_km(home, (self.lat, self.lon)) <= profile.radius_km
+
+
+def unfit_after_change(
+    before: NeedFit, after: NeedFit, profile: VolunteerProfile | None, now: datetime
+) -> list[str]:
+    """What a change broke for a person (``time``, ``place``): what fitted
+    their week (or radius) before and no longer does. A need that did not fit
+    before (they signed up all the same) is not made unfit by a change."""
+    if profile is None:
+        return []
+    broken = []
+    if before.fits_time(profile, now) and not after.fits_time(profile, now):
+        broken.append("time")
+    if before.fits_place(profile) and not after.fits_place(profile):
+        broken.append("place")
+    return broken
 
 
 def _when(need: Need) -> tuple[object, ...]:
@@ -428,10 +494,18 @@ def _where(need: Need) -> tuple[object, ...]:
 
 
 async def tell_signed_up(  # type: ignore[no-untyped-def]
-    session, need: Need, now: datetime, *, replan: bool, fields: list[str] | None = None
+    session,
+    need: Need,
+    now: datetime,
+    *,
+    replan: bool,
+    fields: list[str] | None = None,
+    before: NeedFit | None = None,
 ) -> None:
     """Everyone signed up hears once of a new date or place (with the calendar
-    entry they imported, updated); their reminders follow a new date."""
+    entry they imported, updated); their reminders follow a new date. With
+    ``before`` (the need as it was): a person whose week or radius the change
+    no longer fits hears that too, and is offered to withdraw (``unfit``)."""
     tz = ZoneInfo(
         await session.scalar(select(Tenant.timezone).where(Tenant.id == need.tenant_id))
         or "Europe/Berlin"
@@ -445,7 +519,23 @@ async def tell_signed_up(  # type: ignore[no-untyped-def]
             )
         )
     ).all()
+    profiles: dict[int, VolunteerProfile] = {}
+    if before is not None and active:
+        profiles = {
+            p.person_id: p
+            for p in await session.scalars(
+                select(VolunteerProfile).where(
+                    VolunteerProfile.person_id.in_([person for _, person in active])
+                )
+            )
+        }
+    after = NeedFit.of(need)
     for engagement_id, person_id in active:
+        data: dict[str, Any] = {"fields": fields} if fields else {}
+        if before is not None:
+            unfit = unfit_after_change(before, after, profiles.get(person_id), now)
+            if unfit:
+                data["unfit"] = unfit
         if replan:
             await replan_engagement(
                 session,
@@ -464,7 +554,7 @@ async def tell_signed_up(  # type: ignore[no-untyped-def]
             engagement_id=engagement_id,
             now=now,
             key=f"{engagement_id}:{now.isoformat()}",
-            data={"fields": fields} if fields else None,
+            data=data or None,
         )
 
 

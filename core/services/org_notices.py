@@ -43,7 +43,10 @@ WITHDRAWN = "withdrawn"
 CANT_COME = "cant_come"
 NO_SHOW = "no_show"
 SKIPS_DATE = "skips_date"  # a weekly volunteer misses one date and stays
-NOTICE_KINDS = (SIGNED_UP, WITHDRAWN, CANT_COME, NO_SHOW, SKIPS_DATE)
+# A volunteer withdrew because the need's new time or place no longer fits
+# them (the ``unfit`` choice under the change notice, issue 14.6).
+LEFT_AFTER_CHANGE = "left_after_change"
+NOTICE_KINDS = (SIGNED_UP, WITHDRAWN, CANT_COME, NO_SHOW, SKIPS_DATE, LEFT_AFTER_CHANGE)
 DIGEST_MAIL = "org_digest"
 DIGEST_ITEMS = 20  # needs named in one digest mail; the inbox has the rest
 DIGEST_HOUR = 18  # local time: the day's news goes out in the evening
@@ -251,6 +254,7 @@ async def enqueue_digests(
             slug = await session.scalar(select(Tenant.slug).where(Tenant.id == tenant_id))
             counts = {k: sum(1 for v, _ in items if v.kind == k) for k in NOTICE_KINDS}
             counts[CANT_COME] += counts.pop(SKIPS_DATE)  # the mail counts both as "can't come"
+            counts[WITHDRAWN] += counts.pop(LEFT_AFTER_CHANGE)  # a withdrawal all the same
             titles = list(dict.fromkeys(v.need_title for v, _ in items))[:DIGEST_ITEMS]
             for account_id, email in await _members_without_chat(session, org_id):
                 mail_queue.enqueue(

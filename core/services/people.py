@@ -19,6 +19,7 @@ from core.errors import ConsentRequired
 from core.models import (
     Account,
     AuditEvent,
+    CalendarLink,
     ChatEmail,
     ConversationState,
     Engagement,
@@ -244,7 +245,7 @@ async def delete_person(
     db: Database, person_id: int, now: datetime, files: PersonalFiles | None = None
 ) -> None:
     """DSGVO erasure: the person, identities, profile, memberships, a linked
-    web account, offers, pending reminders, conversation states, web chat
+    web account, the private calendar link, offers, pending reminders, conversation states, web chat
     transcripts and relayed messages go; feedback they sent is anonymised; audit events keep what happened but
     no longer say to whom; needs they posted stay the organisation's, without
     them. Their engagements stay as anonymous counts for the organisation
@@ -280,6 +281,8 @@ async def delete_person(
             select(ChatEmail.address).where(ChatEmail.person_id == person_id)
         )
         await session.execute(delete(ChatEmail).where(ChatEmail.person_id == person_id))
+        # The private calendar link: its feed would show nothing, and the row is theirs.
+        await session.execute(delete(CalendarLink).where(CalendarLink.person_id == person_id))
         await release_places_of(session, person_id, now)
         await session.execute(delete(Reminder).where(Reminder.person_id == person_id))
         await session.execute(

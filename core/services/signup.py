@@ -41,6 +41,7 @@ from core.models import (
 from core.reminders import kinds
 from core.reminders.planning import (
     cancel_for_engagement,
+    forget_cancelled,
     next_occurrence,
     notify_person,
     plan_alert_wave,
@@ -181,6 +182,9 @@ async def sign_up(
             await session.execute(
                 delete(SkippedDate).where(SkippedDate.engagement_id == existing.id)
             )
+            # ... and without the reminders cancelled when it ended: its dates
+            # are planned anew (a place now) or when it moves up.
+            await forget_cancelled(session, existing.id)
         existing.status = EngagementStatus.INTERESTED
         existing.waitlisted = waitlisted
         existing.created_at = now  # a renewed sign-up queues anew
@@ -328,6 +332,12 @@ class NoDateToSkip(DomainError):
 
 class DatePassed(DomainError):
     key = "skip.passed"
+
+
+class AlreadySkipped(DomainError):
+    """The person skips that date already: it is not offered again."""
+
+    key = "skip.already"
 
 
 def series_date(need: Need, day: date, now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -648,9 +658,10 @@ class DateToSkip:
 async def dates_to_skip(
     db: Database, person_id: int, day: date, now: datetime
 ) -> tuple[list[DateToSkip], DomainError | None]:
-    """The person's weekly engagements with a date on ``day`` still ahead;
-    when none has, why (the one series' ``series_date`` error, or
-    ``NoDateToSkip``). Both empty: the person has no weekly engagement."""
+    """The person's weekly engagements with a date on ``day`` still ahead and
+    not skipped yet; when none has, why (the one series' ``series_date``
+    error or ``AlreadySkipped``, else ``NoDateToSkip``). Both empty: the
+    person has no weekly engagement."""
     async with db.sessions() as session:
         rows = (
             await session.execute(
@@ -665,15 +676,30 @@ async def dates_to_skip(
                 .order_by(Engagement.id)
             )
         ).all()
+        skipped = {
+            (engagement_id, start)
+            for engagement_id, start in (
+                await session.execute(
+                    select(SkippedDate.engagement_id, SkippedDate.starts_at).where(
+                        SkippedDate.engagement_id.in_([r[0] for r in rows])
+                    )
+                )
+            ).all()
+        }
     found: list[DateToSkip] = []
     problems: list[DomainError] = []
     for engagement_id, need, tz_name in rows:
         if not need.recurrence:
             continue
+        tz = ZoneInfo(tz_name)
         try:
-            start, _ = series_date(need, day, now, ZoneInfo(tz_name))
+            start, _ = series_date(need, day, now, tz)
         except (NoDateToSkip, DatePassed) as exc:
             problems.append(exc)
+            continue
+        # A skip holds for its day (``skipped_days``): never offered twice.
+        if any(e == engagement_id and s.astimezone(tz).date() == day for e, s in skipped):
+            problems.append(AlreadySkipped())
             continue
         found.append(DateToSkip(engagement_id, need.id, need.title, start))
     if found or not problems:

@@ -42,6 +42,7 @@ OPEN = (NeedStatus.PUBLISHED, NeedStatus.FILLED)
 PAST_SHOWN = timedelta(days=60)  # "Meine Termine" shows what was done lately
 SEQUENCE_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 CANCELLED_IN_FEEDS = timedelta(days=30)
+SKIP_LOOKAHEAD = 8  # dates of a weekly series looked at for one still to skip
 
 
 def ics_sequence(updated_at: datetime | None) -> int:
@@ -181,6 +182,9 @@ class EngagementItem:
     hours: float  # logged and confirmed hours (a past weekly line: of its date)
     pending_day: date | None  # a passed date without hours yet (to log them)
     next_skipped: bool = False  # the person skipped the next date (``signup.skip_date``)
+    # The first date ahead a weekly volunteer could still skip: not begun and
+    # not skipped yet (a skipped or running date is never offered again).
+    skippable_start: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +279,14 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
             and next_start is not None
             and next_start.astimezone(tz).date() in days_skipped
         )
+        skippable = None
+        if weekly is not None and next_start is not None:
+            for start in weekly.occurrences(now, tz, limit=SKIP_LOOKAHEAD):
+                if need.valid_until is not None and start >= need.valid_until:
+                    break
+                if start >= series_begins(need) and start.astimezone(tz).date() not in days_skipped:
+                    skippable = start
+                    break
         item = EngagementItem(
             id=engagement.id,
             need_id=need.id,
@@ -295,6 +307,7 @@ async def timeline_of(db: Database, person_id: int, now: datetime) -> Timeline:
                 else None
             ),
             next_skipped=next_skipped and is_ahead,
+            skippable_start=skippable if is_ahead and not engagement.waitlisted else None,
         )
         if is_ahead:
             ahead.append(item)

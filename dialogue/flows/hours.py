@@ -448,8 +448,16 @@ async def engagements(turn: Turn) -> None:
         buttons.append(turn.button("engagements.withdraw", f"eng:{item.id}:withdraw", number=i))
         if item.next_skipped:
             lines[-1] += " · " + t("timeline.skipped")
-        elif item.weekly and item.next_start is not None and not item.waitlisted:
-            buttons.append(skipping.skip_button(turn, item.id, item.next_start, i))
+        if item.skippable_start is not None:  # never a skipped or begun date
+            buttons.append(
+                skipping.skip_button(
+                    turn,
+                    item.id,
+                    item.skippable_start,
+                    i,
+                    named=item.skippable_start != item.next_start,
+                )
+            )
     if timeline.past:
         if timeline.ahead:
             lines.append("")
@@ -470,6 +478,7 @@ async def engagements(turn: Turn) -> None:
                 )
             )
     buttons.append(turn.button("hours.certificate", "menu:certificate"))
+    buttons.append(turn.button("menu.calendar", "menu:calendar"))
     buttons.append(turn.button("menu.reminders", "menu:reminders"))
     buttons.append(turn.button("menu.main", "nav:menu"))
     turn.say("\n".join(lines), buttons)

@@ -1,6 +1,8 @@
 """Answers to the messages the service sends on its own, and "my reminders".
 
-Payloads: ``attend:<engagement>:yes|no`` (24 h reminder), ``alert:<need>:yes|no``
+Payloads: ``attend:<engagement>:yes|no`` (24 h reminder), ``unfit:<engagement>``
+(a changed need no longer fits: asks, ``:yes`` withdraws, ``:no`` stays),
+``alert:<need>:yes|no``
 (urgent alert or freed place), ``hours:<engagement>:<n>`` (follow-up),
 ``similar:<need>``, ``extend:<need>`` (organisation), ``mute:<kind>`` /
 ``unmute:<kind>`` (my reminders).
@@ -17,8 +19,10 @@ from core.reminders.kinds import MUTABLE_KINDS
 from core.schedule import last_moment
 from core.services.needs import need_detail, need_details, need_for_volunteer
 from core.services.org_links import organisations_of_person
+from core.services.org_notices import LEFT_AFTER_CHANGE
 from core.services.organisations import extend_need, need_owner
 from core.services.profiles import get_profile, save_profile
+from core.services.signup import engagements_of, withdraw
 from dialogue import routing
 from dialogue.calendar import need_calendar
 from dialogue.commands import COMMANDS
@@ -66,6 +70,52 @@ async def attend(turn: Turn, engagement_id: int, coming: bool) -> None:
         )
     else:
         turn.say(t("reminders.not_coming"), turn.menu())
+
+
+async def unfit(turn: Turn, engagement_id: int, answer: str | None) -> None:
+    """The need changed and no longer fits (``notify.need_unfit``): withdraw
+    after one more question, and the organisation hears it was the change
+    (``left_after_change``); or stay."""
+    t = turn.t
+    mine = (
+        {e.id: e for e in await engagements_of(turn.app.db, turn.person.id)}
+        if turn.person is not None
+        else {}
+    )
+    item = mine.get(engagement_id)
+    if turn.person is None or item is None:
+        turn.say(t("error.unknown_engagement"), turn.menu())
+        return
+    if answer == "no":
+        turn.say(t("withdraw.unfit_stay"), turn.menu())
+        return
+    if answer is None:
+        turn.say(
+            t("withdraw.unfit_ask", title=escape(item.title)),
+            (
+                turn.yes_button("withdraw.yes", f"unfit:{engagement_id}:yes"),
+                turn.no_button("withdraw.no", f"unfit:{engagement_id}:no"),
+            ),
+        )
+        return
+    try:
+        result = await withdraw(
+            turn.app.db, turn.person.id, engagement_id, turn.now, notice=LEFT_AFTER_CHANGE
+        )
+    except DomainError as exc:
+        turn.say(t(exc.key), turn.menu())
+        return
+    text = t("withdraw.done")
+    if result.moved_up_person_id is not None:
+        text += " " + t("withdraw.moved_up")
+    turn.say(
+        text,
+        (
+            turn.button("menu.matches", "menu:matches"),
+            turn.button("menu.engagements", "menu:engagements"),
+            turn.button("menu.main", "nav:menu"),
+        ),
+    )
 
 
 async def alert(turn: Turn, need_id: int, yes: bool) -> None:
@@ -238,6 +288,11 @@ async def _reminders_action(turn: Turn, args: str) -> None:
 @on_payload("attend", r"(\d{1,12}):(yes|no)", ends_form=True)
 async def _attend_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
     await attend(turn, int(match.group(1)), match.group(2) == "yes")
+
+
+@on_payload("unfit", r"(\d{1,12})(?::(yes|no))?", ends_form=True)
+async def _unfit_button(turn: Turn, event: Event, match: re.Match[str]) -> None:
+    await unfit(turn, int(match.group(1)), match.group(2))
 
 
 @on_payload("alert", r"(\d{1,12}):(yes|no)", ends_form=True)

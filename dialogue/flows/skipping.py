@@ -46,10 +46,17 @@ _CANT = re.compile(
 _PAYLOAD = r"(\d{1,12}):(\d{8})(:yes)?"
 
 
-def skip_button(turn: Turn, engagement_id: int, start: datetime, number: int) -> Button:
-    """ "⏭ Nr. N: diesen Termin absagen" for a weekly engagement's next date."""
+def skip_button(
+    turn: Turn, engagement_id: int, start: datetime, number: int, *, named: bool = False
+) -> Button:
+    """ "⏭ Nr. N: diesen Termin absagen" for a weekly engagement's next date;
+    ``named``: a later one, "⏭ Nr. N: 9. Dezember absagen" (the next is skipped
+    already or has begun)."""
     day = start.astimezone(ZoneInfo(turn.tenant.timezone)).date()
-    return turn.button("skip.button", f"skip:{engagement_id}:{day:%Y%m%d}", number=number)
+    payload = f"skip:{engagement_id}:{day:%Y%m%d}"
+    if named:
+        return turn.button("skip.button_on", payload, number=number, date=turn.t.date(start))
+    return turn.button("skip.button", payload, number=number)
 
 
 async def text(turn: Turn, said: str) -> bool:

@@ -32,7 +32,7 @@ from starlette.routing import Route
 from bots.web.notify import reply_line
 from bots.web.pages import redirect, render, tenant_of, texts, web
 from bots.web.security import CSRF_FIELD, checked_form
-from core.services import accounts, chat_email, web_chat
+from core.services import accounts, calendar_links, chat_email, web_chat
 from core.services.web_chat import NewLine
 from dialogue.markup import escape
 from dialogue.messages import Incoming, Location, Reply
@@ -214,12 +214,17 @@ async def chat_page(request: Request) -> Response:
     # Only a person (consent given) can leave an address; the embedded chat
     # lives on another site's page and keeps to the conversation.
     email_optin = None
+    my_calendar = None
     if not _embedded(request) and await chat_email.can_opt_in(app.db, identity, tenant.slug):
         found = await chat_email.status(app.db, identity, tenant.slug)
         email_optin = {
             "address": found.address if found else "",
             "verified": bool(found and found.verified),
         }
+        # The private calendar link (issue 14.6): made or renewed here, shown in the chat.
+        person_id = await calendar_links.person_of_identity(app.db, identity, tenant.slug)
+        if person_id is not None:
+            my_calendar = {"exists": await calendar_links.has_link(app.db, person_id)}
     if _embedded(request):
         token = _embed_token(request)
         embedded = {
@@ -249,6 +254,7 @@ async def chat_page(request: Request) -> Response:
             "action": _chat_path(request),
             "privacy_summary": tenant.privacy.summary_in(t.lang),
             "email_optin": email_optin,
+            "my_calendar": my_calendar,
             **embedded,
             # Names this page's forms: the same form sent twice (a retry after
             # an error page) is answered once.

@@ -150,6 +150,11 @@ RULES: dict[tuple[str, str], Rule] = {
     # the web chat's opt-in e-mail (a person in the chat; links by e-mail)
     ("POST", "/t/{tenant}/chat/email"): PUBLIC,
     ("POST", "/t/{tenant}/chat/email/stop"): PUBLIC,
+    # A person's private calendar (issue 14.6): made from their own chat page;
+    # the feed opens only with its token (a bogus one is not found, for everyone).
+    ("POST", "/t/{tenant}/chat/calendar"): PUBLIC,
+    ("POST", "/t/{tenant}/chat/calendar/stop"): PUBLIC,
+    ("GET", "/t/{tenant}/me/calendar/{token:str}.ics"): Rule(frozenset(), login=False),
     ("GET", "/t/{tenant}/chat/email/{token}"): Rule(TOKEN),
     ("GET", "/t/{tenant}/chat/email/stop/{token}"): Rule(TOKEN),
     ("POST", "/t/{tenant}/chat/email/stop/{token}"): Rule(TOKEN),

@@ -282,3 +282,25 @@ async def test_the_inbox_names_the_date_a_volunteer_skips(web_app: Web) -> None:
     said = re.search(r"Luisa kann am (\w+\. (\d+)\. .*?), (\d\d:\d\d) nicht und bleibt", inbox.text)
     assert said is not None, inbox.text
     assert (int(said.group(2)), said.group(3)) == (day.day, day.strftime("%H:%M"))
+
+
+async def test_the_inbox_says_a_volunteer_left_because_of_a_change(web_app: Web) -> None:
+    """A volunteer who withdraws from the ``unfit`` question under a change
+    notice (issue 14.6): the inbox says it was the change, the digest counts
+    it as a withdrawal."""
+    client = await sign_up_organisation(web_app)
+    need_id = await _published_need(web_app, client)
+    luisa = await _person(web_app, "telegram:111", "Luisa")
+    signed = await sign_up(web_app.app.db, luisa, need_id, web_app.clock.now())
+    await withdraw(
+        web_app.app.db, luisa, signed.engagement_id, web_app.clock.now(),
+        notice="left_after_change",
+    )  # fmt: skip
+    inbox = await client.get("/t/aachen/org/inbox")
+    assert "Luisa hat sich nach der Änderung abgemeldet (passt nicht mehr)" in inbox.text
+    web_app.clock.set(web_app.clock.now() + timedelta(minutes=5))
+    assert await enqueue_digests(web_app.app.db, web_app.clock.now()) == 1
+    await web_app.sender.run_once()
+    (digest,) = [m for m in await web_app.mails() if "Freiwilligen" in str(m["Subject"])]
+    body = digest.get_payload(decode=True).decode()
+    assert "1 Anmeldung(en), 1 Abmeldung(en)" in body, body
