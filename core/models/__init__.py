@@ -4,7 +4,7 @@ from core.models.alert import AlertReach
 from core.models.audit import AuditEvent
 from core.models.base import Base
 from core.models.conversation import ConversationState
-from core.models.engagement import ACTIVE_STATUSES, Engagement, EngagementStatus
+from core.models.engagement import ACTIVE_STATUSES, HELD_STATUSES, Engagement, EngagementStatus
 from core.models.need import Need, NeedStatus, Offer
 from core.models.organisation import Account, Membership, Organisation, OrgKind, Role
 from core.models.person import Identity, Person
@@ -14,6 +14,7 @@ from core.models.tenant import Tenant
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "HELD_STATUSES",
     "Account",
     "AlertReach",
     "AuditEvent",

@@ -20,6 +20,9 @@ class EngagementStatus(enum.StrEnum):
 
 # Statuses that hold one of the need's places (or a waitlist spot).
 ACTIVE_STATUSES = (EngagementStatus.INTERESTED, EngagementStatus.ACCEPTED)
+# Statuses of someone who held a place, also after the date passed (done) or
+# they did not come: what an organisation counts on a need, past ones too.
+HELD_STATUSES = (*ACTIVE_STATUSES, EngagementStatus.DONE, EngagementStatus.NO_SHOW)
 
 
 class Engagement(Base):

@@ -24,7 +24,7 @@ from core.errors import (
     UnknownNeed,
 )
 from core.models import (
-    ACTIVE_STATUSES,
+    HELD_STATUSES,
     Engagement,
     EngagementStatus,
     Need,
@@ -159,8 +159,9 @@ async def need_owner(db: Database, need_id: int) -> tuple[int, int]:
 
 
 async def needs_of(db: Database, organisation_id: int) -> list[NeedRow]:
-    """The organisation's needs, newest first, with their active sign-ups
-    that hold a place (as the need's page counts them) and their waitlist."""
+    """The organisation's needs, newest first, with their sign-ups that hold
+    a place (as the need's page counts them; after the date those who were
+    there or did not come) and their waitlist."""
     async with db.sessions() as session:
         waitlisted = case((Engagement.waitlisted.is_(True), 1), else_=0)
         counts = (
@@ -169,7 +170,7 @@ async def needs_of(db: Database, organisation_id: int) -> list[NeedRow]:
                 func.count().label("n"),
                 func.sum(waitlisted).label("waiting"),
             )
-            .where(Engagement.status.in_(ACTIVE_STATUSES))
+            .where(Engagement.status.in_(HELD_STATUSES))
             .group_by(Engagement.need_id)
             .subquery()
         )

@@ -522,7 +522,12 @@ async def mark_no_show(
             raise NotAllowed()
         if engagement.status == EngagementStatus.NO_SHOW:
             return False  # a one-off one, noted before
-        if engagement.status not in ACTIVE_STATUSES or engagement.waitlisted:
+        # Done is what a passed date becomes at housekeeping, before anyone
+        # could say the person was not there: it can still be noted.
+        if (
+            engagement.status not in (*ACTIVE_STATUSES, EngagementStatus.DONE)
+            or engagement.waitlisted
+        ):
             raise UnknownEngagement(engagement_id=engagement_id)
         missed = last_begun(need, now, await _tz(session, need.tenant_id))
         if missed is None or missed < engagement.created_at:

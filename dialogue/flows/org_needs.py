@@ -53,6 +53,8 @@ from dialogue.understanding import polite_stripped
 MAX_LISTED = 10
 LISTED = ("draft", "pending_review", "published", "filled", "expired")
 CAN_CANCEL = ("draft", "pending_review", "published", "filled")
+# Sign-ups that hold a place, also after the date: there ("done"), or not.
+_HELD = ("interested", "accepted", "done", "no_show")
 
 
 async def _orgs(turn: Turn) -> list[OrgRef]:
@@ -229,7 +231,7 @@ async def _detail(turn: Turn, need: OwnNeed) -> None:
     people = [
         s
         for s in await signups_of(turn.app.db, need.organisation_id, need.id)
-        if s.status.value in ("interested", "accepted")
+        if s.status.value in _HELD
     ]
     held = [s for s in people if not s.waitlisted]
     text.append(t("my_needs.signups", signups=len(held), wanted=wanted))
@@ -251,7 +253,8 @@ async def _detail(turn: Turn, need: OwnNeed) -> None:
                 name=escape(s.name or t("my_needs.someone")),
             )
             for s in held[:MAX_LISTED]
-            if s.engagement_id not in noted  # noted once for this date is enough
+            # noted once for this date is enough
+            if s.engagement_id not in noted and s.status.value != "no_show"
         ]
     if need.status.value != "cancelled":
         buttons.append(turn.button("my_needs.edit", f"orgn:{need.id}:edit"))

@@ -32,6 +32,7 @@ from core.reminders.delivery import deliver_due
 from core.schedule import Weekly
 from core.services.needs import NeedInput, moderate, post_need
 from core.services.people import person_for_identity
+from core.services.timeline import finish_past_engagements
 from dialogue.markup import to_plain
 from dialogue.messages import Incoming, Reply
 from dialogue.notifications import ChannelSender, Renderer
@@ -683,6 +684,34 @@ async def test_no_show_of_a_weekly_need_only_for_a_date_that_has_passed(app: App
     assert "Vermerkt" in member.text
     await member.press(f"orgn:{need_id}")
     assert not [p for p in member.payloads() if ":noshow:" in p]  # this Wednesday is noted
+
+
+async def test_a_past_need_still_counts_who_came_and_a_no_show_can_be_noted(app: App) -> None:
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Flohmarkt aufbauen", helpers=4)
+    volunteer = Conversation(app, identity="test:vol")
+    await consent(volunteer)
+    await sign_up(volunteer, need_id, "Anna")
+
+    over = NOW + timedelta(days=4)  # the date passed; housekeeping marks the sign-up done
+    app.clock.set(over)  # type: ignore[attr-defined]
+    assert await finish_past_engagements(app.db, over) == 1
+    await member.command("bedarfe")
+    assert "Flohmarkt aufbauen" in member.text and "👥 1/4" in member.text, member.text
+    await member.press(f"orgn:{need_id}")
+    assert "Angemeldet: Anna" in member.text and "👥 1 von 4" in member.text, member.text
+    (no_show,) = [p for p in member.payloads() if ":noshow:" in p]
+    await member.press(f"{no_show}:yes")
+    assert "Vermerkt" in member.text, member.text
+    await member.press(f"orgn:{need_id}")
+    assert "👥 1 von 4" in member.text  # signed up, though not there
+    assert not [p for p in member.payloads() if ":noshow:" in p]
+    async with app.db.sessions() as session:
+        status = await session.scalar(
+            select(Engagement.status).where(Engagement.need_id == need_id)
+        )
+    assert status is not None and status.value == "no_show"
 
 
 async def test_english_member_changes_place_and_end_date_of_a_weekly_need(app: App) -> None:
