@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 
+from core.services.certificate import holder_name_of
 from core.services.export import export_person
 from core.services.people import delete_person
 from dialogue.messages import Attachment
@@ -53,8 +54,12 @@ async def ask_delete(turn: Turn) -> None:
     if turn.person is None:
         turn.say(t("data.nothing"), turn.menu())
         return
+    ask = t("data.delete_ask")
+    if await holder_name_of(turn.app.db, turn.person.id) is not None:
+        # erasure takes the certificates' verification page with it (DSGVO)
+        ask += "\n\n" + t("data.delete_certificates")
     turn.say(
-        t("data.delete_ask"),
+        ask,
         (
             turn.yes_button("data.delete_yes", "data:delete:yes"),
             turn.no_button("data.delete_no", "nav:menu"),

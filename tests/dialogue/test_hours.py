@@ -32,6 +32,7 @@ from core.models import (
 )
 from core.reminders.housekeeping import plan_recurring
 from core.schedule import Weekly
+from core.services.certificate import certificate_by_code
 from core.services.needs import cancel_need
 from core.services.signup import sign_up
 from core.services.timeline import finish_past_engagements
@@ -235,6 +236,13 @@ async def test_the_organisation_confirms_in_chat_and_a_certificate_follows(world
     await heinrich.command("certificate")
     assert code in heinrich.text and "Welcher Name" not in heinrich.text
     assert need  # the need stays as it was
+
+    # Erasure takes the certificate's check with it: said before, and so done.
+    await heinrich.press("data:delete", now=world.now())
+    assert "nicht mehr online prüfen" in heinrich.text, heinrich.text
+    assert await certificate_by_code(world.app.db, world.app.tenant_ids["aachen"], code) is not None
+    await heinrich.press("data:delete:yes", now=world.now())
+    assert await certificate_by_code(world.app.db, world.app.tenant_ids["aachen"], code) is None
 
 
 async def test_meine_termine_lists_the_next_weekly_date_and_past_ones_without_withdrawing(
