@@ -316,13 +316,7 @@ def render_pdf(
         if line.last_day != line.first_day:
             period += " - " + german_date(line.last_day)
         cells = (line.organisation, line.activity, period, german_hours(line.hours))
-        pdf.set_x(15)
-        for width, value, align in zip(widths, cells, "LLLR", strict=True):
-            text = _latin1(value)
-            while pdf.get_string_width(text) > width - 2 and len(text) > 3:
-                text = text[:-2] + "."
-            pdf.cell(width, 7, text, align=align)
-        pdf.ln(7)
+        _table_row(pdf, widths, tuple(_latin1(c) for c in cells))
     pdf.set_x(15)
     pdf.set_font("Helvetica", "B", 11)
     pdf.cell(sum(widths[:3]), 9, "Insgesamt", border="T")
@@ -336,9 +330,30 @@ def render_pdf(
         _latin1(
             f"Ausgestellt am {german_date(content.issued)} über {branding.bot_name}.\n"
             f"Prüfcode: {content.code}\n"
-            f"Echtheit prüfen: {verify_url}"
+            f"Echtheit prüfen: {verify_url}/{content.code}"
         ),
         new_x="LMARGIN",
         new_y="NEXT",
     )
     return bytes(pdf.output())
+
+
+ROW_LINE = 5  # mm per line of a table row
+
+
+def _table_row(pdf: FPDF, widths: tuple[int, ...], cells: tuple[str, ...]) -> None:
+    """One activity row; long names wrap inside their column (whole words, a
+    row as high as its longest cell) instead of being cut off mid-word."""
+    lines = [
+        pdf.multi_cell(width, ROW_LINE, text, dry_run=True, output="LINES")
+        for width, text in zip(widths, cells, strict=True)
+    ]
+    height = ROW_LINE * max(len(cell) for cell in lines) + 2
+    if pdf.get_y() + height > pdf.page_break_trigger:
+        pdf.add_page()
+    top, x = pdf.get_y(), 15.0
+    for width, text, align in zip(widths, cells, "LLLR", strict=True):
+        pdf.set_xy(x, top + 1)
+        pdf.multi_cell(width, ROW_LINE, text, align=align)
+        x += width
+    pdf.set_xy(15, top + height)
