@@ -241,6 +241,16 @@ async def _detail(turn: Turn, need: OwnNeed) -> None:
     ]
     if names:
         text.append(t("my_needs.names", names=", ".join(names)))
+    text += [
+        # what a volunteer chose to share with this organisation (issue 14.4)
+        t(
+            "my_needs.contact",
+            name=escape(s.name or t("my_needs.someone")),
+            contact=escape(" · ".join(c for c in (s.phone, s.email) if c)),
+        )
+        for s in people
+        if s.contact_shared and (s.phone or s.email)
+    ]
     text.append(t("my_needs.status_line", status=t(f"my_needs.status.{need.status.value}")))
     buttons = []
     begun = await no_show_date(turn.app.db, need.id, turn.now)

@@ -435,11 +435,20 @@ async def test_contact_shared_with_one_organisation_and_revoked(
     assert "E-Mail-Adresse ist jetzt für diese Organisation sichtbar" in conversation.text
     assert await seen_by(cafe, cafe_need) == (True, None, "heinrich@example.org")
     assert await seen_by(tafel, tafel_need) == (False, None, None)  # only that one organisation
+    # The café's member reads it in the need's detail in her chat; the Tafel's does not.
+    renate = await org_member(app, REPAIR_CAFE)
+    await renate.press(f"orgn:{cafe_need}")
+    assert "hat euch den Kontakt gegeben: heinrich@example.org" in renate.text, renate.text
+    tafel_member = await org_member(app, TAFEL, identity="test:tafel")
+    await tafel_member.press(f"orgn:{tafel_need}")
+    assert "Angemeldet" in tafel_member.text and "@" not in tafel_member.text
     revoke = f"rel:cr:{cafe_signup.engagement_id}"
     assert revoke in conversation.payloads()
     await conversation.press(revoke)
     assert "Zurückgenommen" in conversation.text
     assert await seen_by(cafe, cafe_need) == (False, None, None)
+    await renate.press(f"orgn:{cafe_need}")
+    assert "heinrich@example.org" not in renate.text
     async with app.db.sessions() as session:
         stored = await session.get(Person, person)
     assert stored is not None and (stored.email, stored.phone) == (None, None)
