@@ -23,3 +23,8 @@ def to_plain(text: str) -> str:
         return label if label == url else f"{label} ({url})"
 
     return html.unescape(_TAG.sub(plain, text))
+
+
+def clip(text: str, most: int) -> str:
+    """At most ``most`` characters, an ellipsis where it was cut (button labels)."""
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"

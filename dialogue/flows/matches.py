@@ -25,7 +25,7 @@ from core.services.needs import need_to_show
 from core.services.profiles import get_profile
 from dialogue import render
 from dialogue.flows import needs, onboarding
-from dialogue.markup import escape
+from dialogue.markup import clip, escape
 from dialogue.messages import Button
 from dialogue.nlu.result import ParseResult
 from dialogue.registry import on_command, on_intent, on_link, on_payload
@@ -184,7 +184,7 @@ async def show(
         for i, c in enumerate(page.cards)
     ]
     buttons = [
-        Button(f"{offset + i + 1} · {_short(c.need.title)}", f"need:{c.need.id}")
+        Button(f"{offset + i + 1} · {clip(c.need.title, TITLE_IN_BUTTON)}", f"need:{c.need.id}")
         for i, c in enumerate(page.cards)
     ]
     if page.has_more and keep:
@@ -271,10 +271,6 @@ def _stored_page(
     except (KeyError, TypeError, ValueError):
         return None  # a view written by an older version: rank again
     return None
-
-
-def _short(title: str) -> str:
-    return title if len(title) <= TITLE_IN_BUTTON else title[: TITLE_IN_BUTTON - 1] + "…"
 
 
 async def more(turn: Turn, payload: str) -> None:

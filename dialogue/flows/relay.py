@@ -25,7 +25,7 @@ import re
 from core.errors import DomainError
 from core.services import relay
 from dialogue.flows import display_name, onboarding
-from dialogue.markup import escape
+from dialogue.markup import clip, escape
 from dialogue.messages import Button
 from dialogue.registry import on_command, on_payload
 from dialogue.turn import Event, Turn
@@ -121,7 +121,8 @@ async def contact_overview(turn: Turn) -> None:
         key = "talk.contact_revoke" if c.shared else "talk.contact_share"
         buttons.append(
             Button(
-                t(key, organisation=c.organisation[:30]),
+                # by the need: two sign-ups with one organisation are two buttons
+                t(key, need=clip(c.need_title, 32)),
                 f"rel:{'cr' if c.shared else 'cs'}:{c.engagement_id}",
             )
         )

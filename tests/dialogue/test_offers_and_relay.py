@@ -430,6 +430,10 @@ async def test_contact_shared_with_one_organisation_and_revoked(
     assert "nur über mich" in conversation.text
     share = f"rel:cs:{cafe_signup.engagement_id}"
     assert share in conversation.payloads()
+    # each sign-up its own button, named by the need (two with one organisation differ)
+    assert "Weitergeben für „Reparieren im Repair-Café“" in [
+        label for label, payload in conversation.buttons if payload == share
+    ], conversation.buttons
     await conversation.press(share)
     await conversation.say("heinrich@example.org")
     assert "E-Mail-Adresse ist jetzt für diese Organisation sichtbar" in conversation.text
