@@ -343,3 +343,32 @@ async def test_no_hours_for_a_need_the_organisation_cancelled(world: World) -> N
     assert await entries(world, signed.engagement_id) == []
     await world.deliver()
     assert not [who for _, who, r in world.channel.sent if "eingetragen" in r[0].text]
+
+
+async def test_a_correction_before_the_notice_went_out_asks_the_organisation_once(
+    world: World,
+) -> None:
+    """QA (issue 14.5): 3 h corrected to 2,5 h reached Petra twice, both
+    saying 2,5 h. One request per date, with the value that stands now."""
+    _, _, _, engagement = await weekly_engagement(world)
+    heinrich = Conversation(world.app, identity="telegram:heinrich", tenant="aachen")
+    await follow_up(world, WEDNESDAYS[0])
+    await heinrich.press(f"hrs:{engagement}:20261202:3", now=world.now())
+    await heinrich.press(f"hrs:{engagement}:20261202:ask", now=world.now())
+    await heinrich.say("2,5 Stunden", now=world.now())
+    assert "2,5" in heinrich.text and "3" in heinrich.text, heinrich.text  # asked first
+    await heinrich.press(heinrich.payloads()[0], now=world.now())
+    assert await entries(world, engagement) == [(WEDNESDAYS[0], 2.5, HoursStatus.LOGGED)]
+
+    await world.deliver()
+    notices = petras_notices(world)
+    assert len(notices) == 1, notices
+    assert "am 2. Dezember 2,5 Stunden eingetragen" in notices[0][0], notices
+
+    # Corrected again after Petra was asked: asked again, with the new value.
+    await heinrich.press(f"hrs:{engagement}:20261202:2", now=world.now())
+    await heinrich.press(heinrich.payloads()[0], now=world.now())
+    await world.deliver()
+    notices = petras_notices(world)
+    assert len(notices) == 2, notices
+    assert "am 2. Dezember 2 Stunden eingetragen" in notices[1][0], notices
