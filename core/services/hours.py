@@ -429,6 +429,25 @@ async def hours_for_organisation(
     return [HoursLine(*row) for row in rows]
 
 
+async def hours_waiting(
+    db: Database, organisation_ids: set[int], *, need_id: int | None = None, limit: int = 50
+) -> list[HoursLine]:
+    """Logged hours the organisations have not decided yet, oldest date first
+    (of one need, if given): what a member who missed the notice confirms."""
+    if not organisation_ids:
+        return []
+    query = _LINE.where(
+        Need.organisation_id.in_(organisation_ids), HoursEntry.status == HoursStatus.LOGGED
+    )
+    if need_id is not None:
+        query = query.where(Need.id == need_id)
+    async with db.sessions() as session:
+        rows = (
+            await session.execute(query.order_by(HoursEntry.day, HoursEntry.id).limit(limit))
+        ).all()
+    return [HoursLine(*row) for row in rows]
+
+
 async def decide_hours(
     db: Database,
     *,
