@@ -192,6 +192,20 @@ async def _engagement_total(session: AsyncSession, engagement_id: int) -> float:
     )
 
 
+async def _request_waiting(session: AsyncSession, entry_id: int) -> bool:
+    """Whether the organisation's request to confirm an entry is not sent yet."""
+    found = await session.scalar(
+        select(Reminder.id)
+        .where(
+            Reminder.kind == kinds.HOURS_LOGGED.name,
+            Reminder.status == ReminderStatus.PENDING,
+            Reminder.dedupe_key.startswith(f"hours_logged:{entry_id}:", autoescape=True),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 async def log_hours(
     db: Database,
     *,
@@ -259,17 +273,20 @@ async def log_hours(
         total = await _engagement_total(session, engagement_id)
         engagement.hours, engagement.updated_at = total, now
         if outcome in ("logged", "corrected"):
-            # The organisation's chat-linked members are asked to confirm.
-            await add_reminder(
-                session,
-                kind=kinds.HOURS_LOGGED.name,
-                tenant_id=need.tenant_id,
-                due_at=now,
-                now=now,
-                organisation_id=need.organisation_id,
-                dedupe_key=f"hours_logged:{entry.id}:{entry.hours}:{now.isoformat()}",
-                data={"entry": entry.id},
-            )
+            # The organisation's chat-linked members are asked to confirm, once
+            # per date: a request not sent yet shows the corrected value when it
+            # goes out (it reads the entry then), so a correction adds none.
+            if outcome == "logged" or not await _request_waiting(session, entry.id):
+                await add_reminder(
+                    session,
+                    kind=kinds.HOURS_LOGGED.name,
+                    tenant_id=need.tenant_id,
+                    due_at=now,
+                    now=now,
+                    organisation_id=need.organisation_id,
+                    dedupe_key=f"hours_logged:{entry.id}:{entry.hours}:{now.isoformat()}",
+                    data={"entry": entry.id},
+                )
             record(
                 session,
                 tenant_id=need.tenant_id,
@@ -408,6 +425,25 @@ async def hours_for_organisation(
                 )
                 .limit(limit)
             )
+        ).all()
+    return [HoursLine(*row) for row in rows]
+
+
+async def hours_waiting(
+    db: Database, organisation_ids: set[int], *, need_id: int | None = None, limit: int = 50
+) -> list[HoursLine]:
+    """Logged hours the organisations have not decided yet, oldest date first
+    (of one need, if given): what a member who missed the notice confirms."""
+    if not organisation_ids:
+        return []
+    query = _LINE.where(
+        Need.organisation_id.in_(organisation_ids), HoursEntry.status == HoursStatus.LOGGED
+    )
+    if need_id is not None:
+        query = query.where(Need.id == need_id)
+    async with db.sessions() as session:
+        rows = (
+            await session.execute(query.order_by(HoursEntry.day, HoursEntry.id).limit(limit))
         ).all()
     return [HoursLine(*row) for row in rows]
 

@@ -15,7 +15,10 @@ for that date (``q<n>``: n quarter hours, for typed values), ``...:set`` after
 it replaces a different value already logged for that date (asked first,
 never overwritten silently; ``hrs:keep`` keeps it),
 ``hrs:<engagement>:<yyyymmdd>:ask`` asks for them typed,
-``hrs:ok:<entry>`` / ``hrs:no:<entry>`` are an organisation member's answer.
+``hrs:ok:<entry>`` / ``hrs:no:<entry>`` are an organisation member's answer,
+``hrs:waiting`` lists the hours the member's organisations have not decided
+yet (also typed: "Stunden bestätigen", ``hours.typed.waiting``), each with
+its confirm button; a need's detail in "Meine Bedarfe" lists its own.
 
 Hours typed with no question open ("war gestern 3 Stunden da", "2,5 Stunden")
 go to the date named, or the one passed date without hours; several
@@ -40,22 +43,26 @@ from core.services.certificate import (
 )
 from core.services.hours import (
     MAX_HOURS,
+    HoursLine,
     dates_for_hours,
     decide_hours,
     follow_up_day,
     hours_summary,
+    hours_waiting,
     log_hours,
     open_follow_up,
     parse_hours,
 )
 from core.services.org_links import organisations_of_person
 from core.services.timeline import timeline_of
+from dialogue.choices import label_key
 from dialogue.flows import skipping
 from dialogue.markup import escape
 from dialogue.messages import Attachment, Button
 from dialogue.nlu.extractors.named_days import named_day
 from dialogue.registry import on_command, on_payload
 from dialogue.turn import Event, Turn
+from dialogue.understanding import polite_stripped
 
 BUTTON_HOURS = (1, 2, 3, 4)
 MAX_BUTTON_HOURS = 12
@@ -101,6 +108,11 @@ async def payload(turn: Turn, rest: str) -> None:
     if rest == "keep":
         turn.state.finish()
         turn.say(t("hours.kept"), turn.menu())
+        return
+    if rest == "waiting":
+        turn.state.finish()
+        if not await waiting(turn):
+            turn.say(t("error.not_allowed"), turn.menu())
         return
     if m := _DECIDE.fullmatch(rest):
         turn.state.finish()
@@ -222,6 +234,10 @@ async def text(turn: Turn, said: str) -> bool:
         return True
     if turn.person is None:
         return False
+    if label_key(polite_stripped(said)) in {
+        label_key(w) for w in turn.t("hours.typed.waiting").split(",")
+    }:
+        return await waiting(turn)  # not a member: the rest of the bot answers
     today = turn.now.astimezone(ZoneInfo(turn.tenant.timezone)).date()
     named = named_day(said, today, past=True)
     rest = said if named is None else said[: named.start] + " " + said[named.end :]
@@ -286,6 +302,60 @@ async def _typed_for_day(turn: Turn, said: str) -> None:
 # -- the organisation confirms ---------------------------------------------------------
 
 
+MAX_WAITING_LISTED = 10
+
+
+def waiting_lines(
+    turn: Turn, lines: list[HoursLine], *, titles: bool
+) -> tuple[list[str], list[Button]]:
+    """Hours waiting for the organisation: a line each (with the need's title
+    unless one need's detail shows them) and a confirm button each."""
+    t = turn.t
+    texts: list[str] = []
+    buttons: list[Button] = []
+    for line in lines[:MAX_WAITING_LISTED]:
+        values = {
+            "volunteer": escape(line.volunteer or t("hours.someone")),
+            "hours": hours_text(turn, line.hours),
+            "day": day_text(turn, line.day),
+        }
+        key = "hours.waiting_line_titled" if titles else "hours.waiting_line"
+        texts.append(t(key, title=escape(line.title), **values))
+        buttons.append(turn.button("hours.confirm_one", f"hrs:ok:{line.id}", **values))
+    if len(lines) > MAX_WAITING_LISTED:
+        texts.append(t("hours.waiting_more", count=len(lines) - MAX_WAITING_LISTED))
+    return texts, buttons
+
+
+async def waiting(turn: Turn) -> bool:
+    """All hours the member's organisations have not decided yet, each with
+    its confirm button. False for someone who is no organisation's member."""
+    t = turn.t
+    assert turn.person is not None
+    orgs = {o.id for o in await organisations_of_person(turn.app.db, turn.person.id)}
+    if not orgs:
+        return False
+    turn.state.org_member = True
+    lines = await hours_waiting(turn.app.db, orgs)
+    if not lines:
+        turn.say(
+            t("hours.waiting_none"),
+            (turn.button("menu.my_needs", "menu:my_needs"), turn.button("menu.main", "nav:menu")),
+        )
+        return True
+    texts, buttons = waiting_lines(turn, lines, titles=True)
+    turn.say(
+        "\n".join([t("hours.waiting_header", count=len(lines)), *texts]),
+        (
+            *buttons,
+            turn.button("menu.my_needs", "menu:my_needs"),
+            turn.button("menu.main", "nav:menu"),
+        ),
+        per_row=1,
+    )
+    return True
+
+
 async def decide(turn: Turn, entry_id: int, confirm: bool) -> None:
     t = turn.t
     assert turn.person is not None
@@ -302,6 +372,8 @@ async def decide(turn: Turn, entry_id: int, confirm: bool) -> None:
     except DomainError as exc:
         turn.say(t(exc.key), turn.menu())
         return
+    left = len(await hours_waiting(turn.app.db, orgs))
+    more = (turn.button("hours.waiting_next", "hrs:waiting", count=left),) if left else ()
     turn.say(
         t(
             "hours.org_confirmed" if confirm else "hours.org_rejected",
@@ -310,7 +382,7 @@ async def decide(turn: Turn, entry_id: int, confirm: bool) -> None:
             title=escape(line.title),
             volunteer=escape(line.volunteer or t("hours.someone")),
         ),
-        turn.menu(),
+        (*more, *turn.menu()),
     )
 
 

@@ -13,7 +13,9 @@ signed up are told once, through the outbox: ``needs.cancel_need``),
 taken; an urgent one asks people nearby again),
 ``orgn:<id>:noshow:<engagement>`` asks and ``…:noshow:<engagement>:yes`` notes
 that someone did not come to the latest date that has begun,
-``orgn:more:<n>`` lists on from the n-th need.
+``orgn:more:<n>`` lists on from the n-th need. The detail lists the hours
+waiting for the organisation's confirmation, each with its ``hrs:ok:<entry>``
+button (``dialogue.flows.hours``).
 
 ```mermaid
 flowchart LR
@@ -33,6 +35,7 @@ import re
 
 from core.errors import ChangePending, DatePassed, DomainError, NeedNotOpen, UnknownNeed
 from core.schedule import date_passed, last_moment
+from core.services.hours import hours_waiting
 from core.services.needs import OwnNeed, cancel_need, own_need
 from core.services.org_links import OrgRef, organisations_of_person
 from core.services.organisations import (
@@ -44,7 +47,7 @@ from core.services.organisations import (
 )
 from core.services.signup import mark_no_show, no_show_date, no_shows_noted
 from dialogue.choices import label_key
-from dialogue.flows import post_need
+from dialogue.flows import hours, post_need
 from dialogue.markup import escape
 from dialogue.registry import on_command, on_payload
 from dialogue.turn import Event, Turn
@@ -252,7 +255,11 @@ async def _detail(turn: Turn, need: OwnNeed) -> None:
         if s.contact_shared and (s.phone or s.email)
     ]
     text.append(t("my_needs.status_line", status=t(f"my_needs.status.{need.status.value}")))
-    buttons = []
+    # Hours waiting for the organisation: confirmed here too, not only from the notice.
+    logged = await hours_waiting(turn.app.db, {need.organisation_id}, need_id=need.id)
+    hours_lines, buttons = hours.waiting_lines(turn, logged, titles=False)
+    if hours_lines:
+        text += [t("my_needs.hours_waiting"), *hours_lines]
     begun = await no_show_date(turn.app.db, need.id, turn.now)
     if begun is not None and need.status.value in ("published", "filled", "expired"):
         noted = await no_shows_noted(turn.app.db, need.id, turn.now)

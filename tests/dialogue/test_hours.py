@@ -351,3 +351,85 @@ async def test_no_hours_for_a_need_the_organisation_cancelled(world: World) -> N
     assert await entries(world, signed.engagement_id) == []
     await world.deliver()
     assert not [who for _, who, r in world.channel.sent if "eingetragen" in r[0].text]
+
+
+async def test_a_correction_before_the_notice_went_out_asks_the_organisation_once(
+    world: World,
+) -> None:
+    """QA (issue 14.5): 3 h corrected to 2,5 h reached Petra twice, both
+    saying 2,5 h. One request per date, with the value that stands now."""
+    _, _, _, engagement = await weekly_engagement(world)
+    heinrich = Conversation(world.app, identity="telegram:heinrich", tenant="aachen")
+    await follow_up(world, WEDNESDAYS[0])
+    await heinrich.press(f"hrs:{engagement}:20261202:3", now=world.now())
+    await heinrich.press(f"hrs:{engagement}:20261202:ask", now=world.now())
+    await heinrich.say("2,5 Stunden", now=world.now())
+    assert "2,5" in heinrich.text and "3" in heinrich.text, heinrich.text  # asked first
+    await heinrich.press(heinrich.payloads()[0], now=world.now())
+    assert await entries(world, engagement) == [(WEDNESDAYS[0], 2.5, HoursStatus.LOGGED)]
+
+    await world.deliver()
+    notices = petras_notices(world)
+    assert len(notices) == 1, notices
+    assert "am 2. Dezember 2,5 Stunden eingetragen" in notices[0][0], notices
+
+    # Corrected again after Petra was asked: asked again, with the new value.
+    await heinrich.press(f"hrs:{engagement}:20261202:2", now=world.now())
+    await heinrich.press(heinrich.payloads()[0], now=world.now())
+    await world.deliver()
+    notices = petras_notices(world)
+    assert len(notices) == 2, notices
+    assert "am 2. Dezember 2 Stunden eingetragen" in notices[1][0], notices
+
+
+async def test_hours_a_member_missed_wait_in_the_chat_to_be_confirmed(world: World) -> None:
+    """QA (issue 14.5): Petra missed the notice. "Stunden bestätigen" and the
+    need's detail in "Meine Bedarfe" show the hours waiting, with a button each."""
+    _, _, need, engagement = await weekly_engagement(world)
+    heinrich = Conversation(world.app, identity="telegram:heinrich", tenant="aachen")
+    petra = Conversation(world.app, identity="telegram:petra", tenant="aachen")
+    for day, hours in zip(WEDNESDAYS[:2], (2, 3), strict=True):
+        await follow_up(world, day)
+        await heinrich.press(f"hrs:{engagement}:{day:%Y%m%d}:{hours}", now=world.now())
+    first, second = (f"hrs:ok:{i}" for i in await entry_ids(world, engagement))
+
+    await petra.say("Stunden bestätigen", now=world.now())
+    assert "warten auf eure Bestätigung (2)" in petra.text, petra.text
+    assert "heinrich, 2. Dezember: 2 Stunden für Tafel: Lebensmittel sortieren" in petra.text
+    assert [first, second] == [p for p in petra.payloads() if p.startswith("hrs:")]
+
+    await petra.press(f"orgn:{need}", now=world.now())
+    assert "Stunden, die auf eure Bestätigung warten" in petra.text, petra.text
+    assert "heinrich, 9. Dezember: 3 Stunden" in petra.text
+    assert first in petra.payloads() and second in petra.payloads()
+    await petra.press(second, now=world.now())
+    assert "Bestätigt: heinrich, 3 Stunden am 9. Dezember" in petra.text, petra.text
+    assert "hrs:waiting" in petra.payloads()  # one more waits
+
+    await petra.press(f"orgn:{need}", now=world.now())
+    assert second not in petra.payloads() and first in petra.payloads()
+    await petra.press("hrs:waiting", now=world.now())
+    await petra.press(first, now=world.now())
+    assert "hrs:waiting" not in petra.payloads()
+    await petra.say("Stunden bestätigen", now=world.now())
+    assert "Keine Stunden warten" in petra.text, petra.text
+    await petra.press(f"orgn:{need}", now=world.now())
+    assert "Bestätigung warten" not in petra.text
+    assert not [p for p in petra.payloads() if p.startswith("hrs:")]
+    assert [s for _, _, s in await entries(world, engagement)] == [HoursStatus.CONFIRMED] * 2
+
+    # A volunteer who is no organisation's member gets the bot's usual answer.
+    await heinrich.say("Stunden bestätigen", now=world.now())
+    assert "warten auf" not in heinrich.text, heinrich.text
+    assert not [p for p in heinrich.payloads() if p.startswith("hrs:")]
+
+
+async def entry_ids(world: World, engagement_id: int) -> list[int]:
+    async with world.db.sessions() as session:
+        return list(
+            await session.scalars(
+                select(HoursEntry.id)
+                .where(HoursEntry.engagement_id == engagement_id)
+                .order_by(HoursEntry.day)
+            )
+        )
