@@ -190,6 +190,8 @@ async def _deliver(
         return "sent"
     if not await _still_relevant(session, reminder, now):
         return _finish(session, reminder, ReminderStatus.CANCELLED, now, None)
+    if await _asked_date_begun(session, reminder, now, ZoneInfo(tenant.timezone)):
+        return _finish(session, reminder, ReminderStatus.DROPPED, now, "begun")
     recipients = await _recipients(session, reminder)
     if not recipients:
         return _finish(session, reminder, ReminderStatus.SKIPPED, now, "no_recipient")
@@ -288,6 +290,27 @@ async def _still_relevant(session: AsyncSession, reminder: Reminder, now: dateti
         if status not in ACTIVE_STATUSES:
             return False
     return True
+
+
+ASKING = (kinds.URGENT_ALERT.name, kinds.PLACE_OFFER.name)
+
+
+async def _asked_date_begun(
+    session: AsyncSession, reminder: Reminder, now: datetime, tz: ZoneInfo
+) -> bool:
+    """An alert (or a freed place offered) asks someone to come: once the date
+    it asks for has begun (held back by quiet hours past the start, a late
+    tick), "Wer kann?" would arrive after the fact. That date is the one-off
+    need's start, or a weekly need's first date after the alert was written."""
+    if reminder.kind not in ASKING or reminder.need_id is None:
+        return False
+    need = await session.get(Need, reminder.need_id)
+    if need is None:
+        return False
+    if need.recurrence is None:
+        return need.starts_at is not None and need.starts_at <= now
+    asked = next_occurrence(need, reminder.created_at, tz)
+    return asked is not None and asked[0] <= now
 
 
 async def _recipients(session: AsyncSession, reminder: Reminder) -> list[int]:
