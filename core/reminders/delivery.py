@@ -368,7 +368,7 @@ async def _respect(
         reminder.status, reminder.sent_at = ReminderStatus.PENDING, None
         reminder.due_at = quiet_end  # wait for the morning; grace counts from then
         return "postponed"
-    if not kind.unsolicited:
+    if not kind.budget:
         return None
     if await _sent_this_week(session, person_id, reminder.id, now) >= tenant.weekly_budget:
         return "budget"
@@ -389,7 +389,7 @@ async def _starts_before(
     return upcoming is not None and upcoming[0] <= quiet_end
 
 
-UNSOLICITED = tuple(k.name for k in kinds.KINDS.values() if k.unsolicited)
+BUDGETED = tuple(k.name for k in kinds.KINDS.values() if k.budget)
 
 
 async def _sent_this_week(
@@ -402,7 +402,7 @@ async def _sent_this_week(
             .where(
                 Reminder.person_id == person_id,
                 Reminder.status == ReminderStatus.SENT,
-                Reminder.kind.in_(UNSOLICITED),
+                Reminder.kind.in_(BUDGETED),
                 Reminder.id != current_id,
                 Reminder.sent_at > now - timedelta(days=7),
             )

@@ -152,6 +152,23 @@ async def test_a_held_alert_still_goes_out_before_the_need_begins(world: World) 
     assert len(world.channel.texts_to("telegram:heinrich")) == 1
 
 
+async def test_alerts_do_not_use_up_the_budget_for_the_follow_up(world: World) -> None:
+    heinrich = await world.person("heinrich")
+    own = await world.need(starts_in=timedelta(days=3), title="Tafel am Freitag")
+    await sign_up(world.db, heinrich, own, world.now())
+    for i in range(5):  # the weekly budget (5), all of it for alerts
+        await world.need(starts_in=timedelta(hours=20 + i), urgent=True, title=f"Dringend {i}")
+        await world.deliver()
+    assert len(world.channel.texts_to("telegram:heinrich")) == 5
+    await world.need(starts_in=timedelta(hours=30), urgent=True, title="Eine zu viel")
+    await world.deliver()
+    assert len(world.channel.texts_to("telegram:heinrich")) == 5  # alerts: budget used up
+    follow_up = world.now() + timedelta(days=3, hours=3 + 2)
+    await world.at(follow_up)
+    texts = world.channel.texts_to("telegram:heinrich")
+    assert "Wie war's bei Tafel am Freitag?" in texts[-1]
+
+
 async def test_cannot_come_moves_the_waitlist_up(world: World) -> None:
     anna = await world.person("anna", alerts=False)
     ben = await world.person("ben", alerts=False)
