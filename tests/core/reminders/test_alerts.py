@@ -84,6 +84,25 @@ async def test_later_waves_ask_the_next_people_while_the_need_is_open(world: Wor
     assert len(world.channel.sent) == before  # filled: no more asking
 
 
+async def test_no_wave_asks_anyone_once_the_need_has_begun(world: World) -> None:
+    for i in range(WAVE_SIZE + 3):
+        await world.person(f"p{i}", at=(BURTSCHEID[0] + 0.002 * i, BURTSCHEID[1]))
+    await world.need(starts_in=timedelta(minutes=10), urgent=True, helpers=2)
+    await world.deliver()
+    assert len(world.channel.sent) == WAVE_SIZE
+    await world.at(world.now() + timedelta(minutes=20))  # the second wave, after the start
+    assert len(world.channel.sent) == WAVE_SIZE
+    async with world.db.sessions() as session:
+        asked = (
+            await session.scalars(select(Reminder.id).where(Reminder.kind == "urgent_alert"))
+        ).all()
+        waves = (
+            await session.scalars(select(Reminder.status).where(Reminder.kind == "alert_wave"))
+        ).all()
+    assert len(asked) == WAVE_SIZE  # no rows written only to be dropped
+    assert len(waves) == 2  # and no third wave planned
+
+
 async def test_quiet_hours_shift_an_alert_to_the_morning(world: World) -> None:
     await world.person("heinrich")
     world.clock.set(datetime(2026, 12, 1, 21, 30, tzinfo=UTC))  # 22:30 in Aachen
