@@ -44,6 +44,8 @@ async def run_alert_wave(session: AsyncSession, reminder: Reminder, now: datetim
     need = await session.get(Need, reminder.need_id)
     if need is None or need.status != NeedStatus.PUBLISHED or not publicly_listed(need):
         return
+    if need.recurrence is None and need.starts_at is not None and need.starts_at <= now:
+        return  # begun: nobody can still come in time (a weekly need asks for its next date)
     ask = reminder.data.get("ask", kinds.URGENT_ALERT.name)
     asked = set(
         (

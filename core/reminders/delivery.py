@@ -190,6 +190,8 @@ async def _deliver(
         return "sent"
     if not await _still_relevant(session, reminder, now):
         return _finish(session, reminder, ReminderStatus.CANCELLED, now, None)
+    if await _asked_date_begun(session, reminder, now, ZoneInfo(tenant.timezone)):
+        return _finish(session, reminder, ReminderStatus.DROPPED, now, "begun")
     recipients = await _recipients(session, reminder)
     if not recipients:
         return _finish(session, reminder, ReminderStatus.SKIPPED, now, "no_recipient")
@@ -290,6 +292,27 @@ async def _still_relevant(session: AsyncSession, reminder: Reminder, now: dateti
     return True
 
 
+ASKING = (kinds.URGENT_ALERT.name, kinds.PLACE_OFFER.name)
+
+
+async def _asked_date_begun(
+    session: AsyncSession, reminder: Reminder, now: datetime, tz: ZoneInfo
+) -> bool:
+    """An alert (or a freed place offered) asks someone to come: once the date
+    it asks for has begun (held back by quiet hours past the start, a late
+    tick), "Wer kann?" would arrive after the fact. That date is the one-off
+    need's start, or a weekly need's first date after the alert was written."""
+    if reminder.kind not in ASKING or reminder.need_id is None:
+        return False
+    need = await session.get(Need, reminder.need_id)
+    if need is None:
+        return False
+    if need.recurrence is None:
+        return need.starts_at is not None and need.starts_at <= now
+    asked = next_occurrence(need, reminder.created_at, tz)
+    return asked is not None and asked[0] <= now
+
+
 async def _recipients(session: AsyncSession, reminder: Reminder) -> list[int]:
     if reminder.person_id is not None:
         return [reminder.person_id]
@@ -345,7 +368,7 @@ async def _respect(
         reminder.status, reminder.sent_at = ReminderStatus.PENDING, None
         reminder.due_at = quiet_end  # wait for the morning; grace counts from then
         return "postponed"
-    if not kind.unsolicited:
+    if not kind.budget:
         return None
     if await _sent_this_week(session, person_id, reminder.id, now) >= tenant.weekly_budget:
         return "budget"
@@ -366,7 +389,7 @@ async def _starts_before(
     return upcoming is not None and upcoming[0] <= quiet_end
 
 
-UNSOLICITED = tuple(k.name for k in kinds.KINDS.values() if k.unsolicited)
+BUDGETED = tuple(k.name for k in kinds.KINDS.values() if k.budget)
 
 
 async def _sent_this_week(
@@ -379,7 +402,7 @@ async def _sent_this_week(
             .where(
                 Reminder.person_id == person_id,
                 Reminder.status == ReminderStatus.SENT,
-                Reminder.kind.in_(UNSOLICITED),
+                Reminder.kind.in_(BUDGETED),
                 Reminder.id != current_id,
                 Reminder.sent_at > now - timedelta(days=7),
             )

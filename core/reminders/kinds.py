@@ -11,9 +11,8 @@ class Kind:
     name: str
     # How late the message is still useful; later it is dropped and audited.
     grace: timedelta
-    # Unsolicited kinds count against the weekly budget and wait for the end
-    # of quiet hours and pauses; reminders about a person's own commitment
-    # do neither (they asked for the date).
+    # Unsolicited kinds wait for the end of quiet hours and pauses; reminders
+    # about a person's own commitment do neither (they asked for the date).
     unsolicited: bool
     # The person can switch this kind off ("my reminders").
     mutable: bool = True
@@ -22,14 +21,18 @@ class Kind:
     # kinds, unless the date itself falls before they end; it counts against
     # no budget and no pause (the person asked to take part).
     quiet: bool = False
+    # Counts against the weekly budget and is skipped beyond it: only what
+    # nobody asked for (alerts, digests). Messages about the person's own
+    # sign-ups (the follow-up too) never are, however many alerts came.
+    budget: bool = False
 
 
 BEFORE_24H = Kind("before_24h", timedelta(hours=6), unsolicited=False)
 BEFORE_2H = Kind("before_2h", timedelta(minutes=30), unsolicited=False)
 FOLLOW_UP = Kind("follow_up", timedelta(days=2), unsolicited=True)
-URGENT_ALERT = Kind("urgent_alert", timedelta(hours=2), unsolicited=True)
-PLACE_OFFER = Kind("place_offer", timedelta(hours=2), unsolicited=True)
-DIGEST = Kind("digest", timedelta(hours=12), unsolicited=True)
+URGENT_ALERT = Kind("urgent_alert", timedelta(hours=2), unsolicited=True, budget=True)
+PLACE_OFFER = Kind("place_offer", timedelta(hours=2), unsolicited=True, budget=True)
+DIGEST = Kind("digest", timedelta(hours=12), unsolicited=True, budget=True)
 ORG_EXPIRY = Kind("org_expiry", timedelta(hours=12), unsolicited=False, mutable=False)
 ALERT_WAVE = Kind("alert_wave", timedelta(hours=6), unsolicited=False, mutable=False)
 MOVED_UP = Kind("moved_up", timedelta(days=1), unsolicited=False, mutable=False, quiet=True)

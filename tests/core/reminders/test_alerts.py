@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import select, update
 
-from core.models import Engagement, EngagementStatus, Need, NeedStatus, Reminder, Tenant
+from core.models import (
+    AuditEvent,
+    Engagement,
+    EngagementStatus,
+    Need,
+    NeedStatus,
+    Reminder,
+    ReminderStatus,
+    Tenant,
+)
 from core.reminders.alerts import WAVE_SIZE, answer_alert, answer_attendance
+from core.schedule import Weekly
 from core.services.signup import sign_up
 from tests.core.reminders.conftest import BURTSCHEID, World
 
@@ -73,6 +84,25 @@ async def test_later_waves_ask_the_next_people_while_the_need_is_open(world: Wor
     assert len(world.channel.sent) == before  # filled: no more asking
 
 
+async def test_no_wave_asks_anyone_once_the_need_has_begun(world: World) -> None:
+    for i in range(WAVE_SIZE + 3):
+        await world.person(f"p{i}", at=(BURTSCHEID[0] + 0.002 * i, BURTSCHEID[1]))
+    await world.need(starts_in=timedelta(minutes=10), urgent=True, helpers=2)
+    await world.deliver()
+    assert len(world.channel.sent) == WAVE_SIZE
+    await world.at(world.now() + timedelta(minutes=20))  # the second wave, after the start
+    assert len(world.channel.sent) == WAVE_SIZE
+    async with world.db.sessions() as session:
+        asked = (
+            await session.scalars(select(Reminder.id).where(Reminder.kind == "urgent_alert"))
+        ).all()
+        waves = (
+            await session.scalars(select(Reminder.status).where(Reminder.kind == "alert_wave"))
+        ).all()
+    assert len(asked) == WAVE_SIZE  # no rows written only to be dropped
+    assert len(waves) == 2  # and no third wave planned
+
+
 async def test_quiet_hours_shift_an_alert_to_the_morning(world: World) -> None:
     await world.person("heinrich")
     world.clock.set(datetime(2026, 12, 1, 21, 30, tzinfo=UTC))  # 22:30 in Aachen
@@ -97,6 +127,65 @@ async def test_the_weekly_budget_holds(world: World) -> None:
     await world.need(starts_in=timedelta(hours=20), urgent=True, title="Nächste Woche")
     await world.deliver()
     assert len(world.channel.texts_to("telegram:heinrich")) == 3  # a new week, a new budget
+
+
+async def _dropped_alerts(world: World) -> list[tuple[str, str]]:
+    async with world.db.sessions() as session:
+        rows = (
+            await session.scalars(
+                select(Reminder).where(Reminder.kind == "urgent_alert").order_by(Reminder.id)
+            )
+        ).all()
+        audited = (
+            await session.scalars(select(AuditEvent).where(AuditEvent.action == "reminder_dropped"))
+        ).all()
+    why = {e.subject: e.data["why"] for e in audited}
+    return [(r.status, why.get(f"reminder:{r.id}", "")) for r in rows]
+
+
+@pytest.mark.parametrize("weekly", [False, True], ids=["one-off", "weekly"])
+async def test_an_alert_held_by_quiet_hours_past_the_start_is_dropped(
+    world: World, weekly: bool
+) -> None:
+    await world.person("heinrich", cells=("mo:vormittag",))
+    world.clock.set(datetime(2026, 12, 6, 21, 30, tzinfo=UTC))  # Sunday 22:30 in Aachen
+    # Monday, 7 December, 08:00-11:00 local: it begins as the quiet hours end.
+    await world.need(
+        starts_in=timedelta(hours=9, minutes=30),
+        weekly=Weekly(("mo",), time(8), time(11)) if weekly else None,
+        urgent=True,
+    )
+    await world.deliver()
+    assert world.channel.sent == []  # held for the morning
+    await world.at(datetime(2026, 12, 7, 7, 30, tzinfo=UTC))  # 08:30 local: it has begun
+    assert world.channel.sent == []
+    assert await _dropped_alerts(world) == [(ReminderStatus.DROPPED, "begun")]
+
+
+async def test_a_held_alert_still_goes_out_before_the_need_begins(world: World) -> None:
+    await world.person("heinrich")
+    world.clock.set(datetime(2026, 12, 6, 21, 30, tzinfo=UTC))  # Sunday 22:30 in Aachen
+    await world.need(starts_in=timedelta(hours=10), urgent=True)  # Monday 08:30 local
+    await world.deliver()
+    await world.at(datetime(2026, 12, 7, 7, 0, tzinfo=UTC))  # 08:00 local
+    assert len(world.channel.texts_to("telegram:heinrich")) == 1
+
+
+async def test_alerts_do_not_use_up_the_budget_for_the_follow_up(world: World) -> None:
+    heinrich = await world.person("heinrich")
+    own = await world.need(starts_in=timedelta(days=3), title="Tafel am Freitag")
+    await sign_up(world.db, heinrich, own, world.now())
+    for i in range(5):  # the weekly budget (5), all of it for alerts
+        await world.need(starts_in=timedelta(hours=20 + i), urgent=True, title=f"Dringend {i}")
+        await world.deliver()
+    assert len(world.channel.texts_to("telegram:heinrich")) == 5
+    await world.need(starts_in=timedelta(hours=30), urgent=True, title="Eine zu viel")
+    await world.deliver()
+    assert len(world.channel.texts_to("telegram:heinrich")) == 5  # alerts: budget used up
+    follow_up = world.now() + timedelta(days=3, hours=3 + 2)
+    await world.at(follow_up)
+    texts = world.channel.texts_to("telegram:heinrich")
+    assert "Wie war's bei Tafel am Freitag?" in texts[-1]
 
 
 async def test_cannot_come_moves_the_waitlist_up(world: World) -> None:
@@ -142,10 +231,7 @@ async def test_cannot_come_without_a_waitlist_asks_available_people(world: World
 
 
 async def test_cannot_come_to_a_weekly_date_keeps_the_series_and_asks_nobody(world: World) -> None:
-    from datetime import time
-
     from core.models import OrgNotice
-    from core.schedule import Weekly
 
     anna = await world.person("anna")
     carla = await world.person("carla")
