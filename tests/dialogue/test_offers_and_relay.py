@@ -426,6 +426,9 @@ async def test_contact_shared_with_one_organisation_and_revoked(
         return rows[0].contact_shared, rows[0].phone, rows[0].email
 
     assert await seen_by(cafe, cafe_need) == (False, None, None)
+    for typed in ("Kontakt teilen", "Kontaktdaten weitergeben", "share my contact"):
+        await conversation.say(typed)  # typed, as the menu would not be
+        assert "nur über mich" in conversation.text, (typed, conversation.text)
     await conversation.command("kontakt")
     assert "nur über mich" in conversation.text
     share = f"rel:cs:{cafe_signup.engagement_id}"
