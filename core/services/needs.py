@@ -916,8 +916,9 @@ async def own_need(
         )  # fmt: skip
 
 
-async def last_place_of(db: Database, organisation_id: int) -> tuple[float, float, str] | None:
-    """Where the organisation's latest need with a place was: "our place"."""
+async def usual_place_of(db: Database, organisation_id: int) -> tuple[float, float, str] | None:
+    """Where most of the organisation's needs with a place were: "our place"
+    (one need elsewhere does not move it; a tie goes to the latest)."""
     async with db.sessions() as session:
         row = (
             await session.execute(
@@ -928,7 +929,8 @@ async def last_place_of(db: Database, organisation_id: int) -> tuple[float, floa
                     Need.lon.is_not(None),
                     Need.place_label.is_not(None),
                 )
-                .order_by(Need.created_at.desc(), Need.id.desc())
+                .group_by(Need.lat, Need.lon, Need.place_label)
+                .order_by(func.count().desc(), func.max(Need.id).desc())
                 .limit(1)
             )
         ).one_or_none()

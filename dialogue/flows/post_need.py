@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 
 from core.errors import DomainError
 from core.schedule import Weekly, last_moment, local_range
-from core.services.needs import MAX_HELPERS, NeedInput, OwnNeed, last_place_of, post_need
+from core.services.needs import MAX_HELPERS, NeedInput, OwnNeed, post_need, usual_place_of
 from core.services.org_links import organisations_of_person
 from core.services.organisations import update_need
 from core.taxonomy import CATEGORY_CODES
@@ -501,7 +501,7 @@ async def accept_count(turn: Turn, event: Event) -> Outcome:
 async def ask_place(turn: Turn) -> None:
     buttons = [turn.button("post.remote", "f:place:remote")]
     org = turn.state.slots.get("org")
-    ours = await last_place_of(turn.app.db, int(org)) if org else None
+    ours = await usual_place_of(turn.app.db, int(org)) if org else None
     if ours is not None:
         turn.state.slots["_ours"] = places.place_value(*ours)
         buttons.insert(0, turn.button("post.our_place", "f:place:ours", place=escape(ours[2])))

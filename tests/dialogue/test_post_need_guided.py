@@ -92,3 +92,22 @@ def test_place_suggestions_stay_in_the_tenants_region(app: App) -> None:
     with pytest.raises(UnknownPlace) as caught:
         resolve_place("Burtshied", tenant, app.gazetteer)
     assert caught.value.suggestions[0] == "Burtscheid"  # a typo in the region still helps
+
+
+async def test_our_place_is_where_most_of_the_organisations_needs_are(app: App) -> None:
+    """QA: after one need in Haaren the "our place" button said Haaren, though
+    the Tafel's needs are in Burtscheid."""
+    from tests.dialogue.test_org_needs import published_need
+
+    member = await _to_place(app)
+    org_id = await org_member(app, Conversation(app, identity="test:org-colleague"))
+    for title in ("Ausgabe", "Sortieren"):
+        await published_need(app, org_id, title=title)  # in Burtscheid
+    await member.say("Haaren")
+    await member.press("f:description:-")
+    await member.press("f:qualifications:done")
+    await member.press("f:urgent:no")
+    await member.press("f:confirm:yes")  # one need in Haaren, the latest
+
+    again = await _to_place(app, "test:org-third")
+    assert ("📍 Burtscheid", "f:place:ours") in again.buttons, again.buttons
