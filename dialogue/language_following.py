@@ -71,5 +71,7 @@ def language_note(turn: Turn) -> None:
     turn.replies[0] = replace(first, text=turn.t("language.detected") + "\n\n" + first.text)
     back = Button(turn.t("language.back", name=LANGUAGE_NAMES[before]), f"lang:{before}")
     last = turn.replies[-1]
+    if any(b.payload == back.payload for b in last.buttons):
+        return  # the language question itself offers it already
     turn.replies[-1] = replace(last, buttons=(*last.buttons, back))
     turn.state.offer(turn.replies[-1].buttons)

@@ -324,3 +324,15 @@ async def test_a_lone_word_before_consent_is_a_search_and_keeps_nothing(app: App
     await other.say("Tafel")
     assert "Aachener Tafel" in other.text
     assert any("tafel" in row for row in (await _rows(app.db)) - before)
+
+
+async def test_asking_in_english_for_the_language_offers_german_once(
+    conversation: Conversation,
+) -> None:
+    """QA: the language question showed "Deutsch" and "🌐 Back to Deutsch"."""
+    await conversation.say("Hallo")
+    await conversation.press("f:consent:yes")
+    await conversation.say("abbrechen")
+    await conversation.say("I would like to change the language please")
+    assert "Which language" in conversation.text, conversation.text
+    assert conversation.payloads().count("lang:de") == 1, conversation.buttons
