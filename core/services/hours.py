@@ -143,6 +143,18 @@ def parse_hours(text: str, *, strict: bool = False) -> float | None:
     quarter hours.
     ``strict``: only when the text says nothing else (a message out of the
     blue must be an answer to the follow-up, not a sentence about times)."""
+    said = _hours_said(text, strict=strict)
+    return None if said is None else _quarter(said)
+
+
+def hours_out_of_range(text: str, *, strict: bool = False) -> bool:
+    """Whether the text gives hours, but none one can log for a day ("30
+    Stunden"): answered with the range, not "not understood"."""
+    said = _hours_said(text, strict=strict)
+    return said is not None and _quarter(said) is None
+
+
+def _hours_said(text: str, *, strict: bool) -> float | None:
     cleaned = text.strip()
     found = find_duration(cleaned)
     if found is None or found.hours is None:
@@ -153,7 +165,7 @@ def parse_hours(text: str, *, strict: bool = False) -> float | None:
         words = re.findall(r"[^\W_]+", rest.lower())
         if any(w not in _FILLER for w in words):
             return None
-    return _quarter(found.hours)
+    return found.hours
 
 
 # -- logging ----------------------------------------------------------------------

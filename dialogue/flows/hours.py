@@ -47,6 +47,7 @@ from core.services.hours import (
     dates_for_hours,
     decide_hours,
     follow_up_day,
+    hours_out_of_range,
     hours_summary,
     hours_waiting,
     log_hours,
@@ -243,6 +244,9 @@ async def text(turn: Turn, said: str) -> bool:
     rest = said if named is None else said[: named.start] + " " + said[named.end :]
     value = parse_hours(rest, strict=True)
     if value is None:
+        if hours_out_of_range(rest, strict=True):  # "gestern 30 Stunden"
+            turn.say(turn.t("hours.invalid"), turn.menu())
+            return True
         return False
     if named is None:
         found = await open_follow_up(turn.app.db, turn.person.id, turn.now)

@@ -101,6 +101,9 @@ async def test_dates_without_hours_are_refused_kindly_and_nothing_changes(world:
         assert said in heinrich.text, (typed, heinrich.text)
         assert "Nichts geändert" in heinrich.text or said == "noch kommt"
     assert await entries(world, engagement) == []
+    await heinrich.say("gestern 30 Stunden", now=world.now())  # QA: was "nicht verstanden"
+    assert "höchstens 24 an einem Tag" in heinrich.text, heinrich.text
+    assert await entries(world, engagement) == []
 
     await heinrich.say("am 16.12. 2 Stunden", now=world.now())  # the series' last date
     assert "2 Stunden am 16. Dezember" in heinrich.text, heinrich.text
