@@ -6,7 +6,7 @@ Every organisation- or person-written value goes through ``escape``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from core.availability import DAYPARTS, DAYS
 from core.matching import Reason
@@ -112,6 +112,8 @@ def need_when(t: Texts, need: NeedDetail, now: datetime | None = None) -> str:
             start=need.weekly.start.strftime("%H:%M"),
             end=need.weekly.end.strftime("%H:%M"),
         )
+        if need.valid_until is not None:  # the midnight after the series' last day
+            text += " · " + t("need.until", date=t.date(need.valid_until - timedelta(days=1)))
         upcoming = need.next_date(now, t.tz) if now is not None else None
         if upcoming is not None:
             text += " · " + t("need.next_date", date=t.when(upcoming))

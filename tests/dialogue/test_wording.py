@@ -59,3 +59,25 @@ async def test_a_volunteers_help_does_not_offer_posting(app: App) -> None:
     await consent(volunteer)
     await volunteer.command("hilfe")
     assert "/bedarfe" not in volunteer.text
+
+
+async def test_a_volunteer_sees_until_when_a_weekly_need_runs(app: App) -> None:
+    """QA: the member's preview said "bis 31. März", the volunteer's detail did not."""
+    from datetime import datetime, time
+
+    from core.schedule import Weekly
+    from tests.dialogue.test_org_needs import BERLIN, published_need
+
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(
+        app,
+        org_id,
+        title="Hausaufgabenhilfe",
+        weekly=Weekly(("di",), time(16), time(18)),
+        valid_until=datetime(2027, 4, 1, tzinfo=BERLIN),  # the midnight after 31 March
+    )
+    volunteer = Conversation(app, identity="test:vol")
+    await consent(volunteer)
+    await volunteer.press(f"need:{need_id}")
+    assert "jede Woche Di, 16:00–18:00 Uhr · bis 31. März" in volunteer.text, volunteer.text
