@@ -441,7 +441,7 @@ async def typed(turn: Turn, text: str) -> bool:
         if len(offer) > 1 and (m := _OFFERED.fullmatch(offer[1]))
     }
     if not offered:
-        return False
+        return await _typed_with_title(turn, text)
     said = label_key(polite_stripped(text))
     for action, need_id in offered.items():
         names = {label_key(n) for n in turn.t(f"my_needs.typed.{action}").split(",")}
@@ -451,6 +451,46 @@ async def typed(turn: Turn, text: str) -> bool:
     if "edit" in offered:
         return await _edit_by_name(turn, int(offered["edit"]), text)
     return False
+
+
+async def _typed_with_title(turn: Turn, text: str) -> bool:
+    """Anywhere, a member's "Hausaufgabenhilfe schließen" or "Flohmarkt um 4
+    Wochen verlängern": the action word with the title of exactly one of their
+    listed needs does what the need's button does (which asks first where it
+    asks). True when handled."""
+    said = label_key(polite_stripped(text))
+    if len(said.split()) < 2:
+        return False
+    for action in TYPED_ACTIONS:
+        for name in (label_key(n) for n in turn.t(f"my_needs.typed.{action}").split(",")):
+            if not name or said == name:
+                continue
+            if said.endswith(" " + name):
+                rest = said.removesuffix(" " + name)
+            elif said.startswith(name + " "):
+                rest = said.removeprefix(name + " ")
+            else:
+                continue
+            found = await _needs_named(turn, rest)
+            if len(found) == 1:
+                await payload(turn, f"{found[0]}:{action}")
+                return True
+            return False
+    return False
+
+
+async def _needs_named(turn: Turn, words: str) -> list[int]:
+    """The member's listed needs whose title is these words, or inside them
+    ("flohmarkt um 4 wochen" names "Flohmarkt")."""
+    if len(words) < 4:
+        return []
+    found = []
+    for org in await _orgs(turn):
+        for n in await needs_of(turn.app.db, org.id):
+            title = label_key(n.title)
+            if n.status.value in LISTED and title and (title == words or title in words):
+                found.append(n.id)
+    return found
 
 
 async def _edit_by_name(turn: Turn, need_id: int, text: str) -> bool:

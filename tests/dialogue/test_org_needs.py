@@ -714,6 +714,26 @@ async def test_a_past_need_still_counts_who_came_and_a_no_show_can_be_noted(app:
     assert status is not None and status.value == "no_show"
 
 
+async def test_a_member_types_the_needs_title_with_what_to_do(app: App) -> None:
+    """QA: "Hausaufgabenhilfe schließen" outside the need's detail was a search."""
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Flohmarkt aufbauen")
+    await member.command("menu")
+    await member.say("Flohmarkt aufbauen schließen")
+    assert "„Flohmarkt aufbauen“ vorzeitig schließen?" in member.text, member.text
+    assert f"orgn:{need_id}:close:yes" in member.payloads()
+    await member.say("flohmarkt aufbauen absagen bitte")
+    assert "„Flohmarkt aufbauen“ wirklich absagen?" in member.text, member.text
+    await member.say("Weihnachtsmarkt schließen")  # no need of theirs: not taken for one
+    assert "vorzeitig schließen?" not in member.text
+    volunteer = Conversation(app, identity="test:vol")
+    await consent(volunteer)
+    await volunteer.command("menu")
+    await volunteer.say("Flohmarkt aufbauen schließen")  # not a member: never theirs
+    assert "vorzeitig schließen?" not in volunteer.text
+
+
 async def test_english_member_changes_place_and_end_date_of_a_weekly_need(app: App) -> None:
     member = Conversation(app, identity="test:org", language_hint="en")
     org_id = await org_member(app, member)
