@@ -245,7 +245,10 @@ def _menu_labels(turn: Turn, lang: str) -> list[tuple[str, str]]:
 def _ask_back(turn: Turn, parse: ParseResult) -> None:
     """Not sure what was meant: offer the likely intents, never guess."""
     likely = [
-        turn.button(*_INTENT_BUTTONS[name]) for name, _ in parse.ranking if name in _INTENT_BUTTONS
+        turn.button(*_INTENT_BUTTONS[name])
+        for name, _ in parse.ranking
+        # posting a need is for members of an organisation; others would be turned away
+        if name in _INTENT_BUTTONS and (name != "post_need" or turn.state.org_member)
     ]
     buttons = list({b.payload: b for b in reversed(likely)}.values())[::-1][:3]
     buttons += [b for b in turn.menu() if b.payload not in {x.payload for x in buttons}]

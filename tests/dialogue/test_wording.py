@@ -81,3 +81,36 @@ async def test_a_volunteer_sees_until_when_a_weekly_need_runs(app: App) -> None:
     await consent(volunteer)
     await volunteer.press(f"need:{need_id}")
     assert "jede Woche Di, 16:00–18:00 Uhr · bis 31. März" in volunteer.text, volunteer.text
+
+
+async def test_a_volunteer_unsure_reply_does_not_offer_posting_a_need(app: App) -> None:
+    """QA: "I'm not sure what you mean" offered "📣 Post a need" to a volunteer."""
+    from typing import Any
+
+    from dialogue.nlu.result import ParseResult
+    from tests.dialogue.test_reminder_answers import onboard
+
+    unsure = "Umzug, vielleicht"
+
+    class Unsure:
+        def __init__(self, real: Any) -> None:
+            self.real = real
+
+        def parse(self, text: str, lang: str = "de", **kw: Any) -> ParseResult:
+            if text == unsure:
+                ranking = (("post_need", 0.4), ("search", 0.35), ("help", 0.25))
+                return ParseResult(text, "post_need", 0.4, ranking=ranking)
+            return self.real.parse(text, lang, **kw)  # type: ignore[no-any-return]
+
+    volunteer = Conversation(app, identity="test:vol")
+    await onboard(volunteer)
+    understanding = app.understanding
+    assert understanding is not None
+    understanding.parser = Unsure(understanding.parser)
+    try:
+        await volunteer.say(unsure)
+    finally:
+        understanding.parser = understanding.parser.real
+    assert "nicht sicher" in volunteer.text, volunteer.text
+    assert "menu:search" in volunteer.payloads()  # the other likely one
+    assert "menu:post" not in volunteer.payloads(), volunteer.buttons
