@@ -439,6 +439,9 @@ async def ask_time(turn: Turn) -> None:
     prompt_reply(turn, SLOTS["time"])
 
 
+OVERNIGHT_MOST = 12  # hours: a range ending before it starts runs overnight, at most this long
+
+
 def _time_range(text: str) -> dict[str, str] | None:
     match = _TIME.match(text)
     if not match:
@@ -447,6 +450,10 @@ def _time_range(text: str) -> dict[str, str] | None:
     try:
         start, end = time(int(h1), int(m1 or 0)), time(int(h2), int(m2 or 0))
     except ValueError:
+        return None
+    minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+    if minutes == 0 or (minutes < 0 and minutes + 24 * 60 > OVERNIGHT_MOST * 60):
+        # "15-9" is a slip, not an 18-hour night; a night shift "22-6" is fine
         return None
     return {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")}
 

@@ -179,6 +179,10 @@ async def test_one_off_need_by_sentence_preview_has_every_field_and_edits_by_nam
     assert "📍 Haaren" in member.text and "So würde der Bedarf aussehen" in member.text
     await member.say("Zeit ändern: 9-12")
     assert "Mi., 2. Dez., 09:00–12:00" in member.text
+    await member.say("Zeit ändern: 15-9")  # a slip, not an 18-hour night: asked again
+    assert "Von wann bis wann?" in member.text and "15:00" not in member.text, member.text
+    await member.say("9-12")
+    assert "Mi., 2. Dez., 09:00–12:00" in member.text
     await member.say("Beschreibung: Lebensmittel sortieren und ausgeben")
     assert "📝 Lebensmittel sortieren und ausgeben" in member.text
     await member.say("Anzahl ändern: 5")
