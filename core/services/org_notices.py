@@ -47,6 +47,9 @@ SKIPS_DATE = "skips_date"  # a weekly volunteer misses one date and stays
 # them (the ``unfit`` choice under the change notice, issue 14.6).
 LEFT_AFTER_CHANGE = "left_after_change"
 NOTICE_KINDS = (SIGNED_UP, WITHDRAWN, CANT_COME, NO_SHOW, SKIPS_DATE, LEFT_AFTER_CHANGE)
+# A first sign-up's notice waits this long for the name the volunteer is
+# asked next (without an answer it says "Eine freiwillige Person").
+NAME_GRACE = timedelta(minutes=5)
 DIGEST_MAIL = "org_digest"
 DIGEST_ITEMS = 20  # needs named in one digest mail; the inbox has the rest
 DIGEST_HOUR = 18  # local time: the day's news goes out in the evening
@@ -94,11 +97,21 @@ async def record_notice(
     )
     session.add(notice)
     await session.flush()
-    volunteer = None
+    volunteer, due_at = None, now
     if engagement_id is not None:
         volunteer = await session.scalar(
             select(Engagement.person_id).where(Engagement.id == engagement_id)
         )
+    if kind == SIGNED_UP and volunteer is not None:
+        named = (
+            await session.execute(
+                select(Person.display_name, Person.name_asked_at).where(Person.id == volunteer)
+            )
+        ).one_or_none()
+        if named is not None and named[0] is None and named[1] is None:
+            # A first sign-up: the volunteer is asked next for the name the
+            # organisation sees; the notice, worded at delivery, waits for it.
+            due_at = now + NAME_GRACE
     # No need/engagement ids on the rows: a withdrawal is news even though
     # the engagement is no longer active.
     await tell_members(
@@ -107,6 +120,7 @@ async def record_notice(
         kind=kinds.ORG_NOTICE.name,
         tenant_id=need.tenant_id,
         now=now,
+        due_at=due_at,
         key=f"org_notice:{notice.id}",
         data={"notice": notice.id, **(data or {})},
         skip=(volunteer, exclude_person_id),
@@ -123,6 +137,7 @@ async def tell_members(
     now: datetime,
     key: str,
     data: dict[str, Any],
+    due_at: datetime | None = None,
     skip: Sequence[int | None] = (),
 ) -> None:
     """One outbox row of ``kind`` for each chat-linked member of the
@@ -134,7 +149,7 @@ async def tell_members(
             session,
             kind=kind,
             tenant_id=tenant_id,
-            due_at=now,
+            due_at=due_at or now,
             now=now,
             person_id=member,
             dedupe_key=f"{key}:{member}",

@@ -738,6 +738,26 @@ async def test_a_member_types_the_needs_title_with_what_to_do(app: App) -> None:
     assert "vorzeitig schließen?" not in volunteer.text
 
 
+async def test_the_first_sign_ups_notice_waits_for_the_name_asked_next(app: App) -> None:
+    """QA: the name was asked after the organisation was told "Eine freiwillige
+    Person"; the notice is worded at delivery and now waits a few minutes."""
+    member = Conversation(app, identity="test:org")
+    org_id = await org_member(app, member)
+    need_id = await published_need(app, org_id, title="Flohmarkt aufbauen")
+    volunteer = Conversation(app, identity="test:vol")
+    await consent(volunteer)
+    outbox = Outbox()
+    await volunteer.press(f"need:{need_id}:signup")
+    assert "Unter welchem Namen" in volunteer.text, volunteer.text
+    await deliver(app, outbox, NOW + timedelta(seconds=30))
+    assert outbox.about(member.identity, "Flohmarkt") == []  # not yet: the name is asked
+    await volunteer.say("Anna", now=NOW + timedelta(minutes=1))
+    await deliver(app, outbox, NOW + timedelta(minutes=6))
+    assert outbox.about(member.identity, "Flohmarkt") == [
+        "🙋 Anna hat sich für Flohmarkt aufbauen angemeldet."
+    ]
+
+
 async def test_english_member_changes_place_and_end_date_of_a_weekly_need(app: App) -> None:
     member = Conversation(app, identity="test:org", language_hint="en")
     org_id = await org_member(app, member)
