@@ -776,6 +776,8 @@ async def test_english_member_changes_place_and_end_date_of_a_weekly_need(app: A
     assert "until 30 Jun" in member.text
     await member.say("change urgent: yes")
     assert "Urgent: yes" in member.text, member.text
+    # what a need requires, not the hours certificate ("Certificates:" confused QA)
+    assert "🎓 Qualifications needed:" in member.text and "Certificates" not in member.text
     await member.press("f:confirm:yes")  # urgent, verified: no review (as when posting)
     need = await need_row(app, need_id)
     assert need.place_label == "Haaren"
