@@ -148,7 +148,8 @@ class Renderer:
         )
         return [
             Reply(
-                t("notify.follow_up", title=escape(need.title))
+                # the date asked about: a weekly engagement has many
+                t("notify.follow_up", title=escape(need.title), day=t.date(day))
                 + "\n"
                 + t("notify.follow_up_typed"),
                 (

@@ -92,6 +92,8 @@ async def follow_up(world: World, day: date) -> list[tuple[str, str]]:
     await world.at(after_the_date(day))
     for _, who, replies in reversed(world.channel.sent):
         if who == "telegram:heinrich" and "Wie war's" in replies[0].text:
+            # a weekly engagement has many dates: the question names its own
+            assert f"am {day.day}. Dezember?" in replies[0].text, replies[0].text
             return [(b.label, b.payload) for b in replies[0].buttons]
     raise AssertionError(world.channel.texts_to("telegram:heinrich"))
 

@@ -185,7 +185,7 @@ async def test_alerts_do_not_use_up_the_budget_for_the_follow_up(world: World) -
     follow_up = world.now() + timedelta(days=3, hours=3 + 2)
     await world.at(follow_up)
     texts = world.channel.texts_to("telegram:heinrich")
-    assert "Wie war's bei Tafel am Freitag?" in texts[-1]
+    assert "Wie war's bei Tafel am Freitag am " in texts[-1]
 
 
 async def test_cannot_come_moves_the_waitlist_up(world: World) -> None:
