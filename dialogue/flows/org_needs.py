@@ -60,6 +60,11 @@ CAN_CANCEL = ("draft", "pending_review", "published", "filled")
 _HELD = ("interested", "accepted", "done", "no_show")
 
 
+def _actor(turn: Turn) -> str:
+    """Who acts, as the audit log names a member in the chat."""
+    return f"person:{turn.person.id if turn.person else 0}"
+
+
 async def _orgs(turn: Turn) -> list[OrgRef]:
     if turn.person is None:
         return []
@@ -306,7 +311,7 @@ async def _act(turn: Turn, need: OwnNeed, done: str, verb) -> None:  # type: ign
             need.organisation_id,
             need.id,
             now=turn.now,
-            actor=f"person:{turn.person.id if turn.person else 0}",
+            actor=_actor(turn),
         )
     except DomainError:
         turn.say(turn.t("my_needs.not_possible"), _back(turn))
@@ -345,7 +350,7 @@ async def _no_show(turn: Turn, need: OwnNeed, engagement_id: int, *, confirmed: 
             turn.app.db,
             need.organisation_id,
             engagement_id,
-            actor=f"person:{turn.person.id if turn.person else 0}",
+            actor=_actor(turn),
             now=turn.now,
             actor_person_id=turn.person.id if turn.person else None,
         )
@@ -364,7 +369,7 @@ async def _extend(turn: Turn, need: OwnNeed) -> None:
             need.organisation_id,
             need.id,
             now=turn.now,
-            actor=f"person:{turn.person.id if turn.person else 0}",
+            actor=_actor(turn),
         )
     except ChangePending:
         # The waiting change sets its own end date: that one stands, or is changed.
@@ -390,7 +395,7 @@ async def _reopen(turn: Turn, need: OwnNeed) -> None:
             need.organisation_id,
             need.id,
             now=turn.now,
-            actor=f"person:{turn.person.id if turn.person else 0}",
+            actor=_actor(turn),
         )
     except DatePassed:
         turn.say(t("my_needs.reopen_past", title=escape(need.title)), _back(turn))
@@ -417,7 +422,7 @@ async def _cancel(turn: Turn, need: OwnNeed) -> None:
     people = await cancel_need(
         turn.app.db,
         need.id,
-        actor=f"person:{turn.person.id if turn.person else 0}",
+        actor=_actor(turn),
         now=turn.now,
     )
     done = "my_needs.cancelled" if people else "my_needs.cancelled_nobody"
